@@ -1,0 +1,172 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// AuditEvent is one entry of the append-only audit log.
+type AuditEvent struct {
+	Seq      uint64    `json:"-"`
+	Time     time.Time `json:"t"`
+	UserID   string    `json:"uid,omitempty"`
+	Username string    `json:"u,omitempty"`
+	Device   string    `json:"d,omitempty"`
+	Action   string    `json:"a"`           // e.g. "view", "record.create", "login.failed"
+	Subject  string    `json:"s,omitempty"` // the record concerned (a patient's ID, a user's ID)
+	Detail   string    `json:"x,omitempty"`
+	Flagged  bool      `json:"f,omitempty"` // needs review (break-glass, failed sign-ins)
+}
+
+// The audit log is a hash chain of sealed entries. Entry n is stored as
+//
+//	key n (8 bytes) -> h(n-1) | seal(event, AD = "audit" | n | h(n-1))
+//
+// with h(n) = SHA-256(n | stored value n) and h(0) all zeros. The head (n,
+// h(n)) is sealed in meta/audithead. Changing an entry breaks its seal;
+// moving or reordering breaks the AD; deleting one breaks the next entry's
+// link; cutting the tail leaves the head pointing past the end. Without the
+// data key none of that can be repaired.
+const auditHashSize = sha256.Size
+
+type auditHead struct {
+	seq  uint64
+	hash [auditHashSize]byte
+}
+
+func auditKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
+
+func auditEntryAD(seq uint64, prev []byte) []byte {
+	return adBuilder("audit").u64(seq).bytes(prev)
+}
+
+var auditHeadAD = adBuilder("meta").str("audithead")
+
+func auditHash(seq uint64, stored []byte) [auditHashSize]byte {
+	h := sha256.New()
+	h.Write(auditKey(seq))
+	h.Write(stored)
+	var out [auditHashSize]byte
+	copy(out[:], h.Sum(nil))
+	return out
+}
+
+func (tx *Tx) readAuditHead() (auditHead, error) {
+	var h auditHead
+	v := tx.btx.Bucket(bucketMeta).Get(keyAuditHead)
+	if v == nil {
+		return h, nil
+	}
+	pt, err := tx.sess.key.open(nil, v, auditHeadAD)
+	if err != nil {
+		return h, fmt.Errorf("audit log head: %w", err)
+	}
+	if len(pt) != 8+auditHashSize {
+		return h, fmt.Errorf("audit log head: %w", ErrTampered)
+	}
+	h.seq = binary.BigEndian.Uint64(pt)
+	copy(h.hash[:], pt[8:])
+	return h, nil
+}
+
+// Audit appends ev to the audit log in this transaction. Time, user and
+// device are filled in when empty.
+func (tx *Tx) Audit(ev AuditEvent) error {
+	if !tx.write {
+		return fmt.Errorf("store: audit in a read-only transaction")
+	}
+	if ev.Time.IsZero() {
+		ev.Time = tx.s.now()
+	}
+	ev.Time = ev.Time.UTC().Truncate(time.Millisecond)
+	if ev.UserID == "" && ev.Username == "" {
+		ev.UserID, ev.Username = tx.sess.user.ID, tx.sess.user.Username
+	}
+	if ev.Device == "" {
+		ev.Device = tx.s.DeviceID()
+	}
+	head, err := tx.readAuditHead()
+	if err != nil {
+		return err
+	}
+	seq := head.seq + 1
+	body, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	stored := append(make([]byte, 0, auditHashSize+sealOverhead+len(body)), head.hash[:]...)
+	stored = tx.sess.key.seal(stored, body, auditEntryAD(seq, head.hash[:]))
+	if err := tx.btx.Bucket(bucketAudit).Put(auditKey(seq), stored); err != nil {
+		return err
+	}
+	h := auditHash(seq, stored)
+	hv := append(binary.BigEndian.AppendUint64(nil, seq), h[:]...)
+	return tx.btx.Bucket(bucketMeta).Put(keyAuditHead, tx.sess.key.seal(nil, hv, auditHeadAD))
+}
+
+// Audit appends one event in its own transaction.
+func (s *Store) Audit(ev AuditEvent) error {
+	return s.Update(func(tx *Tx) error { return tx.Audit(ev) })
+}
+
+// AuditLog calls fn with every audit entry from sequence number from (1 is
+// the first), in order, checking the chain as it goes.
+func (tx *Tx) AuditLog(from uint64, fn func(AuditEvent) error) error {
+	return tx.walkAudit(from, fn)
+}
+
+// AuditLog reads the audit log; see [Tx.AuditLog].
+func (s *Store) AuditLog(from uint64, fn func(AuditEvent) error) error {
+	return s.View(func(tx *Tx) error { return tx.AuditLog(from, fn) })
+}
+
+// walkAudit verifies the chain from the first entry (it must, to know each
+// entry's predecessor hash) and calls fn for entries at or after from.
+func (tx *Tx) walkAudit(from uint64, fn func(AuditEvent) error) error {
+	head, err := tx.readAuditHead()
+	if err != nil {
+		return err
+	}
+	c := tx.btx.Bucket(bucketAudit).Cursor()
+	var prev [auditHashSize]byte
+	want := uint64(1)
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if len(k) != 8 {
+			return fmt.Errorf("audit log: %w: unexpected key", ErrTampered)
+		}
+		seq := binary.BigEndian.Uint64(k)
+		if seq != want {
+			return fmt.Errorf("audit log: %w: entry %d is missing (found %d next)", ErrTampered, want, seq)
+		}
+		if len(v) < auditHashSize || [auditHashSize]byte(v[:auditHashSize]) != prev {
+			return fmt.Errorf("audit log: %w: entry %d does not follow entry %d (an entry was removed, replaced or reordered)", ErrTampered, seq, seq-1)
+		}
+		pt, err := tx.sess.key.open(nil, v[auditHashSize:], auditEntryAD(seq, prev[:]))
+		if err != nil {
+			return fmt.Errorf("audit log: entry %d: %w", seq, err)
+		}
+		prev = auditHash(seq, v)
+		want++
+		if seq < from {
+			continue
+		}
+		var ev AuditEvent
+		if err := json.Unmarshal(pt, &ev); err != nil {
+			return fmt.Errorf("audit log: entry %d: %w: %v", seq, ErrTampered, err)
+		}
+		ev.Seq = seq
+		if err := fn(ev); err != nil {
+			return err
+		}
+	}
+	if want-1 != head.seq {
+		return fmt.Errorf("audit log: %w: the log ends at entry %d but its sealed head says %d (entries were cut off)", ErrTampered, want-1, head.seq)
+	}
+	if head.seq > 0 && prev != head.hash {
+		return fmt.Errorf("audit log: %w: the last entry does not match the sealed head", ErrTampered)
+	}
+	return nil
+}

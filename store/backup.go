@@ -1,0 +1,175 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Backup writes a consistent copy of the store to w while it stays in use.
+// The copy holds sealed values only; it does not hold the practice secret,
+// so a stolen backup is useless without the recovery key (or an enrolled
+// workstation of the same practice). The backup is audited.
+func (s *Store) Backup(w io.Writer) (int64, error) {
+	var n int64
+	err := s.Update(func(tx *Tx) error { return tx.Audit(AuditEvent{Action: "backup"}) })
+	if err != nil {
+		return 0, err
+	}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	return n, err
+}
+
+// BackupFile writes a backup to path atomically: a crash leaves either no
+// file or a complete one.
+func (s *Store) BackupFile(path string) (int64, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return 0, err
+	}
+	defer os.Remove(tmp.Name())
+	n, err := s.Backup(tmp)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o600)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("writing the backup %s: %w", path, err)
+	}
+	return n, syncDir(filepath.Dir(path))
+}
+
+// RestoreOptions say where a restore finds the practice secret, which
+// backups do not contain.
+type RestoreOptions struct {
+	// RecoveryKey, when set, unwraps the practice secret from the backup's
+	// recovery slot. The restored folder then needs a password reset through
+	// [Store.UnlockWithRecovery] only if nobody remembers theirs.
+	RecoveryKey string
+	// SecretFrom is a data folder of the same practice (for example this
+	// workstation's own) whose practice secret is copied.
+	SecretFrom string
+}
+
+// ErrBadBackup means the file is not a Chartkeeper backup or is damaged.
+var ErrBadBackup = errors.New("this file is not a readable Chartkeeper backup")
+
+// Restore makes dir (which must not hold a practice) a copy of the backup
+// at from, with a new device ID. It checks the backup opens and finds the
+// practice secret through opts; on any failure dir is left without a store.
+func Restore(from, dir string, opts RestoreOptions) error {
+	if Exists(dir) {
+		return fmt.Errorf("%s: %w; restore into a new folder", dir, ErrPracticeExists)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	dst := filepath.Join(dir, dbFileName)
+	tmp := dst + ".restoring"
+	if err := copyFileSync(from, tmp); err != nil {
+		return err
+	}
+	defer os.Remove(tmp)
+	practiceID, sl, err := inspectBackup(tmp)
+	if err != nil {
+		return fmt.Errorf("%s: %w", from, err)
+	}
+	var secret []byte
+	switch {
+	case opts.RecoveryKey != "":
+		var key []byte
+		key, secret, err = openRecoverySlot(practiceID, sl, opts.RecoveryKey)
+		if err != nil {
+			return err
+		}
+		clear(key)
+	case opts.SecretFrom != "":
+		dev, err := readDeviceFile(opts.SecretFrom)
+		if err != nil {
+			return fmt.Errorf("reading the practice secret from %s: %w", opts.SecretFrom, err)
+		}
+		if dev.PracticeID != practiceID {
+			return fmt.Errorf("%s belongs to another practice than the backup", opts.SecretFrom)
+		}
+		secret = dev.PracticeSecret
+	default:
+		return fmt.Errorf("%w: a backup does not contain the practice secret; give the recovery key, or a data folder of the same practice", ErrNoPracticeSecret)
+	}
+	if err := writeDeviceFile(dir, &deviceFile{PracticeID: practiceID, DeviceID: NewID(), PracticeSecret: secret}); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		os.Remove(filepath.Join(dir, deviceFileName))
+		return err
+	}
+	return syncDir(dir)
+}
+
+// inspectBackup opens a backup file read-only and returns its practice ID
+// and recovery slot, reporting damage as [ErrBadBackup].
+func inspectBackup(path string) (practiceID string, sl *keyslot, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", ErrBadBackup, r)
+		}
+	}()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		return "", nil, fmt.Errorf("%w: %v", ErrBadBackup, err)
+	}
+	defer db.Close()
+	err = db.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil || tx.Bucket(bucketSlots) == nil {
+			return ErrBadBackup
+		}
+		if v := readSchema(tx); v > schemaVersion(migrations) {
+			return fmt.Errorf("%w (backup schema %d)", ErrSchemaTooNew, v)
+		}
+		practiceID = string(meta.Get(keyPractice))
+		if practiceID == "" {
+			return ErrBadBackup
+		}
+		sl, err = getSlot(tx, recoverySlotID)
+		return err
+	})
+	return practiceID, sl, err
+}
+
+func copyFileSync(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}

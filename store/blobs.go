@@ -1,0 +1,287 @@
+package store
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Blobs hold large content such as scanned documents. A blob is split into
+// chunks of [BlobChunkSize] bytes, each sealed on its own with its index and
+// a last-chunk flag in the associated data, so a reader notices a chunk that
+// was dropped, repeated, reordered or cut off as soon as it reaches it. The
+// header (size, chunk count, SHA-256) is written last, so a blob interrupted
+// by a crash is never visible. Content is streamed: at most two chunks and
+// one transaction's worth of pages are in memory at a time.
+const (
+	BlobChunkSize = 1 << 20
+	chunksPerTx   = 4
+)
+
+// BlobInfo describes a stored blob.
+type BlobInfo struct {
+	ID     string   `json:"-"`
+	Size   int64    `json:"size"`
+	Chunks uint32   `json:"chunks"`
+	SHA256 [32]byte `json:"sha256"`
+	// Existing is set by PutBlob when the same content was already stored;
+	// ID then names the earlier blob and nothing new was written.
+	Existing bool `json:"-"`
+}
+
+func blobHeaderKey(id string) []byte { return append([]byte(id), 0, 'h') }
+
+func blobChunkKey(id string, i uint32) []byte {
+	return binary.BigEndian.AppendUint32(append([]byte(id), 0, 'c'), i)
+}
+
+func blobChunkAD(id string, i uint32, last bool) []byte {
+	ad := adBuilder("blobs").str(id).u64(uint64(i))
+	if last {
+		return append(ad, 1)
+	}
+	return append(ad, 0)
+}
+
+func blobHeaderAD(id string) []byte { return adBuilder("blobs").str(id).str("header") }
+
+// blobIndexKey is a keyed hash of the content hash, so the index reveals
+// nothing to someone who holds a copy of a document but not the data key.
+func (k *dataKey) blobIndexKey(sum [32]byte) []byte {
+	m := hmac.New(sha256.New, k.indexKey[:])
+	m.Write(sum[:])
+	return m.Sum(nil)
+}
+
+// PutBlob stores everything read from r as a new blob, or, if identical
+// content is already stored, returns that blob with Existing set.
+func (s *Store) PutBlob(r io.Reader) (BlobInfo, error) {
+	id := NewID()
+	info := BlobInfo{ID: id}
+	h := sha256.New()
+	cur := make([]byte, BlobChunkSize)
+	next := make([]byte, BlobChunkSize)
+	n, err := io.ReadFull(r, cur)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return info, fmt.Errorf("reading the content: %w", err)
+	}
+	cur = cur[:n]
+	type sealed struct {
+		idx uint32
+		v   []byte
+	}
+	var pending []sealed
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		err := s.Update(func(tx *Tx) error {
+			b := tx.btx.Bucket(bucketBlobs)
+			for _, c := range pending {
+				if err := b.Put(blobChunkKey(id, c.idx), c.v); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		pending = pending[:0]
+		return err
+	}
+	fail := func(err error) (BlobInfo, error) {
+		s.deleteBlobChunks(id, info.Chunks)
+		return BlobInfo{}, err
+	}
+	for {
+		// Read ahead one chunk to learn whether cur is the last.
+		var m int
+		last := len(cur) < BlobChunkSize
+		if !last {
+			m, err = io.ReadFull(r, next[:BlobChunkSize])
+			if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+				return fail(fmt.Errorf("reading the content: %w", err))
+			}
+			last = m == 0
+		}
+		h.Write(cur)
+		info.Size += int64(len(cur))
+		s.mu.RLock()
+		if s.sess == nil {
+			s.mu.RUnlock()
+			return fail(ErrLocked)
+		}
+		v := s.sess.key.seal(nil, cur, blobChunkAD(id, info.Chunks, last))
+		s.mu.RUnlock()
+		pending = append(pending, sealed{info.Chunks, v})
+		info.Chunks++
+		if last {
+			break
+		}
+		if len(pending) >= chunksPerTx {
+			if err := flush(); err != nil {
+				return fail(err)
+			}
+		}
+		cur, next = next[:m], cur[:cap(cur)]
+	}
+	copy(info.SHA256[:], h.Sum(nil))
+	// The last chunks, the header and the index entry commit together.
+	err = s.Update(func(tx *Tx) error {
+		ib := tx.btx.Bucket(bucketBlobIndex)
+		ik := tx.sess.key.blobIndexKey(info.SHA256)
+		if old := ib.Get(ik); old != nil {
+			info.ID, info.Existing = string(old), true
+			return nil
+		}
+		b := tx.btx.Bucket(bucketBlobs)
+		for _, c := range pending {
+			if err := b.Put(blobChunkKey(id, c.idx), c.v); err != nil {
+				return err
+			}
+		}
+		hdr, _ := json.Marshal(info)
+		if err := b.Put(blobHeaderKey(id), tx.sess.key.seal(nil, hdr, blobHeaderAD(id))); err != nil {
+			return err
+		}
+		return ib.Put(ik, []byte(id))
+	})
+	if err != nil {
+		return fail(err)
+	}
+	if info.Existing {
+		s.deleteBlobChunks(id, info.Chunks)
+		existing, err := s.BlobInfo(info.ID)
+		if err != nil {
+			return BlobInfo{}, err
+		}
+		existing.Existing = true
+		return existing, nil
+	}
+	return info, nil
+}
+
+// deleteBlobChunks removes the chunks of a blob that was never completed.
+func (s *Store) deleteBlobChunks(id string, n uint32) {
+	_ = s.db.Update(func(btx *bolt.Tx) error {
+		b := btx.Bucket(bucketBlobs)
+		for i := uint32(0); i < n; i++ {
+			if err := b.Delete(blobChunkKey(id, i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// FindBlob returns the blob holding content with this SHA-256, if any.
+func (s *Store) FindBlob(sum [32]byte) (id string, ok bool, err error) {
+	err = s.View(func(tx *Tx) error {
+		if v := tx.btx.Bucket(bucketBlobIndex).Get(tx.sess.key.blobIndexKey(sum)); v != nil {
+			id, ok = string(v), true
+		}
+		return nil
+	})
+	return id, ok, err
+}
+
+func (tx *Tx) blobInfo(id string) (BlobInfo, error) {
+	var info BlobInfo
+	v := tx.btx.Bucket(bucketBlobs).Get(blobHeaderKey(id))
+	if v == nil {
+		return info, fmt.Errorf("blob %s: %w", id, ErrNotFound)
+	}
+	pt, err := tx.sess.key.open(nil, v, blobHeaderAD(id))
+	if err != nil {
+		return info, fmt.Errorf("blob %s header: %w", id, err)
+	}
+	if err := json.Unmarshal(pt, &info); err != nil {
+		return info, fmt.Errorf("blob %s header: %w: %v", id, ErrTampered, err)
+	}
+	info.ID = id
+	return info, nil
+}
+
+// BlobInfo reads a blob's header.
+func (s *Store) BlobInfo(id string) (info BlobInfo, err error) {
+	if err := checkID("blob ID", id); err != nil {
+		return info, err
+	}
+	err = s.View(func(tx *Tx) error { info, err = tx.blobInfo(id); return err })
+	return info, err
+}
+
+// OpenBlob returns a reader over a blob's content. Each chunk is read and
+// authenticated when reached; a damaged, missing or misplaced chunk makes
+// Read return an error wrapping [ErrTampered], and so does content whose
+// SHA-256 does not match the header at the end.
+func (s *Store) OpenBlob(id string) (io.ReadCloser, BlobInfo, error) {
+	info, err := s.BlobInfo(id)
+	if err != nil {
+		return nil, info, err
+	}
+	return &blobReader{s: s, info: info, h: sha256.New()}, info, nil
+}
+
+type blobReader struct {
+	s    *Store
+	info BlobInfo
+	next uint32
+	buf  []byte
+	h    interface {
+		io.Writer
+		Sum([]byte) []byte
+	}
+	err error
+}
+
+func (br *blobReader) Read(p []byte) (int, error) {
+	for len(br.buf) == 0 {
+		if br.err != nil {
+			return 0, br.err
+		}
+		if br.next == br.info.Chunks {
+			if !bytes.Equal(br.h.Sum(nil), br.info.SHA256[:]) {
+				br.err = fmt.Errorf("blob %s: %w: content does not match its hash", br.info.ID, ErrTampered)
+			} else {
+				br.err = io.EOF
+			}
+			continue
+		}
+		br.buf, br.err = br.s.readChunk(br.info, br.next)
+		if br.err != nil {
+			br.buf = nil
+			continue
+		}
+		br.h.Write(br.buf)
+		br.next++
+	}
+	n := copy(p, br.buf)
+	br.buf = br.buf[n:]
+	return n, nil
+}
+
+func (br *blobReader) Close() error {
+	br.buf, br.err = nil, errors.New("blob reader closed")
+	return nil
+}
+
+func (s *Store) readChunk(info BlobInfo, i uint32) (out []byte, err error) {
+	err = s.View(func(tx *Tx) error {
+		v := tx.btx.Bucket(bucketBlobs).Get(blobChunkKey(info.ID, i))
+		if v == nil {
+			return fmt.Errorf("blob %s: %w: chunk %d of %d is missing", info.ID, ErrTampered, i+1, info.Chunks)
+		}
+		out, err = tx.sess.key.open(nil, v, blobChunkAD(info.ID, i, i == info.Chunks-1))
+		if err != nil {
+			return fmt.Errorf("blob %s chunk %d of %d: %w", info.ID, i+1, info.Chunks, err)
+		}
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,50 @@
+// Package store is Chartkeeper's encrypted local record store: one bbolt
+// file per data folder, every value sealed with XChaCha20-Poly1305 under the
+// practice data key, which is itself wrapped in per-user keyslots.
+//
+// A data folder holds two files:
+//
+//	chartkeeper.db   the bbolt store (sealed values only; safe to back up)
+//	device.json      this workstation's device ID and the practice secret
+//	                 (mode 0600; never in backups, never sent to the server)
+//
+// The bucket tree of chartkeeper.db. Keys carry no patient data: record,
+// blob and user IDs are random, slot IDs are keyed hashes of usernames.
+//
+//	meta/
+//	  schema                 uint64 schema version (see migrations.go)
+//	  practice               practice ID (random, hex)
+//	  audithead              sealed (last audit seq, last audit hash)
+//	slots/
+//	  <slotID>               keyslot: Argon2id parameters in clear, the
+//	                         wrapped data key sealed under the derived key
+//	unlockfail/
+//	  c<slotID>              failed-unlock counter: count | last failure (ms)
+//	  l<seq>                 failed-unlock log, moved into the audit log at
+//	                         the next successful sign-in
+//	revs/
+//	  <recordID>\x00h        heads: the record's leaf revisions
+//	  <recordID>\x00r<rev>   one revision: clear envelope + sealed payload
+//	types/
+//	  <type>\x00<recordID>   index for listing records by type
+//	changes/
+//	  <seq>                  local change feed: record ID, revision, HLC
+//	blobs/
+//	  <blobID>\x00h          sealed blob header (size, chunk count, SHA-256)
+//	  <blobID>\x00c<index>   sealed chunk
+//	blobindex/
+//	  <HMAC(SHA-256 of content)>  blob ID, so the same content is stored once
+//	audit/
+//	  <seq>                  previous entry's hash | sealed entry
+//
+// Sealed values bind, as associated data, the bucket, the record or blob ID,
+// the revision's parents and the key epoch, so a ciphertext moved to another
+// record or another place in a record's history fails to open. Revision IDs
+// are a generation number and a content hash over the record ID and the whole
+// envelope (type, parents, device, sealed payload): the same change arriving
+// twice is the same revision.
+//
+// Durability: every write is one bbolt transaction committed with fsync
+// before the call returns. Large blobs are written in several transactions
+// and only become visible when their header, written last, commits.
+package store

@@ -1,0 +1,110 @@
+package store
+
+import (
+	"crypto/hkdf"
+	"crypto/sha256"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// KDFParams are the Argon2id parameters stored in each password keyslot.
+type KDFParams struct {
+	Time    uint32 `json:"t"`    // passes over memory
+	Memory  uint32 `json:"m"`    // KiB
+	Threads uint8  `json:"p"`    // lanes
+	Salt    []byte `json:"salt"` // 16 random bytes per slot
+}
+
+// Default Argon2id parameters (RFC 9106's second recommendation) and the
+// floor below which no slot is accepted (OWASP's minimum).
+const (
+	defaultKDFTime    = 3
+	defaultKDFMemory  = 64 * 1024
+	defaultKDFThreads = 4
+	floorKDFTime      = 2
+	floorKDFMemory    = 19 * 1024
+	// kdfTarget is how long calibration aims for one derivation to take.
+	kdfTarget  = 250 * time.Millisecond
+	maxKDFTime = 10
+)
+
+// kdfTestParams, when set, replaces calibrated parameters for new slots and
+// lowers the floor. Only the test-only build tag chartkeeper_insecure_kdf sets
+// it (see kdf_insecure.go); release builds cannot.
+var kdfTestParams *KDFParams
+
+var (
+	calibrateOnce sync.Once
+	calibrated    KDFParams
+)
+
+// newKDFParams returns parameters for a new slot: calibrated for this
+// machine, with a fresh salt.
+func newKDFParams() KDFParams {
+	var p KDFParams
+	if kdfTestParams != nil {
+		p = *kdfTestParams
+	} else {
+		calibrateOnce.Do(func() { calibrated = calibrateKDF(measureKDFPass) })
+		p = calibrated
+	}
+	p.Salt = randomBytes(16)
+	return p
+}
+
+// measureKDFPass times one Argon2id pass at the default memory and lanes.
+func measureKDFPass() time.Duration {
+	start := time.Now()
+	argon2.IDKey([]byte("calibration"), make([]byte, 16), 1, defaultKDFMemory, defaultKDFThreads, keySize)
+	return time.Since(start)
+}
+
+// calibrateKDF picks the number of passes at 64 MiB so that one derivation
+// takes about kdfTarget on this machine: never fewer than the default 3 passes
+// unless three would take over a second (a very slow machine), and never
+// fewer than the floor.
+func calibrateKDF(onePass func() time.Duration) KDFParams {
+	p := KDFParams{Time: defaultKDFTime, Memory: defaultKDFMemory, Threads: defaultKDFThreads}
+	d := onePass()
+	if d <= 0 {
+		return p
+	}
+	t := uint32(kdfTarget / d)
+	switch {
+	case t > maxKDFTime:
+		t = maxKDFTime
+	case t < defaultKDFTime && 3*d > time.Second:
+		t = floorKDFTime
+	case t < defaultKDFTime:
+		t = defaultKDFTime
+	}
+	p.Time = t
+	return p
+}
+
+// check refuses parameters below the floor, so a slot cannot be downgraded.
+func (p KDFParams) check() error {
+	minT, minM := uint32(floorKDFTime), uint32(floorKDFMemory)
+	if kdfTestParams != nil {
+		minT, minM = kdfTestParams.Time, kdfTestParams.Memory
+	}
+	if p.Time < minT || p.Memory < minM || p.Threads < 1 || len(p.Salt) < 16 {
+		return fmt.Errorf("%w: keyslot key-derivation parameters are below the minimum (t=%d, m=%d KiB)", ErrTampered, p.Time, p.Memory)
+	}
+	if p.Time > 64 || p.Memory > 4*1024*1024 {
+		return fmt.Errorf("%w: keyslot key-derivation parameters are implausibly large", ErrTampered)
+	}
+	return nil
+}
+
+// deriveSlotKey derives the key that wraps a user's slot: Argon2id over the
+// password, mixed by HKDF with the practice secret and bound to the slot ID.
+// Without the practice secret, a stolen slot cannot be brute-forced.
+func deriveSlotKey(password, practiceSecret []byte, p KDFParams, slotID string) ([]byte, error) {
+	stretched := argon2.IDKey(password, p.Salt, p.Time, p.Memory, p.Threads, keySize)
+	defer clear(stretched)
+	return hkdf.Key(sha256.New, stretched, practiceSecret, "chartkeeper keyslot v1 "+slotID, keySize)
+}

@@ -1,0 +1,255 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Store is an open data folder. It starts locked; [Store.Unlock] signs a user
+// in and [Store.Lock] wipes the key from memory. A Store is safe for use by
+// several goroutines.
+type Store struct {
+	dir        string
+	db         *bolt.DB
+	practiceID string
+	now        func() time.Time
+	clock      clock
+
+	devMu  sync.RWMutex
+	device *deviceFile // nil until this workstation holds the practice secret
+
+	mu   sync.RWMutex // guards sess; held for reading by every operation
+	sess *session
+}
+
+// session is a signed-in user with the unwrapped data key.
+type session struct {
+	key  *dataKey
+	user User
+}
+
+// Option changes how a store is opened.
+type Option func(*Store)
+
+// WithClock makes the store read the time from now instead of the system
+// clock (tests of back-off and clock skew use it).
+func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+
+// ErrInUse means another Chartkeeper program has the data folder open.
+var ErrInUse = errors.New("the data folder is in use by another Chartkeeper program on this computer")
+
+// DefaultDir is the per-user data folder: $XDG_DATA_HOME/chartkeeper or the
+// platform's equivalent.
+func DefaultDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "chartkeeper")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "share", "chartkeeper")
+	}
+	if d, err := os.UserConfigDir(); err == nil {
+		return filepath.Join(d, "chartkeeper")
+	}
+	return "chartkeeper-data"
+}
+
+// Exists reports whether dir holds a practice.
+func Exists(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, dbFileName))
+	return err == nil
+}
+
+// Open opens the practice in dir, locked. It returns [ErrNoPractice] when dir
+// holds none, and runs any pending schema migrations.
+func Open(dir string, opts ...Option) (*Store, error) {
+	if !Exists(dir) {
+		return nil, fmt.Errorf("%s: %w", dir, ErrNoPractice)
+	}
+	s, err := openDB(dir, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		s.practiceID = string(tx.Bucket(bucketMeta).Get(keyPractice))
+		return nil
+	}); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	if s.practiceID == "" {
+		s.db.Close()
+		return nil, fmt.Errorf("%s: %w", dir, ErrNoPractice)
+	}
+	dev, err := readDeviceFile(dir)
+	switch {
+	case err == nil && dev.PracticeID != s.practiceID:
+		s.db.Close()
+		return nil, fmt.Errorf("%s: the device file belongs to another practice (%s, store is %s)", dir, dev.PracticeID, s.practiceID)
+	case err == nil:
+		s.device = dev
+	case !errors.Is(err, fs.ErrNotExist):
+		s.db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// openDB opens (creating if needed) the bbolt file and migrates it.
+func openDB(dir string, opts ...Option) (s *Store, err error) {
+	s = &Store{dir: dir, now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	s.clock.now = s.now
+	path := filepath.Join(dir, dbFileName)
+	defer func() {
+		// A damaged file can make bbolt panic while reading it; report that
+		// as damage rather than crash the program.
+		if r := recover(); r != nil {
+			if s != nil && s.db != nil {
+				s.db.Close()
+			}
+			s, err = nil, fmt.Errorf("%s: %w: the store file is damaged (%v); restore it from a backup", path, ErrTampered, r)
+		}
+	}()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("%s: %w", dir, ErrInUse)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w: cannot open the store file (%v); run 'ckadmin verify' or restore a backup", path, ErrTampered, err)
+	}
+	s.db = db
+	if err := db.Update(func(tx *bolt.Tx) error { return migrate(tx, migrations) }); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.View(func(tx *bolt.Tx) error {
+		// Start the clock after the newest change, so times stay monotonic
+		// even if the wall clock went back since the last run.
+		if k, v := tx.Bucket(bucketChanges).Cursor().Last(); k != nil {
+			ch, err := decodeChange(binary.BigEndian.Uint64(k), v)
+			if err != nil {
+				return err
+			}
+			s.clock.observe(ch.HLC)
+		}
+		return nil
+	}); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close locks the store and closes the file.
+func (s *Store) Close() error {
+	s.Lock()
+	return s.db.Close()
+}
+
+// Dir is the data folder.
+func (s *Store) Dir() string { return s.dir }
+
+// PracticeID is the practice's random identifier.
+func (s *Store) PracticeID() string { return s.practiceID }
+
+// DeviceID is this workstation's identifier, or "" before it holds the
+// practice secret.
+func (s *Store) DeviceID() string {
+	s.devMu.RLock()
+	defer s.devMu.RUnlock()
+	if s.device == nil {
+		return ""
+	}
+	return s.device.DeviceID
+}
+
+func (s *Store) secret() []byte {
+	s.devMu.RLock()
+	defer s.devMu.RUnlock()
+	if s.device == nil {
+		return nil
+	}
+	return s.device.PracticeSecret
+}
+
+// NewID returns a new random record ID (32 hex digits).
+func NewID() string { return hex.EncodeToString(randomBytes(16)) }
+
+// deviceFile is this workstation's identity in the practice.
+type deviceFile struct {
+	PracticeID     string `json:"practice_id"`
+	DeviceID       string `json:"device_id"`
+	PracticeSecret []byte `json:"practice_secret"`
+}
+
+func readDeviceFile(dir string) (*deviceFile, error) {
+	b, err := os.ReadFile(filepath.Join(dir, deviceFileName))
+	if err != nil {
+		return nil, err
+	}
+	var d deviceFile
+	if err := json.Unmarshal(b, &d); err != nil || len(d.PracticeSecret) != keySize || d.DeviceID == "" {
+		return nil, fmt.Errorf("%s: the device file is damaged; restore the practice secret with the recovery key", filepath.Join(dir, deviceFileName))
+	}
+	return &d, nil
+}
+
+// writeDeviceFile writes the device file atomically with mode 0600.
+func writeDeviceFile(dir string, d *deviceFile) error {
+	b, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(dir, deviceFileName), b, 0o600)
+}
+
+// writeFileAtomic writes data to a temporary file beside path, syncs it,
+// renames it over path and syncs the folder, so path holds either the old or
+// the new content after a crash, never a mix.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(perm); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}

@@ -1,0 +1,360 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Role is what a user may do; chart/ enforces the role table of the design.
+type Role string
+
+// The roles of Chartkeeper's users.
+const (
+	RoleFrontDesk Role = "front-desk"
+	RoleClinician Role = "clinician"
+	RoleCoder     Role = "coder"
+	RoleHIM       Role = "him"
+)
+
+// Roles lists every role, in the order screens show them.
+var Roles = []Role{RoleFrontDesk, RoleClinician, RoleCoder, RoleHIM}
+
+// ParseRole reads a role name as typed on the command line.
+func ParseRole(s string) (Role, error) {
+	for _, r := range Roles {
+		if string(r) == strings.ToLower(strings.TrimSpace(s)) {
+			return r, nil
+		}
+	}
+	return "", fmt.Errorf("%w: unknown role %q (choose front-desk, clinician, coder or him)", ErrInvalid, s)
+}
+
+// Title is the role's name for people.
+func (r Role) Title() string {
+	switch r {
+	case RoleFrontDesk:
+		return "front desk"
+	case RoleClinician:
+		return "clinician"
+	case RoleCoder:
+		return "medical coder"
+	case RoleHIM:
+		return "health information manager"
+	}
+	return string(r)
+}
+
+// User is a person who signs in. Users are records of type [TypeUser], so
+// they are revisioned, audited and synced like everything else.
+type User struct {
+	ID       string `json:"-"`
+	Rev      string `json:"-"`
+	Username string `json:"username"`
+	Name     string `json:"name"`
+	Role     Role   `json:"role"`
+	Disabled bool   `json:"disabled,omitempty"`
+}
+
+// TypeUser is the record type of users.
+const TypeUser = "user"
+
+// NewUser describes a user to add.
+type NewUser struct {
+	Username string
+	Name     string
+	Role     Role
+	Password []byte
+}
+
+// MinPasswordLen is the shortest password accepted.
+const MinPasswordLen = 10
+
+func normalizeUsername(u string) string { return strings.ToLower(strings.TrimSpace(u)) }
+
+// checkUsername accepts 2–64 characters: lower-case letters, digits, '.',
+// '-' and '_'.
+func checkUsername(u string) error {
+	if n := len(u); n < 2 || n > 64 {
+		return fmt.Errorf("%w: a username has 2 to 64 characters", ErrInvalid)
+	}
+	for _, c := range u {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_') {
+			return fmt.Errorf("%w: username %q may only use letters a–z, digits, '.', '-' and '_'", ErrInvalid, u)
+		}
+	}
+	return nil
+}
+
+// CheckPassword says why a new password is not acceptable, or returns nil.
+func CheckPassword(p []byte) error {
+	if !utf8.Valid(p) {
+		return fmt.Errorf("%w: the password is not valid text", ErrInvalid)
+	}
+	if utf8.RuneCount(p) < MinPasswordLen {
+		return fmt.Errorf("%w: a password needs at least %d characters", ErrInvalid, MinPasswordLen)
+	}
+	return nil
+}
+
+func checkName(n string) error {
+	if strings.TrimSpace(n) == "" {
+		return fmt.Errorf("%w: a full name is required", ErrInvalid)
+	}
+	if len(n) > 200 {
+		return fmt.Errorf("%w: the full name is too long", ErrInvalid)
+	}
+	for _, c := range n {
+		if unicode.IsControl(c) {
+			return fmt.Errorf("%w: the full name contains control characters", ErrInvalid)
+		}
+	}
+	return nil
+}
+
+func decodeUser(r Record) (User, error) {
+	var u User
+	if err := json.Unmarshal(r.Body, &u); err != nil {
+		return u, fmt.Errorf("%w: user record %s: %v", ErrTampered, r.ID, err)
+	}
+	u.ID, u.Rev = r.ID, r.Rev
+	return u, nil
+}
+
+// findUser returns the user with that username (case-insensitive).
+func (tx *Tx) findUser(username string) (User, error) {
+	want := normalizeUsername(username)
+	var found *User
+	err := tx.List(TypeUser, func(r Record) error {
+		u, err := decodeUser(r)
+		if err != nil {
+			return err
+		}
+		if u.Username == want {
+			found = &u
+		}
+		return nil
+	})
+	if err != nil {
+		return User{}, err
+	}
+	if found == nil {
+		return User{}, fmt.Errorf("%w: %q", ErrUnknownUser, username)
+	}
+	return *found, nil
+}
+
+// Users lists every user of the practice, disabled ones included.
+func (s *Store) Users() ([]User, error) {
+	var out []User
+	err := s.View(func(tx *Tx) error {
+		return tx.List(TypeUser, func(r Record) error {
+			u, err := decodeUser(r)
+			if err == nil {
+				out = append(out, u)
+			}
+			return err
+		})
+	})
+	return out, err
+}
+
+// requireHIM refuses the action unless the signed-in user is an HIM manager.
+func (tx *Tx) requireHIM(action string) error {
+	if tx.sess.user.Role != RoleHIM {
+		return fmt.Errorf("%w: only a health information manager may %s", ErrPermission, action)
+	}
+	return nil
+}
+
+// AddUser adds a user with a password. Only an HIM manager may.
+func (s *Store) AddUser(nu NewUser) (User, error) {
+	nu.Username = normalizeUsername(nu.Username)
+	if err := checkUsername(nu.Username); err != nil {
+		return User{}, err
+	}
+	if err := checkName(nu.Name); err != nil {
+		return User{}, err
+	}
+	if _, err := ParseRole(string(nu.Role)); err != nil {
+		return User{}, err
+	}
+	if err := CheckPassword(nu.Password); err != nil {
+		return User{}, err
+	}
+	var u User
+	err := s.Update(func(tx *Tx) error {
+		if err := tx.requireHIM("add users"); err != nil {
+			return err
+		}
+		var err error
+		u, err = tx.addUser(nu)
+		if err != nil {
+			return err
+		}
+		return tx.Audit(AuditEvent{Action: "user.add", Subject: u.ID, Detail: u.Username + " as " + string(u.Role)})
+	})
+	return u, err
+}
+
+func (tx *Tx) addUser(nu NewUser) (User, error) {
+	if _, err := tx.findUser(nu.Username); err == nil {
+		return User{}, fmt.Errorf("%w: there is already a user named %q", ErrInvalid, nu.Username)
+	}
+	u := User{Username: nu.Username, Name: strings.TrimSpace(nu.Name), Role: nu.Role}
+	body, _ := json.Marshal(u)
+	r, err := tx.Put(TypeUser, "", "", body)
+	if err != nil {
+		return User{}, err
+	}
+	u.ID, u.Rev = r.ID, r.Rev
+	return u, tx.setPassword(u, nu.Password)
+}
+
+// setPassword writes a new keyslot for u.
+func (tx *Tx) setPassword(u User, password []byte) error {
+	id, sl, err := newPasswordSlot(tx.s.secret(), u.Username, password, tx.sess.key, u.ID)
+	if err != nil {
+		return err
+	}
+	return putSlot(tx.btx, id, sl)
+}
+
+func (tx *Tx) putUser(u User) (User, error) {
+	body, _ := json.Marshal(u)
+	r, err := tx.Put(TypeUser, u.ID, u.Rev, body)
+	if err != nil {
+		return u, err
+	}
+	u.Rev = r.Rev
+	return u, nil
+}
+
+// DisableUser stops a user from signing in: their keyslot is destroyed and
+// their record marked disabled (history stays). Only an HIM manager may, and
+// not for the last active HIM manager.
+func (s *Store) DisableUser(username string) error {
+	return s.Update(func(tx *Tx) error {
+		if err := tx.requireHIM("disable users"); err != nil {
+			return err
+		}
+		u, err := tx.findUser(username)
+		if err != nil {
+			return err
+		}
+		if u.Disabled {
+			return nil
+		}
+		if u.Role == RoleHIM {
+			n, err := tx.activeHIMs()
+			if err != nil {
+				return err
+			}
+			if n <= 1 {
+				return fmt.Errorf("%w: %s is the last active health information manager; add another before disabling this one", ErrInvalid, u.Username)
+			}
+		}
+		u.Disabled = true
+		if _, err := tx.putUser(u); err != nil {
+			return err
+		}
+		if err := tx.btx.Bucket(bucketSlots).Delete([]byte(slotIDFor(tx.s.secret(), u.Username))); err != nil {
+			return err
+		}
+		return tx.Audit(AuditEvent{Action: "user.disable", Subject: u.ID, Detail: u.Username})
+	})
+}
+
+func (tx *Tx) activeHIMs() (int, error) {
+	n := 0
+	err := tx.List(TypeUser, func(r Record) error {
+		u, err := decodeUser(r)
+		if err == nil && u.Role == RoleHIM && !u.Disabled {
+			n++
+		}
+		return err
+	})
+	return n, err
+}
+
+// SetRole changes a user's role. Only an HIM manager may.
+func (s *Store) SetRole(username string, role Role) error {
+	if _, err := ParseRole(string(role)); err != nil {
+		return err
+	}
+	return s.Update(func(tx *Tx) error {
+		if err := tx.requireHIM("change roles"); err != nil {
+			return err
+		}
+		u, err := tx.findUser(username)
+		if err != nil {
+			return err
+		}
+		if u.Role == role {
+			return nil
+		}
+		if u.Role == RoleHIM && !u.Disabled {
+			if n, err := tx.activeHIMs(); err != nil || n <= 1 {
+				if err != nil {
+					return err
+				}
+				return fmt.Errorf("%w: %s is the last active health information manager", ErrInvalid, u.Username)
+			}
+		}
+		old := u.Role
+		u.Role = role
+		if _, err := tx.putUser(u); err != nil {
+			return err
+		}
+		return tx.Audit(AuditEvent{Action: "user.role", Subject: u.ID, Detail: fmt.Sprintf("%s: %s -> %s", u.Username, old, role)})
+	})
+}
+
+// ChangePassword changes the signed-in user's password after checking the
+// current one.
+func (s *Store) ChangePassword(current, next []byte) error {
+	if err := CheckPassword(next); err != nil {
+		return err
+	}
+	return s.Update(func(tx *Tx) error {
+		u := tx.sess.user
+		sl, err := getSlot(tx.btx, slotIDFor(tx.s.secret(), u.Username))
+		if err != nil {
+			return err
+		}
+		k, _, err := openPasswordSlot(tx.s.secret(), slotIDFor(tx.s.secret(), u.Username), sl, current)
+		if err != nil {
+			return fmt.Errorf("the current password is not right: %w", err)
+		}
+		clear(k)
+		if err := tx.setPassword(u, next); err != nil {
+			return err
+		}
+		return tx.Audit(AuditEvent{Action: "user.passwd", Subject: u.ID, Detail: u.Username})
+	})
+}
+
+// ResetPassword sets another user's password. Only an HIM manager may.
+func (s *Store) ResetPassword(username string, next []byte) error {
+	if err := CheckPassword(next); err != nil {
+		return err
+	}
+	return s.Update(func(tx *Tx) error {
+		if err := tx.requireHIM("reset passwords"); err != nil {
+			return err
+		}
+		u, err := tx.findUser(username)
+		if err != nil {
+			return err
+		}
+		if u.Disabled {
+			return fmt.Errorf("%w: %s is disabled", ErrUserDisabled, u.Username)
+		}
+		if err := tx.setPassword(u, next); err != nil {
+			return err
+		}
+		return tx.Audit(AuditEvent{Action: "user.passwd.reset", Subject: u.ID, Detail: u.Username})
+	})
+}

@@ -1,0 +1,224 @@
+package store
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"runtime/debug"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// VerifyReport is what [Store.Verify] found. OK is true when nothing is
+// damaged; each problem is a sentence for the person running the check.
+type VerifyReport struct {
+	Revisions, Records, Blobs, AuditEntries, Changes int
+	Problems                                         []string
+	// Incomplete lists blobs whose writing was interrupted (a crash during
+	// an import): harmless, nothing refers to them.
+	Incomplete []string
+}
+
+// OK reports whether verification found no damage.
+func (r *VerifyReport) OK() bool { return len(r.Problems) == 0 }
+
+func (r *VerifyReport) problem(format string, args ...any) {
+	if len(r.Problems) < 1000 {
+		r.Problems = append(r.Problems, fmt.Sprintf(format, args...))
+	}
+}
+
+// Verify checks the whole store: bbolt's own page structure, then every
+// sealed value (each revision against its ID, each blob chunk, the audit
+// chain, the change feed and the indexes). Damage is reported, never
+// repaired, and never causes a panic.
+func (s *Store) Verify() (rep *VerifyReport, err error) {
+	rep = &VerifyReport{}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.sess == nil {
+		return nil, ErrLocked
+	}
+	old := debug.SetPanicOnFault(true)
+	defer debug.SetPanicOnFault(old)
+	defer func() {
+		if r := recover(); r != nil {
+			rep.problem("the store file is damaged and could not be read to the end (%v); restore it from a backup", r)
+			err = nil
+		}
+	}()
+	err = s.db.View(func(btx *bolt.Tx) error {
+		for e := range btx.Check() {
+			rep.problem("store file structure: %v", e)
+		}
+		if !rep.OK() {
+			return nil // walking a broken tree could fault; the structure report says enough
+		}
+		tx := &Tx{s: s, btx: btx, sess: s.sess}
+		tx.verifyRevs(rep)
+		tx.verifyTypes(rep)
+		tx.verifyChanges(rep)
+		tx.verifyBlobs(rep)
+		n := 0
+		if err := tx.walkAudit(1, func(AuditEvent) error { n++; return nil }); err != nil {
+			rep.problem("%v", err)
+		}
+		rep.AuditEntries = n
+		c := btx.Bucket(bucketSlots).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			sl, err := decodeSlot(v)
+			if err == nil && sl.KDF != nil {
+				err = sl.KDF.check()
+			}
+			if err != nil {
+				rep.problem("keyslot %x: %v", k, err)
+			}
+		}
+		return nil
+	})
+	return rep, err
+}
+
+func (tx *Tx) verifyRevs(rep *VerifyReport) {
+	c := tx.btx.Bucket(bucketRevs).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		i := bytes.IndexByte(k, 0)
+		if i <= 0 || i+1 >= len(k) {
+			rep.problem("revisions: malformed key %q", k)
+			continue
+		}
+		id := string(k[:i])
+		switch k[i+1] {
+		case 'h':
+			rep.Records++
+			leaves, err := decodeLeaves(v)
+			if err != nil {
+				rep.problem("record %s heads: %v", id, err)
+				continue
+			}
+			for _, l := range leaves {
+				if tx.btx.Bucket(bucketRevs).Get(revKey(id, l.Rev)) == nil {
+					rep.problem("record %s: head revision %s is missing", id, l.Rev)
+				}
+			}
+		case 'r':
+			rep.Revisions++
+			rev, err := revFromKey(k[i+2:])
+			if err != nil {
+				rep.problem("record %s: %v", id, err)
+				continue
+			}
+			env, _, err := tx.openRev(id, rev, v)
+			if err != nil {
+				rep.problem("%v", err)
+				continue
+			}
+			for _, p := range env.Parents {
+				if tx.btx.Bucket(bucketRevs).Get(revKey(id, p)) == nil {
+					rep.problem("record %s revision %s: parent %s is missing", id, rev, p)
+				}
+			}
+		default:
+			rep.problem("revisions: malformed key %q", k)
+		}
+	}
+}
+
+func (tx *Tx) verifyTypes(rep *VerifyReport) {
+	c := tx.btx.Bucket(bucketTypes).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		i := bytes.IndexByte(k, 0)
+		if i < 0 || tx.btx.Bucket(bucketRevs).Get(headKey(string(k[i+1:]))) == nil {
+			rep.problem("type index: entry %q names no record", k)
+		}
+	}
+}
+
+func (tx *Tx) verifyChanges(rep *VerifyReport) {
+	c := tx.btx.Bucket(bucketChanges).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		rep.Changes++
+		if len(k) != 8 {
+			rep.problem("change feed: malformed key")
+			continue
+		}
+		ch, err := decodeChange(binary.BigEndian.Uint64(k), v)
+		if err != nil {
+			rep.problem("%v", err)
+			continue
+		}
+		rev, _ := ParseRev(ch.Rev)
+		if tx.btx.Bucket(bucketRevs).Get(revKey(ch.RecordID, rev)) == nil {
+			rep.problem("change %d names revision %s of record %s, which is missing", ch.Seq, ch.Rev, ch.RecordID)
+		}
+	}
+}
+
+func (tx *Tx) verifyBlobs(rep *VerifyReport) {
+	b := tx.btx.Bucket(bucketBlobs)
+	c := b.Cursor()
+	chunks := map[string]uint32{}
+	var headers []string
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		i := bytes.IndexByte(k, 0)
+		if i <= 0 || i+1 >= len(k) {
+			rep.problem("blobs: malformed key %q", k)
+			continue
+		}
+		switch id := string(k[:i]); k[i+1] {
+		case 'h':
+			headers = append(headers, id)
+		case 'c':
+			chunks[id]++
+		default:
+			rep.problem("blobs: malformed key %q", k)
+		}
+	}
+	for _, id := range headers {
+		rep.Blobs++
+		info, err := tx.blobInfo(id)
+		if err != nil {
+			rep.problem("%v", err)
+			continue
+		}
+		h := sha256.New()
+		var size int64
+		ok := true
+		for i := uint32(0); i < info.Chunks; i++ {
+			v := b.Get(blobChunkKey(id, i))
+			if v == nil {
+				rep.problem("blob %s: chunk %d of %d is missing", id, i+1, info.Chunks)
+				ok = false
+				break
+			}
+			pt, err := tx.sess.key.open(nil, v, blobChunkAD(id, i, i == info.Chunks-1))
+			if err != nil {
+				rep.problem("blob %s chunk %d of %d: %v", id, i+1, info.Chunks, err)
+				ok = false
+				break
+			}
+			h.Write(pt)
+			size += int64(len(pt))
+		}
+		if ok && (size != info.Size || !bytes.Equal(h.Sum(nil), info.SHA256[:])) {
+			rep.problem("blob %s: %v: content does not match its header", id, ErrTampered)
+		}
+		if ok && chunks[id] != info.Chunks {
+			rep.problem("blob %s: %d chunks stored, header says %d", id, chunks[id], info.Chunks)
+		}
+		delete(chunks, id)
+		if tx.btx.Bucket(bucketBlobIndex).Get(tx.sess.key.blobIndexKey(info.SHA256)) == nil {
+			rep.problem("blob %s: missing from the content index", id)
+		}
+	}
+	for id := range chunks {
+		rep.Incomplete = append(rep.Incomplete, id)
+	}
+	ic := tx.btx.Bucket(bucketBlobIndex).Cursor()
+	for k, v := ic.First(); k != nil; k, v = ic.Next() {
+		if b.Get(blobHeaderKey(string(v))) == nil {
+			rep.problem("content index entry names blob %q, which is missing", v)
+		}
+	}
+}
