@@ -135,3 +135,35 @@ func TestWinnerIsDeterministic(t *testing.T) {
 		t.Fatal("ties must break on the revision, whatever the order")
 	}
 }
+
+func TestCalibrateKDF(t *testing.T) {
+	for pass, want := range map[time.Duration]uint32{
+		10 * time.Millisecond:  maxKDFTime, // fast machine: capped
+		40 * time.Millisecond:  5,
+		100 * time.Millisecond: defaultKDFTime, // never below the default...
+		400 * time.Millisecond: floorKDFTime,   // ...unless three passes take over a second
+	} {
+		p := calibrateKDF(func() time.Duration { return pass })
+		if p.Time != want || p.Memory != defaultKDFMemory || p.Threads != defaultKDFThreads {
+			t.Errorf("pass %v: %+v, want t=%d", pass, p, want)
+		}
+		p.Salt = make([]byte, 16)
+		saved := kdfTestParams
+		kdfTestParams = nil
+		if err := p.check(); err != nil {
+			t.Errorf("calibrated parameters below the floor: %v", err)
+		}
+		kdfTestParams = saved
+	}
+	saved := kdfTestParams
+	kdfTestParams = nil
+	defer func() { kdfTestParams = saved }()
+	weak := KDFParams{Time: 1, Memory: 64 * 1024, Threads: 4, Salt: make([]byte, 16)}
+	if err := weak.check(); err == nil {
+		t.Error("t=1 accepted by a release build")
+	}
+	weak = KDFParams{Time: 3, Memory: 8 * 1024, Threads: 4, Salt: make([]byte, 16)}
+	if err := weak.check(); err == nil {
+		t.Error("8 MiB accepted by a release build")
+	}
+}
