@@ -1,0 +1,61 @@
+# Chartkeeper's everyday tasks. Needs GNU make, Go and, for the workstation,
+# the system packages that `make deps` installs on Debian and Ubuntu.
+
+GO ?= go
+# Tests derive keyslots with cheap Argon2id parameters; release builds never do.
+TEST_TAGS := chartkeeper_insecure_kdf
+# Debian/Ubuntu packages: what the workstation needs to build, and what the
+# tests need on top (a virtual display, and pdftotext/pdftoppm for PDFs).
+BUILD_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev
+TEST_PACKAGES := $(BUILD_PACKAGES) xvfb xauth poppler-utils
+
+# Packages that use Fyne and so need cgo; everything else must build and test
+# without it.
+GUI_PACKAGES := -e 'chartkeeper/ui' -e 'chartkeeper/ui/.*' -e 'chartkeeper/cmd/chartkeeper'
+
+.NOTPARALLEL:
+.PHONY: all deps deps-build build run test fmt vet unit pure fuzz bench package clean
+
+all: build
+
+deps:
+	@scripts/deps.sh $(TEST_PACKAGES)
+
+deps-build:
+	@scripts/deps.sh $(BUILD_PACKAGES)
+
+build: deps-build
+	$(GO) build -o bin/ ./cmd/...
+
+run: deps-build
+	$(GO) run ./cmd/chartkeeper $(ARGS)
+
+test: deps fmt vet unit pure fuzz
+
+fmt:
+	@files=$$(gofmt -l .); \
+	if [ -n "$$files" ]; then echo "gofmt wants to reformat:"; echo "$$files"; exit 1; fi
+
+vet:
+	$(GO) vet -tags $(TEST_TAGS) ./...
+
+unit:
+	$(GO) test -tags $(TEST_TAGS) -count=1 -timeout 20m ./...
+
+pure:
+	CGO_ENABLED=0 $(GO) test -tags $(TEST_TAGS) -count=1 -timeout 20m \
+		$$($(GO) list ./... | grep -vx $(GUI_PACKAGES))
+
+fuzz:
+	scripts/fuzz.sh
+
+bench: deps-build
+	$(GO) test -tags $(TEST_TAGS) -run '^$$' -bench . -benchmem -timeout 60m ./...
+
+package: deps-build
+	$(GO) install fyne.io/tools/cmd/fyne@latest
+	scripts/package.sh
+
+clean:
+	rm -rf bin build
+	rm -rf cmd/chartkeeper/FyneApp.toml cmd/chartkeeper/assets

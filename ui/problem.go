@@ -1,0 +1,41 @@
+package ui
+
+import (
+	"errors"
+	"io/fs"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
+
+	"chartkeeper/store"
+)
+
+// problem is the screen for a data folder that could not be opened.
+type problem struct {
+	dir string
+	err error
+}
+
+func (s *problem) content() fyne.CanvasObject {
+	return page("Chartkeeper could not open its data folder",
+		paragraph(explain(s.dir, s.err)),
+		&widget.Label{Text: "Data folder: " + s.dir, Wrapping: fyne.TextWrapBreak, Selectable: true},
+	)
+}
+
+// explain says in plain words why dir could not be opened and what to do.
+func explain(dir string, err error) string {
+	switch {
+	case errors.Is(err, store.ErrInUse):
+		return "Another Chartkeeper program on this computer has the data folder open, " +
+			"perhaps a second Chartkeeper window or ckadmin. Close it, then start Chartkeeper again."
+	case errors.Is(err, store.ErrSchemaTooNew):
+		return "A newer version of Chartkeeper has written to this data folder. " +
+			"Update Chartkeeper on this workstation, then start it again."
+	case errors.Is(err, fs.ErrPermission):
+		return "This computer account may not read or write " + dir + ". " +
+			"Ask whoever looks after the computer to give it access, or start Chartkeeper " +
+			"with another folder (chartkeeper --data FOLDER)."
+	}
+	return "Something went wrong while opening it: " + err.Error() + "."
+}
