@@ -17,7 +17,12 @@ import (
 // workstation of the same practice). The backup is audited.
 func (s *Store) Backup(w io.Writer) (int64, error) {
 	var n int64
-	err := s.Update(func(tx *Tx) error { return tx.Audit(AuditEvent{Action: "backup"}) })
+	err := s.Update(func(tx *Tx) error {
+		if err := tx.requireHIM("make backups"); err != nil {
+			return err
+		}
+		return tx.Audit(AuditEvent{Action: "backup"})
+	})
 	if err != nil {
 		return 0, err
 	}
@@ -74,9 +79,16 @@ var ErrBadBackup = errors.New("this file is not a readable Chartkeeper backup")
 // Restore makes dir (which must not hold a practice) a copy of the backup
 // at from, with a new device ID. It checks the backup opens and finds the
 // practice secret through opts; on any failure dir is left without a store.
-func Restore(from, dir string, opts RestoreOptions) error {
+func Restore(from, dir string, opts RestoreOptions) (err error) {
 	if Exists(dir) {
 		return fmt.Errorf("%s: %w; restore into a new folder", dir, ErrPracticeExists)
+	}
+	if _, serr := os.Stat(dir); errors.Is(serr, os.ErrNotExist) {
+		defer func() {
+			if err != nil {
+				os.Remove(dir) // only removes it if still empty
+			}
+		}()
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
@@ -103,10 +115,10 @@ func Restore(from, dir string, opts RestoreOptions) error {
 	case opts.SecretFrom != "":
 		dev, err := readDeviceFile(opts.SecretFrom)
 		if err != nil {
-			return fmt.Errorf("reading the practice secret from %s: %w", opts.SecretFrom, err)
+			return fmt.Errorf("%w: reading it from %s: %v", ErrNoPracticeSecret, opts.SecretFrom, err)
 		}
 		if dev.PracticeID != practiceID {
-			return fmt.Errorf("%s belongs to another practice than the backup", opts.SecretFrom)
+			return fmt.Errorf("%w: %s belongs to another practice than the backup", ErrNoPracticeSecret, opts.SecretFrom)
 		}
 		secret = dev.PracticeSecret
 	default:

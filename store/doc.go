@@ -23,8 +23,9 @@
 //	  l<seq>                 failed-unlock log, moved into the audit log at
 //	                         the next successful sign-in
 //	revs/
-//	  <recordID>\x00h        heads: the record's leaf revisions
 //	  <recordID>\x00r<rev>   one revision: clear envelope + sealed payload
+//	  <recordID>\x00s        heads: the record's leaf revisions (sorts after
+//	                         the newest revision, so an edit touches one page)
 //	types/
 //	  <type>\x00<recordID>   index for listing records by type
 //	changes/

@@ -105,7 +105,7 @@ func checkID(kind, id string) error {
 	return nil
 }
 
-func headKey(id string) []byte { return append([]byte(id), 0, 'h') }
+func headKey(id string) []byte { return append([]byte(id), 0, headSuffix) }
 
 func revKey(id string, r Rev) []byte { return append(append([]byte(id), 0, 'r'), r.key()...) }
 
@@ -368,3 +368,8 @@ func (s *Store) Changes(since uint64, limit int) (cs []Change, err error) {
 	err = s.View(func(tx *Tx) error { cs, err = tx.Changes(since, limit); return err })
 	return cs, err
 }
+
+// headSuffix follows the revision marker 'r' so that a record's heads sort
+// right after its newest revision: saving an edit then usually dirties one
+// leaf page of the revs bucket instead of two.
+const headSuffix = 's'

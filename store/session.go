@@ -203,6 +203,8 @@ func (e *UnlockError) Error() string {
 	switch {
 	case errors.Is(e.Err, ErrBackoff):
 		return fmt.Sprintf("too many wrong passwords for %s: try again in %s", e.Username, roundWait(e.Wait))
+	case errors.Is(e.Err, ErrUserDisabled):
+		return fmt.Sprintf("the account %s has been disabled; ask a health information manager", e.Username)
 	case errors.Is(e.Err, ErrUnknownUser):
 		return fmt.Sprintf("there is no user named %q on this workstation", e.Username)
 	case e.Wait > 0:
@@ -261,6 +263,9 @@ func (s *Store) recordFailure(slotID string) (uint32, error) {
 func (s *Store) Unlock(username string, password []byte) error {
 	secret := s.secret()
 	if secret == nil {
+		if s.deviceErr != nil {
+			return fmt.Errorf("%w (%v)", ErrNoPracticeSecret, s.deviceErr)
+		}
 		return ErrNoPracticeSecret
 	}
 	username = normalizeUsername(username)
@@ -280,6 +285,9 @@ func (s *Store) Unlock(username string, password []byte) error {
 	}
 	if wait := backoffFor(failures) - s.now().Sub(last); wait > 0 {
 		return &UnlockError{Username: username, Wait: wait, Err: ErrBackoff}
+	}
+	if sl != nil && sl.Kind == slotDisabled {
+		return &UnlockError{Username: username, Err: ErrUserDisabled}
 	}
 	if sl == nil {
 		if _, err := s.recordFailure(id); err != nil {
@@ -421,14 +429,14 @@ func (s *Store) UnlockWithRecovery(recoveryKey, username string, newPassword []b
 	if err != nil {
 		return err
 	}
-	if s.secret() == nil {
+	if s.secret() == nil { // missing or damaged device file
 		dev := &deviceFile{PracticeID: s.practiceID, DeviceID: NewID(), PracticeSecret: append([]byte(nil), secret...)}
 		if err := writeDeviceFile(s.dir, dev); err != nil {
 			clear(raw)
 			return err
 		}
 		s.devMu.Lock()
-		s.device = dev
+		s.device, s.deviceErr = dev, nil
 		s.devMu.Unlock()
 	}
 	clear(secret)

@@ -25,8 +25,11 @@ type keyslot struct {
 }
 
 const (
-	slotPassword   = "password"
-	slotRecovery   = "recovery"
+	slotPassword = "password"
+	slotRecovery = "recovery"
+	// slotDisabled replaces the slot of a disabled user: it unlocks
+	// nothing, and lets sign-in say the account is disabled.
+	slotDisabled   = "disabled"
 	recoverySlotID = "recovery"
 )
 
@@ -188,7 +191,7 @@ func decodeSlot(v []byte) (*keyslot, error) {
 	if err := json.Unmarshal(v, &sl); err != nil {
 		return nil, fmt.Errorf("%w: keyslot: %v", ErrTampered, err)
 	}
-	if sl.Kind != slotPassword && sl.Kind != slotRecovery {
+	if sl.Kind != slotPassword && sl.Kind != slotRecovery && sl.Kind != slotDisabled {
 		return nil, fmt.Errorf("%w: keyslot of kind %q", ErrTampered, sl.Kind)
 	}
 	return &sl, nil

@@ -25,8 +25,9 @@ type Store struct {
 	now        func() time.Time
 	clock      clock
 
-	devMu  sync.RWMutex
-	device *deviceFile // nil until this workstation holds the practice secret
+	devMu     sync.RWMutex
+	device    *deviceFile // nil until this workstation holds the practice secret
+	deviceErr error       // why the device file could not be read, if it exists
 
 	mu   sync.RWMutex // guards sess; held for reading by every operation
 	sess *session
@@ -98,8 +99,8 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	case err == nil:
 		s.device = dev
 	case !errors.Is(err, fs.ErrNotExist):
-		s.db.Close()
-		return nil, err
+		// Unlock reports it; the recovery key rewrites the file.
+		s.deviceErr = err
 	}
 	return s, nil
 }
@@ -112,6 +113,9 @@ func openDB(dir string, opts ...Option) (s *Store, err error) {
 	}
 	s.clock.now = s.now
 	path := filepath.Join(dir, dbFileName)
+	if fi, err := os.Stat(path); err == nil && fi.Size() == 0 {
+		return nil, fmt.Errorf("%s: %w: the store file is empty; restore it from a backup", path, ErrTampered)
+	}
 	defer func() {
 		// A damaged file can make bbolt panic while reading it; report that
 		// as damage rather than crash the program.
@@ -130,9 +134,21 @@ func openDB(dir string, opts ...Option) (s *Store, err error) {
 		return nil, fmt.Errorf("%s: %w: cannot open the store file (%v); run 'ckadmin verify' or restore a backup", path, ErrTampered, err)
 	}
 	s.db = db
-	if err := db.Update(func(tx *bolt.Tx) error { return migrate(tx, migrations) }); err != nil {
+	// Write only when a migration is due: opening must not modify a file
+	// that may be damaged.
+	var due bool
+	if err := db.View(func(tx *bolt.Tx) error {
+		due = readSchema(tx) != schemaVersion(migrations)
+		return nil
+	}); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if due {
+		if err := db.Update(func(tx *bolt.Tx) error { return migrate(tx, migrations) }); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	if err := db.View(func(tx *bolt.Tx) error {
 		// Start the clock after the newest change, so times stay monotonic
@@ -253,3 +269,6 @@ func syncDir(dir string) error {
 	defer d.Close()
 	return d.Sync()
 }
+
+// FilePath is the store file of the data folder dir.
+func FilePath(dir string) string { return filepath.Join(dir, dbFileName) }

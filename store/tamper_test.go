@@ -41,7 +41,7 @@ func sealedValues(t *testing.T, s *Store) [][2][]byte {
 
 func isHeadKey(k []byte) bool {
 	i := bytes.IndexByte(k, 0)
-	return i >= 0 && i+1 < len(k) && k[i+1] == 'h' && i+2 == len(k)
+	return i >= 0 && i+1 < len(k) && k[i+1] == headSuffix && i+2 == len(k)
 }
 
 func seedSome(t *testing.T, s *Store) Record {

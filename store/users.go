@@ -260,7 +260,7 @@ func (s *Store) DisableUser(username string) error {
 		if _, err := tx.putUser(u); err != nil {
 			return err
 		}
-		if err := tx.btx.Bucket(bucketSlots).Delete([]byte(slotIDFor(tx.s.secret(), u.Username))); err != nil {
+		if err := putSlot(tx.btx, slotIDFor(tx.s.secret(), u.Username), &keyslot{Kind: slotDisabled}); err != nil {
 			return err
 		}
 		return tx.Audit(AuditEvent{Action: "user.disable", Subject: u.ID, Detail: u.Username})

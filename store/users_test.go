@@ -108,8 +108,8 @@ func TestUsersAndRoles(t *testing.T) {
 		t.Fatalf("users after disable: %+v", users)
 	}
 	s.Lock()
-	if err := s.Unlock("nurse.ada", []byte("reset-by-him-1")); err == nil {
-		t.Fatal("disabled user signed in")
+	if err := s.Unlock("nurse.ada", []byte("reset-by-him-1")); !errors.Is(err, ErrUserDisabled) || !strings.Contains(err.Error(), "disabled") {
+		t.Fatalf("disabled user signing in: %v", err)
 	}
 	// Every change above is in the audit log.
 	if err := s.Unlock("admin", []byte(adminPass)); err != nil {

@@ -49,6 +49,9 @@ func (s *Store) Verify() (rep *VerifyReport, err error) {
 		}
 	}()
 	err = s.db.View(func(btx *bolt.Tx) error {
+		// Fault in every page here, where a fault is a recoverable panic,
+		// before bbolt's check reads them on a goroutine of its own.
+		touchEveryPage(btx)
 		for e := range btx.Check() {
 			rep.problem("store file structure: %v", e)
 		}
@@ -90,7 +93,7 @@ func (tx *Tx) verifyRevs(rep *VerifyReport) {
 		}
 		id := string(k[:i])
 		switch k[i+1] {
-		case 'h':
+		case headSuffix:
 			rep.Records++
 			leaves, err := decodeLeaves(v)
 			if err != nil {

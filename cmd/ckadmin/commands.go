@@ -1,0 +1,143 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"chartkeeper/store"
+)
+
+// env is what a command talks to: the terminal or the pipes it was given.
+type env struct {
+	stdin  *os.File
+	stdout io.Writer
+	stderr io.Writer
+	cmd    *command // the command being run, for its usage line
+}
+
+func newEnv() *env { return &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr} }
+
+// command is one ckadmin command: its words ("user add"), the synopsis of
+// its arguments, a one-line summary and the function that runs it.
+type command struct {
+	name     string
+	synopsis string
+	summary  string
+	run      func(e *env, args []string) error
+}
+
+// usage is the command's usage line.
+func (c *command) usage() string {
+	return strings.Join(strings.Fields("ckadmin "+c.name+" "+c.synopsis+" [flags]"), " ")
+}
+
+// commands in the order help lists them.
+var commands = []*command{
+	{"init", "--data FOLDER --practice NAME --admin-name \"FULL NAME\" --admin-user USERNAME",
+		"create a practice and its first health information manager", runInit},
+	{"user add", "--name \"FULL NAME\" --username USERNAME --role ROLE",
+		"add a user (roles: front-desk, clinician, coder, him)", runUserAdd},
+	{"user list", "", "list the practice's users", runUserList},
+	{"user disable", "USERNAME", "stop a user from signing in", runUserDisable},
+	{"user passwd", "[USERNAME]", "change your own password, or reset USERNAME's", runUserPasswd},
+	{"user role", "USERNAME ROLE", "change a user's role", runUserRole},
+	{"recover", "--user USERNAME", "set a new password with the practice's recovery key", runRecover},
+	{"verify", "", "check the whole store for damage and tampering", runVerify},
+	{"backup", "--out FILE", "write a backup of the store to FILE", runBackup},
+	{"restore", "--from FILE --data NEWFOLDER", "make NEWFOLDER a copy of a backup", runRestore},
+}
+
+// run runs the command named by args and returns the exit status. Whatever
+// happens below it, damage included, ends as a message, never a stack trace.
+func run(e *env, args []string) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(e.stderr, "ckadmin: the store could not be read: the file is damaged (%v); restore from a backup\n", r)
+			code = exitUnreadable
+		}
+	}()
+	if len(args) == 0 {
+		e.help(e.stderr)
+		return exitUsage
+	}
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		if len(args) > 1 {
+			if c, _ := lookup(args[1:]); c != nil {
+				e.cmd = c
+				return e.exit(c.run(e, []string{"-h"}))
+			}
+		}
+		e.help(e.stdout)
+		return exitOK
+	}
+	c, rest := lookup(args)
+	if c == nil {
+		return e.exit(e.unknownCommand(args))
+	}
+	e.cmd = c
+	return e.exit(c.run(e, rest))
+}
+
+// lookup finds the command named by the first one or two words of args.
+func lookup(args []string) (*command, []string) {
+	for _, c := range commands {
+		words := strings.Fields(c.name)
+		if len(args) >= len(words) && strings.Join(args[:len(words)], " ") == c.name {
+			return c, args[len(words):]
+		}
+	}
+	return nil, nil
+}
+
+func (e *env) unknownCommand(args []string) error {
+	if args[0] == "user" {
+		var subs []string
+		for _, c := range commands {
+			if sub, ok := strings.CutPrefix(c.name, "user "); ok {
+				subs = append(subs, sub)
+			}
+		}
+		if len(args) == 1 {
+			return &usageError{msg: "user needs a subcommand: " + strings.Join(subs, ", ")}
+		}
+		switch args[1] {
+		case "help", "-h", "-help", "--help":
+			fmt.Fprintln(e.stdout, "User commands:")
+			for _, c := range commands {
+				if strings.HasPrefix(c.name, "user ") {
+					fmt.Fprintf(e.stdout, "  %s\n    \t%s\n", c.usage(), c.summary)
+				}
+			}
+			return errHelpShown
+		}
+		return &usageError{msg: fmt.Sprintf("unknown user subcommand %q (choose %s)", args[1], strings.Join(subs, ", "))}
+	}
+	return &usageError{msg: fmt.Sprintf("unknown command %q; 'ckadmin help' lists the commands", args[0])}
+}
+
+func (e *env) help(w io.Writer) {
+	fmt.Fprint(w, `ckadmin administers a Chartkeeper practice's encrypted store.
+
+Usage: ckadmin COMMAND [flags]
+
+Commands:
+`)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-13s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, `  help          show this list; 'ckadmin COMMAND -h' shows a command's flags
+
+Commands that open a store take --data FOLDER (default %s)
+and --user USERNAME (default $%s). The password is read from
+--password-file FILE, else $%s, else asked for on the terminal.
+A new password comes from --new-password-file FILE, else $%s,
+else the terminal; a recovery key from --recovery-key-file FILE, else
+$%s, else the terminal.
+
+Exit status: 0 done; 1 failed (verify: damage found); 2 usage error or an
+unreadable store; 3 refused for the user's role; 4 sign-in failed.
+`, store.DefaultDir(), envUser, envPassword, envNewPassword, envRecoveryKey)
+}
