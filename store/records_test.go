@@ -137,15 +137,20 @@ func TestWinnerIsDeterministic(t *testing.T) {
 }
 
 func TestCalibrateKDF(t *testing.T) {
-	for pass, want := range map[time.Duration]uint32{
-		10 * time.Millisecond:  maxKDFTime, // fast machine: capped
-		40 * time.Millisecond:  5,
-		100 * time.Millisecond: defaultKDFTime, // never below the default...
-		400 * time.Millisecond: floorKDFTime,   // ...unless three passes take over a second
+	ms := time.Millisecond
+	for _, c := range []struct {
+		cost kdfCost
+		want uint32
+	}{
+		{kdfCost{fixed: 0, pass: 10 * ms}, maxKDFTime}, // fast machine: capped
+		{kdfCost{fixed: 100 * ms, pass: 20 * ms}, 7},   // (250-100)/20
+		{kdfCost{fixed: 100 * ms, pass: 80 * ms}, 3},   // never below the default...
+		{kdfCost{fixed: 100 * ms, pass: 400 * ms}, 2},  // ...unless three passes take over a second
+		{kdfCost{fixed: 400 * ms, pass: 20 * ms}, 3},   // fixed cost alone over the target
 	} {
-		p := calibrateKDF(func() time.Duration { return pass })
-		if p.Time != want || p.Memory != defaultKDFMemory || p.Threads != defaultKDFThreads {
-			t.Errorf("pass %v: %+v, want t=%d", pass, p, want)
+		p := calibrateKDF(func() kdfCost { return c.cost })
+		if p.Time != c.want || p.Memory != defaultKDFMemory || p.Threads != defaultKDFThreads {
+			t.Errorf("%+v: %+v, want t=%d", c.cost, p, c.want)
 		}
 		p.Salt = make([]byte, 16)
 		saved := kdfTestParams
