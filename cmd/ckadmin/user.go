@@ -163,26 +163,23 @@ func runUserPasswd(e *env, args []string) error {
 	defer s.Close()
 	defer clear(current)
 	src := newPasswordSource(target, *newFile, "--new-password-file", envNewPassword)
-	if own {
-		next, err := e.readSecret(src)
-		if err != nil {
+	if !own {
+		if err := refuseBeforeAsking(s, src, "reset passwords"); err != nil {
 			return err
 		}
-		defer clear(next)
-		if err := s.ChangePassword(current, next); err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "Changed the password for %s.\n", me)
-		return nil
-	}
-	if err := refuseBeforeAsking(s, src, "reset passwords"); err != nil {
-		return err
 	}
 	next, err := e.readSecret(src)
 	if err != nil {
 		return err
 	}
 	defer clear(next)
+	if own {
+		if err := s.ChangePassword(current, next); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "Changed the password for %s.\n", me)
+		return nil
+	}
 	if err := s.ResetPassword(target, next); err != nil {
 		return err
 	}
