@@ -247,14 +247,8 @@ func (s *Store) DisableUser(username string) error {
 		if u.Disabled {
 			return nil
 		}
-		if u.Role == RoleHIM {
-			n, err := tx.activeHIMs()
-			if err != nil {
-				return err
-			}
-			if n <= 1 {
-				return fmt.Errorf("%w: %s is the last active health information manager; add another before disabling this one", ErrInvalid, u.Username)
-			}
+		if err := tx.keepOneHIM(u); err != nil {
+			return err
 		}
 		u.Disabled = true
 		if _, err := tx.putUser(u); err != nil {
@@ -267,16 +261,28 @@ func (s *Store) DisableUser(username string) error {
 	})
 }
 
-func (tx *Tx) activeHIMs() (int, error) {
+// keepOneHIM refuses to take u out of the HIM role (by disabling them or
+// changing their role) when they are the last active HIM manager, since
+// nobody could then manage users.
+func (tx *Tx) keepOneHIM(u User) error {
+	if u.Role != RoleHIM || u.Disabled {
+		return nil
+	}
 	n := 0
 	err := tx.List(TypeUser, func(r Record) error {
-		u, err := decodeUser(r)
-		if err == nil && u.Role == RoleHIM && !u.Disabled {
+		o, err := decodeUser(r)
+		if err == nil && o.Role == RoleHIM && !o.Disabled {
 			n++
 		}
 		return err
 	})
-	return n, err
+	if err != nil {
+		return err
+	}
+	if n <= 1 {
+		return fmt.Errorf("%w: %s is the last active health information manager; add another first", ErrInvalid, u.Username)
+	}
+	return nil
 }
 
 // SetRole changes a user's role. Only an HIM manager may.
@@ -295,13 +301,8 @@ func (s *Store) SetRole(username string, role Role) error {
 		if u.Role == role {
 			return nil
 		}
-		if u.Role == RoleHIM && !u.Disabled {
-			if n, err := tx.activeHIMs(); err != nil || n <= 1 {
-				if err != nil {
-					return err
-				}
-				return fmt.Errorf("%w: %s is the last active health information manager", ErrInvalid, u.Username)
-			}
+		if err := tx.keepOneHIM(u); err != nil {
+			return err
 		}
 		old := u.Role
 		u.Role = role
@@ -320,11 +321,12 @@ func (s *Store) ChangePassword(current, next []byte) error {
 	}
 	return s.Update(func(tx *Tx) error {
 		u := tx.sess.user
-		sl, err := getSlot(tx.btx, slotIDFor(tx.s.secret(), u.Username))
+		id := slotIDFor(tx.s.secret(), u.Username)
+		sl, err := getSlot(tx.btx, id)
 		if err != nil {
 			return err
 		}
-		k, _, err := openPasswordSlot(tx.s.secret(), slotIDFor(tx.s.secret(), u.Username), sl, current)
+		k, _, err := openPasswordSlot(tx.s.secret(), id, sl, current)
 		if err != nil {
 			return fmt.Errorf("the current password is not right: %w", err)
 		}
