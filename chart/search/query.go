@@ -1,0 +1,151 @@
+package search
+
+import (
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// termKind is what a query term is read as.
+type termKind uint8
+
+const (
+	nameTerm   termKind = iota // matches name words
+	digitsTerm                 // MRN prefix, phone prefix or suffix
+	dateTerm                   // DOB, exactly
+	monthTerm                  // DOB's year and month
+)
+
+type term struct {
+	kind  termKind
+	text  string // folded word, digit string, "YYYY-MM-DD" or "YYYY-MM"
+	runes int    // length of a name term, in runes
+}
+
+// parseQuery splits a query into terms; see the package documentation for
+// the rules. Adjacent numeric pieces are joined so that a phone number typed
+// with spaces ("+1 555 014 2231") is one term.
+func parseQuery(q string) []term {
+	raws := strings.FieldsFunc(q, func(r rune) bool { return unicode.IsSpace(r) || r == ',' })
+	var terms []term
+	var number []byte
+	flush := func() {
+		if len(number) >= 3 {
+			terms = append(terms, term{kind: digitsTerm, text: string(number)})
+		} else if len(number) > 0 { // too short to be a number: a name word
+			terms = append(terms, term{kind: nameTerm, text: string(number), runes: len(number)})
+		}
+		number = number[:0]
+	}
+	for _, raw := range raws {
+		if d, ok := parseDate(raw); ok {
+			flush()
+			terms = append(terms, term{kind: dateTerm, text: d})
+			continue
+		}
+		if m, ok := parseMonth(raw); ok {
+			flush()
+			terms = append(terms, term{kind: monthTerm, text: m})
+			continue
+		}
+		if isNumeric(raw) {
+			number = append(number, digits(raw)...)
+			continue
+		}
+		flush()
+		for _, w := range splitWords(nil, Fold(raw)) {
+			terms = append(terms, term{kind: nameTerm, text: w, runes: len([]rune(w))})
+		}
+	}
+	flush()
+	return terms
+}
+
+// isNumeric says whether s is a piece of a number as people type them:
+// digits with + - ( ) . / between them.
+func isNumeric(s string) bool {
+	hasDigit := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case '0' <= c && c <= '9':
+			hasDigit = true
+		case strings.IndexByte("+-()./", c) < 0:
+			return false
+		}
+	}
+	return hasDigit
+}
+
+// parseDate reads "YYYY-MM-DD" or "DD.MM.YYYY" (month and day may have one
+// digit) and returns the date as "YYYY-MM-DD" if it is a real calendar date.
+func parseDate(s string) (string, bool) {
+	var y, m, d string
+	if p := strings.Split(s, "-"); len(p) == 3 {
+		y, m, d = p[0], p[1], p[2]
+	} else if p := strings.Split(s, "."); len(p) == 3 {
+		d, m, y = p[0], p[1], p[2]
+	} else {
+		return "", false
+	}
+	year, okY := number(y, 4, 4)
+	month, okM := number(m, 1, 2)
+	day, okD := number(d, 1, 2)
+	if !okY || !okM || !okD {
+		return "", false
+	}
+	t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
+	if t.Year() != year || int(t.Month()) != month || t.Day() != day {
+		return "", false // 31.02.1984 and the like
+	}
+	if len(s) == len("2006-01-02") && s[4] == '-' {
+		return s, true // already in form: no copy
+	}
+	return t.Format(time.DateOnly), true
+}
+
+// parseMonth reads "YYYY-MM" and returns it with a two-digit month.
+func parseMonth(s string) (string, bool) {
+	y, m, ok := strings.Cut(s, "-")
+	if !ok {
+		return "", false
+	}
+	_, okY := number(y, 4, 4)
+	month, okM := number(m, 1, 2)
+	if !okY || !okM || month < 1 || month > 12 {
+		return "", false
+	}
+	return y + "-" + twoDigits(month), true
+}
+
+// number parses s as a decimal of minLen to maxLen ASCII digits.
+func number(s string, minLen, maxLen int) (int, bool) {
+	if len(s) < minLen || len(s) > maxLen {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil
+}
+
+func twoDigits(n int) string {
+	if n < 10 {
+		return "0" + strconv.Itoa(n)
+	}
+	return strconv.Itoa(n)
+}
+
+// normDOB is the form a stored DOB is indexed in: "YYYY-MM-DD" when it can
+// be read as a date, otherwise the text as given (so a malformed DOB still
+// groups duplicates by exact text).
+func normDOB(s string) string {
+	s = strings.TrimSpace(s)
+	if d, ok := parseDate(s); ok {
+		return d
+	}
+	return s
+}
