@@ -299,9 +299,17 @@ func (tx *Tx) History(id string) ([]Record, error) {
 // List calls fn with the current revision of every live (not deleted)
 // record of type typ, in ID order. Returning an error from fn stops the walk.
 func (tx *Tx) List(typ string, fn func(Record) error) error {
+	return tx.ListPrefix(typ, "", fn)
+}
+
+// ListPrefix is [Tx.List] restricted to the records whose ID starts with
+// idPrefix. It seeks straight to them, so records that share a prefix (a
+// patient's visits, say) are read without walking the rest of the type.
+func (tx *Tx) ListPrefix(typ, idPrefix string, fn func(Record) error) error {
 	prefix := append([]byte(typ), 0)
 	c := tx.btx.Bucket(bucketTypes).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+	seek := append(slices.Clip(prefix), idPrefix...)
+	for k, _ := c.Seek(seek); k != nil && bytes.HasPrefix(k, seek); k, _ = c.Next() {
 		r, err := tx.Get(string(k[len(prefix):]))
 		if err != nil {
 			return err
@@ -373,3 +381,10 @@ func (s *Store) Changes(since uint64, limit int) (cs []Change, err error) {
 // right after its newest revision: saving an edit then usually dirties one
 // leaf page of the revs bucket instead of two.
 const headSuffix = 's'
+
+// LastChange is the sequence number of the newest entry of the change feed
+// (0 when there is none). A reader that has seen everything up to it can
+// later ask [Tx.Changes] for what came after.
+func (tx *Tx) LastChange() uint64 {
+	return tx.btx.Bucket(bucketChanges).Sequence()
+}

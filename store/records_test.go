@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -167,5 +168,36 @@ func TestCalibrateKDF(t *testing.T) {
 	weak = KDFParams{Time: 3, Memory: 8 * 1024, Threads: 4, Salt: make([]byte, 16)}
 	if err := weak.check(); err == nil {
 		t.Error("8 MiB accepted by a release build")
+	}
+}
+
+func TestListPrefixAndLastChange(t *testing.T) {
+	s, _ := newPractice(t)
+	var last uint64
+	s.View(func(tx *Tx) error { last = tx.LastChange(); return nil })
+	for _, id := range []string{"aaa.1", "aaa.2", "aab.1", "aa", "b.1"} {
+		if _, err := s.Put("item", id, "", []byte(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Put("other", "aaa.3", "", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := s.Get("aaa.2")
+	if _, err := s.Delete("aaa.2", r.Rev, "test"); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	err := s.View(func(tx *Tx) error {
+		if n := tx.LastChange(); n != last+7 {
+			t.Errorf("LastChange %d, want %d", n, last+7)
+		}
+		return tx.ListPrefix("item", "aaa.", func(r Record) error { got = append(got, r.ID); return nil })
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, ",") != "aaa.1" {
+		t.Errorf("ListPrefix = %v, want [aaa.1]", got)
 	}
 }
