@@ -1,0 +1,144 @@
+package chart
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"chartkeeper/store"
+)
+
+// BreakGlass is one emergency opening of a chart beyond the user's role.
+type BreakGlass struct {
+	ID       string    `json:"-"`
+	Rev      string    `json:"-"`
+	UserID   string    `json:"user"`
+	Username string    `json:"username"`
+	Patient  string    `json:"patient"`
+	Reason   string    `json:"reason"`
+	At       time.Time `json:"at"`
+	Until    time.Time `json:"until"`
+	// Reviewed is set by an HIM manager who looked at the access.
+	Reviewed   bool      `json:"reviewed,omitempty"`
+	ReviewedBy string    `json:"reviewedBy,omitempty"`
+	ReviewedAt time.Time `json:"reviewedAt,omitzero"`
+	ReviewNote string    `json:"reviewNote,omitempty"`
+}
+
+// OpenBreakGlass gives the signed-in user read access to a patient's chart
+// beyond their role, for the service's break-glass duration. The reason is
+// required; the access is audited and flagged for review.
+func (s *Service) OpenBreakGlass(patientID, reason string) (BreakGlass, error) {
+	u, err := s.user()
+	if err != nil {
+		return BreakGlass{}, err
+	}
+	reason = strings.TrimSpace(reason)
+	var pr problems
+	pr.required("reason", reason)
+	pr.maxLen("reason", reason, 500)
+	if len([]rune(reason)) > 0 && len([]rune(reason)) < 5 {
+		pr.add("reason", "must say why the chart is needed (at least 5 characters)")
+	}
+	if err := pr.err("break-glass access"); err != nil {
+		return BreakGlass{}, err
+	}
+	now := s.now().UTC()
+	g := BreakGlass{UserID: u.ID, Username: u.Username, Patient: patientID, Reason: reason, At: now, Until: now.Add(s.glassFor)}
+	err = s.st.Update(func(tx *store.Tx) error {
+		if _, err := s.getPatient(tx, patientID); err != nil {
+			return err
+		}
+		r, err := put(tx, TypeBreakGlass, store.NewID(), "", g)
+		if err != nil {
+			return err
+		}
+		g.ID, g.Rev = r.ID, r.Rev
+		return audit(tx, "breakglass.open", patientID, fmt.Sprintf("until %s: %s", g.Until.Format(time.RFC3339), reason), true)
+	})
+	if err != nil {
+		return g, err
+	}
+	s.mu.Lock()
+	if s.grants != nil {
+		s.grants[u.ID+"/"+patientID] = g.Until
+	}
+	s.mu.Unlock()
+	return g, nil
+}
+
+// hasGrant reports whether u holds unexpired break-glass access to the patient.
+func (s *Service) hasGrant(u store.User, patientID string) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.grants == nil {
+		return false, nil
+	}
+	if !s.granted[u.ID] {
+		err := s.st.View(func(tx *store.Tx) error {
+			return tx.List(TypeBreakGlass, func(r store.Record) error {
+				var g BreakGlass
+				if err := decode(r, &g); err != nil {
+					return err
+				}
+				if g.UserID == u.ID {
+					key := u.ID + "/" + g.Patient
+					if g.Until.After(s.grants[key]) {
+						s.grants[key] = g.Until
+					}
+				}
+				return nil
+			})
+		})
+		if err != nil {
+			return false, err
+		}
+		s.granted[u.ID] = true
+	}
+	until, ok := s.grants[u.ID+"/"+patientID]
+	return ok && s.now().Before(until), nil
+}
+
+// BreakGlassUntil is when the signed-in user's break-glass access to the
+// patient ends (zero when there is none).
+func (s *Service) BreakGlassUntil(patientID string) time.Time {
+	u, err := s.user()
+	if err != nil {
+		return time.Time{}
+	}
+	if ok, _ := s.hasGrant(u, patientID); !ok {
+		return time.Time{}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.grants[u.ID+"/"+patientID]
+}
+
+// ReviewBreakGlass marks a break-glass access as reviewed (HIM managers).
+func (s *Service) ReviewBreakGlass(id, note string) error {
+	u, err := s.require(Administer)
+	if err != nil {
+		return err
+	}
+	return s.st.Update(func(tx *store.Tx) error {
+		r, err := tx.Get(id)
+		if err != nil {
+			return err
+		}
+		if r.Type != TypeBreakGlass {
+			return fmt.Errorf("%w: %s is not a break-glass access", store.ErrNotFound, id)
+		}
+		var g BreakGlass
+		if err := decode(r, &g); err != nil {
+			return err
+		}
+		if g.Reviewed {
+			return fmt.Errorf("%w: this access was already reviewed by %s", store.ErrInvalid, g.ReviewedBy)
+		}
+		g.Reviewed, g.ReviewedBy, g.ReviewedAt, g.ReviewNote = true, u.Username, s.now().UTC(), strings.TrimSpace(note)
+		if _, err := put(tx, TypeBreakGlass, id, r.Rev, g); err != nil {
+			return err
+		}
+		return audit(tx, "breakglass.review", g.Patient, g.ReviewNote, false)
+	})
+}

@@ -1,0 +1,202 @@
+package chart
+
+import (
+	"strings"
+
+	"chartkeeper/store"
+)
+
+// Chart is one patient's chart as the signed-in user may see it. Sections
+// the role does not reach are nil and named in Hidden.
+type Chart struct {
+	Patient       Patient
+	Merged        []Patient // patients merged into this one; their records are included below
+	Problems      []Problem
+	Allergies     []Allergy
+	Medications   []Medication
+	Visits        []Visit     // newest first
+	Amendments    []Amendment // oldest first; Target names the visit
+	Vitals        []Vitals    // newest first
+	Immunizations []Immunization
+	Documents     []Document // newest clinical date first
+	Hidden        []string   // sections left out for the role, e.g. "clinical"
+	BreakGlass    bool       // opened with break-glass access
+}
+
+// AmendmentsOf lists the amendments of one visit, oldest first.
+func (c *Chart) AmendmentsOf(visitID string) []Amendment {
+	var out []Amendment
+	for _, a := range c.Amendments {
+		if a.Target == visitID {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// OpenChart reads a patient's chart (audited as "chart.view", flagged when
+// break-glass access was used). Merged patients' records are included.
+func (s *Service) OpenChart(patientID string) (*Chart, error) {
+	if _, err := s.require(ReadDemographics); err != nil {
+		return nil, err
+	}
+	u, glass, clinErr := s.requireFor(ReadClinical, patientID)
+	if clinErr != nil && u.ID == "" {
+		return nil, clinErr
+	}
+	seeClinical := clinErr == nil
+	seeAllDocs := Allowed(u.Role, ViewDocuments) || glass
+	seeAdminDocs := Allowed(u.Role, ViewAdminDocuments)
+	c := &Chart{BreakGlass: glass}
+	if !seeClinical {
+		c.Hidden = append(c.Hidden, "clinical")
+	}
+	if !seeAllDocs {
+		c.Hidden = append(c.Hidden, "clinical documents")
+	}
+	s.mu.Lock()
+	ids := append([]string{patientID}, s.mergedAll(patientID)...)
+	s.mu.Unlock()
+	err := s.st.Update(func(tx *store.Tx) error {
+		p, err := s.getPatient(tx, patientID)
+		if err != nil {
+			return err
+		}
+		c.Patient = p
+		for _, id := range ids {
+			if id != patientID {
+				mp, err := s.getPatient(tx, id)
+				if err != nil {
+					return err
+				}
+				c.Merged = append(c.Merged, mp)
+			}
+			prefix := id + "."
+			if seeClinical {
+				if err := s.readClinical(tx, prefix, c); err != nil {
+					return err
+				}
+			}
+			if err := tx.ListPrefix(TypeDocument, prefix, func(r store.Record) error {
+				d, err := decodeDocument(r)
+				if err != nil {
+					return err
+				}
+				cat, _ := CategoryByName(d.Category)
+				if seeAllDocs || seeAdminDocs && cat.Administrative {
+					c.Documents = append(c.Documents, d)
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		detail := ""
+		if len(c.Hidden) > 0 {
+			detail = "without " + strings.Join(c.Hidden, ", ")
+		}
+		if glass {
+			detail = "break-glass"
+		}
+		return audit(tx, "chart.view", patientID, detail, glass)
+	})
+	if err != nil {
+		return nil, err
+	}
+	sortBy(c.Visits, func(v Visit) string { return invert(v.Date + v.ID) })
+	sortBy(c.Vitals, func(v Vitals) string { return invert(v.Taken.UTC().Format("2006-01-02T15:04:05.000")) })
+	sortBy(c.Amendments, func(a Amendment) string { return a.At.UTC().Format("2006-01-02T15:04:05.000000") })
+	sortBy(c.Documents, func(d Document) string { return invert(d.ClinicalDate) })
+	sortBy(c.Immunizations, func(im Immunization) string { return im.Date })
+	return c, nil
+}
+
+// invert makes an ascending sort key descending (for ASCII keys).
+func invert(k string) string {
+	b := []byte(k)
+	for i := range b {
+		b[i] = 0x7f - b[i]
+	}
+	return string(b)
+}
+
+// mergedAll lists every patient merged into id, directly or through a chain.
+// The caller holds s.mu.
+func (s *Service) mergedAll(id string) []string {
+	var out []string
+	for _, m := range s.merged[id] {
+		out = append(out, m)
+		out = append(out, s.mergedAll(m)...)
+	}
+	return out
+}
+
+// readClinical appends the clinical records under prefix to c.
+func (s *Service) readClinical(tx *store.Tx, prefix string, c *Chart) error {
+	pid := strings.TrimSuffix(prefix, ".")
+	each := func(typ string, fn func(store.Record, Meta) error) error {
+		return tx.ListPrefix(typ, prefix, func(r store.Record) error {
+			return fn(r, Meta{ID: r.ID, Rev: r.Rev, Patient: pid})
+		})
+	}
+	steps := []struct {
+		typ string
+		fn  func(store.Record, Meta) error
+	}{
+		{TypeProblem, func(r store.Record, m Meta) error {
+			var x Problem
+			err := decode(r, &x)
+			x.Meta = m
+			c.Problems = append(c.Problems, x)
+			return err
+		}},
+		{TypeAllergy, func(r store.Record, m Meta) error {
+			var x Allergy
+			err := decode(r, &x)
+			x.Meta = m
+			c.Allergies = append(c.Allergies, x)
+			return err
+		}},
+		{TypeMedication, func(r store.Record, m Meta) error {
+			var x Medication
+			err := decode(r, &x)
+			x.Meta = m
+			c.Medications = append(c.Medications, x)
+			return err
+		}},
+		{TypeVisit, func(r store.Record, m Meta) error {
+			var x Visit
+			err := decode(r, &x)
+			x.Meta = m
+			c.Visits = append(c.Visits, x)
+			return err
+		}},
+		{TypeAmendment, func(r store.Record, m Meta) error {
+			var x Amendment
+			err := decode(r, &x)
+			x.Meta = m
+			c.Amendments = append(c.Amendments, x)
+			return err
+		}},
+		{TypeVitals, func(r store.Record, m Meta) error {
+			var x Vitals
+			err := decode(r, &x)
+			x.Meta = m
+			c.Vitals = append(c.Vitals, x)
+			return err
+		}},
+		{TypeImmunization, func(r store.Record, m Meta) error {
+			var x Immunization
+			err := decode(r, &x)
+			x.Meta = m
+			c.Immunizations = append(c.Immunizations, x)
+			return err
+		}},
+	}
+	for _, st := range steps {
+		if err := each(st.typ, st.fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}

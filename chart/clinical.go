@@ -1,0 +1,301 @@
+package chart
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"chartkeeper/chart/icd10"
+	"chartkeeper/store"
+)
+
+// Meta is what every chart record carries besides its fields.
+type Meta struct {
+	ID      string `json:"-"`
+	Rev     string `json:"-"`
+	Patient string `json:"-"` // the patient's ID; part of ID
+}
+
+func (m *Meta) meta() *Meta { return m }
+
+// Item is a record of the clinical chart that [Service.Save] stores.
+type Item interface {
+	meta() *Meta
+	kind() string
+	check(s *Service, pr *problems)
+}
+
+// Problem is an entry of the problem list.
+type Problem struct {
+	Meta
+	Code        string `json:"code"` // ICD-10-CM, without the dot
+	Description string `json:"description"`
+	Onset       string `json:"onset,omitempty"` // YYYY-MM-DD
+	Status      string `json:"status"`          // active, resolved, inactive
+	Note        string `json:"note,omitempty"`
+}
+
+func (*Problem) kind() string { return TypeProblem }
+func (p *Problem) check(s *Service, pr *problems) {
+	p.Code = s.checkCode(pr, "code", p.Code, false)
+	if p.Description == "" && p.Code != "" {
+		if c, ok := s.lookupCode(p.Code); ok {
+			p.Description = c.Description
+		}
+	}
+	pr.required("description", p.Description)
+	pr.maxLen("description", p.Description, 500)
+	s.checkDate(pr, "onset", p.Onset, false)
+	p.Status = oneOf(pr, "status", p.Status, "active", "active", "resolved", "inactive")
+}
+
+// Allergy is an allergy or intolerance.
+type Allergy struct {
+	Meta
+	Substance string `json:"substance"`
+	Reaction  string `json:"reaction,omitempty"`
+	Severity  string `json:"severity"` // mild, moderate, severe, unknown
+	Status    string `json:"status"`   // active, inactive
+}
+
+func (*Allergy) kind() string { return TypeAllergy }
+func (a *Allergy) check(s *Service, pr *problems) {
+	pr.required("substance", a.Substance)
+	pr.maxLen("substance", a.Substance, 200)
+	pr.maxLen("reaction", a.Reaction, 500)
+	a.Severity = oneOf(pr, "severity", a.Severity, "unknown", "mild", "moderate", "severe", "unknown")
+	a.Status = oneOf(pr, "status", a.Status, "active", "active", "inactive")
+}
+
+// Medication is a medication the patient takes or took.
+type Medication struct {
+	Meta
+	Name      string `json:"name"`
+	Dose      string `json:"dose,omitempty"` // "500 mg"
+	Route     string `json:"route,omitempty"`
+	Frequency string `json:"frequency,omitempty"` // "twice daily"
+	Start     string `json:"start,omitempty"`
+	Stop      string `json:"stop,omitempty"`
+}
+
+func (*Medication) kind() string { return TypeMedication }
+func (m *Medication) check(s *Service, pr *problems) {
+	pr.required("name", m.Name)
+	pr.maxLen("name", m.Name, 200)
+	pr.maxLen("dose", m.Dose, 100)
+	pr.maxLen("frequency", m.Frequency, 100)
+	if m.Route != "" {
+		m.Route = oneOf(pr, "route", m.Route, "", "oral", "sublingual", "topical", "inhaled", "intravenous", "intramuscular", "subcutaneous", "rectal", "vaginal", "nasal", "ophthalmic", "otic", "transdermal", "other")
+	}
+	s.checkDate(pr, "start", m.Start, false)
+	if m.Stop != "" {
+		if _, err := time.Parse(dateLayout, m.Stop); err != nil {
+			pr.add("stop", "must be a date written YYYY-MM-DD")
+		} else if m.Start != "" && m.Stop < m.Start {
+			pr.add("stop", "is before the start")
+		}
+	}
+}
+
+// Active reports whether the medication is taken on the given day.
+func (m Medication) Active(on time.Time) bool {
+	return m.Stop == "" || m.Stop >= on.Format(dateLayout)
+}
+
+// Vitals is one set of measurements. Zero means not measured.
+type Vitals struct {
+	Meta
+	Taken     time.Time `json:"taken"`
+	Systolic  int       `json:"systolic,omitempty"`  // mmHg
+	Diastolic int       `json:"diastolic,omitempty"` // mmHg
+	Pulse     int       `json:"pulse,omitempty"`     // beats per minute
+	TempC     float64   `json:"tempC,omitempty"`
+	WeightKg  float64   `json:"weightKg,omitempty"`
+	HeightCm  float64   `json:"heightCm,omitempty"`
+	SpO2      int       `json:"spo2,omitempty"` // %
+}
+
+func (*Vitals) kind() string { return TypeVitals }
+
+// BMI is weight / height², rounded to one decimal; 0 without both.
+func (v Vitals) BMI() float64 {
+	if v.WeightKg <= 0 || v.HeightCm <= 0 {
+		return 0
+	}
+	m := v.HeightCm / 100
+	return math.Round(v.WeightKg/(m*m)*10) / 10
+}
+
+func (v *Vitals) check(s *Service, pr *problems) {
+	if v.Taken.IsZero() {
+		pr.add("taken", "is required")
+	} else if v.Taken.After(s.now().Add(5 * time.Minute)) {
+		pr.add("taken", "is in the future")
+	}
+	inRange := func(field string, x, lo, hi float64, unit string) {
+		if x != 0 && (x < lo || x > hi) {
+			pr.add(field, "%g %s is not possible; expected %g to %g", x, unit, lo, hi)
+		}
+	}
+	inRange("systolic pressure", float64(v.Systolic), 40, 300, "mmHg")
+	inRange("diastolic pressure", float64(v.Diastolic), 20, 200, "mmHg")
+	if (v.Systolic == 0) != (v.Diastolic == 0) {
+		pr.add("blood pressure", "needs both the systolic and the diastolic value")
+	} else if v.Systolic != 0 && v.Diastolic >= v.Systolic {
+		pr.add("diastolic pressure", "must be lower than the systolic pressure")
+	}
+	inRange("pulse", float64(v.Pulse), 20, 300, "beats per minute")
+	inRange("temperature", v.TempC, 25, 45, "°C")
+	inRange("weight", v.WeightKg, 0.2, 650, "kg")
+	inRange("height", v.HeightCm, 20, 275, "cm")
+	inRange("SpO2", float64(v.SpO2), 40, 100, "%")
+	if v.Systolic == 0 && v.Pulse == 0 && v.TempC == 0 && v.WeightKg == 0 && v.HeightCm == 0 && v.SpO2 == 0 {
+		pr.add("vitals", "at least one measurement is required")
+	}
+}
+
+// Immunization is one dose of a vaccine given.
+type Immunization struct {
+	Meta
+	Vaccine string `json:"vaccine"`
+	Date    string `json:"date"`
+	Dose    string `json:"dose,omitempty"` // "2 of 3"
+	Lot     string `json:"lot,omitempty"`
+	Site    string `json:"site,omitempty"`
+}
+
+func (*Immunization) kind() string { return TypeImmunization }
+func (im *Immunization) check(s *Service, pr *problems) {
+	pr.required("vaccine", im.Vaccine)
+	pr.maxLen("vaccine", im.Vaccine, 200)
+	s.checkDate(pr, "date", im.Date, true)
+	pr.maxLen("lot", im.Lot, 50)
+}
+
+// oneOf normalises value to one of allowed (def when empty) or reports it.
+func oneOf(pr *problems, field, value, def string, allowed ...string) string {
+	v := strings.ToLower(strings.TrimSpace(value))
+	if v == "" {
+		return def
+	}
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	pr.add(field, "must be one of %s", strings.Join(allowed, ", "))
+	return value
+}
+
+// Save validates and stores a clinical record (problem, allergy,
+// medication, vitals, immunization): a new one when its ID is empty (its
+// Patient set), else a new revision of the one read (its Rev).
+func (s *Service) Save(it Item) error {
+	m := it.meta()
+	pid := m.Patient
+	if m.ID != "" {
+		pid = patientOf(m.ID)
+	}
+	if _, _, err := s.requireFor(WriteClinical, pid); err != nil {
+		return err
+	}
+	var pr problems
+	it.check(s, &pr)
+	if err := pr.err(strings.ReplaceAll(it.kind(), "vitals", "vital signs")); err != nil {
+		return err
+	}
+	return s.st.Update(func(tx *store.Tx) error {
+		if err := s.liveChart(tx, pid); err != nil {
+			return err
+		}
+		action := it.kind() + ".update"
+		id := m.ID
+		if id == "" {
+			id, action = childID(pid), it.kind()+".create"
+		} else if r, err := tx.Get(id); err != nil {
+			return err
+		} else if r.Type != it.kind() {
+			return fmt.Errorf("%w: %s is a %s, not a %s", store.ErrInvalid, id, r.Type, it.kind())
+		}
+		r, err := put(tx, it.kind(), id, m.Rev, it)
+		if err != nil {
+			return err
+		}
+		m.ID, m.Rev, m.Patient = r.ID, r.Rev, pid
+		return audit(tx, action, pid, r.ID, false)
+	})
+}
+
+// liveChart refuses writes to a missing or merged patient.
+func (s *Service) liveChart(tx *store.Tx, pid string) error {
+	p, err := s.getPatient(tx, pid)
+	if err != nil {
+		return err
+	}
+	if p.MergedInto != "" {
+		return fmt.Errorf("%w: add to the chart of MRN %s", ErrMerged, s.mrnOf(p.MergedInto))
+	}
+	return nil
+}
+
+func (s *Service) mrnOf(id string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p, ok := s.people[id]; ok {
+		return p.MRN
+	}
+	return "?"
+}
+
+// DeleteRecord removes a chart record (a tombstone; history stays). Only HIM
+// managers may, with a reason.
+func (s *Service) DeleteRecord(id, reason string) error {
+	if _, err := s.require(Administer); err != nil {
+		return err
+	}
+	if strings.TrimSpace(reason) == "" {
+		return &ValidationError{What: "deletion", Fields: []FieldError{{"reason", "is required"}}}
+	}
+	return s.st.Update(func(tx *store.Tx) error {
+		r, err := tx.Get(id)
+		if err != nil {
+			return err
+		}
+		if r.Deleted {
+			return fmt.Errorf("%w: already deleted", store.ErrNotFound)
+		}
+		if r.Type == TypeVisit {
+			if v, err := decodeVisit(r); err == nil && v.Signed {
+				return ErrSigned
+			}
+		}
+		if _, err := tx.Delete(id, r.Rev, reason); err != nil {
+			return err
+		}
+		return audit(tx, r.Type+".delete", patientOf(id), reason, false)
+	})
+}
+
+// checkCode validates an ICD-10-CM code and returns it without its dot.
+// With a code table imported, the code must be in it.
+func (s *Service) checkCode(pr *problems, field, code string, required bool) string {
+	code = strings.TrimSpace(code)
+	if code == "" {
+		if required {
+			pr.add(field, "is required")
+		}
+		return ""
+	}
+	n, err := icd10.Normalize(code)
+	if err != nil {
+		pr.add(field, "%q is not an ICD-10-CM code (a letter, two digits, then up to four more characters, like E11.9)", code)
+		return code
+	}
+	if t := s.codeTable(); t != nil {
+		if _, ok := t.Lookup(n); !ok {
+			pr.add(field, "%s is not in the imported ICD-10-CM code table", icd10.Dot(n))
+		}
+	}
+	return n
+}

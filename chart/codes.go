@@ -1,0 +1,108 @@
+package chart
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"chartkeeper/chart/icd10"
+	"chartkeeper/store"
+)
+
+// codeTableID is the record that points at the imported ICD-10-CM table.
+const codeTableID = "icd10cm"
+
+type codeTableRecord struct {
+	Blob  string `json:"blob"`
+	Codes int    `json:"codes"`
+	Name  string `json:"name"` // the file it came from
+}
+
+// ImportCodes replaces the practice's ICD-10-CM table with the CMS release
+// file read from r (HIM managers). It returns the number of codes.
+func (s *Service) ImportCodes(r io.Reader, name string) (int, error) {
+	if _, err := s.require(Administer); err != nil {
+		return 0, err
+	}
+	raw, err := io.ReadAll(io.LimitReader(r, 64<<20))
+	if err != nil {
+		return 0, err
+	}
+	t, err := icd10.Parse(bytes.NewReader(raw))
+	if err != nil {
+		return 0, fmt.Errorf("%w: %v", store.ErrInvalid, err)
+	}
+	if t.Len() == 0 {
+		return 0, fmt.Errorf("%w: %s holds no codes", store.ErrInvalid, name)
+	}
+	info, err := s.st.PutBlob(bytes.NewReader(raw))
+	if err != nil {
+		return 0, err
+	}
+	err = s.st.Update(func(tx *store.Tx) error {
+		parent := ""
+		if old, err := tx.Get(codeTableID); err == nil && !old.Deleted {
+			parent = old.Rev
+		}
+		if _, err := put(tx, TypeCodeTable, codeTableID, parent, codeTableRecord{Blob: info.ID, Codes: t.Len(), Name: name}); err != nil {
+			return err
+		}
+		return tx.Audit(store.AuditEvent{Action: "codes.import", Detail: fmt.Sprintf("%s: %d ICD-10-CM codes", name, t.Len())})
+	})
+	if err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	s.codes, s.loaded = t, true
+	s.mu.Unlock()
+	return t.Len(), nil
+}
+
+// codeTable is the imported ICD-10-CM table, nil when none was imported.
+func (s *Service) codeTable() *icd10.Table {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.loaded {
+		return s.codes
+	}
+	s.loaded = true
+	var rec codeTableRecord
+	err := s.st.View(func(tx *store.Tx) error {
+		r, err := tx.Get(codeTableID)
+		if err != nil {
+			return err
+		}
+		return json.Unmarshal(r.Body, &rec)
+	})
+	if err != nil || rec.Blob == "" {
+		return nil
+	}
+	rc, _, err := s.st.OpenBlob(rec.Blob)
+	if err != nil {
+		return nil
+	}
+	defer rc.Close()
+	if t, err := icd10.Parse(rc); err == nil {
+		s.codes = t
+	}
+	return s.codes
+}
+
+// lookupCode finds a code (with or without its dot) in the imported table.
+func (s *Service) lookupCode(code string) (icd10.Code, bool) {
+	t := s.codeTable()
+	if t == nil {
+		return icd10.Code{}, false
+	}
+	return t.Lookup(code)
+}
+
+// SearchCodes looks codes up by code or by words in the imported table.
+func (s *Service) SearchCodes(query string, limit int) []icd10.Code {
+	t := s.codeTable()
+	if t == nil {
+		return nil
+	}
+	return t.Search(query, limit)
+}

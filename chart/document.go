@@ -1,0 +1,261 @@
+package chart
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"chartkeeper/store"
+)
+
+// Category is what kind of paper a document is. Front desk staff see the
+// administrative ones only.
+type Category struct {
+	Name           string
+	Title          string
+	Administrative bool
+}
+
+// Categories lists the document categories in the order screens show them.
+var Categories = []Category{
+	{"identity", "Identity document", true},
+	{"insurance", "Insurance", true},
+	{"consent", "Consent form", true},
+	{"correspondence", "Administrative correspondence", true},
+	{"referral", "Referral", false},
+	{"lab", "Laboratory result", false},
+	{"imaging", "Imaging report", false},
+	{"letter", "Clinical letter", false},
+	{"prescription", "Prescription", false},
+	{"clinical", "Other clinical", false},
+}
+
+// CategoryByName finds a category.
+func CategoryByName(name string) (Category, bool) {
+	for _, c := range Categories {
+		if c.Name == strings.ToLower(strings.TrimSpace(name)) {
+			return c, true
+		}
+	}
+	return Category{}, false
+}
+
+func categoryNames() string {
+	names := make([]string, len(Categories))
+	for i, c := range Categories {
+		names[i] = c.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// Document is a scanned or imported file. Its content is a store blob.
+// Unfiled documents (Patient empty) wait in the inbox.
+type Document struct {
+	Meta
+	Title        string    `json:"title,omitempty"`
+	Category     string    `json:"category,omitempty"`
+	ClinicalDate string    `json:"clinicalDate,omitempty"`
+	Note         string    `json:"note,omitempty"`
+	Blob         string    `json:"blob"`
+	ContentType  string    `json:"contentType"`
+	Size         int64     `json:"size"`
+	Pages        int       `json:"pages,omitempty"`
+	Source       string    `json:"source,omitempty"` // the scanned file's name
+	Received     time.Time `json:"received"`
+	FiledBy      string    `json:"filedBy,omitempty"`
+	FiledAt      time.Time `json:"filedAt,omitzero"`
+}
+
+// Filed reports whether the document is in a chart.
+func (d Document) Filed() bool { return d.Patient != "" }
+
+func decodeDocument(r store.Record) (Document, error) {
+	var d Document
+	if err := decode(r, &d); err != nil {
+		return d, err
+	}
+	d.ID, d.Rev = r.ID, r.Rev
+	if i := strings.IndexByte(r.ID, '.'); i > 0 {
+		d.Patient = r.ID[:i]
+	}
+	return d, nil
+}
+
+func (s *Service) checkFiling(pr *problems, d *Document) {
+	if _, ok := CategoryByName(d.Category); !ok {
+		if d.Category == "" {
+			pr.add("category", "is required")
+		} else {
+			pr.add("category", "must be one of %s", categoryNames())
+		}
+	}
+	d.Category = strings.ToLower(strings.TrimSpace(d.Category))
+	s.checkDate(pr, "clinical date", d.ClinicalDate, true)
+	pr.maxLen("title", d.Title, 200)
+	pr.maxLen("note", d.Note, 2000)
+}
+
+// AddDocument seals content into the store and records the document: in
+// the inbox when d.Patient is empty, else filed into that chart (category
+// and clinical date then required). ContentType and Source describe it.
+func (s *Service) AddDocument(content io.Reader, d Document) (Document, error) {
+	u, err := s.require(FileDocuments)
+	if err != nil {
+		return d, err
+	}
+	var pr problems
+	if d.Patient != "" {
+		s.checkFiling(&pr, &d)
+	}
+	pr.required("content type", d.ContentType)
+	if err := pr.err("document"); err != nil {
+		return d, err
+	}
+	info, err := s.st.PutBlob(content)
+	if err != nil {
+		return d, err
+	}
+	d.Blob, d.Size, d.Received = info.ID, info.Size, s.now().UTC()
+	err = s.st.Update(func(tx *store.Tx) error {
+		id := store.NewID()
+		if d.Patient != "" {
+			if err := s.liveChart(tx, d.Patient); err != nil {
+				return err
+			}
+			id = childID(d.Patient)
+			d.FiledBy, d.FiledAt = u.Username, d.Received
+		}
+		r, err := put(tx, TypeDocument, id, "", d)
+		if err != nil {
+			return err
+		}
+		d.ID, d.Rev = r.ID, r.Rev
+		if d.Patient != "" {
+			return audit(tx, "document.file", d.Patient, d.ID, false)
+		}
+		return audit(tx, "document.receive", "", d.ID, false)
+	})
+	return d, err
+}
+
+// FileDocument files an inbox document into a patient's chart: the filed
+// document is a new record in the chart, and the inbox entry ends with a
+// tombstone that names it.
+func (s *Service) FileDocument(inboxID, patientID, category, clinicalDate, note string) (Document, error) {
+	u, err := s.require(FileDocuments)
+	if err != nil {
+		return Document{}, err
+	}
+	var d Document
+	err = s.st.Update(func(tx *store.Tx) error {
+		r, err := tx.Get(inboxID)
+		if err != nil {
+			return err
+		}
+		if r.Type != TypeDocument || r.Deleted {
+			return fmt.Errorf("%w: no document %s in the inbox", store.ErrNotFound, inboxID)
+		}
+		if d, err = decodeDocument(r); err != nil {
+			return err
+		}
+		if d.Filed() {
+			return fmt.Errorf("%w: the document is already filed", store.ErrInvalid)
+		}
+		d.Patient, d.Category, d.ClinicalDate, d.Note = patientID, category, clinicalDate, note
+		var pr problems
+		s.checkFiling(&pr, &d)
+		if err := pr.err("filing"); err != nil {
+			return err
+		}
+		if err := s.liveChart(tx, patientID); err != nil {
+			return err
+		}
+		d.FiledBy, d.FiledAt = u.Username, s.now().UTC()
+		nr, err := put(tx, TypeDocument, childID(patientID), "", d)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Delete(inboxID, r.Rev, "filed as "+nr.ID); err != nil {
+			return err
+		}
+		d.ID, d.Rev = nr.ID, nr.Rev
+		return audit(tx, "document.file", patientID, d.ID, false)
+	})
+	return d, err
+}
+
+// Inbox lists the documents waiting to be filed, oldest first.
+func (s *Service) Inbox() ([]Document, error) {
+	if _, err := s.require(FileDocuments); err != nil {
+		if _, err2 := s.require(Administer); err2 != nil {
+			return nil, err
+		}
+	}
+	var out []Document
+	err := s.st.View(func(tx *store.Tx) error {
+		return tx.List(TypeDocument, func(r store.Record) error {
+			if strings.IndexByte(r.ID, '.') >= 0 {
+				return nil
+			}
+			d, err := decodeDocument(r)
+			if err != nil {
+				return err
+			}
+			out = append(out, d)
+			return nil
+		})
+	})
+	sortBy(out, func(d Document) string { return d.Received.Format(time.RFC3339Nano) })
+	return out, err
+}
+
+// mayViewDocument reports whether the role (or a grant) reaches document d.
+func (s *Service) mayViewDocument(d Document) (bool, error) {
+	u, err := s.user()
+	if err != nil {
+		return false, err
+	}
+	if !d.Filed() {
+		return Allowed(u.Role, FileDocuments) || Allowed(u.Role, Administer), nil
+	}
+	if c, ok := CategoryByName(d.Category); ok && c.Administrative && Allowed(u.Role, ViewAdminDocuments) {
+		return true, nil
+	}
+	_, _, err = s.requireFor(ViewDocuments, d.Patient)
+	return err == nil, nil
+}
+
+// OpenDocument opens a document's content for reading (audited). The
+// caller closes it.
+func (s *Service) OpenDocument(id string) (io.ReadCloser, Document, error) {
+	var d Document
+	err := s.st.View(func(tx *store.Tx) error {
+		r, err := tx.Get(id)
+		if err != nil {
+			return err
+		}
+		if r.Type != TypeDocument || r.Deleted {
+			return fmt.Errorf("%w: no document %s", store.ErrNotFound, id)
+		}
+		d, err = decodeDocument(r)
+		return err
+	})
+	if err != nil {
+		return nil, d, err
+	}
+	ok, err := s.mayViewDocument(d)
+	if err != nil {
+		return nil, d, err
+	}
+	if !ok {
+		u, _ := s.user()
+		return nil, d, &PermissionError{Role: u.Role, Action: ViewDocuments, BreakGlass: true}
+	}
+	err = s.st.Update(func(tx *store.Tx) error { return audit(tx, "document.view", d.Patient, d.ID, false) })
+	if err != nil {
+		return nil, d, err
+	}
+	rc, _, err := s.st.OpenBlob(d.Blob)
+	return rc, d, err
+}

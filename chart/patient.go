@@ -1,0 +1,488 @@
+package chart
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"strings"
+	"time"
+
+	"chartkeeper/chart/search"
+	"chartkeeper/store"
+)
+
+// Record types of the chart.
+const (
+	TypePatient      = "patient"
+	TypeProblem      = "problem"
+	TypeAllergy      = "allergy"
+	TypeMedication   = "medication"
+	TypeVisit        = "visit"
+	TypeAmendment    = "amendment"
+	TypeVitals       = "vitals"
+	TypeImmunization = "immunization"
+	TypeDocument     = "document"
+	TypeAmendReq     = "amendreq"
+	TypeDisclosure   = "disclosure"
+	TypeBreakGlass   = "breakglass"
+	TypeCodeTable    = "codetable"
+)
+
+// Sex as registered.
+type Sex string
+
+const (
+	Female  Sex = "female"
+	Male    Sex = "male"
+	Other   Sex = "other"
+	Unknown Sex = "unknown"
+)
+
+// ParseSex reads a sex as typed.
+func ParseSex(s string) (Sex, error) {
+	switch Sex(strings.ToLower(strings.TrimSpace(s))) {
+	case Female:
+		return Female, nil
+	case Male:
+		return Male, nil
+	case Other:
+		return Other, nil
+	case Unknown, "":
+		return Unknown, nil
+	}
+	return "", fmt.Errorf("%w: sex must be female, male, other or unknown, not %q", store.ErrInvalid, s)
+}
+
+// Identifier is another number the patient is known by.
+type Identifier struct {
+	System string `json:"system"` // "national-id", "insurance", "passport", or a free name
+	Value  string `json:"value"`
+}
+
+// Address is a postal address.
+type Address struct {
+	Line       string `json:"line,omitempty"`
+	City       string `json:"city,omitempty"`
+	Region     string `json:"region,omitempty"`
+	PostalCode string `json:"postalCode,omitempty"`
+	Country    string `json:"country,omitempty"`
+}
+
+// Contact is an emergency contact.
+type Contact struct {
+	Name     string `json:"name,omitempty"`
+	Relation string `json:"relation,omitempty"`
+	Phone    string `json:"phone,omitempty"`
+}
+
+// Patient is the demographic record of one person.
+type Patient struct {
+	ID          string       `json:"-"`
+	Rev         string       `json:"-"`
+	MRN         string       `json:"mrn"`
+	Family      string       `json:"family"`
+	Given       string       `json:"given"`
+	Preferred   string       `json:"preferred,omitempty"`
+	DOB         string       `json:"dob"` // YYYY-MM-DD
+	Sex         Sex          `json:"sex"`
+	Identifiers []Identifier `json:"identifiers,omitempty"`
+	Phone       string       `json:"phone,omitempty"`
+	Address     Address      `json:"address"`
+	Emergency   Contact      `json:"emergency"`
+	Language    string       `json:"language,omitempty"`
+	// MergedInto is the surviving patient's ID once an HIM manager merged
+	// this record into it; the record and its chart stay, under the survivor.
+	MergedInto string `json:"mergedInto,omitempty"`
+}
+
+// Name is the patient's name as lists show it: "Family, Given".
+func (p Patient) Name() string { return p.Family + ", " + p.Given }
+
+// PatientSummary is what a list of patients shows.
+type PatientSummary struct {
+	ID, MRN, Family, Given, Preferred, DOB string
+	Sex                                    Sex
+	Phone                                  string
+	MergedInto                             string
+	Match                                  search.Kind // why a search found it
+}
+
+// Name is "Family, Given".
+func (p PatientSummary) Name() string { return p.Family + ", " + p.Given }
+
+// Summary is the list line of p.
+func (p Patient) Summary() PatientSummary {
+	return PatientSummary{ID: p.ID, MRN: p.MRN, Family: p.Family, Given: p.Given, Preferred: p.Preferred,
+		DOB: p.DOB, Sex: p.Sex, Phone: p.Phone, MergedInto: p.MergedInto}
+}
+
+func (p Patient) entry() search.Entry {
+	names := []string{p.Family, p.Given}
+	if p.Preferred != "" {
+		names = append(names, p.Preferred)
+	}
+	var phones []string
+	if p.Phone != "" {
+		phones = append(phones, p.Phone)
+	}
+	return search.Entry{ID: p.ID, MRN: p.MRN, Names: names, DOB: p.DOB, Phones: phones}
+}
+
+func decodePatient(r store.Record) (Patient, error) {
+	var p Patient
+	if err := decode(r, &p); err != nil {
+		return p, err
+	}
+	p.ID, p.Rev = r.ID, r.Rev
+	return p, nil
+}
+
+// validate checks the patient's fields; it trims spaces first.
+func (s *Service) validate(p *Patient) error {
+	for _, f := range []*string{&p.Family, &p.Given, &p.Preferred, &p.DOB, &p.Phone, &p.Language} {
+		*f = strings.TrimSpace(*f)
+	}
+	var pr problems
+	pr.required("family name", p.Family)
+	pr.required("given name", p.Given)
+	pr.maxLen("family name", p.Family, 100)
+	pr.maxLen("given name", p.Given, 100)
+	pr.maxLen("preferred name", p.Preferred, 100)
+	s.checkDate(&pr, "birth date", p.DOB, true)
+	if _, err := ParseSex(string(p.Sex)); err != nil {
+		pr.add("sex", "must be female, male, other or unknown")
+	} else if p.Sex == "" {
+		p.Sex = Unknown
+	}
+	if p.Phone != "" && !phoneLike(p.Phone) {
+		pr.add("phone", "must be a phone number: digits, spaces, +, -, ( and ) only, at least 5 digits")
+	}
+	if p.Emergency.Phone != "" && !phoneLike(p.Emergency.Phone) {
+		pr.add("emergency contact phone", "must be a phone number: digits, spaces, +, -, ( and ) only, at least 5 digits")
+	}
+	seen := map[string]bool{}
+	for i, id := range p.Identifiers {
+		f := fmt.Sprintf("identifiers[%d]", i+1)
+		if strings.TrimSpace(id.System) == "" {
+			pr.add(f+".system", "is required (for example national-id or insurance)")
+		}
+		if strings.TrimSpace(id.Value) == "" {
+			pr.add(f+".value", "is required")
+		}
+		if seen[id.System] {
+			pr.add(f+".system", "%s is given twice", id.System)
+		}
+		seen[id.System] = true
+	}
+	return pr.err("patient")
+}
+
+func phoneLike(s string) bool {
+	digits := 0
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == ' ' || r == '+' || r == '-' || r == '(' || r == ')' || r == '.':
+		default:
+			return false
+		}
+	}
+	return digits >= 5 && digits <= 20
+}
+
+// newMRN draws a medical record number: 7 random digits and a Luhn check
+// digit, so a mistyped MRN is caught. Random rather than sequential because
+// workstations assign them offline; uniqueness is checked on this one.
+func newMRN() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	n := 1_000_000 + binary.BigEndian.Uint64(b[:])%9_000_000
+	body := fmt.Sprintf("%07d", n)
+	return body + string(rune('0'+luhn(body)))
+}
+
+// luhn is the Luhn check digit of digits.
+func luhn(digits string) int {
+	sum := 0
+	double := true
+	for i := len(digits) - 1; i >= 0; i-- {
+		d := int(digits[i] - '0')
+		if double {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+		double = !double
+	}
+	return (10 - sum%10) % 10
+}
+
+// ValidMRN reports whether mrn has the form and check digit Chartkeeper
+// assigns.
+func ValidMRN(mrn string) bool {
+	if len(mrn) != 8 {
+		return false
+	}
+	for i := 0; i < 8; i++ {
+		if mrn[i] < '0' || mrn[i] > '9' {
+			return false
+		}
+	}
+	return int(mrn[7]-'0') == luhn(mrn[:7])
+}
+
+// Duplicates lists registered patients that p is likely a duplicate of
+// (similar name and the same birth date, or the same phone).
+func (s *Service) Duplicates(p Patient) ([]PatientSummary, error) {
+	if _, err := s.require(ReadDemographics); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.refresh(); err != nil {
+		return nil, err
+	}
+	e := p.entry()
+	if e.ID == "" {
+		e.ID = "\x00new"
+	}
+	var out []PatientSummary
+	for _, id := range s.idx.Similar(e) {
+		out = append(out, s.people[id])
+	}
+	return out, nil
+}
+
+// RegisterPatient validates p, gives it a new MRN and stores it. It returns
+// the stored patient and the likely duplicates found, which the caller
+// shows as a warning (the workstation asks first with [Service.Duplicates]).
+func (s *Service) RegisterPatient(p Patient) (Patient, []PatientSummary, error) {
+	if _, err := s.require(WriteDemographics); err != nil {
+		return p, nil, err
+	}
+	if p.ID != "" || p.Rev != "" || p.MergedInto != "" {
+		return p, nil, fmt.Errorf("%w: a new patient has no ID, revision or merge yet", store.ErrInvalid)
+	}
+	if err := s.validate(&p); err != nil {
+		return p, nil, err
+	}
+	dups, err := s.Duplicates(p)
+	if err != nil {
+		return p, nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.refresh(); err != nil {
+		return p, nil, err
+	}
+	for {
+		p.MRN = newMRN()
+		if _, taken := s.mrns[p.MRN]; !taken {
+			break
+		}
+	}
+	p.ID = store.NewID()
+	err = s.st.Update(func(tx *store.Tx) error {
+		r, err := put(tx, TypePatient, p.ID, "", p)
+		if err != nil {
+			return err
+		}
+		p.Rev = r.Rev
+		detail := ""
+		if len(dups) > 0 {
+			detail = fmt.Sprintf("registered despite %d likely duplicate(s)", len(dups))
+		}
+		return audit(tx, "patient.create", p.ID, detail, false)
+	})
+	if err != nil {
+		return p, nil, err
+	}
+	return p, dups, s.refresh()
+}
+
+// UpdatePatient stores an edited patient. p.Rev must be the revision that
+// was read; MRN and merge state cannot be changed here.
+func (s *Service) UpdatePatient(p Patient) (Patient, error) {
+	if _, err := s.require(WriteDemographics); err != nil {
+		return p, err
+	}
+	if err := s.validate(&p); err != nil {
+		return p, err
+	}
+	err := s.st.Update(func(tx *store.Tx) error {
+		old, err := s.getPatient(tx, p.ID)
+		if err != nil {
+			return err
+		}
+		if old.MergedInto != "" {
+			return ErrMerged
+		}
+		p.MRN, p.MergedInto = old.MRN, ""
+		r, err := put(tx, TypePatient, p.ID, p.Rev, p)
+		if err != nil {
+			return err
+		}
+		p.Rev = r.Rev
+		return audit(tx, "patient.update", p.ID, "", false)
+	})
+	if err != nil {
+		return p, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return p, s.refresh()
+}
+
+func (s *Service) getPatient(tx *store.Tx, id string) (Patient, error) {
+	r, err := tx.Get(id)
+	if err != nil {
+		return Patient{}, err
+	}
+	if r.Type != TypePatient || r.Deleted {
+		return Patient{}, fmt.Errorf("%w: no patient with ID %s", store.ErrNotFound, id)
+	}
+	return decodePatient(r)
+}
+
+// Patient reads one patient's demographics (audited as a view).
+func (s *Service) Patient(id string) (Patient, error) {
+	if _, err := s.require(ReadDemographics); err != nil {
+		return Patient{}, err
+	}
+	var p Patient
+	err := s.st.Update(func(tx *store.Tx) error {
+		var err error
+		if p, err = s.getPatient(tx, id); err != nil {
+			return err
+		}
+		return audit(tx, "patient.view", id, "", false)
+	})
+	return p, err
+}
+
+// PatientByMRN finds a patient's ID by MRN, following merges to the
+// surviving chart.
+func (s *Service) PatientByMRN(mrn string) (string, error) {
+	if _, err := s.require(ReadDemographics); err != nil {
+		return "", err
+	}
+	mrn = strings.TrimSpace(mrn)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.refresh(); err != nil {
+		return "", err
+	}
+	if id, ok := s.mrns[mrn]; ok {
+		p := s.people[id]
+		for p.MergedInto != "" {
+			p = s.people[p.MergedInto]
+		}
+		return p.ID, nil
+	}
+	return "", fmt.Errorf("%w: no patient has MRN %s", store.ErrNotFound, mrn)
+}
+
+// Find searches patients by name (prefix, any script, accents and case
+// ignored, one typo tolerated), birth date, MRN or phone. Lists are not
+// audited; opening a patient or chart is.
+func (s *Service) Find(query string, limit int) ([]PatientSummary, error) {
+	if _, err := s.require(ReadDemographics); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if err := s.refresh(); err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	idx, people := s.idx, s.people
+	hits := idx.Search(query, limit)
+	out := make([]PatientSummary, len(hits))
+	for i, h := range hits {
+		out[i] = people[h.ID]
+		out[i].Match = h.Kind
+	}
+	s.mu.Unlock()
+	return out, nil
+}
+
+// Summary is the list line of one patient, from memory (not audited).
+func (s *Service) Summary(id string) (PatientSummary, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.people[id]
+	return p, ok
+}
+
+// Age is the age in whole years on the given day of someone born on dob.
+func Age(dob string, on time.Time) int {
+	d, err := time.Parse(dateLayout, dob)
+	if err != nil {
+		return -1
+	}
+	age := on.Year() - d.Year()
+	if on.Month() < d.Month() || on.Month() == d.Month() && on.Day() < d.Day() {
+		age--
+	}
+	return age
+}
+
+// ImportPatients registers many patients at once (demo data, imports), a
+// thousand per transaction: each gets a new MRN. Every patient is checked
+// first; if any is invalid nothing is stored and the error names its index.
+// Duplicate checks are the importer's business.
+func (s *Service) ImportPatients(ps []Patient) ([]Patient, error) {
+	if _, err := s.require(WriteDemographics); err != nil {
+		return nil, err
+	}
+	out := make([]Patient, len(ps))
+	for i, p := range ps {
+		if p.ID != "" || p.Rev != "" || p.MergedInto != "" {
+			return nil, fmt.Errorf("%w: patient %d: a new patient has no ID, revision or merge yet", store.ErrInvalid, i+1)
+		}
+		if err := s.validate(&p); err != nil {
+			return nil, fmt.Errorf("patient %d: %w", i+1, err)
+		}
+		out[i] = p
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.refresh(); err != nil {
+		return nil, err
+	}
+	taken := map[string]bool{}
+	for i := range out {
+		for {
+			mrn := newMRN()
+			if _, dup := s.mrns[mrn]; !dup && !taken[mrn] {
+				out[i].MRN, taken[mrn] = mrn, true
+				break
+			}
+		}
+		out[i].ID = store.NewID()
+	}
+	for start := 0; start < len(out); start += 1000 {
+		batch := out[start:min(start+1000, len(out))]
+		err := s.st.Update(func(tx *store.Tx) error {
+			for i := range batch {
+				r, err := put(tx, TypePatient, batch[i].ID, "", batch[i])
+				if err != nil {
+					return err
+				}
+				batch[i].Rev = r.Rev
+			}
+			for _, p := range batch {
+				if err := audit(tx, "patient.create", p.ID, "import", false); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, s.refresh()
+}

@@ -1,0 +1,182 @@
+package chart
+
+import (
+	"strings"
+	"time"
+
+	"chartkeeper/store"
+)
+
+// The HIM worklists. Each reads the store as it is now; none is audited as
+// a chart view (they list, they do not open charts).
+
+// VisitItem is one visit on a worklist.
+type VisitItem struct {
+	Visit   Visit
+	Patient PatientSummary
+	Age     int // days since the visit
+}
+
+// UnsignedVisits lists visits still unsigned olderThan days after their
+// date, oldest first (HIM managers, clinicians).
+func (s *Service) UnsignedVisits(olderThan int) ([]VisitItem, error) {
+	if _, err := s.requireAny(Administer, SignVisit); err != nil {
+		return nil, err
+	}
+	return s.visitList(func(v Visit, age int) bool { return !v.Signed && age >= olderThan })
+}
+
+// UncodedVisits is the coders' queue: signed visits without a diagnosis
+// code, oldest first (coders, HIM managers, clinicians).
+func (s *Service) UncodedVisits() ([]VisitItem, error) {
+	if _, err := s.requireAny(WriteCodes, Administer); err != nil {
+		return nil, err
+	}
+	return s.visitList(func(v Visit, _ int) bool { return v.Signed && len(v.Diagnoses) == 0 })
+}
+
+func (s *Service) requireAny(as ...Action) (store.User, error) {
+	var first error
+	for _, a := range as {
+		u, err := s.require(a)
+		if err == nil {
+			return u, nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return store.User{}, first
+}
+
+func (s *Service) visitList(keep func(Visit, int) bool) ([]VisitItem, error) {
+	today := s.today()
+	var out []VisitItem
+	err := s.st.View(func(tx *store.Tx) error {
+		return tx.List(TypeVisit, func(r store.Record) error {
+			v, err := decodeVisit(r)
+			if err != nil {
+				return err
+			}
+			d, err := time.Parse(dateLayout, v.Date)
+			if err != nil {
+				return nil
+			}
+			age := int(today.Sub(d).Hours() / 24)
+			if keep(v, age) {
+				out = append(out, VisitItem{Visit: v, Age: age})
+			}
+			return nil
+		})
+	})
+	s.mu.Lock()
+	for i := range out {
+		out[i].Patient = s.people[out[i].Visit.Patient]
+	}
+	s.mu.Unlock()
+	sortBy(out, func(it VisitItem) string { return it.Visit.Date })
+	return out, err
+}
+
+// OpenAmendmentRequests lists requests not yet decided, oldest first.
+func (s *Service) OpenAmendmentRequests() ([]AmendmentRequest, error) {
+	all, err := s.AmendmentRequests("")
+	var out []AmendmentRequest
+	for _, q := range all {
+		if q.Status == RequestOpen {
+			out = append(out, q)
+		}
+	}
+	return out, err
+}
+
+// DuplicatePair is two patients likely to be the same person.
+type DuplicatePair struct{ A, B PatientSummary }
+
+// DuplicateCandidates lists likely duplicate patients (HIM managers).
+func (s *Service) DuplicateCandidates(limit int) ([]DuplicatePair, error) {
+	if _, err := s.require(Administer); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.refresh(); err != nil {
+		return nil, err
+	}
+	var out []DuplicatePair
+	for _, p := range s.idx.DuplicatePairs(limit) {
+		out = append(out, DuplicatePair{A: s.people[p[0]], B: s.people[p[1]]})
+	}
+	return out, nil
+}
+
+// BreakGlassToReview lists break-glass accesses not yet reviewed, oldest
+// first (HIM managers).
+func (s *Service) BreakGlassToReview() ([]BreakGlass, error) {
+	if _, err := s.require(Administer); err != nil {
+		return nil, err
+	}
+	var out []BreakGlass
+	err := s.st.View(func(tx *store.Tx) error {
+		return tx.List(TypeBreakGlass, func(r store.Record) error {
+			var g BreakGlass
+			if err := decode(r, &g); err != nil {
+				return err
+			}
+			g.ID, g.Rev = r.ID, r.Rev
+			if !g.Reviewed {
+				out = append(out, g)
+			}
+			return nil
+		})
+	})
+	sortBy(out, func(g BreakGlass) string { return g.At.UTC().Format(time.RFC3339Nano) })
+	return out, err
+}
+
+// DocumentsToFile is the inbox as a worklist.
+func (s *Service) DocumentsToFile() ([]Document, error) { return s.Inbox() }
+
+// AuditEntry is one audit event with the patient it concerns.
+type AuditEntry struct {
+	store.AuditEvent
+	MRN string // the patient's MRN when the subject is a patient
+}
+
+// Audit lists audit events (HIM managers), optionally only those about one
+// patient (and the patients merged into it). fn sees them in order.
+func (s *Service) Audit(patientID string, fn func(AuditEntry) error) error {
+	if _, err := s.require(Administer); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if err := s.refresh(); err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	people := make(map[string]string, len(s.people))
+	for id, p := range s.people {
+		people[id] = p.MRN
+	}
+	want := map[string]bool{}
+	if patientID != "" {
+		want[patientID] = true
+		for _, m := range s.mergedAll(patientID) {
+			want[m] = true
+		}
+	}
+	s.mu.Unlock()
+	err := s.st.AuditLog(1, func(ev store.AuditEvent) error {
+		if patientID != "" && !want[ev.Subject] {
+			return nil
+		}
+		return fn(AuditEntry{AuditEvent: ev, MRN: people[ev.Subject]})
+	})
+	if err != nil {
+		return err
+	}
+	// the review itself is audited
+	return s.st.Update(func(tx *store.Tx) error {
+		return audit(tx, "audit.review", patientID, strings.TrimSpace("log read"), false)
+	})
+}
