@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -82,26 +85,42 @@ func (s *Service) load() error {
 	s.merged = map[string][]string{}
 	s.grants = map[string]time.Time{}
 	s.granted = map[string]bool{}
-	var entries []search.Entry
+	var recs []store.Record
 	err := s.st.View(func(tx *store.Tx) error {
 		s.seen = tx.LastChange()
 		return tx.List(TypePatient, func(r store.Record) error {
-			p, err := decodePatient(r)
-			if err != nil {
-				return err
-			}
-			s.people[p.ID] = p.Summary()
-			s.mrns[p.MRN] = p.ID
-			if p.MergedInto != "" {
-				s.merged[p.MergedInto] = append(s.merged[p.MergedInto], p.ID)
-				return nil
-			}
-			entries = append(entries, p.entry())
+			recs = append(recs, r)
 			return nil
 		})
 	})
 	if err != nil {
 		return err
+	}
+	// decoding is most of the work at 100,000 patients: share it out
+	ps := make([]Patient, len(recs))
+	errs := make([]error, len(recs))
+	var wg sync.WaitGroup
+	workers := max(1, min(runtime.GOMAXPROCS(0), 8))
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(recs); i += workers {
+				ps[i], errs[i] = decodePatient(recs[i])
+			}
+		})
+	}
+	wg.Wait()
+	entries := make([]search.Entry, 0, len(ps))
+	for i, p := range ps {
+		if errs[i] != nil {
+			return errs[i]
+		}
+		s.people[p.ID] = p.Summary()
+		s.mrns[p.MRN] = p.ID
+		if p.MergedInto != "" {
+			s.merged[p.MergedInto] = append(s.merged[p.MergedInto], p.ID)
+			continue
+		}
+		entries = append(entries, p.entry())
 	}
 	s.idx.Build(entries)
 	return nil
@@ -114,6 +133,7 @@ func (s *Service) refresh() error {
 	if s.idx == nil {
 		return errors.New("chart: the service was closed")
 	}
+	pending := map[string]search.Entry{} // finder entries to put, applied at the end
 	for {
 		var changes []store.Change
 		var recs []store.Record
@@ -137,17 +157,32 @@ func (s *Service) refresh() error {
 			return err
 		}
 		for _, r := range recs {
-			s.notePatient(r)
+			delete(pending, r.ID)
+			if e, ok := s.notePatient(r); ok {
+				pending[r.ID] = e
+			}
 		}
 		if len(changes) == 0 {
-			return nil
+			break
 		}
 		s.seen = changes[len(changes)-1].Seq
 	}
+	if len(pending) > 64 && len(pending) > s.idx.Len() {
+		// a bulk import or a first sync into a small finder: Build costs
+		// about as much as the whole index, Put costs per entry
+		s.idx.Build(slices.Collect(maps.Values(pending)))
+		return nil
+	}
+	for _, e := range pending {
+		s.idx.Put(e)
+	}
+	return nil
 }
 
-// notePatient puts the current revision of a patient into the finder.
-func (s *Service) notePatient(r store.Record) {
+// notePatient records the current revision of a patient in the service's
+// maps and takes it out of the finder when it is gone or merged; it returns
+// the finder entry to put when the patient should be found.
+func (s *Service) notePatient(r store.Record) (search.Entry, bool) {
 	if old, ok := s.people[r.ID]; ok {
 		if old.MergedInto != "" {
 			s.merged[old.MergedInto] = remove(s.merged[old.MergedInto], r.ID)
@@ -157,20 +192,20 @@ func (s *Service) notePatient(r store.Record) {
 	if r.Deleted {
 		delete(s.people, r.ID)
 		s.idx.Remove(r.ID)
-		return
+		return search.Entry{}, false
 	}
 	p, err := decodePatient(r)
 	if err != nil {
-		return // Verify reports damage; the finder skips it
+		return search.Entry{}, false // Verify reports damage; the finder skips it
 	}
 	s.people[p.ID] = p.Summary()
 	s.mrns[p.MRN] = p.ID
 	if p.MergedInto != "" {
 		s.merged[p.MergedInto] = append(s.merged[p.MergedInto], p.ID)
 		s.idx.Remove(p.ID)
-		return
+		return search.Entry{}, false
 	}
-	s.idx.Put(p.entry())
+	return p.entry(), true
 }
 
 func remove(list []string, id string) []string {

@@ -1,0 +1,185 @@
+package chart
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"chartkeeper/chart/synth"
+	"chartkeeper/store"
+)
+
+// Benchmarks of the chart service on a real store file:
+//
+//	go test -tags chartkeeper_insecure_kdf -run x -bench . -benchtime 2000x ./chart/
+//
+// The 100,000-patient practice is built once per process.
+
+const benchPatients = 100_000
+
+var (
+	bigOnce sync.Once
+	big     *practice
+	bigErr  error
+	people  []synth.Person
+)
+
+// bigPractice is a practice with 100,000 synthetic patients.
+func bigPractice(b *testing.B) *practice {
+	bigOnce.Do(func() {
+		big = newPractice(&keepAlive{TB: b})
+		g := synth.NewAt(3, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+		ps := make([]Patient, benchPatients)
+		for i := range ps {
+			sp := g.Person()
+			people = append(people, sp)
+			ps[i] = fromSynth(sp)
+		}
+		big.as(store.RoleHIM)
+		_, bigErr = big.svc.ImportPatients(ps)
+	})
+	if bigErr != nil {
+		b.Fatal(bigErr)
+	}
+	return big
+}
+
+// keepAlive lets the shared practice outlive the benchmark that made it
+// (its temp dir is removed when the process ends).
+type keepAlive struct{ testing.TB }
+
+func (k *keepAlive) TempDir() string {
+	dir, err := os.MkdirTemp("", "chart-bench-")
+	if err != nil {
+		k.TB.Fatal(err)
+	}
+	benchDirs = append(benchDirs, dir)
+	return dir
+}
+
+// benchDirs are removed by TestMain when the process ends.
+var benchDirs []string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if big != nil {
+		big.st.Close()
+	}
+	for _, d := range benchDirs {
+		os.RemoveAll(d)
+	}
+	os.Exit(code)
+}
+func (k *keepAlive) Cleanup(func()) {}
+
+func fromSynth(sp synth.Person) Patient {
+	return Patient{Family: sp.Family, Given: sp.Given, Preferred: sp.Preferred, DOB: sp.DOB.Format(dateLayout), Sex: Sex(sp.Sex), Phone: sp.Phone, Language: sp.Language}
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// BenchmarkFind100k is type-ahead search through the service (permission
+// check, change-feed refresh, index, summaries), median of single queries.
+func BenchmarkFind100k(b *testing.B) {
+	p := bigPractice(b)
+	s := p.as(store.RoleFrontDesk)
+	var queries []string
+	for i := 0; i < 200; i++ {
+		sp := people[i*409%len(people)]
+		fam := []rune(sp.Family)
+		queries = append(queries, string(fam[:min(3, len(fam))]), sp.Family, sp.Family+" "+string([]rune(sp.Given)[:1]), sp.DOB.Format(dateLayout))
+	}
+	var ds []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		if _, err := s.Find(queries[i%len(queries)], 50); err != nil {
+			b.Fatal(err)
+		}
+		ds = append(ds, time.Since(t0))
+	}
+	b.ReportMetric(float64(median(ds).Nanoseconds())/1e3, "median-µs")
+}
+
+// BenchmarkOpenService100k is sign-in to a usable patient list: reading
+// 100,000 patients and building the finder.
+func BenchmarkOpenService100k(b *testing.B) {
+	p := bigPractice(b)
+	p.as(store.RoleFrontDesk)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := Open(p.st); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkImportPatients measures bulk registration (patients per second).
+func BenchmarkImportPatients(b *testing.B) {
+	g := synth.NewAt(9, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	const n = 10_000
+	ps := make([]Patient, n)
+	for i := range ps {
+		ps[i] = fromSynth(g.Person())
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		p := newPractice(b) // each round imports into an empty practice
+		p.as(store.RoleHIM)
+		b.StartTimer()
+		if _, err := p.svc.ImportPatients(ps); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "patients/s")
+}
+
+// BenchmarkOpenChart200Visits opens a chart with 200 visits and 50
+// documents among other patients' records.
+func BenchmarkOpenChart200Visits(b *testing.B) {
+	p := newPractice(b)
+	pt := p.patient("Vielbesuch", "Test", "1940-02-02")
+	other := p.patient("Anderer", "Test", "1941-03-03")
+	s := p.as(store.RoleClinician)
+	err := p.st.Update(func(tx *store.Tx) error {
+		for _, who := range []string{other.ID, pt.ID} {
+			for i := 0; i < 200; i++ {
+				v := Visit{Date: fmt.Sprintf("20%02d-%02d-%02d", 6+i/12%20, 1+i%12, 1+i%28), Reason: "Follow-up", Subjective: "Feels well. " + string(bytes.Repeat([]byte("Notes. "), 100)), Plan: "Continue.",
+					Diagnoses: []Diagnosis{{Code: "I10", Primary: true}}, Signed: true, SignedBy: "Test Doc"}
+				if _, err := put(tx, TypeVisit, childID(who), "", v); err != nil {
+					return err
+				}
+			}
+			for i := 0; i < 50; i++ {
+				d := Document{Category: "lab", ClinicalDate: "2020-01-01", Blob: "x", ContentType: "application/pdf", Size: 1000, Pages: 1}
+				if _, err := put(tx, TypeDocument, childID(who), "", d); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ds []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		c, err := s.OpenChart(pt.ID)
+		if err != nil || len(c.Visits) != 200 || len(c.Documents) != 50 {
+			b.Fatal(err)
+		}
+		ds = append(ds, time.Since(t0))
+	}
+	b.ReportMetric(float64(median(ds).Nanoseconds())/1e3, "median-µs")
+}
