@@ -340,3 +340,38 @@ func TestWriteToMissingPatient(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// TestNothingReadableOnDisk registers a chart full of marker strings and
+// looks for them in every file of the data folder.
+func TestNothingReadableOnDisk(t *testing.T) {
+	p := newPractice(t)
+	pt := p.patient("Zqxmarkerfamily", "Zqxmarkergiven", "1961-06-06")
+	v := p.visit(pt, "2026-05-01")
+	s := p.as(store.RoleClinician)
+	v.Assessment = "Zqxmarkerdiagnosis"
+	if err := s.SaveVisit(&v); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.OpenBreakGlass(pt.ID, "Zqxmarkerreason"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddDocument(bytes.NewReader([]byte("Zqxmarkerdocument")), Document{Meta: Meta{Patient: pt.ID}, Category: "lab", ClinicalDate: "2026-05-01", ContentType: "text/plain", Title: "Zqxmarkertitle"}); err != nil {
+		t.Fatal(err)
+	}
+	p.st.Close()
+	entries, err := os.ReadDir(p.st.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		raw, err := os.ReadFile(p.st.Dir() + "/" + e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, marker := range []string{"Zqxmarker", "zqxmarker", pt.MRN} {
+			if bytes.Contains(raw, []byte(marker)) {
+				t.Errorf("%s contains %q in the clear", e.Name(), marker)
+			}
+		}
+	}
+}
