@@ -47,6 +47,18 @@ var commands = []*command{
 	{"verify", "", "check the whole store for damage and tampering", runVerify},
 	{"backup", "--out FILE", "write a backup of the store to FILE", runBackup},
 	{"restore", "--from FILE --data NEWFOLDER", "make NEWFOLDER a copy of a backup", runRestore},
+	{"patient add", "--family NAME --given NAME --dob YYYY-MM-DD --sex SEX",
+		"register a patient; prints the new MRN on the last line", runPatientAdd},
+	{"patient find", "QUERY", "find patients by name, birth date, MRN or phone", runPatientFind},
+	{"patient show", "--mrn MRN", "print a patient's chart as far as your role reaches", runPatientShow},
+	{"audit list", "", "print the audit log, or with --mrn one patient's part of it", runAuditList},
+	{"codes import", "FILE", "replace the ICD-10-CM code table with a CMS release file", runCodesImport},
+	{"demo", "--patients N", "add made-up patients and charts, for trying Chartkeeper out", runDemo},
+}
+
+// commandDetails is more about a command, shown by its -h after the summary.
+var commandDetails = map[string]string{
+	"demo": demoDetails,
 }
 
 // run runs the command named by args and returns the exit status. Whatever
@@ -93,29 +105,32 @@ func lookup(args []string) (*command, []string) {
 }
 
 func (e *env) unknownCommand(args []string) error {
-	if args[0] == "user" {
-		var subs []string
-		for _, c := range commands {
-			if sub, ok := strings.CutPrefix(c.name, "user "); ok {
-				subs = append(subs, sub)
-			}
+	group := args[0]
+	var subs []*command
+	for _, c := range commands {
+		if _, ok := strings.CutPrefix(c.name, group+" "); ok {
+			subs = append(subs, c)
 		}
-		if len(args) == 1 {
-			return &usageError{msg: "user needs a subcommand: " + strings.Join(subs, ", ")}
-		}
-		switch args[1] {
-		case "help", "-h", "-help", "--help":
-			fmt.Fprintln(e.stdout, "User commands:")
-			for _, c := range commands {
-				if strings.HasPrefix(c.name, "user ") {
-					fmt.Fprintf(e.stdout, "  %s\n    \t%s\n", c.usage(), c.summary)
-				}
-			}
-			return errHelpShown
-		}
-		return &usageError{msg: fmt.Sprintf("unknown user subcommand %q (choose %s)", args[1], strings.Join(subs, ", "))}
 	}
-	return &usageError{msg: fmt.Sprintf("unknown command %q; 'ckadmin help' lists the commands", args[0])}
+	if len(subs) == 0 {
+		return &usageError{msg: fmt.Sprintf("unknown command %q; 'ckadmin help' lists the commands", group)}
+	}
+	var names []string
+	for _, c := range subs {
+		names = append(names, strings.TrimPrefix(c.name, group+" "))
+	}
+	if len(args) == 1 {
+		return &usageError{msg: group + " needs a subcommand: " + strings.Join(names, ", ")}
+	}
+	switch args[1] {
+	case "help", "-h", "-help", "--help":
+		fmt.Fprintf(e.stdout, "%s commands:\n", capitalize(group))
+		for _, c := range subs {
+			fmt.Fprintf(e.stdout, "  %s\n    \t%s\n", c.usage(), c.summary)
+		}
+		return errHelpShown
+	}
+	return &usageError{msg: fmt.Sprintf("unknown %s subcommand %q (choose %s)", group, args[1], strings.Join(names, ", "))}
 }
 
 func (e *env) help(w io.Writer) {

@@ -1,6 +1,8 @@
 // Command ckadmin is Chartkeeper's scriptable administration tool: it
 // creates a practice, manages users, checks, backs up and restores the
-// encrypted store, all without the graphical workstation.
+// encrypted store, registers, finds and shows patients, reviews the audit
+// log, imports the ICD-10-CM table and loads demo data, all without the
+// graphical workstation.
 //
 // Usage:
 //
@@ -25,5 +27,18 @@
 //     recovery key or --secret-from; with neither, from this computer's own
 //     data folder when that holds the same practice.
 //   - user list prints tab-separated fields (username, role, full name and
-//     "disabled" where so) to a script, aligned columns to a terminal.
+//     "disabled" where so) to a script, aligned columns to a terminal; so do
+//     patient find (MRN, "Family, Given", birth date) and audit list (time
+//     in RFC 3339 UTC, username, action, MRN, detail; "-" for none).
+//   - patient, audit and codes commands go through chartkeeper/chart, like
+//     the workstation: the role table, validation and the audit log hold.
+//     A refusal exits 3 and names the roles that may; a record the chart
+//     refuses exits 1 with one line per field; a malformed flag value (an
+//     unknown sex, an MRN with a wrong check digit) is a usage error, 2.
+//   - patient add prints likely duplicates as "warning:" lines and then the
+//     new MRN alone on the last line, so a script takes it with tail -n 1.
+//   - demo is run by an HIM manager, since it adds users: it writes as
+//     demo-frontdesk, demo-clinician and demo-coder, switching sessions
+//     between them, so the demo records and audit log look like a clinic's.
+//     An existing demo user's password is checked before anything is written.
 package main

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"chartkeeper/chart"
 	"chartkeeper/store"
 )
 
@@ -57,14 +58,20 @@ func exitCode(err error) int {
 	return exitFailed
 }
 
-// exit reports err to the person (with the usage line for a usage error)
-// and returns the exit status.
+// exit reports err to the person (with the usage line for a usage error,
+// one line per field for a record the chart refused) and returns the exit
+// status.
 func (e *env) exit(err error) int {
 	code := exitCode(err)
 	if code == exitOK {
 		return code
 	}
-	fmt.Fprintf(e.stderr, "ckadmin: %v\n", err)
+	msg := err.Error()
+	var ve *chart.ValidationError
+	if errors.As(err, &ve) {
+		msg = validationMessage(msg, ve)
+	}
+	fmt.Fprintf(e.stderr, "ckadmin: %s\n", msg)
 	if code == exitUsage && e.cmd != nil {
 		fmt.Fprintf(e.stderr, "usage: %s\n'ckadmin %s -h' explains the flags.\n", e.cmd.usage(), e.cmd.name)
 	}

@@ -62,7 +62,11 @@ func (e *env) parseExact(fs *flag.FlagSet, args []string, names ...string) ([]st
 
 // commandHelp prints the running command's usage and flags on stdout.
 func (e *env) commandHelp(fs *flag.FlagSet) {
-	fmt.Fprintf(e.stdout, "usage: %s\n\n%s.\n\nFlags:\n", e.cmd.usage(), capitalize(e.cmd.summary))
+	fmt.Fprintf(e.stdout, "usage: %s\n\n%s.\n\n", e.cmd.usage(), capitalize(e.cmd.summary))
+	if d := commandDetails[e.cmd.name]; d != "" {
+		fmt.Fprintf(e.stdout, "%s\n\n", d)
+	}
+	fmt.Fprintln(e.stdout, "Flags:")
 	fs.VisitAll(func(f *flag.Flag) {
 		name, usage := flag.UnquoteUsage(f)
 		fmt.Fprintf(e.stdout, "  --%s %s\n    \t%s", f.Name, name, usage)

@@ -3,13 +3,8 @@ package main
 import (
 	"flag"
 	"fmt"
-	"io"
-	"os"
 	"slices"
 	"strings"
-	"text/tabwriter"
-
-	"golang.org/x/term"
 
 	"chartkeeper/store"
 )
@@ -97,13 +92,8 @@ func runUserList(e *env, args []string) error {
 		return err
 	}
 	slices.SortFunc(users, func(a, b store.User) int { return strings.Compare(a.Username, b.Username) })
-	// Aligned columns for a person, tab-separated fields for a script.
-	var w io.Writer = e.stdout
-	if f, ok := e.stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-		defer tw.Flush()
-		w = tw
-	}
+	w, flush := e.columns()
+	defer flush()
 	for _, u := range users {
 		fields := []string{u.Username, string(u.Role), u.Name}
 		if u.Disabled {
