@@ -134,69 +134,35 @@ func (s *Service) mergedAll(id string) []string {
 // readClinical appends the clinical records under prefix to c.
 func (s *Service) readClinical(tx *store.Tx, prefix string, c *Chart) error {
 	pid := strings.TrimSuffix(prefix, ".")
-	each := func(typ string, fn func(store.Record, Meta) error) error {
-		return tx.ListPrefix(typ, prefix, func(r store.Record) error {
-			return fn(r, Meta{ID: r.ID, Rev: r.Rev, Patient: pid})
-		})
-	}
-	steps := []struct {
-		typ string
-		fn  func(store.Record, Meta) error
-	}{
-		{TypeProblem, func(r store.Record, m Meta) error {
-			var x Problem
-			err := decode(r, &x)
-			x.Meta = m
-			c.Problems = append(c.Problems, x)
-			return err
-		}},
-		{TypeAllergy, func(r store.Record, m Meta) error {
-			var x Allergy
-			err := decode(r, &x)
-			x.Meta = m
-			c.Allergies = append(c.Allergies, x)
-			return err
-		}},
-		{TypeMedication, func(r store.Record, m Meta) error {
-			var x Medication
-			err := decode(r, &x)
-			x.Meta = m
-			c.Medications = append(c.Medications, x)
-			return err
-		}},
-		{TypeVisit, func(r store.Record, m Meta) error {
-			var x Visit
-			err := decode(r, &x)
-			x.Meta = m
-			c.Visits = append(c.Visits, x)
-			return err
-		}},
-		{TypeAmendment, func(r store.Record, m Meta) error {
-			var x Amendment
-			err := decode(r, &x)
-			x.Meta = m
-			c.Amendments = append(c.Amendments, x)
-			return err
-		}},
-		{TypeVitals, func(r store.Record, m Meta) error {
-			var x Vitals
-			err := decode(r, &x)
-			x.Meta = m
-			c.Vitals = append(c.Vitals, x)
-			return err
-		}},
-		{TypeImmunization, func(r store.Record, m Meta) error {
-			var x Immunization
-			err := decode(r, &x)
-			x.Meta = m
-			c.Immunizations = append(c.Immunizations, x)
-			return err
-		}},
-	}
-	for _, st := range steps {
-		if err := each(st.typ, st.fn); err != nil {
+	for _, err := range []error{
+		listInto(tx, TypeProblem, pid, &c.Problems),
+		listInto(tx, TypeAllergy, pid, &c.Allergies),
+		listInto(tx, TypeMedication, pid, &c.Medications),
+		listInto(tx, TypeVisit, pid, &c.Visits),
+		listInto(tx, TypeAmendment, pid, &c.Amendments),
+		listInto(tx, TypeVitals, pid, &c.Vitals),
+		listInto(tx, TypeImmunization, pid, &c.Immunizations),
+	} {
+		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// listInto appends every live record of type typ in patient pid's chart to
+// dst, decoded, with its Meta filled in.
+func listInto[T any, P interface {
+	*T
+	meta() *Meta
+}](tx *store.Tx, typ, pid string, dst *[]T) error {
+	return tx.ListPrefix(typ, pid+".", func(r store.Record) error {
+		var x T
+		if err := decode(r, &x); err != nil {
+			return err
+		}
+		*P(&x).meta() = Meta{ID: r.ID, Rev: r.Rev, Patient: pid}
+		*dst = append(*dst, x)
+		return nil
+	})
 }

@@ -202,17 +202,7 @@ func (s *Service) Disclosures(patientID string) ([]Disclosure, error) {
 		return nil, err
 	}
 	var out []Disclosure
-	err := s.st.View(func(tx *store.Tx) error {
-		return tx.ListPrefix(TypeDisclosure, patientID+".", func(r store.Record) error {
-			var d Disclosure
-			if err := decode(r, &d); err != nil {
-				return err
-			}
-			d.ID, d.Rev, d.Patient = r.ID, r.Rev, patientID
-			out = append(out, d)
-			return nil
-		})
-	})
+	err := s.st.View(func(tx *store.Tx) error { return listInto(tx, TypeDisclosure, patientID, &out) })
 	sortBy(out, func(d Disclosure) string { return d.Date })
 	return out, err
 }
