@@ -2,11 +2,13 @@
 // file per data folder, every value sealed with XChaCha20-Poly1305 under the
 // practice data key, which is itself wrapped in per-user keyslots.
 //
-// A data folder holds two files:
+// A data folder holds these files:
 //
 //	chartkeeper.db   the bbolt store (sealed values only; safe to back up)
 //	device.json      this workstation's device ID and the practice secret
 //	                 (mode 0600; never in backups, never sent to the server)
+//	sync.json        written by package sync once connected: server, pinned
+//	                 fingerprint, device token (mode 0600; never in backups)
 //
 // The bucket tree of chartkeeper.db. Keys carry no patient data: record,
 // blob and user IDs are random, slot IDs are keyed hashes of usernames.
@@ -29,7 +31,11 @@
 //	types/
 //	  <type>\x00<recordID>   index for listing records by type
 //	changes/
-//	  <seq>                  local change feed: record ID, revision, HLC
+//	  <seq>                  local change feed: record ID, revision, HLC,
+//	                         then a 0x01 byte if it came through sync
+//	sync/
+//	  push:<serverID>        local change seq the server acknowledged
+//	  pull:<serverID>        server sequence imported (see replica.go)
 //	blobs/
 //	  <blobID>\x00h          sealed blob header (size, chunk count, SHA-256)
 //	  <blobID>\x00c<index>   sealed chunk

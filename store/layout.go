@@ -11,6 +11,7 @@ var (
 	bucketBlobs      = []byte("blobs")
 	bucketBlobIndex  = []byte("blobindex")
 	bucketAudit      = []byte("audit")
+	bucketSync       = []byte("sync")
 
 	keySchema    = []byte("schema")
 	keyPractice  = []byte("practice")

@@ -28,6 +28,12 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	// Schema 2: sync checkpoints, and change feed entries that may carry a
+	// "came from the server" flag (which schema 1 programs would misread).
+	{2, "sync checkpoints", func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketSync)
+		return err
+	}},
 }
 
 // schemaVersion is the version a store has after all migrations.

@@ -31,6 +31,9 @@ type Tx struct {
 	btx   *bolt.Tx
 	sess  *session
 	write bool
+	// signalled is set once the transaction has arranged to wake
+	// [Store.ChangeSignal] waiters on commit.
+	signalled bool
 }
 
 // Update runs fn in a read-write transaction and commits it durably (fsync)
@@ -192,7 +195,7 @@ func (tx *Tx) put(typ, id, parent string, p payload) (Record, error) {
 	if err := revs.Put(headKey(id), encodeLeaves(leaves)); err != nil {
 		return Record{}, err
 	}
-	if err := tx.appendChange(id, rev, p.HLC); err != nil {
+	if err := tx.appendChange(id, rev, p.HLC, false); err != nil {
 		return Record{}, err
 	}
 	return tx.record(id, rev, env, p, leaves), nil
@@ -330,17 +333,32 @@ type Change struct {
 	RecordID string
 	Rev      string
 	HLC      HLC
+	// Remote is set for a revision that arrived through sync
+	// ([Tx.ImportRev]) rather than being written here; sync does not push
+	// those back.
+	Remote bool
 }
 
-func (tx *Tx) appendChange(id string, rev Rev, h HLC) error {
+// changeRemote is the flag byte that follows a remote change's HLC. Local
+// changes carry no flag byte (the format of schema 1).
+const changeRemote = 1
+
+func (tx *Tx) appendChange(id string, rev Rev, h HLC, remote bool) error {
 	b := tx.btx.Bucket(bucketChanges)
 	seq, err := b.NextSequence()
 	if err != nil {
 		return err
 	}
-	v := appendString(make([]byte, 0, len(id)+1+revKeySize+8), id)
+	v := appendString(make([]byte, 0, len(id)+2+revKeySize+8), id)
 	v = append(v, rev.key()...)
 	v = binary.BigEndian.AppendUint64(v, uint64(h))
+	if remote {
+		v = append(v, changeRemote)
+	}
+	if !tx.signalled {
+		tx.signalled = true
+		tx.btx.OnCommit(tx.s.changed.fire)
+	}
 	return b.Put(binary.BigEndian.AppendUint64(nil, seq), v)
 }
 
@@ -349,11 +367,16 @@ func decodeChange(seq uint64, v []byte) (Change, error) {
 	id := r.string(maxIDLen)
 	rk := r.take(revKeySize)
 	h := r.u64()
+	var remote bool
+	if r.err == nil && len(r.b) == 1 && r.b[0] == changeRemote {
+		remote = true
+		r.b = nil
+	}
 	if r.err != nil || len(r.b) != 0 {
 		return Change{}, fmt.Errorf("%w: change feed entry %d", ErrTampered, seq)
 	}
 	rev, _ := revFromKey(rk)
-	return Change{Seq: seq, RecordID: id, Rev: rev.String(), HLC: HLC(h)}, nil
+	return Change{Seq: seq, RecordID: id, Rev: rev.String(), HLC: HLC(h), Remote: remote}, nil
 }
 
 // Changes returns up to limit changes with a sequence number above since,

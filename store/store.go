@@ -31,6 +31,8 @@ type Store struct {
 
 	mu   sync.RWMutex // guards sess; held for reading by every operation
 	sess *session
+
+	changed changeSignal // wakes sync when the change feed grows
 }
 
 // session is a signed-in user with the unwrapped data key.

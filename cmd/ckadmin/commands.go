@@ -53,6 +53,8 @@ var commands = []*command{
 	{"patient show", "--mrn MRN", "print a patient's chart as far as your role reaches", runPatientShow},
 	{"audit list", "", "print the audit log, or with --mrn one patient's part of it", runAuditList},
 	{"codes import", "FILE", "replace the ICD-10-CM code table with a CMS release file", runCodesImport},
+	{"sync", "[--server URL --fingerprint HEX]",
+		"sync once with the practice's server (the first time, connect to it); prints what moved", runSync},
 	{"demo", "--patients N", "add made-up patients and charts, for trying Chartkeeper out", runDemo},
 }
 

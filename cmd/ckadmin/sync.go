@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"chartkeeper/store"
+	"chartkeeper/sync"
+)
+
+// runSync runs one sync with the practice's server and prints what moved.
+// The first time, --server (and --fingerprint for a self-signed
+// certificate) connect the workstation: an HIM manager registers the
+// practice with the server, this workstation becoming its first device.
+func runSync(e *env, args []string) error {
+	fs := e.flags()
+	sf := addStoreFlags(fs)
+	server := fs.String("server", "", "connect to the server at `URL` (https://host:port) the first time")
+	fp := fs.String("fingerprint", "", "the server certificate's SHA-256 `fingerprint`, as chartkeeperd printed it")
+	regFile := fs.String("registration-secret-file", "", "the server's registration secret, if it has one, from `file`")
+	timeout := fs.Duration("timeout", 5*time.Minute, "give up after `duration`")
+	if _, err := e.parseExact(fs, args); err != nil {
+		return err
+	}
+	s, err := e.signIn(sf)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+
+	cfg, err := sync.LoadConfig(s.Dir())
+	switch {
+	case errors.Is(err, sync.ErrNotConnected) && *server == "":
+		return usagef("this workstation is not connected to a sync server yet: give --server URL (and --fingerprint)")
+	case errors.Is(err, sync.ErrNotConnected):
+		u, _ := s.CurrentUser()
+		if u.Role != store.RoleHIM {
+			return fmt.Errorf("connecting the practice to a server: %w", store.ErrPermission)
+		}
+		var opts sync.RegisterOptions
+		if *regFile != "" {
+			b, err := os.ReadFile(*regFile)
+			if err != nil {
+				return err
+			}
+			opts.RegistrationSecret = strings.TrimSpace(string(b))
+		}
+		if host, err := os.Hostname(); err == nil {
+			opts.DeviceName = host
+		}
+		if cfg, err = sync.Register(ctx, s, *server, *fp, opts); err != nil {
+			return fmt.Errorf("registering the practice with %s: %w", *server, err)
+		}
+		fmt.Fprintf(e.stdout, "Registered the practice with %s; this workstation is its first device.\n", cfg.Server)
+	case err != nil:
+		return err
+	case *server != "" && strings.TrimRight(*server, "/") != cfg.Server:
+		return usagef("this workstation syncs with %s already", cfg.Server)
+	}
+	c, err := sync.NewClient(s, cfg)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	res, err := c.RunOnce(ctx)
+	fmt.Fprintf(e.stdout, "pushed %d revisions (%d sent), pulled %d (%d received)\n", res.Pushed, res.Sent, res.Pulled, res.Received)
+	if res.Skewed {
+		fmt.Fprintln(e.stdout, "warning: a revision came from a workstation whose clock is more than 5 minutes off")
+	}
+	if err != nil {
+		return fmt.Errorf("sync with %s: %w", cfg.Server, err)
+	}
+	fmt.Fprintln(e.stdout, c.Status())
+	return nil
+}

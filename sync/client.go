@@ -1,0 +1,403 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"strconv"
+	gosync "sync"
+	"time"
+
+	"chartkeeper/store"
+)
+
+// Default batch bounds: a push or pull carries at most this many revisions
+// and, beyond the first, this many sealed bytes. A slow link halves the
+// batch after a timeout (see [Client]).
+const (
+	DefaultBatchRevs  = 500
+	DefaultBatchBytes = 1 << 20
+)
+
+// Result is what one sync moved.
+type Result struct {
+	Pushed   int // revisions the server had not held before
+	Sent     int // revisions sent (some may have been there already)
+	Pulled   int // revisions new to this workstation
+	Received int // revisions received
+	Skewed   bool
+}
+
+func (r *Result) add(o Result) {
+	r.Pushed += o.Pushed
+	r.Sent += o.Sent
+	r.Pulled += o.Pulled
+	r.Received += o.Received
+	r.Skewed = r.Skewed || o.Skewed
+}
+
+// State is the headline of a [Status].
+type State int
+
+const (
+	StateUnknown  State = iota // not synced yet since start
+	StateUpToDate              // nothing waits to go out, and the last pull is current
+	StateWaiting               // local changes wait to be pushed
+	StateOffline               // the server cannot be reached
+	StateError                 // the server refused, or a revision failed its check
+)
+
+// Status is what the workstation shows about sync.
+type Status struct {
+	State        State
+	Pending      int       // local changes not yet acknowledged by the server
+	OfflineSince time.Time // when the server became unreachable (StateOffline)
+	Err          string    // the reason (StateError, StateOffline)
+	LastSync     time.Time // the last successful exchange
+	ClockSkew    bool      // a revision came from a device whose clock is off by over 5 minutes
+}
+
+func (s Status) String() string {
+	switch s.State {
+	case StateUpToDate:
+		return "up to date"
+	case StateWaiting:
+		if s.Pending == 1 {
+			return "1 change waiting"
+		}
+		return fmt.Sprintf("%d changes waiting", s.Pending)
+	case StateOffline:
+		return "offline since " + s.OfflineSince.Local().Format("2006-01-02 15:04")
+	case StateError:
+		return "sync error: " + s.Err
+	}
+	return "not synced yet"
+}
+
+// Client syncs one workstation's store with its server. RunOnce does one
+// full exchange; Run keeps syncing in the background.
+type Client struct {
+	st  *store.Store
+	cfg Config
+	h   *httpClient
+
+	// BatchRevs and BatchBytes bound each push and pull (defaults above).
+	BatchRevs, BatchBytes int
+	// LongPoll is how long a pull waits on the server for news.
+	LongPoll time.Duration
+
+	pushMu, pullMu gosync.Mutex // one push and one pull at a time
+
+	mu      gosync.Mutex
+	status  Status
+	errs    [2]error      // the last push and pull failures (nil: it went well)
+	statusC chan struct{} // closed and replaced when status changes
+	kick    chan struct{}
+	now     func() time.Time
+}
+
+// NewClient makes a client for st with settings cfg (see [LoadConfig]).
+func NewClient(st *store.Store, cfg Config) (*Client, error) {
+	if cfg.PracticeID != st.PracticeID() {
+		return nil, errors.New("the sync settings belong to another practice")
+	}
+	h, err := newHTTP(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{st: st, cfg: cfg, h: h, BatchRevs: DefaultBatchRevs, BatchBytes: DefaultBatchBytes,
+		LongPoll: DefaultLongPoll, statusC: make(chan struct{}), kick: make(chan struct{}, 1), now: time.Now}, nil
+}
+
+// Close drops idle connections.
+func (c *Client) Close() { c.h.close() }
+
+func (c *Client) pushMark() string { return "push:" + c.cfg.ServerID }
+func (c *Client) pullMark() string { return "pull:" + c.cfg.ServerID }
+
+// Status is the current sync status.
+func (c *Client) Status() Status {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.status
+}
+
+// StatusChanged returns a channel closed at the next change of Status.
+func (c *Client) StatusChanged() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.statusC
+}
+
+// SyncNow wakes the background loop ("sync now").
+func (c *Client) SyncNow() {
+	select {
+	case c.kick <- struct{}{}:
+	default:
+	}
+}
+
+const (
+	opPush = 0
+	opPull = 1
+)
+
+// note updates the status after a push or pull (err nil: it went well).
+func (c *Client) note(op int, err error, skewed bool) {
+	pending := -1
+	_ = c.st.View(func(tx *store.Tx) error {
+		n, err := tx.PendingChanges(tx.SyncMark(c.pushMark()))
+		if err == nil {
+			pending = n
+		}
+		return nil
+	})
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := c.status
+	s := old
+	s.ClockSkew = s.ClockSkew || skewed
+	if pending >= 0 {
+		s.Pending = pending
+	}
+	c.errs[op] = err
+	if err == nil {
+		err = c.errs[1-op]
+	}
+	switch {
+	case err == nil:
+		s.LastSync, s.Err, s.OfflineSince = c.now(), "", time.Time{}
+		s.State = StateUpToDate
+		if s.Pending > 0 {
+			s.State = StateWaiting
+		}
+	case Unreachable(err):
+		if s.State != StateOffline {
+			s.OfflineSince = c.now()
+		}
+		s.State, s.Err = StateOffline, err.Error()
+	default:
+		s.State, s.Err, s.OfflineSince = StateError, err.Error(), time.Time{}
+	}
+	if s != old {
+		c.status = s
+		close(c.statusC)
+		c.statusC = make(chan struct{})
+	}
+}
+
+// RunOnce pushes every local change the server has not acknowledged, then
+// pulls everything new on the server, and returns what moved. It stops at
+// the first failure; whatever was acknowledged or imported before it stays
+// done, and the next call resumes from there.
+func (c *Client) RunOnce(ctx context.Context) (Result, error) {
+	var res Result
+	err := c.pushAll(ctx, &res)
+	c.note(opPush, err, false)
+	if err != nil {
+		return res, err
+	}
+	err = c.pullAll(ctx, &res)
+	c.note(opPull, err, res.Skewed)
+	return res, err
+}
+
+func (c *Client) pushAll(ctx context.Context, res *Result) error {
+	for {
+		r, more, err := c.pushBatch(ctx)
+		res.add(r)
+		if err != nil || !more {
+			return err
+		}
+	}
+}
+
+func (c *Client) pullAll(ctx context.Context, res *Result) error {
+	for {
+		r, more, err := c.pullBatch(ctx, 0)
+		res.add(r)
+		if err != nil || !more {
+			return err
+		}
+	}
+}
+
+// pushBatch sends the next batch of local changes and moves the push
+// checkpoint once the server has acknowledged them durably.
+func (c *Client) pushBatch(ctx context.Context) (res Result, more bool, err error) {
+	c.pushMu.Lock()
+	defer c.pushMu.Unlock()
+	var (
+		batch       []Rev
+		since, last uint64
+	)
+	err = c.st.View(func(tx *store.Tx) error {
+		since = tx.SyncMark(c.pushMark())
+		last = since
+		chs, err := tx.Changes(since, c.BatchRevs)
+		if err != nil {
+			return err
+		}
+		more = len(chs) == c.BatchRevs
+		size := 0
+		for _, ch := range chs {
+			if !ch.Remote {
+				w, err := tx.ExportRev(ch.RecordID, ch.Rev)
+				if err != nil {
+					return err
+				}
+				if len(batch) > 0 && size+len(w.Sealed) > c.BatchBytes {
+					more = true
+					break
+				}
+				size += len(w.Sealed)
+				batch = append(batch, Rev{RecordID: w.RecordID, Rev: w.Rev, Parents: w.Parents, Sealed: w.Sealed})
+			}
+			last = ch.Seq
+		}
+		return nil
+	})
+	if err != nil || last == since {
+		return res, false, err
+	}
+	if len(batch) > 0 {
+		var pr PushResponse
+		if err := c.h.call(ctx, "POST", "/v1/push", PushRequest{Revs: batch}, &pr); err != nil {
+			return res, false, err
+		}
+		res.Sent, res.Pushed = len(batch), pr.Inserted
+	}
+	err = c.st.Update(func(tx *store.Tx) error { return tx.SetSyncMark(c.pushMark(), last) })
+	return res, more, err
+}
+
+// pullBatch fetches the next batch of revisions from the server, waiting up
+// to wait for news, and imports them with the pull checkpoint in one
+// transaction: either all of the batch and the new checkpoint are stored,
+// or nothing is.
+func (c *Client) pullBatch(ctx context.Context, wait time.Duration) (res Result, more bool, err error) {
+	c.pullMu.Lock()
+	defer c.pullMu.Unlock()
+	var since uint64
+	if err := c.st.View(func(tx *store.Tx) error { since = tx.SyncMark(c.pullMark()); return nil }); err != nil {
+		return res, false, err
+	}
+	q := url.Values{}
+	q.Set("since", strconv.FormatUint(since, 10))
+	q.Set("limit", strconv.Itoa(c.BatchRevs))
+	if wait > 0 {
+		q.Set("wait", strconv.FormatFloat(wait.Seconds(), 'f', 3, 64))
+	}
+	if since == 0 {
+		q.Set("all", "1")
+	}
+	var cr ChangesResponse
+	if err := c.h.call(ctx, "GET", "/v1/changes?"+q.Encode(), nil, &cr); err != nil {
+		return res, false, err
+	}
+	if cr.LastSeq < since {
+		return res, false, fmt.Errorf("the server's sequence went back from %d to %d (was it restored from an old backup?)", since, cr.LastSeq)
+	}
+	if cr.LastSeq == since && len(cr.Revs) == 0 {
+		return res, false, nil
+	}
+	err = c.st.Update(func(tx *store.Tx) error {
+		res = Result{}
+		for _, r := range cr.Revs {
+			if r.Seq <= since || r.Seq > cr.LastSeq {
+				return fmt.Errorf("the server sent revision %s out of sequence", r.Rev)
+			}
+			ir, err := tx.ImportRev(store.WireRev{RecordID: r.RecordID, Rev: r.Rev, Parents: r.Parents, Sealed: r.Sealed})
+			if err != nil {
+				return err
+			}
+			res.Received++
+			if ir.Inserted {
+				res.Pulled++
+			}
+			res.Skewed = res.Skewed || ir.Skewed
+		}
+		return tx.SetSyncMark(c.pullMark(), cr.LastSeq)
+	})
+	if err != nil {
+		return Result{}, false, err
+	}
+	return res, cr.More, nil
+}
+
+// Run syncs in the background until ctx ends: it pushes soon after every
+// local change (and at least every minute), keeps a long-poll open so that
+// remote changes arrive at once, and backs off (1 s doubling to 1 minute,
+// with jitter) while the server cannot be reached or refuses.
+func (c *Client) Run(ctx context.Context) {
+	var wg gosync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); c.pushLoop(ctx) }()
+	go func() { defer wg.Done(); c.pullLoop(ctx) }()
+	wg.Wait()
+}
+
+func backoff(n int) time.Duration {
+	d := time.Second << min(n, 6)
+	d = min(d, time.Minute)
+	return d/2 + rand.N(d/2+1)
+}
+
+func (c *Client) sleep(ctx context.Context, d time.Duration, also <-chan struct{}) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	case <-c.kick:
+	case <-also:
+	}
+}
+
+func (c *Client) pushLoop(ctx context.Context) {
+	fails := 0
+	for ctx.Err() == nil {
+		changed := c.st.ChangeSignal() // taken before pushing: no edit slips by
+		var res Result
+		err := c.pushAll(ctx, &res)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			c.note(opPush, err, false)
+			c.sleep(ctx, backoff(fails), nil)
+			fails++
+			continue
+		}
+		fails = 0
+		c.note(opPush, nil, false)
+		c.sleep(ctx, time.Minute, changed)
+	}
+}
+
+func (c *Client) pullLoop(ctx context.Context) {
+	fails := 0
+	more := true
+	for ctx.Err() == nil {
+		wait := c.LongPoll
+		if more {
+			wait = 0
+		}
+		pctx, cancel := context.WithTimeout(ctx, wait+30*time.Second)
+		res, m, err := c.pullBatch(pctx, wait)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		c.note(opPull, err, res.Skewed)
+		if err != nil {
+			more = true
+			c.sleep(ctx, backoff(fails), nil)
+			fails++
+			continue
+		}
+		fails, more = 0, m
+	}
+}

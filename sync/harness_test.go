@@ -1,0 +1,201 @@
+package sync_test
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"chartkeeper/store"
+	"chartkeeper/sync"
+)
+
+const adminPass = "correct horse battery"
+
+// testServer is chartkeeperd in miniature: the bbolt backend and the
+// handler behind a real TLS listener on loopback, restartable on the same
+// address.
+type testServer struct {
+	t       testing.TB
+	dir     string
+	addr    string
+	fp      string
+	cert    tls.Certificate
+	backend sync.Backend
+	handler *sync.Server
+	srv     *http.Server
+	// wrap, when set before start, sits in front of the handler (faults).
+	wrap func(http.Handler) http.Handler
+}
+
+func startServer(t testing.TB) *testServer {
+	t.Helper()
+	ts := &testServer{t: t, dir: t.TempDir(), addr: "127.0.0.1:0"}
+	cert, fp, created, err := sync.LoadOrCreateCert(ts.dir, "", "", nil)
+	if err != nil || !created {
+		t.Fatalf("certificate: %v (created %v)", err, created)
+	}
+	ts.cert, ts.fp = cert, fp
+	ts.start()
+	t.Cleanup(ts.stop)
+	return ts
+}
+
+func (ts *testServer) url() string { return "https://" + ts.addr }
+
+func (ts *testServer) start() {
+	t := ts.t
+	t.Helper()
+	b, err := sync.OpenBolt(ts.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.backend = b
+	ts.handler = sync.NewServer(b, sync.ServerOptions{})
+	var h http.Handler = ts.handler
+	if ts.wrap != nil {
+		h = ts.wrap(h)
+	}
+	var ln net.Listener
+	for i := 0; ; i++ {
+		ln, err = net.Listen("tcp", ts.addr)
+		if err == nil || i == 50 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.addr = ln.Addr().String()
+	ts.srv = &http.Server{Handler: h, TLSConfig: &tls.Config{Certificates: []tls.Certificate{ts.cert}}, ErrorLog: log.New(io.Discard, "", 0)}
+	ts.srv.RegisterOnShutdown(ts.handler.Close)
+	go ts.srv.ServeTLS(ln, "", "")
+}
+
+func (ts *testServer) stop() {
+	if ts.srv == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ts.srv.Shutdown(ctx)
+	ts.srv.Close()
+	ts.backend.Close()
+	ts.srv = nil
+}
+
+func (ts *testServer) restart() {
+	ts.stop()
+	ts.start()
+}
+
+// workstation is one data folder of the practice with its sync client.
+type workstation struct {
+	st  *store.Store
+	cfg sync.Config
+	c   *sync.Client
+}
+
+// newPractice makes workstation A (which registers the practice with the
+// server) and n-1 more workstations of the same practice, made the way a
+// second workstation is made today: a backup of A restored with A's
+// practice secret, then enrolled with the server by A.
+func newPractice(t testing.TB, ts *testServer, n int) []*workstation {
+	t.Helper()
+	ctx := context.Background()
+	dirA := filepath.Join(t.TempDir(), "a")
+	a, _, err := store.Create(dirA, store.NewPractice{Name: "Clinic", AdminName: "Ada Admin", AdminUser: "admin", AdminPassword: []byte(adminPass)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	backup := filepath.Join(t.TempDir(), "a.backup")
+	if _, err := a.BackupFile(backup); err != nil {
+		t.Fatal(err)
+	}
+	cfgA, err := sync.Register(ctx, a, ts.url(), ts.fp, sync.RegisterOptions{DeviceName: "front desk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := []*workstation{{st: a, cfg: cfgA}}
+	for i := 1; i < n; i++ {
+		dir := filepath.Join(t.TempDir(), "ws")
+		if err := store.Restore(backup, dir, store.RestoreOptions{SecretFrom: dirA}); err != nil {
+			t.Fatal(err)
+		}
+		s, err := store.Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		if err := s.Unlock("admin", []byte(adminPass)); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := sync.AddDevice(ctx, cfgA, s, "room "+string(rune('0'+i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws = append(ws, &workstation{st: s, cfg: cfg})
+	}
+	for _, w := range ws {
+		c, err := sync.NewClient(w.st, w.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(c.Close)
+		w.c = c
+	}
+	return ws
+}
+
+func (w *workstation) sync(t testing.TB) sync.Result {
+	t.Helper()
+	r, err := w.c.RunOnce(context.Background())
+	if err != nil {
+		t.Fatalf("sync %s: %v", w.st.DeviceID()[:8], err)
+	}
+	return r
+}
+
+// syncAll runs rounds until nothing moves.
+func syncAll(t testing.TB, ws ...*workstation) {
+	t.Helper()
+	for round := 0; round < 5; round++ {
+		moved := 0
+		for _, w := range ws {
+			r := w.sync(t)
+			moved += r.Pushed + r.Pulled
+		}
+		if moved == 0 {
+			return
+		}
+	}
+	t.Fatal("sync did not settle")
+}
+
+func put(t testing.TB, s *store.Store, typ, id, parent, body string) store.Record {
+	t.Helper()
+	r, err := s.Put(typ, id, parent, []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func get(t testing.TB, s *store.Store, id string) store.Record {
+	t.Helper()
+	r, err := s.Get(id)
+	if err != nil {
+		t.Fatalf("get %s: %v", id, err)
+	}
+	return r
+}
+
+func isErr(err, target error) bool { return errors.Is(err, target) }

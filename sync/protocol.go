@@ -1,0 +1,178 @@
+package sync
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"chartkeeper/store"
+)
+
+// The protocol is JSON over HTTPS (version 1, paths under /v1/):
+//
+//	GET  /v1/health                    no credential; {"ok":true,"server_id":...}
+//	POST /v1/register                  the first device of a practice registers it
+//	POST /v1/push                      a batch of sealed revisions; inserted if absent
+//	GET  /v1/changes?since=N&limit=L&wait=S
+//	                                   revisions after server sequence N, long-polling
+//	                                   up to S seconds when there are none
+//	GET  /v1/devices                   the practice's devices
+//	POST /v1/devices                   an enrolled device adds a device (interim
+//	                                   until one-time enrollment codes exist)
+//	POST /v1/devices/revoke            revoke a device
+//
+// Every call but health and register carries the device's credential:
+//
+//	X-Chartkeeper-Practice: <practice ID>
+//	X-Chartkeeper-Device:   <device ID>
+//	Authorization: Bearer <device token>
+//
+// JSON rather than a binary framing: the sealed bytes are the bulk of every
+// message and base64 costs a third more on the wire, but JSON is what every
+// HTTP tool, proxy log and fuzzer understands, the Go standard library
+// decodes it strictly, and a PostgreSQL backend can keep the same shapes.
+// Batches are bounded (see the limits below), so nothing is ever held in
+// memory beyond one batch.
+
+// Limits the server enforces and the client keeps to.
+const (
+	MaxPushRevs     = 2000     // revisions in one push
+	MaxPushBytes    = 32 << 20 // one push request body
+	MaxPullLimit    = 2000     // revisions in one pull response
+	MaxPullBytes    = 8 << 20  // sealed bytes in one pull response (at least one revision is always sent)
+	MaxSmallBody    = 64 << 10 // bodies of register and device calls
+	MaxLongPoll     = 60 * time.Second
+	DefaultLongPoll = 25 * time.Second
+)
+
+// Header names of the device credential.
+const (
+	HeaderPractice = "X-Chartkeeper-Practice"
+	HeaderDevice   = "X-Chartkeeper-Device"
+)
+
+// Rev is a revision as the server holds it: clear routing metadata and
+// sealed bytes it cannot open.
+type Rev struct {
+	Seq      uint64   `json:"seq,omitempty"`     // server sequence; set by the server
+	RecordID string   `json:"id"`                // random record ID
+	Rev      string   `json:"rev"`               // "gen-hash"
+	Parents  []string `json:"parents,omitempty"` // revision IDs of the parents
+	Device   string   `json:"device,omitempty"`  // the device that pushed it; set by the server
+	Sealed   []byte   `json:"sealed"`            // the sealed revision (see store.WireRev)
+}
+
+// PushRequest is the body of POST /v1/push.
+type PushRequest struct {
+	Revs []Rev `json:"revs"`
+}
+
+// PushResponse acknowledges a push once it is durably stored.
+type PushResponse struct {
+	Inserted int    `json:"inserted"`
+	Existing int    `json:"existing"`
+	LastSeq  uint64 `json:"last_seq"`
+}
+
+// ChangesResponse is the body of GET /v1/changes.
+type ChangesResponse struct {
+	Revs []Rev `json:"revs"`
+	// LastSeq is the sequence the client should ask after next time: the
+	// last one this response accounts for (revisions pushed by the asking
+	// device itself are skipped but accounted for).
+	LastSeq uint64 `json:"last_seq"`
+	More    bool   `json:"more"` // more revisions wait after LastSeq
+}
+
+// RegisterRequest is the body of POST /v1/register.
+type RegisterRequest struct {
+	PracticeID         string `json:"practice"`
+	DeviceID           string `json:"device"`
+	DeviceName         string `json:"name,omitempty"`
+	Token              string `json:"token"` // the new device's credential, chosen by the device
+	RegistrationSecret string `json:"registration_secret,omitempty"`
+}
+
+// AddDeviceRequest is the body of POST /v1/devices.
+type AddDeviceRequest struct {
+	DeviceID   string `json:"device"`
+	DeviceName string `json:"name,omitempty"`
+	Token      string `json:"token"`
+}
+
+// RevokeRequest is the body of POST /v1/devices/revoke.
+type RevokeRequest struct {
+	DeviceID string `json:"device"`
+}
+
+// DeviceInfo describes a device in GET /v1/devices.
+type DeviceInfo struct {
+	ID      string    `json:"id"`
+	Name    string    `json:"name,omitempty"`
+	Created time.Time `json:"created"`
+	Revoked time.Time `json:"revoked,omitzero"`
+}
+
+// Health is the body of GET /v1/health.
+type Health struct {
+	OK       bool   `json:"ok"`
+	ServerID string `json:"server_id"`
+	Version  int    `json:"version"`
+}
+
+// ErrorResponse is the body of every refusal.
+type ErrorResponse struct {
+	Error string `json:"error"`
+}
+
+// ProtocolVersion is the version of the paths under /v1/.
+const ProtocolVersion = 1
+
+// Errors a backend reports; the server maps them to HTTP statuses.
+var (
+	ErrPracticeExists  = errors.New("this practice is already registered on the server")
+	ErrUnknownPractice = errors.New("the server does not know this practice")
+	ErrUnknownDevice   = errors.New("the server does not know this device")
+	ErrDeviceRevoked   = errors.New("this device has been revoked")
+	ErrDeviceExists    = errors.New("a device with this ID is already enrolled")
+	ErrMissingParent   = errors.New("a revision's parent is not on the server")
+	ErrBadRequest      = errors.New("bad request")
+)
+
+// checkRev validates a pushed revision's shape (the server cannot check
+// more: it has no key).
+func checkRev(r *Rev) error {
+	if !store.ValidRecordID(r.RecordID) {
+		return fmt.Errorf("%w: bad record ID", ErrBadRequest)
+	}
+	rv, err := store.ParseRev(r.Rev)
+	if err != nil || rv.IsZero() {
+		return fmt.Errorf("%w: bad revision ID", ErrBadRequest)
+	}
+	if len(r.Parents) > 64 {
+		return fmt.Errorf("%w: too many parents", ErrBadRequest)
+	}
+	var maxGen uint32
+	for _, p := range r.Parents {
+		pr, err := store.ParseRev(p)
+		if err != nil || pr.IsZero() {
+			return fmt.Errorf("%w: bad parent revision ID", ErrBadRequest)
+		}
+		maxGen = max(maxGen, pr.Gen)
+	}
+	if rv.Gen != maxGen+1 {
+		return fmt.Errorf("%w: revision generation does not follow its parents", ErrBadRequest)
+	}
+	if len(r.Sealed) == 0 || len(r.Sealed) > store.MaxWireSize {
+		return fmt.Errorf("%w: sealed revision of %d bytes", ErrBadRequest, len(r.Sealed))
+	}
+	return nil
+}
+
+// checkName validates practice and device IDs (random hex from the store).
+func checkName(kind, s string) error {
+	if !store.ValidRecordID(s) {
+		return fmt.Errorf("%w: bad %s", ErrBadRequest, kind)
+	}
+	return nil
+}
