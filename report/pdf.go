@@ -1,0 +1,425 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"time"
+
+	"github.com/jung-kurt/gofpdf"
+
+	"chartkeeper/chart"
+)
+
+// Page is the furniture printed on every page of a document besides the
+// patient's name, MRN and birth date, which come from the document's
+// patient.
+type Page struct {
+	Practice  string
+	PrintedBy string    // the signed-in user's name
+	PrintedAt time.Time // printed in its own location, "2006-01-02 15:04"
+	Paper     Paper     // A4 when empty; labels are always US Letter
+}
+
+// Paper is a paper size.
+type Paper string
+
+// The paper sizes documents print on.
+const (
+	A4     Paper = "A4"
+	Letter Paper = "Letter"
+)
+
+// Confidential is the confidentiality line on every page of a patient
+// document.
+const Confidential = "Confidential patient information. Share only with those who need it for the patient's care; if found, return it to the practice."
+
+// The page geometry, in millimetres.
+const (
+	marginX      = 15.0
+	contentTop   = 23.0 // below the header furniture
+	footerHeight = 21.0 // the page break comes this far above the bottom edge
+	lineBody     = 4.4  // line height of 9.5 pt body text
+	bodySize     = 9.5
+	smallSize    = 8.0
+)
+
+// pageCountAlias stands for the number of pages until gofpdf writes the
+// document. Its control characters cannot come from cleaned text, so a
+// note that says "{nb}" prints as it is.
+const pageCountAlias = "\x02nb\x02"
+
+// doc is one PDF being made: gofpdf, the text cleaner and the furniture.
+type doc struct {
+	pdf   *gofpdf.Fpdf
+	t     *texter
+	title string
+
+	// furniture, cleaned once
+	practice, patient, printed string
+	kit                        bool // the emergency kit's own furniture
+
+	// cont says at the top of a page what continues there from the page
+	// before ("Problems, continued"); top is where the page's content
+	// starts, below the furniture and that line.
+	cont string
+	top  float64
+
+	pageW, pageH float64
+}
+
+// newDoc starts a document with furniture for patient p (nil for none).
+func newDoc(title string, pg Page, p *chart.Patient) *doc {
+	size := "A4"
+	if pg.Paper == Letter {
+		size = "Letter"
+	}
+	pdf := gofpdf.New("P", "mm", size, "")
+	d := &doc{pdf: pdf, t: &texter{}, title: title}
+	d.setup(pg.PrintedAt)
+	d.practice = d.t.line("practice name", pg.Practice)
+	if p != nil {
+		d.patient = d.patientLine(*p)
+	}
+	d.printed = "Printed by " + d.t.line("printed by", pg.PrintedBy) + " at " + stamp(pg.PrintedAt)
+	pdf.SetHeaderFuncMode(d.header, false)
+	pdf.SetFooterFunc(d.footer)
+	return d
+}
+
+// setup registers the fonts and the settings every document shares.
+func (d *doc) setup(created time.Time) {
+	pdf := d.pdf
+	d.addFonts(famSans)
+	pdf.AliasNbPages(pageCountAlias)
+	pdf.SetCatalogSort(true)
+	if created.IsZero() {
+		created = time.Unix(0, 0)
+	}
+	pdf.SetCreationDate(created)
+	pdf.SetModificationDate(created)
+	pdf.SetTitle("Chartkeeper: "+d.title, true)
+	pdf.SetCreator("Chartkeeper", true)
+	pdf.SetMargins(marginX, contentTop, marginX)
+	pdf.SetAutoPageBreak(true, footerHeight)
+	pdf.SetCellMargin(1)
+	pdf.SetDrawColor(0, 0, 0)
+	pdf.SetFont(famSans, "", bodySize)
+	d.pageW, d.pageH = pdf.GetPageSize()
+}
+
+// addFonts registers a font family. Documents register Go Mono only when
+// they use it: gofpdf embeds every registered font, and preparing one costs
+// a few milliseconds.
+func (d *doc) addFonts(family string) {
+	for _, f := range fontFiles {
+		if f.family == family {
+			d.pdf.AddUTF8FontFromBytes(f.family, f.style, f.ttf)
+		}
+	}
+}
+
+// patientLine is the patient furniture: name, MRN and birth date.
+func (d *doc) patientLine(p chart.Patient) string {
+	name := d.t.line("patient name", p.Name())
+	return fmt.Sprintf("%s    MRN %s    Born %s", name, d.t.line("MRN", p.MRN), d.t.line("birth date", p.DOB))
+}
+
+// stamp formats a time as pages show it.
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return "(no time)"
+	}
+	return t.Format("2006-01-02 15:04")
+}
+
+func (d *doc) header() {
+	pdf := d.pdf
+	pdf.SetTextColor(0, 0, 0)
+	pdf.SetXY(marginX, 8)
+	w := d.pageW - 2*marginX
+	pdf.SetFont(famSans, "B", 9)
+	tw := pdf.GetStringWidth(d.title) + 4
+	pdf.CellFormat(w-tw, 4.5, d.practice, "", 0, "L", false, 0, "")
+	pdf.CellFormat(tw, 4.5, d.title, "", 1, "R", false, 0, "")
+	pdf.SetX(marginX)
+	if d.kit {
+		pdf.SetFont(famSans, "B", 9)
+		pdf.CellFormat(w, 4.5, "Keep this sheet locked away", "", 1, "L", false, 0, "")
+	} else if d.patient != "" {
+		pdf.SetFont(famSans, "", 9)
+		pdf.CellFormat(w, 4.5, d.patient, "", 1, "L", false, 0, "")
+	}
+	pdf.SetLineWidth(0.3)
+	pdf.Line(marginX, 18.5, d.pageW-marginX, 18.5)
+	pdf.SetXY(marginX, contentTop)
+	if d.cont != "" {
+		pdf.SetFont(famSans, "", smallSize)
+		pdf.SetTextColor(90, 90, 90)
+		pdf.CellFormat(w, lineBody, d.cont, "", 1, "L", false, 0, "")
+		pdf.SetTextColor(0, 0, 0)
+		pdf.Ln(0.6)
+	}
+	d.top = pdf.GetY()
+}
+
+func (d *doc) footer() {
+	pdf := d.pdf
+	pdf.SetTextColor(0, 0, 0)
+	y := d.pageH - 18
+	pdf.SetLineWidth(0.3)
+	pdf.Line(marginX, y, d.pageW-marginX, y)
+	w := d.pageW - 2*marginX
+	pdf.SetXY(marginX, y+0.8)
+	pdf.SetFont(famSans, "", 7)
+	if d.kit {
+		pdf.CellFormat(w, 4, d.practice+": the recovery key on this sheet opens every record of the practice. Keep this sheet locked away.", "", 1, "L", false, 0, "")
+	} else {
+		pdf.CellFormat(w, 4, Confidential, "", 1, "L", false, 0, "")
+	}
+	pdf.SetX(marginX)
+	pdf.SetFont(famSans, "", smallSize)
+	// The alias is replaced by the page count when the document is written,
+	// so the page number is drawn from a fixed place rather than
+	// right-aligned.
+	pw := pdf.GetStringWidth("Page 9999 of 9999") + 2
+	pdf.CellFormat(w-pw, 4.5, d.printed, "", 0, "L", false, 0, "")
+	pdf.CellFormat(pw, 4.5, fmt.Sprintf("Page %d of %s", pdf.PageNo(), pageCountAlias), "", 1, "L", false, 0, "")
+}
+
+// finish writes the PDF to w and returns the warnings.
+func (d *doc) finish(w io.Writer) (Warnings, error) {
+	var buf bytes.Buffer
+	if err := d.pdf.Output(&buf); err != nil {
+		return nil, fmt.Errorf("report: %s: %w", d.title, err)
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return nil, err
+	}
+	return d.t.warnings(), nil
+}
+
+// --- flow ---
+
+// width is the width between the margins.
+func (d *doc) width() float64 { return d.pageW - 2*marginX }
+
+// bottom is where the page breaks.
+func (d *doc) bottom() float64 { return d.pageH - footerHeight }
+
+// room is how much height is left on the page.
+func (d *doc) room() float64 { return d.bottom() - d.pdf.GetY() }
+
+// need starts a new page unless h fits on this one.
+func (d *doc) need(h float64) {
+	// the same test as gofpdf's automatic break, so the two agree
+	if d.pdf.GetY()+h > d.bottom() && d.pdf.GetY() > d.top+0.01 {
+		d.pdf.AddPage()
+	}
+}
+
+// gap adds vertical space, unless at the top of a page.
+func (d *doc) gap(h float64) {
+	if d.pdf.GetY() > d.top+0.01 {
+		d.pdf.Ln(h)
+	}
+	d.pdf.SetX(marginX)
+}
+
+// lines splits s into lines of width w in the current font. An empty s is
+// one empty line.
+func (d *doc) lines(s string, w float64) []string {
+	if s == "" {
+		return []string{""}
+	}
+	ls := d.pdf.SplitText(s, w)
+	if len(ls) == 0 {
+		return []string{""}
+	}
+	return ls
+}
+
+// heading starts a section, kept together with the first lines after it.
+func (d *doc) heading(s string) {
+	d.gap(3)
+	d.need(7 + 3*lineBody)
+	d.cont = s + ", continued"
+	pdf := d.pdf
+	pdf.SetFont(famSans, "B", 11.5)
+	pdf.CellFormat(d.width(), 6, s, "B", 1, "L", false, 0, "")
+	pdf.Ln(1)
+	pdf.SetFont(famSans, "", bodySize)
+}
+
+// para prints wrapped text between the margins, breaking pages between
+// lines.
+func (d *doc) para(s string) {
+	d.paraAt(marginX, d.width(), s)
+}
+
+func (d *doc) paraAt(x, w float64, s string) {
+	pdf := d.pdf
+	for _, l := range d.lines(s, w) {
+		d.need(lineBody)
+		pdf.SetX(x)
+		pdf.CellFormat(w, lineBody, l, "", 1, "L", false, 0, "")
+	}
+	pdf.SetX(marginX)
+}
+
+// labelled prints a bold label in a left column and its wrapped value
+// beside it; the value may run over pages.
+func (d *doc) labelled(label string, lw float64, value string) {
+	pdf := d.pdf
+	pdf.SetFont(famSans, "", bodySize)
+	ls := d.lines(value, d.width()-lw)
+	d.need(lineBody * math.Min(float64(len(ls)), 2))
+	for i, l := range ls {
+		d.need(lineBody)
+		pdf.SetX(marginX)
+		if i == 0 {
+			pdf.SetFont(famSans, "B", bodySize)
+			pdf.CellFormat(lw, lineBody, label, "", 0, "L", false, 0, "")
+			pdf.SetFont(famSans, "", bodySize)
+		} else {
+			pdf.SetX(marginX + lw)
+		}
+		pdf.CellFormat(d.width()-lw, lineBody, l, "", 1, "L", false, 0, "")
+	}
+	pdf.SetX(marginX)
+}
+
+// muted prints a grey line such as "Not shown for your role".
+func (d *doc) muted(s string) {
+	d.pdf.SetTextColor(90, 90, 90)
+	d.para(s)
+	d.pdf.SetTextColor(0, 0, 0)
+}
+
+// --- tables ---
+
+// column is a table column: its title, its share of the width and its
+// alignment ("L", "R" or "C").
+type column struct {
+	title string
+	share float64
+	align string
+}
+
+// table draws rows under a header that is repeated on every page the table
+// spans. Cells wrap; a row that does not fit on the rest of a page moves to
+// the next, and a row taller than a whole page is split across pages.
+type table struct {
+	d      *doc
+	cols   []column
+	widths []float64
+	x      float64
+	shown  bool // the header is on the current page
+	page   int
+	fill   [3]int // the header's background
+}
+
+func (d *doc) table(cols ...column) *table {
+	t := &table{d: d, cols: cols, x: marginX, fill: [3]int{225, 225, 225}}
+	total := 0.0
+	for _, c := range cols {
+		total += c.share
+	}
+	for _, c := range cols {
+		t.widths = append(t.widths, d.width()*c.share/total)
+	}
+	return t
+}
+
+func (t *table) header() {
+	pdf := t.d.pdf
+	pdf.SetFont(famSans, "B", smallSize+0.5)
+	n := 1
+	cells := make([][]string, len(t.cols))
+	for i, c := range t.cols {
+		cells[i] = t.d.lines(c.title, t.widths[i])
+		n = max(n, len(cells[i]))
+	}
+	t.draw(cells, 0, n, lineBody, true)
+	pdf.SetFont(famSans, "", bodySize)
+	t.shown = true
+	t.page = pdf.PageNo()
+}
+
+// row adds one row; cells are already cleaned.
+func (t *table) row(cells ...string) {
+	d, pdf := t.d, t.d.pdf
+	pdf.SetFont(famSans, "", bodySize)
+	split := make([][]string, len(t.cols))
+	n := 1
+	for i := range t.cols {
+		s := ""
+		if i < len(cells) {
+			s = cells[i]
+		}
+		split[i] = d.lines(s, t.widths[i])
+		n = max(n, len(split[i]))
+	}
+	if t.page != pdf.PageNo() {
+		t.shown = false // a page break came from outside the table
+	}
+	body := d.bottom() - contentTop - 3*lineBody // a fresh page's room under the furniture, a continuation line and the table header
+	done := 0
+	for done < n {
+		if !t.shown {
+			// keep the header with the row, or with a few lines of a long one
+			d.need(lineBody + math.Min(float64(n-done), 3)*lineBody)
+			t.header()
+		}
+		fit := int(math.Floor(d.room()/lineBody + 1e-9))
+		left := n - done
+		switch {
+		case left <= fit:
+			t.draw(split, done, n, lineBody, false)
+			done = n
+		case done == 0 && float64(left)*lineBody <= body:
+			t.newPage() // the whole row fits on the next page
+		default:
+			if fit > 0 {
+				t.draw(split, done, done+fit, lineBody, false)
+				done += fit
+			}
+			t.newPage()
+		}
+	}
+	pdf.SetX(marginX)
+}
+
+func (t *table) newPage() {
+	t.d.pdf.AddPage()
+	t.shown = false
+}
+
+// draw prints lines [from, to) of each cell as one band with cell borders.
+func (t *table) draw(cells [][]string, from, to int, lh float64, head bool) {
+	pdf := t.d.pdf
+	y := pdf.GetY()
+	h := float64(to-from) * lh
+	x := t.x
+	pdf.SetLineWidth(0.2)
+	pdf.SetDrawColor(150, 150, 150)
+	// row already checked that the band fits: no automatic break inside it
+	pdf.SetAutoPageBreak(false, footerHeight)
+	defer pdf.SetAutoPageBreak(true, footerHeight)
+	for i, w := range t.widths {
+		if head {
+			pdf.SetFillColor(t.fill[0], t.fill[1], t.fill[2])
+			pdf.Rect(x, y, w, h, "FD")
+		} else {
+			pdf.Rect(x, y, w, h, "D")
+		}
+		for j := from; j < to && j < len(cells[i]); j++ {
+			pdf.SetXY(x, y+float64(j-from)*lh)
+			pdf.CellFormat(w, lh, cells[i][j], "", 0, t.cols[i].align, false, 0, "")
+		}
+		x += w
+	}
+	pdf.SetDrawColor(0, 0, 0)
+	pdf.SetXY(marginX, y+h)
+}

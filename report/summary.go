@@ -1,0 +1,340 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"chartkeeper/chart"
+	"chartkeeper/chart/icd10"
+)
+
+// Summary prints a patient summary: allergies first and boxed, then
+// demographics and identifiers, problems, medications, vitals, the
+// recentVisits newest visits (all of them when recentVisits <= 0) with their
+// amendments, immunizations and the filed documents. Sections the chart
+// hides from the user's role (c.Hidden) say so.
+func Summary(w io.Writer, pg Page, c *chart.Chart, recentVisits int) (Warnings, error) {
+	if c == nil {
+		return nil, errors.New("report: no chart to print")
+	}
+	d := newDoc("Patient summary", pg, &c.Patient)
+	d.pdf.AddPage()
+	s := summary{doc: d, c: c, pg: pg}
+	for _, h := range c.Hidden {
+		switch h {
+		case "clinical":
+			s.noClinical = true
+		case "clinical documents":
+			s.noClinicalDocs = true
+		}
+	}
+	if c.BreakGlass {
+		d.pdf.SetFont(famSans, "B", bodySize)
+		d.para("Opened with break-glass (emergency) access: this access is flagged for review.")
+		d.pdf.SetFont(famSans, "", bodySize)
+	}
+	s.allergies()
+	s.demographics()
+	s.problems()
+	s.medications()
+	s.vitals()
+	s.visits(recentVisits)
+	s.immunizations()
+	s.documents()
+	return d.finish(w)
+}
+
+type summary struct {
+	*doc
+	c                          *chart.Chart
+	pg                         Page
+	noClinical, noClinicalDocs bool
+}
+
+const notShown = "Not shown for your role."
+
+// allergies is a red-headed section framed in a heavy box, first on the
+// first page.
+func (s *summary) allergies() {
+	pdf := s.pdf
+	page, top := pdf.PageNo(), pdf.GetY()
+	pdf.SetFillColor(170, 20, 20)
+	pdf.SetTextColor(255, 255, 255)
+	pdf.SetFont(famSans, "B", 12)
+	pdf.CellFormat(s.width(), 7, "ALLERGIES AND INTOLERANCES", "", 1, "L", true, 0, "")
+	pdf.SetTextColor(0, 0, 0)
+	pdf.SetFont(famSans, "", bodySize)
+	pdf.Ln(1)
+	switch {
+	case s.noClinical:
+		s.paraAt(marginX+1, s.width()-2, "Allergies: "+notShown+" Do not take this as \"no allergies\".")
+	case len(s.c.Allergies) == 0:
+		pdf.SetFont(famSans, "B", bodySize)
+		s.paraAt(marginX+1, s.width()-2, "No allergies recorded.")
+		pdf.SetFont(famSans, "", bodySize)
+	default:
+		as := slices.Clone(s.c.Allergies)
+		slices.SortStableFunc(as, func(a, b chart.Allergy) int { return activeFirst(a.Status, b.Status) })
+		t := s.table(column{"Substance", 3, "L"}, column{"Reaction", 4, "L"}, column{"Severity", 1.4, "L"}, column{"Status", 1.2, "L"})
+		t.fill = [3]int{245, 215, 215}
+		for i, a := range as {
+			f := fmt.Sprintf("allergy %d", i+1)
+			sev := s.t.line(f+" severity", a.Severity)
+			if strings.EqualFold(sev, "severe") {
+				sev = "SEVERE"
+			}
+			t.row(s.t.line(f+" substance", a.Substance), s.t.block(f+" reaction", a.Reaction), sev, s.t.line(f+" status", a.Status))
+		}
+	}
+	pdf.Ln(1.5)
+	if pdf.PageNo() == page {
+		pdf.SetLineWidth(0.9)
+		pdf.SetDrawColor(170, 20, 20)
+		pdf.Rect(marginX-0.5, top-0.5, s.width()+1, pdf.GetY()-top+0.5, "D")
+		pdf.SetDrawColor(0, 0, 0)
+		pdf.SetLineWidth(0.2)
+	}
+}
+
+// activeFirst orders records with status "active" before the others.
+func activeFirst(a, b string) int {
+	ra, rb := strings.EqualFold(a, "active"), strings.EqualFold(b, "active")
+	switch {
+	case ra && !rb:
+		return -1
+	case rb && !ra:
+		return 1
+	}
+	return 0
+}
+
+func (s *summary) demographics() {
+	p := s.c.Patient
+	s.heading("Patient")
+	kv := func(label, field, value string) {
+		if strings.TrimSpace(value) == "" {
+			return
+		}
+		s.labelled(label, 38, s.t.line(field, value))
+	}
+	name := p.Name()
+	kv("Name", "patient name", name)
+	kv("Preferred name", "preferred name", p.Preferred)
+	born := p.DOB
+	if p.DOB != "" && !s.pg.PrintedAt.IsZero() {
+		born += fmt.Sprintf(" (age %d)", chart.Age(p.DOB, s.pg.PrintedAt))
+	}
+	kv("Born", "birth date", born)
+	kv("Sex", "sex", string(p.Sex))
+	kv("MRN", "MRN", p.MRN)
+	for i, id := range p.Identifiers {
+		kv(identifierTitle(id.System), fmt.Sprintf("identifier %d", i+1), id.Value)
+	}
+	kv("Phone", "phone", p.Phone)
+	a := p.Address
+	city := strings.Join(nonEmpty(a.PostalCode, a.City), " ")
+	kv("Address", "address", strings.Join(nonEmpty(a.Line, city, a.Region, a.Country), ", "))
+	kv("Language", "language", p.Language)
+	e := p.Emergency
+	contact := e.Name
+	if e.Relation != "" {
+		contact += " (" + e.Relation + ")"
+	}
+	if e.Phone != "" {
+		contact += ", " + e.Phone
+	}
+	kv("Emergency contact", "emergency contact", contact)
+	for i, m := range s.c.Merged {
+		kv("Merged record", fmt.Sprintf("merged record %d", i+1),
+			fmt.Sprintf("%s, MRN %s, born %s: its chart is included below", m.Name(), m.MRN, m.DOB))
+	}
+}
+
+// identifierTitle names an identifier system as the summary shows it.
+func identifierTitle(system string) string {
+	switch system {
+	case "national-id":
+		return "National ID"
+	case "insurance":
+		return "Insurance number"
+	case "passport":
+		return "Passport"
+	case "":
+		return "Identifier"
+	}
+	return system
+}
+
+func nonEmpty(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if strings.TrimSpace(s) != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// clinical starts a clinical section and reports whether it has content to
+// print; otherwise it said why not.
+func (s *summary) clinical(title string, n int) bool {
+	s.heading(title)
+	switch {
+	case s.noClinical:
+		s.muted(notShown)
+		return false
+	case n == 0:
+		s.muted("None recorded.")
+		return false
+	}
+	return true
+}
+
+func (s *summary) problems() {
+	if !s.clinical("Problems", len(s.c.Problems)) {
+		return
+	}
+	ps := slices.Clone(s.c.Problems)
+	slices.SortStableFunc(ps, func(a, b chart.Problem) int { return activeFirst(a.Status, b.Status) })
+	t := s.table(column{"Code", 1.3, "L"}, column{"Problem", 6, "L"}, column{"Onset", 1.6, "L"}, column{"Status", 1.4, "L"})
+	for i, p := range ps {
+		f := fmt.Sprintf("problem %d", i+1)
+		desc := s.t.line(f, p.Description)
+		if p.Note != "" {
+			desc += "\n" + s.t.block(f+" note", p.Note)
+		}
+		t.row(icd10.Dot(s.t.line(f+" code", p.Code)), desc, s.t.line(f, p.Onset), s.t.line(f, p.Status))
+	}
+}
+
+func (s *summary) medications() {
+	if !s.clinical("Medications", len(s.c.Medications)) {
+		return
+	}
+	on := s.pg.PrintedAt
+	ms := slices.Clone(s.c.Medications)
+	status := func(m chart.Medication) string {
+		if m.Active(on) {
+			return "current"
+		}
+		return "stopped"
+	}
+	slices.SortStableFunc(ms, func(a, b chart.Medication) int {
+		ca, cb := status(a) == "current", status(b) == "current"
+		switch {
+		case ca && !cb:
+			return -1
+		case cb && !ca:
+			return 1
+		}
+		return 0
+	})
+	t := s.table(column{"Medication", 4, "L"}, column{"Dose", 1.6, "L"}, column{"Route", 1.3, "L"},
+		column{"Frequency", 2.2, "L"}, column{"Started", 1.6, "L"}, column{"Stopped", 1.6, "L"}, column{"Status", 1.3, "L"})
+	for i, m := range ms {
+		f := fmt.Sprintf("medication %d", i+1)
+		t.row(s.t.line(f, m.Name), s.t.line(f, m.Dose), s.t.line(f, m.Route), s.t.line(f, m.Frequency),
+			s.t.line(f, m.Start), s.t.line(f, m.Stop), status(m))
+	}
+}
+
+func (s *summary) vitals() {
+	if !s.clinical("Vitals", len(s.c.Vitals)) {
+		return
+	}
+	t := s.table(column{"Taken", 2.6, "L"}, column{"BP mmHg", 1.6, "R"}, column{"Pulse /min", 1.5, "R"},
+		column{"Temp °C", 1.3, "R"}, column{"Weight kg", 1.5, "R"}, column{"Height cm", 1.5, "R"},
+		column{"BMI", 1.1, "R"}, column{"SpO2 %", 1.3, "R"})
+	for _, v := range s.c.Vitals {
+		bp := "—"
+		if v.Systolic != 0 || v.Diastolic != 0 {
+			bp = fmt.Sprintf("%s/%s", intOrDash(v.Systolic), intOrDash(v.Diastolic))
+		}
+		t.row(stamp(v.Taken), bp, intOrDash(v.Pulse), floatOrDash(v.TempC), floatOrDash(v.WeightKg),
+			floatOrDash(v.HeightCm), floatOrDash(v.BMI()), intOrDash(v.SpO2))
+	}
+}
+
+func intOrDash(n int) string {
+	if n == 0 {
+		return "—"
+	}
+	return strconv.Itoa(n)
+}
+
+func floatOrDash(f float64) string {
+	if f == 0 {
+		return "—"
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+func (s *summary) visits(recent int) {
+	all := s.c.Visits
+	shown := all
+	if recent > 0 && len(all) > recent {
+		shown = all[:recent]
+	}
+	title := "Visits"
+	if len(shown) < len(all) {
+		title = fmt.Sprintf("Recent visits (%d of %d)", len(shown), len(all))
+	}
+	if !s.clinical(title, len(all)) {
+		return
+	}
+	for _, v := range shown {
+		s.visit(v, s.c.AmendmentsOf(v.ID))
+	}
+	if n := len(all) - len(shown); n > 0 {
+		s.gap(2)
+		s.muted(fmt.Sprintf("%d older visits, the oldest of %s, are not printed here.", n, all[len(all)-1].Date))
+	}
+}
+
+func (s *summary) immunizations() {
+	if !s.clinical("Immunizations", len(s.c.Immunizations)) {
+		return
+	}
+	t := s.table(column{"Date", 1.6, "L"}, column{"Vaccine", 4, "L"}, column{"Dose", 1.4, "L"}, column{"Lot", 1.6, "L"}, column{"Site", 2, "L"})
+	for i, im := range s.c.Immunizations {
+		f := fmt.Sprintf("immunization %d", i+1)
+		t.row(s.t.line(f, im.Date), s.t.line(f, im.Vaccine), s.t.line(f, im.Dose), s.t.line(f, im.Lot), s.t.line(f, im.Site))
+	}
+}
+
+func (s *summary) documents() {
+	s.heading("Filed documents")
+	if len(s.c.Documents) == 0 {
+		if s.noClinicalDocs {
+			s.muted("Clinical documents: " + notShown)
+		} else {
+			s.muted("None filed.")
+		}
+		return
+	}
+	t := s.table(column{"Date", 1.6, "L"}, column{"Category", 2.4, "L"}, column{"Title", 5, "L"}, column{"Pages", 1, "R"})
+	for i, doc := range s.c.Documents {
+		f := fmt.Sprintf("document %d", i+1)
+		cat := doc.Category
+		if c, ok := chart.CategoryByName(doc.Category); ok {
+			cat = c.Title
+		}
+		title := doc.Title
+		if title == "" {
+			title = doc.Source
+		}
+		pages := ""
+		if doc.Pages > 0 {
+			pages = strconv.Itoa(doc.Pages)
+		}
+		t.row(s.t.line(f, doc.ClinicalDate), s.t.line(f, cat), s.t.line(f+" title", title), pages)
+	}
+	if s.noClinicalDocs {
+		s.gap(1)
+		s.muted("Clinical documents: " + notShown)
+	}
+}
