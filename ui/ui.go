@@ -1,10 +1,17 @@
 // Package ui holds Chartkeeper's Fyne screens and widgets. It shows what the
 // store and the clinical packages decide and keeps no business rules of its
-// own.
+// own: roles are enforced by chart.Service, and a hidden button is only a
+// courtesy.
+//
+// The window moves through a few screens: first run (create a practice or a
+// demo practice), sign-in, and the signed-in workspace (find, register,
+// chart). Locking replaces the whole window content with the sign-in screen.
+// See docs/UI.md for the decisions behind them.
 package ui
 
 import (
 	"errors"
+	"sync"
 
 	"fyne.io/fyne/v2"
 
@@ -12,17 +19,67 @@ import (
 )
 
 // Create opens the practice in the data folder dir and returns the window's
-// content: the opened store's details, the steps to set a practice up when
-// dir holds none, or what went wrong, in plain words. A store it opens is
-// closed when w closes or a stops.
+// content: the sign-in screen, the first-run screen when dir holds no
+// practice, or what went wrong, in plain words. The store is closed (and
+// locked) when w closes or a stops.
 func Create(a fyne.App, w fyne.Window, dir string) fyne.CanvasObject {
+	_, content := create(a, w, dir)
+	return content
+}
+
+func create(a fyne.App, w fyne.Window, dir string) (*workstation, fyne.CanvasObject) {
+	ws := &workstation{app: a, win: w, dir: dir}
 	st, err := store.Open(dir)
 	switch {
 	case errors.Is(err, store.ErrNoPractice):
-		return (&noPractice{app: a, dir: dir}).content()
+		return ws, ws.firstRun()
 	case err != nil:
-		return (&problem{dir: dir, err: err}).content()
+		return ws, (&problem{dir: dir, err: err}).content()
 	}
-	closeOnExit(a, w, st)
-	return (&ready{store: st}).content()
+	ws.adopt(st)
+	return ws, ws.signIn("")
 }
+
+// workstation is one window's hold on the data folder: the open store, the
+// demo credentials when it is a demo practice, and the signed-in session.
+type workstation struct {
+	app  fyne.App
+	win  fyne.Window
+	dir  string
+	st   *store.Store
+	demo *DemoPractice // nil unless the folder holds a demo practice
+	sess *session      // nil while locked
+	once sync.Once
+}
+
+// adopt takes an opened store: it is closed when the window closes or the
+// app stops, so the data folder is released for ckadmin and the next start.
+func (ws *workstation) adopt(st *store.Store) {
+	ws.st = st
+	ws.demo = ReadDemoPractice(ws.dir)
+	ws.win.SetOnClosed(ws.shutdown)
+	ws.app.Lifecycle().SetOnStopped(ws.shutdown)
+}
+
+// shutdown ends the session and closes the store, once.
+func (ws *workstation) shutdown() {
+	ws.once.Do(func() {
+		if ws.sess != nil {
+			ws.sess.end()
+			ws.sess = nil
+		}
+		if err := ws.st.Close(); err != nil {
+			fyne.LogError("closing the data folder "+ws.st.Dir(), err)
+		}
+	})
+}
+
+// show replaces the whole window content.
+func (ws *workstation) show(content fyne.CanvasObject) {
+	ws.win.SetContent(content)
+}
+
+// runInBackground runs slow work (Argon2id, filling a demo practice) off the
+// UI goroutine; the work hands results back with fyne.Do. Tests replace it
+// to run the work at once.
+var runInBackground = func(work func()) { go work() }

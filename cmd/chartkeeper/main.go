@@ -3,11 +3,16 @@
 //
 // Usage:
 //
-//	chartkeeper [--data FOLDER]
+//	chartkeeper [--data FOLDER] [--demo]
+//
+// With --demo, a data folder that holds no practice gets a demo practice of
+// made-up patients before the window opens (the first-run screen offers the
+// same).
 package main
 
 import (
 	"flag"
+	"fmt"
 	"os"
 
 	"fyne.io/fyne/v2"
@@ -19,15 +24,23 @@ import (
 
 func main() {
 	dir := flag.String("data", store.DefaultDir(), "the data `folder` that holds the practice's store")
+	demo := flag.Bool("demo", false, "make a demo practice of made-up patients in the data folder when it holds no practice")
 	shot := flag.String("smoke-screenshot", os.Getenv("CHARTKEEPER_SMOKE_SCREENSHOT"),
 		"save a picture of the first screen as a PNG `file`, then quit (used by the smoke test)")
 	flag.Parse()
+
+	if *demo && !store.Exists(*dir) {
+		if err := makeDemo(*dir); err != nil {
+			fmt.Fprintln(os.Stderr, "chartkeeper: the demo practice could not be made:", err)
+			os.Exit(1)
+		}
+	}
 
 	a := app.NewWithID("org.chartkeeper.workstation")
 	a.SetIcon(ui.AppIcon)
 	w := a.NewWindow("Chartkeeper")
 	w.SetContent(ui.Create(a, w, *dir))
-	w.Resize(fyne.NewSize(800, 560))
+	w.Resize(fyne.NewSize(1000, 680))
 	w.SetMaster()
 
 	if *shot != "" {
@@ -35,4 +48,19 @@ func main() {
 		return
 	}
 	w.ShowAndRun()
+}
+
+// makeDemo fills dir with a demo practice, telling its progress on stderr.
+func makeDemo(dir string) error {
+	shown := -1
+	st, _, err := ui.NewDemoPractice(dir, ui.DemoPatients, func(done, total int) {
+		if pct := done * 100 / max(total, 1); pct/10 != shown/10 {
+			shown = pct
+			fmt.Fprintf(os.Stderr, "demo practice: %3d%%\n", pct)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return st.Close()
 }

@@ -1,0 +1,139 @@
+package ui
+
+import (
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"chartkeeper/chart"
+)
+
+// findLimit is how many patients a search lists; more means "keep typing".
+const findLimit = 500
+
+// finder is the search-as-you-type pane. The search itself takes
+// microseconds (chart/search keeps an in-memory index), so it runs on every
+// keystroke on the UI goroutine; widget.List builds only the visible rows,
+// so the list stays smooth however many patients the practice has.
+type finder struct {
+	s       *session
+	query   *entry
+	count   *widget.Label
+	list    *widget.List
+	results []chart.PatientSummary
+}
+
+func newFinder(s *session) *finder {
+	f := &finder{s: s}
+	f.query = newEntry("Find: name, MRN, birth date or phone (Ctrl+F)")
+	f.query.OnChanged = f.onChanged
+	f.query.OnSubmitted = f.onSubmitted
+	f.query.onActivity = s.touch
+	f.query.onEscape = func() { f.query.SetText("") }
+	f.count = &widget.Label{Text: "Type to find a patient.", Wrapping: fyne.TextWrapWord}
+	f.list = &widget.List{
+		Length:     func() int { return len(f.results) },
+		CreateItem: newResultRow,
+		UpdateItem: f.updateRow,
+		OnSelected: f.onSelected,
+	}
+	f.list.ExtendBaseWidget(f.list)
+	return f
+}
+
+func (f *finder) content() fyne.CanvasObject {
+	return container.NewBorder(container.NewVBox(f.query, f.count), nil, nil, nil, f.list)
+}
+
+// focus puts the cursor in the search entry, its text selected.
+func (f *finder) focus() {
+	f.s.ws.win.Canvas().Focus(f.query)
+}
+
+func (f *finder) onChanged(q string) {
+	f.search(q)
+}
+
+// search runs the query and shows its results.
+func (f *finder) search(q string) {
+	f.list.UnselectAll()
+	if q == "" {
+		f.results = nil
+		f.count.SetText("Type to find a patient.")
+		f.list.Refresh()
+		return
+	}
+	rs, err := f.s.svc.Find(q, findLimit)
+	if err != nil {
+		f.results = nil
+		f.count.SetText(sentence(err))
+		f.list.Refresh()
+		return
+	}
+	f.results = rs
+	switch n := len(rs); {
+	case n == 0:
+		f.count.SetText("No patient found.")
+	case n == 1:
+		f.count.SetText("1 patient. Enter opens the chart.")
+	case n >= findLimit:
+		f.count.SetText(fmt.Sprintf("More than %d patients: keep typing to narrow the list.", findLimit-1))
+	default:
+		f.count.SetText(fmt.Sprintf("%d patients. Enter opens the first.", n))
+	}
+	f.list.Refresh()
+	f.list.ScrollToTop()
+}
+
+func (f *finder) onSubmitted(string) {
+	if len(f.results) > 0 {
+		f.s.openChart(f.results[0].ID)
+	}
+}
+
+func (f *finder) onSelected(i widget.ListItemID) {
+	if i >= 0 && i < len(f.results) {
+		f.s.openChart(f.results[i].ID)
+	}
+}
+
+// A result row: MRN, name, then birth date, age and sex.
+func newResultRow() fyne.CanvasObject {
+	// Templates of the widest texts, so that the columns line up from the start.
+	mrn := &widget.Label{Text: "00000000", TextStyle: fyne.TextStyle{Monospace: true}}
+	name := &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis}
+	born := &widget.Label{Text: "0000-00-00 · 000 y · X"}
+	return container.NewBorder(nil, nil, mrn, born, name)
+}
+
+func (f *finder) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
+	if i >= len(f.results) {
+		return
+	}
+	p := f.results[i]
+	row := o.(*fyne.Container)
+	row.Objects[1].(*widget.Label).SetText(p.MRN)
+	row.Objects[0].(*widget.Label).SetText(p.Name())
+	row.Objects[2].(*widget.Label).SetText(bornText(p.DOB, p.Sex))
+	row.Refresh()
+}
+
+// bornText is "1980-04-02 · 45 y · F".
+func bornText(dob string, sex chart.Sex) string {
+	return fmt.Sprintf("%s · %d y · %s", dob, chart.Age(dob, time.Now()), sexLetter(sex))
+}
+
+func sexLetter(s chart.Sex) string {
+	switch s {
+	case chart.Female:
+		return "F"
+	case chart.Male:
+		return "M"
+	case chart.Other:
+		return "X"
+	}
+	return "?"
+}

@@ -1,0 +1,222 @@
+package ui
+
+import (
+	"fmt"
+	"unicode/utf8"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"chartkeeper/chart"
+	"chartkeeper/store"
+)
+
+// firstRun is the screen for a data folder without a practice: create one,
+// or open a demo practice to try Chartkeeper out. Showing it does not touch
+// the folder.
+func (ws *workstation) firstRun() fyne.CanvasObject {
+	s := &createPractice{ws: ws}
+	return page("Welcome to Chartkeeper",
+		paragraph("There is no practice in "+ws.dir+" yet."),
+		&widget.Card{Title: "Set up your practice", Content: s.content()},
+		&widget.Card{
+			Title:    "Or try it out first",
+			Subtitle: fmt.Sprintf("A demo practice of %d made-up patients, with users for every role.", demoPatientCount),
+			Content: container.NewHBox(&widget.Button{
+				Text:     "Open a demo practice",
+				Icon:     theme.MediaPlayIcon(),
+				OnTapped: ws.onDemo,
+			}),
+		},
+	)
+}
+
+// demoPatientCount is how many patients the first-run screen's demo
+// practice gets; tests make it small.
+var demoPatientCount = DemoPatients
+
+// createPractice is the form that sets up a practice and its first HIM
+// manager.
+type createPractice struct {
+	ws                      *workstation
+	name, admin, user       *entry
+	password, again         *entry
+	strength, match, result *widget.Label
+	create                  *widget.Button
+}
+
+func (s *createPractice) content() fyne.CanvasObject {
+	s.name = newEntry("as printed on documents")
+	s.admin = newEntry("the first health information manager")
+	s.user = newEntry("what they type to sign in")
+	s.password = newPasswordEntry()
+	s.password.OnChanged = s.onPasswordChanged
+	s.again = newPasswordEntry()
+	s.again.OnChanged = s.onPasswordChanged
+	for _, e := range []*entry{s.name, s.admin, s.user, s.password, s.again} {
+		e.OnSubmitted = func(string) { s.onCreate() }
+	}
+	s.strength = &widget.Label{Text: fmt.Sprintf("At least %d characters.", store.MinPasswordLen), Wrapping: fyne.TextWrapWord}
+	s.match = errorLabel()
+	s.result = errorLabel()
+	s.create = &widget.Button{Text: "Create practice", Importance: widget.HighImportance, OnTapped: s.onCreate}
+
+	f := newForm()
+	f.add("Practice name", "practice", s.name)
+	f.add("Your full name", "name", s.admin)
+	f.add("Username", "username", s.user)
+	f.add("Password", "password", container.NewVBox(s.password, s.strength))
+	f.add("Password again", "again", container.NewVBox(s.again, s.match))
+	return container.NewVBox(
+		paragraph("You become the practice's first health information manager: you add the other users later."),
+		f.content(),
+		s.result,
+		container.NewHBox(s.create),
+	)
+}
+
+// onPasswordChanged gives feedback while the password is typed. The store
+// decides what is acceptable (store.CheckPassword); length is what makes a
+// password strong, so the feedback speaks of length.
+func (s *createPractice) onPasswordChanged(string) {
+	n := utf8.RuneCountInString(s.password.Text)
+	switch {
+	case n == 0:
+		s.strength.SetText(fmt.Sprintf("At least %d characters.", store.MinPasswordLen))
+		s.strength.Importance = widget.MediumImportance
+	case store.CheckPassword([]byte(s.password.Text)) != nil:
+		s.strength.SetText(fmt.Sprintf("Too short: %d of at least %d characters.", n, store.MinPasswordLen))
+		s.strength.Importance = widget.DangerImportance
+	case n < 2*store.MinPasswordLen:
+		s.strength.SetText(fmt.Sprintf("Acceptable (%d characters). A few more words make it much stronger.", n))
+		s.strength.Importance = widget.WarningImportance
+	default:
+		s.strength.SetText(fmt.Sprintf("Strong (%d characters).", n))
+		s.strength.Importance = widget.SuccessImportance
+	}
+	s.strength.Refresh()
+	if s.again.Text != "" && s.again.Text != s.password.Text {
+		setError(s.match, "The two passwords differ.")
+	} else {
+		setError(s.match, "")
+	}
+}
+
+func (s *createPractice) onCreate() {
+	setError(s.result, "")
+	if err := store.CheckPassword([]byte(s.password.Text)); err != nil {
+		setError(s.result, sentence(err))
+		return
+	}
+	if s.again.Text != s.password.Text {
+		setError(s.result, "The two passwords differ: type the same password twice.")
+		return
+	}
+	np := store.NewPractice{
+		Name:          s.name.Text,
+		AdminName:     s.admin.Text,
+		AdminUser:     s.user.Text,
+		AdminPassword: []byte(s.password.Text),
+	}
+	s.create.Disable()
+	s.create.SetText("Creating…")
+	ws := s.ws
+	runInBackground(func() {
+		st, key, err := store.Create(ws.dir, np)
+		var svc *chart.Service
+		if err == nil {
+			svc, err = chart.Open(st)
+			if err != nil {
+				st.Close()
+			}
+		}
+		clear(np.AdminPassword)
+		fyne.Do(func() {
+			if err != nil {
+				s.create.Enable()
+				s.create.SetText("Create practice")
+				setError(s.result, sentence(err))
+				return
+			}
+			ws.adopt(st)
+			if u, err := st.CurrentUser(); err == nil {
+				rememberUser(ws.app, u.Username)
+			}
+			ws.show(ws.recoveryKey(key, svc))
+		})
+	})
+}
+
+// recoveryKey shows the new practice's recovery key, once. The person
+// confirms they wrote it down before the workstation opens.
+func (ws *workstation) recoveryKey(key string, svc *chart.Service) fyne.CanvasObject {
+	keyLabel := &widget.Label{
+		Text:       key,
+		TextStyle:  fyne.TextStyle{Monospace: true},
+		SizeName:   theme.SizeNameSubHeadingText,
+		Wrapping:   fyne.TextWrapBreak,
+		Selectable: true,
+	}
+	next := &widget.Button{Text: "Continue", Importance: widget.HighImportance}
+	next.Disable()
+	next.OnTapped = func() { ws.startSession(svc) }
+	confirm := widget.NewCheck("I have written the recovery key down and put it somewhere safe", func(on bool) {
+		if on {
+			next.Enable()
+		} else {
+			next.Disable()
+		}
+	})
+	return page("Write down the recovery key",
+		paragraph("The practice is ready. This is its recovery key. Write it down now, on paper, "+
+			"and keep it somewhere safe away from this computer."),
+		&widget.Card{Content: keyLabel},
+		&widget.Label{
+			Text: "It is shown only this once. Chartkeeper does not keep it and cannot show it again. " +
+				"It is the only way back into the practice's records if every password is forgotten " +
+				"or this computer is lost.",
+			Wrapping:   fyne.TextWrapWord,
+			Importance: widget.WarningImportance,
+			TextStyle:  fyne.TextStyle{Bold: true},
+		},
+		confirm,
+		container.NewHBox(next),
+	)
+}
+
+// onDemo creates a demo practice in the data folder off the UI goroutine,
+// showing progress, then shows its sign-in screen.
+func (ws *workstation) onDemo() {
+	bar := widget.NewProgressBar()
+	status := paragraph("Creating the practice and its demo users…")
+	ws.show(page("Opening a demo practice",
+		paragraph(fmt.Sprintf("Making up %d patients and their charts. Nothing in a demo practice is real.", demoPatientCount)),
+		bar, status))
+	shown := -1
+	progress := func(done, total int) {
+		pct := done * 100 / max(total, 1)
+		if pct == shown {
+			return
+		}
+		shown = pct
+		fyne.Do(func() {
+			bar.SetValue(float64(done) / float64(max(total, 1)))
+			status.SetText(fmt.Sprintf("%d of %d steps", done, total))
+		})
+	}
+	runInBackground(func() {
+		st, d, err := NewDemoPractice(ws.dir, demoPatientCount, progress)
+		fyne.Do(func() {
+			if err != nil {
+				ws.show(ws.firstRun())
+				showError(ws.win, "The demo practice could not be made", err)
+				return
+			}
+			ws.adopt(st)
+			ws.demo = d
+			ws.show(ws.signIn(""))
+		})
+	})
+}

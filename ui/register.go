@@ -1,0 +1,163 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"chartkeeper/chart"
+)
+
+// registerForm registers a new patient. Before saving it asks the service
+// for likely duplicates and shows them; the person opens one of them or
+// registers anyway. Enter saves, Escape cancels.
+type registerForm struct {
+	s                             *session
+	family, given, preferred, dob *entry
+	phone, line, city, language   *entry
+	contact, contactPhone         *entry
+	sex                           *widget.Select
+	form                          *form
+	dups                          *fyne.Container
+	save                          *widget.Button
+	checked                       bool // duplicates were shown for the current fields
+}
+
+func newRegisterForm(s *session) *registerForm {
+	r := &registerForm{s: s}
+	r.family = r.entry("")
+	r.given = r.entry("")
+	r.preferred = r.entry("optional")
+	r.dob = r.entry("YYYY-MM-DD")
+	r.phone = r.entry("phone number")
+	r.line = r.entry("street and number")
+	r.city = r.entry("")
+	r.language = r.entry("optional")
+	r.contact = r.entry("name and relation")
+	r.contactPhone = r.entry("their phone number")
+	r.sex = widget.NewSelect([]string{string(chart.Female), string(chart.Male), string(chart.Other), string(chart.Unknown)}, func(string) { r.changed() })
+	r.sex.PlaceHolder = "choose"
+	r.form = newForm()
+	r.form.add("Family name", "family name", r.family)
+	r.form.add("Given name", "given name", r.given)
+	r.form.add("Preferred name", "preferred name", r.preferred)
+	r.form.add("Birth date", "birth date", r.dob)
+	r.form.add("Sex", "sex", r.sex)
+	r.form.add("Phone", "phone", r.phone)
+	r.form.add("Address", "address", r.line)
+	r.form.add("City", "city", r.city)
+	r.form.add("Language", "language", r.language)
+	r.form.add("Emergency contact", "emergency contact", r.contact)
+	r.form.add("Their phone", "emergency contact phone", r.contactPhone)
+	r.dups = container.NewVBox()
+	r.save = &widget.Button{Text: "Register", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: r.onSave}
+	return r
+}
+
+// entry makes one of the form's entries: Enter saves, Escape cancels.
+func (r *registerForm) entry(placeholder string) *entry {
+	e := newEntry(placeholder)
+	e.OnSubmitted = func(string) { r.onSave() }
+	e.OnChanged = func(string) { r.changed() }
+	e.onEscape = r.cancel
+	e.onActivity = r.s.touch
+	return e
+}
+
+func (r *registerForm) content() fyne.CanvasObject {
+	cancel := &widget.Button{Text: "Cancel", OnTapped: r.cancel}
+	return container.NewVScroll(container.NewPadded(container.NewVBox(
+		heading("New patient"),
+		r.form.content(),
+		r.dups,
+		container.NewHBox(r.save, cancel),
+	)))
+}
+
+func (r *registerForm) focus() { r.s.ws.win.Canvas().Focus(r.family) }
+
+// changed forgets the duplicate warning once the fields change.
+func (r *registerForm) changed() {
+	if r.checked {
+		r.checked = false
+		r.dups.Objects = nil
+		r.dups.Refresh()
+		r.save.SetText("Register")
+	}
+}
+
+func (r *registerForm) cancel() {
+	r.s.showDetail(r.s.welcome())
+	r.s.find.focus()
+}
+
+func (r *registerForm) patient() chart.Patient {
+	p := chart.Patient{
+		Family:    r.family.Text,
+		Given:     r.given.Text,
+		Preferred: r.preferred.Text,
+		DOB:       r.dob.Text,
+		Sex:       chart.Sex(r.sex.Selected),
+		Phone:     r.phone.Text,
+		Language:  r.language.Text,
+	}
+	p.Address.Line, p.Address.City = r.line.Text, r.city.Text
+	p.Emergency.Name, p.Emergency.Phone = r.contact.Text, r.contactPhone.Text
+	return p
+}
+
+// onSave checks for duplicates first; a second save registers anyway.
+func (r *registerForm) onSave() {
+	r.s.touch()
+	p := r.patient()
+	if !r.checked {
+		dups, err := r.s.svc.Duplicates(p)
+		if err != nil {
+			r.form.show(err)
+			return
+		}
+		if len(dups) > 0 {
+			r.showDuplicates(dups)
+			return
+		}
+	}
+	saved, _, err := r.s.svc.RegisterPatient(p)
+	if err != nil {
+		r.form.show(err)
+		return
+	}
+	r.s.find.query.SetText(saved.MRN)
+	r.s.openChart(saved.ID)
+}
+
+// showDuplicates lists the likely duplicates with a button to open each;
+// the save button becomes "Register anyway".
+func (r *registerForm) showDuplicates(dups []chart.PatientSummary) {
+	r.form.clear()
+	r.checked = true
+	objs := []fyne.CanvasObject{
+		&widget.Label{
+			Text:       "This may be someone already registered. Open their chart, or register a new patient anyway.",
+			Wrapping:   fyne.TextWrapWord,
+			Importance: widget.WarningImportance,
+			TextStyle:  fyne.TextStyle{Bold: true},
+		},
+	}
+	for _, d := range dups {
+		id := d.ID
+		objs = append(objs, container.NewBorder(nil, nil, nil,
+			&widget.Button{Text: "Open", OnTapped: func() { r.s.openChart(id) }},
+			&widget.Label{Text: d.MRN + "  " + d.Name() + "  " + bornText(d.DOB, d.Sex) + phoneText(d.Phone)}))
+	}
+	r.dups.Objects = objs
+	r.dups.Refresh()
+	r.save.SetText("Register anyway")
+}
+
+func phoneText(phone string) string {
+	if phone == "" {
+		return ""
+	}
+	return " · " + phone
+}

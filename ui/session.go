@@ -1,0 +1,217 @@
+package ui
+
+import (
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"chartkeeper/chart"
+	"chartkeeper/store"
+)
+
+// session is the workspace of a signed-in user: the header bar, the find
+// pane and the detail pane (a chart, the registration form). It ends when
+// the workstation locks.
+type session struct {
+	ws     *workstation
+	svc    *chart.Service
+	user   store.User
+	idle   time.Duration
+	last   time.Time // last activity seen
+	stop   func()    // stops the idle ticker
+	ticks  int
+	inbox  *widget.Label
+	find   *finder
+	detail *fyne.Container
+	chart  *chartView // the open chart, if any
+}
+
+// startSession opens the workspace for the user signed in to svc's store.
+func (ws *workstation) startSession(svc *chart.Service) {
+	u, err := ws.st.CurrentUser()
+	if err != nil {
+		svc.Close()
+		ws.st.Lock()
+		ws.show(ws.signIn(""))
+		showError(ws.win, "Signing in failed", err)
+		return
+	}
+	s := &session{ws: ws, svc: svc, user: u, idle: store.DefaultIdleLock, last: now()}
+	if p, err := ws.st.Practice(); err == nil && p.IdleLockSec > 0 {
+		s.idle = time.Duration(p.IdleLockSec) * time.Second
+	}
+	ws.sess = s
+	ws.show(s.content())
+	c := ws.win.Canvas()
+	c.AddShortcut(shortcutLock, func(fyne.Shortcut) { s.lock() })
+	c.AddShortcut(shortcutFind, func(fyne.Shortcut) { s.touch(); s.find.focus() })
+	c.AddShortcut(shortcutNew, func(fyne.Shortcut) { s.touch(); s.register() })
+	c.SetOnTypedKey(func(*fyne.KeyEvent) { s.touch() })
+	c.SetOnTypedRune(func(rune) { s.touch() })
+	s.stop = idleTicker(time.Second, s.tick)
+	s.find.focus()
+}
+
+// content is the whole window while signed in.
+func (s *session) content() fyne.CanvasObject {
+	s.find = newFinder(s)
+	s.detail = container.NewStack(s.welcome())
+	split := container.NewHSplit(s.find.content(), s.detail)
+	split.Offset = 0.38
+	body := container.NewBorder(s.header(), nil, nil, nil, split)
+	return container.NewStack(&activity{onActivity: s.touch}, body)
+}
+
+// header is the bar that is always visible: who is signed in, sync state,
+// documents waiting to be filed, and the lock.
+func (s *session) header() fyne.CanvasObject {
+	who := &widget.Label{Text: s.user.Name + " · " + capital(s.user.Role.Title()), TextStyle: fyne.TextStyle{Bold: true}}
+	sync := &widget.Label{Text: "Sync: offline"}
+	s.inbox = &widget.Label{}
+	s.refreshInbox()
+	lock := &widget.Button{Text: "Lock (Ctrl+L)", Icon: theme.VisibilityOffIcon(), OnTapped: s.lock}
+	left := []fyne.CanvasObject{widget.NewIcon(theme.AccountIcon()), who, widget.NewSeparator(), sync}
+	if chart.Allowed(s.user.Role, chart.FileDocuments) {
+		left = append(left, widget.NewSeparator(), s.inbox)
+	}
+	if s.ws.demo != nil {
+		left = append(left, widget.NewSeparator(), &widget.Label{Text: "Demo practice: made-up patients", Importance: widget.WarningImportance})
+	}
+	right := []fyne.CanvasObject{}
+	if chart.Allowed(s.user.Role, chart.WriteDemographics) {
+		right = append(right, &widget.Button{Text: "New patient (Ctrl+N)", Icon: theme.ContentAddIcon(), OnTapped: s.register})
+	}
+	right = append(right, lock)
+	bar := container.NewBorder(nil, nil, container.NewHBox(left...), container.NewHBox(right...))
+	return container.NewVBox(bar, widget.NewSeparator())
+}
+
+// refreshInbox updates the count of documents waiting to be filed.
+func (s *session) refreshInbox() {
+	if !chart.Allowed(s.user.Role, chart.FileDocuments) {
+		return
+	}
+	docs, err := s.svc.Inbox()
+	switch {
+	case err != nil:
+		s.inbox.SetText("To file: ?")
+	case len(docs) == 1:
+		s.inbox.SetText("1 document to file")
+	default:
+		s.inbox.SetText(fmt.Sprintf("%d documents to file", len(docs)))
+	}
+}
+
+// welcome fills the detail pane before a chart is opened.
+func (s *session) welcome() fyne.CanvasObject {
+	hint := "Find a patient on the left: type a name, MRN, birth date (YYYY-MM-DD) or phone number."
+	if chart.Allowed(s.user.Role, chart.WriteDemographics) {
+		hint += " Ctrl+N registers a new patient."
+	}
+	return container.NewPadded(container.NewVBox(heading("Welcome, "+s.user.Name), paragraph(hint)))
+}
+
+// showDetail replaces the detail pane.
+func (s *session) showDetail(o fyne.CanvasObject) {
+	s.detail.Objects = []fyne.CanvasObject{o}
+	s.detail.Refresh()
+}
+
+// openChart shows a patient's chart in the detail pane.
+func (s *session) openChart(id string) {
+	s.touch()
+	c, err := s.svc.OpenChart(id)
+	if err != nil {
+		showError(s.ws.win, "The chart could not be opened", err)
+		return
+	}
+	s.chart = newChartView(s, c)
+	s.showDetail(s.chart.content())
+}
+
+// register shows the registration form, when the role may register.
+func (s *session) register() {
+	if !chart.Allowed(s.user.Role, chart.WriteDemographics) {
+		return
+	}
+	s.chart = nil
+	r := newRegisterForm(s)
+	s.showDetail(r.content())
+	r.focus()
+}
+
+// touch records activity, which postpones the idle lock.
+func (s *session) touch() { s.last = now() }
+
+// tick runs every second on the UI goroutine: it locks after the idle
+// timeout and refreshes the inbox count now and then.
+func (s *session) tick() {
+	if s.ws.sess != s {
+		return
+	}
+	if now().Sub(s.last) >= s.idle {
+		s.lock()
+		return
+	}
+	s.ticks++
+	if s.ticks%30 == 0 {
+		s.refreshInbox()
+	}
+}
+
+// lock ends the session and shows the sign-in screen in place of
+// everything, dialogs included.
+func (s *session) lock() {
+	ws := s.ws
+	if ws.sess != s {
+		return
+	}
+	s.end()
+	ws.sess = nil
+	c := ws.win.Canvas()
+	for o := c.Overlays().Top(); o != nil; o = c.Overlays().Top() {
+		c.Overlays().Remove(o)
+	}
+	ws.show(ws.signIn(s.user.Username))
+}
+
+// end stops the idle ticker, forgets the patient finder and wipes the key.
+func (s *session) end() {
+	if s.stop != nil {
+		s.stop()
+	}
+	c := s.ws.win.Canvas()
+	for _, sc := range appShortcutSet {
+		c.RemoveShortcut(sc)
+	}
+	c.SetOnTypedKey(nil)
+	c.SetOnTypedRune(nil)
+	s.chart = nil
+	s.svc.Close()
+	s.ws.st.Lock()
+}
+
+// now is the clock of the idle lock; tests move it.
+var now = time.Now
+
+// idleTicker calls tick on the UI goroutine every interval until stop is
+// called. Tests replace it to tick by hand.
+var idleTicker = func(every time.Duration, tick func()) (stop func()) {
+	t := time.NewTicker(every)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-t.C:
+				fyne.Do(tick)
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { t.Stop(); close(done) }
+}

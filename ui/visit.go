@@ -1,0 +1,222 @@
+package ui
+
+import (
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"chartkeeper/chart"
+)
+
+// showVisits puts the list of visits in the visits tab.
+func (v *chartView) showVisits() {
+	box := container.NewVBox()
+	if chart.Allowed(v.s.user.Role, chart.WriteClinical) {
+		box.Add(container.NewHBox(&widget.Button{Text: "New visit", Icon: theme.ContentAddIcon(), Importance: widget.HighImportance,
+			OnTapped: func() {
+				v.editVisit(chart.Visit{Meta: chart.Meta{Patient: v.c.Patient.ID}, Date: time.Now().Format(time.DateOnly)})
+			}}))
+	}
+	if len(v.c.Visits) == 0 {
+		box.Add(paragraph("No visits recorded."))
+	}
+	for _, visit := range v.c.Visits {
+		state := "not signed"
+		if visit.Signed {
+			state = "signed by " + visit.SignedBy
+		}
+		box.Add(&widget.Button{
+			Text:      visit.Date + "  " + visit.Reason + " · " + visit.Clinician + " · " + state,
+			Alignment: widget.ButtonAlignLeading,
+			OnTapped:  func() { v.openVisit(visit) },
+		})
+	}
+	v.setVisitPane(scroll(box))
+}
+
+func (v *chartView) setVisitPane(o fyne.CanvasObject) {
+	v.visits.Objects = []fyne.CanvasObject{o}
+	v.visits.Refresh()
+}
+
+// openVisit shows a visit: the editor while it is unsigned and the role
+// may write, else the note as signed, with its amendments.
+func (v *chartView) openVisit(visit chart.Visit) {
+	v.s.touch()
+	if !visit.Signed && chart.Allowed(v.s.user.Role, chart.WriteClinical) {
+		v.editVisit(visit)
+		return
+	}
+	v.showSigned(visit)
+}
+
+// visitEditor edits an unsigned visit note.
+type visitEditor struct {
+	v                       *chartView
+	visit                   chart.Visit
+	date, reason            *entry
+	subj, obj, assess, plan *entry
+	form                    *form
+}
+
+func (v *chartView) editVisit(visit chart.Visit) {
+	e := &visitEditor{v: v, visit: visit}
+	mk := func(e2 *entry, text string) *entry {
+		e2.SetText(text)
+		e2.onEscape = v.showVisits
+		e2.onActivity = v.s.touch
+		return e2
+	}
+	e.date = mk(newEntry("YYYY-MM-DD"), visit.Date)
+	e.reason = mk(newEntry("why the patient came"), visit.Reason)
+	e.date.OnSubmitted = func(string) { e.onSave() }
+	e.reason.OnSubmitted = func(string) { e.onSave() }
+	e.subj = mk(newNoteEntry("what the patient reports"), visit.Subjective)
+	e.obj = mk(newNoteEntry("examination and findings"), visit.Objective)
+	e.assess = mk(newNoteEntry("assessment"), visit.Assessment)
+	e.plan = mk(newNoteEntry("plan"), visit.Plan)
+	e.form = newForm()
+	e.form.add("Date", "date", e.date)
+	e.form.add("Reason", "reason", e.reason)
+	e.form.add("Subjective", "subjective", e.subj)
+	e.form.add("Objective", "objective", e.obj)
+	e.form.add("Assessment", "assessment", e.assess)
+	e.form.add("Plan", "plan", e.plan)
+	title := "New visit"
+	if visit.ID != "" {
+		title = "Visit of " + visit.Date + " (not signed)"
+	}
+	buttons := container.NewHBox(&widget.Button{Text: "Save", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: e.onSave})
+	if chart.Allowed(v.s.user.Role, chart.SignVisit) {
+		buttons.Add(&widget.Button{Text: "Sign…", Icon: theme.ConfirmIcon(), OnTapped: e.onSign})
+	}
+	buttons.Add(&widget.Button{Text: "Back to visits", OnTapped: v.showVisits})
+	v.setVisitPane(scroll(container.NewVBox(heading(title), e.form.content(), buttons)))
+	v.s.ws.win.Canvas().Focus(e.reason)
+}
+
+// fill copies the fields into the visit.
+func (e *visitEditor) fill() {
+	e.visit.Date, e.visit.Reason = e.date.Text, e.reason.Text
+	e.visit.Subjective, e.visit.Objective = e.subj.Text, e.obj.Text
+	e.visit.Assessment, e.visit.Plan = e.assess.Text, e.plan.Text
+}
+
+// save stores the note; it reports whether it was stored.
+func (e *visitEditor) save() bool {
+	e.v.s.touch()
+	e.fill()
+	visit := e.visit
+	if err := e.v.s.svc.SaveVisit(&visit); err != nil {
+		e.form.show(err)
+		return false
+	}
+	e.visit = visit
+	e.form.clear()
+	return true
+}
+
+func (e *visitEditor) onSave() {
+	if e.save() {
+		e.v.reopen(e.visit.ID)
+	}
+}
+
+// onSign asks for confirmation, saves the note and signs it.
+func (e *visitEditor) onSign() {
+	w := e.v.s.ws.win
+	dialog.ShowConfirm("Sign this visit note?",
+		"Once signed, the note can no longer change; corrections become amendments that keep it as signed.",
+		func(yes bool) {
+			if !yes || !e.save() {
+				return
+			}
+			signed, err := e.v.s.svc.SignVisit(e.visit.ID, e.visit.Rev)
+			if err != nil {
+				e.form.show(err)
+				return
+			}
+			e.v.reopen(signed.ID)
+		}, w)
+}
+
+// reopen reads the chart again and shows one visit in it.
+func (v *chartView) reopen(visitID string) {
+	v.s.openChart(v.c.Patient.ID)
+	nv := v.s.chart
+	if nv == nil {
+		return
+	}
+	nv.tabs.SelectIndex(4)
+	for _, visit := range nv.c.Visits {
+		if visit.ID == visitID {
+			nv.openVisit(visit)
+		}
+	}
+}
+
+// showSigned shows a visit as it stands, with its amendments, and lets a
+// clinician amend a signed one.
+func (v *chartView) showSigned(visit chart.Visit) {
+	state := "Not signed yet."
+	if visit.Signed {
+		state = "Signed by " + visit.SignedBy + " on " + visit.SignedAt.Local().Format("2006-01-02 15:04") + "."
+	}
+	parts := []fyne.CanvasObject{
+		heading("Visit of " + visit.Date + ": " + visit.Reason),
+		paragraph("Clinician: " + visit.Clinician + ". " + state),
+	}
+	for _, sec := range [][2]string{{"Subjective", visit.Subjective}, {"Objective", visit.Objective}, {"Assessment", visit.Assessment}, {"Plan", visit.Plan}} {
+		if sec[1] != "" {
+			parts = append(parts, &widget.Label{Text: sec[0], TextStyle: fyne.TextStyle{Bold: true}}, paragraph(sec[1]))
+		}
+	}
+	for _, d := range visit.Diagnoses {
+		primary := ""
+		if d.Primary {
+			primary = " (primary)"
+		}
+		parts = append(parts, paragraph("Diagnosis: "+d.Code+" "+d.Description+primary))
+	}
+	for _, a := range v.c.AmendmentsOf(visit.ID) {
+		parts = append(parts, widget.NewSeparator(),
+			&widget.Label{Text: "Amendment by " + a.Author + " on " + a.At.Local().Format("2006-01-02 15:04") + ": " + a.Reason, TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord},
+			paragraph(a.Text))
+	}
+	buttons := container.NewHBox()
+	if visit.Signed && chart.Allowed(v.s.user.Role, chart.SignVisit) {
+		buttons.Add(&widget.Button{Text: "Amend…", Icon: theme.DocumentCreateIcon(), OnTapped: func() { v.amend(visit) }})
+	}
+	buttons.Add(&widget.Button{Text: "Back to visits", OnTapped: v.showVisits})
+	parts = append(parts, buttons)
+	v.setVisitPane(scroll(container.NewVBox(parts...)))
+}
+
+// amend asks for the amendment's text and reason and adds it.
+func (v *chartView) amend(visit chart.Visit) {
+	text := newNoteEntry("the correction or addition")
+	reason := newEntry("why it is needed")
+	text.onActivity, reason.onActivity = v.s.touch, v.s.touch
+	f := newForm()
+	f.add("Amendment", "text", text)
+	f.add("Reason", "reason", reason)
+	add := func() {
+		if _, err := v.s.svc.AmendVisit(visit.ID, text.Text, reason.Text); err != nil {
+			showError(v.s.ws.win, "The amendment was not added", err)
+			return
+		}
+		v.reopen(visit.ID)
+	}
+	content := container.NewVBox(paragraph("The signed note stays as it is; the amendment is shown with it."), f.content())
+	d := dialog.NewCustomConfirm("Amend the visit of "+visit.Date, "Add amendment", "Cancel", content, func(ok bool) {
+		if ok {
+			add()
+		}
+	}, v.s.ws.win)
+	d.Resize(fyne.NewSize(560, 360))
+	d.Show()
+}
