@@ -55,6 +55,10 @@ var commands = []*command{
 	{"codes import", "FILE", "replace the ICD-10-CM code table with a CMS release file", runCodesImport},
 	{"sync", "[--server URL --fingerprint HEX]",
 		"sync once with the practice's server (the first time, connect to it); prints what moved", runSync},
+	{"print summary", "--mrn MRN --out FILE.pdf", "print a patient summary to a PDF", runPrintSummary},
+	{"print visit", "--id VISIT --out FILE.pdf", "print a visit note with its amendments to a PDF", runPrintVisit},
+	{"print cover", "--mrn MRN --category C --out FILE.pdf", "print a scan cover sheet with its QR code", runPrintCover},
+	{"print labels", "--mrn MRN --out FILE.pdf", "print a sheet of patient labels (Avery 5160)", runPrintLabels},
 	{"demo", "--patients N", "add made-up patients and charts, for trying Chartkeeper out", runDemo},
 }
 
