@@ -375,3 +375,18 @@ func TestNothingReadableOnDisk(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckPatient(t *testing.T) {
+	p := newPractice(t)
+	s := p.as(store.RoleFrontDesk)
+	wantField(t, s.CheckPatient(Patient{Family: "Test", Given: "Future", DOB: "2030-01-01"}), "birth date", "is in the future")
+	if err := s.CheckPatient(Patient{Family: "Test", Given: "Fine", DOB: "2001-02-03"}); err != nil {
+		t.Errorf("valid patient: %v", err)
+	}
+	if err := p.as(store.RoleCoder).CheckPatient(Patient{Family: "Test", Given: "Fine", DOB: "2001-02-03"}); !errors.Is(err, store.ErrPermission) {
+		t.Errorf("coder: %v", err)
+	}
+	if hits, _ := p.svc.Find("fine", 10); len(hits) != 0 {
+		t.Error("CheckPatient stored the patient")
+	}
+}

@@ -234,6 +234,15 @@ func ValidMRN(mrn string) bool {
 	return int(mrn[7]-'0') == luhn(mrn[:7])
 }
 
+// CheckPatient validates a patient form without saving it, so a screen can
+// show the field errors before it looks for duplicates.
+func (s *Service) CheckPatient(p Patient) error {
+	if _, err := s.require(WriteDemographics); err != nil {
+		return err
+	}
+	return s.validate(&p)
+}
+
 // Duplicates lists registered patients that p is likely a duplicate of
 // (similar name and the same birth date, or the same phone).
 func (s *Service) Duplicates(p Patient) ([]PatientSummary, error) {
