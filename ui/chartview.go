@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -23,10 +24,12 @@ type chartView struct {
 	c      *chart.Chart
 	tabs   *container.AppTabs
 	visits *fyne.Container // the visits tab: the list or one visit
+	// sections are the tabs that list and edit records, by tab index.
+	sections map[int]*section
 }
 
 func newChartView(s *session, c *chart.Chart) *chartView {
-	return &chartView{s: s, c: c}
+	return &chartView{s: s, c: c, sections: map[int]*section{}}
 }
 
 // clinicalHidden reports whether the role does not reach the clinical chart.
@@ -44,14 +47,14 @@ func (v *chartView) content() fyne.CanvasObject {
 	v.visits = container.NewStack()
 	v.showVisits()
 	v.tabs = container.NewAppTabs(
-		container.NewTabItem("Summary", scroll(v.summary())),
-		container.NewTabItem("Problems", clinical(v.problems)),
-		container.NewTabItem("Allergies", clinical(v.allergies)),
-		container.NewTabItem("Medications", clinical(v.medications)),
+		container.NewTabItem("Summary", v.section(tabSummary, func() fyne.CanvasObject { return scroll(v.summary()) })),
+		container.NewTabItem("Problems", clinical(func() fyne.CanvasObject { return v.section(tabProblems, v.problemList) })),
+		container.NewTabItem("Allergies", clinical(func() fyne.CanvasObject { return v.section(tabAllergies, v.allergyList) })),
+		container.NewTabItem("Medications", clinical(func() fyne.CanvasObject { return v.section(tabMedications, v.medicationList) })),
 		container.NewTabItem("Visits", clinical(func() fyne.CanvasObject { return v.visits })),
-		container.NewTabItem("Vitals", clinical(v.vitals)),
-		container.NewTabItem("Immunizations", clinical(v.immunizations)),
-		container.NewTabItem("Documents", scroll(v.documents())),
+		container.NewTabItem("Vitals", clinical(func() fyne.CanvasObject { return v.section(tabVitals, v.vitalsList) })),
+		container.NewTabItem("Immunizations", clinical(func() fyne.CanvasObject { return v.section(tabImmunizations, v.immunizationList) })),
+		container.NewTabItem("Documents", v.section(tabDocuments, v.documents)),
 	)
 	v.tabs.SetTabLocation(container.TabLocationLeading)
 	v.tabs.OnSelected = func(*container.TabItem) { v.s.touch() }
@@ -82,7 +85,11 @@ func (v *chartView) header() fyne.CanvasObject {
 		allergy.Text = "Allergies: " + strings.Join(names, ", ")
 		allergy.Importance = widget.DangerImportance
 	}
-	parts := []fyne.CanvasObject{heading(name), &widget.Label{Text: facts}, allergy}
+	top := fyne.CanvasObject(heading(name))
+	if role := v.s.user.Role; chart.Allowed(role, chart.PrintClinical) || chart.Allowed(role, chart.PrintAdmin) {
+		top = container.NewBorder(nil, nil, nil, &widget.Button{Text: "Print… (Ctrl+P)", Icon: theme.DocumentPrintIcon(), OnTapped: v.printMenu}, top)
+	}
+	parts := []fyne.CanvasObject{top, &widget.Label{Text: facts}, allergy}
 	if v.c.BreakGlass {
 		until := v.s.svc.BreakGlassUntil(p.ID)
 		parts = append(parts, &widget.Label{
@@ -140,6 +147,9 @@ func (v *chartView) summary() fyne.CanvasObject {
 		grid.Add(&widget.Label{Text: r[1], Wrapping: fyne.TextWrapWord})
 	}
 	parts := []fyne.CanvasObject{grid}
+	if chart.Allowed(v.s.user.Role, chart.WriteDemographics) {
+		parts = append(parts, container.NewHBox(&widget.Button{Text: "Edit demographics", Icon: theme.DocumentCreateIcon(), OnTapped: v.editDemographics}))
+	}
 	if !v.clinicalHidden() {
 		active := 0
 		for _, pr := range v.c.Problems {
@@ -163,78 +173,100 @@ func (v *chartView) summary() fyne.CanvasObject {
 	return container.NewVBox(parts...)
 }
 
-func (v *chartView) problems() fyne.CanvasObject {
-	return lines(len(v.c.Problems), "No problems recorded.", func(i int) string {
-		p := v.c.Problems[i]
-		return fmt.Sprintf("%s  %s · %s%s", p.Code, p.Description, p.Status, since(p.Onset))
-	})
+// vitalsLine is one set of vital signs as the list shows it.
+func (v *chartView) vitalsLine(i int) string {
+	x := v.c.Vitals[i]
+	var parts []string
+	if x.Systolic > 0 {
+		parts = append(parts, fmt.Sprintf("BP %d/%d", x.Systolic, x.Diastolic))
+	}
+	if x.Pulse > 0 {
+		parts = append(parts, fmt.Sprintf("pulse %d", x.Pulse))
+	}
+	if x.TempC > 0 {
+		parts = append(parts, fmt.Sprintf("%.1f °C", x.TempC))
+	}
+	if x.SpO2 > 0 {
+		parts = append(parts, fmt.Sprintf("SpO₂ %d%%", x.SpO2))
+	}
+	if x.WeightKg > 0 {
+		parts = append(parts, fmt.Sprintf("%.1f kg", x.WeightKg))
+	}
+	if b := x.BMI(); b > 0 {
+		parts = append(parts, fmt.Sprintf("BMI %.1f", b))
+	}
+	return x.Taken.Local().Format(takenLayout) + "  " + strings.Join(parts, " · ")
 }
 
-func (v *chartView) allergies() fyne.CanvasObject {
-	return lines(len(v.c.Allergies), "No allergies recorded.", func(i int) string {
-		a := v.c.Allergies[i]
-		return strings.Join(nonEmpty(a.Substance, a.Reaction, a.Severity, a.Status), " · ")
-	})
-}
-
-func (v *chartView) medications() fyne.CanvasObject {
-	return lines(len(v.c.Medications), "No medications recorded.", func(i int) string {
-		m := v.c.Medications[i]
-		state := "stopped " + m.Stop
-		if m.Active(time.Now()) {
-			state = "current"
-		}
-		return strings.Join(nonEmpty(m.Name, m.Dose, m.Route, m.Frequency, state), " · ")
-	})
-}
-
-func (v *chartView) vitals() fyne.CanvasObject {
-	return lines(len(v.c.Vitals), "No vital signs recorded.", func(i int) string {
-		x := v.c.Vitals[i]
-		var parts []string
-		if x.Systolic > 0 {
-			parts = append(parts, fmt.Sprintf("BP %d/%d", x.Systolic, x.Diastolic))
-		}
-		if x.Pulse > 0 {
-			parts = append(parts, fmt.Sprintf("pulse %d", x.Pulse))
-		}
-		if x.TempC > 0 {
-			parts = append(parts, fmt.Sprintf("%.1f °C", x.TempC))
-		}
-		if x.SpO2 > 0 {
-			parts = append(parts, fmt.Sprintf("SpO₂ %d%%", x.SpO2))
-		}
-		if x.WeightKg > 0 {
-			parts = append(parts, fmt.Sprintf("%.1f kg", x.WeightKg))
-		}
-		if b := x.BMI(); b > 0 {
-			parts = append(parts, fmt.Sprintf("BMI %.1f", b))
-		}
-		return x.Taken.Local().Format("2006-01-02 15:04") + "  " + strings.Join(parts, " · ")
-	})
-}
-
-func (v *chartView) immunizations() fyne.CanvasObject {
-	return lines(len(v.c.Immunizations), "No immunizations recorded.", func(i int) string {
-		im := v.c.Immunizations[i]
-		return im.Date + "  " + strings.Join(nonEmpty(im.Vaccine, im.Dose, im.Site, lot(im.Lot)), " · ")
-	})
-}
-
+// documents lists the filed documents the role may see; each opens in
+// the system viewer.
 func (v *chartView) documents() fyne.CanvasObject {
 	empty := "No documents filed."
 	if slices.Contains(v.c.Hidden, "clinical documents") {
 		empty = "No administrative documents filed. Clinical documents are not shown for your role."
 	}
-	return lines(len(v.c.Documents), empty, func(i int) string {
-		d := v.c.Documents[i]
-		cat, _ := chart.CategoryByName(d.Category)
-		pages := ""
-		if d.Pages > 0 {
-			pages = fmt.Sprintf("%d pages", d.Pages)
-		}
-		return d.ClinicalDate + "  " + strings.Join(nonEmpty(d.Title, cat.Title, pages), " · ")
-	})
+	if len(v.c.Documents) == 0 {
+		return scroll(paragraph(empty))
+	}
+	box := container.NewVBox()
+	if slices.Contains(v.c.Hidden, "clinical documents") {
+		box.Add(paragraph("Clinical documents are not shown for your role."))
+	}
+	for _, d := range v.c.Documents {
+		box.Add(&widget.Button{Text: documentLine(d), Icon: theme.FileIcon(), Alignment: widget.ButtonAlignLeading,
+			OnTapped: func() { v.openDocument(d) }})
+	}
+	return scroll(box)
+}
+
+// documentLine is "2026-01-05  Referral letter · Referral · 2 pages".
+func documentLine(d chart.Document) string {
+	cat, _ := chart.CategoryByName(d.Category)
+	pages := ""
+	if d.Pages > 0 {
+		pages = fmt.Sprintf("%d pages", d.Pages)
+	}
+	return d.ClinicalDate + "  " + strings.Join(nonEmpty(d.Title, cat.Title, pages), " · ")
+}
+
+// openDocument reads a document (audited by the service) into a private
+// temporary file and opens it in the system viewer.
+func (v *chartView) openDocument(d chart.Document) {
+	v.s.touch()
+	ws := v.s.ws
+	rc, doc, err := v.s.svc.OpenDocument(d.ID)
+	if err != nil {
+		showError(ws.win, "The document could not be opened", err)
+		return
+	}
+	data, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		showError(ws.win, "The document could not be opened", err)
+		return
+	}
+	path, err := ws.privateFile("document"+extensionOf(doc.ContentType), data)
+	if err == nil {
+		err = openInViewer(ws.app, path)
+	}
+	if err != nil {
+		showError(ws.win, "The document could not be opened", err)
+	}
+}
+
+// extensionOf is the file name extension viewers expect for a content type.
+func extensionOf(contentType string) string {
+	switch contentType {
+	case "application/pdf":
+		return ".pdf"
+	case "image/tiff":
+		return ".tiff"
+	case "image/jpeg":
+		return ".jpg"
+	case "image/png":
+		return ".png"
+	}
+	return ""
 }
 
 // lines lists n lines of text, or says empty when there are none.
@@ -269,4 +301,13 @@ func lot(l string) string {
 		return ""
 	}
 	return "lot " + l
+}
+
+// editDemographics shows the demographics form in the detail pane.
+func (v *chartView) editDemographics() {
+	v.s.touch()
+	r := newDemographicsForm(v.s, v.c.Patient)
+	v.s.chart = nil
+	v.s.showDetail(r.content())
+	r.focus()
 }

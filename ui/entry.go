@@ -8,7 +8,7 @@ import (
 
 // entry is a text entry that takes part in the workstation's keyboard
 // handling: Escape cancels the form it is in, the app's shortcuts (Ctrl+F,
-// Ctrl+N, Ctrl+L) reach the window even while it has the focus, and every
+// Ctrl+N, Ctrl+L, Ctrl+P) reach the window even while it has the focus, and every
 // key counts as activity for the idle lock.
 type entry struct {
 	widget.Entry
@@ -83,7 +83,8 @@ var (
 	shortcutFind   = &desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}
 	shortcutNew    = &desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault}
 	shortcutLock   = &desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault}
-	appShortcutSet = []*desktop.CustomShortcut{shortcutFind, shortcutNew, shortcutLock}
+	shortcutPrint  = &desktop.CustomShortcut{KeyName: fyne.KeyP, Modifier: fyne.KeyModifierShortcutDefault}
+	appShortcutSet = []*desktop.CustomShortcut{shortcutFind, shortcutNew, shortcutLock, shortcutPrint}
 )
 
 func appShortcut(cs *desktop.CustomShortcut) bool {

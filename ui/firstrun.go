@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"bytes"
 	"fmt"
+	"time"
 	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
@@ -10,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
+	"chartkeeper/report"
 	"chartkeeper/store"
 )
 
@@ -181,9 +184,29 @@ func (ws *workstation) recoveryKey(key string, svc *chart.Service) fyne.CanvasOb
 			Importance: widget.WarningImportance,
 			TextStyle:  fyne.TextStyle{Bold: true},
 		},
+		paragraph("The emergency kit is a printable sheet with the key and what to do with it. Print it or save it "+
+			"somewhere only trusted people reach (not on this computer), then delete any copy you do not need."),
+		container.NewHBox(&widget.Button{Text: "Emergency kit…", Icon: theme.DocumentPrintIcon(), OnTapped: func() { ws.emergencyKit(key) }}),
 		confirm,
 		container.NewHBox(next),
 	)
+}
+
+// emergencyKit makes the emergency-kit PDF in memory and offers to print
+// it or save it. It is never written to a temporary file: it holds the
+// recovery key.
+func (ws *workstation) emergencyKit(key string) {
+	p, err := ws.st.Practice()
+	if err != nil {
+		showError(ws.win, "The emergency kit could not be made", err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := report.EmergencyKit(&buf, p.Name, ws.st.PracticeID(), key, time.Now()); err != nil {
+		showError(ws.win, "The emergency kit could not be made", err)
+		return
+	}
+	ws.showPrintout(&printout{title: "Emergency kit", file: "emergency-kit.pdf", pdf: buf.Bytes(), private: true})
 }
 
 // onDemo creates a demo practice in the data folder off the UI goroutine,

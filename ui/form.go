@@ -38,6 +38,14 @@ func (f *form) add(label, name string, input fyne.CanvasObject) {
 	f.grid.Add(container.NewVBox(input, msg))
 }
 
+// alias shows the service's messages about field name under the field
+// that is shown as other (e.g. "blood pressure" under the systolic value).
+func (f *form) alias(name, other string) {
+	if l, ok := f.errs[other]; ok {
+		f.errs[name] = l
+	}
+}
+
 // content is the form's fields with the general message under them.
 func (f *form) content() fyne.CanvasObject {
 	return container.NewVBox(f.grid, f.general)
@@ -63,7 +71,11 @@ func (f *form) show(err error) bool {
 	var rest []chart.FieldError
 	for _, fe := range ve.Fields {
 		if l, ok := f.errs[fe.Field]; ok {
-			setError(l, capital(fe.Message)+".")
+			msg := capital(fe.Message) + "."
+			if l.Visible() && l.Text != "" {
+				msg = l.Text + " " + msg
+			}
+			setError(l, msg)
 		} else {
 			rest = append(rest, fe)
 		}

@@ -74,7 +74,7 @@ func open(t *testing.T, dir string) (*workstation, fyne.Window) {
 }
 
 // signInAs signs in through the sign-in screen.
-func signInAs(t *testing.T, w fyne.Window, username, password string) {
+func signInAs(t testing.TB, w fyne.Window, username, password string) {
 	t.Helper()
 	user := find[*widget.SelectEntry](t, w.Content(), func(*widget.SelectEntry) bool { return true })
 	user.SetText(username)
@@ -111,7 +111,7 @@ func walk(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
 }
 
 // find returns the first visible object of type T under o that ok accepts.
-func find[T fyne.CanvasObject](t *testing.T, o fyne.CanvasObject, ok func(T) bool) T {
+func find[T fyne.CanvasObject](t testing.TB, o fyne.CanvasObject, ok func(T) bool) T {
 	t.Helper()
 	var found T
 	var hit bool
@@ -195,3 +195,10 @@ func dialogOn(t *testing.T, w fyne.Window) fyne.CanvasObject {
 func shortcut(w fyne.Window, s fyne.Shortcut) {
 	w.Canvas().(fyne.Shortcutable).TypedShortcut(s)
 }
+
+type (
+	widgetButton = widget.Button
+	widgetCheck  = widget.Check
+)
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
@@ -22,6 +24,27 @@ type registerForm struct {
 	dups                          *fyne.Container
 	save                          *widget.Button
 	checked                       bool // duplicates were shown for the current fields
+	// orig is the patient being edited; nil when registering a new one.
+	orig *chart.Patient
+}
+
+// newDemographicsForm edits a registered patient's demographics in the
+// detail pane; saving or cancelling goes back to the chart.
+func newDemographicsForm(s *session, p chart.Patient) *registerForm {
+	r := newRegisterForm(s)
+	r.orig = &p
+	r.checked = true // an edit is not a new registration: no duplicate check
+	for _, f := range []struct {
+		e    *entry
+		text string
+	}{{r.family, p.Family}, {r.given, p.Given}, {r.preferred, p.Preferred}, {r.dob, p.DOB}, {r.phone, p.Phone},
+		{r.line, p.Address.Line}, {r.city, p.Address.City}, {r.language, p.Language},
+		{r.contact, strings.Join(nonEmpty(p.Emergency.Name, p.Emergency.Relation), ", ")}, {r.contactPhone, p.Emergency.Phone}} {
+		f.e.SetText(f.text)
+	}
+	r.sex.SetSelected(string(p.Sex))
+	r.save.SetText("Save")
+	return r
 }
 
 func newRegisterForm(s *session) *registerForm {
@@ -67,8 +90,12 @@ func (r *registerForm) entry(placeholder string) *entry {
 
 func (r *registerForm) content() fyne.CanvasObject {
 	cancel := &widget.Button{Text: "Cancel", OnTapped: r.cancel}
+	title := "New patient"
+	if r.orig != nil {
+		title = "Demographics of " + r.orig.Name() + " (MRN " + r.orig.MRN + ")"
+	}
 	return container.NewVScroll(container.NewPadded(container.NewVBox(
-		heading("New patient"),
+		heading(title),
 		r.form.content(),
 		r.dups,
 		container.NewHBox(r.save, cancel),
@@ -79,7 +106,7 @@ func (r *registerForm) focus() { r.s.ws.win.Canvas().Focus(r.family) }
 
 // changed forgets the duplicate warning once the fields change.
 func (r *registerForm) changed() {
-	if r.checked {
+	if r.checked && r.orig == nil {
 		r.checked = false
 		r.dups.Objects = nil
 		r.dups.Refresh()
@@ -88,20 +115,22 @@ func (r *registerForm) changed() {
 }
 
 func (r *registerForm) cancel() {
+	if r.orig != nil {
+		r.s.openChart(r.orig.ID)
+		return
+	}
 	r.s.showDetail(r.s.welcome())
 	r.s.find.focus()
 }
 
 func (r *registerForm) patient() chart.Patient {
-	p := chart.Patient{
-		Family:    r.family.Text,
-		Given:     r.given.Text,
-		Preferred: r.preferred.Text,
-		DOB:       r.dob.Text,
-		Sex:       chart.Sex(r.sex.Selected),
-		Phone:     r.phone.Text,
-		Language:  r.language.Text,
+	var p chart.Patient
+	if r.orig != nil {
+		p = *r.orig // keeps identifiers, region and the rest the form does not show
+		p.Emergency.Relation = ""
 	}
+	p.Family, p.Given, p.Preferred, p.DOB = r.family.Text, r.given.Text, r.preferred.Text, r.dob.Text
+	p.Sex, p.Phone, p.Language = chart.Sex(r.sex.Selected), r.phone.Text, r.language.Text
 	p.Address.Line, p.Address.City = r.line.Text, r.city.Text
 	p.Emergency.Name, p.Emergency.Phone = r.contact.Text, r.contactPhone.Text
 	return p
@@ -111,6 +140,15 @@ func (r *registerForm) patient() chart.Patient {
 func (r *registerForm) onSave() {
 	r.s.touch()
 	p := r.patient()
+	if r.orig != nil {
+		saved, err := r.s.svc.UpdatePatient(p)
+		if err != nil {
+			r.form.show(err)
+			return
+		}
+		r.s.openChart(saved.ID)
+		return
+	}
 	if !r.checked {
 		dups, err := r.s.svc.Duplicates(p)
 		if err != nil {

@@ -28,6 +28,7 @@ type session struct {
 	find   *finder
 	detail *fyne.Container
 	chart  *chartView // the open chart, if any
+	adm    *adminView // the administration screens, while shown
 }
 
 // startSession opens the workspace for the user signed in to svc's store.
@@ -50,6 +51,11 @@ func (ws *workstation) startSession(svc *chart.Service) {
 	c.AddShortcut(shortcutLock, func(fyne.Shortcut) { s.lock() })
 	c.AddShortcut(shortcutFind, func(fyne.Shortcut) { s.touch(); s.find.focus() })
 	c.AddShortcut(shortcutNew, func(fyne.Shortcut) { s.touch(); s.register() })
+	c.AddShortcut(shortcutPrint, func(fyne.Shortcut) {
+		if s.chart != nil {
+			s.chart.printMenu()
+		}
+	})
 	c.SetOnTypedKey(func(*fyne.KeyEvent) { s.touch() })
 	c.SetOnTypedRune(func(rune) { s.touch() })
 	s.stop = idleTicker(time.Second, s.tick)
@@ -82,6 +88,9 @@ func (s *session) header() fyne.CanvasObject {
 		left = append(left, widget.NewSeparator(), &widget.Label{Text: "Demo practice: made-up patients", Importance: widget.WarningImportance})
 	}
 	right := []fyne.CanvasObject{}
+	if chart.Allowed(s.user.Role, chart.Administer) {
+		right = append(right, &widget.Button{Text: "Administration", Icon: theme.SettingsIcon(), OnTapped: s.admin})
+	}
 	if chart.Allowed(s.user.Role, chart.WriteDemographics) {
 		right = append(right, &widget.Button{Text: "New patient (Ctrl+N)", Icon: theme.ContentAddIcon(), OnTapped: s.register})
 	}
@@ -129,6 +138,7 @@ func (s *session) openChart(id string) {
 		showError(s.ws.win, "The chart could not be opened", err)
 		return
 	}
+	s.adm = nil
 	s.chart = newChartView(s, c)
 	s.showDetail(s.chart.content())
 }
@@ -191,6 +201,7 @@ func (s *session) end() {
 	c.SetOnTypedKey(nil)
 	c.SetOnTypedRune(nil)
 	s.chart = nil
+	s.ws.removeTemp()
 	s.svc.Close()
 	s.ws.st.Lock()
 }

@@ -49,6 +49,7 @@ type workstation struct {
 	st   *store.Store
 	demo *DemoPractice // nil unless the folder holds a demo practice
 	sess *session      // nil while locked
+	tmp  string        // private folder of PDFs opened in the viewer; "" until one is
 	once sync.Once
 }
 
@@ -68,6 +69,7 @@ func (ws *workstation) shutdown() {
 			ws.sess.end()
 			ws.sess = nil
 		}
+		ws.removeTemp()
 		if err := ws.st.Close(); err != nil {
 			fyne.LogError("closing the data folder "+ws.st.Dir(), err)
 		}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -94,6 +95,9 @@ func (v *chartView) editVisit(visit chart.Visit) {
 	if chart.Allowed(v.s.user.Role, chart.SignVisit) {
 		buttons.Add(&widget.Button{Text: "Sign…", Icon: theme.ConfirmIcon(), OnTapped: e.onSign})
 	}
+	if visit.ID != "" && chart.Allowed(v.s.user.Role, chart.WriteCodes) {
+		buttons.Add(&widget.Button{Text: "Codes…", Icon: theme.ListIcon(), OnTapped: func() { v.codeVisit(e.visit) }})
+	}
 	buttons.Add(&widget.Button{Text: "Back to visits", OnTapped: v.showVisits})
 	v.setVisitPane(scroll(container.NewVBox(heading(title), e.form.content(), buttons)))
 	v.s.ws.win.Canvas().Focus(e.reason)
@@ -180,7 +184,10 @@ func (v *chartView) showSigned(visit chart.Visit) {
 		if d.Primary {
 			primary = " (primary)"
 		}
-		parts = append(parts, paragraph("Diagnosis: "+d.Code+" "+d.Description+primary))
+		parts = append(parts, paragraph("Diagnosis: "+codeText(d.Code)+" "+d.Description+primary))
+	}
+	for _, p := range visit.Procedures {
+		parts = append(parts, paragraph("Procedure: "+strings.Join(nonEmpty(p.Code, p.Description), " ")))
 	}
 	for _, a := range v.c.AmendmentsOf(visit.ID) {
 		parts = append(parts, widget.NewSeparator(),
@@ -190,6 +197,12 @@ func (v *chartView) showSigned(visit chart.Visit) {
 	buttons := container.NewHBox()
 	if visit.Signed && chart.Allowed(v.s.user.Role, chart.SignVisit) {
 		buttons.Add(&widget.Button{Text: "Amend…", Icon: theme.DocumentCreateIcon(), OnTapped: func() { v.amend(visit) }})
+	}
+	if chart.Allowed(v.s.user.Role, chart.WriteCodes) && !v.c.BreakGlass {
+		buttons.Add(&widget.Button{Text: "Code this visit…", Icon: theme.ListIcon(), OnTapped: func() { v.codeVisit(visit) }})
+	}
+	if chart.Allowed(v.s.user.Role, chart.PrintClinical) {
+		buttons.Add(&widget.Button{Text: "Print note…", Icon: theme.DocumentPrintIcon(), OnTapped: func() { v.printVisit(visit) }})
 	}
 	buttons.Add(&widget.Button{Text: "Back to visits", OnTapped: v.showVisits})
 	parts = append(parts, buttons)

@@ -1,0 +1,230 @@
+package ui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"chartkeeper/store"
+)
+
+// Administration tabs, by index.
+const (
+	adminUsers = iota
+	adminSettings
+	adminAudit
+	adminWorklists
+	adminDuplicates
+)
+
+// adminView holds the HIM manager's screens: users and roles, practice
+// settings, the audit log, the worklists and duplicate merges. The store
+// and the service refuse every change to other roles; the header offers
+// the screens to HIM managers only.
+type adminView struct {
+	s     *session
+	tabs  *container.AppTabs
+	panes [5]*fyne.Container
+	audit *auditView // the audit tab, once shown
+}
+
+// admin shows the administration screens in the detail pane.
+func (s *session) admin() {
+	s.touch()
+	s.chart = nil
+	a := &adminView{s: s}
+	for i := range a.panes {
+		a.panes[i] = container.NewStack()
+	}
+	a.tabs = container.NewAppTabs(
+		container.NewTabItem("Users", a.panes[adminUsers]),
+		container.NewTabItem("Settings", a.panes[adminSettings]),
+		container.NewTabItem("Audit log", a.panes[adminAudit]),
+		container.NewTabItem("Worklists", a.panes[adminWorklists]),
+		container.NewTabItem("Duplicates", a.panes[adminDuplicates]),
+	)
+	a.tabs.OnSelected = func(*container.TabItem) { s.touch(); a.refresh(a.tabs.SelectedIndex()) }
+	s.adm = a
+	s.showDetail(container.NewBorder(heading("Administration"), nil, nil, nil, a.tabs))
+	a.refresh(adminUsers)
+}
+
+// refresh rebuilds one tab from the store.
+func (a *adminView) refresh(tab int) {
+	var o fyne.CanvasObject
+	switch tab {
+	case adminUsers:
+		o = a.users()
+	case adminSettings:
+		o = a.settings()
+	case adminAudit:
+		a.audit = newAuditView(a.s)
+		o = a.audit.content()
+	case adminWorklists:
+		o = a.worklists()
+	case adminDuplicates:
+		o = a.duplicates()
+	}
+	a.panes[tab].Objects = []fyne.CanvasObject{o}
+	a.panes[tab].Refresh()
+}
+
+// roles are the roles in the order the screens offer them.
+var roles = []store.Role{store.RoleFrontDesk, store.RoleClinician, store.RoleCoder, store.RoleHIM}
+
+func roleTitles() []string {
+	out := make([]string, len(roles))
+	for i, r := range roles {
+		out[i] = capital(r.Title())
+	}
+	return out
+}
+
+func roleByTitle(title string) store.Role {
+	for _, r := range roles {
+		if capital(r.Title()) == title {
+			return r
+		}
+	}
+	return ""
+}
+
+// users lists the practice's users with their role, and adds new ones.
+func (a *adminView) users() fyne.CanvasObject {
+	st, w := a.s.ws.st, a.s.ws.win
+	us, err := st.Users()
+	if err != nil {
+		return scroll(paragraph(sentence(err)))
+	}
+	list := container.NewVBox()
+	for _, u := range us {
+		name := &widget.Label{Text: u.Name + " (" + u.Username + ")", TextStyle: fyne.TextStyle{Bold: !u.Disabled}}
+		if u.Disabled {
+			list.Add(container.NewBorder(nil, nil, nil, &widget.Label{Text: "disabled"}, name))
+			continue
+		}
+		role := widget.NewSelect(roleTitles(), nil)
+		role.SetSelected(capital(u.Role.Title()))
+		role.OnChanged = func(title string) {
+			if r := roleByTitle(title); r != u.Role {
+				if err := st.SetRole(u.Username, r); err != nil {
+					showError(w, "The role was not changed", err)
+				}
+				a.refresh(adminUsers)
+			}
+		}
+		reset := &widget.Button{Text: "Reset password…", OnTapped: func() { a.resetPassword(u) }}
+		disable := &widget.Button{Text: "Disable…", Importance: widget.DangerImportance, OnTapped: func() {
+			dialog.ShowConfirm("Disable "+u.Name+"?", u.Name+" will no longer be able to sign in. Their history stays.", func(ok bool) {
+				if !ok {
+					return
+				}
+				if err := st.DisableUser(u.Username); err != nil {
+					showError(w, "The user was not disabled", err)
+				}
+				a.refresh(adminUsers)
+			}, w)
+		}}
+		list.Add(container.NewBorder(nil, nil, nil, container.NewHBox(role, reset, disable), name))
+	}
+
+	username, fullName, password := newEntry("what they type to sign in"), newEntry(""), newPasswordEntry()
+	role := widget.NewSelect(roleTitles(), nil)
+	role.PlaceHolder = "choose"
+	msg := errorLabel()
+	add := func() {
+		a.s.touch()
+		pw := []byte(password.Text)
+		_, err := st.AddUser(store.NewUser{Username: strings.TrimSpace(username.Text), Name: strings.TrimSpace(fullName.Text), Role: roleByTitle(role.Selected), Password: pw})
+		clear(pw)
+		if err != nil {
+			setError(msg, sentence(err))
+			return
+		}
+		a.refresh(adminUsers)
+	}
+	for _, e := range []*entry{username, fullName, password} {
+		e.OnSubmitted = func(string) { add() }
+		e.onActivity = a.s.touch
+	}
+	f := newForm()
+	f.add("Username", "username", username)
+	f.add("Full name", "name", fullName)
+	f.add("Role", "role", role)
+	f.add("First password", "password", container.NewVBox(password,
+		paragraph(fmt.Sprintf("At least %d characters. Give it to them in person; they can change it after signing in.", store.MinPasswordLen))))
+	return scroll(container.NewVBox(
+		heading("Users"), list, widget.NewSeparator(),
+		heading("Add a user"), f.content(), msg,
+		container.NewHBox(&widget.Button{Text: "Add user", Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: add}),
+	))
+}
+
+// resetPassword gives a user a new password.
+func (a *adminView) resetPassword(u store.User) {
+	pw := newPasswordEntry()
+	dialog.ShowCustomConfirm("New password for "+u.Name, "Reset", "Cancel",
+		container.NewVBox(paragraph(fmt.Sprintf("At least %d characters.", store.MinPasswordLen)), pw), func(ok bool) {
+			if !ok {
+				return
+			}
+			next := []byte(pw.Text)
+			defer clear(next)
+			if err := a.s.ws.st.ResetPassword(u.Username, next); err != nil {
+				showError(a.s.ws.win, "The password was not reset", err)
+				return
+			}
+			dialog.ShowInformation("Password reset", u.Name+" can now sign in with the new password.", a.s.ws.win)
+		}, a.s.ws.win)
+}
+
+// settings changes the practice-wide settings: the idle timeout.
+func (a *adminView) settings() fyne.CanvasObject {
+	st := a.s.ws.st
+	p, err := st.Practice()
+	if err != nil {
+		return scroll(paragraph(sentence(err)))
+	}
+	idle := p.IdleLockSec
+	if idle <= 0 {
+		idle = int(store.DefaultIdleLock / time.Second)
+	}
+	minutes := newEntry("minutes")
+	minutes.SetText(strconv.Itoa(max(idle/60, 1)))
+	minutes.onActivity = a.s.touch
+	msg := errorLabel()
+	saved := &widget.Label{}
+	save := func() {
+		setError(msg, "")
+		n, err := strconv.Atoi(strings.TrimSpace(minutes.Text))
+		if err != nil || n < 1 {
+			setError(msg, "Give the idle timeout as a whole number of minutes, 1 or more.")
+			return
+		}
+		d := time.Duration(n) * time.Minute
+		if err := st.SetIdleLock(d); err != nil {
+			setError(msg, sentence(err))
+			return
+		}
+		a.s.idle = d
+		saved.SetText(fmt.Sprintf("Saved: workstations lock after %d minutes without use.", n))
+	}
+	minutes.OnSubmitted = func(string) { save() }
+	f := newForm()
+	f.add("Lock after", "idle", minutes)
+	return scroll(container.NewVBox(
+		heading("Practice settings"),
+		paragraph("Practice: "+p.Name),
+		paragraph("A workstation left alone this long locks itself and forgets the key; whoever comes next signs in again."),
+		f.content(), msg,
+		container.NewHBox(&widget.Button{Text: "Save settings", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: save}),
+		saved,
+	))
+}

@@ -1,0 +1,197 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"chartkeeper/chart"
+)
+
+// visitCoder assigns a visit's diagnosis codes (one of them primary) and
+// procedures, for clinicians and medical coders, signed visit or not. The
+// codes are searched in the practice's ICD-10-CM table; without a table,
+// Enter adds the code as typed and the service checks its form.
+type visitCoder struct {
+	v       *chartView
+	visit   chart.Visit
+	diags   []chart.Diagnosis
+	procs   []chart.Procedure
+	search  *entry
+	matches *fyne.Container
+	rows    *fyne.Container
+	general *widget.Label
+	rowErrs map[string]string // field errors of the last save, by field
+}
+
+func (v *chartView) codeVisit(visit chart.Visit) {
+	v.s.touch()
+	c := &visitCoder{v: v, visit: visit, general: errorLabel(), rowErrs: map[string]string{}}
+	c.diags = append([]chart.Diagnosis(nil), visit.Diagnoses...)
+	c.procs = append([]chart.Procedure(nil), visit.Procedures...)
+	c.search = newEntry("find a diagnosis: code or words, Enter adds it")
+	c.search.onActivity = v.s.touch
+	c.search.onEscape = func() { v.openVisit(visit) }
+	c.search.OnChanged = c.onSearch
+	c.search.OnSubmitted = c.onSubmitted
+	c.matches = container.NewVBox()
+	c.rows = container.NewVBox()
+	c.refresh()
+	buttons := container.NewHBox(
+		&widget.Button{Text: "Save codes", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: c.save},
+		&widget.Button{Text: "Add procedure", Icon: theme.ContentAddIcon(), OnTapped: c.addProcedure},
+		&widget.Button{Text: "Cancel", OnTapped: func() { v.openVisit(visit) }},
+	)
+	v.setVisitPane(scroll(container.NewVBox(
+		heading("Codes of the visit of "+visit.Date+": "+visit.Reason),
+		paragraph("Clinician: "+visit.Clinician+". "+signedText(visit)),
+		c.search, c.matches, widget.NewSeparator(), c.rows, c.general, buttons,
+	)))
+	v.s.ws.win.Canvas().Focus(c.search)
+}
+
+func signedText(v chart.Visit) string {
+	if v.Signed {
+		return "Signed by " + v.SignedBy + "."
+	}
+	return "Not signed yet."
+}
+
+func (c *visitCoder) onSearch(q string) {
+	c.matches.Objects = nil
+	if len(strings.TrimSpace(q)) >= 2 {
+		for _, code := range c.v.s.svc.SearchCodes(q, 8) {
+			c.matches.Add(&widget.Button{Text: code.Dotted() + "  " + code.Description, Alignment: widget.ButtonAlignLeading,
+				OnTapped: func() { c.addDiagnosis(code.Code, code.Description) }})
+		}
+	}
+	c.matches.Refresh()
+}
+
+// onSubmitted adds the first match, or the code as typed.
+func (c *visitCoder) onSubmitted(q string) {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		c.save()
+		return
+	}
+	if found := c.v.s.svc.SearchCodes(q, 1); len(found) > 0 {
+		c.addDiagnosis(found[0].Code, found[0].Description)
+		return
+	}
+	c.addDiagnosis(strings.ToUpper(q), "")
+}
+
+// addDiagnosis adds a code; the first one becomes the primary.
+func (c *visitCoder) addDiagnosis(code, desc string) {
+	c.v.s.touch()
+	primary := true
+	for _, d := range c.diags {
+		primary = primary && !d.Primary
+	}
+	c.diags = append(c.diags, chart.Diagnosis{Code: code, Description: desc, Primary: primary})
+	c.search.SetText("")
+	c.refresh()
+	c.v.s.ws.win.Canvas().Focus(c.search)
+}
+
+func (c *visitCoder) addProcedure() {
+	c.procs = append(c.procs, chart.Procedure{})
+	c.refresh()
+}
+
+// refresh rebuilds the rows of diagnoses and procedures, with the field
+// errors of the last save under them.
+func (c *visitCoder) refresh() {
+	c.rows.Objects = nil
+	if len(c.diags) == 0 {
+		c.rows.Add(paragraph("No diagnosis codes yet."))
+	}
+	for i := range c.diags {
+		d := &c.diags[i]
+		primary := widget.NewCheck("Primary", nil)
+		primary.SetChecked(d.Primary)
+		primary.OnChanged = func(on bool) {
+			// One primary: choosing one releases the others.
+			for j := range c.diags {
+				c.diags[j].Primary = on && j == i
+			}
+			c.refresh()
+		}
+		remove := &widget.Button{Icon: theme.DeleteIcon(), Importance: widget.LowImportance, OnTapped: func() {
+			c.diags = append(c.diags[:i], c.diags[i+1:]...)
+			c.refresh()
+		}}
+		label := &widget.Label{Text: codeText(d.Code) + "  " + d.Description, Wrapping: fyne.TextWrapWord}
+		c.rows.Add(container.NewBorder(nil, nil, nil, container.NewHBox(primary, remove), label))
+		c.rowError(fmt.Sprintf("diagnoses[%d].code", i+1))
+	}
+	c.rowError("diagnoses")
+	if len(c.procs) > 0 {
+		c.rows.Add(&widget.Label{Text: "Procedures", TextStyle: fyne.TextStyle{Bold: true}})
+	}
+	for i := range c.procs {
+		p := &c.procs[i]
+		code := newEntry("code (optional)")
+		code.SetText(p.Code)
+		code.OnChanged = func(s string) { p.Code = s }
+		desc := newEntry("what was done")
+		desc.SetText(p.Description)
+		desc.OnChanged = func(s string) { p.Description = s }
+		for _, e := range []*entry{code, desc} {
+			e.onActivity = c.v.s.touch
+			e.onEscape = func() { c.v.openVisit(c.visit) }
+			e.OnSubmitted = func(string) { c.save() }
+		}
+		remove := &widget.Button{Icon: theme.DeleteIcon(), Importance: widget.LowImportance, OnTapped: func() {
+			c.procs = append(c.procs[:i], c.procs[i+1:]...)
+			c.refresh()
+		}}
+		c.rows.Add(container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(160, code.MinSize().Height), code), remove, desc))
+		c.rowError(fmt.Sprintf("procedures[%d].description", i+1))
+	}
+	c.rows.Refresh()
+}
+
+// rowError shows the message of the last save for a field, if any.
+func (c *visitCoder) rowError(field string) {
+	if msg, ok := c.rowErrs[field]; ok {
+		l := errorLabel()
+		setError(l, capital(msg)+".")
+		c.rows.Add(l)
+	}
+}
+
+// codeText writes a code with its dot, as people read it (E11.9).
+func codeText(code string) string {
+	if len(code) > 3 && !strings.Contains(code, ".") {
+		return code[:3] + "." + code[3:]
+	}
+	return code
+}
+
+// save assigns the codes; errors appear under the rows they name.
+func (c *visitCoder) save() {
+	c.v.s.touch()
+	clear(c.rowErrs)
+	setError(c.general, "")
+	_, err := c.v.s.svc.SetVisitCodes(c.visit.ID, c.visit.Rev, c.diags, c.procs)
+	if err != nil {
+		var ve *chart.ValidationError
+		if errors.As(err, &ve) {
+			for _, fe := range ve.Fields {
+				c.rowErrs[fe.Field] = fe.Message
+			}
+		} else {
+			setError(c.general, sentence(err))
+		}
+		c.refresh()
+		return
+	}
+	c.v.reopen(c.visit.ID)
+}

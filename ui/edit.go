@@ -1,0 +1,365 @@
+package ui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"chartkeeper/chart"
+)
+
+// Tab indexes of the chart's sections.
+const (
+	tabSummary = iota
+	tabProblems
+	tabAllergies
+	tabMedications
+	tabVisits
+	tabVitals
+	tabImmunizations
+	tabDocuments
+)
+
+// section is one tab of the chart that lists records and, for a role that
+// may write them, edits one at a time in place of the list.
+type section struct {
+	v    *chartView
+	tab  int
+	pane *fyne.Container
+	list func() fyne.CanvasObject
+}
+
+func (v *chartView) section(tab int, list func() fyne.CanvasObject) fyne.CanvasObject {
+	sec := &section{v: v, tab: tab, pane: container.NewStack(), list: list}
+	v.sections[tab] = sec
+	sec.showList()
+	return sec.pane
+}
+
+func (sec *section) show(o fyne.CanvasObject) {
+	sec.pane.Objects = []fyne.CanvasObject{o}
+	sec.pane.Refresh()
+}
+
+func (sec *section) showList() { sec.show(sec.list()) }
+
+// editable lists records: an "Add" button and one button per record for a
+// role that writes the clinical chart, plain lines for one that reads it.
+func (v *chartView) editable(tab int, add string, n int, empty string, line func(i int) string, edit func(i int)) fyne.CanvasObject {
+	if !chart.Allowed(v.s.user.Role, chart.WriteClinical) || v.c.BreakGlass {
+		return lines(n, empty, line)
+	}
+	box := container.NewVBox(container.NewHBox(&widget.Button{Text: add, Icon: theme.ContentAddIcon(), Importance: widget.HighImportance,
+		OnTapped: func() { v.s.touch(); edit(-1) }}))
+	if n == 0 {
+		box.Add(paragraph(empty))
+	}
+	for i := range n {
+		box.Add(&widget.Button{Text: line(i), Alignment: widget.ButtonAlignLeading, OnTapped: func() { v.s.touch(); edit(i) }})
+	}
+	return scroll(box)
+}
+
+// recordEditor is a form for one record of a section: Enter in a one-line
+// entry saves, Escape goes back to the list.
+type recordEditor struct {
+	sec  *section
+	form *form
+	save func() error
+}
+
+func (sec *section) editor() *recordEditor {
+	return &recordEditor{sec: sec, form: newForm()}
+}
+
+// entry adds a one-line entry to the form under the field name.
+func (e *recordEditor) entry(label, name, placeholder, text string) *entry {
+	x := newEntry(placeholder)
+	x.SetText(text)
+	x.OnSubmitted = func(string) { e.onSave() }
+	e.hook(x)
+	e.form.add(label, name, x)
+	return x
+}
+
+// note adds a multi-line entry.
+func (e *recordEditor) note(label, name, placeholder, text string) *entry {
+	x := newNoteEntry(placeholder)
+	x.SetText(text)
+	x.SetMinRowsVisible(2)
+	e.hook(x)
+	e.form.add(label, name, x)
+	return x
+}
+
+func (e *recordEditor) hook(x *entry) {
+	x.onEscape = e.sec.showList
+	x.onActivity = e.sec.v.s.touch
+}
+
+// choice adds a selection among options.
+func (e *recordEditor) choice(label, name string, options []string, selected string) *widget.Select {
+	sel := widget.NewSelect(options, nil)
+	sel.SetSelected(selected)
+	e.form.add(label, name, sel)
+	return sel
+}
+
+// show puts the form in place of the list, the cursor in first.
+func (e *recordEditor) show(title string, first fyne.Focusable, extra ...fyne.CanvasObject) {
+	buttons := container.NewHBox(
+		&widget.Button{Text: "Save", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: e.onSave},
+		&widget.Button{Text: "Cancel", OnTapped: e.sec.showList},
+	)
+	parts := append([]fyne.CanvasObject{heading(title), e.form.content()}, extra...)
+	parts = append(parts, buttons)
+	e.sec.show(scroll(container.NewVBox(parts...)))
+	if first != nil {
+		e.sec.v.s.ws.win.Canvas().Focus(first)
+	}
+}
+
+// onSave saves through the service; field errors appear under their
+// fields, and a saved record reopens the chart at this section.
+func (e *recordEditor) onSave() {
+	e.sec.v.s.touch()
+	if err := e.save(); err != nil {
+		e.form.show(err)
+		return
+	}
+	e.sec.v.reopenAt(e.sec.tab)
+}
+
+// reopenAt reads the chart again and selects a tab.
+func (v *chartView) reopenAt(tab int) {
+	v.s.openChart(v.c.Patient.ID)
+	if nv := v.s.chart; nv != nil {
+		nv.tabs.SelectIndex(tab)
+	}
+}
+
+// numberError is a field error for text that is not a number; the form
+// shows it like the service's own.
+func numberError(fields map[string]string) error {
+	ve := &chart.ValidationError{What: "vital signs"}
+	for name, text := range fields {
+		if strings.TrimSpace(text) == "" {
+			continue
+		}
+		if _, err := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(text), ",", "."), 64); err != nil {
+			ve.Fields = append(ve.Fields, chart.FieldError{Field: name, Message: fmt.Sprintf("%q is not a number", text)})
+		}
+	}
+	if len(ve.Fields) == 0 {
+		return nil
+	}
+	return ve
+}
+
+func parseFloat(s string) float64 {
+	f, _ := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(s), ",", "."), 64)
+	return f
+}
+
+func parseInt(s string) int { return int(parseFloat(s) + 0.5) }
+
+func numText[T int | float64](x T) string {
+	if x == 0 {
+		return ""
+	}
+	return strconv.FormatFloat(float64(x), 'f', -1, 64)
+}
+
+// --- problems ---
+
+func (v *chartView) problemList() fyne.CanvasObject {
+	return v.editable(tabProblems, "Add problem", len(v.c.Problems), "No problems recorded.", func(i int) string {
+		p := v.c.Problems[i]
+		return fmt.Sprintf("%s  %s · %s%s", p.Code, p.Description, p.Status, since(p.Onset))
+	}, v.editProblem)
+}
+
+func (v *chartView) editProblem(i int) {
+	p := chart.Problem{Meta: chart.Meta{Patient: v.c.Patient.ID}, Status: "active"}
+	title := "New problem"
+	if i >= 0 {
+		p, title = v.c.Problems[i], "Edit problem"
+	}
+	e := v.sections[tabProblems].editor()
+	code := e.entry("ICD-10-CM code", "code", "type a code or words to search", p.Code)
+	desc := e.entry("Description", "description", "", p.Description)
+	onset := e.entry("Onset", "onset", "YYYY-MM-DD (optional)", p.Onset)
+	status := e.choice("Status", "status", []string{"active", "resolved", "inactive"}, p.Status)
+	note := e.note("Note", "note", "optional", p.Note)
+	matches := container.NewVBox()
+	code.OnChanged = func(q string) {
+		matches.Objects = nil
+		if len(strings.TrimSpace(q)) >= 2 {
+			for _, c := range v.s.svc.SearchCodes(q, 8) {
+				matches.Add(&widget.Button{Text: c.Dotted() + "  " + c.Description, Alignment: widget.ButtonAlignLeading,
+					OnTapped: func() {
+						code.SetText(c.Dotted())
+						desc.SetText(c.Description)
+						v.s.ws.win.Canvas().Focus(onset)
+					}})
+			}
+		}
+		matches.Refresh()
+	}
+	e.save = func() error {
+		p.Code, p.Description, p.Onset, p.Status, p.Note = code.Text, desc.Text, onset.Text, status.Selected, note.Text
+		return v.s.svc.Save(&p)
+	}
+	e.show(title, code, matches)
+}
+
+// --- allergies ---
+
+func (v *chartView) allergyList() fyne.CanvasObject {
+	return v.editable(tabAllergies, "Add allergy", len(v.c.Allergies), "No allergies recorded.", func(i int) string {
+		a := v.c.Allergies[i]
+		return strings.Join(nonEmpty(a.Substance, a.Reaction, a.Severity, a.Status), " · ")
+	}, v.editAllergy)
+}
+
+func (v *chartView) editAllergy(i int) {
+	a := chart.Allergy{Meta: chart.Meta{Patient: v.c.Patient.ID}, Severity: "unknown", Status: "active"}
+	title := "New allergy"
+	if i >= 0 {
+		a, title = v.c.Allergies[i], "Edit allergy"
+	}
+	e := v.sections[tabAllergies].editor()
+	substance := e.entry("Substance", "substance", "what the patient reacts to", a.Substance)
+	reaction := e.entry("Reaction", "reaction", "optional", a.Reaction)
+	severity := e.choice("Severity", "severity", []string{"mild", "moderate", "severe", "unknown"}, a.Severity)
+	status := e.choice("Status", "status", []string{"active", "inactive"}, a.Status)
+	e.save = func() error {
+		a.Substance, a.Reaction, a.Severity, a.Status = substance.Text, reaction.Text, severity.Selected, status.Selected
+		return v.s.svc.Save(&a)
+	}
+	e.show(title, substance)
+}
+
+// --- medications ---
+
+// routes are the routes the medication form offers.
+var routes = []string{"", "oral", "sublingual", "topical", "inhaled", "intravenous", "intramuscular", "subcutaneous", "rectal", "vaginal", "nasal", "ophthalmic", "otic", "transdermal", "other"}
+
+func (v *chartView) medicationList() fyne.CanvasObject {
+	return v.editable(tabMedications, "Add medication", len(v.c.Medications), "No medications recorded.", func(i int) string {
+		m := v.c.Medications[i]
+		state := "stopped " + m.Stop
+		if m.Active(time.Now()) {
+			state = "current"
+		}
+		return strings.Join(nonEmpty(m.Name, m.Dose, m.Route, m.Frequency, state), " · ")
+	}, v.editMedication)
+}
+
+func (v *chartView) editMedication(i int) {
+	m := chart.Medication{Meta: chart.Meta{Patient: v.c.Patient.ID}, Start: time.Now().Format(time.DateOnly)}
+	title := "New medication"
+	if i >= 0 {
+		m, title = v.c.Medications[i], "Edit medication"
+	}
+	e := v.sections[tabMedications].editor()
+	name := e.entry("Medication", "name", "name and strength", m.Name)
+	dose := e.entry("Dose", "dose", "e.g. 500 mg", m.Dose)
+	route := e.choice("Route", "route", routes, m.Route)
+	freq := e.entry("Frequency", "frequency", "e.g. twice daily", m.Frequency)
+	start := e.entry("Start", "start", "YYYY-MM-DD", m.Start)
+	stop := e.entry("Stop", "stop", "YYYY-MM-DD, empty while taken", m.Stop)
+	e.save = func() error {
+		m.Name, m.Dose, m.Route, m.Frequency, m.Start, m.Stop = name.Text, dose.Text, route.Selected, freq.Text, start.Text, stop.Text
+		return v.s.svc.Save(&m)
+	}
+	e.show(title, name)
+}
+
+// --- vital signs ---
+
+func (v *chartView) vitalsList() fyne.CanvasObject {
+	return v.editable(tabVitals, "Record vital signs", len(v.c.Vitals), "No vital signs recorded.", v.vitalsLine, v.editVitals)
+}
+
+// takenLayout is how the vital signs form writes the time of measurement.
+const takenLayout = "2006-01-02 15:04"
+
+func (v *chartView) editVitals(i int) {
+	x := chart.Vitals{Meta: chart.Meta{Patient: v.c.Patient.ID}, Taken: time.Now()}
+	title := "New vital signs"
+	if i >= 0 {
+		x, title = v.c.Vitals[i], "Edit vital signs"
+	}
+	e := v.sections[tabVitals].editor()
+	taken := e.entry("Taken", "taken", "YYYY-MM-DD HH:MM", x.Taken.Local().Format(takenLayout))
+	sys := e.entry("Systolic (mmHg)", "systolic pressure", "", numText(x.Systolic))
+	dia := e.entry("Diastolic (mmHg)", "diastolic pressure", "", numText(x.Diastolic))
+	e.form.alias("blood pressure", "systolic pressure")
+	pulse := e.entry("Pulse (per minute)", "pulse", "", numText(x.Pulse))
+	temp := e.entry("Temperature (°C)", "temperature", "", numText(x.TempC))
+	spo2 := e.entry("SpO₂ (%)", "SpO2", "", numText(x.SpO2))
+	weight := e.entry("Weight (kg)", "weight", "", numText(x.WeightKg))
+	height := e.entry("Height (cm)", "height", "", numText(x.HeightCm))
+	bmi := &widget.Label{}
+	showBMI := func(string) {
+		b := chart.Vitals{WeightKg: parseFloat(weight.Text), HeightCm: parseFloat(height.Text)}.BMI()
+		if b > 0 {
+			bmi.SetText(fmt.Sprintf("%.1f", b))
+		} else {
+			bmi.SetText("— (needs weight and height)")
+		}
+	}
+	weight.OnChanged, height.OnChanged = showBMI, showBMI
+	showBMI("")
+	e.form.add("BMI", "bmi", bmi)
+	e.save = func() error {
+		if err := numberError(map[string]string{"systolic pressure": sys.Text, "diastolic pressure": dia.Text, "pulse": pulse.Text,
+			"temperature": temp.Text, "SpO2": spo2.Text, "weight": weight.Text, "height": height.Text}); err != nil {
+			return err
+		}
+		t, err := time.ParseInLocation(takenLayout, strings.TrimSpace(taken.Text), time.Local)
+		if err != nil {
+			return &chart.ValidationError{What: "vital signs", Fields: []chart.FieldError{{Field: "taken", Message: "must be a date and time written YYYY-MM-DD HH:MM"}}}
+		}
+		x.Taken = t
+		x.Systolic, x.Diastolic, x.Pulse, x.SpO2 = parseInt(sys.Text), parseInt(dia.Text), parseInt(pulse.Text), parseInt(spo2.Text)
+		x.TempC, x.WeightKg, x.HeightCm = parseFloat(temp.Text), parseFloat(weight.Text), parseFloat(height.Text)
+		return v.s.svc.Save(&x)
+	}
+	e.show(title, sys)
+}
+
+// --- immunizations ---
+
+func (v *chartView) immunizationList() fyne.CanvasObject {
+	return v.editable(tabImmunizations, "Add immunization", len(v.c.Immunizations), "No immunizations recorded.", func(i int) string {
+		im := v.c.Immunizations[i]
+		return im.Date + "  " + strings.Join(nonEmpty(im.Vaccine, im.Dose, im.Site, lot(im.Lot)), " · ")
+	}, v.editImmunization)
+}
+
+func (v *chartView) editImmunization(i int) {
+	im := chart.Immunization{Meta: chart.Meta{Patient: v.c.Patient.ID}, Date: time.Now().Format(time.DateOnly)}
+	title := "New immunization"
+	if i >= 0 {
+		im, title = v.c.Immunizations[i], "Edit immunization"
+	}
+	e := v.sections[tabImmunizations].editor()
+	vaccine := e.entry("Vaccine", "vaccine", "", im.Vaccine)
+	date := e.entry("Date given", "date", "YYYY-MM-DD", im.Date)
+	dose := e.entry("Dose", "dose", "e.g. 2 of 3", im.Dose)
+	lotNo := e.entry("Lot", "lot", "optional", im.Lot)
+	site := e.entry("Site", "site", "e.g. left deltoid", im.Site)
+	e.save = func() error {
+		im.Vaccine, im.Date, im.Dose, im.Lot, im.Site = vaccine.Text, date.Text, dose.Text, lotNo.Text, site.Text
+		return v.s.svc.Save(&im)
+	}
+	e.show(title, vaccine)
+}

@@ -1,0 +1,124 @@
+package ui
+
+import (
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"chartkeeper/chart"
+)
+
+// duplicateLimit is how many candidate pairs the duplicates screen lists.
+const duplicateLimit = 200
+
+// duplicates lists likely duplicate patients; each pair opens side by side.
+func (a *adminView) duplicates() fyne.CanvasObject {
+	pairs, err := a.s.svc.DuplicateCandidates(duplicateLimit)
+	if err != nil {
+		return scroll(paragraph(sentence(err)))
+	}
+	box := container.NewVBox(heading("Likely duplicate patients"),
+		paragraph("Only a person can tell whether two records are one patient. Compare them, then merge the duplicate into the record to keep; a merge can be undone."))
+	if len(pairs) == 0 {
+		box.Add(paragraph("No likely duplicates."))
+	}
+	for _, p := range pairs {
+		box.Add(container.NewBorder(nil, nil, nil,
+			&widget.Button{Text: "Compare…", OnTapped: func() { a.compare(p.A.ID, p.B.ID) }},
+			&widget.Label{Text: p.A.MRN + "  " + p.A.Name() + "  " + bornText(p.A.DOB, p.A.Sex) + "   ↔   " +
+				p.B.MRN + "  " + p.B.Name() + "  " + bornText(p.B.DOB, p.B.Sex), Wrapping: fyne.TextWrapWord}))
+	}
+	return scroll(box)
+}
+
+// compare shows two patients side by side, with a merge either way.
+func (a *adminView) compare(leftID, rightID string) {
+	s := a.s
+	left, err := s.svc.Patient(leftID)
+	if err == nil {
+		var right chart.Patient
+		if right, err = s.svc.Patient(rightID); err == nil {
+			a.showPair(left, right)
+			return
+		}
+	}
+	showError(s.ws.win, "The patients could not be read", err)
+}
+
+func (a *adminView) showPair(left, right chart.Patient) {
+	reason := newEntry("why they are the same person")
+	reason.onActivity = a.s.touch
+	msg := errorLabel()
+	merge := func(keep, dup chart.Patient) func() {
+		return func() {
+			a.s.touch()
+			if err := a.s.svc.MergePatients(keep.ID, dup.ID, reason.Text); err != nil {
+				setError(msg, sentence(err))
+				return
+			}
+			a.merged(keep, dup)
+		}
+	}
+	back := &widget.Button{Text: "Back to the list", OnTapped: func() { a.refresh(adminDuplicates) }}
+	reason.onEscape = back.OnTapped
+	grid := container.NewGridWithColumns(2, patientCard(left), patientCard(right))
+	a.panes[adminDuplicates].Objects = []fyne.CanvasObject{scroll(container.NewVBox(
+		heading("Compare"), grid,
+		widget.NewForm(widget.NewFormItem("Reason", reason)), msg,
+		container.NewHBox(
+			&widget.Button{Text: "Keep left, merge right into it", Icon: theme.NavigateBackIcon(), OnTapped: merge(left, right)},
+			&widget.Button{Text: "Keep right, merge left into it", Icon: theme.NavigateNextIcon(), OnTapped: merge(right, left)},
+			back),
+	))}
+	a.panes[adminDuplicates].Refresh()
+}
+
+// merged says what was merged and offers to undo it.
+func (a *adminView) merged(keep, dup chart.Patient) {
+	reason := newEntry("why the merge is undone")
+	reason.onActivity = a.s.touch
+	msg := errorLabel()
+	undo := func() {
+		if err := a.s.svc.UndoMerge(dup.ID, reason.Text); err != nil {
+			setError(msg, sentence(err))
+			return
+		}
+		a.refresh(adminDuplicates)
+	}
+	a.panes[adminDuplicates].Objects = []fyne.CanvasObject{scroll(container.NewVBox(
+		heading("Merged"),
+		paragraph(dup.Name()+" (MRN "+dup.MRN+") is now part of the chart of "+keep.Name()+" (MRN "+keep.MRN+"). "+
+			"Their MRN leads to that chart; nothing was moved or rewritten."),
+		container.NewHBox(&widget.Button{Text: "Open the chart", OnTapped: func() { a.s.openChart(keep.ID) }},
+			&widget.Button{Text: "Back to the list", OnTapped: func() { a.refresh(adminDuplicates) }}),
+		widget.NewSeparator(),
+		widget.NewForm(widget.NewFormItem("Reason to undo", reason)), msg,
+		container.NewHBox(&widget.Button{Text: "Undo merge", Icon: theme.ContentUndoIcon(), OnTapped: undo}),
+	))}
+	a.panes[adminDuplicates].Refresh()
+}
+
+// patientCard shows one patient's demographics for comparison.
+func patientCard(p chart.Patient) fyne.CanvasObject {
+	rows := [][2]string{
+		{"MRN", p.MRN}, {"Name", p.Name()}, {"Preferred", p.Preferred}, {"Born", p.DOB}, {"Sex", string(p.Sex)},
+		{"Phone", p.Phone}, {"Address", strings.Join(nonEmpty(p.Address.Line, p.Address.City, p.Address.Region, p.Address.PostalCode), ", ")},
+		{"Language", p.Language}, {"Emergency contact", strings.Join(nonEmpty(p.Emergency.Name, p.Emergency.Relation, p.Emergency.Phone), " · ")},
+	}
+	for _, id := range p.Identifiers {
+		rows = append(rows, [2]string{id.System, id.Value})
+	}
+	grid := container.New(layout.NewFormLayout())
+	for _, r := range rows {
+		if r[1] == "" {
+			r[1] = "—"
+		}
+		grid.Add(&widget.Label{Text: r[0], TextStyle: fyne.TextStyle{Bold: true}})
+		grid.Add(&widget.Label{Text: r[1], Wrapping: fyne.TextWrapWord})
+	}
+	return &widget.Card{Title: p.Name(), Content: grid}
+}

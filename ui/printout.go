@@ -1,0 +1,179 @@
+package ui
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"chartkeeper/report"
+)
+
+// printout is a PDF made for the person at the workstation, kept in memory
+// until they choose what to do with it: open it in the system viewer,
+// send it to the printer, or save a copy where they choose.
+type printout struct {
+	title    string // "Patient summary of Okafor, Chidi"
+	file     string // the name a saved copy is offered, e.g. "summary-12345678.pdf"
+	pdf      []byte
+	warnings report.Warnings
+	// private keeps the PDF off the disk unless the person saves it
+	// (the emergency kit holds the recovery key): no viewer.
+	private bool
+}
+
+// showPrintout offers what to do with a finished printout, with the
+// report's warnings (fields whose characters the fonts cannot draw).
+func (ws *workstation) showPrintout(p *printout) {
+	status := &widget.Label{Wrapping: fyne.TextWrapWord}
+	parts := []fyne.CanvasObject{paragraph(fmt.Sprintf("%s is ready (%d KB).", p.title, (len(p.pdf)+1023)/1024))}
+	if len(p.warnings) > 0 {
+		parts = append(parts, &widget.Label{Text: "Check the printout: " + strings.Join(p.warnings, "; ") + ".",
+			Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance})
+	}
+	buttons := container.NewHBox()
+	if !p.private {
+		buttons.Add(&widget.Button{Text: "Open in viewer", Icon: theme.VisibilityIcon(), OnTapped: func() {
+			if err := ws.openPDF(p); err != nil {
+				status.SetText("The viewer could not be started: " + sentence(err))
+				return
+			}
+			status.SetText("Opened in the system's PDF viewer.")
+		}})
+	}
+	if lp, err := exec.LookPath("lp"); err == nil {
+		buttons.Add(&widget.Button{Text: "Print", Icon: theme.DocumentPrintIcon(), OnTapped: func() {
+			status.SetText("Sending to the printer…")
+			runInBackground(func() {
+				err := sendToPrinter(lp, p.pdf)
+				fyne.Do(func() {
+					if err != nil {
+						status.SetText("Not printed: " + sentence(err))
+						return
+					}
+					status.SetText("Sent to the default printer.")
+				})
+			})
+		}})
+	}
+	buttons.Add(&widget.Button{Text: "Save a copy…", Icon: theme.DocumentSaveIcon(), OnTapped: func() {
+		chooseSaveFile(ws.win, p.file, func(w io.WriteCloser, path string, err error) {
+			if err == nil && w == nil {
+				return // cancelled
+			}
+			if err == nil {
+				_, err = w.Write(p.pdf)
+				if cerr := w.Close(); err == nil {
+					err = cerr
+				}
+			}
+			if err != nil {
+				status.SetText("Not saved: " + sentence(err))
+				return
+			}
+			if path != "" {
+				os.Chmod(path, 0o600) // it holds patient data
+			}
+			status.SetText("Saved a copy as " + path + ".")
+		})
+	}})
+	parts = append(parts, buttons, status)
+	d := dialog.NewCustom(p.title, "Close", container.NewVBox(parts...), ws.win)
+	d.Resize(fyne.NewSize(520, 0))
+	d.Show()
+}
+
+// openPDF writes the printout to a private temporary file and opens it in
+// the system viewer.
+func (ws *workstation) openPDF(p *printout) error {
+	path, err := ws.privateFile(p.file, p.pdf)
+	if err != nil {
+		return err
+	}
+	return openInViewer(ws.app, path)
+}
+
+// privateFile writes data to a new file, mode 0600, in the workstation's
+// private temporary folder (mode 0700), which goes when the workstation
+// locks or closes.
+func (ws *workstation) privateFile(name string, data []byte) (string, error) {
+	if ws.tmp == "" {
+		dir, err := os.MkdirTemp("", "chartkeeper-")
+		if err != nil {
+			return "", err
+		}
+		ws.tmp = dir
+	}
+	f, err := os.CreateTemp(ws.tmp, "*-"+filepath.Base(name))
+	if err != nil {
+		return "", err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return "", err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return "", err
+	}
+	return f.Name(), f.Close()
+}
+
+// removeTemp removes the private temporary folder and what it holds.
+func (ws *workstation) removeTemp() {
+	if ws.tmp == "" {
+		return
+	}
+	if err := os.RemoveAll(ws.tmp); err != nil {
+		fyne.LogError("removing the workstation's temporary files", err)
+	}
+	ws.tmp = ""
+}
+
+// sendToPrinter gives the PDF to lp on its standard input, so nothing is
+// written to disk for printing.
+func sendToPrinter(lp string, pdf []byte) error {
+	cmd := exec.Command(lp, "-t", "Chartkeeper")
+	cmd.Stdin = bytes.NewReader(pdf)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		msg := strings.TrimSpace(string(out))
+		if msg == "" {
+			return err
+		}
+		return errors.New(msg)
+	}
+	return nil
+}
+
+// openInViewer opens a file in the system's viewer (xdg-open on Linux).
+// Tests replace it.
+var openInViewer = func(a fyne.App, path string) error {
+	return a.OpenURL(&url.URL{Scheme: "file", Path: path})
+}
+
+// chooseSaveFile asks where to save a file and hands over a writer and the
+// path chosen (nil writer and no error when the person cancelled). Tests
+// replace it.
+var chooseSaveFile = func(w fyne.Window, name string, done func(io.WriteCloser, string, error)) {
+	d := dialog.NewFileSave(func(uc fyne.URIWriteCloser, err error) {
+		if uc == nil {
+			done(nil, "", err)
+			return
+		}
+		done(uc, uc.URI().Path(), nil)
+	}, w)
+	d.SetFileName(name)
+	d.Show()
+}
