@@ -85,35 +85,48 @@ func (s *Service) load() error {
 	s.merged = map[string][]string{}
 	s.grants = map[string]time.Time{}
 	s.granted = map[string]bool{}
-	var recs []store.Record
-	err := s.st.View(func(tx *store.Tx) error {
-		s.seen = tx.LastChange()
-		return tx.List(TypePatient, func(r store.Record) error {
-			recs = append(recs, r)
-			return nil
-		})
-	})
+	// The feed position is read first: whatever is written after it is
+	// replayed by refresh, so the readers below may each see a later state.
+	err := s.st.View(func(tx *store.Tx) error { s.seen = tx.LastChange(); return nil })
 	if err != nil {
 		return err
 	}
-	// decoding is most of the work at 100,000 patients: share it out
-	ps := make([]Patient, len(recs))
-	errs := make([]error, len(recs))
-	var wg sync.WaitGroup
+	// Decrypting and decoding is nearly all the work at 100,000 patients:
+	// patient IDs are random hex, so each worker reads the IDs under some of
+	// the 16 first digits, in its own read transaction.
+	prefixes := make(chan string, 16)
+	for _, c := range "0123456789abcdef" {
+		prefixes <- string(c)
+	}
+	close(prefixes)
 	workers := max(1, min(runtime.GOMAXPROCS(0), 8))
+	parts := make([][]Patient, workers)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
-			for i := w; i < len(recs); i += workers {
-				ps[i], errs[i] = decodePatient(recs[i])
-			}
+			errs[w] = s.st.View(func(tx *store.Tx) error {
+				for prefix := range prefixes {
+					err := tx.ListPrefix(TypePatient, prefix, func(r store.Record) error {
+						p, err := decodePatient(r)
+						parts[w] = append(parts[w], p)
+						return err
+					})
+					if err != nil {
+						return err
+					}
+				}
+				return nil
+			})
 		})
 	}
 	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	ps := slices.Concat(parts...)
 	entries := make([]search.Entry, 0, len(ps))
-	for i, p := range ps {
-		if errs[i] != nil {
-			return errs[i]
-		}
+	for _, p := range ps {
 		s.people[p.ID] = p.Summary()
 		s.mrns[p.MRN] = p.ID
 		if p.MergedInto != "" {
