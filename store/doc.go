@@ -19,7 +19,10 @@
 //	  audithead              sealed (last audit seq, last audit hash)
 //	slots/
 //	  <slotID>               keyslot: Argon2id parameters in clear, the
-//	                         wrapped data key sealed under the derived key
+//	                         wrapped data key sealed under the derived key;
+//	                         always the winning revision of the record
+//	                         "keyslot.<slotID>" (type keyslot), through
+//	                         which slots sync (see slotsync.go)
 //	unlockfail/
 //	  c<slotID>              failed-unlock counter: count | last failure (ms)
 //	  l<seq>                 failed-unlock log, moved into the audit log at

@@ -196,6 +196,12 @@ func (tx *Tx) ImportRev(w WireRev) (ImportResult, error) {
 	if err := tx.appendChange(id, rev, p.HLC, true); err != nil {
 		return res, err
 	}
+	if env.Type == TypeKeyslot {
+		// Sign-in reads the slots bucket: keep it at the record's winner.
+		if err := tx.applySlotRecord(id); err != nil {
+			return res, err
+		}
+	}
 	res.Inserted, res.HLC = true, p.HLC
 	res.Skewed = tx.s.clock.observe(p.HLC)
 	return res, nil

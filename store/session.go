@@ -87,7 +87,7 @@ func Create(dir string, np NewPractice, opts ...Option) (*Store, string, error) 
 			return err
 		}
 		recovery = rk
-		if err := putSlot(btx, recoverySlotID, sl); err != nil {
+		if err := tx.storeSlot(recoverySlotID, sl); err != nil {
 			return err
 		}
 		body, _ := json.Marshal(Practice{Name: strings.TrimSpace(np.Name), IdleLockSec: int(DefaultIdleLock / time.Second)})

@@ -196,11 +196,3 @@ func decodeSlot(v []byte) (*keyslot, error) {
 	}
 	return &sl, nil
 }
-
-func putSlot(tx *bolt.Tx, id string, sl *keyslot) error {
-	b, err := json.Marshal(sl)
-	if err != nil {
-		return err
-	}
-	return tx.Bucket(bucketSlots).Put([]byte(id), b)
-}

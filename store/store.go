@@ -274,3 +274,7 @@ func syncDir(dir string) error {
 
 // FilePath is the store file of the data folder dir.
 func FilePath(dir string) string { return filepath.Join(dir, dbFileName) }
+
+// DeviceFilePath is the device file (device ID and practice secret) of the
+// data folder dir.
+func DeviceFilePath(dir string) string { return filepath.Join(dir, deviceFileName) }

@@ -219,7 +219,7 @@ func (tx *Tx) setPassword(u User, password []byte) error {
 	if err != nil {
 		return err
 	}
-	return putSlot(tx.btx, id, sl)
+	return tx.storeSlot(id, sl)
 }
 
 func (tx *Tx) putUser(u User) (User, error) {
@@ -254,7 +254,7 @@ func (s *Store) DisableUser(username string) error {
 		if _, err := tx.putUser(u); err != nil {
 			return err
 		}
-		if err := putSlot(tx.btx, slotIDFor(tx.s.secret(), u.Username), &keyslot{Kind: slotDisabled}); err != nil {
+		if err := tx.storeSlot(slotIDFor(tx.s.secret(), u.Username), &keyslot{Kind: slotDisabled}); err != nil {
 			return err
 		}
 		return tx.Audit(AuditEvent{Action: "user.disable", Subject: u.ID, Detail: u.Username})

@@ -28,6 +28,18 @@ type Backend interface {
 	// RevokeDevice marks a device revoked at the given time (once; a
 	// second revocation keeps the first time).
 	RevokeDevice(ctx context.Context, practiceID, deviceID string, at time.Time) error
+	// AddEnrollment stores a one-time enrollment of a practice, keyed by
+	// its token hash; ErrUnknownPractice when there is no such practice.
+	AddEnrollment(ctx context.Context, practiceID string, e Enrollment) error
+	// RedeemEnrollment uses the enrollment with that token hash, at time
+	// now, for device d, atomically: it enrolls d, marks the enrollment
+	// used, forgets its sealed bytes and returns them. It refuses an
+	// unknown enrollment (or practice) with ErrUnknownEnrollment, a used
+	// one with ErrEnrollmentUsed, an expired one with ErrEnrollmentExpired
+	// (forgetting its sealed bytes), one whose issuing device has been
+	// revoked with ErrIssuerRevoked, and a taken device ID with
+	// ErrDeviceExists; a refusal changes nothing else.
+	RedeemEnrollment(ctx context.Context, practiceID string, tokenHash []byte, d Device, now time.Time) ([]byte, error)
 	// Push stores the revisions that are not there yet (by record ID and
 	// revision), in order, each with the next sequence number and deviceID
 	// as its pusher, and returns only once they are durable. Every parent
@@ -51,4 +63,17 @@ type Device struct {
 	TokenHash []byte    `json:"token_hash"` // SHA-256 of the token
 	Created   time.Time `json:"created"`
 	Revoked   time.Time `json:"revoked,omitzero"`
+}
+
+// Enrollment is a one-time enrollment code as the server keeps it: the hash
+// of its token and the sealed secrets it unlocks, which the server cannot
+// open (the key is in the code, which the server never sees).
+type Enrollment struct {
+	TokenHash []byte    `json:"token_hash"`
+	Sealed    []byte    `json:"sealed,omitempty"` // forgotten once used or expired
+	Issuer    string    `json:"issuer"`           // the device that issued it
+	Created   time.Time `json:"created"`
+	Expires   time.Time `json:"expires"`
+	Used      time.Time `json:"used,omitzero"`
+	UsedBy    string    `json:"used_by,omitempty"`
 }

@@ -25,6 +25,7 @@ import (
 //	  devices/<deviceID>      JSON Device (token hash, times)
 //	  index/<recordID>\x00<rev>   sequence number (8 bytes)
 //	  log/<seq>               device | record ID | rev | parents | sealed
+//	  enroll/<token hash>     JSON Enrollment (sealed bytes until used or expired)
 //
 // Nothing in it is readable patient data: record and device IDs are random,
 // revisions are hashes, and the sealed bytes open only with the practice's
@@ -43,6 +44,7 @@ var (
 	bDevices  = []byte("devices")
 	bIndex    = []byte("index")
 	bLog      = []byte("log")
+	bEnroll   = []byte("enroll")
 	kID       = []byte("id")
 	kInfo     = []byte("info")
 )
@@ -334,4 +336,87 @@ func (b *boltBackend) Changes(ctx context.Context, pid string, since uint64, lim
 		return nil
 	})
 	return res, err
+}
+
+func (b *boltBackend) AddEnrollment(ctx context.Context, pid string, e Enrollment) error {
+	return b.db.Update(func(tx *bolt.Tx) error {
+		p, err := b.practice(tx, pid)
+		if err != nil {
+			return err
+		}
+		// Practices registered before enrollment codes lack the bucket.
+		eb, err := p.CreateBucketIfNotExists(bEnroll)
+		if err != nil {
+			return err
+		}
+		if eb.Get(e.TokenHash) != nil {
+			return fmt.Errorf("%w: enrollment token reused", ErrBadRequest)
+		}
+		v, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		return eb.Put(e.TokenHash, v)
+	})
+}
+
+func (b *boltBackend) RedeemEnrollment(ctx context.Context, pid string, tokenHash []byte, d Device, now time.Time) ([]byte, error) {
+	var (
+		sealed  []byte
+		expired bool // the transaction commits: the sealed bytes are forgotten
+	)
+	err := b.db.Update(func(tx *bolt.Tx) error {
+		expired = false
+		p, err := b.practice(tx, pid)
+		if errors.Is(err, ErrUnknownPractice) {
+			return ErrUnknownEnrollment
+		}
+		if err != nil {
+			return err
+		}
+		eb := p.Bucket(bEnroll)
+		if eb == nil {
+			return ErrUnknownEnrollment
+		}
+		v := eb.Get(tokenHash)
+		if v == nil {
+			return ErrUnknownEnrollment
+		}
+		var e Enrollment
+		if err := json.Unmarshal(v, &e); err != nil {
+			return err
+		}
+		put := func() error {
+			v, err := json.Marshal(e)
+			if err != nil {
+				return err
+			}
+			return eb.Put(tokenHash, v)
+		}
+		switch {
+		case !e.Used.IsZero():
+			return ErrEnrollmentUsed
+		case e.Sealed == nil:
+			return ErrEnrollmentExpired // found expired before; the clock may have gone back
+		case !now.Before(e.Expires):
+			e.Sealed, expired = nil, true
+			return put()
+		}
+		if is, err := getDevice(p, e.Issuer); err != nil || !is.Revoked.IsZero() {
+			return ErrIssuerRevoked
+		}
+		if p.Bucket(bDevices).Get([]byte(d.ID)) != nil {
+			return ErrDeviceExists
+		}
+		if err := putDevice(p, d); err != nil {
+			return err
+		}
+		sealed = e.Sealed
+		e.Sealed, e.Used, e.UsedBy = nil, now.UTC(), d.ID
+		return put()
+	})
+	if err == nil && expired {
+		return nil, ErrEnrollmentExpired
+	}
+	return sealed, err
 }

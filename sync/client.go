@@ -205,6 +205,11 @@ func (c *Client) RunOnce(ctx context.Context) (Result, error) {
 }
 
 func (c *Client) pushAll(ctx context.Context, res *Result) error {
+	// Keyslots of a store made before they synced get their records now,
+	// so this workstation's users can sign in on the others.
+	if _, err := c.st.ShareKeyslots(); err != nil {
+		return err
+	}
 	for {
 		r, more, err := c.pushBatch(ctx)
 		res.add(r)

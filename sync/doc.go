@@ -26,8 +26,50 @@
 // SHA-256 and answers an unknown practice, an unknown device and a wrong
 // token alike (401), a revoked device with 403. The first device of a
 // practice registers it (POST /v1/register, optionally with the server's
-// registration secret); until enrollment codes exist an enrolled device
-// adds another (POST /v1/devices, [AddDevice]).
+// registration secret); further workstations join with enrollment codes.
+//
+// # Enrollment (enroll.go)
+//
+// An HIM manager on an enrolled workstation issues a code
+// ([IssueEnrollment]; `ckadmin enroll issue`). The code is one line,
+// "ck1." + base64url of: version | 32-byte seed | practice ID | the
+// server's certificate fingerprint (or none for a CA-signed certificate) |
+// server URL | 4 check bytes (SHA-256 of the rest, so a mistyped or cut-off
+// code is caught before anything is sent). HKDF turns the seed into a
+// one-time token and an enrollment key. The issuing workstation seals the
+// practice secret and the data key (with its epoch) under the enrollment
+// key (store.SealEnrollment: HIM managers only, audited) and leaves with
+// the server, POST /v1/enroll, only the token's SHA-256, the sealed bytes
+// and a lifetime (1 minute to 7 days, 24 hours by default; the server's
+// clock sets the expiry). The server never sees the code, so it can
+// neither open the sealed bytes nor redeem the code itself.
+//
+// The new workstation ([Join]; `ckadmin enroll join`) connects pinned to the
+// code's fingerprint and redeems the token (POST /v1/enroll/redeem, no
+// credential) together with a device ID and device token of its own. In
+// one transaction the server checks the enrollment exists for that
+// practice, is unused, unexpired and its issuer not revoked, enrolls the
+// device, marks the enrollment used and forgets the sealed bytes, which it
+// returns this once. The workstation opens them with the code's key
+// (store.Join: associated data binds the practice ID), writes device.json
+// and sync.json, and pulls everything, users' keyslots included, so the
+// practice's users sign in there with their own passwords. Refusals: an
+// unknown code or one of another practice (404, one answer for both), a
+// used or expired code (410), a code whose issuer was revoked (403), no or
+// a wrong credential on /v1/enroll (401). A code is used up once the server
+// accepts it: if the join fails after that, the folder is emptied, the new
+// device revoked (best effort) and a new code is needed.
+//
+// Keyslots sync as records of type store.TypeKeyslot (see store's
+// slotsync.go): sealed like any record, and useless without the practice
+// secret besides. A password change or a disabled account reaches the
+// other workstations with the next sync.
+//
+// Devices are listed and revoked with [Devices] and [RevokeDevice]
+// (`ckadmin device list/revoke`). The server sees devices, not roles: any
+// enrolled device's credential may list, revoke and issue; the workstation
+// limits these to HIM managers (ckadmin checks the role; SealEnrollment
+// enforces it in the store).
 //
 // Push: a batch of revisions in local change-feed order. The server inserts
 // those it lacks, in order, in one durable transaction (bbolt fsyncs on
@@ -66,18 +108,31 @@
 //
 // # What remains for issue 7
 //
-//   - Enrollment codes: `ckadmin enroll issue/join` (one-time token, expiry,
-//     server-held wrapped practice secret and data key), replacing the
-//     interim POST /v1/devices; `ckadmin device list/revoke` (the sync
-//     functions Devices and RevokeDevice exist; revocation is not yet
-//     limited to HIM managers on the server side — the server cannot see
-//     roles, so it should take a signed statement or the enrollment
-//     authority).
-//   - Keyslots and the audit log do not sync yet. Users added on one
-//     workstation reach the others as user records but cannot sign in there
-//     until slots sync; audit entries (per-device hash chains) need their own
-//     stream — a second kind of item in the same log, stored per device on
-//     the workstations, so rollbacks of one workstation's log are caught.
+//   - Enrollment leftovers: the interim POST /v1/devices ([AddDevice]) is
+//     still served, because sync's test harness makes its second and third
+//     workstations that way (restored backups, users present at once);
+//     move the harness to [Join] and drop the endpoint. Revocation and
+//     issuing are HIM-only on the workstation but not on the server, which
+//     cannot see roles; a signed statement from an HIM keyslot holder would
+//     close that (today a modified workstation program with a device
+//     credential can revoke or enroll). Used and expired enrollments stay
+//     on the server (without their sealed bytes) and are never purged. The
+//     code is a long line (about 150 characters): a QR code in the GUI's
+//     "add a workstation" screen is still to come. Redeem is not rate
+//     limited (the token has 256 bits, so guessing is hopeless, but a flood
+//     costs fsyncs).
+//   - Keyslots: a concurrent password change on two workstations keeps the
+//     later one (by HLC) everywhere and the other password stops working;
+//     not shown to anyone. Stores made before keyslot sync get slot records
+//     from ShareKeyslots on their first push; two such workstations restored
+//     from one backup each make their own first revision of the same slot
+//     record, which then shows as a (harmless, identical) conflict.
+//     A workstation whose user is disabled elsewhere keeps an already
+//     signed-in session until it locks.
+//   - The audit log does not sync yet: audit entries (per-device hash
+//     chains) need their own stream — a second kind of item in the same
+//     server log, stored per device on the workstations, so rollbacks of one
+//     workstation's log are caught.
 //   - Blobs (scanned documents) do not sync: they need chunked upload
 //     with resume and server-side dedup by keyed content hash.
 //   - Field-level merge of concurrent edits against the common ancestor,

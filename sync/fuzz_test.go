@@ -62,3 +62,21 @@ func FuzzParseChangesQuery(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDecodeEnroll(f *testing.F) {
+	f.Add([]byte(`{"token_hash":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","sealed":"AAAA","ttl_seconds":86400}`))
+	f.Add([]byte(`{"practice":"p1","token":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","device":"d1","device_token":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}`))
+	f.Add([]byte(`{"ttl_seconds":-1}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if r, err := sync.DecodeEnroll(b); err == nil && (len(r.TokenHash) != 32 || len(r.Sealed) == 0 ||
+			r.TTLSeconds < int64(sync.MinEnrollTTL.Seconds()) || r.TTLSeconds > int64(sync.MaxEnrollTTL.Seconds())) {
+			t.Fatalf("accepted %+v", r)
+		}
+		if r, err := sync.DecodeRedeem(b); err == nil && (r.PracticeID == "" || r.DeviceID == "" || r.Token == "" || r.DeviceToken == "") {
+			t.Fatalf("accepted %+v", r)
+		}
+		if c, err := sync.ParseEnrollCode(string(b)); err == nil && (len(c.Seed) != 32 || c.PracticeID == "" || c.Server == "") {
+			t.Fatalf("accepted %+v", c)
+		}
+	})
+}

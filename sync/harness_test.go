@@ -32,6 +32,8 @@ type testServer struct {
 	srv     *http.Server
 	// wrap, when set before start, sits in front of the handler (faults).
 	wrap func(http.Handler) http.Handler
+	// now, when set before start, is the server's clock.
+	now func() time.Time
 }
 
 func startServer(t testing.TB) *testServer {
@@ -57,7 +59,7 @@ func (ts *testServer) start() {
 		t.Fatal(err)
 	}
 	ts.backend = b
-	ts.handler = sync.NewServer(b, sync.ServerOptions{})
+	ts.handler = sync.NewServer(b, sync.ServerOptions{Now: ts.now})
 	var h http.Handler = ts.handler
 	if ts.wrap != nil {
 		h = ts.wrap(h)

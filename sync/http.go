@@ -31,6 +31,8 @@ func (e *ServerError) Is(target error) bool {
 		return e.Status == http.StatusUnauthorized
 	case ErrPracticeExists:
 		return e.Status == http.StatusConflict && e.Msg == ErrPracticeExists.Error()
+	case ErrUnknownEnrollment, ErrEnrollmentUsed, ErrEnrollmentExpired, ErrIssuerRevoked:
+		return e.Msg == target.Error()
 	case ErrMissingParent:
 		return e.Status == http.StatusConflict && bytes.Contains([]byte(e.Msg), []byte(ErrMissingParent.Error()))
 	}

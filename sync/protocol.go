@@ -20,8 +20,12 @@ import (
 //	POST /v1/devices                   an enrolled device adds a device (interim
 //	                                   until one-time enrollment codes exist)
 //	POST /v1/devices/revoke            revoke a device
+//	POST /v1/enroll                    an enrolled device leaves a one-time enrollment
+//	                                   (token hash, sealed secrets, lifetime)
+//	POST /v1/enroll/redeem             no credential: a new workstation redeems an
+//	                                   enrollment code's token and becomes a device
 //
-// Every call but health and register carries the device's credential:
+// Every call but health, register and redeem carries the device's credential:
 //
 //	X-Chartkeeper-Practice: <practice ID>
 //	X-Chartkeeper-Device:   <device ID>
@@ -105,6 +109,43 @@ type RevokeRequest struct {
 	DeviceID string `json:"device"`
 }
 
+// EnrollRequest is the body of POST /v1/enroll. The server keeps the hash
+// of the code's token, never the token, and the sealed secrets, which open
+// only with the key inside the code (the server never sees the code).
+type EnrollRequest struct {
+	TokenHash  []byte `json:"token_hash"`  // SHA-256 of the one-time token
+	Sealed     []byte `json:"sealed"`      // practice secret and data key, sealed
+	TTLSeconds int64  `json:"ttl_seconds"` // how long the code stays valid
+}
+
+// EnrollResponse says when the enrollment expires, by the server's clock.
+type EnrollResponse struct {
+	Expires time.Time `json:"expires"`
+}
+
+// RedeemRequest is the body of POST /v1/enroll/redeem.
+type RedeemRequest struct {
+	PracticeID  string `json:"practice"`
+	Token       string `json:"token"`  // the code's one-time token
+	DeviceID    string `json:"device"` // the new workstation's device ID
+	DeviceName  string `json:"name,omitempty"`
+	DeviceToken string `json:"device_token"` // its credential from now on
+}
+
+// RedeemResponse hands the new device the sealed secrets, once.
+type RedeemResponse struct {
+	ServerID string `json:"server_id"`
+	Sealed   []byte `json:"sealed"`
+}
+
+// Enrollment lifetimes the server accepts.
+const (
+	MinEnrollTTL     = time.Minute
+	MaxEnrollTTL     = 7 * 24 * time.Hour
+	DefaultEnrollTTL = 24 * time.Hour
+	maxEnrollSealed  = 1024
+)
+
 // DeviceInfo describes a device in GET /v1/devices.
 type DeviceInfo struct {
 	ID      string    `json:"id"`
@@ -137,6 +178,12 @@ var (
 	ErrDeviceExists    = errors.New("a device with this ID is already enrolled")
 	ErrMissingParent   = errors.New("a revision's parent is not on the server")
 	ErrBadRequest      = errors.New("bad request")
+	// Enrollment refusals. An unknown code and a code of another practice
+	// get the same answer.
+	ErrUnknownEnrollment = errors.New("the server does not know this enrollment code (mistyped, for another practice, or for another server)")
+	ErrEnrollmentUsed    = errors.New("this enrollment code has been used already; ask for a new one")
+	ErrEnrollmentExpired = errors.New("this enrollment code has expired; ask for a new one")
+	ErrIssuerRevoked     = errors.New("the workstation that issued this enrollment code has been revoked; ask for a new one")
 )
 
 // checkRev validates a pushed revision's shape (the server cannot check

@@ -58,6 +58,8 @@ func NewServer(b Backend, opts ServerOptions) *Server {
 	s.mux.HandleFunc("GET /v1/devices", s.authed(s.devices))
 	s.mux.HandleFunc("POST /v1/devices", s.authed(s.addDevice))
 	s.mux.HandleFunc("POST /v1/devices/revoke", s.authed(s.revoke))
+	s.mux.HandleFunc("POST /v1/enroll", s.authed(s.enroll))
+	s.mux.HandleFunc("POST /v1/enroll/redeem", s.redeem)
 	return s
 }
 
@@ -176,6 +178,14 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 		writeErr(w, http.StatusConflict, err.Error())
 	case errors.Is(err, ErrUnknownDevice), errors.Is(err, ErrUnknownPractice):
 		writeErr(w, http.StatusNotFound, err.Error())
+	case errors.Is(err, ErrUnknownEnrollment):
+		writeErr(w, http.StatusNotFound, ErrUnknownEnrollment.Error())
+	case errors.Is(err, ErrEnrollmentUsed):
+		writeErr(w, http.StatusGone, ErrEnrollmentUsed.Error())
+	case errors.Is(err, ErrEnrollmentExpired):
+		writeErr(w, http.StatusGone, ErrEnrollmentExpired.Error())
+	case errors.Is(err, ErrIssuerRevoked):
+		writeErr(w, http.StatusForbidden, ErrIssuerRevoked.Error())
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		writeErr(w, http.StatusServiceUnavailable, "request cancelled")
 	default:
@@ -479,4 +489,93 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request, ai authInfo) {
 	writeJSON(w, http.StatusOK, struct {
 		OK bool `json:"ok"`
 	}{true})
+}
+
+// DecodeEnroll parses and checks an enroll body.
+func DecodeEnroll(body []byte) (EnrollRequest, error) {
+	var req EnrollRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		return req, fmt.Errorf("%w: %v", ErrBadRequest, err)
+	}
+	if len(req.TokenHash) != sha256.Size {
+		return req, fmt.Errorf("%w: an enrollment token hash is a SHA-256", ErrBadRequest)
+	}
+	if len(req.Sealed) == 0 || len(req.Sealed) > maxEnrollSealed {
+		return req, fmt.Errorf("%w: sealed enrollment of %d bytes", ErrBadRequest, len(req.Sealed))
+	}
+	ttl := time.Duration(req.TTLSeconds) * time.Second
+	if req.TTLSeconds <= 0 || req.TTLSeconds > int64(MaxEnrollTTL/time.Second) || ttl < MinEnrollTTL {
+		return req, fmt.Errorf("%w: an enrollment code lives between %s and %s", ErrBadRequest, MinEnrollTTL, MaxEnrollTTL)
+	}
+	return req, nil
+}
+
+// enroll keeps a one-time enrollment left by an enrolled device. The server
+// cannot tell an HIM manager from anyone else (it sees no roles): the
+// workstation refuses other roles before it asks (store.SealEnrollment),
+// and the secrets arrive sealed under a key the server never sees.
+func (s *Server) enroll(w http.ResponseWriter, r *http.Request, ai authInfo) {
+	body, err := readBody(w, r, MaxSmallBody)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	req, err := DecodeEnroll(body)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	now := s.opts.Now().UTC()
+	e := Enrollment{TokenHash: req.TokenHash, Sealed: req.Sealed, Issuer: ai.device, Created: now,
+		Expires: now.Add(time.Duration(req.TTLSeconds) * time.Second)}
+	if err := s.b.AddEnrollment(r.Context(), ai.practice, e); err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, EnrollResponse{Expires: e.Expires})
+}
+
+// DecodeRedeem parses and checks a redeem body.
+func DecodeRedeem(body []byte) (RedeemRequest, error) {
+	var req RedeemRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		return req, fmt.Errorf("%w: %v", ErrBadRequest, err)
+	}
+	if err := checkName("practice", req.PracticeID); err != nil {
+		return req, err
+	}
+	if err := checkName("device", req.DeviceID); err != nil {
+		return req, err
+	}
+	if len(req.DeviceName) > 200 {
+		return req, fmt.Errorf("%w: device name too long", ErrBadRequest)
+	}
+	if err := checkToken(req.Token); err != nil {
+		return req, err
+	}
+	return req, checkToken(req.DeviceToken)
+}
+
+// redeem turns a one-time enrollment into a device of the practice.
+func (s *Server) redeem(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(w, r, MaxSmallBody)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	req, err := DecodeRedeem(body)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	ai := r.Context().Value(authKey).(*authInfo)
+	ai.practice, ai.device = req.PracticeID, req.DeviceID
+	now := s.opts.Now().UTC()
+	d := Device{ID: req.DeviceID, Name: req.DeviceName, TokenHash: HashToken(req.DeviceToken), Created: now}
+	sealed, err := s.b.RedeemEnrollment(r.Context(), req.PracticeID, HashToken(req.Token), d, now)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, RedeemResponse{ServerID: s.b.ServerID(), Sealed: sealed})
 }

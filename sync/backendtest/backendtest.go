@@ -80,6 +80,63 @@ func Run(t *testing.T, open Opener) {
 		}
 	})
 
+	t.Run("enrollment", func(t *testing.T) {
+		b, _ := setup(t)
+		h := func(c byte) []byte { return bytes.Repeat([]byte{c}, 32) }
+		e := sync.Enrollment{TokenHash: h(1), Sealed: []byte("sealed secrets"), Issuer: "devA", Created: now, Expires: now.Add(time.Hour)}
+		if err := b.AddEnrollment(ctx, "nope", e); !errors.Is(err, sync.ErrUnknownPractice) {
+			t.Fatalf("enrollment of an unknown practice: %v", err)
+		}
+		if err := b.AddEnrollment(ctx, "prac1", e); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.AddEnrollment(ctx, "prac1", e); err == nil {
+			t.Fatal("the same token twice")
+		}
+		e2 := e
+		e2.TokenHash = h(2)
+		if err := b.AddEnrollment(ctx, "prac1", e2); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.RedeemEnrollment(ctx, "prac1", h(9), dev("devN"), now); !errors.Is(err, sync.ErrUnknownEnrollment) {
+			t.Fatalf("unknown token: %v", err)
+		}
+		if _, err := b.RedeemEnrollment(ctx, "nope", h(1), dev("devN"), now); !errors.Is(err, sync.ErrUnknownEnrollment) {
+			t.Fatalf("unknown practice: %v", err)
+		}
+		if _, err := b.RedeemEnrollment(ctx, "prac1", h(1), dev("devA"), now); !errors.Is(err, sync.ErrDeviceExists) {
+			t.Fatalf("taken device ID: %v", err)
+		}
+		if _, err := b.Device(ctx, "prac1", "devN"); !errors.Is(err, sync.ErrUnknownDevice) {
+			t.Fatalf("a refused redemption enrolled the device: %v", err)
+		}
+		got, err := b.RedeemEnrollment(ctx, "prac1", h(1), dev("devN"), now.Add(time.Minute))
+		if err != nil || string(got) != "sealed secrets" {
+			t.Fatalf("redeem: %q %v", got, err)
+		}
+		if d, err := b.Device(ctx, "prac1", "devN"); err != nil || d.Name != "ws devN" {
+			t.Fatalf("redeemed device: %+v %v", d, err)
+		}
+		if _, err := b.RedeemEnrollment(ctx, "prac1", h(1), dev("devM"), now.Add(time.Minute)); !errors.Is(err, sync.ErrEnrollmentUsed) {
+			t.Fatalf("second use: %v", err)
+		}
+		if _, err := b.RedeemEnrollment(ctx, "prac1", h(2), dev("devM"), now.Add(time.Hour)); !errors.Is(err, sync.ErrEnrollmentExpired) {
+			t.Fatalf("expired: %v", err)
+		}
+		if _, err := b.RedeemEnrollment(ctx, "prac1", h(2), dev("devM"), now); !errors.Is(err, sync.ErrEnrollmentExpired) {
+			t.Fatalf("expired stays expired (its secrets are forgotten): %v", err)
+		}
+		e3 := e
+		e3.TokenHash, e3.Issuer = h(3), "devN"
+		if err := b.AddEnrollment(ctx, "prac1", e3); err != nil {
+			t.Fatal(err)
+		}
+		b.RevokeDevice(ctx, "prac1", "devN", now)
+		if _, err := b.RedeemEnrollment(ctx, "prac1", h(3), dev("devM"), now); !errors.Is(err, sync.ErrIssuerRevoked) {
+			t.Fatalf("issuer revoked: %v", err)
+		}
+	})
+
 	t.Run("push and changes", func(t *testing.T) {
 		b, _ := setup(t)
 		b.RegisterPractice(ctx, "prac2", dev("devQ"))
