@@ -5,9 +5,10 @@ GO ?= go
 # Tests derive keyslots with cheap Argon2id parameters; release builds never do.
 TEST_TAGS := chartkeeper_insecure_kdf
 # Debian/Ubuntu packages: what the workstation needs to build, and what the
-# tests need on top (a virtual display, and pdftotext/pdftoppm for PDFs).
+# tests need on top (a virtual display, pdftotext/pdftoppm/pdfunite for PDFs,
+# and ImageMagick and libtiff's tools to make real scanner files).
 BUILD_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev
-TEST_PACKAGES := $(BUILD_PACKAGES) xvfb xauth poppler-utils
+TEST_PACKAGES := $(BUILD_PACKAGES) xvfb xauth poppler-utils imagemagick libtiff-tools
 
 # Packages that use Fyne and so need cgo; everything else must build and test
 # without it.

@@ -1,0 +1,140 @@
+package scan
+
+import (
+	"bytes"
+	"fmt"
+)
+
+// Format is a kind of scanned file, known by its content, never by its name.
+type Format string
+
+// The formats intake accepts.
+const (
+	PDF  Format = "pdf"
+	TIFF Format = "tiff"
+	JPEG Format = "jpeg"
+	PNG  Format = "png"
+)
+
+// ContentType is the MIME type stored with a document of the format.
+func (f Format) ContentType() string {
+	switch f {
+	case PDF:
+		return "application/pdf"
+	case TIFF:
+		return "image/tiff"
+	case JPEG:
+		return "image/jpeg"
+	case PNG:
+		return "image/png"
+	}
+	return "application/octet-stream"
+}
+
+// Info is what intake learned about a file's content.
+type Info struct {
+	Format Format
+	Pages  int
+	// Compression names a TIFF's first-page compression ("CCITT Group 4",
+	// "LZW", ...), for messages and tests; empty for other formats.
+	Compression string
+}
+
+// ProblemError says why a file cannot be taken; the reason is worded for
+// the person who looks at the problems list.
+type ProblemError struct{ Reason string }
+
+func (e *ProblemError) Error() string { return e.Reason }
+
+func problemf(format string, args ...any) error {
+	return &ProblemError{Reason: fmt.Sprintf(format, args...)}
+}
+
+// Detect names the format of content by its first bytes.
+func Detect(content []byte) (Format, bool) {
+	switch {
+	case bytes.HasPrefix(content, []byte("II*\x00")), bytes.HasPrefix(content, []byte("MM\x00*")),
+		bytes.HasPrefix(content, []byte("II+\x00")), bytes.HasPrefix(content, []byte("MM\x00+")):
+		return TIFF, true
+	case bytes.HasPrefix(content, []byte("\xff\xd8\xff")):
+		return JPEG, true
+	case bytes.HasPrefix(content, []byte("\x89PNG\r\n\x1a\n")):
+		return PNG, true
+	}
+	// A PDF's header may follow a little junk (the spec allows 1 KiB).
+	if i := bytes.Index(content[:min(len(content), 1024)], []byte("%PDF-")); i >= 0 {
+		return PDF, true
+	}
+	return "", false
+}
+
+// Analyze checks content and counts its pages. A file that is not one of
+// the accepted formats, or is damaged, gives a [*ProblemError].
+func Analyze(content []byte) (Info, error) {
+	if len(content) == 0 {
+		return Info{}, problemf("the file is empty")
+	}
+	f, ok := Detect(content)
+	if !ok {
+		return Info{}, problemf("not a PDF, TIFF, JPEG or PNG file (%s); scan to one of those formats", sniff(content))
+	}
+	switch f {
+	case PDF:
+		n, err := pdfPages(content)
+		return Info{Format: PDF, Pages: n}, err
+	case TIFF:
+		t, err := parseTIFF(content)
+		if err != nil {
+			return Info{Format: TIFF}, err
+		}
+		return Info{Format: TIFF, Pages: len(t.pages), Compression: compressionName(t.pages[0].compression)}, nil
+	default:
+		if _, err := decodeImage(content); err != nil {
+			return Info{Format: f}, problemf("the %s image is damaged or cut off (%v)", formatTitle(f), err)
+		}
+		return Info{Format: f, Pages: 1}, nil
+	}
+}
+
+func formatTitle(f Format) string {
+	switch f {
+	case PDF:
+		return "PDF"
+	case TIFF:
+		return "TIFF"
+	case JPEG:
+		return "JPEG"
+	case PNG:
+		return "PNG"
+	}
+	return string(f)
+}
+
+// sniff names a few formats people drop into scan folders by mistake.
+func sniff(b []byte) string {
+	for _, k := range []struct{ magic, name string }{
+		{"PK\x03\x04", "a ZIP archive or office document"},
+		{"GIF8", "a GIF image"},
+		{"BM", "a BMP image"},
+		{"RIFF", "a WebP image or other RIFF file"},
+		{"{\\rtf", "an RTF document"},
+		{"\xd0\xcf\x11\xe0", "an old Microsoft Office document"},
+	} {
+		if bytes.HasPrefix(b, []byte(k.magic)) {
+			return "it looks like " + k.name
+		}
+	}
+	if isText(b[:min(len(b), 512)]) {
+		return "it looks like text"
+	}
+	return "unknown content"
+}
+
+func isText(b []byte) bool {
+	for _, c := range b {
+		if c < 0x09 || (c > 0x0d && c < 0x20) || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}

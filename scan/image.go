@@ -1,0 +1,182 @@
+package scan
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"os/exec"
+	"strconv"
+	"time"
+
+	"golang.org/x/image/draw"
+	"golang.org/x/image/tiff"
+)
+
+// ThumbnailSize is the longest side, in pixels, of a thumbnail.
+const ThumbnailSize = 256
+
+func decodeImage(b []byte) (image.Image, error) {
+	f, _ := Detect(b)
+	switch f {
+	case JPEG:
+		return jpeg.Decode(bytes.NewReader(b))
+	case PNG:
+		return png.Decode(bytes.NewReader(b))
+	case TIFF:
+		return tiff.Decode(bytes.NewReader(b))
+	}
+	return nil, errors.New("not an image")
+}
+
+// Page renders page n (1-based) of a scanned file at most size pixels on
+// its longest side, for previews. PDF pages need poppler's pdftoppm; TIFF
+// pages are decoded in Go (any page, CCITT Group 3 and 4 included).
+func Page(content []byte, n, size int) (image.Image, error) {
+	info, err := Analyze(content)
+	if err != nil {
+		return nil, err
+	}
+	if n < 1 || n > info.Pages {
+		return nil, fmt.Errorf("the document has no page %d (it has %d)", n, info.Pages)
+	}
+	var img image.Image
+	switch info.Format {
+	case PDF:
+		img, err = renderPDFPage(content, n, 72*size/800+1)
+	case TIFF:
+		var t *tiffFile
+		if t, err = parseTIFF(content); err == nil {
+			var b []byte
+			if b, err = tiffFromPage(content, t, n-1); err == nil {
+				img, err = tiff.Decode(bytes.NewReader(b))
+			}
+		}
+	default:
+		img, err = decodeImage(content)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return scale(img, size), nil
+}
+
+// Thumbnail is a small picture of the first page, or a generic page
+// picture when the first page cannot be drawn here (a PDF without
+// pdftoppm, an unusual TIFF compression).
+func Thumbnail(content []byte) image.Image {
+	img, err := Page(content, 1, ThumbnailSize)
+	if err != nil {
+		return Placeholder(ThumbnailSize)
+	}
+	return img
+}
+
+// scale fits img into size×size, keeping its proportions; a smaller image
+// is returned as it is.
+func scale(img image.Image, size int) image.Image {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if w <= size && h <= size {
+		return img
+	}
+	if w >= h {
+		w, h = size, max(1, h*size/w)
+	} else {
+		w, h = max(1, w*size/h), size
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.ApproxBiLinear.Scale(dst, dst.Bounds(), img, b, draw.Src, nil)
+	return dst
+}
+
+// grey is img as a grey image fitting size×size.
+func grey(img image.Image, size int) *image.Gray {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if w > size || h > size {
+		if w >= h {
+			w, h = size, max(1, h*size/w)
+		} else {
+			w, h = max(1, w*size/h), size
+		}
+	}
+	dst := image.NewGray(image.Rect(0, 0, w, h))
+	if src, ok := img.(*image.Gray); ok {
+		// Box filter: each output pixel averages the source pixels under it.
+		for y := 0; y < h; y++ {
+			y0, y1 := y*b.Dy()/h, max((y+1)*b.Dy()/h, y*b.Dy()/h+1)
+			for x := 0; x < w; x++ {
+				x0, x1 := x*b.Dx()/w, max((x+1)*b.Dx()/w, x*b.Dx()/w+1)
+				sum := 0
+				for yy := y0; yy < y1; yy++ {
+					row := src.Pix[src.PixOffset(b.Min.X, b.Min.Y+yy):]
+					for xx := x0; xx < x1; xx++ {
+						sum += int(row[xx])
+					}
+				}
+				dst.Pix[y*dst.Stride+x] = uint8(sum / ((y1 - y0) * (x1 - x0)))
+			}
+		}
+		return dst
+	}
+	if w == b.Dx() && h == b.Dy() {
+		draw.Draw(dst, dst.Bounds(), img, b.Min, draw.Src)
+		return dst
+	}
+	rgba := image.NewRGBA(dst.Bounds())
+	draw.ApproxBiLinear.Scale(rgba, rgba.Bounds(), img, b, draw.Src, nil)
+	draw.Draw(dst, dst.Bounds(), rgba, image.Point{}, draw.Src)
+	return dst
+}
+
+// Placeholder is a generic page picture: a sheet with a folded corner and
+// a few grey lines of "text".
+func Placeholder(size int) image.Image {
+	w, h := size*17/22, size
+	img := image.NewGray(image.Rect(0, 0, size, size))
+	draw.Draw(img, img.Bounds(), image.NewUniform(color.Gray{Y: 0xee}), image.Point{}, draw.Src)
+	x0 := (size - w) / 2
+	page := image.Rect(x0, 0, x0+w, h)
+	draw.Draw(img, page, image.NewUniform(color.White), image.Point{}, draw.Src)
+	fold := w / 5
+	for y := 0; y < fold; y++ {
+		for x := w - fold + y; x < w; x++ {
+			img.SetGray(x0+x, y, color.Gray{Y: 0xee})
+		}
+		img.SetGray(x0+w-fold+y, y, color.Gray{Y: 0x99})
+		img.SetGray(x0+w-fold, y, color.Gray{Y: 0x99})
+	}
+	for y := h / 5; y < h*9/10; y += max(2, h/16) {
+		draw.Draw(img, image.Rect(x0+w/8, y, x0+w*7/8, y+max(1, h/80)), image.NewUniform(color.Gray{Y: 0xbb}), image.Point{}, draw.Src)
+	}
+	return img
+}
+
+// PDFRenderer is the pdftoppm program used to draw PDF pages; intake works
+// without it (no PDF thumbnails or cover sheets then).
+var PDFRenderer = "pdftoppm"
+
+// renderPDFPage draws one page with pdftoppm at dpi, through pipes only:
+// no page image of a patient's document is written to disk.
+func renderPDFPage(content []byte, page, dpi int) (image.Image, error) {
+	path, err := exec.LookPath(PDFRenderer)
+	if err != nil {
+		return nil, fmt.Errorf("PDF pages cannot be drawn: %s (poppler-utils) is not installed", PDFRenderer)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	p := strconv.Itoa(page)
+	cmd := exec.CommandContext(ctx, path, "-r", strconv.Itoa(dpi), "-f", p, "-l", p, "-png", "-singlefile", "-")
+	cmd.Stdin = bytes.NewReader(content)
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("drawing PDF page %d: %v %s", page, err, bytes.TrimSpace(stderr.Bytes()))
+	}
+	return png.Decode(&out)
+}

@@ -1,0 +1,487 @@
+package scan
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"chartkeeper/chart"
+	"chartkeeper/store"
+)
+
+// MaxFileSize is the largest file intake reads (it holds one file in
+// memory while it checks, hashes and seals it).
+const MaxFileSize = 512 << 20
+
+// Folder is a watched folder and what intake does with its files.
+type Folder struct {
+	Path string
+	// Category is the default document category: suggested for documents
+	// that wait in the inbox, and used when a filename rule names the
+	// patient but no category.
+	Category string
+	// Archive is where originals are moved after import; empty deletes
+	// them (the default).
+	Archive string
+	// Rule is an optional filename rule (see [ParseRule]).
+	Rule string
+}
+
+// Outcome is what became of one file.
+type Outcome int
+
+const (
+	// Imported: the file is a new document (in the inbox, or filed when
+	// Result.FiledBy says how).
+	Imported Outcome = iota
+	// Duplicate: the same content is already a document; nothing new was
+	// stored and the original was removed or archived like an import.
+	Duplicate
+	// Refused: the file is damaged or not a scan; it stays where it is.
+	Refused
+	// Deferred: the file changed while it was read, or the store could not
+	// take it now (locked, full); it stays and is tried again.
+	Deferred
+)
+
+func (o Outcome) String() string {
+	return [...]string{"imported", "duplicate", "refused", "deferred"}[o]
+}
+
+// Result tells what intake did with one file.
+type Result struct {
+	Path    string
+	Outcome Outcome
+	// Document is the new document, or the existing one for a duplicate.
+	Document chart.Document
+	// FiledBy is "cover sheet" or "file name" when the document was filed
+	// automatically; empty when it waits in the inbox.
+	FiledBy string
+	// Reason explains a refused or deferred file, in words for the desk.
+	Reason string
+	// Err is the underlying error of a deferred file.
+	Err error
+}
+
+// Intake takes single files into the store: read, check, hash, seal,
+// commit, and only then remove or archive the original. It is safe for
+// concurrent use; imports are serialized.
+type Intake struct {
+	svc *chart.Service
+	now func() time.Time
+
+	mu       sync.Mutex
+	docBlobs map[string]string // blob ID → a live document holding it
+	rules    map[string]*Rule
+}
+
+// NewIntake makes an Intake that stores documents through svc as its
+// signed-in user (front desk, clinician or HIM manager). now is the clock
+// for clinical dates of automatically filed documents (nil: time.Now).
+func NewIntake(svc *chart.Service, now func() time.Time) *Intake {
+	if now == nil {
+		now = time.Now
+	}
+	return &Intake{svc: svc, now: now, rules: map[string]*Rule{}, docBlobs: map[string]string{}}
+}
+
+// CheckFolder reports what is wrong with a folder's settings.
+func CheckFolder(f Folder) error {
+	if f.Path == "" {
+		return errors.New("a watched folder needs a path")
+	}
+	if f.Category != "" {
+		if _, ok := chart.CategoryByName(f.Category); !ok {
+			return fmt.Errorf("%s: unknown document category %q", f.Path, f.Category)
+		}
+	}
+	if f.Rule != "" {
+		if _, err := ParseRule(f.Rule); err != nil {
+			return fmt.Errorf("%s: %w", f.Path, err)
+		}
+	}
+	if f.Archive != "" && filepath.Clean(f.Archive) == filepath.Clean(f.Path) {
+		return fmt.Errorf("%s: the archive folder must not be the watched folder itself", f.Path)
+	}
+	return nil
+}
+
+// Take imports the file at path as a scan arriving in folder f. The caller
+// has made sure the file is complete.
+func (in *Intake) Take(path string, f Folder) Result {
+	res := Result{Path: path}
+	refuse := func(err error) Result {
+		res.Outcome = Refused
+		var pe *ProblemError
+		if errors.As(err, &pe) {
+			res.Reason = pe.Reason
+		} else {
+			res.Reason = err.Error()
+		}
+		return res
+	}
+	defer_ := func(reason string, err error) Result {
+		res.Outcome, res.Reason, res.Err = Deferred, reason, err
+		return res
+	}
+	data, st, err := readFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return defer_("the file went away before it was read", err)
+		}
+		var pe *ProblemError
+		if errors.As(err, &pe) {
+			return refuse(err)
+		}
+		return defer_("the file could not be read: "+pathErr(err), err)
+	}
+	info, err := Analyze(data)
+	if err != nil {
+		return refuse(err)
+	}
+	d := chart.Document{
+		ContentType: info.Format.ContentType(),
+		Pages:       info.Pages,
+		Source:      filepath.Base(path),
+		Category:    strings.ToLower(f.Category),
+	}
+	content, err := in.autoFile(data, info, f, &d, &res)
+	if err != nil {
+		return refuse(err)
+	}
+	if changed(path, st) {
+		return defer_("the file changed while it was read; it is taken once it is complete", nil)
+	}
+
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	sum := sha256.Sum256(content)
+	if old, ok, err := in.existing(sum); err != nil {
+		return defer_("the store could not be searched: "+err.Error(), err)
+	} else if ok {
+		res.Outcome, res.Document, res.FiledBy = Duplicate, old, ""
+	} else {
+		doc, err := in.svc.AddDocument(bytes.NewReader(content), d)
+		if err != nil && d.Patient != "" && !transient(err) {
+			// Filing refused (the chart was merged or deleted since the
+			// sheet was printed, ...): the inbox takes it instead.
+			d.Note = joinNote(d.Note, "Not filed automatically: "+err.Error())
+			d.Patient, d.ClinicalDate, res.FiledBy = "", "", ""
+			doc, err = in.svc.AddDocument(bytes.NewReader(content), d)
+		}
+		if err != nil {
+			return defer_("the document could not be stored: "+err.Error(), err)
+		}
+		in.docBlobs[doc.Blob] = doc.ID
+		res.Outcome, res.Document = Imported, doc
+	}
+	// Committed: only now does the original go.
+	if err := finish(path, st, f.Archive); err != nil {
+		res.Reason = "stored, but the original could not be removed: " + pathErr(err)
+		res.Err = err
+	}
+	return res
+}
+
+// autoFile decides where the document goes (d.Patient, Category,
+// ClinicalDate, Note) and returns the content to store, which lacks the
+// cover page where one could be dropped.
+func (in *Intake) autoFile(data []byte, info Info, f Folder, d *chart.Document, res *Result) ([]byte, error) {
+	content := data
+	today := in.now().Format("2006-01-02")
+	if c, ok := FindCover(data, info); ok {
+		switch info.Format {
+		case TIFF:
+			if info.Pages < 2 {
+				return nil, problemf("the scan holds only a cover sheet; put the sheet on top of the pages and scan them together")
+			}
+			t, err := parseTIFF(data)
+			if err != nil {
+				return nil, err
+			}
+			if content, err = tiffFromPage(data, t, 1); err != nil {
+				return nil, err
+			}
+			d.Pages--
+		case JPEG, PNG:
+			return nil, problemf("the image is only a cover sheet; scan the sheet and the pages behind it into one PDF or TIFF")
+		case PDF:
+			if info.Pages < 2 {
+				return nil, problemf("the PDF holds only a cover sheet; put the sheet on top of the pages and scan them together")
+			}
+			d.Note = joinNote(d.Note, "Page 1 is the cover sheet.")
+		}
+		switch {
+		case c.PracticeID != in.svc.Store().PracticeID():
+			d.Note = joinNote(d.Note, "The cover sheet is from another practice; file by hand.")
+		default:
+			pid, err := in.svc.PatientByMRN(c.MRN)
+			if err != nil || !in.samePatient(pid, c.PatientID) {
+				d.Note = joinNote(d.Note, "The cover sheet's patient was not found (MRN "+c.MRN+"); file by hand.")
+				break
+			}
+			d.Patient, d.Category, d.ClinicalDate, res.FiledBy = pid, c.Category, today, "cover sheet"
+		}
+		return content, nil
+	}
+	if f.Rule == "" {
+		return content, nil
+	}
+	r, err := in.rule(f.Rule)
+	if err != nil {
+		return content, nil
+	}
+	mrn, cat, ok := r.Match(filepath.Base(d.Source))
+	if !ok {
+		return content, nil
+	}
+	if cat == "" {
+		cat = d.Category
+	}
+	if _, known := chart.CategoryByName(cat); !known {
+		d.Note = joinNote(d.Note, fmt.Sprintf("The file name names category %q, which is not one of Chartkeeper's; file by hand.", cat))
+		return content, nil
+	}
+	pid, err := in.svc.PatientByMRN(mrn)
+	if err != nil || !chart.ValidMRN(mrn) {
+		d.Note = joinNote(d.Note, "The file name names MRN "+mrn+", which no patient has; file by hand.")
+		return content, nil
+	}
+	d.Patient, d.Category, d.ClinicalDate, res.FiledBy = pid, cat, today, "file name"
+	return content, nil
+}
+
+// samePatient reports whether the patient a cover sheet was printed for
+// (sheetID) leads to pid, the patient its MRN finds now (directly or
+// through a merge).
+func (in *Intake) samePatient(pid, sheetID string) bool {
+	for id, hops := sheetID, 0; id != "" && hops < 16; hops++ {
+		if id == pid {
+			return true
+		}
+		s, ok := in.svc.Summary(id)
+		if !ok {
+			return false
+		}
+		id = s.MergedInto
+	}
+	return false
+}
+
+func (in *Intake) rule(pattern string) (*Rule, error) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if r, ok := in.rules[pattern]; ok {
+		return r, nil
+	}
+	r, err := ParseRule(pattern)
+	if err == nil {
+		in.rules[pattern] = r
+	}
+	return r, err
+}
+
+// existing finds a live document whose content has this hash. The index of
+// blobs held by documents is built from the store the first time it is
+// needed and again whenever a stored blob has no document in it (so
+// documents stored by another program are seen; a blob without a document
+// is what a crash between sealing and recording leaves, and is completed
+// by importing again).
+func (in *Intake) existing(sum [32]byte) (chart.Document, bool, error) {
+	st := in.svc.Store()
+	blob, ok, err := st.FindBlob(sum)
+	if err != nil || !ok {
+		return chart.Document{}, false, err
+	}
+	if _, ok := in.docBlobs[blob]; !ok {
+		if err := in.loadDocBlobs(); err != nil {
+			return chart.Document{}, false, err
+		}
+	}
+	id, ok := in.docBlobs[blob]
+	if !ok {
+		return chart.Document{}, false, nil
+	}
+	r, err := st.Get(id)
+	if err != nil || r.Deleted {
+		delete(in.docBlobs, blob)
+		return chart.Document{}, false, nil
+	}
+	var d chart.Document
+	if err := json.Unmarshal(r.Body, &d); err != nil {
+		return d, false, err
+	}
+	d.ID, d.Rev = r.ID, r.Rev
+	if i := strings.IndexByte(r.ID, '.'); i > 0 {
+		d.Patient = r.ID[:i]
+	}
+	return d, true, nil
+}
+
+func (in *Intake) loadDocBlobs() error {
+	m := map[string]string{}
+	err := in.svc.Store().List(chart.TypeDocument, func(r store.Record) error {
+		var b struct {
+			Blob string `json:"blob"`
+		}
+		if json.Unmarshal(r.Body, &b) == nil && b.Blob != "" {
+			m[b.Blob] = r.ID
+		}
+		return nil
+	})
+	if err == nil {
+		in.docBlobs = m
+	}
+	return err
+}
+
+// readFile reads a whole regular file and returns its state when opened.
+func readFile(path string) ([]byte, os.FileInfo, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, nil, problemf("not a regular file")
+	}
+	if st.Size() > MaxFileSize {
+		return nil, nil, problemf("the file is larger than %d MB; split the scan", MaxFileSize>>20)
+	}
+	data := make([]byte, 0, st.Size()+1)
+	data, err = readAll(fh, data)
+	return data, st, err
+}
+
+func readAll(r io.Reader, buf []byte) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			if len(buf) > MaxFileSize {
+				return nil, problemf("the file is larger than %d MB; split the scan", MaxFileSize>>20)
+			}
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// changed reports whether the file at path is no longer the one that was
+// read (written to, replaced or gone).
+func changed(path string, was os.FileInfo) bool {
+	now, err := os.Stat(path)
+	return err != nil || !os.SameFile(now, was) || now.Size() != was.Size() || !now.ModTime().Equal(was.ModTime())
+}
+
+// finish removes the original, or moves it into the archive folder. A file
+// that changed since it was read is left for the next round.
+func finish(path string, was os.FileInfo, archive string) error {
+	if changed(path, was) {
+		return nil
+	}
+	if archive == "" {
+		return os.Remove(path)
+	}
+	if err := os.MkdirAll(archive, 0o700); err != nil {
+		return err
+	}
+	dst := freeName(archive, filepath.Base(path))
+	err := os.Rename(path, dst)
+	if errors.Is(err, syscall.EXDEV) {
+		return copyAcross(path, dst)
+	}
+	return err
+}
+
+// freeName is name in dir, numbered "name (2).ext" when taken.
+func freeName(dir, name string) string {
+	ext := filepath.Ext(name)
+	stem := strings.TrimSuffix(name, ext)
+	p := filepath.Join(dir, name)
+	for i := 2; ; i++ {
+		if _, err := os.Lstat(p); errors.Is(err, os.ErrNotExist) {
+			return p
+		}
+		p = filepath.Join(dir, fmt.Sprintf("%s (%d)%s", stem, i, ext))
+	}
+}
+
+// copyAcross moves a file to another file system: copy under a temporary
+// name, sync, rename, and only then remove the original.
+func copyAcross(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	tmp := dst + ".part"
+	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, in)
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, dst)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Remove(src)
+}
+
+// transient reports whether a store error may pass (locked, busy, full)
+// rather than being a refusal of the document.
+func transient(err error) bool {
+	return !errors.Is(err, store.ErrInvalid) && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrPermission) && !errors.Is(err, chart.ErrMerged)
+}
+
+func joinNote(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + " " + b
+}
+
+func pathErr(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// Temporary reports whether a file name is one scanners and copy programs
+// use while writing (".tmp", ".part", "~" at either end, hidden files):
+// such files are ignored until renamed.
+func Temporary(name string) bool {
+	l := strings.ToLower(name)
+	return strings.HasPrefix(l, "~") || strings.HasPrefix(l, ".") ||
+		strings.HasSuffix(l, "~") || strings.HasSuffix(l, ".tmp") || strings.HasSuffix(l, ".part") ||
+		strings.HasPrefix(l, "tmp.") || strings.HasPrefix(l, "part.")
+}
