@@ -70,9 +70,11 @@ func TestEnrollmentJoin(t *testing.T) {
 		t.Fatalf("saved config %+v %v", saved, err)
 	}
 	st.Lock()
-	for user, pw := range map[string]string{"admin": adminPass, "maria": "maria-password"} {
-		if err := st.Unlock(user, []byte(pw)); err != nil {
-			t.Fatalf("%s signs in on the joined workstation: %v", user, err)
+	// maria signs in last: the password change below is hers
+	for _, u := range []struct{ user, pw string }{{"admin", adminPass}, {"maria", "maria-password"}} {
+		st.Lock()
+		if err := st.Unlock(u.user, []byte(u.pw)); err != nil {
+			t.Fatalf("%s signs in on the joined workstation: %v", u.user, err)
 		}
 	}
 	if got := get(t, st, p.ID); string(got.Body) != "Okonkwo" {

@@ -272,14 +272,8 @@ func DecodeRegister(body []byte) (RegisterRequest, error) {
 }
 
 func (s *Server) register(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(w, r, MaxSmallBody)
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	req, err := DecodeRegister(body)
-	if err != nil {
-		s.fail(w, err)
+	req, ok := readRequest(s, w, r, MaxSmallBody, DecodeRegister)
+	if !ok {
 		return
 	}
 	ai := r.Context().Value(authKey).(*authInfo)
@@ -316,14 +310,8 @@ func DecodePush(body []byte) (PushRequest, error) {
 }
 
 func (s *Server) push(w http.ResponseWriter, r *http.Request, ai authInfo) {
-	body, err := readBody(w, r, MaxPushBytes)
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	req, err := DecodePush(body)
-	if err != nil {
-		s.fail(w, err)
+	req, ok := readRequest(s, w, r, MaxPushBytes, DecodePush)
+	if !ok {
 		return
 	}
 	res, err := s.b.Push(r.Context(), ai.practice, ai.device, req.Revs)
@@ -449,14 +437,8 @@ func DecodeAddDevice(body []byte) (AddDeviceRequest, error) {
 }
 
 func (s *Server) addDevice(w http.ResponseWriter, r *http.Request, ai authInfo) {
-	body, err := readBody(w, r, MaxSmallBody)
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	req, err := DecodeAddDevice(body)
-	if err != nil {
-		s.fail(w, err)
+	req, ok := readRequest(s, w, r, MaxSmallBody, DecodeAddDevice)
+	if !ok {
 		return
 	}
 	d := Device{ID: req.DeviceID, Name: req.DeviceName, TokenHash: HashToken(req.Token), Created: s.opts.Now().UTC()}
@@ -515,14 +497,8 @@ func DecodeEnroll(body []byte) (EnrollRequest, error) {
 // workstation refuses other roles before it asks (store.SealEnrollment),
 // and the secrets arrive sealed under a key the server never sees.
 func (s *Server) enroll(w http.ResponseWriter, r *http.Request, ai authInfo) {
-	body, err := readBody(w, r, MaxSmallBody)
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	req, err := DecodeEnroll(body)
-	if err != nil {
-		s.fail(w, err)
+	req, ok := readRequest(s, w, r, MaxSmallBody, DecodeEnroll)
+	if !ok {
 		return
 	}
 	now := s.opts.Now().UTC()
@@ -558,14 +534,8 @@ func DecodeRedeem(body []byte) (RedeemRequest, error) {
 
 // redeem turns a one-time enrollment into a device of the practice.
 func (s *Server) redeem(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(w, r, MaxSmallBody)
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	req, err := DecodeRedeem(body)
-	if err != nil {
-		s.fail(w, err)
+	req, ok := readRequest(s, w, r, MaxSmallBody, DecodeRedeem)
+	if !ok {
 		return
 	}
 	ai := r.Context().Value(authKey).(*authInfo)
@@ -578,4 +548,19 @@ func (s *Server) redeem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, RedeemResponse{ServerID: s.b.ServerID(), Sealed: sealed})
+}
+
+// readRequest reads a request body of at most limit bytes and decodes it.
+// When either fails it answers the request and returns false.
+func readRequest[T any](s *Server, w http.ResponseWriter, r *http.Request, limit int64, decode func([]byte) (T, error)) (T, bool) {
+	body, err := readBody(w, r, limit)
+	if err == nil {
+		var req T
+		if req, err = decode(body); err == nil {
+			return req, true
+		}
+	}
+	s.fail(w, err)
+	var zero T
+	return zero, false
 }
