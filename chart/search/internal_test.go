@@ -67,7 +67,10 @@ func FuzzFold(f *testing.F) {
 // The linear edit tests against the textbook table, on a small alphabet
 // where repeated letters (the hard cases) are common.
 
-func osaDistance(a, b []rune) int {
+// OSADistance is the optimal-string-alignment distance (Damerau–Levenshtein
+// with adjacent transpositions) by the textbook table; exported for the
+// reference search in oracle_test.go.
+func OSADistance(a, b []rune) int {
 	d := make([][]int, len(a)+1)
 	for i := range d {
 		d[i] = make([]int, len(b)+1)
@@ -104,13 +107,13 @@ func TestEditTests(t *testing.T) {
 	for range 200_000 {
 		a, b := word(), word()
 		ra, rb := []rune(a), []rune(b)
-		if got, want := withinOneEdit(a, b), osaDistance(ra, rb) <= 1; got != want {
+		if got, want := withinOneEdit(a, b), OSADistance(ra, rb) <= 1; got != want {
 			t.Fatalf("withinOneEdit(%q, %q) = %v, want %v", a, b, got, want)
 		}
 		want := false
 		if !strings.HasPrefix(a, b) {
 			for l := len(rb) - 1; l <= len(rb)+1; l++ {
-				if l >= 0 && l <= len(ra) && osaDistance(ra[:l], rb) == 1 {
+				if l >= 0 && l <= len(ra) && OSADistance(ra[:l], rb) == 1 {
 					want = true
 				}
 			}

@@ -104,36 +104,10 @@ func oparse(q string) []oterm {
 	return out
 }
 
-// osa is the optimal-string-alignment distance (Damerau–Levenshtein with
-// adjacent transpositions), by the textbook table.
-func osa(a, b []rune) int {
-	d := make([][]int, len(a)+1)
-	for i := range d {
-		d[i] = make([]int, len(b)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(a)][len(b)]
-}
-
 func oTypo(word, term string) bool {
 	w, t := []rune(word), []rune(term)
 	for l := len(t) - 1; l <= len(t)+1; l++ {
-		if l >= 0 && l <= len(w) && osa(w[:l], t) == 1 {
+		if l >= 0 && l <= len(w) && search.OSADistance(w[:l], t) == 1 {
 			return true
 		}
 	}
@@ -266,7 +240,7 @@ func oclose(a, b string) bool {
 		return true
 	}
 	ra, rb := []rune(a), []rune(b)
-	return min(len(ra), len(rb)) >= 3 && osa(ra, rb) <= 1
+	return min(len(ra), len(rb)) >= 3 && search.OSADistance(ra, rb) <= 1
 }
 
 func ogivens(e search.Entry) []string {
