@@ -253,6 +253,17 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, Health{OK: true, ServerID: s.b.ServerID(), Version: ProtocolVersion})
 }
 
+// checkDevice checks a new device's ID and name as a request gives them.
+func checkDevice(id, name string) error {
+	if err := checkName("device", id); err != nil {
+		return err
+	}
+	if len(name) > 200 {
+		return fmt.Errorf("%w: device name too long", ErrBadRequest)
+	}
+	return nil
+}
+
 // DecodeRegister parses and checks a register body.
 func DecodeRegister(body []byte) (RegisterRequest, error) {
 	var req RegisterRequest
@@ -262,11 +273,8 @@ func DecodeRegister(body []byte) (RegisterRequest, error) {
 	if err := checkName("practice", req.PracticeID); err != nil {
 		return req, err
 	}
-	if err := checkName("device", req.DeviceID); err != nil {
+	if err := checkDevice(req.DeviceID, req.DeviceName); err != nil {
 		return req, err
-	}
-	if len(req.DeviceName) > 200 {
-		return req, fmt.Errorf("%w: device name too long", ErrBadRequest)
 	}
 	return req, checkToken(req.Token)
 }
@@ -427,11 +435,8 @@ func DecodeAddDevice(body []byte) (AddDeviceRequest, error) {
 	if err := json.Unmarshal(body, &req); err != nil {
 		return req, fmt.Errorf("%w: %v", ErrBadRequest, err)
 	}
-	if err := checkName("device", req.DeviceID); err != nil {
+	if err := checkDevice(req.DeviceID, req.DeviceName); err != nil {
 		return req, err
-	}
-	if len(req.DeviceName) > 200 {
-		return req, fmt.Errorf("%w: device name too long", ErrBadRequest)
 	}
 	return req, checkToken(req.Token)
 }
@@ -520,11 +525,8 @@ func DecodeRedeem(body []byte) (RedeemRequest, error) {
 	if err := checkName("practice", req.PracticeID); err != nil {
 		return req, err
 	}
-	if err := checkName("device", req.DeviceID); err != nil {
+	if err := checkDevice(req.DeviceID, req.DeviceName); err != nil {
 		return req, err
-	}
-	if len(req.DeviceName) > 200 {
-		return req, fmt.Errorf("%w: device name too long", ErrBadRequest)
 	}
 	if err := checkToken(req.Token); err != nil {
 		return req, err
