@@ -116,7 +116,8 @@ func (p Patient) Summary() PatientSummary {
 		DOB: p.DOB, Sex: p.Sex, Phone: p.Phone, MergedInto: p.MergedInto}
 }
 
-func (p Patient) entry() search.Entry {
+// entry is what the finder knows of p.
+func (p PatientSummary) entry() search.Entry {
 	names := []string{p.Family, p.Given}
 	if p.Preferred != "" {
 		names = append(names, p.Preferred)
@@ -254,7 +255,7 @@ func (s *Service) Duplicates(p Patient) ([]PatientSummary, error) {
 	if err := s.refresh(); err != nil {
 		return nil, err
 	}
-	e := p.entry()
+	e := p.Summary().entry()
 	if e.ID == "" {
 		e.ID = "\x00new"
 	}

@@ -37,6 +37,15 @@ type Service struct {
 	granted map[string]bool           // users whose grants were loaded
 	codes   *icd10.Table
 	loaded  bool // codes was looked for
+
+	// the finder cache (findercache.go)
+	cacheSeen uint64         // the change feed position it was written at
+	cached    bool           // cacheSeen is set
+	triedAt   uint64         // the position of the last write attempted
+	tried     bool           // triedAt is set
+	saving    bool           // a background write is under way
+	fromCache bool           // load started from the cache
+	bg        sync.WaitGroup // background writes
 }
 
 // Option changes a Service.
@@ -68,14 +77,20 @@ func Open(st *store.Store, opts ...Option) (*Service, error) {
 // Store is the store the service works on.
 func (s *Service) Store() *store.Store { return s.st }
 
-// Close forgets the patient finder and break-glass cache.
+// Close brings the finder cache up to date, for a fast next sign-in, and
+// forgets the patient finder and break-glass cache.
 func (s *Service) Close() {
+	s.bg.Wait()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.idx != nil {
+		s.saveFinderCache(0, true)
+	}
 	s.idx, s.people, s.mrns, s.merged, s.grants, s.granted, s.codes = nil, nil, nil, nil, nil, nil, nil
 }
 
-// load reads every patient in one transaction and notes the feed position.
+// load fills the finder from its cache and the changes since, or else reads
+// every patient, and notes the feed position.
 func (s *Service) load() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -85,6 +100,11 @@ func (s *Service) load() error {
 	s.merged = map[string][]string{}
 	s.grants = map[string]time.Time{}
 	s.granted = map[string]bool{}
+	if ok, err := s.loadFinderCache(); err != nil {
+		return err
+	} else if ok {
+		return s.refresh()
+	}
 	// The feed position is read first: whatever is written after it is
 	// replayed by refresh, so the readers below may each see a later state.
 	err := s.st.View(func(tx *store.Tx) error { s.seen = tx.LastChange(); return nil })
@@ -133,9 +153,10 @@ func (s *Service) load() error {
 			s.merged[p.MergedInto] = append(s.merged[p.MergedInto], p.ID)
 			continue
 		}
-		entries = append(entries, p.entry())
+		entries = append(entries, p.Summary().entry())
 	}
 	s.idx.Build(entries)
+	s.saveFinderCache(finderCacheLag, false)
 	return nil
 }
 
@@ -184,11 +205,12 @@ func (s *Service) refresh() error {
 		// a bulk import or a first sync into a small finder: Build costs
 		// about as much as the whole index, Put costs per entry
 		s.idx.Build(slices.Collect(maps.Values(pending)))
-		return nil
+	} else {
+		for _, e := range pending {
+			s.idx.Put(e)
+		}
 	}
-	for _, e := range pending {
-		s.idx.Put(e)
-	}
+	s.saveFinderCache(finderCacheLag, false)
 	return nil
 }
 
@@ -218,7 +240,7 @@ func (s *Service) notePatient(r store.Record) (search.Entry, bool) {
 		s.idx.Remove(p.ID)
 		return search.Entry{}, false
 	}
-	return p.entry(), true
+	return p.Summary().entry(), true
 }
 
 func remove(list []string, id string) []string {
