@@ -25,6 +25,11 @@ func (ws *workstation) firstRun() fyne.CanvasObject {
 		paragraph("There is no practice in "+ws.dir+" yet."),
 		&widget.Card{Title: "Set up your practice", Content: s.content()},
 		&widget.Card{
+			Title:    "Or join your practice",
+			Subtitle: "Make this computer another workstation of a practice that syncs with a server, with a one-time enrollment code.",
+			Content:  ws.joinCard(),
+		},
+		&widget.Card{
 			Title:    "Or try it out first",
 			Subtitle: fmt.Sprintf("A demo practice of %d made-up patients, with users for every role.", demoPatientCount),
 			Content: container.NewHBox(&widget.Button{

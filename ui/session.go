@@ -29,6 +29,7 @@ type session struct {
 	detail *fyne.Container
 	chart  *chartView // the open chart, if any
 	adm    *adminView // the administration screens, while shown
+	sync   *syncer    // the practice's sync while signed in (syncui.go)
 }
 
 // startSession opens the workspace for the user signed in to svc's store.
@@ -76,8 +77,8 @@ func (s *session) content() fyne.CanvasObject {
 // documents waiting to be filed, and the lock.
 func (s *session) header() fyne.CanvasObject {
 	who := &widget.Label{Text: s.user.Name + " · " + capital(s.user.Role.Title()), TextStyle: fyne.TextStyle{Bold: true}}
-	sync := &widget.Label{Text: "Sync: offline"}
 	s.inbox = &widget.Label{}
+	sync := s.syncStatus()
 	s.refreshInbox()
 	lock := &widget.Button{Text: "Lock (Ctrl+L)", Icon: theme.VisibilityOffIcon(), OnTapped: s.lock}
 	left := []fyne.CanvasObject{widget.NewIcon(theme.AccountIcon()), who, widget.NewSeparator(), sync}
@@ -202,6 +203,7 @@ func (s *session) end() {
 	c.SetOnTypedRune(nil)
 	s.chart = nil
 	s.ws.removeTemp()
+	s.sync.stop() // sync needs the key: it ends first
 	s.svc.Close()
 	s.ws.st.Lock()
 }

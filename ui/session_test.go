@@ -29,7 +29,7 @@ func TestSignInWrongPassword(t *testing.T) {
 	signInAs(t, w, "mlopez", testPassword)
 	sessionOf(t, ws)
 	wantText(t, w.Content(), "Maria Lopez · Health information manager")
-	wantText(t, w.Content(), "Sync: offline")
+	wantText(t, w.Content(), "Sync: not connected")
 	wantText(t, w.Content(), "0 documents to file")
 }
 

@@ -1,0 +1,158 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	ckstore "chartkeeper/store"
+	cksync "chartkeeper/sync"
+)
+
+// syncer runs the practice's sync client while a user is signed in (sync
+// needs the unlocked data key) and shows its state in the header.
+type syncer struct {
+	client *cksync.Client // nil when the workstation is not connected
+	cancel context.CancelFunc
+	done   chan struct{}
+	label  *widget.Label
+	now    *widget.Button
+}
+
+// syncStatus starts sync for the session, if this workstation is connected
+// to a server, and returns the header's sync part: the state and "Sync now".
+func (s *session) syncStatus() fyne.CanvasObject {
+	y := &syncer{label: &widget.Label{}}
+	s.sync = y
+	cfg, err := cksync.LoadConfig(s.ws.dir)
+	if err == nil {
+		y.client, err = cksync.NewClient(s.ws.st, cfg)
+	}
+	switch {
+	case errors.Is(err, cksync.ErrNotConnected):
+		y.label.SetText("Sync: not connected")
+		return y.label
+	case err != nil:
+		y.label.SetText("Sync: " + strings.TrimSuffix(sentence(err), "."))
+		y.label.Importance = widget.DangerImportance
+		return y.label
+	}
+	y.now = &widget.Button{Text: "Sync now", Icon: theme.ViewRefreshIcon(), Importance: widget.LowImportance,
+		OnTapped: func() { s.touch(); y.client.SyncNow() }}
+	y.show(y.client.Status())
+	ctx, cancel := context.WithCancel(context.Background())
+	y.cancel, y.done = cancel, make(chan struct{})
+	go func() {
+		defer close(y.done)
+		y.client.Run(ctx)
+	}()
+	go func() {
+		for {
+			changed := y.client.StatusChanged()
+			st := y.client.Status()
+			fyne.Do(func() {
+				if s.sync == y {
+					y.show(st)
+					s.refreshInbox() // documents may have arrived
+				}
+			})
+			select {
+			case <-changed:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return container.NewHBox(y.label, y.now)
+}
+
+// show puts a status in the header.
+func (y *syncer) show(st cksync.Status) {
+	text := "Sync: " + st.String()
+	if st.ClockSkew {
+		text += " · a workstation's clock is off by over 5 minutes"
+	}
+	y.label.Text = text
+	switch {
+	case st.State == cksync.StateError:
+		y.label.Importance = widget.DangerImportance
+	case st.State == cksync.StateOffline || st.ClockSkew:
+		y.label.Importance = widget.WarningImportance
+	default:
+		y.label.Importance = widget.MediumImportance
+	}
+	y.label.Refresh()
+}
+
+// stop ends sync and waits for it, before the store locks.
+func (y *syncer) stop() {
+	if y == nil || y.client == nil {
+		return
+	}
+	y.cancel()
+	<-y.done
+	y.client.Close()
+}
+
+// joinCard is the first-run card that makes this data folder a new
+// workstation of an existing practice with an enrollment code.
+func (ws *workstation) joinCard() fyne.CanvasObject {
+	code := newEntry("ck1.… (from Administration → Sync on a workstation of the practice)")
+	code.MultiLine = true
+	code.Wrapping = fyne.TextWrapBreak
+	code.SetMinRowsVisible(2)
+	result := errorLabel()
+	var join *widget.Button
+	join = &widget.Button{Text: "Join the practice", Icon: theme.LoginIcon(), OnTapped: func() {
+		text := strings.Join(strings.Fields(code.Text), "")
+		if text == "" {
+			setError(result, "Paste the enrollment code first.")
+			return
+		}
+		join.Disable()
+		code.Disable()
+		setError(result, "")
+		wait := dialog.NewCustomWithoutButtons("Joining the practice", container.NewVBox(
+			paragraph("Connecting to the practice's server and copying the practice's records to this workstation. This can take a few minutes on a slow link."),
+			widget.NewProgressBarInfinite()), ws.win)
+		wait.Show()
+		runInBackground(func() {
+			st, err := ws.join(text)
+			fyne.Do(func() {
+				wait.Hide()
+				if err != nil {
+					join.Enable()
+					code.Enable()
+					setError(result, sentence(err))
+					return
+				}
+				ws.adopt(st)
+				ws.show(ws.signIn(""))
+			})
+		})
+	}}
+	code.OnSubmitted = func(string) { join.OnTapped() }
+	return container.NewVBox(code, result, container.NewHBox(join))
+}
+
+// join redeems an enrollment code into the data folder (off the UI
+// goroutine) and opens the store again for sign-in: the enrollment
+// unlocked it, and the practice's users sign in with their own passwords.
+func (ws *workstation) join(code string) (*ckstore.Store, error) {
+	name, _ := os.Hostname()
+	st, _, _, err := cksync.Join(context.Background(), code, ws.dir, cksync.JoinOptions{DeviceName: name})
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Close(); err != nil {
+		return nil, err
+	}
+	return ckstore.Open(ws.dir)
+}

@@ -1,0 +1,200 @@
+package ui
+
+import (
+	"context"
+	"crypto/tls"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"chartkeeper/chart"
+	"chartkeeper/store"
+	cksync "chartkeeper/sync"
+)
+
+// syncServer runs a sync server in the test process, on loopback HTTPS; stop
+// ends it early.
+func syncServer(t *testing.T) (url, fp string, stop func()) {
+	t.Helper()
+	dir := t.TempDir()
+	cert, fp, _, err := cksync.LoadOrCreateCert(dir, "", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := cksync.OpenBolt(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := cksync.NewServer(b, cksync.ServerOptions{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h, TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}}, ErrorLog: log.New(io.Discard, "", 0)}
+	go srv.ServeTLS(ln, "", "")
+	stopped := false
+	stop = func() {
+		if !stopped {
+			stopped = true
+			h.Close()
+			srv.Close()
+			b.Close()
+		}
+	}
+	t.Cleanup(stop)
+	return "https://" + ln.Addr().String(), fp, stop
+}
+
+// connected connects p's data folder to the server as the practice's first
+// workstation, pushes everything and returns an enrollment code for a second.
+func (p *practice) connect(t *testing.T, url, fp string) (code string) {
+	t.Helper()
+	st, err := store.Open(p.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Unlock("mlopez", []byte(testPassword)); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	cfg, err := cksync.Register(ctx, st, url, fp, cksync.RegisterOptions{DeviceName: "front desk PC"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.sync(t, st, cfg)
+	code, _, err = cksync.IssueEnrollment(ctx, st, cfg, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+func (p *practice) sync(t *testing.T, st *store.Store, cfg cksync.Config) {
+	t.Helper()
+	c, err := cksync.NewClient(st, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// eventually waits up to 15 s for ok.
+func eventually(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(15 * time.Second); !ok(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 15 s for %s", what)
+		}
+	}
+}
+
+func syncText(s *session) string {
+	var text string
+	fyne.DoAndWait(func() { text = s.sync.label.Text })
+	return text
+}
+
+func TestSyncNotConnected(t *testing.T) {
+	p := newPractice(t)
+	ws, w := open(t, p.dir)
+	signInAs(t, w, "mlopez", testPassword)
+	s := sessionOf(t, ws)
+	wantText(t, w.Content(), "Sync: not connected")
+	if hasButton(w.Content(), "Sync now") {
+		t.Fatal("Sync now offered without a server")
+	}
+	s.lock() // nothing to stop
+}
+
+// TestJoinAndSync: a new workstation joins with an enrollment code from the
+// first-run screen, its users sign in with their own passwords, it shows
+// the sync state, and a patient registered on the other workstation
+// reaches its search while it is signed in.
+func TestJoinAndSync(t *testing.T) {
+	url, fp, stop := syncServer(t)
+	p := newPractice(t)
+	code := p.connect(t, url, fp)
+
+	ws, w := open(t, t.TempDir())
+	codeEntry := entryWith(t, w.Content(), "ck1.… (from Administration → Sync on a workstation of the practice)")
+
+	// A mistyped code is caught before anything is sent.
+	test.Type(codeEntry, code[:len(code)-3]+"AAA")
+	test.Tap(button(t, w.Content(), "Join the practice"))
+	wantText(t, w.Content(), "This is not a complete enrollment code")
+	if ws.st != nil {
+		t.Fatal("a bad code opened a store")
+	}
+
+	codeEntry.SetText(code[:40] + "\n" + code[40:]) // pasted over two lines
+	test.Tap(button(t, w.Content(), "Join the practice"))
+	signInAs(t, w, "drsmith", testPassword)
+	s := sessionOf(t, ws)
+	eventually(t, "the header to say up to date", func() bool { return syncText(s) == "Sync: up to date" })
+	if !hasButton(w.Content(), "Sync now") {
+		t.Fatal("no Sync now button")
+	}
+	hits, err := s.svc.Find("Okafor", 10)
+	if err != nil || len(hits) != 1 {
+		t.Fatalf("the joined workstation finds %v, %v; want the practice's patient", hits, err)
+	}
+
+	// A patient registered on the first workstation arrives while signed in.
+	st, err := store.Open(p.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Unlock("mlopez", []byte(testPassword)); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := chart.Open(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.RegisterPatient(chart.Patient{Family: "Ngata-Testperson", Given: "Aroha", DOB: "1988-08-08", Sex: chart.Female}); err != nil {
+		t.Fatal(err)
+	}
+	svc.Close()
+	cfg, err := cksync.LoadConfig(p.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.sync(t, st, cfg)
+	eventually(t, "the new patient to reach the signed-in workstation", func() bool {
+		hits, err := s.svc.Find("Ngata", 10)
+		return err == nil && len(hits) == 1
+	})
+
+	// The server goes away: the header says so, and Sync now tries again.
+	stop()
+	test.Tap(button(t, w.Content(), "Sync now"))
+	eventually(t, "the header to say offline", func() bool { return strings.HasPrefix(syncText(s), "Sync: offline since ") })
+	if imp := s.sync.label.Importance; imp != widget.WarningImportance {
+		t.Errorf("offline shown with importance %v", imp)
+	}
+
+	// Locking stops sync before the key is wiped.
+	y := s.sync
+	if ws.sess != s {
+		t.Fatalf("session changed: %p %p", ws.sess, s)
+	}
+	s.lock()
+	select {
+	case <-y.done:
+	default:
+		t.Fatal("sync still running after the lock")
+	}
+}
