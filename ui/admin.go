@@ -22,6 +22,8 @@ const (
 	adminAudit
 	adminWorklists
 	adminDuplicates
+	adminSync
+	adminTabs // how many there are
 )
 
 // adminView holds the HIM manager's screens: users and roles, practice
@@ -31,7 +33,7 @@ const (
 type adminView struct {
 	s     *session
 	tabs  *container.AppTabs
-	panes [5]*fyne.Container
+	panes [adminTabs]*fyne.Container
 	audit *auditView // the audit tab, once shown
 }
 
@@ -49,6 +51,7 @@ func (s *session) admin() {
 		container.NewTabItem("Audit log", a.panes[adminAudit]),
 		container.NewTabItem("Worklists", a.panes[adminWorklists]),
 		container.NewTabItem("Duplicates", a.panes[adminDuplicates]),
+		container.NewTabItem("Sync", a.panes[adminSync]),
 	)
 	a.tabs.OnSelected = func(*container.TabItem) { s.touch(); a.refresh(a.tabs.SelectedIndex()) }
 	s.adm = a
@@ -71,6 +74,8 @@ func (a *adminView) refresh(tab int) {
 		o = a.worklists()
 	case adminDuplicates:
 		o = a.duplicates()
+	case adminSync:
+		o = a.syncAdmin()
 	}
 	a.panes[tab].Objects = []fyne.CanvasObject{o}
 	a.panes[tab].Refresh()

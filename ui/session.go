@@ -17,19 +17,20 @@ import (
 // pane and the detail pane (a chart, the registration form). It ends when
 // the workstation locks.
 type session struct {
-	ws     *workstation
-	svc    *chart.Service
-	user   store.User
-	idle   time.Duration
-	last   time.Time // last activity seen
-	stop   func()    // stops the idle ticker
-	ticks  int
-	inbox  *widget.Label
-	find   *finder
-	detail *fyne.Container
-	chart  *chartView // the open chart, if any
-	adm    *adminView // the administration screens, while shown
-	sync   *syncer    // the practice's sync while signed in (syncui.go)
+	ws      *workstation
+	svc     *chart.Service
+	user    store.User
+	idle    time.Duration
+	last    time.Time // last activity seen
+	stop    func()    // stops the idle ticker
+	ticks   int
+	inbox   *widget.Label
+	find    *finder
+	detail  *fyne.Container
+	chart   *chartView      // the open chart, if any
+	adm     *adminView      // the administration screens, while shown
+	sync    *syncer         // the practice's sync while signed in (syncui.go)
+	syncBox *fyne.Container // its part of the header
 }
 
 // startSession opens the workspace for the user signed in to svc's store.

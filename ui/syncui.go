@@ -20,29 +20,46 @@ import (
 // needs the unlocked data key) and shows its state in the header.
 type syncer struct {
 	client *cksync.Client // nil when the workstation is not connected
+	cfg    cksync.Config
 	cancel context.CancelFunc
 	done   chan struct{}
 	label  *widget.Label
 	now    *widget.Button
 }
 
-// syncStatus starts sync for the session, if this workstation is connected
-// to a server, and returns the header's sync part: the state and "Sync now".
+// syncStatus returns the header's sync part and starts sync for the
+// session if this workstation is connected to a server.
 func (s *session) syncStatus() fyne.CanvasObject {
+	s.syncBox = container.NewHBox()
+	s.startSync()
+	return s.syncBox
+}
+
+// startSync starts sync, if this workstation is connected to a server, and
+// shows its state and "Sync now" in the header; call it again after
+// connecting (it stops what ran before).
+func (s *session) startSync() {
+	s.sync.stop()
 	y := &syncer{label: &widget.Label{}}
 	s.sync = y
 	cfg, err := cksync.LoadConfig(s.ws.dir)
 	if err == nil {
+		y.cfg = cfg
 		y.client, err = cksync.NewClient(s.ws.st, cfg)
 	}
 	switch {
 	case errors.Is(err, cksync.ErrNotConnected):
 		y.label.SetText("Sync: not connected")
-		return y.label
+		s.syncBox.Objects = []fyne.CanvasObject{y.label}
+		s.syncBox.Refresh()
+		return
 	case err != nil:
+		y.client = nil
 		y.label.SetText("Sync: " + strings.TrimSuffix(sentence(err), "."))
 		y.label.Importance = widget.DangerImportance
-		return y.label
+		s.syncBox.Objects = []fyne.CanvasObject{y.label}
+		s.syncBox.Refresh()
+		return
 	}
 	y.now = &widget.Button{Text: "Sync now", Icon: theme.ViewRefreshIcon(), Importance: widget.LowImportance,
 		OnTapped: func() { s.touch(); y.client.SyncNow() }}
@@ -70,7 +87,8 @@ func (s *session) syncStatus() fyne.CanvasObject {
 			}
 		}
 	}()
-	return container.NewHBox(y.label, y.now)
+	s.syncBox.Objects = []fyne.CanvasObject{y.label, y.now}
+	s.syncBox.Refresh()
 }
 
 // show puts a status in the header.
@@ -93,7 +111,7 @@ func (y *syncer) show(st cksync.Status) {
 
 // stop ends sync and waits for it, before the store locks.
 func (y *syncer) stop() {
-	if y == nil || y.client == nil {
+	if y == nil || y.client == nil || y.cancel == nil {
 		return
 	}
 	y.cancel()

@@ -198,3 +198,60 @@ func TestJoinAndSync(t *testing.T) {
 		t.Fatal("sync still running after the lock")
 	}
 }
+
+// TestSyncAdmin: an HIM manager connects the workstation to a server from
+// the Sync tab, adds a workstation with a code, and revokes it.
+func TestSyncAdmin(t *testing.T) {
+	url, fp, _ := syncServer(t)
+	p := newPractice(t)
+	ws, w := open(t, p.dir)
+	signInAs(t, w, "mlopez", testPassword)
+	s := sessionOf(t, ws)
+	test.Tap(button(t, w.Content(), "Administration"))
+	s.adm.tabs.SelectIndex(adminSync)
+	pane := s.adm.panes[adminSync]
+	wantText(t, pane, "This workstation is not connected to a sync server.")
+
+	server := entryWith(t, pane, "https://sync.example.org:8443")
+	test.Type(server, url)
+	fpEntry := entryWith(t, pane, "as chartkeeperd printed it; empty for a certificate from an authority")
+	test.Type(fpEntry, "00"+fp[2:])
+	test.Tap(button(t, pane, "Connect"))
+	wantText(t, pane, "fingerprint") // the pinned certificate does not match
+	if _, err := cksync.LoadConfig(p.dir); err == nil {
+		t.Fatal("a wrong fingerprint connected")
+	}
+	fpEntry.SetText(groupHex(fp)) // as chartkeeperd prints it
+	test.Tap(button(t, pane, "Connect"))
+	wantText(t, pane, "This workstation syncs with "+url+".")
+	eventually(t, "the header to say up to date", func() bool { return syncText(s) == "Sync: up to date" })
+
+	// Add a workstation: the code shown joins.
+	test.Tap(button(t, pane, "Add a workstation…"))
+	d := dialogOn(t, w)
+	code := find(t, d, func(e *widget.Entry) bool { return strings.HasPrefix(e.Text, "ck1.") }).Text
+	other := t.TempDir()
+	st, _, _, err := cksync.Join(context.Background(), code, other, cksync.JoinOptions{DeviceName: "exam room"})
+	if err != nil {
+		t.Fatalf("the code shown does not join: %v", err)
+	}
+	st.Close()
+	test.Tap(button(t, d, "Done"))
+
+	// The devices: this one marked, the new one revocable.
+	test.Tap(button(t, pane, "Refresh"))
+	wantText(t, pane, "· this workstation")
+	test.Tap(button(t, pane, "Revoke…"))
+	test.Tap(button(t, dialogOn(t, w), "Yes"))
+	eventually(t, "the device list to show the revocation", func() bool {
+		for _, l := range texts(pane) {
+			if strings.HasPrefix(l, "exam room — ") && strings.Contains(l, ", revoked ") {
+				return true
+			}
+		}
+		return false
+	})
+	if hasButton(pane, "Revoke…") {
+		t.Error("a revoked device, or this workstation, can still be revoked")
+	}
+}

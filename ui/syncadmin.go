@@ -1,0 +1,211 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	cksync "chartkeeper/sync"
+)
+
+// syncTimeout bounds each request the sync screens make.
+const syncTimeout = time.Minute
+
+// syncAdmin is the HIM manager's sync screen: connect this workstation to
+// a server, add workstations with enrollment codes, and list or revoke the
+// practice's devices. The store refuses enrollment to other roles, and the
+// Administration screens are offered to HIM managers only.
+func (a *adminView) syncAdmin() fyne.CanvasObject {
+	cfg, err := cksync.LoadConfig(a.s.ws.dir)
+	switch {
+	case errors.Is(err, cksync.ErrNotConnected):
+		return a.connectForm()
+	case err != nil:
+		return container.NewVBox(heading("Sync"), paragraph(sentence(err)))
+	}
+	info := paragraph(fmt.Sprintf("This workstation syncs with %s.", cfg.Server))
+	fp := &widget.Label{Text: "Server certificate: " + groupHex(cfg.Fingerprint), TextStyle: fyne.TextStyle{Monospace: true}, Wrapping: fyne.TextWrapBreak}
+	if cfg.Fingerprint == "" {
+		fp.SetText("Server certificate: signed by a certificate authority")
+	}
+	add := &widget.Button{Text: "Add a workstation…", Icon: theme.ContentAddIcon(), OnTapped: func() { a.issueCode(cfg) }}
+	devices := container.NewVBox(paragraph("Loading the practice's devices…"))
+	refresh := &widget.Button{Text: "Refresh", Icon: theme.ViewRefreshIcon(), Importance: widget.LowImportance}
+	refresh.OnTapped = func() { a.s.touch(); a.loadDevices(cfg, devices) }
+	a.loadDevices(cfg, devices)
+	return container.NewVScroll(container.NewVBox(
+		heading("Sync"), info, fp,
+		container.NewHBox(add),
+		widget.NewSeparator(),
+		container.NewBorder(nil, nil, heading("Devices"), refresh),
+		devices,
+	))
+}
+
+// groupHex writes a fingerprint in groups of four, as chartkeeperd prints
+// it for comparing by eye.
+func groupHex(h string) string {
+	var b strings.Builder
+	for i := 0; i < len(h); i += 4 {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(h[i:min(i+4, len(h))])
+	}
+	return b.String()
+}
+
+// connectForm connects a workstation that is not connected yet: the first
+// workstation of a practice registers the practice with the server.
+func (a *adminView) connectForm() fyne.CanvasObject {
+	server := newEntry("https://sync.example.org:8443")
+	fingerprint := newEntry("as chartkeeperd printed it; empty for a certificate from an authority")
+	secret := newPasswordEntry()
+	secret.PlaceHolder = "only if the server asks for one"
+	result := errorLabel()
+	var connect *widget.Button
+	connect = &widget.Button{Text: "Connect", Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: func() {
+		a.s.touch()
+		url := strings.TrimSpace(server.Text)
+		fp := strings.ToLower(strings.Join(strings.FieldsFunc(fingerprint.Text, func(r rune) bool { return r == ' ' || r == ':' }), ""))
+		if url == "" {
+			setError(result, "Type the server's address first.")
+			return
+		}
+		connect.Disable()
+		setError(result, "")
+		st, sec := a.s.ws.st, secret.Text
+		runInBackground(func() {
+			name, _ := os.Hostname()
+			ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
+			defer cancel()
+			_, err := cksync.Register(ctx, st, url, fp, cksync.RegisterOptions{DeviceName: name, RegistrationSecret: sec})
+			fyne.Do(func() {
+				connect.Enable()
+				if err != nil {
+					setError(result, sentence(err))
+					return
+				}
+				a.s.startSync()
+				a.refresh(adminSync)
+			})
+		})
+	}}
+	f := newForm()
+	f.add("Server address", "server", server)
+	f.add("Certificate fingerprint", "fingerprint", fingerprint)
+	f.add("Registration secret", "secret", secret)
+	return container.NewVScroll(container.NewVBox(
+		heading("Sync"),
+		paragraph("This workstation is not connected to a sync server. Connecting the first workstation registers the practice with the server; the other workstations then join with enrollment codes from this screen. The server keeps only sealed records: it cannot read them."),
+		f.content(), result, container.NewHBox(connect),
+	))
+}
+
+// issueCode makes a one-time enrollment code and shows it once.
+func (a *adminView) issueCode(cfg cksync.Config) {
+	a.s.touch()
+	w, st := a.s.ws.win, a.s.ws.st
+	runInBackground(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
+		defer cancel()
+		code, expires, err := cksync.IssueEnrollment(ctx, st, cfg, 24*time.Hour)
+		fyne.Do(func() {
+			if err != nil {
+				showError(w, "No code was made", err)
+				return
+			}
+			shown := widget.NewMultiLineEntry()
+			shown.SetText(code)
+			shown.Wrapping = fyne.TextWrapBreak
+			shown.TextStyle = fyne.TextStyle{Monospace: true}
+			shown.SetMinRowsVisible(3)
+			shown.OnChanged = func(string) { shown.SetText(code) } // read-only, yet selectable
+			copyIt := &widget.Button{Text: "Copy", Icon: theme.ContentCopyIcon(), OnTapped: func() {
+				fyne.CurrentApp().Clipboard().SetContent(code)
+			}}
+			d := dialog.NewCustom("Enrollment code", "Done", container.NewVBox(
+				paragraph(fmt.Sprintf("On the new workstation choose \"Join your practice\" and enter this code. It works once, until %s. Anyone with the code can join the practice: hand it over in person or by a trusted channel, never by e-mail.",
+					expires.Local().Format("2006-01-02 15:04"))),
+				shown, container.NewHBox(copyIt)), w)
+			d.Resize(fyne.NewSize(640, 0))
+			d.Show()
+		})
+	})
+}
+
+// loadDevices fills box with the practice's devices as the server knows them.
+func (a *adminView) loadDevices(cfg cksync.Config, box *fyne.Container) {
+	runInBackground(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
+		defer cancel()
+		ds, err := cksync.Devices(ctx, cfg)
+		fyne.Do(func() {
+			if err != nil {
+				box.Objects = []fyne.CanvasObject{paragraph("The devices could not be listed: " + sentence(err))}
+				box.Refresh()
+				return
+			}
+			rows := []fyne.CanvasObject{}
+			for _, d := range ds {
+				name := d.Name
+				if name == "" {
+					name = "(no name)"
+				}
+				state := "enrolled " + d.Created.Local().Format("2006-01-02")
+				if !d.Revoked.IsZero() {
+					state += ", revoked " + d.Revoked.Local().Format("2006-01-02")
+				}
+				if d.ID == cfg.DeviceID {
+					state += " · this workstation"
+				}
+				line := &widget.Label{Text: name + " — " + state + "\n" + d.ID, Wrapping: fyne.TextWrapWord}
+				var act fyne.CanvasObject = widget.NewLabel("")
+				if d.ID != cfg.DeviceID && d.Revoked.IsZero() {
+					act = &widget.Button{Text: "Revoke…", Importance: widget.DangerImportance, OnTapped: func() { a.revoke(cfg, d, box) }}
+				}
+				rows = append(rows, container.NewBorder(nil, nil, nil, act, line))
+			}
+			box.Objects = rows
+			box.Refresh()
+		})
+	})
+}
+
+// revoke stops a device from syncing, after a confirmation.
+func (a *adminView) revoke(cfg cksync.Config, d cksync.DeviceInfo, box *fyne.Container) {
+	a.s.touch()
+	w := a.s.ws.win
+	name := d.Name
+	if name == "" {
+		name = d.ID
+	}
+	dialog.ShowConfirm("Revoke "+name+"?",
+		"The server will refuse this device from now on, and enrollment codes it issued stop working. What it has not synced yet stays on it. This cannot be undone: the device would have to join again with a new code.",
+		func(ok bool) {
+			if !ok {
+				return
+			}
+			runInBackground(func() {
+				ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
+				defer cancel()
+				err := cksync.RevokeDevice(ctx, cfg, d.ID)
+				fyne.Do(func() {
+					if err != nil {
+						showError(w, "The device was not revoked", err)
+						return
+					}
+					a.loadDevices(cfg, box)
+				})
+			})
+		}, w)
+}
