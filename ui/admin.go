@@ -55,7 +55,7 @@ func (s *session) admin() {
 	)
 	a.tabs.OnSelected = func(*container.TabItem) { s.touch(); a.refresh(a.tabs.SelectedIndex()) }
 	s.adm = a
-	s.showDetail(container.NewBorder(heading("Administration"), nil, nil, nil, a.tabs))
+	s.showDetail(border(heading("Administration"), nil, nil, nil, a.tabs))
 	a.refresh(adminUsers)
 }
 

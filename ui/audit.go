@@ -63,7 +63,7 @@ func (a *auditView) content() fyne.CanvasObject {
 		&widget.Button{Text: "Show", Icon: theme.SearchIcon(), Importance: widget.HighImportance, OnTapped: a.show},
 		&widget.Button{Text: "Check integrity", Icon: theme.ConfirmIcon(), OnTapped: a.verify},
 	)
-	return container.NewBorder(container.NewVBox(heading("Audit log"), filters, buttons, a.count), nil, nil, nil, a.list)
+	return border(container.NewVBox(heading("Audit log"), filters, buttons, a.count), nil, nil, nil, a.list)
 }
 
 // show reads the log through the filters, newest first.

@@ -58,7 +58,7 @@ func (v *chartView) content() fyne.CanvasObject {
 	)
 	v.tabs.SetTabLocation(container.TabLocationLeading)
 	v.tabs.OnSelected = func(*container.TabItem) { v.s.touch() }
-	return container.NewBorder(v.header(), nil, nil, nil, v.tabs)
+	return border(v.header(), nil, nil, nil, v.tabs)
 }
 
 // header shows who the chart is about, and their allergies, always.

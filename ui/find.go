@@ -45,7 +45,7 @@ func newFinder(s *session) *finder {
 }
 
 func (f *finder) content() fyne.CanvasObject {
-	return container.NewBorder(container.NewVBox(f.query, f.count), nil, nil, nil, f.list)
+	return border(container.NewVBox(f.query, f.count), nil, nil, nil, f.list)
 }
 
 // focus puts the cursor in the search entry, its text selected.

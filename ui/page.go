@@ -4,6 +4,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -34,4 +35,18 @@ func page(heading string, parts ...fyne.CanvasObject) fyne.CanvasObject {
 // paragraph is a block of wrapped text.
 func paragraph(text string) *widget.Label {
 	return &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}
+}
+
+// border is container.NewBorder with its parts in reading order (top,
+// left, centre, right, bottom), which is the order Tab visits them in;
+// container.NewBorder puts the centre first, so Tab would skip from the
+// centre up to a search field above it.
+func border(top, bottom, left, right, center fyne.CanvasObject) *fyne.Container {
+	var objs []fyne.CanvasObject
+	for _, o := range []fyne.CanvasObject{top, left, center, right, bottom} {
+		if o != nil {
+			objs = append(objs, o)
+		}
+	}
+	return container.New(layout.NewBorderLayout(top, bottom, left, right), objs...)
 }

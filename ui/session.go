@@ -70,7 +70,7 @@ func (s *session) content() fyne.CanvasObject {
 	s.detail = container.NewStack(s.welcome())
 	split := container.NewHSplit(s.find.content(), s.detail)
 	split.Offset = 0.38
-	body := container.NewBorder(s.header(), nil, nil, nil, split)
+	body := border(s.header(), nil, nil, nil, split)
 	return container.NewStack(&activity{onActivity: s.touch}, body)
 }
 
