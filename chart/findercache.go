@@ -130,7 +130,7 @@ func (s *Service) loadFinderCache() (bool, error) {
 	entries := make([]search.Entry, 0, len(ps))
 	for _, p := range ps {
 		s.people[p.ID] = p
-		s.mrns[p.MRN] = p.ID
+		s.mrns[p.MRN] = append(s.mrns[p.MRN], p.ID)
 		if p.MergedInto != "" {
 			s.merged[p.MergedInto] = append(s.merged[p.MergedInto], p.ID)
 			continue

@@ -104,7 +104,7 @@ func TestFinderCache(t *testing.T) {
 			if !maps.EqualFunc(found, wantFound, slices.Equal) {
 				t.Errorf("searches differ:\n got %v\nwant %v", found, wantFound)
 			}
-			if s.merged[a.ID] == nil || s.mrns[c.MRN] != c.ID {
+			if s.merged[a.ID] == nil || !slices.Equal(s.mrns[c.MRN], []string{c.ID}) {
 				t.Errorf("merge lost: merged %v, MRN %s -> %s", s.merged, c.MRN, s.mrns[c.MRN])
 			}
 		})

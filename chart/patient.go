@@ -385,12 +385,10 @@ func (s *Service) PatientByMRN(mrn string) (string, error) {
 	if err := s.refresh(); err != nil {
 		return "", err
 	}
-	if id, ok := s.mrns[mrn]; ok {
-		p := s.people[id]
-		for p.MergedInto != "" {
-			p = s.people[p.MergedInto]
-		}
-		return p.ID, nil
+	if ids := s.survivors(s.mrns[mrn]); len(ids) == 1 {
+		return ids[0], nil
+	} else if len(ids) > 1 {
+		return "", &MRNCollisionError{MRN: mrn, Patients: len(ids)}
 	}
 	return "", fmt.Errorf("%w: no patient has MRN %s", store.ErrNotFound, mrn)
 }

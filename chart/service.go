@@ -31,7 +31,7 @@ type Service struct {
 	idx     *search.Index
 	seen    uint64                    // the change feed position idx reflects
 	people  map[string]PatientSummary // every live patient, merged ones included
-	mrns    map[string]string         // MRN -> patient ID, merged ones included
+	mrns    map[string][]string       // MRN -> patient IDs (two or more after a collision: mrn.go), merged ones included
 	merged  map[string][]string       // survivor ID -> IDs merged into it
 	grants  map[string]time.Time      // user ID + "/" + patient ID -> break-glass expiry
 	granted map[string]bool           // users whose grants were loaded
@@ -96,7 +96,7 @@ func (s *Service) load() error {
 	defer s.mu.Unlock()
 	s.idx = search.New()
 	s.people = map[string]PatientSummary{}
-	s.mrns = map[string]string{}
+	s.mrns = map[string][]string{}
 	s.merged = map[string][]string{}
 	s.grants = map[string]time.Time{}
 	s.granted = map[string]bool{}
@@ -148,7 +148,7 @@ func (s *Service) load() error {
 	entries := make([]search.Entry, 0, len(ps))
 	for _, p := range ps {
 		s.people[p.ID] = p.Summary()
-		s.mrns[p.MRN] = p.ID
+		s.mrns[p.MRN] = append(s.mrns[p.MRN], p.ID)
 		if p.MergedInto != "" {
 			s.merged[p.MergedInto] = append(s.merged[p.MergedInto], p.ID)
 			continue
@@ -222,7 +222,11 @@ func (s *Service) notePatient(r store.Record) (search.Entry, bool) {
 		if old.MergedInto != "" {
 			s.merged[old.MergedInto] = remove(s.merged[old.MergedInto], r.ID)
 		}
-		delete(s.mrns, old.MRN)
+		if ids := remove(s.mrns[old.MRN], r.ID); len(ids) > 0 {
+			s.mrns[old.MRN] = ids
+		} else {
+			delete(s.mrns, old.MRN)
+		}
 	}
 	if r.Deleted {
 		delete(s.people, r.ID)
@@ -234,7 +238,7 @@ func (s *Service) notePatient(r store.Record) (search.Entry, bool) {
 		return search.Entry{}, false // Verify reports damage; the finder skips it
 	}
 	s.people[p.ID] = p.Summary()
-	s.mrns[p.MRN] = p.ID
+	s.mrns[p.MRN] = append(s.mrns[p.MRN], p.ID)
 	if p.MergedInto != "" {
 		s.merged[p.MergedInto] = append(s.merged[p.MergedInto], p.ID)
 		s.idx.Remove(p.ID)

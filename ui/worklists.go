@@ -39,6 +39,8 @@ func (a *adminView) worklists() fyne.CanvasObject {
 		return &widget.Button{Text: "Open chart", OnTapped: func() { a.s.openChart(patientID) }}
 	}
 
+	a.mrnCollisionRows(section, row, open) // mrn.go
+
 	bgs, err := svc.BreakGlassToReview()
 	section("Break-glass access to review", len(bgs), err)
 	for _, g := range bgs {
