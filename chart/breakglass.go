@@ -74,6 +74,9 @@ func (s *Service) hasGrant(u store.User, patientID string) (bool, error) {
 	if s.grants == nil {
 		return false, nil
 	}
+	if err := s.refresh(); err != nil { // grants that came by sync
+		return false, err
+	}
 	if !s.granted[u.ID] {
 		err := s.st.View(func(tx *store.Tx) error {
 			return tx.List(TypeBreakGlass, func(r store.Record) error {
@@ -97,6 +100,18 @@ func (s *Service) hasGrant(u store.User, patientID string) (bool, error) {
 	}
 	until, ok := s.grants[u.ID+"/"+patientID]
 	return ok && s.now().Before(until), nil
+}
+
+// noteGrant takes a break-glass record from the change feed into the
+// grant cache. The caller holds s.mu.
+func (s *Service) noteGrant(r store.Record) {
+	var g BreakGlass
+	if r.Deleted || s.grants == nil || decode(r, &g) != nil {
+		return
+	}
+	if key := g.UserID + "/" + g.Patient; g.Until.After(s.grants[key]) {
+		s.grants[key] = g.Until
+	}
 }
 
 // BreakGlassUntil is when the signed-in user's break-glass access to the

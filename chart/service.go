@@ -181,8 +181,11 @@ func (s *Service) refresh() error {
 				if err != nil {
 					return err
 				}
-				if r.Type == TypePatient {
+				switch r.Type {
+				case TypePatient:
 					recs = append(recs, r)
+				case TypeBreakGlass:
+					s.noteGrant(r) // granted on another workstation, or here
 				}
 			}
 			return nil
