@@ -6,9 +6,10 @@ GO ?= go
 TEST_TAGS := chartkeeper_insecure_kdf
 # Debian/Ubuntu packages: what the workstation needs to build, and what the
 # tests need on top (a virtual display, pdftotext/pdftoppm/pdfunite for PDFs,
-# and ImageMagick and libtiff's tools to make real scanner files).
+# ImageMagick and libtiff's tools to make real scanner files, and Node.js for
+# the FHIR schema validator, whose npm packages scripts/node-deps.sh installs).
 BUILD_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev
-TEST_PACKAGES := $(BUILD_PACKAGES) xvfb xauth poppler-utils imagemagick libtiff-tools
+TEST_PACKAGES := $(BUILD_PACKAGES) xvfb xauth poppler-utils imagemagick libtiff-tools nodejs
 
 # Packages that use Fyne and so need cgo; everything else must build and test
 # without it.
@@ -21,6 +22,7 @@ all: build
 
 deps:
 	@scripts/deps.sh $(TEST_PACKAGES)
+	@scripts/node-deps.sh interop/fhir/testdata/validator
 
 deps-build:
 	@scripts/deps.sh $(BUILD_PACKAGES)

@@ -34,6 +34,7 @@ func (v *chartView) printMenu() {
 		if len(v.c.Visits) > 0 {
 			box.Add(item("Visit note…", theme.DocumentIcon(), v.pickVisitToPrint))
 		}
+		box.Add(item("Patient access export…", theme.DownloadIcon(), v.accessExport))
 	}
 	if chart.Allowed(role, chart.PrintAdmin) {
 		box.Add(item("Scan cover sheet…", theme.DocumentPrintIcon(), v.printCover))

@@ -67,6 +67,10 @@ var commands = []*command{
 	{"print visit", "--id VISIT --out FILE.pdf", "print a visit note with its amendments to a PDF", runPrintVisit},
 	{"print cover", "--mrn MRN --category C --out FILE.pdf", "print a scan cover sheet with its QR code", runPrintCover},
 	{"print labels", "--mrn MRN --out FILE.pdf", "print a sheet of patient labels (Avery 5160)", runPrintLabels},
+	{"export fhir", "[--mrn MRN] --out FILE.json", "write a chart, or the whole practice (HIM), as a FHIR R4 bundle", runExportFHIR},
+	{"export access", "--mrn MRN --out FILE.zip", "write a patient's copy of their record (summary, FHIR, documents); recorded as a disclosure", runExportAccess},
+	{"import fhir", "FILE", "HIM: import the charts in a FHIR R4 bundle, each patient whole", runImportFHIR},
+	{"import csv", "FILE [--dry-run]", "register a legacy patient list (CSV), every row or none", runImportCSV},
 	{"demo", "--patients N", "add made-up patients and charts, for trying Chartkeeper out", runDemo},
 }
 

@@ -1,0 +1,127 @@
+package fhir
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+)
+
+// Code systems and Chartkeeper's own names.
+const (
+	systemLOINC      = "http://loinc.org"
+	systemUCUM       = "http://unitsofmeasure.org"
+	systemICD10CM    = "http://hl7.org/fhir/sid/icd-10-cm"
+	systemSNOMED     = "http://snomed.info/sct"
+	systemObsCat     = "http://terminology.hl7.org/CodeSystem/observation-category"
+	systemCondCat    = "http://terminology.hl7.org/CodeSystem/condition-category"
+	systemCondStatus = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+	systemAllergySt  = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
+	systemActCode    = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+	systemIDType     = "http://terminology.hl7.org/CodeSystem/v2-0203"
+
+	// extBase starts the URL of every Chartkeeper extension and code
+	// system: what FHIR has no element for (a visit's SOAP note, its
+	// signature and amendments; a document's filing), so that a bundle
+	// Chartkeeper wrote reads back into the same chart. Other systems
+	// ignore them.
+	extBase = "urn:chartkeeper:fhir:"
+	// systemMRN names Chartkeeper MRNs in Patient.identifier.
+	systemMRN = extBase + "mrn"
+	// systemIdentifier + a Chartkeeper identifier system ("insurance").
+	systemIdentifier = extBase + "identifier:"
+	// systemCategory names Chartkeeper document categories.
+	systemCategory = extBase + "document-category"
+	// systemUser names Chartkeeper user IDs.
+	systemUser = extBase + "user"
+)
+
+// extURL is the URL of Chartkeeper extension name.
+func extURL(name string) string { return extBase + name }
+
+// Vital signs as LOINC codes.
+const (
+	loincVitalsPanel = "85353-1"
+	loincBPPanel     = "85354-9"
+	loincSystolic    = "8480-6"
+	loincDiastolic   = "8462-4"
+	loincPulse       = "8867-4"
+	loincTemp        = "8310-5"
+	loincTempOral    = "8331-1"
+	loincWeight      = "29463-7"
+	loincHeight      = "8302-2"
+	loincBMI         = "39156-5"
+	loincResp        = "9279-1"
+	loincSpO2        = "59408-5"
+	loincSpO2Art     = "2708-6"
+	loincHeadCirc    = "9843-4"
+)
+
+// vitalNames says in words what a LOINC vital sign code is.
+var vitalNames = map[string]string{
+	loincVitalsPanel: "vital signs panel", loincBPPanel: "blood pressure", loincSystolic: "systolic pressure",
+	loincDiastolic: "diastolic pressure", loincPulse: "heart rate", loincTemp: "body temperature", loincTempOral: "oral temperature",
+	loincWeight: "body weight", loincHeight: "body height", loincBMI: "body mass index",
+	loincResp: "respiratory rate", loincSpO2: "oxygen saturation", loincSpO2Art: "oxygen saturation",
+	loincHeadCirc: "head circumference",
+}
+
+// resourceID is the FHIR id and urn:uuid of the record with Chartkeeper
+// ID id (and a suffix for several resources from one record): a UUID made
+// from a hash, so an export names each record the same way every time
+// and shows nothing of the store's IDs.
+func resourceID(id string) string {
+	sum := sha256.Sum256([]byte("chartkeeper fhir resource\x00" + id))
+	b := sum[:16]
+	b[6] = b[6]&0x0f | 0x50 // version 5 (name-based, SHA)
+	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
+	h := hex.EncodeToString(b)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// codeOf finds the code of system in c.
+func codeOf(c *CodeableConcept, system string) (Coding, bool) {
+	if c == nil {
+		return Coding{}, false
+	}
+	for _, cd := range c.Coding {
+		if cd.System == system && cd.Code != "" {
+			return cd, true
+		}
+	}
+	return Coding{}, false
+}
+
+// textOf is the words of a concept: its text, else the first display, else
+// the first code.
+func textOf(c *CodeableConcept) string {
+	if c == nil {
+		return ""
+	}
+	if t := strings.TrimSpace(c.Text); t != "" {
+		return t
+	}
+	for _, cd := range c.Coding {
+		if t := strings.TrimSpace(cd.Display); t != "" {
+			return t
+		}
+	}
+	for _, cd := range c.Coding {
+		if t := strings.TrimSpace(cd.Code); t != "" {
+			return t
+		}
+	}
+	return ""
+}
+
+// hasCode reports whether c has code in system.
+func hasCode(c *CodeableConcept, system, code string) bool {
+	if c == nil {
+		return false
+	}
+	for _, cd := range c.Coding {
+		if cd.System == system && cd.Code == code {
+			return true
+		}
+	}
+	return false
+}
