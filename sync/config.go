@@ -126,29 +126,6 @@ func Register(ctx context.Context, st *store.Store, server, fingerprint string, 
 	return cfg, SaveConfig(st.Dir(), cfg)
 }
 
-// AddDevice enrolls the workstation st as another device of the practice,
-// using the credential of an already enrolled device (enrolled). It is the
-// interim way in until one-time enrollment codes exist; the new device gets
-// its own token and the settings are saved in st's data folder.
-func AddDevice(ctx context.Context, enrolled Config, st *store.Store, name string) (Config, error) {
-	if st.PracticeID() != enrolled.PracticeID {
-		return Config{}, errors.New("that workstation belongs to another practice")
-	}
-	if st.DeviceID() == "" {
-		return Config{}, store.ErrNoPracticeSecret
-	}
-	c, err := newHTTP(enrolled)
-	if err != nil {
-		return Config{}, err
-	}
-	cfg := enrolled
-	cfg.DeviceID, cfg.Token = st.DeviceID(), NewToken()
-	if err := c.call(ctx, "POST", "/v1/devices", AddDeviceRequest{DeviceID: cfg.DeviceID, DeviceName: name, Token: cfg.Token}, nil); err != nil {
-		return Config{}, err
-	}
-	return cfg, SaveConfig(st.Dir(), cfg)
-}
-
 // Devices lists the practice's devices as the server knows them.
 func Devices(ctx context.Context, cfg Config) ([]DeviceInfo, error) {
 	c, err := newHTTP(cfg)

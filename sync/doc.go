@@ -108,19 +108,15 @@
 //
 // # What remains for issue 7
 //
-//   - Enrollment leftovers: the interim POST /v1/devices ([AddDevice]) is
-//     still served, because sync's test harness makes its second and third
-//     workstations that way (restored backups, users present at once);
-//     move the harness to [Join] and drop the endpoint. Revocation and
-//     issuing are HIM-only on the workstation but not on the server, which
-//     cannot see roles; a signed statement from an HIM keyslot holder would
-//     close that (today a modified workstation program with a device
-//     credential can revoke or enroll). Used and expired enrollments stay
-//     on the server (without their sealed bytes) and are never purged. The
-//     code is a long line (about 150 characters): a QR code in the GUI's
-//     "add a workstation" screen is still to come. Redeem is not rate
-//     limited (the token has 256 bits, so guessing is hopeless, but a flood
-//     costs fsyncs).
+//   - Enrollment leftovers: revocation and issuing are HIM-only on the
+//     workstation but not on the server, which cannot see roles; a signed
+//     statement from an HIM keyslot holder would close that (today a
+//     modified workstation program with a device credential can revoke or
+//     enroll). Used and expired enrollments stay on the server (without
+//     their sealed bytes) and are never purged. The code is a long line
+//     (about 150 characters): a QR code in the GUI's "add a workstation"
+//     screen is still to come. Redeem is not rate limited (the token has 256
+//     bits, so guessing is hopeless, but a flood costs fsyncs).
 //   - Keyslots: a concurrent password change on two workstations keeps the
 //     later one (by HLC) everywhere and the other password stops working;
 //     not shown to anyone. Stores made before keyslot sync get slot records
@@ -150,7 +146,4 @@
 //     lost (reset the push checkpoint when the server ID or sequence changes).
 //   - Sync runs only while the store is unlocked (import verifies with the
 //     data key; export seals with it).
-//   - The randomized fault schedules (200+ seeds), three-workstation fuzzing
-//     of delivery order and clocks, 100,000-record and 50-workstation
-//     benchmarks and docs/PERFORMANCE.md figures.
 package sync

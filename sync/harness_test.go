@@ -36,6 +36,10 @@ type testServer struct {
 	now func() time.Time
 }
 
+// openBackend opens a test server's storage in its folder: bbolt, unless
+// a test on another backend replaces it for its run (postgres_test.go).
+var openBackend = sync.OpenBolt
+
 func startServer(t testing.TB) *testServer {
 	t.Helper()
 	ts := &testServer{t: t, dir: t.TempDir(), addr: "127.0.0.1:0"}
@@ -54,7 +58,7 @@ func (ts *testServer) url() string { return "https://" + ts.addr }
 func (ts *testServer) start() {
 	t := ts.t
 	t.Helper()
-	b, err := sync.OpenBolt(ts.dir)
+	b, err := openBackend(ts.dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,42 +110,64 @@ type workstation struct {
 }
 
 // newPractice makes workstation A (which registers the practice with the
-// server) and n-1 more workstations of the same practice, made the way a
-// second workstation is made today: a backup of A restored with A's
-// practice secret, then enrolled with the server by A.
-func newPractice(t testing.TB, ts *testServer, n int) []*workstation {
+// server) and n-1 more workstations of the same practice, each joined the
+// way a new workstation joins: A (signed in as the HIM manager) issues an
+// enrollment code, the new workstation redeems it with [sync.Join] and
+// pulls everything, and the manager then signs in there with the password
+// that came with the synced keyslots. opts are passed to every store
+// (the faults tests give each workstation its own clock).
+func newPractice(t testing.TB, ts *testServer, n int, opts ...[]store.Option) []*workstation {
+	t.Helper()
+	return newPracticeAt(t, ts.url(), ts.fp, n, opts...)
+}
+
+// newPracticeAt is [newPractice] with a server given by its URL and
+// certificate fingerprint (the faults tests put a proxy in front of it).
+func newPracticeAt(t testing.TB, url, fp string, n int, opts ...[]store.Option) []*workstation {
 	t.Helper()
 	ctx := context.Background()
+	optsFor := func(i int) []store.Option {
+		if i < len(opts) {
+			return opts[i]
+		}
+		return nil
+	}
 	dirA := filepath.Join(t.TempDir(), "a")
-	a, _, err := store.Create(dirA, store.NewPractice{Name: "Clinic", AdminName: "Ada Admin", AdminUser: "admin", AdminPassword: []byte(adminPass)})
+	a, _, err := store.Create(dirA, store.NewPractice{Name: "Clinic", AdminName: "Ada Admin", AdminUser: "admin", AdminPassword: []byte(adminPass)}, optsFor(0)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
-	backup := filepath.Join(t.TempDir(), "a.backup")
-	if _, err := a.BackupFile(backup); err != nil {
-		t.Fatal(err)
-	}
-	cfgA, err := sync.Register(ctx, a, ts.url(), ts.fp, sync.RegisterOptions{DeviceName: "front desk"})
+	cfgA, err := sync.Register(ctx, a, url, fp, sync.RegisterOptions{DeviceName: "front desk"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ws := []*workstation{{st: a, cfg: cfgA}}
-	for i := 1; i < n; i++ {
-		dir := filepath.Join(t.TempDir(), "ws")
-		if err := store.Restore(backup, dir, store.RestoreOptions{SecretFrom: dirA}); err != nil {
+	if n > 1 {
+		// The new workstations' users sign in with keyslots from the server.
+		c, err := sync.NewClient(a, cfgA)
+		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := store.Open(dir)
+		_, err = c.RunOnce(ctx)
+		c.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 1; i < n; i++ {
+		code, _, err := sync.IssueEnrollment(ctx, a, cfgA, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := filepath.Join(t.TempDir(), "ws")
+		s, cfg, _, err := sync.Join(ctx, code, dir, sync.JoinOptions{DeviceName: "room " + string(rune('0'+i)), StoreOptions: optsFor(i)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { s.Close() })
+		s.Lock()
 		if err := s.Unlock("admin", []byte(adminPass)); err != nil {
-			t.Fatal(err)
-		}
-		cfg, err := sync.AddDevice(ctx, cfgA, s, "room "+string(rune('0'+i)))
-		if err != nil {
 			t.Fatal(err)
 		}
 		ws = append(ws, &workstation{st: s, cfg: cfg})

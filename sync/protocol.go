@@ -17,8 +17,6 @@ import (
 //	                                   revisions after server sequence N, long-polling
 //	                                   up to S seconds when there are none
 //	GET  /v1/devices                   the practice's devices
-//	POST /v1/devices                   an enrolled device adds a device (interim
-//	                                   until one-time enrollment codes exist)
 //	POST /v1/devices/revoke            revoke a device
 //	POST /v1/enroll                    an enrolled device leaves a one-time enrollment
 //	                                   (token hash, sealed secrets, lifetime)
@@ -95,13 +93,6 @@ type RegisterRequest struct {
 	DeviceName         string `json:"name,omitempty"`
 	Token              string `json:"token"` // the new device's credential, chosen by the device
 	RegistrationSecret string `json:"registration_secret,omitempty"`
-}
-
-// AddDeviceRequest is the body of POST /v1/devices.
-type AddDeviceRequest struct {
-	DeviceID   string `json:"device"`
-	DeviceName string `json:"name,omitempty"`
-	Token      string `json:"token"`
 }
 
 // RevokeRequest is the body of POST /v1/devices/revoke.

@@ -56,7 +56,6 @@ func NewServer(b Backend, opts ServerOptions) *Server {
 	s.mux.HandleFunc("POST /v1/push", s.authed(s.push))
 	s.mux.HandleFunc("GET /v1/changes", s.authed(s.changes))
 	s.mux.HandleFunc("GET /v1/devices", s.authed(s.devices))
-	s.mux.HandleFunc("POST /v1/devices", s.authed(s.addDevice))
 	s.mux.HandleFunc("POST /v1/devices/revoke", s.authed(s.revoke))
 	s.mux.HandleFunc("POST /v1/enroll", s.authed(s.enroll))
 	s.mux.HandleFunc("POST /v1/enroll/redeem", s.redeem)
@@ -429,44 +428,18 @@ func (s *Server) devices(w http.ResponseWriter, r *http.Request, ai authInfo) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// DecodeAddDevice parses and checks an add-device body.
-func DecodeAddDevice(body []byte) (AddDeviceRequest, error) {
-	var req AddDeviceRequest
+// DecodeRevoke parses and checks a revoke body.
+func DecodeRevoke(body []byte) (RevokeRequest, error) {
+	var req RevokeRequest
 	if err := json.Unmarshal(body, &req); err != nil {
 		return req, fmt.Errorf("%w: %v", ErrBadRequest, err)
 	}
-	if err := checkDevice(req.DeviceID, req.DeviceName); err != nil {
-		return req, err
-	}
-	return req, checkToken(req.Token)
-}
-
-func (s *Server) addDevice(w http.ResponseWriter, r *http.Request, ai authInfo) {
-	req, ok := readRequest(s, w, r, MaxSmallBody, DecodeAddDevice)
-	if !ok {
-		return
-	}
-	d := Device{ID: req.DeviceID, Name: req.DeviceName, TokenHash: HashToken(req.Token), Created: s.opts.Now().UTC()}
-	if err := s.b.AddDevice(r.Context(), ai.practice, d); err != nil {
-		s.fail(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, deviceInfo(d))
+	return req, checkName("device", req.DeviceID)
 }
 
 func (s *Server) revoke(w http.ResponseWriter, r *http.Request, ai authInfo) {
-	body, err := readBody(w, r, MaxSmallBody)
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	var req RevokeRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		s.fail(w, fmt.Errorf("%w: %v", ErrBadRequest, err))
-		return
-	}
-	if err := checkName("device", req.DeviceID); err != nil {
-		s.fail(w, err)
+	req, ok := readRequest(s, w, r, MaxSmallBody, DecodeRevoke)
+	if !ok {
 		return
 	}
 	if err := s.b.RevokeDevice(r.Context(), ai.practice, req.DeviceID, s.opts.Now()); err != nil {
