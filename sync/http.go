@@ -79,11 +79,19 @@ func newHTTP(cfg Config) (*httpClient, error) {
 		TLSHandshakeTimeout: 10 * time.Second,
 		IdleConnTimeout:     90 * time.Second,
 		MaxIdleConnsPerHost: 4,
+		// A connection the server dropped while idle (a restart, a NAT
+		// timeout) is found by a ping rather than by the next request.
+		HTTP2: &http.HTTP2Config{SendPingTimeout: 20 * time.Second, PingTimeout: 10 * time.Second},
 	}
 	return &httpClient{cfg: cfg, hc: &http.Client{Transport: tr}}, nil
 }
 
 func (c *httpClient) close() { c.hc.CloseIdleConnections() }
+
+// replayable are the POSTs that change nothing when repeated: the server
+// inserts only what it lacks, and revoking twice revokes once. Register,
+// enroll and redeem are not: a second redeem of a code finds it used.
+var replayable = map[string]bool{"/v1/push": true, "/v1/devices/revoke": true}
 
 // call sends in as JSON (nil: no body) and decodes the answer into out.
 func (c *httpClient) call(ctx context.Context, method, path string, in, out any) error {
@@ -101,6 +109,11 @@ func (c *httpClient) call(ctx context.Context, method, path string, in, out any)
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if replayable[path] {
+		// net/http may then resend it on a fresh connection when a pooled
+		// one turns out dead before the server answered.
+		req.Header["Idempotency-Key"] = []string{} // marks it, sends nothing
 	}
 	if c.cfg.Token != "" {
 		req.Header.Set(HeaderPractice, c.cfg.PracticeID)
