@@ -33,6 +33,8 @@
 //	                         the newest revision, so an edit touches one page)
 //	types/
 //	  <type>\x00<recordID>   index for listing records by type
+//	conflicts/
+//	  <recordID>             records with more than one head (merge.go)
 //	changes/
 //	  <seq>                  local change feed: record ID, revision, HLC,
 //	                         then a 0x01 byte if it came through sync
@@ -46,6 +48,10 @@
 //	  <HMAC(SHA-256 of content)>  blob ID, so the same content is stored once
 //	audit/
 //	  <seq>                  previous entry's hash | sealed entry
+//	auditpeers/              other workstations' audit chains, imported
+//	  <deviceID>/            through sync (auditsync.go; made on first use)
+//	    <seq>                the entry as that device stored it
+//	    head                 sealed (last seq, last hash, workstation name)
 //
 // Sealed values bind, as associated data, the bucket, the record or blob ID,
 // the revision's parents and the key epoch, so a ciphertext moved to another

@@ -34,6 +34,8 @@ var migrations = []migration{
 		_, err := tx.CreateBucketIfNotExists(bucketSync)
 		return err
 	}},
+	// Schema 3: the index of records with concurrent heads (merge.go).
+	{3, "conflict index", migrateConflictIndex},
 }
 
 // schemaVersion is the version a store has after all migrations.

@@ -21,7 +21,8 @@ type Record struct {
 	Deleted   bool   // a tombstone: the record was deleted, with Reason
 	Reason    string
 	Body      []byte
-	Conflicts []string // other live heads, when concurrent edits collided
+	Conflicts []string // other live heads, when concurrent edits collided and did not merge (merge.go)
+	Merged    []string // other heads Get merged into Body (then not this revision's own); the next edit takes them as parents
 }
 
 // Tx is a transaction over an unlocked store. Everything written in one
@@ -118,7 +119,8 @@ func typeKey(typ, id string) []byte { return append(append([]byte(typ), 0), id..
 // record pass id "" (a random ID is chosen) or a new ID, and parent "". For
 // an existing record, parent must be a current head (normally [Record.Rev]
 // as read); otherwise the record changed meanwhile and Put returns
-// [ErrConflict].
+// [ErrConflict]. On the winner of concurrent heads, body is an edit of what
+// [Tx.Get] showed: the heads in [Record.Merged] become parents too.
 func (tx *Tx) Put(typ, id, parent string, body []byte) (Record, error) {
 	return tx.put(typ, id, parent, payload{Body: body})
 }
@@ -181,24 +183,20 @@ func (tx *Tx) put(typ, id, parent string, p payload) (Record, error) {
 		}
 		env.Gen = parentRev.Gen + 1
 		env.Parents = []Rev{parentRev}
-		leaves = slices.Delete(leaves, i, i+1)
+		if len(leaves) > 1 {
+			// Concurrent heads: an edit of the merged view takes the
+			// merged heads as parents too (merge.go).
+			if env.Parents, leaves, err = tx.absorbMerged(id, parentRev, leaves); err != nil {
+				return Record{}, err
+			}
+			for _, pr := range env.Parents {
+				env.Gen = max(env.Gen, pr.Gen+1)
+			}
+		} else {
+			leaves = slices.Delete(leaves, i, i+1)
+		}
 	}
-	p.HLC = tx.s.clock.next()
-	p.Author = tx.sess.user.ID
-	env.Sealed = tx.sess.key.seal(nil, p.encode(), revAD(id, &env))
-	enc := env.encode()
-	rev := revFor(id, enc, env.Gen)
-	if err := revs.Put(revKey(id, rev), enc); err != nil {
-		return Record{}, err
-	}
-	leaves = append(leaves, leaf{Rev: rev, Deleted: p.Deleted, HLC: p.HLC})
-	if err := revs.Put(headKey(id), encodeLeaves(leaves)); err != nil {
-		return Record{}, err
-	}
-	if err := tx.appendChange(id, rev, p.HLC, false); err != nil {
-		return Record{}, err
-	}
-	return tx.record(id, rev, env, p, leaves), nil
+	return tx.writeRev(id, env, p, leaves)
 }
 
 func (tx *Tx) record(id string, rev Rev, env envelope, p payload, leaves []leaf) Record {
@@ -215,8 +213,10 @@ func (tx *Tx) record(id string, rev Rev, env envelope, p payload, leaves []leaf)
 	return r
 }
 
-// Get returns the current revision of a record: its winning head. A deleted
-// record is returned as its tombstone (Deleted set).
+// Get returns the current revision of a record: its winning head, with the
+// other heads that merge cleanly merged into its body (see merge.go and
+// [Record.Merged]). A deleted record is returned as its tombstone (Deleted
+// set).
 func (tx *Tx) Get(id string) (Record, error) {
 	if err := checkID("record ID", id); err != nil {
 		return Record{}, err
@@ -229,7 +229,18 @@ func (tx *Tx) Get(id string) (Record, error) {
 	if err != nil {
 		return Record{}, err
 	}
-	return tx.load(id, leaves[winner(leaves)].Rev, leaves)
+	if len(leaves) > 1 {
+		// Concurrent heads: the winner may depend on their content
+		// ([MergeRule.Rank]), and what merges is shown merged (merge.go).
+		hs, view, err := tx.openHeads(id, leaves)
+		if err != nil {
+			return Record{}, err
+		}
+		r := hs[0].rec
+		r.Body = view
+		return r, nil
+	}
+	return tx.load(id, leaves[0].Rev, leaves)
 }
 
 // GetRev returns one revision of a record.

@@ -94,7 +94,8 @@ func (tx *Tx) HasRev(id, rev string) bool {
 // as local writes: the parents stop being heads, and a revision that
 // collides with a local edit stays beside it as a second head, the winner
 // being chosen the same way on every replica. The change feed gets an entry
-// marked [Change.Remote].
+// marked [Change.Remote]. Nothing else is written: concurrent heads that
+// merge are shown merged by [Tx.Get] (see merge.go).
 func (tx *Tx) ImportRev(w WireRev) (ImportResult, error) {
 	var res ImportResult
 	if !tx.write {
@@ -190,7 +191,7 @@ func (tx *Tx) ImportRev(w WireRev) (ImportResult, error) {
 	if err := revs.Put(revKey(id, rev), v); err != nil {
 		return res, err
 	}
-	if err := revs.Put(headKey(id), encodeLeaves(leaves)); err != nil {
+	if err := tx.writeHeads(id, leaves); err != nil {
 		return res, err
 	}
 	if err := tx.appendChange(id, rev, p.HLC, true); err != nil {

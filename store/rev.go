@@ -245,7 +245,8 @@ func decodeLeaves(b []byte) ([]leaf, error) {
 // winner picks the revision every replica shows for a record with several
 // heads: a live revision beats a deletion (modification beats deletion), then
 // the later HLC, then the longer history, then the larger hash. The rule uses
-// only what every replica has, so all replicas agree.
+// only what every replica has, so all replicas agree. [Tx.Get] refines it
+// with the type's [MergeRule.Rank] between the first two steps (merge.go).
 func winner(ls []leaf) int {
 	best := 0
 	for i := 1; i < len(ls); i++ {

@@ -131,10 +131,6 @@
 //     workstation's log are caught.
 //   - Blobs (scanned documents) do not sync: they need chunked upload
 //     with resume and server-side dedup by keyed content hash.
-//   - Field-level merge of concurrent edits against the common ancestor,
-//     and the conflict review queue: today both heads are kept and every
-//     replica shows the same winner (store's rule); resolving is a new
-//     revision on the winner plus a deletion of the loser.
 //   - PostgreSQL backend (--postgres) passing backendtest.Run, with a
 //     dump-grep for markers; LISTEN/NOTIFY to wake long-polls across server
 //     instances (the in-process signal covers one process).

@@ -39,6 +39,7 @@ func (a *adminView) worklists() fyne.CanvasObject {
 		return &widget.Button{Text: "Open chart", OnTapped: func() { a.s.openChart(patientID) }}
 	}
 
+	a.conflictRows(section, row)           // conflicts.go
 	a.mrnCollisionRows(section, row, open) // mrn.go
 
 	bgs, err := svc.BreakGlassToReview()

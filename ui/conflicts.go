@@ -1,0 +1,266 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"chartkeeper/chart"
+)
+
+// The review queue of records changed on two workstations at once whose
+// changes could not be combined (chart.Service.ConflictQueue), and the
+// screen that resolves one: the versions side by side, field by field,
+// the fields that differ marked, one value chosen per field.
+
+// conflictRows adds the review queue to the worklists.
+func (a *adminView) conflictRows(section func(string, int, error), row func(string, ...fyne.CanvasObject)) {
+	items, err := a.s.svc.ConflictQueue()
+	section("Records changed on two workstations at once", len(items), err)
+	for _, it := range items {
+		patient := "no chart"
+		if it.Patient.ID != "" {
+			patient = a.patientName(it.Patient.ID)
+		}
+		row(conflictLine(it, patient),
+			&widget.Button{Text: "Review…", OnTapped: func() { a.reviewConflict(it.ID) }})
+	}
+}
+
+// conflictLine describes a queued record without opening it.
+func conflictLine(it chart.ConflictItem, patient string) string {
+	text := fmt.Sprintf("%s of %s · %d versions since %s", capital(it.What), patient, it.Count, it.Latest.Local().Format("2006-01-02 15:04"))
+	if it.Deletion {
+		text += " · deleted on one workstation, changed on another"
+	}
+	if it.Signed {
+		text += " · signed note"
+	}
+	return text
+}
+
+// reviewConflict shows the review screen in the worklists tab.
+func (a *adminView) reviewConflict(id string) {
+	a.s.touch()
+	pane := a.panes[adminWorklists]
+	v, err := newConflictView(a.s, id, func() { a.refresh(adminWorklists) })
+	if err != nil {
+		showError(a.s.ws.win, "The record could not be opened", err)
+		a.refresh(adminWorklists)
+		return
+	}
+	pane.Objects = []fyne.CanvasObject{v.content()}
+	pane.Refresh()
+}
+
+// conflictView resolves one conflict.
+type conflictView struct {
+	s      *session
+	c      chart.Conflict
+	done   func()         // back to wherever the screen was opened from
+	picks  map[string]int // field key -> version index chosen
+	checks map[string][]*widget.Check
+	msg    *widget.Label
+	reason *entry // why the deletion is kept
+}
+
+func newConflictView(s *session, id string, done func()) (*conflictView, error) {
+	c, err := s.svc.Conflict(id)
+	if err != nil {
+		return nil, err
+	}
+	v := &conflictView{s: s, c: c, done: done, picks: map[string]int{}, checks: map[string][]*widget.Check{}, msg: errorLabel()}
+	for _, f := range c.Fields {
+		if f.Differs {
+			v.picks[f.Key] = f.Choice
+		}
+	}
+	return v, nil
+}
+
+func (v *conflictView) content() fyne.CanvasObject {
+	c := v.c
+	who := "a record"
+	if c.Patient.ID != "" {
+		who = c.Patient.Name() + " (MRN " + c.Patient.MRN + ")"
+	}
+	box := container.NewVBox(heading("Review: "+c.What+" of "+who),
+		paragraph("This record was changed on two or more workstations at once and the changes could not be combined. "+
+			"Until it is resolved, every workstation shows the version marked “shown”, with what the others changed that could be combined. "+
+			"Fields marked ● differ: tick the value to keep in each, then Resolve. "+
+			"Every version stays in the record's history."))
+	if c.Signed {
+		box.Add(&widget.Label{Text: "The visit note was signed: it stays exactly as signed. If a later edit is needed, add it to the visit as an amendment.",
+			Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance})
+	}
+	if c.Deletion {
+		box.Add(&widget.Label{Text: "One workstation deleted this record while another changed it. The change is shown; resolving keeps it unless the deletion is kept.",
+			Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance})
+	}
+
+	grid := container.NewGridWithColumns(2 + len(c.Versions))
+	grid.Add(&widget.Label{Text: "Field", TextStyle: fyne.TextStyle{Bold: true}})
+	grid.Add(&widget.Label{Text: "Before", TextStyle: fyne.TextStyle{Bold: true}})
+	for i, ver := range c.Versions {
+		grid.Add(&widget.Label{Text: versionTitle(i, ver), TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord})
+	}
+	for _, f := range c.Fields {
+		name := &widget.Label{Text: f.Label, Wrapping: fyne.TextWrapWord}
+		if f.Differs {
+			name.Text, name.Importance, name.TextStyle.Bold = "● "+f.Label, widget.WarningImportance, true
+		}
+		grid.Add(name)
+		grid.Add(&widget.Label{Text: orDash(f.Base), Wrapping: fyne.TextWrapWord})
+		for i, ver := range c.Versions {
+			switch {
+			case ver.Deleted:
+				grid.Add(&widget.Label{Text: "—"})
+			case !f.Differs:
+				grid.Add(&widget.Label{Text: orDash(f.Values[i]), Wrapping: fyne.TextWrapWord})
+			default:
+				grid.Add(v.choice(f, i))
+			}
+		}
+	}
+	box.Add(widget.NewSeparator())
+	box.Add(grid)
+	box.Add(v.msg)
+
+	buttons := []fyne.CanvasObject{
+		&widget.Button{Text: "Resolve", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: v.resolve},
+	}
+	if c.CanDelete {
+		v.reason = newEntry("why the record is deleted after all")
+		v.reason.onActivity = v.s.touch
+		box.Add(widget.NewForm(widget.NewFormItem("Reason to keep the deletion", v.reason)))
+		buttons = append(buttons, &widget.Button{Text: "Keep the deletion", Icon: theme.DeleteIcon(), OnTapped: v.keepDeletion})
+	}
+	buttons = append(buttons, &widget.Button{Text: "Back to the list", OnTapped: v.done})
+	box.Add(container.NewHBox(buttons...))
+	return scroll(box)
+}
+
+// versionTitle heads a version's column: who, where, when.
+func versionTitle(i int, ver chart.ConflictVersion) string {
+	parts := []string{fmt.Sprintf("Version %d", i+1)}
+	if ver.Shown {
+		parts[0] += " (shown)"
+	}
+	parts = append(parts, ver.Author, ver.At.Local().Format("2006-01-02 15:04"))
+	if ver.Signed {
+		parts = append(parts, "signed")
+	}
+	if ver.Deleted {
+		parts = append(parts, "deleted: "+ver.Reason)
+	}
+	return strings.Join(parts, "\n")
+}
+
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "—"
+	}
+	return s
+}
+
+// choice is one version's value of a differing field, ticked when it is
+// the one to keep; ticking it unticks the others of the field.
+func (v *conflictView) choice(f chart.ConflictField, i int) fyne.CanvasObject {
+	ch := &widget.Check{Text: orDash(f.Values[i]), Checked: v.picks[f.Key] == i}
+	ch.OnChanged = func(on bool) {
+		v.s.touch()
+		if !on {
+			if v.picks[f.Key] == i {
+				ch.SetChecked(true) // one value is always chosen
+			}
+			return
+		}
+		v.picks[f.Key] = i
+		for j, other := range v.checks[f.Key] {
+			if j != i && other != nil && other.Checked {
+				other.SetChecked(false)
+			}
+		}
+	}
+	if f.Locked {
+		ch.Disable()
+	}
+	for len(v.checks[f.Key]) <= i {
+		v.checks[f.Key] = append(v.checks[f.Key], nil)
+	}
+	v.checks[f.Key][i] = ch
+	return ch
+}
+
+func (v *conflictView) versions() []string {
+	out := make([]string, len(v.c.Versions))
+	for i, ver := range v.c.Versions {
+		out[i] = ver.Rev
+	}
+	return out
+}
+
+func (v *conflictView) resolve() {
+	v.s.touch()
+	choose := map[string]string{}
+	for key, i := range v.picks {
+		choose[key] = v.c.Versions[i].Rev
+	}
+	if err := v.s.svc.ResolveConflict(v.c.ID, chart.Resolution{Versions: v.versions(), Choose: choose}); err != nil {
+		setError(v.msg, sentence(err))
+		return
+	}
+	v.done()
+}
+
+func (v *conflictView) keepDeletion() {
+	v.s.touch()
+	err := v.s.svc.ResolveConflict(v.c.ID, chart.Resolution{Versions: v.versions(), Delete: true, Reason: v.reason.Text})
+	if err != nil {
+		setError(v.msg, sentence(err))
+		return
+	}
+	v.done()
+}
+
+// conflictQueue shows the review queue in the detail pane, for any role
+// that may resolve something (clinicians and front desk included: the
+// queue holds only what the signed-in user may resolve).
+func (s *session) conflictQueue() {
+	s.touch()
+	s.chart, s.adm = nil, nil
+	items, err := s.svc.ConflictQueue()
+	box := container.NewVBox(heading("Records changed on two workstations at once"))
+	switch {
+	case err != nil:
+		box.Add(paragraph(sentence(err)))
+	case len(items) == 0:
+		box.Add(paragraph("Nothing waiting."))
+	}
+	for _, it := range items {
+		patient := "no chart"
+		if it.Patient.ID != "" {
+			patient = it.Patient.Name() + " (MRN " + it.Patient.MRN + ")"
+		}
+		box.Add(container.NewBorder(nil, nil, nil,
+			&widget.Button{Text: "Review…", OnTapped: func() { s.reviewConflict(it.ID) }},
+			&widget.Label{Text: conflictLine(it, patient), Wrapping: fyne.TextWrapWord}))
+	}
+	s.showDetail(scroll(box))
+}
+
+// reviewConflict shows the review screen in the detail pane.
+func (s *session) reviewConflict(id string) {
+	s.touch()
+	v, err := newConflictView(s, id, s.conflictQueue)
+	if err != nil {
+		showError(s.ws.win, "The record could not be opened", err)
+		s.conflictQueue()
+		return
+	}
+	s.showDetail(v.content())
+}
