@@ -7,9 +7,10 @@ TEST_TAGS := chartkeeper_insecure_kdf
 # Debian/Ubuntu packages: what the workstation needs to build, and what the
 # tests need on top (a virtual display, pdftotext/pdftoppm/pdfunite for PDFs,
 # ImageMagick and libtiff's tools to make real scanner files, and Node.js for
-# the FHIR schema validator, whose npm packages scripts/node-deps.sh installs).
+# the FHIR schema validator, whose npm packages scripts/node-deps.sh installs;
+# PostgreSQL for the sync server's tests, which start a private one on loopback).
 BUILD_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev
-TEST_PACKAGES := $(BUILD_PACKAGES) xvfb xauth poppler-utils imagemagick libtiff-tools nodejs
+TEST_PACKAGES := $(BUILD_PACKAGES) xvfb xauth poppler-utils imagemagick libtiff-tools postgresql nodejs
 
 # Packages that use Fyne and so need cgo; everything else must build and test
 # without it.

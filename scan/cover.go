@@ -15,8 +15,11 @@ type Cover struct {
 }
 
 // coverDPI is the resolution PDF first pages are drawn at to look for a
-// cover sheet's QR code.
-const coverDPI = 150
+// cover sheet's QR code: a letter page is then 850×1100 pixels (below
+// qrSize, so the grey picture needs no scaling), and a cover sheet's
+// modules (70 mm over the code's width, 1.7 to 2 mm for its payloads, at
+// least 1 mm) are 7 pixels wide, 4 at the very least.
+const coverDPI = 100
 
 // FindCover reads a cover sheet from the first page of a scan, if it is
 // one. Other QR codes (a lab's own forms carry them) are not cover sheets.
@@ -26,7 +29,7 @@ func FindCover(content []byte, info Info) (Cover, bool) {
 	var img image.Image
 	var err error
 	if info.Format == PDF {
-		img, err = renderPDFPage(content, 1, coverDPI)
+		img, err = renderPDFPage(content, 1, coverDPI, true)
 	} else {
 		img, err = decodeImage(content)
 	}

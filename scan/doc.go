@@ -45,32 +45,60 @@
 //
 // A scan whose first page carries the QR code of a cover sheet printed by
 // Chartkeeper (report.CoverSheet) is filed into that patient's chart under
-// the sheet's category, dated the day of intake. The cover page is dropped
-// from a multi-page TIFF by pointing the TIFF header at the second page
-// (the other pages keep their bytes; the cover's image data stays inside
-// the sealed file, unreferenced). A PDF is kept whole and its note says
-// "Page 1 is the cover sheet." (rewriting a PDF's page tree in pure Go,
-// including cross-reference streams, is left for later). A single JPEG or
-// PNG that is only a cover sheet is refused: there is nothing to file.
+// the sheet's category, dated the day of intake, and the document filed
+// is the scan without its cover page: what is sealed is the rewritten
+// file, not the original bytes (the cover page says nothing the record
+// does not, and a chart's copy should be the pages behind it). A PDF is
+// rewritten without its first page (see Page editing); a multi-page TIFF
+// has its header pointed at the second page (the other pages keep their
+// bytes; the cover's image data stays inside the sealed file,
+// unreferenced). The hash used against double imports is the stored
+// content's, and the rewrite is deterministic, so the same scan taken
+// twice is still one document. A single JPEG or PNG that is only a cover
+// sheet is refused: there is nothing to file.
+//
 // PDF first pages are drawn with poppler's pdftoppm through pipes (no
-// temporary files); without pdftoppm, PDFs are never recognised as having
-// a cover sheet and wait in the inbox.
+// temporary files), in grey at 100 dpi; a PDF over 1 MB is first cut down
+// to its first page so that pdftoppm does not read the whole scan. Without
+// pdftoppm, PDFs are never recognised as having a cover sheet and wait in
+// the inbox. The file's hash is worked out while the cover is looked for.
 //
 // A sheet from another practice, or one whose patient (followed through
 // merges) no longer matches its MRN, goes to the inbox with a note.
 //
+// # Page editing
+//
+// [EditPages] makes a new file of chosen pages of a scan, each turned by a
+// multiple of 90°; [Editor] offers it to chart's inbox operations
+// (chart.Service.SplitDocument and RotatePages). A PDF is rewritten in
+// full by scan's own parser and writer: only the pages kept and the
+// objects they reach (content, images, fonts) are written, each page with
+// the attributes it inherited from its page tree, and a turn goes into the
+// page's /Rotate (image data untouched). Outlines, forms, tags and the
+// document information dictionary are not kept; encrypted PDFs are
+// refused. TIFF pages are decoded and written into a new Deflate TIFF (1
+// bit a pixel for black and white, so a CCITT page grows but loses
+// nothing). A turned JPEG or PNG is written as a PNG, so turning never
+// costs quality. Turns are applied to the content, not stored beside it,
+// so every viewer and every print shows the page the right way up.
+//
+// # Folder settings
+//
+// A workstation's watched folders ([Settings]: path, default category,
+// archive folder or none for "delete the original", filename rule) are
+// kept in [SettingsFileName] in its data folder, mode 0600, beside
+// device.json: they belong to the machine the scanner is attached to, are
+// not synced, and are not in backups (a backup is the database alone).
+// The workstation starts an [Engine] on them when a user who may take in
+// documents signs in and stops it when the session ends.
+//
 // # Not done yet
 //
-//   - Dropping a PDF cover page (an incremental update writing a new page
-//     tree root without the first kid).
-//   - Deduplication by the original file's hash when the cover page was
-//     dropped: the stored content's hash is used, which is the same for
-//     the same file, so repeated imports are still no-ops.
 //   - chart: a Service method that finds a document by blob ID (intake
 //     reads document records directly through Service.Store for its
 //     dedupe index), and a source-hash field on Document.
-//   - Splitting a scan into several documents and rotating pages (inbox
-//     screens and chart work); per-workstation folder settings storage.
 //   - Detecting "closed" directly (inotify IN_CLOSE_WRITE is not exported
 //     by fsnotify v1.9).
+//   - Reading a scanner PDF's first-page image directly (a JPEG or CCITT
+//     image XObject) instead of drawing it with pdftoppm.
 package scan

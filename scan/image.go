@@ -47,7 +47,7 @@ func Page(content []byte, n, size int) (image.Image, error) {
 	var img image.Image
 	switch info.Format {
 	case PDF:
-		img, err = renderPDFPage(content, n, 72*size/800+1)
+		img, err = renderPDFPage(content, n, 72*size/800+1, false)
 	case TIFF:
 		var t *tiffFile
 		if t, err = parseTIFF(content); err == nil {
@@ -161,22 +161,80 @@ func Placeholder(size int) image.Image {
 // without it (no PDF thumbnails or cover sheets then).
 var PDFRenderer = "pdftoppm"
 
-// renderPDFPage draws one page with pdftoppm at dpi, through pipes only:
-// no page image of a patient's document is written to disk.
-func renderPDFPage(content []byte, page, dpi int) (image.Image, error) {
+// pageAloneAbove is the PDF size from which one page is cut out of the
+// file before pdftoppm draws it.
+const pageAloneAbove = 1 << 20
+
+// renderPDFPage draws one page with pdftoppm at dpi, in shades of grey
+// when gray is set, through pipes only: no page image of a patient's
+// document is written to disk.
+func renderPDFPage(content []byte, page, dpi int, gray bool) (image.Image, error) {
 	path, err := exec.LookPath(PDFRenderer)
 	if err != nil {
 		return nil, fmt.Errorf("PDF pages cannot be drawn: %s (poppler-utils) is not installed", PDFRenderer)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	if len(content) > pageAloneAbove {
+		// pdftoppm reads the whole file before it draws; give it the page
+		// alone (a few hundred kilobytes of a scan of many megabytes).
+		if f, err := parsePDF(content); err == nil && page <= len(f.pages) {
+			if one, err := f.write([]pdfPageOut{{page: page - 1}}); err == nil {
+				content, page = one, 1
+			}
+		}
+	}
 	p := strconv.Itoa(page)
-	cmd := exec.CommandContext(ctx, path, "-r", strconv.Itoa(dpi), "-f", p, "-l", p, "-png", "-singlefile", "-")
+	// Grey pages come as PGM, which costs neither side any compression.
+	args := []string{"-r", strconv.Itoa(dpi), "-f", p, "-l", p, "-singlefile", "-png"}
+	if gray {
+		args[len(args)-1] = "-gray"
+	}
+	cmd := exec.CommandContext(ctx, path, append(args, "-")...)
 	cmd.Stdin = bytes.NewReader(content)
 	var out, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &stderr
 	if err := cmd.Run(); err != nil {
 		return nil, fmt.Errorf("drawing PDF page %d: %v %s", page, err, bytes.TrimSpace(stderr.Bytes()))
 	}
+	if gray {
+		return decodePGM(out.Bytes())
+	}
 	return png.Decode(&out)
+}
+
+// decodePGM reads a binary 8-bit PGM ("P5"), as pdftoppm -gray writes it.
+func decodePGM(b []byte) (image.Image, error) {
+	bad := errors.New("pdftoppm wrote a picture that cannot be read")
+	var vals [3]int
+	i := 2
+	if !bytes.HasPrefix(b, []byte("P5")) {
+		return nil, bad
+	}
+	for k := range vals {
+		for i < len(b) && (isSpace(b[i]) || b[i] == '#') {
+			if b[i] == '#' {
+				for i < len(b) && b[i] != '\n' {
+					i++
+				}
+				continue
+			}
+			i++
+		}
+		s := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		n, err := strconv.Atoi(string(b[s:i]))
+		if err != nil || n <= 0 || n > 1<<16 {
+			return nil, bad
+		}
+		vals[k] = n
+	}
+	i++ // the single white space before the pixels
+	w, h := vals[0], vals[1]
+	if vals[2] != 255 || i+w*h > len(b) {
+		return nil, bad
+	}
+	return &image.Gray{Pix: b[i : i+w*h], Stride: w, Rect: image.Rect(0, 0, w, h)}, nil
 }

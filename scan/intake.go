@@ -154,9 +154,17 @@ func (in *Intake) Take(path string, f Folder) Result {
 		Source:      filepath.Base(path),
 		Category:    strings.ToLower(f.Category),
 	}
+	// The hash of the file as it is, worked out beside the look for a
+	// cover sheet: it is the one stored unless a cover page is dropped.
+	whole := make(chan [32]byte, 1)
+	go func() { whole <- sha256.Sum256(data) }()
 	content, err := in.autoFile(data, info, f, &d, &res)
+	sum := <-whole
 	if err != nil {
 		return refuse(err)
+	}
+	if len(content) != len(data) || &content[0] != &data[0] {
+		sum = sha256.Sum256(content)
 	}
 	if changed(path, st) {
 		return defer_("the file changed while it was read; it is taken once it is complete", nil)
@@ -164,7 +172,6 @@ func (in *Intake) Take(path string, f Folder) Result {
 
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	sum := sha256.Sum256(content)
 	if old, ok, err := in.existing(sum); err != nil {
 		return defer_("the store could not be searched: "+err.Error(), err)
 	} else if ok {
@@ -218,7 +225,12 @@ func (in *Intake) autoFile(data []byte, info Info, f Folder, d *chart.Document, 
 			if info.Pages < 2 {
 				return nil, problemf("the PDF holds only a cover sheet; put the sheet on top of the pages and scan them together")
 			}
-			d.Note = joinNote(d.Note, "Page 1 is the cover sheet.")
+			if rest, err := dropFirstPDFPage(data, info.Pages); err == nil {
+				content, d.Pages = rest, info.Pages-1
+			} else {
+				// A PDF this parser cannot rewrite is filed whole.
+				d.Note = joinNote(d.Note, "Page 1 is the cover sheet.")
+			}
 		}
 		switch {
 		case c.PracticeID != in.svc.Store().PracticeID():
@@ -258,6 +270,22 @@ func (in *Intake) autoFile(data []byte, info Info, f Folder, d *chart.Document, 
 	}
 	d.Patient, d.Category, d.ClinicalDate, res.FiledBy = pid, cat, today, "file name"
 	return content, nil
+}
+
+// dropFirstPDFPage rewrites a PDF of pages pages without its first page.
+func dropFirstPDFPage(data []byte, pages int) ([]byte, error) {
+	f, err := parsePDF(data)
+	if err != nil {
+		return nil, err
+	}
+	if len(f.pages) != pages {
+		return nil, problemf("the PDF's page tree does not match its page count")
+	}
+	out := make([]pdfPageOut, 0, pages-1)
+	for i := 1; i < pages; i++ {
+		out = append(out, pdfPageOut{page: i})
+	}
+	return f.write(out)
 }
 
 // samePatient reports whether the patient a cover sheet was printed for

@@ -131,9 +131,11 @@
 //     workstation's log are caught.
 //   - Blobs (scanned documents) do not sync: they need chunked upload
 //     with resume and server-side dedup by keyed content hash.
-//   - PostgreSQL backend (--postgres) passing backendtest.Run, with a
-//     dump-grep for markers; LISTEN/NOTIFY to wake long-polls across server
-//     instances (the in-process signal covers one process).
+//   - PostgreSQL (sync/pgbackend, `chartkeeperd --postgres URL`): several
+//     processes may share the database, but each still needs --data for
+//     its TLS certificate (copy the same one to every process behind one
+//     name). The pool is pgxpool's default size (pool_max_conns in the URL
+//     changes it). Nothing prunes the log or used enrollments there either.
 //   - Storage quotas per practice; clock-skew warning shown in the UI
 //     (Status.ClockSkew is set); adaptive batch size on slow links (batches
 //     are fixed 500 revisions / 1 MB); the GUI status and "sync now" in ui/.

@@ -233,6 +233,7 @@ func (v *conflictView) keepDeletion() {
 func (s *session) conflictQueue() {
 	s.touch()
 	s.chart, s.adm = nil, nil
+	s.refreshConflicts()
 	items, err := s.svc.ConflictQueue()
 	box := container.NewVBox(heading("Records changed on two workstations at once"))
 	switch {

@@ -122,7 +122,7 @@ func TestConflictQueueForClinician(t *testing.T) {
 	ws, w := open(t, p.dir)
 	signInAs(t, w, "drsmith", testPassword)
 	s := sessionOf(t, ws)
-	s.conflictQueue()
+	test.Tap(button(t, w.Content(), "Changed on two workstations: 1")) // the header's way in
 	wantText(t, s.detail, "Allergy of Okafor, Chidi")
 	test.Tap(button(t, s.detail, "Review…"))
 	wantText(t, s.detail, "● severity")
@@ -131,6 +131,9 @@ func TestConflictQueueForClinician(t *testing.T) {
 	}
 	test.Tap(button(t, s.detail, "Resolve")) // the shown version's values
 	wantText(t, s.detail, "Nothing waiting.")
+	if hasButton(w.Content(), "Changed on two workstations: 1") {
+		t.Error("the header still offers a resolved conflict")
+	}
 	if r, err := ws.st.Get(id); err != nil || len(r.Parents) != 2 || len(r.Conflicts) != 0 {
 		t.Fatalf("resolved: %+v %v", r, err)
 	}

@@ -17,20 +17,21 @@ import (
 // pane and the detail pane (a chart, the registration form). It ends when
 // the workstation locks.
 type session struct {
-	ws      *workstation
-	svc     *chart.Service
-	user    store.User
-	idle    time.Duration
-	last    time.Time // last activity seen
-	stop    func()    // stops the idle ticker
-	ticks   int
-	inbox   *widget.Label
-	find    *finder
-	detail  *fyne.Container
-	chart   *chartView      // the open chart, if any
-	adm     *adminView      // the administration screens, while shown
-	sync    *syncer         // the practice's sync while signed in (syncui.go)
-	syncBox *fyne.Container // its part of the header
+	ws        *workstation
+	svc       *chart.Service
+	user      store.User
+	idle      time.Duration
+	last      time.Time // last activity seen
+	stop      func()    // stops the idle ticker
+	ticks     int
+	inbox     *widget.Label
+	find      *finder
+	detail    *fyne.Container
+	chart     *chartView      // the open chart, if any
+	adm       *adminView      // the administration screens, while shown
+	sync      *syncer         // the practice's sync while signed in (syncui.go)
+	syncBox   *fyne.Container // its part of the header
+	conflicts *widget.Button  // the review queue, while it holds something (syncui.go)
 }
 
 // startSession opens the workspace for the user signed in to svc's store.
@@ -80,12 +81,14 @@ func (s *session) header() fyne.CanvasObject {
 	who := &widget.Label{Text: s.user.Name + " · " + capital(s.user.Role.Title()), TextStyle: fyne.TextStyle{Bold: true}}
 	s.inbox = &widget.Label{}
 	sync := s.syncStatus()
+	conflicts := s.conflictButton()
 	s.refreshInbox()
 	lock := &widget.Button{Text: "Lock (Ctrl+L)", Icon: theme.VisibilityOffIcon(), OnTapped: s.lock}
-	left := []fyne.CanvasObject{widget.NewIcon(theme.AccountIcon()), who, widget.NewSeparator(), sync}
+	left := []fyne.CanvasObject{widget.NewIcon(theme.AccountIcon()), who, widget.NewSeparator(), sync, conflicts}
 	if chart.Allowed(s.user.Role, chart.FileDocuments) {
 		left = append(left, widget.NewSeparator(), s.inbox)
 	}
+	left = append(left, s.scanHeader()...) // the inbox button and scan folder warnings (folders.go)
 	if s.ws.demo != nil {
 		left = append(left, widget.NewSeparator(), &widget.Label{Text: "Demo practice: made-up patients", Importance: widget.WarningImportance})
 	}
@@ -205,6 +208,7 @@ func (s *session) end() {
 	s.chart = nil
 	s.ws.removeTemp()
 	s.sync.stop() // sync needs the key: it ends first
+	stopScan(s)   // before the key goes: a file being taken is finished
 	s.svc.Close()
 	s.ws.st.Lock()
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 
@@ -78,6 +79,7 @@ func (s *session) startSync() {
 				if s.sync == y {
 					y.show(st)
 					s.refreshInbox() // documents may have arrived
+					s.refreshConflicts()
 				}
 			})
 			select {
@@ -173,4 +175,28 @@ func (ws *workstation) join(code string) (*ckstore.Store, error) {
 		return nil, err
 	}
 	return ckstore.Open(ws.dir)
+}
+
+// conflictButton is the header's way into the review queue of records
+// changed on two workstations at once (conflicts.go), shown while the queue
+// holds something the signed-in user may resolve; HIM managers also find
+// it on the worklists.
+func (s *session) conflictButton() fyne.CanvasObject {
+	s.conflicts = &widget.Button{Importance: widget.WarningImportance, Icon: theme.WarningIcon(), OnTapped: s.conflictQueue}
+	s.refreshConflicts()
+	return s.conflicts
+}
+
+// refreshConflicts updates the count on the conflict button.
+func (s *session) refreshConflicts() {
+	if s.conflicts == nil {
+		return
+	}
+	items, err := s.svc.ConflictQueue()
+	if err != nil || len(items) == 0 {
+		s.conflicts.Hide()
+		return
+	}
+	s.conflicts.SetText(fmt.Sprintf("Changed on two workstations: %d", len(items)))
+	s.conflicts.Show()
 }

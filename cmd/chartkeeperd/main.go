@@ -2,10 +2,14 @@
 // practices' sealed revisions and hands them to the practices' other
 // workstations; it never holds a key and cannot read patient data.
 //
-//	chartkeeperd --data DIR [--listen ADDR] [--tls-cert FILE --tls-key FILE]
+//	chartkeeperd --data DIR [--listen ADDR] [--tls-cert FILE --tls-key FILE] [--postgres URL]
 //
 // On first start without --tls-cert it makes a self-signed certificate in
-// DIR and prints its SHA-256 fingerprint, which workstations pin.
+// DIR and prints its SHA-256 fingerprint, which workstations pin. It
+// stores in DIR/server.db (bbolt), or with --postgres in a PostgreSQL
+// database (sync/pgbackend), which several chartkeeperd processes may
+// share. The database's password may be in the URL, in PGPASSWORD or in
+// ~/.pgpass; it is never printed or logged.
 package main
 
 import (
@@ -18,13 +22,18 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"chartkeeper/sync"
+	"chartkeeper/sync/pgbackend"
 )
 
 func main() {
@@ -51,10 +60,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	keyFile := fs.String("tls-key", "", "the private key `file` (PEM) of --tls-cert")
 	hosts := fs.String("host", "", "comma-separated `names` and addresses for the self-signed certificate")
 	regFile := fs.String("registration-secret-file", "", "accept new practices only with the secret in `file` (else $CHARTKEEPERD_REGISTRATION_SECRET, else any)")
-	postgres := fs.String("postgres", "", "store in PostgreSQL at `URL` (not available yet)")
+	postgres := fs.String("postgres", "", "store in the PostgreSQL database at `URL` (postgres://user@host:port/db) instead of in the data folder")
 	quiet := fs.Bool("quiet", false, "do not log requests")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: chartkeeperd --data FOLDER [--listen ADDR] [--tls-cert FILE --tls-key FILE]")
+		fmt.Fprintln(stderr, "usage: chartkeeperd --data FOLDER [--listen ADDR] [--tls-cert FILE --tls-key FILE] [--postgres URL]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -72,9 +81,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	}
 	if *data == "" {
 		return fail(exitUsage, "give the data folder with --data FOLDER")
-	}
-	if *postgres != "" {
-		return fail(exitUsage, "--postgres is not available in this version; leave it out to store in %s", *data)
 	}
 	secret := os.Getenv("CHARTKEEPERD_REGISTRATION_SECRET")
 	if *regFile != "" {
@@ -97,7 +103,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	if err != nil {
 		return fail(exitFailed, "%v", err)
 	}
-	backend, err := sync.OpenBolt(*data)
+	backend, where, err := openBackend(ctx, *data, *postgres)
 	if err != nil {
 		return fail(exitFailed, "%v", err)
 	}
@@ -123,6 +129,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		ErrorLog:          slog.NewLogLogger(slog.NewTextHandler(stderr, nil).WithAttrs([]slog.Attr{slog.String("from", "http")}), slog.LevelWarn),
 	}
 	srv.RegisterOnShutdown(handler.Close)
+	if pb, ok := backend.(*pgbackend.Backend); ok {
+		// Pushes through other chartkeeperd processes on the database
+		// wake this one's long-polls.
+		pb.OnRemotePush(handler.Wake)
+	}
 	if created {
 		fmt.Fprintf(stdout, "made a self-signed certificate in %s\n", *data)
 	}
@@ -131,6 +142,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	} else {
 		fmt.Fprintf(stdout, "certificate %s, fingerprint (SHA-256): %s\n", *certFile, fp)
 	}
+	fmt.Fprintf(stdout, "storing in %s\n", where)
 	fmt.Fprintf(stdout, "listening on https://%s\n", ln.Addr())
 	if ready != nil {
 		ready <- ln.Addr().String()
@@ -149,4 +161,40 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	}
 	fmt.Fprintln(stdout, "stopped")
 	return exitOK
+}
+
+// openBackend opens the server's storage: the bbolt file in dir, or the
+// PostgreSQL database at pgURL. where names it for the log, without the
+// database's password.
+func openBackend(ctx context.Context, dir, pgURL string) (b sync.Backend, where string, err error) {
+	if pgURL == "" {
+		b, err := sync.OpenBolt(dir)
+		return b, filepath.Join(dir, sync.BoltFileName), err
+	}
+	cfg, err := pgx.ParseConfig(pgURL)
+	if err != nil {
+		return nil, "", errors.New("--postgres: not a valid PostgreSQL URL (postgres://user@host:port/database)")
+	}
+	where = "PostgreSQL at " + pgbackend.Where(cfg)
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	pb, err := pgbackend.Open(ctx, pgURL, pgbackend.Options{})
+	if err != nil {
+		return nil, "", errors.New(hidePassword(err.Error(), cfg.Password))
+	}
+	return pb, where, nil
+}
+
+// hidePassword takes a password out of a message, as written and as a URL
+// would carry it.
+func hidePassword(msg, pw string) string {
+	if pw == "" {
+		return msg
+	}
+	for _, p := range []string{pw, url.PathEscape(pw), url.QueryEscape(pw), url.UserPassword("", pw).String()[1:]} {
+		if p != "" {
+			msg = strings.ReplaceAll(msg, p, "********")
+		}
+	}
+	return msg
 }

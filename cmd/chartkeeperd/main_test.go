@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	gosync "sync"
 	"testing"
 	"time"
@@ -114,7 +115,20 @@ func TestUsage(t *testing.T) {
 	if code := run(context.Background(), nil, &out, &errs, nil); code != exitUsage {
 		t.Fatalf("no --data: %d", code)
 	}
-	if code := run(context.Background(), []string{"--data", t.TempDir(), "--postgres", "postgres://x"}, &out, &errs, nil); code != exitUsage {
-		t.Fatalf("--postgres: %d", code)
+	// A database that cannot be reached: a plain failure, the password
+	// nowhere in the output.
+	out.Reset()
+	errs.Reset()
+	pg := "postgres://ck:Secret-Pw%2F42@127.0.0.1:1/chartkeeper?connect_timeout=5"
+	if code := run(context.Background(), []string{"--data", t.TempDir(), "--listen", "127.0.0.1:0", "--postgres", pg}, &out, &errs, nil); code != exitFailed {
+		t.Fatalf("--postgres to nowhere: %d", code)
+	}
+	for _, pw := range []string{"Secret-Pw", "Secret-Pw%2F42"} {
+		if strings.Contains(out.String()+errs.String(), pw) {
+			t.Fatalf("the password is in the output: %s %s", &out, &errs)
+		}
+	}
+	if !strings.Contains(errs.String(), "127.0.0.1") {
+		t.Fatalf("message: %s", &errs)
 	}
 }

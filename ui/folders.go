@@ -1,0 +1,327 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"chartkeeper/chart"
+	"chartkeeper/scan"
+)
+
+// The watched-folder engine runs while a user who may take in documents
+// (front desk, clinician, HIM manager) is signed in: it starts with the
+// session's header and stops when the session ends (lock, sign-out,
+// closing the window), before the key is wiped. Its folders are this
+// workstation's own (scan.LoadSettings in the data folder); HIM managers
+// edit them on the scan folders screen, reached from the inbox.
+
+// scanner is a session's running engine and what it reports.
+type scanner struct {
+	s      *session
+	eng    *scan.Engine
+	cancel context.CancelFunc
+	done   chan struct{}
+	warn   *widget.Label // in the header: folders that cannot be reached
+	err    string        // why the engine could not start
+	// onChange, when set, is called on the UI goroutine after every event
+	// (the inbox screen refreshes itself).
+	onChange func()
+}
+
+// scanners holds each session's scanner; touched on the UI goroutine only.
+var scanners = map[*session]*scanner{}
+
+// scanSettle is how long a file must stay unchanged before it is taken;
+// scanRetry how often a folder that went away is looked for.
+var (
+	scanSettle = scan.DefaultSettle
+	scanRetry  = scan.DefaultRetry
+)
+
+// scanHeader starts the session's scanner and returns what the header
+// shows of it: the button to the inbox and the warning of folders gone.
+func (s *session) scanHeader() []fyne.CanvasObject {
+	if !chart.Allowed(s.user.Role, chart.FileDocuments) {
+		return nil
+	}
+	stopScan(s) // the header is being built again
+	sc := &scanner{s: s, warn: &widget.Label{Importance: widget.WarningImportance, Wrapping: fyne.TextWrapOff}}
+	sc.warn.Hide()
+	scanners[s] = sc
+	sc.start()
+	return []fyne.CanvasObject{&widget.Button{Text: "Inbox", Icon: theme.DocumentIcon(), OnTapped: s.showInbox}, sc.warn}
+}
+
+// scannerOf is the session's scanner (nil for roles without intake).
+func (s *session) scannerOf() *scanner { return scanners[s] }
+
+// start reads the folder settings and runs the engine on them.
+func (sc *scanner) start() {
+	sc.err = ""
+	set, err := scan.LoadSettings(sc.s.ws.dir)
+	if err != nil {
+		sc.err = err.Error()
+		sc.show()
+		return
+	}
+	if len(set.Folders) == 0 {
+		sc.show()
+		return
+	}
+	eng, err := scan.NewEngine(scan.NewIntake(sc.s.svc, nil), scan.Config{
+		Folders: set.Folders,
+		Settle:  scanSettle,
+		Retry:   scanRetry,
+		OnEvent: func(scan.Event) { fyne.Do(sc.changed) },
+	})
+	if err != nil {
+		sc.err = err.Error()
+		sc.show()
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	sc.eng, sc.cancel, sc.done = eng, cancel, make(chan struct{})
+	go func(done chan struct{}) {
+		defer close(done)
+		if err := eng.Run(ctx); err != nil {
+			fyne.Do(func() { sc.err = err.Error(); sc.show() })
+		}
+	}(sc.done)
+	sc.show()
+}
+
+// stop ends the engine and waits for it (a file being taken is finished).
+func (sc *scanner) stop() {
+	if sc.cancel != nil {
+		sc.cancel()
+		<-sc.done
+	}
+	sc.eng, sc.cancel, sc.done = nil, nil, nil
+}
+
+// stopScan stops the session's scanner; the session is ending.
+func stopScan(s *session) {
+	if sc := scanners[s]; sc != nil {
+		sc.stop()
+		delete(scanners, s)
+	}
+}
+
+func (sc *scanner) changed() {
+	if sc.s.ws.sess != sc.s {
+		return
+	}
+	sc.show()
+	sc.s.refreshInbox()
+	if sc.onChange != nil {
+		sc.onChange()
+	}
+}
+
+// warnings are the folders that cannot be reached, and why the engine
+// does not run, in words for the desk.
+func (sc *scanner) warnings() []string {
+	var out []string
+	if sc.err != "" {
+		out = append(out, "Scanned documents are not being taken in: "+sc.err)
+	}
+	if sc.eng != nil {
+		for _, f := range sc.eng.Folders() {
+			if !f.OK && f.Warning != "" {
+				out = append(out, f.Warning)
+			}
+		}
+	}
+	return out
+}
+
+// show updates the header's warning.
+func (sc *scanner) show() {
+	w := sc.warnings()
+	switch len(w) {
+	case 0:
+		sc.warn.Hide()
+		return
+	case 1:
+		sc.warn.SetText("⚠ A scan folder cannot be reached")
+	default:
+		sc.warn.SetText(fmt.Sprintf("⚠ %d scan folders cannot be reached", len(w)))
+	}
+	if sc.err != "" {
+		sc.warn.SetText("⚠ Scans are not being taken in")
+	}
+	sc.warn.Show()
+}
+
+// problems lists the files left in the folders, with their reasons.
+func (sc *scanner) problems() []scan.Problem {
+	if sc == nil || sc.eng == nil {
+		return nil
+	}
+	return sc.eng.Problems()
+}
+
+// restart runs the engine again with the saved settings.
+func (sc *scanner) restart() {
+	sc.stop()
+	sc.start()
+}
+
+// folderSettings is the HIM manager's screen of this workstation's
+// watched folders: one row per folder with its default category and what
+// happens to originals after import.
+type folderSettings struct {
+	s    *session
+	rows []*folderRow
+	box  *fyne.Container
+	msg  *widget.Label
+}
+
+type folderRow struct {
+	path, archive, rule *entry
+	category, after     *widget.Select
+	o                   fyne.CanvasObject
+}
+
+const (
+	afterDelete  = "Delete the original"
+	afterArchive = "Move it to an archive folder"
+)
+
+// showFolderSettings shows the scan folder screen (HIM managers).
+func (s *session) showFolderSettings() {
+	if !chart.Allowed(s.user.Role, chart.Administer) {
+		return
+	}
+	s.touch()
+	s.chart, s.adm = nil, nil
+	fs := &folderSettings{s: s, box: container.NewVBox(), msg: &widget.Label{Wrapping: fyne.TextWrapWord}}
+	set, err := scan.LoadSettings(s.ws.dir)
+	if err != nil {
+		fs.msg.SetText(err.Error())
+	}
+	for _, f := range set.Folders {
+		fs.add(f)
+	}
+	if len(set.Folders) == 0 {
+		fs.add(scan.Folder{})
+	}
+	intro := paragraph("Scanners on this workstation drop their files into these folders. Each file is taken into the store and then deleted, or moved to an archive folder. The folders belong to this workstation: they are not synced and not in backups.")
+	buttons := container.NewHBox(
+		&widget.Button{Text: "Add a folder", Icon: theme.ContentAddIcon(), OnTapped: func() { fs.add(scan.Folder{}) }},
+		&widget.Button{Text: "Save scan folders", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: fs.save},
+		&widget.Button{Text: "Back to the inbox", OnTapped: s.showInbox},
+	)
+	top := container.NewVBox(heading("Scan folders"), intro, fs.msg)
+	s.showDetail(container.NewBorder(top, buttons, nil, nil, container.NewVScroll(fs.box)))
+}
+
+func categoryTitles() []string {
+	out := []string{"(none)"}
+	for _, c := range chart.Categories {
+		out = append(out, c.Title)
+	}
+	return out
+}
+
+func categoryTitle(name string) string {
+	if c, ok := chart.CategoryByName(name); ok {
+		return c.Title
+	}
+	return "(none)"
+}
+
+func categoryName(title string) string {
+	for _, c := range chart.Categories {
+		if c.Title == title {
+			return c.Name
+		}
+	}
+	return ""
+}
+
+func (fs *folderSettings) add(f scan.Folder) {
+	r := &folderRow{path: newEntry("Folder, e.g. /srv/scans/desk"), archive: newEntry("Archive folder"), rule: newEntry("File name rule (optional), e.g. {mrn}_*.pdf")}
+	r.path.SetText(f.Path)
+	r.archive.SetText(f.Archive)
+	r.rule.SetText(f.Rule)
+	r.category = &widget.Select{Options: categoryTitles(), PlaceHolder: "Default category"}
+	r.category.SetSelected(categoryTitle(f.Category))
+	r.after = &widget.Select{Options: []string{afterDelete, afterArchive}, OnChanged: func(v string) {
+		if v == afterArchive {
+			r.archive.Show()
+		} else {
+			r.archive.Hide()
+		}
+	}}
+	if f.Archive != "" {
+		r.after.SetSelected(afterArchive)
+	} else {
+		r.after.SetSelected(afterDelete)
+	}
+	remove := &widget.Button{Text: "Remove", Icon: theme.DeleteIcon()}
+	r.o = container.NewVBox(
+		widget.NewForm(
+			widget.NewFormItem("Folder", r.path),
+			widget.NewFormItem("Default category", r.category),
+			widget.NewFormItem("After import", r.after),
+			widget.NewFormItem("", r.archive),
+			widget.NewFormItem("Name rule", r.rule),
+		),
+		container.NewHBox(remove), widget.NewSeparator())
+	remove.OnTapped = func() {
+		for i, x := range fs.rows {
+			if x == r {
+				fs.rows = append(fs.rows[:i], fs.rows[i+1:]...)
+			}
+		}
+		fs.box.Remove(r.o)
+	}
+	fs.rows = append(fs.rows, r)
+	fs.box.Add(r.o)
+}
+
+// settings reads the rows; empty rows are left out.
+func (fs *folderSettings) settings() scan.Settings {
+	var set scan.Settings
+	for _, r := range fs.rows {
+		p := strings.TrimSpace(r.path.Text)
+		if p == "" {
+			continue
+		}
+		f := scan.Folder{Path: p, Category: categoryName(r.category.Selected), Rule: strings.TrimSpace(r.rule.Text)}
+		if r.after.Selected == afterArchive {
+			f.Archive = strings.TrimSpace(r.archive.Text)
+			if f.Archive == "" {
+				f.Archive = "-" // refused below with a clear message
+			}
+		}
+		set.Folders = append(set.Folders, f)
+	}
+	return set
+}
+
+func (fs *folderSettings) save() {
+	fs.s.touch()
+	set := fs.settings()
+	for _, f := range set.Folders {
+		if f.Archive == "-" {
+			fs.msg.SetText(f.Path + ": give the archive folder, or choose to delete originals.")
+			return
+		}
+	}
+	if err := scan.SaveSettings(fs.s.ws.dir, set); err != nil {
+		fs.msg.SetText("Not saved: " + err.Error())
+		return
+	}
+	if sc := fs.s.scannerOf(); sc != nil {
+		sc.restart()
+	}
+	fs.msg.SetText(fmt.Sprintf("Saved: %d scan folders. Files in them are taken in now.", len(set.Folders)))
+}
