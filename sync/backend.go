@@ -6,8 +6,8 @@ import (
 )
 
 // Backend is the server's storage. Implementations: [OpenBolt] (one bbolt
-// file, the default); PostgreSQL is to come. Every implementation must pass
-// backendtest.Run.
+// file, the default) and sync/pgbackend (PostgreSQL). Every implementation
+// must pass backendtest.Run.
 //
 // A backend holds, per practice: its devices with the SHA-256 of their
 // tokens, and a log of sealed revisions numbered by a server sequence that
