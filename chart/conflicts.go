@@ -34,7 +34,7 @@ import (
 
 func init() {
 	for _, typ := range []string{TypePatient, TypeProblem, TypeAllergy, TypeMedication, TypeAmendment,
-		TypeVitals, TypeImmunization, TypeDocument, TypeAmendReq, TypeDisclosure, TypeBreakGlass} {
+		TypeVitals, TypeImmunization, TypeDocument, TypeAmendReq, TypeDisclosure, TypeBreakGlass, TypeRejected} {
 		store.RegisterMerge(typ, store.MergeRule{Merge: mergeBodies})
 	}
 	store.RegisterMerge(TypeVisit, store.MergeRule{Merge: mergeVisits, Rank: func(body []byte) int {
@@ -115,6 +115,7 @@ var conflictTypes = map[string]struct {
 	TypeAmendReq:     {"amendment request", Administer},
 	TypeDisclosure:   {"disclosure", Administer},
 	TypeBreakGlass:   {"break-glass access", Administer},
+	TypeRejected:     {"rejected document", FileDocuments},
 }
 
 // mayResolve reports whether role may resolve conflicts of records of typ:
