@@ -144,7 +144,8 @@ type AuditEntry struct {
 }
 
 // Audit lists audit events (HIM managers), optionally only those about one
-// patient (and the patients merged into it). fn sees them in order.
+// patient (and the patients merged into it). fn sees them in time order,
+// every workstation's log merged (store.AuditLogAll).
 func (s *Service) Audit(patientID string, fn func(AuditEntry) error) error {
 	if _, err := s.require(Administer); err != nil {
 		return err
@@ -166,7 +167,7 @@ func (s *Service) Audit(patientID string, fn func(AuditEntry) error) error {
 		}
 	}
 	s.mu.Unlock()
-	err := s.st.AuditLog(1, func(ev store.AuditEvent) error {
+	err := s.st.AuditLogAll(func(ev store.AuditEvent) error { // every workstation's log, merged by time
 		if patientID != "" && !want[ev.Subject] {
 			return nil
 		}

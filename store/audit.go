@@ -19,6 +19,9 @@ type AuditEvent struct {
 	Subject  string    `json:"s,omitempty"` // the record concerned (a patient's ID, a user's ID)
 	Detail   string    `json:"x,omitempty"`
 	Flagged  bool      `json:"f,omitempty"` // needs review (break-glass, failed sign-ins)
+	// Workstation names the workstation whose log holds the entry; set
+	// only by AuditLogAll (see auditsync.go), never stored.
+	Workstation string `json:"-"`
 }
 
 // The audit log is a hash chain of sealed entries. Entry n is stored as

@@ -149,6 +149,9 @@ func (s *Store) PutBlob(r io.Reader) (BlobInfo, error) {
 		if err := b.Put(blobHeaderKey(id), tx.sess.key.seal(nil, hdr, blobHeaderAD(id))); err != nil {
 			return err
 		}
+		if err := tx.noteBlob(id, false); err != nil { // the blob feed (blobsync.go)
+			return err
+		}
 		return ib.Put(ik, []byte(id))
 	})
 	if err != nil {

@@ -68,6 +68,7 @@ func (s *Store) Verify() (rep *VerifyReport, err error) {
 			rep.problem("%v", err)
 		}
 		rep.AuditEntries = n
+		tx.verifyAuditPeers(rep) // other workstations' chains (auditsync.go)
 		c := btx.Bucket(bucketSlots).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			sl, err := decodeSlot(v)

@@ -36,6 +36,12 @@ type Result struct {
 	Pulled   int // revisions new to this workstation
 	Received int // revisions received
 	Skewed   bool
+	// BlobsPushed and BlobsPulled count documents (blobs) sent to and
+	// fetched from the server (blobs.go).
+	BlobsPushed, BlobsPulled int
+	// AuditPushed and AuditPulled count audit entries sent to the server
+	// and imported from other workstations (audit.go).
+	AuditPushed, AuditPulled int
 }
 
 func (r *Result) add(o Result) {
@@ -44,6 +50,10 @@ func (r *Result) add(o Result) {
 	r.Pulled += o.Pulled
 	r.Received += o.Received
 	r.Skewed = r.Skewed || o.Skewed
+	r.BlobsPushed += o.BlobsPushed
+	r.BlobsPulled += o.BlobsPulled
+	r.AuditPushed += o.AuditPushed
+	r.AuditPulled += o.AuditPulled
 }
 
 // State is the headline of a [Status].
@@ -220,9 +230,17 @@ func (c *Client) pushAll(ctx context.Context, res *Result) error {
 	if _, err := c.st.ShareKeyslots(); err != nil {
 		return err
 	}
+	// Documents go first, so a record never reaches the server before
+	// the blob it names (blobs.go).
+	if err := c.pushBlobs(ctx, res); err != nil {
+		return err
+	}
 	for {
 		r, more, err := c.pushBatch(ctx)
 		res.add(r)
+		if err == nil && !more {
+			err = c.pushAudit(ctx, res) // this workstation's audit log (audit.go)
+		}
 		if err != nil || !more {
 			return err
 		}
@@ -233,6 +251,12 @@ func (c *Client) pullAll(ctx context.Context, res *Result) error {
 	for {
 		r, more, err := c.pullBatch(ctx, 0)
 		res.add(r)
+		if err == nil && !more {
+			err = c.pullBlobs(ctx, res) // documents the store lacks (blobs.go)
+		}
+		if err == nil && !more {
+			err = c.pullAudit(ctx, res) // other workstations' audit logs (audit.go)
+		}
 		if err != nil || !more {
 			return err
 		}
@@ -407,6 +431,12 @@ func (c *Client) pullLoop(ctx context.Context) {
 		pctx, cancel := context.WithTimeout(ctx, wait+30*time.Second)
 		res, m, err := c.pullBatch(pctx, wait)
 		cancel()
+		if err == nil && !m {
+			err = c.pullBlobs(ctx, &res) // documents the store lacks (blobs.go)
+		}
+		if err == nil && !m {
+			err = c.pullAudit(ctx, &res) // other workstations' audit logs (audit.go)
+		}
 		if ctx.Err() != nil {
 			return
 		}

@@ -98,6 +98,101 @@
 // that fails verification stops the pull at that batch (nothing of it is
 // imported, the checkpoint stays) and shows as an error.
 //
+// # Blobs (blobs.go, boltblobs.go)
+//
+// Blobs — scanned documents — travel as the store keeps them: the sealed
+// 1 MiB chunks (associated data "blobs" | blob ID | index | last) and the
+// sealed header (size, chunk count, SHA-256), byte for byte. The server
+// learns a blob's random ID, its size and its chunk count, nothing else.
+//
+// Which blobs move is decided without reading records: the store numbers
+// the blobs it holds in a local blob feed (store/blobsync.go; made from
+// the blobs already there on first use), and the server numbers each
+// practice's committed blobs in a blob sequence. Push: every blob of the
+// local feed past the "blobpush:" checkpoint that was made here (not
+// imported) is uploaded, and the checkpoint moves past it once the server
+// has committed it. Pull: GET /v1/blobs?since=N lists the practice's
+// committed blobs past the "blobpull:" checkpoint; every one the store
+// lacks is downloaded, the checkpoint moving past each. So every blob any
+// workstation holds reaches every other, eagerly, and documents are there
+// when the network is not. Blobs are pushed before records, so a record
+// naming a blob never reaches the server ahead of it; the pull loop
+// fetches blobs whenever it has caught up with the records.
+//
+// Upload: POST /v1/blobs/{id}/begin announces size and chunk count (over
+// MaxBlobSize, 512 MiB, is refused with 413 and a plain message) and
+// answers which chunks the server holds; the client sends the others,
+// one chunk per PUT /v1/blobs/{id}/chunks/{i} (raw bytes, at most
+// MaxBlobChunkBody = 1 MiB plus the seal overhead; the server checks each
+// chunk's exact sealed length against the declared size), then the sealed
+// header with PUT /v1/blobs/{id}/header, which commits: the backend checks
+// every chunk is there and stores the header and the blob's sequence in
+// one durable transaction. Until then the blob is listed and served to
+// nobody. Every step is idempotent; an interrupted upload resumes with
+// the chunks the server lacks. A committed blob's chunks and header can
+// not be replaced.
+//
+// Download: GET /v1/blobs/{id}/header, then GET /v1/blobs/{id}/chunks/{i}
+// for each chunk the store does not hold yet (store.BlobImport): each
+// chunk is stored only if it opens with the data key under its own
+// associated data and has the length the header implies, and the header
+// is written last, after the whole content matched its SHA-256. A
+// half-downloaded blob is invisible (no header) and resumes, even after a
+// restart, from the chunks already stored. A chunk or content that fails
+// its check stops the pull with an error naming the integrity check,
+// every chunk of that blob is dropped and the checkpoint stays.
+//
+// The same device credential and practice scoping apply as for records: a
+// blob is looked up only within the authenticated device's practice, and
+// a revoked device is refused. Blob storage is an optional
+// [BlobBackend] (bbolt: boltblobs.go; PostgreSQL: pgbackend/blobs.go); a
+// server whose backend lacks it answers the blob paths with 501, and
+// clients then leave blobs alone.
+//
+// # Audit log (audit.go, boltaudit.go)
+//
+// Each workstation's audit log (store/audit.go) is a hash chain whose
+// links cover the sealed bytes: entry n is stored as h(n-1) | sealed
+// event, and h(n) = SHA-256(n | those bytes). Entries travel exactly so
+// ([store.AuditWire]), one stream per device: the server learns the
+// device ID, sequence numbers and sizes, and can check the chain without
+// a key, while only a holder of the data key can read or make an entry.
+//
+// Push (after the records): GET /v1/audit/streams gives the server's last
+// sequence and hash for this device; the client sends the entries after
+// it (POST /v1/audit/push, with its own last sequence as "head"). The
+// server keeps each stream append-only ([PlanAuditAppend], in the
+// backend's transaction): an entry it holds must come again byte for byte
+// (a retry), the first new one must carry the hash of its last one, and
+// the head may not be behind its copy. Otherwise it refuses with 409,
+// keeps its copy, and records the first refusal (time, entry, reason) on
+// the stream. A workstation whose log was rolled back (an old copy of its
+// store put back, then new entries under reused numbers) or edited is
+// refused that way: its push ends with [ErrAuditRefused] and its status
+// shows "sync error: the sync server refused this workstation's audit
+// log: ... rolled back ... or edited here".
+//
+// Pull (after the records, and in the background loop whenever it has
+// caught up): for every other device's stream past what the store has
+// imported of it, GET /v1/audit/entries?device=D&since=N. The store keeps
+// other devices' chains apart from its own, one bucket per device
+// (store/auditsync.go), and imports a batch only if every entry follows
+// the imported head, carries its predecessor's hash and opens with the
+// data key; otherwise nothing of the batch is stored and the pull stops
+// with an error naming the workstation. The imported head is the stream's
+// checkpoint (it does not depend on the server's ID). A refusal the server
+// reports for another device is written once into this workstation's own
+// log as "audit.sync.refused", flagged, so the HIM manager sees it in the
+// audit view. store.Verify checks the imported chains like its own.
+//
+// chart's audit listing (the GUI audit view, `ckadmin audit list`) reads
+// every chain merged by time and names each entry's workstation (the
+// device's name on the server, or "this workstation"); entries a restored
+// workstation's chain shares with the original device's are listed once.
+// Audit streams are an optional [AuditBackend] (bbolt: boltaudit.go;
+// PostgreSQL: pgbackend/audit.go); a server whose backend lacks it
+// answers the audit paths with 501, and clients then skip audit sync.
+//
 // # Files
 //
 // A workstation's sync settings (server URL, pinned fingerprint, server ID,
@@ -125,12 +220,26 @@
 //     record, which then shows as a (harmless, identical) conflict.
 //     A workstation whose user is disabled elsewhere keeps an already
 //     signed-in session until it locks.
-//   - The audit log does not sync yet: audit entries (per-device hash
-//     chains) need their own stream — a second kind of item in the same
-//     server log, stored per device on the workstations, so rollbacks of one
-//     workstation's log are caught.
-//   - Blobs (scanned documents) do not sync: they need chunked upload
-//     with resume and server-side dedup by keyed content hash.
+//   - Audit log: a refused workstation stays refused (its audit log no
+//     longer reaches the server; re-enrolling it as a new device starts a
+//     new stream) and, in RunOnce, the refusal stops that run before the
+//     pull. A restored workstation (a new device) pushes its whole chain,
+//     the old device's entries included, which the server stores twice
+//     (listings show them once). Audit pushes do not wake long-polls, so
+//     another workstation sees new entries within one long-poll period
+//     (25 s). The refusal notice is the server's word, not signed by the
+//     refused workstation. Deleting a whole imported chain locally is not
+//     detected (the next pull brings it back). PostgreSQL keeps audit
+//     streams in tables made on first use (pgbackend/audit.go), not yet in
+//     its schema migrations.
+//   - Blobs: no server-side dedup (the same scan filed on two
+//     workstations is stored twice); uploads that are never committed
+//     (a workstation gone for good mid-upload) stay on the server and are
+//     never purged; no per-practice storage quota beyond the size limit
+//     of one blob; a blob sealed under an older data-key epoch imports
+//     only where that epoch can still be opened (as for records). A blob
+//     larger than the server's limit is passed over with an error once
+//     and stays on its workstation only.
 //   - PostgreSQL (sync/pgbackend, `chartkeeperd --postgres URL`): several
 //     processes may share the database, but each still needs --data for
 //     its TLS certificate (copy the same one to every process behind one

@@ -22,6 +22,8 @@ import (
 //	                                   (token hash, sealed secrets, lifetime)
 //	POST /v1/enroll/redeem             no credential: a new workstation redeems an
 //	                                   enrollment code's token and becomes a device
+//	GET  /v1/audit/streams, POST /v1/audit/push, GET /v1/audit/entries
+//	                                   audit log streams, one per device (audit.go)
 //
 // Every call but health, register and redeem carries the device's credential:
 //

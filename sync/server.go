@@ -59,6 +59,8 @@ func NewServer(b Backend, opts ServerOptions) *Server {
 	s.mux.HandleFunc("POST /v1/devices/revoke", s.authed(s.revoke))
 	s.mux.HandleFunc("POST /v1/enroll", s.authed(s.enroll))
 	s.mux.HandleFunc("POST /v1/enroll/redeem", s.redeem)
+	s.registerAudit() // audit streams (audit.go)
+	s.registerBlobs() // blobs.go
 	return s
 }
 

@@ -127,10 +127,10 @@ func (a *auditView) show() {
 	a.list.Refresh()
 }
 
-// auditLine is one entry: time, user, action, patient, detail, and a flag
-// for entries that need review.
+// auditLine is one entry: time, workstation, user, action, patient,
+// detail, and a flag for entries that need review.
 func auditLine(e chart.AuditEntry) string {
-	parts := []string{e.Time.Local().Format("2006-01-02 15:04:05"), e.Username, e.Action}
+	parts := []string{e.Time.Local().Format("2006-01-02 15:04:05"), e.Workstation, e.Username, e.Action}
 	if e.MRN != "" {
 		parts = append(parts, "MRN "+e.MRN)
 	}

@@ -8,7 +8,8 @@ import (
 )
 
 // runAuditList prints the audit log (health information managers), one
-// event a line: time, username, action, the patient's MRN, detail.
+// event a line: time, username, action, the patient's MRN, detail, and the
+// workstation whose log holds it (every workstation's log, merged by time).
 func runAuditList(e *env, args []string) error {
 	fs := e.flags()
 	sf := addStoreFlags(fs)
@@ -41,8 +42,8 @@ func runAuditList(e *env, args []string) error {
 		if ev.Flagged {
 			detail = "[flagged] " + detail
 		}
-		_, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", ev.Time.UTC().Format(time.RFC3339), field(ev.Username),
-			field(ev.Action), field(ev.MRN), field(detail))
+		_, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", ev.Time.UTC().Format(time.RFC3339), field(ev.Username),
+			field(ev.Action), field(ev.MRN), field(detail), field(ev.Workstation))
 		return err
 	})
 }

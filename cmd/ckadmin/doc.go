@@ -29,7 +29,8 @@
 //   - user list prints tab-separated fields (username, role, full name and
 //     "disabled" where so) to a script, aligned columns to a terminal; so do
 //     patient find (MRN, "Family, Given", birth date) and audit list (time
-//     in RFC 3339 UTC, username, action, MRN, detail; "-" for none).
+//     in RFC 3339 UTC, username, action, MRN, detail, workstation; "-" for
+//     none).
 //   - patient, audit and codes commands go through chartkeeper/chart, like
 //     the workstation: the role table, validation and the audit log hold.
 //     A refusal exits 3 and names the roles that may; a record the chart

@@ -135,8 +135,8 @@ func TestPatients(t *testing.T) {
 	var actions []string
 	for _, l := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
 		f := strings.Split(l, "\t")
-		if len(f) != 5 {
-			t.Fatalf("audit line %q has %d fields, want 5", l, len(f))
+		if len(f) != 6 {
+			t.Fatalf("audit line %q has %d fields, want 6", l, len(f))
 		}
 		if _, err := time.Parse(time.RFC3339, f[0]); err != nil || !strings.HasSuffix(f[0], "Z") {
 			t.Errorf("audit time %q is not RFC 3339 in UTC", f[0])

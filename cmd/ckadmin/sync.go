@@ -70,6 +70,8 @@ func runSync(e *env, args []string) error {
 	defer c.Close()
 	res, err := c.RunOnce(ctx)
 	fmt.Fprintf(e.stdout, "pushed %d revisions (%d sent), pulled %d (%d received)\n", res.Pushed, res.Sent, res.Pulled, res.Received)
+	fmt.Fprintf(e.stdout, "documents: sent %d, fetched %d; audit entries: sent %d, fetched %d\n",
+		res.BlobsPushed, res.BlobsPulled, res.AuditPushed, res.AuditPulled)
 	if res.Skewed {
 		fmt.Fprintln(e.stdout, "warning: a revision came from a workstation whose clock is more than 5 minutes off")
 	}

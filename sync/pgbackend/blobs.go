@@ -1,0 +1,294 @@
+package pgbackend
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	gosync "sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"chartkeeper/sync"
+)
+
+// Blobs ([sync.BlobBackend]) live in three tables made on first use:
+//
+//	ck_blobs        (practice_id, id): declared size and chunk count, the
+//	                uploading device, times, and once committed the blob
+//	                sequence and the sealed header; its row is locked by
+//	                every chunk upload (shared) and the commit (exclusive)
+//	ck_blob_chunks  (practice_id, id, idx): the sealed chunk as the
+//	                workstation stores it
+//	ck_blob_seqs    practice_id: the practice's last blob sequence; its
+//	                row is locked by every commit, so blob sequences never
+//	                repeat, leave no gaps and follow commit order
+//
+// Nothing in them is readable: blob IDs are random and the chunks and
+// headers open only with the practice's data key.
+const blobSchema = `
+CREATE TABLE IF NOT EXISTS ck_blobs (
+	practice_id text COLLATE "C" NOT NULL REFERENCES ck_practices (id),
+	id          text COLLATE "C" NOT NULL,
+	size        bigint NOT NULL,
+	chunks      integer NOT NULL,
+	device      text COLLATE "C" NOT NULL,
+	created     timestamptz NOT NULL,
+	committed   timestamptz,
+	seq         bigint,
+	header      bytea,
+	PRIMARY KEY (practice_id, id),
+	UNIQUE (practice_id, seq)
+);
+CREATE TABLE IF NOT EXISTS ck_blob_chunks (
+	practice_id text COLLATE "C" NOT NULL,
+	id          text COLLATE "C" NOT NULL,
+	idx         integer NOT NULL,
+	sealed      bytea NOT NULL,
+	PRIMARY KEY (practice_id, id, idx)
+);
+ALTER TABLE ck_blob_chunks ALTER COLUMN sealed SET STORAGE EXTERNAL;
+CREATE TABLE IF NOT EXISTS ck_blob_seqs (
+	practice_id text COLLATE "C" PRIMARY KEY REFERENCES ck_practices (id),
+	last_seq    bigint NOT NULL
+);
+`
+
+var _ sync.BlobBackend = (*Backend)(nil)
+
+// blobReady remembers the backends whose database has the blob tables.
+var blobReady gosync.Map // *Backend -> struct{}
+
+// blobTables makes the blob tables once per backend, under the schema
+// lock, so server processes starting at once do not collide.
+func (b *Backend) blobTables(ctx context.Context) error {
+	if _, ok := blobReady.Load(b); ok {
+		return nil
+	}
+	err := b.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(schemaLock)); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, blobSchema)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("making the blob tables: %w", err)
+	}
+	blobReady.Store(b, struct{}{})
+	return nil
+}
+
+// blobTx runs f in a transaction after checking the practice (and keeping
+// it until the transaction ends).
+func (b *Backend) blobTx(ctx context.Context, pid string, f func(pgx.Tx) error) error {
+	if err := b.blobTables(ctx); err != nil {
+		return err
+	}
+	return b.inTx(ctx, func(tx pgx.Tx) error {
+		if err := practiceExists(ctx, tx, pid); err != nil {
+			return err
+		}
+		return f(tx)
+	})
+}
+
+type pgBlob struct {
+	size   int64
+	chunks uint32
+	seq    *int64
+	header []byte
+}
+
+// getBlob reads a blob's row with the given lock clause ("" for none).
+func getBlob(ctx context.Context, tx pgx.Tx, pid, id, lock string) (pgBlob, bool, error) {
+	var (
+		m      pgBlob
+		chunks int32
+	)
+	err := tx.QueryRow(ctx, `SELECT size, chunks, seq, header FROM ck_blobs WHERE practice_id = $1 AND id = $2 `+lock,
+		pid, id).Scan(&m.size, &chunks, &m.seq, &m.header)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return m, false, nil
+	}
+	m.chunks = uint32(chunks)
+	return m, err == nil, err
+}
+
+func blobState(ctx context.Context, tx pgx.Tx, pid, id string, m pgBlob) (sync.BlobState, error) {
+	st := sync.BlobState{ID: id, Size: m.size, Chunks: m.chunks}
+	if m.seq != nil {
+		st.Committed, st.Seq = true, uint64(*m.seq)
+		return st, nil
+	}
+	rows, err := tx.Query(ctx, `SELECT idx FROM ck_blob_chunks WHERE practice_id = $1 AND id = $2 ORDER BY idx`, pid, id)
+	if err != nil {
+		return st, err
+	}
+	var i int32
+	_, err = pgx.ForEachRow(rows, []any{&i}, func() error {
+		st.Have = append(st.Have, uint32(i))
+		return nil
+	})
+	return st, err
+}
+
+// BeginBlob implements sync.BlobBackend.
+func (b *Backend) BeginBlob(ctx context.Context, pid, device, id string, size int64, chunks uint32, now time.Time) (sync.BlobState, error) {
+	var st sync.BlobState
+	err := b.blobTx(ctx, pid, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO ck_blobs (practice_id, id, size, chunks, device, created)
+VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`, pid, id, size, int32(chunks), device, now.UTC()); err != nil {
+			return err
+		}
+		m, ok, err := getBlob(ctx, tx, pid, id, "FOR SHARE")
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return sync.ErrUnknownBlob
+		}
+		if m.size != size || m.chunks != chunks {
+			return sync.ErrBlobMismatch
+		}
+		st, err = blobState(ctx, tx, pid, id, m)
+		return err
+	})
+	return st, err
+}
+
+// PutBlobChunk implements sync.BlobBackend.
+func (b *Backend) PutBlobChunk(ctx context.Context, pid, id string, i uint32, sealed []byte) error {
+	return b.blobTx(ctx, pid, func(tx pgx.Tx) error {
+		m, ok, err := getBlob(ctx, tx, pid, id, "FOR SHARE")
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return sync.ErrUnknownBlob
+		}
+		if i >= m.chunks {
+			return fmt.Errorf("%w: chunk %d of a document of %d", sync.ErrBadRequest, i+1, m.chunks)
+		}
+		if want := sync.BlobChunkSealedSize(m.size, i); len(sealed) != want {
+			return fmt.Errorf("%w: chunk %d has %d bytes, expected %d", sync.ErrBadRequest, i+1, len(sealed), want)
+		}
+		if m.seq != nil {
+			var have []byte
+			err := tx.QueryRow(ctx, `SELECT sealed FROM ck_blob_chunks WHERE practice_id = $1 AND id = $2 AND idx = $3`,
+				pid, id, int32(i)).Scan(&have)
+			if err != nil || !bytes.Equal(have, sealed) {
+				return sync.ErrBlobMismatch
+			}
+			return nil
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO ck_blob_chunks (practice_id, id, idx, sealed) VALUES ($1, $2, $3, $4)
+ON CONFLICT (practice_id, id, idx) DO UPDATE SET sealed = EXCLUDED.sealed`, pid, id, int32(i), sealed)
+		return err
+	})
+}
+
+// CommitBlob implements sync.BlobBackend.
+func (b *Backend) CommitBlob(ctx context.Context, pid, id string, header []byte) (sync.BlobState, error) {
+	var st sync.BlobState
+	err := b.blobTx(ctx, pid, func(tx pgx.Tx) error {
+		m, ok, err := getBlob(ctx, tx, pid, id, "FOR UPDATE")
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return sync.ErrUnknownBlob
+		}
+		if m.seq != nil {
+			if !bytes.Equal(m.header, header) {
+				return sync.ErrBlobMismatch
+			}
+			st, err = blobState(ctx, tx, pid, id, m)
+			return err
+		}
+		var have int64
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM ck_blob_chunks WHERE practice_id = $1 AND id = $2 AND idx < $3`,
+			pid, id, int32(m.chunks)).Scan(&have); err != nil {
+			return err
+		}
+		if have < int64(m.chunks) {
+			return fmt.Errorf("%w (%d of %d parts missing)", sync.ErrBlobIncomplete, int64(m.chunks)-have, m.chunks)
+		}
+		var seq int64
+		if err := tx.QueryRow(ctx, `INSERT INTO ck_blob_seqs (practice_id, last_seq) VALUES ($1, 1)
+ON CONFLICT (practice_id) DO UPDATE SET last_seq = ck_blob_seqs.last_seq + 1 RETURNING last_seq`, pid).Scan(&seq); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE ck_blobs SET seq = $3, header = $4, committed = $5 WHERE practice_id = $1 AND id = $2`,
+			pid, id, seq, header, time.Now().UTC()); err != nil {
+			return err
+		}
+		st = sync.BlobState{ID: id, Size: m.size, Chunks: m.chunks, Committed: true, Seq: uint64(seq)}
+		return nil
+	})
+	return st, err
+}
+
+// BlobFeed implements sync.BlobBackend.
+func (b *Backend) BlobFeed(ctx context.Context, pid string, since uint64, limit int) (sync.BlobFeedResponse, error) {
+	res := sync.BlobFeedResponse{LastSeq: since, Blobs: []sync.BlobState{}}
+	err := b.blobTx(ctx, pid, func(tx pgx.Tx) error {
+		res = sync.BlobFeedResponse{LastSeq: since, Blobs: []sync.BlobState{}}
+		rows, err := tx.Query(ctx, `SELECT id, size, chunks, seq FROM ck_blobs
+WHERE practice_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, pid, int64(since), limit+1)
+		if err != nil {
+			return err
+		}
+		var (
+			id     string
+			size   int64
+			chunks int32
+			seq    int64
+		)
+		_, err = pgx.ForEachRow(rows, []any{&id, &size, &chunks, &seq}, func() error {
+			if len(res.Blobs) == limit {
+				res.More = true
+				return nil
+			}
+			res.Blobs = append(res.Blobs, sync.BlobState{ID: id, Size: size, Chunks: uint32(chunks), Committed: true, Seq: uint64(seq)})
+			res.LastSeq = uint64(seq)
+			return nil
+		})
+		return err
+	})
+	return res, err
+}
+
+// BlobHeader implements sync.BlobBackend.
+func (b *Backend) BlobHeader(ctx context.Context, pid, id string) (h []byte, st sync.BlobState, err error) {
+	err = b.blobTx(ctx, pid, func(tx pgx.Tx) error {
+		m, ok, err := getBlob(ctx, tx, pid, id, "")
+		if err != nil {
+			return err
+		}
+		if !ok || m.seq == nil {
+			return sync.ErrUnknownBlob
+		}
+		h = m.header
+		st = sync.BlobState{ID: id, Size: m.size, Chunks: m.chunks, Committed: true, Seq: uint64(*m.seq)}
+		return nil
+	})
+	return h, st, err
+}
+
+// BlobChunk implements sync.BlobBackend.
+func (b *Backend) BlobChunk(ctx context.Context, pid, id string, i uint32) (c []byte, err error) {
+	err = b.blobTx(ctx, pid, func(tx pgx.Tx) error {
+		m, ok, err := getBlob(ctx, tx, pid, id, "")
+		if err != nil {
+			return err
+		}
+		if !ok || m.seq == nil || i >= m.chunks {
+			return sync.ErrUnknownBlob
+		}
+		return tx.QueryRow(ctx, `SELECT sealed FROM ck_blob_chunks WHERE practice_id = $1 AND id = $2 AND idx = $3`,
+			pid, id, int32(i)).Scan(&c)
+	})
+	return c, err
+}
