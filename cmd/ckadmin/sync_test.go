@@ -42,7 +42,7 @@ func TestSync(t *testing.T) {
 	wantCode(t, "sync before connecting", p.admin("sync"), 2)
 	r := p.admin("patient", "add", "--family", "Synctest", "--given", "Ana", "--dob", "1980-02-03", "--sex", "female")
 	wantCode(t, "patient add", r, 0)
-	r = p.admin("sync", "--server", url, "--fingerprint", "00"+fp[2:])
+	r = p.admin("sync", "--server", url, "--fingerprint", wrongFingerprint(fp))
 	wantCode(t, "sync with a wrong fingerprint", r, 1)
 	wantOutput(t, "sync with a wrong fingerprint", r, "fingerprint")
 	r = p.admin("sync", "--server", url, "--fingerprint", fp)
@@ -51,10 +51,21 @@ func TestSync(t *testing.T) {
 	if !regexp.MustCompile(`pushed [1-9][0-9]* revisions`).MatchString(r.stdout) {
 		t.Fatalf("first sync pushed nothing:\n%s", r.stdout)
 	}
+	if !regexp.MustCompile(`audit entries: sent [1-9][0-9]*, fetched 0`).MatchString(r.stdout) {
+		t.Fatalf("first sync sent no audit entries:\n%s", r.stdout)
+	}
 	r = p.admin("sync")
 	wantCode(t, "second sync", r, 0)
 	wantOutput(t, "second sync", r, "pushed 0 revisions (0 sent), pulled 0 (0 received)", "up to date")
 	if _, err := sync.LoadConfig(p.dir); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// wrongFingerprint is fp with its first digit changed.
+func wrongFingerprint(fp string) string {
+	if fp[0] == '0' {
+		return "1" + fp[1:]
+	}
+	return "0" + fp[1:]
 }
