@@ -3,7 +3,6 @@ package chart
 import (
 	"maps"
 	"slices"
-	"strings"
 	"testing"
 
 	"chartkeeper/store"
@@ -158,14 +157,18 @@ func FuzzFinderCache(f *testing.F) {
 		if err != nil {
 			return
 		}
-		// Whatever decodes encodes back to the same bytes, ordered by ID.
+		// Whatever decodes encodes to bytes that decode to the same.
 		s := &Service{seen: seen, people: map[string]PatientSummary{}}
 		for _, p := range ps {
 			s.people[p.ID] = p
 		}
-		if len(s.people) == len(ps) && slices.IsSortedFunc(ps, func(x, y PatientSummary) int { return strings.Compare(x.ID, y.ID) }) {
-			if again := s.encodeFinderCache(); string(again) != string(b) {
-				t.Fatalf("decode/encode changed the bytes")
+		seen2, ps2, err := decodeFinderCache(s.encodeFinderCache())
+		if err != nil || seen2 != seen || len(ps2) != len(s.people) {
+			t.Fatalf("re-encoded cache: %v, seen %d/%d, %d/%d patients", err, seen2, seen, len(ps2), len(s.people))
+		}
+		for _, p := range ps2 {
+			if s.people[p.ID] != p {
+				t.Fatalf("re-encoded patient %+v, was %+v", p, s.people[p.ID])
 			}
 		}
 	})
