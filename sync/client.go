@@ -14,11 +14,11 @@ import (
 )
 
 // Default batch bounds: a push or pull carries at most this many revisions
-// and, beyond the first, this many sealed bytes. A slow link halves the
-// batch after a timeout (see [Client]).
+// and, beyond the first, this many sealed bytes. Batches start smaller and
+// grow on a good link or shrink on a slow one (adapt.go).
 const (
-	DefaultBatchRevs  = 500
-	DefaultBatchBytes = 1 << 20
+	DefaultBatchRevs  = MaxPushRevs
+	DefaultBatchBytes = 4 << 20
 )
 
 // DefaultRequestTimeout bounds one push or pull request (a long-poll's
@@ -101,8 +101,10 @@ type Client struct {
 	cfg Config
 	h   *httpClient
 
-	// BatchRevs and BatchBytes bound each push and pull (defaults above).
+	// BatchRevs and BatchBytes bound each push and pull (defaults above;
+	// batches adapt below them, see adapt.go).
 	BatchRevs, BatchBytes int
+	batches               [2]batchSize // by opPush, opPull
 	// LongPoll is how long a pull waits on the server for news.
 	LongPoll time.Duration
 	// RequestTimeout bounds each request (see [DefaultRequestTimeout]).
@@ -272,14 +274,15 @@ func (c *Client) pushBatch(ctx context.Context) (res Result, more bool, err erro
 		batch       []Rev
 		since, last uint64
 	)
+	limit, maxBytes := c.batchFor(opPush)
 	err = c.st.View(func(tx *store.Tx) error {
 		since = tx.SyncMark(c.pushMark())
 		last = since
-		chs, err := tx.Changes(since, c.BatchRevs)
+		chs, err := tx.Changes(since, limit)
 		if err != nil {
 			return err
 		}
-		more = len(chs) == c.BatchRevs
+		more = len(chs) == limit
 		size := 0
 		for _, ch := range chs {
 			if !ch.Remote {
@@ -287,7 +290,7 @@ func (c *Client) pushBatch(ctx context.Context) (res Result, more bool, err erro
 				if err != nil {
 					return err
 				}
-				if len(batch) > 0 && size+len(w.Sealed) > c.BatchBytes {
+				if len(batch) > 0 && size+len(w.Sealed) > maxBytes {
 					more = true
 					break
 				}
@@ -305,7 +308,10 @@ func (c *Client) pushBatch(ctx context.Context) (res Result, more bool, err erro
 		var pr PushResponse
 		rctx, cancel := context.WithTimeout(ctx, c.RequestTimeout)
 		defer cancel()
-		if err := c.h.call(rctx, "POST", "/v1/push", PushRequest{Revs: batch}, &pr); err != nil {
+		start := time.Now()
+		err := c.h.call(rctx, "POST", "/v1/push", PushRequest{Revs: batch}, &pr)
+		c.adapt(opPush, more, time.Since(start), err)
+		if err != nil {
 			return res, false, err
 		}
 		res.Sent, res.Pushed = len(batch), pr.Inserted
@@ -327,7 +333,8 @@ func (c *Client) pullBatch(ctx context.Context, wait time.Duration) (res Result,
 	}
 	q := url.Values{}
 	q.Set("since", strconv.FormatUint(since, 10))
-	q.Set("limit", strconv.Itoa(c.BatchRevs))
+	limit, _ := c.batchFor(opPull)
+	q.Set("limit", strconv.Itoa(limit))
 	if wait > 0 {
 		q.Set("wait", strconv.FormatFloat(wait.Seconds(), 'f', 3, 64))
 	}
@@ -337,8 +344,15 @@ func (c *Client) pullBatch(ctx context.Context, wait time.Duration) (res Result,
 	var cr ChangesResponse
 	rctx, cancel := context.WithTimeout(ctx, wait+c.RequestTimeout)
 	defer cancel()
+	start := time.Now()
 	if err := c.h.call(rctx, "GET", "/v1/changes?"+q.Encode(), nil, &cr); err != nil {
+		if wait == 0 {
+			c.adapt(opPull, false, time.Since(start), err)
+		}
 		return res, false, err
+	}
+	if wait == 0 {
+		c.adapt(opPull, cr.More, time.Since(start), nil)
 	}
 	if cr.LastSeq < since {
 		return res, false, fmt.Errorf("the server's sequence went back from %d to %d (was it restored from an old backup?)", since, cr.LastSeq)

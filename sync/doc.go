@@ -78,8 +78,10 @@
 // always causally ordered. Replays and retries change nothing.
 //
 // Pull: GET /v1/changes?since=N returns revisions after server sequence N
-// (500 or 1 MB per batch by default), leaving out the asking device's own
-// pushes except on a first sync (since=0) but counting them in last_seq.
+// (as many as the client's limit asks, at most 2,000 or 8 MB; batches
+// start at 500 and adapt to the link, see adapt.go), leaving out the asking
+// device's own pushes except on a first sync (since=0) but counting them in
+// last_seq.
 // With wait=S it long-polls: the server holds the request until a push to
 // the practice or S seconds pass.
 //
@@ -245,9 +247,7 @@
 //     its TLS certificate (copy the same one to every process behind one
 //     name). The pool is pgxpool's default size (pool_max_conns in the URL
 //     changes it). Nothing prunes the log or used enrollments there either.
-//   - Storage quotas per practice; clock-skew warning shown in the UI
-//     (Status.ClockSkew is set); adaptive batch size on slow links (batches
-//     are fixed 500 revisions / 1 MB); the GUI status and "sync now" in ui/.
+//   - Storage quotas per practice.
 //   - A server restored from an old backup: clients detect the sequence
 //     going back and stop with an error, but should re-push what the server
 //     lost (reset the push checkpoint when the server ID or sequence changes).
