@@ -231,5 +231,9 @@ func (a *adminView) settings() fyne.CanvasObject {
 		f.content(), msg,
 		container.NewHBox(&widget.Button{Text: "Save settings", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: save}),
 		saved,
+		widget.NewSeparator(),
+		heading("This workstation"),
+		paragraph("The folders this workstation watches for scanned documents, each with its category and what happens to the original, are set per workstation."),
+		container.NewHBox(&widget.Button{Text: "Scan folders…", Icon: theme.FolderOpenIcon(), OnTapped: a.s.showFolderSettings}),
 	))
 }

@@ -283,3 +283,17 @@ func TestRejectedScreen(t *testing.T) {
 		t.Errorf("%+v", docs)
 	}
 }
+
+// TestFolderSettingsFromAdministration: the practice settings lead to this
+// workstation's scan folders too.
+func TestFolderSettingsFromAdministration(t *testing.T) {
+	p := newPractice(t)
+	ws, w := open(t, p.dir)
+	signInAs(t, w, "mlopez", testPassword)
+	s := sessionOf(t, ws)
+	test.Tap(button(t, w.Content(), "Administration"))
+	s.adm.tabs.SelectIndex(adminSettings)
+	test.Tap(button(t, s.adm.panes[adminSettings], "Scan folders…"))
+	wantText(t, w.Content(), "Scan folders")
+	entryWith(t, w.Content(), "Folder, e.g. /srv/scans/desk")
+}
