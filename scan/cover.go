@@ -2,6 +2,7 @@ package scan
 
 import (
 	"image"
+	"os/exec"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
@@ -21,22 +22,31 @@ type Cover struct {
 // least 1 mm) are 7 pixels wide, 4 at the very least.
 const coverDPI = 100
 
+// coverSize is the longest side a PDF page's own image is brought down
+// to before its QR code is looked for when the page's size says nothing
+// useful: a letter page at coverDPI.
+const coverSize = 1100
+
 // FindCover reads a cover sheet from the first page of a scan, if it is
 // one. Other QR codes (a lab's own forms carry them) are not cover sheets.
-// A PDF's page is drawn with pdftoppm; without it PDFs are never
-// recognised as starting with a cover sheet.
+// A PDF's first page is read from the file when it is a scanner's single
+// CCITT Group 4 image (see pdfScanImage), and drawn with pdftoppm
+// otherwise; without pdftoppm, a single JPEG image is read from the file
+// too, and other PDFs are never recognised as starting with a cover
+// sheet.
 func FindCover(content []byte, info Info) (Cover, bool) {
 	var img image.Image
 	var err error
+	size := qrSize
 	if info.Format == PDF {
-		img, err = renderPDFPage(content, 1, coverDPI, true)
+		img, size, err = pdfCoverImage(content)
 	} else {
 		img, err = decodeImage(content)
 	}
 	if err != nil {
 		return Cover{}, false
 	}
-	text, ok := readQR(img)
+	text, ok := readQR(img, size)
 	if !ok {
 		return Cover{}, false
 	}
@@ -49,11 +59,29 @@ func FindCover(content []byte, info Info) (Cover, bool) {
 
 var tryHarder = map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}
 
-// readQR looks for a QR code, on a grey copy at most qrSize pixels on its
+// pdfCoverImage is the first page of a PDF to look for a QR code on, and
+// the longest side to bring it down to.
+func pdfCoverImage(content []byte) (image.Image, int, error) {
+	f, err := parsePDF(content)
+	if err == nil {
+		_, noRenderer := exec.LookPath(PDFRenderer)
+		if img, inches, err := pdfScanImage(f, 1, noRenderer != nil); err == nil {
+			size := coverSize
+			if inches >= 3 && inches <= 20 {
+				size = int(inches*coverDPI + 0.5)
+			}
+			return img, size, nil
+		}
+	}
+	img, err := renderPDFPage(content, f, 1, coverDPI, true)
+	return img, qrSize, err
+}
+
+// readQR looks for a QR code, on a grey copy at most size pixels on its
 // longest side (a cover sheet's code is large; full-resolution scans only
 // cost time).
-func readQR(img image.Image) (string, bool) {
-	bmp, err := gozxing.NewBinaryBitmapFromImage(grey(img, qrSize))
+func readQR(img image.Image, size int) (string, bool) {
+	bmp, err := gozxing.NewBinaryBitmapFromImage(grey(img, size))
 	if err != nil {
 		return "", false
 	}

@@ -17,6 +17,15 @@
 // the next import of the same file. A file that changes while it is read
 // is not stored and is looked at again once it settles.
 //
+// Sealing does not wait for the look at page 1 and the hash lookup: the
+// file is sealed as it is meanwhile, through a reader that holds back its
+// last byte until both are known. Only a file stored whole (no cover
+// sheet, not a duplicate, unchanged) lets it through, and the blob and
+// the document are committed as above; otherwise the reader fails, the
+// store drops the chunks sealed so far (a blob exists only once its last
+// chunk and header are committed), and the rewritten file, if any, is
+// sealed instead.
+//
 // # Completeness
 //
 // [Engine] waits on fsnotify events. A file is taken once its size and
@@ -57,11 +66,17 @@
 // twice is still one document. A single JPEG or PNG that is only a cover
 // sheet is refused: there is nothing to file.
 //
-// PDF first pages are drawn with poppler's pdftoppm through pipes (no
-// temporary files), in grey at 100 dpi; a PDF over 1 MB is first cut down
-// to its first page so that pdftoppm does not read the whole scan. Without
-// pdftoppm, PDFs are never recognised as having a cover sheet and wait in
-// the inbox. The file's hash is worked out while the cover is looked for.
+// A PDF first page that is a scanner's single CCITT Group 4 image (the
+// page's content places one image XObject over most of the page,
+// unmirrored) is decoded in Go straight from the file, a few
+// milliseconds. Other first pages are drawn with poppler's pdftoppm
+// through pipes (no temporary files), in grey at 100 dpi; a PDF over 1 MB
+// is first cut down to its first page so that pdftoppm does not read the
+// whole scan. A single JPEG image is left to pdftoppm too (libjpeg
+// decodes it faster than image/jpeg), except without pdftoppm, when it is
+// decoded in Go. Without pdftoppm, other PDFs are never recognised as
+// having a cover sheet and wait in the inbox. The file's hash is worked
+// out, and the file sealed, while the cover is looked for.
 //
 // A sheet from another practice, or one whose patient (followed through
 // merges) no longer matches its MRN, goes to the inbox with a note.
@@ -99,6 +114,6 @@
 //     dedupe index), and a source-hash field on Document.
 //   - Detecting "closed" directly (inotify IN_CLOSE_WRITE is not exported
 //     by fsnotify v1.9).
-//   - Reading a scanner PDF's first-page image directly (a JPEG or CCITT
-//     image XObject) instead of drawing it with pdftoppm.
+//   - Reading a first page's image directly when the scanner added an
+//     invisible OCR text layer over it (such pages go to pdftoppm).
 package scan

@@ -325,7 +325,7 @@ func TestRuleSyntax(t *testing.T) {
 }
 
 // coverPDF prints a real cover sheet with report.CoverSheet.
-func coverPDF(t *testing.T, p *practice, pt chart.Patient, category string) []byte {
+func coverPDF(t testing.TB, p *practice, pt chart.Patient, category string) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if _, err := report.CoverSheet(&b, report.Page{Practice: "Clinique Test", PrintedBy: "Dana Desk", PrintedAt: time.Now()}, p.st.PracticeID(), pt, category); err != nil {

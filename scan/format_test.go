@@ -14,7 +14,7 @@ import (
 	"chartkeeper/scan"
 )
 
-func analyze(t *testing.T, b []byte) scan.Info {
+func analyze(t testing.TB, b []byte) scan.Info {
 	t.Helper()
 	info, err := scan.Analyze(b)
 	if err != nil {

@@ -47,7 +47,7 @@ func Page(content []byte, n, size int) (image.Image, error) {
 	var img image.Image
 	switch info.Format {
 	case PDF:
-		img, err = renderPDFPage(content, n, 72*size/800+1, false)
+		img, err = renderPDFPage(content, nil, n, 72*size/800+1, false)
 	case TIFF:
 		var t *tiffFile
 		if t, err = parseTIFF(content); err == nil {
@@ -167,8 +167,8 @@ const pageAloneAbove = 1 << 20
 
 // renderPDFPage draws one page with pdftoppm at dpi, in shades of grey
 // when gray is set, through pipes only: no page image of a patient's
-// document is written to disk.
-func renderPDFPage(content []byte, page, dpi int, gray bool) (image.Image, error) {
+// document is written to disk. parsed is content already parsed, or nil.
+func renderPDFPage(content []byte, parsed *pdfFile, page, dpi int, gray bool) (image.Image, error) {
 	path, err := exec.LookPath(PDFRenderer)
 	if err != nil {
 		return nil, fmt.Errorf("PDF pages cannot be drawn: %s (poppler-utils) is not installed", PDFRenderer)
@@ -178,7 +178,11 @@ func renderPDFPage(content []byte, page, dpi int, gray bool) (image.Image, error
 	if len(content) > pageAloneAbove {
 		// pdftoppm reads the whole file before it draws; give it the page
 		// alone (a few hundred kilobytes of a scan of many megabytes).
-		if f, err := parsePDF(content); err == nil && page <= len(f.pages) {
+		f := parsed
+		if f == nil {
+			f, _ = parsePDF(content)
+		}
+		if f != nil && page <= len(f.pages) {
 			if one, err := f.write([]pdfPageOut{{page: page - 1}}); err == nil {
 				content, page = one, 1
 			}

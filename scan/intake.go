@@ -148,36 +148,123 @@ func (in *Intake) Take(path string, f Folder) Result {
 	if err != nil {
 		return refuse(err)
 	}
-	d := chart.Document{
+	base := chart.Document{
 		ContentType: info.Format.ContentType(),
 		Pages:       info.Pages,
 		Source:      filepath.Base(path),
 		Category:    strings.ToLower(f.Category),
 	}
-	// The hash of the file as it is, worked out beside the look for a
-	// cover sheet: it is the one stored unless a cover page is dropped.
-	whole := make(chan [32]byte, 1)
-	go func() { whole <- sha256.Sum256(data) }()
-	content, err := in.autoFile(data, info, f, &d, &res)
-	sum := <-whole
-	if err != nil {
-		return refuse(err)
-	}
-	if len(content) != len(data) || &content[0] != &data[0] {
-		sum = sha256.Sum256(content)
-	}
-	if changed(path, st) {
-		return defer_("the file changed while it was read; it is taken once it is complete", nil)
-	}
+	// Filing by file name holds unless page 1 turns out to be a cover
+	// sheet; it is decided first so that sealing can start at once.
+	d, byName := base, res
+	in.fileByName(f, &d, &byName)
 
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	if old, ok, err := in.existing(sum); err != nil {
-		return defer_("the store could not be searched: "+err.Error(), err)
-	} else if ok {
-		res.Outcome, res.Document, res.FiledBy = Duplicate, old, ""
-	} else {
-		doc, err := in.svc.AddDocument(bytes.NewReader(content), d)
+	// The file is sealed as it is while its first page is looked at for a
+	// cover sheet and its hash is looked up; the reader holds its last
+	// byte back until both are known, so the blob is completed only for a
+	// file that is to be stored whole. Otherwise the read fails and the
+	// store drops the chunks sealed so far (a blob is visible only once
+	// its last chunk and header are committed).
+	held := newHeldReader(data)
+	sealed := make(chan stored, 1)
+	go func() {
+		doc, err := in.svc.AddDocument(held, d)
+		sealed <- stored{doc, err}
+	}()
+	found := make(chan coverFound, 1)
+	go func() {
+		c, ok := FindCover(data, info)
+		found <- coverFound{c, ok}
+	}()
+	sum := sha256.Sum256(data)
+	dup := in.lookUp(sum)
+	stopped := dup.found || dup.err != nil
+	if stopped {
+		// Not stored as it is, cover sheet or not: stop sealing now.
+		held.let(errNotWhole)
+	}
+	cover := <-found
+	moved := changed(path, st)
+	if cover.ok || moved {
+		if !stopped {
+			held.let(errNotWhole)
+		}
+		<-sealed
+		if moved {
+			return defer_("the file changed while it was read; it is taken once it is complete", nil)
+		}
+		d, res.FiledBy = base, ""
+		content, err := in.coverFile(cover.c, data, info, &d, &res)
+		if err != nil {
+			return refuse(err)
+		}
+		if len(content) != len(data) || &content[0] != &data[0] {
+			dup = in.lookUp(sha256.Sum256(content))
+		}
+		return in.store(path, st, f, dup, content, nil, d, res)
+	}
+	res = byName
+	if stopped {
+		<-sealed
+		return in.store(path, st, f, dup, data, nil, d, res)
+	}
+	return in.store(path, st, f, dup, data, &sealing{held, sealed}, d, res)
+}
+
+// errNotWhole stops the sealing of a file that is not stored as it is (a
+// duplicate, a scan that starts with a cover sheet, a file that changed).
+var errNotWhole = errors.New("the file is not stored as it is")
+
+type stored struct {
+	doc chart.Document
+	err error
+}
+
+type coverFound struct {
+	c  Cover
+	ok bool
+}
+
+// sealing is a document being added from a [heldReader].
+type sealing struct {
+	held *heldReader
+	done chan stored
+}
+
+// hashLookup is a content hash looked up among the live documents.
+type hashLookup struct {
+	old   chart.Document
+	found bool
+	err   error
+}
+
+func (in *Intake) lookUp(sum [32]byte) hashLookup {
+	old, ok, err := in.existing(sum)
+	return hashLookup{old, ok, err}
+}
+
+// store records content as document d unless dup found it already
+// stored, and then removes or archives the original. s, when not nil, is
+// content already being sealed as d, waiting to be let through.
+func (in *Intake) store(path string, st os.FileInfo, f Folder, dup hashLookup, content []byte, s *sealing, d chart.Document, res Result) Result {
+	switch {
+	case dup.err != nil:
+		res.Outcome, res.Reason, res.Err = Deferred, "the store could not be searched: "+dup.err.Error(), dup.err
+		return res
+	case dup.found:
+		res.Outcome, res.Document, res.FiledBy = Duplicate, dup.old, ""
+	default:
+		var doc chart.Document
+		var err error
+		if s != nil {
+			s.held.let(nil)
+			r := <-s.done
+			doc, err = r.doc, r.err
+		} else {
+			doc, err = in.svc.AddDocument(bytes.NewReader(content), d)
+		}
 		if err != nil && d.Patient != "" && !transient(err) {
 			// Filing refused (the chart was merged or deleted since the
 			// sheet was printed, ...): the inbox takes it instead.
@@ -186,7 +273,8 @@ func (in *Intake) Take(path string, f Folder) Result {
 			doc, err = in.svc.AddDocument(bytes.NewReader(content), d)
 		}
 		if err != nil {
-			return defer_("the document could not be stored: "+err.Error(), err)
+			res.Outcome, res.Reason, res.Err = Deferred, "the document could not be stored: "+err.Error(), err
+			return res
 		}
 		in.docBlobs[doc.Blob] = doc.ID
 		res.Outcome, res.Document = Imported, doc
@@ -199,77 +287,119 @@ func (in *Intake) Take(path string, f Folder) Result {
 	return res
 }
 
-// autoFile decides where the document goes (d.Patient, Category,
-// ClinicalDate, Note) and returns the content to store, which lacks the
-// cover page where one could be dropped.
-func (in *Intake) autoFile(data []byte, info Info, f Folder, d *chart.Document, res *Result) ([]byte, error) {
+// heldReader reads b but holds its last byte back until [heldReader.let]
+// says whether the reading goes on (nil) or fails with an error.
+type heldReader struct {
+	b       []byte
+	off     int
+	verdict chan error
+	decided bool
+	err     error
+}
+
+func newHeldReader(b []byte) *heldReader {
+	return &heldReader{b: b, verdict: make(chan error, 1)}
+}
+
+func (h *heldReader) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if h.off < len(h.b)-1 {
+		n := copy(p, h.b[h.off:len(h.b)-1])
+		h.off += n
+		return n, nil
+	}
+	if !h.decided {
+		h.err, h.decided = <-h.verdict, true
+	}
+	if h.err != nil {
+		return 0, h.err
+	}
+	if h.off == len(h.b) {
+		return 0, io.EOF
+	}
+	n := copy(p, h.b[h.off:])
+	h.off += n
+	return n, nil
+}
+
+// let gives the verdict; it is called once.
+func (h *heldReader) let(err error) { h.verdict <- err }
+
+// coverFile files a scan whose first page is cover sheet c (d.Patient,
+// Category, ClinicalDate, Note) and returns the content to store, which
+// lacks the cover page where one could be dropped.
+func (in *Intake) coverFile(c Cover, data []byte, info Info, d *chart.Document, res *Result) ([]byte, error) {
 	content := data
 	today := in.now().Format("2006-01-02")
-	if c, ok := FindCover(data, info); ok {
-		switch info.Format {
-		case TIFF:
-			if info.Pages < 2 {
-				return nil, problemf("the scan holds only a cover sheet; put the sheet on top of the pages and scan them together")
-			}
-			t, err := parseTIFF(data)
-			if err != nil {
-				return nil, err
-			}
-			if content, err = tiffFromPage(data, t, 1); err != nil {
-				return nil, err
-			}
-			d.Pages--
-		case JPEG, PNG:
-			return nil, problemf("the image is only a cover sheet; scan the sheet and the pages behind it into one PDF or TIFF")
-		case PDF:
-			if info.Pages < 2 {
-				return nil, problemf("the PDF holds only a cover sheet; put the sheet on top of the pages and scan them together")
-			}
-			if rest, err := dropFirstPDFPage(data, info.Pages); err == nil {
-				content, d.Pages = rest, info.Pages-1
-			} else {
-				// A PDF this parser cannot rewrite is filed whole.
-				d.Note = joinNote(d.Note, "Page 1 is the cover sheet.")
-			}
+	switch info.Format {
+	case TIFF:
+		if info.Pages < 2 {
+			return nil, problemf("the scan holds only a cover sheet; put the sheet on top of the pages and scan them together")
 		}
-		switch {
-		case c.PracticeID != in.svc.Store().PracticeID():
-			d.Note = joinNote(d.Note, "The cover sheet is from another practice; file by hand.")
-		default:
-			pid, err := in.svc.PatientByMRN(c.MRN)
-			if err != nil || !in.samePatient(pid, c.PatientID) {
-				d.Note = joinNote(d.Note, "The cover sheet's patient was not found (MRN "+c.MRN+"); file by hand.")
-				break
-			}
-			d.Patient, d.Category, d.ClinicalDate, res.FiledBy = pid, c.Category, today, "cover sheet"
+		t, err := parseTIFF(data)
+		if err != nil {
+			return nil, err
 		}
-		return content, nil
+		if content, err = tiffFromPage(data, t, 1); err != nil {
+			return nil, err
+		}
+		d.Pages--
+	case JPEG, PNG:
+		return nil, problemf("the image is only a cover sheet; scan the sheet and the pages behind it into one PDF or TIFF")
+	case PDF:
+		if info.Pages < 2 {
+			return nil, problemf("the PDF holds only a cover sheet; put the sheet on top of the pages and scan them together")
+		}
+		if rest, err := dropFirstPDFPage(data, info.Pages); err == nil {
+			content, d.Pages = rest, info.Pages-1
+		} else {
+			// A PDF this parser cannot rewrite is filed whole.
+			d.Note = joinNote(d.Note, "Page 1 is the cover sheet.")
+		}
 	}
+	switch {
+	case c.PracticeID != in.svc.Store().PracticeID():
+		d.Note = joinNote(d.Note, "The cover sheet is from another practice; file by hand.")
+	default:
+		pid, err := in.svc.PatientByMRN(c.MRN)
+		if err != nil || !in.samePatient(pid, c.PatientID) {
+			d.Note = joinNote(d.Note, "The cover sheet's patient was not found (MRN "+c.MRN+"); file by hand.")
+			break
+		}
+		d.Patient, d.Category, d.ClinicalDate, res.FiledBy = pid, c.Category, today, "cover sheet"
+	}
+	return content, nil
+}
+
+// fileByName files a scan by folder f's filename rule, if it has one that
+// the file's name matches (d.Patient, Category, ClinicalDate, Note).
+func (in *Intake) fileByName(f Folder, d *chart.Document, res *Result) {
 	if f.Rule == "" {
-		return content, nil
+		return
 	}
 	r, err := in.rule(f.Rule)
 	if err != nil {
-		return content, nil
+		return
 	}
 	mrn, cat, ok := r.Match(filepath.Base(d.Source))
 	if !ok {
-		return content, nil
+		return
 	}
 	if cat == "" {
 		cat = d.Category
 	}
 	if _, known := chart.CategoryByName(cat); !known {
 		d.Note = joinNote(d.Note, fmt.Sprintf("The file name names category %q, which is not one of Chartkeeper's; file by hand.", cat))
-		return content, nil
+		return
 	}
 	pid, err := in.svc.PatientByMRN(mrn)
 	if err != nil || !chart.ValidMRN(mrn) {
 		d.Note = joinNote(d.Note, "The file name names MRN "+mrn+", which no patient has; file by hand.")
-		return content, nil
+		return
 	}
-	d.Patient, d.Category, d.ClinicalDate, res.FiledBy = pid, cat, today, "file name"
-	return content, nil
+	d.Patient, d.Category, d.ClinicalDate, res.FiledBy = pid, cat, in.now().Format("2006-01-02"), "file name"
 }
 
 // dropFirstPDFPage rewrites a PDF of pages pages without its first page.
