@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"slices"
 	gosync "sync"
 )
 
@@ -97,122 +96,18 @@ func (tx *Tx) HasRev(id, rev string) bool {
 // marked [Change.Remote]. Nothing else is written: concurrent heads that
 // merge are shown merged by [Tx.Get] (see merge.go).
 func (tx *Tx) ImportRev(w WireRev) (ImportResult, error) {
-	var res ImportResult
-	if !tx.write {
-		return res, fmt.Errorf("store: import in a read-only transaction")
-	}
-	id := w.RecordID
-	if err := checkID("record ID", id); err != nil {
-		return res, err
-	}
-	rev, err := ParseRev(w.Rev)
-	if err != nil {
-		return res, err
-	}
-	if rev.IsZero() {
-		return res, fmt.Errorf("%w: empty revision", ErrInvalid)
-	}
-	revs := tx.btx.Bucket(bucketRevs)
-	if revs.Get(revKey(id, rev)) != nil {
-		return res, nil
-	}
-	fail := func(format string, args ...any) (ImportResult, error) {
-		return res, fmt.Errorf("record %s revision %s from the server: %w: %s", id, w.Rev, ErrTampered, fmt.Sprintf(format, args...))
-	}
-	if len(w.Sealed) > MaxWireSize {
-		return fail("%d bytes is too large", len(w.Sealed))
-	}
-	v, err := tx.sess.key.open(nil, w.Sealed, wireAD(id, rev))
-	if err != nil {
-		return fail("it was not sealed by this practice for this record and revision")
-	}
-	env, err := decodeEnvelope(v)
-	if err != nil {
-		return fail("%v", err)
-	}
-	if env.Gen != rev.Gen || revFor(id, v, env.Gen) != rev {
-		return fail("content does not match its revision ID")
-	}
-	if len(env.Parents) != len(w.Parents) {
-		return fail("the server routed it with other parents")
-	}
-	var maxGen uint32
-	for i, p := range env.Parents {
-		if p.String() != w.Parents[i] {
-			return fail("the server routed it with other parents")
-		}
-		maxGen = max(maxGen, p.Gen)
-	}
-	if env.Gen != maxGen+1 {
-		return fail("generation %d does not follow its parents", env.Gen)
-	}
-	if checkID("record type", env.Type) != nil {
-		return fail("bad record type")
-	}
-	pt, err := tx.sess.key.open(nil, env.Sealed, revAD(id, &env))
-	if err != nil {
-		return fail("its payload does not open")
-	}
-	p, err := decodePayload(pt)
-	if err != nil {
-		return fail("%v", err)
-	}
-	for _, pr := range env.Parents {
-		if revs.Get(revKey(id, pr)) == nil {
-			return res, fmt.Errorf("record %s revision %s: parent %s: %w", id, w.Rev, pr, ErrMissingParent)
-		}
-	}
-	var leaves []leaf
-	if hv := revs.Get(headKey(id)); hv != nil {
-		if leaves, err = decodeLeaves(hv); err != nil {
-			return res, err
-		}
-		// All revisions of a record have one type.
-		ev, err := decodeEnvelope(revs.Get(revKey(id, leaves[0].Rev)))
-		if err != nil {
-			return res, fmt.Errorf("record %s: %w", id, err)
-		}
-		if ev.Type != env.Type {
-			return fail("it changes the record's type")
-		}
-	} else {
-		if len(env.Parents) > 0 {
-			return res, fmt.Errorf("record %s revision %s: %w", id, w.Rev, ErrMissingParent)
-		}
-		if err := tx.btx.Bucket(bucketTypes).Put(typeKey(env.Type, id), nil); err != nil {
-			return res, err
-		}
-	}
-	// The parents stop being heads. Parents always arrive first (the
-	// server only accepts a revision whose parents it holds, and serves
-	// them in order), so the new revision is always a head.
-	leaves = slices.DeleteFunc(leaves, func(l leaf) bool { return slices.Contains(env.Parents, l.Rev) })
-	leaves = append(leaves, leaf{Rev: rev, Deleted: p.Deleted, HLC: p.HLC})
-	if err := revs.Put(revKey(id, rev), v); err != nil {
-		return res, err
-	}
-	if err := tx.writeHeads(id, leaves); err != nil {
-		return res, err
-	}
-	if err := tx.appendChange(id, rev, p.HLC, true); err != nil {
-		return res, err
-	}
-	if env.Type == TypeKeyslot {
-		// Sign-in reads the slots bucket: keep it at the record's winner.
-		if err := tx.applySlotRecord(id); err != nil {
-			return res, err
-		}
-	}
-	res.Inserted, res.HLC = true, p.HLC
-	res.Skewed = tx.s.clock.observe(p.HLC)
-	return res, nil
+	c := CheckedRev{w: w}
+	c.rev, c.perr = parseWire(w)
+	return tx.ImportChecked(&c) // checks c: it has not been yet
 }
 
-// ImportRevs imports a batch in one transaction; see [Tx.ImportRev].
+// ImportRevs imports a batch in one transaction; see [Tx.ImportRev]. The
+// revisions are checked on every core first ([Store.CheckRevs]).
 func (s *Store) ImportRevs(ws []WireRev) (inserted int, err error) {
+	cs := s.CheckRevs(ws)
 	err = s.Update(func(tx *Tx) error {
-		for _, w := range ws {
-			r, err := tx.ImportRev(w)
+		for i := range cs {
+			r, err := tx.ImportChecked(&cs[i])
 			if err != nil {
 				return err
 			}

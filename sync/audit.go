@@ -245,8 +245,15 @@ func (s *Server) auditPush(w http.ResponseWriter, r *http.Request, ai authInfo) 
 		s.fail(w, err)
 		return
 	}
+	if res.Seq > 0 {
+		s.signalFor(ai.practice + auditSignal).fire()
+	}
 	writeJSON(w, http.StatusOK, res)
 }
+
+// auditSignal keys, after the practice ID, the signal an audit push fires
+// to answer the practice's long-polls.
+const auditSignal = "/audit"
 
 func (s *Server) auditEntries(w http.ResponseWriter, r *http.Request, ai authInfo) {
 	ab, ok := s.auditBackend(w)

@@ -544,3 +544,32 @@ func TestAuditOnPostgreSQL(t *testing.T) {
 		t.Run(tc.name, tc.f)
 	}
 }
+
+// An audit push answers the other workstations' long-polls: B, waiting on
+// a long-poll of a minute, has A's new entry within seconds.
+func TestAuditPushWakesLongPoll(t *testing.T) {
+	ts := startServer(t)
+	ws := newPractice(t, ts, 2)
+	a, b := ws[0], ws[1]
+	a.sync(t)
+	b.c.LongPoll = time.Minute
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { b.c.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, 10*time.Second, func() bool { return b.c.Status().State == sync.StateUpToDate })
+	time.Sleep(300 * time.Millisecond) // B is in its long-poll now
+	if err := a.st.Audit(store.AuditEvent{Action: "patient.view", Detail: "while B waits"}); err != nil {
+		t.Fatal(err)
+	}
+	if r := a.sync(t); r.AuditPushed == 0 || r.Pushed != 0 {
+		t.Fatalf("A's sync: %+v, want audit entries and no revisions", r)
+	}
+	var want store.AuditHead
+	a.st.View(func(tx *store.Tx) error { want, _ = tx.OwnAuditHead(); return nil })
+	waitFor(t, 5*time.Second, func() bool {
+		var h store.AuditHead
+		b.st.View(func(tx *store.Tx) error { h, _ = tx.PeerAuditHead(a.cfg.DeviceID); return nil })
+		return h == want
+	})
+}

@@ -399,8 +399,8 @@ func readSized(r io.Reader, n, max int64) ([]byte, error) {
 	return buf, nil
 }
 
-func (c *Client) blobPushMark() string { return "blobpush:" + c.cfg.ServerID }
-func (c *Client) blobPullMark() string { return "blobpull:" + c.cfg.ServerID }
+func (c *Client) blobPushMark() string { return "blobpush:" + c.serverID() }
+func (c *Client) blobPullMark() string { return "blobpull:" + c.serverID() }
 
 // notKept reports a server that does not keep blobs (501): blob sync is
 // skipped there and its checkpoints stay where they are.
@@ -433,8 +433,10 @@ func (c *Client) pushBlobs(ctx context.Context, res *Result) error {
 				sent, err := c.uploadBlob(ctx, e.ID)
 				switch {
 				case notKept(err):
+					c.noBlobs.Store(true)
 					return nil
-				case err != nil && (Unreachable(err) || ctx.Err() != nil):
+				case err != nil && (Unreachable(err) || ctx.Err() != nil || errors.Is(err, ErrQuotaExceeded)):
+					// Kept for the next try (a full quota may be raised).
 					return err
 				case err != nil:
 					if skipped == nil {
@@ -450,6 +452,34 @@ func (c *Client) pushBlobs(ctx context.Context, res *Result) error {
 		}
 		if len(feed) < blobFeedBatch {
 			return skipped
+		}
+	}
+}
+
+// pendingDocs counts the blobs made here that the server has not stored
+// yet (-1 when the store cannot tell).
+func (c *Client) pendingDocs() int {
+	if c.noBlobs.Load() {
+		return 0
+	}
+	n := 0
+	since := uint64(0)
+	if err := c.st.View(func(tx *store.Tx) error { since = tx.SyncMark(c.blobPushMark()); return nil }); err != nil {
+		return -1
+	}
+	for {
+		feed, err := c.st.BlobFeed(since, blobFeedBatch)
+		if err != nil {
+			return -1
+		}
+		for _, e := range feed {
+			if !e.Remote {
+				n++
+			}
+			since = e.Seq
+		}
+		if len(feed) < blobFeedBatch {
+			return n
 		}
 	}
 }
@@ -536,7 +566,11 @@ func (c *Client) pullBlobs(ctx context.Context, res *Result) error {
 			return err
 		}
 		if fr.LastSeq < since {
-			return fmt.Errorf("the server's document sequence went back from %d to %d (was it restored from an old backup?)", since, fr.LastSeq)
+			// The server lost documents (recover.go): offer them again.
+			if err := c.serverRestored(c.blobPullMark(), fr.LastSeq); err != nil {
+				return err
+			}
+			continue
 		}
 		for _, b := range fr.Blobs {
 			if b.Seq <= since || b.Seq > fr.LastSeq {

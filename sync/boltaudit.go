@@ -106,10 +106,15 @@ func (b *boltBackend) AppendAudit(ctx context.Context, pid, device string, req A
 		} else if err != nil {
 			return err
 		}
+		var added int64
 		for _, e := range add {
 			if err := db.Put(binary.BigEndian.AppendUint64(nil, e.Seq), e.Stored); err != nil {
 				return err
 			}
+			added += int64(len(e.Stored))
+		}
+		if err := b.addUsage(p, added); err != nil {
+			return err
 		}
 		next.Name = ""
 		v, err := json.Marshal(next)

@@ -26,13 +26,15 @@ import (
 //	  index/<recordID>\x00<rev>   sequence number (8 bytes)
 //	  log/<seq>               device | record ID | rev | parents | sealed
 //	  enroll/<token hash>     JSON Enrollment (sealed bytes until used or expired)
+//	  usage                   stored bytes, a running total (quota.go)
 //
 // Nothing in it is readable patient data: record and device IDs are random,
 // revisions are hashes, and the sealed bytes open only with the practice's
 // data key, which the server never has.
 type boltBackend struct {
-	db *bolt.DB
-	id string
+	db    *bolt.DB
+	id    string
+	quota boltQuota // quota.go
 }
 
 // BoltFileName is the bbolt backend's file in the server's data folder.
@@ -65,6 +67,9 @@ func OpenBolt(dir string) (Backend, error) {
 			return err
 		}
 		if _, err := tx.CreateBucketIfNotExists(bPractice); err != nil {
+			return err
+		}
+		if err := countUsage(tx); err != nil {
 			return err
 		}
 		if v := s.Get(kID); v != nil {
@@ -209,6 +214,7 @@ func (b *boltBackend) Push(ctx context.Context, pid, device string, revs []Rev) 
 			return err
 		}
 		idx, log := p.Bucket(bIndex), p.Bucket(bLog)
+		var added int64
 		for i := range revs {
 			r := &revs[i]
 			if idx.Get(indexKey(r.RecordID, r.Rev)) != nil {
@@ -232,9 +238,10 @@ func (b *boltBackend) Push(ctx context.Context, pid, device string, revs []Rev) 
 				return err
 			}
 			res.Inserted++
+			added += int64(len(r.Sealed))
 		}
 		res.LastSeq = log.Sequence()
-		return nil
+		return b.addUsage(p, added)
 	})
 	return res, err
 }
@@ -332,6 +339,14 @@ func (b *boltBackend) Changes(ctx context.Context, pid string, since uint64, lim
 			size += len(r.Sealed)
 			res.Revs = append(res.Revs, r)
 			res.LastSeq = seq
+		}
+		// Nothing after since: a log that ends before it (a server put
+		// back from an older copy) answers with its real end.
+		if k, _ := c.Last(); len(res.Revs) == 0 && res.LastSeq == since {
+			res.LastSeq = 0
+			if k != nil {
+				res.LastSeq = min(since, binary.BigEndian.Uint64(k))
+			}
 		}
 		return nil
 	})

@@ -152,6 +152,9 @@ func (b *boltBackend) PutBlobChunk(ctx context.Context, pid, id string, i uint32
 			}
 			return nil
 		}
+		if err := b.addUsage(tx.Bucket(bPractice).Bucket([]byte(pid)), int64(len(sealed)-len(data.Get(k)))); err != nil {
+			return err
+		}
 		return data.Put(k, sealed)
 	})
 }
@@ -187,6 +190,9 @@ func (b *boltBackend) CommitBlob(ctx context.Context, pid, id string, header []b
 		if missing > 0 {
 			return fmt.Errorf("%w (%d of %d parts missing)", ErrBlobIncomplete, missing, m.Chunks)
 		}
+		if err := b.addUsage(tx.Bucket(bPractice).Bucket([]byte(pid)), int64(len(header))); err != nil {
+			return err
+		}
 		seq, err := feed.NextSequence()
 		if err != nil {
 			return err
@@ -208,8 +214,12 @@ func (b *boltBackend) BlobFeed(ctx context.Context, pid string, since uint64, li
 	res := BlobFeedResponse{LastSeq: since, Blobs: []BlobState{}}
 	err := b.db.View(func(tx *bolt.Tx) error {
 		meta, _, feed, err := b.blobBuckets(tx, pid)
-		if err != nil || feed == nil {
+		if err != nil {
 			return err
+		}
+		if feed == nil {
+			res.LastSeq = 0 // no blob yet
+			return nil
 		}
 		c := feed.Cursor()
 		for k, v := c.Seek(binary.BigEndian.AppendUint64(nil, since+1)); k != nil; k, v = c.Next() {
@@ -226,6 +236,13 @@ func (b *boltBackend) BlobFeed(ctx context.Context, pid string, since uint64, li
 			}
 			res.Blobs = append(res.Blobs, BlobState{ID: string(v), Size: m.Size, Chunks: m.Chunks, Committed: true, Seq: m.Seq})
 			res.LastSeq = binary.BigEndian.Uint64(k)
+		}
+		// A feed that ends before since answers with its real end.
+		if k, _ := c.Last(); len(res.Blobs) == 0 && res.LastSeq == since {
+			res.LastSeq = 0
+			if k != nil {
+				res.LastSeq = min(since, binary.BigEndian.Uint64(k))
+			}
 		}
 		return nil
 	})

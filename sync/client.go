@@ -1,13 +1,16 @@
 package sync
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/url"
 	"strconv"
+	"strings"
 	gosync "sync"
+	"sync/atomic"
 	"time"
 
 	"chartkeeper/store"
@@ -71,21 +74,38 @@ const (
 type Status struct {
 	State        State
 	Pending      int       // local changes not yet acknowledged by the server
+	PendingDocs  int       // documents made here not yet stored on the server
 	OfflineSince time.Time // when the server became unreachable (StateOffline)
 	Err          string    // the reason (StateError, StateOffline)
 	LastSync     time.Time // the last successful exchange
 	ClockSkew    bool      // a revision came from a device whose clock is off by over 5 minutes
+	// Warning is a notice that needs no action, e.g. that the server had
+	// lost changes and this workstation offered them again (recover.go).
+	// It stays until the program restarts.
+	Warning string
 }
 
 func (s Status) String() string {
+	h := s.headline()
+	if s.Warning != "" && s.State != StateError {
+		h += " (" + s.Warning + ")"
+	}
+	return h
+}
+
+func (s Status) headline() string {
 	switch s.State {
 	case StateUpToDate:
 		return "up to date"
 	case StateWaiting:
-		if s.Pending == 1 {
-			return "1 change waiting"
+		var parts []string
+		if s.Pending > 0 || s.PendingDocs == 0 {
+			parts = append(parts, plural(s.Pending, "change"))
 		}
-		return fmt.Sprintf("%d changes waiting", s.Pending)
+		if s.PendingDocs > 0 {
+			parts = append(parts, plural(s.PendingDocs, "document"))
+		}
+		return strings.Join(parts, " and ") + " waiting"
 	case StateOffline:
 		return "offline since " + s.OfflineSince.Local().Format("2006-01-02 15:04")
 	case StateError:
@@ -112,7 +132,13 @@ type Client struct {
 
 	pushMu, pullMu gosync.Mutex // one push and one pull at a time
 
+	sidMu gosync.Mutex // guards cfg.ServerID, which changes for a new server (recover.go)
+	// noBlobs is set when the server does not keep blobs (501): no
+	// document then counts as waiting.
+	noBlobs atomic.Bool
+
 	mu      gosync.Mutex
+	resets  int // checkpoint resets after the server lost changes (recover.go)
 	status  Status
 	errs    [2]error      // the last push and pull failures (nil: it went well)
 	statusC chan struct{} // closed and replaced when status changes
@@ -136,8 +162,8 @@ func NewClient(st *store.Store, cfg Config) (*Client, error) {
 // Close drops idle connections.
 func (c *Client) Close() { c.h.close() }
 
-func (c *Client) pushMark() string { return "push:" + c.cfg.ServerID }
-func (c *Client) pullMark() string { return "pull:" + c.cfg.ServerID }
+func (c *Client) pushMark() string { return "push:" + c.serverID() }
+func (c *Client) pullMark() string { return "pull:" + c.serverID() }
 
 // Status is the current sync status.
 func (c *Client) Status() Status {
@@ -166,9 +192,16 @@ const (
 	opPull = 1
 )
 
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
 // note updates the status after a push or pull (err nil: it went well).
 func (c *Client) note(op int, err error, skewed bool) {
-	pending := -1
+	pending, docs := -1, c.pendingDocs()
 	_ = c.st.View(func(tx *store.Tx) error {
 		n, err := tx.PendingChanges(tx.SyncMark(c.pushMark()))
 		if err == nil {
@@ -184,6 +217,9 @@ func (c *Client) note(op int, err error, skewed bool) {
 	if pending >= 0 {
 		s.Pending = pending
 	}
+	if docs >= 0 {
+		s.PendingDocs = docs
+	}
 	c.errs[op] = err
 	if err == nil {
 		err = c.errs[1-op]
@@ -192,7 +228,7 @@ func (c *Client) note(op int, err error, skewed bool) {
 	case err == nil:
 		s.LastSync, s.Err, s.OfflineSince = c.now(), "", time.Time{}
 		s.State = StateUpToDate
-		if s.Pending > 0 {
+		if s.Pending > 0 || s.PendingDocs > 0 {
 			s.State = StateWaiting
 		}
 	case Unreachable(err):
@@ -216,14 +252,24 @@ func (c *Client) note(op int, err error, skewed bool) {
 // done, and the next call resumes from there.
 func (c *Client) RunOnce(ctx context.Context) (Result, error) {
 	var res Result
-	err := c.pushAll(ctx, &res)
-	c.note(opPush, err, false)
-	if err != nil {
-		return res, err
+	for {
+		resets := c.resetCount()
+		perr := c.pushAll(ctx, &res)
+		c.note(opPush, perr, false)
+		if perr != nil && !errors.Is(perr, ErrQuotaExceeded) {
+			return res, perr
+		}
+		// With the server's storage full, what it holds still comes down.
+		err := c.pullAll(ctx, &res)
+		c.note(opPull, err, res.Skewed)
+		if perr != nil {
+			return res, cmp.Or(err, perr)
+		}
+		// A server found to have lost changes gets them offered at once.
+		if err != nil || c.resetCount() == resets {
+			return res, err
+		}
 	}
-	err = c.pullAll(ctx, &res)
-	c.note(opPull, err, res.Skewed)
-	return res, err
 }
 
 func (c *Client) pushAll(ctx context.Context, res *Result) error {
@@ -237,8 +283,17 @@ func (c *Client) pushAll(ctx context.Context, res *Result) error {
 	if err := c.pushBlobs(ctx, res); err != nil {
 		return err
 	}
+	lost := false
 	for {
 		r, more, err := c.pushBatch(ctx)
+		if err != nil && !lost && missingParent(err) {
+			// The server lacks a revision it had acknowledged: it lost
+			// changes (recover.go). Offer everything again, once.
+			lost = true
+			if err = c.serverLost(ctx); err == nil {
+				continue
+			}
+		}
 		res.add(r)
 		if err == nil && !more {
 			err = c.pushAudit(ctx, res) // this workstation's audit log (audit.go)
@@ -354,34 +409,17 @@ func (c *Client) pullBatch(ctx context.Context, wait time.Duration) (res Result,
 	if wait == 0 {
 		c.adapt(opPull, cr.More, time.Since(start), nil)
 	}
+	if cr.ServerID != "" && cr.ServerID != c.serverID() {
+		return res, true, c.serverChanged(cr.ServerID)
+	}
 	if cr.LastSeq < since {
-		return res, false, fmt.Errorf("the server's sequence went back from %d to %d (was it restored from an old backup?)", since, cr.LastSeq)
+		return res, true, c.serverRestored(c.pullMark(), cr.LastSeq)
 	}
 	if cr.LastSeq == since && len(cr.Revs) == 0 {
 		return res, false, nil
 	}
-	err = c.st.Update(func(tx *store.Tx) error {
-		res = Result{}
-		for _, r := range cr.Revs {
-			if r.Seq <= since || r.Seq > cr.LastSeq {
-				return fmt.Errorf("the server sent revision %s out of sequence", r.Rev)
-			}
-			ir, err := tx.ImportRev(store.WireRev{RecordID: r.RecordID, Rev: r.Rev, Parents: r.Parents, Sealed: r.Sealed})
-			if err != nil {
-				return err
-			}
-			res.Received++
-			if ir.Inserted {
-				res.Pulled++
-			}
-			res.Skewed = res.Skewed || ir.Skewed
-		}
-		return tx.SetSyncMark(c.pullMark(), cr.LastSeq)
-	})
-	if err != nil {
-		return Result{}, false, err
-	}
-	return res, cr.More, nil
+	// The batches after it are fetched while it is written (pullahead.go).
+	return c.importPulled(ctx, since, cr, wait == 0)
 }
 
 // Run syncs in the background until ctx ends: it pushes soon after every

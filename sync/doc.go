@@ -1,6 +1,7 @@
 // Package sync is Chartkeeper's sync: the protocol (protocol.go), the
 // server handler (server.go) over a storage [Backend] (bbolt in
-// boltbackend.go; backendtest is the suite every backend passes), the
+// boltbackend.go; backendtest is the suite every backend passes, the
+// optional blob, audit and quota interfaces included), the
 // client engine ([Client]) and the TLS helpers (tls.go). It follows the
 // sync section of DESIGN.md.
 //
@@ -81,9 +82,11 @@
 // (as many as the client's limit asks, at most 2,000 or 8 MB; batches
 // start at 500 and adapt to the link, see adapt.go), leaving out the asking
 // device's own pushes except on a first sync (since=0) but counting them in
-// last_seq.
-// With wait=S it long-polls: the server holds the request until a push to
-// the practice or S seconds pass.
+// last_seq. last_seq is never past the end of the practice's log (asked
+// past it, the server answers with the end), and the response names the
+// server's storage ID (server_id).
+// With wait=S it long-polls: the server holds the request until a push of
+// revisions or of audit entries to the practice, or S seconds pass.
 //
 // # Client
 //
@@ -96,9 +99,45 @@
 // keeps a push loop (woken by store.ChangeSignal right after each local
 // commit) and a long-poll pull loop, each backing off 1 s doubling to 1 min
 // with jitter while the server is unreachable; Status gives up to date /
-// N changes waiting / offline since T / error with its reason. A revision
-// that fails verification stops the pull at that batch (nothing of it is
+// N changes and M documents waiting / offline since T / error with its
+// reason ("up to date" only when no record change and no document made
+// here waits to go out). A revision that fails verification stops the
+// pull at its transaction (a pull imports up to 8 MB of batches fetched
+// ahead in one transaction, pullahead.go; nothing of that transaction is
 // imported, the checkpoint stays) and shows as an error.
+//
+// # A server that lost changes (recover.go)
+//
+// A server put back from an older copy of its storage has lost what was
+// pushed after the copy. A workstation notices when the server's last_seq
+// (or its blob feed's) is below its pull checkpoint, when the server names
+// another storage ID than sync.json (sync.json is then rewritten and the
+// checkpoints of the new ID start at 0), or when a push is refused for a
+// parent revision the server had acknowledged. It then sets its push and
+// blob push checkpoints to 0, so everything made here is offered again
+// (the server stores only what it lacks), and its pull checkpoints to 0
+// (imports are idempotent; pulling from the server's end instead could
+// skip what other workstations had offered again in the meantime), pushes
+// at once, and keeps a warning in Status (Status.Warning, shown after "up
+// to date" until the program restarts; it names no patient data). Audit
+// streams need nothing: each push starts from the server's last entry of
+// the device, so a stream the server holds less of takes the rest.
+//
+// # Storage quota (quota.go)
+//
+// `chartkeeperd --quota SIZE` limits each practice's stored bytes: sealed
+// revisions, blob chunks and headers (also of uploads not committed yet)
+// and audit entries. Both backends keep a running total per practice,
+// updated in the transaction of every write (bbolt: the practice's
+// "usage" key, counted once from the data for files made before it;
+// PostgreSQL: ck_practices.used_bytes, counted by migration 4), and
+// refuse a write that would go over ([ErrQuotaExceeded]): nothing of it is
+// stored and the server answers 507 "the practice's storage on the sync
+// server is full (20 GB); ask the server's operator to raise the quota".
+// The workstation keeps the refused document or changes (the blob push
+// checkpoint does not move past a refused document), shows the message as
+// a sync error, and goes on pulling what the server holds. No limit by
+// default.
 //
 // # Blobs (blobs.go, boltblobs.go)
 //
@@ -227,18 +266,17 @@
 //     new stream) and, in RunOnce, the refusal stops that run before the
 //     pull. A restored workstation (a new device) pushes its whole chain,
 //     the old device's entries included, which the server stores twice
-//     (listings show them once). Audit pushes do not wake long-polls, so
-//     another workstation sees new entries within one long-poll period
-//     (25 s). The refusal notice is the server's word, not signed by the
+//     (listings show them once). An audit push wakes the long-polls of the
+//     server process it reaches only (not those of other processes on a
+//     shared PostgreSQL database, which see it within one long-poll
+//     period). The refusal notice is the server's word, not signed by the
 //     refused workstation. Deleting a whole imported chain locally is not
-//     detected (the next pull brings it back). PostgreSQL keeps audit
-//     streams in tables made on first use (pgbackend/audit.go), not yet in
-//     its schema migrations.
+//     detected (the next pull brings it back).
 //   - Blobs: no server-side dedup (the same scan filed on two
 //     workstations is stored twice); uploads that are never committed
 //     (a workstation gone for good mid-upload) stay on the server and are
-//     never purged; no per-practice storage quota beyond the size limit
-//     of one blob; a blob sealed under an older data-key epoch imports
+//     never purged (and count against the quota); a blob sealed under an
+//     older data-key epoch imports
 //     only where that epoch can still be opened (as for records). A blob
 //     larger than the server's limit is passed over with an error once
 //     and stays on its workstation only.
@@ -247,10 +285,19 @@
 //     its TLS certificate (copy the same one to every process behind one
 //     name). The pool is pgxpool's default size (pool_max_conns in the URL
 //     changes it). Nothing prunes the log or used enrollments there either.
-//   - Storage quotas per practice.
-//   - A server restored from an old backup: clients detect the sequence
-//     going back and stop with an error, but should re-push what the server
-//     lost (reset the push checkpoint when the server ID or sequence changes).
+//   - Quota: nothing on the server is ever deleted, so a practice's usage
+//     only grows; there is no per-practice quota (one limit for all) and
+//     no warning before the limit is reached.
+//   - A server restored from an older copy: a workstation notices only if
+//     the server's log ends before its checkpoint when it next pulls (or a
+//     push of it is refused for a missing parent). If other workstations
+//     have offered enough again by then to carry the log past its
+//     checkpoint, it pulls on from there and may miss what they re-sent
+//     under lower numbers, and what it made since the copy is offered only
+//     when a later push is refused. Revisions a workstation imported are
+//     never offered again by it: what only a workstation that no longer
+//     syncs had pushed stays lost on the server. A server-side restore
+//     epoch (changed by the operator's restore) would close both.
 //   - Sync runs only while the store is unlocked (import verifies with the
 //     data key; export seals with it).
 package sync

@@ -34,6 +34,8 @@ type testServer struct {
 	wrap func(http.Handler) http.Handler
 	// now, when set before start, is the server's clock.
 	now func() time.Time
+	// quota, when set before start, is the per-practice storage quota.
+	quota int64
 }
 
 // openBackend opens a test server's storage in its folder: bbolt, unless
@@ -63,7 +65,7 @@ func (ts *testServer) start() {
 		t.Fatal(err)
 	}
 	ts.backend = b
-	ts.handler = sync.NewServer(b, sync.ServerOptions{Now: ts.now})
+	ts.handler = sync.NewServer(b, sync.ServerOptions{Now: ts.now, Quota: ts.quota})
 	var h http.Handler = ts.handler
 	if ts.wrap != nil {
 		h = ts.wrap(h)

@@ -35,6 +35,8 @@ func (e *ServerError) Is(target error) bool {
 		return e.Msg == target.Error()
 	case ErrMissingParent:
 		return e.Status == http.StatusConflict && bytes.Contains([]byte(e.Msg), []byte(ErrMissingParent.Error()))
+	case ErrQuotaExceeded:
+		return e.Status == http.StatusInsufficientStorage
 	}
 	return false
 }
@@ -49,7 +51,8 @@ func Unreachable(err error) bool {
 	case err == nil, errors.Is(err, ErrFingerprint), errors.Is(err, context.Canceled):
 		return false
 	case errors.As(err, &se):
-		return se.Status >= 500 || se.Status == http.StatusTooManyRequests
+		// A full quota (507) is a refusal that lasts, not an outage.
+		return (se.Status >= 500 && se.Status != http.StatusInsufficientStorage) || se.Status == http.StatusTooManyRequests
 	}
 	// *url.Error is a net.Error: every transport failure lands here.
 	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||

@@ -86,6 +86,9 @@ type ChangesResponse struct {
 	// device itself are skipped but accounted for).
 	LastSeq uint64 `json:"last_seq"`
 	More    bool   `json:"more"` // more revisions wait after LastSeq
+	// ServerID is the server's storage ID (as in [Health]): a client
+	// whose settings name another ID is talking to a new server.
+	ServerID string `json:"server_id,omitempty"`
 }
 
 // RegisterRequest is the body of POST /v1/register.

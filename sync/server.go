@@ -29,6 +29,8 @@ type ServerOptions struct {
 	Logger *slog.Logger
 	// Now is the clock (tests); time.Now when nil.
 	Now func() time.Time
+	// Quota limits each practice's stored bytes (quota.go); 0: no limit.
+	Quota int64
 }
 
 // Server is the sync server's HTTP handler. It never holds a key: it checks
@@ -51,6 +53,9 @@ func NewServer(b Backend, opts ServerOptions) *Server {
 		opts.Now = time.Now
 	}
 	s := &Server{b: b, opts: opts, mux: http.NewServeMux(), signals: map[string]*signal{}, closing: make(chan struct{})}
+	if qb, ok := b.(QuotaBackend); ok {
+		qb.SetQuota(opts.Quota)
+	}
 	s.mux.HandleFunc("GET /v1/health", s.health)
 	s.mux.HandleFunc("POST /v1/register", s.register)
 	s.mux.HandleFunc("POST /v1/push", s.authed(s.push))
@@ -187,6 +192,8 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 		writeErr(w, http.StatusGone, ErrEnrollmentExpired.Error())
 	case errors.Is(err, ErrIssuerRevoked):
 		writeErr(w, http.StatusForbidden, ErrIssuerRevoked.Error())
+	case errors.Is(err, ErrQuotaExceeded):
+		writeErr(w, http.StatusInsufficientStorage, quotaMessage(s.opts.Quota))
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		writeErr(w, http.StatusServiceUnavailable, "request cancelled")
 	default:
@@ -387,6 +394,9 @@ func (s *Server) changes(w http.ResponseWriter, r *http.Request, ai authInfo) {
 		timeout = t.C
 	}
 	sig := s.signalFor(ai.practice)
+	// An audit push answers the long-poll too, so the client fetches the
+	// new entries at once (audit.go).
+	audit := s.signalFor(ai.practice + auditSignal).wait()
 	for {
 		wake := sig.wait() // before reading, so a push in between is not missed
 		res, err := s.b.Changes(r.Context(), ai.practice, cq.Since, cq.Limit, MaxPullBytes, skip)
@@ -394,13 +404,17 @@ func (s *Server) changes(w http.ResponseWriter, r *http.Request, ai authInfo) {
 			s.fail(w, err)
 			return
 		}
-		if len(res.Revs) > 0 || res.More || timeout == nil {
+		res.ServerID = s.b.ServerID()
+		if len(res.Revs) > 0 || res.More || timeout == nil || res.LastSeq < cq.Since {
 			writeJSON(w, http.StatusOK, res)
 			return
 		}
 		cq.Since = res.LastSeq // own pushes skipped meanwhile stay skipped
 		select {
 		case <-wake:
+		case <-audit:
+			writeJSON(w, http.StatusOK, res)
+			return
 		case <-timeout:
 			writeJSON(w, http.StatusOK, res)
 			return

@@ -2,14 +2,17 @@
 // practices' sealed revisions and hands them to the practices' other
 // workstations; it never holds a key and cannot read patient data.
 //
-//	chartkeeperd --data DIR [--listen ADDR] [--tls-cert FILE --tls-key FILE] [--postgres URL]
+//	chartkeeperd --data DIR [--listen ADDR] [--tls-cert FILE --tls-key FILE] [--postgres URL] [--quota SIZE]
 //
 // On first start without --tls-cert it makes a self-signed certificate in
 // DIR and prints its SHA-256 fingerprint, which workstations pin. It
 // stores in DIR/server.db (bbolt), or with --postgres in a PostgreSQL
 // database (sync/pgbackend), which several chartkeeperd processes may
 // share. The database's password may be in the URL, in PGPASSWORD or in
-// ~/.pgpass; it is never printed or logged.
+// ~/.pgpass; it is never printed or logged. --quota limits each practice's
+// stored bytes (sealed revisions, documents, audit logs); unlimited by
+// default, since a server that refuses a clinic's records should be one
+// its operator chose to size, not a surprise.
 package main
 
 import (
@@ -62,6 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	regFile := fs.String("registration-secret-file", "", "accept new practices only with the secret in `file` (else $CHARTKEEPERD_REGISTRATION_SECRET, else any)")
 	postgres := fs.String("postgres", "", "store in the PostgreSQL database at `URL` (postgres://user@host:port/db) instead of in the data folder")
 	quiet := fs.Bool("quiet", false, "do not log requests")
+	quotaArg := fs.String("quota", "unlimited", "limit each practice's storage (records, documents, audit logs) to `size`, e.g. 20GB")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: chartkeeperd --data FOLDER [--listen ADDR] [--tls-cert FILE --tls-key FILE] [--postgres URL]")
 		fs.PrintDefaults()
@@ -81,6 +85,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	}
 	if *data == "" {
 		return fail(exitUsage, "give the data folder with --data FOLDER")
+	}
+	quota, err := sync.ParseSize(*quotaArg)
+	if err != nil {
+		return fail(exitUsage, "--quota: %v", err)
 	}
 	secret := os.Getenv("CHARTKEEPERD_REGISTRATION_SECRET")
 	if *regFile != "" {
@@ -113,7 +121,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	if !*quiet {
 		logger = slog.New(slog.NewTextHandler(stderr, nil))
 	}
-	handler := sync.NewServer(backend, sync.ServerOptions{RegistrationSecret: secret, Logger: logger})
+	handler := sync.NewServer(backend, sync.ServerOptions{RegistrationSecret: secret, Logger: logger, Quota: quota})
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return fail(exitFailed, "%v", err)
@@ -143,6 +151,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		fmt.Fprintf(stdout, "certificate %s, fingerprint (SHA-256): %s\n", *certFile, fp)
 	}
 	fmt.Fprintf(stdout, "storing in %s\n", where)
+	if quota > 0 {
+		fmt.Fprintf(stdout, "storage quota per practice: %s\n", sync.FormatSize(quota))
+	}
 	fmt.Fprintf(stdout, "listening on https://%s\n", ln.Addr())
 	if ready != nil {
 		ready <- ln.Addr().String()

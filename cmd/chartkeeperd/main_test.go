@@ -115,6 +115,14 @@ func TestUsage(t *testing.T) {
 	if code := run(context.Background(), nil, &out, &errs, nil); code != exitUsage {
 		t.Fatalf("no --data: %d", code)
 	}
+	if code := run(context.Background(), []string{"--data", t.TempDir(), "--quota", "lots"}, &out, &errs, nil); code != exitUsage || !strings.Contains(errs.String(), "--quota") {
+		t.Fatalf("--quota lots: %d %s", code, &errs)
+	}
+	_, qout, _, qstop := start(t, "--data", t.TempDir(), "--listen", "127.0.0.1:0", "--quota", "20GB")
+	qstop()
+	if !strings.Contains(qout.String(), "storage quota per practice: 20 GB") {
+		t.Fatalf("--quota 20GB: %s", qout)
+	}
 	// A database that cannot be reached: a plain failure, the password
 	// nowhere in the output.
 	out.Reset()

@@ -245,4 +245,8 @@ func Run(t *testing.T, open Opener) {
 			t.Fatalf("%d revisions, last seq %d; want 20", len(got.Revs), got.LastSeq)
 		}
 	})
+	runLogEnd(t, setup)
+	runBlobs(t, setup, now)
+	runAudit(t, setup, now)
+	runQuota(t, setup, now)
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	gosync "sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,79 +12,14 @@ import (
 	"chartkeeper/sync"
 )
 
-// Blobs ([sync.BlobBackend]) live in three tables made on first use:
-//
-//	ck_blobs        (practice_id, id): declared size and chunk count, the
-//	                uploading device, times, and once committed the blob
-//	                sequence and the sealed header; its row is locked by
-//	                every chunk upload (shared) and the commit (exclusive)
-//	ck_blob_chunks  (practice_id, id, idx): the sealed chunk as the
-//	                workstation stores it
-//	ck_blob_seqs    practice_id: the practice's last blob sequence; its
-//	                row is locked by every commit, so blob sequences never
-//	                repeat, leave no gaps and follow commit order
-//
-// Nothing in them is readable: blob IDs are random and the chunks and
-// headers open only with the practice's data key.
-const blobSchema = `
-CREATE TABLE IF NOT EXISTS ck_blobs (
-	practice_id text COLLATE "C" NOT NULL REFERENCES ck_practices (id),
-	id          text COLLATE "C" NOT NULL,
-	size        bigint NOT NULL,
-	chunks      integer NOT NULL,
-	device      text COLLATE "C" NOT NULL,
-	created     timestamptz NOT NULL,
-	committed   timestamptz,
-	seq         bigint,
-	header      bytea,
-	PRIMARY KEY (practice_id, id),
-	UNIQUE (practice_id, seq)
-);
-CREATE TABLE IF NOT EXISTS ck_blob_chunks (
-	practice_id text COLLATE "C" NOT NULL,
-	id          text COLLATE "C" NOT NULL,
-	idx         integer NOT NULL,
-	sealed      bytea NOT NULL,
-	PRIMARY KEY (practice_id, id, idx)
-);
-ALTER TABLE ck_blob_chunks ALTER COLUMN sealed SET STORAGE EXTERNAL;
-CREATE TABLE IF NOT EXISTS ck_blob_seqs (
-	practice_id text COLLATE "C" PRIMARY KEY REFERENCES ck_practices (id),
-	last_seq    bigint NOT NULL
-);
-`
+// Blobs ([sync.BlobBackend]) live in the tables ck_blobs, ck_blob_chunks
+// and ck_blob_seqs (schema.go, migration 2).
 
 var _ sync.BlobBackend = (*Backend)(nil)
-
-// blobReady remembers the backends whose database has the blob tables.
-var blobReady gosync.Map // *Backend -> struct{}
-
-// blobTables makes the blob tables once per backend, under the schema
-// lock, so server processes starting at once do not collide.
-func (b *Backend) blobTables(ctx context.Context) error {
-	if _, ok := blobReady.Load(b); ok {
-		return nil
-	}
-	err := b.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(schemaLock)); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, blobSchema)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("making the blob tables: %w", err)
-	}
-	blobReady.Store(b, struct{}{})
-	return nil
-}
 
 // blobTx runs f in a transaction after checking the practice (and keeping
 // it until the transaction ends).
 func (b *Backend) blobTx(ctx context.Context, pid string, f func(pgx.Tx) error) error {
-	if err := b.blobTables(ctx); err != nil {
-		return err
-	}
 	return b.inTx(ctx, func(tx pgx.Tx) error {
 		if err := practiceExists(ctx, tx, pid); err != nil {
 			return err
@@ -183,9 +117,16 @@ func (b *Backend) PutBlobChunk(ctx context.Context, pid, id string, i uint32, se
 			}
 			return nil
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO ck_blob_chunks (practice_id, id, idx, sealed) VALUES ($1, $2, $3, $4)
-ON CONFLICT (practice_id, id, idx) DO UPDATE SET sealed = EXCLUDED.sealed`, pid, id, int32(i), sealed)
-		return err
+		// A chunk sent again has the same length: only a new one counts.
+		var inserted bool
+		if err := tx.QueryRow(ctx, `INSERT INTO ck_blob_chunks (practice_id, id, idx, sealed) VALUES ($1, $2, $3, $4)
+ON CONFLICT (practice_id, id, idx) DO UPDATE SET sealed = EXCLUDED.sealed RETURNING xmax = 0`, pid, id, int32(i), sealed).Scan(&inserted); err != nil {
+			return err
+		}
+		if !inserted {
+			return nil
+		}
+		return b.addUsage(ctx, tx, pid, int64(len(sealed)))
 	})
 }
 
@@ -214,6 +155,9 @@ func (b *Backend) CommitBlob(ctx context.Context, pid, id string, header []byte)
 		}
 		if have < int64(m.chunks) {
 			return fmt.Errorf("%w (%d of %d parts missing)", sync.ErrBlobIncomplete, int64(m.chunks)-have, m.chunks)
+		}
+		if err := b.addUsage(ctx, tx, pid, int64(len(header))); err != nil {
+			return err
 		}
 		var seq int64
 		if err := tx.QueryRow(ctx, `INSERT INTO ck_blob_seqs (practice_id, last_seq) VALUES ($1, 1)
@@ -255,7 +199,16 @@ WHERE practice_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, pid, int64(since), l
 			res.LastSeq = uint64(seq)
 			return nil
 		})
-		return err
+		if err != nil || len(res.Blobs) > 0 || since == 0 {
+			return err
+		}
+		// A feed that ends before since answers with its real end.
+		var last int64
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM ck_blobs WHERE practice_id = $1 AND seq IS NOT NULL`, pid).Scan(&last); err != nil {
+			return err
+		}
+		res.LastSeq = min(since, uint64(last))
+		return nil
 	})
 	return res, err
 }

@@ -29,7 +29,10 @@ func (b *Backend) Push(ctx context.Context, pid, device string, revs []sync.Rev)
 		if err != nil {
 			return err
 		}
-		var rows [][]any
+		var (
+			rows  [][]any
+			added int64
+		)
 		for i := range revs {
 			r := &revs[i]
 			k := revKey{r.RecordID, r.Rev}
@@ -50,6 +53,7 @@ func (b *Backend) Push(ctx context.Context, pid, device string, revs []sync.Rev)
 			}
 			rows = append(rows, []any{pid, int64(last), r.RecordID, r.Rev, parents, device, r.Sealed})
 			res.Inserted++
+			added += int64(len(r.Sealed))
 		}
 		res.LastSeq = last
 		if len(rows) == 0 {
@@ -57,6 +61,9 @@ func (b *Backend) Push(ctx context.Context, pid, device string, revs []sync.Rev)
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"ck_revs"},
 			[]string{"practice_id", "seq", "record_id", "rev", "parents", "device", "sealed"}, pgx.CopyFromRows(rows)); err != nil {
+			return err
+		}
+		if err := b.addUsage(ctx, tx, pid, added); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE ck_practices SET last_seq = $2 WHERE id = $1`, pid, int64(last)); err != nil {
@@ -154,10 +161,24 @@ FROM ck_revs WHERE practice_id = $1 AND seq > $2 ORDER BY seq LIMIT $4`, pid, in
 				r = sync.Rev{}
 				return nil
 			})
-			if err != nil || done || n < chunk {
+			if err != nil || done {
 				return err
 			}
+			if n < chunk {
+				break
+			}
 		}
+		if len(res.Revs) > 0 || res.LastSeq > since || since == 0 {
+			return nil
+		}
+		// Nothing after since: a log that ends before it (a database put
+		// back from an older copy) answers with its real end.
+		var last int64
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM ck_revs WHERE practice_id = $1`, pid).Scan(&last); err != nil {
+			return err
+		}
+		res.LastSeq = min(since, uint64(last))
+		return nil
 	})
 	return res, err
 }

@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"strings"
 	gosync "sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -48,6 +49,7 @@ type Backend struct {
 
 	mu       gosync.Mutex
 	onRemote func(practiceID string)
+	quota    atomic.Int64 // bytes per practice, 0: no limit (quota.go)
 
 	stop   context.CancelFunc
 	listen gosync.WaitGroup

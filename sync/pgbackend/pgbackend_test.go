@@ -263,7 +263,7 @@ func TestOpenTogether(t *testing.T) {
 	defer conn.Close(ctx)
 	var n, v int
 	conn.QueryRow(ctx, `SELECT count(*), max(version) FROM ck_schema_version`).Scan(&n, &v)
-	if n != 1 || v != 1 {
+	if n != v || v < 4 {
 		t.Fatalf("schema versions: %d rows, latest %d", n, v)
 	}
 	// A database from a newer chartkeeperd is refused, not changed.

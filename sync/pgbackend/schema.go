@@ -14,7 +14,9 @@ import (
 //	ck_schema_version  one row per applied migration (version, time)
 //	ck_server          one row: this server's random ID
 //	ck_practices       id, registration time, last_seq (the practice's
-//	                   sequence; its row is locked by every push)
+//	                   sequence; its row is locked by every push),
+//	                   used_bytes (its stored bytes, a running total
+//	                   updated by every write; see sync/quota.go)
 //	ck_devices         (practice_id, id): name, SHA-256 of the token,
 //	                   created, revoked (NULL while enrolled)
 //	ck_revs            (practice_id, seq): record_id, rev, parents, the
@@ -22,6 +24,25 @@ import (
 //	                   (practice_id, record_id, rev)
 //	ck_enrollments     (practice_id, token_hash): sealed (NULL once used or
 //	                   expired), issuer, created, expires, used, used_by
+//	ck_blobs           (practice_id, id): declared size and chunk count,
+//	                   the uploading device, times, and once committed the
+//	                   blob sequence and the sealed header; its row is
+//	                   locked by every chunk upload (shared) and the commit
+//	                   (exclusive)
+//	ck_blob_chunks     (practice_id, id, idx): the sealed chunk as the
+//	                   workstation stores it
+//	ck_blob_seqs       practice_id: the practice's last blob sequence; its
+//	                   row is locked by every commit, so blob sequences
+//	                   never repeat, leave no gaps and follow commit order
+//	ck_audit_streams   (practice_id, device): last seq, its hash, the first
+//	                   refusal (time, entry, reason); its row is locked by
+//	                   every audit push of that device
+//	ck_audit_entries   (practice_id, device, seq): the entry's stored bytes
+//	                   (previous hash | sealed event)
+//
+// Servers before migrations 2 and 3 made the blob and audit tables on
+// first use, with the same definitions; those migrations therefore create
+// them only if they are not there yet.
 //
 // IDs compare bytewise (COLLATE "C"), as bbolt's keys do. Nothing in it is
 // readable patient data: record and device IDs are random, revisions are
@@ -78,6 +99,61 @@ CREATE TABLE ck_enrollments (
 	used_by     text COLLATE "C" NOT NULL DEFAULT '',
 	PRIMARY KEY (practice_id, token_hash)
 );
+`},
+	{2, `
+CREATE TABLE IF NOT EXISTS ck_blobs (
+	practice_id text COLLATE "C" NOT NULL REFERENCES ck_practices (id),
+	id          text COLLATE "C" NOT NULL,
+	size        bigint NOT NULL,
+	chunks      integer NOT NULL,
+	device      text COLLATE "C" NOT NULL,
+	created     timestamptz NOT NULL,
+	committed   timestamptz,
+	seq         bigint,
+	header      bytea,
+	PRIMARY KEY (practice_id, id),
+	UNIQUE (practice_id, seq)
+);
+CREATE TABLE IF NOT EXISTS ck_blob_chunks (
+	practice_id text COLLATE "C" NOT NULL,
+	id          text COLLATE "C" NOT NULL,
+	idx         integer NOT NULL,
+	sealed      bytea NOT NULL,
+	PRIMARY KEY (practice_id, id, idx)
+);
+ALTER TABLE ck_blob_chunks ALTER COLUMN sealed SET STORAGE EXTERNAL;
+CREATE TABLE IF NOT EXISTS ck_blob_seqs (
+	practice_id text COLLATE "C" PRIMARY KEY REFERENCES ck_practices (id),
+	last_seq    bigint NOT NULL
+);
+`},
+	{3, `
+CREATE TABLE IF NOT EXISTS ck_audit_streams (
+	practice_id    text COLLATE "C" NOT NULL REFERENCES ck_practices (id),
+	device         text COLLATE "C" NOT NULL,
+	seq            bigint NOT NULL DEFAULT 0,
+	hash           bytea,
+	refused_at     timestamptz,
+	refused_seq    bigint,
+	refused_reason text,
+	PRIMARY KEY (practice_id, device)
+);
+CREATE TABLE IF NOT EXISTS ck_audit_entries (
+	practice_id text COLLATE "C" NOT NULL,
+	device      text COLLATE "C" NOT NULL,
+	seq         bigint NOT NULL,
+	stored      bytea NOT NULL,
+	PRIMARY KEY (practice_id, device, seq)
+);
+ALTER TABLE ck_audit_entries ALTER COLUMN stored SET STORAGE EXTERNAL;
+`},
+	{4, `
+ALTER TABLE ck_practices ADD COLUMN used_bytes bigint NOT NULL DEFAULT 0;
+UPDATE ck_practices p SET used_bytes =
+	(SELECT coalesce(sum(length(sealed)), 0) FROM ck_revs r WHERE r.practice_id = p.id) +
+	(SELECT coalesce(sum(length(sealed)), 0) FROM ck_blob_chunks c WHERE c.practice_id = p.id) +
+	(SELECT coalesce(sum(length(header)), 0) FROM ck_blobs b WHERE b.practice_id = p.id) +
+	(SELECT coalesce(sum(length(stored)), 0) FROM ck_audit_entries a WHERE a.practice_id = p.id);
 `},
 }
 

@@ -1,0 +1,242 @@
+package store
+
+import (
+	"fmt"
+	"runtime"
+	"slices"
+	gosync "sync"
+)
+
+// Importing a batch from the server in two steps. Checking a revision needs
+// only the data key: open the wire seal, hash the envelope, compare the
+// parents, open the payload. [Store.CheckRevs] does that for a whole batch
+// on every core, outside any transaction (so it can run while another
+// batch is being written); [Tx.ImportChecked] then writes each revision
+// under the write lock, with the checks that need the store (is it held
+// already, have its parents arrived, does it keep the record's type). The
+// result is the same as [Tx.ImportRev] on each revision in turn: the same
+// revisions are stored and the same errors reported, in the same order.
+
+// CheckedRev is a revision from the server that has been through the
+// checks that need only the data key, with their outcome. Make it with
+// [Store.CheckRevs]; it is written (or its failure reported) by
+// [Tx.ImportChecked].
+type CheckedRev struct {
+	w   WireRev
+	rev Rev
+	// perr is a malformed record or revision ID: reported even when the
+	// store holds the revision, as ImportRev does.
+	perr error
+	// key is the data key the checks ran with (nil: not checked yet).
+	// ImportChecked checks again when its transaction's key is another.
+	key *dataKey
+	// err is the first failed check; reported only for a revision the
+	// store does not hold.
+	err error
+	// What a passed check found, for the write.
+	v       []byte // the envelope as stored
+	env     envelope
+	hlc     HLC
+	deleted bool
+}
+
+// parseWire reads the clear routing fields of a wire revision.
+func parseWire(w WireRev) (Rev, error) {
+	if err := checkID("record ID", w.RecordID); err != nil {
+		return Rev{}, err
+	}
+	rev, err := ParseRev(w.Rev)
+	if err != nil {
+		return rev, err
+	}
+	if rev.IsZero() {
+		return rev, fmt.Errorf("%w: empty revision", ErrInvalid)
+	}
+	return rev, nil
+}
+
+// checkParallelMin is the batch size from which CheckRevs uses several
+// goroutines.
+const checkParallelMin = 64
+
+// CheckRevs runs the checks of [Tx.ImportRev] that need only the data key
+// on each revision of ws, spread over the machine's cores, and returns the
+// outcomes for [Tx.ImportChecked], in the order of ws. A revision that
+// fails is not reported here: ImportChecked reports it (or skips it when
+// the store already holds it, as ImportRev does). On a locked store
+// nothing is checked, and the import's transaction reports the lock.
+func (s *Store) CheckRevs(ws []WireRev) []CheckedRev {
+	cs := make([]CheckedRev, len(ws))
+	for i, w := range ws {
+		cs[i].w = w
+		cs[i].rev, cs[i].perr = parseWire(w)
+	}
+	s.mu.RLock() // keeps the key from being wiped while in use
+	defer s.mu.RUnlock()
+	if s.sess == nil {
+		return cs
+	}
+	key := s.sess.key
+	check := func(part []CheckedRev) {
+		for i := range part {
+			if part[i].perr == nil {
+				part[i].key = key
+				part[i].check()
+			}
+		}
+	}
+	n := min(runtime.GOMAXPROCS(0), len(cs)/checkParallelMin)
+	if n <= 1 {
+		check(cs)
+		return cs
+	}
+	var wg gosync.WaitGroup
+	for part := range slices.Chunk(cs, (len(cs)+n-1)/n) {
+		wg.Go(func() { check(part) })
+	}
+	wg.Wait()
+	return cs
+}
+
+// check opens and checks c with c.key: the wrapper must open for exactly
+// this record and revision, the revision ID must be the hash of the
+// envelope, the parents the server routed by must be the envelope's own,
+// and the payload must open with its associated data.
+func (c *CheckedRev) check() {
+	c.err = nil
+	fail := func(format string, args ...any) {
+		c.err = fmt.Errorf("record %s revision %s from the server: %w: %s", c.w.RecordID, c.w.Rev, ErrTampered, fmt.Sprintf(format, args...))
+	}
+	w, id, rev := &c.w, c.w.RecordID, c.rev
+	if len(w.Sealed) > MaxWireSize {
+		fail("%d bytes is too large", len(w.Sealed))
+		return
+	}
+	v, err := c.key.open(nil, w.Sealed, wireAD(id, rev))
+	if err != nil {
+		fail("it was not sealed by this practice for this record and revision")
+		return
+	}
+	env, err := decodeEnvelope(v)
+	if err != nil {
+		fail("%v", err)
+		return
+	}
+	if env.Gen != rev.Gen || revFor(id, v, env.Gen) != rev {
+		fail("content does not match its revision ID")
+		return
+	}
+	if len(env.Parents) != len(w.Parents) {
+		fail("the server routed it with other parents")
+		return
+	}
+	var maxGen uint32
+	for i, p := range env.Parents {
+		if p.String() != w.Parents[i] {
+			fail("the server routed it with other parents")
+			return
+		}
+		maxGen = max(maxGen, p.Gen)
+	}
+	if env.Gen != maxGen+1 {
+		fail("generation %d does not follow its parents", env.Gen)
+		return
+	}
+	if checkID("record type", env.Type) != nil {
+		fail("bad record type")
+		return
+	}
+	pt, err := c.key.open(nil, env.Sealed, revAD(id, &env))
+	if err != nil {
+		fail("its payload does not open")
+		return
+	}
+	p, err := decodePayload(pt)
+	if err != nil {
+		fail("%v", err)
+		return
+	}
+	c.v, c.env, c.hlc, c.deleted = v, env, p.HLC, p.Deleted
+}
+
+// holds reports whether the store has revision rev of record id.
+func (tx *Tx) holds(id string, rev Rev) bool {
+	return tx.btx.Bucket(bucketRevs).Get(revKey(id, rev)) != nil
+}
+
+// ImportChecked stores a revision checked by [Store.CheckRevs], exactly as
+// [Tx.ImportRev] would store it (and refuses it with the same errors). A
+// revision checked with another data key than this transaction's (the
+// store was locked and unlocked in between) is checked again first.
+func (tx *Tx) ImportChecked(c *CheckedRev) (ImportResult, error) {
+	var res ImportResult
+	if !tx.write {
+		return res, fmt.Errorf("store: import in a read-only transaction")
+	}
+	if c.perr != nil {
+		return res, c.perr
+	}
+	id, rev := c.w.RecordID, c.rev
+	if tx.holds(id, rev) {
+		return res, nil
+	}
+	if c.key == nil || c.key != tx.sess.key {
+		c.key = tx.sess.key
+		c.check()
+	}
+	if c.err != nil {
+		return res, c.err
+	}
+	env := &c.env
+	revs := tx.btx.Bucket(bucketRevs)
+	for _, pr := range env.Parents {
+		if revs.Get(revKey(id, pr)) == nil {
+			return res, fmt.Errorf("record %s revision %s: parent %s: %w", id, c.w.Rev, pr, ErrMissingParent)
+		}
+	}
+	var leaves []leaf
+	if hv := revs.Get(headKey(id)); hv != nil {
+		var err error
+		if leaves, err = decodeLeaves(hv); err != nil {
+			return res, err
+		}
+		// All revisions of a record have one type.
+		ev, err := decodeEnvelope(revs.Get(revKey(id, leaves[0].Rev)))
+		if err != nil {
+			return res, fmt.Errorf("record %s: %w", id, err)
+		}
+		if ev.Type != env.Type {
+			return res, fmt.Errorf("record %s revision %s from the server: %w: it changes the record's type", id, c.w.Rev, ErrTampered)
+		}
+	} else {
+		if len(env.Parents) > 0 {
+			return res, fmt.Errorf("record %s revision %s: %w", id, c.w.Rev, ErrMissingParent)
+		}
+		if err := tx.btx.Bucket(bucketTypes).Put(typeKey(env.Type, id), nil); err != nil {
+			return res, err
+		}
+	}
+	// The parents stop being heads. Parents always arrive first (the
+	// server only accepts a revision whose parents it holds, and serves
+	// them in order), so the new revision is always a head.
+	leaves = slices.DeleteFunc(leaves, func(l leaf) bool { return slices.Contains(env.Parents, l.Rev) })
+	leaves = append(leaves, leaf{Rev: rev, Deleted: c.deleted, HLC: c.hlc})
+	if err := revs.Put(revKey(id, rev), c.v); err != nil {
+		return res, err
+	}
+	if err := tx.writeHeads(id, leaves); err != nil {
+		return res, err
+	}
+	if err := tx.appendChange(id, rev, c.hlc, true); err != nil {
+		return res, err
+	}
+	if env.Type == TypeKeyslot {
+		// Sign-in reads the slots bucket: keep it at the record's winner.
+		if err := tx.applySlotRecord(id); err != nil {
+			return res, err
+		}
+	}
+	res.Inserted, res.HLC = true, c.hlc
+	res.Skewed = tx.s.clock.observe(c.hlc)
+	return res, nil
+}
