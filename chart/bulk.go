@@ -270,34 +270,18 @@ func (s *Service) ImportPatientList(ps []Patient, source string) ([]Patient, err
 	if _, err := s.require(WriteDemographics); err != nil {
 		return nil, err
 	}
-	out := make([]Patient, len(ps))
-	for i, p := range ps {
-		if p.ID != "" || p.Rev != "" || p.MergedInto != "" {
-			return nil, fmt.Errorf("%w: patient %d: a new patient has no ID, revision or merge yet", store.ErrInvalid, i+1)
-		}
-		if err := s.validate(&p); err != nil {
-			return nil, fmt.Errorf("patient %d: %w", i+1, err)
-		}
-		out[i] = p
+	out, err := s.checkNewPatients(ps)
+	if err != nil {
+		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.refresh(); err != nil {
 		return nil, err
 	}
-	taken := map[string]bool{}
-	for i := range out {
-		for {
-			mrn := newMRN()
-			if _, dup := s.mrns[mrn]; !dup && !taken[mrn] {
-				out[i].MRN, taken[mrn] = mrn, true
-				break
-			}
-		}
-		out[i].ID = store.NewID()
-	}
+	s.numberNewPatients(out)
 	detail := "import: " + strings.TrimSpace(source)
-	err := s.st.Update(func(tx *store.Tx) error {
+	err = s.st.Update(func(tx *store.Tx) error {
 		for i := range out {
 			r, err := put(tx, TypePatient, out[i].ID, "", out[i])
 			if err != nil {

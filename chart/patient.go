@@ -437,14 +437,9 @@ func Age(dob string, on time.Time) int {
 	return age
 }
 
-// ImportPatients registers many patients at once (demo data, imports), a
-// thousand per transaction: each gets a new MRN. Every patient is checked
-// first; if any is invalid nothing is stored and the error names its index.
-// Duplicate checks are the importer's business.
-func (s *Service) ImportPatients(ps []Patient) ([]Patient, error) {
-	if _, err := s.require(WriteDemographics); err != nil {
-		return nil, err
-	}
+// checkNewPatients validates a list of new patients (a copy, trimmed),
+// naming the first bad one by its place in the list.
+func (s *Service) checkNewPatients(ps []Patient) ([]Patient, error) {
 	out := make([]Patient, len(ps))
 	for i, p := range ps {
 		if p.ID != "" || p.Rev != "" || p.MergedInto != "" {
@@ -455,11 +450,13 @@ func (s *Service) ImportPatients(ps []Patient) ([]Patient, error) {
 		}
 		out[i] = p
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.refresh(); err != nil {
-		return nil, err
-	}
+	return out, nil
+}
+
+// numberNewPatients gives each patient a new ID and an MRN that neither
+// the practice nor the list holds yet. The caller holds s.mu and has
+// refreshed.
+func (s *Service) numberNewPatients(out []Patient) {
 	taken := map[string]bool{}
 	for i := range out {
 		for {
@@ -471,6 +468,26 @@ func (s *Service) ImportPatients(ps []Patient) ([]Patient, error) {
 		}
 		out[i].ID = store.NewID()
 	}
+}
+
+// ImportPatients registers many patients at once (demo data, imports), a
+// thousand per transaction: each gets a new MRN. Every patient is checked
+// first; if any is invalid nothing is stored and the error names its index.
+// Duplicate checks are the importer's business.
+func (s *Service) ImportPatients(ps []Patient) ([]Patient, error) {
+	if _, err := s.require(WriteDemographics); err != nil {
+		return nil, err
+	}
+	out, err := s.checkNewPatients(ps)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.refresh(); err != nil {
+		return nil, err
+	}
+	s.numberNewPatients(out)
 	for start := 0; start < len(out); start += 1000 {
 		batch := out[start:min(start+1000, len(out))]
 		err := s.st.Update(func(tx *store.Tx) error {
