@@ -371,7 +371,8 @@ func ParseChangesQuery(q url.Values) (ChangesQuery, error) {
 		if err != nil || n < 0 || n != n {
 			return cq, fmt.Errorf("%w: wait", ErrBadRequest)
 		}
-		cq.Wait = min(time.Duration(n*float64(time.Second)), MaxLongPoll)
+		// capped in seconds first: a huge number would overflow Duration
+		cq.Wait = time.Duration(min(n, MaxLongPoll.Seconds()) * float64(time.Second))
 	}
 	cq.All = q.Get("all") == "1"
 	return cq, nil
