@@ -2,11 +2,6 @@ package ui
 
 import (
 	"context"
-	"crypto/tls"
-	"io"
-	"log"
-	"net"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -18,40 +13,12 @@ import (
 	"chartkeeper/chart"
 	"chartkeeper/store"
 	cksync "chartkeeper/sync"
+	"chartkeeper/sync/synctestserver"
 )
 
 // syncServer runs a sync server in the test process, on loopback HTTPS; stop
 // ends it early.
-func syncServer(t *testing.T) (url, fp string, stop func()) {
-	t.Helper()
-	dir := t.TempDir()
-	cert, fp, _, err := cksync.LoadOrCreateCert(dir, "", "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := cksync.OpenBolt(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := cksync.NewServer(b, cksync.ServerOptions{})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: h, TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}}, ErrorLog: log.New(io.Discard, "", 0)}
-	go srv.ServeTLS(ln, "", "")
-	stopped := false
-	stop = func() {
-		if !stopped {
-			stopped = true
-			h.Close()
-			srv.Close()
-			b.Close()
-		}
-	}
-	t.Cleanup(stop)
-	return "https://" + ln.Addr().String(), fp, stop
-}
+func syncServer(t *testing.T) (url, fp string, stop func()) { return synctestserver.Start(t) }
 
 // connected connects p's data folder to the server as the practice's first
 // workstation, pushes everything and returns an enrollment code for a second.
@@ -215,7 +182,7 @@ func TestSyncAdmin(t *testing.T) {
 	server := entryWith(t, pane, "https://sync.example.org:8443")
 	test.Type(server, url)
 	fpEntry := entryWith(t, pane, "as chartkeeperd printed it; empty for a certificate from an authority")
-	test.Type(fpEntry, wrongFingerprint(fp))
+	test.Type(fpEntry, synctestserver.WrongFingerprint(fp))
 	test.Tap(button(t, pane, "Connect"))
 	wantText(t, pane, "fingerprint") // the pinned certificate does not match
 	if _, err := cksync.LoadConfig(p.dir); err == nil {
@@ -254,12 +221,4 @@ func TestSyncAdmin(t *testing.T) {
 	if hasButton(pane, "Revoke…") {
 		t.Error("a revoked device, or this workstation, can still be revoked")
 	}
-}
-
-// wrongFingerprint is fp with its first digit changed.
-func wrongFingerprint(fp string) string {
-	if fp[0] == '0' {
-		return "1" + fp[1:]
-	}
-	return "0" + fp[1:]
 }

@@ -1,39 +1,17 @@
 package main
 
 import (
-	"context"
-	"crypto/tls"
-	"io"
-	"log"
-	"net"
-	"net/http"
 	"regexp"
 	"testing"
 
 	"chartkeeper/sync"
+	"chartkeeper/sync/synctestserver"
 )
 
 // syncServer runs the sync server in the test process on loopback.
 func syncServer(t *testing.T) (url, fp string) {
-	t.Helper()
-	dir := t.TempDir()
-	cert, fp, _, err := sync.LoadOrCreateCert(dir, "", "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := sync.OpenBolt(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := sync.NewServer(b, sync.ServerOptions{})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: h, TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}}, ErrorLog: log.New(io.Discard, "", 0)}
-	go srv.ServeTLS(ln, "", "")
-	t.Cleanup(func() { h.Close(); srv.Shutdown(context.Background()); b.Close() })
-	return "https://" + ln.Addr().String(), fp
+	url, fp, _ = synctestserver.Start(t)
+	return url, fp
 }
 
 func TestSync(t *testing.T) {
@@ -42,7 +20,7 @@ func TestSync(t *testing.T) {
 	wantCode(t, "sync before connecting", p.admin("sync"), 2)
 	r := p.admin("patient", "add", "--family", "Synctest", "--given", "Ana", "--dob", "1980-02-03", "--sex", "female")
 	wantCode(t, "patient add", r, 0)
-	r = p.admin("sync", "--server", url, "--fingerprint", wrongFingerprint(fp))
+	r = p.admin("sync", "--server", url, "--fingerprint", synctestserver.WrongFingerprint(fp))
 	wantCode(t, "sync with a wrong fingerprint", r, 1)
 	wantOutput(t, "sync with a wrong fingerprint", r, "fingerprint")
 	r = p.admin("sync", "--server", url, "--fingerprint", fp)
@@ -60,12 +38,4 @@ func TestSync(t *testing.T) {
 	if _, err := sync.LoadConfig(p.dir); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// wrongFingerprint is fp with its first digit changed.
-func wrongFingerprint(fp string) string {
-	if fp[0] == '0' {
-		return "1" + fp[1:]
-	}
-	return "0" + fp[1:]
 }

@@ -87,16 +87,11 @@ func (p *parser) medication(i int) {
 	if !p.decode(i, &r) {
 		return
 	}
-	switch r.Status {
-	case "active", "completed", "intended", "stopped", "on-hold", "unknown":
-	case "entered-in-error", "not-taken":
-		p.skip(i, "its status is %s", r.Status)
-		return
-	case "":
-		p.problem(i, "status is required")
-		return
-	default:
-		p.problem(i, "status is not a MedicationStatement status")
+	if !p.status(i, r.Status, statusRule{
+		keep:  []string{"active", "completed", "intended", "stopped", "on-hold", "unknown"},
+		skip:  []string{"entered-in-error", "not-taken"},
+		other: "status is not a MedicationStatement status",
+	}) {
 		return
 	}
 	c, ok := p.patientOf(i, "subject", &r.Subject)
@@ -157,16 +152,12 @@ func (p *parser) prescription(i int) {
 	if !p.decode(i, &r) {
 		return
 	}
-	switch r.Status {
-	case "active", "on-hold", "completed", "stopped", "unknown":
-	case "cancelled", "entered-in-error", "draft":
-		p.skip(i, "its status is %s: the medication was not taken", r.Status)
-		return
-	case "":
-		p.problem(i, "status is required")
-		return
-	default:
-		p.problem(i, "status is not a MedicationRequest status")
+	if !p.status(i, r.Status, statusRule{
+		keep:    []string{"active", "on-hold", "completed", "stopped", "unknown"},
+		skip:    []string{"cancelled", "entered-in-error", "draft"},
+		skipWhy: ": the medication was not taken",
+		other:   "status is not a MedicationRequest status",
+	}) {
 		return
 	}
 	switch r.Intent {
@@ -203,16 +194,12 @@ func (p *parser) immunization(i int) {
 	if !p.decode(i, &r) {
 		return
 	}
-	switch r.Status {
-	case "completed":
-	case "not-done", "entered-in-error":
-		p.skip(i, "its status is %s: no dose was given", r.Status)
-		return
-	case "":
-		p.problem(i, "status is required")
-		return
-	default:
-		p.problem(i, "status must be completed, not-done or entered-in-error")
+	if !p.status(i, r.Status, statusRule{
+		keep:    []string{"completed"},
+		skip:    []string{"not-done", "entered-in-error"},
+		skipWhy: ": no dose was given",
+		other:   "status must be completed, not-done or entered-in-error",
+	}) {
 		return
 	}
 	c, ok := p.patientOf(i, "patient", &r.Patient)
@@ -252,16 +239,11 @@ func (p *parser) document(i int) {
 	if !p.decode(i, &r) {
 		return
 	}
-	switch r.Status {
-	case "current":
-	case "superseded", "entered-in-error":
-		p.skip(i, "its status is %s", r.Status)
-		return
-	case "":
-		p.problem(i, "status is required")
-		return
-	default:
-		p.problem(i, "status must be current, superseded or entered-in-error")
+	if !p.status(i, r.Status, statusRule{
+		keep:  []string{"current"},
+		skip:  []string{"superseded", "entered-in-error"},
+		other: "status must be current, superseded or entered-in-error",
+	}) {
 		return
 	}
 	c, ok := p.patientOf(i, "subject", r.Subject)

@@ -3,6 +3,7 @@ package fhir
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -58,6 +59,31 @@ func (p *parser) problem(i int, format string, args ...any) {
 
 func (p *parser) skip(i int, format string, args ...any) {
 	p.skipped = append(p.skipped, Skip{Resource: p.where(i), Reason: fmt.Sprintf(format, args...)})
+}
+
+// statusRule says which statuses of a resource are imported (keep), which
+// are passed over as records of what did not happen (skip, reported as
+// "its status is S" then skipWhy), and what to say of any other status.
+type statusRule struct {
+	keep, skip []string
+	skipWhy    string
+	other      string
+}
+
+// status checks resource i's status against rule and reports whether the
+// resource is to be imported.
+func (p *parser) status(i int, s string, rule statusRule) bool {
+	switch {
+	case slices.Contains(rule.keep, s):
+		return true
+	case slices.Contains(rule.skip, s):
+		p.skip(i, "its status is %s%s", s, rule.skipWhy)
+	case s == "":
+		p.problem(i, "status is required")
+	default:
+		p.problem(i, "%s", rule.other)
+	}
+	return false
 }
 
 // index reads every entry's type and id and indexes its fullUrl.

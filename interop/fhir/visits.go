@@ -14,16 +14,11 @@ func (p *parser) encounter(i int) {
 	if !p.decode(i, &r) {
 		return
 	}
-	switch r.Status {
-	case "finished", "in-progress", "arrived", "triaged", "onleave", "unknown", "planned":
-	case "cancelled", "entered-in-error":
-		p.skip(i, "its status is %s", r.Status)
-		return
-	case "":
-		p.problem(i, "status is required")
-		return
-	default:
-		p.problem(i, "status is not an Encounter status")
+	if !p.status(i, r.Status, statusRule{
+		keep:  []string{"finished", "in-progress", "arrived", "triaged", "onleave", "unknown", "planned"},
+		skip:  []string{"cancelled", "entered-in-error"},
+		other: "status is not an Encounter status",
+	}) {
 		return
 	}
 	c, ok := p.patientOf(i, "subject", &r.Subject)

@@ -33,16 +33,11 @@ func (p *parser) observation(i int) {
 		p.skip(i, "only vital signs are kept as measurements (this is not a vital sign Chartkeeper knows by its LOINC code)")
 		return
 	}
-	switch r.Status {
-	case "final", "amended", "corrected", "preliminary", "registered":
-	case "cancelled", "entered-in-error", "unknown":
-		p.skip(i, "its status is %s", r.Status)
-		return
-	case "":
-		p.problem(i, "status is required")
-		return
-	default:
-		p.problem(i, "status is not an Observation status")
+	if !p.status(i, r.Status, statusRule{
+		keep:  []string{"final", "amended", "corrected", "preliminary", "registered"},
+		skip:  []string{"cancelled", "entered-in-error", "unknown"},
+		other: "status is not an Observation status",
+	}) {
 		return
 	}
 	c, ok := p.patientOf(i, "subject", &r.Subject)
