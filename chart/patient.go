@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	"chartkeeper/chart/search"
 	"chartkeeper/store"
@@ -82,11 +83,13 @@ type Patient struct {
 	MRN         string       `json:"mrn"`
 	Family      string       `json:"family"`
 	Given       string       `json:"given"`
+	Middle      string       `json:"middle,omitempty"` // middle name(s), kept apart from the given name
 	Preferred   string       `json:"preferred,omitempty"`
 	DOB         string       `json:"dob"` // YYYY-MM-DD
 	Sex         Sex          `json:"sex"`
 	Identifiers []Identifier `json:"identifiers,omitempty"`
 	Phone       string       `json:"phone,omitempty"`
+	Email       string       `json:"email,omitempty"`
 	Address     Address      `json:"address"`
 	Emergency   Contact      `json:"emergency"`
 	Language    string       `json:"language,omitempty"`
@@ -140,7 +143,7 @@ func decodePatient(r store.Record) (Patient, error) {
 
 // validate checks the patient's fields; it trims spaces first.
 func (s *Service) validate(p *Patient) error {
-	for _, f := range []*string{&p.Family, &p.Given, &p.Preferred, &p.DOB, &p.Phone, &p.Language} {
+	for _, f := range []*string{&p.Family, &p.Given, &p.Middle, &p.Preferred, &p.DOB, &p.Phone, &p.Email, &p.Language} {
 		*f = strings.TrimSpace(*f)
 	}
 	var pr problems
@@ -148,6 +151,7 @@ func (s *Service) validate(p *Patient) error {
 	pr.required("given name", p.Given)
 	pr.maxLen("family name", p.Family, 100)
 	pr.maxLen("given name", p.Given, 100)
+	pr.maxLen("middle name", p.Middle, 100)
 	pr.maxLen("preferred name", p.Preferred, 100)
 	s.checkDate(&pr, "birth date", p.DOB, true)
 	if _, err := ParseSex(string(p.Sex)); err != nil {
@@ -157,6 +161,9 @@ func (s *Service) validate(p *Patient) error {
 	}
 	if p.Phone != "" && !phoneLike(p.Phone) {
 		pr.add("phone", "must be a phone number: digits, spaces, +, -, ( and ) only, at least 5 digits")
+	}
+	if p.Email != "" && !EmailLike(p.Email) {
+		pr.add("e-mail", "must be an e-mail address such as name@example.org")
 	}
 	if p.Emergency.Phone != "" && !phoneLike(p.Emergency.Phone) {
 		pr.add("emergency contact phone", "must be a phone number: digits, spaces, +, -, ( and ) only, at least 5 digits")
@@ -190,6 +197,35 @@ func phoneLike(s string) bool {
 		}
 	}
 	return digits >= 5 && digits <= 20
+}
+
+// EmailLike reports whether s has the shape of an e-mail address: one @,
+// a local part and a domain of at least two dot-separated labels, no
+// spaces, no display name or brackets, at most 254 characters. It does not
+// say the address exists.
+func EmailLike(s string) bool {
+	local, domain, ok := strings.Cut(s, "@")
+	if !ok || local == "" || len(local) > 64 || len(s) > 254 || strings.ContainsAny(local, "@ \t\"(),:;<>[\\]") {
+		return false
+	}
+	if strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
+		return false
+	}
+	labels := strings.Split(domain, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for _, r := range l {
+			if !(r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r > 127 && unicode.IsLetter(r)) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // newMRN draws a medical record number: 7 random digits and a Luhn check

@@ -160,6 +160,7 @@ func printChart(w io.Writer, c *chart.Chart, now time.Time) {
 	}
 	kv("MRN", p.MRN)
 	kv("Name", p.Name())
+	kv("Middle name", p.Middle)
 	kv("Preferred name", p.Preferred)
 	born := p.DOB
 	if age := chart.Age(p.DOB, now); age >= 0 {
@@ -168,6 +169,7 @@ func printChart(w io.Writer, c *chart.Chart, now time.Time) {
 	kv("Born", born)
 	kv("Sex", string(p.Sex))
 	kv("Phone", p.Phone)
+	kv("E-mail", p.Email)
 	kv("Language", p.Language)
 	a := p.Address
 	kv("Address", joinNonEmpty(", ", a.Line, a.City, joinNonEmpty(" ", a.Region, a.PostalCode), a.Country))
