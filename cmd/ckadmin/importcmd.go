@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,19 +22,53 @@ A patient who looks like one already registered stops the import; check
 them, then import with --allow-duplicates (and merge later) if they are
 different people or the chart should come in anyway.`
 
-const importCSVDetails = `Columns are found by their header names: common names by default
-(Surname, Last name, First name, Date of birth, DOB, Sex, Gender, Phone,
-Address, City, Postal code, ...), or as mapped with --map FIELD=HEADER
+var importCSVDetails = `Columns are found by their header names, compared without case, accents,
+spaces or punctuation: common English, French, Spanish, Portuguese and
+German names and OpenEMR's (Last name, First name, Middle name, Date of
+birth, DOB, Gender, Cell phone, E-mail; Nom, Prénom, Date de naissance,
+Sexe, Téléphone, Courriel; Apellidos, Nombre, Fecha de nacimiento, Sexo,
+Teléfono, Correo electrónico; Sobrenome, Nome, Data de nascimento;
+fname, lname, mname, DOB, sex, ss, phone_cell, phone_home, street,
+postal_code, email, ...), or as mapped with --map FIELD=HEADER
 (repeatable) or --mapping FILE (one FIELD=HEADER a line, # for comments).
-Fields: ` + "family, given, name, preferred, dob, sex, phone, address, city, region,\n" +
-	"postal-code, country, language, national-id, insurance, passport, emergency-name,\n" +
-	`emergency-relation, emergency-phone. The file may be UTF-8 with or without a
-byte order mark, separated by commas, semicolons or tabs.
+Fields: ` + wrapFields() + `.
+The file may be UTF-8 with or without a byte order mark, or UTF-16 with
+one, separated by commas, semicolons or tabs. A file in an 8-bit encoding
+is read only with --encoding (for example windows-1252, as Excel saves
+"CSV (comma delimited)"). NULL, \N, N/A and - are no value. Birth dates
+are YYYY-MM-DD unless --date-format says otherwise (never guessed); the day
+and month may have one digit, and under DD/MM/YYYY or MM/DD/YYYY a
+two-digit year is the one in the last hundred years.
 
---dry-run reports every row that cannot be registered, by line number, and
-every likely duplicate, and stores nothing (exit 1 when a row is bad). The
-import registers the whole list in one transaction or nothing: a bad row or
-a likely duplicate (unless --allow-duplicates) stops it.`
+--dry-run prints which column fills which field, the columns not read,
+anything noticed about the whole list (for example birth dates written in
+another format), how the first rows read, every row that cannot be
+registered, by line number, and every likely duplicate, and stores nothing
+(exit 1 when a row is bad). The import registers the whole list in one
+transaction or nothing: a bad row or a likely duplicate (unless
+--allow-duplicates) stops it.`
+
+// wrapFields lists the fields a column can fill, wrapped for the help.
+func wrapFields() string {
+	var b strings.Builder
+	width := len("Fields: ")
+	for i, f := range csvimport.Fields {
+		w := string(f)
+		if i < len(csvimport.Fields)-1 {
+			w += ","
+		}
+		if width+len(w)+1 > 76 {
+			b.WriteString("\n")
+			width = 0
+		} else if i > 0 {
+			b.WriteString(" ")
+			width++
+		}
+		b.WriteString(w)
+		width += len(w)
+	}
+	return b.String()
+}
 
 func init() {
 	commandDetails["import fhir"] = importFHIRDetails
@@ -137,6 +172,7 @@ func runImportCSV(e *env, args []string) error {
 	fs.Var(mapping, "map", "the column of a field, as `FIELD=HEADER` (repeatable)")
 	mappingFile := fs.String("mapping", "", "read FIELD=HEADER lines from `file`")
 	dateFormat := fs.String("date-format", "YYYY-MM-DD", "how the list writes birth dates, a `format` of "+strings.Join(csvimport.DateFormats(), ", "))
+	encoding := fs.String("encoding", "", "read a file that is not UTF-8 in this 8-bit `encoding`: "+strings.Join(csvimport.Encodings(), ", "))
 	pos, err := e.parseExact(fs, args, "FILE")
 	if err != nil {
 		return err
@@ -151,9 +187,19 @@ func runImportCSV(e *env, args []string) error {
 		return err
 	}
 	defer f.Close()
-	sh, err := csvimport.Read(f, csvimport.Options{Mapping: mapping, DateFormat: *dateFormat})
+	sh, err := csvimport.Read(f, csvimport.Options{Mapping: mapping, DateFormat: *dateFormat, Encoding: *encoding})
+	var fe *csvimport.FileError
+	if errors.As(err, &fe) && fe.Encoding != "" {
+		return fmt.Errorf("%w (--encoding %s)", err, fe.Encoding)
+	}
 	if err != nil {
 		return err
+	}
+	if *dry || sh.Encoding != "UTF-8" && sh.Encoding != "UTF-16" {
+		printSheet(e.stdout, sh, *dry)
+	}
+	for _, n := range sh.Notes {
+		fmt.Fprintf(e.stdout, "note: %s\n", n)
 	}
 	svc, done, err := e.openService(sf)
 	if err != nil {
@@ -192,4 +238,46 @@ func runImportCSV(e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "Registered %d patients.\n", len(rep.Imported))
 	return nil
+}
+
+// printSheet says how the list was read: the encoding, which column fills
+// which field, the columns left out and, for a dry run, how the first rows
+// read, so a wrong encoding or column shows before anything is stored.
+func printSheet(w io.Writer, sh *csvimport.Sheet, sample bool) {
+	if sh.Encoding != "UTF-8" {
+		fmt.Fprintf(w, "Read as %s.\n", sh.Encoding)
+	}
+	var cols []string
+	for _, f := range csvimport.Fields {
+		h, ok := sh.Columns[f]
+		if !ok {
+			continue
+		}
+		c := fmt.Sprintf("%s=%q", f, h)
+		for _, a := range sh.Also[f] {
+			c += fmt.Sprintf(" (else %q)", a)
+		}
+		cols = append(cols, c)
+	}
+	fmt.Fprintf(w, "Columns read: %s\n", strings.Join(cols, ", "))
+	if len(sh.Unread) > 0 {
+		fmt.Fprintf(w, "Columns not read: %s\n", strings.Join(sh.Unread, ", "))
+	}
+	if !sample {
+		return
+	}
+	for _, r := range sh.Rows[:min(3, len(sh.Rows))] {
+		p := r.Patient
+		parts := []string{p.Name()}
+		if p.Middle != "" {
+			parts = append(parts, "middle name "+p.Middle)
+		}
+		parts = append(parts, "born "+p.DOB, string(p.Sex))
+		for _, x := range []string{p.Phone, p.Email} {
+			if x != "" {
+				parts = append(parts, x)
+			}
+		}
+		fmt.Fprintf(w, "line %d reads as: %s\n", r.Line, field(strings.Join(parts, ", ")))
+	}
 }

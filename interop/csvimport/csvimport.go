@@ -3,11 +3,13 @@
 // names by default, or a mapping given by the user), every row is checked
 // with the chart's own rules, and the list is registered all or nothing.
 //
-// Files may start with a UTF-8 byte order mark, separate fields with
-// commas, semicolons or tabs (found from the header line), quote fields
-// with double quotes (with separators and line breaks inside), and hold
-// names in any script. Dates are YYYY-MM-DD unless [Options.DateFormat]
-// says otherwise.
+// Files may start with a UTF-8 byte order mark (or be UTF-16 with one, as
+// Excel's "Unicode text"), separate fields with commas, semicolons or tabs
+// (found from the header line), quote fields with double quotes (with
+// separators and line breaks inside), and hold names in any script. A file
+// in an 8-bit encoding is read only when [Options.Encoding] names it. Dates
+// are YYYY-MM-DD unless [Options.DateFormat] says otherwise; NULL, \N, N/A
+// and - are no value, in every column.
 package csvimport
 
 import (
@@ -20,8 +22,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"chartkeeper/chart"
 )
@@ -32,13 +32,17 @@ type Field string
 // The fields, in the order usage lists them.
 const (
 	Family            Field = "family"
+	Family2           Field = "family-2" // a second family name (Spanish segundo apellido), added after the first
 	Given             Field = "given"
+	Middle            Field = "middle"
 	Name              Field = "name" // "Family, Given" or "Given Family", when the list has one name column
 	Preferred         Field = "preferred"
 	DOB               Field = "dob"
 	Sex               Field = "sex"
 	Phone             Field = "phone"
+	Email             Field = "email"
 	AddressLine       Field = "address"
+	AddressLine2      Field = "address-2" // a second address line, kept on its own line
 	City              Field = "city"
 	Region            Field = "region"
 	PostalCode        Field = "postal-code"
@@ -53,33 +57,8 @@ const (
 )
 
 // Fields lists every field.
-var Fields = []Field{Family, Given, Name, Preferred, DOB, Sex, Phone, AddressLine, City, Region, PostalCode, Country,
-	Language, NationalID, Insurance, Passport, EmergencyName, EmergencyRelation, EmergencyPhone}
-
-// defaultHeaders are the header names each field is found by when no
-// mapping names its column; compared without case, spaces, dots, dashes
-// and underscores.
-var defaultHeaders = map[Field][]string{
-	Family:            {"family", "familyname", "lastname", "surname", "last", "nom", "apellido", "apellidos", "nachname"},
-	Given:             {"given", "givenname", "firstname", "first", "forename", "forenames", "prenom", "nombre", "vorname"},
-	Name:              {"name", "fullname", "patientname", "patient"},
-	Preferred:         {"preferred", "preferredname", "nickname", "knownas"},
-	DOB:               {"dob", "birthdate", "dateofbirth", "birthday", "born", "geburtsdatum", "fechadenacimiento"},
-	Sex:               {"sex", "gender", "geschlecht", "sexe", "sexo", "genero"},
-	Phone:             {"phone", "telephone", "tel", "phonenumber", "mobile", "cell", "mobilephone", "homephone", "telefon", "telefono", "telephone"},
-	AddressLine:       {"address", "street", "addressline", "address1", "streetaddress"},
-	City:              {"city", "town", "village"},
-	Region:            {"region", "state", "province", "county", "district"},
-	PostalCode:        {"postalcode", "postcode", "zip", "zipcode", "plz"},
-	Country:           {"country"},
-	Language:          {"language", "preferredlanguage"},
-	NationalID:        {"nationalid", "nationalidnumber", "idnumber", "ssn", "socialsecuritynumber"},
-	Insurance:         {"insurance", "insurancenumber", "insuranceid", "insuranceno", "policy", "policynumber"},
-	Passport:          {"passport", "passportnumber"},
-	EmergencyName:     {"emergencycontact", "emergencyname", "emergencycontactname", "nextofkin"},
-	EmergencyRelation: {"emergencyrelation", "emergencycontactrelation", "relationship", "relation"},
-	EmergencyPhone:    {"emergencyphone", "emergencycontactphone", "nextofkinphone"},
-}
+var Fields = []Field{Family, Family2, Given, Middle, Name, Preferred, DOB, Sex, Phone, Email, AddressLine, AddressLine2, City, Region,
+	PostalCode, Country, Language, NationalID, Insurance, Passport, EmergencyName, EmergencyRelation, EmergencyPhone}
 
 // Options say how to read a list.
 type Options struct {
@@ -87,29 +66,20 @@ type Options struct {
 	// default header names.
 	Mapping map[Field]string
 	// DateFormat is how the list writes birth dates: YYYY-MM-DD (the
-	// default), DD/MM/YYYY, MM/DD/YYYY, DD.MM.YYYY or DD-MM-YYYY.
+	// default), DD/MM/YYYY, MM/DD/YYYY, DD.MM.YYYY or DD-MM-YYYY (see
+	// [DateFormats]). It is never guessed.
 	DateFormat string
+	// Encoding names the 8-bit encoding of a file that is not UTF-8 (see
+	// [Encodings]); empty means UTF-8 (or UTF-16 with a byte order mark).
+	Encoding string
 	// Limit is the largest file read, in bytes (MaxSize when 0).
 	Limit int64
+	// Today dates two-digit birth years (time.Now when zero).
+	Today time.Time
 }
 
 // MaxSize is the largest list read: some hundred thousand patients.
 const MaxSize = 256 << 20
-
-var dateLayouts = map[string]string{
-	"YYYY-MM-DD": "2006-01-02", "DD/MM/YYYY": "02/01/2006", "MM/DD/YYYY": "01/02/2006",
-	"DD.MM.YYYY": "02.01.2006", "DD-MM-YYYY": "02-01-2006", "YYYY/MM/DD": "2006/01/02",
-}
-
-// DateFormats lists the date formats a list may use.
-func DateFormats() []string {
-	out := make([]string, 0, len(dateLayouts))
-	for k := range dateLayouts {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
 
 // ParseField reads a field name as a person types it.
 func ParseField(s string) (Field, bool) {
@@ -136,18 +106,28 @@ func (e RowError) String() string { return fmt.Sprintf("line %d: %s", e.Line, e.
 type Sheet struct {
 	Rows      []Row
 	Errors    []RowError
-	Columns   map[Field]string // the header of each mapped field
+	Columns   map[Field]string   // the header of each mapped field
+	Also      map[Field][]string // further columns of a field, read when the first is empty (phones, e-mails)
+	Unread    []string           // headers of the columns no field reads
 	Separator rune
+	Encoding  string   // what the file was read as: UTF-8, UTF-16 or an 8-bit encoding named in the options
+	Notes     []string // what the reader noticed about the whole list (how the dates seem written, how sex is coded)
 }
 
 // FileError is a problem with the whole file (not one row).
-type FileError struct{ Msg string }
+type FileError struct {
+	Msg string
+	// Encoding, for a file that is not UTF-8, is the encoding it looks
+	// like (for example windows-1252), to read it with; empty when unsure.
+	Encoding string
+}
 
 func (e *FileError) Error() string { return "the patient list was not read: " + e.Msg }
 
 // Read reads a patient list. Problems with single rows are collected in
 // the sheet's Errors; a file that cannot be read as a list at all (no
-// header, unknown mapped column, broken quoting) is a [*FileError].
+// header, unknown mapped column, broken quoting, not UTF-8) is a
+// [*FileError].
 func Read(r io.Reader, o Options) (*Sheet, error) {
 	limit := o.Limit
 	if limit <= 0 {
@@ -158,44 +138,52 @@ func Read(r io.Reader, o Options) (*Sheet, error) {
 		return nil, fmt.Errorf("reading the patient list: %w", err)
 	}
 	if int64(len(raw)) > limit {
-		return nil, &FileError{fmt.Sprintf("the file is larger than %d MB", limit>>20)}
+		return nil, &FileError{Msg: fmt.Sprintf("the file is larger than %d MB", limit>>20)}
 	}
-	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
-	if !utf8.Valid(raw) {
-		return nil, &FileError{"the file is not UTF-8 text; save it from the spreadsheet as \"CSV UTF-8\""}
+	text, enc, err := decode(raw, o.Encoding)
+	if err != nil {
+		return nil, err
 	}
-	layout := "2006-01-02"
-	if o.DateFormat != "" {
-		l, ok := dateLayouts[strings.ToUpper(strings.TrimSpace(o.DateFormat))]
+	df := dateFormat{name: "YYYY-MM-DD", order: "YMD", sep: '-'}
+	if strings.TrimSpace(o.DateFormat) != "" {
+		f, ok := parseDateFormat(o.DateFormat)
 		if !ok {
-			return nil, &FileError{fmt.Sprintf("the date format %q is not one of %s", o.DateFormat, strings.Join(DateFormats(), ", "))}
+			return nil, &FileError{Msg: fmt.Sprintf("the date format %q is not one of %s", o.DateFormat, strings.Join(DateFormats(), ", "))}
 		}
-		layout = l
+		df = f
 	}
-	sh := &Sheet{Separator: separator(raw), Columns: map[Field]string{}}
-	cr := csv.NewReader(bytes.NewReader(raw))
+	today := o.Today
+	if today.IsZero() {
+		today = time.Now()
+	}
+	sh := &Sheet{Separator: separator(text), Columns: map[Field]string{}, Also: map[Field][]string{}, Encoding: enc}
+	cr := csv.NewReader(bytes.NewReader(text))
 	cr.Comma = sh.Separator
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = false
 	header, err := cr.Read()
 	if err == io.EOF {
-		return nil, &FileError{"the file is empty"}
+		return nil, &FileError{Msg: "the file is empty"}
 	}
 	if err != nil {
-		return nil, &FileError{csvProblem(err)}
+		return nil, &FileError{Msg: csvProblem(err)}
 	}
 	cols, err := sh.mapColumns(header, o.Mapping)
 	if err != nil {
 		return nil, err
 	}
-	seen := map[string]int{}
+	type record struct {
+		line   int
+		fields []string
+	}
+	var recs []record
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, &FileError{csvProblem(err)}
+			return nil, &FileError{Msg: csvProblem(err)}
 		}
 		line, _ := cr.FieldPos(0)
 		if blank(rec) {
@@ -205,19 +193,41 @@ func Read(r io.Reader, o Options) (*Sheet, error) {
 			sh.Errors = append(sh.Errors, RowError{line, fmt.Sprintf("has %d fields where the header has %d (a separator inside a field that is not in quotes?)", len(rec), len(header))})
 			continue
 		}
-		p, problems := rowPatient(rec, cols, layout, o.DateFormat)
+		recs = append(recs, record{line, rec})
+	}
+	rd := rowReader{cols: cols, date: df, today: today}
+	if i, ok := cols[Sex]; ok {
+		seen := map[string]bool{}
+		for _, r := range recs {
+			seen[foldSex(r.fields[i[0]])] = true
+		}
+		if rd.hm = seen["h"] && seen["m"] && !seen["f"]; rd.hm {
+			sh.Notes = append(sh.Notes, fmt.Sprintf("the %s column writes sex as H and M (never F): H is read as male (hombre, homem) and M as female (mujer, mulher)", header[i[0]]))
+		}
+	}
+	seen := map[string]int{}
+	var failed []failedDate
+	for _, r := range recs {
+		p, problems := rd.patient(r.fields)
+		if rd.badDate != "" {
+			failed = append(failed, failedDate{r.line, rd.badDate})
+		}
 		if len(problems) > 0 {
-			sh.Errors = append(sh.Errors, RowError{line, strings.Join(problems, "; ")})
+			sh.Errors = append(sh.Errors, RowError{r.line, strings.Join(problems, "; ")})
 			continue
 		}
 		key := strings.ToLower(p.Family + "\x00" + p.Given + "\x00" + p.DOB)
 		if first, dup := seen[key]; dup {
-			sh.Errors = append(sh.Errors, RowError{line, fmt.Sprintf("is the same person as line %d (same name and birth date)", first)})
+			sh.Errors = append(sh.Errors, RowError{r.line, fmt.Sprintf("is the same person as line %d (same name and birth date)", first)})
 			continue
 		}
-		seen[key] = line
-		sh.Rows = append(sh.Rows, Row{Line: line, Patient: p})
+		seen[key] = r.line
+		sh.Rows = append(sh.Rows, Row{Line: r.line, Patient: p})
 	}
+	if h := dateHint(failed, df); h != "" {
+		sh.Notes = append(sh.Notes, h)
+	}
+	slices.SortStableFunc(sh.Errors, func(a, b RowError) int { return a.Line - b.Line })
 	return sh, nil
 }
 
@@ -261,56 +271,64 @@ func csvProblem(err error) string {
 
 func blank(rec []string) bool {
 	for _, f := range rec {
-		if strings.TrimSpace(f) != "" {
+		if !noValue(strings.TrimSpace(f)) {
 			return false
 		}
 	}
 	return true
 }
 
-// squash makes a header comparable: lower case, letters and digits only.
-func squash(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			return unicode.ToLower(r)
-		}
-		return -1
-	}, s)
-}
-
-// mapColumns finds each field's column: by the mapping, else by a
-// default header name.
-func (sh *Sheet) mapColumns(header []string, mapping map[Field]string) (map[Field]int, error) {
+// mapColumns finds each field's columns: by the mapping, else by the
+// default header names.
+func (sh *Sheet) mapColumns(header []string, mapping map[Field]string) (map[Field][]int, error) {
 	index := map[string]int{}
 	for i, h := range header {
 		if _, dup := index[squash(h)]; !dup {
 			index[squash(h)] = i
 		}
 	}
-	cols := map[Field]int{}
+	cols := map[Field][]int{}
+	used := map[int]bool{}
 	for _, f := range Fields {
 		if h, ok := mapping[f]; ok {
 			i, found := index[squash(h)]
 			if !found {
-				return nil, &FileError{fmt.Sprintf("the mapping names column %q for %s, but the header has no such column (it has %s)", h, f, strings.Join(header, ", "))}
+				return nil, &FileError{Msg: fmt.Sprintf("the mapping names column %q for %s, but the header has no such column (it has %s)", h, f, strings.Join(header, ", "))}
 			}
-			cols[f] = i
+			cols[f], used[i] = []int{i}, true
+		}
+	}
+	var givenBy string
+	for _, f := range Fields {
+		if _, mapped := mapping[f]; mapped {
 			continue
 		}
 		for _, name := range defaultHeaders[f] {
-			if i, ok := index[name]; ok {
-				cols[f] = i
+			i, ok := index[name]
+			if !ok || used[i] {
+				continue
+			}
+			if len(cols[f]) > 0 && !fallbackFields[f] {
 				break
 			}
+			if f == Given && len(cols[f]) == 0 {
+				givenBy = name
+			}
+			cols[f], used[i] = append(cols[f], i), true
 		}
 	}
 	_, fam := cols[Family]
 	_, giv := cols[Given]
 	_, name := cols[Name]
+	if !fam && !name && giv && bareGiven[givenBy] {
+		cols[Name] = cols[Given] // "Nombre" or "Nome" alone holds the whole name
+		delete(cols, Given)
+		giv, name = false, true
+	}
 	if name && (fam || giv) {
 		delete(cols, Name) // separate columns win over a full-name one
+		name = false
 	}
-	_, name = cols[Name]
 	var missing []string
 	if !name && !fam {
 		missing = append(missing, "family name")
@@ -322,26 +340,60 @@ func (sh *Sheet) mapColumns(header []string, mapping map[Field]string) (map[Fiel
 		missing = append(missing, "birth date")
 	}
 	if len(missing) > 0 {
-		return nil, &FileError{fmt.Sprintf("no column found for the %s; the header has %s. Name the columns with the mapping (for example family=Surname, dob=\"Date of birth\")",
+		return nil, &FileError{Msg: fmt.Sprintf("no column found for the %s; the header has %s. Name the columns with the mapping (for example family=Surname, dob=\"Date of birth\")",
 			strings.Join(missing, " and "), strings.Join(header, ", "))}
 	}
-	for f, i := range cols {
-		sh.Columns[f] = header[i]
+	read := map[int]bool{}
+	for f, is := range cols {
+		sh.Columns[f] = header[is[0]]
+		for _, i := range is[1:] {
+			sh.Also[f] = append(sh.Also[f], header[i])
+		}
+		for _, i := range is {
+			read[i] = true
+		}
+	}
+	for i, h := range header {
+		if !read[i] && strings.TrimSpace(h) != "" {
+			sh.Unread = append(sh.Unread, h)
+		}
 	}
 	return cols, nil
 }
 
-// rowPatient maps one row; problems say what cannot be read.
-func rowPatient(rec []string, cols map[Field]int, layout, format string) (chart.Patient, []string) {
+// rowReader maps rows to patients.
+type rowReader struct {
+	cols    map[Field][]int
+	date    dateFormat
+	today   time.Time
+	hm      bool   // the sex column writes H and M for male and female
+	badDate string // the birth date of the last row, when it could not be read
+}
+
+// patient maps one row; problems say what cannot be read.
+func (rd *rowReader) patient(rec []string) (chart.Patient, []string) {
 	get := func(f Field) string {
-		if i, ok := cols[f]; ok {
-			return strings.TrimSpace(rec[i])
+		for _, i := range rd.cols[f] {
+			if v := strings.TrimSpace(rec[i]); !noValue(v) {
+				return v
+			}
 		}
 		return ""
 	}
+	join := func(sep string, parts ...string) string {
+		var out []string
+		for _, p := range parts {
+			if p != "" {
+				out = append(out, p)
+			}
+		}
+		return strings.Join(out, sep)
+	}
 	var problems []string
-	p := chart.Patient{Family: get(Family), Given: get(Given), Preferred: get(Preferred), Phone: get(Phone), Language: get(Language),
-		Address:   chart.Address{Line: get(AddressLine), City: get(City), Region: get(Region), PostalCode: get(PostalCode), Country: get(Country)},
+	p := chart.Patient{Family: join(" ", get(Family), get(Family2)), Given: get(Given), Middle: get(Middle), Preferred: get(Preferred),
+		Phone: get(Phone), Email: get(Email), Language: get(Language),
+		Address: chart.Address{Line: join("\n", get(AddressLine), get(AddressLine2)), City: get(City), Region: get(Region),
+			PostalCode: get(PostalCode), Country: get(Country)},
 		Emergency: chart.Contact{Name: get(EmergencyName), Relation: get(EmergencyRelation), Phone: get(EmergencyPhone)}}
 	if full := get(Name); full != "" && p.Family == "" && p.Given == "" {
 		if fam, giv, ok := strings.Cut(full, ","); ok {
@@ -352,15 +404,16 @@ func rowPatient(rec []string, cols map[Field]int, layout, format string) (chart.
 			problems = append(problems, "the name has no given name (write it \"Family, Given\")")
 		}
 	}
-	if d := get(DOB); d != "" {
-		t, err := time.Parse(layout, d)
-		if err != nil {
-			problems = append(problems, "the birth date is not a date written "+orDefault(format, "YYYY-MM-DD"))
+	rd.badDate = ""
+	if d := get(DOB); d != "" && !zeroDate(d) {
+		if v, ok := parseDate(d, rd.date, rd.today); ok {
+			p.DOB = v
 		} else {
-			p.DOB = t.Format(time.DateOnly)
+			rd.badDate = d
+			problems = append(problems, "the birth date is not a date written "+rd.date.name)
 		}
 	}
-	sex, ok := parseSex(get(Sex))
+	sex, ok := parseSex(get(Sex), rd.hm)
 	if !ok {
 		problems = append(problems, "sex must be female, male, other or unknown (or F, M, O, U)")
 	}
@@ -374,25 +427,4 @@ func rowPatient(rec []string, cols map[Field]int, layout, format string) (chart.
 		}
 	}
 	return p, problems
-}
-
-func parseSex(s string) (chart.Sex, bool) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "f", "female", "w", "woman", "girl", "femme", "weiblich", "mujer":
-		return chart.Female, true
-	case "m", "male", "man", "boy", "homme", "männlich", "hombre":
-		return chart.Male, true
-	case "o", "other", "x", "d", "divers", "diverse":
-		return chart.Other, true
-	case "", "u", "unknown", "?", "-":
-		return chart.Unknown, true
-	}
-	return chart.Unknown, false
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
