@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/text/encoding/charmap"
+
 	"chartkeeper/chart"
 )
 
@@ -144,4 +146,57 @@ func TestExportAccess(t *testing.T) {
 	}
 	r = p.admin("audit", "list", "--mrn", mrn)
 	wantOutput(t, "audit", r, "disclosure", "print.export")
+}
+
+// Lists as other systems write them: an OpenEMR export (quoted, NULLs,
+// CRLF), a French spreadsheet saved as Windows-1252, dates that do not say
+// their order.
+func TestImportCSVFromOtherSystems(t *testing.T) {
+	p := newPractice(t)
+	p.addStaff()
+	dir := t.TempDir()
+	openemr := writeFile(t, dir, "patient_data.csv", `"pid","fname","lname","mname","DOB","sex","ss","phone_home","phone_cell","street","city","state","postal_code","email"`+"\r\n"+
+		`"1","Testina","Fakeington","Q","1984-07-09","Female","999-00-0001","555-010-0001",NULL,"12 Nowhere Lane","Testville","ZZ","99999","testina@example.org"`+"\r\n"+
+		`"2","Testo","Ñúñez","NULL","1950-12-31","Male",NULL,NULL,"555-010-0102",NULL,NULL,NULL,NULL,NULL`+"\r\n")
+	r := p.as("desk", userPass, "import", "csv", openemr, "--dry-run")
+	wantCode(t, "dry run", r, 0)
+	wantOutput(t, "dry run", r, `family="lname"`, `middle="mname"`, `phone="phone_cell" (else "phone_home")`, `national-id="ss"`, `email="email"`,
+		"Columns not read: pid", "line 2 reads as: Fakeington, Testina, middle name Q, born 1984-07-09, female, 555-010-0001, testina@example.org",
+		"Dry run: 2 rows, 0 cannot be registered")
+	r = p.as("desk", userPass, "import", "csv", openemr)
+	wantCode(t, "import", r, 0)
+	wantOutput(t, "import", r, "Fakeington, Testina\t1984-07-09", "Registered 2 patients.")
+	var mrn string
+	for _, l := range strings.Split(r.stdout, "\n") {
+		if strings.Contains(l, "Fakeington") {
+			mrn, _, _ = strings.Cut(l, "\t")
+		}
+	}
+	r = p.as("desk", userPass, "patient", "show", mrn)
+	wantCode(t, "patient show", r, 0)
+	wantOutput(t, "patient show", r, "Middle name:       Q", "E-mail:            testina@example.org", "Phone:             555-010-0001",
+		"Identifier:        national-id 999-00-0001", "Address:           12 Nowhere Lane, Testville, ZZ 99999")
+
+	// Excel's plain "CSV" in France: Windows-1252, semicolons
+	french, err := charmap.Windows1252.NewEncoder().String("Nom;Prénom;Date de naissance;Sexe;Téléphone;Courriel\r\nTesté;Zoé;7/9/2019;féminin;N/A;zoe@exemple.fr\r\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := writeFile(t, dir, "liste.csv", french)
+	r = p.as("desk", userPass, "import", "csv", list, "--date-format", "DD/MM/YYYY")
+	wantCode(t, "Windows-1252", r, exitFailed)
+	wantOutput(t, "Windows-1252", r, "not UTF-8", `save it from the spreadsheet as "CSV UTF-8"`, "--encoding windows-1252")
+	r = p.as("desk", userPass, "import", "csv", list, "--date-format", "DD/MM/YYYY", "--encoding", "windows-1252")
+	wantCode(t, "Windows-1252 read", r, 0)
+	wantOutput(t, "Windows-1252 read", r, "Read as Windows-1252.", "Testé, Zoé\t2019-09-07", "Registered 1 patients.")
+
+	// dates that do not say whether the day or the month comes first
+	ambiguous := writeFile(t, dir, "ambiguous.csv", "Last Name,First Name,Date of Birth\nTestdate,Ana,03/04/1990\nTestdate,Bea,11/12/1980\n")
+	r = p.as("desk", userPass, "import", "csv", ambiguous, "--dry-run")
+	wantCode(t, "ambiguous dates", r, exitFailed)
+	wantOutput(t, "ambiguous dates", r, "line 2: the birth date is not a date written YYYY-MM-DD",
+		"note: 2 birth dates are not written YYYY-MM-DD", "does not say whether that is DD/MM/YYYY or MM/DD/YYYY: nothing was guessed")
+	r = p.as("desk", userPass, "import", "csv", ambiguous, "--date-format", "MM/DD/YYYY")
+	wantCode(t, "ambiguous dates with a format", r, 0)
+	wantOutput(t, "ambiguous dates with a format", r, "Testdate, Ana\t1990-03-04")
 }
