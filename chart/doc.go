@@ -42,8 +42,8 @@
 // # Concurrent edits
 //
 // Workstations edit offline, so a record may come back from sync with two
-// heads. conflicts.go registers a merge rule with the store for the chart's
-// types: a field-by-field three-way JSON merge (package chart/jsonmerge);
+// heads. conflicts.go holds the merge rule the store applies to each chart
+// type: a field-by-field three-way JSON merge (package chart/jsonmerge);
 // visits rank a signed note first and never merge a change into a signed
 // note other than its codes. What does not merge waits on
 // [Service.ConflictQueue] for [Service.ResolveConflict]. See docs/CHART.md.
@@ -66,12 +66,12 @@
 // [Service.Save] validates, authorises and audits it and gives it an ID
 // under its patient's (childID), which lets the chart read it by prefix; a
 // line in chartview.go's readClinical and a field of [Chart]; its merge
-// rule in conflicts.go's init; and, if no existing [Action] fits, a new
-// row of the role table in roles.go with its cells in roles_test.go. Then
-// the FHIR mapping (interop/fhir), the printed summary (report), the
-// screen (ui), and a row in docs/CHART.md. A record type outside a
-// patient's chart uses a random ID (store.NewID) and its own methods
-// instead of Save and readClinical.
+// rule in conflicts.go, beside the others; and, if no existing [Action]
+// fits, a new row of the role table in roles.go with its cells in
+// roles_test.go. Then the FHIR mapping (interop/fhir), the printed summary
+// (report), the screen (ui), and a row in docs/CHART.md. A record type
+// outside a patient's chart uses a random ID (store.NewID) and its own
+// methods instead of Save and readClinical.
 //
 // Package chart reads no file formats and draws nothing: scanned pages are
 // cut and turned through a [PageEditor] that package scan provides. Of

@@ -32,7 +32,7 @@ const (
 	roomPgTest         = "internal/pgtest"
 	roomTestPractice   = "internal/testpractice"
 	roomArchTest       = "internal/archtest"
-	roomOtherInternals = "internal/*" // an internal package not named above
+	roomOtherInternals = "internal/*" // an internal package not named above: a shared helper
 )
 
 // movedSync maps the paths of the sync code before its split to the room
@@ -109,9 +109,10 @@ var below = map[string][]string{
 }
 
 // mayImport reports whether code in room from may import a package of room
-// to.
+// to. Any package may import a shared internal helper (internal/words,
+// say); what the helper itself imports is checked for each importer.
 func mayImport(from, to string) bool {
-	if from == to {
+	if from == to || to == roomOtherInternals || to == roomAtomicFile {
 		return true
 	}
 	if to == roomSyncOld {
@@ -229,6 +230,16 @@ func check(pkgs []pkg) []string {
 				}
 				if helper[imp] && !helper[p.Path] {
 					bad(f, "imports %s, a test helper (it imports testing): only tests may", imp)
+					continue
+				}
+				if to == roomOtherInternals {
+					// A shared helper must not carry its importer upward.
+					for _, d := range byPath[imp].Deps {
+						if r := roomOf(d); r != "" && r != roomOtherInternals && !mayImport(from, r) {
+							bad(f, "imports %s, which brings in %s: %s may not depend on %s", imp, d, from, r)
+							break
+						}
+					}
 				}
 			}
 		}
