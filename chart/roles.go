@@ -8,7 +8,8 @@ import (
 )
 
 // Action is something a role may or may not do; the table below is the
-// role table of the design, and the only place it is written down.
+// practice's role table, and the only place it is written down in code
+// (docs/SECURITY.md explains it).
 type Action int
 
 const (
@@ -52,8 +53,9 @@ const (
 	none = store.Role("")
 )
 
-// roleTable is DESIGN.md's role table. A role reaches an action when it is
-// listed. Write implies read only where the table says so.
+// roleTable is the role table: a role reaches an action when it is listed.
+// Write implies read only where the table says so. Roles are enforced here,
+// by the service, never only by hiding buttons.
 var roleTable = [numActions][]store.Role{
 	ReadDemographics:   {fd, cl, co, him},
 	WriteDemographics:  {fd, cl, him},

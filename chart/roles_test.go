@@ -9,8 +9,8 @@ import (
 	"chartkeeper/store"
 )
 
-// TestRoleTable checks every cell of DESIGN.md's role table through the
-// service calls that enforce it.
+// TestRoleTable checks every cell of the role table (roles.go,
+// docs/SECURITY.md) through the service calls that enforce it.
 func TestRoleTable(t *testing.T) {
 	p := newPractice(t)
 	pt := p.patient("Testová", "Žofie", "1971-02-03")

@@ -10,8 +10,8 @@ import (
 )
 
 // BenchmarkSummary200Visits prints the summary of a chart with 200 visits
-// (about 50 pages). Budget (DESIGN.md): under 150 ms. It reports the median
-// of the iterations as median-ms.
+// (about 50 pages). Budget (docs/PERFORMANCE.md): under 150 ms. It reports
+// the median of the iterations as median-ms.
 func BenchmarkSummary200Visits(b *testing.B) {
 	c := testChart(b, 200)
 	var times []time.Duration
