@@ -251,3 +251,34 @@ func Run(t *testing.T, open Opener) {
 	runAudit(t, setup, now)
 	runQuota(t, setup, now)
 }
+
+// runLogEnd checks that Changes never answers past the log's end, so a
+// client whose checkpoint is ahead (the server was put back from an older
+// copy) finds out.
+func runLogEnd(t *testing.T, setup func(*testing.T) (syncserver.Backend, func() syncserver.Backend)) {
+	ctx := context.Background()
+	t.Run("changes past the end of the log", func(t *testing.T) {
+		b, _ := setup(t)
+		res, err := b.Changes(ctx, "prac1", 7, 10, 1<<20, "")
+		if err != nil || res.LastSeq != 0 || len(res.Revs) != 0 {
+			t.Fatalf("empty log asked after 7: %+v %v", res, err)
+		}
+		if _, err := b.Push(ctx, "prac1", "devA", []syncproto.Rev{rev("r1", 1, "a"), rev("r2", 1, "b")}); err != nil {
+			t.Fatal(err)
+		}
+		for _, skip := range []string{"", "devA"} {
+			res, err = b.Changes(ctx, "prac1", 9, 10, 1<<20, skip)
+			if err != nil || res.LastSeq != 2 || len(res.Revs) != 0 {
+				t.Fatalf("log of 2 asked after 9 (skip %q): %+v %v", skip, res, err)
+			}
+		}
+		res, err = b.Changes(ctx, "prac1", 2, 10, 1<<20, "")
+		if err != nil || res.LastSeq != 2 || len(res.Revs) != 0 {
+			t.Fatalf("log of 2 asked after 2: %+v %v", res, err)
+		}
+	})
+}
+
+func setupPractice(ctx context.Context, b syncserver.Backend, pid string, now time.Time) error {
+	return b.RegisterPractice(ctx, pid, syncserver.Device{ID: "devP", Name: "ws devP", TokenHash: bytes.Repeat([]byte{9}, 32), Created: now})
+}
