@@ -7,7 +7,7 @@
 //	chartkeeper.db   the bbolt store (sealed values only; safe to back up)
 //	device.json      this workstation's device ID and the practice secret
 //	                 (mode 0600; never in backups, never sent to the server)
-//	sync.json        written by package sync once connected: server, pinned
+//	sync.json        written by package syncclient once connected: server, pinned
 //	                 fingerprint, device token (mode 0600; never in backups)
 //
 // The bucket tree of chartkeeper.db. Keys carry no patient data: record,

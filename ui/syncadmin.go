@@ -14,7 +14,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	cksync "chartkeeper/sync"
+	"chartkeeper/syncclient"
+	"chartkeeper/syncproto"
 )
 
 // syncTimeout bounds each request the sync screens make.
@@ -25,9 +26,9 @@ const syncTimeout = time.Minute
 // practice's devices. The store refuses enrollment to other roles, and the
 // Administration screens are offered to HIM managers only.
 func (a *adminView) syncAdmin() fyne.CanvasObject {
-	cfg, err := cksync.LoadConfig(a.s.ws.dir)
+	cfg, err := syncclient.LoadConfig(a.s.ws.dir)
 	switch {
-	case errors.Is(err, cksync.ErrNotConnected):
+	case errors.Is(err, syncclient.ErrNotConnected):
 		return a.connectForm()
 	case err != nil:
 		return container.NewVBox(heading("Sync"), paragraph(sentence(err)))
@@ -88,7 +89,7 @@ func (a *adminView) connectForm() fyne.CanvasObject {
 			name, _ := os.Hostname()
 			ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
 			defer cancel()
-			_, err := cksync.Register(ctx, st, url, fp, cksync.RegisterOptions{DeviceName: name, RegistrationSecret: sec})
+			_, err := syncclient.Register(ctx, st, url, fp, syncclient.RegisterOptions{DeviceName: name, RegistrationSecret: sec})
 			fyne.Do(func() {
 				connect.Enable()
 				if err != nil {
@@ -112,13 +113,13 @@ func (a *adminView) connectForm() fyne.CanvasObject {
 }
 
 // issueCode makes a one-time enrollment code and shows it once.
-func (a *adminView) issueCode(cfg cksync.Config) {
+func (a *adminView) issueCode(cfg syncclient.Config) {
 	a.s.touch()
 	w, st := a.s.ws.win, a.s.ws.st
 	runInBackground(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
 		defer cancel()
-		code, expires, err := cksync.IssueEnrollment(ctx, st, cfg, 24*time.Hour)
+		code, expires, err := syncclient.IssueEnrollment(ctx, st, cfg, 24*time.Hour)
 		fyne.Do(func() {
 			if err != nil {
 				showError(w, "No code was made", err)
@@ -144,11 +145,11 @@ func (a *adminView) issueCode(cfg cksync.Config) {
 }
 
 // loadDevices fills box with the practice's devices as the server knows them.
-func (a *adminView) loadDevices(cfg cksync.Config, box *fyne.Container) {
+func (a *adminView) loadDevices(cfg syncclient.Config, box *fyne.Container) {
 	runInBackground(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
 		defer cancel()
-		ds, err := cksync.Devices(ctx, cfg)
+		ds, err := syncclient.Devices(ctx, cfg)
 		fyne.Do(func() {
 			if err != nil {
 				box.Objects = []fyne.CanvasObject{paragraph("The devices could not be listed: " + sentence(err))}
@@ -182,7 +183,7 @@ func (a *adminView) loadDevices(cfg cksync.Config, box *fyne.Container) {
 }
 
 // revoke stops a device from syncing, after a confirmation.
-func (a *adminView) revoke(cfg cksync.Config, d cksync.DeviceInfo, box *fyne.Container) {
+func (a *adminView) revoke(cfg syncclient.Config, d syncproto.DeviceInfo, box *fyne.Container) {
 	a.s.touch()
 	w := a.s.ws.win
 	name := d.Name
@@ -198,7 +199,7 @@ func (a *adminView) revoke(cfg cksync.Config, d cksync.DeviceInfo, box *fyne.Con
 			runInBackground(func() {
 				ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
 				defer cancel()
-				err := cksync.RevokeDevice(ctx, cfg, d.ID)
+				err := syncclient.RevokeDevice(ctx, cfg, d.ID)
 				fyne.Do(func() {
 					if err != nil {
 						showError(w, "The device was not revoked", err)

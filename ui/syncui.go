@@ -14,14 +14,14 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	ckstore "chartkeeper/store"
-	cksync "chartkeeper/sync"
+	"chartkeeper/syncclient"
 )
 
 // syncer runs the practice's sync client while a user is signed in (sync
 // needs the unlocked data key) and shows its state in the header.
 type syncer struct {
-	client *cksync.Client // nil when the workstation is not connected
-	cfg    cksync.Config
+	client *syncclient.Client // nil when the workstation is not connected
+	cfg    syncclient.Config
 	cancel context.CancelFunc
 	done   chan struct{}
 	label  *widget.Label
@@ -43,13 +43,13 @@ func (s *session) startSync() {
 	s.sync.stop()
 	y := &syncer{label: &widget.Label{}}
 	s.sync = y
-	cfg, err := cksync.LoadConfig(s.ws.dir)
+	cfg, err := syncclient.LoadConfig(s.ws.dir)
 	if err == nil {
 		y.cfg = cfg
-		y.client, err = cksync.NewClient(s.ws.st, cfg)
+		y.client, err = syncclient.NewClient(s.ws.st, cfg)
 	}
 	switch {
-	case errors.Is(err, cksync.ErrNotConnected):
+	case errors.Is(err, syncclient.ErrNotConnected):
 		y.label.SetText("Sync: not connected")
 		s.syncBox.Objects = []fyne.CanvasObject{y.label}
 		s.syncBox.Refresh()
@@ -94,16 +94,16 @@ func (s *session) startSync() {
 }
 
 // show puts a status in the header.
-func (y *syncer) show(st cksync.Status) {
+func (y *syncer) show(st syncclient.Status) {
 	text := "Sync: " + st.String()
 	if st.ClockSkew {
 		text += " · a workstation's clock is off by over 5 minutes"
 	}
 	y.label.Text = text
 	switch {
-	case st.State == cksync.StateError:
+	case st.State == syncclient.StateError:
 		y.label.Importance = widget.DangerImportance
-	case st.State == cksync.StateOffline || st.ClockSkew:
+	case st.State == syncclient.StateOffline || st.ClockSkew:
 		y.label.Importance = widget.WarningImportance
 	default:
 		y.label.Importance = widget.MediumImportance
@@ -167,7 +167,7 @@ func (ws *workstation) joinCard() fyne.CanvasObject {
 // unlocked it, and the practice's users sign in with their own passwords.
 func (ws *workstation) join(code string) (*ckstore.Store, error) {
 	name, _ := os.Hostname()
-	st, _, _, err := cksync.Join(context.Background(), code, ws.dir, cksync.JoinOptions{DeviceName: name})
+	st, _, _, err := syncclient.Join(context.Background(), code, ws.dir, syncclient.JoinOptions{DeviceName: name})
 	if err != nil {
 		return nil, err
 	}

@@ -12,8 +12,8 @@ import (
 
 	"chartkeeper/chart"
 	"chartkeeper/store"
-	cksync "chartkeeper/sync"
-	"chartkeeper/sync/synctestserver"
+	"chartkeeper/syncclient"
+	"chartkeeper/syncserver/synctestserver"
 )
 
 // syncServer runs a sync server in the test process, on loopback HTTPS; stop
@@ -33,21 +33,21 @@ func (p *practice) connect(t *testing.T, url, fp string) (code string) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	cfg, err := cksync.Register(ctx, st, url, fp, cksync.RegisterOptions{DeviceName: "front desk PC"})
+	cfg, err := syncclient.Register(ctx, st, url, fp, syncclient.RegisterOptions{DeviceName: "front desk PC"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	p.sync(t, st, cfg)
-	code, _, err = cksync.IssueEnrollment(ctx, st, cfg, time.Hour)
+	code, _, err = syncclient.IssueEnrollment(ctx, st, cfg, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return code
 }
 
-func (p *practice) sync(t *testing.T, st *store.Store, cfg cksync.Config) {
+func (p *practice) sync(t *testing.T, st *store.Store, cfg syncclient.Config) {
 	t.Helper()
-	c, err := cksync.NewClient(st, cfg)
+	c, err := syncclient.NewClient(st, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestJoinAndSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc.Close()
-	cfg, err := cksync.LoadConfig(p.dir)
+	cfg, err := syncclient.LoadConfig(p.dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +185,7 @@ func TestSyncAdmin(t *testing.T) {
 	test.Type(fpEntry, synctestserver.WrongFingerprint(fp))
 	test.Tap(button(t, pane, "Connect"))
 	wantText(t, pane, "fingerprint") // the pinned certificate does not match
-	if _, err := cksync.LoadConfig(p.dir); err == nil {
+	if _, err := syncclient.LoadConfig(p.dir); err == nil {
 		t.Fatal("a wrong fingerprint connected")
 	}
 	fpEntry.SetText(groupHex(fp)) // as chartkeeperd prints it
@@ -198,7 +198,7 @@ func TestSyncAdmin(t *testing.T) {
 	d := dialogOn(t, w)
 	code := find(t, d, func(e *widget.Entry) bool { return strings.HasPrefix(e.Text, "ck1.") }).Text
 	other := t.TempDir()
-	st, _, _, err := cksync.Join(context.Background(), code, other, cksync.JoinOptions{DeviceName: "exam room"})
+	st, _, _, err := syncclient.Join(context.Background(), code, other, syncclient.JoinOptions{DeviceName: "exam room"})
 	if err != nil {
 		t.Fatalf("the code shown does not join: %v", err)
 	}

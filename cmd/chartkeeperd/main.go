@@ -7,7 +7,7 @@
 // On first start without --tls-cert it makes a self-signed certificate in
 // DIR and prints its SHA-256 fingerprint, which workstations pin. It
 // stores in DIR/server.db (bbolt), or with --postgres in a PostgreSQL
-// database (sync/pgbackend), which several chartkeeperd processes may
+// database (syncserver/pgbackend), which several chartkeeperd processes may
 // share. The database's password may be in the URL, in PGPASSWORD or in
 // ~/.pgpass; it is never printed or logged. --quota limits each practice's
 // stored bytes (sealed revisions, documents, audit logs); unlimited by
@@ -35,8 +35,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"chartkeeper/sync"
-	"chartkeeper/sync/pgbackend"
+	"chartkeeper/syncserver"
+	"chartkeeper/syncserver/boltbackend"
+	"chartkeeper/syncserver/pgbackend"
 )
 
 func main() {
@@ -86,7 +87,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	if *data == "" {
 		return fail(exitUsage, "give the data folder with --data FOLDER")
 	}
-	quota, err := sync.ParseSize(*quotaArg)
+	quota, err := syncserver.ParseSize(*quotaArg)
 	if err != nil {
 		return fail(exitUsage, "--quota: %v", err)
 	}
@@ -107,7 +108,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	if err := os.MkdirAll(*data, 0o700); err != nil {
 		return fail(exitFailed, "%v", err)
 	}
-	cert, fp, created, err := sync.LoadOrCreateCert(*data, *certFile, *keyFile, hostList)
+	cert, fp, created, err := syncserver.LoadOrCreateCert(*data, *certFile, *keyFile, hostList)
 	if err != nil {
 		return fail(exitFailed, "%v", err)
 	}
@@ -121,7 +122,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	if !*quiet {
 		logger = slog.New(slog.NewTextHandler(stderr, nil))
 	}
-	handler := sync.NewServer(backend, sync.ServerOptions{RegistrationSecret: secret, Logger: logger, Quota: quota})
+	handler := syncserver.NewServer(backend, syncserver.WithRegistrationSecret(secret), syncserver.WithLogger(logger), syncserver.WithQuota(quota))
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return fail(exitFailed, "%v", err)
@@ -152,7 +153,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	}
 	fmt.Fprintf(stdout, "storing in %s\n", where)
 	if quota > 0 {
-		fmt.Fprintf(stdout, "storage quota per practice: %s\n", sync.FormatSize(quota))
+		fmt.Fprintf(stdout, "storage quota per practice: %s\n", syncserver.FormatSize(quota))
 	}
 	fmt.Fprintf(stdout, "listening on https://%s\n", ln.Addr())
 	if ready != nil {
@@ -177,10 +178,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 // openBackend opens the server's storage: the bbolt file in dir, or the
 // PostgreSQL database at pgURL. where names it for the log, without the
 // database's password.
-func openBackend(ctx context.Context, dir, pgURL string) (b sync.Backend, where string, err error) {
+func openBackend(ctx context.Context, dir, pgURL string) (b syncserver.Backend, where string, err error) {
 	if pgURL == "" {
-		b, err := sync.OpenBolt(dir)
-		return b, filepath.Join(dir, sync.BoltFileName), err
+		b, err := boltbackend.Open(dir)
+		return b, filepath.Join(dir, boltbackend.FileName), err
 	}
 	cfg, err := pgx.ParseConfig(pgURL)
 	if err != nil {

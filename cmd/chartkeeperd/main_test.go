@@ -9,16 +9,18 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	gosync "sync"
+	"sync"
 	"testing"
 	"time"
 
-	"chartkeeper/sync"
+	"chartkeeper/syncclient"
+	"chartkeeper/syncproto"
+	"chartkeeper/syncserver"
 )
 
 // syncBuf is an output buffer safe to read while the server writes.
 type syncBuf struct {
-	mu gosync.Mutex
+	mu sync.Mutex
 	b  bytes.Buffer
 }
 
@@ -54,13 +56,13 @@ func TestSelfSignedCertificateAndHealth(t *testing.T) {
 		t.Fatalf("output: %s", out)
 	}
 	fp := m[1]
-	tc, _ := sync.PinnedTLS(fp)
+	tc, _ := syncclient.PinnedTLS(fp)
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: tc}}
 	resp, err := hc.Get("https://" + addr + "/v1/health")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var h sync.Health
+	var h syncproto.Health
 	json.NewDecoder(resp.Body).Decode(&h)
 	resp.Body.Close()
 	if !h.OK || h.ServerID == "" {
@@ -72,7 +74,7 @@ func TestSelfSignedCertificateAndHealth(t *testing.T) {
 		hc.Do(req)
 	}()
 	// Size limit: a body over the limit is refused.
-	resp, err = hc.Post("https://"+addr+"/v1/register", "application/json", bytes.NewReader(make([]byte, sync.MaxSmallBody+10)))
+	resp, err = hc.Post("https://"+addr+"/v1/register", "application/json", bytes.NewReader(make([]byte, syncproto.MaxSmallBody+10)))
 	if err != nil || resp.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Fatalf("large body: %v %v", resp.StatusCode, err)
 	}
@@ -87,7 +89,7 @@ func TestSelfSignedCertificateAndHealth(t *testing.T) {
 	if !bytes.Contains([]byte(errs.String()), []byte("path=/v1/health status=200")) {
 		t.Fatalf("log: %s", errs)
 	}
-	if fi, err := os.Stat(filepath.Join(dir, sync.KeyFileName)); err != nil || fi.Mode().Perm() != 0o600 {
+	if fi, err := os.Stat(filepath.Join(dir, syncserver.KeyFileName)); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("key file: %v %v", fi, err)
 	}
 
@@ -99,7 +101,7 @@ func TestSelfSignedCertificateAndHealth(t *testing.T) {
 	}
 
 	// A given certificate.
-	cp, kp, _ := sync.SelfSignedCert([]string{"sync.example"}, time.Now())
+	cp, kp, _ := syncserver.SelfSignedCert([]string{"sync.example"}, time.Now())
 	cdir := t.TempDir()
 	os.WriteFile(filepath.Join(cdir, "c.pem"), cp, 0o600)
 	os.WriteFile(filepath.Join(cdir, "k.pem"), kp, 0o600)

@@ -17,7 +17,9 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"chartkeeper/internal/pgtest"
-	"chartkeeper/sync"
+	"chartkeeper/syncclient"
+	"chartkeeper/syncproto"
+	"chartkeeper/syncserver/boltbackend"
 )
 
 // TestPostgresBinary builds chartkeeperd, runs it with --postgres on a
@@ -89,13 +91,13 @@ func TestPostgresBinary(t *testing.T) {
 		t.Fatalf("output does not name the database: %s", &out)
 	}
 
-	tc, _ := sync.PinnedTLS(m[1])
+	tc, _ := syncclient.PinnedTLS(m[1])
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: tc}, Timeout: 10 * time.Second}
 	resp, err := hc.Get("https://" + addr + "/v1/health")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var h sync.Health
+	var h syncproto.Health
 	json.NewDecoder(resp.Body).Decode(&h)
 	resp.Body.Close()
 	conn, err := pgx.Connect(context.Background(), url)
@@ -108,7 +110,7 @@ func TestPostgresBinary(t *testing.T) {
 	if err != nil || !h.OK || h.ServerID != sid {
 		t.Fatalf("health %+v, database's server ID %q %v", h, sid, err)
 	}
-	if _, err := os.Stat(filepath.Join(data, sync.BoltFileName)); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(data, boltbackend.FileName)); !os.IsNotExist(err) {
 		t.Fatalf("a bbolt file was made beside PostgreSQL: %v", err)
 	}
 

@@ -8,24 +8,25 @@ import (
 	"time"
 
 	"chartkeeper/store"
-	"chartkeeper/sync"
+	"chartkeeper/syncclient"
+	"chartkeeper/syncproto"
 )
 
 // openDevices signs in, checks the user may manage devices and loads the
 // workstation's sync settings.
-func (e *env) openDevices(sf *storeFlags, action string) (*store.Store, sync.Config, error) {
+func (e *env) openDevices(sf *storeFlags, action string) (*store.Store, syncclient.Config, error) {
 	s, err := e.signIn(sf)
 	if err != nil {
-		return nil, sync.Config{}, err
+		return nil, syncclient.Config{}, err
 	}
 	if err := requireHIM(s, action); err != nil {
 		s.Close()
-		return nil, sync.Config{}, err
+		return nil, syncclient.Config{}, err
 	}
-	cfg, err := sync.LoadConfig(s.Dir())
+	cfg, err := syncclient.LoadConfig(s.Dir())
 	if err != nil {
 		s.Close()
-		if errors.Is(err, sync.ErrNotConnected) {
+		if errors.Is(err, syncclient.ErrNotConnected) {
 			err = fmt.Errorf("%w ('ckadmin sync --server URL --fingerprint HEX' connects it)", err)
 		}
 		return nil, cfg, err
@@ -49,7 +50,7 @@ func runDeviceList(e *env, args []string) error {
 	defer s.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	ds, err := sync.Devices(ctx, cfg)
+	ds, err := syncclient.Devices(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("listing devices on %s: %w", cfg.Server, err)
 	}
@@ -90,14 +91,14 @@ func runDeviceRevoke(e *env, args []string) error {
 	defer s.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	ds, err := sync.Devices(ctx, cfg)
+	ds, err := syncclient.Devices(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("listing devices on %s: %w", cfg.Server, err)
 	}
-	var match []sync.DeviceInfo
+	var match []syncproto.DeviceInfo
 	for _, d := range ds {
 		if d.ID == want {
-			match = []sync.DeviceInfo{d}
+			match = []syncproto.DeviceInfo{d}
 			break
 		}
 		if strings.HasPrefix(d.ID, want) {
@@ -118,7 +119,7 @@ func runDeviceRevoke(e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "Device %s (%s) was revoked already on %s.\n", d.ID, field(d.Name), d.Revoked.Local().Format("2006-01-02 15:04"))
 		return nil
 	}
-	if err := sync.RevokeDevice(ctx, cfg, d.ID); err != nil {
+	if err := syncclient.RevokeDevice(ctx, cfg, d.ID); err != nil {
 		return fmt.Errorf("revoking %s: %w", d.ID, err)
 	}
 	if err := s.Audit(store.AuditEvent{Action: "device.revoke", Subject: d.ID, Detail: d.Name}); err != nil {

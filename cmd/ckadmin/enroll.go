@@ -10,7 +10,8 @@ import (
 	"time"
 
 	"chartkeeper/store"
-	"chartkeeper/sync"
+	"chartkeeper/syncclient"
+	"chartkeeper/syncproto"
 )
 
 const envEnrollCode = "CHARTKEEPER_ENROLL_CODE"
@@ -32,16 +33,16 @@ func requireHIM(s *store.Store, action string) error {
 // connectedConfig returns the workstation's sync settings. When it is not
 // connected yet and server is given, it registers the practice with that
 // server first (the store's user must be an HIM manager).
-func (e *env) connectedConfig(ctx context.Context, s *store.Store, server, fp, regFile string) (sync.Config, error) {
-	cfg, err := sync.LoadConfig(s.Dir())
+func (e *env) connectedConfig(ctx context.Context, s *store.Store, server, fp, regFile string) (syncclient.Config, error) {
+	cfg, err := syncclient.LoadConfig(s.Dir())
 	switch {
-	case errors.Is(err, sync.ErrNotConnected) && server == "":
+	case errors.Is(err, syncclient.ErrNotConnected) && server == "":
 		return cfg, usagef("this workstation is not connected to a sync server yet: give --server URL (and --fingerprint)")
-	case errors.Is(err, sync.ErrNotConnected):
+	case errors.Is(err, syncclient.ErrNotConnected):
 		if err := requireHIM(s, "connect the practice to a server"); err != nil {
 			return cfg, err
 		}
-		var opts sync.RegisterOptions
+		var opts syncclient.RegisterOptions
 		if regFile != "" {
 			b, err := os.ReadFile(regFile)
 			if err != nil {
@@ -52,7 +53,7 @@ func (e *env) connectedConfig(ctx context.Context, s *store.Store, server, fp, r
 		if host, err := os.Hostname(); err == nil {
 			opts.DeviceName = host
 		}
-		if cfg, err = sync.Register(ctx, s, server, fp, opts); err != nil {
+		if cfg, err = syncclient.Register(ctx, s, server, fp, opts); err != nil {
 			return cfg, fmt.Errorf("registering the practice with %s: %w", server, err)
 		}
 		fmt.Fprintf(e.stdout, "Registered the practice with %s; this workstation is its first device.\n", cfg.Server)
@@ -74,13 +75,13 @@ func runEnrollIssue(e *env, args []string) error {
 	server := fs.String("server", "", "connect to the server at `URL` first, if this workstation is not connected yet")
 	fp := fs.String("fingerprint", "", "the server certificate's SHA-256 `fingerprint`, as chartkeeperd printed it")
 	regFile := fs.String("registration-secret-file", "", "the server's registration secret, if it has one, from `file`")
-	expires := fs.Duration("expires", sync.DefaultEnrollTTL, "the code stops working after `duration` (1m to 168h)")
+	expires := fs.Duration("expires", syncproto.DefaultEnrollTTL, "the code stops working after `duration` (1m to 168h)")
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up after `duration`")
 	if _, err := e.parseExact(fs, args); err != nil {
 		return err
 	}
-	if *expires < sync.MinEnrollTTL || *expires > sync.MaxEnrollTTL {
-		return usagef("--expires must be between %s and %s", sync.MinEnrollTTL, sync.MaxEnrollTTL)
+	if *expires < syncproto.MinEnrollTTL || *expires > syncproto.MaxEnrollTTL {
+		return usagef("--expires must be between %s and %s", syncproto.MinEnrollTTL, syncproto.MaxEnrollTTL)
 	}
 	s, err := e.signIn(sf)
 	if err != nil {
@@ -96,7 +97,7 @@ func runEnrollIssue(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := sync.NewClient(s, cfg)
+	c, err := syncclient.NewClient(s, cfg)
 	if err != nil {
 		return err
 	}
@@ -106,7 +107,7 @@ func runEnrollIssue(e *env, args []string) error {
 		return fmt.Errorf("sync with %s before making the code: %w", cfg.Server, err)
 	}
 	fmt.Fprintf(e.stdout, "Synced with %s: pushed %d revisions, pulled %d.\n", cfg.Server, res.Pushed, res.Pulled)
-	code, until, err := sync.IssueEnrollment(ctx, s, cfg, *expires)
+	code, until, err := syncclient.IssueEnrollment(ctx, s, cfg, *expires)
 	if err != nil {
 		return fmt.Errorf("making an enrollment code: %w", err)
 	}
@@ -148,7 +149,7 @@ func runEnrollJoin(e *env, args []string) error {
 	if strings.TrimSpace(code) == "" {
 		return usagef("missing --code CODE (or --code-file FILE, or $%s)", envEnrollCode)
 	}
-	if _, err := sync.ParseEnrollCode(code); err != nil {
+	if _, err := syncclient.ParseEnrollCode(code); err != nil {
 		return usagef("%v", err)
 	}
 	if store.Exists(*data) {
@@ -159,7 +160,7 @@ func runEnrollJoin(e *env, args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	st, cfg, res, err := sync.Join(ctx, code, *data, sync.JoinOptions{DeviceName: *name})
+	st, cfg, res, err := syncclient.Join(ctx, code, *data, syncclient.JoinOptions{DeviceName: *name})
 	if err != nil {
 		return fmt.Errorf("joining the practice: %w", err)
 	}

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"chartkeeper/store"
-	"chartkeeper/sync"
+	"chartkeeper/syncclient"
 )
 
 // runSync runs one sync with the practice's server and prints what moved.
@@ -34,16 +34,16 @@ func runSync(e *env, args []string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 
-	cfg, err := sync.LoadConfig(s.Dir())
+	cfg, err := syncclient.LoadConfig(s.Dir())
 	switch {
-	case errors.Is(err, sync.ErrNotConnected) && *server == "":
+	case errors.Is(err, syncclient.ErrNotConnected) && *server == "":
 		return usagef("this workstation is not connected to a sync server yet: give --server URL (and --fingerprint)")
-	case errors.Is(err, sync.ErrNotConnected):
+	case errors.Is(err, syncclient.ErrNotConnected):
 		u, _ := s.CurrentUser()
 		if u.Role != store.RoleHIM {
 			return fmt.Errorf("connecting the practice to a server: %w", store.ErrPermission)
 		}
-		var opts sync.RegisterOptions
+		var opts syncclient.RegisterOptions
 		if *regFile != "" {
 			b, err := os.ReadFile(*regFile)
 			if err != nil {
@@ -54,7 +54,7 @@ func runSync(e *env, args []string) error {
 		if host, err := os.Hostname(); err == nil {
 			opts.DeviceName = host
 		}
-		if cfg, err = sync.Register(ctx, s, *server, *fp, opts); err != nil {
+		if cfg, err = syncclient.Register(ctx, s, *server, *fp, opts); err != nil {
 			return fmt.Errorf("registering the practice with %s: %w", *server, err)
 		}
 		fmt.Fprintf(e.stdout, "Registered the practice with %s; this workstation is its first device.\n", cfg.Server)
@@ -63,7 +63,7 @@ func runSync(e *env, args []string) error {
 	case *server != "" && strings.TrimRight(*server, "/") != cfg.Server:
 		return usagef("this workstation syncs with %s already", cfg.Server)
 	}
-	c, err := sync.NewClient(s, cfg)
+	c, err := syncclient.NewClient(s, cfg)
 	if err != nil {
 		return err
 	}

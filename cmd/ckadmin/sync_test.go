@@ -4,8 +4,8 @@ import (
 	"regexp"
 	"testing"
 
-	"chartkeeper/sync"
-	"chartkeeper/sync/synctestserver"
+	"chartkeeper/syncclient"
+	"chartkeeper/syncserver/synctestserver"
 )
 
 // syncServer runs the sync server in the test process on loopback.
@@ -35,7 +35,7 @@ func TestSync(t *testing.T) {
 	r = p.admin("sync")
 	wantCode(t, "second sync", r, 0)
 	wantOutput(t, "second sync", r, "pushed 0 revisions (0 sent), pulled 0 (0 received)", "up to date")
-	if _, err := sync.LoadConfig(p.dir); err != nil {
+	if _, err := syncclient.LoadConfig(p.dir); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,0 +1,139 @@
+package boltbackend
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// migration moves server.db from version-1 to version. Migrations run in
+// order, all in the one transaction that opens the file, so a failure
+// leaves the file as it was. Files made before the schema version was kept
+// have none and run every migration; each migration therefore leaves alone
+// what such a file already has.
+type migration struct {
+	version uint64
+	name    string
+	apply   func(tx *bolt.Tx) error
+}
+
+// migrations is the ordered list of schema changes. Append only: a released
+// migration is never edited, since servers in the field already ran it.
+var migrations = []migration{
+	{1, "initial layout", initialLayout},
+	// Schema 2: each practice's running total of stored bytes (quota.go),
+	// counted from what it stores for practices that lack one.
+	{2, "storage usage", countUsage},
+}
+
+// ErrSchemaTooNew means server.db was written by a newer chartkeeperd.
+var ErrSchemaTooNew = errors.New("the server store was written by a newer chartkeeperd; update this one")
+
+// schemaVersion is the version a file has after all migrations.
+func schemaVersion(list []migration) uint64 {
+	if len(list) == 0 {
+		return 0
+	}
+	return list[len(list)-1].version
+}
+
+// readSchema returns the file's schema version (0 for a new file, or one
+// made before versions were kept).
+func readSchema(tx *bolt.Tx) uint64 {
+	b := tx.Bucket(bServer)
+	if b == nil {
+		return 0
+	}
+	v := b.Get(kSchema)
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
+
+// migrate runs every migration newer than the file's version, in order,
+// and records the new version. It refuses a file newer than this program.
+func migrate(tx *bolt.Tx, list []migration) error {
+	cur := readSchema(tx)
+	if cur > schemaVersion(list) {
+		return fmt.Errorf("%w (schema %d, this program knows up to %d)", ErrSchemaTooNew, cur, schemaVersion(list))
+	}
+	for i, m := range list {
+		if i > 0 && m.version != list[i-1].version+1 {
+			return fmt.Errorf("migration list is out of order at %q", m.name)
+		}
+		if m.version <= cur {
+			continue
+		}
+		if err := m.apply(tx); err != nil {
+			return fmt.Errorf("server store migration %d (%s): %w", m.version, m.name, err)
+		}
+		b, err := tx.CreateBucketIfNotExists(bServer)
+		if err != nil {
+			return err
+		}
+		if err := b.Put(kSchema, binary.BigEndian.AppendUint64(nil, m.version)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// initialLayout makes the top-level buckets and the server's random ID
+// (kept when the file has one).
+func initialLayout(tx *bolt.Tx) error {
+	s, err := tx.CreateBucketIfNotExists(bServer)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.CreateBucketIfNotExists(bPractice); err != nil {
+		return err
+	}
+	if s.Get(kID) != nil {
+		return nil
+	}
+	id := make([]byte, 16)
+	rand.Read(id)
+	return s.Put(kID, []byte(hex.EncodeToString(id)))
+}
+
+// countUsage gives every practice without a running total its total, by
+// reading what it stores: sealed revisions, blob chunks and headers,
+// audit entries.
+func countUsage(tx *bolt.Tx) error {
+	ps := tx.Bucket(bPractice)
+	return ps.ForEachBucket(func(k []byte) error {
+		p := ps.Bucket(k)
+		if p.Get(kUsage) != nil {
+			return nil
+		}
+		var n int64
+		if log := p.Bucket(bLog); log != nil {
+			if err := log.ForEach(func(k, v []byte) error {
+				r, err := decodeLogRev(0, v)
+				n += int64(len(r.Sealed))
+				return err
+			}); err != nil {
+				return err
+			}
+		}
+		if data := p.Bucket(bBlobData); data != nil {
+			data.ForEach(func(k, v []byte) error { n += int64(len(v)); return nil })
+		}
+		if ab := p.Bucket(bAudit); ab != nil {
+			ab.ForEachBucket(func(dev []byte) error {
+				return ab.Bucket(dev).ForEach(func(k, v []byte) error {
+					if len(k) == 8 {
+						n += int64(len(v))
+					}
+					return nil
+				})
+			})
+		}
+		return p.Put(kUsage, binary.BigEndian.AppendUint64(nil, uint64(n)))
+	})
+}

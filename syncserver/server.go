@@ -1,0 +1,202 @@
+package syncserver
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"chartkeeper/syncproto"
+)
+
+// Server is the sync server's HTTP handler. It never holds a key: it checks
+// device credentials, stores what devices push and serves it to the
+// practice's other devices.
+type Server struct {
+	b   Backend
+	mux *http.ServeMux
+
+	registrationSecret string
+	logger             *slog.Logger
+	now                func() time.Time
+	quota              int64
+
+	mu      sync.Mutex
+	signals map[string]*signal // per practice: wakes long-polls after a push
+	closing chan struct{}
+	closed  bool
+}
+
+// NewServer makes a server over backend b.
+func NewServer(b Backend, opts ...Option) *Server {
+	s := &Server{b: b, now: time.Now, mux: http.NewServeMux(), signals: map[string]*signal{}, closing: make(chan struct{})}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	b.SetQuota(s.quota)
+	s.mux.HandleFunc("GET /v1/health", s.health)
+	s.mux.HandleFunc("POST /v1/register", s.register)
+	s.mux.HandleFunc("POST /v1/push", s.authed(s.push))
+	s.mux.HandleFunc("GET /v1/changes", s.authed(s.changes))
+	s.mux.HandleFunc("GET /v1/devices", s.authed(s.devices))
+	s.mux.HandleFunc("POST /v1/devices/revoke", s.authed(s.revoke))
+	s.mux.HandleFunc("POST /v1/enroll", s.authed(s.enroll))
+	s.mux.HandleFunc("POST /v1/enroll/redeem", s.redeem)
+	s.registerAudit() // audit streams (audit.go)
+	s.registerBlobs() // blobs.go
+	return s
+}
+
+// Close ends every long-poll at once (call it before http.Server.Shutdown,
+// or register it with RegisterOnShutdown). It does not close the backend.
+func (s *Server) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closed {
+		s.closed = true
+		close(s.closing)
+	}
+}
+
+// statusWriter records what a handler answered, for the log line.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	n      int64
+}
+
+func (w *statusWriter) WriteHeader(code int) { w.status = code; w.ResponseWriter.WriteHeader(code) }
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.n += int64(n)
+	return n, err
+}
+
+type ctxKey int
+
+const authKey ctxKey = 0
+
+type authInfo struct{ practice, device string }
+
+// ServeHTTP serves the protocol and logs one line per request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := s.now()
+	sw := &statusWriter{ResponseWriter: w}
+	ai := &authInfo{}
+	r = r.WithContext(context.WithValue(r.Context(), authKey, ai))
+	s.mux.ServeHTTP(sw, r)
+	if s.logger != nil {
+		// Only the path: queries carry nothing but numbers, bodies are
+		// never logged, and IDs are random.
+		s.logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
+			"in", r.ContentLength, "out", sw.n, "ms", s.now().Sub(start).Milliseconds(),
+			"practice", syncproto.ShortID(ai.practice), "device", syncproto.ShortID(ai.device))
+	}
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeErr(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, syncproto.ErrorResponse{Error: msg})
+}
+
+// fail maps a backend or decoding error to a response.
+func (s *Server) fail(w http.ResponseWriter, err error) {
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		writeErr(w, http.StatusRequestEntityTooLarge, "request too large")
+	case errors.Is(err, syncproto.ErrBadRequest):
+		writeErr(w, http.StatusBadRequest, err.Error())
+	case errors.Is(err, syncproto.ErrPracticeExists), errors.Is(err, syncproto.ErrDeviceExists), errors.Is(err, syncproto.ErrMissingParent):
+		writeErr(w, http.StatusConflict, err.Error())
+	case errors.Is(err, syncproto.ErrUnknownDevice), errors.Is(err, syncproto.ErrUnknownPractice):
+		writeErr(w, http.StatusNotFound, err.Error())
+	case errors.Is(err, syncproto.ErrUnknownEnrollment):
+		writeErr(w, http.StatusNotFound, syncproto.ErrUnknownEnrollment.Error())
+	case errors.Is(err, syncproto.ErrEnrollmentUsed):
+		writeErr(w, http.StatusGone, syncproto.ErrEnrollmentUsed.Error())
+	case errors.Is(err, syncproto.ErrEnrollmentExpired):
+		writeErr(w, http.StatusGone, syncproto.ErrEnrollmentExpired.Error())
+	case errors.Is(err, syncproto.ErrIssuerRevoked):
+		writeErr(w, http.StatusForbidden, syncproto.ErrIssuerRevoked.Error())
+	case errors.Is(err, syncproto.ErrQuotaExceeded):
+		writeErr(w, http.StatusInsufficientStorage, quotaMessage(s.quota))
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		writeErr(w, http.StatusServiceUnavailable, "request cancelled")
+	default:
+		// Backend errors name no patient data (the backend holds none).
+		if s.logger != nil {
+			s.logger.Error("backend", "err", err.Error())
+		}
+		writeErr(w, http.StatusInternalServerError, "the server could not store or read this; try again later")
+	}
+}
+
+// readBody reads at most max bytes of a request body.
+func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+}
+
+// authed checks the device credential before h runs.
+func (s *Server) authed(h func(http.ResponseWriter, *http.Request, authInfo)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		pid, did := r.Header.Get(syncproto.HeaderPractice), r.Header.Get(syncproto.HeaderDevice)
+		tok, ok := bytes.CutPrefix([]byte(r.Header.Get("Authorization")), []byte("Bearer "))
+		if !ok || checkName("practice", pid) != nil || checkName("device", did) != nil {
+			writeErr(w, http.StatusUnauthorized, "a device credential is required")
+			return
+		}
+		ai := r.Context().Value(authKey).(*authInfo)
+		ai.practice, ai.device = pid, did
+		d, err := s.b.Device(r.Context(), pid, did)
+		// One answer for an unknown practice, an unknown device and a
+		// wrong token, so the server does not confirm which IDs exist.
+		if errors.Is(err, syncproto.ErrUnknownDevice) || errors.Is(err, syncproto.ErrUnknownPractice) ||
+			(err == nil && subtle.ConstantTimeCompare(d.TokenHash, syncproto.HashToken(string(tok))) != 1) {
+			writeErr(w, http.StatusUnauthorized, "this device is not enrolled with the server (unknown device or wrong credential)")
+			return
+		}
+		if err != nil {
+			s.fail(w, err)
+			return
+		}
+		if !d.Revoked.IsZero() {
+			writeErr(w, http.StatusForbidden, syncproto.ErrDeviceRevoked.Error())
+			return
+		}
+		h(w, r, *ai)
+	}
+}
+
+// readRequest reads a request body of at most limit bytes and decodes it.
+// When either fails it answers the request and returns false.
+func readRequest[T any](s *Server, w http.ResponseWriter, r *http.Request, limit int64, decode func([]byte) (T, error)) (T, bool) {
+	body, err := readBody(w, r, limit)
+	if err == nil {
+		var req T
+		if req, err = decode(body); err == nil {
+			return req, true
+		}
+	}
+	s.fail(w, err)
+	var zero T
+	return zero, false
+}
