@@ -13,6 +13,7 @@ package csvimport
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -355,7 +356,7 @@ func rowPatient(rec []string, cols map[Field]int, layout, format string) (chart.
 	if d := get(DOB); d != "" {
 		t, err := time.Parse(layout, d)
 		if err != nil {
-			problems = append(problems, "the birth date is not a date written "+orDefault(format, "YYYY-MM-DD"))
+			problems = append(problems, "the birth date is not a date written "+cmp.Or(format, "YYYY-MM-DD"))
 		} else {
 			p.DOB = t.Format(time.DateOnly)
 		}
@@ -388,11 +389,4 @@ func parseSex(s string) (chart.Sex, bool) {
 		return chart.Unknown, true
 	}
 	return chart.Unknown, false
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
