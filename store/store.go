@@ -15,6 +15,7 @@ import (
 	"chartkeeper/internal/atomicfile"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // Store is an open data folder. It starts locked; [Store.Unlock] signs a user
@@ -131,7 +132,7 @@ func openDB(dir string, opts ...Option) (s *Store, err error) {
 		}
 	}()
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("%s: %w", dir, ErrInUse)
 	}
 	if err != nil {
