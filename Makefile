@@ -17,7 +17,7 @@ TEST_PACKAGES := $(BUILD_PACKAGES) xvfb xauth poppler-utils imagemagick libtiff-
 GUI_PACKAGES := -e 'chartkeeper/ui' -e 'chartkeeper/ui/.*' -e 'chartkeeper/cmd/chartkeeper'
 
 .NOTPARALLEL:
-.PHONY: all deps deps-build build run test fmt vet unit pure fuzz bench package clean
+.PHONY: all deps deps-build build run test fmt vet lint unit pure fuzz bench package clean
 
 all: build
 
@@ -34,7 +34,7 @@ build: deps-build
 run: deps-build
 	$(GO) run ./cmd/chartkeeper $(ARGS)
 
-test: deps fmt vet unit pure fuzz
+test: deps fmt vet lint unit pure fuzz
 
 # `make test` installs every tool the tests use, so under it a missing tool
 # fails its test instead of skipping it (tests read CI, as CI machines set it).
@@ -46,6 +46,10 @@ fmt:
 
 vet:
 	$(GO) vet -tags $(TEST_TAGS) ./...
+
+# staticcheck, at the version go.mod's tool line pins.
+lint:
+	$(GO) tool staticcheck -tags $(TEST_TAGS) ./...
 
 unit:
 	$(GO) test -tags $(TEST_TAGS) -count=1 -timeout 20m ./...

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"chartkeeper/internal/testpractice"
 	"chartkeeper/store"
 )
 
@@ -38,7 +39,7 @@ func (p *practice) replicas(n int) []*workstation {
 			p.t.Fatal(err)
 		}
 		p.t.Cleanup(func() { st.Close() })
-		if err := st.Unlock("admin", []byte(testPass)); err != nil {
+		if err := st.Unlock("admin", []byte(testpractice.Password)); err != nil {
 			p.t.Fatal(err)
 		}
 		svc, err := Open(st, WithClock(p.clk.now))
@@ -54,7 +55,7 @@ func (p *practice) replicas(n int) []*workstation {
 func (w *workstation) as(t *testing.T, role store.Role) *Service {
 	t.Helper()
 	w.st.Lock()
-	if err := w.st.Unlock(roleUsers[role], []byte(testPass)); err != nil {
+	if err := w.st.Unlock(testpractice.Usernames[role], []byte(testpractice.Password)); err != nil {
 		t.Fatal(err)
 	}
 	return w.svc

@@ -7,10 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"chartkeeper/internal/testpractice"
 	"chartkeeper/store"
 )
-
-const testPass = "correct horse battery"
 
 // clock is a settable clock shared by the store and the service.
 type clock struct {
@@ -28,48 +27,28 @@ func (c *clock) add(d time.Duration) {
 // practice is a test practice with one user of each role.
 type practice struct {
 	t   testing.TB
+	tp  *testpractice.Practice
 	st  *store.Store
 	svc *Service
 	clk *clock
 }
 
-var roleUsers = map[store.Role]string{
-	store.RoleFrontDesk: "desk",
-	store.RoleClinician: "doc",
-	store.RoleCoder:     "coder",
-	store.RoleHIM:       "admin",
-}
-
 func newPractice(t testing.TB) *practice {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 5, 14, 9, 30, 0, 0, time.UTC)}
-	st, _, err := store.Create(t.TempDir(), store.NewPractice{Name: "Cabinet Test Ñandú", AdminName: "Hilde Testmanager", AdminUser: "admin", AdminPassword: []byte(testPass)}, store.WithClock(clk.now))
+	tp := testpractice.New(t, testpractice.Config{Name: "Cabinet Test Ñandú", AdminName: "Hilde Testmanager",
+		Roles: testpractice.OtherRoles, Options: []store.Option{store.WithClock(clk.now)}})
+	svc, err := Open(tp.Store, WithClock(clk.now))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
-	for role, name := range roleUsers {
-		if role == store.RoleHIM {
-			continue
-		}
-		if _, err := st.AddUser(store.NewUser{Username: name, Name: "Test " + strings.ToUpper(name[:1]) + name[1:], Role: role, Password: []byte(testPass)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	svc, err := Open(st, WithClock(clk.now))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &practice{t: t, st: st, svc: svc, clk: clk}
+	return &practice{t: t, tp: tp, st: tp.Store, svc: svc, clk: clk}
 }
 
 // as signs the user of role in.
 func (p *practice) as(role store.Role) *Service {
 	p.t.Helper()
-	p.st.Lock()
-	if err := p.st.Unlock(roleUsers[role], []byte(testPass)); err != nil {
-		p.t.Fatal(err)
-	}
+	p.tp.SignInAs(role)
 	return p.svc
 }
 

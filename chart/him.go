@@ -1,6 +1,7 @@
 package chart
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -97,7 +98,7 @@ func (s *Service) DecideAmendment(id string, accept bool, reason, amendmentText 
 				if strings.TrimSpace(amendmentText) == "" {
 					amendmentText = req.Text
 				}
-				a, err := s.amend(tx, u, req.Target, amendmentText, "amendment request accepted: "+orDefault(reason, "patient's request"), req.ID)
+				a, err := s.amend(tx, u, req.Target, amendmentText, "amendment request accepted: "+cmp.Or(reason, "patient's request"), req.ID)
 				if err != nil {
 					return err
 				}
@@ -112,13 +113,6 @@ func (s *Service) DecideAmendment(id string, accept bool, reason, amendmentText 
 		return audit(tx, "amendment."+req.Status, req.Patient, id, false)
 	})
 	return req, err
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // AmendmentRequests lists a patient's requests ("" for every patient).

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/testchart"
+	"chartkeeper/internal/testpractice"
 	"chartkeeper/scan"
 	"chartkeeper/store"
 )
@@ -19,45 +21,25 @@ import (
 // The inbox operations are tested from outside the package so that they
 // run with the real page editor of package scan.
 
-const opsPass = "correct horse battery"
-
 type opsPractice struct {
 	t   *testing.T
+	tc  *testchart.Practice
 	st  *store.Store
 	svc *chart.Service
 }
 
 func newOpsPractice(t *testing.T) *opsPractice {
 	t.Helper()
-	st, _, err := store.Create(t.TempDir(), store.NewPractice{Name: "Clinique Test", AdminName: "Hilde Admin", AdminUser: "admin", AdminPassword: []byte(opsPass)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	for _, u := range []store.NewUser{
+	tc := testchart.New(t, testpractice.Config{Name: "Clinique Test", AdminName: "Hilde Admin", Users: []store.NewUser{
 		{Username: "desk", Name: "Dana Desk", Role: store.RoleFrontDesk},
 		{Username: "coder", Name: "Cody Coder", Role: store.RoleCoder},
-	} {
-		u.Password = []byte(opsPass)
-		if _, err := st.AddUser(u); err != nil {
-			t.Fatal(err)
-		}
-	}
-	svc, err := chart.Open(st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(svc.Close)
-	return &opsPractice{t: t, st: st, svc: svc}
+	}})
+	return &opsPractice{t: t, tc: tc, st: tc.Store, svc: tc.Service}
 }
 
 func (p *opsPractice) as(user string) *chart.Service {
 	p.t.Helper()
-	p.st.Lock()
-	if err := p.st.Unlock(user, []byte(opsPass)); err != nil {
-		p.t.Fatal(err)
-	}
-	return p.svc
+	return p.tc.AsUser(user)
 }
 
 func (p *opsPractice) content(d chart.Document) []byte {

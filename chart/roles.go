@@ -115,7 +115,7 @@ func (e *PermissionError) Is(target error) bool { return target == store.ErrPerm
 func WhoMay(a Action) string {
 	var names []string
 	for _, r := range roleTable[a] {
-		names = append(names, plural(r))
+		names = append(names, rolePlural(r))
 	}
 	switch len(names) {
 	case 0:
@@ -126,8 +126,9 @@ func WhoMay(a Action) string {
 	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
-// plural names the people of a role.
-func plural(r store.Role) string {
+// rolePlural names the people of a role ("front desk staff" is no
+// regular plural, so this is not words.Plural).
+func rolePlural(r store.Role) string {
 	if r == store.RoleFrontDesk {
 		return "front desk staff"
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"testing"
 
+	"chartkeeper/internal/testpractice"
 	"chartkeeper/store"
 )
 
@@ -117,7 +118,7 @@ func TestRoleTable(t *testing.T) {
 			return s.Print(PrintLabels, pt.ID, nil)
 		}},
 		{"users and roles", [4]bool{false, false, false, true}, "", func(s *Service) error {
-			_, err := s.Store().AddUser(store.NewUser{Username: "u" + string(rune('a'+n)), Name: "Extra Person", Role: store.RoleCoder, Password: []byte(testPass)})
+			_, err := s.Store().AddUser(store.NewUser{Username: "u" + string(rune('a'+n)), Name: "Extra Person", Role: store.RoleCoder, Password: []byte(testpractice.Password)})
 			n++
 			return err
 		}},

@@ -10,6 +10,7 @@ import (
 
 	"chartkeeper/chart"
 	"chartkeeper/chart/icd10"
+	"chartkeeper/internal/words"
 )
 
 // Summary prints a patient summary: allergies first and boxed, then
@@ -136,8 +137,8 @@ func (s *summary) demographics() {
 	}
 	kv("Phone", "phone", p.Phone)
 	a := p.Address
-	city := strings.Join(nonEmpty(a.PostalCode, a.City), " ")
-	kv("Address", "address", strings.Join(nonEmpty(a.Line, city, a.Region, a.Country), ", "))
+	city := strings.Join(words.NonEmpty(a.PostalCode, a.City), " ")
+	kv("Address", "address", strings.Join(words.NonEmpty(a.Line, city, a.Region, a.Country), ", "))
 	kv("Language", "language", p.Language)
 	e := p.Emergency
 	contact := e.Name
@@ -167,16 +168,6 @@ func identifierTitle(system string) string {
 		return "Identifier"
 	}
 	return system
-}
-
-func nonEmpty(ss ...string) []string {
-	var out []string
-	for _, s := range ss {
-		if strings.TrimSpace(s) != "" {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // clinical starts a clinical section and reports whether it has content to

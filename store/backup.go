@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"chartkeeper/internal/atomicfile"
+
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -37,28 +39,14 @@ func (s *Store) Backup(w io.Writer) (int64, error) {
 // BackupFile writes a backup to path atomically: a crash leaves either no
 // file or a complete one.
 func (s *Store) BackupFile(path string) (int64, error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return 0, err
-	}
-	defer os.Remove(tmp.Name())
-	n, err := s.Backup(tmp)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o600)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
+	n, err := atomicfile.Write(path, 0o600, func(w io.Writer) error {
+		_, err := s.Backup(w)
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("writing the backup %s: %w", path, err)
 	}
-	return n, syncDir(filepath.Dir(path))
+	return n, nil
 }
 
 // RestoreOptions say where a restore finds the practice secret, which
@@ -95,7 +83,7 @@ func Restore(from, dir string, opts RestoreOptions) (err error) {
 	}
 	dst := filepath.Join(dir, dbFileName)
 	tmp := dst + ".restoring"
-	if err := copyFileSync(from, tmp); err != nil {
+	if err := copyFile(from, tmp); err != nil {
 		return err
 	}
 	defer os.Remove(tmp)
@@ -127,11 +115,13 @@ func Restore(from, dir string, opts RestoreOptions) (err error) {
 	if err := writeDeviceFile(dir, &deviceFile{PracticeID: practiceID, DeviceID: NewID(), PracticeSecret: secret}); err != nil {
 		return err
 	}
+	// The checked copy takes the store's name only now, after the device
+	// file, so a folder never holds a store without one.
 	if err := os.Rename(tmp, dst); err != nil {
 		os.Remove(filepath.Join(dir, deviceFileName))
 		return err
 	}
-	return syncDir(dir)
+	return atomicfile.SyncDir(dir)
 }
 
 // inspectBackup opens a backup file read-only and returns its practice ID
@@ -165,23 +155,16 @@ func inspectBackup(path string) (practiceID string, sl *keyslot, err error) {
 	return practiceID, sl, err
 }
 
-func copyFileSync(from, to string) error {
+// copyFile copies the file from to the new file to (mode 0600), durably.
+func copyFile(from, to string) error {
 	in, err := os.Open(from)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(to, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
+	_, err = atomicfile.Write(to, 0o600, func(w io.Writer) error {
+		_, err := io.Copy(w, in)
 		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Sync(); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
+	})
+	return err
 }

@@ -201,3 +201,14 @@ func TestListPrefixAndLastChange(t *testing.T) {
 		t.Errorf("ListPrefix = %v, want [aaa.1]", got)
 	}
 }
+
+// winner is the head that [leafBeats] picks among ls, without ranks.
+func winner(ls []leaf) int {
+	best := 0
+	for i := 1; i < len(ls); i++ {
+		if leafBeats(ls[i], ls[best]) {
+			best = i
+		}
+	}
+	return best
+}

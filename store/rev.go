@@ -242,21 +242,12 @@ func decodeLeaves(b []byte) ([]leaf, error) {
 	return ls, nil
 }
 
-// winner picks the revision every replica shows for a record with several
-// heads: a live revision beats a deletion (modification beats deletion), then
-// the later HLC, then the longer history, then the larger hash. The rule uses
-// only what every replica has, so all replicas agree. [Tx.Get] refines it
-// with the type's [MergeRule.Rank] between the first two steps (merge.go).
-func winner(ls []leaf) int {
-	best := 0
-	for i := 1; i < len(ls); i++ {
-		if leafBeats(ls[i], ls[best]) {
-			best = i
-		}
-	}
-	return best
-}
-
+// leafBeats reports whether head a wins over head b for a record with
+// several heads: a live revision beats a deletion (modification beats
+// deletion), then the later HLC, then the longer history, then the larger
+// hash. The rule uses only what every replica has, so all replicas agree.
+// [Tx.Get] refines it with the type's [MergeRule.Rank] between the first
+// two steps (merge.go).
 func leafBeats(a, b leaf) bool {
 	if a.Deleted != b.Deleted {
 		return !a.Deleted

@@ -1,10 +1,10 @@
 package syncclient
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
+	"chartkeeper/internal/words"
 	"chartkeeper/store"
 )
 
@@ -78,10 +78,10 @@ func (s Status) headline() string {
 	case StateWaiting:
 		var parts []string
 		if s.Pending > 0 || s.PendingDocs == 0 {
-			parts = append(parts, plural(s.Pending, "change"))
+			parts = append(parts, words.Plural(s.Pending, "change"))
 		}
 		if s.PendingDocs > 0 {
-			parts = append(parts, plural(s.PendingDocs, "document"))
+			parts = append(parts, words.Plural(s.PendingDocs, "document"))
 		}
 		return strings.Join(parts, " and ") + " waiting"
 	case StateOffline:
@@ -90,13 +90,6 @@ func (s Status) headline() string {
 		return "sync error: " + s.Err
 	}
 	return "not synced yet"
-}
-
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return fmt.Sprintf("%d %ss", n, what)
 }
 
 // note updates the status after a push or pull (err nil: it went well).

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/words"
 	"chartkeeper/store"
 )
 
@@ -137,7 +138,7 @@ func auditLine(e chart.AuditEntry) string {
 	if e.Detail != "" {
 		parts = append(parts, e.Detail)
 	}
-	line := strings.Join(nonEmpty(parts...), "  ")
+	line := strings.Join(words.NonEmpty(parts...), "  ")
 	if e.Flagged {
 		line = "⚑ " + line
 	}

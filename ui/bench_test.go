@@ -9,7 +9,8 @@ import (
 
 	"chartkeeper/chart"
 	"chartkeeper/chart/synth"
-	"chartkeeper/store"
+	"chartkeeper/internal/testchart"
+	"chartkeeper/internal/testpractice"
 )
 
 // Budgets of the workstation (issue 4, docs/PERFORMANCE.md): start to the
@@ -22,17 +23,9 @@ const benchPatients = 100_000
 // bigPractice is a practice with benchPatients made-up patients.
 func bigPractice(b *testing.B) *practice {
 	b.Helper()
-	dir := b.TempDir()
-	st, _, err := store.Create(dir, store.NewPractice{Name: "Bench Clinic", AdminName: "Maria Lopez", AdminUser: "mlopez", AdminPassword: []byte(testPassword)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	svc, err := chart.Open(st)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer svc.Close()
+	tc := testchart.New(b, testpractice.Config{Name: "Bench Clinic", AdminName: "Maria Lopez", AdminUser: "mlopez", Password: testPassword})
+	defer tc.Close()
+	svc := tc.Service
 	g := synth.NewAt(1, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	ps := make([]chart.Patient, benchPatients)
 	for i := range ps {
@@ -43,7 +36,7 @@ func bigPractice(b *testing.B) *practice {
 	if _, err := svc.ImportPatients(ps); err != nil {
 		b.Fatal(err)
 	}
-	return &practice{dir: dir}
+	return &practice{dir: tc.Dir}
 }
 
 // BenchmarkStartToSignIn opens the data folder and builds the sign-in screen.

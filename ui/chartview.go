@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/words"
 )
 
 // chartView is one patient's chart: a header that is always visible (name,
@@ -131,9 +132,9 @@ func (v *chartView) summary() fyne.CanvasObject {
 	p := v.c.Patient
 	rows := [][2]string{
 		{"Phone", p.Phone},
-		{"Address", strings.Join(nonEmpty(p.Address.Line, p.Address.City, p.Address.Region, p.Address.PostalCode, p.Address.Country), ", ")},
+		{"Address", strings.Join(words.NonEmpty(p.Address.Line, p.Address.City, p.Address.Region, p.Address.PostalCode, p.Address.Country), ", ")},
 		{"Language", p.Language},
-		{"Emergency contact", strings.Join(nonEmpty(p.Emergency.Name, p.Emergency.Relation, p.Emergency.Phone), " · ")},
+		{"Emergency contact", strings.Join(words.NonEmpty(p.Emergency.Name, p.Emergency.Relation, p.Emergency.Phone), " · ")},
 	}
 	for _, id := range p.Identifiers {
 		rows = append(rows, [2]string{id.System, id.Value})
@@ -226,7 +227,7 @@ func documentLine(d chart.Document) string {
 	if d.Pages > 0 {
 		pages = fmt.Sprintf("%d pages", d.Pages)
 	}
-	return d.ClinicalDate + "  " + strings.Join(nonEmpty(d.Title, cat.Title, pages), " · ")
+	return d.ClinicalDate + "  " + strings.Join(words.NonEmpty(d.Title, cat.Title, pages), " · ")
 }
 
 // openDocument reads a document (audited by the service) into a private
@@ -283,10 +284,6 @@ func lines(n int, empty string, line func(i int) string) fyne.CanvasObject {
 
 func scroll(o fyne.CanvasObject) fyne.CanvasObject {
 	return container.NewVScroll(container.NewPadded(o))
-}
-
-func nonEmpty(ss ...string) []string {
-	return slices.DeleteFunc(ss, func(s string) bool { return strings.TrimSpace(s) == "" })
 }
 
 func since(date string) string {

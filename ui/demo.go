@@ -9,6 +9,7 @@ import (
 
 	"chartkeeper/chart"
 	"chartkeeper/chart/demo"
+	"chartkeeper/internal/atomicfile"
 	"chartkeeper/store"
 )
 
@@ -89,7 +90,7 @@ func NewDemoPractice(dir string, patients int, progress func(done, total int)) (
 		}
 	}
 	b, _ := json.MarshalIndent(d, "", "  ")
-	if err := os.WriteFile(filepath.Join(dir, demoFile), b, 0o600); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, demoFile), b, 0o600); err != nil {
 		return fail(err)
 	}
 	svc, err := chart.Open(st)

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/words"
 )
 
 // Tab indexes of the chart's sections.
@@ -224,7 +225,7 @@ func (v *chartView) editProblem(i int) {
 func (v *chartView) allergyList() fyne.CanvasObject {
 	return v.editable(tabAllergies, "Add allergy", len(v.c.Allergies), "No allergies recorded.", func(i int) string {
 		a := v.c.Allergies[i]
-		return strings.Join(nonEmpty(a.Substance, a.Reaction, a.Severity, a.Status), " · ")
+		return strings.Join(words.NonEmpty(a.Substance, a.Reaction, a.Severity, a.Status), " · ")
 	}, v.editAllergy)
 }
 
@@ -258,7 +259,7 @@ func (v *chartView) medicationList() fyne.CanvasObject {
 		if m.Active(time.Now()) {
 			state = "current"
 		}
-		return strings.Join(nonEmpty(m.Name, m.Dose, m.Route, m.Frequency, state), " · ")
+		return strings.Join(words.NonEmpty(m.Name, m.Dose, m.Route, m.Frequency, state), " · ")
 	}, v.editMedication)
 }
 
@@ -341,7 +342,7 @@ func (v *chartView) editVitals(i int) {
 func (v *chartView) immunizationList() fyne.CanvasObject {
 	return v.editable(tabImmunizations, "Add immunization", len(v.c.Immunizations), "No immunizations recorded.", func(i int) string {
 		im := v.c.Immunizations[i]
-		return im.Date + "  " + strings.Join(nonEmpty(im.Vaccine, im.Dose, im.Site, lot(im.Lot)), " · ")
+		return im.Date + "  " + strings.Join(words.NonEmpty(im.Vaccine, im.Dose, im.Site, lot(im.Lot)), " · ")
 	}, v.editImmunization)
 }
 

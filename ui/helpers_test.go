@@ -9,6 +9,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/testchart"
+	"chartkeeper/internal/testpractice"
 	"chartkeeper/store"
 )
 
@@ -23,43 +25,21 @@ type practice struct {
 
 func newPractice(t *testing.T) *practice {
 	t.Helper()
-	dir := t.TempDir()
-	pw := []byte(testPassword)
-	st, _, err := store.Create(dir, store.NewPractice{Name: "Riverside Clinic", AdminName: "Maria Lopez", AdminUser: "mlopez", AdminPassword: pw})
+	tc := testchart.New(t, testpractice.Config{Name: "Riverside Clinic", AdminName: "Maria Lopez", AdminUser: "mlopez", Password: testPassword,
+		Users: []store.NewUser{
+			{Username: "drsmith", Name: "Dana Smith", Role: store.RoleClinician},
+			{Username: "desk", Name: "Sam Desk", Role: store.RoleFrontDesk},
+			{Username: "coder", Name: "Kim Coder", Role: store.RoleCoder},
+		}})
+	defer tc.Close()
+	p, _, err := tc.Service.RegisterPatient(chart.Patient{Family: "Okafor", Given: "Chidi", DOB: "1975-03-02", Sex: chart.Male, Phone: "555-0100"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	for _, u := range []store.NewUser{
-		{Username: "drsmith", Name: "Dana Smith", Role: store.RoleClinician, Password: pw},
-		{Username: "desk", Name: "Sam Desk", Role: store.RoleFrontDesk, Password: pw},
-		{Username: "coder", Name: "Kim Coder", Role: store.RoleCoder, Password: pw},
-	} {
-		if _, err := st.AddUser(u); err != nil {
-			t.Fatal(err)
-		}
-	}
-	svc, err := chart.Open(st)
-	if err != nil {
+	if err := tc.AsUser("drsmith").Save(&chart.Allergy{Meta: chart.Meta{Patient: p.ID}, Substance: "Penicillin", Severity: "severe", Status: "active"}); err != nil {
 		t.Fatal(err)
 	}
-	p, _, err := svc.RegisterPatient(chart.Patient{Family: "Okafor", Given: "Chidi", DOB: "1975-03-02", Sex: chart.Male, Phone: "555-0100"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc.Close()
-	st.Lock()
-	if err := st.Unlock("drsmith", pw); err != nil {
-		t.Fatal(err)
-	}
-	if svc, err = chart.Open(st); err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.Save(&chart.Allergy{Meta: chart.Meta{Patient: p.ID}, Substance: "Penicillin", Severity: "severe", Status: "active"}); err != nil {
-		t.Fatal(err)
-	}
-	svc.Close()
-	return &practice{dir: dir, patient: p}
+	return &practice{dir: tc.Dir, patient: p}
 }
 
 // open shows the workstation on dir in a headless window.

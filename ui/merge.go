@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/words"
 )
 
 // duplicateLimit is how many candidate pairs the duplicates screen lists.
@@ -106,8 +107,8 @@ func (a *adminView) merged(keep, dup chart.Patient) {
 func patientCard(p chart.Patient) fyne.CanvasObject {
 	rows := [][2]string{
 		{"MRN", p.MRN}, {"Name", p.Name()}, {"Preferred", p.Preferred}, {"Born", p.DOB}, {"Sex", string(p.Sex)},
-		{"Phone", p.Phone}, {"Address", strings.Join(nonEmpty(p.Address.Line, p.Address.City, p.Address.Region, p.Address.PostalCode), ", ")},
-		{"Language", p.Language}, {"Emergency contact", strings.Join(nonEmpty(p.Emergency.Name, p.Emergency.Relation, p.Emergency.Phone), " · ")},
+		{"Phone", p.Phone}, {"Address", strings.Join(words.NonEmpty(p.Address.Line, p.Address.City, p.Address.Region, p.Address.PostalCode), ", ")},
+		{"Language", p.Language}, {"Emergency contact", strings.Join(words.NonEmpty(p.Emergency.Name, p.Emergency.Relation, p.Emergency.Phone), " · ")},
 	}
 	for _, id := range p.Identifiers {
 		rows = append(rows, [2]string{id.System, id.Value})

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/words"
 )
 
 // registerForm registers a new patient. Before saving it asks the service
@@ -39,7 +40,7 @@ func newDemographicsForm(s *session, p chart.Patient) *registerForm {
 		text string
 	}{{r.family, p.Family}, {r.given, p.Given}, {r.preferred, p.Preferred}, {r.dob, p.DOB}, {r.phone, p.Phone},
 		{r.line, p.Address.Line}, {r.city, p.Address.City}, {r.language, p.Language},
-		{r.contact, strings.Join(nonEmpty(p.Emergency.Name, p.Emergency.Relation), ", ")}, {r.contactPhone, p.Emergency.Phone}} {
+		{r.contact, strings.Join(words.NonEmpty(p.Emergency.Name, p.Emergency.Relation), ", ")}, {r.contactPhone, p.Emergency.Phone}} {
 		f.e.SetText(f.text)
 	}
 	r.sex.SetSelected(string(p.Sex))

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/words"
 )
 
 // showVisits puts the list of visits in the visits tab.
@@ -187,7 +188,7 @@ func (v *chartView) showSigned(visit chart.Visit) {
 		parts = append(parts, paragraph("Diagnosis: "+codeText(d.Code)+" "+d.Description+primary))
 	}
 	for _, p := range visit.Procedures {
-		parts = append(parts, paragraph("Procedure: "+strings.Join(nonEmpty(p.Code, p.Description), " ")))
+		parts = append(parts, paragraph("Procedure: "+strings.Join(words.NonEmpty(p.Code, p.Description), " ")))
 	}
 	for _, a := range v.c.AmendmentsOf(visit.ID) {
 		parts = append(parts, widget.NewSeparator(),

@@ -31,6 +31,7 @@ package demo
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -665,17 +666,10 @@ func (f *filler) addDocument(dp *docPlan) error {
 	if dp.png {
 		content = demoPNG(rand.New(rand.NewPCG(dp.seed, 1)))
 	} else {
-		content = demoPDF(orDefault(dp.title, "Scanned document"), int(dp.seed%100000))
+		content = demoPDF(cmp.Or(dp.title, "Scanned document"), int(dp.seed%100000))
 	}
 	_, err := f.svc.AddDocument(bytes.NewReader(content), dp.d)
 	return err
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // minAge is the youngest age at which a chronic condition is listed.

@@ -12,60 +12,32 @@ import (
 
 	"chartkeeper/chart"
 	"chartkeeper/chart/demo"
+	"chartkeeper/internal/testchart"
+	"chartkeeper/internal/testpractice"
 	"chartkeeper/store"
 )
-
-const testPass = "correct horse battery"
-
-var roleUsers = map[store.Role]string{
-	store.RoleFrontDesk: "desk",
-	store.RoleClinician: "doc",
-	store.RoleCoder:     "coder",
-	store.RoleHIM:       "admin",
-}
 
 // practice is a store with one user of each role and a service over it,
 // signed in as the HIM manager.
 type practice struct {
 	t   *testing.T
+	tc  *testchart.Practice
 	st  *store.Store
 	svc *chart.Service
 }
 
 func newPractice(t *testing.T) *practice {
 	t.Helper()
-	st, _, err := store.Create(t.TempDir(), store.NewPractice{Name: "Demo Clinic", AdminName: "Hana Admin", AdminUser: "admin", AdminPassword: []byte(testPass)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	for role, name := range roleUsers {
-		if role != store.RoleHIM {
-			if _, err := st.AddUser(store.NewUser{Username: name, Name: "Test " + name, Role: role, Password: []byte(testPass)}); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	svc, err := chart.Open(st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(svc.Close)
-	return &practice{t: t, st: st, svc: svc}
+	tc := testchart.New(t, testpractice.Config{Name: "Demo Clinic", AdminName: "Hana Admin", Roles: testpractice.OtherRoles})
+	return &practice{t: t, tc: tc, st: tc.Store, svc: tc.Service}
 }
 
 // as signs in the user of role.
-func (p *practice) as(role store.Role) error {
-	p.st.Lock()
-	return p.st.Unlock(roleUsers[role], []byte(testPass))
-}
+func (p *practice) as(role store.Role) error { return p.tc.TrySignInAs(role) }
 
 func (p *practice) mustAs(role store.Role) *chart.Service {
 	p.t.Helper()
-	if err := p.as(role); err != nil {
-		p.t.Fatal(err)
-	}
-	return p.svc
+	return p.tc.As(role)
 }
 
 // names lists every registered patient as "Family|Given|DOB", sorted.

@@ -81,15 +81,6 @@ func Merge(base, a, b []byte) ([]byte, error) {
 	return Encode(out)
 }
 
-// Collisions is Merge's list of colliding paths (nil when a and b merge).
-func Collisions(base, a, b []byte) []string {
-	_, err := Merge(base, a, b)
-	if c, ok := err.(*CollisionError); ok {
-		return c.Paths
-	}
-	return nil
-}
-
 func merge(path string, base, a, b any, coll *[]string) any {
 	switch {
 	case Equal(a, b):

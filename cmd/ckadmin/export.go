@@ -2,9 +2,9 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 
+	"chartkeeper/internal/atomicfile"
 	"chartkeeper/interop/access"
 	"chartkeeper/interop/fhir"
 )
@@ -33,7 +33,7 @@ func runExportFHIR(e *env, args []string) error {
 	}
 	defer done()
 	var st fhir.ExportStats
-	err = writePrivateStream(*out, func(f *os.File) error {
+	_, err = atomicfile.Write(*out, 0o600, func(f io.Writer) error {
 		if *mrn == "" {
 			st, err = fhir.ExportPractice(f, svc)
 			return err
@@ -90,26 +90,4 @@ func runExportAccess(e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "Wrote %s (%d bytes): summary, FHIR record and %d documents. Recorded as a disclosure to %s.\n",
 		*out, res.Bytes, res.Documents, res.Disclosure.Recipient)
 	return nil
-}
-
-// writePrivateStream writes a file through write into a temporary file in
-// the target folder, readable by its owner only, and renames it into place
-// when write succeeded: a failed or refused export leaves nothing.
-func writePrivateStream(path string, write func(*os.File) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".ckadmin-export-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	err = write(f)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }

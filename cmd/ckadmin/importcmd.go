@@ -214,7 +214,7 @@ func runImportCSV(e *env, args []string) error {
 	}
 	if rep != nil {
 		for _, re := range rep.Errors {
-			fmt.Fprintf(e.stdout, "line %d: %s\n", re.Line, re.Reason)
+			fmt.Fprintln(e.stdout, re.String())
 		}
 		for _, d := range rep.Duplicates {
 			for _, m := range d.Matches {

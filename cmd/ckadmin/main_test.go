@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"chartkeeper/internal/testpractice"
 	"chartkeeper/store"
 )
 
@@ -101,23 +102,17 @@ func writeFile(t *testing.T, dir, name, content string) string {
 
 var recoveryLine = regexp.MustCompile(`(?m)^Recovery key: ([0-9A-Z]{4}(?:-[0-9A-Z]{4}){7})$`)
 
-// newPractice runs "ckadmin init" in a fresh folder. The folder is the
-// default data folder of the runs, so commands without --data find it.
+// newPractice makes a practice (as "ckadmin init" would) in a fresh folder
+// and closes it. The folder is the default data folder of the runs, so
+// commands without --data find it.
 func newPractice(t *testing.T) *practice {
 	t.Helper()
 	home := t.TempDir()
 	p := &practice{t: t, home: home, dir: filepath.Join(home, "chartkeeper")}
 	p.adminPWFile = writeFile(t, t.TempDir(), "admin.pw", adminPass+"\n")
-	r := p.run(nil, "init", "--data", p.dir, "--practice", "Clinique Ñandú", "--admin-name", "Zed Testperson",
-		"--admin-user", "admin", "--password-file", p.adminPWFile)
-	if r.code != 0 {
-		t.Fatalf("init: exit %d\n%s", r.code, r.output())
-	}
-	m := recoveryLine.FindStringSubmatch(r.stdout)
-	if m == nil {
-		t.Fatalf("init printed no recovery key line:\n%s", r.stdout)
-	}
-	p.recoveryKey = m[1]
+	tp := testpractice.New(t, testpractice.Config{Dir: p.dir, Name: "Clinique Ñandú", AdminName: "Zed Testperson", Password: adminPass})
+	tp.Close()
+	p.recoveryKey = tp.RecoveryKey
 	return p
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"chartkeeper/chart"
 	"chartkeeper/chart/icd10"
+	"chartkeeper/internal/words"
 )
 
 // runPatientAdd registers a patient. Likely duplicates are printed as
@@ -282,7 +283,7 @@ func printChart(w io.Writer, c *chart.Chart, now time.Time) {
 		}
 		pages := ""
 		if d.Pages > 0 {
-			pages = fmt.Sprintf(", %d page%s", d.Pages, plural(d.Pages))
+			pages = ", " + words.Plural(d.Pages, "page")
 		}
 		fmt.Fprintf(w, "  %s  %s%s (%s%s, %s)\n", d.ClinicalDate, cat, prefixed(": ", d.Title), d.ContentType, pages, shortSize(d.Size))
 	}
@@ -334,11 +335,4 @@ func shortSize(n int64) string {
 		return s[:i]
 	}
 	return s
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }

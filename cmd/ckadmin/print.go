@@ -4,12 +4,11 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/atomicfile"
 	"chartkeeper/report"
 	"chartkeeper/store"
 )
@@ -56,7 +55,7 @@ func (e *env) printDoc(svc *chart.Service, kind chart.PrintKind, patientID, out 
 	if err != nil {
 		return err
 	}
-	if err := writePrivate(out, buf.Bytes()); err != nil {
+	if err := atomicfile.WriteFile(out, buf.Bytes(), 0o600); err != nil {
 		return err
 	}
 	for _, w := range warns {
@@ -64,28 +63,6 @@ func (e *env) printDoc(svc *chart.Service, kind chart.PrintKind, patientID, out 
 	}
 	fmt.Fprintf(e.stdout, "Wrote %s (%d bytes).\n", out, buf.Len())
 	return nil
-}
-
-// writePrivate writes data to path through a temporary file in the same
-// folder, mode 0600, so a half-written PDF never carries the final name.
-func writePrivate(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".ckadmin-print-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
 
 // patientForPrint opens the service and finds the patient of --mrn.

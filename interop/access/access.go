@@ -11,11 +11,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/atomicfile"
 	"chartkeeper/interop/fhir"
 	"chartkeeper/report"
 )
@@ -90,52 +90,51 @@ func WriteFile(svc *chart.Service, patientID, path string, o Options) (Result, e
 	}
 	res.Resources = len(fhir.ChartResources(c, nil))
 
-	f, err := os.CreateTemp(filepath.Dir(path), ".access-export-*.zip")
-	if err != nil {
-		return res, err
-	}
-	defer os.Remove(f.Name()) // after the rename, nothing is left to remove
-	zw := zip.NewWriter(f)
-	add := func(name string, data []byte, when time.Time) error {
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: when})
-		if err != nil {
-			return err
-		}
-		_, err = w.Write(data)
-		return err
-	}
 	names := documentNames(c.Documents)
-	err = add("README.txt", readme(practice.Name, c, names, now), now)
-	if err == nil {
-		err = add("summary.pdf", pdf.Bytes(), now)
-	}
-	if err == nil {
-		err = add("record.fhir.json", bundle.Bytes(), now)
-	}
-	for _, d := range c.Documents {
-		if err == nil {
-			err = add(names[d.ID], docs[d.ID], d.FiledAt)
-		}
-	}
-	if err == nil {
-		err = zw.Close()
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return res, fmt.Errorf("writing the export: %w", err)
-	}
 	what := fmt.Sprintf("patient access export: summary (PDF), record (FHIR R4), %d filed documents", len(c.Documents))
 	d := chart.Disclosure{Recipient: o.Recipient, What: what, Purpose: o.Purpose}
-	if err := svc.Print(chart.PrintExport, patientID, &d); err != nil {
+	recorded := false
+	_, err = atomicfile.Write(path, 0o600, func(f io.Writer) error {
+		zw := zip.NewWriter(f)
+		add := func(name string, data []byte, when time.Time) error {
+			w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: when})
+			if err != nil {
+				return err
+			}
+			_, err = w.Write(data)
+			return err
+		}
+		err := add("README.txt", readme(practice.Name, c, names, now), now)
+		if err == nil {
+			err = add("summary.pdf", pdf.Bytes(), now)
+		}
+		if err == nil {
+			err = add("record.fhir.json", bundle.Bytes(), now)
+		}
+		for _, d := range c.Documents {
+			if err == nil {
+				err = add(names[d.ID], docs[d.ID], d.FiledAt)
+			}
+		}
+		if err == nil {
+			err = zw.Close()
+		}
+		if err != nil {
+			return fmt.Errorf("writing the export: %w", err)
+		}
+		// The disclosure is recorded once the export is complete and
+		// before it gets its name: no export leaves unaccounted.
+		if err := svc.Print(chart.PrintExport, patientID, &d); err != nil {
+			return err
+		}
+		recorded = true
+		return nil
+	})
+	if err != nil {
+		if recorded {
+			return res, fmt.Errorf("the export was made but could not be put at %s: %w", path, err)
+		}
 		return res, err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return res, fmt.Errorf("the export was made but could not be put at %s: %w", path, err)
 	}
 	fi, err := os.Stat(path)
 	if err == nil {

@@ -12,36 +12,19 @@ import (
 	"time"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/testchart"
+	"chartkeeper/internal/testpractice"
 	"chartkeeper/interop/access"
 	"chartkeeper/interop/fhir"
 	"chartkeeper/store"
 )
 
-const testPass = "correct horse battery"
-
 func TestPatientAccessExport(t *testing.T) {
-	st, _, err := store.Create(t.TempDir(), store.NewPractice{Name: "Access Test Clinic", AdminName: "Hana Testadmin", AdminUser: "admin", AdminPassword: []byte(testPass)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	for _, u := range []store.NewUser{{Username: "doc", Name: "Dana Testdoctor", Role: store.RoleClinician}, {Username: "desk", Name: "Desk Test", Role: store.RoleFrontDesk}} {
-		u.Password = []byte(testPass)
-		if _, err := st.AddUser(u); err != nil {
-			t.Fatal(err)
-		}
-	}
-	svc, err := chart.Open(st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer svc.Close()
-	as := func(user string) {
-		st.Lock()
-		if err := st.Unlock(user, []byte(testPass)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	tc := testchart.New(t, testpractice.Config{Name: "Access Test Clinic", Users: []store.NewUser{
+		{Username: "doc", Name: "Dana Testdoctor", Role: store.RoleClinician},
+		{Username: "desk", Name: "Desk Test", Role: store.RoleFrontDesk},
+	}})
+	svc, as := tc.Service, tc.SignIn
 	as("doc")
 	p, _, err := svc.RegisterPatient(chart.Patient{Family: "Παπαδοπούλου-Τεστ", Given: "Ζωή", DOB: "1979-09-21", Sex: chart.Female})
 	if err != nil {

@@ -6,42 +6,28 @@ import (
 	"testing"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/testchart"
+	"chartkeeper/internal/testpractice"
 	"chartkeeper/interop/csvimport"
 	"chartkeeper/store"
 )
 
-const testPass = "correct horse battery"
-
 type practice struct {
 	t   testing.TB
+	tc  *testchart.Practice
 	st  *store.Store
 	svc *chart.Service
 }
 
 func newPractice(t testing.TB) *practice {
 	t.Helper()
-	st, _, err := store.Create(t.TempDir(), store.NewPractice{Name: "CSV Test Clinic", AdminName: "Hana Testadmin", AdminUser: "admin", AdminPassword: []byte(testPass)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.AddUser(store.NewUser{Username: "coder", Name: "Test Coder", Role: store.RoleCoder, Password: []byte(testPass)}); err != nil {
-		t.Fatal(err)
-	}
-	svc, err := chart.Open(st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(svc.Close)
-	return &practice{t: t, st: st, svc: svc}
+	tc := testchart.New(t, testpractice.Config{Name: "CSV Test Clinic", Roles: []store.Role{store.RoleCoder}})
+	return &practice{t: t, tc: tc, st: tc.Store, svc: tc.Service}
 }
 
 func (p *practice) lastChange() uint64 {
-	var n uint64
-	if err := p.st.View(func(tx *store.Tx) error { n = tx.LastChange(); return nil }); err != nil {
-		p.t.Fatal(err)
-	}
-	return n
+	p.t.Helper()
+	return p.tc.LastChange()
 }
 
 func (p *practice) count() int {
@@ -205,10 +191,7 @@ func TestDryRunReportsBadRowsAndImportIsAllOrNothing(t *testing.T) {
 
 func TestRolesHold(t *testing.T) {
 	p := newPractice(t)
-	p.st.Lock()
-	if err := p.st.Unlock("coder", []byte(testPass)); err != nil {
-		t.Fatal(err)
-	}
+	p.tc.SignIn("coder")
 	sh := read(t, "family,given,dob\nTest,A,1990-01-01\n", csvimport.Options{})
 	if _, err := csvimport.Import(p.svc, sh, false, "x"); !errors.Is(err, store.ErrPermission) {
 		t.Errorf("a coder imported a patient list: %v", err)

@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha1"
 	"encoding/base64"
 	"slices"
@@ -126,7 +127,7 @@ func (p *parser) dosage(i int, m *chart.Medication, ds []Dosage) {
 	m.Dose = strings.TrimSpace(d.Text)
 	if len(d.DoseAndRate) > 0 && d.DoseAndRate[0].DoseQuantity != nil && d.DoseAndRate[0].DoseQuantity.Value != nil {
 		q := d.DoseAndRate[0].DoseQuantity
-		m.Dose = strings.TrimSpace(q.Value.String() + " " + orDefault(q.Unit, q.Code))
+		m.Dose = strings.TrimSpace(q.Value.String() + " " + cmp.Or(q.Unit, q.Code))
 	}
 	if len([]rune(m.Dose)) > 100 {
 		m.Dose = string([]rune(m.Dose)[:100])

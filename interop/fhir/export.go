@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"bufio"
+	"cmp"
 	"crypto/sha1"
 	"encoding/base64"
 	"encoding/json"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/words"
 )
 
 // ExportStats counts what an export wrote.
@@ -194,7 +196,7 @@ func patientResource(p chart.Patient, id string) Patient {
 	for _, x := range p.Identifiers {
 		r.Identifier = append(r.Identifier, Identifier{System: systemIdentifier + x.System, Value: x.Value})
 	}
-	r.Name = []HumanName{{Use: "official", Family: p.Family, Given: nonEmpty(p.Given)}}
+	r.Name = []HumanName{{Use: "official", Family: p.Family, Given: words.NonEmpty(p.Given)}}
 	if p.Preferred != "" {
 		r.Name = append(r.Name, HumanName{Use: "usual", Given: []string{p.Preferred}})
 	}
@@ -202,7 +204,7 @@ func patientResource(p chart.Patient, id string) Patient {
 		r.Telecom = []ContactPoint{{System: "phone", Value: p.Phone}}
 	}
 	if a := p.Address; a != (chart.Address{}) {
-		r.Address = []Address{{Line: nonEmpty(a.Line), City: a.City, State: a.Region, PostalCode: a.PostalCode, Country: a.Country}}
+		r.Address = []Address{{Line: words.NonEmpty(a.Line), City: a.City, State: a.Region, PostalCode: a.PostalCode, Country: a.Country}}
 	}
 	if e := p.Emergency; e != (chart.Contact{}) {
 		pc := PatientContact{}
@@ -453,7 +455,7 @@ func documentResource(d chart.Document, content []byte, subject Reference) Docum
 	size := int64(len(content))
 	sum := sha1.Sum(content)
 	r := DocumentReference{ResourceType: "DocumentReference", ID: resourceID(d.ID), Status: "current", Subject: &subject,
-		Type:        &CodeableConcept{Text: orDefault(cat.Title, d.Category)},
+		Type:        &CodeableConcept{Text: cmp.Or(cat.Title, d.Category)},
 		Category:    []CodeableConcept{{Coding: []Coding{{System: systemCategory, Code: d.Category, Display: cat.Title}}}},
 		Description: d.Title,
 		Content: []DocumentContent{{Attachment: Attachment{ContentType: d.ContentType, Data: base64.StdEncoding.EncodeToString(content),
@@ -472,21 +474,4 @@ func documentResource(d chart.Document, content []byte, subject Reference) Docum
 		r.Extension = append(r.Extension, Extension{URL: extURL("document-pages"), ValueInteger: &pages})
 	}
 	return r
-}
-
-func nonEmpty(ss ...string) []string {
-	var out []string
-	for _, s := range ss {
-		if strings.TrimSpace(s) != "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

@@ -11,65 +11,36 @@ import (
 
 	"chartkeeper/chart"
 	"chartkeeper/chart/demo"
+	"chartkeeper/internal/testchart"
+	"chartkeeper/internal/testpractice"
 	"chartkeeper/store"
 )
-
-const testPass = "correct horse battery"
-
-var roleUsers = map[store.Role]string{
-	store.RoleFrontDesk: "desk",
-	store.RoleClinician: "doc",
-	store.RoleCoder:     "coder",
-	store.RoleHIM:       "admin",
-}
 
 // practice is a store with one user of each role and a service over it.
 type practice struct {
 	t   testing.TB
+	tc  *testchart.Practice
 	st  *store.Store
 	svc *chart.Service
 }
 
 func newPractice(t testing.TB) *practice {
 	t.Helper()
-	st, _, err := store.Create(t.TempDir(), store.NewPractice{Name: "Interop Test Clinic", AdminName: "Hana Testadmin", AdminUser: "admin", AdminPassword: []byte(testPass)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	for role, name := range roleUsers {
-		if role != store.RoleHIM {
-			if _, err := st.AddUser(store.NewUser{Username: name, Name: "Test " + name, Role: role, Password: []byte(testPass)}); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	svc, err := chart.Open(st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(svc.Close)
-	return &practice{t: t, st: st, svc: svc}
+	tc := testchart.New(t, testpractice.Config{Name: "Interop Test Clinic", Roles: testpractice.OtherRoles})
+	return &practice{t: t, tc: tc, st: tc.Store, svc: tc.Service}
 }
 
 // as signs in the user of role and returns the service.
 func (p *practice) as(role store.Role) *chart.Service {
 	p.t.Helper()
-	p.st.Lock()
-	if err := p.st.Unlock(roleUsers[role], []byte(testPass)); err != nil {
-		p.t.Fatal(err)
-	}
-	return p.svc
+	return p.tc.As(role)
 }
 
 // fill makes a demo practice of n patients, every one with a chart.
 func (p *practice) fill(n int, seed uint64) demo.Stats {
 	p.t.Helper()
 	p.as(store.RoleClinician)
-	st, err := demo.Fill(p.svc, demo.Options{Patients: n, Seed: seed, As: func(r store.Role) error {
-		p.st.Lock()
-		return p.st.Unlock(roleUsers[r], []byte(testPass))
-	}})
+	st, err := demo.Fill(p.svc, demo.Options{Patients: n, Seed: seed, As: p.tc.TrySignInAs})
 	if err != nil {
 		p.t.Fatal(err)
 	}
@@ -79,11 +50,7 @@ func (p *practice) fill(n int, seed uint64) demo.Stats {
 // lastChange is the store's change feed position.
 func (p *practice) lastChange() uint64 {
 	p.t.Helper()
-	var n uint64
-	if err := p.st.View(func(tx *store.Tx) error { n = tx.LastChange(); return nil }); err != nil {
-		p.t.Fatal(err)
-	}
-	return n
+	return p.tc.LastChange()
 }
 
 // patientIDs lists every registered patient.

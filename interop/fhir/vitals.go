@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"cmp"
 	"math"
 	"strconv"
 	"strings"
@@ -82,7 +83,7 @@ func (p *parser) observation(i int) {
 			return false
 		}
 		native := x
-		x, ok := toUnit(code, x, orDefault(q.Code, q.Unit))
+		x, ok := toUnit(code, x, cmp.Or(q.Code, q.Unit))
 		converted := x != native
 		if !ok {
 			p.problem(i, "the %s is in a unit Chartkeeper cannot read", vitalNames[code])

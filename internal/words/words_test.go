@@ -1,0 +1,28 @@
+package words
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestNonEmpty(t *testing.T) {
+	in := []string{"12 Fake Street", " ", "", "Testville"}
+	got := NonEmpty(in...)
+	if !slices.Equal(got, []string{"12 Fake Street", "Testville"}) {
+		t.Errorf("NonEmpty = %q", got)
+	}
+	if !slices.Equal(in, []string{"12 Fake Street", " ", "", "Testville"}) {
+		t.Errorf("NonEmpty changed its argument: %q", in)
+	}
+	if got := NonEmpty("", "  "); got != nil {
+		t.Errorf("NonEmpty of blanks = %#v, want nil", got)
+	}
+}
+
+func TestPlural(t *testing.T) {
+	for n, want := range map[int]string{0: "0 pages", 1: "1 page", 2: "2 pages", 12: "12 pages"} {
+		if got := Plural(n, "page"); got != want {
+			t.Errorf("Plural(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
