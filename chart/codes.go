@@ -106,3 +106,32 @@ func (s *Service) SearchCodes(query string, limit int) []icd10.Code {
 	}
 	return t.Search(query, limit)
 }
+
+// CodeTableInfo describes a practice's ICD-10-CM table.
+type CodeTableInfo struct {
+	Name  string // the file it was imported from
+	Codes int
+}
+
+// CodeTable says which ICD-10-CM table the practice has imported. Without
+// one (ok false) codes are neither searched nor checked against a list:
+// only their form (a letter, two digits, up to four more) is checked.
+func (s *Service) CodeTable() (info CodeTableInfo, ok bool) {
+	t := s.codeTable()
+	if t == nil {
+		return CodeTableInfo{}, false
+	}
+	info.Codes = t.Len()
+	var rec codeTableRecord
+	err := s.st.View(func(tx *store.Tx) error {
+		r, err := tx.Get(codeTableID)
+		if err != nil {
+			return err
+		}
+		return json.Unmarshal(r.Body, &rec)
+	})
+	if err == nil {
+		info.Name = rec.Name
+	}
+	return info, true
+}

@@ -231,6 +231,7 @@ func (a *adminView) settings() fyne.CanvasObject {
 		f.content(), msg,
 		container.NewHBox(&widget.Button{Text: "Save settings", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: save}),
 		saved,
+		a.s.codeTableSettings(),
 		widget.NewSeparator(),
 		heading("This workstation"),
 		paragraph("The folders this workstation watches for scanned documents, each with its category and what happens to the original, are set per workstation."),

@@ -50,7 +50,7 @@ func (v *chartView) codeVisit(visit chart.Visit) {
 	v.setVisitPane(scroll(container.NewVBox(
 		heading("Codes of the visit of "+visit.Date+": "+visit.Reason),
 		paragraph("Clinician: "+visit.Clinician+". "+signedText(visit)),
-		c.search, c.matches, widget.NewSeparator(), c.rows, c.general, buttons,
+		v.s.codeTableNotice(), c.search, c.matches, widget.NewSeparator(), c.rows, c.general, buttons,
 	)))
 	v.s.ws.win.Canvas().Focus(c.search)
 }

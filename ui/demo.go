@@ -97,6 +97,10 @@ func NewDemoPractice(dir string, patients int, progress func(done, total int)) (
 	if err != nil {
 		return fail(err)
 	}
+	if _, err := demo.InstallCodes(svc); err != nil { // as the HIM manager Create signed in
+		svc.Close()
+		return fail(err)
+	}
 	as := func(role store.Role) error {
 		for _, u := range demoUsers {
 			if u.Role == role {

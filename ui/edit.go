@@ -217,7 +217,7 @@ func (v *chartView) editProblem(i int) {
 		p.Code, p.Description, p.Onset, p.Status, p.Note = code.Text, desc.Text, onset.Text, status.Selected, note.Text
 		return v.s.svc.Save(&p)
 	}
-	e.show(title, code, matches)
+	e.show(title, code, v.s.codeTableNotice(), matches)
 }
 
 // --- allergies ---

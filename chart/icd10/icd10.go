@@ -2,8 +2,9 @@
 // (icd10cm-codes-YYYY.txt: one code per line, without its dot, then spaces,
 // then the description) and looks codes up by code or by words.
 //
-// Chartkeeper ships no code table: a practice imports the current CMS
-// release with `ckadmin codes import FILE`. Tests use a small hand-made one.
+// A practice imports the current CMS release with `ckadmin codes import
+// FILE`. The program carries only a subset of an older release, for demo
+// practices ([PrimaryCare]); tests also use a small hand-made table.
 package icd10
 
 import (

@@ -9,6 +9,7 @@ import (
 
 	"chartkeeper/chart"
 	"chartkeeper/chart/demo"
+	"chartkeeper/chart/icd10"
 	"chartkeeper/store"
 )
 
@@ -26,7 +27,9 @@ var demoUsers = []struct {
 }
 
 const demoDetails = `Demo data is made up: names in several scripts, 555 phone numbers,
-real ICD-10-CM codes on invented charts. The same --seed makes the same
+real ICD-10-CM codes on invented charts. A practice without an ICD-10-CM
+table gets the built-in primary-care one (see 'ckadmin codes import' for the
+full CMS release). The same --seed makes the same
 patients. Only a health information manager may run it, since it adds users:
 demo-frontdesk registers the patients and files the documents, demo-clinician
 writes and signs the charts, demo-coder codes visits. They are added when
@@ -108,8 +111,23 @@ func runDemo(e *env, args []string) error {
 		}
 		fmt.Fprintf(e.stdout, "Added %s (%s) as %s.\n", d.username, d.name, roleWords(d.role))
 	}
+	svc, err := chart.Open(s)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	// A practice without a code table gets the built-in one, as the HIM
+	// manager, before the demo users take turns.
+	n, err := demo.InstallCodes(svc)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		fmt.Fprintf(e.stdout, "Installed the built-in primary-care ICD-10-CM table: %d codes from %s. "+
+			"Import the current CMS release with 'ckadmin codes import FILE'.\n", n, icd10.PrimaryCareRelease)
+	}
 	// Demo users that were there already must open with this password
-	// before anything is written.
+	// before the demo data is written.
 	for _, d := range demoUsers {
 		if _, ok := existing[d.username]; ok {
 			if err := s.Unlock(d.username, pw); err != nil {
@@ -118,11 +136,6 @@ func runDemo(e *env, args []string) error {
 		}
 	}
 
-	svc, err := chart.Open(s)
-	if err != nil {
-		return err
-	}
-	defer svc.Close()
 	as := func(role store.Role) error {
 		for _, d := range demoUsers {
 			if d.role == role {

@@ -246,7 +246,8 @@ func TestDemo(t *testing.T) {
 	demoPW := []string{"CHARTKEEPER_NEW_PASSWORD=demo-password-123"}
 	r := p.run(demoPW, "demo", "--patients", "30", "--seed", "4", "--data", p.dir, "--user", "admin", "--password-file", p.adminPWFile)
 	wantCode(t, "demo", r, 0)
-	wantOutput(t, "demo", r, "Added demo-frontdesk", "Added demo-clinician", "Added demo-coder", "Made up 30 patients", "30 charts", "waiting in the inbox")
+	wantOutput(t, "demo", r, "Added demo-frontdesk", "Added demo-clinician", "Added demo-coder", "Made up 30 patients", "30 charts", "waiting in the inbox",
+		"Installed the built-in primary-care ICD-10-CM table")
 	if !strings.Contains(r.stderr, "100%") {
 		t.Errorf("demo showed no progress on stderr:\n%s", r.stderr)
 	}
@@ -273,7 +274,7 @@ func TestDemo(t *testing.T) {
 	wantOutput(t, "demo with another password", r, "demo-frontdesk", "not theirs")
 	r = p.run(demoPW, "demo", "--patients", "3", "--charts", "0", "--data", p.dir, "--user", "admin", "--password-file", p.adminPWFile)
 	wantCode(t, "demo again", r, 0)
-	if strings.Contains(r.stdout, "Added") || strings.Contains(r.stdout, "charts") {
+	if strings.Contains(r.stdout, "Added") || strings.Contains(r.stdout, "charts") || strings.Contains(r.stdout, "Installed") {
 		t.Errorf("demo again added users or charts:\n%s", r.stdout)
 	}
 
