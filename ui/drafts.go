@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -92,11 +93,11 @@ type tracker struct {
 	fields  []field
 	save    func() error // stores the record; shows errors in the form
 	banner  *widget.Label
-	gen     int          // counts changes; a pending write is for one
-	stop    func()       // cancels the pending write
-	written bool         // a draft of this form is in the store
-	closed  bool         // the form is gone: no more writes
-	filling bool         // fields are being set from a draft
+	gen     int    // counts changes; a pending write is for one
+	stop    func() // cancels the pending write
+	written bool   // a draft of this form is in the store
+	closed  bool   // the form is gone: no more writes
+	filling bool   // fields are being set from a draft
 }
 
 // newTracker makes the tracker of a form: key from draftKey, what the form
@@ -130,6 +131,12 @@ func (t *tracker) choice(name string, sel *widget.Select) {
 		t.changed()
 	}
 	t.fields = append(t.fields, field{name: name, get: func() string { return sel.Selected }, set: sel.SetSelected, initial: sel.Selected})
+}
+
+// value follows a value the form keeps itself; the form calls changed
+// when it changes.
+func (t *tracker) value(name string, get func() string, set func(string)) {
+	t.fields = append(t.fields, field{name: name, get: get, set: set, initial: get()})
 }
 
 // start makes t the session's open form and puts back the user's draft of
@@ -389,6 +396,22 @@ func (s *session) reopenDraft(key string) bool {
 	switch form {
 	case "patient":
 		v.editDemographics()
+	case "codes", "amend":
+		if v.clinicalHidden() {
+			return false
+		}
+		v.tabs.SelectIndex(tabVisits)
+		for _, visit := range v.c.Visits {
+			if visit.ID != record {
+				continue
+			}
+			if form == "codes" && chart.Allowed(s.user.Role, chart.WriteCodes) {
+				v.codeVisit(visit)
+			} else if form == "amend" && visit.Signed && chart.Allowed(s.user.Role, chart.SignVisit) {
+				v.showSigned(visit)
+				v.amend(visit)
+			}
+		}
 	case "visit":
 		if v.clinicalHidden() {
 			return false
@@ -411,7 +434,7 @@ func (s *session) reopenDraft(key string) bool {
 		}
 		i := -1
 		if record != "" {
-			if i = slicesIndex(v.recordIDs(tab), record); i < 0 {
+			if i = slices.Index(v.recordIDs(tab), record); i < 0 {
 				return false
 			}
 		}
@@ -453,15 +476,6 @@ func (v *chartView) recordIDs(tab int) []string {
 		}
 	}
 	return ids
-}
-
-func slicesIndex(ids []string, id string) int {
-	for i, x := range ids {
-		if x == id {
-			return i
-		}
-	}
-	return -1
 }
 
 // closeWindow is the window's close button: it asks before discarding

@@ -347,3 +347,59 @@ func typeNoteUntilDraft(t *testing.T, dir, patientID string) {
 	io.Copy(io.Discard, os.Stdin) // killed while waiting here
 	t.Fatal("the parent went away before killing the child")
 }
+
+func TestUnsavedAmendmentAndCodesSurviveLock(t *testing.T) {
+	p := newPractice(t)
+	s, w := openChartAs(t, p, "drsmith")
+	visit := chart.Visit{Meta: chart.Meta{Patient: p.patient.ID}, Date: "2025-01-10", Reason: "Thirst", Assessment: "Diabetes"}
+	if err := s.svc.SaveVisit(&visit); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.svc.SignVisit(visit.ID, visit.Rev); err != nil {
+		t.Fatal(err)
+	}
+	s.openChart(p.patient.ID)
+	s.chart.tabs.SelectIndex(tabVisits)
+	test.Tap(find(t, w.Content(), func(b *widgetButton) bool { return contains(b.Text, "Thirst") }))
+	test.Tap(button(t, w.Content(), "Amend…"))
+	test.Type(entryWith(t, dialogOn(t, w), "the correction or addition"), "HbA1c 8.1 %.")
+
+	// Cancel asks; Keep editing keeps the dialog.
+	test.Tap(button(t, dialogOn(t, w), "Cancel"))
+	test.Tap(button(t, wantDiscardQuestion(t, w, "the amendment to the visit of 2025-01-10 for Okafor, Chidi"), "Keep editing"))
+	if got := entryWith(t, dialogOn(t, w), "the correction or addition").Text; got != "HbA1c 8.1 %." {
+		t.Fatalf("the amendment after Keep editing: %q", got)
+	}
+
+	s.lock()
+	signInAs(t, w, "drsmith", testPassword)
+	s = sessionOf(t, s.ws)
+	d := dialogOn(t, w)
+	wantText(t, d, "Draft restored from ")
+	if got := entryWith(t, d, "the correction or addition").Text; got != "HbA1c 8.1 %." {
+		t.Fatalf("the amendment after the lock: %q", got)
+	}
+	test.Type(entryWith(t, d, "why it is needed"), "Late result")
+	test.Tap(button(t, d, "Add amendment"))
+	wantText(t, w.Content(), "HbA1c 8.1 %.")
+	if ds := drafts(t, s); len(ds) != 0 {
+		t.Fatalf("drafts after adding the amendment: %+v", ds)
+	}
+
+	// The codes of a visit too.
+	test.Tap(button(t, w.Content(), "Code this visit…"))
+	search := entryWith(t, w.Content(), "find a diagnosis: code or words, Enter adds it")
+	test.Type(search, "E11.9")
+	search.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	s.lock()
+	signInAs(t, w, "drsmith", testPassword)
+	s = sessionOf(t, s.ws)
+	wantText(t, w.Content(), "Draft restored from ")
+	wantText(t, w.Content(), "E11.9")
+	search = entryWith(t, w.Content(), "find a diagnosis: code or words, Enter adds it")
+	search.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	test.Tap(button(t, wantDiscardQuestion(t, w, "the codes of the visit of 2025-01-10 for Okafor, Chidi"), "Discard"))
+	if ds := drafts(t, s); len(ds) != 0 {
+		t.Fatalf("drafts after discarding the codes: %+v", ds)
+	}
+}

@@ -252,27 +252,51 @@ func (v *chartView) showSigned(visit chart.Visit) {
 	v.setVisitPane(scroll(container.NewVBox(parts...)))
 }
 
-// amend asks for the amendment's text and reason and adds it.
+// amend asks for the amendment's text and reason and adds it. What is
+// typed is kept as a draft like any form's; Cancel asks before throwing it
+// away.
 func (v *chartView) amend(visit chart.Visit) {
+	v.s.touch()
+	if v.s.asked(func() { v.amend(visit) }) {
+		return
+	}
+	p := v.c.Patient
+	t := newTracker(v.s, draftKey("amend", p.ID, visit.ID), "the amendment to the visit of "+visit.Date+" for "+p.Name(), p.ID)
 	text := newNoteEntry("the correction or addition")
 	reason := newEntry("why it is needed")
 	text.onActivity, reason.onActivity = v.s.touch, v.s.touch
 	f := newForm()
 	f.add("Amendment", "text", text)
 	f.add("Reason", "reason", reason)
-	add := func() {
-		if _, err := v.s.svc.AmendVisit(visit.ID, text.Text, reason.Text); err != nil {
-			showError(v.s.ws.win, "The amendment was not added", err)
-			return
+	var d *dialog.CustomDialog
+	t.save = func() error {
+		_, err := v.s.svc.AmendVisit(visit.ID, text.Text, reason.Text)
+		if err != nil {
+			f.show(err)
 		}
-		v.reopen(visit.ID)
+		return err
 	}
-	content := container.NewVBox(paragraph("The signed note stays as it is; the amendment is shown with it."), f.content())
-	d := dialog.NewCustomConfirm("Amend the visit of "+visit.Date, "Add amendment", "Cancel", content, func(ok bool) {
-		if ok {
-			add()
+	add := func() {
+		if t.Save() == nil {
+			d.Hide()
+			v.reopen(visit.ID)
 		}
-	}, v.s.ws.win)
+	}
+	cancel := func() {
+		v.s.touch()
+		v.s.leave(d.Hide)
+	}
+	text.onEscape, reason.onEscape = cancel, cancel
+	content := container.NewVBox(t.banner, paragraph("The signed note stays as it is; the amendment is shown with it."), f.content())
+	d = dialog.NewCustomWithoutButtons("Amend the visit of "+visit.Date, content, v.s.ws.win)
+	d.SetButtons([]fyne.CanvasObject{
+		&widget.Button{Text: "Cancel", Icon: theme.CancelIcon(), OnTapped: cancel},
+		&widget.Button{Text: "Add amendment", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: add},
+	})
 	d.Resize(fyne.NewSize(560, 360))
 	d.Show()
+	t.entry("text", text)
+	t.entry("reason", reason)
+	t.start()
+	v.s.ws.win.Canvas().Focus(text)
 }
