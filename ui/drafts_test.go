@@ -236,7 +236,7 @@ func TestUnsavedNoteSurvivesLock(t *testing.T) {
 
 	// The same user finds the note back in its form.
 	signInAs(t, w, "drsmith", testPassword)
-	s = sessionOf(t, ws)
+	sessionOf(t, ws)
 	wantText(t, w.Content(), "Draft restored from ")
 	wantText(t, w.Content(), "not yet saved")
 	subj := entryWith(t, w.Content(), "what the patient reports")

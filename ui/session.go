@@ -87,7 +87,7 @@ func (s *session) header() fyne.CanvasObject {
 	conflicts := s.conflictButton()
 	s.refreshInbox()
 	lock := &widget.Button{Text: "Lock (Ctrl+L)", Icon: theme.VisibilityOffIcon(), OnTapped: s.lock}
-	signOut := &widget.Button{Text: "Sign out", Icon: theme.LogoutIcon(), OnTapped: s.signOut}
+	signOut := &widget.Button{Text: "Sign out", OnTapped: s.signOut}
 	left := []fyne.CanvasObject{widget.NewIcon(theme.AccountIcon()), who, widget.NewSeparator(), sync, conflicts}
 	if chart.Allowed(s.user.Role, chart.FileDocuments) {
 		left = append(left, widget.NewSeparator(), s.inbox)
