@@ -327,12 +327,15 @@ func TestUnsavedNoteSurvivesKill(t *testing.T) {
 // timer, waits until the draft is in the store, says so and waits to be
 // killed.
 func typeNoteUntilDraft(t *testing.T, dir, patientID string) {
+	s, _, _ := startVisitNote(t, &practice{dir: dir, patient: chart.Patient{ID: patientID}})
+	// The workstation's own timer writes the draft once typing stopped
+	// (here after a last change, so no key is typed while it runs).
 	afterDelay = func(d time.Duration, fn func()) func() {
 		tm := time.AfterFunc(d, func() { fyne.Do(fn) })
 		return func() { tm.Stop() }
 	}
 	draftDelay = 50 * time.Millisecond
-	s, _, _ := startVisitNote(t, &practice{dir: dir, patient: chart.Patient{ID: patientID}})
+	s.form.changed()
 	for {
 		ds, err := s.svc.Drafts()
 		if err != nil {
