@@ -44,7 +44,7 @@ func (v *chartView) codeVisit(visit chart.Visit) {
 	c.procs = append([]chart.Procedure(nil), visit.Procedures...)
 	c.search = newEntry("find a diagnosis: code or words, Enter adds it")
 	c.search.onActivity = v.s.touch
-	c.search.onEscape = func() { v.openVisit(visit) }
+	c.search.onEscape = c.cancel
 	c.search.OnChanged = c.onSearch
 	c.search.OnSubmitted = c.onSubmitted
 	c.matches = container.NewVBox()
@@ -55,7 +55,7 @@ func (v *chartView) codeVisit(visit chart.Visit) {
 	buttons := container.NewHBox(
 		&widget.Button{Text: "Save codes", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: c.save},
 		&widget.Button{Text: "Add procedure", Icon: theme.ContentAddIcon(), OnTapped: c.addProcedure},
-		&widget.Button{Text: "Cancel", OnTapped: func() { v.openVisit(visit) }}, // asks first when something changed
+		&widget.Button{Text: "Cancel", OnTapped: c.cancel},
 	)
 	v.setVisitPane(scroll(container.NewVBox(
 		heading("Codes of the visit of "+visit.Date+": "+visit.Reason),
@@ -67,6 +67,18 @@ func (v *chartView) codeVisit(visit chart.Visit) {
 	c.t.save = c.store
 	c.t.start()
 	v.s.ws.win.Canvas().Focus(c.search)
+}
+
+// cancel goes back to the visit, asking first when the codes changed.
+func (c *visitCoder) cancel() {
+	c.v.s.touch()
+	c.v.s.leave(func() {
+		if c.t.saved {
+			c.v.reopen(c.visit.ID)
+			return
+		}
+		c.v.openVisit(c.visit)
+	})
 }
 
 // encode writes the codes as chosen so far, for the draft.
@@ -175,7 +187,7 @@ func (c *visitCoder) refresh() {
 		desc.OnChanged = func(s string) { p.Description = s; c.t.changed() }
 		for _, e := range []*entry{code, desc} {
 			e.onActivity = c.v.s.touch
-			e.onEscape = func() { c.v.openVisit(c.visit) }
+			e.onEscape = c.cancel
 			e.OnSubmitted = func(string) { c.save() }
 		}
 		remove := &widget.Button{Icon: theme.DeleteIcon(), Importance: widget.LowImportance, OnTapped: func() {

@@ -98,6 +98,7 @@ type tracker struct {
 	written bool   // a draft of this form is in the store
 	closed  bool   // the form is gone: no more writes
 	filling bool   // fields are being set from a draft
+	saved   bool   // Save stored the record (the form's way out shows it)
 }
 
 // newTracker makes the tracker of a form: key from draftKey, what the form
@@ -142,6 +143,9 @@ func (t *tracker) value(name string, get func() string, set func(string)) {
 // start makes t the session's open form and puts back the user's draft of
 // it, if there is one, with a line saying so.
 func (t *tracker) start() {
+	if old := t.s.form; old != nil && old != t {
+		old.close() // replaced without being left: its draft stays
+	}
 	t.s.form = t
 	d, ok, err := t.s.svc.Draft(t.key)
 	if err != nil {
@@ -186,6 +190,7 @@ func (t *tracker) Save() error {
 	if err := t.save(); err != nil {
 		return err
 	}
+	t.saved = true
 	t.drop()
 	return nil
 }

@@ -127,10 +127,10 @@ func TestEscapeAsksBeforeDiscarding(t *testing.T) {
 	if len(drafts(t, s)) != 0 {
 		t.Error("a saved note keeps its draft")
 	}
-	s.openChart(p.patient.ID)
 	if len(s.chart.c.Visits) != 1 || s.chart.c.Visits[0].Reason != "Sore throat" {
 		t.Fatalf("visits after Save: %+v", s.chart.c.Visits)
 	}
+	find(t, w.Content(), func(b *widgetButton) bool { return contains(b.Text, "Sore throat") }) // the list shows it
 
 	// Ctrl+N and opening a chart ask too; a refused save stays in the form.
 	s.chart.tabs.SelectIndex(tabAllergies)

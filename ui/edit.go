@@ -149,7 +149,13 @@ func (e *recordEditor) choice(label, name string, options []string, selected str
 // cancel goes back to the list, asking first when something was changed.
 func (e *recordEditor) cancel() {
 	e.sec.v.s.touch()
-	e.sec.v.s.leave(e.sec.showList)
+	e.sec.v.s.leave(func() {
+		if e.t.saved {
+			e.sec.v.reopenAt(e.sec.tab) // read again, with the record just saved
+			return
+		}
+		e.sec.showList()
+	})
 }
 
 // show puts the form in place of the list, the cursor in first, and puts

@@ -28,6 +28,8 @@ type registerForm struct {
 	// orig is the patient being edited; nil when registering a new one.
 	orig *chart.Patient
 	t    *tracker // unsaved changes and the draft (drafts.go)
+	// savedID is the patient saved by the last save, for the way out.
+	savedID string
 }
 
 // errDuplicatesShown is what saving returns when it showed likely
@@ -142,8 +144,13 @@ func (r *registerForm) cancel() {
 	r.s.leave(r.close)
 }
 
-// close goes back to the chart, or to the welcome screen.
+// close goes back to the chart, or to the welcome screen; to the chart of
+// the patient just registered when the question's Save registered them.
 func (r *registerForm) close() {
+	if r.t.saved && r.savedID != "" {
+		r.s.openChart(r.savedID)
+		return
+	}
 	if r.orig != nil {
 		r.s.openChart(r.orig.ID)
 		return
@@ -210,8 +217,10 @@ func (r *registerForm) store() (chart.Patient, error) {
 	saved, _, err := r.s.svc.RegisterPatient(p)
 	if err != nil {
 		r.form.show(err)
+		return saved, err
 	}
-	return saved, err
+	r.savedID = saved.ID
+	return saved, nil
 }
 
 // showDuplicates lists the likely duplicates with a button to open each;

@@ -50,7 +50,14 @@ func (v *chartView) newVisit() {
 // note was changed.
 func (v *chartView) backToVisits() {
 	v.s.touch()
-	v.s.leave(v.showVisits)
+	f := v.s.form
+	v.s.leave(func() {
+		if f != nil && f.saved {
+			v.reopenAt(tabVisits) // read again, with the note just saved
+			return
+		}
+		v.showVisits()
+	})
 }
 
 func (v *chartView) setVisitPane(o fyne.CanvasObject) {
@@ -284,7 +291,12 @@ func (v *chartView) amend(visit chart.Visit) {
 	}
 	cancel := func() {
 		v.s.touch()
-		v.s.leave(d.Hide)
+		v.s.leave(func() {
+			d.Hide()
+			if t.saved {
+				v.reopen(visit.ID)
+			}
+		})
 	}
 	text.onEscape, reason.onEscape = cancel, cancel
 	content := container.NewVBox(t.banner, paragraph("The signed note stays as it is; the amendment is shown with it."), f.content())
