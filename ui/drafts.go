@@ -400,6 +400,9 @@ func (s *session) reopenDraft(key string) bool {
 	}
 	switch form {
 	case "patient":
+		if !chart.Allowed(s.user.Role, chart.WriteDemographics) {
+			return false
+		}
 		v.editDemographics()
 	case "codes", "amend":
 		if v.clinicalHidden() {
@@ -423,6 +426,9 @@ func (s *session) reopenDraft(key string) bool {
 		}
 		v.tabs.SelectIndex(tabVisits)
 		if record == "" {
+			if !chart.Allowed(s.user.Role, chart.WriteClinical) || v.c.BreakGlass {
+				return false
+			}
 			v.newVisit()
 			break
 		}

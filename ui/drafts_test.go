@@ -406,3 +406,32 @@ func TestUnsavedAmendmentAndCodesSurviveLock(t *testing.T) {
 		t.Fatalf("drafts after discarding the codes: %+v", ds)
 	}
 }
+
+func TestUnsavedRegistrationSurvivesLock(t *testing.T) {
+	p := newPractice(t)
+	ws, w := open(t, p.dir)
+	signInAs(t, w, "desk", testPassword)
+	s := sessionOf(t, ws)
+	shortcut(w, shortcutNew)
+	family := w.Canvas().Focused().(*entry)
+	test.Type(family, "Testperez")
+	test.Type(entryWith(t, s.detail, "YYYY-MM-DD"), "1980-04-01")
+	s.lock()
+
+	signInAs(t, w, "desk", testPassword)
+	s = sessionOf(t, ws)
+	wantText(t, w.Content(), "New patient")
+	wantText(t, w.Content(), "Draft restored from ")
+	if got := entryWith(t, s.detail, "YYYY-MM-DD").Text; got != "1980-04-01" {
+		t.Fatalf("the birth date after the lock: %q", got)
+	}
+	// Ctrl+N on the restored form asks first.
+	shortcut(w, shortcutNew)
+	test.Tap(button(t, wantDiscardQuestion(t, w, "the registration of a new patient"), "Discard"))
+	if got := entryWith(t, s.detail, "YYYY-MM-DD").Text; got != "" {
+		t.Fatalf("the new form after Discard holds %q", got)
+	}
+	if ds := drafts(t, s); len(ds) != 0 {
+		t.Fatalf("drafts after Discard: %+v", ds)
+	}
+}
