@@ -91,6 +91,9 @@ func Restore(from, dir string, opts RestoreOptions) (err error) {
 	if err != nil {
 		return fmt.Errorf("%s: %w", from, err)
 	}
+	if err := dropDrafts(tmp); err != nil {
+		return fmt.Errorf("%s: %w", from, err)
+	}
 	var secret []byte
 	switch {
 	case opts.RecoveryKey != "":

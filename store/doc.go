@@ -52,6 +52,10 @@
 //	  <deviceID>/            through sync (auditsync.go; made on first use)
 //	    <seq>                the entry as that device stored it
 //	    head                 sealed (last seq, last hash, workstation name)
+//	drafts/                  unsaved form contents, local to this workstation
+//	  <userID>\x00<HMAC(name)>  sealed (time written, draft name, data); only
+//	                         the user who wrote it reads it; not records,
+//	                         never synced, dropped by a restore (drafts.go)
 //
 // Sealed values bind, as associated data, the bucket, the record or blob ID,
 // the revision's parents and the key epoch, so a ciphertext moved to another

@@ -40,6 +40,9 @@ type adminView struct {
 // admin shows the administration screens in the detail pane.
 func (s *session) admin() {
 	s.touch()
+	if s.asked(s.admin) {
+		return
+	}
 	s.chart = nil
 	a := &adminView{s: s}
 	for i := range a.panes {

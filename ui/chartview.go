@@ -303,6 +303,9 @@ func lot(l string) string {
 // editDemographics shows the demographics form in the detail pane.
 func (v *chartView) editDemographics() {
 	v.s.touch()
+	if v.s.asked(v.editDemographics) {
+		return
+	}
 	r := newDemographicsForm(v.s, v.c.Patient)
 	v.s.chart = nil
 	v.s.showDetail(r.content())

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -27,6 +28,13 @@ type visitCoder struct {
 	rows    *fyne.Container
 	general *widget.Label
 	rowErrs map[string]string // field errors of the last save, by field
+	t       *tracker          // unsaved changes and the draft (drafts.go)
+}
+
+// codesDraft is how the codes are kept in a draft.
+type codesDraft struct {
+	Diagnoses  []chart.Diagnosis `json:"diagnoses"`
+	Procedures []chart.Procedure `json:"procedures"`
 }
 
 func (v *chartView) codeVisit(visit chart.Visit) {
@@ -36,23 +44,57 @@ func (v *chartView) codeVisit(visit chart.Visit) {
 	c.procs = append([]chart.Procedure(nil), visit.Procedures...)
 	c.search = newEntry("find a diagnosis: code or words, Enter adds it")
 	c.search.onActivity = v.s.touch
-	c.search.onEscape = func() { v.openVisit(visit) }
+	c.search.onEscape = c.cancel
 	c.search.OnChanged = c.onSearch
 	c.search.OnSubmitted = c.onSubmitted
 	c.matches = container.NewVBox()
 	c.rows = container.NewVBox()
+	p := v.c.Patient
+	c.t = newTracker(v.s, draftKey("codes", p.ID, visit.ID), "the codes of the visit of "+visit.Date+" for "+p.Name(), p.ID)
 	c.refresh()
 	buttons := container.NewHBox(
 		&widget.Button{Text: "Save codes", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: c.save},
 		&widget.Button{Text: "Add procedure", Icon: theme.ContentAddIcon(), OnTapped: c.addProcedure},
-		&widget.Button{Text: "Cancel", OnTapped: func() { v.openVisit(visit) }},
+		&widget.Button{Text: "Cancel", OnTapped: c.cancel},
 	)
 	v.setVisitPane(scroll(container.NewVBox(
 		heading("Codes of the visit of "+visit.Date+": "+visit.Reason),
+		c.t.banner,
 		paragraph("Clinician: "+visit.Clinician+". "+signedText(visit)),
 		v.s.codeTableNotice(), c.search, c.matches, widget.NewSeparator(), c.rows, c.general, buttons,
 	)))
+	c.t.value("codes", c.encode, c.decode)
+	c.t.save = c.store
+	c.t.start()
 	v.s.ws.win.Canvas().Focus(c.search)
+}
+
+// cancel goes back to the visit, asking first when the codes changed.
+func (c *visitCoder) cancel() {
+	c.v.s.touch()
+	c.v.s.leave(func() {
+		if c.t.saved {
+			c.v.reopen(c.visit.ID)
+			return
+		}
+		c.v.openVisit(c.visit)
+	})
+}
+
+// encode writes the codes as chosen so far, for the draft.
+func (c *visitCoder) encode() string {
+	b, _ := json.Marshal(codesDraft{Diagnoses: c.diags, Procedures: c.procs})
+	return string(b)
+}
+
+// decode puts back codes from a draft.
+func (c *visitCoder) decode(s string) {
+	var d codesDraft
+	if json.Unmarshal([]byte(s), &d) != nil {
+		return
+	}
+	c.diags, c.procs = d.Diagnoses, d.Procedures
+	c.refresh()
 }
 
 func signedText(v chart.Visit) string {
@@ -139,13 +181,13 @@ func (c *visitCoder) refresh() {
 		p := &c.procs[i]
 		code := newEntry("code (optional)")
 		code.SetText(p.Code)
-		code.OnChanged = func(s string) { p.Code = s }
+		code.OnChanged = func(s string) { p.Code = s; c.t.changed() }
 		desc := newEntry("what was done")
 		desc.SetText(p.Description)
-		desc.OnChanged = func(s string) { p.Description = s }
+		desc.OnChanged = func(s string) { p.Description = s; c.t.changed() }
 		for _, e := range []*entry{code, desc} {
 			e.onActivity = c.v.s.touch
-			e.onEscape = func() { c.v.openVisit(c.visit) }
+			e.onEscape = c.cancel
 			e.OnSubmitted = func(string) { c.save() }
 		}
 		remove := &widget.Button{Icon: theme.DeleteIcon(), Importance: widget.LowImportance, OnTapped: func() {
@@ -156,6 +198,7 @@ func (c *visitCoder) refresh() {
 		c.rowError(fmt.Sprintf("procedures[%d].description", i+1))
 	}
 	c.rows.Refresh()
+	c.t.changed()
 }
 
 // rowError shows the message of the last save for a field, if any.
@@ -175,8 +218,15 @@ func codeText(code string) string {
 	return code
 }
 
-// save assigns the codes; errors appear under the rows they name.
+// save assigns the codes and shows the visit.
 func (c *visitCoder) save() {
+	if c.t.Save() == nil {
+		c.v.reopen(c.visit.ID)
+	}
+}
+
+// store assigns the codes; errors appear under the rows they name.
+func (c *visitCoder) store() error {
 	c.v.s.touch()
 	clear(c.rowErrs)
 	setError(c.general, "")
@@ -191,7 +241,6 @@ func (c *visitCoder) save() {
 			setError(c.general, sentence(err))
 		}
 		c.refresh()
-		return
 	}
-	c.v.reopen(c.visit.ID)
+	return err
 }

@@ -232,6 +232,9 @@ func (v *conflictView) keepDeletion() {
 // queue holds only what the signed-in user may resolve).
 func (s *session) conflictQueue() {
 	s.touch()
+	if s.asked(s.conflictQueue) {
+		return
+	}
 	s.chart, s.adm = nil, nil
 	s.refreshConflicts()
 	items, err := s.svc.ConflictQueue()
@@ -257,6 +260,9 @@ func (s *session) conflictQueue() {
 // reviewConflict shows the review screen in the detail pane.
 func (s *session) reviewConflict(id string) {
 	s.touch()
+	if s.asked(func() { s.reviewConflict(id) }) {
+		return
+	}
 	v, err := newConflictView(s, id, s.conflictQueue)
 	if err != nil {
 		showError(s.ws.win, "The record could not be opened", err)

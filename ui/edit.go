@@ -34,6 +34,7 @@ type section struct {
 	tab  int
 	pane *fyne.Container
 	list func() fyne.CanvasObject
+	edit func(i int) // opens the editor of record i, -1 for a new one; nil while read-only
 }
 
 func (v *chartView) section(tab int, list func() fyne.CanvasObject) fyne.CanvasObject {
@@ -56,27 +57,59 @@ func (v *chartView) editable(tab int, add string, n int, empty string, line func
 	if !chart.Allowed(v.s.user.Role, chart.WriteClinical) || v.c.BreakGlass {
 		return lines(n, empty, line)
 	}
+	if sec := v.sections[tab]; sec != nil {
+		sec.edit = edit
+	}
+	open := func(i int) func() {
+		return func() { v.s.touch(); v.s.leave(func() { edit(i) }) }
+	}
 	box := container.NewVBox(container.NewHBox(&widget.Button{Text: add, Icon: theme.ContentAddIcon(), Importance: widget.HighImportance,
-		OnTapped: func() { v.s.touch(); edit(-1) }}))
+		OnTapped: open(-1)}))
 	if n == 0 {
 		box.Add(paragraph(empty))
 	}
 	for i := range n {
-		box.Add(&widget.Button{Text: line(i), Alignment: widget.ButtonAlignLeading, OnTapped: func() { v.s.touch(); edit(i) }})
+		box.Add(&widget.Button{Text: line(i), Alignment: widget.ButtonAlignLeading, OnTapped: open(i)})
 	}
 	return scroll(box)
 }
 
 // recordEditor is a form for one record of a section: Enter in a one-line
-// entry saves, Escape goes back to the list.
+// entry saves, Escape goes back to the list (asking first when something
+// was changed). It keeps drafts through its tracker (drafts.go).
 type recordEditor struct {
-	sec  *section
-	form *form
-	save func() error
+	sec     *section
+	form    *form
+	save    func() error
+	t       *tracker
+	entries []namedEntry
+	choices []namedChoice
 }
 
-func (sec *section) editor() *recordEditor {
-	return &recordEditor{sec: sec, form: newForm()}
+type namedEntry struct {
+	name string
+	e    *entry
+}
+
+type namedChoice struct {
+	name string
+	sel  *widget.Select
+}
+
+// The draft form names and the words for the records of each section.
+var (
+	tabForms = map[int]string{tabProblems: "problem", tabAllergies: "allergy", tabMedications: "medication", tabVitals: "vitals", tabImmunizations: "immunization"}
+	tabNouns = map[int]string{tabProblems: "problem", tabAllergies: "allergy", tabMedications: "medication", tabVitals: "vital signs", tabImmunizations: "immunization"}
+)
+
+// editor starts the form of record id of the section ("" for a new one).
+func (sec *section) editor(id string) *recordEditor {
+	p := sec.v.c.Patient
+	what := "the " + tabNouns[sec.tab] + " for " + p.Name()
+	if id == "" {
+		what = "the new " + tabNouns[sec.tab] + " for " + p.Name()
+	}
+	return &recordEditor{sec: sec, form: newForm(), t: newTracker(sec.v.s, draftKey(tabForms[sec.tab], p.ID, id), what, p.ID)}
 }
 
 // entry adds a one-line entry to the form under the field name.
@@ -84,7 +117,7 @@ func (e *recordEditor) entry(label, name, placeholder, text string) *entry {
 	x := newEntry(placeholder)
 	x.SetText(text)
 	x.OnSubmitted = func(string) { e.onSave() }
-	e.hook(x)
+	e.hook(name, x)
 	e.form.add(label, name, x)
 	return x
 }
@@ -94,14 +127,15 @@ func (e *recordEditor) note(label, name, placeholder, text string) *entry {
 	x := newNoteEntry(placeholder)
 	x.SetText(text)
 	x.SetMinRowsVisible(2)
-	e.hook(x)
+	e.hook(name, x)
 	e.form.add(label, name, x)
 	return x
 }
 
-func (e *recordEditor) hook(x *entry) {
-	x.onEscape = e.sec.showList
+func (e *recordEditor) hook(name string, x *entry) {
+	x.onEscape = e.cancel
 	x.onActivity = e.sec.v.s.touch
+	e.entries = append(e.entries, namedEntry{name, x})
 }
 
 // choice adds a selection among options.
@@ -109,18 +143,46 @@ func (e *recordEditor) choice(label, name string, options []string, selected str
 	sel := widget.NewSelect(options, nil)
 	sel.SetSelected(selected)
 	e.form.add(label, name, sel)
+	e.choices = append(e.choices, namedChoice{name, sel})
 	return sel
 }
 
-// show puts the form in place of the list, the cursor in first.
+// cancel goes back to the list, asking first when something was changed.
+func (e *recordEditor) cancel() {
+	e.sec.v.s.touch()
+	e.sec.v.s.leave(func() {
+		if e.t.saved {
+			e.sec.v.reopenAt(e.sec.tab) // read again, with the record just saved
+			return
+		}
+		e.sec.showList()
+	})
+}
+
+// show puts the form in place of the list, the cursor in first, and puts
+// back the user's draft of it, if any.
 func (e *recordEditor) show(title string, first fyne.Focusable, extra ...fyne.CanvasObject) {
 	buttons := container.NewHBox(
 		&widget.Button{Text: "Save", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: e.onSave},
-		&widget.Button{Text: "Cancel", OnTapped: e.sec.showList},
+		&widget.Button{Text: "Cancel", OnTapped: e.cancel},
 	)
-	parts := append([]fyne.CanvasObject{heading(title), e.form.content()}, extra...)
+	parts := append([]fyne.CanvasObject{heading(title), e.t.banner, e.form.content()}, extra...)
 	parts = append(parts, buttons)
 	e.sec.show(scroll(container.NewVBox(parts...)))
+	for _, x := range e.entries {
+		e.t.entry(x.name, x.e)
+	}
+	for _, c := range e.choices {
+		e.t.choice(c.name, c.sel)
+	}
+	e.t.save = func() error {
+		err := e.save()
+		if err != nil {
+			e.form.show(err)
+		}
+		return err
+	}
+	e.t.start()
 	if first != nil {
 		e.sec.v.s.ws.win.Canvas().Focus(first)
 	}
@@ -130,8 +192,7 @@ func (e *recordEditor) show(title string, first fyne.Focusable, extra ...fyne.Ca
 // fields, and a saved record reopens the chart at this section.
 func (e *recordEditor) onSave() {
 	e.sec.v.s.touch()
-	if err := e.save(); err != nil {
-		e.form.show(err)
+	if err := e.t.Save(); err != nil {
 		return
 	}
 	e.sec.v.reopenAt(e.sec.tab)
@@ -192,7 +253,7 @@ func (v *chartView) editProblem(i int) {
 	if i >= 0 {
 		p, title = v.c.Problems[i], "Edit problem"
 	}
-	e := v.sections[tabProblems].editor()
+	e := v.sections[tabProblems].editor(p.ID)
 	code := e.entry("ICD-10-CM code", "code", "type a code or words to search", p.Code)
 	desc := e.entry("Description", "description", "", p.Description)
 	onset := e.entry("Onset", "onset", "YYYY-MM-DD (optional)", p.Onset)
@@ -235,7 +296,7 @@ func (v *chartView) editAllergy(i int) {
 	if i >= 0 {
 		a, title = v.c.Allergies[i], "Edit allergy"
 	}
-	e := v.sections[tabAllergies].editor()
+	e := v.sections[tabAllergies].editor(a.ID)
 	substance := e.entry("Substance", "substance", "what the patient reacts to", a.Substance)
 	reaction := e.entry("Reaction", "reaction", "optional", a.Reaction)
 	severity := e.choice("Severity", "severity", []string{"mild", "moderate", "severe", "unknown"}, a.Severity)
@@ -269,7 +330,7 @@ func (v *chartView) editMedication(i int) {
 	if i >= 0 {
 		m, title = v.c.Medications[i], "Edit medication"
 	}
-	e := v.sections[tabMedications].editor()
+	e := v.sections[tabMedications].editor(m.ID)
 	name := e.entry("Medication", "name", "name and strength", m.Name)
 	dose := e.entry("Dose", "dose", "e.g. 500 mg", m.Dose)
 	route := e.choice("Route", "route", routes, m.Route)
@@ -298,7 +359,7 @@ func (v *chartView) editVitals(i int) {
 	if i >= 0 {
 		x, title = v.c.Vitals[i], "Edit vital signs"
 	}
-	e := v.sections[tabVitals].editor()
+	e := v.sections[tabVitals].editor(x.ID)
 	taken := e.entry("Taken", "taken", "YYYY-MM-DD HH:MM", x.Taken.Local().Format(takenLayout))
 	sys := e.entry("Systolic (mmHg)", "systolic pressure", "", numText(x.Systolic))
 	dia := e.entry("Diastolic (mmHg)", "diastolic pressure", "", numText(x.Diastolic))
@@ -352,7 +413,7 @@ func (v *chartView) editImmunization(i int) {
 	if i >= 0 {
 		im, title = v.c.Immunizations[i], "Edit immunization"
 	}
-	e := v.sections[tabImmunizations].editor()
+	e := v.sections[tabImmunizations].editor(im.ID)
 	vaccine := e.entry("Vaccine", "vaccine", "", im.Vaccine)
 	date := e.entry("Date given", "date", "YYYY-MM-DD", im.Date)
 	dose := e.entry("Dose", "dose", "e.g. 2 of 3", im.Dose)

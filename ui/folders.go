@@ -200,6 +200,9 @@ func (s *session) showFolderSettings() {
 		return
 	}
 	s.touch()
+	if s.asked(s.showFolderSettings) {
+		return
+	}
 	s.chart, s.adm = nil, nil
 	fs := &folderSettings{s: s, box: container.NewVBox(), msg: &widget.Label{Wrapping: fyne.TextWrapWord}}
 	set, err := scan.LoadSettings(s.ws.dir)

@@ -58,6 +58,9 @@ func (s *session) showInbox() {
 		showError(s.ws.win, "The inbox cannot be opened", &chart.PermissionError{Role: s.user.Role, Action: chart.FileDocuments})
 		return
 	}
+	if s.asked(s.showInbox) {
+		return
+	}
 	s.chart, s.adm = nil, nil
 	v := &inboxView{s: s, sel: -1}
 	if sc := s.scannerOf(); sc != nil {

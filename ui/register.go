@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -27,7 +28,14 @@ type registerForm struct {
 	checked                       bool // duplicates were shown for the current fields
 	// orig is the patient being edited; nil when registering a new one.
 	orig *chart.Patient
+	t    *tracker // unsaved changes and the draft (drafts.go)
+	// savedID is the patient saved by the last save, for the way out.
+	savedID string
 }
+
+// errDuplicatesShown is what saving returns when it showed likely
+// duplicates instead of registering.
+var errDuplicatesShown = errors.New("this may be someone already registered")
 
 // newDemographicsForm edits a registered patient's demographics in the
 // detail pane; saving or cancelling goes back to the chart.
@@ -45,6 +53,7 @@ func newDemographicsForm(s *session, p chart.Patient) *registerForm {
 	}
 	r.sex.SetSelected(string(p.Sex))
 	r.save.SetText("Save")
+	r.t = newTracker(s, draftKey("patient", p.ID, p.ID), "the demographics of "+p.Name(), p.ID)
 	return r
 }
 
@@ -76,6 +85,7 @@ func newRegisterForm(s *session) *registerForm {
 	r.form.add("Their phone", "emergency contact phone", r.contactPhone)
 	r.dups = container.NewVBox()
 	r.save = &widget.Button{Text: "Register", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: r.onSave}
+	r.t = newTracker(s, draftKey("register", "", ""), "the registration of a new patient", "")
 	return r
 }
 
@@ -89,18 +99,32 @@ func (r *registerForm) entry(placeholder string) *entry {
 	return e
 }
 
+// content is the form; once shown, it follows its unsaved changes and puts
+// back the user's draft of it, if any.
 func (r *registerForm) content() fyne.CanvasObject {
 	cancel := &widget.Button{Text: "Cancel", OnTapped: r.cancel}
 	title := "New patient"
 	if r.orig != nil {
 		title = "Demographics of " + r.orig.Name() + " (MRN " + r.orig.MRN + ")"
 	}
-	return container.NewVScroll(container.NewPadded(container.NewVBox(
+	c := container.NewVScroll(container.NewPadded(container.NewVBox(
 		heading(title),
+		r.t.banner,
 		r.form.content(),
 		r.dups,
 		container.NewHBox(r.save, cancel),
 	)))
+	for _, f := range []struct {
+		name string
+		e    *entry
+	}{{"family", r.family}, {"given", r.given}, {"preferred", r.preferred}, {"dob", r.dob}, {"phone", r.phone},
+		{"line", r.line}, {"city", r.city}, {"language", r.language}, {"contact", r.contact}, {"contactPhone", r.contactPhone}} {
+		r.t.entry(f.name, f.e)
+	}
+	r.t.choice("sex", r.sex)
+	r.t.save = func() error { _, err := r.store(); return err }
+	r.t.start()
+	return c
 }
 
 func (r *registerForm) focus() { r.s.ws.win.Canvas().Focus(r.family) }
@@ -115,7 +139,19 @@ func (r *registerForm) changed() {
 	}
 }
 
+// cancel leaves the form, asking first when something was typed.
 func (r *registerForm) cancel() {
+	r.s.touch()
+	r.s.leave(r.close)
+}
+
+// close goes back to the chart, or to the welcome screen; to the chart of
+// the patient just registered when the question's Save registered them.
+func (r *registerForm) close() {
+	if r.t.saved && r.savedID != "" {
+		r.s.openChart(r.savedID)
+		return
+	}
 	if r.orig != nil {
 		r.s.openChart(r.orig.ID)
 		return
@@ -138,36 +174,54 @@ func (r *registerForm) patient() chart.Patient {
 }
 
 // onSave checks for duplicates first; a second save registers anyway.
+// The saved patient's chart opens.
 func (r *registerForm) onSave() {
 	r.s.touch()
+	var saved chart.Patient
+	r.t.save = func() error {
+		var err error
+		saved, err = r.store()
+		return err
+	}
+	if r.t.Save() != nil {
+		return
+	}
+	if r.orig == nil {
+		r.s.find.query.SetText(saved.MRN)
+	}
+	r.s.openChart(saved.ID)
+}
+
+// store saves the patient: the demographics of one being edited, or a new
+// registration once likely duplicates were shown (errDuplicatesShown the
+// first time there are any). Field errors appear under their fields.
+func (r *registerForm) store() (chart.Patient, error) {
 	p := r.patient()
 	if r.orig != nil {
 		saved, err := r.s.svc.UpdatePatient(p)
 		if err != nil {
 			r.form.show(err)
-			return
 		}
-		r.s.openChart(saved.ID)
-		return
+		return saved, err
 	}
 	if !r.checked {
 		dups, err := r.s.svc.Duplicates(p)
 		if err != nil {
 			r.form.show(err)
-			return
+			return chart.Patient{}, err
 		}
 		if len(dups) > 0 {
 			r.showDuplicates(dups)
-			return
+			return chart.Patient{}, errDuplicatesShown
 		}
 	}
 	saved, _, err := r.s.svc.RegisterPatient(p)
 	if err != nil {
 		r.form.show(err)
-		return
+		return saved, err
 	}
-	r.s.find.query.SetText(saved.MRN)
-	r.s.openChart(saved.ID)
+	r.savedID = saved.ID
+	return saved, nil
 }
 
 // showDuplicates lists the likely duplicates with a button to open each;
@@ -186,7 +240,7 @@ func (r *registerForm) showDuplicates(dups []chart.PatientSummary) {
 	for _, d := range dups {
 		id := d.ID
 		objs = append(objs, container.NewBorder(nil, nil, nil,
-			&widget.Button{Text: "Open", OnTapped: func() { r.s.openChart(id) }},
+			&widget.Button{Text: "Open", OnTapped: func() { r.t.drop(); r.s.openChart(id) }}, // the typed registration is not wanted
 			&widget.Label{Text: d.MRN + "  " + d.Name() + "  " + bornText(d.DOB, d.Sex) + phoneText(d.Phone)}))
 	}
 	r.dups.Objects = objs

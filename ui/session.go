@@ -32,6 +32,8 @@ type session struct {
 	sync      *syncer         // the practice's sync while signed in (syncui.go)
 	syncBox   *fyne.Container // its part of the header
 	conflicts *widget.Button  // the review queue, while it holds something (syncui.go)
+	form      *tracker        // the open form that edits a record, if any (drafts.go)
+	asking    bool            // the question about its unsaved changes is shown
 }
 
 // startSession opens the workspace for the user signed in to svc's store.
@@ -63,6 +65,7 @@ func (ws *workstation) startSession(svc *chart.Service) {
 	c.SetOnTypedRune(func(rune) { s.touch() })
 	s.stop = idleTicker(time.Second, s.tick)
 	s.find.focus()
+	s.restoreDraft()
 }
 
 // content is the whole window while signed in.
@@ -84,6 +87,7 @@ func (s *session) header() fyne.CanvasObject {
 	conflicts := s.conflictButton()
 	s.refreshInbox()
 	lock := &widget.Button{Text: "Lock (Ctrl+L)", Icon: theme.VisibilityOffIcon(), OnTapped: s.lock}
+	signOut := &widget.Button{Text: "Sign out", OnTapped: s.signOut}
 	left := []fyne.CanvasObject{widget.NewIcon(theme.AccountIcon()), who, widget.NewSeparator(), sync, conflicts}
 	if chart.Allowed(s.user.Role, chart.FileDocuments) {
 		left = append(left, widget.NewSeparator(), s.inbox)
@@ -99,7 +103,7 @@ func (s *session) header() fyne.CanvasObject {
 	if chart.Allowed(s.user.Role, chart.WriteDemographics) {
 		right = append(right, &widget.Button{Text: "New patient (Ctrl+N)", Icon: theme.ContentAddIcon(), OnTapped: s.register})
 	}
-	right = append(right, lock)
+	right = append(right, lock, signOut)
 	bar := container.NewBorder(nil, nil, container.NewHBox(left...), container.NewHBox(right...))
 	return container.NewVBox(bar, widget.NewSeparator())
 }
@@ -138,6 +142,9 @@ func (s *session) showDetail(o fyne.CanvasObject) {
 // openChart shows a patient's chart in the detail pane.
 func (s *session) openChart(id string) {
 	s.touch()
+	if s.asked(func() { s.openChart(id) }) {
+		return
+	}
 	c, err := s.svc.OpenChart(id)
 	if err != nil {
 		showError(s.ws.win, "The chart could not be opened", err)
@@ -151,6 +158,9 @@ func (s *session) openChart(id string) {
 // register shows the registration form, when the role may register.
 func (s *session) register() {
 	if !chart.Allowed(s.user.Role, chart.WriteDemographics) {
+		return
+	}
+	if s.asked(s.register) {
 		return
 	}
 	s.chart = nil
@@ -179,8 +189,20 @@ func (s *session) tick() {
 }
 
 // lock ends the session and shows the sign-in screen in place of
-// everything, dialogs included.
-func (s *session) lock() {
+// everything, dialogs included. It asks nothing: the open form's draft is
+// written and the form comes back with it when the user signs in again.
+func (s *session) lock() { s.close(s.user.Username) }
+
+// signOut ends the session like lock, after asking whether to save or
+// discard the open form's changes, and leaves the sign-in screen to the
+// next user.
+func (s *session) signOut() {
+	s.touch()
+	s.leave(func() { s.close("") })
+}
+
+// close ends the session and shows the sign-in screen offering username.
+func (s *session) close(username string) {
 	ws := s.ws
 	if ws.sess != s {
 		return
@@ -191,11 +213,13 @@ func (s *session) lock() {
 	for o := c.Overlays().Top(); o != nil; o = c.Overlays().Top() {
 		c.Overlays().Remove(o)
 	}
-	ws.show(ws.signIn(s.user.Username))
+	ws.show(ws.signIn(username))
 }
 
-// end stops the idle ticker, forgets the patient finder and wipes the key.
+// end keeps the open form's draft, stops the idle ticker, forgets the
+// patient finder and wipes the key.
 func (s *session) end() {
+	s.keepDraft()
 	if s.stop != nil {
 		s.stop()
 	}

@@ -59,6 +59,7 @@ func (ws *workstation) adopt(st *store.Store) {
 	ws.st = st
 	ws.demo = ReadDemoPractice(ws.dir)
 	ws.win.SetOnClosed(ws.shutdown)
+	ws.win.SetCloseIntercept(ws.closeWindow)
 	ws.app.Lifecycle().SetOnStopped(ws.shutdown)
 }
 

@@ -19,9 +19,7 @@ func (v *chartView) showVisits() {
 	box := container.NewVBox()
 	if chart.Allowed(v.s.user.Role, chart.WriteClinical) {
 		box.Add(container.NewHBox(&widget.Button{Text: "New visit", Icon: theme.ContentAddIcon(), Importance: widget.HighImportance,
-			OnTapped: func() {
-				v.editVisit(chart.Visit{Meta: chart.Meta{Patient: v.c.Patient.ID}, Date: time.Now().Format(time.DateOnly)})
-			}}))
+			OnTapped: v.newVisit}))
 	}
 	if len(v.c.Visits) == 0 {
 		box.Add(paragraph("No visits recorded."))
@@ -40,6 +38,29 @@ func (v *chartView) showVisits() {
 	v.setVisitPane(scroll(box))
 }
 
+// newVisit opens the editor of a new visit, today.
+func (v *chartView) newVisit() {
+	v.s.touch()
+	if v.s.asked(v.newVisit) {
+		return
+	}
+	v.editVisit(chart.Visit{Meta: chart.Meta{Patient: v.c.Patient.ID}, Date: time.Now().Format(time.DateOnly)})
+}
+
+// backToVisits leaves the open visit for the list, asking first when the
+// note was changed.
+func (v *chartView) backToVisits() {
+	v.s.touch()
+	f := v.s.form
+	v.s.leave(func() {
+		if f != nil && f.saved {
+			v.reopenAt(tabVisits) // read again, with the note just saved
+			return
+		}
+		v.showVisits()
+	})
+}
+
 func (v *chartView) setVisitPane(o fyne.CanvasObject) {
 	v.visits.Objects = []fyne.CanvasObject{o}
 	v.visits.Refresh()
@@ -49,6 +70,9 @@ func (v *chartView) setVisitPane(o fyne.CanvasObject) {
 // may write, else the note as signed, with its amendments.
 func (v *chartView) openVisit(visit chart.Visit) {
 	v.s.touch()
+	if v.s.asked(func() { v.openVisit(visit) }) {
+		return
+	}
 	if !visit.Signed && chart.Allowed(v.s.user.Role, chart.WriteClinical) {
 		v.editVisit(visit)
 		return
@@ -63,13 +87,15 @@ type visitEditor struct {
 	date, reason            *entry
 	subj, obj, assess, plan *entry
 	form                    *form
+	t                       *tracker // unsaved changes and the draft (drafts.go)
 }
 
 func (v *chartView) editVisit(visit chart.Visit) {
 	e := &visitEditor{v: v, visit: visit}
+	banner := newTracker(v.s, "", "", "").banner
 	mk := func(e2 *entry, text string) *entry {
 		e2.SetText(text)
-		e2.onEscape = v.showVisits
+		e2.onEscape = v.backToVisits
 		e2.onActivity = v.s.touch
 		return e2
 	}
@@ -97,11 +123,28 @@ func (v *chartView) editVisit(visit chart.Visit) {
 		buttons.Add(&widget.Button{Text: "Sign…", Icon: theme.ConfirmIcon(), OnTapped: e.onSign})
 	}
 	if visit.ID != "" && chart.Allowed(v.s.user.Role, chart.WriteCodes) {
-		buttons.Add(&widget.Button{Text: "Codes…", Icon: theme.ListIcon(), OnTapped: func() { v.codeVisit(e.visit) }})
+		buttons.Add(&widget.Button{Text: "Codes…", Icon: theme.ListIcon(), OnTapped: func() { v.s.leave(func() { v.codeVisit(e.visit) }) }})
 	}
-	buttons.Add(&widget.Button{Text: "Back to visits", OnTapped: v.showVisits})
-	v.setVisitPane(scroll(container.NewVBox(heading(title), e.form.content(), buttons)))
+	buttons.Add(&widget.Button{Text: "Back to visits", OnTapped: v.backToVisits})
+	v.setVisitPane(scroll(container.NewVBox(heading(title), banner, e.form.content(), buttons)))
+	e.track(banner)
 	v.s.ws.win.Canvas().Focus(e.reason)
+}
+
+// track follows the note's unsaved changes from what the fields hold now,
+// and puts back the user's draft of it, if any.
+func (e *visitEditor) track(banner *widget.Label) {
+	p := e.v.c.Patient
+	e.t = newTracker(e.v.s, draftKey("visit", p.ID, e.visit.ID), "the visit note for "+p.Name(), p.ID)
+	e.t.banner = banner
+	for _, f := range []struct {
+		name string
+		e    *entry
+	}{{"date", e.date}, {"reason", e.reason}, {"subjective", e.subj}, {"objective", e.obj}, {"assessment", e.assess}, {"plan", e.plan}} {
+		e.t.entry(f.name, f.e)
+	}
+	e.t.save = e.store
+	e.t.start()
 }
 
 // fill copies the fields into the visit.
@@ -111,19 +154,24 @@ func (e *visitEditor) fill() {
 	e.visit.Assessment, e.visit.Plan = e.assess.Text, e.plan.Text
 }
 
-// save stores the note; it reports whether it was stored.
-func (e *visitEditor) save() bool {
+// store saves the note through the service; field errors appear under
+// their fields.
+func (e *visitEditor) store() error {
 	e.v.s.touch()
 	e.fill()
 	visit := e.visit
 	if err := e.v.s.svc.SaveVisit(&visit); err != nil {
 		e.form.show(err)
-		return false
+		return err
 	}
 	e.visit = visit
 	e.form.clear()
-	return true
+	return nil
 }
+
+// save stores the note and removes its draft; it reports whether it was
+// stored.
+func (e *visitEditor) save() bool { return e.t.Save() == nil }
 
 func (e *visitEditor) onSave() {
 	if e.save() {
@@ -143,6 +191,8 @@ func (e *visitEditor) onSign() {
 			signed, err := e.v.s.svc.SignVisit(e.visit.ID, e.visit.Rev)
 			if err != nil {
 				e.form.show(err)
+				e.t.banner.Hide()
+				e.track(e.t.banner) // the note stays open, saved: follow it again
 				return
 			}
 			e.v.reopen(signed.ID)
@@ -205,32 +255,61 @@ func (v *chartView) showSigned(visit chart.Visit) {
 	if chart.Allowed(v.s.user.Role, chart.PrintClinical) {
 		buttons.Add(&widget.Button{Text: "Print note…", Icon: theme.DocumentPrintIcon(), OnTapped: func() { v.printVisit(visit) }})
 	}
-	buttons.Add(&widget.Button{Text: "Back to visits", OnTapped: v.showVisits})
+	buttons.Add(&widget.Button{Text: "Back to visits", OnTapped: v.backToVisits})
 	parts = append(parts, buttons)
 	v.setVisitPane(scroll(container.NewVBox(parts...)))
 }
 
-// amend asks for the amendment's text and reason and adds it.
+// amend asks for the amendment's text and reason and adds it. What is
+// typed is kept as a draft like any form's; Cancel asks before throwing it
+// away.
 func (v *chartView) amend(visit chart.Visit) {
+	v.s.touch()
+	if v.s.asked(func() { v.amend(visit) }) {
+		return
+	}
+	p := v.c.Patient
+	t := newTracker(v.s, draftKey("amend", p.ID, visit.ID), "the amendment to the visit of "+visit.Date+" for "+p.Name(), p.ID)
 	text := newNoteEntry("the correction or addition")
 	reason := newEntry("why it is needed")
 	text.onActivity, reason.onActivity = v.s.touch, v.s.touch
 	f := newForm()
 	f.add("Amendment", "text", text)
 	f.add("Reason", "reason", reason)
-	add := func() {
-		if _, err := v.s.svc.AmendVisit(visit.ID, text.Text, reason.Text); err != nil {
-			showError(v.s.ws.win, "The amendment was not added", err)
-			return
+	var d *dialog.CustomDialog
+	t.save = func() error {
+		_, err := v.s.svc.AmendVisit(visit.ID, text.Text, reason.Text)
+		if err != nil {
+			f.show(err)
 		}
-		v.reopen(visit.ID)
+		return err
 	}
-	content := container.NewVBox(paragraph("The signed note stays as it is; the amendment is shown with it."), f.content())
-	d := dialog.NewCustomConfirm("Amend the visit of "+visit.Date, "Add amendment", "Cancel", content, func(ok bool) {
-		if ok {
-			add()
+	add := func() {
+		if t.Save() == nil {
+			d.Hide()
+			v.reopen(visit.ID)
 		}
-	}, v.s.ws.win)
+	}
+	cancel := func() {
+		v.s.touch()
+		v.s.leave(func() {
+			d.Hide()
+			if t.saved {
+				v.reopen(visit.ID)
+			}
+		})
+	}
+	text.onEscape, reason.onEscape = cancel, cancel
+	content := container.NewVBox(t.banner, paragraph("The signed note stays as it is; the amendment is shown with it."), f.content())
+	d = dialog.NewCustomWithoutButtons("Amend the visit of "+visit.Date, content, v.s.ws.win)
+	d.SetButtons([]fyne.CanvasObject{
+		&widget.Button{Text: "Cancel", Icon: theme.CancelIcon(), OnTapped: cancel},
+		&widget.Button{Text: "Add amendment", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: add},
+	})
 	d.Resize(fyne.NewSize(560, 360))
 	d.Show()
+	t.entry("text", text)
+	t.entry("reason", reason)
+	t.start()
+	v.s.ws.win.Canvas().Focus(text)
 }
