@@ -7,13 +7,8 @@ import (
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
 
-	"chartkeeper/report"
+	"chartkeeper/chart"
 )
-
-// Cover is what a Chartkeeper cover sheet's QR code says.
-type Cover struct {
-	PracticeID, PatientID, MRN, Category string
-}
 
 // coverDPI is the resolution PDF first pages are drawn at to look for a
 // cover sheet's QR code: a letter page is then 850×1100 pixels (below
@@ -34,7 +29,7 @@ const coverSize = 1100
 // otherwise; without pdftoppm, a single JPEG image is read from the file
 // too, and other PDFs are never recognised as starting with a cover
 // sheet.
-func FindCover(content []byte, info Info) (Cover, bool) {
+func FindCover(content []byte, info Info) (chart.CoverSheet, bool) {
 	var img image.Image
 	var err error
 	size := qrSize
@@ -44,17 +39,14 @@ func FindCover(content []byte, info Info) (Cover, bool) {
 		img, err = decodeImage(content)
 	}
 	if err != nil {
-		return Cover{}, false
+		return chart.CoverSheet{}, false
 	}
 	text, ok := readQR(img, size)
 	if !ok {
-		return Cover{}, false
+		return chart.CoverSheet{}, false
 	}
-	prac, pid, mrn, cat, err := report.ParseCoverPayload(text)
-	if err != nil {
-		return Cover{}, false
-	}
-	return Cover{PracticeID: prac, PatientID: pid, MRN: mrn, Category: cat}, true
+	c, err := chart.ParseCoverSheet(text)
+	return c, err == nil
 }
 
 var tryHarder = map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}

@@ -6,8 +6,9 @@
 // [Intake.Take] reads a complete file, checks its format by content (PDF,
 // TIFF including CCITT Group 4, JPEG, PNG), decides where it goes
 // (filename rule or QR cover sheet, else the inbox), hashes what it will
-// store, and looks the hash up: content that is already a live document is
-// a duplicate and stores nothing. Otherwise it seals the content and
+// store, and looks the hash up ([chart.Service.DocumentByContent]):
+// content that is already a live document is a duplicate and stores
+// nothing. Otherwise it seals the content and
 // records the document ([chart.Service.AddDocument], each step a durable
 // bbolt commit), and only then deletes the original or moves it to the
 // folder's archive. A crash at any point leaves the file in the folder or
@@ -53,9 +54,11 @@
 // # Cover sheets
 //
 // A scan whose first page carries the QR code of a cover sheet printed by
-// Chartkeeper (report.CoverSheet) is filed into that patient's chart under
-// the sheet's category, dated the day of intake, and the document filed
-// is the scan without its cover page: what is sealed is the rewritten
+// Chartkeeper (report.CoverSheet prints the payload of a
+// [chart.CoverSheet]; intake reads it back with [chart.ParseCoverSheet])
+// is filed into that patient's chart under the sheet's category, dated
+// the day of intake, and the document filed is the scan without its cover
+// page: what is sealed is the rewritten
 // file, not the original bytes (the cover page says nothing the record
 // does not, and a chart's copy should be the pages behind it). A PDF is
 // rewritten without its first page (see Page editing); a multi-page TIFF
@@ -109,9 +112,9 @@
 //
 // # Not done yet
 //
-//   - chart: a Service method that finds a document by blob ID (intake
-//     reads document records directly through Service.Store for its
-//     dedupe index), and a source-hash field on Document.
+//   - chart: a source-hash field on Document (the hash looked up is the
+//     stored content's, so a scan filed without its cover page is found
+//     by the rewritten file's hash).
 //   - Detecting "closed" directly (inotify IN_CLOSE_WRITE is not exported
 //     by fsnotify v1.9).
 //   - Reading a first page's image directly when the scanner added an

@@ -15,7 +15,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -119,7 +118,6 @@ func (p *practice) stored(content []byte) bool {
 
 // events collects an engine's events for a test to wait on.
 type events struct {
-	mu sync.Mutex
 	ch chan scan.Event
 }
 
