@@ -34,7 +34,7 @@ func FindCover(content []byte, info Info) (chart.CoverSheet, bool) {
 	var err error
 	size := qrSize
 	if info.Format == PDF {
-		img, size, err = pdfCoverImage(content)
+		img, size, err = pdfCoverImage(content, info)
 	} else {
 		img, err = decodeImage(content)
 	}
@@ -53,19 +53,23 @@ var tryHarder = map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER
 
 // pdfCoverImage is the first page of a PDF to look for a QR code on, and
 // the longest side to bring it down to.
-func pdfCoverImage(content []byte) (image.Image, int, error) {
-	f, err := parsePDF(content)
-	if err == nil {
-		_, noRenderer := exec.LookPath(PDFRenderer)
-		if img, inches, err := pdfScanImage(f, 1, noRenderer != nil); err == nil {
-			size := coverSize
-			if inches >= 3 && inches <= 20 {
-				size = int(inches*coverDPI + 0.5)
-			}
-			return img, size, nil
+func pdfCoverImage(content []byte, info Info) (image.Image, int, error) {
+	ctx := info.pdf
+	if ctx == nil {
+		var err error
+		if ctx, err = readPDF(content); err != nil {
+			return nil, 0, err
 		}
 	}
-	img, err := renderPDFPage(content, f, 1, coverDPI, true)
+	_, noRenderer := exec.LookPath(PDFRenderer)
+	if img, inches, err := pdfScanImage(ctx, 1, noRenderer != nil); err == nil {
+		size := coverSize
+		if inches >= 3 && inches <= 20 {
+			size = int(inches*coverDPI + 0.5)
+		}
+		return img, size, nil
+	}
+	img, err := renderPDFPage(content, ctx, 1, coverDPI, true)
 	return img, qrSize, err
 }
 

@@ -51,6 +51,11 @@
 // changes, or until [Engine.Rescan] (after the store was unlocked, say).
 // The list is kept in memory.
 //
+// A PDF that needs a password to open is refused ("this PDF needs a
+// password to open; save it again without a password and drop it back
+// in"). One protected by an owner password only opens without one and is
+// taken like any other: it can be filed, split and turned.
+//
 // # Cover sheets
 //
 // A scan whose first page carries the QR code of a cover sheet printed by
@@ -69,9 +74,11 @@
 // twice is still one document. A single JPEG or PNG that is only a cover
 // sheet is refused: there is nothing to file.
 //
+// PDFs are read with pdfcpu, once a file: its page count, the look at
+// page 1 and the rewrite without the cover page all use the same reading.
 // A PDF first page that is a scanner's single CCITT Group 4 image (the
 // page's content places one image XObject over most of the page,
-// unmirrored) is decoded in Go straight from the file, a few
+// unmirrored) is decoded in Go straight from the image's stream, a few
 // milliseconds. Other first pages are drawn with poppler's pdftoppm
 // through pipes (no temporary files), in grey at 100 dpi; a PDF over 1 MB
 // is first cut down to its first page so that pdftoppm does not read the
@@ -89,12 +96,14 @@
 // [EditPages] makes a new file of chosen pages of a scan, each turned by a
 // multiple of 90°; [Editor] offers it to chart's inbox operations
 // (chart.Service.SplitDocument and RotatePages). A PDF is rewritten in
-// full by scan's own parser and writer: only the pages kept and the
-// objects they reach (content, images, fonts) are written, each page with
-// the attributes it inherited from its page tree, and a turn goes into the
-// page's /Rotate (image data untouched). Outlines, forms, tags and the
-// document information dictionary are not kept; encrypted PDFs are
-// refused. TIFF pages are decoded and written into a new Deflate TIFF (1
+// full with pdfcpu: only the pages kept and the objects they reach
+// (content, images, fonts) are written, each page with the attributes it
+// inherited from its page tree, and a turn goes into the page's /Rotate
+// (image data untouched). Outlines, tags and the document information
+// dictionary are not kept, and the new file is not encrypted. The rewrite
+// is deterministic (pdfcpu's own numbering, layout and time stamps are
+// made so; see scan/pdf.go), so the same pages of the same scan always
+// make the same file. TIFF pages are decoded and written into a new Deflate TIFF (1
 // bit a pixel for black and white, so a CCITT page grows but loses
 // nothing). A turned JPEG or PNG is written as a PNG, so turning never
 // costs quality. Turns are applied to the content, not stored beside it,

@@ -301,6 +301,10 @@ func debPackage(tool string) string {
 		return "libtiff-tools"
 	case "pdftoppm", "pdfunite":
 		return "poppler-utils"
+	case "qpdf":
+		return "qpdf"
+	case "img2pdf":
+		return "img2pdf"
 	}
 	return "?"
 }

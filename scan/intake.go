@@ -359,7 +359,7 @@ func (in *Intake) coverFile(c chart.CoverSheet, data []byte, info Info, d *chart
 		if info.Pages < 2 {
 			return nil, problemf("the PDF holds only a cover sheet; put the sheet on top of the pages and scan them together")
 		}
-		if rest, err := dropFirstPDFPage(data, info.Pages); err == nil {
+		if rest, err := dropFirstPDFPage(info); err == nil {
 			content, d.Pages = rest, info.Pages-1
 		} else {
 			// A PDF this parser cannot rewrite is filed whole.
@@ -409,20 +409,13 @@ func (in *Intake) fileByName(f Folder, d *chart.Document, res *Result) {
 	d.Patient, d.Category, d.ClinicalDate, res.FiledBy = pid, cat, in.now().Format("2006-01-02"), "file name"
 }
 
-// dropFirstPDFPage rewrites a PDF of pages pages without its first page.
-func dropFirstPDFPage(data []byte, pages int) ([]byte, error) {
-	f, err := parsePDF(data)
-	if err != nil {
-		return nil, err
-	}
-	if len(f.pages) != pages {
-		return nil, problemf("the PDF's page tree does not match its page count")
-	}
-	out := make([]pdfPageOut, 0, pages-1)
-	for i := 1; i < pages; i++ {
+// dropFirstPDFPage rewrites a PDF without its first page.
+func dropFirstPDFPage(info Info) ([]byte, error) {
+	out := make([]pdfPageOut, 0, info.Pages-1)
+	for i := 1; i < info.Pages; i++ {
 		out = append(out, pdfPageOut{page: i})
 	}
-	return f.write(out)
+	return writePDF(info.pdf, out)
 }
 
 // samePatient reports whether the patient a cover sheet was printed for
