@@ -362,7 +362,7 @@ func (in *Intake) coverFile(c chart.CoverSheet, data []byte, info Info, d *chart
 		if rest, err := dropFirstPDFPage(info); err == nil {
 			content, d.Pages = rest, info.Pages-1
 		} else {
-			// A PDF this parser cannot rewrite is filed whole.
+			// A PDF that cannot be rewritten is filed whole.
 			d.Note = joinNote(d.Note, "Page 1 is the cover sheet.")
 		}
 	}
