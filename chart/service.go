@@ -38,6 +38,8 @@ type Service struct {
 	codes   *icd10.Table
 	loaded  bool // codes was looked for
 
+	docs documentIndex // documents by blob, for intake (documentlookup.go)
+
 	// the finder cache (findercache.go)
 	cacheSeen uint64         // the change feed position it was written at
 	cached    bool           // cacheSeen is set

@@ -2,8 +2,6 @@ package report_test
 
 import (
 	"bytes"
-	"errors"
-	"strings"
 	"testing"
 
 	"chartkeeper/chart"
@@ -33,13 +31,12 @@ func TestCoverSheet(t *testing.T) {
 
 	// The QR code on the printed page reads back as the payload.
 	got := decodeQR(t, render(t, pdf, 1, 150))
-	want := report.CoverPayload(practiceID, p.ID, p.MRN, "lab")
-	if got != want {
+	sheet := chart.CoverSheet{PracticeID: practiceID, PatientID: p.ID, MRN: p.MRN, Category: "lab"}
+	if want := sheet.Payload(); got != want {
 		t.Fatalf("QR reads %q, want %q", got, want)
 	}
-	prac, pid, m, cat, err := report.ParseCoverPayload(got)
-	if err != nil || prac != practiceID || pid != p.ID || m != p.MRN || cat != "lab" {
-		t.Errorf("ParseCoverPayload(%q) = %q %q %q %q %v", got, prac, pid, m, cat, err)
+	if c, err := chart.ParseCoverSheet(got); err != nil || c != sheet {
+		t.Errorf("ParseCoverSheet(%q) = %+v %v", got, c, err)
 	}
 }
 
@@ -60,7 +57,7 @@ func TestCoverSheetRefuses(t *testing.T) {
 
 func TestCoverQRImage(t *testing.T) {
 	for _, c := range chart.Categories {
-		payload := report.CoverPayload(practiceID, "0f1e2d3c4b5a69788796a5b4c3d2e1f0", mrn(t, "1234567"), c.Name)
+		payload := chart.CoverSheet{PracticeID: practiceID, PatientID: "0f1e2d3c4b5a69788796a5b4c3d2e1f0", MRN: mrn(t, "1234567"), Category: c.Name}.Payload()
 		img, err := report.CoverQRImage(payload)
 		if err != nil {
 			t.Fatal(err)
@@ -69,65 +66,4 @@ func TestCoverQRImage(t *testing.T) {
 			t.Errorf("QR image reads %q, want %q", got, payload)
 		}
 	}
-}
-
-func TestCoverPayload(t *testing.T) {
-	m := mrn(t, "7654321")
-	good := report.CoverPayload("prac_1", "pat-2", m, "consent")
-	if want := "CK1:COVER:prac_1:pat-2:" + m + ":consent"; good != want {
-		t.Errorf("payload %q, want %q", good, want)
-	}
-	for _, tc := range []struct{ in, why string }{
-		{"", "does not start"},
-		{"hello", "does not start"},
-		{"https://example.test/CK1:COVER:a:b:" + m + ":lab", "does not start"},
-		{"ck1:cover:a:b:" + m + ":lab", "does not start"},
-		{"CK2:COVER:a:b:" + m + ":lab", `version "2"`},
-		{"CK1:COVER:a:b:" + m, "4 fields"},
-		{"CK1:COVER:a:b:" + m + ":lab:extra", "4 fields"},
-		{"CK1:COVER::b:" + m + ":lab", "practice ID is empty"},
-		{"CK1:COVER:a::" + m + ":lab", "patient ID is empty"},
-		{"CK1:COVER:a b:c:" + m + ":lab", "practice ID has the character"},
-		{"CK1:COVER:a:" + strings.Repeat("x", 65) + ":" + m + ":lab", "at most 64"},
-		{"CK1:COVER:a:b:12345678:lab", "not a valid MRN"},
-		{"CK1:COVER:a:b:" + m + ":recipes", "not a document category"},
-		{"CK1:COVER:a:b:" + m + ":lab\n", "not a document category"},
-		{"CK1:COVER:a:b:" + m + ":" + strings.Repeat("z", 300), "at most 256"},
-	} {
-		_, _, _, _, err := report.ParseCoverPayload(tc.in)
-		if err == nil || !errors.Is(err, report.ErrNotCover) || !strings.Contains(err.Error(), tc.why) {
-			t.Errorf("ParseCoverPayload(%q) = %v, want an ErrNotCover saying %q", tc.in, err, tc.why)
-		}
-	}
-}
-
-func FuzzParseCoverPayload(f *testing.F) {
-	f.Add(report.CoverPayload(practiceID, "0f1e2d3c4b5a69788796a5b4c3d2e1f0", "48151625", "lab"))
-	f.Add("CK1:COVER:a:b:48151625:identity")
-	f.Add("CK2:COVER:a:b:48151625:lab")
-	f.Add("CK1:COVER:::::")
-	f.Add("CK1:COVER:a:b:c:d")
-	f.Add("")
-	f.Fuzz(func(t *testing.T, s string) {
-		prac, pid, m, cat, err := report.ParseCoverPayload(s)
-		if err != nil {
-			if !errors.Is(err, report.ErrNotCover) {
-				t.Fatalf("error %v does not match ErrNotCover", err)
-			}
-			if prac != "" || pid != "" || m != "" || cat != "" {
-				t.Fatalf("an error with fields %q %q %q %q", prac, pid, m, cat)
-			}
-			return
-		}
-		// What parses is exactly what CoverPayload writes for its fields.
-		if back := report.CoverPayload(prac, pid, m, cat); back != s {
-			t.Fatalf("parsed %q into fields that write back as %q", s, back)
-		}
-		if !chart.ValidMRN(m) {
-			t.Fatalf("accepted MRN %q", m)
-		}
-		if _, ok := chart.CategoryByName(cat); !ok {
-			t.Fatalf("accepted category %q", cat)
-		}
-	})
 }

@@ -38,9 +38,9 @@
 //
 // # Cover sheets
 //
-// A cover sheet's QR code holds [CoverPayload]:
+// A cover sheet's QR code holds the payload of a [chart.CoverSheet]:
 // "CK1:COVER:<practiceID>:<patientID>:<MRN>:<category>". Scan intake reads it
-// back with [ParseCoverPayload], which accepts nothing else. Codes are drawn
+// back with [chart.ParseCoverSheet], which accepts nothing else. Codes are drawn
 // as vector rectangles (boombuler/barcode computes the modules), so they
 // print sharp at any resolution.
 package report

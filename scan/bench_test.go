@@ -29,7 +29,7 @@ func BenchmarkIntake20MB(b *testing.B) {
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			p := newPractice(b)
-			in := scan.NewIntake(p.svc, nil)
+			in := scan.NewIntake(p.svc)
 			dir := b.TempDir()
 			f := scan.Folder{Path: dir}
 			i := 0

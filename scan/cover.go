@@ -7,13 +7,8 @@ import (
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
 
-	"chartkeeper/report"
+	"chartkeeper/chart"
 )
-
-// Cover is what a Chartkeeper cover sheet's QR code says.
-type Cover struct {
-	PracticeID, PatientID, MRN, Category string
-}
 
 // coverDPI is the resolution PDF first pages are drawn at to look for a
 // cover sheet's QR code: a letter page is then 850×1100 pixels (below
@@ -34,46 +29,47 @@ const coverSize = 1100
 // otherwise; without pdftoppm, a single JPEG image is read from the file
 // too, and other PDFs are never recognised as starting with a cover
 // sheet.
-func FindCover(content []byte, info Info) (Cover, bool) {
+func FindCover(content []byte, info Info) (chart.CoverSheet, bool) {
 	var img image.Image
 	var err error
 	size := qrSize
 	if info.Format == PDF {
-		img, size, err = pdfCoverImage(content)
+		img, size, err = pdfCoverImage(content, info)
 	} else {
 		img, err = decodeImage(content)
 	}
 	if err != nil {
-		return Cover{}, false
+		return chart.CoverSheet{}, false
 	}
 	text, ok := readQR(img, size)
 	if !ok {
-		return Cover{}, false
+		return chart.CoverSheet{}, false
 	}
-	prac, pid, mrn, cat, err := report.ParseCoverPayload(text)
-	if err != nil {
-		return Cover{}, false
-	}
-	return Cover{PracticeID: prac, PatientID: pid, MRN: mrn, Category: cat}, true
+	c, err := chart.ParseCoverSheet(text)
+	return c, err == nil
 }
 
 var tryHarder = map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}
 
 // pdfCoverImage is the first page of a PDF to look for a QR code on, and
 // the longest side to bring it down to.
-func pdfCoverImage(content []byte) (image.Image, int, error) {
-	f, err := parsePDF(content)
-	if err == nil {
-		_, noRenderer := exec.LookPath(PDFRenderer)
-		if img, inches, err := pdfScanImage(f, 1, noRenderer != nil); err == nil {
-			size := coverSize
-			if inches >= 3 && inches <= 20 {
-				size = int(inches*coverDPI + 0.5)
-			}
-			return img, size, nil
+func pdfCoverImage(content []byte, info Info) (image.Image, int, error) {
+	ctx := info.pdf
+	if ctx == nil {
+		var err error
+		if ctx, err = readPDF(content); err != nil {
+			return nil, 0, err
 		}
 	}
-	img, err := renderPDFPage(content, f, 1, coverDPI, true)
+	_, noRenderer := exec.LookPath(PDFRenderer)
+	if img, inches, err := pdfScanImage(ctx, 1, noRenderer != nil); err == nil {
+		size := coverSize
+		if inches >= 3 && inches <= 20 {
+			size = int(inches*coverDPI + 0.5)
+		}
+		return img, size, nil
+	}
+	img, err := renderPDFPage(content, ctx, 1, coverDPI, true)
 	return img, qrSize, err
 }
 

@@ -43,7 +43,7 @@ func crashChild() {
 	if err != nil {
 		fail(err)
 	}
-	e, err := scan.NewEngine(scan.NewIntake(svc, nil), scan.Config{
+	e, err := scan.NewEngine(scan.NewIntake(svc), scan.Config{
 		Folders: []scan.Folder{{Path: os.Getenv("SCAN_DIR")}},
 		Settle:  30 * time.Millisecond,
 	})

@@ -6,8 +6,9 @@
 // [Intake.Take] reads a complete file, checks its format by content (PDF,
 // TIFF including CCITT Group 4, JPEG, PNG), decides where it goes
 // (filename rule or QR cover sheet, else the inbox), hashes what it will
-// store, and looks the hash up: content that is already a live document is
-// a duplicate and stores nothing. Otherwise it seals the content and
+// store, and looks the hash up ([chart.Service.DocumentByContent]):
+// content that is already a live document is a duplicate and stores
+// nothing. Otherwise it seals the content and
 // records the document ([chart.Service.AddDocument], each step a durable
 // bbolt commit), and only then deletes the original or moves it to the
 // folder's archive. A crash at any point leaves the file in the folder or
@@ -50,12 +51,19 @@
 // changes, or until [Engine.Rescan] (after the store was unlocked, say).
 // The list is kept in memory.
 //
+// A PDF that needs a password to open is refused ("this PDF needs a
+// password to open; save it again without a password and drop it back
+// in"). One protected by an owner password only opens without one and is
+// taken like any other: it can be filed, split and turned.
+//
 // # Cover sheets
 //
 // A scan whose first page carries the QR code of a cover sheet printed by
-// Chartkeeper (report.CoverSheet) is filed into that patient's chart under
-// the sheet's category, dated the day of intake, and the document filed
-// is the scan without its cover page: what is sealed is the rewritten
+// Chartkeeper (report.CoverSheet prints the payload of a
+// [chart.CoverSheet]; intake reads it back with [chart.ParseCoverSheet])
+// is filed into that patient's chart under the sheet's category, dated
+// the day of intake, and the document filed is the scan without its cover
+// page: what is sealed is the rewritten
 // file, not the original bytes (the cover page says nothing the record
 // does not, and a chart's copy should be the pages behind it). A PDF is
 // rewritten without its first page (see Page editing); a multi-page TIFF
@@ -66,9 +74,11 @@
 // twice is still one document. A single JPEG or PNG that is only a cover
 // sheet is refused: there is nothing to file.
 //
+// PDFs are read with pdfcpu, once a file: its page count, the look at
+// page 1 and the rewrite without the cover page all use the same reading.
 // A PDF first page that is a scanner's single CCITT Group 4 image (the
 // page's content places one image XObject over most of the page,
-// unmirrored) is decoded in Go straight from the file, a few
+// unmirrored) is decoded in Go straight from the image's stream, a few
 // milliseconds. Other first pages are drawn with poppler's pdftoppm
 // through pipes (no temporary files), in grey at 100 dpi; a PDF over 1 MB
 // is first cut down to its first page so that pdftoppm does not read the
@@ -86,12 +96,14 @@
 // [EditPages] makes a new file of chosen pages of a scan, each turned by a
 // multiple of 90°; [Editor] offers it to chart's inbox operations
 // (chart.Service.SplitDocument and RotatePages). A PDF is rewritten in
-// full by scan's own parser and writer: only the pages kept and the
-// objects they reach (content, images, fonts) are written, each page with
-// the attributes it inherited from its page tree, and a turn goes into the
-// page's /Rotate (image data untouched). Outlines, forms, tags and the
-// document information dictionary are not kept; encrypted PDFs are
-// refused. TIFF pages are decoded and written into a new Deflate TIFF (1
+// full with pdfcpu: only the pages kept and the objects they reach
+// (content, images, fonts) are written, each page with the attributes it
+// inherited from its page tree, and a turn goes into the page's /Rotate
+// (image data untouched). Outlines, tags and the document information
+// dictionary are not kept, and the new file is not encrypted. The rewrite
+// is deterministic (pdfcpu's own numbering, layout and time stamps are
+// made so; see scan/pdf.go), so the same pages of the same scan always
+// make the same file. TIFF pages are decoded and written into a new Deflate TIFF (1
 // bit a pixel for black and white, so a CCITT page grows but loses
 // nothing). A turned JPEG or PNG is written as a PNG, so turning never
 // costs quality. Turns are applied to the content, not stored beside it,
@@ -109,9 +121,9 @@
 //
 // # Not done yet
 //
-//   - chart: a Service method that finds a document by blob ID (intake
-//     reads document records directly through Service.Store for its
-//     dedupe index), and a source-hash field on Document.
+//   - chart: a source-hash field on Document (the hash looked up is the
+//     stored content's, so a scan filed without its cover page is found
+//     by the rewritten file's hash).
 //   - Detecting "closed" directly (inotify IN_CLOSE_WRITE is not exported
 //     by fsnotify v1.9).
 //   - Reading a first page's image directly when the scanner added an

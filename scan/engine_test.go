@@ -24,7 +24,7 @@ const settle = 150 * time.Millisecond
 func start(t *testing.T, p *practice, folders ...scan.Folder) (*scan.Engine, *events) {
 	t.Helper()
 	ev := newEvents()
-	e, err := scan.NewEngine(scan.NewIntake(p.svc, nil), scan.Config{Folders: folders, Settle: settle, Retry: 50 * time.Millisecond, OnEvent: ev.on})
+	e, err := scan.NewEngine(scan.NewIntake(p.svc), scan.Config{Folders: folders, Settle: settle, Retry: 50 * time.Millisecond, OnEvent: ev.on})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -430,7 +430,7 @@ func TestCoverSheetTIFF(t *testing.T) {
 func TestCoverSheetForeign(t *testing.T) {
 	p := newPractice(t)
 	pt := p.patient("Mensah", "Kofi")
-	qr, err := report.CoverQRImage(report.CoverPayload("otherpractice", pt.ID, pt.MRN, "lab"))
+	qr, err := report.CoverQRImage(chart.CoverSheet{PracticeID: "otherpractice", PatientID: pt.ID, MRN: pt.MRN, Category: "lab"}.Payload())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,8 @@ package scan
 import (
 	"bytes"
 	"fmt"
+
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 )
 
 // Format is a kind of scanned file, known by its content, never by its name.
@@ -38,6 +40,8 @@ type Info struct {
 	// Compression names a TIFF's first-page compression ("CCITT Group 4",
 	// "LZW", ...), for messages and tests; empty for other formats.
 	Compression string
+
+	pdf *model.Context // a PDF as read by pdfcpu
 }
 
 // ProblemError says why a file cannot be taken; the reason is worded for
@@ -80,8 +84,11 @@ func Analyze(content []byte) (Info, error) {
 	}
 	switch f {
 	case PDF:
-		n, err := pdfPages(content)
-		return Info{Format: PDF, Pages: n}, err
+		ctx, err := readPDF(content)
+		if err != nil {
+			return Info{Format: PDF}, err
+		}
+		return Info{Format: PDF, Pages: ctx.PageCount, pdf: ctx}, nil
 	case TIFF:
 		t, err := parseTIFF(content)
 		if err != nil {

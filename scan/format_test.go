@@ -97,7 +97,8 @@ func tiffLoop(b []byte) []byte {
 }
 
 // objStmPDF is a PDF 1.5 whose page objects sit in a compressed object
-// stream, where no "/Type /Page" is visible in the file.
+// stream, where no "/Type /Page" is visible in the file; a
+// cross-reference stream (uncompressed) says where they are.
 func objStmPDF(n int) []byte {
 	var objs strings.Builder
 	var head []string
@@ -123,10 +124,32 @@ func objStmPDF(n int) []byte {
 	zw.Write([]byte(h + objs.String()))
 	zw.Close()
 	var b bytes.Buffer
-	b.WriteString("%PDF-1.5\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n")
+	b.WriteString("%PDF-1.5\n")
+	catalog := b.Len()
+	b.WriteString("1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n")
+	stm := b.Len()
 	fmt.Fprintf(&b, "5 0 obj\n<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d >>\nstream\n", len(bodies), len(h), z.Len())
 	b.Write(z.Bytes())
-	b.WriteString("\nendstream\nendobj\nstartxref\n0\n%%EOF\n")
+	b.WriteString("\nendstream\nendobj\n")
+	// The cross-reference stream: type, offset or object stream, index.
+	size := 10 + n + 1
+	rows := make([][3]int, size)
+	rows[0] = [3]int{0, 0, 0xffff}
+	rows[1] = [3]int{1, catalog, 0}
+	rows[2] = [3]int{2, 5, 0}
+	rows[5] = [3]int{1, stm, 0}
+	for i := 0; i < n; i++ {
+		rows[10+i] = [3]int{2, 5, 1 + i}
+	}
+	xref := b.Len()
+	rows[size-1] = [3]int{1, xref, 0}
+	var x bytes.Buffer
+	for _, r := range rows {
+		x.Write([]byte{byte(r[0]), byte(r[1] >> 24), byte(r[1] >> 16), byte(r[1] >> 8), byte(r[1]), byte(r[2] >> 8), byte(r[2])})
+	}
+	fmt.Fprintf(&b, "%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n", size-1, size, x.Len())
+	b.Write(x.Bytes())
+	fmt.Fprintf(&b, "\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n", xref)
 	return b.Bytes()
 }
 

@@ -15,7 +15,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -119,7 +118,6 @@ func (p *practice) stored(content []byte) bool {
 
 // events collects an engine's events for a test to wait on.
 type events struct {
-	mu sync.Mutex
 	ch chan scan.Event
 }
 
@@ -303,6 +301,10 @@ func debPackage(tool string) string {
 		return "libtiff-tools"
 	case "pdftoppm", "pdfunite":
 		return "poppler-utils"
+	case "qpdf":
+		return "qpdf"
+	case "img2pdf":
+		return "img2pdf"
 	}
 	return "?"
 }

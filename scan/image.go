@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"golang.org/x/image/draw"
 	"golang.org/x/image/tiff"
 )
@@ -167,8 +168,8 @@ const pageAloneAbove = 1 << 20
 
 // renderPDFPage draws one page with pdftoppm at dpi, in shades of grey
 // when gray is set, through pipes only: no page image of a patient's
-// document is written to disk. parsed is content already parsed, or nil.
-func renderPDFPage(content []byte, parsed *pdfFile, page, dpi int, gray bool) (image.Image, error) {
+// document is written to disk. doc is content already read, or nil.
+func renderPDFPage(content []byte, doc *model.Context, page, dpi int, gray bool) (image.Image, error) {
 	path, err := exec.LookPath(PDFRenderer)
 	if err != nil {
 		return nil, fmt.Errorf("PDF pages cannot be drawn: %s (poppler-utils) is not installed", PDFRenderer)
@@ -178,12 +179,11 @@ func renderPDFPage(content []byte, parsed *pdfFile, page, dpi int, gray bool) (i
 	if len(content) > pageAloneAbove {
 		// pdftoppm reads the whole file before it draws; give it the page
 		// alone (a few hundred kilobytes of a scan of many megabytes).
-		f := parsed
-		if f == nil {
-			f, _ = parsePDF(content)
+		if doc == nil {
+			doc, _ = readPDF(content)
 		}
-		if f != nil && page <= len(f.pages) {
-			if one, err := f.write([]pdfPageOut{{page: page - 1}}); err == nil {
+		if doc != nil && page <= doc.PageCount {
+			if one, err := writePDF(doc, []pdfPageOut{{page: page - 1}}); err == nil {
 				content, page = one, 1
 			}
 		}

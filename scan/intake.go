@@ -3,7 +3,6 @@ package scan
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +14,7 @@ import (
 	"time"
 
 	"chartkeeper/chart"
-	"chartkeeper/store"
+	"chartkeeper/internal/atomicfile"
 )
 
 // MaxFileSize is the largest file intake reads (it holds one file in
@@ -79,19 +78,28 @@ type Intake struct {
 	svc *chart.Service
 	now func() time.Time
 
-	mu       sync.Mutex
-	docBlobs map[string]string // blob ID → a live document holding it
-	rules    map[string]*Rule
+	mu    sync.Mutex
+	rules map[string]*Rule
 }
 
+// Option changes an Intake.
+type Option func(*Intake)
+
+// WithClock makes intake read the time from now: the clinical date of an
+// automatically filed document is the day of intake (tests).
+func WithClock(now func() time.Time) Option { return func(in *Intake) { in.now = now } }
+
 // NewIntake makes an Intake that stores documents through svc as its
-// signed-in user (front desk, clinician or HIM manager). now is the clock
-// for clinical dates of automatically filed documents (nil: time.Now).
-func NewIntake(svc *chart.Service, now func() time.Time) *Intake {
-	if now == nil {
-		now = time.Now
+// signed-in user (front desk, clinician or HIM manager).
+func NewIntake(svc *chart.Service, opts ...Option) *Intake {
+	in := &Intake{svc: svc, now: time.Now, rules: map[string]*Rule{}}
+	for _, o := range opts {
+		o(in)
 	}
-	return &Intake{svc: svc, now: now, rules: map[string]*Rule{}, docBlobs: map[string]string{}}
+	if in.now == nil {
+		in.now = time.Now
+	}
+	return in
 }
 
 // CheckFolder reports what is wrong with a folder's settings.
@@ -223,7 +231,7 @@ type stored struct {
 }
 
 type coverFound struct {
-	c  Cover
+	c  chart.CoverSheet
 	ok bool
 }
 
@@ -241,7 +249,7 @@ type hashLookup struct {
 }
 
 func (in *Intake) lookUp(sum [32]byte) hashLookup {
-	old, ok, err := in.existing(sum)
+	old, ok, err := in.svc.DocumentByContent(sum)
 	return hashLookup{old, ok, err}
 }
 
@@ -276,7 +284,6 @@ func (in *Intake) store(path string, st os.FileInfo, f Folder, dup hashLookup, c
 			res.Outcome, res.Reason, res.Err = Deferred, "the document could not be stored: "+err.Error(), err
 			return res
 		}
-		in.docBlobs[doc.Blob] = doc.ID
 		res.Outcome, res.Document = Imported, doc
 	}
 	// Committed: only now does the original go.
@@ -330,7 +337,7 @@ func (h *heldReader) let(err error) { h.verdict <- err }
 // coverFile files a scan whose first page is cover sheet c (d.Patient,
 // Category, ClinicalDate, Note) and returns the content to store, which
 // lacks the cover page where one could be dropped.
-func (in *Intake) coverFile(c Cover, data []byte, info Info, d *chart.Document, res *Result) ([]byte, error) {
+func (in *Intake) coverFile(c chart.CoverSheet, data []byte, info Info, d *chart.Document, res *Result) ([]byte, error) {
 	content := data
 	today := in.now().Format("2006-01-02")
 	switch info.Format {
@@ -352,15 +359,15 @@ func (in *Intake) coverFile(c Cover, data []byte, info Info, d *chart.Document, 
 		if info.Pages < 2 {
 			return nil, problemf("the PDF holds only a cover sheet; put the sheet on top of the pages and scan them together")
 		}
-		if rest, err := dropFirstPDFPage(data, info.Pages); err == nil {
+		if rest, err := dropFirstPDFPage(info); err == nil {
 			content, d.Pages = rest, info.Pages-1
 		} else {
-			// A PDF this parser cannot rewrite is filed whole.
+			// A PDF that cannot be rewritten is filed whole.
 			d.Note = joinNote(d.Note, "Page 1 is the cover sheet.")
 		}
 	}
 	switch {
-	case c.PracticeID != in.svc.Store().PracticeID():
+	case c.PracticeID != in.svc.PracticeID():
 		d.Note = joinNote(d.Note, "The cover sheet is from another practice; file by hand.")
 	default:
 		pid, err := in.svc.PatientByMRN(c.MRN)
@@ -402,20 +409,13 @@ func (in *Intake) fileByName(f Folder, d *chart.Document, res *Result) {
 	d.Patient, d.Category, d.ClinicalDate, res.FiledBy = pid, cat, in.now().Format("2006-01-02"), "file name"
 }
 
-// dropFirstPDFPage rewrites a PDF of pages pages without its first page.
-func dropFirstPDFPage(data []byte, pages int) ([]byte, error) {
-	f, err := parsePDF(data)
-	if err != nil {
-		return nil, err
-	}
-	if len(f.pages) != pages {
-		return nil, problemf("the PDF's page tree does not match its page count")
-	}
-	out := make([]pdfPageOut, 0, pages-1)
-	for i := 1; i < pages; i++ {
+// dropFirstPDFPage rewrites a PDF without its first page.
+func dropFirstPDFPage(info Info) ([]byte, error) {
+	out := make([]pdfPageOut, 0, info.Pages-1)
+	for i := 1; i < info.Pages; i++ {
 		out = append(out, pdfPageOut{page: i})
 	}
-	return f.write(out)
+	return writePDF(info.pdf, out)
 }
 
 // samePatient reports whether the patient a cover sheet was printed for
@@ -446,60 +446,6 @@ func (in *Intake) rule(pattern string) (*Rule, error) {
 		in.rules[pattern] = r
 	}
 	return r, err
-}
-
-// existing finds a live document whose content has this hash. The index of
-// blobs held by documents is built from the store the first time it is
-// needed and again whenever a stored blob has no document in it (so
-// documents stored by another program are seen; a blob without a document
-// is what a crash between sealing and recording leaves, and is completed
-// by importing again).
-func (in *Intake) existing(sum [32]byte) (chart.Document, bool, error) {
-	st := in.svc.Store()
-	blob, ok, err := st.FindBlob(sum)
-	if err != nil || !ok {
-		return chart.Document{}, false, err
-	}
-	if _, ok := in.docBlobs[blob]; !ok {
-		if err := in.loadDocBlobs(); err != nil {
-			return chart.Document{}, false, err
-		}
-	}
-	id, ok := in.docBlobs[blob]
-	if !ok {
-		return chart.Document{}, false, nil
-	}
-	r, err := st.Get(id)
-	if err != nil || r.Deleted {
-		delete(in.docBlobs, blob)
-		return chart.Document{}, false, nil
-	}
-	var d chart.Document
-	if err := json.Unmarshal(r.Body, &d); err != nil {
-		return d, false, err
-	}
-	d.ID, d.Rev = r.ID, r.Rev
-	if i := strings.IndexByte(r.ID, '.'); i > 0 {
-		d.Patient = r.ID[:i]
-	}
-	return d, true, nil
-}
-
-func (in *Intake) loadDocBlobs() error {
-	m := map[string]string{}
-	err := in.svc.Store().List(chart.TypeDocument, func(r store.Record) error {
-		var b struct {
-			Blob string `json:"blob"`
-		}
-		if json.Unmarshal(r.Body, &b) == nil && b.Blob != "" {
-			m[b.Blob] = r.ID
-		}
-		return nil
-	})
-	if err == nil {
-		in.docBlobs = m
-	}
-	return err
 }
 
 // readFile reads a whole regular file and returns its state when opened.
@@ -583,31 +529,18 @@ func freeName(dir, name string) string {
 	}
 }
 
-// copyAcross moves a file to another file system: copy under a temporary
-// name, sync, rename, and only then remove the original.
+// copyAcross moves a file to another file system: an atomic copy (see
+// [atomicfile.Write]), and only then the original removed.
 func copyAcross(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	tmp := dst + ".part"
-	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
+	if _, err := atomicfile.Write(dst, 0o600, func(w io.Writer) error {
+		_, err := io.Copy(w, in)
 		return err
-	}
-	_, err = io.Copy(out, in)
-	if err == nil {
-		err = out.Sync()
-	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, dst)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	}); err != nil {
 		return err
 	}
 	return os.Remove(src)
@@ -616,7 +549,7 @@ func copyAcross(src, dst string) error {
 // transient reports whether a store error may pass (locked, busy, full)
 // rather than being a refusal of the document.
 func transient(err error) bool {
-	return !errors.Is(err, store.ErrInvalid) && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrPermission) && !errors.Is(err, chart.ErrMerged)
+	return !errors.Is(err, chart.ErrInvalid) && !errors.Is(err, chart.ErrNotFound) && !errors.Is(err, chart.ErrPermission) && !errors.Is(err, chart.ErrMerged)
 }
 
 func joinNote(a, b string) string {

@@ -53,18 +53,11 @@ func EditPages(content []byte, pages []PageTurn) ([]byte, Format, error) {
 	}
 	switch info.Format {
 	case PDF:
-		f, err := parsePDF(content)
-		if err != nil {
-			return nil, "", err
-		}
-		if len(f.pages) != info.Pages {
-			return nil, "", problemf("the PDF is damaged (it says it has %d pages, %d were found)", info.Pages, len(f.pages))
-		}
 		out := make([]pdfPageOut, len(pages))
 		for i, p := range pages {
 			out[i] = pdfPageOut{p.Page - 1, p.Turn}
 		}
-		b, err := f.write(out)
+		b, err := writePDF(info.pdf, out)
 		return b, PDF, err
 	case TIFF:
 		t, err := parseTIFF(content)

@@ -130,7 +130,7 @@ func TestEditPDF(t *testing.T) {
 	if !samePixels(want, got) {
 		t.Error("page 2 cut out is not drawn like page 2 of the whole")
 	}
-	// Pages packed in a compressed object stream, and no trailer.
+	// Pages packed in a compressed object stream.
 	packed, _, err := scan.EditPages(objStmPDF(3), []scan.PageTurn{{Page: 3}, {Page: 2, Turn: 180}})
 	if err != nil {
 		t.Fatal(err)

@@ -2,186 +2,394 @@ package scan
 
 import (
 	"bytes"
-	"compress/zlib"
-	"io"
-	"regexp"
-	"strconv"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
 
-// PDF page counting reads the page tree without a PDF library: every
-// object ("N G obj ... endobj", and the objects packed into compressed
-// object streams of PDF 1.5 and later) is indexed, a later definition of
-// an object number replacing an earlier one as incremental updates do.
-// The page count is the /Count of the root /Pages node (the one without a
-// /Parent); without one it is the number of /Type /Page leaves. A file
-// without the %%EOF marker near its end was cut off.
+// PDFs are read and written with pdfcpu. Reading indexes every object of
+// the file (incremental updates and compressed object streams included)
+// and the page tree; a PDF protected by an owner password only is read
+// as any other (such a file opens without a password; what the owner
+// password restricts is for viewers), one that needs a password to open
+// is refused.
+//
+// Page editing (dropping a cover page, splitting, turning pages) writes a
+// new file rather than appending an incremental update: it holds only the
+// pages asked for and the objects they reach (content streams, images,
+// fonts), each page with the attributes it inherits from its page tree
+// (resources, media box, rotation) written into it, so the part of a
+// split scan filed into one chart carries nothing of the pages filed
+// elsewhere. A turn goes into the page's /Rotate. What belongs to the
+// document as a whole (outlines, tags, the document information
+// dictionary) is not kept: scans have none that matter. The new file is
+// not encrypted.
+//
+// The rewrite is deterministic, which pdfcpu's writer alone is not: it
+// numbers the objects it copies and lays them out in the order of Go's
+// map iteration, and it stamps each file with the time (the information
+// dictionary's dates and the file identifier). So the objects of the new
+// file are numbered in the order they are reached from its catalog
+// (dictionary keys in sorted order) before it is written, laid out in
+// that order after, the dates are blanked and the identifier is worked
+// out from the file's content. The same pages of the same scan always
+// make the same bytes, and a scan taken twice is found as a duplicate.
 
-var (
-	reTypePage = regexp.MustCompile(`/Type\s*/Page\b`) // not /Pages: \b fails before 's'
-	reTypeTree = regexp.MustCompile(`/Type\s*/Pages\b`)
-	reParent   = regexp.MustCompile(`/Parent\s+\d+\s+\d+\s+R`)
-	reCount    = regexp.MustCompile(`/Count\s+(\d+)`)
-	reObjStm   = regexp.MustCompile(`/Type\s*/ObjStm\b`)
-	reFirst    = regexp.MustCompile(`/First\s+(\d+)`)
-	reN        = regexp.MustCompile(`/N\s+(\d+)`)
-	reFlate    = regexp.MustCompile(`/Filter\s*\[?\s*/FlateDecode\s*\]?`)
-)
+// errPDFPassword is the reason given for a PDF that needs a password.
+var errPDFPassword = problemf("this PDF needs a password to open; save it again without a password and drop it back in")
 
-const maxObjStm = 64 << 20 // inflated bytes of one object stream
+var pdfConfigOnce sync.Once
 
-func pdfPages(b []byte) (int, error) {
+// pdfConf is pdfcpu's configuration for scans: relaxed validation, no
+// configuration folder of pdfcpu's own, and files written with a plain
+// cross-reference table and no object streams.
+func pdfConf() *model.Configuration {
+	pdfConfigOnce.Do(api.DisableConfigDir)
+	c := model.NewDefaultConfiguration()
+	c.ValidationMode = model.ValidationRelaxed
+	c.WriteObjectStream = false
+	c.WriteXRefStream = false
+	c.Optimize = false
+	c.OptimizeBeforeWriting = false
+	c.Offline = true
+	return c
+}
+
+// safely runs f, turning a panic of pdfcpu's on a damaged file into an
+// error.
+func safely(f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("pdfcpu: %v", r)
+		}
+	}()
+	return f()
+}
+
+// readPDF reads a PDF and its page count. A file without the %%EOF marker
+// near its end was cut off.
+func readPDF(b []byte) (*model.Context, error) {
 	tail := b[max(0, len(b)-2048):]
 	if !bytes.Contains(tail, []byte("%%EOF")) {
-		return 0, problemf("the PDF is cut off or damaged (no end-of-file marker); scan it again")
+		return nil, problemf("the PDF is cut off or damaged (no end-of-file marker); scan it again")
 	}
-	objs := map[int][]byte{}
-	for pos := 0; ; {
-		i := bytes.Index(b[pos:], []byte("obj"))
-		if i < 0 {
-			break
-		}
-		i += pos
-		pos = i + 3
-		num, ok := objHeader(b, i)
-		if !ok {
-			continue
-		}
-		body := b[pos:]
-		if e := bytes.Index(body, []byte("endobj")); e >= 0 {
-			body = body[:e]
-			pos += e + len("endobj")
-		}
-		objs[num] = dictPart(body)
-		if reObjStm.Match(objs[num]) {
-			unpackObjStm(body, objs)
-		}
+	var ctx *model.Context
+	err := safely(func() error {
+		var err error
+		ctx, err = api.ReadContext(bytes.NewReader(b), pdfConf())
+		return err
+	})
+	switch {
+	case errors.Is(err, pdfcpu.ErrWrongPassword):
+		return nil, errPDFPassword
+	case err != nil:
+		return nil, problemf("the PDF is damaged: it holds no objects that can be read (%s)", pdfcpuReason(err))
 	}
-	if len(objs) == 0 {
-		return 0, problemf("the PDF is damaged: it holds no objects")
+	err = safely(ctx.EnsurePageCount)
+	if err != nil || ctx.PageCount <= 0 {
+		return nil, problemf("the PDF is damaged: no pages were found in it")
 	}
-	leaves, root := 0, -1
-	for _, d := range objs {
-		switch {
-		case reTypeTree.Match(d):
-			if !reParent.Match(d) {
-				if m := reCount.FindSubmatch(d); m != nil {
-					if n, err := strconv.Atoi(string(m[1])); err == nil && n > root {
-						root = n
-					}
-				}
+	if ctx.PageCount > maxPDFPages {
+		return nil, problemf("the PDF says it has %d pages; at most %d are taken", ctx.PageCount, maxPDFPages)
+	}
+	return ctx, nil
+}
+
+const maxPDFPages = 10000
+
+// pdfcpuReason is a pdfcpu error for a reason line.
+func pdfcpuReason(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return strings.TrimPrefix(s, "pdfcpu: ")
+}
+
+// pdfPageOut is one page of a rewritten PDF: page (0-based) of the
+// source, turned clockwise by turn degrees (a multiple of 90).
+type pdfPageOut struct {
+	page, turn int
+}
+
+// writePDF makes a new PDF of the given pages of ctx (see above).
+func writePDF(ctx *model.Context, out []pdfPageOut) ([]byte, error) {
+	nums := make([]int, len(out))
+	for i, p := range out {
+		if p.page < 0 || p.page >= ctx.PageCount {
+			return nil, fmt.Errorf("the PDF has no page %d", p.page+1)
+		}
+		nums[i] = p.page + 1
+	}
+	var buf bytes.Buffer
+	err := safely(func() error {
+		dst, err := pdfcpu.ExtractPages(ctx, nums, false)
+		if err != nil {
+			return err
+		}
+		if err := dst.EnsurePageCount(); err != nil {
+			return err
+		}
+		for i, p := range out {
+			d, _, _, err := dst.PageDict(i+1, false)
+			if err != nil {
+				return err
 			}
-		case reTypePage.Match(d):
-			leaves++
+			if d == nil {
+				return fmt.Errorf("page %d is missing", i+1)
+			}
+			rot := 0
+			if r := d.IntEntry("Rotate"); r != nil {
+				rot = *r
+			}
+			if rot = ((rot+p.turn)%360 + 360) % 360; rot != 0 {
+				d.Update("Rotate", types.Integer(rot))
+			} else {
+				d.Delete("Rotate")
+			}
 		}
-	}
-	n := root
-	if n <= 0 {
-		n = leaves
-	}
-	if n <= 0 {
-		return 0, problemf("the PDF is damaged: no pages were found in it")
-	}
-	return n, nil
-}
-
-// dictPart is an object's text before its stream data, if any.
-func dictPart(body []byte) []byte {
-	if i := bytes.Index(body, []byte("stream")); i >= 0 {
-		return body[:i]
-	}
-	return body
-}
-
-// unpackObjStm adds the objects of a compressed object stream to objs.
-func unpackObjStm(body []byte, objs map[int][]byte) {
-	dict := dictPart(body)
-	if !reFlate.Match(dict) {
-		return
-	}
-	fm, nm := reFirst.FindSubmatch(dict), reN.FindSubmatch(dict)
-	if fm == nil || nm == nil {
-		return
-	}
-	first, _ := strconv.Atoi(string(fm[1]))
-	n, _ := strconv.Atoi(string(nm[1]))
-	i := bytes.Index(body, []byte("stream"))
-	data := body[i+len("stream"):]
-	data = bytes.TrimLeft(data, "\r\n")
-	if e := bytes.LastIndex(data, []byte("endstream")); e >= 0 {
-		data = data[:e]
-	}
-	zr, err := zlib.NewReader(bytes.NewReader(data))
+		if err := renumber(dst); err != nil {
+			return err
+		}
+		if err := api.WriteContext(dst, &buf); err != nil {
+			return err
+		}
+		b, err := relayout(dst, buf.Bytes())
+		if err != nil {
+			return err
+		}
+		buf.Reset()
+		buf.Write(b)
+		return unstamp(dst, buf.Bytes())
+	})
 	if err != nil {
-		return
+		return nil, problemf("the PDF is damaged and its pages cannot be changed (%s)", pdfcpuReason(err))
 	}
-	// A stream may end in junk after the deflate data; keep what inflated.
-	raw, _ := io.ReadAll(io.LimitReader(zr, maxObjStm))
-	if first > len(raw) {
-		return
-	}
-	head := bytes.Fields(raw[:first])
-	type entry struct{ num, off int }
-	var es []entry
-	for k := 0; k+1 < len(head) && len(es) < n; k += 2 {
-		num, err1 := strconv.Atoi(string(head[k]))
-		off, err2 := strconv.Atoi(string(head[k+1]))
-		if err1 != nil || err2 != nil || first+off > len(raw) {
-			return
-		}
-		es = append(es, entry{num, first + off})
-	}
-	for k, e := range es {
-		end := len(raw)
-		if k+1 < len(es) && es[k+1].off >= e.off {
-			end = es[k+1].off
-		}
-		objs[e.num] = raw[e.off:end]
-	}
+	return buf.Bytes(), nil
 }
 
-// objHeader reads the object number of "N G obj" whose keyword is at i.
-func objHeader(b []byte, i int) (int, bool) {
-	if i+3 < len(b) && isRegular(b[i+3]) {
-		return 0, false // "objects", not the keyword
+// renumber numbers the objects of ctx 1, 2, ... in the order they are
+// reached from its catalog, dictionary keys in sorted order. Objects that
+// nothing reaches are dropped.
+func renumber(ctx *model.Context) error {
+	if ctx.Root == nil {
+		return errors.New("the new file has no catalog")
 	}
-	j := i
-	skipSpace := func() bool {
-		k := j
-		for j > 0 && isSpace(b[j-1]) {
-			j--
+	num := map[int]int{}
+	var order []int
+	var visit func(o types.Object)
+	visit = func(o types.Object) {
+		switch v := o.(type) {
+		case types.IndirectRef:
+			n := v.ObjectNumber.Value()
+			if _, ok := num[n]; ok {
+				return
+			}
+			e, ok := ctx.Table[n]
+			if !ok || e == nil || e.Free || e.Object == nil {
+				return
+			}
+			order = append(order, n)
+			num[n] = len(order)
+			visit(e.Object)
+		case types.Dict:
+			for _, k := range slices.Sorted(maps.Keys(v)) {
+				visit(v[k])
+			}
+		case types.StreamDict:
+			visit(v.Dict)
+		case types.Array:
+			for _, e := range v {
+				visit(e)
+			}
 		}
-		return j < k
 	}
-	digits := func() (int, bool) {
-		k := j
-		for j > 0 && b[j-1] >= '0' && b[j-1] <= '9' && k-j < 10 {
-			j--
+	visit(*ctx.Root)
+	var remap func(o types.Object) types.Object
+	remap = func(o types.Object) types.Object {
+		switch v := o.(type) {
+		case types.IndirectRef:
+			if n, ok := num[v.ObjectNumber.Value()]; ok {
+				return *types.NewIndirectRef(n, 0)
+			}
+			return nil
+		case types.Dict:
+			d := types.Dict{}
+			for k, e := range v {
+				d[k] = remap(e)
+			}
+			return d
+		case types.StreamDict:
+			v.Dict = remap(v.Dict).(types.Dict)
+			if v.StreamLengthObjNr != nil {
+				n := num[*v.StreamLengthObjNr]
+				v.StreamLengthObjNr = &n
+			}
+			return v
+		case types.Array:
+			a := make(types.Array, len(v))
+			for i, e := range v {
+				a[i] = remap(e)
+			}
+			return a
 		}
-		if j == k {
-			return 0, false
+		return o
+	}
+	table := map[int]*model.XRefTableEntry{0: model.NewFreeHeadXRefTableEntry()}
+	for i, n := range order {
+		table[i+1] = model.NewXRefTableEntryGen0(remap(ctx.Table[n].Object))
+	}
+	root := num[ctx.Root.ObjectNumber.Value()]
+	rootDict, ok := table[root].Object.(types.Dict)
+	if !ok {
+		return errors.New("the new file's catalog is not a dictionary")
+	}
+	size := len(order) + 1
+	ctx.Table, ctx.Size, ctx.Info, ctx.ID = table, &size, nil, nil
+	ctx.Root, ctx.RootDict = types.NewIndirectRef(root, 0), rootDict
+	return nil
+}
+
+// relayout puts the objects of b, a file pdfcpu wrote from ctx, in the
+// order of their numbers, with a new cross-reference table.
+func relayout(ctx *model.Context, b []byte) ([]byte, error) {
+	type at struct {
+		num int
+		off int64
+	}
+	var objs []at
+	for n, off := range ctx.Write.Table {
+		if n > 0 {
+			objs = append(objs, at{n, off})
 		}
-		n, err := strconv.Atoi(string(b[j:k]))
-		return n, err == nil
 	}
-	if !skipSpace() {
-		return 0, false
+	xref := bytes.LastIndex(b, []byte("\nxref\n"))
+	trailer := bytes.LastIndex(b, []byte("\ntrailer\n"))
+	startxref := bytes.LastIndex(b, []byte("\nstartxref\n"))
+	if len(objs) == 0 || xref < 0 || trailer < xref || startxref < trailer {
+		return nil, errors.New("the new file is not laid out as expected")
 	}
-	if _, ok := digits(); !ok || !skipSpace() {
-		return 0, false
+	slices.SortFunc(objs, func(a, b at) int { return int(a.off - b.off) })
+	body := make(map[int][]byte, len(objs))
+	for i, o := range objs {
+		end := int64(xref + 1)
+		if i+1 < len(objs) {
+			end = objs[i+1].off
+		}
+		if o.off < 0 || o.off > end || end > int64(len(b)) {
+			return nil, errors.New("the new file is not laid out as expected")
+		}
+		body[o.num] = b[o.off:end]
 	}
-	num, ok := digits()
-	if !ok || (j > 0 && isRegular(b[j-1])) {
-		return 0, false
+	slices.SortFunc(objs, func(a, b at) int { return a.num - b.num })
+	head := b[:objs[0].off]
+	for _, o := range objs {
+		if o.off < int64(len(head)) {
+			head = b[:o.off]
+		}
 	}
-	return num, true
+	out := bytes.NewBuffer(make([]byte, 0, len(b)))
+	out.Write(head)
+	offsets := map[int]int{}
+	for _, o := range objs {
+		offsets[o.num] = out.Len()
+		out.Write(body[o.num])
+	}
+	x := out.Len()
+	last := objs[len(objs)-1].num
+	fmt.Fprintf(out, "xref\n0 %d\n0000000000 65535 f \n", last+1)
+	for n := 1; n <= last; n++ {
+		if off, ok := offsets[n]; ok {
+			fmt.Fprintf(out, "%010d 00000 n \n", off)
+		} else {
+			out.WriteString("0000000000 00000 f \n")
+		}
+	}
+	out.Write(b[trailer+1 : startxref+1])
+	fmt.Fprintf(out, "startxref\n%d\n%%%%EOF\n", x)
+	return out.Bytes(), nil
+}
+
+// unstamp takes the time out of a file pdfcpu wrote from ctx, in place:
+// the information dictionary's dates become white space (a dictionary
+// may hold any amount) and the file identifier is a hash of the rest.
+// Every replacement keeps the length, so the cross-reference table stays
+// right.
+func unstamp(ctx *model.Context, b []byte) error {
+	if ctx.Info != nil {
+		info, err := ctx.DereferenceDict(*ctx.Info)
+		if err != nil {
+			return err
+		}
+		for _, k := range []string{"CreationDate", "ModDate"} {
+			v, ok := info.Find(k)
+			if !ok {
+				continue
+			}
+			s, ok := v.(types.StringLiteral)
+			if !ok {
+				return fmt.Errorf("unexpected %s %v", k, v)
+			}
+			if err := blank(b, "/"+k+"("+string(s)+")"); err != nil {
+				return err
+			}
+		}
+	}
+	if len(ctx.ID) != 2 {
+		return nil
+	}
+	var ids [][]byte
+	for _, v := range ctx.ID {
+		h, ok := v.(types.HexLiteral)
+		if !ok {
+			return fmt.Errorf("unexpected file identifier %v", v)
+		}
+		ids = append(ids, []byte("<"+string(h)+">"))
+	}
+	at := bytes.LastIndex(b, []byte("/ID["))
+	if at < 0 {
+		return errors.New("the file identifier was not found")
+	}
+	// The identifier's second half is the time-stamped one (the first is
+	// kept from the source when it had one; a new file has none).
+	for _, id := range ids {
+		i := bytes.Index(b[at:], id)
+		if i < 0 {
+			return errors.New("the file identifier was not found")
+		}
+		for k := at + i + 1; k < at+i+len(id)-1; k++ {
+			b[k] = '0'
+		}
+	}
+	sum := sha256.Sum256(b)
+	digits := hex.EncodeToString(sum[:])
+	for _, id := range ids {
+		i := bytes.Index(b[at:], bytes.Repeat([]byte("0"), len(id)-2))
+		copy(b[at+i:at+i+len(id)-2], digits)
+		at += i + len(id) - 2
+	}
+	return nil
+}
+
+// blank overwrites the one occurrence of s in b with spaces.
+func blank(b []byte, s string) error {
+	i := bytes.Index(b, []byte(s))
+	if i < 0 {
+		return fmt.Errorf("%q was not found", s)
+	}
+	for k := i; k < i+len(s); k++ {
+		b[k] = ' '
+	}
+	return nil
 }
 
 func isSpace(c byte) bool {
 	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == 0
-}
-
-// isRegular reports whether c is a PDF regular character (neither white
-// space nor a delimiter).
-func isRegular(c byte) bool {
-	return !isSpace(c) && !bytes.ContainsRune([]byte("()<>[]{}/%"), rune(c))
 }

@@ -10,6 +10,8 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 	"golang.org/x/image/ccitt"
 )
 
@@ -22,6 +24,11 @@ import (
 // a PDF viewer would show it (no masks, no colour spaces beyond grey, RGB
 // and ICC-based ones of 1 or 3 components, no odd decode arrays). Any
 // other page is left to pdftoppm.
+//
+// The objects are pdfcpu's (the file was read once, by [readPDF]); the
+// image's own data is decoded here, from the stream as stored: pdfcpu's
+// image extraction would first look through every object of the file for
+// images and write each as a TIFF or PNG file to be decoded again.
 
 // errNotScanPage says that a page is not one picture read here.
 var errNotScanPage = errors.New("the page is not a single scanned image")
@@ -30,19 +37,34 @@ var errNotScanPage = errors.New("the page is not a single scanned image")
 // image (a scanner's is a few dozen bytes).
 const maxContentStream = 64 << 10
 
-// pdfScanImage returns page n (1-based) of f when it is a scanned picture
-// as above, and the page's longest side in inches as placed. JPEG images
-// are read only when jpegs is set: poppler decodes them faster than Go.
-func pdfScanImage(f *pdfFile, n int, jpegs bool) (image.Image, float64, error) {
-	if n < 1 || n > len(f.pages) {
+// pdfScanImage returns page n (1-based) of ctx when it is a scanned
+// picture as above, and the page's longest side in inches as placed.
+// JPEG images are read only when jpegs is set: poppler decodes them
+// faster than Go.
+func pdfScanImage(ctx *model.Context, n int, jpegs bool) (img image.Image, inches float64, err error) {
+	err = safely(func() error {
+		img, inches, err = scanImage(ctx, n, jpegs)
+		return err
+	})
+	if err != nil {
 		return nil, 0, errNotScanPage
 	}
-	pg := f.pages[n-1]
-	xobjs, _ := f.resolve(dictGet(f.resolve(pg.get("Resources")), "XObject")).(*pdfDict)
-	if xobjs == nil {
+	return img, inches, nil
+}
+
+func scanImage(ctx *model.Context, n int, jpegs bool) (image.Image, float64, error) {
+	if n < 1 || n > ctx.PageCount {
 		return nil, 0, errNotScanPage
 	}
-	content, err := f.pageContent(pg)
+	pg, _, inh, err := ctx.PageDict(n, false)
+	if err != nil || pg == nil || inh == nil || inh.MediaBox == nil {
+		return nil, 0, errNotScanPage
+	}
+	xobjs, err := ctx.DereferenceDict(inh.Resources["XObject"])
+	if err != nil || xobjs == nil {
+		return nil, 0, errNotScanPage
+	}
+	content, err := pageContent(ctx, pg)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -50,16 +72,12 @@ func pdfScanImage(f *pdfFile, n int, jpegs bool) (image.Image, float64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	ref, ok := xobjs.get(name).(pdfRef)
+	ref, ok := xobjs[name].(types.IndirectRef)
 	if !ok {
 		return nil, 0, errNotScanPage
 	}
-	o := f.objs[ref.num]
-	if o == nil || o.stream == nil {
-		return nil, 0, errNotScanPage
-	}
-	im, _ := o.v.(*pdfDict)
-	if im == nil || f.resolve(im.get("Subtype")) != pdfName("Image") {
+	sd, _, err := ctx.DereferenceStreamDict(ref)
+	if err != nil || sd == nil || nameOf(ctx, sd.Dict["Subtype"]) != "Image" {
 		return nil, 0, errNotScanPage
 	}
 	// The image's unit square as placed on the page: it must keep its
@@ -68,76 +86,90 @@ func pdfScanImage(f *pdfFile, n int, jpegs bool) (image.Image, float64, error) {
 	if ctm[0]*ctm[3]-ctm[1]*ctm[2] <= 0 {
 		return nil, 0, errNotScanPage
 	}
-	box, ok := numbers(f, f.resolve(pg.get("MediaBox")), 4)
-	if !ok {
-		return nil, 0, errNotScanPage
+	box := inh.MediaBox
+	if inh.CropBox != nil {
+		box = inh.CropBox
 	}
-	if crop, ok := numbers(f, f.resolve(pg.get("CropBox")), 4); ok {
-		box = crop
-	}
-	pw, ph := math.Abs(box[2]-box[0]), math.Abs(box[3]-box[1])
+	pw, ph := math.Abs(box.Width()), math.Abs(box.Height())
 	iw := math.Abs(ctm[0]) + math.Abs(ctm[2])
 	ih := math.Abs(ctm[1]) + math.Abs(ctm[3])
 	if pw <= 0 || ph <= 0 || iw*ih < 0.8*pw*ph {
 		return nil, 0, errNotScanPage
 	}
-	img, err := f.decodeScanImage(im, o.stream, jpegs)
+	img, err := decodeScanImage(ctx, sd, jpegs)
 	if err != nil {
 		return nil, 0, err
 	}
 	return img, max(pw, ph) / 72, nil
 }
 
-// dictGet is d[k] when d is a dictionary.
-func dictGet(d any, k pdfName) any {
-	if dd, ok := d.(*pdfDict); ok {
-		return dd.get(k)
+// nameOf is o as a name, "" when it is none.
+func nameOf(ctx *model.Context, o types.Object) string {
+	o, err := ctx.Dereference(o)
+	if err != nil {
+		return ""
 	}
-	return nil
+	if n, ok := o.(types.Name); ok {
+		return string(n)
+	}
+	return ""
+}
+
+// number is o as a number.
+func number(ctx *model.Context, o types.Object) (float64, bool) {
+	o, err := ctx.Dereference(o)
+	if err != nil {
+		return 0, false
+	}
+	switch v := o.(type) {
+	case types.Integer:
+		return float64(v), true
+	case types.Float:
+		return float64(v), true
+	}
+	return 0, false
 }
 
 // numbers reads an array of n numbers.
-func numbers(f *pdfFile, v any, n int) ([]float64, bool) {
-	a, ok := v.(pdfArray)
+func numbers(ctx *model.Context, o types.Object, n int) ([]float64, bool) {
+	o, err := ctx.Dereference(o)
+	if err != nil {
+		return nil, false
+	}
+	a, ok := o.(types.Array)
 	if !ok || len(a) != n {
 		return nil, false
 	}
 	out := make([]float64, n)
 	for i, e := range a {
-		x, err := strconv.ParseFloat(string(asRaw(f.resolve(e))), 64)
-		if err != nil {
+		if out[i], ok = number(ctx, e); !ok {
 			return nil, false
 		}
-		out[i] = x
 	}
 	return out, true
 }
 
 // pageContent is a page's content, its streams joined (uncompressed or
-// Flate only).
-func (f *pdfFile) pageContent(pg *pdfDict) ([]byte, error) {
-	var refs []any
-	switch c := f.resolve(pg.get("Contents")).(type) {
-	case pdfArray:
-		refs = c
-	default:
-		refs = []any{pg.get("Contents")}
+// Flate only), as long as their size is that of a scanner's page.
+func pageContent(ctx *model.Context, pg types.Dict) ([]byte, error) {
+	c, err := ctx.Dereference(pg["Contents"])
+	if err != nil {
+		return nil, errNotScanPage
+	}
+	refs := types.Array{pg["Contents"]}
+	if a, ok := c.(types.Array); ok {
+		refs = a
 	}
 	var out []byte
 	for _, r := range refs {
-		ref, ok := r.(pdfRef)
-		if !ok || f.objs[ref.num] == nil || f.objs[ref.num].stream == nil {
+		sd, _, err := ctx.DereferenceStreamDict(r)
+		if err != nil || sd == nil || len(sd.Raw) > maxContentStream {
 			return nil, errNotScanPage
 		}
-		o := f.objs[ref.num]
-		d, _ := o.v.(*pdfDict)
-		if d == nil || d.get("DecodeParms") != nil {
-			return nil, errNotScanPage
-		}
-		data := o.stream
-		switch filter := f.resolve(d.get("Filter")); {
-		case filter == nil:
-		case isFilter(f, filter, "FlateDecode"):
+		data := sd.Raw
+		switch fs := sd.FilterPipeline; {
+		case len(fs) == 0:
+		case len(fs) == 1 && fs[0].Name == "FlateDecode" && fs[0].DecodeParms == nil:
 			zr, err := zlib.NewReader(bytes.NewReader(data))
 			if err != nil {
 				return nil, errNotScanPage
@@ -157,90 +189,84 @@ func (f *pdfFile) pageContent(pg *pdfDict) ([]byte, error) {
 	return out, nil
 }
 
-// isFilter reports whether v is the filter name, alone or as the one
-// entry of an array.
-func isFilter(f *pdfFile, v any, name pdfName) bool {
-	if a, ok := v.(pdfArray); ok && len(a) == 1 {
-		v = f.resolve(a[0])
-	}
-	return v == name
-}
-
 // placedImage reads a content stream that draws exactly one XObject with
 // nothing else (q, Q, cm and Do only) and returns the transformation it
 // is drawn with and its resource name.
-func placedImage(content []byte) ([6]float64, pdfName, error) {
+func placedImage(content []byte) ([6]float64, string, error) {
 	id := [6]float64{1, 0, 0, 1, 0, 0}
 	ctm, stack := id, [][6]float64{}
-	var operands []any
-	var drawn pdfName
+	var nums []float64
+	var name string
+	var drawn string
 	var at [6]float64
-	l := &pdfLexer{b: content}
-	for {
-		l.skip()
-		if l.i >= len(l.b) {
+	for i := 0; ; {
+		for i < len(content) && isSpace(content[i]) {
+			i++
+		}
+		if i >= len(content) {
 			break
 		}
-		v, err := l.value(0)
-		if err != nil {
-			return at, "", errNotScanPage
+		s := i
+		if content[i] == '/' {
+			i++
 		}
-		raw, isRaw := v.(pdfRaw)
-		if !isRaw || isNumber(raw) {
-			operands = append(operands, v)
-			if len(operands) > 6 {
+		for i < len(content) && isRegular(content[i]) {
+			i++
+		}
+		tok := content[s:i]
+		if i == s {
+			return at, "", errNotScanPage // a delimiter: strings, arrays, dictionaries, comments
+		}
+		if tok[0] == '/' {
+			if name != "" || len(nums) > 0 {
 				return at, "", errNotScanPage
 			}
+			name = string(tok[1:])
 			continue
 		}
-		switch string(raw) {
+		if x, err := strconv.ParseFloat(string(tok), 64); err == nil {
+			if name != "" || len(nums) == 6 {
+				return at, "", errNotScanPage
+			}
+			nums = append(nums, x)
+			continue
+		}
+		switch string(tok) {
 		case "q":
-			if len(stack) > 28 {
+			if len(nums) > 0 || name != "" || len(stack) > 28 {
 				return at, "", errNotScanPage
 			}
 			stack = append(stack, ctm)
 		case "Q":
-			if len(stack) == 0 {
+			if len(nums) > 0 || name != "" || len(stack) == 0 {
 				return at, "", errNotScanPage
 			}
 			ctm, stack = stack[len(stack)-1], stack[:len(stack)-1]
 		case "cm":
-			if len(operands) != 6 {
+			if len(nums) != 6 || name != "" {
 				return at, "", errNotScanPage
 			}
-			var m [6]float64
-			for i, o := range operands {
-				r, _ := o.(pdfRaw)
-				x, err := strconv.ParseFloat(string(r), 64)
-				if err != nil {
-					return at, "", errNotScanPage
-				}
-				m[i] = x
-			}
-			ctm = mulMatrix(m, ctm)
+			ctm = mulMatrix([6]float64(nums), ctm)
 		case "Do":
-			if len(operands) != 1 || drawn != "" {
-				return at, "", errNotScanPage
-			}
-			name, ok := operands[0].(pdfName)
-			if !ok {
+			if len(nums) != 0 || name == "" || drawn != "" {
 				return at, "", errNotScanPage
 			}
 			drawn, at = name, ctm
 		default:
 			return at, "", errNotScanPage
 		}
-		operands = operands[:0]
+		nums, name = nums[:0], ""
 	}
-	if drawn == "" || len(operands) != 0 {
+	if drawn == "" || len(nums) != 0 || name != "" {
 		return at, "", errNotScanPage
 	}
 	return at, drawn, nil
 }
 
-func isNumber(w []byte) bool {
-	_, err := strconv.ParseFloat(string(w), 64)
-	return err == nil
+// isRegular reports whether c is a PDF regular character (neither white
+// space nor a delimiter).
+func isRegular(c byte) bool {
+	return !isSpace(c) && !bytes.ContainsRune([]byte("()<>[]{}/%"), rune(c))
 }
 
 // mulMatrix is m×n for PDF matrices [a b c d e f].
@@ -258,19 +284,26 @@ const maxScanPixels = 50_000_000
 
 // decodeScanImage decodes a CCITT Group 4 image XObject, or a JPEG one
 // when jpegs is set, in grey (a colour JPEG gives its luminance).
-func (f *pdfFile) decodeScanImage(im *pdfDict, data []byte, jpegs bool) (image.Image, error) {
-	w, errW := strconv.Atoi(string(asRaw(f.resolve(im.get("Width")))))
-	h, errH := strconv.Atoi(string(asRaw(f.resolve(im.get("Height")))))
-	if errW != nil || errH != nil || w <= 0 || h <= 0 || w*h > maxScanPixels {
+func decodeScanImage(ctx *model.Context, sd *types.StreamDict, jpegs bool) (image.Image, error) {
+	im := sd.Dict
+	w, okW := number(ctx, im["Width"])
+	h, okH := number(ctx, im["Height"])
+	if !okW || !okH || w != math.Trunc(w) || h != math.Trunc(h) || w <= 0 || h <= 0 || w*h > maxScanPixels {
 		return nil, errNotScanPage
 	}
-	if im.get("SMask") != nil || im.get("Mask") != nil {
+	width, height := int(w), int(h)
+	if im["SMask"] != nil || im["Mask"] != nil {
 		return nil, errNotScanPage
 	}
-	mask := string(asRaw(f.resolve(im.get("ImageMask")))) == "true"
+	isTrue := func(o types.Object) bool {
+		o, _ = ctx.Dereference(o)
+		b, ok := o.(types.Boolean)
+		return ok && bool(b)
+	}
+	mask := isTrue(im["ImageMask"])
 	var inverted bool
-	if dec := f.resolve(im.get("Decode")); dec != nil {
-		a, ok := numbers(f, dec, 2)
+	if dec := im["Decode"]; dec != nil {
+		a, ok := numbers(ctx, dec, 2)
 		switch {
 		case ok && a[0] == 0 && a[1] == 1:
 		case ok && a[0] == 1 && a[1] == 0:
@@ -279,22 +312,31 @@ func (f *pdfFile) decodeScanImage(im *pdfDict, data []byte, jpegs bool) (image.I
 			return nil, errNotScanPage
 		}
 	}
-	filter := f.resolve(im.get("Filter"))
-	parms := f.resolve(im.get("DecodeParms"))
-	if a, ok := parms.(pdfArray); ok && len(a) == 1 {
-		parms = f.resolve(a[0])
+	filter, err := ctx.Dereference(im["Filter"])
+	if err != nil {
+		return nil, errNotScanPage
 	}
+	parms, err := ctx.Dereference(im["DecodeParms"])
+	if err != nil {
+		return nil, errNotScanPage
+	}
+	if a, ok := parms.(types.Array); ok && len(a) == 1 {
+		if parms, err = ctx.Dereference(a[0]); err != nil {
+			return nil, errNotScanPage
+		}
+	}
+	data := sd.Raw
 	switch {
-	case jpegs && isFilter(f, filter, "DCTDecode"):
-		if mask || inverted || !greyOrRGB(f, f.resolve(im.get("ColorSpace"))) {
+	case jpegs && isFilter(ctx, filter, "DCTDecode"):
+		if mask || inverted || !greyOrRGB(ctx, im["ColorSpace"]) {
 			return nil, errNotScanPage
 		}
 		// The JPEG's own size is checked before anything is allocated.
-		if c, err := jpeg.DecodeConfig(bytes.NewReader(data)); err != nil || c.Width != w || c.Height != h {
+		if c, err := jpeg.DecodeConfig(bytes.NewReader(data)); err != nil || c.Width != width || c.Height != height {
 			return nil, errNotScanPage
 		}
 		img, err := jpeg.Decode(bytes.NewReader(data))
-		if err != nil || img.Bounds().Dx() != w || img.Bounds().Dy() != h {
+		if err != nil || img.Bounds().Dx() != width || img.Bounds().Dy() != height {
 			return nil, errNotScanPage
 		}
 		switch img := img.(type) {
@@ -304,33 +346,31 @@ func (f *pdfFile) decodeScanImage(im *pdfDict, data []byte, jpegs bool) (image.I
 			return &image.Gray{Pix: img.Y, Stride: img.YStride, Rect: img.Rect}, nil
 		}
 		return nil, errNotScanPage
-	case isFilter(f, filter, "CCITTFaxDecode"):
-		if bpc := string(asRaw(f.resolve(im.get("BitsPerComponent")))); !mask && bpc != "1" {
+	case isFilter(ctx, filter, "CCITTFaxDecode"):
+		if bpc, ok := number(ctx, im["BitsPerComponent"]); !mask && (!ok || bpc != 1) {
 			return nil, errNotScanPage
 		}
-		if !mask && f.resolve(im.get("ColorSpace")) != pdfName("DeviceGray") {
+		if !mask && nameOf(ctx, im["ColorSpace"]) != "DeviceGray" {
 			return nil, errNotScanPage
 		}
-		p, _ := parms.(*pdfDict)
+		p, _ := parms.(types.Dict)
 		if p == nil {
 			return nil, errNotScanPage // K is 0 (Group 3) by default
 		}
-		param := func(k pdfName, def string) string {
-			if v := asRaw(f.resolve(p.get(k))); v != nil {
-				return string(v)
+		param := func(k string, def float64) float64 {
+			if v, ok := number(ctx, p[k]); ok {
+				return v
 			}
 			return def
 		}
-		k, _ := strconv.Atoi(param("K", "0"))
-		cols, _ := strconv.Atoi(param("Columns", "1728"))
-		rows, _ := strconv.Atoi(param("Rows", "0"))
-		if k >= 0 || cols != w || (rows != 0 && rows != h) || param("EncodedByteAlign", "false") != "false" {
+		k, cols, rows := param("K", 0), param("Columns", 1728), param("Rows", 0)
+		if k >= 0 || cols != w || (rows != 0 && rows != h) || isTrue(p["EncodedByteAlign"]) {
 			return nil, errNotScanPage
 		}
 		// Decoded, black is 0; BlackIs1 and a [1 0] decode array each
 		// turn the picture over, as a viewer shows it.
-		invert := (param("BlackIs1", "false") == "true") != inverted
-		g := image.NewGray(image.Rect(0, 0, w, h))
+		invert := isTrue(p["BlackIs1"]) != inverted
+		g := image.NewGray(image.Rect(0, 0, width, height))
 		if err := ccitt.DecodeIntoGray(g, bytes.NewReader(data), ccitt.MSB, ccitt.Group4, &ccitt.Options{Invert: invert}); err != nil {
 			return nil, errNotScanPage
 		}
@@ -339,31 +379,40 @@ func (f *pdfFile) decodeScanImage(im *pdfDict, data []byte, jpegs bool) (image.I
 	return nil, errNotScanPage
 }
 
+// isFilter reports whether o is the filter name, alone or as the one
+// entry of an array.
+func isFilter(ctx *model.Context, o types.Object, name string) bool {
+	if a, ok := o.(types.Array); ok && len(a) == 1 {
+		o = a[0]
+	}
+	return nameOf(ctx, o) == name
+}
+
 // greyOrRGB reports whether a colour space is grey or RGB, device or
 // ICC-based.
-func greyOrRGB(f *pdfFile, cs any) bool {
-	switch cs {
-	case pdfName("DeviceGray"), pdfName("DeviceRGB"), pdfName("CalGray"), pdfName("CalRGB"):
+func greyOrRGB(ctx *model.Context, cs types.Object) bool {
+	switch nameOf(ctx, cs) {
+	case "DeviceGray", "DeviceRGB", "CalGray", "CalRGB":
 		return true
 	}
-	a, ok := cs.(pdfArray)
+	o, err := ctx.Dereference(cs)
+	if err != nil {
+		return false
+	}
+	a, ok := o.(types.Array)
 	if !ok || len(a) != 2 {
 		return false
 	}
-	switch f.resolve(a[0]) {
-	case pdfName("CalGray"), pdfName("CalRGB"):
+	switch nameOf(ctx, a[0]) {
+	case "CalGray", "CalRGB":
 		return true
-	case pdfName("ICCBased"):
-		ref, ok := a[1].(pdfRef)
-		if !ok || f.objs[ref.num] == nil {
+	case "ICCBased":
+		sd, _, err := ctx.DereferenceStreamDict(a[1])
+		if err != nil || sd == nil {
 			return false
 		}
-		d, _ := f.objs[ref.num].v.(*pdfDict)
-		if d == nil {
-			return false
-		}
-		n := string(asRaw(f.resolve(d.get("N"))))
-		return n == "1" || n == "3"
+		n, ok := number(ctx, sd.Dict["N"])
+		return ok && (n == 1 || n == 3)
 	}
 	return false
 }

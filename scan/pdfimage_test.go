@@ -78,7 +78,7 @@ func TestCoverSheetScannerImages(t *testing.T) {
 	old := scan.PDFRenderer
 	scan.PDFRenderer = "no-such-pdftoppm"
 	defer func() { scan.PDFRenderer = old }()
-	in := scan.NewIntake(p.svc, nil)
+	in := scan.NewIntake(p.svc)
 	dir := t.TempDir()
 	n := 0
 	for _, name := range []string{"ccitt", "jpeg-grey", "jpeg-colour"} {
@@ -120,7 +120,7 @@ func TestCoverSheetScannerImages(t *testing.T) {
 // pages only is stored whole.
 func TestIntakeDropsUnstoredSeal(t *testing.T) {
 	p := newPractice(t)
-	in := scan.NewIntake(p.svc, nil)
+	in := scan.NewIntake(p.svc)
 	dir := t.TempDir()
 	b := makePDF(3, "no cover here", 3<<20)
 	path := filepath.Join(dir, "a.pdf")
@@ -155,7 +155,7 @@ func TestCoverSheetPageImage(t *testing.T) {
 	old := scan.PDFRenderer
 	scan.PDFRenderer = "no-such-pdftoppm"
 	defer func() { scan.PDFRenderer = old }()
-	qr, err := report.CoverQRImage(report.CoverPayload("practice1", "patient1", "12345674", "lab"))
+	qr, err := report.CoverQRImage(chart.CoverSheet{PracticeID: "practice1", PatientID: "patient1", MRN: "12345674", Category: "lab"}.Payload())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"chartkeeper/internal/atomicfile"
 )
 
 // SettingsFileName is the file in a workstation's data folder that holds
@@ -98,25 +100,7 @@ func SaveSettings(dir string, s Settings) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, "."+SettingsFileName+".*")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(append(b, '\n'))
-	if err == nil {
-		err = tmp.Chmod(0o600)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), filepath.Join(dir, SettingsFileName))
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	if err := atomicfile.WriteFile(filepath.Join(dir, SettingsFileName), append(b, '\n'), 0o600); err != nil {
 		return fmt.Errorf("saving the scan folder settings: %w", err)
 	}
 	return nil

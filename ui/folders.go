@@ -74,7 +74,7 @@ func (sc *scanner) start() {
 		sc.show()
 		return
 	}
-	eng, err := scan.NewEngine(scan.NewIntake(sc.s.svc, nil), scan.Config{
+	eng, err := scan.NewEngine(scan.NewIntake(sc.s.svc), scan.Config{
 		Folders: set.Folders,
 		Settle:  scanSettle,
 		Retry:   scanRetry,

@@ -37,12 +37,12 @@ func runIntake(e *env, args []string) error {
 		return err
 	}
 	defer done()
-	if role := roleOf(svc.Store()); !chart.Allowed(role, chart.FileDocuments) {
+	if role := roleOf(svc); !chart.Allowed(role, chart.FileDocuments) {
 		return &chart.PermissionError{Role: role, Action: chart.FileDocuments}
 	}
 	w, flush := e.columns()
 	var taken, left int
-	err = scan.Batch(scan.NewIntake(svc, nil), f, intakeSettle, func(r scan.Result) {
+	err = scan.Batch(scan.NewIntake(svc), f, intakeSettle, func(r scan.Result) {
 		name := filepath.Base(r.Path)
 		switch r.Outcome {
 		case scan.Imported:

@@ -145,7 +145,7 @@ func runPatientShow(e *env, args []string) error {
 			}
 			what = append(what, h)
 		}
-		fmt.Fprintf(e.stdout, "\nNot shown to your role (%s): %s.\n", roleOf(svc.Store()).Title(), strings.Join(what, "; "))
+		fmt.Fprintf(e.stdout, "\nNot shown to your role (%s): %s.\n", roleOf(svc).Title(), strings.Join(what, "; "))
 		fmt.Fprintf(e.stdout, "In an emergency, open them with --break-glass \"REASON\": the access is audited and reviewed.\n")
 	}
 	return nil

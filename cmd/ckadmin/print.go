@@ -41,12 +41,11 @@ func (e *env) printDoc(svc *chart.Service, kind chart.PrintKind, patientID, out 
 	if err := svc.Print(kind, patientID, nil); err != nil {
 		return err
 	}
-	st := svc.Store()
-	u, err := st.CurrentUser()
+	u, err := svc.CurrentUser()
 	if err != nil {
 		return err
 	}
-	practice, err := st.Practice()
+	practice, err := svc.Practice()
 	if err != nil {
 		return err
 	}
@@ -159,7 +158,7 @@ func runPrintCover(e *env, args []string) error {
 		if err != nil {
 			return nil, err
 		}
-		return report.CoverSheet(buf, pg, svc.Store().PracticeID(), p, strings.ToLower(strings.TrimSpace(*category)))
+		return report.CoverSheet(buf, pg, svc.PracticeID(), p, strings.ToLower(strings.TrimSpace(*category)))
 	})
 }
 

@@ -68,8 +68,8 @@ func mrnFlagOrArg(flagValue string, pos []string) (string, error) {
 }
 
 // roleOf is the signed-in user's role, for messages.
-func roleOf(s *store.Store) store.Role {
-	u, err := s.CurrentUser()
+func roleOf(svc *chart.Service) store.Role {
+	u, err := svc.CurrentUser()
 	if err != nil {
 		return ""
 	}

@@ -53,8 +53,7 @@ func WriteFile(svc *chart.Service, patientID, path string, o Options) (Result, e
 	if o.Purpose = strings.TrimSpace(o.Purpose); o.Purpose == "" {
 		o.Purpose = "the patient's request for access to their record"
 	}
-	st := svc.Store()
-	u, err := st.CurrentUser()
+	u, err := svc.CurrentUser()
 	if err != nil {
 		return res, err
 	}
@@ -75,7 +74,7 @@ func WriteFile(svc *chart.Service, patientID, path string, o Options) (Result, e
 			return res, err
 		}
 	}
-	practice, err := st.Practice()
+	practice, err := svc.Practice()
 	if err != nil {
 		return res, err
 	}

@@ -1,0 +1,113 @@
+package scan_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"chartkeeper/scan"
+)
+
+// TestPasswordPDF: a PDF that needs a password to open is refused with a
+// plain reason and left where it is; one with only an owner password
+// (it opens without one) is taken, split and turned. qpdf encrypts them.
+func TestPasswordPDF(t *testing.T) {
+	qpdf := tool(t, "qpdf")
+	p := newPractice(t)
+	in := scan.NewIntake(p.svc)
+	dir, work := t.TempDir(), t.TempDir()
+	plain := filepath.Join(work, "plain.pdf")
+	writeFile(t, plain, makePDF(3, "protected scan", 2000))
+	user := filepath.Join(dir, "user.pdf")
+	run(t, qpdf, "--encrypt", "open-sesame", "owner-secret", "256", "--", plain, user)
+	r := in.Take(user, scan.Folder{Path: dir})
+	if want := "this PDF needs a password to open; save it again without a password and drop it back in"; r.Outcome != scan.Refused || r.Reason != want {
+		t.Errorf("user password: %s %q", r.Outcome, r.Reason)
+	}
+	if _, err := os.Stat(user); err != nil {
+		t.Error("the refused PDF is gone from its folder")
+	}
+
+	owner := filepath.Join(dir, "owner.pdf")
+	run(t, qpdf, "--encrypt", "", "owner-secret", "256", "--print=none", "--modify=none", "--extract=n", "--", plain, owner)
+	b, err := os.ReadFile(owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = in.Take(owner, scan.Folder{Path: dir})
+	if r.Outcome != scan.Imported || r.Document.Pages != 3 {
+		t.Fatalf("owner password: %+v", r)
+	}
+	first, _, err := scan.EditPages(b, []scan.PageTurn{{Page: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rest, _, err := scan.EditPages(b, []scan.PageTurn{{Page: 2, Turn: 90}, {Page: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := pdfinfoPages(t, first); n != 1 {
+		t.Errorf("first part: %d pages", n)
+	}
+	if got := pdfinfoRotations(t, rest); len(got) != 2 || got[0] != 90 || got[1] != 0 {
+		t.Errorf("rotations %v, want [90 0]", got)
+	}
+}
+
+// TestImg2PDF24Pages: a 24-page PDF made by img2pdf from ImageMagick's
+// JPEGs, the first page a printed cover sheet, goes through intake: it
+// is filed without its cover page, and taken again it is a duplicate.
+func TestImg2PDF24Pages(t *testing.T) {
+	pdftoppm := tool(t, "pdftoppm")
+	im := tool(t, "magick", "convert")
+	i2p := tool(t, "img2pdf")
+	p := newPractice(t)
+	pt := p.patient("Lindqvist", "Testa")
+	dir, work := t.TempDir(), t.TempDir()
+	writeFile(t, filepath.Join(work, "cover.pdf"), coverPDF(t, p, pt, "lab"))
+	run(t, pdftoppm, "-r", "150", "-gray", "-png", "-singlefile", filepath.Join(work, "cover.pdf"), filepath.Join(work, "cover"))
+	jpegs := []string{filepath.Join(work, "p01.jpg")}
+	run(t, im, filepath.Join(work, "cover.png"), "-quality", "90", jpegs[0])
+	for i := 2; i <= 24; i++ {
+		name := filepath.Join(work, fmt.Sprintf("p%02d.jpg", i))
+		run(t, im, "-size", "1275x1650", "xc:white", "-fill", "black",
+			"-draw", fmt.Sprintf("rectangle %d,%d %d,%d", 40*i, 60*i, 40*i+200, 60*i+100), "-quality", "85", name)
+		jpegs = append(jpegs, name)
+	}
+	out := filepath.Join(work, "scan.pdf")
+	run(t, i2p, append(append([]string{"--pagesize", "Letter"}, jpegs...), "-o", out)...)
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info := analyze(t, b); info.Pages != 24 {
+		t.Fatalf("%d pages", info.Pages)
+	}
+	in := scan.NewIntake(p.svc)
+	path := filepath.Join(dir, "scan.pdf")
+	writeFile(t, path, b)
+	r := in.Take(path, scan.Folder{Path: dir})
+	if r.Outcome != scan.Imported || r.FiledBy != "cover sheet" || r.Document.Patient != pt.ID || r.Document.Category != "lab" || r.Document.Pages != 23 {
+		t.Fatalf("%+v", r)
+	}
+	stored := p.blob(r.Document.Blob)
+	if n := pdfinfoPages(t, stored); n != 23 {
+		t.Errorf("pdfinfo counts %d pages in the stored PDF, want 23", n)
+	}
+	want, err := scan.Page(b, 24, 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := scan.Page(stored, 23, 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !samePixels(want, got) {
+		t.Error("the last stored page is not the scan's last page")
+	}
+	writeFile(t, path, b)
+	if r := in.Take(path, scan.Folder{Path: dir}); r.Outcome != scan.Duplicate {
+		t.Errorf("taken again: %s %s", r.Outcome, r.Reason)
+	}
+}
