@@ -43,7 +43,7 @@ var roleUsers = map[store.Role]string{
 func newPractice(t testing.TB) *practice {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 5, 14, 9, 30, 0, 0, time.UTC)}
-	st, _, err := store.Create(t.TempDir(), store.NewPractice{Name: "Cabinet Test Ñandú", AdminName: "Hilde Testmanager", AdminUser: "admin", AdminPassword: []byte(testPass)}, store.WithClock(clk.now))
+	st, _, err := CreateStore(t.TempDir(), store.NewPractice{Name: "Cabinet Test Ñandú", AdminName: "Hilde Testmanager", AdminUser: "admin", AdminPassword: []byte(testPass)}, store.WithClock(clk.now))
 	if err != nil {
 		t.Fatal(err)
 	}

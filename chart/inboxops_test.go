@@ -29,7 +29,7 @@ type opsPractice struct {
 
 func newOpsPractice(t *testing.T) *opsPractice {
 	t.Helper()
-	st, _, err := store.Create(t.TempDir(), store.NewPractice{Name: "Clinique Test", AdminName: "Hilde Admin", AdminUser: "admin", AdminPassword: []byte(opsPass)})
+	st, _, err := chart.CreateStore(t.TempDir(), store.NewPractice{Name: "Clinique Test", AdminName: "Hilde Admin", AdminUser: "admin", AdminPassword: []byte(opsPass)})
 	if err != nil {
 		t.Fatal(err)
 	}

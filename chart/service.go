@@ -62,8 +62,12 @@ func WithBreakGlassDuration(d time.Duration) Option { return func(s *Service) { 
 const DefaultBreakGlass = 30 * time.Minute
 
 // Open builds the service over st, which must be unlocked, and loads the
-// patient finder.
+// patient finder. st must have been opened with the chart's merge rules
+// ([OpenStore], [StoreOptions]).
 func Open(st *store.Store, opts ...Option) (*Service, error) {
+	if err := checkMergeRules(st); err != nil {
+		return nil, err
+	}
 	s := &Service{st: st, now: time.Now, glassFor: DefaultBreakGlass}
 	for _, o := range opts {
 		o(s)

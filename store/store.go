@@ -13,6 +13,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // Store is an open data folder. It starts locked; [Store.Unlock] signs a user
@@ -33,6 +34,8 @@ type Store struct {
 	sess *session
 
 	changed changeSignal // wakes sync when the change feed grows
+
+	rules MergeRules // set once by the options, then only read
 }
 
 // session is a signed-in user with the unwrapped data key.
@@ -129,7 +132,7 @@ func openDB(dir string, opts ...Option) (s *Store, err error) {
 		}
 	}()
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("%s: %w", dir, ErrInUse)
 	}
 	if err != nil {

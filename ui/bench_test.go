@@ -23,7 +23,7 @@ const benchPatients = 100_000
 func bigPractice(b *testing.B) *practice {
 	b.Helper()
 	dir := b.TempDir()
-	st, _, err := store.Create(dir, store.NewPractice{Name: "Bench Clinic", AdminName: "Maria Lopez", AdminUser: "mlopez", AdminPassword: []byte(testPassword)})
+	st, _, err := chart.CreateStore(dir, store.NewPractice{Name: "Bench Clinic", AdminName: "Maria Lopez", AdminUser: "mlopez", AdminPassword: []byte(testPassword)})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -25,7 +25,7 @@ func newPractice(t *testing.T) *practice {
 	t.Helper()
 	dir := t.TempDir()
 	pw := []byte(testPassword)
-	st, _, err := store.Create(dir, store.NewPractice{Name: "Riverside Clinic", AdminName: "Maria Lopez", AdminUser: "mlopez", AdminPassword: pw})
+	st, _, err := chart.CreateStore(dir, store.NewPractice{Name: "Riverside Clinic", AdminName: "Maria Lopez", AdminUser: "mlopez", AdminPassword: pw})
 	if err != nil {
 		t.Fatal(err)
 	}

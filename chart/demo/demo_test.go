@@ -34,7 +34,7 @@ type practice struct {
 
 func newPractice(t *testing.T) *practice {
 	t.Helper()
-	st, _, err := store.Create(t.TempDir(), store.NewPractice{Name: "Demo Clinic", AdminName: "Hana Admin", AdminUser: "admin", AdminPassword: []byte(testPass)})
+	st, _, err := chart.CreateStore(t.TempDir(), store.NewPractice{Name: "Demo Clinic", AdminName: "Hana Admin", AdminUser: "admin", AdminPassword: []byte(testPass)})
 	if err != nil {
 		t.Fatal(err)
 	}

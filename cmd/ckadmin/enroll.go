@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"chartkeeper/chart"
 	"chartkeeper/store"
 	"chartkeeper/sync"
 )
@@ -159,7 +160,7 @@ func runEnrollJoin(e *env, args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	st, cfg, res, err := sync.Join(ctx, code, *data, sync.JoinOptions{DeviceName: *name})
+	st, cfg, res, err := sync.Join(ctx, code, *data, sync.JoinOptions{DeviceName: *name, StoreOptions: chart.StoreOptions()})
 	if err != nil {
 		return fmt.Errorf("joining the practice: %w", err)
 	}

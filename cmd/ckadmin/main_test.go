@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"chartkeeper/chart"
 	"chartkeeper/store"
 )
 
@@ -303,7 +304,7 @@ func TestInterspersedFlags(t *testing.T) {
 // that the file spans many pages. It returns one record's ID and body.
 func (p *practice) seed(n int) (id string, body []byte) {
 	p.t.Helper()
-	s, err := store.Open(p.dir)
+	s, err := chart.OpenStore(p.dir)
 	if err != nil {
 		p.t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ import (
 const testPass = "correct horse battery"
 
 func TestPatientAccessExport(t *testing.T) {
-	st, _, err := store.Create(t.TempDir(), store.NewPractice{Name: "Access Test Clinic", AdminName: "Hana Testadmin", AdminUser: "admin", AdminPassword: []byte(testPass)})
+	st, _, err := chart.CreateStore(t.TempDir(), store.NewPractice{Name: "Access Test Clinic", AdminName: "Hana Testadmin", AdminUser: "admin", AdminPassword: []byte(testPass)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ type practice struct {
 
 func newPractice(t testing.TB) *practice {
 	t.Helper()
-	st, _, err := store.Create(t.TempDir(), store.NewPractice{Name: "Interop Test Clinic", AdminName: "Hana Testadmin", AdminUser: "admin", AdminPassword: []byte(testPass)})
+	st, _, err := chart.CreateStore(t.TempDir(), store.NewPractice{Name: "Interop Test Clinic", AdminName: "Hana Testadmin", AdminUser: "admin", AdminPassword: []byte(testPass)})
 	if err != nil {
 		t.Fatal(err)
 	}
