@@ -121,7 +121,7 @@ func TestFinderCacheCurrentAfterClose(t *testing.T) {
 	for i := range ps {
 		ps[i] = Patient{Family: "Testperson", Given: "Zoë", DOB: "1980-01-01", Sex: Female}
 	}
-	if _, err := p.svc.ImportPatients(ps); err != nil {
+	if _, err := p.svc.ImportPatients(ps, ""); err != nil {
 		t.Fatal(err)
 	}
 	p.svc.Close()
@@ -188,7 +188,7 @@ func TestFinderCacheRewrittenInBackground(t *testing.T) {
 	for i := range ps {
 		ps[i] = Patient{Family: "Testperson", Given: "Zoë", DOB: "1980-01-01", Sex: Female}
 	}
-	if _, err := p.svc.ImportPatients(ps); err != nil {
+	if _, err := p.svc.ImportPatients(ps, ""); err != nil {
 		t.Fatal(err)
 	}
 	p.svc.Close()

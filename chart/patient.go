@@ -470,11 +470,14 @@ func (s *Service) numberNewPatients(out []Patient) {
 	}
 }
 
-// ImportPatients registers many patients at once (demo data, imports), a
-// thousand per transaction: each gets a new MRN. Every patient is checked
-// first; if any is invalid nothing is stored and the error names its index.
+// ImportPatients registers a list of patients at once (a legacy patient
+// list, demo data) in one transaction: all of them, each with a new ID and
+// MRN, or none. Every patient is checked first; if any is invalid nothing
+// is stored and the error names its place in the list ("patient 3").
+// Each registration is audited as "patient.create" with the detail
+// "import" and, when given, ": " and source (the file's name, say).
 // Duplicate checks are the importer's business.
-func (s *Service) ImportPatients(ps []Patient) ([]Patient, error) {
+func (s *Service) ImportPatients(ps []Patient, source string) ([]Patient, error) {
 	if _, err := s.require(WriteDemographics); err != nil {
 		return nil, err
 	}
@@ -482,32 +485,33 @@ func (s *Service) ImportPatients(ps []Patient) ([]Patient, error) {
 	if err != nil {
 		return nil, err
 	}
+	detail := "import"
+	if source = strings.TrimSpace(source); source != "" {
+		detail += ": " + source
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.refresh(); err != nil {
 		return nil, err
 	}
 	s.numberNewPatients(out)
-	for start := 0; start < len(out); start += 1000 {
-		batch := out[start:min(start+1000, len(out))]
-		err := s.st.Update(func(tx *store.Tx) error {
-			for i := range batch {
-				r, err := put(tx, TypePatient, batch[i].ID, "", batch[i])
-				if err != nil {
-					return err
-				}
-				batch[i].Rev = r.Rev
+	err = s.st.Update(func(tx *store.Tx) error {
+		for i := range out {
+			r, err := put(tx, TypePatient, out[i].ID, "", out[i])
+			if err != nil {
+				return err
 			}
-			for _, p := range batch {
-				if err := audit(tx, "patient.create", p.ID, "import", false); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
+			out[i].Rev = r.Rev
 		}
+		for _, p := range out {
+			if err := audit(tx, "patient.create", p.ID, detail, false); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, s.refresh()
 }
