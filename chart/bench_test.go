@@ -139,7 +139,7 @@ func BenchmarkOpenService100k(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.StopTimer()
-				svc.bg.Wait() // a cache write after reading every patient
+				svc.finder.bg.Wait() // a cache write after reading every patient
 				b.StartTimer()
 			}
 			b.StopTimer()

@@ -240,15 +240,14 @@ func (s *Service) ConflictQueue() ([]ConflictItem, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	if err := s.refresh(); err != nil {
-		s.mu.Unlock()
+	err = s.finder.read(func() {
+		for i := range out {
+			out[i].Patient = s.finder.people[patientOf(out[i].ID)]
+		}
+	})
+	if err != nil {
 		return nil, err
 	}
-	for i := range out {
-		out[i].Patient = s.people[patientOf(out[i].ID)]
-	}
-	s.mu.Unlock()
 	sortBy(out, func(it ConflictItem) string { return it.Latest.UTC().Format(time.RFC3339Nano) })
 	return out, nil
 }

@@ -245,9 +245,7 @@ func (s *Service) MergePatients(keepID, dupID, reason string) error {
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.refresh()
+	return s.finder.refresh()
 }
 
 // UndoMerge separates a merged patient from the chart it was merged into.
@@ -280,7 +278,5 @@ func (s *Service) UndoMerge(dupID, reason string) error {
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.refresh()
+	return s.finder.refresh()
 }

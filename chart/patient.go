@@ -250,18 +250,18 @@ func (s *Service) Duplicates(p Patient) ([]PatientSummary, error) {
 	if _, err := s.require(ReadDemographics); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.refresh(); err != nil {
-		return nil, err
-	}
 	e := p.Summary().entry()
 	if e.ID == "" {
 		e.ID = "\x00new"
 	}
 	var out []PatientSummary
-	for _, id := range s.idx.Similar(e) {
-		out = append(out, s.people[id])
+	err := s.finder.read(func() {
+		for _, id := range s.finder.idx.Similar(e) {
+			out = append(out, s.finder.people[id])
+		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -283,16 +283,10 @@ func (s *Service) RegisterPatient(p Patient) (Patient, []PatientSummary, error) 
 	if err != nil {
 		return p, nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.refresh(); err != nil {
+	s.mrnMu.Lock()
+	defer s.mrnMu.Unlock()
+	if err := s.finder.read(func() { p.MRN = s.finder.newMRN() }); err != nil {
 		return p, nil, err
-	}
-	for {
-		p.MRN = newMRN()
-		if _, taken := s.mrns[p.MRN]; !taken {
-			break
-		}
 	}
 	p.ID = store.NewID()
 	err = s.st.Update(func(tx *store.Tx) error {
@@ -310,7 +304,7 @@ func (s *Service) RegisterPatient(p Patient) (Patient, []PatientSummary, error) 
 	if err != nil {
 		return p, nil, err
 	}
-	return p, dups, s.refresh()
+	return p, dups, s.finder.refresh()
 }
 
 // UpdatePatient stores an edited patient. p.Rev must be the revision that
@@ -341,9 +335,7 @@ func (s *Service) UpdatePatient(p Patient) (Patient, error) {
 	if err != nil {
 		return p, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return p, s.refresh()
+	return p, s.finder.refresh()
 }
 
 func (s *Service) getPatient(tx *store.Tx, id string) (Patient, error) {
@@ -380,12 +372,11 @@ func (s *Service) PatientByMRN(mrn string) (string, error) {
 		return "", err
 	}
 	mrn = strings.TrimSpace(mrn)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.refresh(); err != nil {
+	var ids []string
+	if err := s.finder.read(func() { ids = s.finder.survivors(s.finder.mrns[mrn]) }); err != nil {
 		return "", err
 	}
-	if ids := s.survivors(s.mrns[mrn]); len(ids) == 1 {
+	if len(ids) == 1 {
 		return ids[0], nil
 	} else if len(ids) > 1 {
 		return "", &MRNCollisionError{MRN: mrn, Patients: len(ids)}
@@ -400,29 +391,23 @@ func (s *Service) Find(query string, limit int) ([]PatientSummary, error) {
 	if _, err := s.require(ReadDemographics); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	if err := s.refresh(); err != nil {
-		s.mu.Unlock()
+	var out []PatientSummary
+	err := s.finder.read(func() {
+		hits := s.finder.idx.Search(query, limit)
+		out = make([]PatientSummary, len(hits))
+		for i, h := range hits {
+			out[i] = s.finder.people[h.ID]
+			out[i].Match = h.Kind
+		}
+	})
+	if err != nil {
 		return nil, err
 	}
-	idx, people := s.idx, s.people
-	hits := idx.Search(query, limit)
-	out := make([]PatientSummary, len(hits))
-	for i, h := range hits {
-		out[i] = people[h.ID]
-		out[i].Match = h.Kind
-	}
-	s.mu.Unlock()
 	return out, nil
 }
 
 // Summary is the list line of one patient, from memory (not audited).
-func (s *Service) Summary(id string) (PatientSummary, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, ok := s.people[id]
-	return p, ok
-}
+func (s *Service) Summary(id string) (PatientSummary, bool) { return s.finder.summary(id) }
 
 // Age is the age in whole years on the given day of someone born on dob.
 func Age(dob string, on time.Time) int {
@@ -454,14 +439,14 @@ func (s *Service) checkNewPatients(ps []Patient) ([]Patient, error) {
 }
 
 // numberNewPatients gives each patient a new ID and an MRN that neither
-// the practice nor the list holds yet. The caller holds s.mu and has
-// refreshed.
+// the practice nor the list holds yet. The caller holds s.mrnMu and
+// s.finder.mu, and has refreshed the finder.
 func (s *Service) numberNewPatients(out []Patient) {
 	taken := map[string]bool{}
 	for i := range out {
 		for {
 			mrn := newMRN()
-			if _, dup := s.mrns[mrn]; !dup && !taken[mrn] {
+			if !s.finder.mrnTaken(mrn) && !taken[mrn] {
 				out[i].MRN, taken[mrn] = mrn, true
 				break
 			}
@@ -489,12 +474,11 @@ func (s *Service) ImportPatients(ps []Patient, source string) ([]Patient, error)
 	if source = strings.TrimSpace(source); source != "" {
 		detail += ": " + source
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.refresh(); err != nil {
+	s.mrnMu.Lock()
+	defer s.mrnMu.Unlock()
+	if err := s.finder.read(func() { s.numberNewPatients(out) }); err != nil {
 		return nil, err
 	}
-	s.numberNewPatients(out)
 	err = s.st.Update(func(tx *store.Tx) error {
 		for i := range out {
 			r, err := put(tx, TypePatient, out[i].ID, "", out[i])
@@ -513,5 +497,5 @@ func (s *Service) ImportPatients(ps []Patient, source string) ([]Patient, error)
 	if err != nil {
 		return nil, err
 	}
-	return out, s.refresh()
+	return out, s.finder.refresh()
 }
