@@ -41,7 +41,7 @@ func bigPractice(b *testing.B) *practice {
 			ps[i] = fromSynth(sp)
 		}
 		big.as(store.RoleHIM)
-		_, bigErr = big.svc.ImportPatients(ps)
+		_, bigErr = big.svc.ImportPatients(ps, "")
 	})
 	if bigErr != nil {
 		b.Fatal(bigErr)
@@ -139,7 +139,7 @@ func BenchmarkOpenService100k(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.StopTimer()
-				svc.bg.Wait() // a cache write after reading every patient
+				svc.finder.bg.Wait() // a cache write after reading every patient
 				b.StartTimer()
 			}
 			b.StopTimer()
@@ -166,7 +166,7 @@ func BenchmarkImportPatients(b *testing.B) {
 		p := newPractice(b) // each round imports into an empty practice
 		p.as(store.RoleHIM)
 		b.StartTimer()
-		if _, err := p.svc.ImportPatients(ps); err != nil {
+		if _, err := p.svc.ImportPatients(ps, ""); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -59,25 +59,35 @@ func (s *Service) OpenBreakGlass(patientID, reason string) (BreakGlass, error) {
 	if err != nil {
 		return g, err
 	}
-	s.mu.Lock()
+	s.grantMu.Lock()
 	if s.grants != nil {
 		s.grants[u.ID+"/"+patientID] = g.Until
 	}
-	s.mu.Unlock()
+	s.grantMu.Unlock()
 	return g, nil
 }
 
 // hasGrant reports whether u holds unexpired break-glass access to the patient.
 func (s *Service) hasGrant(u store.User, patientID string) (bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.grants == nil {
+	// Grants that came by sync reach the cache through the finder's
+	// reading of the change feed (noteGrant), which takes s.grantMu: so
+	// the finder is refreshed before s.grantMu is taken, never under it.
+	s.grantMu.Lock()
+	closed := s.grants == nil
+	s.grantMu.Unlock()
+	if closed {
 		return false, nil
 	}
-	if err := s.refresh(); err != nil { // grants that came by sync
+	if err := s.finder.refresh(); err != nil {
 		return false, err
 	}
-	if !s.granted[u.ID] {
+	s.grantMu.Lock()
+	loaded := s.grants == nil || s.granted[u.ID]
+	s.grantMu.Unlock()
+	if !loaded {
+		// The user's grants are read outside the lock; a grant written
+		// meanwhile is in both, and the later expiry wins either way.
+		mine := map[string]time.Time{}
 		err := s.st.View(func(tx *store.Tx) error {
 			return tx.List(TypeBreakGlass, func(r store.Record) error {
 				var g BreakGlass
@@ -86,8 +96,8 @@ func (s *Service) hasGrant(u store.User, patientID string) (bool, error) {
 				}
 				if g.UserID == u.ID {
 					key := u.ID + "/" + g.Patient
-					if g.Until.After(s.grants[key]) {
-						s.grants[key] = g.Until
+					if g.Until.After(mine[key]) {
+						mine[key] = g.Until
 					}
 				}
 				return nil
@@ -96,17 +106,33 @@ func (s *Service) hasGrant(u store.User, patientID string) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		s.granted[u.ID] = true
+		s.grantMu.Lock()
+		if s.grants != nil {
+			for key, until := range mine {
+				if until.After(s.grants[key]) {
+					s.grants[key] = until
+				}
+			}
+			s.granted[u.ID] = true
+		}
+		s.grantMu.Unlock()
 	}
+	s.grantMu.Lock()
+	defer s.grantMu.Unlock()
 	until, ok := s.grants[u.ID+"/"+patientID]
 	return ok && s.now().Before(until), nil
 }
 
 // noteGrant takes a break-glass record from the change feed into the
-// grant cache. The caller holds s.mu.
+// grant cache. The finder calls it with its own lock held.
 func (s *Service) noteGrant(r store.Record) {
 	var g BreakGlass
-	if r.Deleted || s.grants == nil || decode(r, &g) != nil {
+	if r.Deleted || decode(r, &g) != nil {
+		return
+	}
+	s.grantMu.Lock()
+	defer s.grantMu.Unlock()
+	if s.grants == nil {
 		return
 	}
 	if key := g.UserID + "/" + g.Patient; g.Until.After(s.grants[key]) {
@@ -124,8 +150,8 @@ func (s *Service) BreakGlassUntil(patientID string) time.Time {
 	if ok, _ := s.hasGrant(u, patientID); !ok {
 		return time.Time{}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.grantMu.Lock()
+	defer s.grantMu.Unlock()
 	return s.grants[u.ID+"/"+patientID]
 }
 

@@ -143,17 +143,11 @@ func (s *Service) ImportChart(c ImportedChart, source string) (Patient, error) {
 			return Patient{}, err
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.refresh(); err != nil {
-		return Patient{}, err
-	}
+	s.mrnMu.Lock()
+	defer s.mrnMu.Unlock()
 	p := c.Patient
-	for {
-		p.MRN = newMRN()
-		if _, taken := s.mrns[p.MRN]; !taken {
-			break
-		}
+	if err := s.finder.read(func() { p.MRN = s.finder.newMRN() }); err != nil {
+		return Patient{}, err
 	}
 	p.ID = store.NewID()
 	now := s.now().UTC()
@@ -227,7 +221,7 @@ func (s *Service) ImportChart(c ImportedChart, source string) (Patient, error) {
 	if err != nil {
 		return Patient{}, err
 	}
-	return p, s.refresh()
+	return p, s.finder.refresh()
 }
 
 // ExportPractice allows an export of every chart of the practice (HIM
@@ -240,64 +234,23 @@ func (s *Service) ExportPractice(purpose string) ([]string, error) {
 	if _, err := s.require(Administer); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	if err := s.refresh(); err != nil {
-		s.mu.Unlock()
+	var ids []string
+	err := s.finder.read(func() {
+		for id, p := range s.finder.people {
+			if p.MergedInto == "" {
+				ids = append(ids, id)
+			}
+		}
+	})
+	if err != nil {
 		return nil, err
 	}
-	var ids []string
-	for id, p := range s.people {
-		if p.MergedInto == "" {
-			ids = append(ids, id)
-		}
-	}
-	s.mu.Unlock()
 	sortBy(ids, func(id string) string { return id })
-	err := s.st.Update(func(tx *store.Tx) error {
+	err = s.st.Update(func(tx *store.Tx) error {
 		return tx.Audit(store.AuditEvent{Action: "export.practice", Detail: fmt.Sprintf("%d patients: %s", len(ids), strings.TrimSpace(purpose))})
 	})
 	if err != nil {
 		return nil, err
 	}
 	return ids, nil
-}
-
-// ImportPatientList registers a list of patients (a legacy patient list)
-// in one transaction: all of them, with new MRNs, or none. Every patient is
-// checked first; if any is invalid nothing is stored and the error names
-// its place in the list. Duplicate checks are the importer's business.
-func (s *Service) ImportPatientList(ps []Patient, source string) ([]Patient, error) {
-	if _, err := s.require(WriteDemographics); err != nil {
-		return nil, err
-	}
-	out, err := s.checkNewPatients(ps)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.refresh(); err != nil {
-		return nil, err
-	}
-	s.numberNewPatients(out)
-	detail := "import: " + strings.TrimSpace(source)
-	err = s.st.Update(func(tx *store.Tx) error {
-		for i := range out {
-			r, err := put(tx, TypePatient, out[i].ID, "", out[i])
-			if err != nil {
-				return err
-			}
-			out[i].Rev = r.Rev
-		}
-		for _, p := range out {
-			if err := audit(tx, "patient.create", p.ID, detail, false); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, s.refresh()
 }

@@ -64,14 +64,14 @@ func TestImportChartWholeOrNothing(t *testing.T) {
 	}
 }
 
-func TestImportPatientListAndExportPractice(t *testing.T) {
+func TestImportPatientsAndExportPractice(t *testing.T) {
 	p := newPractice(t)
 	svc := p.as(store.RoleFrontDesk)
-	ps, err := svc.ImportPatientList([]Patient{{Family: "Testone", Given: "A", DOB: "1990-01-01"}, {Family: "Testtwo", Given: "B", DOB: "1991-01-01"}}, "list.csv")
+	ps, err := svc.ImportPatients([]Patient{{Family: "Testone", Given: "A", DOB: "1990-01-01"}, {Family: "Testtwo", Given: "B", DOB: "1991-01-01"}}, "list.csv")
 	if err != nil || len(ps) != 2 || ps[0].MRN == ps[1].MRN {
 		t.Fatalf("%+v %v", ps, err)
 	}
-	if _, err := svc.ImportPatientList([]Patient{{Family: "Testthree", Given: "C", DOB: "1992-01-01"}, {Family: "", Given: "D", DOB: "1993-01-01"}}, "x"); err == nil || !strings.Contains(err.Error(), "patient 2") {
+	if _, err := svc.ImportPatients([]Patient{{Family: "Testthree", Given: "C", DOB: "1992-01-01"}, {Family: "", Given: "D", DOB: "1993-01-01"}}, "x"); err == nil || !strings.Contains(err.Error(), "patient 2") {
 		t.Errorf("a list with a bad patient: %v", err)
 	}
 	if hits, _ := svc.Find("Testthree", 5); len(hits) != 0 {

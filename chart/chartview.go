@@ -54,9 +54,8 @@ func (s *Service) OpenChart(patientID string) (*Chart, error) {
 	if !seeAllDocs {
 		c.Hidden = append(c.Hidden, "clinical documents")
 	}
-	s.mu.Lock()
-	ids := append([]string{patientID}, s.mergedAll(patientID)...)
-	s.mu.Unlock()
+	var ids []string
+	s.finder.peek(func() { ids = append([]string{patientID}, s.finder.mergedAll(patientID)...) })
 	err := s.st.Update(func(tx *store.Tx) error {
 		p, err := s.getPatient(tx, patientID)
 		if err != nil {
@@ -118,17 +117,6 @@ func invert(k string) string {
 		b[i] = 0x7f - b[i]
 	}
 	return string(b)
-}
-
-// mergedAll lists every patient merged into id, directly or through a chain.
-// The caller holds s.mu.
-func (s *Service) mergedAll(id string) []string {
-	var out []string
-	for _, m := range s.merged[id] {
-		out = append(out, m)
-		out = append(out, s.mergedAll(m)...)
-	}
-	return out
 }
 
 // readClinical appends the clinical records under prefix to c.

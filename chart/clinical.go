@@ -240,9 +240,7 @@ func (s *Service) liveChart(tx *store.Tx, pid string) error {
 }
 
 func (s *Service) mrnOf(id string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if p, ok := s.people[id]; ok {
+	if p, ok := s.finder.summary(id); ok {
 		return p.MRN
 	}
 	return "?"

@@ -53,16 +53,16 @@ func (s *Service) ImportCodes(r io.Reader, name string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	s.mu.Lock()
+	s.codesMu.Lock()
 	s.codes, s.loaded = t, true
-	s.mu.Unlock()
+	s.codesMu.Unlock()
 	return t.Len(), nil
 }
 
 // codeTable is the imported ICD-10-CM table, nil when none was imported.
 func (s *Service) codeTable() *icd10.Table {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.codesMu.Lock() // held while loading: the table loads once
+	defer s.codesMu.Unlock()
 	if s.loaded {
 		return s.codes
 	}

@@ -32,17 +32,51 @@ import (
 // edit that came too late is read on the review screen and, when needed,
 // added as an amendment.
 
-func init() {
+// MergeRules are the merge rules of every chart record type. Every program
+// that opens a practice's stores gives them to the store
+// ([store.WithMergeRules]; [OpenStore] and [CreateStore] do), so that every
+// workstation shows the same winner; [Open] refuses a store without them.
+// Code tables do not merge: the later version wins.
+func MergeRules() store.MergeRules {
+	rules := store.MergeRules{TypeCodeTable: {}}
 	for _, typ := range []string{TypePatient, TypeProblem, TypeAllergy, TypeMedication, TypeAmendment,
 		TypeVitals, TypeImmunization, TypeDocument, TypeAmendReq, TypeDisclosure, TypeBreakGlass, TypeRejected} {
-		store.RegisterMerge(typ, store.MergeRule{Merge: mergeBodies})
+		rules[typ] = store.MergeRule{Merge: mergeBodies}
 	}
-	store.RegisterMerge(TypeVisit, store.MergeRule{Merge: mergeVisits, Rank: func(body []byte) int {
+	rules[TypeVisit] = store.MergeRule{Merge: mergeVisits, Rank: func(body []byte) int {
 		if visitSigned(body) {
 			return 1
 		}
 		return 0
-	}})
+	}}
+	return rules
+}
+
+// StoreOptions are opts with the chart's merge rules before them: the
+// options to open, create or join a practice's store with.
+func StoreOptions(opts ...store.Option) []store.Option {
+	return append([]store.Option{store.WithMergeRules(MergeRules())}, opts...)
+}
+
+// OpenStore is [store.Open] with the chart's merge rules.
+func OpenStore(dir string, opts ...store.Option) (*store.Store, error) {
+	return store.Open(dir, StoreOptions(opts...)...)
+}
+
+// CreateStore is [store.Create] with the chart's merge rules.
+func CreateStore(dir string, np store.NewPractice, opts ...store.Option) (*store.Store, string, error) {
+	return store.Create(dir, np, StoreOptions(opts...)...)
+}
+
+// checkMergeRules fails unless st was opened with a merge rule for every
+// chart record type.
+func checkMergeRules(st *store.Store) error {
+	for typ := range MergeRules() {
+		if !st.HasMergeRule(typ) {
+			return fmt.Errorf("chart: the store was opened without the chart's merge rules (no rule for %q): open it with chart.OpenStore or chart.StoreOptions", typ)
+		}
+	}
+	return nil
 }
 
 // mergeBodies is the three-way JSON merge, with collisions reported as
@@ -206,15 +240,14 @@ func (s *Service) ConflictQueue() ([]ConflictItem, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	if err := s.refresh(); err != nil {
-		s.mu.Unlock()
+	err = s.finder.read(func() {
+		for i := range out {
+			out[i].Patient = s.finder.people[patientOf(out[i].ID)]
+		}
+	})
+	if err != nil {
 		return nil, err
 	}
-	for i := range out {
-		out[i].Patient = s.people[patientOf(out[i].ID)]
-	}
-	s.mu.Unlock()
 	sortBy(out, func(it ConflictItem) string { return it.Latest.UTC().Format(time.RFC3339Nano) })
 	return out, nil
 }

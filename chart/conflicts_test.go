@@ -34,7 +34,7 @@ func (p *practice) replicas(n int) []*workstation {
 		if err := store.Restore(file, dir, store.RestoreOptions{SecretFrom: p.st.Dir()}); err != nil {
 			p.t.Fatal(err)
 		}
-		st, err := store.Open(dir, store.WithClock(p.clk.now))
+		st, err := OpenStore(dir, store.WithClock(p.clk.now))
 		if err != nil {
 			p.t.Fatal(err)
 		}
@@ -571,5 +571,53 @@ func TestConflictDemographicsFrontDesk(t *testing.T) {
 		if found, _ := w.svc.Find(f.Values[1][3:], 5); len(found) != 1 {
 			t.Fatalf("the finder does not find the kept phone: %v", found)
 		}
+	}
+}
+
+// A store opened without the chart's merge rules could show another winner
+// than the practice's other workstations: the service refuses it, and a
+// record with concurrent versions does not read on it.
+func TestOpenNeedsMergeRules(t *testing.T) {
+	p := newPractice(t)
+	pt := p.patient("Conflicttest", "Ana", "1980-02-03")
+	ws := p.replicas(2)
+	rng := rand.New(rand.NewPCG(5, 6))
+	syncAll(t, rng, ws...)
+	for i, w := range ws {
+		svc := w.as(t, store.RoleHIM)
+		cur, err := svc.Patient(pt.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cur.Phone = "+1 555 010" + string(rune('0'+i))
+		if _, err := svc.UpdatePatient(cur); err != nil {
+			t.Fatal(err)
+		}
+	}
+	syncAll(t, rng, ws...)
+	file := filepath.Join(t.TempDir(), "backup")
+	if _, err := p.st.BackupFile(file); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "bare")
+	if err := store.Restore(file, dir, store.RestoreOptions{SecretFrom: p.st.Dir()}); err != nil {
+		t.Fatal(err)
+	}
+	bare, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bare.Close()
+	if err := bare.Unlock("admin", []byte(testpractice.Password)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(bare); err == nil || !strings.Contains(err.Error(), "merge rules") {
+		t.Fatalf("Open on a store without the merge rules: %v", err)
+	}
+	if _, err := bare.Get(pt.ID); !errors.Is(err, store.ErrNoMergeRule) {
+		t.Fatalf("a patient with two versions on a store without the rules: %v", err)
+	}
+	if r, err := ws[0].st.Get(pt.ID); err != nil || len(r.Conflicts) != 1 {
+		t.Fatalf("with the rules: %+v, %v", r, err)
 	}
 }

@@ -28,22 +28,22 @@ const (
 // behind at all.
 var finderCacheLag uint64 = 20000
 
-// encodeFinderCache writes the service's patients as of s.seen. The caller
-// holds s.mu.
-func (s *Service) encodeFinderCache() []byte {
+// encodeFinderCache writes the service's patients as of f.seen. The caller
+// holds f.mu.
+func (f *finder) encodeFinderCache() []byte {
 	ids := slices.Sorted(func(yield func(string) bool) {
-		for id := range s.people {
+		for id := range f.people {
 			if !yield(id) {
 				return
 			}
 		}
 	})
-	b := make([]byte, 0, 16+len(s.people)*96)
+	b := make([]byte, 0, 16+len(f.people)*96)
 	b = append(b, finderCacheV1...)
-	b = binary.AppendUvarint(b, s.seen)
+	b = binary.AppendUvarint(b, f.seen)
 	b = binary.AppendUvarint(b, uint64(len(ids)))
 	for _, id := range ids {
-		p := s.people[id]
+		p := f.people[id]
 		for _, f := range [...]string{p.ID, p.MRN, p.Family, p.Given, p.Preferred, p.DOB, string(p.Sex), p.Phone, p.MergedInto} {
 			b = binary.AppendUvarint(b, uint64(len(f)))
 			b = append(b, f...)
@@ -104,13 +104,13 @@ func decodeFinderCache(b []byte) (seen uint64, ps []PatientSummary, err error) {
 	return seen, ps, nil
 }
 
-// loadFinderCache fills the service from the finder cache if there is a
-// usable one, returning whether it did. The caller holds s.mu and has made
+// loadFinderCache fills the finder from the finder cache if there is a
+// usable one, returning whether it did. The caller holds f.mu and has made
 // the maps empty.
-func (s *Service) loadFinderCache() (bool, error) {
+func (f *finder) loadFinderCache() (bool, error) {
 	var last uint64
 	var b []byte
-	err := s.st.View(func(tx *store.Tx) error {
+	err := f.st.View(func(tx *store.Tx) error {
 		last = tx.LastChange()
 		var err error
 		b, err = tx.Cache(finderCacheName)
@@ -129,53 +129,53 @@ func (s *Service) loadFinderCache() (bool, error) {
 	}
 	entries := make([]search.Entry, 0, len(ps))
 	for _, p := range ps {
-		s.people[p.ID] = p
-		s.mrns[p.MRN] = append(s.mrns[p.MRN], p.ID)
+		f.people[p.ID] = p
+		f.mrns[p.MRN] = append(f.mrns[p.MRN], p.ID)
 		if p.MergedInto != "" {
-			s.merged[p.MergedInto] = append(s.merged[p.MergedInto], p.ID)
+			f.merged[p.MergedInto] = append(f.merged[p.MergedInto], p.ID)
 			continue
 		}
 		entries = append(entries, p.entry())
 	}
-	s.idx.Build(entries)
-	s.seen, s.cacheSeen, s.cached, s.fromCache = seen, seen, true, true
-	s.tried, s.triedAt = true, seen
+	f.idx.Build(entries)
+	f.seen, f.cacheSeen, f.cached, f.fromCache = seen, seen, true, true
+	f.tried, f.triedAt = true, seen
 	return true, nil
 }
 
 // saveFinderCache writes the finder cache: with now, before returning,
-// whenever it is behind the service at all; otherwise in the background
-// (s.bg) when the last write, or attempt, is more than lag changes behind.
-// The caller holds s.mu.
-func (s *Service) saveFinderCache(lag uint64, now bool) {
-	if s.saving {
+// whenever it is behind the finder at all; otherwise in the background
+// (f.bg) when the last write, or attempt, is more than lag changes behind.
+// The caller holds f.mu.
+func (f *finder) saveFinderCache(lag uint64, now bool) {
+	if f.saving {
 		return
 	}
-	if now && s.cached && s.seen == s.cacheSeen || !now && s.tried && s.seen-s.triedAt <= lag {
+	if now && f.cached && f.seen == f.cacheSeen || !now && f.tried && f.seen-f.triedAt <= lag {
 		return
 	}
-	b, at := s.encodeFinderCache(), s.seen
-	s.tried, s.triedAt = true, at
+	b, at := f.encodeFinderCache(), f.seen
+	f.tried, f.triedAt = true, at
 	// Best effort: a store locked or closed meanwhile, or a full disk,
 	// leaves the old cache, which is replayed from its own position.
 	write := func() bool {
-		return s.st.Update(func(tx *store.Tx) error { return tx.PutCache(finderCacheName, b) }) == nil
+		return f.st.Update(func(tx *store.Tx) error { return tx.PutCache(finderCacheName, b) }) == nil
 	}
 	done := func(ok bool) {
-		if ok && (!s.cached || at > s.cacheSeen) {
-			s.cacheSeen, s.cached = at, true
+		if ok && (!f.cached || at > f.cacheSeen) {
+			f.cacheSeen, f.cached = at, true
 		}
 	}
 	if now {
 		done(write())
 		return
 	}
-	s.saving = true
-	s.bg.Go(func() {
+	f.saving = true
+	f.bg.Go(func() {
 		ok := write()
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		s.saving = false
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.saving = false
 		done(ok)
 	})
 }

@@ -12,9 +12,9 @@ import (
 // a few searches find.
 func finderState(t *testing.T, s *Service, queries []string) (map[string]PatientSummary, map[string][]string) {
 	t.Helper()
-	s.mu.Lock()
-	people := maps.Clone(s.people)
-	s.mu.Unlock()
+	s.finder.mu.Lock()
+	people := maps.Clone(s.finder.people)
+	s.finder.mu.Unlock()
 	found := map[string][]string{}
 	for _, q := range queries {
 		hits, err := s.Find(q, 50)
@@ -60,8 +60,8 @@ func TestFinderCache(t *testing.T) {
 
 	// Changes after the cache: a new patient, a rename, a merge.
 	p.svc = mustOpen(t, p)
-	if !p.svc.fromCache || p.svc.cacheSeen != p.svc.seen {
-		t.Fatalf("the service did not start from the cache (from %v at %d, seen %d)", p.svc.fromCache, p.svc.cacheSeen, p.svc.seen)
+	if !p.svc.finder.fromCache || p.svc.finder.cacheSeen != p.svc.finder.seen {
+		t.Fatalf("the service did not start from the cache (from %v at %d, seen %d)", p.svc.finder.fromCache, p.svc.finder.cacheSeen, p.svc.finder.seen)
 	}
 	p.patient("Проверкина", "Ольга", "1990-10-11")
 	p.as(store.RoleHIM)
@@ -93,8 +93,8 @@ func TestFinderCache(t *testing.T) {
 			putFinderCache(t, p.st, tc.cache)
 			s := mustOpen(t, p)
 			defer s.Close()
-			if s.fromCache != tc.from {
-				t.Fatalf("started from the cache: %v, want %v", s.fromCache, tc.from)
+			if s.finder.fromCache != tc.from {
+				t.Fatalf("started from the cache: %v, want %v", s.finder.fromCache, tc.from)
 			}
 			people, found := finderState(t, s, queries)
 			if !maps.Equal(people, wantPeople) {
@@ -103,8 +103,8 @@ func TestFinderCache(t *testing.T) {
 			if !maps.EqualFunc(found, wantFound, slices.Equal) {
 				t.Errorf("searches differ:\n got %v\nwant %v", found, wantFound)
 			}
-			if s.merged[a.ID] == nil || !slices.Equal(s.mrns[c.MRN], []string{c.ID}) {
-				t.Errorf("merge lost: merged %v, MRN %s -> %s", s.merged, c.MRN, s.mrns[c.MRN])
+			if s.finder.merged[a.ID] == nil || !slices.Equal(s.finder.mrns[c.MRN], []string{c.ID}) {
+				t.Errorf("merge lost: merged %v, MRN %s -> %s", s.finder.merged, c.MRN, s.finder.mrns[c.MRN])
 			}
 		})
 	}
@@ -121,7 +121,7 @@ func TestFinderCacheCurrentAfterClose(t *testing.T) {
 	for i := range ps {
 		ps[i] = Patient{Family: "Testperson", Given: "Zoë", DOB: "1980-01-01", Sex: Female}
 	}
-	if _, err := p.svc.ImportPatients(ps); err != nil {
+	if _, err := p.svc.ImportPatients(ps, ""); err != nil {
 		t.Fatal(err)
 	}
 	p.svc.Close()
@@ -146,11 +146,11 @@ func mustOpen(t *testing.T, p *practice) *Service {
 }
 
 func FuzzFinderCache(f *testing.F) {
-	s := &Service{seen: 42, people: map[string]PatientSummary{
+	s := &Service{finder: &finder{seen: 42, people: map[string]PatientSummary{
 		"a1": {ID: "a1", MRN: "12345674", Family: "Testperson", Given: "Ωμέγα", DOB: "1970-01-01", Sex: Female, Phone: "+1 555 0100"},
 		"b2": {ID: "b2", MRN: "76543210", Family: "Тест", Given: "Ёж", MergedInto: "a1"},
-	}}
-	f.Add(s.encodeFinderCache())
+	}}}
+	f.Add(s.finder.encodeFinderCache())
 	f.Add([]byte(finderCacheV1))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		seen, ps, err := decodeFinderCache(b)
@@ -158,17 +158,17 @@ func FuzzFinderCache(f *testing.F) {
 			return
 		}
 		// Whatever decodes encodes to bytes that decode to the same.
-		s := &Service{seen: seen, people: map[string]PatientSummary{}}
+		s := &Service{finder: &finder{seen: seen, people: map[string]PatientSummary{}}}
 		for _, p := range ps {
-			s.people[p.ID] = p
+			s.finder.people[p.ID] = p
 		}
-		seen2, ps2, err := decodeFinderCache(s.encodeFinderCache())
-		if err != nil || seen2 != seen || len(ps2) != len(s.people) {
-			t.Fatalf("re-encoded cache: %v, seen %d/%d, %d/%d patients", err, seen2, seen, len(ps2), len(s.people))
+		seen2, ps2, err := decodeFinderCache(s.finder.encodeFinderCache())
+		if err != nil || seen2 != seen || len(ps2) != len(s.finder.people) {
+			t.Fatalf("re-encoded cache: %v, seen %d/%d, %d/%d patients", err, seen2, seen, len(ps2), len(s.finder.people))
 		}
 		for _, p := range ps2 {
-			if s.people[p.ID] != p {
-				t.Fatalf("re-encoded patient %+v, was %+v", p, s.people[p.ID])
+			if s.finder.people[p.ID] != p {
+				t.Fatalf("re-encoded patient %+v, was %+v", p, s.finder.people[p.ID])
 			}
 		}
 	})
@@ -188,14 +188,14 @@ func TestFinderCacheRewrittenInBackground(t *testing.T) {
 	for i := range ps {
 		ps[i] = Patient{Family: "Testperson", Given: "Zoë", DOB: "1980-01-01", Sex: Female}
 	}
-	if _, err := p.svc.ImportPatients(ps); err != nil {
+	if _, err := p.svc.ImportPatients(ps, ""); err != nil {
 		t.Fatal(err)
 	}
 	p.svc.Close()
 	putFinderCache(t, p.st, old)
 	s := mustOpen(t, p)
 	defer s.Close()
-	s.bg.Wait()
+	s.finder.bg.Wait()
 	if _, got, err := decodeFinderCache(readFinderCache(t, p.st)); err != nil || len(got) != 120 {
 		t.Fatalf("cache after a long replay: %d patients, %v; want 120", len(got), err)
 	}
@@ -205,13 +205,13 @@ func TestFinderCacheRewrittenInBackground(t *testing.T) {
 // under it) does not count as written: Close writes it again.
 func TestFinderCacheFailedWriteRetried(t *testing.T) {
 	p := newPractice(t)
-	p.svc.bg.Wait()
+	p.svc.finder.bg.Wait()
 	p.patient("Testperson", "Åsa", "1950-05-05")
 	p.st.Lock()
-	p.svc.mu.Lock()
-	p.svc.saveFinderCache(0, true)
-	p.svc.mu.Unlock()
-	if p.svc.cacheSeen == p.svc.seen {
+	p.svc.finder.mu.Lock()
+	p.svc.finder.saveFinderCache(0, true)
+	p.svc.finder.mu.Unlock()
+	if p.svc.finder.cacheSeen == p.svc.finder.seen {
 		t.Fatal("a failed cache write counted as written")
 	}
 	p.as(store.RoleFrontDesk)

@@ -37,7 +37,7 @@ func newPractice(t testing.TB) *practice {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 5, 14, 9, 30, 0, 0, time.UTC)}
 	tp := testpractice.New(t, testpractice.Config{Name: "Cabinet Test Ñandú", AdminName: "Hilde Testmanager",
-		Roles: testpractice.OtherRoles, Options: []store.Option{store.WithClock(clk.now)}})
+		Roles: testpractice.OtherRoles, Options: StoreOptions(store.WithClock(clk.now))})
 	svc, err := Open(tp.Store, WithClock(clk.now))
 	if err != nil {
 		t.Fatal(err)

@@ -239,9 +239,7 @@ func (s *Service) MergePatients(keepID, dupID, reason string) error {
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.refresh()
+	return s.finder.refresh()
 }
 
 // UndoMerge separates a merged patient from the chart it was merged into.
@@ -274,7 +272,5 @@ func (s *Service) UndoMerge(dupID, reason string) error {
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.refresh()
+	return s.finder.refresh()
 }

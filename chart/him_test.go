@@ -81,7 +81,7 @@ func TestMRNs(t *testing.T) {
 	for i := range ps {
 		ps[i] = Patient{Family: "Massen", Given: "Test", DOB: "1980-01-01", Sex: Unknown}
 	}
-	out, err := p.svc.ImportPatients(ps)
+	out, err := p.svc.ImportPatients(ps, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestMRNs(t *testing.T) {
 		t.Error("check digit does not catch a changed digit")
 	}
 	ps[3].Family = ""
-	if _, err := p.svc.ImportPatients(ps); err == nil {
+	if _, err := p.svc.ImportPatients(ps, ""); err == nil {
 		t.Error("import with an invalid patient went through")
 	}
 	if hits, _ := p.svc.Find("massen", 0); len(hits) != 500 {

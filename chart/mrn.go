@@ -34,22 +34,6 @@ func (e *MRNCollisionError) Error() string {
 		e.MRN, e.Patients)
 }
 
-// survivors maps patient IDs to the patients they are now (following
-// merges), without repeats. The caller holds s.mu.
-func (s *Service) survivors(ids []string) []string {
-	var out []string
-	for _, id := range ids {
-		p, ok := s.people[id]
-		for ok && p.MergedInto != "" {
-			p, ok = s.people[p.MergedInto]
-		}
-		if ok && !slices.Contains(out, p.ID) {
-			out = append(out, p.ID)
-		}
-	}
-	return out
-}
-
 // MRNCollision is one MRN carried by more than one patient.
 type MRNCollision struct {
 	MRN      string
@@ -62,31 +46,34 @@ func (s *Service) MRNCollisions() ([]MRNCollision, error) {
 	if _, err := s.require(Administer); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.refresh(); err != nil {
-		return nil, err
-	}
 	var out []MRNCollision
-	for mrn, ids := range s.mrns {
-		if len(ids) < 2 {
-			continue
-		}
-		var c MRNCollision
-		for _, id := range s.survivors(ids) {
-			// a merged duplicate that kept its MRN is the survivor's
-			// business, not a collision: only patients carrying it count
-			if p := s.people[id]; p.MRN == mrn {
-				c.Patients = append(c.Patients, p)
+	err := s.finder.read(func() {
+		f := s.finder
+		for mrn, ids := range f.mrns {
+			if len(ids) < 2 {
+				continue
+			}
+			var c MRNCollision
+			for _, id := range f.survivors(ids) {
+				// a merged duplicate that kept its MRN is the survivor's
+				// business, not a collision: only patients carrying it count
+				if p := f.people[id]; p.MRN == mrn {
+					c.Patients = append(c.Patients, p)
+				}
+			}
+			if len(c.Patients) > 1 {
+				c.MRN = mrn
+				out = append(out, c)
 			}
 		}
-		if len(c.Patients) > 1 {
-			c.MRN = mrn
-			slices.SortFunc(c.Patients, func(a, b PatientSummary) int {
-				return strings.Compare(a.Name()+a.ID, b.Name()+b.ID)
-			})
-			out = append(out, c)
-		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range out {
+		slices.SortFunc(c.Patients, func(a, b PatientSummary) int {
+			return strings.Compare(a.Name()+a.ID, b.Name()+b.ID)
+		})
 	}
 	slices.SortFunc(out, func(a, b MRNCollision) int { return strings.Compare(a.MRN, b.MRN) })
 	return out, nil
@@ -101,17 +88,11 @@ func (s *Service) ReassignMRN(patientID, reason string) (string, error) {
 	if strings.TrimSpace(reason) == "" {
 		return "", &ValidationError{What: "new MRN", Fields: []FieldError{{"reason", "is required"}}}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.refresh(); err != nil {
-		return "", err
-	}
+	s.mrnMu.Lock()
+	defer s.mrnMu.Unlock()
 	var mrn string
-	for {
-		mrn = newMRN()
-		if _, taken := s.mrns[mrn]; !taken {
-			break
-		}
+	if err := s.finder.read(func() { mrn = s.finder.newMRN() }); err != nil {
+		return "", err
 	}
 	err := s.st.Update(func(tx *store.Tx) error {
 		p, err := s.getPatient(tx, patientID)
@@ -132,5 +113,5 @@ func (s *Service) ReassignMRN(patientID, reason string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return mrn, s.refresh()
+	return mrn, s.finder.refresh()
 }

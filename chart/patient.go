@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -286,18 +287,18 @@ func (s *Service) Duplicates(p Patient) ([]PatientSummary, error) {
 	if _, err := s.require(ReadDemographics); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.refresh(); err != nil {
-		return nil, err
-	}
 	e := p.Summary().entry()
 	if e.ID == "" {
 		e.ID = "\x00new"
 	}
 	var out []PatientSummary
-	for _, id := range s.idx.Similar(e) {
-		out = append(out, s.people[id])
+	err := s.finder.read(func() {
+		for _, id := range s.finder.idx.Similar(e) {
+			out = append(out, s.finder.people[id])
+		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -319,16 +320,10 @@ func (s *Service) RegisterPatient(p Patient) (Patient, []PatientSummary, error) 
 	if err != nil {
 		return p, nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.refresh(); err != nil {
+	s.mrnMu.Lock()
+	defer s.mrnMu.Unlock()
+	if err := s.finder.read(func() { p.MRN = s.finder.newMRN() }); err != nil {
 		return p, nil, err
-	}
-	for {
-		p.MRN = newMRN()
-		if _, taken := s.mrns[p.MRN]; !taken {
-			break
-		}
 	}
 	p.ID = store.NewID()
 	err = s.st.Update(func(tx *store.Tx) error {
@@ -346,7 +341,7 @@ func (s *Service) RegisterPatient(p Patient) (Patient, []PatientSummary, error) 
 	if err != nil {
 		return p, nil, err
 	}
-	return p, dups, s.refresh()
+	return p, dups, s.finder.refresh()
 }
 
 // UpdatePatient stores an edited patient. p.Rev must be the revision that
@@ -377,9 +372,7 @@ func (s *Service) UpdatePatient(p Patient) (Patient, error) {
 	if err != nil {
 		return p, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return p, s.refresh()
+	return p, s.finder.refresh()
 }
 
 func (s *Service) getPatient(tx *store.Tx, id string) (Patient, error) {
@@ -416,12 +409,11 @@ func (s *Service) PatientByMRN(mrn string) (string, error) {
 		return "", err
 	}
 	mrn = strings.TrimSpace(mrn)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.refresh(); err != nil {
+	var ids []string
+	if err := s.finder.read(func() { ids = s.finder.survivors(s.finder.mrns[mrn]) }); err != nil {
 		return "", err
 	}
-	if ids := s.survivors(s.mrns[mrn]); len(ids) == 1 {
+	if len(ids) == 1 {
 		return ids[0], nil
 	} else if len(ids) > 1 {
 		return "", &MRNCollisionError{MRN: mrn, Patients: len(ids)}
@@ -436,29 +428,23 @@ func (s *Service) Find(query string, limit int) ([]PatientSummary, error) {
 	if _, err := s.require(ReadDemographics); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	if err := s.refresh(); err != nil {
-		s.mu.Unlock()
+	var out []PatientSummary
+	err := s.finder.read(func() {
+		hits := s.finder.idx.Search(query, limit)
+		out = make([]PatientSummary, len(hits))
+		for i, h := range hits {
+			out[i] = s.finder.people[h.ID]
+			out[i].Match = h.Kind
+		}
+	})
+	if err != nil {
 		return nil, err
 	}
-	idx, people := s.idx, s.people
-	hits := idx.Search(query, limit)
-	out := make([]PatientSummary, len(hits))
-	for i, h := range hits {
-		out[i] = people[h.ID]
-		out[i].Match = h.Kind
-	}
-	s.mu.Unlock()
 	return out, nil
 }
 
 // Summary is the list line of one patient, from memory (not audited).
-func (s *Service) Summary(id string) (PatientSummary, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, ok := s.people[id]
-	return p, ok
-}
+func (s *Service) Summary(id string) (PatientSummary, bool) { return s.finder.summary(id) }
 
 // Age is the age in whole years on the given day of someone born on dob.
 func Age(dob string, on time.Time) int {
@@ -490,14 +476,14 @@ func (s *Service) checkNewPatients(ps []Patient) ([]Patient, error) {
 }
 
 // numberNewPatients gives each patient a new ID and an MRN that neither
-// the practice nor the list holds yet. The caller holds s.mu and has
-// refreshed.
+// the practice nor the list holds yet. The caller holds s.mrnMu and
+// s.finder.mu, and has refreshed the finder.
 func (s *Service) numberNewPatients(out []Patient) {
 	taken := map[string]bool{}
 	for i := range out {
 		for {
 			mrn := newMRN()
-			if _, dup := s.mrns[mrn]; !dup && !taken[mrn] {
+			if !s.finder.mrnTaken(mrn) && !taken[mrn] {
 				out[i].MRN, taken[mrn] = mrn, true
 				break
 			}
@@ -506,11 +492,14 @@ func (s *Service) numberNewPatients(out []Patient) {
 	}
 }
 
-// ImportPatients registers many patients at once (demo data, imports), a
-// thousand per transaction: each gets a new MRN. Every patient is checked
-// first; if any is invalid nothing is stored and the error names its index.
+// ImportPatients registers a list of patients at once (a legacy patient
+// list, demo data) in one transaction: all of them, each with a new ID and
+// MRN, or none. Every patient is checked first; if any is invalid nothing
+// is stored and the error names its place in the list ("patient 3").
+// Each registration is audited as "patient.create" with the detail
+// "import" and, when given, ": " and source (the file's name, say).
 // Duplicate checks are the importer's business.
-func (s *Service) ImportPatients(ps []Patient) ([]Patient, error) {
+func (s *Service) ImportPatients(ps []Patient, source string) ([]Patient, error) {
 	if _, err := s.require(WriteDemographics); err != nil {
 		return nil, err
 	}
@@ -518,32 +507,40 @@ func (s *Service) ImportPatients(ps []Patient) ([]Patient, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.refresh(); err != nil {
+	detail := "import"
+	if source = strings.TrimSpace(source); source != "" {
+		detail += ": " + source
+	}
+	s.mrnMu.Lock()
+	defer s.mrnMu.Unlock()
+	if err := s.finder.read(func() { s.numberNewPatients(out) }); err != nil {
 		return nil, err
 	}
-	s.numberNewPatients(out)
-	for start := 0; start < len(out); start += 1000 {
-		batch := out[start:min(start+1000, len(out))]
-		err := s.st.Update(func(tx *store.Tx) error {
-			for i := range batch {
-				r, err := put(tx, TypePatient, batch[i].ID, "", batch[i])
-				if err != nil {
-					return err
-				}
-				batch[i].Rev = r.Rev
-			}
-			for _, p := range batch {
-				if err := audit(tx, "patient.create", p.ID, "import", false); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
+	// Written in ID order, so that the store's keys (IDs first) each go in
+	// after the last one written: one large transaction stays about as fast
+	// as many small ones. The audit entries follow the list's order.
+	order := make([]int, len(out))
+	for i := range order {
+		order[i] = i
 	}
-	return out, s.refresh()
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(out[a].ID, out[b].ID) })
+	err = s.st.Update(func(tx *store.Tx) error {
+		for _, i := range order {
+			r, err := put(tx, TypePatient, out[i].ID, "", out[i])
+			if err != nil {
+				return err
+			}
+			out[i].Rev = r.Rev
+		}
+		for _, p := range out {
+			if err := audit(tx, "patient.create", p.ID, detail, false); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, s.finder.refresh()
 }

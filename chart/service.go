@@ -2,16 +2,11 @@ package chart
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"maps"
-	"runtime"
-	"slices"
 	"sync"
 	"time"
 
 	"chartkeeper/chart/icd10"
-	"chartkeeper/chart/search"
 	"chartkeeper/store"
 )
 
@@ -27,27 +22,23 @@ type Service struct {
 	now      func() time.Time
 	glassFor time.Duration
 
-	mu      sync.Mutex // serialises refresh and MRN assignment
-	idx     *search.Index
-	seen    uint64                    // the change feed position idx reflects
-	people  map[string]PatientSummary // every live patient, merged ones included
-	mrns    map[string][]string       // MRN -> patient IDs (two or more after a collision: mrn.go), merged ones included
-	merged  map[string][]string       // survivor ID -> IDs merged into it
-	grants  map[string]time.Time      // user ID + "/" + patient ID -> break-glass expiry
-	granted map[string]bool           // users whose grants were loaded
+	finder *finder // the patients in memory, with its own lock (finder.go)
+
+	// mrnMu serialises MRN assignment on this workstation: it is held from
+	// choosing a new MRN that the finder does not know until the finder
+	// holds the write that uses it, so two registrations here never pick
+	// the same one.
+	mrnMu sync.Mutex
+
+	grantMu sync.Mutex
+	grants  map[string]time.Time // user ID + "/" + patient ID -> break-glass expiry; nil once closed
+	granted map[string]bool      // users whose grants were loaded
+
+	codesMu sync.Mutex // held while the code table loads, so it loads once
 	codes   *icd10.Table
 	loaded  bool // codes was looked for
 
 	docs documentIndex // documents by blob, for intake (documentlookup.go)
-
-	// the finder cache (findercache.go)
-	cacheSeen uint64         // the change feed position it was written at
-	cached    bool           // cacheSeen is set
-	triedAt   uint64         // the position of the last write attempted
-	tried     bool           // triedAt is set
-	saving    bool           // a background write is under way
-	fromCache bool           // load started from the cache
-	bg        sync.WaitGroup // background writes
 }
 
 // Option changes a Service.
@@ -64,13 +55,19 @@ func WithBreakGlassDuration(d time.Duration) Option { return func(s *Service) { 
 const DefaultBreakGlass = 30 * time.Minute
 
 // Open builds the service over st, which must be unlocked, and loads the
-// patient finder.
+// patient finder. st must have been opened with the chart's merge rules
+// ([OpenStore], [StoreOptions]).
 func Open(st *store.Store, opts ...Option) (*Service, error) {
-	s := &Service{st: st, now: time.Now, glassFor: DefaultBreakGlass}
+	if err := checkMergeRules(st); err != nil {
+		return nil, err
+	}
+	s := &Service{st: st, now: time.Now, glassFor: DefaultBreakGlass,
+		grants: map[string]time.Time{}, granted: map[string]bool{}}
 	for _, o := range opts {
 		o(s)
 	}
-	if err := s.load(); err != nil {
+	s.finder = newFinder(st, s.noteGrant)
+	if err := s.finder.load(); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -82,184 +79,13 @@ func (s *Service) Store() *store.Store { return s.st }
 // Close brings the finder cache up to date, for a fast next sign-in, and
 // forgets the patient finder and break-glass cache.
 func (s *Service) Close() {
-	s.bg.Wait()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.idx != nil {
-		s.saveFinderCache(0, true)
-	}
-	s.idx, s.people, s.mrns, s.merged, s.grants, s.granted, s.codes = nil, nil, nil, nil, nil, nil, nil
-}
-
-// load fills the finder from its cache and the changes since, or else reads
-// every patient, and notes the feed position.
-func (s *Service) load() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.idx = search.New()
-	s.people = map[string]PatientSummary{}
-	s.mrns = map[string][]string{}
-	s.merged = map[string][]string{}
-	s.grants = map[string]time.Time{}
-	s.granted = map[string]bool{}
-	if ok, err := s.loadFinderCache(); err != nil {
-		return err
-	} else if ok {
-		return s.refresh()
-	}
-	// The feed position is read first: whatever is written after it is
-	// replayed by refresh, so the readers below may each see a later state.
-	err := s.st.View(func(tx *store.Tx) error { s.seen = tx.LastChange(); return nil })
-	if err != nil {
-		return err
-	}
-	// Decrypting and decoding is nearly all the work at 100,000 patients:
-	// patient IDs are random hex, so each worker reads the IDs under some of
-	// the 16 first digits, in its own read transaction.
-	prefixes := make(chan string, 16)
-	for _, c := range "0123456789abcdef" {
-		prefixes <- string(c)
-	}
-	close(prefixes)
-	workers := max(1, min(runtime.GOMAXPROCS(0), 8))
-	parts := make([][]Patient, workers)
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			errs[w] = s.st.View(func(tx *store.Tx) error {
-				for prefix := range prefixes {
-					err := tx.ListPrefix(TypePatient, prefix, func(r store.Record) error {
-						p, err := decodePatient(r)
-						parts[w] = append(parts[w], p)
-						return err
-					})
-					if err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
-	ps := slices.Concat(parts...)
-	entries := make([]search.Entry, 0, len(ps))
-	for _, p := range ps {
-		s.people[p.ID] = p.Summary()
-		s.mrns[p.MRN] = append(s.mrns[p.MRN], p.ID)
-		if p.MergedInto != "" {
-			s.merged[p.MergedInto] = append(s.merged[p.MergedInto], p.ID)
-			continue
-		}
-		entries = append(entries, p.Summary().entry())
-	}
-	s.idx.Build(entries)
-	s.saveFinderCache(finderCacheLag, false)
-	return nil
-}
-
-// refresh brings the finder up to date with the change feed: edits made by
-// this service, by sync or by anything else that wrote to the store.
-// The caller holds s.mu.
-func (s *Service) refresh() error {
-	if s.idx == nil {
-		return errors.New("chart: the service was closed")
-	}
-	pending := map[string]search.Entry{} // finder entries to put, applied at the end
-	for {
-		var changes []store.Change
-		var recs []store.Record
-		err := s.st.View(func(tx *store.Tx) error {
-			var err error
-			if changes, err = tx.Changes(s.seen, 1000); err != nil {
-				return err
-			}
-			for _, c := range changes {
-				r, err := tx.Get(c.RecordID)
-				if err != nil {
-					return err
-				}
-				switch r.Type {
-				case TypePatient:
-					recs = append(recs, r)
-				case TypeBreakGlass:
-					s.noteGrant(r) // granted on another workstation, or here
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		for _, r := range recs {
-			delete(pending, r.ID)
-			if e, ok := s.notePatient(r); ok {
-				pending[r.ID] = e
-			}
-		}
-		if len(changes) == 0 {
-			break
-		}
-		s.seen = changes[len(changes)-1].Seq
-	}
-	if len(pending) > 64 && len(pending) > s.idx.Len() {
-		// a bulk import or a first sync into a small finder: Build costs
-		// about as much as the whole index, Put costs per entry
-		s.idx.Build(slices.Collect(maps.Values(pending)))
-	} else {
-		for _, e := range pending {
-			s.idx.Put(e)
-		}
-	}
-	s.saveFinderCache(finderCacheLag, false)
-	return nil
-}
-
-// notePatient records the current revision of a patient in the service's
-// maps and takes it out of the finder when it is gone or merged; it returns
-// the finder entry to put when the patient should be found.
-func (s *Service) notePatient(r store.Record) (search.Entry, bool) {
-	if old, ok := s.people[r.ID]; ok {
-		if old.MergedInto != "" {
-			s.merged[old.MergedInto] = remove(s.merged[old.MergedInto], r.ID)
-		}
-		if ids := remove(s.mrns[old.MRN], r.ID); len(ids) > 0 {
-			s.mrns[old.MRN] = ids
-		} else {
-			delete(s.mrns, old.MRN)
-		}
-	}
-	if r.Deleted {
-		delete(s.people, r.ID)
-		s.idx.Remove(r.ID)
-		return search.Entry{}, false
-	}
-	p, err := decodePatient(r)
-	if err != nil {
-		return search.Entry{}, false // Verify reports damage; the finder skips it
-	}
-	s.people[p.ID] = p.Summary()
-	s.mrns[p.MRN] = append(s.mrns[p.MRN], p.ID)
-	if p.MergedInto != "" {
-		s.merged[p.MergedInto] = append(s.merged[p.MergedInto], p.ID)
-		s.idx.Remove(p.ID)
-		return search.Entry{}, false
-	}
-	return p.Summary().entry(), true
-}
-
-func remove(list []string, id string) []string {
-	out := list[:0]
-	for _, x := range list {
-		if x != id {
-			out = append(out, x)
-		}
-	}
-	return out
+	s.finder.close()
+	s.grantMu.Lock()
+	s.grants, s.granted = nil, nil
+	s.grantMu.Unlock()
+	s.codesMu.Lock()
+	s.codes = nil
+	s.codesMu.Unlock()
 }
 
 // user is the signed-in user.

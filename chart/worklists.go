@@ -69,11 +69,11 @@ func (s *Service) visitList(keep func(Visit, int) bool) ([]VisitItem, error) {
 			return nil
 		})
 	})
-	s.mu.Lock()
-	for i := range out {
-		out[i].Patient = s.people[out[i].Visit.Patient]
-	}
-	s.mu.Unlock()
+	s.finder.peek(func() {
+		for i := range out {
+			out[i].Patient = s.finder.people[out[i].Visit.Patient]
+		}
+	})
 	sortBy(out, func(it VisitItem) string { return it.Visit.Date })
 	return out, err
 }
@@ -98,14 +98,14 @@ func (s *Service) DuplicateCandidates(limit int) ([]DuplicatePair, error) {
 	if _, err := s.require(Administer); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.refresh(); err != nil {
-		return nil, err
-	}
 	var out []DuplicatePair
-	for _, p := range s.idx.DuplicatePairs(limit) {
-		out = append(out, DuplicatePair{A: s.people[p[0]], B: s.people[p[1]]})
+	err := s.finder.read(func() {
+		for _, p := range s.finder.idx.DuplicatePairs(limit) {
+			out = append(out, DuplicatePair{A: s.finder.people[p[0]], B: s.finder.people[p[1]]})
+		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -150,24 +150,24 @@ func (s *Service) Audit(patientID string, fn func(AuditEntry) error) error {
 	if _, err := s.require(Administer); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	if err := s.refresh(); err != nil {
-		s.mu.Unlock()
+	var people map[string]string
+	want := map[string]bool{}
+	err := s.finder.read(func() {
+		people = make(map[string]string, len(s.finder.people))
+		for id, p := range s.finder.people {
+			people[id] = p.MRN
+		}
+		if patientID != "" {
+			want[patientID] = true
+			for _, m := range s.finder.mergedAll(patientID) {
+				want[m] = true
+			}
+		}
+	})
+	if err != nil {
 		return err
 	}
-	people := make(map[string]string, len(s.people))
-	for id, p := range s.people {
-		people[id] = p.MRN
-	}
-	want := map[string]bool{}
-	if patientID != "" {
-		want[patientID] = true
-		for _, m := range s.mergedAll(patientID) {
-			want[m] = true
-		}
-	}
-	s.mu.Unlock()
-	err := s.st.AuditLogAll(func(ev store.AuditEvent) error { // every workstation's log, merged by time
+	err = s.st.AuditLogAll(func(ev store.AuditEvent) error { // every workstation's log, merged by time
 		if patientID != "" && !want[ev.Subject] {
 			return nil
 		}

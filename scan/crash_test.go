@@ -14,7 +14,6 @@ import (
 
 	"chartkeeper/chart"
 	"chartkeeper/scan"
-	"chartkeeper/store"
 )
 
 // TestMain runs this test binary as an intake process for the crash test
@@ -32,7 +31,7 @@ func crashChild() {
 		fmt.Fprintln(os.Stderr, "intake child:", err)
 		os.Exit(1)
 	}
-	st, err := store.Open(os.Getenv("SCAN_STORE"))
+	st, err := chart.OpenStore(os.Getenv("SCAN_STORE"))
 	if err != nil {
 		fail(err)
 	}
@@ -174,7 +173,7 @@ func waiting(dir string) bool {
 
 func reopen(t *testing.T, dir string) *practice {
 	t.Helper()
-	st, err := store.Open(dir)
+	st, err := chart.OpenStore(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

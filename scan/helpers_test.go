@@ -39,7 +39,7 @@ type practice struct {
 func newPractice(t testing.TB) *practice {
 	t.Helper()
 	dir := t.TempDir()
-	st, _, err := store.Create(dir, store.NewPractice{Name: "Clinique Test", AdminName: "Hilde Admin", AdminUser: "admin", AdminPassword: []byte(testPass)})
+	st, _, err := chart.CreateStore(dir, store.NewPractice{Name: "Clinique Test", AdminName: "Hilde Admin", AdminUser: "admin", AdminPassword: []byte(testPass)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,6 +35,10 @@ var (
 	// ErrNoPracticeSecret means this folder lacks the practice secret that only
 	// enrolled workstations hold; the recovery key can restore it.
 	ErrNoPracticeSecret = errors.New("this workstation does not hold the practice secret: restore it with the practice's recovery key")
+	// ErrNoMergeRule means a record has concurrent revisions and the store
+	// was opened without a merge rule for its type ([WithMergeRules]), so
+	// it cannot tell which one every workstation shows.
+	ErrNoMergeRule = errors.New("the program opened the store without a merge rule for the record type")
 	// ErrSchemaTooNew means the store was written by a newer Chartkeeper.
 	ErrSchemaTooNew = errors.New("this data folder was written by a newer version of Chartkeeper: update this workstation")
 )

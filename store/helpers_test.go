@@ -14,7 +14,7 @@ const (
 func newPractice(t testing.TB, opts ...Option) (*Store, string) {
 	t.Helper()
 	dir := t.TempDir()
-	s, rk, err := Create(dir, NewPractice{Name: "Clinique Test Ñandú", AdminName: "Zed Testperson", AdminUser: "admin", AdminPassword: []byte(adminPass)}, opts...)
+	s, rk, err := Create(dir, NewPractice{Name: "Clinique Test Ñandú", AdminName: "Zed Testperson", AdminUser: "admin", AdminPassword: []byte(adminPass)}, append([]Option{WithMergeRules(testRules)}, opts...)...)
 	if err != nil {
 		t.Fatalf("Create: %v", err)
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	gosync "sync"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -43,8 +42,10 @@ var bucketConflicts = []byte("conflicts")
 var ErrCollision = errors.New("concurrent edits changed the same field differently")
 
 // MergeRule tells the store how to combine concurrent revisions of one
-// record type. The store keeps no knowledge of bodies; the package that
-// owns a type registers its rule with [RegisterMerge].
+// record type. The store keeps no knowledge of bodies; the program that
+// opens a store gives it the rules of the types it reads, with
+// [WithMergeRules]. The zero MergeRule is a rule too: nothing merges, and
+// the winner is the later revision.
 type MergeRule struct {
 	// Merge returns the body that keeps both the changes a made to base
 	// and those b made, or an error (normally [ErrCollision]) when they
@@ -59,28 +60,47 @@ type MergeRule struct {
 	Rank func(body []byte) int
 }
 
-var mergeRules struct {
-	mu gosync.RWMutex
-	m  map[string]MergeRule
-}
+// MergeRules are the merge rules of record types, by type.
+type MergeRules map[string]MergeRule
 
-// RegisterMerge sets the merge rule of a record type, replacing any before.
-// Every program that opens stores must register the same rules (they do
-// so by importing the package that owns the types), or its replicas could
-// show different winners.
-func RegisterMerge(typ string, r MergeRule) {
-	mergeRules.mu.Lock()
-	defer mergeRules.mu.Unlock()
-	if mergeRules.m == nil {
-		mergeRules.m = map[string]MergeRule{}
+// ownTypes are the record types the store itself writes. Nothing of theirs
+// merges; their rule is the zero one, whatever rules the store is given.
+var ownTypes = map[string]bool{TypeUser: true, TypeKeyslot: true, TypePractice: true}
+
+// WithMergeRules gives the store the merge rules of the record types it
+// holds. Every program that opens a practice's stores must give the same
+// rules, or its replicas could show different winners; a record type with
+// no rule is not guessed at: reading a record of that type that has
+// concurrent revisions fails with [ErrNoMergeRule]. Given more than once,
+// the rules add up (a later rule of a type replaces an earlier one). Rules
+// for the store's own types ([TypeUser], [TypeKeyslot], [TypePractice])
+// are ignored.
+func WithMergeRules(rules MergeRules) Option {
+	return func(s *Store) {
+		if s.rules == nil {
+			s.rules = make(MergeRules, len(rules))
+		}
+		for typ, r := range rules {
+			if !ownTypes[typ] {
+				s.rules[typ] = r
+			}
+		}
 	}
-	mergeRules.m[typ] = r
 }
 
-func mergeRuleOf(typ string) MergeRule {
-	mergeRules.mu.RLock()
-	defer mergeRules.mu.RUnlock()
-	return mergeRules.m[typ]
+// HasMergeRule reports whether the store was given a merge rule for
+// record type typ (the store's own types always have one).
+func (s *Store) HasMergeRule(typ string) bool {
+	_, ok := s.mergeRule(typ)
+	return ok
+}
+
+func (s *Store) mergeRule(typ string) (MergeRule, bool) {
+	if ownTypes[typ] {
+		return MergeRule{}, true
+	}
+	r, ok := s.rules[typ]
+	return r, ok
 }
 
 // writeHeads stores a record's heads and keeps the conflicts index.
@@ -144,7 +164,13 @@ func (tx *Tx) openHeads(id string, leaves []leaf) (hs []headRec, view []byte, er
 		}
 		hs = append(hs, headRec{leaf: l, rec: r})
 	}
-	rule := mergeRuleOf(hs[0].rec.Type)
+	var rule MergeRule
+	if len(hs) > 1 {
+		var ok bool
+		if rule, ok = tx.s.mergeRule(hs[0].rec.Type); !ok {
+			return nil, nil, fmt.Errorf("record %s: %w %q", id, ErrNoMergeRule, hs[0].rec.Type)
+		}
+	}
 	rank := func(h headRec) int {
 		if rule.Rank == nil || h.rec.Deleted {
 			return 0

@@ -17,13 +17,16 @@ import (
 // without any real record format. A body "!final" line ranks first.
 const kvType = "kvtest"
 
-func init() {
-	RegisterMerge(kvType, MergeRule{Merge: mergeKV, Rank: func(b []byte) int {
+// testRules are the merge rules of the tests' record types: kvType, and
+// the plain types of the other tests, which do not merge.
+var testRules = MergeRules{
+	kvType: {Merge: mergeKV, Rank: func(b []byte) int {
 		if parseKV(b)["!final"] == "yes" {
 			return 1
 		}
 		return 0
-	}})
+	}},
+	"note": {}, "plain": {}, "patient": {}, "x": {}, "item": {}, "other": {}, "allergy": {}, "visit": {},
 }
 
 func parseKV(b []byte) map[string]string {
@@ -526,5 +529,56 @@ func TestMergeRandomSchedules(t *testing.T) {
 		if err != nil || !rep.OK() {
 			t.Fatalf("verify: %v %v", err, rep.Problems)
 		}
+	}
+}
+
+// A store opened without a rule for a record type does not guess a winner
+// for a record of that type with concurrent revisions: it says what is
+// missing. Records with one head, and the store's own types, read as
+// before.
+func TestNoMergeRuleNoWinner(t *testing.T) {
+	a, _ := newPractice(t)
+	bare := twin(t, a, WithClock(a.now)) // no merge rules at all
+	partial := twin(t, a, WithMergeRules(MergeRules{"note": {}}))
+	r := mustPutKV(t, a, "name=Ana", "city=Lima")
+	single := mustPutKV(t, a, "name=Eve")
+	rng := rand.New(rand.NewPCG(3, 4))
+	exchange(t, rng, a, bare, partial)
+	ea := edit(t, a, r, "name", "Anna")
+	eb := edit(t, bare, r, "city", "Cusco")
+	exchange(t, rng, a, bare, partial)
+
+	if got, err := a.Get(r.ID); err != nil || len(got.Merged) != 1 {
+		t.Fatalf("with the rules: %+v, %v", got, err)
+	}
+	for name, s := range map[string]*Store{"no rules": bare, "no rule for the type": partial} {
+		if s.HasMergeRule(kvType) || !s.HasMergeRule(TypeUser) || !s.HasMergeRule(TypeKeyslot) || !s.HasMergeRule(TypePractice) {
+			t.Errorf("%s: HasMergeRule wrong", name)
+		}
+		if _, err := s.Get(r.ID); !errors.Is(err, ErrNoMergeRule) || !strings.Contains(err.Error(), kvType) {
+			t.Errorf("%s: Get = %v, want ErrNoMergeRule naming %s", name, err, kvType)
+		}
+		if err := s.View(func(tx *Tx) error { _, err := tx.Heads(r.ID); return err }); !errors.Is(err, ErrNoMergeRule) {
+			t.Errorf("%s: Heads = %v", name, err)
+		}
+		if _, err := s.Put(kvType, r.ID, ea.Rev, []byte("name=X")); !errors.Is(err, ErrNoMergeRule) {
+			t.Errorf("%s: Put on a head = %v", name, err)
+		}
+		if err := s.List(kvType, func(Record) error { return nil }); !errors.Is(err, ErrNoMergeRule) {
+			t.Errorf("%s: List = %v", name, err)
+		}
+		if got, err := s.Get(single.ID); err != nil || string(got.Body) != "name=Eve" {
+			t.Errorf("%s: a record with one head: %+v, %v", name, got, err)
+		}
+		// Resolving needs no rule: it names every head itself.
+		if err := s.Update(func(tx *Tx) error {
+			_, err := tx.Resolve(r.ID, []string{ea.Rev, eb.Rev}, []byte("name=Anna\ncity=Cusco"))
+			return err
+		}); err != nil {
+			t.Errorf("%s: Resolve: %v", name, err)
+		}
+	}
+	if _, err := a.Users(); err != nil {
+		t.Fatal(err)
 	}
 }

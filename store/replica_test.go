@@ -8,8 +8,11 @@ import (
 )
 
 // twin makes a second workstation of s's practice (a restored backup).
-func twin(t *testing.T, s *Store) *Store {
+func twin(t *testing.T, s *Store, opts ...Option) *Store {
 	t.Helper()
+	if opts == nil {
+		opts = []Option{WithMergeRules(testRules)}
+	}
 	file := filepath.Join(t.TempDir(), "b")
 	if _, err := s.BackupFile(file); err != nil {
 		t.Fatal(err)
@@ -18,7 +21,7 @@ func twin(t *testing.T, s *Store) *Store {
 	if err := Restore(file, dir, RestoreOptions{SecretFrom: s.Dir()}); err != nil {
 		t.Fatal(err)
 	}
-	s2, err := Open(dir)
+	s2, err := Open(dir, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

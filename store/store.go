@@ -36,6 +36,8 @@ type Store struct {
 	sess *session
 
 	changed changeSignal // wakes sync when the change feed grows
+
+	rules MergeRules // set once by the options, then only read
 }
 
 // session is a signed-in user with the unwrapped data key.

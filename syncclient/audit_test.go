@@ -131,7 +131,7 @@ func reopen(t *testing.T, w *workstation, change func(dir string)) {
 	if change != nil {
 		change(dir)
 	}
-	st, err := store.Open(dir)
+	st, err := chart.OpenStore(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -256,7 +256,7 @@ func TestBlobDownloadResumes(t *testing.T) {
 	dir := b.st.Dir()
 	b.c.Close()
 	b.st.Close()
-	st, err := store.Open(dir)
+	st, err := chart.OpenStore(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

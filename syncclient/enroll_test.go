@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"chartkeeper/chart"
 	"chartkeeper/store"
 	"chartkeeper/syncclient"
 	"chartkeeper/syncproto"
@@ -42,7 +43,7 @@ func issue(t *testing.T, w *workstation, ttl time.Duration) string {
 func join(t *testing.T, code string) (*store.Store, syncclient.Config, error) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "joined")
-	st, cfg, _, err := syncclient.Join(context.Background(), code, dir, syncclient.JoinOptions{DeviceName: "new room"})
+	st, cfg, _, err := syncclient.Join(context.Background(), code, dir, syncclient.JoinOptions{DeviceName: "new room", StoreOptions: chart.StoreOptions()})
 	if err == nil {
 		t.Cleanup(func() { st.Close() })
 	} else if store.Exists(dir) {

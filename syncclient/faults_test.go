@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"chartkeeper/chart"
 	"chartkeeper/store"
 	"chartkeeper/syncclient"
 	"chartkeeper/syncproto"
@@ -681,7 +682,7 @@ func (fr *faultRun) restartWorkstation() {
 	if err := w.st.Close(); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(dir, store.WithClock(fr.clocks[i].now))
+	st, err := chart.OpenStore(dir, store.WithClock(fr.clocks[i].now))
 	if err != nil {
 		t.Fatal(err)
 	}

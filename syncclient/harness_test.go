@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"chartkeeper/chart"
 	"chartkeeper/store"
 	"chartkeeper/syncclient"
 	"chartkeeper/syncserver"
@@ -132,9 +133,9 @@ func newPracticeAt(t testing.TB, url, fp string, n int, opts ...[]store.Option) 
 	ctx := context.Background()
 	optsFor := func(i int) []store.Option {
 		if i < len(opts) {
-			return opts[i]
+			return chart.StoreOptions(opts[i]...)
 		}
-		return nil
+		return chart.StoreOptions()
 	}
 	dirA := filepath.Join(t.TempDir(), "a")
 	a, _, err := store.Create(dirA, store.NewPractice{Name: "Clinic", AdminName: "Ada Admin", AdminUser: "admin", AdminPassword: []byte(adminPass)}, optsFor(0)...)

@@ -33,7 +33,7 @@ func bigPractice(b *testing.B) *practice {
 		ps[i] = chart.Patient{Family: x.Family, Given: x.Given, Preferred: x.Preferred, Sex: chart.Sex(x.Sex),
 			DOB: x.DOB.Format(time.DateOnly), Phone: x.Phone, Language: x.Language}
 	}
-	if _, err := svc.ImportPatients(ps); err != nil {
+	if _, err := svc.ImportPatients(ps, ""); err != nil {
 		b.Fatal(err)
 	}
 	return &practice{dir: tc.Dir}

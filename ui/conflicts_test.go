@@ -18,7 +18,7 @@ import (
 func collideAllergy(t *testing.T, p *practice) string {
 	t.Helper()
 	pw := []byte(testPassword)
-	st, err := store.Open(p.dir)
+	st, err := chart.OpenStore(p.dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func collideAllergy(t *testing.T, p *practice) string {
 	if err := store.Restore(file, dir, store.RestoreOptions{SecretFrom: p.dir}); err != nil {
 		t.Fatal(err)
 	}
-	other, err := store.Open(dir)
+	other, err := chart.OpenStore(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -71,7 +71,7 @@ func NewDemoPractice(dir string, patients int, progress func(done, total int)) (
 	d := &DemoPractice{Password: demoPassword(), Users: demoUsers}
 	pw := []byte(d.Password)
 	him := demoUsers[len(demoUsers)-1]
-	st, _, err := store.Create(dir, store.NewPractice{
+	st, _, err := chart.CreateStore(dir, store.NewPractice{
 		Name:          demoPracticeName,
 		AdminName:     him.Name,
 		AdminUser:     him.Username,

@@ -132,7 +132,7 @@ func (s *createPractice) onCreate() {
 	s.create.SetText("Creating…")
 	ws := s.ws
 	runInBackground(func() {
-		st, key, err := store.Create(ws.dir, np)
+		st, key, err := chart.CreateStore(ws.dir, np)
 		var svc *chart.Service
 		if err == nil {
 			svc, err = chart.Open(st)

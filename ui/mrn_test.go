@@ -15,7 +15,7 @@ func TestMRNCollisionWorklist(t *testing.T) {
 	p := newPractice(t)
 	// A second patient with the first one's MRN, as sync from a workstation
 	// that drew the same number would bring it.
-	st, err := store.Open(p.dir)
+	st, err := chart.OpenStore(p.dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"chartkeeper/chart"
 	ckstore "chartkeeper/store"
 	"chartkeeper/syncclient"
 )
@@ -167,14 +168,14 @@ func (ws *workstation) joinCard() fyne.CanvasObject {
 // unlocked it, and the practice's users sign in with their own passwords.
 func (ws *workstation) join(code string) (*ckstore.Store, error) {
 	name, _ := os.Hostname()
-	st, _, _, err := syncclient.Join(context.Background(), code, ws.dir, syncclient.JoinOptions{DeviceName: name})
+	st, _, _, err := syncclient.Join(context.Background(), code, ws.dir, syncclient.JoinOptions{DeviceName: name, StoreOptions: chart.StoreOptions()})
 	if err != nil {
 		return nil, err
 	}
 	if err := st.Close(); err != nil {
 		return nil, err
 	}
-	return ckstore.Open(ws.dir)
+	return chart.OpenStore(ws.dir)
 }
 
 // conflictButton is the header's way into the review queue of records

@@ -24,7 +24,7 @@ func syncServer(t *testing.T) (url, fp string, stop func()) { return synctestser
 // workstation, pushes everything and returns an enrollment code for a second.
 func (p *practice) connect(t *testing.T, url, fp string) (code string) {
 	t.Helper()
-	st, err := store.Open(p.dir)
+	st, err := chart.OpenStore(p.dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestJoinAndSync(t *testing.T) {
 	}
 
 	// A patient registered on the first workstation arrives while signed in.
-	st, err := store.Open(p.dir)
+	st, err := chart.OpenStore(p.dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func TestSyncAdmin(t *testing.T) {
 	d := dialogOn(t, w)
 	code := find(t, d, func(e *widget.Entry) bool { return strings.HasPrefix(e.Text, "ck1.") }).Text
 	other := t.TempDir()
-	st, _, _, err := syncclient.Join(context.Background(), code, other, syncclient.JoinOptions{DeviceName: "exam room"})
+	st, _, _, err := syncclient.Join(context.Background(), code, other, syncclient.JoinOptions{DeviceName: "exam room", StoreOptions: chart.StoreOptions()})
 	if err != nil {
 		t.Fatalf("the code shown does not join: %v", err)
 	}

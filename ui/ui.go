@@ -15,6 +15,7 @@ import (
 
 	"fyne.io/fyne/v2"
 
+	"chartkeeper/chart"
 	"chartkeeper/store"
 )
 
@@ -29,7 +30,7 @@ func Create(a fyne.App, w fyne.Window, dir string) fyne.CanvasObject {
 
 func create(a fyne.App, w fyne.Window, dir string) (*workstation, fyne.CanvasObject) {
 	ws := &workstation{app: a, win: w, dir: dir}
-	st, err := store.Open(dir)
+	st, err := chart.OpenStore(dir)
 	switch {
 	case errors.Is(err, store.ErrNoPractice):
 		return ws, ws.firstRun()

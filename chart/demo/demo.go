@@ -160,7 +160,7 @@ func Fill(svc *chart.Service, o Options) (Stats, error) {
 	}
 	for start := 0; start < len(patients); start += importBatch {
 		batch := patients[start:min(start+importBatch, len(patients))]
-		done, err := svc.ImportPatients(batch)
+		done, err := svc.ImportPatients(batch, "")
 		if err != nil {
 			return st, fmt.Errorf("demo: registering patients: %w", err)
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"chartkeeper/chart"
 	"chartkeeper/store"
 )
 
@@ -41,7 +42,7 @@ func TestBackupAndRestore(t *testing.T) {
 	if !strings.Contains(r.stdout, "admin\thim\t") || !strings.Contains(r.stdout, "maria\tclinician\tMaria Lopez") {
 		t.Fatalf("users after restore:\n%s", r.stdout)
 	}
-	s, err := store.Open(restored)
+	s, err := chart.OpenStore(restored)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"chartkeeper/chart"
 	"chartkeeper/store"
 	"chartkeeper/syncclient"
 	"chartkeeper/syncproto"
@@ -160,7 +161,7 @@ func runEnrollJoin(e *env, args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	st, cfg, res, err := syncclient.Join(ctx, code, *data, syncclient.JoinOptions{DeviceName: *name})
+	st, cfg, res, err := syncclient.Join(ctx, code, *data, syncclient.JoinOptions{DeviceName: *name, StoreOptions: chart.StoreOptions()})
 	if err != nil {
 		return fmt.Errorf("joining the practice: %w", err)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	"chartkeeper/chart"
 	"chartkeeper/store"
 )
 
@@ -34,7 +35,7 @@ func runInit(e *env, args []string) error {
 		return err
 	}
 	defer clear(pw)
-	s, recoveryKey, err := store.Create(*data, store.NewPractice{
+	s, recoveryKey, err := chart.CreateStore(*data, store.NewPractice{
 		Name: *practice, AdminName: *adminName, AdminUser: *adminUser, AdminPassword: pw,
 	})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"chartkeeper/chart"
 	"chartkeeper/internal/testpractice"
 	"chartkeeper/store"
 )
@@ -110,7 +111,7 @@ func newPractice(t *testing.T) *practice {
 	home := t.TempDir()
 	p := &practice{t: t, home: home, dir: filepath.Join(home, "chartkeeper")}
 	p.adminPWFile = writeFile(t, t.TempDir(), "admin.pw", adminPass+"\n")
-	tp := testpractice.New(t, testpractice.Config{Dir: p.dir, Name: "Clinique Ñandú", AdminName: "Zed Testperson", Password: adminPass})
+	tp := testpractice.New(t, testpractice.Config{Dir: p.dir, Name: "Clinique Ñandú", AdminName: "Zed Testperson", Password: adminPass, Options: chart.StoreOptions()})
 	tp.Close()
 	p.recoveryKey = tp.RecoveryKey
 	return p
@@ -298,7 +299,7 @@ func TestInterspersedFlags(t *testing.T) {
 // that the file spans many pages. It returns one record's ID and body.
 func (p *practice) seed(n int) (id string, body []byte) {
 	p.t.Helper()
-	s, err := store.Open(p.dir)
+	s, err := chart.OpenStore(p.dir)
 	if err != nil {
 		p.t.Fatal(err)
 	}

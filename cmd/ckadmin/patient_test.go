@@ -9,7 +9,6 @@ import (
 
 	"chartkeeper/chart"
 	"chartkeeper/chart/synth"
-	"chartkeeper/store"
 )
 
 // addStaff adds desk (front desk), doc (clinician) and coder (coder), all
@@ -29,7 +28,7 @@ func (p *practice) addStaff() {
 // process: for what ckadmin has no command for (clinical records).
 func (p *practice) withChart(user string, fn func(*chart.Service)) {
 	p.t.Helper()
-	s, err := store.Open(p.dir)
+	s, err := chart.OpenStore(p.dir)
 	if err != nil {
 		p.t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 
+	"chartkeeper/chart"
 	"chartkeeper/store"
 )
 
@@ -42,7 +43,7 @@ func (sf *storeFlags) username() (string, error) {
 
 // openStore opens the practice in dir, locked, with a hint when there is none.
 func openStore(dir string) (*store.Store, error) {
-	s, err := store.Open(dir)
+	s, err := chart.OpenStore(dir)
 	if errors.Is(err, store.ErrNoPractice) {
 		return nil, fmt.Errorf("%w (create one with 'ckadmin init', or name another folder with --data)", err)
 	}

@@ -19,10 +19,11 @@ type Practice struct {
 	closed  bool
 }
 
-// New creates the practice that c describes and opens the service with
-// opts over it; any failure fails the test.
+// New creates the practice that c describes, with the chart's merge rules,
+// and opens the service with opts over it; any failure fails the test.
 func New(t testing.TB, c testpractice.Config, opts ...chart.Option) *Practice {
 	t.Helper()
+	c.Options = chart.StoreOptions(c.Options...)
 	tp := testpractice.New(t, c)
 	svc, err := chart.Open(tp.Store, opts...)
 	if err != nil {

@@ -68,7 +68,7 @@ func sortErrors(es []RowError) {
 }
 
 // Import checks the list as [Check] does and registers every patient of it
-// in one transaction ([chart.Service.ImportPatientList], new MRNs), or none: a bad row stops the
+// in one transaction ([chart.Service.ImportPatients], new MRNs), or none: a bad row stops the
 // import with [ErrRows], a likely duplicate with [ErrDuplicates] unless
 // allowDuplicates.
 func Import(svc *chart.Service, sh *Sheet, allowDuplicates bool, source string) (*Report, error) {
@@ -86,7 +86,7 @@ func Import(svc *chart.Service, sh *Sheet, allowDuplicates bool, source string) 
 	for i, r := range sh.Rows {
 		ps[i] = r.Patient
 	}
-	out, err := svc.ImportPatientList(ps, source)
+	out, err := svc.ImportPatients(ps, source)
 	if err != nil {
 		return rep, fmt.Errorf("no patient of the list was registered: %w", err)
 	}

@@ -61,7 +61,7 @@ func TestServerHoldsNothingReadable(t *testing.T) {
 	defer b.Close()
 	srvURL, fp := serveHTTPS(t, b)
 
-	a, _, err := store.Create(filepath.Join(t.TempDir(), "a"), store.NewPractice{Name: "Clinic Zqxmarkerclinic", AdminName: "Ada Zqxmarkeradmin", AdminUser: "admin", AdminPassword: []byte(pass)})
+	a, _, err := chart.CreateStore(filepath.Join(t.TempDir(), "a"), store.NewPractice{Name: "Clinic Zqxmarkerclinic", AdminName: "Ada Zqxmarkeradmin", AdminUser: "admin", AdminPassword: []byte(pass)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestServerHoldsNothingReadable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bst, _, _, err := syncclient.Join(ctx, code, filepath.Join(t.TempDir(), "b"), syncclient.JoinOptions{DeviceName: "room 2"})
+	bst, _, _, err := syncclient.Join(ctx, code, filepath.Join(t.TempDir(), "b"), syncclient.JoinOptions{DeviceName: "room 2", StoreOptions: chart.StoreOptions()})
 	if err != nil {
 		t.Fatal(err)
 	}
