@@ -1,9 +1,6 @@
 package report
 
 import (
-	"image"
-	"image/color"
-
 	"github.com/boombuler/barcode"
 	"github.com/boombuler/barcode/code128"
 	"github.com/boombuler/barcode/qr"
@@ -21,35 +18,6 @@ func qrCode(payload string) (barcode.Barcode, error) {
 
 // qrQuiet is the light margin a QR code needs around it, in modules.
 const qrQuiet = 4
-
-// CoverQRImage is the QR code of a cover payload as an image: 8 pixels a
-// module with the 4-module quiet zone, black on white. The cover sheet
-// draws the same code; intake tests can decode this one directly.
-func CoverQRImage(payload string) (image.Image, error) {
-	bc, err := qrCode(payload)
-	if err != nil {
-		return nil, err
-	}
-	const scale = 8
-	n := bc.Bounds().Dx()
-	side := (n + 2*qrQuiet) * scale
-	img := image.NewGray(image.Rect(0, 0, side, side))
-	for i := range img.Pix {
-		img.Pix[i] = 0xff
-	}
-	for y := range n {
-		for x := range n {
-			if dark(bc, x, y) {
-				for dy := range scale {
-					for dx := range scale {
-						img.SetGray((x+qrQuiet)*scale+dx, (y+qrQuiet)*scale+dy, color.Gray{})
-					}
-				}
-			}
-		}
-	}
-	return img, nil
-}
 
 // dark reports whether the module at x, y is dark.
 func dark(bc barcode.Barcode, x, y int) bool {

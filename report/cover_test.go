@@ -54,16 +54,3 @@ func TestCoverSheetRefuses(t *testing.T) {
 		t.Error("a cover sheet without a practice ID printed")
 	}
 }
-
-func TestCoverQRImage(t *testing.T) {
-	for _, c := range chart.Categories {
-		payload := chart.CoverSheet{PracticeID: practiceID, PatientID: "0f1e2d3c4b5a69788796a5b4c3d2e1f0", MRN: mrn(t, "1234567"), Category: c.Name}.Payload()
-		img, err := report.CoverQRImage(payload)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := decodeQR(t, img); got != payload {
-			t.Errorf("QR image reads %q, want %q", got, payload)
-		}
-	}
-}

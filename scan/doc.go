@@ -48,7 +48,7 @@
 //
 // A damaged or unsupported file stays where it is and is listed by
 // [Engine.Problems] with a reason. It is not looked at again until it
-// changes, or until [Engine.Rescan] (after the store was unlocked, say).
+// changes, or until the engine starts again (at the next sign-in).
 // The list is kept in memory.
 //
 // A PDF that needs a password to open is refused ("this PDF needs a

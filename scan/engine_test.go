@@ -430,7 +430,7 @@ func TestCoverSheetTIFF(t *testing.T) {
 func TestCoverSheetForeign(t *testing.T) {
 	p := newPractice(t)
 	pt := p.patient("Mensah", "Kofi")
-	qr, err := report.CoverQRImage(chart.CoverSheet{PracticeID: "otherpractice", PatientID: pt.ID, MRN: pt.MRN, Category: "lab"}.Payload())
+	qr, err := coverQRImage(chart.CoverSheet{PracticeID: "otherpractice", PatientID: pt.ID, MRN: pt.MRN, Category: "lab"}.Payload())
 	if err != nil {
 		t.Fatal(err)
 	}

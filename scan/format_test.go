@@ -155,13 +155,13 @@ func objStmPDF(n int) []byte {
 
 func TestThumbnail(t *testing.T) {
 	for _, b := range [][]byte{makePNG(3), makeJPEG(3), makeTIFF(pageImage(3), pageImage(4))} {
-		img := scan.Thumbnail(b)
+		img := thumbnail(b)
 		if r := img.Bounds(); r.Dx() != 170 || r.Dy() != 220 {
 			t.Errorf("thumbnail of a small page is %v, want the page itself", r)
 		}
 	}
 	big := image.NewGray(image.Rect(0, 0, 1700, 2200))
-	img := scan.Thumbnail(makeTIFF(big))
+	img := thumbnail(makeTIFF(big))
 	if r := img.Bounds(); r.Dx() != 197 || r.Dy() != scan.ThumbnailSize {
 		t.Errorf("thumbnail is %v, want 197×256", r)
 	}
@@ -182,7 +182,7 @@ func TestThumbnail(t *testing.T) {
 	old := scan.PDFRenderer
 	scan.PDFRenderer = "no-such-pdftoppm"
 	defer func() { scan.PDFRenderer = old }()
-	if !samePixels(scan.Thumbnail(makePDF(1, "x", 0)), scan.Placeholder(scan.ThumbnailSize)) {
+	if !samePixels(thumbnail(makePDF(1, "x", 0)), scan.Placeholder(scan.ThumbnailSize)) {
 		t.Error("a PDF without pdftoppm did not get the placeholder")
 	}
 }
@@ -206,7 +206,7 @@ func samePixels(a, b image.Image) bool {
 
 func TestPDFThumbnail(t *testing.T) {
 	tool(t, "pdftoppm")
-	img := scan.Thumbnail(makePDF(2, "x", 0))
+	img := thumbnail(makePDF(2, "x", 0))
 	if r := img.Bounds(); r.Dy() != scan.ThumbnailSize && r.Dx() != scan.ThumbnailSize {
 		if samePixels(img, scan.Placeholder(scan.ThumbnailSize)) {
 			t.Fatal("PDF thumbnail is the placeholder")
@@ -235,7 +235,7 @@ func TestRealTools(t *testing.T) {
 	if info.Format != scan.TIFF || info.Pages != 3 || info.Compression != "CCITT Group 4" {
 		t.Errorf("ImageMagick G4 TIFF: %+v, want 3 pages of CCITT Group 4", info)
 	}
-	if samePixels(scan.Thumbnail(b), scan.Placeholder(scan.ThumbnailSize)) {
+	if samePixels(thumbnail(b), scan.Placeholder(scan.ThumbnailSize)) {
 		t.Error("the G4 TIFF's first page was not drawn")
 	}
 	refused(t, b[:len(b)/2], "cut off")
@@ -272,4 +272,14 @@ func FuzzAnalyze(f *testing.F) {
 			t.Errorf("error %v is not a problem", err)
 		}
 	})
+}
+
+// thumbnail is a small picture of the first page, or the generic page
+// picture when the first page cannot be drawn here, as the inbox shows it.
+func thumbnail(content []byte) image.Image {
+	img, err := scan.Page(content, 1, scan.ThumbnailSize)
+	if err != nil {
+		return scan.Placeholder(scan.ThumbnailSize)
+	}
+	return img
 }

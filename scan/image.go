@@ -66,17 +66,6 @@ func Page(content []byte, n, size int) (image.Image, error) {
 	return scale(img, size), nil
 }
 
-// Thumbnail is a small picture of the first page, or a generic page
-// picture when the first page cannot be drawn here (a PDF without
-// pdftoppm, an unusual TIFF compression).
-func Thumbnail(content []byte) image.Image {
-	img, err := Page(content, 1, ThumbnailSize)
-	if err != nil {
-		return Placeholder(ThumbnailSize)
-	}
-	return img
-}
-
 // scale fits img into size×size, keeping its proportions; a smaller image
 // is returned as it is.
 func scale(img image.Image, size int) image.Image {

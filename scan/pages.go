@@ -109,15 +109,6 @@ func EditPages(content []byte, pages []PageTurn) ([]byte, Format, error) {
 // is 70 million pixels.
 const maxPixels = 150_000_000
 
-// Pages counts the pages of content (0 when it is not a scan).
-func Pages(content []byte) int {
-	info, err := Analyze(content)
-	if err != nil {
-		return 0
-	}
-	return info.Pages
-}
-
 // turn rotates img clockwise by deg (a multiple of 90), as a grey image
 // when it is grey and as RGBA otherwise.
 func turn(img image.Image, deg int) image.Image {

@@ -3,13 +3,16 @@ package scan_test
 import (
 	"bytes"
 	"fmt"
+	"image"
+	"image/color"
 	"image/jpeg"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/boombuler/barcode/qr"
+
 	"chartkeeper/chart"
-	"chartkeeper/report"
 	"chartkeeper/scan"
 )
 
@@ -155,7 +158,7 @@ func TestCoverSheetPageImage(t *testing.T) {
 	old := scan.PDFRenderer
 	scan.PDFRenderer = "no-such-pdftoppm"
 	defer func() { scan.PDFRenderer = old }()
-	qr, err := report.CoverQRImage(chart.CoverSheet{PracticeID: "practice1", PatientID: "patient1", MRN: "12345674", Category: "lab"}.Payload())
+	qr, err := coverQRImage(chart.CoverSheet{PracticeID: "practice1", PatientID: "patient1", MRN: "12345674", Category: "lab"}.Payload())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,4 +272,33 @@ func BenchmarkFindCover(b *testing.B) {
 			}
 		})
 	}
+}
+
+// coverQRImage is the QR code of a cover payload as the cover sheet prints
+// it (error correction M), 8 pixels a module inside a 4-module quiet zone,
+// black on white.
+func coverQRImage(payload string) (image.Image, error) {
+	bc, err := qr.Encode(payload, qr.M, qr.Auto)
+	if err != nil {
+		return nil, err
+	}
+	const scale, quiet = 8, 4
+	n := bc.Bounds().Dx()
+	side := (n + 2*quiet) * scale
+	img := image.NewGray(image.Rect(0, 0, side, side))
+	for i := range img.Pix {
+		img.Pix[i] = 0xff
+	}
+	for y := range n {
+		for x := range n {
+			if r, _, _, _ := bc.At(x, y).RGBA(); r < 0x8000 {
+				for dy := range scale {
+					for dx := range scale {
+						img.SetGray((x+quiet)*scale+dx, (y+quiet)*scale+dy, color.Gray{})
+					}
+				}
+			}
+		}
+	}
+	return img, nil
 }

@@ -77,7 +77,6 @@ type Engine struct {
 	tempRename map[int]time.Time // folder → when a temporary name was last renamed away
 	timer      *time.Timer
 	poll       *time.Ticker
-	rescan     chan struct{}
 }
 
 type pend struct {
@@ -99,7 +98,7 @@ func NewEngine(in *Intake, cfg Config) (*Engine, error) {
 		return nil, errors.New("no folder to watch")
 	}
 	e := &Engine{in: in, cfg: cfg, problems: map[string]Problem{}, pending: map[string]*pend{},
-		tempRename: map[int]time.Time{}, rescan: make(chan struct{}, 1)}
+		tempRename: map[int]time.Time{}}
 	for i, f := range cfg.Folders {
 		if err := CheckFolder(f); err != nil {
 			return nil, err
@@ -131,15 +130,6 @@ func (e *Engine) Folders() []FolderStatus {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return slices.Clone(e.status)
-}
-
-// Rescan looks at every file in the folders again, e.g. after the store
-// was unlocked or a problem file was fixed in place.
-func (e *Engine) Rescan() {
-	select {
-	case e.rescan <- struct{}{}:
-	default:
-	}
 }
 
 // Run watches until ctx ends. Files already in the folders are taken too.
@@ -184,11 +174,6 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.takeDue()
 		case <-pollC:
 			e.lookForMissing()
-		case <-e.rescan:
-			e.mu.Lock()
-			clear(e.problems)
-			e.mu.Unlock()
-			e.scanAll()
 		}
 	}
 }

@@ -24,10 +24,6 @@ func (c *Client) serverID() string {
 	return c.cfg.ServerID
 }
 
-// ServerID is the ID of the server storage this client syncs with; it
-// changes when the server turns out to be a new one (see docs/SYNC.md).
-func (c *Client) ServerID() string { return c.serverID() }
-
 // serverChanged switches to a new server storage ID: its checkpoints start
 // at 0, so everything is offered and pulled again. sync.json is rewritten
 // with the new ID.

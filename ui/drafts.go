@@ -33,7 +33,6 @@ type editForm interface {
 	Dirty() bool      // it holds changes that are not saved
 	Save() error      // stores them; on failure the form shows why and stays
 	Describe() string // what the changes are to: "the visit note for Okafor, Chidi"
-	DraftKey() string // the name of its draft: form/patient ID/record ID
 }
 
 var _ editForm = (*tracker)(nil)
@@ -197,9 +196,6 @@ func (t *tracker) Save() error {
 
 // Describe says what the changes are to.
 func (t *tracker) Describe() string { return t.what }
-
-// DraftKey is the name of the form's draft.
-func (t *tracker) DraftKey() string { return t.key }
 
 // changed schedules a draft write draftDelay after the last change.
 func (t *tracker) changed() {
