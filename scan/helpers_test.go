@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/testchart"
+	"chartkeeper/internal/testpractice"
 	"chartkeeper/scan"
 	"chartkeeper/store"
 )
@@ -31,6 +33,7 @@ const (
 // practice is a test store with a front desk user signed in.
 type practice struct {
 	t   testing.TB
+	tc  *testchart.Practice
 	dir string
 	st  *store.Store
 	svc *chart.Service
@@ -38,34 +41,14 @@ type practice struct {
 
 func newPractice(t testing.TB) *practice {
 	t.Helper()
-	dir := t.TempDir()
-	st, _, err := chart.CreateStore(dir, store.NewPractice{Name: "Clinique Test", AdminName: "Hilde Admin", AdminUser: "admin", AdminPassword: []byte(testPass)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.AddUser(store.NewUser{Username: deskUser, Name: "Dana Desk", Role: store.RoleFrontDesk, Password: []byte(testPass)}); err != nil {
-		t.Fatal(err)
-	}
-	st.Lock()
-	if err := st.Unlock(deskUser, []byte(testPass)); err != nil {
-		t.Fatal(err)
-	}
-	svc, err := chart.Open(st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &practice{t: t, dir: dir, st: st, svc: svc}
-	t.Cleanup(p.close)
-	return p
+	tc := testchart.New(t, testpractice.Config{Name: "Clinique Test", AdminName: "Hilde Admin", Password: testPass,
+		Users: []store.NewUser{{Username: deskUser, Name: "Dana Desk", Role: store.RoleFrontDesk}}})
+	tc.AsUser(deskUser)
+	return &practice{t: t, tc: tc, dir: tc.Dir, st: tc.Store, svc: tc.Service}
 }
 
-func (p *practice) close() {
-	if p.st != nil {
-		p.svc.Close()
-		p.st.Close()
-		p.st = nil
-	}
-}
+// close closes the service and the store (twice is harmless).
+func (p *practice) close() { p.tc.Close() }
 
 func (p *practice) patient(family, given string) chart.Patient {
 	p.t.Helper()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/testpractice"
 	"chartkeeper/store"
 	"chartkeeper/syncclient"
 	"chartkeeper/syncserver"
@@ -138,11 +139,7 @@ func newPracticeAt(t testing.TB, url, fp string, n int, opts ...[]store.Option) 
 		return chart.StoreOptions()
 	}
 	dirA := filepath.Join(t.TempDir(), "a")
-	a, _, err := store.Create(dirA, store.NewPractice{Name: "Clinic", AdminName: "Ada Admin", AdminUser: "admin", AdminPassword: []byte(adminPass)}, optsFor(0)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
+	a := testpractice.New(t, testpractice.Config{Dir: dirA, Name: "Clinic", AdminName: "Ada Admin", Password: adminPass, Options: optsFor(0)}).Store
 	cfgA, err := syncclient.Register(ctx, a, url, fp, syncclient.RegisterOptions{DeviceName: "front desk"})
 	if err != nil {
 		t.Fatal(err)
