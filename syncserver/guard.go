@@ -40,38 +40,57 @@ const (
 // ConnLimiter is a listener that keeps at most max connections open. When
 // a new one arrives at the cap, it closes the oldest connection that is
 // not serving an authenticated request (an idle keep-alive, a TLS
-// handshake or a request still being read): slow or idle clients cannot
-// lock out a workstation, whose fresh connection is the newest. Only when
-// every open connection is serving a device is the new one closed.
-// Install its ConnContext as the http.Server's ConnContext so that the
-// server can mark connections busy.
+// handshake or a request still being read), and among those first one
+// that never carried an authenticated request: slow or idle anonymous
+// clients cannot lock out a workstation, whose connections are proven by
+// its credential (at most provenPerDevice of them per device, so one
+// stolen credential cannot protect thousands). Only when every open
+// connection is serving a device is the new one closed. Install its
+// ConnContext as the http.Server's ConnContext so that the server can
+// mark connections busy and proven.
 type ConnLimiter struct {
 	net.Listener
-	max   int
-	mu    sync.Mutex
-	conns *list.List // of *limitedConn, oldest first
+	max      int
+	mu       sync.Mutex
+	conns    *list.List     // of *limitedConn, oldest first
+	provenBy map[string]int // proven connections per device
 }
+
+// provenPerDevice is how many connections one device's credential may
+// protect from being closed first.
+const provenPerDevice = 8
 
 // LimitConns wraps ln with a cap of max open connections.
 func LimitConns(ln net.Listener, max int) *ConnLimiter {
-	return &ConnLimiter{Listener: ln, max: max, conns: list.New()}
+	return &ConnLimiter{Listener: ln, max: max, conns: list.New(), provenBy: map[string]int{}}
 }
 
 type limitedConn struct {
 	net.Conn
-	l    *ConnLimiter
-	elem *list.Element
-	busy int // authenticated requests in progress; under l.mu
-	once sync.Once
+	l      *ConnLimiter
+	elem   *list.Element
+	busy   int    // authenticated requests in progress; under l.mu
+	device string // set once the connection carried an authenticated request
+	once   sync.Once
+}
+
+// drop takes c out of the list; under l.mu.
+func (c *limitedConn) drop() {
+	if c.elem != nil {
+		c.l.conns.Remove(c.elem)
+		c.elem = nil
+		if c.device != "" {
+			if c.l.provenBy[c.device]--; c.l.provenBy[c.device] <= 0 {
+				delete(c.l.provenBy, c.device)
+			}
+		}
+	}
 }
 
 func (c *limitedConn) Close() error {
 	c.once.Do(func() {
 		c.l.mu.Lock()
-		if c.elem != nil {
-			c.l.conns.Remove(c.elem)
-			c.elem = nil
-		}
+		c.drop()
 		c.l.mu.Unlock()
 	})
 	return c.Conn.Close()
@@ -89,9 +108,14 @@ func (l *ConnLimiter) Accept() (net.Conn, error) {
 		l.mu.Lock()
 		if l.conns.Len() >= l.max {
 			for e := l.conns.Front(); e != nil; e = e.Next() {
-				if oc := e.Value.(*limitedConn); oc.busy == 0 {
+				if oc := e.Value.(*limitedConn); oc.busy == 0 && oc.device == "" {
 					evict = oc
 					break
+				}
+			}
+			for e := l.conns.Front(); e != nil && evict == nil; e = e.Next() {
+				if oc := e.Value.(*limitedConn); oc.busy == 0 {
+					evict = oc
 				}
 			}
 			if evict == nil { // every connection serves a device
@@ -99,8 +123,7 @@ func (l *ConnLimiter) Accept() (net.Conn, error) {
 				c.Close()
 				continue
 			}
-			l.conns.Remove(evict.elem)
-			evict.elem = nil
+			evict.drop()
 		}
 		lc.elem = l.conns.PushBack(lc)
 		l.mu.Unlock()
@@ -132,17 +155,21 @@ func (l *ConnLimiter) ConnContext(ctx context.Context, c net.Conn) context.Conte
 	return ctx
 }
 
-// markBusy protects the request's connection from eviction until done is
-// called.
-func markBusy(r *http.Request) (done func()) {
+// markBusy protects the request's connection, authenticated as device,
+// from eviction until done is called, and marks it proven.
+func markBusy(r *http.Request, device string) (done func()) {
 	lc, _ := r.Context().Value(connKey{}).(*limitedConn)
 	if lc == nil {
 		return func() {}
 	}
 	lc.l.mu.Lock()
 	lc.busy++
-	if lc.elem != nil { // the most recently proven connection goes last
-		lc.l.conns.MoveToBack(lc.elem)
+	if lc.elem != nil {
+		if lc.device == "" && lc.l.provenBy[device] < provenPerDevice {
+			lc.device = device
+			lc.l.provenBy[device]++
+		}
+		lc.l.conns.MoveToBack(lc.elem) // the most recently used goes last
 	}
 	lc.l.mu.Unlock()
 	return func() {

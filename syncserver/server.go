@@ -213,7 +213,7 @@ func (s *Server) authed(h func(http.ResponseWriter, *http.Request, authInfo)) ht
 			return
 		}
 		defer release()
-		defer markBusy(r)()
+		defer markBusy(r, pid+"/"+did)()
 		setReadDeadline(w, s.authRead)
 		h(w, r, *ai)
 	}
