@@ -187,7 +187,7 @@ func (fs *faultServer) start() {
 		b.Close()
 		fs.t.Fatal(err)
 	}
-	h := syncserver.NewServer(b)
+	h := syncserver.NewServer(b, syncserver.WithOpenRegistration(), syncserver.WithRateLimits(0, 0, 0, 0))
 	fs.backend, fs.handler, fs.addr, fs.up = b, h, ln.Addr().String(), true
 	fs.srv = &http.Server{Handler: fs.wrap(h), TLSConfig: &tls.Config{Certificates: []tls.Certificate{fs.cert}},
 		ErrorLog: log.New(io.Discard, "", 0)}

@@ -69,7 +69,8 @@ func (ts *testServer) start() {
 		t.Fatal(err)
 	}
 	ts.backend = b
-	ts.handler = syncserver.NewServer(b, syncserver.WithClock(ts.now), syncserver.WithQuota(ts.quota))
+	ts.handler = syncserver.NewServer(b, syncserver.WithClock(ts.now), syncserver.WithQuota(ts.quota),
+		syncserver.WithOpenRegistration(), syncserver.WithRateLimits(0, 0, 0, 0))
 	var h http.Handler = ts.handler
 	if ts.wrap != nil {
 		h = ts.wrap(h)

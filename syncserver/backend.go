@@ -46,6 +46,15 @@ type Backend interface {
 	// revoked with ErrIssuerRevoked, and a taken device ID with
 	// ErrDeviceExists; a refusal changes nothing else.
 	RedeemEnrollment(ctx context.Context, practiceID string, tokenHash []byte, d Device, now time.Time) ([]byte, error)
+	// SweepEnrollments forgets the sealed bytes of every enrollment of
+	// every practice that has expired at now (as RedeemEnrollment does for
+	// one it is asked for), so an expired code left unused opens nothing
+	// even with a copy of the storage; it returns how many it forgot. The
+	// server calls it at start and every few minutes. A backend also makes
+	// sure the forgotten bytes, and those a redeem forgot since the last
+	// sweep, do not linger in its files (bbolt: free pages overwritten;
+	// PostgreSQL: the table rewritten).
+	SweepEnrollments(ctx context.Context, now time.Time) (int, error)
 	// Push stores the revisions that are not there yet (by record ID and
 	// revision), in order, each with the next sequence number and deviceID
 	// as its pusher, and returns only once they are durable. Every parent

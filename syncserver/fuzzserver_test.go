@@ -42,7 +42,7 @@ func FuzzServerHandler(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { b.Close() })
-	srv := syncserver.NewServer(b)
+	srv := syncserver.NewServer(b, syncserver.WithOpenRegistration())
 	practice, device, token := store.NewID(), store.NewID(), syncproto.NewToken()
 	reg, _ := json.Marshal(syncproto.RegisterRequest{PracticeID: practice, DeviceID: device, Token: token})
 	rec := httptest.NewRecorder()

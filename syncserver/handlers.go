@@ -15,6 +15,14 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) register(w http.ResponseWriter, r *http.Request) {
+	if !s.registerLimit.allow(clientAddr(r), time.Now()) {
+		writeErr(w, http.StatusTooManyRequests, "too many registrations from this address; try again in a minute")
+		return
+	}
+	if s.registrationSecret == "" && !s.openRegistration {
+		writeErr(w, http.StatusForbidden, "this server does not accept new practices (its operator has set no registration secret)")
+		return
+	}
 	req, ok := readRequest(s, w, r, syncproto.MaxSmallBody, DecodeRegister)
 	if !ok {
 		return
@@ -62,6 +70,12 @@ func (s *Server) changes(w http.ResponseWriter, r *http.Request, ai authInfo) {
 	}
 	var timeout <-chan time.Time
 	if cq.Wait > 0 {
+		release, ok := s.take(ai.practice+"/"+ai.device, true)
+		if !ok {
+			writeErr(w, http.StatusTooManyRequests, "this device already waits for changes in several requests; try again shortly")
+			return
+		}
+		defer release()
 		t := time.NewTimer(cq.Wait)
 		defer t.Stop()
 		timeout = t.C
@@ -152,6 +166,10 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request, ai authInfo) {
 
 // redeem turns a one-time enrollment into a device of the practice.
 func (s *Server) redeem(w http.ResponseWriter, r *http.Request) {
+	if !s.redeemLimit.allow(clientAddr(r), time.Now()) {
+		writeErr(w, http.StatusTooManyRequests, "too many enrollment attempts from this address; try again in a minute")
+		return
+	}
 	req, ok := readRequest(s, w, r, syncproto.MaxSmallBody, DecodeRedeem)
 	if !ok {
 		return

@@ -66,3 +66,48 @@ func quotaMessage(quota int64) string {
 	}
 	return fmt.Sprintf("%s (%s); ask the server's operator to raise the quota", syncproto.ErrQuotaExceeded, FormatSize(quota))
 }
+
+// What counts against the quota. Every item a practice stores is charged
+// its own bytes (IDs, parent lists, names, token hashes, sealed bytes)
+// plus ItemOverhead for what the backend keeps beside it (keys, index
+// entries, sequence numbers, times), so no kind of request can grow the
+// storage without bound once the practice is full: revisions with long
+// parent lists, enrollments, devices, blob announcements and audit
+// entries all count. Both backends charge by these functions.
+
+// ItemOverhead is the fixed charge of every stored item.
+const ItemOverhead = 64
+
+// DefaultQuota is each practice's storage limit when the operator sets
+// none (chartkeeperd --quota; "unlimited" lifts it).
+const DefaultQuota int64 = 20e9
+
+// RevSize is the charge of a stored revision.
+func RevSize(r syncproto.Rev) int64 {
+	n := len(r.RecordID) + len(r.Rev) + len(r.Sealed) + ItemOverhead
+	for _, p := range r.Parents {
+		n += len(p) + 1
+	}
+	return int64(n)
+}
+
+// DeviceSize is the charge of a device record.
+func DeviceSize(d Device) int64 {
+	return int64(len(d.ID) + len(d.Name) + len(d.TokenHash) + ItemOverhead)
+}
+
+// RegistrationSize is the charge of a new practice with its first device.
+func RegistrationSize(first Device) int64 { return ItemOverhead + DeviceSize(first) }
+
+// EnrollmentSize is the charge of an enrollment as stored (its sealed
+// bytes are given back when they are forgotten).
+func EnrollmentSize(e Enrollment) int64 {
+	return int64(len(e.TokenHash) + len(e.Sealed) + len(e.Issuer) + len(e.UsedBy) + ItemOverhead)
+}
+
+// BlobBeginSize is the charge of a blob announcement (its size, chunk
+// count, device and times); chunks and the header count their bytes.
+const BlobBeginSize = ItemOverhead
+
+// AuditEntrySize is the charge of a stored audit entry.
+func AuditEntrySize(stored []byte) int64 { return int64(len(stored)) + 8 }

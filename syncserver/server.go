@@ -23,9 +23,18 @@ type Server struct {
 	mux *http.ServeMux
 
 	registrationSecret string
+	openRegistration   bool
 	logger             *slog.Logger
 	now                func() time.Time
 	quota              int64
+	maxPolls           int // long-polls per device (guard.go)
+	maxRequests        int // requests in progress per device
+	slots              deviceSlots
+	registerLimit      *rateLimiter // per client address
+	redeemLimit        *rateLimiter
+	sweepEvery         time.Duration
+	unauthRead         time.Duration // read deadlines (guard.go)
+	authRead           time.Duration
 
 	mu      sync.Mutex
 	signals map[string]*signal // per practice: wakes long-polls after a push
@@ -35,7 +44,10 @@ type Server struct {
 
 // NewServer makes a server over backend b.
 func NewServer(b Backend, opts ...Option) *Server {
-	s := &Server{b: b, now: time.Now, mux: http.NewServeMux(), signals: map[string]*signal{}, closing: make(chan struct{})}
+	s := &Server{b: b, now: time.Now, mux: http.NewServeMux(), signals: map[string]*signal{}, closing: make(chan struct{}),
+		quota: DefaultQuota, maxPolls: DefaultLongPollsPerDevice, maxRequests: DefaultRequestsPerDevice,
+		registerLimit: newRateLimiter(10, 6*time.Second), redeemLimit: newRateLimiter(30, 2*time.Second),
+		sweepEvery: SweepEvery, unauthRead: UnauthReadTimeout, authRead: AuthReadTimeout}
 	for _, o := range opts {
 		o(s)
 	}
@@ -43,6 +55,13 @@ func NewServer(b Backend, opts ...Option) *Server {
 		s.now = time.Now
 	}
 	b.SetQuota(s.quota)
+	// Expired enrollment secrets go at start and then every few minutes.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	s.SweepEnrollments(ctx)
+	cancel()
+	if s.sweepEvery > 0 {
+		go s.sweepLoop(s.sweepEvery)
+	}
 	s.mux.HandleFunc("GET /v1/health", s.health)
 	s.mux.HandleFunc("POST /v1/register", s.register)
 	s.mux.HandleFunc("POST /v1/push", s.authed(s.push))
@@ -75,6 +94,9 @@ type statusWriter struct {
 }
 
 func (w *statusWriter) WriteHeader(code int) { w.status = code; w.ResponseWriter.WriteHeader(code) }
+
+// Unwrap lets http.ResponseController reach the connection (deadlines).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
@@ -93,6 +115,9 @@ type authInfo struct{ practice, device string }
 // ServeHTTP serves the protocol and logs one line per request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := s.now()
+	// Until a device credential is checked (authed), the whole request must
+	// arrive within seconds.
+	setReadDeadline(w, s.unauthRead)
 	sw := &statusWriter{ResponseWriter: w}
 	ai := &authInfo{}
 	r = r.WithContext(context.WithValue(r.Context(), authKey, ai))
@@ -100,7 +125,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.logger != nil {
 		// Only the path: queries carry nothing but numbers, bodies are
 		// never logged, and IDs are random.
-		s.logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
+		s.logger.Info("request", "client", clientAddr(r), "method", r.Method, "path", r.URL.Path, "status", sw.status,
 			"in", r.ContentLength, "out", sw.n, "ms", s.now().Sub(start).Milliseconds(),
 			"practice", syncproto.ShortID(ai.practice), "device", syncproto.ShortID(ai.device))
 	}
@@ -182,6 +207,14 @@ func (s *Server) authed(h func(http.ResponseWriter, *http.Request, authInfo)) ht
 			writeErr(w, http.StatusForbidden, syncproto.ErrDeviceRevoked.Error())
 			return
 		}
+		release, ok := s.take(pid+"/"+did, false)
+		if !ok {
+			writeErr(w, http.StatusTooManyRequests, "this device has too many requests in progress; try again shortly")
+			return
+		}
+		defer release()
+		defer markBusy(r, pid+"/"+did)()
+		setReadDeadline(w, s.authRead)
 		h(w, r, *ai)
 	}
 }

@@ -3,6 +3,7 @@
 // workstations; it never holds a key and cannot read patient data.
 //
 //	chartkeeperd --data DIR [--listen ADDR] [--tls-cert FILE --tls-key FILE] [--postgres URL] [--quota SIZE]
+//	             [--registration-secret-file FILE | --open-registration] [--max-conns N]
 //
 // On first start without --tls-cert it makes a self-signed certificate in
 // DIR and prints its SHA-256 fingerprint, which workstations pin. It
@@ -10,9 +11,16 @@
 // database (syncserver/pgbackend), which several chartkeeperd processes may
 // share. The database's password may be in the URL, in PGPASSWORD or in
 // ~/.pgpass; it is never printed or logged. --quota limits each practice's
-// stored bytes (sealed revisions, documents, audit logs); unlimited by
-// default, since a server that refuses a clinic's records should be one
-// its operator chose to size, not a surprise.
+// stored bytes (everything the server keeps for it: sealed revisions and
+// their parent lists, documents, audit logs, devices, enrollments); 20 GB
+// by default, "unlimited" lifts it.
+//
+// New practices register only with the registration secret (in the file
+// --registration-secret-file names, else in $CHARTKEEPERD_REGISTRATION_SECRET),
+// or by anyone with --open-registration; with neither, the server serves
+// the practices it has and accepts no new one. --max-conns caps open
+// connections (2,000 by default); docs/SECURITY.md has the server's other
+// limits.
 package main
 
 import (
@@ -63,10 +71,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	certFile := fs.String("tls-cert", "", "use this certificate `file` (PEM) instead of a self-signed one")
 	keyFile := fs.String("tls-key", "", "the private key `file` (PEM) of --tls-cert")
 	hosts := fs.String("host", "", "comma-separated `names` and addresses for the self-signed certificate")
-	regFile := fs.String("registration-secret-file", "", "accept new practices only with the secret in `file` (else $CHARTKEEPERD_REGISTRATION_SECRET, else any)")
+	regFile := fs.String("registration-secret-file", "", "accept new practices only with the secret in `file` (else $CHARTKEEPERD_REGISTRATION_SECRET; with neither, none)")
+	openReg := fs.Bool("open-registration", false, "let anyone register a new practice, without a registration secret")
+	maxConns := fs.Int("max-conns", syncserver.DefaultMaxConns, "keep at most `n` connections open (the oldest idle or unauthenticated one is closed first)")
 	postgres := fs.String("postgres", "", "store in the PostgreSQL database at `URL` (postgres://user@host:port/db) instead of in the data folder")
 	quiet := fs.Bool("quiet", false, "do not log requests")
-	quotaArg := fs.String("quota", "unlimited", "limit each practice's storage (records, documents, audit logs) to `size`, e.g. 20GB")
+	quotaArg := fs.String("quota", "20GB", "limit each practice's storage (records, documents, audit logs, devices, enrollments) to `size`, or \"unlimited\"")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: chartkeeperd --data FOLDER [--listen ADDR] [--tls-cert FILE --tls-key FILE] [--postgres URL]")
 		fs.PrintDefaults()
@@ -87,6 +97,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	if *data == "" {
 		return fail(exitUsage, "give the data folder with --data FOLDER")
 	}
+	if *maxConns < 10 {
+		return fail(exitUsage, "--max-conns: at least 10")
+	}
 	quota, err := syncserver.ParseSize(*quotaArg)
 	if err != nil {
 		return fail(exitUsage, "--quota: %v", err)
@@ -98,6 +111,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 			return fail(exitFailed, "reading the registration secret: %v", err)
 		}
 		secret = strings.TrimSpace(string(b))
+		if secret == "" {
+			return fail(exitFailed, "the registration secret file %s is empty", *regFile)
+		}
+	}
+	if secret != "" && *openReg {
+		return fail(exitUsage, "give a registration secret or --open-registration, not both")
 	}
 	var hostList []string
 	for _, h := range strings.Split(*hosts, ",") {
@@ -122,19 +141,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	if !*quiet {
 		logger = slog.New(slog.NewTextHandler(stderr, nil))
 	}
-	handler := syncserver.NewServer(backend, syncserver.WithRegistrationSecret(secret), syncserver.WithLogger(logger), syncserver.WithQuota(quota))
-	ln, err := net.Listen("tcp", *listen)
+	opts := []syncserver.Option{syncserver.WithRegistrationSecret(secret), syncserver.WithLogger(logger), syncserver.WithQuota(quota)}
+	if *openReg {
+		opts = append(opts, syncserver.WithOpenRegistration())
+	}
+	handler := syncserver.NewServer(backend, opts...)
+	tcp, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return fail(exitFailed, "%v", err)
 	}
+	ln := syncserver.LimitConns(tcp, *maxConns)
 	srv := &http.Server{
-		Handler:           handler,
-		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       5 * time.Minute, // a full push over a slow link
+		Handler:   handler,
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
+		// The TLS handshake and the headers must arrive within seconds;
+		// the handler bounds the body (seconds until the device is
+		// authenticated, then minutes for a full push over a slow link).
+		ReadHeaderTimeout: 5 * time.Second,
 		WriteTimeout:      5 * time.Minute, // beyond the longest long-poll
-		IdleTimeout:       2 * time.Minute,
+		IdleTimeout:       90 * time.Second,
 		MaxHeaderBytes:    64 << 10,
+		ConnContext:       ln.ConnContext,
 		ErrorLog:          slog.NewLogLogger(slog.NewTextHandler(stderr, nil).WithAttrs([]slog.Attr{slog.String("from", "http")}), slog.LevelWarn),
 	}
 	srv.RegisterOnShutdown(handler.Close)
@@ -154,6 +181,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	fmt.Fprintf(stdout, "storing in %s\n", where)
 	if quota > 0 {
 		fmt.Fprintf(stdout, "storage quota per practice: %s\n", syncserver.FormatSize(quota))
+	} else {
+		fmt.Fprintln(stdout, "storage quota per practice: unlimited")
+	}
+	switch {
+	case *openReg:
+		fmt.Fprintln(stdout, "registration of new practices: open to anyone")
+	case secret != "":
+		fmt.Fprintln(stdout, "registration of new practices: with the registration secret")
+	default:
+		fmt.Fprintln(stdout, "registration of new practices: closed (give --registration-secret-file or --open-registration)")
 	}
 	fmt.Fprintf(stdout, "listening on https://%s\n", ln.Addr())
 	if ready != nil {

@@ -50,7 +50,7 @@ var fpRE = regexp.MustCompile(`fingerprint \(SHA-256\): ([0-9a-f]{64})`)
 
 func TestSelfSignedCertificateAndHealth(t *testing.T) {
 	dir := t.TempDir()
-	addr, out, errs, stop := start(t, "--data", dir, "--listen", "127.0.0.1:0")
+	addr, out, errs, stop := start(t, "--data", dir, "--listen", "127.0.0.1:0", "--open-registration")
 	m := fpRE.FindStringSubmatch(out.String())
 	if m == nil || !bytes.Contains([]byte(out.String()), []byte("made a self-signed certificate")) {
 		t.Fatalf("output: %s", out)
@@ -86,7 +86,7 @@ func TestSelfSignedCertificateAndHealth(t *testing.T) {
 	if d := time.Since(t0); d > 5*time.Second {
 		t.Fatalf("shutdown took %v", d)
 	}
-	if !bytes.Contains([]byte(errs.String()), []byte("path=/v1/health status=200")) {
+	if !bytes.Contains([]byte(errs.String()), []byte("client=127.0.0.1 method=GET path=/v1/health status=200")) {
 		t.Fatalf("log: %s", errs)
 	}
 	if fi, err := os.Stat(filepath.Join(dir, syncserver.KeyFileName)); err != nil || fi.Mode().Perm() != 0o600 {
@@ -140,5 +140,35 @@ func TestUsage(t *testing.T) {
 	}
 	if !strings.Contains(errs.String(), "127.0.0.1") {
 		t.Fatalf("message: %s", &errs)
+	}
+}
+
+// TestSafeDefaults: registration is closed and every practice has a quota
+// unless the operator says otherwise.
+func TestSafeDefaults(t *testing.T) {
+	_, out, _, stop := start(t, "--data", t.TempDir(), "--listen", "127.0.0.1:0")
+	stop()
+	for _, want := range []string{"storage quota per practice: 20 GB", "registration of new practices: closed"} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("default start, no %q: %s", want, out)
+		}
+	}
+	_, out, _, stop = start(t, "--data", t.TempDir(), "--listen", "127.0.0.1:0", "--open-registration", "--quota", "unlimited")
+	stop()
+	for _, want := range []string{"storage quota per practice: unlimited", "registration of new practices: open to anyone"} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("open start, no %q: %s", want, out)
+		}
+	}
+	secret := filepath.Join(t.TempDir(), "secret")
+	os.WriteFile(secret, []byte("a long registration secret\n"), 0o600)
+	_, out, _, stop = start(t, "--data", t.TempDir(), "--listen", "127.0.0.1:0", "--registration-secret-file", secret)
+	stop()
+	if !strings.Contains(out.String(), "registration of new practices: with the registration secret") {
+		t.Fatalf("start with a secret: %s", out)
+	}
+	var o, e bytes.Buffer
+	if code := run(context.Background(), []string{"--data", t.TempDir(), "--registration-secret-file", secret, "--open-registration"}, &o, &e, nil); code != exitUsage {
+		t.Fatalf("a secret and open registration: %d %s", code, &e)
 	}
 }

@@ -250,6 +250,7 @@ func Run(t *testing.T, open Opener) {
 	runBlobs(t, setup, now)
 	runAudit(t, setup, now)
 	runQuota(t, setup, now)
+	runSweep(t, setup, now, dev)
 }
 
 // runLogEnd checks that Changes never answers past the log's end, so a

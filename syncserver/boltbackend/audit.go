@@ -101,7 +101,7 @@ func (b *backend) AppendAudit(ctx context.Context, pid, device string, req syncp
 			if err := db.Put(binary.BigEndian.AppendUint64(nil, e.Seq), e.Stored); err != nil {
 				return err
 			}
-			added += int64(len(e.Stored))
+			added += syncserver.AuditEntrySize(e.Stored)
 		}
 		if err := b.addUsage(p, added); err != nil {
 			return err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -19,6 +20,9 @@ type backend struct {
 	db    *bolt.DB
 	id    string
 	quota quota // quota.go
+	// scrubDue: a redeem forgot sealed bytes; the next sweep overwrites
+	// the free pages (enroll.go).
+	scrubDue atomic.Bool
 }
 
 // Open opens the backend in dir, creating the folder and the file if
@@ -78,6 +82,9 @@ func (b *backend) RegisterPractice(ctx context.Context, pid string, first syncse
 				return err
 			}
 		}
+		if err := b.addUsage(p, syncserver.RegistrationSize(first)); err != nil {
+			return err
+		}
 		return putDevice(p, first)
 	})
 }
@@ -108,6 +115,9 @@ func (b *backend) AddDevice(ctx context.Context, pid string, d syncserver.Device
 		}
 		if p.Bucket(bDevices).Get([]byte(d.ID)) != nil {
 			return syncproto.ErrDeviceExists
+		}
+		if err := b.addUsage(p, syncserver.DeviceSize(d)); err != nil {
+			return err
 		}
 		return putDevice(p, d)
 	})

@@ -11,6 +11,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"chartkeeper/syncproto"
+	"chartkeeper/syncserver"
 )
 
 // Blobs, in the practice's buckets blobs, blobdata and blobfeed (see
@@ -108,6 +109,10 @@ func (b *backend) BeginBlob(ctx context.Context, pid, device, id string, size in
 			return nil
 		}
 		m = blobMeta{Size: size, Chunks: chunks, Device: device, Created: now.UTC()}
+		// A document that cannot fit is refused before its upload starts.
+		if err := b.addUsageAhead(tx.Bucket(bPractice).Bucket([]byte(pid)), syncserver.BlobBeginSize, size); err != nil {
+			return err
+		}
 		st = blobState(data, id, m)
 		return putBlobMeta(meta, id, m)
 	})

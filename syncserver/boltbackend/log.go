@@ -10,6 +10,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"chartkeeper/syncproto"
+	"chartkeeper/syncserver"
 )
 
 // The revision log: push, changes, and the encoding of a log entry.
@@ -49,7 +50,7 @@ func (b *backend) Push(ctx context.Context, pid, device string, revs []syncproto
 				return err
 			}
 			res.Inserted++
-			added += int64(len(r.Sealed))
+			added += syncserver.RevSize(*r)
 		}
 		res.LastSeq = log.Sequence()
 		return b.addUsage(p, added)

@@ -4,10 +4,13 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
+
+	"chartkeeper/syncserver"
 )
 
 // migration moves server.db from version-1 to version. Migrations run in
@@ -28,6 +31,10 @@ var migrations = []migration{
 	// Schema 2: each practice's running total of stored bytes (quota.go),
 	// counted from what it stores for practices that lack one.
 	{2, "storage usage", countUsage},
+	// Schema 3: the running totals count every stored item's charge
+	// (syncserver's RevSize, DeviceSize, EnrollmentSize and the rest), not
+	// only sealed bytes; every practice's total is counted again.
+	{3, "storage usage with metadata", recountUsage},
 }
 
 // ErrSchemaTooNew means server.db was written by a newer chartkeeperd.
@@ -99,6 +106,70 @@ func initialLayout(tx *bolt.Tx) error {
 	id := make([]byte, 16)
 	rand.Read(id)
 	return s.Put(kID, []byte(hex.EncodeToString(id)))
+}
+
+// recountUsage sets every practice's running total to the charge of what
+// it stores, by the rule every write now follows.
+func recountUsage(tx *bolt.Tx) error {
+	ps := tx.Bucket(bPractice)
+	return ps.ForEachBucket(func(k []byte) error {
+		p := ps.Bucket(k)
+		n, err := chargeOf(p)
+		if err != nil {
+			return err
+		}
+		return p.Put(kUsage, binary.BigEndian.AppendUint64(nil, uint64(n)))
+	})
+}
+
+// chargeOf is the charge of everything a practice stores.
+func chargeOf(p *bolt.Bucket) (int64, error) {
+	n := int64(syncserver.ItemOverhead) // the practice itself
+	err := p.Bucket(bDevices).ForEach(func(k, v []byte) error {
+		var d syncserver.Device
+		err := json.Unmarshal(v, &d)
+		n += syncserver.DeviceSize(d)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	if log := p.Bucket(bLog); log != nil {
+		if err := log.ForEach(func(k, v []byte) error {
+			r, err := decodeLogRev(0, v)
+			n += syncserver.RevSize(r)
+			return err
+		}); err != nil {
+			return 0, err
+		}
+	}
+	if eb := p.Bucket(bEnroll); eb != nil {
+		if err := eb.ForEach(func(k, v []byte) error {
+			var e syncserver.Enrollment
+			err := json.Unmarshal(v, &e)
+			n += syncserver.EnrollmentSize(e)
+			return err
+		}); err != nil {
+			return 0, err
+		}
+	}
+	if mb := p.Bucket(bBlobs); mb != nil {
+		n += int64(mb.Stats().KeyN) * syncserver.BlobBeginSize
+	}
+	if data := p.Bucket(bBlobData); data != nil {
+		data.ForEach(func(k, v []byte) error { n += int64(len(v)); return nil })
+	}
+	if ab := p.Bucket(bAudit); ab != nil {
+		ab.ForEachBucket(func(dev []byte) error {
+			return ab.Bucket(dev).ForEach(func(k, v []byte) error {
+				if len(k) == 8 {
+					n += syncserver.AuditEntrySize(v)
+				}
+				return nil
+			})
+		})
+	}
+	return n, nil
 }
 
 // countUsage gives every practice without a running total its total, by

@@ -95,10 +95,16 @@ func TestMigration2CountsUsage(t *testing.T) {
 	if _, err := b.AppendAudit(ctx, "prac1", "devA", syncproto.AuditPushRequest{Head: 1, Entries: []store.AuditWire{{Seq: 1, Stored: e1}}}, now); err != nil {
 		t.Fatal(err)
 	}
-	want := int64(5 + len(chunk) + 2 + len(e1))
-	if n, _ := b.Usage(ctx, "prac1"); n != want {
-		t.Fatalf("running total %d, want %d", n, want)
+	// The running total charges every item (syncserver's quota rule);
+	// migration 2 counted the sealed bytes only, and migration 3 counts
+	// again by the rule.
+	total := syncserver.RegistrationSize(syncserver.Device{ID: "devA", TokenHash: bytes.Repeat([]byte{1}, 32)}) +
+		syncserver.RevSize(syncproto.Rev{RecordID: "r1", Rev: "1-01", Sealed: []byte("12345")}) +
+		syncserver.BlobBeginSize + int64(len(chunk)+2) + syncserver.AuditEntrySize(e1)
+	if n, _ := b.Usage(ctx, "prac1"); n != total {
+		t.Fatalf("running total %d, want %d", n, total)
 	}
+	want := int64(5 + len(chunk) + 2 + len(e1))
 	// prac1 as a file from before the running totals: no total; prac2
 	// keeps a (made-up) total of its own.
 	update(t, b.db, func(tx *bolt.Tx) error {
@@ -113,6 +119,10 @@ func TestMigration2CountsUsage(t *testing.T) {
 		if n, err := b.Usage(ctx, pid); err != nil || n != want {
 			t.Fatalf("%s: counted total %d (%v), want %d", pid, n, err, want)
 		}
+	}
+	update(t, b.db, recountUsage)
+	if n, err := b.Usage(ctx, "prac1"); err != nil || n != total {
+		t.Fatalf("recounted total %d (%v), want the running total %d", n, err, total)
 	}
 	b.Close()
 }
@@ -208,11 +218,20 @@ func TestOldFileMigrates(t *testing.T) {
 	if b.ServerID() != serverID {
 		t.Fatalf("server ID %q, want %q", b.ServerID(), serverID)
 	}
-	if n, err := b.Usage(ctx, "prac1"); err != nil || n != int64(len(sealed1)+len(sealed2)+len(chunk)+2+len(entry)) {
-		t.Fatalf("prac1's counted total %d (%v)", n, err)
+	// Migration 2 counted the sealed bytes; migration 3 counts every
+	// item's charge (syncserver's quota rule).
+	want1 := syncserver.RegistrationSize(syncserver.Device{ID: "devA", Name: "front desk", TokenHash: make([]byte, 32)}) +
+		syncserver.RevSize(syncproto.Rev{RecordID: "r1", Rev: "1-01", Sealed: sealed1}) +
+		syncserver.RevSize(syncproto.Rev{RecordID: "r1", Rev: "2-02", Parents: []string{"1-01"}, Sealed: sealed2}) +
+		syncserver.EnrollmentSize(syncserver.Enrollment{TokenHash: make([]byte, 32), Sealed: []byte("secrets"), Issuer: "devA"}) +
+		syncserver.BlobBeginSize + int64(len(chunk)+2) + syncserver.AuditEntrySize(entry)
+	if n, err := b.Usage(ctx, "prac1"); err != nil || n != want1 {
+		t.Fatalf("prac1's counted total %d (%v), want %d", n, err, want1)
 	}
-	if n, err := b.Usage(ctx, "prac2"); err != nil || n != 0 {
-		t.Fatalf("prac2's counted total %d (%v)", n, err)
+	if want2 := syncserver.RegistrationSize(syncserver.Device{ID: "devB", TokenHash: make([]byte, 32)}); true {
+		if n, err := b.Usage(ctx, "prac2"); err != nil || n != want2 {
+			t.Fatalf("prac2's counted total %d (%v), want %d", n, err, want2)
+		}
 	}
 	if d, err := b.Device(ctx, "prac1", "devA"); err != nil || d.Name != "front desk" {
 		t.Fatalf("device: %+v %v", d, err)
@@ -236,8 +255,12 @@ func TestOldFileMigrates(t *testing.T) {
 	if err != nil || pr.LastSeq != 3 {
 		t.Fatalf("push after migrating: %+v %v", pr, err)
 	}
-	if n, _ := b.Usage(ctx, "prac2"); n != 0 {
+	if n, _ := b.Usage(ctx, "prac2"); n != syncserver.RegistrationSize(syncserver.Device{ID: "devB", TokenHash: make([]byte, 32)}) {
 		t.Fatalf("prac2: %d", n)
+	}
+	redeemed := syncserver.DeviceSize(syncserver.Device{ID: "devN", TokenHash: make([]byte, 32)}) + int64(len("devN")-len("secrets"))
+	if n, _ := b.Usage(ctx, "prac1"); n != want1+redeemed+syncserver.RevSize(syncproto.Rev{RecordID: "r2", Rev: "1-03", Sealed: []byte("x")}) {
+		t.Fatalf("prac1 after the redeem and the push: %d", n)
 	}
 }
 

@@ -47,6 +47,12 @@ func usageOf(p *bolt.Bucket) int64 {
 // transaction, refusing a growth past the quota (the transaction then
 // rolls back).
 func (b *backend) addUsage(p *bolt.Bucket, delta int64) error {
+	return b.addUsageAhead(p, delta, 0)
+}
+
+// addUsageAhead is addUsage that also refuses when ahead more bytes (an
+// upload announced now) would not fit.
+func (b *backend) addUsageAhead(p *bolt.Bucket, delta, ahead int64) error {
 	if delta == 0 {
 		return nil
 	}
@@ -54,7 +60,7 @@ func (b *backend) addUsage(p *bolt.Bucket, delta int64) error {
 	b.quota.mu.Lock()
 	limit := b.quota.limit
 	b.quota.mu.Unlock()
-	if delta > 0 && limit > 0 && n > limit {
+	if delta > 0 && limit > 0 && n+ahead > limit {
 		return syncproto.ErrQuotaExceeded
 	}
 	return p.Put(kUsage, binary.BigEndian.AppendUint64(nil, uint64(n)))

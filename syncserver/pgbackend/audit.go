@@ -106,7 +106,7 @@ WHERE practice_id = $1 AND device = $2`, pid, device, next.Refused.At, int64(nex
 		}
 		var added int64
 		for _, e := range add {
-			added += int64(len(e.Stored))
+			added += syncserver.AuditEntrySize(e.Stored)
 		}
 		if err := b.addUsage(ctx, tx, pid, added); err != nil {
 			return err

@@ -31,7 +31,7 @@ func serveHTTPS(t *testing.T, b syncserver.Backend) (string, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := syncserver.NewServer(b)
+	h := syncserver.NewServer(b, syncserver.WithOpenRegistration())
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"chartkeeper/syncproto"
+	"chartkeeper/syncserver"
 )
 
 // Blobs live in the tables ck_blobs, ck_blob_chunks
@@ -70,9 +71,16 @@ func blobState(ctx context.Context, tx pgx.Tx, pid, id string, m pgBlob) (syncpr
 func (b *Backend) BeginBlob(ctx context.Context, pid, device, id string, size int64, chunks uint32, now time.Time) (syncproto.BlobState, error) {
 	var st syncproto.BlobState
 	err := b.blobTx(ctx, pid, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO ck_blobs (practice_id, id, size, chunks, device, created)
-VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`, pid, id, size, int32(chunks), device, now.UTC()); err != nil {
+		tag, err := tx.Exec(ctx, `INSERT INTO ck_blobs (practice_id, id, size, chunks, device, created)
+VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`, pid, id, size, int32(chunks), device, now.UTC())
+		if err != nil {
 			return err
+		}
+		if tag.RowsAffected() > 0 {
+			// A document that cannot fit is refused before its upload starts.
+			if err := b.addUsageAhead(ctx, tx, pid, syncserver.BlobBeginSize, size); err != nil {
+				return err
+			}
 		}
 		m, ok, err := getBlob(ctx, tx, pid, id, "FOR SHARE")
 		if err != nil {

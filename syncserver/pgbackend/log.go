@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"chartkeeper/syncproto"
+	"chartkeeper/syncserver"
 )
 
 type revKey struct{ record, rev string }
@@ -53,7 +54,7 @@ func (b *Backend) Push(ctx context.Context, pid, device string, revs []syncproto
 			}
 			rows = append(rows, []any{pid, int64(last), r.RecordID, r.Rev, parents, device, r.Sealed})
 			res.Inserted++
-			added += int64(len(r.Sealed))
+			added += syncserver.RevSize(*r)
 		}
 		res.LastSeq = last
 		if len(rows) == 0 {

@@ -7,6 +7,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"chartkeeper/internal/pgtest"
+	"chartkeeper/syncproto"
+	"chartkeeper/syncserver"
 )
 
 // TestOldDatabaseMigrates: a database of schema version 1 whose blob and
@@ -43,7 +45,11 @@ INSERT INTO ck_audit_entries (practice_id, device, seq, stored) VALUES ('prac1',
 	if b.ServerID() != "0123456789abcdef0123456789abcdef" {
 		t.Fatalf("server ID %q", b.ServerID())
 	}
-	if n, err := b.Usage(ctx, "prac1"); err != nil || n != 5+7+2+3 {
+	// Migration 4 counted the sealed bytes (5+7+2+3); migration 5 charges
+	// every item by syncserver's rule.
+	want := int64(syncserver.ItemOverhead) + syncserver.RevSize(syncproto.Rev{RecordID: "r1", Rev: "1-a", Sealed: make([]byte, 5)}) +
+		syncserver.BlobBeginSize + 2 + 7 + syncserver.AuditEntrySize(make([]byte, 3))
+	if n, err := b.Usage(ctx, "prac1"); err != nil || n != want {
 		t.Fatalf("usage after the migration: %d %v", n, err)
 	}
 	if fr, err := b.BlobFeed(ctx, "prac1", 0, 10); err != nil || len(fr.Blobs) != 1 {

@@ -50,6 +50,9 @@ type Backend struct {
 	mu       sync.Mutex
 	onRemote func(practiceID string)
 	quota    atomic.Int64 // bytes per practice, 0: no limit (quota.go)
+	// scrubDue: a redeem forgot sealed bytes; the next sweep rewrites the
+	// enrollments table.
+	scrubDue atomic.Bool
 
 	stop   context.CancelFunc
 	listen sync.WaitGroup
@@ -229,6 +232,9 @@ func (b *Backend) RegisterPractice(ctx context.Context, pid string, first syncse
 		if tag.RowsAffected() == 0 {
 			return syncproto.ErrPracticeExists
 		}
+		if err := b.addUsage(ctx, tx, pid, syncserver.RegistrationSize(first)); err != nil {
+			return err
+		}
 		return insertDevice(ctx, tx, pid, first)
 	})
 }
@@ -265,7 +271,10 @@ func (b *Backend) AddDevice(ctx context.Context, pid string, d syncserver.Device
 		if err := practiceExists(ctx, tx, pid); err != nil {
 			return err
 		}
-		return insertDevice(ctx, tx, pid, d)
+		if err := insertDevice(ctx, tx, pid, d); err != nil {
+			return err
+		}
+		return b.addUsage(ctx, tx, pid, syncserver.DeviceSize(d))
 	})
 }
 
@@ -359,7 +368,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
 		if tag.RowsAffected() == 0 {
 			return fmt.Errorf("%w: enrollment token reused", syncproto.ErrBadRequest)
 		}
-		return nil
+		return b.addUsage(ctx, tx, pid, syncserver.EnrollmentSize(e))
 	})
 }
 
@@ -394,6 +403,9 @@ WHERE practice_id = $1 AND token_hash = $2 FOR UPDATE`, pid, tokenHash).Scan(&se
 		if _, err := tx.Exec(ctx, `UPDATE ck_enrollments SET sealed = NULL WHERE practice_id = $1 AND token_hash = $2`, pid, tokenHash); err != nil {
 			return nil, err
 		}
+		if err := b.addUsage(ctx, tx, pid, -int64(len(sealed))); err != nil {
+			return nil, err
+		}
 		if err := tx.Commit(ctx); err != nil {
 			return nil, err
 		}
@@ -414,8 +426,70 @@ WHERE practice_id = $1 AND token_hash = $2 FOR UPDATE`, pid, tokenHash).Scan(&se
 WHERE practice_id = $1 AND token_hash = $2`, pid, tokenHash, now.UTC(), d.ID); err != nil {
 		return nil, err
 	}
+	if err := b.addUsage(ctx, tx, pid, syncserver.DeviceSize(d)+int64(len(d.ID)-len(sealed))); err != nil {
+		return nil, err
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, err
 	}
+	b.scrubDue.Store(true)
 	return sealed, nil
+}
+
+// SweepEnrollments implements syncserver.Backend: one statement forgets
+// the sealed bytes of every enrollment expired at now and gives their
+// bytes back to each practice's total. When it forgot any, the table is
+// rewritten (VACUUM FULL; it is small) so that the bytes do not stay in
+// the table's files as dead rows; PostgreSQL's write-ahead log keeps them
+// until it recycles its segments, which the operator's settings decide.
+func (b *Backend) SweepEnrollments(ctx context.Context, now time.Time) (int, error) {
+	var n int
+	err := b.inTx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `WITH swept AS (
+  UPDATE ck_enrollments e SET sealed = NULL
+  FROM (SELECT practice_id, token_hash, length(sealed) AS len FROM ck_enrollments
+        WHERE sealed IS NOT NULL AND expires <= $1 FOR UPDATE) old
+  WHERE e.practice_id = old.practice_id AND e.token_hash = old.token_hash
+  RETURNING e.practice_id, old.len)
+SELECT practice_id, count(*), sum(len)::bigint FROM swept GROUP BY practice_id ORDER BY practice_id`, now.UTC())
+		if err != nil {
+			return err
+		}
+		type freed struct {
+			pid   string
+			bytes int64
+		}
+		var fs []freed
+		n = 0
+		for rows.Next() {
+			var f freed
+			var c int
+			if err := rows.Scan(&f.pid, &c, &f.bytes); err != nil {
+				rows.Close()
+				return err
+			}
+			n += c
+			fs = append(fs, f)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, f := range fs {
+			if err := b.addUsage(ctx, tx, f.pid, -f.bytes); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	if n > 0 || b.scrubDue.Swap(false) {
+		if _, err := b.pool.Exec(ctx, `VACUUM (FULL) ck_enrollments`, pgx.QueryExecModeSimpleProtocol); err != nil {
+			b.scrubDue.Store(true)
+			return n, fmt.Errorf("rewriting the enrollments table: %w", err)
+		}
+	}
+	return n, nil
 }

@@ -27,6 +27,12 @@ func (b *Backend) Usage(ctx context.Context, pid string) (int64, error) {
 // then rolls back). The update locks the practice's row until the
 // transaction ends, so totals never race.
 func (b *Backend) addUsage(ctx context.Context, tx pgx.Tx, pid string, delta int64) error {
+	return b.addUsageAhead(ctx, tx, pid, delta, 0)
+}
+
+// addUsageAhead is addUsage that also refuses when ahead more bytes (an
+// upload announced now) would not fit.
+func (b *Backend) addUsageAhead(ctx context.Context, tx pgx.Tx, pid string, delta, ahead int64) error {
 	if delta == 0 {
 		return nil
 	}
@@ -35,7 +41,7 @@ func (b *Backend) addUsage(ctx context.Context, tx pgx.Tx, pid string, delta int
 		pid, delta).Scan(&n); err != nil {
 		return err
 	}
-	if limit := b.quota.Load(); delta > 0 && limit > 0 && n > limit {
+	if limit := b.quota.Load(); delta > 0 && limit > 0 && n+ahead > limit {
 		return syncproto.ErrQuotaExceeded
 	}
 	return nil

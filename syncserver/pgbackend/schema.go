@@ -155,6 +155,20 @@ UPDATE ck_practices p SET used_bytes =
 	(SELECT coalesce(sum(length(header)), 0) FROM ck_blobs b WHERE b.practice_id = p.id) +
 	(SELECT coalesce(sum(length(stored)), 0) FROM ck_audit_entries a WHERE a.practice_id = p.id);
 `},
+	// The running totals charge every stored item (syncserver's RevSize,
+	// DeviceSize, EnrollmentSize and the rest: 64 bytes per item besides
+	// its own bytes), not only sealed bytes; counted again for all.
+	{5, `
+UPDATE ck_practices p SET used_bytes = 64 +
+	(SELECT coalesce(sum(octet_length(id) + octet_length(name) + length(token_hash) + 64), 0) FROM ck_devices d WHERE d.practice_id = p.id) +
+	(SELECT coalesce(sum(octet_length(record_id) + octet_length(rev) + length(sealed) + 64 +
+		(SELECT coalesce(sum(octet_length(x) + 1), 0) FROM unnest(r.parents) x)), 0) FROM ck_revs r WHERE r.practice_id = p.id) +
+	(SELECT coalesce(sum(length(token_hash) + coalesce(length(sealed), 0) + octet_length(issuer) + octet_length(used_by) + 64), 0)
+		FROM ck_enrollments e WHERE e.practice_id = p.id) +
+	(SELECT coalesce(sum(64 + coalesce(length(header), 0)), 0) FROM ck_blobs b WHERE b.practice_id = p.id) +
+	(SELECT coalesce(sum(length(sealed)), 0) FROM ck_blob_chunks c WHERE c.practice_id = p.id) +
+	(SELECT coalesce(sum(length(stored) + 8), 0) FROM ck_audit_entries a WHERE a.practice_id = p.id);
+`},
 }
 
 // schemaLock is the advisory lock key that serializes migrations of

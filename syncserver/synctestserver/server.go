@@ -28,7 +28,8 @@ func Start(t testing.TB) (url, fingerprint string, stop func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := syncserver.NewServer(b)
+	// Tests register practices freely and join many workstations.
+	h := syncserver.NewServer(b, syncserver.WithOpenRegistration(), syncserver.WithRateLimits(0, 0, 0, 0))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
