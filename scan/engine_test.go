@@ -23,6 +23,12 @@ const settle = 150 * time.Millisecond
 // start runs an engine over folders until the test ends.
 func start(t *testing.T, p *practice, folders ...scan.Folder) (*scan.Engine, *events) {
 	t.Helper()
+	return startSettling(t, p, settle, folders...)
+}
+
+// startSettling is start with the given settle interval.
+func startSettling(t *testing.T, p *practice, settle time.Duration, folders ...scan.Folder) (*scan.Engine, *events) {
+	t.Helper()
 	ev := newEvents()
 	e, err := scan.NewEngine(scan.NewIntake(p.svc), scan.Config{Folders: folders, Settle: settle, Retry: 50 * time.Millisecond, OnEvent: ev.on})
 	if err != nil {
@@ -193,7 +199,10 @@ func TestProblemsStay(t *testing.T) {
 func TestHalfWrittenNeverTaken(t *testing.T) {
 	p := newPractice(t)
 	dir := t.TempDir()
-	_, ev := start(t, p, scan.Folder{Path: dir})
+	// A settle interval ten times the pauses between writes, so that a
+	// loaded machine's late wake-up is not taken for a finished file.
+	const settle, pause = time.Second, 100 * time.Millisecond
+	_, ev := startSettling(t, p, settle, scan.Folder{Path: dir})
 	b := makePDF(5, "slow", 400000)
 	f, err := os.Create(filepath.Join(dir, "slow.pdf"))
 	if err != nil {
@@ -202,8 +211,8 @@ func TestHalfWrittenNeverTaken(t *testing.T) {
 	chunk := len(b)/20 + 1
 	for off := 0; off < len(b); off += chunk {
 		f.Write(b[off:min(len(b), off+chunk)])
-		// Pauses shorter than the settle interval, 1.5 s of writing in all.
-		time.Sleep(settle / 2)
+		// Pauses shorter than the settle interval, 2 s of writing in all.
+		time.Sleep(pause)
 		ev.none(t, "taken while being written")
 	}
 	f.Close()
