@@ -8,7 +8,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -130,15 +129,12 @@ func (a *adminView) users() fyne.CanvasObject {
 		}
 		reset := &widget.Button{Text: "Reset password…", OnTapped: func() { a.resetPassword(u) }}
 		disable := &widget.Button{Text: "Disable…", Importance: widget.DangerImportance, OnTapped: func() {
-			dialog.ShowConfirm("Disable "+u.Name+"?", u.Name+" will no longer be able to sign in. Their history stays.", func(ok bool) {
-				if !ok {
-					return
-				}
+			confirmAction(w, "Disable "+u.Name+"?", u.Name+" will no longer be able to sign in. Their history stays.", "Disable "+u.Name, "Keep "+u.Name, func() {
 				if err := st.DisableUser(u.Username); err != nil {
 					showError(w, "The user was not disabled", err)
 				}
 				a.refresh(adminUsers)
-			}, w)
+			})
 		}}
 		list.Add(container.NewBorder(nil, nil, nil, container.NewHBox(role, reset, disable), name))
 	}
@@ -178,19 +174,16 @@ func (a *adminView) users() fyne.CanvasObject {
 // resetPassword gives a user a new password.
 func (a *adminView) resetPassword(u store.User) {
 	pw := newPasswordEntry()
-	dialog.ShowCustomConfirm("New password for "+u.Name, "Reset", "Cancel",
-		container.NewVBox(paragraph(fmt.Sprintf("At least %d characters.", store.MinPasswordLen)), pw), func(ok bool) {
-			if !ok {
-				return
-			}
+	askForm(a.s.ws.win, "New password for "+u.Name,
+		container.NewVBox(paragraph(fmt.Sprintf("At least %d characters.", store.MinPasswordLen)), pw), "Reset", "Cancel", nil, func() {
 			next := []byte(pw.Text)
 			defer clear(next)
 			if err := a.s.ws.st.ResetPassword(u.Username, next); err != nil {
 				showError(a.s.ws.win, "The password was not reset", err)
 				return
 			}
-			dialog.ShowInformation("Password reset", u.Name+" can now sign in with the new password.", a.s.ws.win)
-		}, a.s.ws.win)
+			showMessage(a.s.ws.win, "Password reset", u.Name+" can now sign in with the new password.")
+		})
 }
 
 // settings changes the practice-wide settings: the idle timeout.

@@ -169,7 +169,7 @@ func (a *auditView) verify() {
 				showError(w, "The check could not run", err)
 				return
 			}
-			dialog.ShowInformation("Integrity check", verifyText(rep), w)
+			showMessage(w, "Integrity check", verifyText(rep))
 		})
 	})
 }

@@ -107,10 +107,11 @@ func (v *chartView) header() fyne.CanvasObject {
 func (v *chartView) breakGlass() fyne.CanvasObject {
 	reason := newEntry("why you need to see this chart now")
 	reason.onActivity = v.s.touch
-	msg := errorLabel()
+	f := newForm()
+	f.add("Reason", "reason", reason)
 	open := func() {
 		if _, err := v.s.svc.OpenBreakGlass(v.c.Patient.ID, reason.Text); err != nil {
-			setError(msg, sentence(err))
+			f.show(err)
 			return
 		}
 		v.s.openChart(v.c.Patient.ID)
@@ -122,8 +123,7 @@ func (v *chartView) breakGlass() fyne.CanvasObject {
 		paragraph(fmt.Sprintf("%s users may not see problems, allergies, medications, visits, vital signs or immunizations. "+
 			"In an emergency you may open them for reading for %d minutes by giving a reason. "+
 			"The access is recorded and a health information manager reviews it.", capital(v.s.user.Role.Title()), minutes)),
-		reason,
-		msg,
+		f.content(),
 		container.NewHBox(&widget.Button{Text: "Open with break-glass", Icon: theme.WarningIcon(), Importance: widget.DangerImportance, OnTapped: open}),
 	))
 }

@@ -85,8 +85,8 @@ func (s *session) importCodesButton(done func(n int)) *widget.Button {
 						return
 					}
 					done(n)
-					dialog.ShowInformation("ICD-10-CM table imported",
-						fmt.Sprintf("Imported %d codes from %s; they replace the practice's previous table.", n, filepath.Base(name)), s.ws.win)
+					showMessage(s.ws.win, "ICD-10-CM table imported",
+						fmt.Sprintf("Imported %d codes from %s; they replace the practice's previous table.", n, filepath.Base(name)))
 				})
 			})
 		})

@@ -150,7 +150,7 @@ func (s *createPractice) onCreate() {
 			}
 			ws.adopt(st)
 			if u, err := st.CurrentUser(); err == nil {
-				rememberUser(ws.app, u.Username)
+				rememberUser(ws.app, st.PracticeID(), u.Username)
 			}
 			ws.show(ws.recoveryKey(key, svc))
 		})

@@ -66,7 +66,7 @@ func (sc *scanner) start() {
 	sc.err = ""
 	set, err := scan.LoadSettings(sc.s.ws.dir)
 	if err != nil {
-		sc.err = err.Error()
+		sc.err = sentence(err)
 		sc.show()
 		return
 	}
@@ -81,7 +81,7 @@ func (sc *scanner) start() {
 		OnEvent: func(scan.Event) { fyne.Do(sc.changed) },
 	})
 	if err != nil {
-		sc.err = err.Error()
+		sc.err = sentence(err)
 		sc.show()
 		return
 	}
@@ -90,7 +90,7 @@ func (sc *scanner) start() {
 	go func(done chan struct{}) {
 		defer close(done)
 		if err := eng.Run(ctx); err != nil {
-			fyne.Do(func() { sc.err = err.Error(); sc.show() })
+			fyne.Do(func() { sc.err = sentence(err); sc.show() })
 		}
 	}(sc.done)
 	sc.show()
@@ -207,7 +207,7 @@ func (s *session) showFolderSettings() {
 	fs := &folderSettings{s: s, box: container.NewVBox(), msg: &widget.Label{Wrapping: fyne.TextWrapWord}}
 	set, err := scan.LoadSettings(s.ws.dir)
 	if err != nil {
-		fs.msg.SetText(err.Error())
+		fs.msg.SetText(sentence(err))
 	}
 	for _, f := range set.Folders {
 		fs.add(f)
@@ -320,7 +320,7 @@ func (fs *folderSettings) save() {
 		}
 	}
 	if err := scan.SaveSettings(fs.s.ws.dir, set); err != nil {
-		fs.msg.SetText("Not saved: " + err.Error())
+		fs.msg.SetText("Not saved. " + sentence(err))
 		return
 	}
 	if sc := fs.s.scannerOf(); sc != nil {
