@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"chartkeeper/internal/words"
 	"chartkeeper/interop/access"
 )
 
@@ -61,8 +62,8 @@ func (v *chartView) saveAccessExport(w io.WriteCloser, path, recipient string, e
 				return
 			}
 			showMessage(s.ws.win, "Patient access export saved", fmt.Sprintf(
-				"Saved as %s: the summary, the FHIR record and %d documents (%d bytes).\nRecorded as a disclosure to %s.",
-				path, res.Documents, res.Bytes, res.Disclosure.Recipient))
+				"Saved as %s: the summary, the FHIR record and %s (%s).\nRecorded as a disclosure to %s.",
+				path, words.Plural(res.Documents, "document"), words.Plural(int(res.Bytes), "byte"), res.Disclosure.Recipient))
 		})
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"chartkeeper/internal/words"
 	"chartkeeper/store"
 )
 
@@ -200,31 +201,33 @@ func (a *adminView) settings() fyne.CanvasObject {
 	minutes := newEntry("minutes")
 	minutes.SetText(strconv.Itoa(max(idle/60, 1)))
 	minutes.onActivity = a.s.touch
-	msg := errorLabel()
 	saved := &widget.Label{}
+	f := newForm()
+	// The unit stands after the number, so "Lock after 5 minutes" reads
+	// as a sentence.
+	f.add("Lock after", "idle", container.NewBorder(nil, nil, nil, widget.NewLabel("minutes without use"), minutes))
 	save := func() {
-		setError(msg, "")
+		f.clear()
+		saved.SetText("")
 		n, err := strconv.Atoi(strings.TrimSpace(minutes.Text))
 		if err != nil || n < 1 {
-			setError(msg, "Give the idle timeout as a whole number of minutes, 1 or more.")
+			setError(f.errs["idle"], "Give a whole number of minutes, 1 or more.")
 			return
 		}
 		d := time.Duration(n) * time.Minute
 		if err := st.SetIdleLock(d); err != nil {
-			setError(msg, sentence(err))
+			f.show(err)
 			return
 		}
 		a.s.idle = d
-		saved.SetText(fmt.Sprintf("Saved: workstations lock after %d minutes without use.", n))
+		saved.SetText("Saved: workstations lock after " + words.Plural(n, "minute") + " without use.")
 	}
 	minutes.OnSubmitted = func(string) { save() }
-	f := newForm()
-	f.add("Lock after", "idle", minutes)
 	return scroll(container.NewVBox(
 		heading("Practice settings"),
 		paragraph("Practice: "+p.Name),
 		paragraph("A workstation left alone this long locks itself and forgets the key; whoever comes next signs in again."),
-		f.content(), msg,
+		f.content(),
 		container.NewHBox(&widget.Button{Text: "Save settings", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: save}),
 		saved,
 		a.s.codeTableSettings(),

@@ -165,8 +165,9 @@ func (v *chartView) summary() fyne.CanvasObject {
 			}
 		}
 		parts = append(parts, widget.NewSeparator(), paragraph(fmt.Sprintf(
-			"%d active problems, %d current medications, %d visits, %d documents.",
-			active, meds, len(v.c.Visits), len(v.c.Documents))))
+			"%s, %s, %s, %s.",
+			words.Plural(active, "active problem"), words.Plural(meds, "current medication"),
+			words.Plural(len(v.c.Visits), "visit"), words.Plural(len(v.c.Documents), "document"))))
 	}
 	for _, m := range v.c.Merged {
 		parts = append(parts, paragraph("Includes the chart of "+m.Name()+" (MRN "+m.MRN+"), merged into this one."))
@@ -225,7 +226,7 @@ func documentLine(d chart.Document) string {
 	cat, _ := chart.CategoryByName(d.Category)
 	pages := ""
 	if d.Pages > 0 {
-		pages = fmt.Sprintf("%d pages", d.Pages)
+		pages = words.Plural(d.Pages, "page")
 	}
 	return d.ClinicalDate + "  " + strings.Join(words.NonEmpty(d.Title, cat.Title, pages), " · ")
 }

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/words"
 )
 
 // findLimit is how many patients a search lists; more means "keep typing".
@@ -82,7 +83,7 @@ func (f *finder) search(q string) {
 	case n >= findLimit:
 		f.count.SetText(fmt.Sprintf("More than %d patients: keep typing to narrow the list.", findLimit-1))
 	default:
-		f.count.SetText(fmt.Sprintf("%d patients. Enter opens the first.", n))
+		f.count.SetText(words.Plural(n, "patient") + ". Enter opens the first.")
 	}
 	f.list.Refresh()
 	f.list.ScrollToTop()

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/words"
 	"chartkeeper/scan"
 )
 
@@ -151,7 +152,7 @@ func (sc *scanner) show() {
 	case 1:
 		sc.warn.SetText("⚠ A scan folder cannot be reached")
 	default:
-		sc.warn.SetText(fmt.Sprintf("⚠ %d scan folders cannot be reached", len(w)))
+		sc.warn.SetText(fmt.Sprintf("⚠ %s cannot be reached", words.Plural(len(w), "scan folder")))
 	}
 	if sc.err != "" {
 		sc.warn.SetText("⚠ Scans are not being taken in")
@@ -326,5 +327,5 @@ func (fs *folderSettings) save() {
 	if sc := fs.s.scannerOf(); sc != nil {
 		sc.restart()
 	}
-	fs.msg.SetText(fmt.Sprintf("Saved: %d scan folders. Files in them are taken in now.", len(set.Folders)))
+	fs.msg.SetText(fmt.Sprintf("Saved: %s. Files in them are taken in now.", words.Plural(len(set.Folders), "scan folder")))
 }

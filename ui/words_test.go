@@ -273,7 +273,9 @@ func TestDialogKeys(t *testing.T) {
 	w := test.NewTempWindow(t, widget.NewLabel("behind"))
 	w.Resize(fyne.NewSize(600, 400))
 	done := 0
-	ask := func() *modal { return confirmAction(w, "Sign this visit note?", "Once signed…", "Sign note", "Keep editing", func() { done++ }) }
+	ask := func() *modal {
+		return confirmAction(w, "Sign this visit note?", "Once signed…", "Sign note", "Keep editing", func() { done++ })
+	}
 
 	m := ask()
 	if !hasButton(w.Canvas().Overlays().Top(), "Sign note") || !hasButton(w.Canvas().Overlays().Top(), "Keep editing") {

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/words"
 )
 
 // unsignedAfterDays is how old an unsigned visit is before it is listed.
@@ -58,7 +59,7 @@ func (a *adminView) worklists() fyne.CanvasObject {
 	unsigned, err := svc.UnsignedVisits(unsignedAfterDays)
 	section(fmt.Sprintf("Visits unsigned after %d days", unsignedAfterDays), len(unsigned), err)
 	for _, it := range unsigned {
-		row(fmt.Sprintf("%s  %s · %s · %s · %d days", it.Visit.Date, it.Patient.Name(), it.Visit.Reason, it.Visit.Clinician, it.Age), open(it.Patient.ID))
+		row(fmt.Sprintf("%s  %s · %s · %s · %s", it.Visit.Date, it.Patient.Name(), it.Visit.Reason, it.Visit.Clinician, words.Plural(it.Age, "day")), open(it.Patient.ID))
 	}
 
 	uncoded, err := svc.UncodedVisits()
@@ -70,7 +71,7 @@ func (a *adminView) worklists() fyne.CanvasObject {
 	docs, err := svc.DocumentsToFile()
 	section("Documents waiting to be filed", len(docs), err)
 	for _, d := range docs {
-		row(fmt.Sprintf("%s  %s · %d pages", d.Received.Local().Format("2006-01-02 15:04"), d.Source, d.Pages))
+		row(fmt.Sprintf("%s  %s · %s", d.Received.Local().Format("2006-01-02 15:04"), d.Source, words.Plural(d.Pages, "page")))
 	}
 	return scroll(box)
 }
