@@ -371,3 +371,40 @@ func TestRecentUsersPerPractice(t *testing.T) {
 		t.Errorf("practice A remembers %q", got)
 	}
 }
+
+// TestChangeMyPassword: a clinician changes their own password from the
+// header, with the first-run form's feedback, and signs in with it.
+func TestChangeMyPassword(t *testing.T) {
+	p := newPractice(t)
+	ws, w := open(t, p.dir)
+	signInAs(t, w, "drsmith", testPassword)
+	s := sessionOf(t, ws)
+	test.Tap(button(t, w.Content(), "My password…"))
+	d := dialogOn(t, w)
+	pws := []*entry{}
+	walk(d, func(o fyne.CanvasObject) {
+		if e, ok := o.(*entry); ok && e.Password {
+			pws = append(pws, e)
+		}
+	})
+	if len(pws) != 3 {
+		t.Fatalf("%d password fields", len(pws))
+	}
+	test.Type(pws[0], "not my password")
+	test.Type(pws[1], "short")
+	wantText(t, d, "Too short: 5 of at least")
+	pws[1].SetText("")
+	const next = "a new and longer passphrase"
+	test.Type(pws[1], next)
+	wantText(t, d, "Strong (")
+	test.Type(pws[2], next)
+	test.Tap(button(t, d, "Change password"))
+	wantText(t, d, "This is not your current password.")
+	pws[0].SetText(testPassword)
+	test.Tap(button(t, d, "Change password"))
+	wantText(t, dialogOn(t, w), "sign in with your new password")
+	closeDialogs(w)
+	s.lock()
+	signInAs(t, w, "drsmith", next)
+	sessionOf(t, ws)
+}
