@@ -69,7 +69,7 @@ func (v *chartView) header() fyne.CanvasObject {
 	if p.Preferred != "" {
 		name += " (" + p.Preferred + ")"
 	}
-	facts := fmt.Sprintf("MRN %s · %d years · %s · born %s", p.MRN, chart.Age(p.DOB, time.Now()), p.Sex, p.DOB)
+	facts := strings.Join(words.NonEmpty("MRN "+p.MRN, chart.AgeText(p.DOB, time.Now()), string(p.Sex), "born "+p.DOB), " · ")
 	allergy := &widget.Label{Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}}
 	switch {
 	case v.clinicalHidden():

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -122,9 +123,10 @@ func (f *finder) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	row.Refresh()
 }
 
-// bornText is "1980-04-02 · 45 y · F".
+// bornText is "1980-04-02 · 45 years · F", or "· 7 weeks ·" for an
+// infant (chart.AgeText).
 func bornText(dob string, sex chart.Sex) string {
-	return fmt.Sprintf("%s · %d y · %s", dob, chart.Age(dob, time.Now()), sexLetter(sex))
+	return strings.Join(words.NonEmpty(dob, chart.AgeText(dob, time.Now()), sexLetter(sex)), " · ")
 }
 
 func sexLetter(s chart.Sex) string {

@@ -54,7 +54,7 @@ func TestSearchOpensRegisteredPatient(t *testing.T) {
 	s.find.updateRow(0, row)
 	wantText(t, row, p.patient.MRN)
 	wantText(t, row, "1975-03-02 · ")
-	wantText(t, row, " y · M")
+	wantText(t, row, " years · M")
 }
 
 func TestRegisterWarnsOfDuplicates(t *testing.T) {
