@@ -29,3 +29,26 @@ func TestAgeText(t *testing.T) {
 		}
 	}
 }
+
+func TestPartialOnset(t *testing.T) {
+	s := &Service{now: func() time.Time { return time.Date(2026, 5, 15, 12, 0, 0, 0, time.UTC) }}
+	for onset, want := range map[string]string{
+		"": "", "2024": "", "2024-03": "", "2024-03-07": "", "2026-05": "", "2026": "",
+		"2026-06":    "is in the future",
+		"2027":       "is in the future",
+		"2024-13":    "must be a date written YYYY-MM-DD, YYYY-MM or YYYY, like 1984-03-07, 1984-03 or 1984",
+		"2024-3":     "must be a date written YYYY-MM-DD, YYYY-MM or YYYY, like 1984-03-07, 1984-03 or 1984",
+		"2024-02-30": "must be a date written YYYY-MM-DD, YYYY-MM or YYYY, like 1984-03-07, 1984-03 or 1984",
+		"1870":       "is before 1880",
+	} {
+		var pr problems
+		s.checkPartialDate(&pr, "onset", onset)
+		got := ""
+		if len(pr.list) > 0 {
+			got = pr.list[0].Message
+		}
+		if got != want {
+			t.Errorf("onset %q: %q, want %q", onset, got, want)
+		}
+	}
+}
