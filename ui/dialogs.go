@@ -85,8 +85,32 @@ func openModal(w fyne.Window, title string, content fyne.CanvasObject, cancel, d
 		}
 	})
 	m.d.SetOnClosed(m.release)
+	eachEntry(content, func(e *entry) {
+		if e.onEscape == nil {
+			m.field(e)
+		}
+	})
 	m.d.Show()
 	return m
+}
+
+// eachEntry calls fn for the workstation entries in o: in containers,
+// forms and scrolls.
+func eachEntry(o fyne.CanvasObject, fn func(*entry)) {
+	switch c := o.(type) {
+	case *entry:
+		fn(c)
+	case *fyne.Container:
+		for _, ch := range c.Objects {
+			eachEntry(ch, fn)
+		}
+	case *widget.Form:
+		for _, it := range c.Items {
+			eachEntry(it.Widget, fn)
+		}
+	case *container.Scroll:
+		eachEntry(c.Content, fn)
+	}
 }
 
 // release gives the window's keys back once the dialog is gone.

@@ -327,5 +327,9 @@ func (fs *folderSettings) save() {
 	if sc := fs.s.scannerOf(); sc != nil {
 		sc.restart()
 	}
-	fs.msg.SetText(fmt.Sprintf("Saved: %s. Files in them are taken in now.", words.Plural(len(set.Folders), "scan folder")))
+	them := "them"
+	if len(set.Folders) == 1 {
+		them = "it"
+	}
+	fs.msg.SetText(fmt.Sprintf("Saved: %s. Files in %s are taken in now.", words.Plural(len(set.Folders), "scan folder"), them))
 }
