@@ -74,9 +74,7 @@ func Full(s string) string {
 	if s == "" {
 		return s
 	}
-	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "?") && !strings.HasSuffix(s, ")") {
-		s += "."
-	} else if strings.HasSuffix(s, ")") && !strings.HasSuffix(s, ".)") {
+	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "?") && !strings.HasSuffix(s, ".)") {
 		s += "."
 	}
 	return Capital(s)

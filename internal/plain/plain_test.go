@@ -73,3 +73,14 @@ func TestRaw(t *testing.T) {
 		}
 	}
 }
+
+func TestFull(t *testing.T) {
+	for in, want := range map[string]string{
+		"wrong password": "Wrong password.", "done.": "Done.", "why?": "Why?",
+		"(a note.)": "(a note.)", "a (note)": "A (note).", " ": "",
+	} {
+		if got := Full(in); got != want {
+			t.Errorf("Full(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
