@@ -143,14 +143,14 @@ func (a *adminView) users() fyne.CanvasObject {
 	username, fullName, password := newEntry("what they type to sign in"), newEntry(""), newPasswordEntry()
 	role := widget.NewSelect(roleTitles(), nil)
 	role.PlaceHolder = "choose"
-	msg := errorLabel()
+	f := newForm()
 	add := func() {
 		a.s.touch()
 		pw := []byte(password.Text)
 		_, err := st.AddUser(store.NewUser{Username: strings.TrimSpace(username.Text), Name: strings.TrimSpace(fullName.Text), Role: roleByTitle(role.Selected), Password: pw})
 		clear(pw)
 		if err != nil {
-			setError(msg, sentence(err))
+			f.show(err)
 			return
 		}
 		a.refresh(adminUsers)
@@ -159,7 +159,6 @@ func (a *adminView) users() fyne.CanvasObject {
 		e.OnSubmitted = func(string) { add() }
 		e.onActivity = a.s.touch
 	}
-	f := newForm()
 	f.add("Username", "username", username)
 	f.add("Full name", "name", fullName)
 	f.add("Role", "role", role)
@@ -167,7 +166,7 @@ func (a *adminView) users() fyne.CanvasObject {
 		paragraph(fmt.Sprintf("At least %d characters. Give it to them in person; they can change it after signing in.", store.MinPasswordLen))))
 	return scroll(container.NewVBox(
 		heading("Users"), list, widget.NewSeparator(),
-		heading("Add a user"), f.content(), msg,
+		heading("Add a user"), f.content(),
 		container.NewHBox(&widget.Button{Text: "Add user", Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: add}),
 	))
 }
