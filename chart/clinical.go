@@ -31,7 +31,7 @@ type Problem struct {
 	Meta
 	Code        string `json:"code"` // ICD-10-CM, without the dot
 	Description string `json:"description"`
-	Onset       string `json:"onset,omitempty"` // YYYY-MM-DD
+	Onset       string `json:"onset,omitempty"` // YYYY-MM-DD, or YYYY-MM or YYYY when no more is known
 	Status      string `json:"status"`          // active, resolved, inactive
 	Note        string `json:"note,omitempty"`
 }
@@ -46,7 +46,8 @@ func (p *Problem) check(s *Service, pr *problems) {
 	}
 	pr.required("description", p.Description)
 	pr.maxLen("description", p.Description, 500)
-	s.checkDate(pr, "onset", p.Onset, false)
+	p.Onset = strings.TrimSpace(p.Onset)
+	s.checkPartialDate(pr, "onset", p.Onset)
 	p.Status = oneOf(pr, "status", p.Status, "active", "active", "resolved", "inactive")
 }
 

@@ -10,6 +10,7 @@ import (
 	"unicode"
 
 	"chartkeeper/chart/search"
+	"chartkeeper/internal/words"
 	"chartkeeper/store"
 )
 
@@ -457,6 +458,41 @@ func Age(dob string, on time.Time) int {
 		age--
 	}
 	return age
+}
+
+// AgeText is the age on a date in the words clinicians use for it: days
+// for the first two weeks, weeks until three months, months until the
+// first birthday, years and months until the second ("1 year 3 months"),
+// then whole years ("51 years"). It is "" for a birth date that is not a
+// date or lies after on.
+func AgeText(dob string, on time.Time) string {
+	d, err := time.Parse(dateLayout, dob)
+	if err != nil {
+		return ""
+	}
+	on = time.Date(on.Year(), on.Month(), on.Day(), 0, 0, 0, 0, time.UTC)
+	if on.Before(d) {
+		return ""
+	}
+	months := (on.Year()-d.Year())*12 + int(on.Month()) - int(d.Month())
+	if on.Day() < d.Day() {
+		months--
+	}
+	days := int(on.Sub(d).Hours() / 24)
+	switch {
+	case days < 14:
+		return words.Plural(days, "day")
+	case months < 3:
+		return words.Plural(days/7, "week")
+	case months < 12:
+		return words.Plural(months, "month")
+	case months < 24:
+		if months == 12 {
+			return "1 year"
+		}
+		return "1 year " + words.Plural(months-12, "month")
+	}
+	return words.Plural(months/12, "year")
 }
 
 // checkNewPatients validates a list of new patients (a copy, trimmed),

@@ -174,6 +174,37 @@ func (s *Service) today() time.Time {
 
 // checkDate validates a required or optional "YYYY-MM-DD" date that may not
 // lie in the future.
+// checkPartialDate is checkDate for a date clinicians may know only in
+// part: "2024", "2024-03" or "2024-03-07". It is kept as given; a partial
+// date is in the future when its first day is.
+func (s *Service) checkPartialDate(p *problems, field, value string) {
+	var d time.Time
+	var err error
+	switch len(value) {
+	case 0:
+		return
+	case 4:
+		d, err = time.Parse("2006", value)
+	case 7:
+		d, err = time.Parse("2006-01", value)
+	case 10:
+		if _, err := time.Parse(dateLayout, value); err == nil {
+			s.checkDate(p, field, value, false)
+			return
+		}
+	}
+	if err != nil || d.IsZero() {
+		p.add(field, "must be a date written YYYY-MM-DD, YYYY-MM or YYYY, like 1984-03-07, 1984-03 or 1984")
+		return
+	}
+	if d.After(s.today()) {
+		p.add(field, "is in the future")
+	}
+	if d.Year() < 1880 {
+		p.add(field, "is before 1880")
+	}
+}
+
 func (s *Service) checkDate(p *problems, field, value string, required bool) {
 	if value == "" {
 		if required {

@@ -55,8 +55,11 @@ type Status struct {
 	PendingDocs  int       // documents made here not yet stored on the server
 	OfflineSince time.Time // when the server became unreachable (StateOffline)
 	Err          string    // the reason (StateError, StateOffline)
-	LastSync     time.Time // the last successful exchange
-	ClockSkew    bool      // a revision came from a device whose clock is off by over 5 minutes
+	// Cause is the error behind Err, for callers that word it for people
+	// (internal/plain); it is not part of a status change.
+	Cause     error
+	LastSync  time.Time // the last successful exchange
+	ClockSkew bool      // a revision came from a device whose clock is off by over 5 minutes
 	// Warning is a notice that needs no action, e.g. that the server had
 	// lost changes and this workstation offered them again (recover.go).
 	// It stays until the program restarts.
@@ -119,7 +122,7 @@ func (c *Client) note(op int, err error, skewed bool) {
 	}
 	switch {
 	case err == nil:
-		s.LastSync, s.Err, s.OfflineSince = c.now(), "", time.Time{}
+		s.LastSync, s.Err, s.Cause, s.OfflineSince = c.now(), "", nil, time.Time{}
 		s.State = StateUpToDate
 		if s.Pending > 0 || s.PendingDocs > 0 {
 			s.State = StateWaiting
@@ -128,11 +131,13 @@ func (c *Client) note(op int, err error, skewed bool) {
 		if s.State != StateOffline {
 			s.OfflineSince = c.now()
 		}
-		s.State, s.Err = StateOffline, err.Error()
+		s.State, s.Err, s.Cause = StateOffline, err.Error(), err
 	default:
-		s.State, s.Err, s.OfflineSince = StateError, err.Error(), time.Time{}
+		s.State, s.Err, s.Cause, s.OfflineSince = StateError, err.Error(), err, time.Time{}
 	}
-	if s != old {
+	a, b := s, old
+	a.Cause, b.Cause = nil, nil // errors need not be comparable
+	if a != b {
 		c.status = s
 		close(c.statusC)
 		c.statusC = make(chan struct{})

@@ -8,9 +8,9 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"chartkeeper/internal/words"
 	"chartkeeper/interop/access"
 )
 
@@ -23,21 +23,17 @@ func (v *chartView) accessExport() {
 	p := v.c.Patient
 	recipient := newEntry("the patient, or their representative's name")
 	recipient.SetText("the patient")
-	dialog.ShowCustomConfirm("Patient access export", "Choose where to save…", "Cancel",
+	askForm(s.ws.win, "Patient access export",
 		container.NewVBox(
 			paragraph("One zip file with the patient's whole record: the summary as a PDF, the record in FHIR R4 "+
 				"(for another clinic's system or a health app) and every filed document. "+
 				"It is recorded in the patient's accounting of disclosures."),
-			widget.NewForm(widget.NewFormItem("Given to", recipient))),
-		func(ok bool) {
-			if !ok {
-				return
-			}
+			widget.NewForm(widget.NewFormItem("Given to", recipient))), "Choose where to save…", "Cancel", nil, func() {
 			to := strings.TrimSpace(recipient.Text)
 			chooseSaveFile(s.ws.win, "record-"+p.MRN+".zip", func(w io.WriteCloser, path string, err error) {
 				v.saveAccessExport(w, path, to, err)
 			})
-		}, s.ws.win)
+		})
 }
 
 // saveAccessExport writes the export to the path chosen, off the UI
@@ -65,9 +61,9 @@ func (v *chartView) saveAccessExport(w io.WriteCloser, path, recipient string, e
 				showError(s.ws.win, "Not exported", err)
 				return
 			}
-			dialog.ShowInformation("Patient access export saved", fmt.Sprintf(
-				"Saved as %s: the summary, the FHIR record and %d documents (%d bytes).\nRecorded as a disclosure to %s.",
-				path, res.Documents, res.Bytes, res.Disclosure.Recipient), s.ws.win)
+			showMessage(s.ws.win, "Patient access export saved", fmt.Sprintf(
+				"Saved as %s: the summary, the FHIR record and %s (%s).\nRecorded as a disclosure to %s.",
+				path, words.Plural(res.Documents, "document"), words.Plural(int(res.Bytes), "byte"), res.Disclosure.Recipient))
 		})
 	})
 }

@@ -8,10 +8,10 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"chartkeeper/internal/words"
 	"chartkeeper/store"
 )
 
@@ -130,15 +130,12 @@ func (a *adminView) users() fyne.CanvasObject {
 		}
 		reset := &widget.Button{Text: "Reset password…", OnTapped: func() { a.resetPassword(u) }}
 		disable := &widget.Button{Text: "Disable…", Importance: widget.DangerImportance, OnTapped: func() {
-			dialog.ShowConfirm("Disable "+u.Name+"?", u.Name+" will no longer be able to sign in. Their history stays.", func(ok bool) {
-				if !ok {
-					return
-				}
+			confirmAction(w, "Disable "+u.Name+"?", u.Name+" will no longer be able to sign in. Their history stays.", "Disable "+u.Name, "Keep "+u.Name, func() {
 				if err := st.DisableUser(u.Username); err != nil {
 					showError(w, "The user was not disabled", err)
 				}
 				a.refresh(adminUsers)
-			}, w)
+			})
 		}}
 		list.Add(container.NewBorder(nil, nil, nil, container.NewHBox(role, reset, disable), name))
 	}
@@ -146,14 +143,14 @@ func (a *adminView) users() fyne.CanvasObject {
 	username, fullName, password := newEntry("what they type to sign in"), newEntry(""), newPasswordEntry()
 	role := widget.NewSelect(roleTitles(), nil)
 	role.PlaceHolder = "choose"
-	msg := errorLabel()
+	f := newForm()
 	add := func() {
 		a.s.touch()
 		pw := []byte(password.Text)
 		_, err := st.AddUser(store.NewUser{Username: strings.TrimSpace(username.Text), Name: strings.TrimSpace(fullName.Text), Role: roleByTitle(role.Selected), Password: pw})
 		clear(pw)
 		if err != nil {
-			setError(msg, sentence(err))
+			f.show(err)
 			return
 		}
 		a.refresh(adminUsers)
@@ -162,7 +159,6 @@ func (a *adminView) users() fyne.CanvasObject {
 		e.OnSubmitted = func(string) { add() }
 		e.onActivity = a.s.touch
 	}
-	f := newForm()
 	f.add("Username", "username", username)
 	f.add("Full name", "name", fullName)
 	f.add("Role", "role", role)
@@ -170,7 +166,7 @@ func (a *adminView) users() fyne.CanvasObject {
 		paragraph(fmt.Sprintf("At least %d characters. Give it to them in person; they can change it after signing in.", store.MinPasswordLen))))
 	return scroll(container.NewVBox(
 		heading("Users"), list, widget.NewSeparator(),
-		heading("Add a user"), f.content(), msg,
+		heading("Add a user"), f.content(),
 		container.NewHBox(&widget.Button{Text: "Add user", Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: add}),
 	))
 }
@@ -178,19 +174,16 @@ func (a *adminView) users() fyne.CanvasObject {
 // resetPassword gives a user a new password.
 func (a *adminView) resetPassword(u store.User) {
 	pw := newPasswordEntry()
-	dialog.ShowCustomConfirm("New password for "+u.Name, "Reset", "Cancel",
-		container.NewVBox(paragraph(fmt.Sprintf("At least %d characters.", store.MinPasswordLen)), pw), func(ok bool) {
-			if !ok {
-				return
-			}
+	askForm(a.s.ws.win, "New password for "+u.Name,
+		container.NewVBox(paragraph(fmt.Sprintf("At least %d characters.", store.MinPasswordLen)), pw), "Reset", "Cancel", nil, func() {
 			next := []byte(pw.Text)
 			defer clear(next)
 			if err := a.s.ws.st.ResetPassword(u.Username, next); err != nil {
 				showError(a.s.ws.win, "The password was not reset", err)
 				return
 			}
-			dialog.ShowInformation("Password reset", u.Name+" can now sign in with the new password.", a.s.ws.win)
-		}, a.s.ws.win)
+			showMessage(a.s.ws.win, "Password reset", u.Name+" can now sign in with the new password.")
+		})
 }
 
 // settings changes the practice-wide settings: the idle timeout.
@@ -207,31 +200,33 @@ func (a *adminView) settings() fyne.CanvasObject {
 	minutes := newEntry("minutes")
 	minutes.SetText(strconv.Itoa(max(idle/60, 1)))
 	minutes.onActivity = a.s.touch
-	msg := errorLabel()
 	saved := &widget.Label{}
+	f := newForm()
+	// The unit stands after the number, so "Lock after 5 minutes" reads
+	// as a sentence.
+	f.add("Lock after", "idle", container.NewBorder(nil, nil, nil, widget.NewLabel("minutes without use"), minutes))
 	save := func() {
-		setError(msg, "")
+		f.clear()
+		saved.SetText("")
 		n, err := strconv.Atoi(strings.TrimSpace(minutes.Text))
 		if err != nil || n < 1 {
-			setError(msg, "Give the idle timeout as a whole number of minutes, 1 or more.")
+			setError(f.errs["idle"], "Give a whole number of minutes, 1 or more.")
 			return
 		}
 		d := time.Duration(n) * time.Minute
 		if err := st.SetIdleLock(d); err != nil {
-			setError(msg, sentence(err))
+			f.show(err)
 			return
 		}
 		a.s.idle = d
-		saved.SetText(fmt.Sprintf("Saved: workstations lock after %d minutes without use.", n))
+		saved.SetText("Saved: workstations lock after " + words.Plural(n, "minute") + " without use.")
 	}
 	minutes.OnSubmitted = func(string) { save() }
-	f := newForm()
-	f.add("Lock after", "idle", minutes)
 	return scroll(container.NewVBox(
 		heading("Practice settings"),
 		paragraph("Practice: "+p.Name),
 		paragraph("A workstation left alone this long locks itself and forgets the key; whoever comes next signs in again."),
-		f.content(), msg,
+		f.content(),
 		container.NewHBox(&widget.Button{Text: "Save settings", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: save}),
 		saved,
 		a.s.codeTableSettings(),

@@ -93,7 +93,7 @@ func TestMergeAndUndoFromDuplicates(t *testing.T) {
 
 	left := find(t, pane, func(c *widget.Card) bool { return true }).Title
 	test.Tap(button(t, pane, "Keep left, merge right into it"))
-	wantText(t, pane, "Reason: is required.")
+	wantText(t, pane, "Is required.")
 	test.Type(entryWith(t, pane, "why they are the same person"), "same person, typo at the desk")
 	test.Tap(button(t, pane, "Keep left, merge right into it"))
 	wantText(t, pane, "is now part of the chart of "+left)

@@ -119,11 +119,11 @@ func (a *auditView) show() {
 	a.rows = rows
 	switch {
 	case total > len(rows):
-		a.count.SetText(fmt.Sprintf("%d entries; the newest %d are listed. Narrow the filters to see older ones.", total, len(rows)))
+		a.count.SetText(fmt.Sprintf("%s; the newest %d are listed. Narrow the filters to see older ones.", words.Count(total, "entry", "entries"), len(rows)))
 	case total == 1:
 		a.count.SetText("1 entry.")
 	default:
-		a.count.SetText(fmt.Sprintf("%d entries, newest first.", total))
+		a.count.SetText(words.Count(total, "entry", "entries") + ", newest first.")
 	}
 	a.list.Refresh()
 }
@@ -169,19 +169,20 @@ func (a *auditView) verify() {
 				showError(w, "The check could not run", err)
 				return
 			}
-			dialog.ShowInformation("Integrity check", verifyText(rep), w)
+			showMessage(w, "Integrity check", verifyText(rep))
 		})
 	})
 }
 
 // verifyText says what a verification found, in plain words.
 func verifyText(rep *store.VerifyReport) string {
-	counts := fmt.Sprintf("Checked %d records (%d revisions), %d documents and %d audit entries.",
-		rep.Records, rep.Revisions, rep.Blobs, rep.AuditEntries)
+	counts := fmt.Sprintf("Checked %s (%s), %s and %s.",
+		words.Plural(rep.Records, "record"), words.Plural(rep.Revisions, "revision"), words.Plural(rep.Blobs, "document"),
+		words.Count(rep.AuditEntries, "audit entry", "audit entries"))
 	if rep.OK() {
 		text := counts + " Nothing is damaged and the audit log is complete."
 		if n := len(rep.Incomplete); n > 0 {
-			text += fmt.Sprintf(" %d interrupted imports left unused pieces behind; they are harmless.", n)
+			text += fmt.Sprintf(" %s left unused pieces behind; they are harmless.", words.Plural(n, "interrupted import"))
 		}
 		return text
 	}
@@ -191,6 +192,6 @@ func verifyText(rep *store.VerifyReport) string {
 		more = fmt.Sprintf(" And %d more.", len(problems)-5)
 		problems = problems[:5]
 	}
-	return counts + fmt.Sprintf(" %d problems found: ", len(rep.Problems)) + strings.Join(problems, " ") + more +
+	return counts + " " + words.Plural(len(rep.Problems), "problem") + " found: " + strings.Join(problems, " ") + more +
 		" Keep this workstation running, do not restore anything yet, and call whoever looks after your backups."
 }

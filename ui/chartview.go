@@ -69,7 +69,7 @@ func (v *chartView) header() fyne.CanvasObject {
 	if p.Preferred != "" {
 		name += " (" + p.Preferred + ")"
 	}
-	facts := fmt.Sprintf("MRN %s · %d years · %s · born %s", p.MRN, chart.Age(p.DOB, time.Now()), p.Sex, p.DOB)
+	facts := strings.Join(words.NonEmpty("MRN "+p.MRN, chart.AgeText(p.DOB, time.Now()), string(p.Sex), "born "+p.DOB), " · ")
 	allergy := &widget.Label{Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}}
 	switch {
 	case v.clinicalHidden():
@@ -107,10 +107,11 @@ func (v *chartView) header() fyne.CanvasObject {
 func (v *chartView) breakGlass() fyne.CanvasObject {
 	reason := newEntry("why you need to see this chart now")
 	reason.onActivity = v.s.touch
-	msg := errorLabel()
+	f := newForm()
+	f.add("Reason", "reason", reason)
 	open := func() {
 		if _, err := v.s.svc.OpenBreakGlass(v.c.Patient.ID, reason.Text); err != nil {
-			setError(msg, sentence(err))
+			f.show(err)
 			return
 		}
 		v.s.openChart(v.c.Patient.ID)
@@ -122,8 +123,7 @@ func (v *chartView) breakGlass() fyne.CanvasObject {
 		paragraph(fmt.Sprintf("%s users may not see problems, allergies, medications, visits, vital signs or immunizations. "+
 			"In an emergency you may open them for reading for %d minutes by giving a reason. "+
 			"The access is recorded and a health information manager reviews it.", capital(v.s.user.Role.Title()), minutes)),
-		reason,
-		msg,
+		f.content(),
 		container.NewHBox(&widget.Button{Text: "Open with break-glass", Icon: theme.WarningIcon(), Importance: widget.DangerImportance, OnTapped: open}),
 	))
 }
@@ -165,8 +165,9 @@ func (v *chartView) summary() fyne.CanvasObject {
 			}
 		}
 		parts = append(parts, widget.NewSeparator(), paragraph(fmt.Sprintf(
-			"%d active problems, %d current medications, %d visits, %d documents.",
-			active, meds, len(v.c.Visits), len(v.c.Documents))))
+			"%s, %s, %s, %s.",
+			words.Plural(active, "active problem"), words.Plural(meds, "current medication"),
+			words.Plural(len(v.c.Visits), "visit"), words.Plural(len(v.c.Documents), "document"))))
 	}
 	for _, m := range v.c.Merged {
 		parts = append(parts, paragraph("Includes the chart of "+m.Name()+" (MRN "+m.MRN+"), merged into this one."))
@@ -225,7 +226,7 @@ func documentLine(d chart.Document) string {
 	cat, _ := chart.CategoryByName(d.Category)
 	pages := ""
 	if d.Pages > 0 {
-		pages = fmt.Sprintf("%d pages", d.Pages)
+		pages = words.Plural(d.Pages, "page")
 	}
 	return d.ClinicalDate + "  " + strings.Join(words.NonEmpty(d.Title, cat.Title, pages), " · ")
 }

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/words"
 )
 
 // noCodeTableText is what the places where codes are entered say when the
@@ -36,7 +37,7 @@ func (s *session) codeTableNotice() fyne.CanvasObject {
 	box.Add(l)
 	if chart.Allowed(s.user.Role, chart.Administer) {
 		box.Add(container.NewHBox(s.importCodesButton(func(n int) {
-			box.Objects = []fyne.CanvasObject{paragraph(fmt.Sprintf("ICD-10-CM table installed: %d codes. Search again.", n))}
+			box.Objects = []fyne.CanvasObject{paragraph(fmt.Sprintf("ICD-10-CM table installed: %s. Search again.", words.Plural(n, "code")))}
 			box.Refresh()
 		})))
 	}
@@ -85,8 +86,8 @@ func (s *session) importCodesButton(done func(n int)) *widget.Button {
 						return
 					}
 					done(n)
-					dialog.ShowInformation("ICD-10-CM table imported",
-						fmt.Sprintf("Imported %d codes from %s; they replace the practice's previous table.", n, filepath.Base(name)), s.ws.win)
+					showMessage(s.ws.win, "ICD-10-CM table imported",
+						fmt.Sprintf("Imported %s from %s; they replace the practice's previous table.", words.Plural(n, "code"), filepath.Base(name)))
 				})
 			})
 		})

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/words"
 )
 
 // The review queue of records changed on two workstations at once whose
@@ -33,7 +34,7 @@ func (a *adminView) conflictRows(section func(string, int, error), row func(stri
 
 // conflictLine describes a queued record without opening it.
 func conflictLine(it chart.ConflictItem, patient string) string {
-	text := fmt.Sprintf("%s of %s · %d versions since %s", capital(it.What), patient, it.Count, it.Latest.Local().Format("2006-01-02 15:04"))
+	text := fmt.Sprintf("%s of %s · %s since %s", capital(it.What), patient, words.Plural(it.Count, "version"), it.Latest.Local().Format("2006-01-02 15:04"))
 	if it.Deletion {
 		text += " · deleted on one workstation, changed on another"
 	}

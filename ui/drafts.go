@@ -7,7 +7,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -341,22 +340,14 @@ const (
 // askDiscard asks "Discard your changes to …?" with Save, Discard and
 // Keep editing.
 func askDiscard(w fyne.Window, what string, answer func(leaveChoice)) {
-	var d *dialog.CustomDialog
-	choose := func(c leaveChoice) func() {
-		return func() {
-			d.Hide()
-			answer(c)
-		}
-	}
+	choose := func(c leaveChoice) func() { return func() { answer(c) } }
 	msg := paragraph("Save stores them now. Discard throws them away. Keep editing goes back to the form.")
-	d = dialog.NewCustomWithoutButtons("Discard your changes to "+what+"?", container.NewPadded(msg), w)
-	d.SetButtons([]fyne.CanvasObject{
-		&widget.Button{Text: "Save", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: choose(leaveSave)},
-		&widget.Button{Text: "Discard", Icon: theme.DeleteIcon(), Importance: widget.DangerImportance, OnTapped: choose(leaveDiscard)},
-		&widget.Button{Text: "Keep editing", OnTapped: choose(leaveKeepEditing)},
-	})
-	d.Resize(fyne.NewSize(520, 0))
-	d.Show()
+	// Escape keeps editing; Enter saves.
+	d := openModal(w, "Discard your changes to "+what+"?", container.NewPadded(msg),
+		&action{text: "Keep editing", do: choose(leaveKeepEditing)},
+		&action{text: "Save", icon: theme.DocumentSaveIcon(), imp: widget.HighImportance, do: choose(leaveSave)},
+		&action{text: "Discard", icon: theme.DeleteIcon(), imp: widget.DangerImportance, do: choose(leaveDiscard)})
+	d.d.Resize(fyne.NewSize(520, 0))
 }
 
 // restoreDraft reopens the form of the signed-in user's most recent draft,

@@ -256,7 +256,7 @@ func (v *chartView) editProblem(i int) {
 	e := v.sections[tabProblems].editor(p.ID)
 	code := e.entry("ICD-10-CM code", "code", "type a code or words to search", p.Code)
 	desc := e.entry("Description", "description", "", p.Description)
-	onset := e.entry("Onset", "onset", "YYYY-MM-DD (optional)", p.Onset)
+	onset := e.entry("Onset", "onset", "YYYY-MM-DD, or YYYY-MM or YYYY if no more is known (optional)", p.Onset)
 	status := e.choice("Status", "status", []string{"active", "resolved", "inactive"}, p.Status)
 	note := e.note("Note", "note", "optional", p.Note)
 	matches := container.NewVBox()

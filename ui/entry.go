@@ -43,6 +43,11 @@ func newNoteEntry(placeholder string) *entry {
 	return e
 }
 
+// AcceptsTab is false even for multi-line entries: Tab and Shift+Tab move
+// to the next and previous field, as everywhere else, instead of typing a
+// tab character into a note.
+func (e *entry) AcceptsTab() bool { return false }
+
 func (e *entry) TypedRune(r rune) {
 	e.active()
 	e.Entry.TypedRune(r)

@@ -1,48 +1,24 @@
 package ui
 
 import (
-	"errors"
-	"strings"
-	"unicode"
-	"unicode/utf8"
-
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/dialog"
 
-	"chartkeeper/chart"
-	"chartkeeper/store"
+	"chartkeeper/internal/plain"
 )
 
-// sentence turns an error from store or chart into a sentence for the person
-// at the keyboard. Their messages are already written for people; this
-// drops the "invalid input: " sentinel prefix, starts with a capital and
-// ends with a full stop.
+// sentence turns any error into sentences for the person at the keyboard:
+// what happened and what to do. It is the one place where errors become
+// words on the workstation's screen (see internal/plain): no Go error text,
+// no field keys, no addresses of the server's API. An error it cannot
+// explain shows a general sentence and goes to the log.
 func sentence(err error) string {
-	var ve *chart.ValidationError
-	if errors.As(err, &ve) {
-		parts := make([]string, len(ve.Fields))
-		for i, f := range ve.Fields {
-			parts[i] = f.Error()
-		}
-		return capital(strings.Join(parts, "; ")) + "."
-	}
-	text := strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": ")
-	if !strings.HasSuffix(text, ".") {
-		text += "."
-	}
-	return capital(text)
+	return plain.Sentence(plain.Workstation, err)
 }
 
 // capital starts s with a capital letter.
-func capital(s string) string {
-	r, n := utf8.DecodeRuneInString(s)
-	if r == utf8.RuneError {
-		return s
-	}
-	return string(unicode.ToUpper(r)) + s[n:]
-}
+func capital(s string) string { return plain.Capital(s) }
 
 // showError shows a short dialog: what could not be done, and why in plain words.
 func showError(w fyne.Window, what string, err error) {
-	dialog.ShowInformation(what, sentence(err), w)
+	showMessage(w, what, sentence(err))
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -9,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/words"
 )
 
 // findLimit is how many patients a search lists; more means "keep typing".
@@ -82,7 +84,7 @@ func (f *finder) search(q string) {
 	case n >= findLimit:
 		f.count.SetText(fmt.Sprintf("More than %d patients: keep typing to narrow the list.", findLimit-1))
 	default:
-		f.count.SetText(fmt.Sprintf("%d patients. Enter opens the first.", n))
+		f.count.SetText(words.Plural(n, "patient") + ". Enter opens the first.")
 	}
 	f.list.Refresh()
 	f.list.ScrollToTop()
@@ -121,9 +123,10 @@ func (f *finder) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	row.Refresh()
 }
 
-// bornText is "1980-04-02 · 45 y · F".
+// bornText is "1980-04-02 · 45 years · F", or "· 7 weeks ·" for an
+// infant (chart.AgeText).
 func bornText(dob string, sex chart.Sex) string {
-	return fmt.Sprintf("%s · %d y · %s", dob, chart.Age(dob, time.Now()), sexLetter(sex))
+	return strings.Join(words.NonEmpty(dob, chart.AgeText(dob, time.Now()), sexLetter(sex)), " · ")
 }
 
 func sexLetter(s chart.Sex) string {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"time"
-	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -85,26 +84,9 @@ func (s *createPractice) content() fyne.CanvasObject {
 	)
 }
 
-// onPasswordChanged gives feedback while the password is typed. The store
-// decides what is acceptable (store.CheckPassword); length is what makes a
-// password strong, so the feedback speaks of length.
+// onPasswordChanged gives feedback while the password is typed (showStrength).
 func (s *createPractice) onPasswordChanged(string) {
-	n := utf8.RuneCountInString(s.password.Text)
-	switch {
-	case n == 0:
-		s.strength.SetText(fmt.Sprintf("At least %d characters.", store.MinPasswordLen))
-		s.strength.Importance = widget.MediumImportance
-	case store.CheckPassword([]byte(s.password.Text)) != nil:
-		s.strength.SetText(fmt.Sprintf("Too short: %d of at least %d characters.", n, store.MinPasswordLen))
-		s.strength.Importance = widget.DangerImportance
-	case n < 2*store.MinPasswordLen:
-		s.strength.SetText(fmt.Sprintf("Acceptable (%d characters). A few more words make it much stronger.", n))
-		s.strength.Importance = widget.WarningImportance
-	default:
-		s.strength.SetText(fmt.Sprintf("Strong (%d characters).", n))
-		s.strength.Importance = widget.SuccessImportance
-	}
-	s.strength.Refresh()
+	showStrength(s.strength, s.password.Text)
 	if s.again.Text != "" && s.again.Text != s.password.Text {
 		setError(s.match, "The two passwords differ.")
 	} else {
@@ -150,7 +132,7 @@ func (s *createPractice) onCreate() {
 			}
 			ws.adopt(st)
 			if u, err := st.CurrentUser(); err == nil {
-				rememberUser(ws.app, u.Username)
+				rememberUser(ws.app, st.PracticeID(), u.Username)
 			}
 			ws.show(ws.recoveryKey(key, svc))
 		})

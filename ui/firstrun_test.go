@@ -61,7 +61,7 @@ func TestFirstRunCreatesPractice(t *testing.T) {
 	if !store.Exists(dir) || !sessionOf(t, ws).ws.st.Unlocked() {
 		t.Error("no practice or no session after first run")
 	}
-	if got := ws.app.Preferences().StringList(prefRecentUsers); len(got) != 1 || got[0] != "mlopez" {
+	if got := recentUsers(ws.app, ws.st.PracticeID()); len(got) != 1 || got[0] != "mlopez" {
 		t.Errorf("recent users = %q, want [mlopez]", got)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/words"
 	"chartkeeper/scan"
 )
 
@@ -66,7 +67,7 @@ func (sc *scanner) start() {
 	sc.err = ""
 	set, err := scan.LoadSettings(sc.s.ws.dir)
 	if err != nil {
-		sc.err = err.Error()
+		sc.err = sentence(err)
 		sc.show()
 		return
 	}
@@ -81,7 +82,7 @@ func (sc *scanner) start() {
 		OnEvent: func(scan.Event) { fyne.Do(sc.changed) },
 	})
 	if err != nil {
-		sc.err = err.Error()
+		sc.err = sentence(err)
 		sc.show()
 		return
 	}
@@ -90,7 +91,7 @@ func (sc *scanner) start() {
 	go func(done chan struct{}) {
 		defer close(done)
 		if err := eng.Run(ctx); err != nil {
-			fyne.Do(func() { sc.err = err.Error(); sc.show() })
+			fyne.Do(func() { sc.err = sentence(err); sc.show() })
 		}
 	}(sc.done)
 	sc.show()
@@ -151,7 +152,7 @@ func (sc *scanner) show() {
 	case 1:
 		sc.warn.SetText("⚠ A scan folder cannot be reached")
 	default:
-		sc.warn.SetText(fmt.Sprintf("⚠ %d scan folders cannot be reached", len(w)))
+		sc.warn.SetText(fmt.Sprintf("⚠ %s cannot be reached", words.Plural(len(w), "scan folder")))
 	}
 	if sc.err != "" {
 		sc.warn.SetText("⚠ Scans are not being taken in")
@@ -207,7 +208,7 @@ func (s *session) showFolderSettings() {
 	fs := &folderSettings{s: s, box: container.NewVBox(), msg: &widget.Label{Wrapping: fyne.TextWrapWord}}
 	set, err := scan.LoadSettings(s.ws.dir)
 	if err != nil {
-		fs.msg.SetText(err.Error())
+		fs.msg.SetText(sentence(err))
 	}
 	for _, f := range set.Folders {
 		fs.add(f)
@@ -320,11 +321,15 @@ func (fs *folderSettings) save() {
 		}
 	}
 	if err := scan.SaveSettings(fs.s.ws.dir, set); err != nil {
-		fs.msg.SetText("Not saved: " + err.Error())
+		fs.msg.SetText("Not saved. " + sentence(err))
 		return
 	}
 	if sc := fs.s.scannerOf(); sc != nil {
 		sc.restart()
 	}
-	fs.msg.SetText(fmt.Sprintf("Saved: %d scan folders. Files in them are taken in now.", len(set.Folders)))
+	them := "them"
+	if len(set.Folders) == 1 {
+		them = "it"
+	}
+	fs.msg.SetText(fmt.Sprintf("Saved: %s. Files in %s are taken in now.", words.Plural(len(set.Folders), "scan folder"), them))
 }

@@ -106,10 +106,23 @@ func find[T fyne.CanvasObject](t testing.TB, o fyne.CanvasObject, ok func(T) boo
 	return found
 }
 
-// button returns the visible button with the given text.
+// button returns the visible button with the given text, a dialog's
+// buttons included.
 func button(t *testing.T, o fyne.CanvasObject, text string) *widget.Button {
 	t.Helper()
-	return find(t, o, func(b *widget.Button) bool { return b.Text == text })
+	b := find(t, o, func(c fyne.CanvasObject) bool { return asButton(c) != nil && asButton(c).Text == text })
+	return asButton(b)
+}
+
+// asButton is the button c is, or nil.
+func asButton(c fyne.CanvasObject) *widget.Button {
+	switch b := c.(type) {
+	case *widget.Button:
+		return b
+	case *keyButton:
+		return &b.Button
+	}
+	return nil
 }
 
 // entryWith returns the visible entry with the given placeholder.
@@ -122,7 +135,7 @@ func entryWith(t *testing.T, o fyne.CanvasObject, placeholder string) *entry {
 func hasButton(o fyne.CanvasObject, text string) bool {
 	found := false
 	walk(o, func(c fyne.CanvasObject) {
-		if b, ok := c.(*widget.Button); ok && b.Text == text {
+		if b := asButton(c); b != nil && b.Text == text {
 			found = true
 		}
 	})

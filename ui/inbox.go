@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -10,7 +9,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -46,7 +44,8 @@ type inboxView struct {
 	category *widget.Select
 	date     *entry
 	note     *entry
-	msg      *widget.Label
+	msg      *widget.Label // the filing form's general message
+	fields   *form
 	right    *fyne.Container
 	problems *widget.Label
 }
@@ -220,11 +219,14 @@ func (v *inboxView) detail(d chart.Document) fyne.CanvasObject {
 	v.date.SetText(now().Format("2006-01-02"))
 	v.note = newEntry("Note (optional)")
 	v.note.SetText(d.Note)
-	v.msg = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance}
+	v.fields = newForm()
+	v.fields.add("Category", "category", v.category)
+	v.fields.add("Clinical date", "clinical date", v.date)
+	v.fields.add("Note", "note", v.note)
+	v.msg = v.fields.general
 	form := container.NewVBox(
 		v.who, v.matches, v.chosen,
-		widget.NewForm(widget.NewFormItem("Category", v.category), widget.NewFormItem("Clinical date", v.date), widget.NewFormItem("Note", v.note)),
-		v.msg,
+		v.fields.content(),
 		container.NewHBox(
 			&widget.Button{Text: "File to patient", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: v.file},
 			&widget.Button{Text: "Split…", Icon: theme.ContentCutIcon(), OnTapped: v.split},
@@ -271,7 +273,7 @@ func (v *inboxView) search(q string) {
 	}
 	found, err := v.s.svc.Find(q, 6)
 	if err != nil {
-		v.msg.SetText(err.Error())
+		setError(v.msg, sentence(err))
 		return
 	}
 	for _, p := range found {
@@ -305,12 +307,13 @@ func (v *inboxView) file() {
 		return
 	}
 	if v.patient.ID == "" {
-		v.msg.SetText("Choose the patient first: type a name, MRN or birth date and pick one.")
+		v.fields.clear()
+		setError(v.msg, "Choose the patient first: type a name, MRN or birth date and pick one.")
 		return
 	}
 	f, err := v.s.svc.FileDocument(d.ID, v.patient.ID, categoryName(v.category.Selected), strings.TrimSpace(v.date.Text), strings.TrimSpace(v.note.Text))
 	if err != nil {
-		v.msg.SetText(plainError(err))
+		v.fields.show(err)
 		return
 	}
 	v.sel = -1
@@ -350,25 +353,27 @@ func (v *inboxView) split() {
 		return
 	}
 	parts := newEntry("e.g. 1-2, 3, " + strconv.Itoa(max(d.Pages, 4)-1) + "-" + strconv.Itoa(max(d.Pages, 4)))
-	dlg := dialog.NewForm("Split into several documents", "Split", "Cancel",
-		[]*widget.FormItem{widget.NewFormItem("Parts", parts)},
-		func(ok bool) {
-			if !ok {
-				return
-			}
-			rs, err := parseRanges(parts.Text)
-			if err == nil {
-				_, err = v.s.svc.SplitDocument(scan.Editor{}, d.ID, rs)
-			}
-			if err != nil {
-				showError(v.s.ws.win, "The document was not split", err)
-				return
-			}
-			v.sel = -1
-			v.reload()
-		}, v.s.ws.win)
-	dlg.Resize(fyne.NewSize(460, 200))
-	dlg.Show()
+	f := newForm()
+	f.add("Parts", "parts", parts)
+	split := func() bool {
+		rs, err := parseRanges(parts.Text)
+		if err != nil {
+			f.clear()
+			setError(f.errs["parts"], capital(err.Error())+".")
+			return false
+		}
+		if _, err = v.s.svc.SplitDocument(scan.Editor{}, d.ID, rs); err != nil {
+			f.show(err)
+			return false
+		}
+		v.sel = -1
+		v.reload()
+		return true
+	}
+	dlg := askForm(v.s.ws.win, "Split into several documents", f.content(), "Split", "Cancel", split, nil)
+	dlg.field(parts)
+	dlg.d.Resize(fyne.NewSize(460, 200))
+	v.s.ws.win.Canvas().Focus(parts)
 }
 
 // reject asks for a reason and rejects the chosen document.
@@ -379,21 +384,21 @@ func (v *inboxView) reject() {
 		return
 	}
 	reason := newEntry("Reason, e.g. blank page, scanned twice")
-	dlg := dialog.NewForm("Reject this document", "Reject", "Cancel",
-		[]*widget.FormItem{widget.NewFormItem("Reason", reason)},
-		func(ok bool) {
-			if !ok {
-				return
-			}
-			if _, err := v.s.svc.RejectDocument(d.ID, reason.Text); err != nil {
-				showError(v.s.ws.win, "The document was not rejected", err)
-				return
-			}
-			v.sel = -1
-			v.reload()
-		}, v.s.ws.win)
-	dlg.Resize(fyne.NewSize(460, 200))
-	dlg.Show()
+	f := newForm()
+	f.add("Reason", "reason", reason)
+	rejectIt := func() bool {
+		if _, err := v.s.svc.RejectDocument(d.ID, reason.Text); err != nil {
+			f.show(err)
+			return false
+		}
+		v.sel = -1
+		v.reload()
+		return true
+	}
+	dlg := askForm(v.s.ws.win, "Reject this document", f.content(), "Reject", "Cancel", rejectIt, nil)
+	dlg.field(reason)
+	dlg.d.Resize(fyne.NewSize(460, 200))
+	v.s.ws.win.Canvas().Focus(reason)
 }
 
 // rotate turns the page shown (or every page) a quarter clockwise.
@@ -416,15 +421,6 @@ func (v *inboxView) rotate(all bool) {
 	v.docs[v.sel] = nd
 	v.choose(v.sel)
 	v.showPage(page)
-}
-
-// plainError is an error's text for the form's message line.
-func plainError(err error) string {
-	var ve *chart.ValidationError
-	if errors.As(err, &ve) {
-		return ve.Error()
-	}
-	return err.Error()
 }
 
 // showRejected lists the documents rejected from the inbox, newest first,

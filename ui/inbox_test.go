@@ -233,7 +233,7 @@ func TestFolderSettingsScreen(t *testing.T) {
 	wantText(t, w.Content(), "give the archive folder")
 	test.Type(entryWith(t, w.Content(), "Archive folder"), archive)
 	test.Tap(button(t, w.Content(), "Save scan folders"))
-	wantText(t, w.Content(), "Saved: 1 scan folders")
+	wantText(t, w.Content(), "Saved: 1 scan folder. Files in it")
 	set, err := scan.LoadSettings(p.dir)
 	if err != nil || len(set.Folders) != 1 || set.Folders[0] != (scan.Folder{Path: folder, Category: "lab", Archive: archive}) {
 		t.Fatalf("%+v %v", set, err)

@@ -53,12 +53,13 @@ func (a *adminView) compare(leftID, rightID string) {
 func (a *adminView) showPair(left, right chart.Patient) {
 	reason := newEntry("why they are the same person")
 	reason.onActivity = a.s.touch
-	msg := errorLabel()
+	f := newForm()
+	f.add("Reason", "reason", reason)
 	merge := func(keep, dup chart.Patient) func() {
 		return func() {
 			a.s.touch()
 			if err := a.s.svc.MergePatients(keep.ID, dup.ID, reason.Text); err != nil {
-				setError(msg, sentence(err))
+				f.show(err)
 				return
 			}
 			a.merged(keep, dup)
@@ -69,7 +70,7 @@ func (a *adminView) showPair(left, right chart.Patient) {
 	grid := container.NewGridWithColumns(2, patientCard(left), patientCard(right))
 	a.panes[adminDuplicates].Objects = []fyne.CanvasObject{scroll(container.NewVBox(
 		heading("Compare"), grid,
-		widget.NewForm(widget.NewFormItem("Reason", reason)), msg,
+		f.content(),
 		container.NewHBox(
 			&widget.Button{Text: "Keep left, merge right into it", Icon: theme.NavigateBackIcon(), OnTapped: merge(left, right)},
 			&widget.Button{Text: "Keep right, merge left into it", Icon: theme.NavigateNextIcon(), OnTapped: merge(right, left)},
@@ -82,10 +83,11 @@ func (a *adminView) showPair(left, right chart.Patient) {
 func (a *adminView) merged(keep, dup chart.Patient) {
 	reason := newEntry("why the merge is undone")
 	reason.onActivity = a.s.touch
-	msg := errorLabel()
+	f := newForm()
+	f.add("Reason to undo", "reason", reason)
 	undo := func() {
 		if err := a.s.svc.UndoMerge(dup.ID, reason.Text); err != nil {
-			setError(msg, sentence(err))
+			f.show(err)
 			return
 		}
 		a.refresh(adminDuplicates)
@@ -97,7 +99,7 @@ func (a *adminView) merged(keep, dup chart.Patient) {
 		container.NewHBox(&widget.Button{Text: "Open the chart", OnTapped: func() { a.s.openChart(keep.ID) }},
 			&widget.Button{Text: "Back to the list", OnTapped: func() { a.refresh(adminDuplicates) }}),
 		widget.NewSeparator(),
-		widget.NewForm(widget.NewFormItem("Reason to undo", reason)), msg,
+		f.content(),
 		container.NewHBox(&widget.Button{Text: "Undo merge", Icon: theme.ContentUndoIcon(), OnTapped: undo}),
 	))}
 	a.panes[adminDuplicates].Refresh()

@@ -5,7 +5,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
@@ -31,18 +30,15 @@ func (a *adminView) mrnCollisionRows(section func(string, int, error), row func(
 func (a *adminView) reassignMRN(p chart.PatientSummary) {
 	a.s.touch()
 	reason := newEntry("why, e.g. the same MRN was drawn on two workstations")
-	dialog.ShowCustomConfirm("New MRN for "+p.Name(), "Give a new MRN", "Cancel", container.NewVBox(
+	askForm(a.s.ws.win, "New MRN for "+p.Name(), container.NewVBox(
 		paragraph(fmt.Sprintf("%s keeps MRN %s as a previous MRN; labels and paper filed under it must be reprinted with the new one. The other patient keeps MRN %s.", p.Name(), p.MRN, p.MRN)),
-		reason), func(ok bool) {
-		if !ok {
-			return
-		}
+		reason), "Give a new MRN", "Cancel", nil, func() {
 		mrn, err := a.s.svc.ReassignMRN(p.ID, reason.Text)
 		if err != nil {
 			showError(a.s.ws.win, "No new MRN was given", err)
 			return
 		}
-		dialog.ShowInformation("New MRN", fmt.Sprintf("%s now has MRN %s.", p.Name(), mrn), a.s.ws.win)
+		showMessage(a.s.ws.win, "New MRN", fmt.Sprintf("%s now has MRN %s.", p.Name(), mrn))
 		a.refresh(adminWorklists)
-	}, a.s.ws.win)
+	})
 }

@@ -8,7 +8,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -24,7 +23,7 @@ const summaryVisits = 10
 func (v *chartView) printMenu() {
 	v.s.touch()
 	role := v.s.user.Role
-	var d dialog.Dialog
+	var d *modal
 	item := func(text string, icon fyne.Resource, do func()) *widget.Button {
 		return &widget.Button{Text: text, Icon: icon, Alignment: widget.ButtonAlignLeading, OnTapped: func() { d.Hide(); do() }}
 	}
@@ -47,21 +46,19 @@ func (v *chartView) printMenu() {
 	if len(box.Objects) == 0 {
 		box.Add(paragraph("Your role (" + role.Title() + ") may not print from this chart."))
 	}
-	d = dialog.NewCustom("Print for "+v.c.Patient.Name(), "Cancel", box, v.s.ws.win)
-	d.Show()
+	d = openModal(v.s.ws.win, "Print for "+v.c.Patient.Name(), box, &action{text: "Cancel"}, nil)
 }
 
 // pickVisitToPrint asks which visit's note to print.
 func (v *chartView) pickVisitToPrint() {
-	var d dialog.Dialog
+	var d *modal
 	box := container.NewVBox()
 	for _, visit := range v.c.Visits {
 		box.Add(&widget.Button{Text: visit.Date + "  " + visit.Reason + " · " + signedText(visit), Alignment: widget.ButtonAlignLeading,
 			OnTapped: func() { d.Hide(); v.printVisit(visit) }})
 	}
-	d = dialog.NewCustom("Which visit note?", "Cancel", container.NewVScroll(box), v.s.ws.win)
-	d.Resize(fyne.NewSize(560, 400))
-	d.Show()
+	d = openModal(v.s.ws.win, "Which visit note?", container.NewVScroll(box), &action{text: "Cancel"}, nil)
+	d.d.Resize(fyne.NewSize(560, 400))
 }
 
 // print makes one printout of the chart that needs no further choice.
@@ -110,37 +107,30 @@ func (v *chartView) printCover() {
 	}
 	pick := widget.NewSelect(titles, nil)
 	pick.SetSelectedIndex(0)
-	dialog.ShowCustomConfirm("Scan cover sheet", "Print", "Cancel",
-		container.NewVBox(paragraph("Put the sheet on top of the paper when scanning: intake reads its code and files the pages into this chart."), pick),
-		func(ok bool) {
-			if !ok {
-				return
-			}
+	askForm(v.s.ws.win, "Scan cover sheet",
+		container.NewVBox(paragraph("Put the sheet on top of the paper when scanning: intake reads its code and files the pages into this chart."), pick), "Print", "Cancel", nil, func() {
 			cat := chart.Categories[pick.SelectedIndex()]
 			v.render(chart.PrintCover, nil, "Cover sheet ("+cat.Title+") for "+v.c.Patient.Name(), func(buf *bytes.Buffer, pg report.Page) (report.Warnings, error) {
 				return report.CoverSheet(buf, pg, v.s.svc.Store().PracticeID(), v.c.Patient, cat.Name)
 			})
-		}, v.s.ws.win)
+		})
 }
 
 // printLabels asks how many labels and prints them.
 func (v *chartView) printLabels() {
 	count := newEntry("")
 	count.SetText("30")
-	dialog.ShowCustomConfirm("Labels (Avery 5160)", "Print", "Cancel",
-		widget.NewForm(widget.NewFormItem("How many", count)), func(ok bool) {
-			if !ok {
-				return
-			}
+	askForm(v.s.ws.win, "Labels (Avery 5160)",
+		widget.NewForm(widget.NewFormItem("How many", count)), "Print", "Cancel", nil, func() {
 			n, err := strconv.Atoi(strings.TrimSpace(count.Text))
 			if err != nil || n < 1 || n > 300 {
-				dialog.ShowInformation("Not printed", "Give a number of labels from 1 to 300 (a sheet holds 30).", v.s.ws.win)
+				showMessage(v.s.ws.win, "Not printed", "Give a number of labels from 1 to 300 (a sheet holds 30).")
 				return
 			}
 			v.render(chart.PrintLabels, nil, "Labels for "+v.c.Patient.Name(), func(buf *bytes.Buffer, pg report.Page) (report.Warnings, error) {
 				return report.Labels(buf, pg, v.c.Patient, n)
 			})
-		}, v.s.ws.win)
+		})
 }
 
 // askDisclosure asks whether a clinical printout leaves the practice and,
@@ -161,12 +151,8 @@ func (v *chartView) askDisclosure(what string, then func(*chart.Disclosure)) {
 			details.Hide()
 		}
 	}
-	dialog.ShowCustomConfirm("Print the "+what, "Make the PDF", "Cancel",
-		container.NewVBox(paragraph("A printout that leaves the practice is recorded in the patient's accounting of disclosures."), leaves, details),
-		func(ok bool) {
-			if !ok {
-				return
-			}
+	askForm(v.s.ws.win, "Print the "+what,
+		container.NewVBox(paragraph("A printout that leaves the practice is recorded in the patient's accounting of disclosures."), leaves, details), "Make the PDF", "Cancel", nil, func() {
 			if !strings.HasPrefix(leaves.Selected, "Given") {
 				then(nil)
 				return
@@ -178,7 +164,7 @@ func (v *chartView) askDisclosure(what string, then func(*chart.Disclosure)) {
 				What:      what,
 				By:        v.s.user.Name,
 			})
-		}, v.s.ws.win)
+		})
 }
 
 // render asks the service first (the role check, the audit entry and any

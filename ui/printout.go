@@ -89,9 +89,8 @@ func (ws *workstation) showPrintout(p *printout) {
 		})
 	}})
 	parts = append(parts, buttons, status)
-	d := dialog.NewCustom(p.title, "Close", container.NewVBox(parts...), ws.win)
-	d.Resize(fyne.NewSize(520, 0))
-	d.Show()
+	d := openModal(ws.win, p.title, container.NewVBox(parts...), nil, &action{text: "Close"})
+	d.d.Resize(fyne.NewSize(520, 0))
 }
 
 // openPDF writes the printout to a private temporary file and opens it in

@@ -37,5 +37,5 @@ func explain(dir string, err error) string {
 			"Ask whoever looks after the computer to give it access, or start Chartkeeper " +
 			"with another folder (chartkeeper --data FOLDER)."
 	}
-	return "Something went wrong while opening it: " + err.Error() + "."
+	return "The data folder could not be opened. " + sentence(err)
 }

@@ -103,7 +103,8 @@ func (s *session) header() fyne.CanvasObject {
 	if chart.Allowed(s.user.Role, chart.WriteDemographics) {
 		right = append(right, &widget.Button{Text: "New patient (Ctrl+N)", Icon: theme.ContentAddIcon(), OnTapped: s.register})
 	}
-	right = append(right, lock, signOut)
+	myPassword := &widget.Button{Text: "My password…", Icon: theme.AccountIcon(), Importance: widget.LowImportance, OnTapped: s.changeMyPassword}
+	right = append(right, myPassword, lock, signOut)
 	bar := container.NewBorder(nil, nil, container.NewHBox(left...), container.NewHBox(right...))
 	return container.NewVBox(bar, widget.NewSeparator())
 }

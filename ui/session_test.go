@@ -54,7 +54,7 @@ func TestSearchOpensRegisteredPatient(t *testing.T) {
 	s.find.updateRow(0, row)
 	wantText(t, row, p.patient.MRN)
 	wantText(t, row, "1975-03-02 · ")
-	wantText(t, row, " y · M")
+	wantText(t, row, " years · M")
 }
 
 func TestRegisterWarnsOfDuplicates(t *testing.T) {
@@ -124,12 +124,12 @@ func TestSignVisitNote(t *testing.T) {
 	// Signing an empty note is refused, inline.
 	test.Type(entryWith(t, w.Content(), "why the patient came"), "Cough for two weeks")
 	test.Tap(button(t, w.Content(), "Sign…"))
-	test.Tap(button(t, dialogOn(t, w), "Yes"))
-	wantText(t, w.Content(), "Note: is empty: write the note before signing.")
+	test.Tap(button(t, dialogOn(t, w), "Sign note"))
+	wantText(t, w.Content(), "Is empty: write the note before signing.")
 
 	test.Type(entryWith(t, w.Content(), "what the patient reports"), "Dry cough, no fever.")
 	test.Tap(button(t, w.Content(), "Sign…"))
-	test.Tap(button(t, dialogOn(t, w), "Yes"))
+	test.Tap(button(t, dialogOn(t, w), "Sign note"))
 	wantText(t, w.Content(), "Signed by Dana Smith on")
 	wantText(t, w.Content(), "Dry cough, no fever.")
 	if len(s.chart.c.Visits) != 1 || !s.chart.c.Visits[0].Signed {
@@ -163,7 +163,7 @@ func TestFrontDeskMeetsBreakGlass(t *testing.T) {
 	reason := entryWith(t, w.Content(), "why you need to see this chart now")
 	test.Type(reason, "er")
 	test.Tap(button(t, w.Content(), "Open with break-glass"))
-	wantText(t, w.Content(), "Reason: must say why the chart is needed")
+	wantText(t, w.Content(), "Must say why the chart is needed")
 
 	test.Type(reason, "Patient collapsed at the desk")
 	test.Tap(button(t, w.Content(), "Open with break-glass"))

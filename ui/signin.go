@@ -14,20 +14,37 @@ import (
 	"chartkeeper/store"
 )
 
-// prefRecentUsers is the preference that remembers who signed in on this
-// workstation, most recent first, so the sign-in screen can offer them
-// (the store lists users only once unlocked).
+// prefRecentUsers starts the preferences that remember who signed in on
+// this workstation, most recent first, so the sign-in screen can offer them
+// (the store lists users only once unlocked). There is one list per
+// practice, keyed by the practice's ID (known before sign-in): a
+// workstation that opens several data folders never offers one practice's
+// usernames on another's sign-in screen.
 const prefRecentUsers = "signin.recentUsers"
+
+// recentUsersKey is the preference holding the recent usernames of one practice.
+func recentUsersKey(practiceID string) string { return prefRecentUsers + "." + practiceID }
+
+// recentUsers are the usernames that signed in to the practice here.
+func recentUsers(a fyne.App, practiceID string) []string {
+	if practiceID == "" {
+		return nil
+	}
+	return a.Preferences().StringList(recentUsersKey(practiceID))
+}
 
 // maxRecentUsers is how many usernames the sign-in screen offers.
 const maxRecentUsers = 8
 
 // rememberUser puts username first in the recent users.
-func rememberUser(a fyne.App, username string) {
-	recent := a.Preferences().StringList(prefRecentUsers)
+func rememberUser(a fyne.App, practiceID, username string) {
+	if practiceID == "" {
+		return
+	}
+	recent := recentUsers(a, practiceID)
 	recent = slices.DeleteFunc(recent, func(u string) bool { return u == username })
 	recent = append([]string{username}, recent...)
-	a.Preferences().SetStringList(prefRecentUsers, recent[:min(len(recent), maxRecentUsers)])
+	a.Preferences().SetStringList(recentUsersKey(practiceID), recent[:min(len(recent), maxRecentUsers)])
 }
 
 // signInScreen asks for a username and password. The unlock (Argon2id)
@@ -44,7 +61,8 @@ type signInScreen struct {
 // (after a lock), else the last user to sign in here.
 func (ws *workstation) signIn(username string) fyne.CanvasObject {
 	s := &signInScreen{ws: ws}
-	options := ws.app.Preferences().StringList(prefRecentUsers)
+	recent := recentUsers(ws.app, ws.st.PracticeID())
+	options := slices.Clone(recent)
 	if ws.demo != nil {
 		for _, u := range ws.demo.Users {
 			if !slices.Contains(options, u.Username) {
@@ -58,7 +76,7 @@ func (ws *workstation) signIn(username string) fyne.CanvasObject {
 	switch {
 	case username != "":
 		s.username.SetText(username)
-	case len(ws.app.Preferences().StringList(prefRecentUsers)) > 0:
+	case len(recent) > 0:
 		s.username.SetText(options[0])
 	case ws.demo != nil:
 		s.username.SetText(ws.demo.Users[0].Username)
@@ -131,7 +149,7 @@ func (s *signInScreen) onSignIn() {
 				s.failed(err)
 				return
 			}
-			rememberUser(s.ws.app, username)
+			rememberUser(s.ws.app, st.PracticeID(), username)
 			s.ws.startSession(svc)
 		})
 	})

@@ -10,7 +10,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -134,12 +133,11 @@ func (a *adminView) issueCode(cfg syncclient.Config) {
 			copyIt := &widget.Button{Text: "Copy", Icon: theme.ContentCopyIcon(), OnTapped: func() {
 				fyne.CurrentApp().Clipboard().SetContent(code)
 			}}
-			d := dialog.NewCustom("Enrollment code", "Done", container.NewVBox(
+			d := openModal(w, "Enrollment code", container.NewVBox(
 				paragraph(fmt.Sprintf("On the new workstation choose \"Join your practice\" and enter this code. It works once, until %s. Anyone with the code can join the practice: hand it over in person or by a trusted channel, never by e-mail.",
 					expires.Local().Format("2006-01-02 15:04"))),
-				shown, container.NewHBox(copyIt)), w)
-			d.Resize(fyne.NewSize(640, 0))
-			d.Show()
+				shown, container.NewHBox(copyIt)), nil, &action{text: "Done", imp: widget.HighImportance})
+			d.d.Resize(fyne.NewSize(640, 0))
 		})
 	})
 }
@@ -190,12 +188,10 @@ func (a *adminView) revoke(cfg syncclient.Config, d syncproto.DeviceInfo, box *f
 	if name == "" {
 		name = d.ID
 	}
-	dialog.ShowConfirm("Revoke "+name+"?",
+	confirmAction(w, "Revoke "+name+"?",
 		"The server will refuse this device from now on, and enrollment codes it issued stop working. What it has not synced yet stays on it. This cannot be undone: the device would have to join again with a new code.",
-		func(ok bool) {
-			if !ok {
-				return
-			}
+		"Revoke "+name, "Keep the device",
+		func() {
 			runInBackground(func() {
 				ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
 				defer cancel()
@@ -208,5 +204,5 @@ func (a *adminView) revoke(cfg syncclient.Config, d syncproto.DeviceInfo, box *f
 					a.loadDevices(cfg, box)
 				})
 			})
-		}, w)
+		})
 }

@@ -97,6 +97,9 @@ func (s *session) startSync() {
 // show puts a status in the header.
 func (y *syncer) show(st syncclient.Status) {
 	text := "Sync: " + st.String()
+	if st.State == syncclient.StateError && st.Cause != nil {
+		text = "Sync: " + strings.TrimSuffix(sentence(st.Cause), ".")
+	}
 	if st.ClockSkew {
 		text += " · a workstation's clock is off by over 5 minutes"
 	}

@@ -209,7 +209,7 @@ func TestSyncAdmin(t *testing.T) {
 	test.Tap(button(t, pane, "Refresh"))
 	wantText(t, pane, "· this workstation")
 	test.Tap(button(t, pane, "Revoke…"))
-	test.Tap(button(t, dialogOn(t, w), "Yes"))
+	test.Tap(button(t, dialogOn(t, w), "Revoke exam room"))
 	eventually(t, "the device list to show the revocation", func() bool {
 		for _, l := range texts(pane) {
 			if strings.HasPrefix(l, "exam room — ") && strings.Contains(l, ", revoked ") {

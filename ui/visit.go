@@ -6,7 +6,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -114,6 +113,7 @@ func (v *chartView) editVisit(visit chart.Visit) {
 	e.form.add("Objective", "objective", e.obj)
 	e.form.add("Assessment", "assessment", e.assess)
 	e.form.add("Plan", "plan", e.plan)
+	e.form.alias("note", "subjective") // an empty note is refused at signing
 	title := "New visit"
 	if visit.ID != "" {
 		title = "Visit of " + visit.Date + " (not signed)"
@@ -182,10 +182,11 @@ func (e *visitEditor) onSave() {
 // onSign asks for confirmation, saves the note and signs it.
 func (e *visitEditor) onSign() {
 	w := e.v.s.ws.win
-	dialog.ShowConfirm("Sign this visit note?",
+	confirmAction(w, "Sign this visit note?",
 		"Once signed, the note can no longer change; corrections become amendments that keep it as signed.",
-		func(yes bool) {
-			if !yes || !e.save() {
+		"Sign note", "Keep editing",
+		func() {
+			if !e.save() {
 				return
 			}
 			signed, err := e.v.s.svc.SignVisit(e.visit.ID, e.visit.Rev)
@@ -196,7 +197,7 @@ func (e *visitEditor) onSign() {
 				return
 			}
 			e.v.reopen(signed.ID)
-		}, w)
+		})
 }
 
 // reopen reads the chart again and shows one visit in it.
@@ -276,7 +277,7 @@ func (v *chartView) amend(visit chart.Visit) {
 	f := newForm()
 	f.add("Amendment", "text", text)
 	f.add("Reason", "reason", reason)
-	var d *dialog.CustomDialog
+	var d *modal
 	t.save = func() error {
 		_, err := v.s.svc.AmendVisit(visit.ID, text.Text, reason.Text)
 		if err != nil {
@@ -286,14 +287,14 @@ func (v *chartView) amend(visit chart.Visit) {
 	}
 	add := func() {
 		if t.Save() == nil {
-			d.Hide()
+			d.close()
 			v.reopen(visit.ID)
 		}
 	}
 	cancel := func() {
 		v.s.touch()
 		v.s.leave(func() {
-			d.Hide()
+			d.close()
 			if t.saved {
 				v.reopen(visit.ID)
 			}
@@ -301,13 +302,14 @@ func (v *chartView) amend(visit chart.Visit) {
 	}
 	text.onEscape, reason.onEscape = cancel, cancel
 	content := container.NewVBox(t.banner, paragraph("The signed note stays as it is; the amendment is shown with it."), f.content())
-	d = dialog.NewCustomWithoutButtons("Amend the visit of "+visit.Date, content, v.s.ws.win)
-	d.SetButtons([]fyne.CanvasObject{
-		&widget.Button{Text: "Cancel", Icon: theme.CancelIcon(), OnTapped: cancel},
-		&widget.Button{Text: "Add amendment", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: add},
-	})
-	d.Resize(fyne.NewSize(560, 360))
-	d.Show()
+	// Both buttons decide themselves when the dialog closes: Cancel may
+	// first ask about the typed text, Add keeps it open on a refusal.
+	d = openModal(v.s.ws.win, "Amend the visit of "+visit.Date, content,
+		&action{text: "Cancel", icon: theme.CancelIcon(), check: func() bool { cancel(); return false }},
+		&action{text: "Add amendment", icon: theme.ConfirmIcon(), imp: widget.HighImportance, check: func() bool { add(); return false }})
+	d.field(reason)
+	text.onEscape = cancel
+	d.d.Resize(fyne.NewSize(560, 360))
 	t.entry("text", text)
 	t.entry("reason", reason)
 	t.start()

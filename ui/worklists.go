@@ -5,11 +5,11 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/words"
 )
 
 // unsignedAfterDays is how old an unsigned visit is before it is listed.
@@ -59,7 +59,7 @@ func (a *adminView) worklists() fyne.CanvasObject {
 	unsigned, err := svc.UnsignedVisits(unsignedAfterDays)
 	section(fmt.Sprintf("Visits unsigned after %d days", unsignedAfterDays), len(unsigned), err)
 	for _, it := range unsigned {
-		row(fmt.Sprintf("%s  %s · %s · %s · %d days", it.Visit.Date, it.Patient.Name(), it.Visit.Reason, it.Visit.Clinician, it.Age), open(it.Patient.ID))
+		row(fmt.Sprintf("%s  %s · %s · %s · %s", it.Visit.Date, it.Patient.Name(), it.Visit.Reason, it.Visit.Clinician, words.Plural(it.Age, "day")), open(it.Patient.ID))
 	}
 
 	uncoded, err := svc.UncodedVisits()
@@ -71,7 +71,7 @@ func (a *adminView) worklists() fyne.CanvasObject {
 	docs, err := svc.DocumentsToFile()
 	section("Documents waiting to be filed", len(docs), err)
 	for _, d := range docs {
-		row(fmt.Sprintf("%s  %s · %d pages", d.Received.Local().Format("2006-01-02 15:04"), d.Source, d.Pages))
+		row(fmt.Sprintf("%s  %s · %s", d.Received.Local().Format("2006-01-02 15:04"), d.Source, words.Plural(d.Pages, "page")))
 	}
 	return scroll(box)
 }
@@ -86,16 +86,13 @@ func (a *adminView) patientName(id string) string {
 
 func (a *adminView) reviewBreakGlass(g chart.BreakGlass) {
 	note := newEntry("what you found, e.g. emergency confirmed with the clinician")
-	dialog.ShowCustomConfirm("Review break-glass access", "Mark reviewed", "Cancel",
-		container.NewVBox(paragraph(g.Username+" gave the reason: "+g.Reason), note), func(ok bool) {
-			if !ok {
-				return
-			}
+	askForm(a.s.ws.win, "Review break-glass access",
+		container.NewVBox(paragraph(g.Username+" gave the reason: "+g.Reason), note), "Mark reviewed", "Cancel", nil, func() {
 			if err := a.s.svc.ReviewBreakGlass(g.ID, note.Text); err != nil {
 				showError(a.s.ws.win, "Not marked reviewed", err)
 			}
 			a.refresh(adminWorklists)
-		}, a.s.ws.win)
+		})
 }
 
 func (a *adminView) decideAmendment(r chart.AmendmentRequest) {
@@ -103,14 +100,11 @@ func (a *adminView) decideAmendment(r chart.AmendmentRequest) {
 	decision.SetSelected("Accept")
 	reason := newEntry("the reason given to the patient (required to deny)")
 	text := newNoteEntry("the amendment added to the visit, when accepted")
-	dialog.ShowCustomConfirm("Amendment request of "+a.patientName(r.Patient), "Decide", "Cancel",
-		container.NewVBox(paragraph("The patient asks: "+r.Text), decision, reason, text), func(ok bool) {
-			if !ok {
-				return
-			}
+	askForm(a.s.ws.win, "Amendment request of "+a.patientName(r.Patient),
+		container.NewVBox(paragraph("The patient asks: "+r.Text), decision, reason, text), "Decide", "Cancel", nil, func() {
 			if _, err := a.s.svc.DecideAmendment(r.ID, decision.Selected == "Accept", reason.Text, text.Text); err != nil {
 				showError(a.s.ws.win, "Not decided", err)
 			}
 			a.refresh(adminWorklists)
-		}, a.s.ws.win)
+		})
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 
+	"chartkeeper/internal/plain"
 	"chartkeeper/store"
 )
 
@@ -84,7 +85,8 @@ var commandDetails = map[string]string{
 func run(e *env, args []string) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
-			fmt.Fprintf(e.stderr, "ckadmin: the store could not be read: the file is damaged (%v); restore from a backup\n", r)
+			plain.Logf("ckadmin: reading the store failed: %v", r)
+			fmt.Fprintf(e.stderr, "ckadmin: The store could not be read: the file is damaged. Run 'ckadmin verify' to see what is damaged, and restore from a backup (details were written to %s).\n", plain.LogName)
 			code = exitUnreadable
 		}
 	}()

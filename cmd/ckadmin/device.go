@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"chartkeeper/internal/words"
 	"chartkeeper/store"
 	"chartkeeper/syncclient"
 	"chartkeeper/syncproto"
@@ -109,7 +110,7 @@ func runDeviceRevoke(e *env, args []string) error {
 	case len(match) == 0:
 		return fmt.Errorf("the server knows no device %s of this practice ('ckadmin device list' shows them)", want)
 	case len(match) > 1:
-		return usagef("%s names %d devices; give more of the ID", want, len(match))
+		return usagef("%s names %s; give more of the ID", want, words.Plural(len(match), "device"))
 	}
 	d := match[0]
 	if d.ID == cfg.DeviceID {

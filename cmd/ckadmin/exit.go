@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/plain"
 	"chartkeeper/store"
 )
 
@@ -66,10 +67,12 @@ func (e *env) exit(err error) int {
 	if code == exitOK {
 		return code
 	}
-	msg := err.Error()
+	// Every message goes through plain, the same wording as the
+	// workstation's: no Go error text, no socket or certificate jargon.
+	msg := plain.Sentence(plain.Admin, err)
 	var ve *chart.ValidationError
 	if errors.As(err, &ve) {
-		msg = validationMessage(msg, ve)
+		msg = plain.Capital(validationMessage(err.Error(), ve))
 	}
 	fmt.Fprintf(e.stderr, "ckadmin: %s\n", msg)
 	if code == exitUsage && e.cmd != nil {

@@ -92,7 +92,7 @@ func TestImportCSV(t *testing.T) {
 		"\"Test; Three\";Kai;03/04/1990;x;\n")
 	r := p.as("desk", userPass, "import", "csv", list, "--dry-run")
 	wantCode(t, "dry run", r, exitFailed)
-	wantOutput(t, "dry run", r, "line 3: given name: is required", "line 4: the birth date is not a date written YYYY-MM-DD", "Dry run: 3 rows, 2 cannot be registered")
+	wantOutput(t, "dry run", r, "line 3: given name is required", "line 4: the birth date is not a date written YYYY-MM-DD", "Dry run: 3 rows, 2 cannot be registered")
 	r = p.as("desk", userPass, "import", "csv", list)
 	wantCode(t, "import with bad rows", r, exitFailed)
 	wantOutput(t, "import with bad rows", r, "no patient was")

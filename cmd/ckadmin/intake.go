@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/words"
 	"chartkeeper/scan"
 )
 
@@ -52,7 +53,7 @@ func runIntake(e *env, args []string) error {
 				s, _ := svc.Summary(r.Document.Patient)
 				where = fmt.Sprintf("filed to MRN %s as %s (%s)", s.MRN, r.Document.Category, r.FiledBy)
 			}
-			fmt.Fprintf(w, "taken\t%s\t%s\t%d pages\t%s\n", field(name), r.Document.ID, r.Document.Pages, where)
+			fmt.Fprintf(w, "taken\t%s\t%s\t%s\t%s\n", field(name), r.Document.ID, words.Plural(r.Document.Pages, "page"), where)
 		case scan.Duplicate:
 			taken++
 			fmt.Fprintf(w, "duplicate\t%s\t%s\talready stored; nothing new\n", field(name), r.Document.ID)

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/term"
 
+	"chartkeeper/internal/plain"
 	"chartkeeper/store"
 )
 
@@ -101,7 +102,7 @@ func (e *env) promptSecret(src secretSource) ([]byte, error) {
 			return nil, err
 		}
 		if err := store.CheckPassword(p); err != nil {
-			fmt.Fprintf(e.stderr, "%v\n", err)
+			fmt.Fprintln(e.stderr, plain.Sentence(plain.Admin, err))
 			continue
 		}
 		again, err := e.askNoEcho("Type it again: ")

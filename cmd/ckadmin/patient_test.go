@@ -167,7 +167,7 @@ func TestPatients(t *testing.T) {
 	future := time.Now().AddDate(1, 0, 0).Format("2006-01-02")
 	r = p.as("desk", userPass, "patient", "add", "--family", "Future", "--given", "Kid", "--dob", future, "--sex", "unknown")
 	wantCode(t, "patient add with a future birth date", r, 1)
-	wantOutput(t, "patient add with a future birth date", r, "the patient was not saved:\n  birth date: is in the future")
+	wantOutput(t, "patient add with a future birth date", r, "the patient was not saved:\n  birth date is in the future.")
 	r = p.as("desk", userPass, "patient", "add", "--family", "A", "--given", "B", "--dob", "1990-01-01", "--sex", "robot")
 	wantCode(t, "patient add with an unknown sex", r, 2)
 	wantOutput(t, "patient add with an unknown sex", r, "female, male, other or unknown")

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/term"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/plain"
 	"chartkeeper/store"
 )
 
@@ -79,16 +80,16 @@ func roleOf(svc *chart.Service) store.Role {
 // validationMessage spells out a refused record one field a line:
 //
 //	the patient was not saved:
-//	  birth date: is in the future
+//	  Birth date is in the future.
 func validationMessage(msg string, ve *chart.ValidationError) string {
 	prefix, ok := strings.CutSuffix(msg, ve.Error())
 	if !ok {
-		return msg
+		return plain.Validation(ve)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%sthe %s was not saved:", prefix, ve.What)
 	for _, f := range ve.Fields {
-		fmt.Fprintf(&b, "\n  %s: %s", f.Field, f.Message)
+		fmt.Fprintf(&b, "\n  %s", plain.FieldMessage(f))
 	}
 	return b.String()
 }

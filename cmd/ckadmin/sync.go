@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"chartkeeper/internal/words"
 	"chartkeeper/store"
 	"chartkeeper/syncclient"
 )
@@ -69,7 +70,7 @@ func runSync(e *env, args []string) error {
 	}
 	defer c.Close()
 	res, err := c.RunOnce(ctx)
-	fmt.Fprintf(e.stdout, "pushed %d revisions (%d sent), pulled %d (%d received)\n", res.Pushed, res.Sent, res.Pulled, res.Received)
+	fmt.Fprintf(e.stdout, "pushed %s (%d sent), pulled %d (%d received)\n", words.Plural(res.Pushed, "revision"), res.Sent, res.Pulled, res.Received)
 	fmt.Fprintf(e.stdout, "documents: sent %d, fetched %d; audit entries: sent %d, fetched %d\n",
 		res.BlobsPushed, res.BlobsPulled, res.AuditPushed, res.AuditPulled)
 	if res.Skewed {

@@ -142,8 +142,8 @@ func TestDryRunReportsBadRowsAndImportIsAllOrNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[int]string{3: "family name: is required", 4: "not a date written YYYY-MM-DD", 5: "birth date: is in the future",
-		6: "phone: must be a phone number", 9: "has 3 fields where the header has 5", 10: "sex must be", 11: "same person as line 2"}
+	want := map[int]string{3: "family name is required", 4: "not a date written YYYY-MM-DD", 5: "birth date is in the future",
+		6: "phone must be a phone number", 9: "has 3 fields where the header has 5", 10: "sex must be", 11: "same person as line 2"}
 	got := map[int]string{}
 	for _, e := range rep.Errors {
 		got[e.Line] = e.Reason

@@ -327,7 +327,7 @@ func TestNoValueInEveryColumn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Errors) != 2 || !strings.Contains(rep.Errors[0].Reason, "family name: is required") || !strings.Contains(rep.Errors[1].Reason, "birth date: is required") {
+	if len(rep.Errors) != 2 || !strings.Contains(rep.Errors[0].Reason, "family name is required") || !strings.Contains(rep.Errors[1].Reason, "birth date is required") {
 		t.Errorf("errors %v", rep.Errors)
 	}
 }
@@ -412,7 +412,7 @@ func TestBadEmailIsABadRow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Errors) != 1 || !strings.Contains(rep.Errors[0].Reason, "e-mail: must be an e-mail address") {
+	if len(rep.Errors) != 1 || !strings.Contains(rep.Errors[0].Reason, "e-mail must be an e-mail address") {
 		t.Errorf("errors %v", rep.Errors)
 	}
 }

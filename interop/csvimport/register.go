@@ -42,7 +42,7 @@ func Check(svc *chart.Service, sh *Sheet) (*Report, error) {
 			}
 			var parts []string
 			for _, f := range ve.Fields {
-				parts = append(parts, f.Error())
+				parts = append(parts, f.Field+" "+f.Message) // "family name is required": no key and colon
 			}
 			rep.Errors = append(rep.Errors, RowError{r.Line, strings.Join(parts, "; ")})
 			continue

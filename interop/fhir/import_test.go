@@ -60,7 +60,7 @@ func TestImportOtherSystemsBundle(t *testing.T) {
 	if sinusitis.Description != "Viral sinusitis (disorder)" || sinusitis.Status != "resolved" || sinusitis.Onset != "2019-03-04" || sinusitis.Note != "SNOMED CT 444814009" {
 		t.Errorf("SNOMED problem %+v", sinusitis)
 	}
-	if htn.Code != "I10" || htn.Description != "Essential (primary) hypertension" || htn.Onset != "" {
+	if htn.Code != "I10" || htn.Description != "Essential (primary) hypertension" || htn.Onset != "2001" {
 		t.Errorf("ICD-10 problem %+v", htn)
 	}
 	if len(c.Vitals) != 1 {
@@ -99,7 +99,6 @@ func TestImportOtherSystemsBundle(t *testing.T) {
 	for entry, reason := range map[string]string{
 		"entry 2 (Organization)":       "describe the other system",
 		"entry 3 (Practitioner)":       "describe the other system",
-		"entry 7 (Condition)":          "onsetDateTime gives only a year",
 		"entry 13 (Observation)":       "do not keep the respiratory rate",
 		"entry 15 (Observation)":       "only vital signs are kept",
 		"entry 16 (MedicationRequest)": "finished prescription that does not say when it ended",

@@ -456,6 +456,19 @@ func (p *parser) optionalDate(i int, field, s string) string {
 	return d
 }
 
+// partialDate reads an optional FHIR date where a year or a year and
+// month is enough (a problem's onset): it is kept as given.
+func (p *parser) partialDate(i int, field, s string) string {
+	if s == "" {
+		return ""
+	}
+	d, kind := parseDate(s)
+	if kind == dateBad {
+		p.problem(i, "%s is not a FHIR date or dateTime (YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss+zz:zz)", field)
+	}
+	return d
+}
+
 // finish adds the visits and vital signs to their charts, in bundle order.
 func (p *parser) finish() {
 	for i := range p.heads {

@@ -186,7 +186,7 @@ func (p *parser) condition(i int) {
 	} else if r.AbatementDateTime != "" {
 		pr.Status = "resolved"
 	}
-	pr.Onset = p.optionalDate(i, "onsetDateTime", r.OnsetDateTime)
+	pr.Onset = p.partialDate(i, "onsetDateTime", r.OnsetDateTime)
 	var notes []string
 	if pr.Note != "" {
 		notes = append(notes, pr.Note)

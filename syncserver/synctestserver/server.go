@@ -19,6 +19,13 @@ import (
 // ends it sooner. It returns the server's URL and certificate fingerprint.
 func Start(t testing.TB) (url, fingerprint string, stop func()) {
 	t.Helper()
+	return StartWith(t)
+}
+
+// StartWith is Start with server options, e.g. syncserver.WithQuota to
+// provoke a full practice.
+func StartWith(t testing.TB, opts ...syncserver.Option) (url, fingerprint string, stop func()) {
+	t.Helper()
 	dir := t.TempDir()
 	cert, fp, _, err := syncserver.LoadOrCreateCert(dir, "", "", nil)
 	if err != nil {
@@ -28,8 +35,9 @@ func Start(t testing.TB) (url, fingerprint string, stop func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Tests register practices freely and join many workstations.
-	h := syncserver.NewServer(b, syncserver.WithOpenRegistration(), syncserver.WithRateLimits(0, 0, 0, 0))
+	// Tests register practices freely and join many workstations; opts
+	// come after, so a test may close registration again.
+	h := syncserver.NewServer(b, append([]syncserver.Option{syncserver.WithOpenRegistration(), syncserver.WithRateLimits(0, 0, 0, 0)}, opts...)...)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
