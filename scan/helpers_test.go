@@ -47,8 +47,16 @@ func newPractice(t testing.TB) *practice {
 	return &practice{t: t, tc: tc, dir: tc.Dir, st: tc.Store, svc: tc.Service}
 }
 
-// close closes the service and the store (twice is harmless).
-func (p *practice) close() { p.tc.Close() }
+// close closes the service and the store (twice is harmless for a
+// practice from newPractice).
+func (p *practice) close() {
+	if p.tc != nil {
+		p.tc.Close()
+		return
+	}
+	p.svc.Close()
+	p.st.Close()
+}
 
 func (p *practice) patient(family, given string) chart.Patient {
 	p.t.Helper()

@@ -111,7 +111,7 @@ func (v *chartView) printCover() {
 		container.NewVBox(paragraph("Put the sheet on top of the paper when scanning: intake reads its code and files the pages into this chart."), pick), "Print", "Cancel", nil, func() {
 			cat := chart.Categories[pick.SelectedIndex()]
 			v.render(chart.PrintCover, nil, "Cover sheet ("+cat.Title+") for "+v.c.Patient.Name(), func(buf *bytes.Buffer, pg report.Page) (report.Warnings, error) {
-				return report.CoverSheet(buf, pg, v.s.svc.Store().PracticeID(), v.c.Patient, cat.Name)
+				return report.CoverSheet(buf, pg, v.s.svc.PracticeID(), v.c.Patient, cat.Name)
 			})
 		})
 }
