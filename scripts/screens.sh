@@ -56,6 +56,9 @@ ask() {
 rm -rf "$out"
 mkdir -p "$out"
 ask ready
+# The window fills the display, as a maximised window would.
+xdotool search --sync --name '^Chartkeeper$' windowsize --sync "${size%x*}" "${size#*x}" || true
+sleep 0.5
 import -window root "$out/00-sign-in.png"
 failed=0
 for user in demo-frontdesk demo-clinician demo-coder demo-him; do

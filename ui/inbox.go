@@ -199,7 +199,7 @@ func (v *inboxView) choose(i widget.ListItemID) {
 func (v *inboxView) detail(d chart.Document) fyne.CanvasObject {
 	v.title = &widget.Label{Text: docLine(d), Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}}
 	v.img = &canvas.Image{FillMode: canvas.ImageFillContain}
-	v.img.SetMinSize(fyne.NewSize(300, 380))
+	v.img.SetMinSize(fyne.NewSize(240, 220)) // it grows into what the filing form leaves
 	v.pageLbl = &widget.Label{}
 	nav := container.New(layout.NewRowWrapLayout(),
 		&widget.Button{Text: "Previous page", Icon: theme.NavigateBackIcon(), OnTapped: func() { v.showPage(v.page - 1) }},

@@ -39,7 +39,8 @@ func tourStops(role store.Role) []tourStop {
 		if err != nil || len(found) == 0 {
 			return fmt.Errorf("no patient to find: %v", err)
 		}
-		t.s.find.query.SetText(found[0].Family[:min(2, len(found[0].Family))])
+		name := []rune(found[0].Family)
+		t.s.find.query.SetText(string(name[:min(2, len(name))]))
 		return nil
 	})
 	if may(chart.WriteDemographics) {

@@ -34,7 +34,7 @@ func runSmoke(a fyne.App, w fyne.Window, sc *ui.Script, file string) {
 	var err error
 	a.Lifecycle().SetOnStarted(func() {
 		go func() {
-			if err = sc.WaitReady(firstFrameTimeout); err == nil {
+			if err = sc.WaitReady(2 * time.Minute); err == nil { // a demo practice being made
 				time.Sleep(200 * time.Millisecond) // the sign-in screen is drawn
 				err = saveFirstFrame(w, file)
 			}
