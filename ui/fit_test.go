@@ -47,6 +47,9 @@ func TestEveryScreenFits(t *testing.T) {
 				if m := w.Content().MinSize(); m.Width > fitLimit.Width || m.Height > fitLimit.Height {
 					t.Errorf("%s needs %.0f×%.0f, more than %.0f×%.0f", stop.name, m.Width, m.Height, fitLimit.Width, fitLimit.Height)
 				}
+				if dialogStop(stop.name) && w.Canvas().Overlays().Top() == nil {
+					t.Errorf("%s showed no dialog", stop.name)
+				}
 				for _, o := range w.Canvas().Overlays().List() {
 					m := overlayMin(o)
 					if m.Width > fitLimit.Width || m.Height > fitLimit.Height {
@@ -60,6 +63,16 @@ func TestEveryScreenFits(t *testing.T) {
 			closeOverlays(w)
 		})
 	}
+}
+
+// dialogStop reports whether a stop of the tour is a dialog.
+func dialogStop(name string) bool {
+	switch name {
+	case "chart-print", "chart-print-disclosure", "chart-print-visit", "chart-print-cover", "chart-print-labels",
+		"chart-printout", "chart-visit-amend", "inbox-split", "inbox-reject", "admin-reset-password":
+		return true
+	}
+	return false
 }
 
 // overlayMin is what a dialog or pop-up needs: a pop-up's own minimum

@@ -99,13 +99,38 @@ func tourStops(role store.Role) []tourStop {
 			return nil
 		})
 	}
-	add("chart-print", func(t *tourState) error {
-		if err := t.chartTab(tabSummary); err != nil {
-			return err
+	onChart := func(do func(v *chartView)) func(t *tourState) error {
+		return func(t *tourState) error {
+			if err := t.chartTab(tabSummary); err != nil {
+				return err
+			}
+			do(t.s.chart)
+			return nil
 		}
-		t.s.chart.printMenu()
-		return nil
-	})
+	}
+	if may(chart.SignVisit) {
+		add("chart-visit-amend", func(t *tourState) error {
+			visit, err := t.signedVisit()
+			if err == nil {
+				t.s.chart.amend(visit)
+			}
+			return err
+		})
+	}
+	add("chart-print", onChart(func(v *chartView) { v.printMenu() }))
+	if may(chart.PrintClinical) {
+		add("chart-print-disclosure", onChart(func(v *chartView) { v.print(chart.PrintSummary) }))
+		add("chart-print-visit", onChart(func(v *chartView) { v.pickVisitToPrint() }))
+	}
+	if may(chart.PrintAdmin) {
+		add("chart-print-cover", onChart(func(v *chartView) { v.printCover() }))
+		add("chart-print-labels", onChart(func(v *chartView) { v.printLabels() }))
+		add("chart-printout", onChart(func(v *chartView) {
+			// What a finished printout offers; nothing is written until
+			// a button is chosen.
+			v.s.ws.showPrintout(&printout{title: "Labels for " + v.c.Patient.Name(), file: "labels.pdf", pdf: []byte("%PDF-1.4\n")})
+		}))
+	}
 	if may(chart.FileDocuments) {
 		add("inbox", func(t *tourState) error { t.s.showInbox(); return nil })
 		inboxDialog := func(do func(v *inboxView)) func(t *tourState) error {
