@@ -225,8 +225,10 @@ func (s *session) close(username string) {
 	for o := c.Overlays().Top(); o != nil; o = c.Overlays().Top() {
 		c.Overlays().Remove(o)
 	}
-	ws.win.Resize(s.size) // the next user gets the window as this one found it
 	ws.show(ws.signIn(username))
+	// The next user gets the window as this one found it; after the small
+	// sign-in screen is in, or the window would keep the session's size.
+	ws.win.Resize(s.size)
 }
 
 // end keeps the open form's draft, stops the idle ticker, forgets the

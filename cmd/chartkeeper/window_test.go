@@ -23,7 +23,8 @@ import (
 // front desk's chart and inbox) and reads the window's
 // geometry with xdotool after each: the window must stay within the
 // display. The window grows to fit its content, so a screen that asks for
-// more than the display pushes it past the edge.
+// more than the display pushes it past the edge. A window made larger than
+// the display before signing out must come back at sign-out.
 func TestWindowStaysOnScreen(t *testing.T) {
 	var tools []string
 	for _, tool := range []string{"Xvfb", "xdotool"} {
@@ -144,6 +145,15 @@ func TestWindowStaysOnScreen(t *testing.T) {
 		for _, s := range screens {
 			ask("open " + s)
 			geometry(user + " opening " + s)
+		}
+		if user == "demo-him" {
+			// A window the user made larger than the display comes back
+			// to its size at sign-in when they sign out.
+			c := exec.Command(xdotool, "windowsize", "--sync", window, "1500", "900")
+			c.Env = env
+			if out, err := c.CombinedOutput(); err != nil {
+				t.Fatalf("xdotool windowsize: %v\n%s", err, out)
+			}
 		}
 		ask("signout")
 		geometry(user + " signing out")
