@@ -86,7 +86,7 @@ func (h *headerBar) fit(w float32) bool {
 				order = append(order, it)
 			}
 		}
-		// lowest rank first, the rightmost first among equal ranks
+		// lowest rank first (a stable sort: the bar's order among equals)
 		for i := 1; i < len(order); i++ {
 			for j := i; j > 0 && order[j].rank < order[j-1].rank; j-- {
 				order[j], order[j-1] = order[j-1], order[j]
