@@ -144,3 +144,28 @@ func join(ss []string) string {
 	}
 	return out
 }
+
+// TestConflictReviewFits measures the review of a record changed on two
+// workstations at once, for the HIM manager and the clinician, from the
+// header's button and from the worklist: the tour's demo practice has no
+// such record.
+func TestConflictReviewFits(t *testing.T) {
+	p := newPractice(t)
+	id := collideAllergy(t, p)
+	ws, w := open(t, p.dir)
+	w.Resize(fyne.NewSize(1024, 700))
+	for _, user := range []string{"mlopez", "drsmith"} {
+		signInAs(t, w, user, testPassword)
+		s := sessionOf(t, ws)
+		s.conflictQueue()
+		if m := w.Content().MinSize(); m.Width > fitLimit.Width || m.Height > fitLimit.Height {
+			t.Errorf("%s: the conflict queue needs %.0f×%.0f", user, m.Width, m.Height)
+		}
+		s.reviewConflict(id)
+		wantText(t, w.Content(), "Version 1 (shown)")
+		if m := w.Content().MinSize(); m.Width > fitLimit.Width || m.Height > fitLimit.Height {
+			t.Errorf("%s: the conflict review needs %.0f×%.0f", user, m.Width, m.Height)
+		}
+		s.signOut()
+	}
+}
