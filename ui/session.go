@@ -93,27 +93,29 @@ func (s *session) header() fyne.CanvasObject {
 	s.refreshInbox()
 	lock := &widget.Button{Text: "Lock (Ctrl+L)", Icon: theme.VisibilityOffIcon(), OnTapped: s.lock}
 	signOut := &widget.Button{Text: "Sign out", OnTapped: s.signOut}
-	// Ranks: the order items give way to the menu, lowest first.
+	// Ranks: the order items give way to the menu, lowest first. "New
+	// patient" has Ctrl+N and the count has the Inbox button; a scan
+	// warning says intake has stopped, so it stays long.
 	left := []*headerItem{
 		{obj: container.NewHBox(widget.NewIcon(theme.AccountIcon()), who), keep: true},
 		{obj: sync, view: container.NewHBox(widget.NewSeparator(), sync), keep: true},
 		buttonItem(conflicts, 6),
 	}
 	if chart.Allowed(s.user.Role, chart.FileDocuments) {
-		left = append(left, labelItem(s.inbox, 4, s.showInbox))
+		left = append(left, labelItem(s.inbox, 2, s.showInbox))
 	}
 	if scan := s.scanHeader(); len(scan) == 2 { // the inbox button and scan folder warnings (folders.go)
-		left = append(left, buttonItem(scan[0].(*widget.Button), 5), labelItem(scan[1].(*widget.Label), 3, s.showInbox))
+		left = append(left, buttonItem(scan[0].(*widget.Button), 4), labelItem(scan[1].(*widget.Label), 5, s.showInbox))
 	}
 	if s.ws.demo != nil {
 		left = append(left, labelItem(&widget.Label{Text: "Demo practice: made-up patients", Importance: widget.WarningImportance}, 7, nil))
 	}
 	var right []*headerItem
 	if chart.Allowed(s.user.Role, chart.Administer) {
-		right = append(right, buttonItem(&widget.Button{Text: "Administration", Icon: theme.SettingsIcon(), OnTapped: s.admin}, 1))
+		right = append(right, buttonItem(&widget.Button{Text: "Administration", Icon: theme.SettingsIcon(), OnTapped: s.admin}, 3))
 	}
 	if chart.Allowed(s.user.Role, chart.WriteDemographics) {
-		right = append(right, buttonItem(&widget.Button{Text: "New patient (Ctrl+N)", Icon: theme.ContentAddIcon(), OnTapped: s.register}, 2))
+		right = append(right, buttonItem(&widget.Button{Text: "New patient (Ctrl+N)", Icon: theme.ContentAddIcon(), OnTapped: s.register}, 1))
 	}
 	right = append(right, &headerItem{obj: lock, keep: true}, buttonItem(signOut, 0))
 	s.bar = newHeaderBar(left, right)
