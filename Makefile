@@ -5,19 +5,19 @@ GO ?= go
 # Tests derive keyslots with cheap Argon2id parameters; release builds never do.
 TEST_TAGS := chartkeeper_insecure_kdf
 # Debian/Ubuntu packages: what the workstation needs to build, and what the
-# tests need on top (a virtual display, pdftotext/pdftoppm/pdfunite for PDFs,
+# tests need on top (a virtual display, xdotool to read the window's size, pdftotext/pdftoppm/pdfunite for PDFs,
 # ImageMagick and libtiff's tools to make real scanner files, and Node.js for
 # the FHIR schema validator, whose npm packages scripts/node-deps.sh installs;
 # PostgreSQL for the sync server's tests, which start a private one on loopback).
 BUILD_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev
-TEST_PACKAGES := $(BUILD_PACKAGES) xvfb xauth poppler-utils imagemagick libtiff-tools qpdf img2pdf postgresql nodejs
+TEST_PACKAGES := $(BUILD_PACKAGES) xvfb xauth xdotool poppler-utils imagemagick libtiff-tools qpdf img2pdf postgresql nodejs
 
 # Packages that use Fyne and so need cgo; everything else must build and test
 # without it.
 GUI_PACKAGES := -e 'chartkeeper/ui' -e 'chartkeeper/ui/.*' -e 'chartkeeper/cmd/chartkeeper'
 
 .NOTPARALLEL:
-.PHONY: all deps deps-build build run test fmt vet lint unit pure fuzz bench package clean
+.PHONY: all deps deps-build build run test fmt vet lint unit pure fuzz bench screens package clean
 
 all: build
 
@@ -63,6 +63,11 @@ fuzz:
 
 bench: deps-build
 	$(GO) test -tags $(TEST_TAGS) -run '^$$' -bench . -benchmem -timeout 60m ./...
+
+# A picture of every screen for every demo user at 1366x768 (or
+# SIZE=WIDTHxHEIGHT) under build/screens/.
+screens: deps
+	scripts/screens.sh $(SIZE)
 
 package: deps-build
 	$(GO) install fyne.io/tools/cmd/fyne@latest

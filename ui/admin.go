@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -104,6 +105,17 @@ func roleByTitle(title string) store.Role {
 	return ""
 }
 
+// wholeOptions gives a select the width of its longest option, which
+// a select otherwise cuts short ("Health info…").
+func wholeOptions(sel *widget.Select) fyne.CanvasObject {
+	w := float32(0)
+	for _, o := range sel.Options {
+		w = max(w, fyne.MeasureText(o, theme.TextSize(), fyne.TextStyle{}).Width)
+	}
+	size := fyne.NewSize(w+theme.IconInlineSize()+6*theme.Padding(), sel.MinSize().Height)
+	return container.New(layout.NewGridWrapLayout(size), sel)
+}
+
 // users lists the practice's users with their role, and adds new ones.
 func (a *adminView) users() fyne.CanvasObject {
 	st, w := a.s.ws.st, a.s.ws.win
@@ -113,7 +125,7 @@ func (a *adminView) users() fyne.CanvasObject {
 	}
 	list := container.NewVBox()
 	for _, u := range us {
-		name := &widget.Label{Text: u.Name + " (" + u.Username + ")", TextStyle: fyne.TextStyle{Bold: !u.Disabled}}
+		name := &widget.Label{Text: u.Name + " (" + u.Username + ")", TextStyle: fyne.TextStyle{Bold: !u.Disabled}, Wrapping: fyne.TextWrapWord}
 		if u.Disabled {
 			list.Add(container.NewBorder(nil, nil, nil, &widget.Label{Text: "disabled"}, name))
 			continue
@@ -137,7 +149,7 @@ func (a *adminView) users() fyne.CanvasObject {
 				a.refresh(adminUsers)
 			})
 		}}
-		list.Add(container.NewBorder(nil, nil, nil, container.NewHBox(role, reset, disable), name))
+		list.Add(container.NewBorder(nil, nil, nil, container.NewHBox(wholeOptions(role), reset, disable), name))
 	}
 
 	username, fullName, password := newEntry("what they type to sign in"), newEntry(""), newPasswordEntry()

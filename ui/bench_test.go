@@ -58,7 +58,7 @@ func BenchmarkSignInToPatientList(b *testing.B) {
 	p := bigPractice(b)
 	a := test.NewTempApp(b)
 	w := a.NewWindow("Chartkeeper")
-	w.Resize(fyne.NewSize(1100, 760))
+	w.Resize(fyne.NewSize(1600, 900)) // wide enough for every header button
 	ws, content := create(a, w, p.dir)
 	w.SetContent(content)
 	defer ws.shutdown()
@@ -79,7 +79,7 @@ func BenchmarkSearchKeystroke(b *testing.B) {
 	p := bigPractice(b)
 	a := test.NewTempApp(b)
 	w := a.NewWindow("Chartkeeper")
-	w.Resize(fyne.NewSize(1100, 760))
+	w.Resize(fyne.NewSize(1600, 900)) // wide enough for every header button
 	ws, content := create(a, w, p.dir)
 	w.SetContent(content)
 	defer ws.shutdown()

@@ -198,12 +198,18 @@ func (ws *workstation) emergencyKit(key string) {
 
 // onDemo creates a demo practice in the data folder off the UI goroutine,
 // showing progress, then shows its sign-in screen.
-func (ws *workstation) onDemo() {
+func (ws *workstation) onDemo() { ws.makeDemo(demoPatientCount) }
+
+// makeDemo shows the screen of a demo practice being made, and makes one of
+// patients made-up patients in the data folder off the UI goroutine; the
+// sign-in screen replaces it when the practice is ready.
+func (ws *workstation) makeDemo(patients int) {
 	bar := widget.NewProgressBar()
 	status := paragraph("Creating the practice and its demo users…")
-	ws.show(page("Opening a demo practice",
-		paragraph(fmt.Sprintf("Making up %d patients and their charts. Nothing in a demo practice is real.", demoPatientCount)),
-		bar, status))
+	content := page("Opening a demo practice",
+		paragraph(fmt.Sprintf("Making up %d patients and their charts. Nothing in a demo practice is real.", patients)),
+		bar, status)
+	ws.show(content)
 	shown := -1
 	progress := func(done, total int) {
 		pct := done * 100 / max(total, 1)
@@ -217,7 +223,7 @@ func (ws *workstation) onDemo() {
 		})
 	}
 	runInBackground(func() {
-		st, d, err := NewDemoPractice(ws.dir, demoPatientCount, progress)
+		st, d, err := NewDemoPractice(ws.dir, patients, progress)
 		fyne.Do(func() {
 			if err != nil {
 				ws.show(ws.firstRun())

@@ -144,6 +144,7 @@ func (sc *scanner) warnings() []string {
 
 // show updates the header's warning.
 func (sc *scanner) show() {
+	defer sc.s.bar.refresh() // the warning may come or go
 	w := sc.warnings()
 	switch len(w) {
 	case 0:

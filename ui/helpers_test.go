@@ -49,7 +49,7 @@ func open(t *testing.T, dir string) (*workstation, fyne.Window) {
 	w := test.NewTempWindow(t, nil)
 	ws, content := create(a, w, dir)
 	w.SetContent(content)
-	w.Resize(fyne.NewSize(1100, 760))
+	w.Resize(fyne.NewSize(1600, 900)) // wide enough for every header button
 	return ws, w
 }
 

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -69,6 +70,7 @@ func (s *session) showInbox() {
 			}
 		}
 	}
+	s.inboxv = v
 	s.showDetail(v.build())
 	v.reload()
 }
@@ -83,7 +85,7 @@ func (v *inboxView) build() fyne.CanvasObject {
 	v.problems = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance}
 	top := []fyne.CanvasObject{heading("Inbox: documents to file")}
 	if chart.Allowed(v.s.user.Role, chart.Administer) {
-		top = append(top, container.NewHBox(
+		top = append(top, container.New(layout.NewRowWrapLayout(),
 			&widget.Button{Text: "Scan folders", Icon: theme.SettingsIcon(), OnTapped: v.s.showFolderSettings},
 			&widget.Button{Text: "Rejected documents", Icon: theme.HistoryIcon(), OnTapped: v.showRejected},
 		))
@@ -196,9 +198,9 @@ func (v *inboxView) choose(i widget.ListItemID) {
 func (v *inboxView) detail(d chart.Document) fyne.CanvasObject {
 	v.title = &widget.Label{Text: docLine(d), Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}}
 	v.img = &canvas.Image{FillMode: canvas.ImageFillContain}
-	v.img.SetMinSize(fyne.NewSize(300, 380))
+	v.img.SetMinSize(fyne.NewSize(240, 220)) // it grows into what the filing form leaves
 	v.pageLbl = &widget.Label{}
-	nav := container.NewHBox(
+	nav := container.New(layout.NewRowWrapLayout(),
 		&widget.Button{Text: "Previous page", Icon: theme.NavigateBackIcon(), OnTapped: func() { v.showPage(v.page - 1) }},
 		v.pageLbl,
 		&widget.Button{Text: "Next page", Icon: theme.NavigateNextIcon(), OnTapped: func() { v.showPage(v.page + 1) }},
@@ -227,14 +229,15 @@ func (v *inboxView) detail(d chart.Document) fyne.CanvasObject {
 	form := container.NewVBox(
 		v.who, v.matches, v.chosen,
 		v.fields.content(),
-		container.NewHBox(
+		container.New(layout.NewRowWrapLayout(),
 			&widget.Button{Text: "File to patient", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: v.file},
 			&widget.Button{Text: "Split…", Icon: theme.ContentCutIcon(), OnTapped: v.split},
 			&widget.Button{Text: "Reject…", Icon: theme.CancelIcon(), OnTapped: v.reject},
 		),
 	)
-	preview := container.NewBorder(nil, nav, nil, nil, v.img)
-	return container.NewBorder(v.title, form, nil, nil, preview)
+	// The page fills what the window leaves; on a short window the whole
+	// pane scrolls, so the filing buttons are always reachable.
+	return container.NewVScroll(container.NewBorder(v.title, container.NewVBox(nav, form), nil, nil, v.img))
 }
 
 // showPage draws page n off the UI goroutine.

@@ -31,7 +31,10 @@ type session struct {
 	adm       *adminView      // the administration screens, while shown
 	sync      *syncer         // the practice's sync while signed in (syncui.go)
 	syncBox   *fyne.Container // its part of the header
+	bar       *headerBar      // the header bar (header.go)
+	inboxv    *inboxView      // the inbox, once shown
 	conflicts *widget.Button  // the review queue, while it holds something (syncui.go)
+	size      fyne.Size       // the window's size at sign-in, given back at the end
 	form      *tracker        // the open form that edits a record, if any (drafts.go)
 	asking    bool            // the question about its unsaved changes is shown
 }
@@ -46,7 +49,7 @@ func (ws *workstation) startSession(svc *chart.Service) {
 		showError(ws.win, "Signing in failed", err)
 		return
 	}
-	s := &session{ws: ws, svc: svc, user: u, idle: store.DefaultIdleLock, last: now()}
+	s := &session{ws: ws, svc: svc, user: u, idle: store.DefaultIdleLock, last: now(), size: ws.win.Canvas().Size()}
 	if p, err := ws.st.Practice(); err == nil && p.IdleLockSec > 0 {
 		s.idle = time.Duration(p.IdleLockSec) * time.Second
 	}
@@ -79,34 +82,45 @@ func (s *session) content() fyne.CanvasObject {
 }
 
 // header is the bar that is always visible: who is signed in, sync state,
-// documents waiting to be filed, and the lock.
+// documents waiting to be filed, and the lock. What does not fit the
+// window's width goes to its "More" menu (header.go); who is signed in,
+// the sync state and "Lock" always stay.
 func (s *session) header() fyne.CanvasObject {
 	who := &widget.Label{Text: s.user.Name + " · " + capital(s.user.Role.Title()), TextStyle: fyne.TextStyle{Bold: true}}
 	s.inbox = &widget.Label{}
 	sync := s.syncStatus()
-	conflicts := s.conflictButton()
+	conflicts := s.conflictButton().(*widget.Button)
 	s.refreshInbox()
 	lock := &widget.Button{Text: "Lock (Ctrl+L)", Icon: theme.VisibilityOffIcon(), OnTapped: s.lock}
 	signOut := &widget.Button{Text: "Sign out", OnTapped: s.signOut}
-	left := []fyne.CanvasObject{widget.NewIcon(theme.AccountIcon()), who, widget.NewSeparator(), sync, conflicts}
+	// Ranks: the order items give way to the menu, lowest first. "New
+	// patient" has Ctrl+N and the count has the Inbox button; a scan
+	// warning says intake has stopped, so it stays long.
+	left := []*headerItem{
+		{obj: container.NewHBox(widget.NewIcon(theme.AccountIcon()), who), keep: true},
+		{obj: sync, view: container.NewHBox(widget.NewSeparator(), sync), keep: true},
+		buttonItem(conflicts, 6),
+	}
 	if chart.Allowed(s.user.Role, chart.FileDocuments) {
-		left = append(left, widget.NewSeparator(), s.inbox)
+		left = append(left, labelItem(s.inbox, 2, s.showInbox))
 	}
-	left = append(left, s.scanHeader()...) // the inbox button and scan folder warnings (folders.go)
+	if scan := s.scanHeader(); len(scan) == 2 { // the inbox button and scan folder warnings (folders.go)
+		left = append(left, buttonItem(scan[0].(*widget.Button), 4), labelItem(scan[1].(*widget.Label), 5, s.showInbox))
+	}
 	if s.ws.demo != nil {
-		left = append(left, widget.NewSeparator(), &widget.Label{Text: "Demo practice: made-up patients", Importance: widget.WarningImportance})
+		left = append(left, labelItem(&widget.Label{Text: "Demo practice: made-up patients", Importance: widget.WarningImportance}, 7, nil))
 	}
-	right := []fyne.CanvasObject{}
+	var right []*headerItem
 	if chart.Allowed(s.user.Role, chart.Administer) {
-		right = append(right, &widget.Button{Text: "Administration", Icon: theme.SettingsIcon(), OnTapped: s.admin})
+		right = append(right, buttonItem(&widget.Button{Text: "Administration", Icon: theme.SettingsIcon(), OnTapped: s.admin}, 3))
 	}
 	if chart.Allowed(s.user.Role, chart.WriteDemographics) {
-		right = append(right, &widget.Button{Text: "New patient (Ctrl+N)", Icon: theme.ContentAddIcon(), OnTapped: s.register})
+		right = append(right, buttonItem(&widget.Button{Text: "New patient (Ctrl+N)", Icon: theme.ContentAddIcon(), OnTapped: s.register}, 1))
 	}
 	myPassword := &widget.Button{Text: "My password…", Icon: theme.AccountIcon(), Importance: widget.LowImportance, OnTapped: s.changeMyPassword}
-	right = append(right, myPassword, lock, signOut)
-	bar := container.NewBorder(nil, nil, container.NewHBox(left...), container.NewHBox(right...))
-	return container.NewVBox(bar, widget.NewSeparator())
+	right = append(right, &headerItem{obj: lock, keep: true}, buttonItem(myPassword, 0), buttonItem(signOut, 0))
+	s.bar = newHeaderBar(left, right)
+	return container.NewVBox(s.bar.box, widget.NewSeparator())
 }
 
 // refreshInbox updates the count of documents waiting to be filed.
@@ -215,6 +229,9 @@ func (s *session) close(username string) {
 		c.Overlays().Remove(o)
 	}
 	ws.show(ws.signIn(username))
+	// The next user gets the window as this one found it; after the small
+	// sign-in screen is in, or the window would keep the session's size.
+	ws.win.Resize(s.size)
 }
 
 // end keeps the open form's draft, stops the idle ticker, forgets the

@@ -197,6 +197,7 @@ func (s *session) refreshConflicts() {
 		return
 	}
 	items, err := s.svc.ConflictQueue()
+	defer s.bar.refresh() // the button may come or go
 	if err != nil || len(items) == 0 {
 		s.conflicts.Hide()
 		return

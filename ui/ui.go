@@ -73,11 +73,20 @@ func (ws *workstation) shutdown() {
 			ws.sess = nil
 		}
 		ws.removeTemp()
+		if ws.st == nil { // closed while the demo practice was being made
+			return
+		}
 		if err := ws.st.Close(); err != nil {
 			fyne.LogError("closing the data folder "+ws.st.Dir(), err)
 		}
 	})
 }
+
+// DefaultWindowSize is the window's size when it opens. A session gives the
+// window back at the size it had at sign-in, so the next user does not
+// inherit a window the last one made larger; every screen fits within
+// 1024×700 (see docs/UI.md), so the window never has to grow.
+var DefaultWindowSize = fyne.NewSize(1000, 680)
 
 // show replaces the whole window content.
 func (ws *workstation) show(content fyne.CanvasObject) {

@@ -6,16 +6,16 @@
 //	chartkeeper [--data FOLDER] [--demo]
 //
 // With --demo, a data folder that holds no practice gets a demo practice of
-// made-up patients before the window opens (the first-run screen offers the
-// same).
+// made-up patients: the window opens at once and shows it being made (the
+// first-run screen offers the same). --script reads commands that sign in
+// and open screens from standard input (see script.go); the real-window
+// test and `make screens` use it.
 package main
 
 import (
 	"flag"
-	"fmt"
 	"os"
 
-	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
 	"chartkeeper/store"
@@ -27,40 +27,25 @@ func main() {
 	demo := flag.Bool("demo", false, "make a demo practice of made-up patients in the data folder when it holds no practice")
 	shot := flag.String("smoke-screenshot", os.Getenv("CHARTKEEPER_SMOKE_SCREENSHOT"),
 		"save a picture of the first screen as a PNG `file`, then quit (used by the smoke test)")
+	patients := flag.Int("demo-patients", ui.DemoPatients, "how many made-up patients --demo makes")
+	script := flag.Bool("script", false, "read commands from standard input that sign in to a demo practice and open screens (used by tests and make screens)")
 	flag.Parse()
-
-	if *demo && !store.Exists(*dir) {
-		if err := makeDemo(*dir); err != nil {
-			fmt.Fprintln(os.Stderr, "chartkeeper: the demo practice could not be made:", err)
-			os.Exit(1)
-		}
-	}
 
 	a := app.NewWithID("org.chartkeeper.workstation")
 	a.SetIcon(ui.AppIcon)
 	w := a.NewWindow("Chartkeeper")
-	w.SetContent(ui.Create(a, w, *dir))
-	w.Resize(fyne.NewSize(1000, 680))
+	content, sc := ui.CreateWith(a, w, *dir, ui.Options{Demo: *demo, DemoPatients: *patients})
+	w.SetContent(content)
+	w.Resize(ui.DefaultWindowSize)
 	w.SetMaster()
 
-	if *shot != "" {
-		runSmoke(a, w, *shot)
-		return
+	switch {
+	case *shot != "":
+		runSmoke(a, w, sc, *shot)
+	case *script:
+		a.Lifecycle().SetOnStarted(func() { go runScript(a, sc, os.Stdin, os.Stdout) })
+		w.ShowAndRun()
+	default:
+		w.ShowAndRun()
 	}
-	w.ShowAndRun()
-}
-
-// makeDemo fills dir with a demo practice, telling its progress on stderr.
-func makeDemo(dir string) error {
-	shown := -1
-	st, _, err := ui.NewDemoPractice(dir, ui.DemoPatients, func(done, total int) {
-		if pct := done * 100 / max(total, 1); pct/10 != shown/10 {
-			shown = pct
-			fmt.Fprintf(os.Stderr, "demo practice: %3d%%\n", pct)
-		}
-	})
-	if err != nil {
-		return err
-	}
-	return st.Close()
 }

@@ -12,16 +12,19 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
+
+	"chartkeeper/ui"
 )
 
 // firstFrameTimeout bounds the wait for the window's first drawn frame.
 const firstFrameTimeout = 30 * time.Second
 
-// runSmoke shows w, saves a picture of its first drawn frame to file as a
-// PNG, then closes w, which ends the app. It exits the process with status 1
+// runSmoke shows w, waits for the practice to be open (a demo practice
+// made), saves a picture of its next drawn frame to file as a PNG, then
+// closes w, which ends the app. It exits the process with status 1
 // when no picture could be saved. The smoke test uses it to check that the
 // workstation starts and draws on a real display server.
-func runSmoke(a fyne.App, w fyne.Window, file string) {
+func runSmoke(a fyne.App, w fyne.Window, sc *ui.Script, file string) {
 	// Mesa's llvmpipe, the usual software renderer under Xvfb, reads back an
 	// empty front buffer; softpipe reads back what was drawn. Hardware
 	// drivers ignore this setting.
@@ -31,7 +34,10 @@ func runSmoke(a fyne.App, w fyne.Window, file string) {
 	var err error
 	a.Lifecycle().SetOnStarted(func() {
 		go func() {
-			err = saveFirstFrame(w, file)
+			if err = sc.WaitReady(2 * time.Minute); err == nil { // a demo practice being made
+				time.Sleep(200 * time.Millisecond) // the sign-in screen is drawn
+				err = saveFirstFrame(w, file)
+			}
 			fyne.Do(w.Close)
 		}()
 	})

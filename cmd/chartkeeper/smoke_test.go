@@ -50,7 +50,7 @@ func TestSmoke(t *testing.T) {
 	data := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, xvfbRun, "-a", bin, "--data", data, "--demo", "--smoke-screenshot", shot)
+	cmd := exec.CommandContext(ctx, xvfbRun, "-a", bin, "--data", data, "--demo", "--demo-patients", "100", "--smoke-screenshot", shot)
 	cmd.Env = append(os.Environ(),
 		"XDG_CONFIG_HOME="+filepath.Join(home, "config"),
 		"XDG_CACHE_HOME="+filepath.Join(home, "cache"),

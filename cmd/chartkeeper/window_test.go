@@ -1,0 +1,199 @@
+//go:build linux
+
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestWindowStaysOnScreen runs the workstation on a 1024×768 virtual
+// display with a demo practice, signs in as the HIM manager and as front
+// desk, opens screens of their tour (the HIM manager's every screen: the
+// chart with each tab and form, the inbox, the dialogs, administration;
+// front desk's chart and inbox) and reads the window's
+// geometry with xdotool after each: the window must stay within the
+// display. The window grows to fit its content, so a screen that asks for
+// more than the display pushes it past the edge. A window made larger than
+// the display before signing out must come back at sign-out.
+func TestWindowStaysOnScreen(t *testing.T) {
+	var tools []string
+	for _, tool := range []string{"Xvfb", "xdotool"} {
+		path, err := exec.LookPath(tool)
+		if err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("%s is not installed; make deps installs it", tool)
+			}
+			t.Skipf("%s is not installed; make deps installs it", tool)
+		}
+		tools = append(tools, path)
+	}
+	xvfb, xdotool := tools[0], tools[1]
+	const screenW, screenH = 1024, 768
+
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "chartkeeper")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+
+	display := startXvfb(t, xvfb, fmt.Sprintf("%dx%dx24", screenW, screenH))
+	env := append(os.Environ(), "DISPLAY="+display,
+		"XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
+		"XDG_CACHE_HOME="+filepath.Join(dir, "cache"),
+		"XDG_DATA_HOME="+filepath.Join(dir, "share"),
+		"GALLIUM_DRIVER=softpipe")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "--data", filepath.Join(dir, "data"), "--demo", "--demo-patients", "30", "--script")
+	cmd.Env = env
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs strings.Builder
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		stdin.Close()
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	}()
+	answers := bufio.NewScanner(stdout)
+	ask := func(command string) []string {
+		t.Helper()
+		fmt.Fprintln(stdin, command)
+		var lines []string
+		for answers.Scan() {
+			line := answers.Text()
+			switch {
+			case line == "ok":
+				return lines
+			case strings.HasPrefix(line, "error:"):
+				t.Fatalf("%s: %s", command, line)
+			}
+			lines = append(lines, line)
+		}
+		t.Fatalf("%s: the workstation quit\n%s", command, logs.String())
+		return nil
+	}
+
+	window := ""
+	geometry := func(after string) {
+		t.Helper()
+		if window == "" {
+			out, err := exec.Command(xdotool, "search", "--sync", "--onlyvisible", "--name", "^Chartkeeper$").Output()
+			if err != nil {
+				t.Fatalf("xdotool search: %v", err)
+			}
+			window = strings.Fields(string(out))[0]
+		}
+		c := exec.Command(xdotool, "getwindowgeometry", "--shell", window)
+		c.Env = env
+		out, err := c.Output()
+		if err != nil {
+			t.Fatalf("xdotool getwindowgeometry: %v", err)
+		}
+		g := map[string]int{}
+		for _, line := range strings.Fields(string(out)) {
+			k, v, _ := strings.Cut(line, "=")
+			g[k], _ = strconv.Atoi(v)
+		}
+		if g["X"]+g["WIDTH"] > screenW || g["Y"]+g["HEIGHT"] > screenH || g["WIDTH"] == 0 {
+			t.Errorf("after %s the window is %d×%d at %d,%d: past the %d×%d display", after,
+				g["WIDTH"], g["HEIGHT"], g["X"], g["Y"], screenW, screenH)
+		}
+	}
+
+	ask("ready")
+	t.Setenv("DISPLAY", display)
+	geometry("opening")
+	for _, user := range []string{"demo-him", "demo-frontdesk"} {
+		ask("signin " + user)
+		geometry(user + " signing in")
+		screens := ask("screens")
+		for _, want := range []string{"chart-summary", "inbox"} {
+			if !contains(screens, want) {
+				t.Errorf("%s's screens %q lack %s", user, screens, want)
+			}
+		}
+		if user == "demo-frontdesk" {
+			screens = []string{"chart-summary", "chart-demographics", "register", "inbox", "inbox-document"}
+		}
+		for _, s := range screens {
+			ask("open " + s)
+			geometry(user + " opening " + s)
+		}
+		if user == "demo-him" {
+			// A window the user made larger than the display comes back
+			// to its size at sign-in when they sign out.
+			c := exec.Command(xdotool, "windowsize", "--sync", window, "1500", "900")
+			c.Env = env
+			if out, err := c.CombinedOutput(); err != nil {
+				t.Fatalf("xdotool windowsize: %v\n%s", err, out)
+			}
+		}
+		ask("signout")
+		geometry(user + " signing out")
+	}
+	ask("quit")
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// startXvfb starts a virtual display of the given screen size on a free
+// display number and returns its name; it stops with the test.
+func startXvfb(t *testing.T, xvfb, screen string) string {
+	t.Helper()
+	for n := 90 + os.Getpid()%100; ; n++ {
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+			continue
+		}
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
+			continue
+		}
+		display := fmt.Sprintf(":%d", n)
+		cmd := exec.Command(xvfb, display, "-screen", "0", screen, "-nolisten", "tcp")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		for range 100 {
+			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+				return display
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("Xvfb did not start on %s", display)
+	}
+}

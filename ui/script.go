@@ -1,0 +1,130 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+
+	"chartkeeper/chart"
+	"chartkeeper/store"
+)
+
+// Options change how CreateWith opens a data folder.
+type Options struct {
+	// Demo makes a demo practice in a data folder that holds no practice:
+	// the window shows it being made, with a progress bar, then its
+	// sign-in screen.
+	Demo bool
+	// DemoPatients is how many made-up patients the demo practice gets;
+	// 0 means DemoPatients.
+	DemoPatients int
+}
+
+// CreateWith is Create with options. It also returns a Script that drives
+// the workstation from another goroutine (the real-window test and
+// `make screens` use it).
+func CreateWith(a fyne.App, w fyne.Window, dir string, o Options) (fyne.CanvasObject, *Script) {
+	if o.Demo && !store.Exists(dir) {
+		ws := &workstation{app: a, win: w, dir: dir}
+		n := o.DemoPatients
+		if n <= 0 {
+			n = DemoPatients
+		}
+		ws.makeDemo(n)
+		return w.Content(), &Script{ws: ws}
+	}
+	ws, content := create(a, w, dir)
+	return content, &Script{ws: ws}
+}
+
+// Script drives a workstation through the screens of its tour, as the
+// demo practice's users: sign in, open a screen by name, sign out. Its
+// methods must not be called on the UI goroutine: they wait for it.
+type Script struct {
+	ws   *workstation
+	tour *tourState
+}
+
+// WaitReady waits until the data folder's practice is open (a demo
+// practice made), at most timeout.
+func (sc *Script) WaitReady(timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		ready := false
+		fyne.DoAndWait(func() { ready = sc.ws.st != nil })
+		if ready {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the practice was not open after %s", timeout)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// SignIn signs in as a demo user, with the demo practice's password.
+func (sc *Script) SignIn(username string) error {
+	var d *DemoPractice
+	var st *store.Store
+	fyne.DoAndWait(func() { d, st = sc.ws.demo, sc.ws.st })
+	if d == nil || st == nil {
+		return errors.New("not a demo practice")
+	}
+	if err := st.Unlock(username, []byte(d.Password)); err != nil {
+		return err
+	}
+	svc, err := chart.Open(st)
+	if err != nil {
+		st.Lock()
+		return err
+	}
+	fyne.DoAndWait(func() {
+		rememberUser(sc.ws.app, st.PracticeID(), username)
+		sc.ws.startSession(svc)
+		sc.tour = &tourState{s: sc.ws.sess}
+	})
+	if sc.tour.s == nil {
+		return errors.New("the session did not start")
+	}
+	return nil
+}
+
+// Screens names the screens of the signed-in user's tour, in order.
+func (sc *Script) Screens() []string {
+	var names []string
+	fyne.DoAndWait(func() {
+		if s := sc.ws.sess; s != nil {
+			for _, st := range tourStops(s.user.Role) {
+				names = append(names, st.name)
+			}
+		}
+	})
+	return names
+}
+
+// Open shows the named screen of the tour.
+func (sc *Script) Open(name string) error {
+	var err error
+	fyne.DoAndWait(func() {
+		s := sc.ws.sess
+		if s == nil || sc.tour == nil || sc.tour.s != s {
+			err = errors.New("nobody is signed in")
+			return
+		}
+		err = s.openTourStop(sc.tour, name)
+	})
+	return err
+}
+
+// SignOut ends the session without asking (the tour changes nothing) and
+// shows the sign-in screen.
+func (sc *Script) SignOut() {
+	fyne.DoAndWait(func() {
+		if s := sc.ws.sess; s != nil {
+			s.close("")
+		}
+		sc.tour = nil
+	})
+}
