@@ -2,10 +2,12 @@ package scan
 
 import (
 	"image"
+	"math"
 	"os/exec"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 
 	"chartkeeper/chart"
 )
@@ -17,9 +19,10 @@ import (
 // least 1 mm) are 7 pixels wide, 4 at the very least.
 const coverDPI = 100
 
-// coverSize is the longest side a PDF page's own image is brought down
-// to before its QR code is looked for when the page's size says nothing
-// useful: a letter page at coverDPI.
+// coverSize is the least longest side a PDF's first page is looked at
+// with for a QR code: a letter page at coverDPI. Pages that claim to be
+// smaller (a scanner or converter that wrote the wrong resolution) are
+// still looked at this large; longer pages at coverDPI.
 const coverSize = 1100
 
 // FindCover reads a cover sheet from the first page of a scan, if it is
@@ -63,14 +66,32 @@ func pdfCoverImage(content []byte, info Info) (image.Image, int, error) {
 	}
 	_, noRenderer := exec.LookPath(PDFRenderer)
 	if img, inches, err := pdfScanImage(ctx, 1, noRenderer != nil); err == nil {
+		// Never below a letter page at coverDPI: a page that claims to be
+		// small (a scanner or converter that wrote the wrong resolution)
+		// would otherwise shrink the code's modules below what reads.
 		size := coverSize
-		if inches >= 3 && inches <= 20 {
+		if inches > 11 && inches <= 20 {
 			size = int(inches*coverDPI + 0.5)
 		}
 		return img, size, nil
 	}
-	img, err := renderPDFPage(content, ctx, 1, coverDPI, true)
+	img, err := renderPDFPage(content, ctx, 1, coverDrawDPI(ctx), true)
 	return img, qrSize, err
+}
+
+// coverDrawDPI is the resolution to draw a PDF's first page at: coverDPI,
+// or more for a page that claims to be smaller than a letter page, so the
+// picture's longest side is still coverSize pixels.
+func coverDrawDPI(ctx *model.Context) int {
+	_, _, inh, err := ctx.PageDict(1, false)
+	if err != nil || inh == nil || inh.MediaBox == nil {
+		return coverDPI
+	}
+	inches := max(math.Abs(inh.MediaBox.Width()), math.Abs(inh.MediaBox.Height())) / 72
+	if inches < 1 || inches*coverDPI >= coverSize {
+		return coverDPI
+	}
+	return min(int(math.Ceil(coverSize/inches)), 4*coverDPI)
 }
 
 // readQR looks for a QR code, on a grey copy at most size pixels on its

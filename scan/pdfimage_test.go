@@ -302,3 +302,25 @@ func coverQRImage(payload string) (image.Image, error) {
 	}
 	return img, nil
 }
+
+// TestCoverSheetOnPageWithWrongSize: a scanner's cover page whose PDF
+// claims a page of 3.3 × 4.6 inches for a 200 dpi A4 image (ImageMagick
+// read the PNG's density per centimetre) is still read, from the file and
+// with pdftoppm: the page is never looked at smaller than a letter page at
+// 100 dpi, where the code's modules read. At the claimed size they were
+// 2 pixels wide and about one code in five did not read.
+func TestCoverSheetOnPageWithWrongSize(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "cover-wrong-page-size.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, renderer := range []string{scan.PDFRenderer, "no-such-pdftoppm"} {
+		old := scan.PDFRenderer
+		scan.PDFRenderer = renderer
+		c, ok := scan.FindCover(b, analyze(t, b))
+		scan.PDFRenderer = old
+		if !ok || c.MRN != "86506706" || c.Category != "referral" {
+			t.Errorf("%s: cover sheet not read: %+v %v", renderer, c, ok)
+		}
+	}
+}
