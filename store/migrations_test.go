@@ -41,15 +41,15 @@ func TestMigrationsRunInOrderOnce(t *testing.T) {
 	db := openRawDB(t)
 	var ran []uint64
 	list := []migration{
-		{1, "one", func(*bolt.Tx) error { ran = append(ran, 1); return nil }},
-		{2, "two", func(*bolt.Tx) error { ran = append(ran, 2); return nil }},
+		{Version: 1, Name: "one", Apply: func(*bolt.Tx) error { ran = append(ran, 1); return nil }},
+		{Version: 2, Name: "two", Apply: func(*bolt.Tx) error { ran = append(ran, 2); return nil }},
 	}
 	for i := 0; i < 2; i++ {
 		if err := db.Update(func(tx *bolt.Tx) error { return migrate(tx, list) }); err != nil {
 			t.Fatal(err)
 		}
 	}
-	list = append(list, migration{3, "three", func(*bolt.Tx) error { ran = append(ran, 3); return nil }})
+	list = append(list, migration{Version: 3, Name: "three", Apply: func(*bolt.Tx) error { ran = append(ran, 3); return nil }})
 	if err := db.Update(func(tx *bolt.Tx) error { return migrate(tx, list) }); err != nil {
 		t.Fatal(err)
 	}
@@ -62,8 +62,8 @@ func TestMigrationsRunInOrderOnce(t *testing.T) {
 func TestMigrationFailureRollsBack(t *testing.T) {
 	db := openRawDB(t)
 	list := []migration{
-		{1, "one", migrations[0].apply},
-		{2, "breaks", func(tx *bolt.Tx) error {
+		{Version: 1, Name: "one", Apply: migrations[0].Apply},
+		{Version: 2, Name: "breaks", Apply: func(tx *bolt.Tx) error {
 			tx.Bucket(bucketMeta).Put([]byte("half"), []byte("done"))
 			return errors.New("disk on fire")
 		}},
@@ -81,7 +81,7 @@ func TestMigrationFailureRollsBack(t *testing.T) {
 
 func TestMigrationRefusesNewerStore(t *testing.T) {
 	db := openRawDB(t)
-	list := []migration{{1, "one", migrations[0].apply}, {2, "two", func(*bolt.Tx) error { return nil }}}
+	list := []migration{{Version: 1, Name: "one", Apply: migrations[0].Apply}, {Version: 2, Name: "two", Apply: func(*bolt.Tx) error { return nil }}}
 	db.Update(func(tx *bolt.Tx) error { return migrate(tx, list) })
 	if err := db.Update(func(tx *bolt.Tx) error { return migrate(tx, list[:1]) }); !errors.Is(err, ErrSchemaTooNew) {
 		t.Fatalf("older program on a newer store: %v", err)
@@ -90,7 +90,7 @@ func TestMigrationRefusesNewerStore(t *testing.T) {
 
 func TestMigrationListMustBeContiguous(t *testing.T) {
 	db := openRawDB(t)
-	list := []migration{{1, "one", migrations[0].apply}, {3, "gap", func(*bolt.Tx) error { return nil }}}
+	list := []migration{{Version: 1, Name: "one", Apply: migrations[0].Apply}, {Version: 3, Name: "gap", Apply: func(*bolt.Tx) error { return nil }}}
 	if err := db.Update(func(tx *bolt.Tx) error { return migrate(tx, list) }); err == nil {
 		t.Fatal("a gap in the migration list was accepted")
 	}

@@ -6,10 +6,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 
+	"chartkeeper/internal/boltschema"
 	"chartkeeper/syncserver"
 )
 
@@ -18,77 +18,36 @@ import (
 // leaves the file as it was. Files made before the schema version was kept
 // have none and run every migration; each migration therefore leaves alone
 // what such a file already has.
-type migration struct {
-	version uint64
-	name    string
-	apply   func(tx *bolt.Tx) error
-}
+type migration = boltschema.Migration
 
 // migrations is the ordered list of schema changes. Append only: a released
 // migration is never edited, since servers in the field already ran it.
 var migrations = []migration{
-	{1, "initial layout", initialLayout},
+	{Version: 1, Name: "initial layout", Apply: initialLayout},
 	// Schema 2: each practice's running total of stored bytes (quota.go),
 	// counted from what it stores for practices that lack one.
-	{2, "storage usage", countUsage},
+	{Version: 2, Name: "storage usage", Apply: countUsage},
 	// Schema 3: the running totals count every stored item's charge
 	// (syncserver's RevSize, DeviceSize, EnrollmentSize and the rest), not
 	// only sealed bytes; every practice's total is counted again.
-	{3, "storage usage with metadata", recountUsage},
+	{Version: 3, Name: "storage usage with metadata", Apply: recountUsage},
 }
 
 // ErrSchemaTooNew means server.db was written by a newer chartkeeperd.
 var ErrSchemaTooNew = errors.New("the server store was written by a newer chartkeeperd; update this one")
 
-// schemaVersion is the version a file has after all migrations.
-func schemaVersion(list []migration) uint64 {
-	if len(list) == 0 {
-		return 0
-	}
-	return list[len(list)-1].version
-}
+// schema is where the file's version is kept (package boltschema runs
+// the migrations).
+var schema = boltschema.Schema{Bucket: bServer, Key: kSchema, TooNew: ErrSchemaTooNew, What: "server store"}
 
-// readSchema returns the file's schema version (0 for a new file, or one
-// made before versions were kept).
-func readSchema(tx *bolt.Tx) uint64 {
-	b := tx.Bucket(bServer)
-	if b == nil {
-		return 0
-	}
-	v := b.Get(kSchema)
-	if len(v) != 8 {
-		return 0
-	}
-	return binary.BigEndian.Uint64(v)
-}
+// schemaVersion is the version a file has after every migration of list.
+func schemaVersion(list []migration) uint64 { return boltschema.Latest(list) }
 
-// migrate runs every migration newer than the file's version, in order,
-// and records the new version. It refuses a file newer than this program.
-func migrate(tx *bolt.Tx, list []migration) error {
-	cur := readSchema(tx)
-	if cur > schemaVersion(list) {
-		return fmt.Errorf("%w (schema %d, this program knows up to %d)", ErrSchemaTooNew, cur, schemaVersion(list))
-	}
-	for i, m := range list {
-		if i > 0 && m.version != list[i-1].version+1 {
-			return fmt.Errorf("migration list is out of order at %q", m.name)
-		}
-		if m.version <= cur {
-			continue
-		}
-		if err := m.apply(tx); err != nil {
-			return fmt.Errorf("server store migration %d (%s): %w", m.version, m.name, err)
-		}
-		b, err := tx.CreateBucketIfNotExists(bServer)
-		if err != nil {
-			return err
-		}
-		if err := b.Put(kSchema, binary.BigEndian.AppendUint64(nil, m.version)); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+// readSchema returns the file's schema version (0 for a new file).
+func readSchema(tx *bolt.Tx) uint64 { return schema.Version(tx) }
+
+// migrate runs every migration of list newer than the file's version.
+func migrate(tx *bolt.Tx, list []migration) error { return schema.Migrate(tx, list) }
 
 // initialLayout makes the top-level buckets and the server's random ID
 // (kept when the file has one).

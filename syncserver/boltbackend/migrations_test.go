@@ -269,13 +269,13 @@ func TestMigrationsRunInOrderOnce(t *testing.T) {
 	defer db.Close()
 	var ran []uint64
 	list := []migration{
-		{1, "one", func(*bolt.Tx) error { ran = append(ran, 1); return nil }},
-		{2, "two", func(*bolt.Tx) error { ran = append(ran, 2); return nil }},
+		{Version: 1, Name: "one", Apply: func(*bolt.Tx) error { ran = append(ran, 1); return nil }},
+		{Version: 2, Name: "two", Apply: func(*bolt.Tx) error { ran = append(ran, 2); return nil }},
 	}
 	for range 2 {
 		update(t, db, func(tx *bolt.Tx) error { return migrate(tx, list) })
 	}
-	list = append(list, migration{3, "three", func(*bolt.Tx) error { ran = append(ran, 3); return nil }})
+	list = append(list, migration{Version: 3, Name: "three", Apply: func(*bolt.Tx) error { ran = append(ran, 3); return nil }})
 	update(t, db, func(tx *bolt.Tx) error { return migrate(tx, list) })
 	if len(ran) != 3 || ran[0] != 1 || ran[1] != 2 || ran[2] != 3 {
 		t.Fatalf("ran %v, want [1 2 3]", ran)
@@ -292,8 +292,8 @@ func TestMigrationFailureRollsBack(t *testing.T) {
 	db := openRawDB(t, t.TempDir())
 	defer db.Close()
 	list := []migration{
-		{1, "one", initialLayout},
-		{2, "breaks", func(tx *bolt.Tx) error {
+		{Version: 1, Name: "one", Apply: initialLayout},
+		{Version: 2, Name: "breaks", Apply: func(tx *bolt.Tx) error {
 			tx.Bucket(bServer).Put([]byte("half"), []byte("done"))
 			return errors.New("disk on fire")
 		}},
