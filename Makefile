@@ -10,7 +10,7 @@ TEST_TAGS := chartkeeper_insecure_kdf
 # the FHIR schema validator, whose npm packages scripts/node-deps.sh installs;
 # PostgreSQL for the sync server's tests, which start a private one on loopback).
 BUILD_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev
-TEST_PACKAGES := $(BUILD_PACKAGES) xvfb xauth xdotool poppler-utils imagemagick libtiff-tools qpdf img2pdf postgresql nodejs
+TEST_PACKAGES := $(BUILD_PACKAGES) xvfb xauth xdotool poppler-utils imagemagick libtiff-tools qpdf img2pdf libimage-exiftool-perl postgresql nodejs
 
 # Packages that use Fyne and so need cgo; everything else must build and test
 # without it.

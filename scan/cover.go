@@ -38,8 +38,9 @@ func FindCover(content []byte, info Info) (chart.CoverSheet, bool) {
 	size := qrSize
 	if info.Format == PDF {
 		img, size, err = pdfCoverImage(content, info)
-	} else {
-		img, err = decodeImage(content)
+	} else if img, err = decodeStored(content); err == nil && info.Format == JPEG {
+		// Turned upright on a small grey copy: a phone photo of a sheet.
+		img = orient(grey(img, size), exifOrientation(content))
 	}
 	if err != nil {
 		return chart.CoverSheet{}, false

@@ -94,9 +94,21 @@ func Analyze(content []byte) (Info, error) {
 		if err != nil {
 			return Info{Format: TIFF}, err
 		}
+		for i, p := range t.pages {
+			what := "this TIFF"
+			if len(t.pages) > 1 {
+				what = fmt.Sprintf("page %d of this TIFF", i+1)
+			}
+			if err := sizeProblem(what, p.width, p.height); err != nil {
+				return Info{Format: TIFF}, err
+			}
+		}
 		return Info{Format: TIFF, Pages: len(t.pages), Compression: compressionName(t.pages[0].compression)}, nil
 	default:
-		if _, err := decodeImage(content); err != nil {
+		if err := checkImageSize(content, f); err != nil {
+			return Info{Format: f}, err
+		}
+		if _, err := decodeStored(content); err != nil {
 			return Info{Format: f}, problemf("the %s image is damaged or cut off (%v)", formatTitle(f), err)
 		}
 		return Info{Format: f, Pages: 1}, nil

@@ -294,6 +294,8 @@ func debPackage(tool string) string {
 		return "poppler-utils"
 	case "qpdf":
 		return "qpdf"
+	case "exiftool":
+		return "libimage-exiftool-perl"
 	case "img2pdf":
 		return "img2pdf"
 	}

@@ -21,8 +21,13 @@ import (
 // ThumbnailSize is the longest side, in pixels, of a thumbnail.
 const ThumbnailSize = 256
 
-func decodeImage(b []byte) (image.Image, error) {
+// decodeStored decodes a JPEG, PNG or TIFF (its first page) as it is
+// stored, after its header has shown it small enough to decode.
+func decodeStored(b []byte) (image.Image, error) {
 	f, _ := Detect(b)
+	if err := checkImageSize(b, f); err != nil {
+		return nil, err
+	}
 	switch f {
 	case JPEG:
 		return jpeg.Decode(bytes.NewReader(b))
@@ -32,6 +37,20 @@ func decodeImage(b []byte) (image.Image, error) {
 		return tiff.Decode(bytes.NewReader(b))
 	}
 	return nil, errors.New("not an image")
+}
+
+// decodeImage decodes an image as it is to be shown: a JPEG's Exif
+// orientation is applied, so a phone photo stands upright. The stored
+// bytes are never changed; the orientation is applied when drawing.
+func decodeImage(b []byte) (image.Image, error) {
+	img, err := decodeStored(b)
+	if err != nil {
+		return nil, err
+	}
+	if f, _ := Detect(b); f == JPEG {
+		img = orient(img, exifOrientation(b))
+	}
+	return img, nil
 }
 
 // Page renders page n (1-based) of a scanned file at most size pixels on
@@ -58,7 +77,14 @@ func Page(content []byte, n, size int) (image.Image, error) {
 			}
 		}
 	default:
-		img, err = decodeImage(content)
+		// Brought down to size first: turning a small copy upright costs
+		// little.
+		if img, err = decodeStored(content); err == nil {
+			img = scale(img, size)
+			if info.Format == JPEG {
+				img = orient(img, exifOrientation(content))
+			}
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -192,6 +218,12 @@ func renderPDFPage(content []byte, doc *model.Context, page, dpi int, gray bool)
 	}
 	if gray {
 		return decodePGM(out.Bytes())
+	}
+	if c, err := png.DecodeConfig(bytes.NewReader(out.Bytes())); err == nil {
+		// A page claiming an enormous size is not decoded.
+		if err := sizeProblem(fmt.Sprintf("page %d of this PDF", page), uint64(c.Width), uint64(c.Height)); err != nil {
+			return nil, err
+		}
 	}
 	return png.Decode(&out)
 }

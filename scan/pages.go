@@ -133,26 +133,7 @@ func turn(img image.Image, deg int) image.Image {
 			return w - 1 - y, x
 		}
 	}
-	if g, ok := img.(*image.Gray); ok {
-		out := image.NewGray(image.Rect(0, 0, dw, dh))
-		for y := 0; y < dh; y++ {
-			for x := 0; x < dw; x++ {
-				sx, sy := src(x, y)
-				out.Pix[y*out.Stride+x] = g.Pix[g.PixOffset(b.Min.X+sx, b.Min.Y+sy)]
-			}
-		}
-		return out
-	}
-	rgba := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(rgba, rgba.Bounds(), img, b.Min, draw.Src)
-	out := image.NewRGBA(image.Rect(0, 0, dw, dh))
-	for y := 0; y < dh; y++ {
-		for x := 0; x < dw; x++ {
-			sx, sy := src(x, y)
-			copy(out.Pix[y*out.Stride+4*x:y*out.Stride+4*x+4], rgba.Pix[sy*rgba.Stride+4*sx:])
-		}
-	}
-	return out
+	return remap(img, dw, dh, src)
 }
 
 // encodeTIFF writes a multi-page little-endian TIFF, one Deflate strip a
