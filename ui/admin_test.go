@@ -132,6 +132,8 @@ func TestDuplicatesSayWhyAndNotTheSamePerson(t *testing.T) {
 	test.Tap(button(t, d, "Keep them listed"))
 	wantText(t, pane, "Chidy")
 
+	test.Tap(button(t, pane, "Compare…"))
+	wantText(t, pane, "Compare")
 	test.Tap(button(t, pane, "Not the same person…"))
 	test.Tap(button(t, dialogOn(t, w), "Mark not the same person"))
 	wantText(t, pane, "Likely duplicate patients")

@@ -95,7 +95,9 @@ func (a *adminView) showPair(left, right chart.Patient) {
 		f.content(),
 		container.NewHBox(
 			&widget.Button{Text: "Keep left, merge right into it", Icon: theme.NavigateBackIcon(), OnTapped: merge(left, right)},
-			&widget.Button{Text: "Keep right, merge left into it", Icon: theme.NavigateNextIcon(), OnTapped: merge(right, left)},
+			&widget.Button{Text: "Keep right, merge left into it", Icon: theme.NavigateNextIcon(), OnTapped: merge(right, left)}),
+		container.NewHBox(
+			&widget.Button{Text: "Not the same person…", OnTapped: func() { a.notDuplicate(left.Summary(), right.Summary()) }},
 			back),
 	))}
 	a.panes[adminDuplicates].Refresh()
