@@ -40,7 +40,7 @@ import (
 func MergeRules() store.MergeRules {
 	rules := store.MergeRules{TypeCodeTable: {}}
 	for _, typ := range []string{TypePatient, TypeProblem, TypeAllergy, TypeMedication, TypeAmendment,
-		TypeVitals, TypeImmunization, TypeDocument, TypeAmendReq, TypeDisclosure, TypeBreakGlass, TypeRejected} {
+		TypeVitals, TypeImmunization, TypeDocument, TypeAmendReq, TypeDisclosure, TypeBreakGlass, TypeRejected, TypeNotDuplicate} {
 		rules[typ] = store.MergeRule{Merge: mergeBodies}
 	}
 	rules[TypeVisit] = store.MergeRule{Merge: mergeVisits, Rank: func(body []byte) int {
@@ -150,6 +150,7 @@ var conflictTypes = map[string]struct {
 	TypeDisclosure:   {"disclosure", Administer},
 	TypeBreakGlass:   {"break-glass access", Administer},
 	TypeRejected:     {"rejected document", FileDocuments},
+	TypeNotDuplicate: {"not the same person", Administer},
 }
 
 // mayResolve reports whether role may resolve conflicts of records of typ:

@@ -119,8 +119,11 @@ func TestDuplicatesMergeAndUndo(t *testing.T) {
 	if d, _ := s.Duplicates(Patient{Family: "Other", Given: "Person", DOB: "1984-07-19"}); len(d) != 0 {
 		t.Errorf("different name, same birth date: %+v", d)
 	}
-	if d, _ := s.Duplicates(Patient{Family: "Other", Given: "Person", DOB: "1950-01-01", Phone: keep.Phone}); len(d) != 1 {
-		t.Errorf("same phone: %+v", d)
+	if d, _ := s.Duplicates(Patient{Family: "Other", Given: "Person", DOB: "1950-01-01", Phone: keep.Phone}); len(d) != 0 {
+		t.Errorf("same phone only (a household): %+v", d)
+	}
+	if d, _ := s.Duplicates(Patient{Family: "Kowalczyk", Given: "A.", DOB: "1950-01-01", Phone: keep.Phone}); len(d) != 1 {
+		t.Errorf("same phone, similar name: %+v", d)
 	}
 	dv := p.visit(dup, "2026-04-20")
 

@@ -90,18 +90,49 @@ func (s *Service) OpenAmendmentRequests() ([]AmendmentRequest, error) {
 	return out, err
 }
 
-// DuplicatePair is two patients likely to be the same person.
-type DuplicatePair struct{ A, B PatientSummary }
+// DuplicatePair is two patients likely to be the same person, and why.
+type DuplicatePair struct {
+	A, B PatientSummary
+	// Reasons are the signals the two share, in plain words: "similar
+	// name", "same birth date", "same phone". A shared phone alone never
+	// makes a pair (see docs/CHART.md).
+	Reasons []string
+}
 
-// DuplicateCandidates lists likely duplicate patients (HIM managers).
+// Why is the pair's reasons as one phrase, e.g. "similar name, same birth
+// date".
+func (p DuplicatePair) Why() string { return strings.Join(p.Reasons, ", ") }
+
+// DuplicateCandidates lists likely duplicate patients (HIM managers),
+// without the pairs marked not the same person ([Service.MarkNotDuplicate]).
+// limit caps the number of pairs (0: no cap).
 func (s *Service) DuplicateCandidates(limit int) ([]DuplicatePair, error) {
 	if _, err := s.require(Administer); err != nil {
 		return nil, err
 	}
+	var marked map[[2]string]bool
+	if err := s.st.View(func(tx *store.Tx) (err error) { marked, err = notDuplicates(tx); return err }); err != nil {
+		return nil, err
+	}
 	var out []DuplicatePair
 	err := s.finder.read(func() {
-		for _, p := range s.finder.idx.DuplicatePairs(limit) {
-			out = append(out, DuplicatePair{A: s.finder.people[p[0]], B: s.finder.people[p[1]]})
+		n := limit
+		if len(marked) > 0 {
+			n = 0 // the marked pairs are left out below
+		}
+		for _, p := range s.finder.idx.DuplicatePairs(n) {
+			k := p
+			if k[0] > k[1] {
+				k[0], k[1] = k[1], k[0]
+			}
+			if marked[k] {
+				continue
+			}
+			if limit > 0 && len(out) == limit {
+				break
+			}
+			out = append(out, DuplicatePair{A: s.finder.people[p[0]], B: s.finder.people[p[1]],
+				Reasons: s.finder.idx.Why(p[0], p[1]).Words()})
 		}
 	})
 	if err != nil {

@@ -111,3 +111,34 @@ func TestMergeAndUndoFromDuplicates(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestDuplicatesSayWhyAndNotTheSamePerson(t *testing.T) {
+	p := newPractice(t)
+	ws, w := open(t, p.dir)
+	signInAs(t, w, "mlopez", testPassword)
+	s := sessionOf(t, ws)
+	if _, _, err := s.svc.RegisterPatient(chart.Patient{Family: "Okafor", Given: "Chidy", DOB: "1975-03-02", Sex: chart.Male}); err != nil {
+		t.Fatal(err)
+	}
+	s.admin()
+	s.adm.tabs.SelectIndex(adminDuplicates)
+	pane := s.adm.panes[adminDuplicates]
+	wantText(t, pane, "Chidy")
+	wantText(t, pane, "Why: similar name, same birth date")
+
+	test.Tap(button(t, pane, "Not the same person…"))
+	d := dialogOn(t, w)
+	wantText(t, d, "Chidy")
+	test.Tap(button(t, d, "Keep them listed"))
+	wantText(t, pane, "Chidy")
+
+	test.Tap(button(t, pane, "Compare…"))
+	wantText(t, pane, "Compare")
+	test.Tap(button(t, pane, "Not the same person…"))
+	test.Tap(button(t, dialogOn(t, w), "Mark not the same person"))
+	wantText(t, pane, "Likely duplicate patients")
+	noText(t, pane, "Chidy")
+	if pairs, _ := s.svc.DuplicateCandidates(0); len(pairs) != 0 {
+		t.Errorf("still candidates: %+v", pairs)
+	}
+}

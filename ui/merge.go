@@ -23,17 +23,39 @@ func (a *adminView) duplicates() fyne.CanvasObject {
 		return scroll(paragraph(sentence(err)))
 	}
 	box := container.NewVBox(heading("Likely duplicate patients"),
-		paragraph("Only a person can tell whether two records are one patient. Compare them, then merge the duplicate into the record to keep; a merge can be undone."))
+		paragraph("Only a person can tell whether two records are one patient. Compare them, then merge the duplicate into the record to keep; a merge can be undone. "+
+			"Two people who are not the same person leave the list for good."))
 	if len(pairs) == 0 {
 		box.Add(paragraph("No likely duplicates."))
 	}
 	for _, p := range pairs {
 		box.Add(container.NewBorder(nil, nil, nil,
-			&widget.Button{Text: "Compare…", OnTapped: func() { a.compare(p.A.ID, p.B.ID) }},
-			&widget.Label{Text: p.A.MRN + "  " + p.A.Name() + "  " + bornText(p.A.DOB, p.A.Sex) + "   ↔   " +
-				p.B.MRN + "  " + p.B.Name() + "  " + bornText(p.B.DOB, p.B.Sex), Wrapping: fyne.TextWrapWord}))
+			container.NewHBox(
+				&widget.Button{Text: "Compare…", OnTapped: func() { a.compare(p.A.ID, p.B.ID) }},
+				&widget.Button{Text: "Not the same person…", OnTapped: func() { a.notDuplicate(p.A, p.B) }}),
+			container.NewVBox(
+				&widget.Label{Text: p.A.MRN + "  " + p.A.Name() + "  " + bornText(p.A.DOB, p.A.Sex) + "   ↔   " +
+					p.B.MRN + "  " + p.B.Name() + "  " + bornText(p.B.DOB, p.B.Sex), Wrapping: fyne.TextWrapWord},
+				&widget.Label{Text: "Why: " + p.Why(), Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance})))
 	}
 	return scroll(box)
+}
+
+// notDuplicate asks before marking two patients not the same person, then
+// shows the list without them.
+func (a *adminView) notDuplicate(x, y chart.PatientSummary) {
+	a.s.touch()
+	w := a.s.ws.win
+	confirmAction(w, "Not the same person?",
+		x.Name()+" (MRN "+x.MRN+") and "+y.Name()+" (MRN "+y.MRN+") will no longer be listed as likely duplicates, on any workstation. The decision is kept in the audit log.",
+		"Mark not the same person", "Keep them listed", func() {
+			a.s.touch()
+			if err := a.s.svc.MarkNotDuplicate(x.ID, y.ID); err != nil {
+				showError(w, "The pair could not be marked", err)
+				return
+			}
+			a.refresh(adminDuplicates)
+		})
 }
 
 // compare shows two patients side by side, with a merge either way.
@@ -73,7 +95,9 @@ func (a *adminView) showPair(left, right chart.Patient) {
 		f.content(),
 		container.NewHBox(
 			&widget.Button{Text: "Keep left, merge right into it", Icon: theme.NavigateBackIcon(), OnTapped: merge(left, right)},
-			&widget.Button{Text: "Keep right, merge left into it", Icon: theme.NavigateNextIcon(), OnTapped: merge(right, left)},
+			&widget.Button{Text: "Keep right, merge left into it", Icon: theme.NavigateNextIcon(), OnTapped: merge(right, left)}),
+		container.NewHBox(
+			&widget.Button{Text: "Not the same person…", OnTapped: func() { a.notDuplicate(left.Summary(), right.Summary()) }},
 			back),
 	))}
 	a.panes[adminDuplicates].Refresh()

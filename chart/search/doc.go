@@ -61,9 +61,14 @@
 //     and first given name swapped on one of the two, the swapped family
 //     names close and the swapped given names compatible ("John Smith" and
 //     "Smith, J.");
-//   - or they share a phone number: the digits of one number, at least
-//     seven of them, are the end of the other's ("555 014 2231" and
-//     "+1 (555) 014-2231"; not two full numbers that differ in area code).
+//   - or they share a phone number (the digits of one number, at least
+//     seven of them, are the end of the other's: "555 014 2231" and
+//     "+1 (555) 014-2231"; not two full numbers that differ in area code)
+//     and have similar names or the same date of birth. A shared phone
+//     alone is not enough: households share phones.
+//
+// Index.Why names the signals two entries share (similar name, same birth
+// date, same phone) as a Reason, in plain words for the people who decide.
 //
 // # Cost
 //

@@ -29,7 +29,15 @@ func (x *Index) Similar(e Entry) []string {
 	}
 	for _, d := range p.phones {
 		for _, id := range x.samePhoneIDs(d) {
-			if s := x.phones[id].slot; x.recs[s].e.ID != e.ID {
+			s := x.phones[id].slot
+			r := &x.recs[s]
+			if r.e.ID == e.ID {
+				continue
+			}
+			// A shared phone alone is a household, not a duplicate.
+			if p.dob != "" && r.dob == p.dob {
+				slots = append(slots, s)
+			} else if fam, giv := dupNames(&r.e, r.key0, r.key1); similarNames(famP, givP, fam, giv) {
 				slots = append(slots, s)
 			}
 		}
@@ -41,6 +49,75 @@ func (x *Index) Similar(e Entry) []string {
 		ids[i] = x.recs[s].e.ID
 	}
 	return ids
+}
+
+// Reason is why two entries are likely duplicates: a set of the signals
+// they share. No single signal makes a duplicate: a similar name and the
+// same birth date do, and a shared phone does with either of them.
+type Reason uint8
+
+const (
+	SimilarName   Reason = 1 << iota // the names are similar (see the package documentation)
+	SameBirthDate                    // the same date of birth
+	SamePhone                        // a phone number that is the same line
+)
+
+// Candidate says whether the signals in r make a likely duplicate.
+func (r Reason) Candidate() bool {
+	return r&(SimilarName|SameBirthDate) == SimilarName|SameBirthDate ||
+		r&SamePhone != 0 && r&(SimilarName|SameBirthDate) != 0
+}
+
+// Words lists the signals in r in plain words, e.g. "similar name",
+// "same birth date", "same phone".
+func (r Reason) Words() []string {
+	var out []string
+	for _, w := range []struct {
+		r    Reason
+		text string
+	}{{SimilarName, "similar name"}, {SameBirthDate, "same birth date"}, {SamePhone, "same phone"}} {
+		if r&w.r != 0 {
+			out = append(out, w.text)
+		}
+	}
+	return out
+}
+
+func (r Reason) String() string { return strings.Join(r.Words(), ", ") }
+
+// Why returns the signals the entries with IDs a and b share (0 when either
+// is not in the index). They are likely duplicates when the result's
+// Candidate is true.
+func (x *Index) Why(a, b string) Reason {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	sa, okA := x.byID[a]
+	sb, okB := x.byID[b]
+	if !okA || !okB || a == b {
+		return 0
+	}
+	return x.why(sa, sb)
+}
+
+func (x *Index) why(sa, sb int32) Reason {
+	ra, rb := &x.recs[sa], &x.recs[sb]
+	var r Reason
+	if ra.dob != "" && ra.dob == rb.dob {
+		r |= SameBirthDate
+	}
+	famA, givA := dupNames(&ra.e, ra.key0, ra.key1)
+	famB, givB := dupNames(&rb.e, rb.key0, rb.key1)
+	if similarNames(famA, givA, famB, givB) {
+		r |= SimilarName
+	}
+	for _, pa := range ra.phones {
+		for _, pb := range rb.phones {
+			if samePhone(x.phones[pa].digits, x.phones[pb].digits) {
+				r |= SamePhone
+			}
+		}
+	}
+	return r
 }
 
 // samePhoneIDs returns the phones that are the same number as the digit
@@ -135,7 +212,8 @@ func (x *Index) DuplicatePairs(limit int) [][2]string {
 		for a := i; a < j; a++ {
 			pa := &x.phones[ids[a]]
 			for b := a + 1; b < j; b++ {
-				if pb := &x.phones[ids[b]]; pa.slot != pb.slot && samePhone(pa.digits, pb.digits) {
+				if pb := &x.phones[ids[b]]; pa.slot != pb.slot && samePhone(pa.digits, pb.digits) &&
+					x.why(pa.slot, pb.slot).Candidate() {
 					add(pa.slot, pb.slot)
 				}
 			}

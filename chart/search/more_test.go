@@ -70,13 +70,15 @@ func TestDuplicates(t *testing.T) {
 		{ID: "d5", Names: []string{"Smith", "Mary"}, DOB: "1970-01-01"},                                         // another person
 		{ID: "d6", Names: []string{"Smith", "John"}, DOB: "1971-01-01"},                                         // another birthday
 		{ID: "d7", Names: []string{"Other", "Person"}, Phones: []string{"+1 (555) 777-1234"}},                   // same line as d8
-		{ID: "d8", Names: []string{"Unrelated", "Name"}, Phones: []string{"777 1234"}},                          // local number
-		{ID: "d9", Names: []string{"Third", "Party"}, Phones: []string{"+44 555 777 1234"}},                     // same local, other country
+		{ID: "d8", Names: []string{"Other", "P."}, Phones: []string{"777 1234"}},                                // local number, similar name
+		{ID: "d9", Names: []string{"Third", "Party"}, Phones: []string{"+44 555 777 1234"}},                     // same local as d8, another name
 		{ID: "d10", Names: []string{"Li", "Wei"}, DOB: "1980-01-01"},                                            //
 		{ID: "d11", Names: []string{"Lu", "Wei"}, DOB: "1980-01-01"},                                            // two letters: not a typo
 		{ID: "d12", Names: []string{"Müller-Lüdenscheidt", "Ånna"}, DOB: "1990-05-05", Phones: []string{"123"}}, //
 		{ID: "d13", Names: []string{"Muller Ludenscheidt", "Anna"}, DOB: "1990-05-05", Phones: []string{"123"}}, // spelling; short phones never match
 		{ID: "d14", Names: []string{"Müller", "Anna"}, DOB: "1990-05-05"},                                       // another family name
+		{ID: "d15", Names: []string{"Doe", "Jane"}, DOB: "1950-01-01", Phones: []string{"555 014 9999"}},        // a household:
+		{ID: "d16", Names: []string{"Roe", "Max"}, DOB: "1986-01-01", Phones: []string{"555 014 9999"}},         // only the phone shared
 	})
 	// In name order: john smith (d4), muller ludenscheidt (d13, a space sorts
 	// before a hyphen), muller-ludenscheidt (d12), other (d7), smith j. (d3),
@@ -84,10 +86,9 @@ func TestDuplicates(t *testing.T) {
 	want := [][2]string{
 		{"d4", "d3"}, {"d4", "d1"}, {"d4", "d2"}, // swapped, and J. is still an initial
 		{"d13", "d12"},
-		{"d7", "d8"},
+		{"d8", "d7"},
 		{"d3", "d1"}, {"d3", "d2"},
 		{"d1", "d2"},
-		{"d9", "d8"},
 	}
 	if got := x.DuplicatePairs(0); !slices.Equal(got, want) {
 		t.Fatalf("DuplicatePairs =\n%v\nwant\n%v", got, want)
@@ -100,7 +101,9 @@ func TestDuplicates(t *testing.T) {
 		{"d4", []string{"d3", "d1", "d2"}},
 		{"d5", nil},
 		{"d6", nil},
-		{"d8", []string{"d7", "d9"}},
+		{"d8", []string{"d7"}},
+		{"d9", nil},
+		{"d15", nil},
 		{"d7", []string{"d8"}},
 		{"d10", nil},
 		{"d12", []string{"d13"}},
@@ -118,8 +121,30 @@ func TestDuplicates(t *testing.T) {
 	if got := x.DuplicatePairs(3); !slices.Equal(got, want[:3]) {
 		t.Errorf("DuplicatePairs(3) = %v", got)
 	}
+	for _, c := range []struct {
+		a, b string
+		want search.Reason
+	}{
+		{"d1", "d2", search.SimilarName | search.SameBirthDate},
+		{"d7", "d8", search.SimilarName | search.SamePhone},
+		{"d12", "d13", search.SimilarName | search.SameBirthDate},
+		{"d8", "d9", search.SamePhone},
+		{"d15", "d16", search.SamePhone},
+		{"d1", "d6", search.SimilarName},
+		{"d1", "nobody", 0},
+	} {
+		if got := x.Why(c.a, c.b); got != c.want || got.Candidate() != (c.want.Candidate()) {
+			t.Errorf("Why(%s, %s) = %q, want %q", c.a, c.b, got, c.want)
+		}
+	}
+	if w := x.Why("d15", "d16"); w.Candidate() || w.String() != "same phone" {
+		t.Errorf("a household sharing only a phone: %q, candidate %v", w, w.Candidate())
+	}
+	if w := x.Why("d7", "d8"); !w.Candidate() || w.String() != "similar name, same phone" {
+		t.Errorf("Why(d7, d8) = %q, candidate %v", w, w.Candidate())
+	}
 	x.Remove("d8")
-	if got := x.Similar(search.Entry{ID: "d7", Phones: []string{"15557771234"}}); len(got) != 0 {
+	if got := x.Similar(search.Entry{ID: "d7", Names: []string{"Other", "Person"}, Phones: []string{"15557771234"}}); len(got) != 0 {
 		t.Errorf("after Remove, Similar = %v", got)
 	}
 }

@@ -254,7 +254,13 @@ func ogivens(e search.Entry) []string {
 }
 
 func oduplicate(a, b search.Entry) bool {
-	if da := odob(a); da != "" && da == odob(b) && len(a.Names) > 0 && len(b.Names) > 0 {
+	dob := odob(a) != "" && odob(a) == odob(b)
+	names := osimilarNames(a, b)
+	return dob && names || (dob || names) && osamePhone(a, b)
+}
+
+func osimilarNames(a, b search.Entry) bool {
+	if len(a.Names) > 0 && len(b.Names) > 0 {
 		fa, fb := ocompact(a.Names[0]), ocompact(b.Names[0])
 		ga, gb := ogivens(a), ogivens(b)
 		given := func(x, y string) bool { return oclose(x, y) || strings.HasPrefix(x, y) || strings.HasPrefix(y, x) }
@@ -270,6 +276,10 @@ func oduplicate(a, b search.Entry) bool {
 			return true
 		}
 	}
+	return false
+}
+
+func osamePhone(a, b search.Entry) bool {
 	for _, p := range a.Phones {
 		for _, q := range b.Phones {
 			x, y := onlyDigits(p), onlyDigits(q)
