@@ -45,12 +45,15 @@ func FindCover(content []byte, info Info) (chart.CoverSheet, bool) {
 	if err != nil {
 		return chart.CoverSheet{}, false
 	}
-	text, ok := readQR(img, size)
-	if !ok {
-		return chart.CoverSheet{}, false
+	// A code that does not read at one scale may at another: scaling a
+	// scanned page can put the modules' edges between pixels unevenly.
+	for _, sz := range []int{size, size * 3 / 2, size * 2 / 3} {
+		if text, ok := readQR(img, sz); ok {
+			c, err := chart.ParseCoverSheet(text)
+			return c, err == nil
+		}
 	}
-	c, err := chart.ParseCoverSheet(text)
-	return c, err == nil
+	return chart.CoverSheet{}, false
 }
 
 var tryHarder = map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}

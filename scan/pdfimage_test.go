@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -72,7 +73,12 @@ func TestCoverSheetScannerImages(t *testing.T) {
 				defer func() { scan.PDFRenderer = old }()
 				c, ok := scan.FindCover(b, analyze(t, b))
 				if !ok || c.MRN != pt.MRN || c.PatientID != pt.ID || c.Category != "referral" {
-					t.Fatalf("cover sheet not read: %+v %v", c, ok)
+					// What the page claims, to tell a scale problem from a
+					// damaged fixture when this fails on another machine.
+					f := filepath.Join(t.TempDir(), name+".pdf")
+					writeFile(t, f, b)
+					info, _ := exec.Command("pdfinfo", "-box", f).CombinedOutput()
+					t.Fatalf("cover sheet not read: %+v %v (payload %q, %d bytes)\n%s", c, ok, chart.CoverSheet{PracticeID: p.st.PracticeID(), PatientID: pt.ID, MRN: pt.MRN, Category: "referral"}.Payload(), len(b), info)
 				}
 			})
 		}

@@ -5,12 +5,17 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
 
 func TestDrafts(t *testing.T) {
-	s, rk := newPractice(t)
+	// A clock that moves a second at each reading, so the two drafts below
+	// are saved at different times (a fast machine saved both within one
+	// millisecond, and the newest-first order was then a toss-up).
+	clock := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	s, rk := newPractice(t, WithClock(func() time.Time { clock = clock.Add(time.Second); return clock }))
 	if _, err := s.AddUser(NewUser{Username: "drtest", Name: "Dee Testperson", Role: RoleClinician, Password: []byte(userPass)}); err != nil {
 		t.Fatal(err)
 	}
