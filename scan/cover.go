@@ -101,16 +101,22 @@ func coverDrawDPI(ctx *model.Context) int {
 // readQR looks for a QR code, on a grey copy at most size pixels on its
 // longest side (a cover sheet's code is large; full-resolution scans only
 // cost time).
+//
+// The page is made black and white by zxing's local (hybrid) threshold
+// first and, when no code reads, by its global one, which copes better
+// with an evenly lit page whose code sits in a large light area.
 func readQR(img image.Image, size int) (string, bool) {
-	bmp, err := gozxing.NewBinaryBitmapFromImage(grey(img, size))
-	if err != nil {
-		return "", false
+	src := gozxing.NewLuminanceSourceFromImage(grey(img, size))
+	for _, bin := range []gozxing.Binarizer{gozxing.NewHybridBinarizer(src), gozxing.NewGlobalHistgramBinarizer(src)} {
+		bmp, err := gozxing.NewBinaryBitmap(bin)
+		if err != nil {
+			continue
+		}
+		if res, err := qrcode.NewQRCodeReader().Decode(bmp, tryHarder); err == nil {
+			return res.GetText(), true
+		}
 	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, tryHarder)
-	if err != nil {
-		return "", false
-	}
-	return res.GetText(), true
+	return "", false
 }
 
 const qrSize = 1400

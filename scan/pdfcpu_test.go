@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"chartkeeper/chart"
 	"chartkeeper/scan"
 )
 
@@ -63,23 +64,34 @@ func TestImg2PDF24Pages(t *testing.T) {
 	im := tool(t, "magick", "convert")
 	i2p := tool(t, "img2pdf")
 	p := newPractice(t)
-	pt := p.patient("Lindqvist", "Testa")
-	dir, work := t.TempDir(), t.TempDir()
-	writeFile(t, filepath.Join(work, "cover.pdf"), coverPDF(t, p, pt, "lab"))
-	run(t, pdftoppm, "-r", "150", "-gray", "-png", "-singlefile", filepath.Join(work, "cover.pdf"), filepath.Join(work, "cover"))
-	jpegs := []string{filepath.Join(work, "p01.jpg")}
-	run(t, im, filepath.Join(work, "cover.png"), "-quality", "90", jpegs[0])
-	for i := 2; i <= 24; i++ {
-		name := filepath.Join(work, fmt.Sprintf("p%02d.jpg", i))
-		run(t, im, "-size", "1275x1650", "xc:white", "-fill", "black",
-			"-draw", fmt.Sprintf("rectangle %d,%d %d,%d", 40*i, 60*i, 40*i+200, 60*i+100), "-quality", "85", name)
-		jpegs = append(jpegs, name)
+	dir := t.TempDir()
+	make24 := func(pt chart.Patient) []byte {
+		work := t.TempDir()
+		writeFile(t, filepath.Join(work, "cover.pdf"), coverPDF(t, p, pt, "lab"))
+		run(t, pdftoppm, "-r", "150", "-gray", "-png", "-singlefile", filepath.Join(work, "cover.pdf"), filepath.Join(work, "cover"))
+		jpegs := []string{filepath.Join(work, "p01.jpg")}
+		run(t, im, filepath.Join(work, "cover.png"), "-quality", "90", jpegs[0])
+		for i := 2; i <= 24; i++ {
+			name := filepath.Join(work, fmt.Sprintf("p%02d.jpg", i))
+			run(t, im, "-size", "1275x1650", "xc:white", "-fill", "black",
+				"-draw", fmt.Sprintf("rectangle %d,%d %d,%d", 40*i, 60*i, 40*i+200, 60*i+100), "-quality", "85", name)
+			jpegs = append(jpegs, name)
+		}
+		out := filepath.Join(work, "scan.pdf")
+		run(t, i2p, append(append([]string{"--pagesize", "Letter"}, jpegs...), "-o", out)...)
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
 	}
-	out := filepath.Join(work, "scan.pdf")
-	run(t, i2p, append(append([]string{"--pagesize", "Letter"}, jpegs...), "-o", out)...)
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
+	pt := p.patient("Lindqvist", "Testa")
+	b := make24(pt)
+	if !coversRead(map[string][]byte{"img2pdf": b}) {
+		// As in TestCoverSheetScannerImages: made once more, and must read.
+		t.Logf("the cover made for %s did not read; making the scan again", pt.MRN)
+		pt = p.patient("Lindqvist", "Testb")
+		b = make24(pt)
 	}
 	if info := analyze(t, b); info.Pages != 24 {
 		t.Fatalf("%d pages", info.Pages)
