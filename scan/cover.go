@@ -87,7 +87,11 @@ func pdfCoverImage(content []byte, info Info) (image.Image, int, error) {
 // or more for a page that claims to be smaller than a letter page, so the
 // picture's longest side is still coverSize pixels.
 func coverDrawDPI(ctx *model.Context) int {
-	_, _, inh, err := ctx.PageDict(1, false)
+	var inh *model.InheritedPageAttrs
+	err := safely(func() (err error) {
+		_, _, inh, err = ctx.PageDict(1, false)
+		return err
+	})
 	if err != nil || inh == nil || inh.MediaBox == nil {
 		return coverDPI
 	}
