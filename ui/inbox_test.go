@@ -6,6 +6,7 @@ import (
 	"image"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,7 +89,10 @@ func TestInbox(t *testing.T) {
 	signInAs(t, w, "desk", testPassword)
 	s := sessionOf(t, ws)
 	sc := scanners[s]
-	waitFor(t, "the warning of the missing folder", sc.warn.Visible)
+	// The header lays the warning out after it turns visible.
+	waitFor(t, "the warning of the missing folder", func() bool {
+		return sc.warn.Visible() && strings.Contains(strings.Join(texts(w.Content()), "\n"), "A scan folder cannot be reached")
+	})
 	wantText(t, w.Content(), "A scan folder cannot be reached")
 
 	// A scan arrives under a temporary name and is renamed: taken at once.
