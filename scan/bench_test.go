@@ -8,8 +8,12 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/metrics"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"chartkeeper/chart"
 	"chartkeeper/scan"
@@ -141,4 +145,97 @@ func pageOfSize(w, h, seed int) *image.Gray {
 		img.Pix[(seed%h)*img.Stride+x] = 0
 	}
 	return img
+}
+
+// BenchmarkIntakeImg2PDF24 takes in a 20 MB, 24-page PDF made by img2pdf
+// (every page a grey 200 dpi letter JPEG), as a phone app or a scanning
+// script outside Chartkeeper makes them. Beside ns/op it reports peak-MB,
+// the most heap the intake held at once above what was live before it.
+func BenchmarkIntakeImg2PDF24(b *testing.B) {
+	i2p := tool(b, "img2pdf")
+	work := b.TempDir()
+	r := rand.New(rand.NewPCG(3, 4))
+	var names []string
+	for k := 1; k <= 24; k++ {
+		img := image.NewGray(image.Rect(0, 0, 1700, 2200))
+		for j := range img.Pix {
+			img.Pix[j] = 0xd0 + byte(r.IntN(48))
+		}
+		var buf bytes.Buffer
+		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 72}); err != nil {
+			b.Fatal(err)
+		}
+		name := filepath.Join(work, fmt.Sprintf("p%02d.jpg", k))
+		writeFile(b, name, buf.Bytes())
+		names = append(names, name)
+	}
+	out := filepath.Join(work, "scan.pdf")
+	run(b, i2p, append(append([]string{"--pagesize", "Letter"}, names...), "-o", out)...)
+	data, err := os.ReadFile(out)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("img2pdf made %d pages in %.1f MB", 24, float64(len(data))/(1<<20))
+
+	p := newPractice(b)
+	in := scan.NewIntake(p.svc)
+	dir := b.TempDir()
+	f := scan.Folder{Path: dir}
+	var peak uint64
+	i := 0
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		b.StopTimer()
+		i++
+		// A byte inside the last page's JPEG data differs each round, so
+		// no round is a duplicate of another.
+		data[len(data)-5000] = byte(i)
+		data[len(data)-5001] = byte(i >> 8)
+		path := filepath.Join(dir, "scan.pdf")
+		writeFile(b, path, data)
+		runtime.GC()
+		stop := sampleHeap()
+		b.StartTimer()
+		res := in.Take(path, f)
+		b.StopTimer()
+		peak = max(peak, stop())
+		b.StartTimer()
+		if res.Outcome != scan.Imported || res.Document.Pages != 24 {
+			b.Fatalf("%s %s, %d pages", res.Outcome, res.Reason, res.Document.Pages)
+		}
+	}
+	b.ReportMetric(float64(peak)/(1<<20), "peak-MB")
+}
+
+// sampleHeap watches the heap's live objects every half millisecond until
+// the function it returns is called, which returns the most seen above the
+// starting point.
+func sampleHeap() func() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	base := s[0].Value.Uint64()
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(500 * time.Microsecond)
+		defer t.Stop()
+		for {
+			metrics.Read(s)
+			if v := s[0].Value.Uint64(); v > base && v-base > peak.Load() {
+				peak.Store(v - base)
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() uint64 {
+		close(done)
+		<-stopped
+		return peak.Load()
+	}
 }
