@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"chartkeeper/internal/filename"
 	"chartkeeper/report"
 )
 
@@ -163,8 +164,9 @@ var openInViewer = func(a fyne.App, path string) error {
 }
 
 // chooseSaveFile asks where to save a file and hands over a writer and the
-// path chosen (nil writer and no error when the person cancelled). Tests
-// replace it.
+// path chosen (nil writer and no error when the person cancelled). The
+// name offered is made safe for every file system first (a scanned file's
+// original name may hold characters Windows refuses). Tests replace it.
 var chooseSaveFile = func(w fyne.Window, name string, done func(io.WriteCloser, string, error)) {
 	d := dialog.NewFileSave(func(uc fyne.URIWriteCloser, err error) {
 		if uc == nil {
@@ -173,6 +175,6 @@ var chooseSaveFile = func(w fyne.Window, name string, done func(io.WriteCloser, 
 		}
 		done(uc, uc.URI().Path(), nil)
 	}, w)
-	d.SetFileName(name)
+	d.SetFileName(filename.Safe(name, "document"))
 	d.Show()
 }
