@@ -78,7 +78,7 @@ func Restore(from, dir string, opts RestoreOptions) (err error) {
 			}
 		}()
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := makePrivateDir(dir); err != nil {
 		return err
 	}
 	dst := filepath.Join(dir, dbFileName)

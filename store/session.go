@@ -58,7 +58,7 @@ func Create(dir string, np NewPractice, opts ...Option) (*Store, string, error) 
 	if Exists(dir) {
 		return nil, "", fmt.Errorf("%s: %w", dir, ErrPracticeExists)
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := makePrivateDir(dir); err != nil {
 		return nil, "", err
 	}
 	dev := &deviceFile{PracticeID: NewID(), DeviceID: NewID(), PracticeSecret: randomBytes(keySize)}

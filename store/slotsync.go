@@ -209,7 +209,7 @@ func Join(dir string, j JoinInfo, opts ...Option) (_ *Store, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := makePrivateDir(dir); err != nil {
 		key.wipe()
 		return nil, err
 	}

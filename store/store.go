@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 
@@ -56,9 +57,15 @@ func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = no
 // ErrInUse means another Chartkeeper program has the data folder open.
 var ErrInUse = errors.New("the data folder is in use by another Chartkeeper program on this computer")
 
-// DefaultDir is the per-user data folder: $XDG_DATA_HOME/chartkeeper or the
-// platform's equivalent.
+// DefaultDir is the per-user data folder: %APPDATA%\Chartkeeper on
+// Windows (the user's roaming application data), elsewhere
+// $XDG_DATA_HOME/chartkeeper, by default ~/.local/share/chartkeeper.
 func DefaultDir() string {
+	if runtime.GOOS == "windows" {
+		if d, err := os.UserConfigDir(); err == nil {
+			return filepath.Join(d, "Chartkeeper")
+		}
+	}
 	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
 		return filepath.Join(d, "chartkeeper")
 	}

@@ -1,0 +1,7 @@
+//go:build !windows
+
+package store
+
+import "os"
+
+func restrictToUser(dir string) error { return os.Chmod(dir, 0o700) }
