@@ -40,7 +40,10 @@
 // still caught by the format checks, which refuse a cut-off PDF, TIFF,
 // JPEG or PNG, and is looked at again when it changes.
 //
-// Files already in a folder when the engine starts are taken the same way.
+// Files already in a folder when the engine starts are taken the same way,
+// and every folder is listed again every Config.Rescan (30 s): a network
+// share tells the watching computer only of the files it wrote itself, so
+// a scanner writing to a share is seen by that listing.
 // A folder that disappears (a network share dropping) shows a warning in
 // [Engine.Folders] and is looked for every Config.Retry until it is back.
 //

@@ -498,3 +498,44 @@ func imageGray(img image.Image) *image.Gray {
 	draw.Draw(g, b.Sub(b.Min).Add(image.Pt(100, 100)), img, b.Min, draw.Src)
 	return g
 }
+
+// TestRescanFindsFilesNoEventAnnounced: a folder whose file system reports
+// nothing (as a network share reports nothing of files other computers
+// write) still has its scans taken, by the periodic listing.
+func TestRescanFindsFilesNoEventAnnounced(t *testing.T) {
+	for _, tc := range []struct {
+		rescan time.Duration
+		taken  bool
+	}{{-1, false}, {100 * time.Millisecond, true}} {
+		p := newPractice(t)
+		dir := t.TempDir()
+		ev := newEvents()
+		e, err := scan.NewEngine(scan.NewIntake(p.svc), scan.Config{Folders: []scan.Folder{{Path: dir}},
+			Settle: settle, Rescan: tc.rescan, OnEvent: ev.on})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() { done <- e.Run(ctx) }()
+		if err := scan.DropEvents(e, dir); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(dir, "share.png"), makePNG(7))
+		deadline := time.Now().Add(3 * time.Second)
+		for time.Now().Before(deadline) && len(dirNames(t, dir)) > 0 {
+			time.Sleep(20 * time.Millisecond)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		inbox, err := p.svc.Inbox()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if taken := len(inbox) == 1; taken != tc.taken {
+			t.Errorf("rescan %v: taken %v (inbox %d, folder %q), want %v", tc.rescan, taken, len(inbox), dirNames(t, dir), tc.taken)
+		}
+	}
+}

@@ -17,6 +17,7 @@ import (
 const (
 	DefaultSettle = 2 * time.Second
 	DefaultRetry  = 5 * time.Second
+	DefaultRescan = 30 * time.Second
 )
 
 // Config configures an [Engine].
@@ -29,6 +30,12 @@ type Config struct {
 	// Retry is how often a folder that went away is looked for (default
 	// DefaultRetry).
 	Retry time.Duration
+	// Rescan is how often every watched folder is listed again (default
+	// DefaultRescan; negative: never). Network shares (SMB/CIFS, NFS)
+	// report to the watching computer only the files it wrote itself, not
+	// those a scanner or another computer writes, on Linux and often on
+	// Windows too; a listing every half minute finds those.
+	Rescan time.Duration
 	// OnEvent, when set, is called on the engine's goroutine after every
 	// file taken, refused or deferred and every folder lost or back.
 	OnEvent func(Event)
@@ -77,6 +84,7 @@ type Engine struct {
 	tempRename map[int]time.Time // folder → when a temporary name was last renamed away
 	timer      *time.Timer
 	poll       *time.Ticker
+	watching   chan struct{} // closed once w is set
 }
 
 type pend struct {
@@ -94,11 +102,14 @@ func NewEngine(in *Intake, cfg Config) (*Engine, error) {
 	if cfg.Retry <= 0 {
 		cfg.Retry = DefaultRetry
 	}
+	if cfg.Rescan == 0 {
+		cfg.Rescan = DefaultRescan
+	}
 	if len(cfg.Folders) == 0 {
 		return nil, errors.New("no folder to watch")
 	}
 	e := &Engine{in: in, cfg: cfg, problems: map[string]Problem{}, pending: map[string]*pend{},
-		tempRename: map[int]time.Time{}}
+		tempRename: map[int]time.Time{}, watching: make(chan struct{})}
 	for i, f := range cfg.Folders {
 		if err := CheckFolder(f); err != nil {
 			return nil, err
@@ -132,7 +143,9 @@ func (e *Engine) Folders() []FolderStatus {
 	return slices.Clone(e.status)
 }
 
-// Run watches until ctx ends. Files already in the folders are taken too.
+// Run watches until ctx ends. Files already in the folders are taken too,
+// and every folder is listed again every Config.Rescan for files no event
+// announced.
 func (e *Engine) Run(ctx context.Context) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
@@ -140,10 +153,17 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	defer w.Close()
 	e.w = w
+	close(e.watching)
 	e.timer = time.NewTimer(time.Hour)
 	e.timer.Stop()
 	for i := range e.cfg.Folders {
 		e.attach(i)
+	}
+	var rescanC <-chan time.Time
+	if e.cfg.Rescan > 0 {
+		t := time.NewTicker(e.cfg.Rescan)
+		defer t.Stop()
+		rescanC = t.C
 	}
 	for {
 		e.armTimer()
@@ -174,6 +194,8 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.takeDue()
 		case <-pollC:
 			e.lookForMissing()
+		case <-rescanC:
+			e.scanAll()
 		}
 	}
 }
@@ -266,7 +288,15 @@ func (e *Engine) scan(i int) {
 		if !de.Type().IsRegular() || Temporary(de.Name()) {
 			continue
 		}
-		e.consider(i, filepath.Join(e.cfg.Folders[i].Path, de.Name()), false)
+		path := filepath.Join(e.cfg.Folders[i].Path, de.Name())
+		if pd, ok := e.pending[path]; ok {
+			// Already settling: a listing is no write, so it does not
+			// start the wait again unless the file changed.
+			if fi, err := de.Info(); err == nil && pd.size == fi.Size() && pd.mtime.Equal(fi.ModTime()) {
+				continue
+			}
+		}
+		e.consider(i, path, false)
 	}
 }
 
