@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"chartkeeper/chart"
 )
@@ -123,4 +125,36 @@ func records(c *chart.ImportedChart) int {
 		n += 1 + len(v.Amendments)
 	}
 	return n
+}
+
+// SkipCount is how many resources were left out for one reason.
+type SkipCount struct {
+	Type   string // the resource type, e.g. "Claim"
+	Reason string
+	Count  int
+}
+
+func (s SkipCount) String() string { return fmt.Sprintf("%d × %s: %s", s.Count, s.Type, s.Reason) }
+
+// SkippedSummary counts what an import left out by resource type and
+// reason, most first: the import report's summary.
+func SkippedSummary(skips []Skip) []SkipCount {
+	idx := map[[2]string]int{}
+	var out []SkipCount
+	for _, s := range skips {
+		typ := s.Resource
+		if a, b, ok := strings.Cut(s.Resource, "("); ok && strings.HasSuffix(b, ")") {
+			_ = a
+			typ = strings.TrimSuffix(b, ")")
+		}
+		k := [2]string{typ, s.Reason}
+		if i, ok := idx[k]; ok {
+			out[i].Count++
+			continue
+		}
+		idx[k] = len(out)
+		out = append(out, SkipCount{Type: typ, Reason: s.Reason, Count: 1})
+	}
+	slices.SortStableFunc(out, func(a, b SkipCount) int { return b.Count - a.Count })
+	return out
 }
