@@ -1,6 +1,7 @@
 package chart
 
 import (
+	"cmp"
 	"strings"
 
 	"chartkeeper/store"
@@ -112,7 +113,7 @@ func (s *Service) OpenChart(patientID string) (*Chart, error) {
 	sortBy(c.Immunizations, func(im Immunization) string { return im.Date })
 	sortBy(c.Procedures, func(p ProcedureRecord) string { return invert(p.Date) })
 	sortBy(c.Results, func(r Result) string { return invert(r.Taken.UTC().Format("2006-01-02T15:04:05.000")) })
-	sortBy(c.Reports, func(r Report) string { return invert(r.Date) })
+	sortBy(c.Reports, func(r Report) string { return cmp.Or(invert(r.Date), "\x7f") }) // undated (goals) last
 	return c, nil
 }
 
