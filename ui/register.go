@@ -107,13 +107,19 @@ func (r *registerForm) content() fyne.CanvasObject {
 	if r.orig != nil {
 		title = "Demographics of " + r.orig.Name() + " (MRN " + r.orig.MRN + ")"
 	}
-	c := container.NewVScroll(container.NewPadded(container.NewVBox(
+	box := container.NewVBox(
 		heading(title),
 		r.t.banner,
 		r.form.content(),
 		r.dups,
 		container.NewHBox(r.save, cancel),
-	)))
+	)
+	if r.orig != nil {
+		if b := r.s.deathButton(*r.orig); b != nil { // clinicians and HIM managers
+			box.Add(container.NewHBox(b))
+		}
+	}
+	c := container.NewVScroll(container.NewPadded(box))
 	for _, f := range []struct {
 		name string
 		e    *entry
