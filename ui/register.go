@@ -247,7 +247,7 @@ func (r *registerForm) showDuplicates(dups []chart.PatientSummary) {
 		id := d.ID
 		objs = append(objs, container.NewBorder(nil, nil, nil,
 			&widget.Button{Text: "Open", OnTapped: func() { r.t.drop(); r.s.openChart(id) }}, // the typed registration is not wanted
-			&widget.Label{Text: d.MRN + "  " + d.Name() + "  " + bornText(d.DOB, d.Sex) + phoneText(d.Phone)}))
+			&widget.Label{Text: d.MRN + "  " + d.Name() + "  " + bornText(d) + phoneText(d.Phone)}))
 	}
 	r.dups.Objects = objs
 	r.dups.Refresh()
