@@ -58,6 +58,11 @@ const (
 	loincBPPanel2     = "55284-4" // Blood pressure systolic and diastolic
 	loincHeightLying  = "8306-3"
 	loincHeadCircTape = "8287-5"
+	loincWeightMeas   = "3141-9" // Body weight Measured
+	loincHeightStand  = "8308-9" // Body height --standing
+	loincTempAxill    = "8328-7"
+	loincTempRectal   = "8332-9"
+	loincTempTympanic = "8333-7"
 )
 
 // vitalNames says in words what a LOINC vital sign code is.
@@ -67,7 +72,8 @@ var vitalNames = map[string]string{
 	loincWeight: "body weight", loincHeight: "body height", loincBMI: "body mass index",
 	loincResp: "respiratory rate", loincSpO2: "oxygen saturation", loincSpO2Art: "oxygen saturation",
 	loincHeadCirc: "head circumference", loincBPPanel2: "blood pressure", loincHeightLying: "body height lying",
-	loincHeadCircTape: "head circumference",
+	loincHeadCircTape: "head circumference", loincWeightMeas: "body weight", loincHeightStand: "body height standing",
+	loincTempAxill: "axillary temperature", loincTempRectal: "rectal temperature", loincTempTympanic: "tympanic temperature",
 }
 
 // resourceID is the FHIR id and urn:uuid of the record with Chartkeeper

@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -72,6 +73,9 @@ func ImportParsed(parsed *Parsed, svc *chart.Service, o ImportOptions) (*ImportR
 	var problems []string
 	for i := range parsed.Charts {
 		c := &parsed.Charts[i]
+		if c.Source == "" { // for the line "imported from SOURCE on DATE" of its history visits
+			c.Source = cmp.Or(o.Source, "FHIR bundle")
+		}
 		if err := svc.CheckImport(c); err != nil {
 			var ve *chart.ValidationError
 			if !errors.As(err, &ve) {

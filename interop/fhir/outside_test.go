@@ -281,3 +281,24 @@ func TestOutsideCountsSeeLoss(t *testing.T) {
 		}
 	}
 }
+
+// TestSkippedSummary: the report's summary counts what was left out by
+// resource type and reason, most first, and adds up to the list.
+func TestSkippedSummary(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "outside", "Margie619_Hettinger594_29428a22-5f03-492e-83bb-da34bb2a12c9.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := fhir.Parse(bytes.NewReader(raw), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := fhir.SkippedSummary(parsed.Skipped)
+	n := 0
+	for _, s := range sum {
+		n += s.Count
+	}
+	if n != len(parsed.Skipped) || len(sum) == 0 || sum[0].Type != "Claim" || sum[0].Count != 66 || !strings.Contains(sum[0].String(), "66 × Claim: billing") {
+		t.Errorf("summary %v of %d skipped", sum, len(parsed.Skipped))
+	}
+}

@@ -3,6 +3,7 @@ package fhir
 import (
 	"cmp"
 	"encoding/base64"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -107,13 +108,32 @@ func (p *parser) result(i, c int, r Observation) {
 // written, its comparator, its unit in words and its UCUM code.
 func quantityParts(q *Quantity) (value, comparator, unit, code string) {
 	if q.Value != nil {
-		value = q.Value.String()
+		value = denoise(q.Value.String())
 	}
 	unit = strings.TrimSpace(cmp.Or(q.Unit, q.Code))
 	if q.System == systemUCUM {
 		code = strings.TrimSpace(q.Code)
 	}
 	return value, q.Comparator, unit, code
+}
+
+// denoise keeps a number as written unless it carries float noise (more
+// than 12 significant digits, as 74.60000000000001 written by a program
+// that computed it in binary floating point): that is rounded to 12
+// significant digits, which is 74.6.
+func denoise(s string) string {
+	if strings.ContainsAny(s, "eE") {
+		return s
+	}
+	if digits := len(strings.TrimLeft(strings.ReplaceAll(strings.TrimLeft(s, "+-"), ".", ""), "0")); digits <= 12 {
+		return s
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return s
+	}
+	g, _ := strconv.ParseFloat(strconv.FormatFloat(f, 'g', 12, 64), 64)
+	return strconv.FormatFloat(g, 'f', -1, 64)
 }
 
 func notesText(ns []Annotation) string {

@@ -150,11 +150,11 @@ func setVital(v *chart.Vitals, code string, x float64) bool {
 		return puti(&v.Pulse)
 	case loincResp:
 		return puti(&v.RespRate)
-	case loincTemp, loincTempOral:
+	case loincTemp, loincTempOral, loincTempAxill, loincTempRectal, loincTempTympanic:
 		return put(&v.TempC)
-	case loincWeight:
+	case loincWeight, loincWeightMeas:
 		return put(&v.WeightKg)
-	case loincHeight, loincHeightLying:
+	case loincHeight, loincHeightLying, loincHeightStand:
 		return put(&v.HeightCm)
 	case loincHeadCirc, loincHeadCircTape:
 		return put(&v.HeadCm)
@@ -176,14 +176,14 @@ func toUnit(code string, x float64, unit string) (float64, bool) {
 		return x, u == "/min" || u == "{beats}/min" || u == "beats/min" || u == "bpm" || u == "{breaths}/min" || u == "breaths/min" || u == ""
 	case loincBMI:
 		return x, u == "kg/m2" || u == "kg/m²" || u == ""
-	case loincTemp, loincTempOral:
+	case loincTemp, loincTempOral, loincTempAxill, loincTempRectal, loincTempTympanic:
 		switch u {
 		case "Cel", "°C", "C", "":
 			return x, true
 		case "[degF]", "°F", "F":
 			return (x - 32) * 5 / 9, true
 		}
-	case loincWeight:
+	case loincWeight, loincWeightMeas:
 		switch u {
 		case "kg", "":
 			return x, true
@@ -192,7 +192,7 @@ func toUnit(code string, x float64, unit string) (float64, bool) {
 		case "[lb_av]", "lb", "lbs":
 			return x * 0.45359237, true
 		}
-	case loincHeight, loincHeightLying, loincHeadCirc, loincHeadCircTape:
+	case loincHeight, loincHeightLying, loincHeightStand, loincHeadCirc, loincHeadCircTape:
 		switch u {
 		case "cm", "":
 			return x, true
