@@ -61,6 +61,8 @@ type Allergy struct {
 	Severity  string   `json:"severity"`          // mild, moderate, severe, unknown
 	Status    string   `json:"status"`            // active, inactive
 	Codings   []Coding `json:"codings,omitempty"` // the substance's codes (SNOMED CT, RxNorm, …)
+	// ReactionCodings are the reactions' codes as another system sent them.
+	ReactionCodings []Coding `json:"reactionCodings,omitempty"`
 }
 
 func (*Allergy) kind() string { return TypeAllergy }
@@ -71,6 +73,7 @@ func (a *Allergy) check(s *Service, pr *problems) {
 	a.Severity = oneOf(pr, "severity", a.Severity, "unknown", "mild", "moderate", "severe", "unknown")
 	a.Status = oneOf(pr, "status", a.Status, "active", "active", "inactive")
 	checkCodings(pr, "codings", a.Codings)
+	checkCodings(pr, "reaction codings", a.ReactionCodings)
 }
 
 // Medication is a medication the patient takes or took.

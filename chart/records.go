@@ -46,6 +46,8 @@ type ProcedureRecord struct {
 	Status  string   `json:"status"` // completed, in-progress, not-done, stopped, on-hold, preparation, unknown
 	Reason  string   `json:"reason,omitempty"`
 	Note    string   `json:"note,omitempty"`
+	// ReasonCodings are the reason's codes as another system sent them.
+	ReasonCodings []Coding `json:"reasonCodings,omitempty"`
 }
 
 func (*ProcedureRecord) kind() string { return TypeProcedure }
@@ -64,6 +66,7 @@ func (p *ProcedureRecord) check(s *Service, pr *problems) {
 	}
 	p.Status = oneOf(pr, "status", p.Status, "completed", "completed", "in-progress", "not-done", "stopped", "on-hold", "preparation", "unknown")
 	checkCodings(pr, "codings", p.Codings)
+	checkCodings(pr, "reason codings", p.ReasonCodings)
 }
 
 // Result categories (FHIR's observation categories, and other).

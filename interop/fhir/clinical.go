@@ -43,6 +43,7 @@ func (p *parser) allergy(i int) {
 			if t := textOf(&m); t != "" && !slices.Contains(reactions, t) {
 				reactions = append(reactions, t)
 			}
+			a.ReactionCodings = append(a.ReactionCodings, codings(&m)...)
 		}
 		switch rx.Severity {
 		case "":

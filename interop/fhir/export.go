@@ -270,7 +270,7 @@ func allergyResource(a chart.Allergy, subject Reference) AllergyIntolerance {
 		ClinicalStatus: &CodeableConcept{Coding: []Coding{{System: systemAllergySt, Code: a.Status}}},
 		Code:           &CodeableConcept{Text: a.Substance, Coding: fhirCodings(a.Codings)}}
 	if a.Reaction != "" {
-		rx := AllergyReaction{Manifestation: []CodeableConcept{{Text: a.Reaction}}}
+		rx := AllergyReaction{Manifestation: []CodeableConcept{{Text: a.Reaction, Coding: fhirCodings(a.ReactionCodings)}}}
 		if a.Severity != "unknown" {
 			rx.Severity = a.Severity
 		}

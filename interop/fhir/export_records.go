@@ -16,8 +16,8 @@ func procedureResource(p chart.ProcedureRecord, subject Reference) Procedure {
 	} else {
 		r.PerformedDateTime = p.Date
 	}
-	if p.Reason != "" {
-		r.ReasonCode = []CodeableConcept{{Text: p.Reason}}
+	if p.Reason != "" || len(p.ReasonCodings) > 0 {
+		r.ReasonCode = []CodeableConcept{*concept(p.Reason, p.ReasonCodings)}
 	}
 	if p.Note != "" {
 		r.Note = []Annotation{{Text: p.Note}}

@@ -87,7 +87,8 @@ func TestImportOtherSystemsBundle(t *testing.T) {
 	if len(c.Immunizations) != 1 || c.Immunizations[0].Date != "2019-03-04" || c.Immunizations[0].Dose != "2" {
 		t.Errorf("immunizations %+v", c.Immunizations)
 	}
-	if len(c.Allergies) != 1 || c.Allergies[0].Substance != "Latex allergy" || c.Allergies[0].Reaction != "Wheal (finding); Skin rash" || c.Allergies[0].Severity != "moderate" {
+	if len(c.Allergies) != 1 || c.Allergies[0].Substance != "Latex allergy" || c.Allergies[0].Reaction != "Wheal (finding); Skin rash" || c.Allergies[0].Severity != "moderate" ||
+		len(c.Allergies[0].ReactionCodings) != 1 || c.Allergies[0].ReactionCodings[0].Code != "247472004" {
 		t.Errorf("allergies %+v", c.Allergies)
 	}
 	if len(c.Documents) != 1 || c.Documents[0].Category != "clinical" || c.Documents[0].Title != "History and physical note" ||

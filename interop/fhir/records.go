@@ -183,6 +183,9 @@ func (p *parser) procedure(i int) {
 	if len(r.ReasonCode) > 0 {
 		pr.Reason = clip(textOf(&r.ReasonCode[0]), 500)
 	}
+	for _, rc := range r.ReasonCode {
+		pr.ReasonCodings = append(pr.ReasonCodings, codings(&rc)...)
+	}
 	p.charts[c].Procedures = append(p.charts[c].Procedures, pr)
 }
 
