@@ -108,6 +108,9 @@ func (s *Service) OpenChart(patientID string) (*Chart, error) {
 	}
 	sortBy(c.Visits, func(v Visit) string { return invert(v.Date + v.ID) })
 	sortBy(c.Vitals, func(v Vitals) string { return invert(v.Taken.UTC().Format("2006-01-02T15:04:05.000")) })
+	for i := range c.Vitals {
+		c.Vitals[i].Round() // sets stored before measurements were rounded on saving show at their unit's precision too
+	}
 	sortBy(c.Amendments, func(a Amendment) string { return a.At.UTC().Format("2006-01-02T15:04:05.000000") })
 	sortBy(c.Documents, func(d Document) string { return invert(d.ClinicalDate) })
 	sortBy(c.Immunizations, func(im Immunization) string { return im.Date })
