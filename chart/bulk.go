@@ -2,6 +2,7 @@ package chart
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -20,14 +21,32 @@ type ImportedChart struct {
 	Visits        []ImportedVisit
 	Vitals        []Vitals
 	Immunizations []Immunization
+	Procedures    []ProcedureRecord
+	Results       []Result
+	Reports       []ImportedReport
 	Documents     []ImportedDocument
+	// Source names the other system or file, for the line "imported from
+	// SOURCE on DATE" of its historical visits ("FHIR bundle" when empty).
+	Source string
+}
+
+// ImportedReport is a report with the results it groups, by their place
+// in the chart's Results.
+type ImportedReport struct {
+	Report
+	Results []int
 }
 
 // ImportedVisit is a visit with its amendments. A signed visit keeps its
 // signature (who signed it and when) as the other system recorded it.
+// A History visit is a finished visit of another system: it is stored
+// signed as imported (by its clinician, at the import), with the line
+// "imported from SOURCE on DATE", so it is history rather than a draft on
+// the unsigned-notes worklist.
 type ImportedVisit struct {
 	Visit
 	Amendments []Amendment
+	History    bool
 }
 
 // ImportedDocument is a filed document with its content.
@@ -67,8 +86,33 @@ func (s *Service) checkImport(c *ImportedChart) error {
 	each("medication", len(c.Medications), func(i int, pr *problems) { c.Medications[i].check(s, pr) })
 	each("vital signs", len(c.Vitals), func(i int, pr *problems) { c.Vitals[i].check(s, pr) })
 	each("immunization", len(c.Immunizations), func(i int, pr *problems) { c.Immunizations[i].check(s, pr) })
+	each("procedure", len(c.Procedures), func(i int, pr *problems) { c.Procedures[i].check(s, pr) })
+	each("result", len(c.Results), func(i int, pr *problems) { c.Results[i].check(s, pr) })
+	each("report", len(c.Reports), func(i int, pr *problems) {
+		c.Reports[i].check(s, pr)
+		for _, j := range c.Reports[i].Results {
+			if j < 0 || j >= len(c.Results) {
+				pr.add("results", "names a result that is not in the chart")
+			}
+		}
+	})
 	each("visit", len(c.Visits), func(i int, pr *problems) {
 		v := &c.Visits[i].Visit
+		if c.Visits[i].History {
+			v.Signed = true
+			if v.SignedBy == "" {
+				v.SignedBy = cmp.Or(v.Clinician, "the other system")
+			}
+			if v.SignedAt.IsZero() {
+				v.SignedAt = s.now().UTC()
+			}
+			if v.ImportedFrom == "" {
+				v.ImportedFrom = cmp.Or(strings.TrimSpace(c.Source), "FHIR bundle")
+			}
+			if v.ImportedAt.IsZero() {
+				v.ImportedAt = s.now().UTC()
+			}
+		}
 		if err := s.checkVisit(v); err != nil {
 			all.merge(fmt.Sprintf("visit %d", i+1), err)
 		}
@@ -186,6 +230,27 @@ func (s *Service) ImportChart(c ImportedChart, source string) (Patient, error) {
 				return err
 			}
 		}
+		for _, x := range c.Procedures {
+			if _, err := add(TypeProcedure, x); err != nil {
+				return err
+			}
+		}
+		resultIDs := make([]string, len(c.Results))
+		for i, x := range c.Results {
+			if resultIDs[i], err = add(TypeResult, x); err != nil {
+				return err
+			}
+		}
+		for _, x := range c.Reports {
+			r := x.Report
+			r.Results = nil
+			for _, j := range x.Results {
+				r.Results = append(r.Results, resultIDs[j])
+			}
+			if _, err := add(TypeReport, r); err != nil {
+				return err
+			}
+		}
 		for _, iv := range c.Visits {
 			id, err := add(TypeVisit, iv.Visit)
 			if err != nil {
@@ -215,7 +280,8 @@ func (s *Service) ImportChart(c ImportedChart, source string) (Patient, error) {
 				return err
 			}
 		}
-		n := len(c.Problems) + len(c.Allergies) + len(c.Medications) + len(c.Vitals) + len(c.Immunizations) + len(c.Visits) + len(c.Documents)
+		n := len(c.Problems) + len(c.Allergies) + len(c.Medications) + len(c.Vitals) + len(c.Immunizations) + len(c.Visits) + len(c.Documents) +
+			len(c.Procedures) + len(c.Results) + len(c.Reports)
 		return audit(tx, "patient.import", p.ID, fmt.Sprintf("%s: %d records", strings.TrimSpace(source), n), false)
 	})
 	if err != nil {

@@ -1,6 +1,7 @@
 package chart
 
 import (
+	"cmp"
 	"strings"
 
 	"chartkeeper/store"
@@ -18,9 +19,12 @@ type Chart struct {
 	Amendments    []Amendment // oldest first; Target names the visit
 	Vitals        []Vitals    // newest first
 	Immunizations []Immunization
-	Documents     []Document // newest clinical date first
-	Hidden        []string   // sections left out for the role, e.g. "clinical"
-	BreakGlass    bool       // opened with break-glass access
+	Procedures    []ProcedureRecord // newest first
+	Results       []Result          // newest first
+	Reports       []Report          // notes, reports, care plans and goals; newest first
+	Documents     []Document        // newest clinical date first
+	Hidden        []string          // sections left out for the role, e.g. "clinical"
+	BreakGlass    bool              // opened with break-glass access
 }
 
 // AmendmentsOf lists the amendments of one visit, oldest first.
@@ -104,9 +108,15 @@ func (s *Service) OpenChart(patientID string) (*Chart, error) {
 	}
 	sortBy(c.Visits, func(v Visit) string { return invert(v.Date + v.ID) })
 	sortBy(c.Vitals, func(v Vitals) string { return invert(v.Taken.UTC().Format("2006-01-02T15:04:05.000")) })
+	for i := range c.Vitals {
+		c.Vitals[i].Round() // sets stored before measurements were rounded on saving show at their unit's precision too
+	}
 	sortBy(c.Amendments, func(a Amendment) string { return a.At.UTC().Format("2006-01-02T15:04:05.000000") })
 	sortBy(c.Documents, func(d Document) string { return invert(d.ClinicalDate) })
 	sortBy(c.Immunizations, func(im Immunization) string { return im.Date })
+	sortBy(c.Procedures, func(p ProcedureRecord) string { return invert(p.Date) })
+	sortBy(c.Results, func(r Result) string { return invert(r.Taken.UTC().Format("2006-01-02T15:04:05.000")) })
+	sortBy(c.Reports, func(r Report) string { return cmp.Or(invert(r.Date), "\x7f") }) // undated (goals) last
 	return c, nil
 }
 
@@ -130,6 +140,9 @@ func (s *Service) readClinical(tx *store.Tx, prefix string, c *Chart) error {
 		listInto(tx, TypeAmendment, pid, &c.Amendments),
 		listInto(tx, TypeVitals, pid, &c.Vitals),
 		listInto(tx, TypeImmunization, pid, &c.Immunizations),
+		listInto(tx, TypeProcedure, pid, &c.Procedures),
+		listInto(tx, TypeResult, pid, &c.Results),
+		listInto(tx, TypeReport, pid, &c.Reports),
 	} {
 		if err != nil {
 			return err

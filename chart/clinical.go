@@ -29,11 +29,12 @@ type Item interface {
 // Problem is an entry of the problem list.
 type Problem struct {
 	Meta
-	Code        string `json:"code"` // ICD-10-CM, without the dot
-	Description string `json:"description"`
-	Onset       string `json:"onset,omitempty"` // YYYY-MM-DD, or YYYY-MM or YYYY when no more is known
-	Status      string `json:"status"`          // active, resolved, inactive
-	Note        string `json:"note,omitempty"`
+	Code        string   `json:"code"` // ICD-10-CM, without the dot
+	Description string   `json:"description"`
+	Onset       string   `json:"onset,omitempty"` // YYYY-MM-DD, or YYYY-MM or YYYY when no more is known
+	Status      string   `json:"status"`          // active, resolved, inactive
+	Note        string   `json:"note,omitempty"`
+	Codings     []Coding `json:"codings,omitempty"` // other codes (SNOMED CT, …) as another system sent them
 }
 
 func (*Problem) kind() string { return TypeProblem }
@@ -49,15 +50,19 @@ func (p *Problem) check(s *Service, pr *problems) {
 	p.Onset = strings.TrimSpace(p.Onset)
 	s.checkPartialDate(pr, "onset", p.Onset)
 	p.Status = oneOf(pr, "status", p.Status, "active", "active", "resolved", "inactive")
+	checkCodings(pr, "codings", p.Codings)
 }
 
 // Allergy is an allergy or intolerance.
 type Allergy struct {
 	Meta
-	Substance string `json:"substance"`
-	Reaction  string `json:"reaction,omitempty"`
-	Severity  string `json:"severity"` // mild, moderate, severe, unknown
-	Status    string `json:"status"`   // active, inactive
+	Substance string   `json:"substance"`
+	Reaction  string   `json:"reaction,omitempty"`
+	Severity  string   `json:"severity"`          // mild, moderate, severe, unknown
+	Status    string   `json:"status"`            // active, inactive
+	Codings   []Coding `json:"codings,omitempty"` // the substance's codes (SNOMED CT, RxNorm, …)
+	// ReactionCodings are the reactions' codes as another system sent them.
+	ReactionCodings []Coding `json:"reactionCodings,omitempty"`
 }
 
 func (*Allergy) kind() string { return TypeAllergy }
@@ -67,6 +72,8 @@ func (a *Allergy) check(s *Service, pr *problems) {
 	pr.maxLen("reaction", a.Reaction, 500)
 	a.Severity = oneOf(pr, "severity", a.Severity, "unknown", "mild", "moderate", "severe", "unknown")
 	a.Status = oneOf(pr, "status", a.Status, "active", "active", "inactive")
+	checkCodings(pr, "codings", a.Codings)
+	checkCodings(pr, "reaction codings", a.ReactionCodings)
 }
 
 // Medication is a medication the patient takes or took.
@@ -78,6 +85,15 @@ type Medication struct {
 	Frequency string `json:"frequency,omitempty"` // "twice daily"
 	Start     string `json:"start,omitempty"`
 	Stop      string `json:"stop,omitempty"`
+	// Status is "" (taken from Start until Stop), or as another system
+	// recorded it: active, on-hold, completed, stopped, intended,
+	// unknown. A completed or stopped medication is not current, whether
+	// or not it says when it ended.
+	Status  string   `json:"status,omitempty"`
+	Codings []Coding `json:"codings,omitempty"` // RxNorm, …
+	// Ordered says it came as an order (a FHIR MedicationRequest) and is
+	// written back as one.
+	Ordered bool `json:"ordered,omitempty"`
 }
 
 func (*Medication) kind() string { return TypeMedication }
@@ -97,10 +113,17 @@ func (m *Medication) check(s *Service, pr *problems) {
 			pr.add("stop", "is before the start")
 		}
 	}
+	if m.Status != "" {
+		m.Status = oneOf(pr, "status", m.Status, "", "active", "on-hold", "completed", "stopped", "intended", "unknown")
+	}
+	checkCodings(pr, "codings", m.Codings)
 }
 
 // Active reports whether the medication is taken on the given day.
 func (m Medication) Active(on time.Time) bool {
+	if m.Status == "completed" || m.Status == "stopped" {
+		return m.Stop != "" && m.Stop >= on.Format(dateLayout)
+	}
 	return m.Stop == "" || m.Stop >= on.Format(dateLayout)
 }
 
@@ -114,21 +137,53 @@ type Vitals struct {
 	TempC     float64   `json:"tempC,omitempty"`
 	WeightKg  float64   `json:"weightKg,omitempty"`
 	HeightCm  float64   `json:"heightCm,omitempty"`
-	SpO2      int       `json:"spo2,omitempty"` // %
+	SpO2      int       `json:"spo2,omitempty"`   // %
+	RespRate  int       `json:"resp,omitempty"`   // breaths per minute
+	HeadCm    float64   `json:"headCm,omitempty"` // head circumference
+	// BMIGiven is a body mass index measured or worked out elsewhere,
+	// kept when weight and height are not both in this set.
+	BMIGiven float64 `json:"bmi,omitempty"`
+}
+
+// Precision of each measurement: kg, °C and cm to 0.1; mmHg, beats and
+// breaths per minute and % whole.
+const (
+	PlacesTemp   = 1
+	PlacesWeight = 1
+	PlacesHeight = 1
+	PlacesBMI    = 1
+)
+
+// Round brings every measurement to the precision of its unit, so that
+// what is stored, shown, exported and printed is the same number.
+func (v *Vitals) Round() {
+	v.TempC = roundTo(v.TempC, PlacesTemp)
+	v.WeightKg = roundTo(v.WeightKg, PlacesWeight)
+	v.HeightCm = roundTo(v.HeightCm, PlacesHeight)
+	v.HeadCm = roundTo(v.HeadCm, PlacesHeight)
+	v.BMIGiven = roundTo(v.BMIGiven, PlacesBMI)
+}
+
+// Empty reports whether no measurement is recorded.
+func (v Vitals) Empty() bool {
+	return v.Systolic == 0 && v.Diastolic == 0 && v.Pulse == 0 && v.TempC == 0 && v.WeightKg == 0 && v.HeightCm == 0 &&
+		v.SpO2 == 0 && v.RespRate == 0 && v.HeadCm == 0 && v.BMIGiven == 0
 }
 
 func (*Vitals) kind() string { return TypeVitals }
 
-// BMI is weight / height², rounded to one decimal; 0 without both.
+// BMI is weight / height², rounded to one decimal; without both, the
+// body mass index given (0 when none).
 func (v Vitals) BMI() float64 {
 	if v.WeightKg <= 0 || v.HeightCm <= 0 {
-		return 0
+		return v.BMIGiven
 	}
 	m := v.HeightCm / 100
 	return math.Round(v.WeightKg/(m*m)*10) / 10
 }
 
 func (v *Vitals) check(s *Service, pr *problems) {
+	v.Round()
 	if v.Taken.IsZero() {
 		pr.add("taken", "is required")
 	} else if v.Taken.After(s.now().Add(5 * time.Minute)) {
@@ -151,7 +206,10 @@ func (v *Vitals) check(s *Service, pr *problems) {
 	inRange("weight", v.WeightKg, 0.2, 650, "kg")
 	inRange("height", v.HeightCm, 20, 275, "cm")
 	inRange("SpO2", float64(v.SpO2), 40, 100, "%")
-	if v.Systolic == 0 && v.Pulse == 0 && v.TempC == 0 && v.WeightKg == 0 && v.HeightCm == 0 && v.SpO2 == 0 {
+	inRange("respiratory rate", float64(v.RespRate), 2, 150, "breaths per minute")
+	inRange("head circumference", v.HeadCm, 15, 90, "cm")
+	inRange("body mass index", v.BMIGiven, 5, 200, "kg/m²")
+	if v.Empty() {
 		pr.add("vitals", "at least one measurement is required")
 	}
 }
@@ -159,11 +217,12 @@ func (v *Vitals) check(s *Service, pr *problems) {
 // Immunization is one dose of a vaccine given.
 type Immunization struct {
 	Meta
-	Vaccine string `json:"vaccine"`
-	Date    string `json:"date"`
-	Dose    string `json:"dose,omitempty"` // "2 of 3"
-	Lot     string `json:"lot,omitempty"`
-	Site    string `json:"site,omitempty"`
+	Vaccine string   `json:"vaccine"`
+	Date    string   `json:"date"`
+	Dose    string   `json:"dose,omitempty"` // "2 of 3"
+	Lot     string   `json:"lot,omitempty"`
+	Site    string   `json:"site,omitempty"`
+	Codings []Coding `json:"codings,omitempty"` // CVX, …
 }
 
 func (*Immunization) kind() string { return TypeImmunization }
@@ -172,6 +231,7 @@ func (im *Immunization) check(s *Service, pr *problems) {
 	pr.maxLen("vaccine", im.Vaccine, 200)
 	s.checkDate(pr, "date", im.Date, true)
 	pr.maxLen("lot", im.Lot, 50)
+	checkCodings(pr, "codings", im.Codings)
 }
 
 // oneOf normalises value to one of allowed (def when empty) or reports it.

@@ -40,7 +40,8 @@ import (
 func MergeRules() store.MergeRules {
 	rules := store.MergeRules{TypeCodeTable: {}}
 	for _, typ := range []string{TypePatient, TypeProblem, TypeAllergy, TypeMedication, TypeAmendment,
-		TypeVitals, TypeImmunization, TypeDocument, TypeAmendReq, TypeDisclosure, TypeBreakGlass, TypeRejected, TypeNotDuplicate} {
+		TypeVitals, TypeImmunization, TypeDocument, TypeAmendReq, TypeDisclosure, TypeBreakGlass, TypeRejected, TypeNotDuplicate,
+		TypeProcedure, TypeResult, TypeReport} {
 		rules[typ] = store.MergeRule{Merge: mergeBodies}
 	}
 	rules[TypeVisit] = store.MergeRule{Merge: mergeVisits, Rank: func(body []byte) int {
@@ -151,6 +152,9 @@ var conflictTypes = map[string]struct {
 	TypeBreakGlass:   {"break-glass access", Administer},
 	TypeRejected:     {"rejected document", FileDocuments},
 	TypeNotDuplicate: {"not the same person", Administer},
+	TypeProcedure:    {"procedure", WriteClinical},
+	TypeResult:       {"result", WriteClinical},
+	TypeReport:       {"note or report", WriteClinical},
 }
 
 // mayResolve reports whether role may resolve conflicts of records of typ:

@@ -65,6 +65,10 @@ type Document struct {
 	Received     time.Time `json:"received"`
 	FiledBy      string    `json:"filedBy,omitempty"`
 	FiledAt      time.Time `json:"filedAt,omitzero"`
+	// Status is "" for a current document, or "superseded" for an older
+	// version another system sent along with the current one.
+	Status  string   `json:"status,omitempty"`
+	Codings []Coding `json:"codings,omitempty"` // its type as another system coded it (LOINC, …)
 }
 
 // Filed reports whether the document is in a chart.
@@ -94,6 +98,13 @@ func (s *Service) checkFiling(pr *problems, d *Document) {
 	s.checkDate(pr, "clinical date", d.ClinicalDate, true)
 	pr.maxLen("title", d.Title, 200)
 	pr.maxLen("note", d.Note, 2000)
+	if d.Status != "" {
+		d.Status = oneOf(pr, "status", d.Status, "", "current", "superseded")
+		if d.Status == "current" {
+			d.Status = ""
+		}
+	}
+	checkCodings(pr, "codings", d.Codings)
 }
 
 // AddDocument seals content into the store and records the document: in

@@ -20,7 +20,11 @@ import (
 
 const (
 	finderCacheName = "chart.finder"
-	finderCacheV1   = "CKF1" // format: magic | seen | count | count × 9 strings
+	// finderCacheV2 is the format: magic | seen | count | count × 11
+	// strings (ID, MRN, family, given, preferred, DOB, sex, phone, merged
+	// into, "1" when deceased, date of death). A CKF1 cache (9 strings,
+	// before deaths were kept) is an unknown format: it is rebuilt.
+	finderCacheV2 = "CKF2"
 )
 
 // finderCacheLag: a background rewrite follows sign-in or a refresh once
@@ -39,12 +43,16 @@ func (f *finder) encodeFinderCache() []byte {
 		}
 	})
 	b := make([]byte, 0, 16+len(f.people)*96)
-	b = append(b, finderCacheV1...)
+	b = append(b, finderCacheV2...)
 	b = binary.AppendUvarint(b, f.seen)
 	b = binary.AppendUvarint(b, uint64(len(ids)))
 	for _, id := range ids {
 		p := f.people[id]
-		for _, f := range [...]string{p.ID, p.MRN, p.Family, p.Given, p.Preferred, p.DOB, string(p.Sex), p.Phone, p.MergedInto} {
+		deceased := ""
+		if p.Deceased {
+			deceased = "1"
+		}
+		for _, f := range [...]string{p.ID, p.MRN, p.Family, p.Given, p.Preferred, p.DOB, string(p.Sex), p.Phone, p.MergedInto, deceased, p.DeceasedDate} {
 			b = binary.AppendUvarint(b, uint64(len(f)))
 			b = append(b, f...)
 		}
@@ -57,11 +65,11 @@ var errFinderCache = errors.New("chart: finder cache in an unknown format")
 // decodeFinderCache reads what encodeFinderCache wrote. The strings share
 // one copy of the bytes.
 func decodeFinderCache(b []byte) (seen uint64, ps []PatientSummary, err error) {
-	if len(b) < len(finderCacheV1) || string(b[:len(finderCacheV1)]) != finderCacheV1 {
+	if len(b) < len(finderCacheV2) || string(b[:len(finderCacheV2)]) != finderCacheV2 {
 		return 0, nil, errFinderCache
 	}
 	all := string(b)
-	at := len(finderCacheV1)
+	at := len(finderCacheV2)
 	uvarint := func() uint64 {
 		v, n := binary.Uvarint(b[at:])
 		if n <= 0 {
@@ -91,6 +99,7 @@ func decodeFinderCache(b []byte) (seen uint64, ps []PatientSummary, err error) {
 		p := &ps[i]
 		p.ID, p.MRN, p.Family, p.Given, p.Preferred, p.DOB = str(), str(), str(), str(), str(), str()
 		p.Sex, p.Phone, p.MergedInto = Sex(str()), str(), str()
+		p.Deceased, p.DeceasedDate = str() == "1", str()
 		if err != nil {
 			return 0, nil, err
 		}

@@ -147,11 +147,11 @@ func mustOpen(t *testing.T, p *practice) *Service {
 
 func FuzzFinderCache(f *testing.F) {
 	s := &Service{finder: &finder{seen: 42, people: map[string]PatientSummary{
-		"a1": {ID: "a1", MRN: "12345674", Family: "Testperson", Given: "Ωμέγα", DOB: "1970-01-01", Sex: Female, Phone: "+1 555 0100"},
+		"a1": {ID: "a1", MRN: "12345674", Family: "Testperson", Given: "Ωμέγα", DOB: "1970-01-01", Sex: Female, Phone: "+1 555 0100", Deceased: true, DeceasedDate: "2021-03-04"},
 		"b2": {ID: "b2", MRN: "76543210", Family: "Тест", Given: "Ёж", MergedInto: "a1"},
 	}}}
 	f.Add(s.finder.encodeFinderCache())
-	f.Add([]byte(finderCacheV1))
+	f.Add([]byte(finderCacheV2))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		seen, ps, err := decodeFinderCache(b)
 		if err != nil {

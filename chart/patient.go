@@ -1,6 +1,7 @@
 package chart
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
@@ -29,6 +30,9 @@ const (
 	TypeDisclosure   = "disclosure"
 	TypeBreakGlass   = "breakglass"
 	TypeCodeTable    = "codetable"
+	TypeProcedure    = "procedure" // a procedure record of its own (ProcedureRecord)
+	TypeResult       = "result"    // a laboratory or other result (Result)
+	TypeReport       = "report"    // a diagnostic report, care plan or goal (Report)
 )
 
 // Sex as registered.
@@ -95,6 +99,11 @@ type Patient struct {
 	Address     Address      `json:"address"`
 	Emergency   Contact      `json:"emergency"`
 	Language    string       `json:"language,omitempty"`
+	// Deceased says the patient has died; DeceasedDate (YYYY-MM-DD) is
+	// the day, when known. Age stops there ([Patient.AgeText]). Set by
+	// [Service.RecordDeath] or an import; editing demographics keeps them.
+	Deceased     bool   `json:"deceased,omitempty"`
+	DeceasedDate string `json:"deceasedDate,omitempty"`
 	// MergedInto is the surviving patient's ID once an HIM manager merged
 	// this record into it; the record and its chart stay, under the survivor.
 	MergedInto string `json:"mergedInto,omitempty"`
@@ -109,6 +118,8 @@ type PatientSummary struct {
 	Sex                                    Sex
 	Phone                                  string
 	MergedInto                             string
+	Deceased                               bool
+	DeceasedDate                           string
 	Match                                  search.Kind // why a search found it
 }
 
@@ -118,7 +129,51 @@ func (p PatientSummary) Name() string { return p.Family + ", " + p.Given }
 // Summary is the list line of p.
 func (p Patient) Summary() PatientSummary {
 	return PatientSummary{ID: p.ID, MRN: p.MRN, Family: p.Family, Given: p.Given, Preferred: p.Preferred,
-		DOB: p.DOB, Sex: p.Sex, Phone: p.Phone, MergedInto: p.MergedInto}
+		DOB: p.DOB, Sex: p.Sex, Phone: p.Phone, MergedInto: p.MergedInto, Deceased: p.Deceased, DeceasedDate: p.DeceasedDate}
+}
+
+// AgeText is the patient's age on a day ([AgeText]), stopped at the date
+// of death; "" for a deceased patient whose date of death is not known.
+func (p Patient) AgeText(on time.Time) string {
+	return ageUntilDeath(p.DOB, p.Deceased, p.DeceasedDate, on)
+}
+
+// AgeText is the patient's age on a day, stopped at the date of death.
+func (p PatientSummary) AgeText(on time.Time) string {
+	return ageUntilDeath(p.DOB, p.Deceased, p.DeceasedDate, on)
+}
+
+// AgeOn is the day a patient's age is counted to: on, or the date of
+// death when it is earlier. ok is false for a deceased patient whose date
+// of death is not known (no age can be given).
+func AgeOn(deceased bool, deceasedDate string, on time.Time) (time.Time, bool) {
+	if d, err := time.Parse(dateLayout, deceasedDate); err == nil {
+		if d.Before(on) {
+			return d, true
+		}
+		return on, true
+	}
+	return on, !deceased
+}
+
+func ageUntilDeath(dob string, deceased bool, date string, on time.Time) string {
+	day, ok := AgeOn(deceased, date, on)
+	if !ok {
+		return ""
+	}
+	return AgeText(dob, day)
+}
+
+// DeathText is how charts and prints show a death: "Died 2021-03-04", or
+// "Deceased" without a date; "" for a living patient.
+func (p Patient) DeathText() string {
+	switch {
+	case p.DeceasedDate != "":
+		return "Died " + p.DeceasedDate
+	case p.Deceased:
+		return "Deceased"
+	}
+	return ""
 }
 
 // entry is what the finder knows of p.
@@ -169,6 +224,14 @@ func (s *Service) validate(p *Patient) error {
 	}
 	if p.Emergency.Phone != "" && !phoneLike(p.Emergency.Phone) {
 		pr.add("emergency contact phone", "must be a phone number: digits, spaces, +, -, ( and ) only, at least 5 digits")
+	}
+	p.DeceasedDate = strings.TrimSpace(p.DeceasedDate)
+	if p.DeceasedDate != "" {
+		p.Deceased = true
+		s.checkDate(&pr, "date of death", p.DeceasedDate, false)
+		if p.DOB != "" && p.DeceasedDate < p.DOB {
+			pr.add("date of death", "is before the birth date")
+		}
 	}
 	seen := map[string]bool{}
 	for i, id := range p.Identifiers {
@@ -363,6 +426,7 @@ func (s *Service) UpdatePatient(p Patient) (Patient, error) {
 			return ErrMerged
 		}
 		p.MRN, p.MergedInto = old.MRN, ""
+		p.Deceased, p.DeceasedDate = old.Deceased, old.DeceasedDate // RecordDeath changes them
 		r, err := put(tx, TypePatient, p.ID, p.Rev, p)
 		if err != nil {
 			return err
@@ -579,4 +643,49 @@ func (s *Service) ImportPatients(ps []Patient, source string) ([]Patient, error)
 		return nil, err
 	}
 	return out, s.finder.refresh()
+}
+
+// RecordDeath records that a patient has died, on date (YYYY-MM-DD; ""
+// when the day is not known), or with deceased false undoes a death
+// recorded in error. Clinicians and HIM managers may; it is audited as
+// "patient.death". rev must be the revision of the patient read.
+func (s *Service) RecordDeath(patientID, rev string, deceased bool, date string) (Patient, error) {
+	if _, err := s.requireAny(Administer, WriteClinical); err != nil {
+		return Patient{}, err
+	}
+	date = strings.TrimSpace(date)
+	if !deceased && date != "" {
+		return Patient{}, &ValidationError{What: "death", Fields: []FieldError{{"date of death", "is given for a patient recorded as alive"}}}
+	}
+	var p Patient
+	err := s.st.Update(func(tx *store.Tx) error {
+		var err error
+		if p, err = s.getPatient(tx, patientID); err != nil {
+			return err
+		}
+		if p.MergedInto != "" {
+			return ErrMerged
+		}
+		if rev != "" && rev != p.Rev {
+			return store.ErrConflict
+		}
+		p.Deceased, p.DeceasedDate = deceased, date
+		if err := s.validate(&p); err != nil {
+			return err
+		}
+		r, err := put(tx, TypePatient, p.ID, p.Rev, p)
+		if err != nil {
+			return err
+		}
+		p.Rev = r.Rev
+		detail := "alive (a death recorded in error was undone)"
+		if deceased {
+			detail = cmp.Or(date, "date not known")
+		}
+		return audit(tx, "patient.death", p.ID, detail, false)
+	})
+	if err != nil {
+		return p, err
+	}
+	return p, s.finder.refresh()
 }

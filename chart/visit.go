@@ -41,6 +41,28 @@ type Visit struct {
 	SignedBy    string      `json:"signedBy,omitempty"`
 	SignedByID  string      `json:"signedById,omitempty"`
 	SignedAt    time.Time   `json:"signedAt,omitzero"`
+	// Codings are the visit's type as another system coded it; ReasonCodings
+	// its reason's codes.
+	Codings       []Coding `json:"codings,omitempty"`
+	ReasonCodings []Coding `json:"reasonCodings,omitempty"`
+	// ImportedFrom and ImportedAt mark a finished visit of another system,
+	// kept as history: it counts as signed (it is not a draft of anyone
+	// here) and says where it came from ([Visit.ImportedLine]).
+	ImportedFrom string    `json:"importedFrom,omitempty"`
+	ImportedAt   time.Time `json:"importedAt,omitzero"`
+}
+
+// ImportedLine is "imported from SOURCE on DATE" for a visit kept as
+// history from another system, else "".
+func (v Visit) ImportedLine() string {
+	if v.ImportedFrom == "" {
+		return ""
+	}
+	line := "imported from " + v.ImportedFrom
+	if !v.ImportedAt.IsZero() {
+		line += " on " + v.ImportedAt.Format(dateLayout)
+	}
+	return line
 }
 
 // Amendment corrects or adds to a signed visit note, which stays as it was.
@@ -74,6 +96,9 @@ func (s *Service) checkVisit(v *Visit) error {
 		pr.maxLen(f.name, f.text, 100_000)
 	}
 	s.checkCodes(&pr, v.Diagnoses, v.Procedures)
+	checkCodings(&pr, "codings", v.Codings)
+	checkCodings(&pr, "reason codings", v.ReasonCodings)
+	pr.maxLen("imported from", v.ImportedFrom, 500)
 	return pr.err("visit")
 }
 

@@ -123,7 +123,11 @@ func (d *doc) addFonts(family string) {
 // patientLine is the patient furniture: name, MRN and birth date.
 func (d *doc) patientLine(p chart.Patient) string {
 	name := d.t.line("patient name", p.Name())
-	return fmt.Sprintf("%s    MRN %s    Born %s", name, d.t.line("MRN", p.MRN), d.t.line("birth date", p.DOB))
+	line := fmt.Sprintf("%s    MRN %s    Born %s", name, d.t.line("MRN", p.MRN), d.t.line("birth date", p.DOB))
+	if died := p.DeathText(); died != "" {
+		line += "    " + died
+	}
+	return line
 }
 
 // stamp formats a time as pages show it.

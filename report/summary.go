@@ -43,8 +43,11 @@ func Summary(w io.Writer, pg Page, c *chart.Chart, recentVisits int) (Warnings, 
 	s.problems()
 	s.medications()
 	s.vitals()
+	s.results(recentResults)
 	s.visits(recentVisits)
+	s.procedures()
 	s.immunizations()
+	s.reports()
 	s.documents()
 	return d.finish(w)
 }
@@ -126,10 +129,16 @@ func (s *summary) demographics() {
 	kv("Name", "patient name", name)
 	kv("Preferred name", "preferred name", p.Preferred)
 	born := p.DOB
-	if p.DOB != "" && !s.pg.PrintedAt.IsZero() {
-		born += fmt.Sprintf(" (age %d)", chart.Age(p.DOB, s.pg.PrintedAt))
+	if day, ok := chart.AgeOn(p.Deceased, p.DeceasedDate, s.pg.PrintedAt); p.DOB != "" && !s.pg.PrintedAt.IsZero() && ok {
+		born += fmt.Sprintf(" (age %d)", chart.Age(p.DOB, day))
 	}
 	kv("Born", "birth date", born)
+	switch {
+	case p.DeceasedDate != "":
+		kv("Died", "date of death", p.DeceasedDate)
+	case p.Deceased:
+		kv("Died", "date of death", "yes, date not known")
+	}
 	kv("Sex", "sex", string(p.Sex))
 	kv("MRN", "MRN", p.MRN)
 	for i, id := range p.Identifiers {
@@ -238,15 +247,15 @@ func (s *summary) vitals() {
 		return
 	}
 	t := s.table(column{"Taken", 2.6, "L"}, column{"BP mmHg", 1.6, "R"}, column{"Pulse /min", 1.5, "R"},
-		column{"Temp °C", 1.3, "R"}, column{"Weight kg", 1.5, "R"}, column{"Height cm", 1.5, "R"},
+		column{"Resp /min", 1.4, "R"}, column{"Temp °C", 1.3, "R"}, column{"Weight kg", 1.5, "R"}, column{"Height cm", 1.5, "R"},
 		column{"BMI", 1.1, "R"}, column{"SpO2 %", 1.3, "R"})
 	for _, v := range s.c.Vitals {
 		bp := "—"
 		if v.Systolic != 0 || v.Diastolic != 0 {
 			bp = fmt.Sprintf("%s/%s", intOrDash(v.Systolic), intOrDash(v.Diastolic))
 		}
-		t.row(stamp(v.Taken), bp, intOrDash(v.Pulse), floatOrDash(v.TempC), floatOrDash(v.WeightKg),
-			floatOrDash(v.HeightCm), floatOrDash(v.BMI()), intOrDash(v.SpO2))
+		t.row(stamp(v.Taken), bp, intOrDash(v.Pulse), intOrDash(v.RespRate), floatOrDash(v.TempC, chart.PlacesTemp), floatOrDash(v.WeightKg, chart.PlacesWeight),
+			floatOrDash(v.HeightCm, chart.PlacesHeight), floatOrDash(v.BMI(), chart.PlacesBMI), intOrDash(v.SpO2))
 	}
 }
 
@@ -257,11 +266,65 @@ func intOrDash(n int) string {
 	return strconv.Itoa(n)
 }
 
-func floatOrDash(f float64) string {
+// floatOrDash is a measurement at the precision of its unit (places
+// decimals), or a dash when not measured.
+func floatOrDash(f float64, places int) string {
 	if f == 0 {
 		return "—"
 	}
-	return strconv.FormatFloat(f, 'f', -1, 64)
+	return chart.Decimal(f, places)
+}
+
+// recentResults is how many results the summary prints, newest first.
+const recentResults = 60
+
+func (s *summary) results(recent int) {
+	all := s.c.Results
+	shown := all
+	if recent > 0 && len(all) > recent {
+		shown = all[:recent]
+	}
+	title := "Results"
+	if len(shown) < len(all) {
+		title = fmt.Sprintf("Recent results (%d of %d)", len(shown), len(all))
+	}
+	if !s.clinical(title, len(all)) {
+		return
+	}
+	t := s.table(column{"Taken", 2.4, "L"}, column{"Test", 4, "L"}, column{"Value", 2.6, "R"}, column{"Range", 1.8, "L"}, column{"Flag", 0.8, "L"})
+	for i, r := range shown {
+		f := fmt.Sprintf("result %d", i+1)
+		t.row(stamp(r.Taken), s.t.line(f, r.Name), s.t.line(f+" value", r.ValueText()), s.t.line(f+" range", r.RangeShown()), r.Flag)
+	}
+	if n := len(all) - len(shown); n > 0 {
+		s.gap(2)
+		s.muted(fmt.Sprintf("%d older results, the oldest of %s, are not printed here.", n, all[len(all)-1].Taken.Format("2006-01-02")))
+	}
+}
+
+func (s *summary) procedures() {
+	if !s.clinical("Procedures", len(s.c.Procedures)) {
+		return
+	}
+	t := s.table(column{"Date", 1.6, "L"}, column{"Procedure", 6, "L"}, column{"Status", 1.6, "L"})
+	for i, p := range s.c.Procedures {
+		f := fmt.Sprintf("procedure %d", i+1)
+		t.row(s.t.line(f, p.Date), s.t.line(f, p.Text), s.t.line(f, p.Status))
+	}
+}
+
+// reportKinds name the kinds of notes and reports as the summary shows them.
+var reportKinds = map[string]string{chart.ReportDiagnostic: "Report", chart.ReportCarePlan: "Care plan", chart.ReportGoal: "Goal"}
+
+func (s *summary) reports() {
+	if !s.clinical("Notes and reports", len(s.c.Reports)) {
+		return
+	}
+	t := s.table(column{"Date", 1.6, "L"}, column{"Kind", 1.4, "L"}, column{"Title", 5.4, "L"}, column{"Status", 1.4, "L"})
+	for i, r := range s.c.Reports {
+		f := fmt.Sprintf("report %d", i+1)
+		t.row(s.t.line(f, r.Date), reportKinds[r.Kind], s.t.line(f, r.Title), s.t.line(f, r.Status))
+	}
 }
 
 func (s *summary) visits(recent int) {

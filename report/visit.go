@@ -63,7 +63,13 @@ func (d *doc) visit(v chart.Visit, amendments []chart.Amendment) {
 	pdf.SetFont(famSans, "", bodySize)
 
 	status := "Clinician: " + orDash(d.t.line(field+": clinician", v.Clinician))
-	if v.Signed {
+	if v.ImportedFrom != "" {
+		// history from another system: no one here signed it, and it is no draft
+		status += "    Imported from " + d.t.line(field+": imported from", v.ImportedFrom)
+		if !v.ImportedAt.IsZero() {
+			status += " on " + v.ImportedAt.Format("2006-01-02")
+		}
+	} else if v.Signed {
 		status += "    Signed by " + orDash(d.t.line(field+": signed by", v.SignedBy)) + " at " + stamp(v.SignedAt)
 	} else {
 		status += "    NOT SIGNED: draft note, may still change"

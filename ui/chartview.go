@@ -56,6 +56,7 @@ func (v *chartView) content() fyne.CanvasObject {
 		container.NewTabItem("Vitals", clinical(func() fyne.CanvasObject { return v.section(tabVitals, v.vitalsList) })),
 		container.NewTabItem("Immunizations", clinical(func() fyne.CanvasObject { return v.section(tabImmunizations, v.immunizationList) })),
 		container.NewTabItem("Documents", v.section(tabDocuments, v.documents)),
+		container.NewTabItem("Results", clinical(v.results)),
 	)
 	v.tabs.SetTabLocation(container.TabLocationLeading)
 	v.tabs.OnSelected = func(*container.TabItem) { v.s.touch() }
@@ -69,7 +70,7 @@ func (v *chartView) header() fyne.CanvasObject {
 	if p.Preferred != "" {
 		name += " (" + p.Preferred + ")"
 	}
-	facts := strings.Join(words.NonEmpty("MRN "+p.MRN, chart.AgeText(p.DOB, time.Now()), string(p.Sex), "born "+p.DOB), " · ")
+	facts := strings.Join(words.NonEmpty("MRN "+p.MRN, p.AgeText(time.Now()), string(p.Sex), "born "+p.DOB, p.DeathText()), " · ")
 	allergy := &widget.Label{Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}}
 	switch {
 	case v.clinicalHidden():

@@ -119,14 +119,21 @@ func (f *finder) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	row := o.(*fyne.Container)
 	row.Objects[1].(*widget.Label).SetText(p.MRN)
 	row.Objects[0].(*widget.Label).SetText(p.Name())
-	row.Objects[2].(*widget.Label).SetText(bornText(p.DOB, p.Sex))
+	row.Objects[2].(*widget.Label).SetText(bornText(p))
 	row.Refresh()
 }
 
 // bornText is "1980-04-02 · 45 years · F", or "· 7 weeks ·" for an
-// infant (chart.AgeText).
-func bornText(dob string, sex chart.Sex) string {
-	return strings.Join(words.NonEmpty(dob, chart.AgeText(dob, time.Now()), sexLetter(sex)), " · ")
+// infant (chart.AgeText); the age stops at a death, which it names.
+func bornText(p chart.PatientSummary) string {
+	died := ""
+	switch {
+	case p.DeceasedDate != "":
+		died = "died " + p.DeceasedDate
+	case p.Deceased:
+		died = "deceased"
+	}
+	return strings.Join(words.NonEmpty(p.DOB, p.AgeText(time.Now()), sexLetter(p.Sex), died), " · ")
 }
 
 func sexLetter(s chart.Sex) string {

@@ -34,8 +34,8 @@ func (a *adminView) duplicates() fyne.CanvasObject {
 				&widget.Button{Text: "Compare…", OnTapped: func() { a.compare(p.A.ID, p.B.ID) }},
 				&widget.Button{Text: "Not the same person…", OnTapped: func() { a.notDuplicate(p.A, p.B) }}),
 			container.NewVBox(
-				&widget.Label{Text: p.A.MRN + "  " + p.A.Name() + "  " + bornText(p.A.DOB, p.A.Sex) + "   ↔   " +
-					p.B.MRN + "  " + p.B.Name() + "  " + bornText(p.B.DOB, p.B.Sex), Wrapping: fyne.TextWrapWord},
+				&widget.Label{Text: p.A.MRN + "  " + p.A.Name() + "  " + bornText(p.A) + "   ↔   " +
+					p.B.MRN + "  " + p.B.Name() + "  " + bornText(p.B), Wrapping: fyne.TextWrapWord},
 				&widget.Label{Text: "Why: " + p.Why(), Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance})))
 	}
 	return scroll(box)

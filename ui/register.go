@@ -107,13 +107,19 @@ func (r *registerForm) content() fyne.CanvasObject {
 	if r.orig != nil {
 		title = "Demographics of " + r.orig.Name() + " (MRN " + r.orig.MRN + ")"
 	}
-	c := container.NewVScroll(container.NewPadded(container.NewVBox(
+	box := container.NewVBox(
 		heading(title),
 		r.t.banner,
 		r.form.content(),
 		r.dups,
 		container.NewHBox(r.save, cancel),
-	)))
+	)
+	if r.orig != nil {
+		if b := r.s.deathButton(*r.orig); b != nil { // clinicians and HIM managers
+			box.Add(container.NewHBox(b))
+		}
+	}
+	c := container.NewVScroll(container.NewPadded(box))
 	for _, f := range []struct {
 		name string
 		e    *entry
@@ -241,7 +247,7 @@ func (r *registerForm) showDuplicates(dups []chart.PatientSummary) {
 		id := d.ID
 		objs = append(objs, container.NewBorder(nil, nil, nil,
 			&widget.Button{Text: "Open", OnTapped: func() { r.t.drop(); r.s.openChart(id) }}, // the typed registration is not wanted
-			&widget.Label{Text: d.MRN + "  " + d.Name() + "  " + bornText(d.DOB, d.Sex) + phoneText(d.Phone)}))
+			&widget.Label{Text: d.MRN + "  " + d.Name() + "  " + bornText(d) + phoneText(d.Phone)}))
 	}
 	r.dups.Objects = objs
 	r.dups.Refresh()

@@ -100,6 +100,12 @@ func runImportFHIR(e *env, args []string) error {
 		for _, s := range rep.Skipped {
 			fmt.Fprintf(e.stdout, "skipped: %s\n", s)
 		}
+		if len(rep.Skipped) > 0 {
+			fmt.Fprintln(e.stdout, "Left out, by kind and reason:")
+			for _, s := range fhir.SkippedSummary(rep.Skipped) {
+				fmt.Fprintf(e.stdout, "  %s\n", s)
+			}
+		}
 		for i, p := range rep.Patients {
 			for _, d := range p.Duplicates {
 				fmt.Fprintf(e.stdout, "likely duplicate: patient %d of the bundle (%s, born %s) and MRN %s %s, born %s\n",

@@ -164,10 +164,18 @@ func printChart(w io.Writer, c *chart.Chart, now time.Time) {
 	kv("Middle name", p.Middle)
 	kv("Preferred name", p.Preferred)
 	born := p.DOB
-	if age := chart.Age(p.DOB, now); age >= 0 {
-		born = fmt.Sprintf("%s (age %d)", p.DOB, age)
+	if day, ok := chart.AgeOn(p.Deceased, p.DeceasedDate, now); ok {
+		if age := chart.Age(p.DOB, day); age >= 0 {
+			born = fmt.Sprintf("%s (age %d)", p.DOB, age)
+		}
 	}
 	kv("Born", born)
+	switch {
+	case p.DeceasedDate != "":
+		kv("Died", p.DeceasedDate)
+	case p.Deceased:
+		kv("Died", "yes, date not known")
+	}
 	kv("Sex", string(p.Sex))
 	kv("Phone", p.Phone)
 	kv("E-mail", p.Email)
@@ -215,7 +223,9 @@ func printChart(w io.Writer, c *chart.Chart, now time.Time) {
 		section(w, "Visits, newest first", len(c.Visits))
 		for _, v := range c.Visits {
 			state := "not signed"
-			if v.Signed {
+			if v.ImportedFrom != "" {
+				state = v.ImportedLine()
+			} else if v.Signed {
 				state = fmt.Sprintf("signed by %s on %s", v.SignedBy, v.SignedAt.Local().Format("2006-01-02"))
 			}
 			fmt.Fprintf(w, "  %s  %s; %s; %s\n", v.Date, v.Reason, v.Clinician, state)
@@ -273,6 +283,19 @@ func printChart(w io.Writer, c *chart.Chart, now time.Time) {
 		section(w, "Immunizations", len(c.Immunizations))
 		for _, x := range c.Immunizations {
 			fmt.Fprintf(w, "  %s  %s\n", x.Date, joinNonEmpty(", ", x.Vaccine, prefixed("dose ", x.Dose), prefixed("lot ", x.Lot), x.Site))
+		}
+		section(w, "Procedures, newest first", len(c.Procedures))
+		for _, x := range c.Procedures {
+			fmt.Fprintf(w, "  %s  %s; %s\n", x.Date, x.Text, x.Status)
+		}
+		section(w, "Results, newest first", len(c.Results))
+		for _, x := range c.Results {
+			fmt.Fprintf(w, "  %s  %s: %s%s%s\n", x.Taken.Local().Format("2006-01-02 15:04"), x.Name, x.ValueText(),
+				prefixed(" (range ", x.RangeShown()+map[bool]string{true: ")"}[x.RangeShown() != ""]), prefixed(" ", x.Flag))
+		}
+		section(w, "Notes and reports, newest first", len(c.Reports))
+		for _, x := range c.Reports {
+			fmt.Fprintf(w, "  %s  %s (%s, %s)\n", x.Date, x.Title, x.Kind, x.Status)
 		}
 	}
 	section(w, "Documents", len(c.Documents))

@@ -22,7 +22,7 @@ func (p *parser) allergy(i int) {
 	if !ok {
 		return
 	}
-	a := chart.Allergy{Substance: textOf(r.Code), Severity: "unknown", Status: "active"}
+	a := chart.Allergy{Substance: textOf(r.Code), Severity: "unknown", Status: "active", Codings: codings(r.Code)}
 	if a.Substance == "" {
 		p.problem(i, "code is required (the substance)")
 		return
@@ -43,6 +43,7 @@ func (p *parser) allergy(i int) {
 			if t := textOf(&m); t != "" && !slices.Contains(reactions, t) {
 				reactions = append(reactions, t)
 			}
+			a.ReactionCodings = append(a.ReactionCodings, codings(&m)...)
 		}
 		switch rx.Severity {
 		case "":
@@ -99,7 +100,7 @@ func (p *parser) medication(i int) {
 	if !ok {
 		return
 	}
-	m := chart.Medication{Name: textOf(r.MedicationCodeableConcept)}
+	m := chart.Medication{Name: textOf(r.MedicationCodeableConcept), Codings: codings(r.MedicationCodeableConcept), Status: r.Status}
 	if m.Name == "" && r.MedicationReference != nil {
 		m.Name = strings.TrimSpace(r.MedicationReference.Display)
 	}
@@ -114,6 +115,7 @@ func (p *parser) medication(i int) {
 		m.Start = p.optionalDate(i, "effectiveDateTime", r.EffectiveDateTime)
 	}
 	p.dosage(i, &m, r.Dosage)
+	m.Status = medicationStatus(m)
 	p.charts[c].Medications = append(p.charts[c].Medications, m)
 }
 
@@ -146,8 +148,9 @@ func (p *parser) dosage(i int, m *chart.Medication, ds []Dosage) {
 }
 
 // prescription maps a MedicationRequest (how many systems, Synthea among
-// them, record medications) to the medication list: an active order from
-// the day it was written; a finished one only when it says when it ended.
+// them, record medications) to the medication list, from the day it was
+// written, with its status: a stopped or completed one is kept as not
+// current, whether or not it says when it ended.
 func (p *parser) prescription(i int) {
 	var r MedicationRequest
 	if !p.decode(i, &r) {
@@ -170,7 +173,7 @@ func (p *parser) prescription(i int) {
 	if !ok {
 		return
 	}
-	m := chart.Medication{Name: textOf(r.MedicationCodeableConcept)}
+	m := chart.Medication{Name: textOf(r.MedicationCodeableConcept), Codings: codings(r.MedicationCodeableConcept), Status: r.Status, Ordered: true}
 	if m.Name == "" && r.MedicationReference != nil {
 		m.Name = strings.TrimSpace(r.MedicationReference.Display)
 	}
@@ -182,12 +185,20 @@ func (p *parser) prescription(i int) {
 	if r.DispenseRequest != nil && r.DispenseRequest.ValidityPeriod != nil {
 		m.Stop = p.optionalDate(i, "dispenseRequest.validityPeriod.end", r.DispenseRequest.ValidityPeriod.End)
 	}
-	if (r.Status == "completed" || r.Status == "stopped") && m.Stop == "" {
-		p.skip(i, "a finished prescription that does not say when it ended is not put on the medication list")
-		return
-	}
 	p.dosage(i, &m, r.DosageInstruction)
+	m.Status = medicationStatus(m)
 	p.charts[c].Medications = append(p.charts[c].Medications, m)
+}
+
+// medicationStatus is the status a medication keeps: none when its dates
+// say it (active without an end, completed with one), else the sender's
+// (stopped or completed without an end date, on hold, intended, unknown).
+func medicationStatus(m chart.Medication) string {
+	switch {
+	case m.Status == "active" && m.Stop == "", m.Status == "completed" && m.Stop != "":
+		return ""
+	}
+	return m.Status
 }
 
 func (p *parser) immunization(i int) {
@@ -207,7 +218,7 @@ func (p *parser) immunization(i int) {
 	if !ok {
 		return
 	}
-	im := chart.Immunization{Vaccine: textOf(&r.VaccineCode), Lot: strings.TrimSpace(r.LotNumber), Site: textOf(r.Site)}
+	im := chart.Immunization{Vaccine: textOf(&r.VaccineCode), Lot: strings.TrimSpace(r.LotNumber), Site: textOf(r.Site), Codings: codings(&r.VaccineCode)}
 	if im.Vaccine == "" {
 		p.problem(i, "vaccineCode is required")
 		return
@@ -241,9 +252,10 @@ func (p *parser) document(i int) {
 		return
 	}
 	if !p.status(i, r.Status, statusRule{
-		keep:  []string{"current"},
-		skip:  []string{"superseded", "entered-in-error"},
-		other: "status must be current, superseded or entered-in-error",
+		keep:    []string{"current", "superseded"},
+		skip:    []string{"entered-in-error"},
+		skipWhy: ": it was filed by mistake",
+		other:   "status must be current, superseded or entered-in-error",
 	}) {
 		return
 	}
@@ -280,7 +292,10 @@ func (p *parser) document(i int) {
 		p.problem(i, "content.attachment.contentType is required")
 		return
 	}
-	d := chart.Document{Title: strings.TrimSpace(r.Description), ContentType: a.ContentType, Source: a.Title, Category: "clinical"}
+	d := chart.Document{Title: clip(r.Description, 200), ContentType: a.ContentType, Source: a.Title, Category: "clinical", Codings: codings(r.Type)}
+	if r.Status == "superseded" {
+		d.Status = "superseded"
+	}
 	ours := false
 	for _, cat := range r.Category {
 		if cd, ok := codeOf(&cat, systemCategory); ok {
@@ -288,7 +303,7 @@ func (p *parser) document(i int) {
 		}
 	}
 	if d.Title == "" && !ours { // Chartkeeper's type is the category's title
-		d.Title = textOf(r.Type)
+		d.Title = clip(textOf(r.Type), 200)
 	}
 	var dates []string
 	if r.Context != nil && r.Context.Period != nil {

@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"chartkeeper/chart"
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
@@ -40,20 +41,28 @@ func extURL(name string) string { return extBase + name }
 
 // Vital signs as LOINC codes.
 const (
-	loincVitalsPanel = "85353-1"
-	loincBPPanel     = "85354-9"
-	loincSystolic    = "8480-6"
-	loincDiastolic   = "8462-4"
-	loincPulse       = "8867-4"
-	loincTemp        = "8310-5"
-	loincTempOral    = "8331-1"
-	loincWeight      = "29463-7"
-	loincHeight      = "8302-2"
-	loincBMI         = "39156-5"
-	loincResp        = "9279-1"
-	loincSpO2        = "59408-5"
-	loincSpO2Art     = "2708-6"
-	loincHeadCirc    = "9843-4"
+	loincVitalsPanel  = "85353-1"
+	loincBPPanel      = "85354-9"
+	loincSystolic     = "8480-6"
+	loincDiastolic    = "8462-4"
+	loincPulse        = "8867-4"
+	loincTemp         = "8310-5"
+	loincTempOral     = "8331-1"
+	loincWeight       = "29463-7"
+	loincHeight       = "8302-2"
+	loincBMI          = "39156-5"
+	loincResp         = "9279-1"
+	loincSpO2         = "59408-5"
+	loincSpO2Art      = "2708-6"
+	loincHeadCirc     = "9843-4"
+	loincBPPanel2     = "55284-4" // Blood pressure systolic and diastolic
+	loincHeightLying  = "8306-3"
+	loincHeadCircTape = "8287-5"
+	loincWeightMeas   = "3141-9" // Body weight Measured
+	loincHeightStand  = "8308-9" // Body height --standing
+	loincTempAxill    = "8328-7"
+	loincTempRectal   = "8332-9"
+	loincTempTympanic = "8333-7"
 )
 
 // vitalNames says in words what a LOINC vital sign code is.
@@ -62,7 +71,9 @@ var vitalNames = map[string]string{
 	loincDiastolic: "diastolic pressure", loincPulse: "heart rate", loincTemp: "body temperature", loincTempOral: "oral temperature",
 	loincWeight: "body weight", loincHeight: "body height", loincBMI: "body mass index",
 	loincResp: "respiratory rate", loincSpO2: "oxygen saturation", loincSpO2Art: "oxygen saturation",
-	loincHeadCirc: "head circumference",
+	loincHeadCirc: "head circumference", loincBPPanel2: "blood pressure", loincHeightLying: "body height lying",
+	loincHeadCircTape: "head circumference", loincWeightMeas: "body weight", loincHeightStand: "body height standing",
+	loincTempAxill: "axillary temperature", loincTempRectal: "rectal temperature", loincTempTympanic: "tympanic temperature",
 }
 
 // resourceID is the FHIR id and urn:uuid of the record with Chartkeeper
@@ -124,4 +135,53 @@ func hasCode(c *CodeableConcept, system, code string) bool {
 		}
 	}
 	return false
+}
+
+// More code systems of the codings other systems send.
+const (
+	systemRxNorm = "http://www.nlm.nih.gov/research/umls/rxnorm"
+	systemCVX    = "http://hl7.org/fhir/sid/cvx"
+	systemInterp = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
+)
+
+// codings are a concept's codings as the chart keeps them.
+func codings(c *CodeableConcept) []chart.Coding {
+	if c == nil {
+		return nil
+	}
+	var out []chart.Coding
+	for _, cd := range c.Coding {
+		if strings.TrimSpace(cd.Code) == "" && strings.TrimSpace(cd.Display) == "" {
+			continue
+		}
+		out = append(out, chart.Coding{System: strings.TrimSpace(cd.System), Code: strings.TrimSpace(cd.Code), Display: strings.TrimSpace(cd.Display)})
+	}
+	return out
+}
+
+// fhirCodings are the chart's codings as FHIR codings.
+func fhirCodings(cs []chart.Coding) []Coding {
+	var out []Coding
+	for _, c := range cs {
+		out = append(out, Coding{System: c.System, Code: c.Code, Display: c.Display})
+	}
+	return out
+}
+
+// concept is a CodeableConcept of text and codings; nil when both are
+// empty.
+func concept(text string, cs []chart.Coding) *CodeableConcept {
+	if strings.TrimSpace(text) == "" && len(cs) == 0 {
+		return nil
+	}
+	return &CodeableConcept{Text: strings.TrimSpace(text), Coding: fhirCodings(cs)}
+}
+
+// clip cuts s to n characters (runes).
+func clip(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if r := []rune(s); len(r) > n {
+		return string(r[:n])
+	}
+	return s
 }

@@ -185,6 +185,15 @@ func ChartResources(c *chart.Chart, docs map[string][]byte) []Resource {
 	for _, d := range c.Documents {
 		out = append(out, Resource{resourceID(d.ID), documentResource(d, docs[d.ID], subject)})
 	}
+	for i := len(c.Procedures) - 1; i >= 0; i-- {
+		out = append(out, Resource{resourceID(c.Procedures[i].ID), procedureResource(c.Procedures[i], subject)})
+	}
+	for i := len(c.Results) - 1; i >= 0; i-- {
+		out = append(out, Resource{resourceID(c.Results[i].ID), resultResource(c.Results[i], subject)})
+	}
+	for i := len(c.Reports) - 1; i >= 0; i-- {
+		out = append(out, Resource{resourceID(c.Reports[i].ID), reportResource(c.Reports[i], subject)})
+	}
 	return out
 }
 
@@ -222,6 +231,13 @@ func patientResource(p chart.Patient, id string) Patient {
 	if p.Language != "" {
 		r.Communication = []Communication{{Language: CodeableConcept{Text: p.Language}}}
 	}
+	switch {
+	case p.DeceasedDate != "":
+		r.DeceasedDateTime = p.DeceasedDate
+	case p.Deceased:
+		yes := true
+		r.DeceasedBoolean = &yes
+	}
 	return r
 }
 
@@ -234,6 +250,7 @@ func problemResource(p chart.Problem, subject Reference) Condition {
 	if p.Code != "" {
 		r.Code.Coding = []Coding{{System: systemICD10CM, Code: dotted(p.Code)}}
 	}
+	r.Code.Coding = append(r.Code.Coding, fhirCodings(p.Codings)...)
 	if p.Note != "" {
 		r.Note = []Annotation{{Text: p.Note}}
 	}
@@ -251,9 +268,9 @@ func dotted(code string) string {
 func allergyResource(a chart.Allergy, subject Reference) AllergyIntolerance {
 	r := AllergyIntolerance{ResourceType: "AllergyIntolerance", ID: resourceID(a.ID), Patient: subject,
 		ClinicalStatus: &CodeableConcept{Coding: []Coding{{System: systemAllergySt, Code: a.Status}}},
-		Code:           &CodeableConcept{Text: a.Substance}}
+		Code:           &CodeableConcept{Text: a.Substance, Coding: fhirCodings(a.Codings)}}
 	if a.Reaction != "" {
-		rx := AllergyReaction{Manifestation: []CodeableConcept{{Text: a.Reaction}}}
+		rx := AllergyReaction{Manifestation: []CodeableConcept{{Text: a.Reaction, Coding: fhirCodings(a.ReactionCodings)}}}
 		if a.Severity != "unknown" {
 			rx.Severity = a.Severity
 		}
@@ -265,16 +282,42 @@ func allergyResource(a chart.Allergy, subject Reference) AllergyIntolerance {
 	return r
 }
 
-func medicationResource(m chart.Medication, subject Reference) MedicationStatement {
+func medicationResource(m chart.Medication, subject Reference) any {
 	status := "active"
 	if m.Stop != "" && !m.Active(time.Now()) {
 		status = "completed"
 	}
+	status = cmp.Or(m.Status, status)
+	med := &CodeableConcept{Text: m.Name, Coding: fhirCodings(m.Codings)}
+	if m.Ordered {
+		if status == "intended" {
+			status = "active"
+		}
+		r := MedicationRequest{ResourceType: "MedicationRequest", ID: resourceID(m.ID), Status: status, Intent: "order", Subject: subject,
+			MedicationCodeableConcept: med, AuthoredOn: m.Start}
+		if m.Stop != "" {
+			r.DispenseRequest = &struct {
+				ValidityPeriod *Period `json:"validityPeriod,omitempty"`
+			}{&Period{Start: m.Start, End: m.Stop}}
+		}
+		if d, ok := dosage(m); ok {
+			r.DosageInstruction = []Dosage{d}
+		}
+		return r
+	}
 	r := MedicationStatement{ResourceType: "MedicationStatement", ID: resourceID(m.ID), Status: status, Subject: subject,
-		MedicationCodeableConcept: &CodeableConcept{Text: m.Name}}
+		MedicationCodeableConcept: med}
 	if m.Start != "" || m.Stop != "" {
 		r.EffectivePeriod = &Period{Start: m.Start, End: m.Stop}
 	}
+	if d, ok := dosage(m); ok {
+		r.Dosage = []Dosage{d}
+	}
+	return r
+}
+
+// dosage is a medication's dose, frequency and route as a FHIR dosage.
+func dosage(m chart.Medication) (Dosage, bool) {
 	if m.Dose != "" || m.Route != "" || m.Frequency != "" {
 		d := Dosage{Text: m.Dose}
 		if m.Frequency != "" {
@@ -286,9 +329,9 @@ func medicationResource(m chart.Medication, subject Reference) MedicationStateme
 		if q, ok := doseQuantity(m.Dose); ok {
 			d.DoseAndRate = []DoseAndRate{{DoseQuantity: q}}
 		}
-		r.Dosage = []Dosage{d}
+		return d, true
 	}
-	return r
+	return Dosage{}, false
 }
 
 // doseQuantity reads a dose like "500 mg" as a quantity, when it says
@@ -311,7 +354,10 @@ func visitResources(v chart.Visit, amendments []chart.Amendment, subject Referen
 	r := Encounter{ResourceType: "Encounter", ID: id, Status: "in-progress", Subject: subject,
 		Class:      &Coding{System: systemActCode, Code: "AMB", Display: "ambulatory"},
 		Period:     &Period{Start: v.Date},
-		ReasonCode: []CodeableConcept{{Text: v.Reason}}}
+		ReasonCode: []CodeableConcept{{Text: v.Reason, Coding: fhirCodings(v.ReasonCodings)}}}
+	if len(v.Codings) > 0 {
+		r.Type = []CodeableConcept{{Coding: fhirCodings(v.Codings)}}
+	}
 	if v.Signed {
 		r.Status = "finished"
 	}
@@ -335,6 +381,14 @@ func visitResources(v chart.Visit, amendments []chart.Amendment, subject Referen
 			sig.Extension[i].URL = strings.TrimPrefix(sig.Extension[i].URL, extBase)
 		}
 		r.Extension = append(r.Extension, sig)
+	}
+	if v.ImportedFrom != "" {
+		ie := Extension{URL: extURL("visit-imported")}
+		ie.Extension = appendText(ie.Extension, "from", v.ImportedFrom)
+		if !v.ImportedAt.IsZero() {
+			ie.Extension = append(ie.Extension, Extension{URL: "at", ValueDateTime: instant(v.ImportedAt)})
+		}
+		r.Extension = append(r.Extension, local(ie))
 	}
 	for _, p := range v.Procedures {
 		pe := Extension{URL: extURL("visit-procedure")}
@@ -392,11 +446,11 @@ func instant(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 func vitalsResources(v chart.Vitals, subject Reference) []Resource {
 	var out []Resource
 	cat := []CodeableConcept{{Coding: []Coding{{System: systemObsCat, Code: "vital-signs", Display: "Vital Signs"}}}}
-	obs := func(code, display string, value float64, unit string) {
+	obs := func(code, display string, value float64, places int, unit string) {
 		id := resourceID(v.ID + "/" + code)
 		o := Observation{ResourceType: "Observation", ID: id, Status: "final", Category: cat, Subject: subject,
 			Code:              CodeableConcept{Coding: []Coding{{System: systemLOINC, Code: code, Display: display}}, Text: display},
-			EffectiveDateTime: instant(v.Taken), ValueQuantity: quantity(value, unit)}
+			EffectiveDateTime: instant(v.Taken), ValueQuantity: quantity(value, places, unit)}
 		if code == loincSpO2 {
 			o.Code.Coding = append(o.Code.Coding, Coding{System: systemLOINC, Code: loincSpO2Art, Display: "Oxygen saturation in Arterial blood"})
 		}
@@ -408,39 +462,47 @@ func vitalsResources(v chart.Vitals, subject Reference) []Resource {
 			Code:              CodeableConcept{Coding: []Coding{{System: systemLOINC, Code: loincBPPanel, Display: "Blood pressure panel with all children optional"}}, Text: "Blood pressure"},
 			EffectiveDateTime: instant(v.Taken),
 			Component: []ObservationComponent{
-				{Code: CodeableConcept{Coding: []Coding{{System: systemLOINC, Code: loincSystolic, Display: "Systolic blood pressure"}}}, ValueQuantity: quantity(float64(v.Systolic), "mm[Hg]")},
-				{Code: CodeableConcept{Coding: []Coding{{System: systemLOINC, Code: loincDiastolic, Display: "Diastolic blood pressure"}}}, ValueQuantity: quantity(float64(v.Diastolic), "mm[Hg]")},
+				{Code: CodeableConcept{Coding: []Coding{{System: systemLOINC, Code: loincSystolic, Display: "Systolic blood pressure"}}}, ValueQuantity: quantity(float64(v.Systolic), 0, "mm[Hg]")},
+				{Code: CodeableConcept{Coding: []Coding{{System: systemLOINC, Code: loincDiastolic, Display: "Diastolic blood pressure"}}}, ValueQuantity: quantity(float64(v.Diastolic), 0, "mm[Hg]")},
 			}}})
 	}
 	if v.Pulse != 0 {
-		obs(loincPulse, "Heart rate", float64(v.Pulse), "/min")
+		obs(loincPulse, "Heart rate", float64(v.Pulse), 0, "/min")
+	}
+	if v.RespRate != 0 {
+		obs(loincResp, "Respiratory rate", float64(v.RespRate), 0, "/min")
 	}
 	if v.TempC != 0 {
-		obs(loincTemp, "Body temperature", v.TempC, "Cel")
+		obs(loincTemp, "Body temperature", v.TempC, chart.PlacesTemp, "Cel")
 	}
 	if v.WeightKg != 0 {
-		obs(loincWeight, "Body weight", v.WeightKg, "kg")
+		obs(loincWeight, "Body weight", v.WeightKg, chart.PlacesWeight, "kg")
 	}
 	if v.HeightCm != 0 {
-		obs(loincHeight, "Body height", v.HeightCm, "cm")
+		obs(loincHeight, "Body height", v.HeightCm, chart.PlacesHeight, "cm")
+	}
+	if v.HeadCm != 0 {
+		obs(loincHeadCirc, "Head Occipital-frontal circumference", v.HeadCm, chart.PlacesHeight, "cm")
 	}
 	if bmi := v.BMI(); bmi != 0 {
-		obs(loincBMI, "Body mass index (BMI) [Ratio]", bmi, "kg/m2")
+		obs(loincBMI, "Body mass index (BMI) [Ratio]", bmi, chart.PlacesBMI, "kg/m2")
 	}
 	if v.SpO2 != 0 {
-		obs(loincSpO2, "Oxygen saturation in Arterial blood by Pulse oximetry", float64(v.SpO2), "%")
+		obs(loincSpO2, "Oxygen saturation in Arterial blood by Pulse oximetry", float64(v.SpO2), 0, "%")
 	}
 	return out
 }
 
-func quantity(v float64, ucum string) *Quantity {
-	n := json.Number(strconv.FormatFloat(v, 'f', -1, 64))
+// quantity is a measurement at the precision of its unit (places
+// decimals), never with float noise.
+func quantity(v float64, places int, ucum string) *Quantity {
+	n := json.Number(strconv.FormatFloat(v, 'f', places, 64))
 	return &Quantity{Value: &n, Unit: ucum, System: systemUCUM, Code: ucum}
 }
 
 func immunizationResource(im chart.Immunization, subject Reference) Immunization {
 	r := Immunization{ResourceType: "Immunization", ID: resourceID(im.ID), Status: "completed", Patient: subject,
-		VaccineCode: CodeableConcept{Text: im.Vaccine}, OccurrenceDateTime: im.Date, LotNumber: im.Lot}
+		VaccineCode: CodeableConcept{Text: im.Vaccine, Coding: fhirCodings(im.Codings)}, OccurrenceDateTime: im.Date, LotNumber: im.Lot}
 	if im.Site != "" {
 		r.Site = &CodeableConcept{Text: im.Site}
 	}
@@ -454,8 +516,8 @@ func documentResource(d chart.Document, content []byte, subject Reference) Docum
 	cat, _ := chart.CategoryByName(d.Category)
 	size := int64(len(content))
 	sum := sha1.Sum(content)
-	r := DocumentReference{ResourceType: "DocumentReference", ID: resourceID(d.ID), Status: "current", Subject: &subject,
-		Type:        &CodeableConcept{Text: cmp.Or(cat.Title, d.Category)},
+	r := DocumentReference{ResourceType: "DocumentReference", ID: resourceID(d.ID), Status: cmp.Or(d.Status, "current"), Subject: &subject,
+		Type:        &CodeableConcept{Text: cmp.Or(cat.Title, d.Category), Coding: fhirCodings(d.Codings)},
 		Category:    []CodeableConcept{{Coding: []Coding{{System: systemCategory, Code: d.Category, Display: cat.Title}}}},
 		Description: d.Title,
 		Content: []DocumentContent{{Attachment: Attachment{ContentType: d.ContentType, Data: base64.StdEncoding.EncodeToString(content),

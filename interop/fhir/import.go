@@ -1,9 +1,12 @@
 package fhir
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"chartkeeper/chart"
 )
@@ -70,6 +73,9 @@ func ImportParsed(parsed *Parsed, svc *chart.Service, o ImportOptions) (*ImportR
 	var problems []string
 	for i := range parsed.Charts {
 		c := &parsed.Charts[i]
+		if c.Source == "" { // for the line "imported from SOURCE on DATE" of its history visits
+			c.Source = cmp.Or(o.Source, "FHIR bundle")
+		}
 		if err := svc.CheckImport(c); err != nil {
 			var ve *chart.ValidationError
 			if !errors.As(err, &ve) {
@@ -123,4 +129,36 @@ func records(c *chart.ImportedChart) int {
 		n += 1 + len(v.Amendments)
 	}
 	return n
+}
+
+// SkipCount is how many resources were left out for one reason.
+type SkipCount struct {
+	Type   string // the resource type, e.g. "Claim"
+	Reason string
+	Count  int
+}
+
+func (s SkipCount) String() string { return fmt.Sprintf("%d × %s: %s", s.Count, s.Type, s.Reason) }
+
+// SkippedSummary counts what an import left out by resource type and
+// reason, most first: the import report's summary.
+func SkippedSummary(skips []Skip) []SkipCount {
+	idx := map[[2]string]int{}
+	var out []SkipCount
+	for _, s := range skips {
+		typ := s.Resource
+		if a, b, ok := strings.Cut(s.Resource, "("); ok && strings.HasSuffix(b, ")") {
+			_ = a
+			typ = strings.TrimSuffix(b, ")")
+		}
+		k := [2]string{typ, s.Reason}
+		if i, ok := idx[k]; ok {
+			out[i].Count++
+			continue
+		}
+		idx[k] = len(out)
+		out = append(out, SkipCount{Type: typ, Reason: s.Reason, Count: 1})
+	}
+	slices.SortStableFunc(out, func(a, b SkipCount) int { return b.Count - a.Count })
+	return out
 }

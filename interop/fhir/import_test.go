@@ -3,8 +3,10 @@ package fhir_test
 import (
 	"bytes"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"chartkeeper/chart"
 	"chartkeeper/interop/fhir"
@@ -57,7 +59,8 @@ func TestImportOtherSystemsBundle(t *testing.T) {
 		t.Fatalf("problems %+v", c.Problems)
 	}
 	sinusitis, htn := c.Problems[0], c.Problems[1]
-	if sinusitis.Description != "Viral sinusitis (disorder)" || sinusitis.Status != "resolved" || sinusitis.Onset != "2019-03-04" || sinusitis.Note != "SNOMED CT 444814009" {
+	if sinusitis.Description != "Viral sinusitis (disorder)" || sinusitis.Status != "resolved" || sinusitis.Onset != "2019-03-04" || sinusitis.Note != "" ||
+		len(sinusitis.Codings) != 1 || sinusitis.Codings[0] != (chart.Coding{System: "http://snomed.info/sct", Code: "444814009", Display: "Viral sinusitis (disorder)"}) {
 		t.Errorf("SNOMED problem %+v", sinusitis)
 	}
 	if htn.Code != "I10" || htn.Description != "Essential (primary) hypertension" || htn.Onset != "2001" {
@@ -67,25 +70,40 @@ func TestImportOtherSystemsBundle(t *testing.T) {
 		t.Fatalf("vitals %+v", c.Vitals)
 	}
 	vs := c.Vitals[0] // 09:15 -05:00 and 14:15Z are the same moment: one set
-	if vs.Systolic != 127 || vs.Diastolic != 81 || vs.Pulse != 66 || vs.WeightKg != 68.04 || vs.HeightCm != 162.6 || vs.TempC != 37 || vs.SpO2 != 98 {
+	if vs.Systolic != 127 || vs.Diastolic != 81 || vs.Pulse != 66 || vs.WeightKg != 68.0 || vs.HeightCm != 162.6 || vs.TempC != 37 || vs.SpO2 != 98 {
 		t.Errorf("vital signs %+v", vs)
 	}
-	if len(c.Medications) != 2 || c.Medications[1] != (chart.Medication{Name: "24 HR Metformin hydrochloride 500 MG Extended Release Oral Tablet", Dose: "1", Start: "2018-05-06"}) {
+	noCodings := func(m chart.Medication) chart.Medication { m.Codings = nil; return m }
+	if len(c.Medications) != 3 || !reflect.DeepEqual(noCodings(c.Medications[2]), chart.Medication{Name: "24 HR Metformin hydrochloride 500 MG Extended Release Oral Tablet", Dose: "1", Start: "2018-05-06", Ordered: true}) {
 		t.Errorf("medication from a MedicationRequest %+v", c.Medications)
 	}
-	if len(c.Medications) < 1 || c.Medications[0] != (chart.Medication{Name: "Amoxicillin 250 MG Oral Capsule", Dose: "1 capsule", Route: "oral",
+	if len(c.Medications) < 2 || !reflect.DeepEqual(noCodings(c.Medications[1]), chart.Medication{Name: "Amoxicillin 250 MG Oral Capsule", Dose: "1 capsule", Route: "oral",
 		Frequency: "three times daily", Start: "2019-03-04", Stop: "2019-03-14"}) {
 		t.Errorf("medications %+v", c.Medications)
+	}
+	if len(c.Medications) == 3 && (c.Medications[0].Status != "stopped" || c.Medications[0].Active(time.Now())) {
+		t.Errorf("a stopped prescription without an end is kept as not current: %+v", c.Medications[0])
 	}
 	if len(c.Immunizations) != 1 || c.Immunizations[0].Date != "2019-03-04" || c.Immunizations[0].Dose != "2" {
 		t.Errorf("immunizations %+v", c.Immunizations)
 	}
-	if len(c.Allergies) != 1 || c.Allergies[0].Substance != "Latex allergy" || c.Allergies[0].Reaction != "Wheal (finding); Skin rash" || c.Allergies[0].Severity != "moderate" {
+	if len(c.Allergies) != 1 || c.Allergies[0].Substance != "Latex allergy" || c.Allergies[0].Reaction != "Wheal (finding); Skin rash" || c.Allergies[0].Severity != "moderate" ||
+		len(c.Allergies[0].ReactionCodings) != 1 || c.Allergies[0].ReactionCodings[0].Code != "247472004" {
 		t.Errorf("allergies %+v", c.Allergies)
 	}
 	if len(c.Documents) != 1 || c.Documents[0].Category != "clinical" || c.Documents[0].Title != "History and physical note" ||
 		c.Documents[0].ClinicalDate != "2019-03-04" || !strings.HasPrefix(string(c.Documents[0].Content), "Test note") {
 		t.Errorf("documents %+v", c.Documents)
+	}
+	for _, entry := range []string{"entry 13 (Observation)", "entry 15 (Observation)", "entry 16 (MedicationRequest)"} {
+		for _, s := range parsed.Skipped {
+			if s.Resource == entry {
+				t.Errorf("%s is skipped (%s); it is kept now", entry, s.Reason)
+			}
+		}
+	}
+	if vs.RespRate == 0 || len(c.Results) != 1 {
+		t.Errorf("respiratory rate %d, results %+v", vs.RespRate, c.Results)
 	}
 	child := parsed.Charts[1]
 	if child.Patient.Family != "Testchild" || child.Patient.Given != "Robin" || len(child.Allergies) != 1 {
@@ -99,13 +117,10 @@ func TestImportOtherSystemsBundle(t *testing.T) {
 	for entry, reason := range map[string]string{
 		"entry 2 (Organization)":       "describe the other system",
 		"entry 3 (Practitioner)":       "describe the other system",
-		"entry 13 (Observation)":       "do not keep the respiratory rate",
-		"entry 15 (Observation)":       "only vital signs are kept",
-		"entry 16 (MedicationRequest)": "finished prescription that does not say when it ended",
 		"entry 19 (Immunization)":      "not-done",
 		"entry 22 (DocumentReference)": "not inside the bundle",
 		"entry 23 (CareTeam)":          "care teams",
-		"entry 24 (Procedure)":         "procedures",
+		"entry 24 (Procedure)":         "does not say what was done",
 	} {
 		if !strings.Contains(skipped[entry], reason) {
 			t.Errorf("%s: skipped for %q, want a reason saying %q", entry, skipped[entry], reason)

@@ -26,6 +26,7 @@ type parser struct {
 	used       map[int]bool            // Condition entries taken as visit diagnoses
 	vitals     map[string]*chart.Vitals
 	vitalsKeys []vitalsKey
+	resultOf   map[int]resultRef // Observation entry -> the result it became
 }
 
 type encounterDraft struct {
@@ -42,7 +43,8 @@ type vitalsKey struct {
 
 func newParser(b Bundle) *parser {
 	return &parser{b: b, byURL: map[string]int{}, byTypeID: map[string]int{}, chartOf: map[int]int{}, refused: map[int]bool{},
-		encounters: map[int]*encounterDraft{}, used: map[int]bool{}, vitals: map[string]*chart.Vitals{}}
+		encounters: map[int]*encounterDraft{}, used: map[int]bool{}, vitals: map[string]*chart.Vitals{},
+		resultOf: map[int]resultRef{}}
 }
 
 // where names an entry in a message.
@@ -306,6 +308,22 @@ func (p *parser) patient(i int, r Patient) (chart.Patient, bool) {
 	if len(r.Communication) > 0 {
 		pt.Language = textOf(&r.Communication[0].Language)
 	}
+	switch {
+	case r.DeceasedDateTime != "":
+		d, kind := parseDate(r.DeceasedDateTime)
+		switch kind {
+		case dateFull:
+			pt.Deceased, pt.DeceasedDate = true, d
+		case datePartial:
+			pt.Deceased = true
+			p.skip(i, "the date of death gives only a year or month; the patient is recorded as deceased without a date")
+		default:
+			p.problem(i, "deceasedDateTime is not a FHIR date or dateTime")
+			ok = false
+		}
+	case r.DeceasedBoolean != nil:
+		pt.Deceased = *r.DeceasedBoolean
+	}
 	return pt, ok
 }
 
@@ -351,8 +369,20 @@ func (p *parser) resources() {
 			p.immunization(i)
 		case "DocumentReference":
 			p.document(i)
+		case "Procedure":
+			p.procedure(i)
+		case "CarePlan":
+			p.carePlan(i)
+		case "Goal":
+			p.goal(i)
+		case "DiagnosticReport": // after the observations, below
 		default:
 			p.skip(i, "%s", skipReason(h.ResourceType))
+		}
+	}
+	for i, h := range p.heads {
+		if h.ResourceType == "DiagnosticReport" {
+			p.diagnosticReport(i)
 		}
 	}
 	for i, h := range p.heads {
@@ -372,18 +402,16 @@ func skipReason(typ string) string {
 	switch typ {
 	case "MedicationAdministration", "MedicationDispense":
 		return "administrations and dispensings are not imported; the medication list comes from MedicationStatement and MedicationRequest"
-	case "Procedure":
-		return "procedures are imported only as part of a Chartkeeper visit"
 	case "Organization", "Practitioner", "PractitionerRole", "Location", "Device":
 		return "the bundle's " + typ + " resources describe the other system, not the patient's chart"
 	case "Claim", "ExplanationOfBenefit", "Coverage":
 		return "billing and insurance claims are not kept in the chart"
 	case "Provenance":
 		return "provenance records are not imported"
-	case "DiagnosticReport", "ImagingStudy":
-		return "reports are imported only as documents (DocumentReference with the content inside)"
-	case "CarePlan", "CareTeam", "Goal":
-		return "care plans and care teams are not kept in the chart"
+	case "ImagingStudy", "Media":
+		return "images are imported only as documents (DocumentReference with the content inside)"
+	case "CareTeam":
+		return "care teams are not kept in the chart (the visits name their clinicians)"
 	case "Medication":
 		return "medications are imported from MedicationStatement"
 	}
@@ -484,7 +512,10 @@ func (p *parser) finish() {
 	}
 	for _, k := range p.vitalsKeys {
 		v := p.vitals[k.key]
-		if v.Systolic == 0 && v.Pulse == 0 && v.TempC == 0 && v.WeightKg == 0 && v.HeightCm == 0 && v.SpO2 == 0 && v.Diastolic == 0 {
+		if v.WeightKg > 0 && v.HeightCm > 0 {
+			v.BMIGiven = 0 // worked out from them (chart.Vitals.BMI)
+		}
+		if v.Empty() {
 			continue
 		}
 		p.charts[k.chart].Vitals = append(p.charts[k.chart].Vitals, *v)

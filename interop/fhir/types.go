@@ -68,6 +68,7 @@ type HumanName struct {
 	Text   string   `json:"text,omitempty"`
 	Family string   `json:"family,omitempty"`
 	Given  []string `json:"given,omitempty"`
+	Prefix []string `json:"prefix,omitempty"`
 }
 
 type ContactPoint struct {
@@ -90,10 +91,11 @@ type Period struct {
 }
 
 type Quantity struct {
-	Value  *json.Number `json:"value,omitempty"`
-	Unit   string       `json:"unit,omitempty"`
-	System string       `json:"system,omitempty"`
-	Code   string       `json:"code,omitempty"`
+	Value      *json.Number `json:"value,omitempty"`
+	Comparator string       `json:"comparator,omitempty"`
+	Unit       string       `json:"unit,omitempty"`
+	System     string       `json:"system,omitempty"`
+	Code       string       `json:"code,omitempty"`
 }
 
 type Annotation struct {
@@ -127,6 +129,16 @@ type Patient struct {
 	Address       []Address        `json:"address,omitempty"`
 	Contact       []PatientContact `json:"contact,omitempty"`
 	Communication []Communication  `json:"communication,omitempty"`
+	// deceased[x]: a date (or dateTime), or a yes/no
+	DeceasedDateTime string `json:"deceasedDateTime,omitempty"`
+	DeceasedBoolean  *bool  `json:"deceasedBoolean,omitempty"`
+}
+
+// Practitioner is read only for the name a visit's clinician goes by.
+type Practitioner struct {
+	ResourceType string      `json:"resourceType"`
+	ID           string      `json:"id,omitempty"`
+	Name         []HumanName `json:"name,omitempty"`
 }
 
 type PatientContact struct {
@@ -183,6 +195,7 @@ type MedicationStatement struct {
 type MedicationRequest struct {
 	ResourceType              string           `json:"resourceType"`
 	ID                        string           `json:"id,omitempty"`
+	Extension                 []Extension      `json:"extension,omitempty"`
 	Status                    string           `json:"status"`
 	Intent                    string           `json:"intent"`
 	MedicationCodeableConcept *CodeableConcept `json:"medicationCodeableConcept,omitempty"`
@@ -228,33 +241,119 @@ type EncounterParticipant struct {
 	Individual *Reference `json:"individual,omitempty"`
 }
 
+type Procedure struct {
+	ResourceType      string            `json:"resourceType"`
+	ID                string            `json:"id,omitempty"`
+	Status            string            `json:"status"`
+	Code              *CodeableConcept  `json:"code,omitempty"`
+	Subject           Reference         `json:"subject"`
+	Encounter         *Reference        `json:"encounter,omitempty"`
+	PerformedDateTime string            `json:"performedDateTime,omitempty"`
+	PerformedPeriod   *Period           `json:"performedPeriod,omitempty"`
+	ReasonCode        []CodeableConcept `json:"reasonCode,omitempty"`
+	Note              []Annotation      `json:"note,omitempty"`
+}
+
+type DiagnosticReport struct {
+	ResourceType      string            `json:"resourceType"`
+	ID                string            `json:"id,omitempty"`
+	Status            string            `json:"status"`
+	Category          []CodeableConcept `json:"category,omitempty"`
+	Code              CodeableConcept   `json:"code"`
+	Subject           *Reference        `json:"subject,omitempty"`
+	Encounter         *Reference        `json:"encounter,omitempty"`
+	EffectiveDateTime string            `json:"effectiveDateTime,omitempty"`
+	EffectivePeriod   *Period           `json:"effectivePeriod,omitempty"`
+	Issued            string            `json:"issued,omitempty"`
+	Performer         []Reference       `json:"performer,omitempty"`
+	Result            []Reference       `json:"result,omitempty"`
+	Conclusion        string            `json:"conclusion,omitempty"`
+	PresentedForm     []Attachment      `json:"presentedForm,omitempty"`
+}
+
+type CarePlan struct {
+	ResourceType string             `json:"resourceType"`
+	ID           string             `json:"id,omitempty"`
+	Status       string             `json:"status"`
+	Intent       string             `json:"intent"`
+	Category     []CodeableConcept  `json:"category,omitempty"`
+	Title        string             `json:"title,omitempty"`
+	Description  string             `json:"description,omitempty"`
+	Subject      Reference          `json:"subject"`
+	Period       *Period            `json:"period,omitempty"`
+	Created      string             `json:"created,omitempty"`
+	Activity     []CarePlanActivity `json:"activity,omitempty"`
+	Note         []Annotation       `json:"note,omitempty"`
+}
+
+type CarePlanActivity struct {
+	Detail *CarePlanDetail `json:"detail,omitempty"`
+}
+
+type CarePlanDetail struct {
+	Code        *CodeableConcept `json:"code,omitempty"`
+	Status      string           `json:"status"`
+	Description string           `json:"description,omitempty"`
+}
+
+type Goal struct {
+	ResourceType    string          `json:"resourceType"`
+	ID              string          `json:"id,omitempty"`
+	LifecycleStatus string          `json:"lifecycleStatus"`
+	Description     CodeableConcept `json:"description"`
+	Subject         Reference       `json:"subject"`
+	StartDate       string          `json:"startDate,omitempty"`
+	StatusDate      string          `json:"statusDate,omitempty"`
+	Note            []Annotation    `json:"note,omitempty"`
+}
+
 type EncounterDiagnosis struct {
 	Condition Reference `json:"condition"`
 	Rank      *int      `json:"rank,omitempty"`
 }
 
 type Observation struct {
-	ResourceType      string                 `json:"resourceType"`
-	ID                string                 `json:"id,omitempty"`
-	Status            string                 `json:"status"`
-	Category          []CodeableConcept      `json:"category,omitempty"`
-	Code              CodeableConcept        `json:"code"`
-	Subject           Reference              `json:"subject"`
-	Encounter         *Reference             `json:"encounter,omitempty"`
-	EffectiveDateTime string                 `json:"effectiveDateTime,omitempty"`
-	ValueQuantity     *Quantity              `json:"valueQuantity,omitempty"`
-	HasMember         []Reference            `json:"hasMember,omitempty"`
-	Component         []ObservationComponent `json:"component,omitempty"`
+	ResourceType         string                 `json:"resourceType"`
+	ID                   string                 `json:"id,omitempty"`
+	Status               string                 `json:"status"`
+	Category             []CodeableConcept      `json:"category,omitempty"`
+	Code                 CodeableConcept        `json:"code"`
+	Subject              Reference              `json:"subject"`
+	Encounter            *Reference             `json:"encounter,omitempty"`
+	EffectiveDateTime    string                 `json:"effectiveDateTime,omitempty"`
+	EffectivePeriod      *Period                `json:"effectivePeriod,omitempty"`
+	EffectiveInstant     string                 `json:"effectiveInstant,omitempty"`
+	Issued               string                 `json:"issued,omitempty"`
+	ValueQuantity        *Quantity              `json:"valueQuantity,omitempty"`
+	ValueCodeableConcept *CodeableConcept       `json:"valueCodeableConcept,omitempty"`
+	ValueString          *string                `json:"valueString,omitempty"`
+	ValueBoolean         *bool                  `json:"valueBoolean,omitempty"`
+	ValueInteger         *json.Number           `json:"valueInteger,omitempty"`
+	ValueDateTime        string                 `json:"valueDateTime,omitempty"`
+	Interpretation       []CodeableConcept      `json:"interpretation,omitempty"`
+	Note                 []Annotation           `json:"note,omitempty"`
+	ReferenceRange       []ReferenceRange       `json:"referenceRange,omitempty"`
+	HasMember            []Reference            `json:"hasMember,omitempty"`
+	Component            []ObservationComponent `json:"component,omitempty"`
+}
+
+type ReferenceRange struct {
+	Low  *Quantity `json:"low,omitempty"`
+	High *Quantity `json:"high,omitempty"`
+	Text string    `json:"text,omitempty"`
 }
 
 type ObservationComponent struct {
-	Code          CodeableConcept `json:"code"`
-	ValueQuantity *Quantity       `json:"valueQuantity,omitempty"`
+	Code                 CodeableConcept  `json:"code"`
+	ValueQuantity        *Quantity        `json:"valueQuantity,omitempty"`
+	ValueCodeableConcept *CodeableConcept `json:"valueCodeableConcept,omitempty"`
+	ValueString          *string          `json:"valueString,omitempty"`
 }
 
 type Immunization struct {
 	ResourceType       string            `json:"resourceType"`
 	ID                 string            `json:"id,omitempty"`
+	Extension          []Extension       `json:"extension,omitempty"`
 	Status             string            `json:"status"`
 	VaccineCode        CodeableConcept   `json:"vaccineCode"`
 	Patient            Reference         `json:"patient"`

@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 
@@ -52,15 +53,31 @@ func (p *parser) encounter(i int) {
 		v.Reason = string([]rune(v.Reason)[:500])
 	}
 	for _, pa := range r.Participant {
-		if pa.Individual != nil && pa.Individual.Display != "" {
-			v.Clinician = pa.Individual.Display
+		if pa.Individual == nil {
+			continue
+		}
+		name := strings.TrimSpace(pa.Individual.Display)
+		if name == "" {
+			name = p.practitionerName(pa.Individual.Reference)
+		}
+		if name != "" {
+			v.Clinician = clip(name, 200)
 			if id := pa.Individual.Identifier; id != nil && id.System == systemUser {
 				v.ClinicianID = id.Value
 			}
 			break
 		}
 	}
-	iv := chart.ImportedVisit{}
+	for _, t := range r.Type {
+		v.Codings = append(v.Codings, codings(&t)...)
+	}
+	for _, rc := range r.ReasonCode {
+		v.ReasonCodings = append(v.ReasonCodings, codings(&rc)...)
+	}
+	// A finished visit of another system is history: it is kept signed as
+	// imported, not as a draft. Chartkeeper's own visits say whether they
+	// were signed (their signature extension).
+	iv := chart.ImportedVisit{History: r.Status == "finished"}
 	for _, e := range r.Extension {
 		switch e.URL {
 		case extURL("visit-subjective"):
@@ -71,7 +88,13 @@ func (p *parser) encounter(i int) {
 			v.Assessment = deref(e.ValueString)
 		case extURL("visit-plan"):
 			v.Plan = deref(e.ValueString)
+		case extURL("visit-imported"):
+			v.ImportedFrom = extText(e.Extension, "from")
+			if t, ok := parseInstant(subDateTime(e.Extension, "at")); ok {
+				v.ImportedAt = t
+			}
 		case extURL("visit-signature"):
+			iv.History = false
 			v.Signed = true
 			v.SignedBy, v.SignedByID = extText(e.Extension, "by"), extText(e.Extension, "by-id")
 			if t, ok := parseInstant(subDateTime(e.Extension, "at")); ok {
@@ -108,6 +131,24 @@ func (p *parser) encounter(i int) {
 		dr.diag = append(dr.diag, j)
 	}
 	p.encounters[i] = dr
+}
+
+// practitionerName is the name of the Practitioner a reference names in
+// the bundle ("Dr. Ana Ruiz"), or "".
+func (p *parser) practitionerName(ref string) string {
+	j, ok := p.resolve(ref)
+	if !ok || p.heads[j].ResourceType != "Practitioner" {
+		return ""
+	}
+	var r Practitioner
+	if json.Unmarshal(p.b.Entry[j].Resource, &r) != nil || len(r.Name) == 0 {
+		return ""
+	}
+	n := r.Name[0]
+	if t := strings.TrimSpace(n.Text); t != "" {
+		return t
+	}
+	return strings.TrimSpace(strings.Join(slices.Concat(n.Prefix, n.Given, []string{n.Family}), " "))
 }
 
 func deref(s *string) string {
@@ -161,6 +202,11 @@ func (p *parser) condition(i int) {
 		}
 	}
 	pr := chart.Problem{Description: textOf(r.Code), Status: "active"}
+	for _, cd := range codings(r.Code) {
+		if !(hasICD && cd.System == systemICD10CM && cd.Code == icd.Code) {
+			pr.Codings = append(pr.Codings, cd)
+		}
+	}
 	if len([]rune(pr.Description)) > 500 {
 		pr.Description = string([]rune(pr.Description)[:500])
 	}
@@ -169,8 +215,6 @@ func (p *parser) condition(i int) {
 		if r.Code.Text == "" && icd.Display != "" {
 			pr.Description = icd.Display
 		}
-	} else if sn, ok := codeOf(r.Code, systemSNOMED); ok {
-		pr.Note = "SNOMED CT " + sn.Code
 	}
 	if r.ClinicalStatus != nil {
 		switch statusCode(r.ClinicalStatus) {
@@ -188,9 +232,6 @@ func (p *parser) condition(i int) {
 	}
 	pr.Onset = p.partialDate(i, "onsetDateTime", r.OnsetDateTime)
 	var notes []string
-	if pr.Note != "" {
-		notes = append(notes, pr.Note)
-	}
 	for _, n := range r.Note {
 		if t := strings.TrimSpace(n.Text); t != "" {
 			notes = append(notes, t)

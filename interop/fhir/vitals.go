@@ -10,28 +10,17 @@ import (
 	"chartkeeper/chart"
 )
 
-// observation maps a vital sign. Observations taken at the same moment
-// for the same patient are one set of vital signs.
+// observation maps an Observation: a vital sign Chartkeeper keeps as
+// vitals (observations of one patient at one moment make one set), or
+// else a result of the chart (laboratory, social history, survey, exam,
+// and vital signs the vitals do not hold).
 func (p *parser) observation(i int) {
 	var r Observation
 	if !p.decode(i, &r) {
 		return
 	}
-	code := ""
-	for _, cd := range r.Code.Coding {
-		if cd.System == systemLOINC {
-			if _, ok := vitalNames[cd.Code]; ok {
-				code = cd.Code
-				break
-			}
-		}
-	}
-	if code == "" {
-		if len(r.Code.Coding) == 0 && r.Code.Text == "" {
-			p.problem(i, "code is required")
-			return
-		}
-		p.skip(i, "only vital signs are kept as measurements (this is not a vital sign Chartkeeper knows by its LOINC code)")
+	if len(r.Code.Coding) == 0 && r.Code.Text == "" {
+		p.problem(i, "code is required")
 		return
 	}
 	if !p.status(i, r.Status, statusRule{
@@ -45,89 +34,136 @@ func (p *parser) observation(i int) {
 	if !ok {
 		return
 	}
-	switch code {
-	case loincVitalsPanel:
+	code := ""
+	for _, cd := range r.Code.Coding {
+		if cd.System == systemLOINC {
+			if _, ok := vitalNames[cd.Code]; ok {
+				code = cd.Code
+				break
+			}
+		}
+	}
+	if code == loincVitalsPanel && len(r.HasMember) > 0 && r.ValueQuantity == nil && len(r.Component) == 0 {
 		p.skip(i, "a vital signs panel only groups the measurements, which are imported one by one")
 		return
-	case loincBMI:
-		p.skip(i, "the body mass index is worked out from weight and height")
-		return
-	case loincResp, loincHeadCirc:
-		p.skip(i, "Chartkeeper's vital signs do not keep the %s", vitalNames[code])
+	}
+	if code != "" && code != loincVitalsPanel && p.vital(i, c, code, r) {
 		return
 	}
-	if r.EffectiveDateTime == "" {
-		p.problem(i, "effectiveDateTime is required for a vital sign (when it was taken)")
-		return
+	p.result(i, c, r)
+}
+
+// vital puts a vital sign into the set of its moment, and reports whether
+// it was handled (put there, or reported as a problem: a unit that cannot
+// be read). When it does not fit the vitals (no value, no time, the set
+// already holds another value of it, half a blood pressure, a comparator)
+// the observation becomes a result instead.
+func (p *parser) vital(i, c int, code string, r Observation) bool {
+	when := cmp.Or(r.EffectiveDateTime, r.EffectiveInstant)
+	if when == "" && r.EffectivePeriod != nil {
+		when = r.EffectivePeriod.Start
 	}
-	taken, ok := parseInstant(r.EffectiveDateTime)
+	taken, ok := parseInstant(when)
 	if !ok {
-		p.problem(i, "effectiveDateTime is not a FHIR dateTime")
-		return
+		return false
+	}
+	type reading struct {
+		code string
+		q    *Quantity
+	}
+	var rs []reading
+	if code == loincBPPanel || code == loincBPPanel2 {
+		for _, comp := range r.Component {
+			for _, cd := range comp.Code.Coding {
+				if cd.System == systemLOINC && (cd.Code == loincSystolic || cd.Code == loincDiastolic) {
+					rs = append(rs, reading{cd.Code, comp.ValueQuantity})
+				}
+			}
+		}
+		if len(rs) != 2 || rs[0].code == rs[1].code || len(r.Component) != 2 {
+			return false
+		}
+	} else {
+		if len(r.Component) > 0 {
+			return false
+		}
+		rs = append(rs, reading{code, r.ValueQuantity})
+	}
+	values := make([]float64, len(rs))
+	for k, rd := range rs {
+		if rd.q == nil || rd.q.Value == nil || rd.q.Comparator != "" {
+			return false
+		}
+		x, err := rd.q.Value.Float64()
+		if err != nil || math.IsInf(x, 0) || math.IsNaN(x) {
+			p.problem(i, "the %s value is not a number", vitalNames[rd.code])
+			return true
+		}
+		if values[k], ok = toUnit(rd.code, x, cmp.Or(rd.q.Code, rd.q.Unit)); !ok {
+			p.problem(i, "the %s is in a unit Chartkeeper cannot read", vitalNames[rd.code])
+			return true
+		}
 	}
 	key := strconv.Itoa(c) + "/" + taken.Format(time.RFC3339Nano)
 	v := p.vitals[key]
 	if v == nil {
 		v = &chart.Vitals{Taken: taken}
+	}
+	next := *v
+	for k, rd := range rs {
+		if !setVital(&next, rd.code, values[k]) {
+			return false
+		}
+	}
+	// a value out of the vitals' range stays as the sender gave it, as a result
+	next.Round() // a value out of range is refused by the chart's own check
+	if p.vitals[key] == nil {
 		p.vitals[key] = v
 		p.vitalsKeys = append(p.vitalsKeys, vitalsKey{c, key})
 	}
-	set := func(code string, q *Quantity) bool {
-		if q == nil || q.Value == nil {
-			p.skip(i, "the %s has no value", vitalNames[code])
-			return true
-		}
-		x, err := q.Value.Float64()
-		if err != nil || math.IsInf(x, 0) || math.IsNaN(x) {
-			p.problem(i, "the %s value is not a number", vitalNames[code])
-			return false
-		}
-		native := x
-		x, ok := toUnit(code, x, cmp.Or(q.Code, q.Unit))
-		converted := x != native
-		if !ok {
-			p.problem(i, "the %s is in a unit Chartkeeper cannot read", vitalNames[code])
-			return false
-		}
-		switch code {
-		case loincSystolic:
-			v.Systolic = int(math.Round(x))
-		case loincDiastolic:
-			v.Diastolic = int(math.Round(x))
-		case loincPulse:
-			v.Pulse = int(math.Round(x))
-		case loincTemp, loincTempOral:
-			v.TempC = roundIf(converted, x, 1)
-		case loincWeight:
-			v.WeightKg = roundIf(converted, x, 2)
-		case loincHeight:
-			v.HeightCm = roundIf(converted, x, 1)
-		case loincSpO2, loincSpO2Art:
-			v.SpO2 = int(math.Round(x))
-		}
-		return true
-	}
-	if code == loincBPPanel {
-		for _, comp := range r.Component {
-			for _, cd := range comp.Code.Coding {
-				if cd.System == systemLOINC && (cd.Code == loincSystolic || cd.Code == loincDiastolic) {
-					set(cd.Code, comp.ValueQuantity)
-				}
-			}
-		}
-		return
-	}
-	set(code, r.ValueQuantity)
+	*v = next
+	return true
 }
 
-// roundIf rounds a value converted from another unit to the places
-// Chartkeeper shows; a value in Chartkeeper's unit stays as written.
-func roundIf(converted bool, x float64, places int) float64 {
-	if !converted {
-		return x
+// setVital sets one measurement of a set, unless the set holds it already.
+func setVital(v *chart.Vitals, code string, x float64) bool {
+	put := func(f *float64) bool {
+		if *f != 0 {
+			return false
+		}
+		*f = x
+		return true
 	}
-	f := math.Pow(10, float64(places))
-	return math.Round(x*f) / f
+	puti := func(f *int) bool {
+		if *f != 0 {
+			return false
+		}
+		*f = int(math.Round(x))
+		return true
+	}
+	switch code {
+	case loincSystolic:
+		return puti(&v.Systolic)
+	case loincDiastolic:
+		return puti(&v.Diastolic)
+	case loincPulse:
+		return puti(&v.Pulse)
+	case loincResp:
+		return puti(&v.RespRate)
+	case loincTemp, loincTempOral, loincTempAxill, loincTempRectal, loincTempTympanic:
+		return put(&v.TempC)
+	case loincWeight, loincWeightMeas:
+		return put(&v.WeightKg)
+	case loincHeight, loincHeightLying, loincHeightStand:
+		return put(&v.HeightCm)
+	case loincHeadCirc, loincHeadCircTape:
+		return put(&v.HeadCm)
+	case loincBMI:
+		return put(&v.BMIGiven)
+	case loincSpO2, loincSpO2Art:
+		return puti(&v.SpO2)
+	}
+	return false
 }
 
 // toUnit converts a vital sign to the unit Chartkeeper keeps it in.
@@ -136,16 +172,18 @@ func toUnit(code string, x float64, unit string) (float64, bool) {
 	switch code {
 	case loincSystolic, loincDiastolic:
 		return x, u == "mm[Hg]" || u == "mmHg" || u == ""
-	case loincPulse:
-		return x, u == "/min" || u == "{beats}/min" || u == "beats/min" || u == "bpm" || u == ""
-	case loincTemp, loincTempOral:
+	case loincPulse, loincResp:
+		return x, u == "/min" || u == "{beats}/min" || u == "beats/min" || u == "bpm" || u == "{breaths}/min" || u == "breaths/min" || u == ""
+	case loincBMI:
+		return x, u == "kg/m2" || u == "kg/m²" || u == ""
+	case loincTemp, loincTempOral, loincTempAxill, loincTempRectal, loincTempTympanic:
 		switch u {
 		case "Cel", "°C", "C", "":
 			return x, true
 		case "[degF]", "°F", "F":
 			return (x - 32) * 5 / 9, true
 		}
-	case loincWeight:
+	case loincWeight, loincWeightMeas:
 		switch u {
 		case "kg", "":
 			return x, true
@@ -154,7 +192,7 @@ func toUnit(code string, x float64, unit string) (float64, bool) {
 		case "[lb_av]", "lb", "lbs":
 			return x * 0.45359237, true
 		}
-	case loincHeight:
+	case loincHeight, loincHeightLying, loincHeightStand, loincHeadCirc, loincHeadCircTape:
 		switch u {
 		case "cm", "":
 			return x, true
