@@ -10,14 +10,17 @@ TEST_TAGS := chartkeeper_insecure_kdf
 # the FHIR schema validator, whose npm packages scripts/node-deps.sh installs;
 # PostgreSQL for the sync server's tests, which start a private one on loopback).
 BUILD_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev
-TEST_PACKAGES := $(BUILD_PACKAGES) xvfb xauth xdotool poppler-utils imagemagick libtiff-tools qpdf img2pdf libimage-exiftool-perl postgresql nodejs
+# The Windows build: mingw-w64's C compiler for the cgo workstation, zip for
+# the package, and Wine to run it on the virtual display in the tests.
+WINDOWS_PACKAGES := gcc-mingw-w64-x86-64 zip wine wine64
+TEST_PACKAGES := $(BUILD_PACKAGES) $(WINDOWS_PACKAGES) xvfb xauth xdotool poppler-utils imagemagick libtiff-tools qpdf img2pdf libimage-exiftool-perl postgresql nodejs
 
 # Packages that use Fyne and so need cgo; everything else must build and test
 # without it.
 GUI_PACKAGES := -e 'chartkeeper/ui' -e 'chartkeeper/ui/.*' -e 'chartkeeper/cmd/chartkeeper'
 
 .NOTPARALLEL:
-.PHONY: all deps deps-build build run test fmt vet lint unit pure fuzz bench screens package clean
+.PHONY: all deps deps-build deps-windows build run test fmt vet lint unit pure fuzz windows windows-smoke bench screens package clean
 
 all: build
 
@@ -27,6 +30,9 @@ deps:
 
 deps-build:
 	@scripts/deps.sh $(BUILD_PACKAGES)
+
+deps-windows:
+	@scripts/deps.sh $(WINDOWS_PACKAGES)
 
 build: deps-build
 	$(GO) build -o bin/ ./cmd/...
@@ -60,6 +66,16 @@ pure:
 
 fuzz:
 	scripts/fuzz.sh
+
+# chartkeeper.exe (packaged by the fyne tool), ckadmin.exe and
+# chartkeeperd.exe, cross-built from Linux, and their zip under build/.
+windows: deps-windows
+	scripts/windows.sh
+
+# The Windows workstation under Wine on a virtual display: first run, a demo
+# practice, sign-in; pictures under build/windows-smoke/.
+windows-smoke: windows
+	scripts/wine-smoke.sh
 
 bench: deps-build
 	$(GO) test -tags $(TEST_TAGS) -run '^$$' -bench . -benchmem -timeout 60m ./...
