@@ -124,6 +124,13 @@ func TestPatients(t *testing.T) {
 	r = p.as("desk", userPass, "patient", "show", "--mrn", mrn, "--break-glass", "patient collapsed at the front desk")
 	wantCode(t, "patient show --break-glass", r, 0)
 	wantOutput(t, "patient show --break-glass", r, "E11.9", "Type 2 diabetes", "break-glass access until")
+	// Shown again while the grant runs, it says when the grant ends.
+	r = p.as("desk", userPass, "patient", "show", "--mrn", mrn)
+	wantCode(t, "patient show under a running grant", r, 0)
+	wantOutput(t, "patient show under a running grant", r, "E11.9", "break-glass access until "+time.Now().Add(chart.DefaultBreakGlass).Format("2006-01-02"))
+	if strings.Contains(r.stdout, "0001-01-01") {
+		t.Errorf("the grant's end is shown as the zero time:\n%s", r.stdout)
+	}
 	r = p.as("desk", userPass, "patient", "show", "--mrn", mrn, "--break-glass", "x")
 	wantCode(t, "patient show --break-glass with a short reason", r, 1)
 	wantOutput(t, "patient show --break-glass with a short reason", r, "reason")
