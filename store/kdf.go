@@ -117,10 +117,17 @@ func (p KDFParams) check() error {
 	return nil
 }
 
+// onDerive, when set (by tests only), is told the parameters of every
+// key derivation.
+var onDerive func(KDFParams)
+
 // deriveSlotKey derives the key that wraps a user's slot: Argon2id over the
 // password, mixed by HKDF with the practice secret and bound to the slot ID.
 // Without the practice secret, a stolen slot cannot be brute-forced.
 func deriveSlotKey(password, practiceSecret []byte, p KDFParams, slotID string) ([]byte, error) {
+	if onDerive != nil {
+		onDerive(p)
+	}
 	stretched := argon2.IDKey(password, p.Salt, p.Time, p.Memory, p.Threads, keySize)
 	defer clear(stretched)
 	return hkdf.Key(sha256.New, stretched, practiceSecret, "chartkeeper keyslot v1 "+slotID, keySize)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -274,11 +275,15 @@ func (s *Store) Unlock(username string, password []byte) error {
 		sl       *keyslot
 		failures uint32
 		last     time.Time
+		dummy    KDFParams
 	)
 	if err := s.db.View(func(tx *bolt.Tx) error {
 		failures, last = readFailures(tx.Bucket(bucketUnlockFail), id)
 		var err error
 		sl, err = getSlot(tx, id)
+		if errors.Is(err, ErrNotFound) {
+			dummy = dummyKDFParams(tx, id)
+		}
 		return err
 	}); err != nil && !errors.Is(err, ErrNotFound) {
 		return err
@@ -289,13 +294,22 @@ func (s *Store) Unlock(username string, password []byte) error {
 	if sl != nil && sl.Kind == slotDisabled {
 		return &UnlockError{Username: username, Err: ErrUserDisabled}
 	}
+	var (
+		raw    []byte
+		userID string
+		err    error
+	)
 	if sl == nil {
-		if _, err := s.recordFailure(id); err != nil {
-			return err
+		// An unknown username is answered as a wrong password, after the
+		// same key derivation a real slot costs, so that neither the
+		// message nor the time tells which usernames exist.
+		if kek, derr := deriveSlotKey(password, secret, dummy, id); derr == nil {
+			clear(kek)
 		}
-		return &UnlockError{Username: username, Err: ErrUnknownUser}
+		err = ErrWrongPassword
+	} else {
+		raw, userID, err = openPasswordSlot(secret, id, sl, password)
 	}
-	raw, userID, err := openPasswordSlot(secret, id, sl, password)
 	if errors.Is(err, ErrWrongPassword) {
 		n, ferr := s.recordFailure(id)
 		if ferr != nil {
@@ -312,6 +326,27 @@ func (s *Store) Unlock(username string, password []byte) error {
 		return err
 	}
 	return s.startSession(key, userID, "login")
+}
+
+// dummyKDFParams are the parameters of the derivation done for an unknown
+// username: those of the practice's first password slot (so the work is
+// what a real user's slot costs on this practice), else those a new slot
+// gets, with a salt that depends on the slot ID only.
+func dummyKDFParams(tx *bolt.Tx, id string) KDFParams {
+	var p KDFParams
+	c := tx.Bucket(bucketSlots).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if sl, err := decodeSlot(v); err == nil && sl.Kind == slotPassword && sl.KDF != nil && sl.KDF.check() == nil {
+			p = *sl.KDF
+			break
+		}
+	}
+	if p.Time == 0 {
+		p = newKDFParams()
+	}
+	salt := sha256.Sum256([]byte("chartkeeper dummy slot\x00" + id))
+	p.Salt = salt[:16]
+	return p
 }
 
 // startSession checks the user, moves pending failed sign-ins into the audit

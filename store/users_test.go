@@ -168,7 +168,8 @@ func TestWrongPasswordBackoff(t *testing.T) {
 	if err := s.Unlock("admin", []byte("wrong password!")); !errors.As(err, &ue) || ue.TriesLeft != 2 {
 		t.Fatalf("after success: %v", err)
 	}
-	if err := s.Unlock("nobody", []byte("whatever-pass")); !errors.Is(err, ErrUnknownUser) {
+	// An unknown username is answered as a wrong password.
+	if err := s.Unlock("nobody", []byte("whatever-pass")); !errors.Is(err, ErrWrongPassword) {
 		t.Fatalf("unknown user: %v", err)
 	}
 }
