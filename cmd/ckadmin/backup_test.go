@@ -87,6 +87,24 @@ func TestBackupAndRestore(t *testing.T) {
 	r = runCkadmin(t, elsewhere, nil, "restore", "--from", junk, "--data", filepath.Join(elsewhere, "junk"), "--recovery-key-file", keyFile)
 	wantCode(t, "restore from junk", r, 1)
 	wantOutput(t, "restore from junk", r, "not a readable Chartkeeper backup")
+
+	// A backup cut short: refused before anything is said to be restored,
+	// and nothing is left in the folder.
+	whole, err := os.ReadFile(backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := writeFile(t, t.TempDir(), "cut.ckbackup", string(whole[:len(whole)/2]))
+	target = filepath.Join(elsewhere, "cut")
+	r = runCkadmin(t, elsewhere, nil, "restore", "--from", cut, "--data", target, "--recovery-key-file", keyFile)
+	wantCode(t, "restore from a backup cut short", r, 1)
+	wantOutput(t, "restore from a backup cut short", r, "not a readable Chartkeeper backup")
+	if strings.Contains(r.stdout, "Restored") {
+		t.Errorf("a backup cut short was said to be restored:\n%s", r.output())
+	}
+	if _, err := os.Stat(target); !os.IsNotExist(err) {
+		t.Errorf("a failed restore left %s behind (%v)", target, err)
+	}
 }
 
 func TestRecoverAfterLosingTheDeviceFile(t *testing.T) {
