@@ -38,6 +38,7 @@ type Problem struct {
 
 func (*Problem) kind() string { return TypeProblem }
 func (p *Problem) check(s *Service, pr *problems) {
+	pr.controls(p)
 	p.Code = s.checkCode(pr, "code", p.Code, false)
 	if p.Description == "" && p.Code != "" {
 		if c, ok := s.lookupCode(p.Code); ok {
@@ -62,6 +63,7 @@ type Allergy struct {
 
 func (*Allergy) kind() string { return TypeAllergy }
 func (a *Allergy) check(s *Service, pr *problems) {
+	pr.controls(a)
 	pr.required("substance", a.Substance)
 	pr.maxLen("substance", a.Substance, 200)
 	pr.maxLen("reaction", a.Reaction, 500)
@@ -82,6 +84,7 @@ type Medication struct {
 
 func (*Medication) kind() string { return TypeMedication }
 func (m *Medication) check(s *Service, pr *problems) {
+	pr.controls(m)
 	pr.required("name", m.Name)
 	pr.maxLen("name", m.Name, 200)
 	pr.maxLen("dose", m.Dose, 100)
@@ -129,6 +132,7 @@ func (v Vitals) BMI() float64 {
 }
 
 func (v *Vitals) check(s *Service, pr *problems) {
+	pr.controls(v)
 	if v.Taken.IsZero() {
 		pr.add("taken", "is required")
 	} else if v.Taken.After(s.now().Add(5 * time.Minute)) {
@@ -168,6 +172,7 @@ type Immunization struct {
 
 func (*Immunization) kind() string { return TypeImmunization }
 func (im *Immunization) check(s *Service, pr *problems) {
+	pr.controls(im)
 	pr.required("vaccine", im.Vaccine)
 	pr.maxLen("vaccine", im.Vaccine, 200)
 	s.checkDate(pr, "date", im.Date, true)

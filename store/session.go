@@ -47,6 +47,9 @@ func Create(dir string, np NewPractice, opts ...Option) (*Store, string, error) 
 	if strings.TrimSpace(np.Name) == "" {
 		return nil, "", fmt.Errorf("%w: the practice needs a name", ErrInvalid)
 	}
+	if hasControls(np.Name) {
+		return nil, "", fmt.Errorf("%w: the practice's name contains control characters (such as a line break or an escape code)", ErrInvalid)
+	}
 	if err := checkUsername(np.AdminUser); err != nil {
 		return nil, "", err
 	}

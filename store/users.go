@@ -106,12 +106,27 @@ func checkName(n string) error {
 	if len(n) > 200 {
 		return fmt.Errorf("%w: the full name is too long", ErrInvalid)
 	}
-	for _, c := range n {
-		if unicode.IsControl(c) {
-			return fmt.Errorf("%w: the full name contains control characters", ErrInvalid)
-		}
+	if hasControls(n) {
+		return fmt.Errorf("%w: the full name contains control characters (such as a line break or an escape code)", ErrInvalid)
 	}
 	return nil
+}
+
+// hasControls reports whether s is not valid text or holds a character no
+// name may: a C0 or C1 control (line breaks, tabs and the escape that
+// starts a terminal's escape sequences among them), or a bidirectional
+// embedding, override or isolate, which makes a name read differently
+// from what it is.
+func hasControls(s string) bool {
+	if !utf8.ValidString(s) {
+		return true
+	}
+	for _, c := range s {
+		if unicode.IsControl(c) || c >= 0x202a && c <= 0x202e || c >= 0x2066 && c <= 0x2069 {
+			return true
+		}
+	}
+	return false
 }
 
 func decodeUser(r Record) (User, error) {
