@@ -22,18 +22,18 @@ func TestUsernameProbing(t *testing.T) {
 	onDerive = func(p KDFParams) { derived = append(derived, p) }
 	t.Cleanup(func() { onDerive = nil })
 
-	try := func(username string) (error, []KDFParams) {
+	try := func(username string) ([]KDFParams, error) {
 		t.Helper()
 		derived = nil
 		err := s.Unlock(username, []byte("not the password at all"))
 		if err == nil {
 			t.Fatalf("%s signed in with a wrong password", username)
 		}
-		return err, derived
+		return derived, err
 	}
 	for i := range FreeTries + 1 {
-		known, knownWork := try("maria")
-		unknown, unknownWork := try("marla")
+		knownWork, known := try("maria")
+		unknownWork, unknown := try("marla")
 		want := ErrWrongPassword
 		if i >= FreeTries {
 			want = ErrBackoff
