@@ -56,7 +56,7 @@ func Create(dir string, np NewPractice, opts ...Option) (*Store, string, error) 
 	if err := checkName(np.AdminName); err != nil {
 		return nil, "", err
 	}
-	if err := CheckPassword(np.AdminPassword); err != nil {
+	if err := CheckPassword(np.AdminPassword, np.AdminUser, np.AdminName, np.Name); err != nil {
 		return nil, "", err
 	}
 	if Exists(dir) {
@@ -133,6 +133,16 @@ func (s *Store) CurrentUser() (User, error) {
 		return User{}, ErrLocked
 	}
 	return s.sess.user, nil
+}
+
+// practiceName is the practice's name, or "" when it cannot be read (a
+// hint for judging passwords, nothing more).
+func (s *Store) practiceName() string {
+	p, err := s.Practice()
+	if err != nil {
+		return ""
+	}
+	return p.Name
 }
 
 // Practice reads the practice settings.
@@ -452,7 +462,7 @@ func (s *Store) Lock() {
 // password for username and signs them in. On a workstation that lost its
 // device file (or a restored backup) it also restores the practice secret.
 func (s *Store) UnlockWithRecovery(recoveryKey, username string, newPassword []byte) error {
-	if err := CheckPassword(newPassword); err != nil {
+	if err := CheckPassword(newPassword, username); err != nil {
 		return err
 	}
 	var sl *keyslot

@@ -69,9 +69,6 @@ type NewUser struct {
 	Password []byte
 }
 
-// MinPasswordLen is the shortest password accepted.
-const MinPasswordLen = 10
-
 func normalizeUsername(u string) string { return strings.ToLower(strings.TrimSpace(u)) }
 
 // checkUsername accepts 2–64 characters: lower-case letters, digits, '.',
@@ -84,17 +81,6 @@ func checkUsername(u string) error {
 		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_') {
 			return fmt.Errorf("%w: username %q may only use letters a–z, digits, '.', '-' and '_'", ErrInvalid, u)
 		}
-	}
-	return nil
-}
-
-// CheckPassword says why a new password is not acceptable, or returns nil.
-func CheckPassword(p []byte) error {
-	if !utf8.Valid(p) {
-		return fmt.Errorf("%w: the password is not valid text", ErrInvalid)
-	}
-	if utf8.RuneCount(p) < MinPasswordLen {
-		return fmt.Errorf("%w: a password needs at least %d characters", ErrInvalid, MinPasswordLen)
 	}
 	return nil
 }
@@ -196,7 +182,7 @@ func (s *Store) AddUser(nu NewUser) (User, error) {
 	if _, err := ParseRole(string(nu.Role)); err != nil {
 		return User{}, err
 	}
-	if err := CheckPassword(nu.Password); err != nil {
+	if err := CheckPassword(nu.Password, nu.Username, nu.Name, s.practiceName()); err != nil {
 		return User{}, err
 	}
 	var u User
@@ -331,7 +317,11 @@ func (s *Store) SetRole(username string, role Role) error {
 // ChangePassword changes the signed-in user's password after checking the
 // current one.
 func (s *Store) ChangePassword(current, next []byte) error {
-	if err := CheckPassword(next); err != nil {
+	me, err := s.CurrentUser()
+	if err != nil {
+		return err
+	}
+	if err := CheckPassword(next, me.Username, me.Name, s.practiceName()); err != nil {
 		return err
 	}
 	return s.Update(func(tx *Tx) error {
@@ -355,7 +345,8 @@ func (s *Store) ChangePassword(current, next []byte) error {
 
 // ResetPassword sets another user's password. Only an HIM manager may.
 func (s *Store) ResetPassword(username string, next []byte) error {
-	if err := CheckPassword(next); err != nil {
+	practice := s.practiceName()
+	if err := CheckPassword(next, username, practice); err != nil {
 		return err
 	}
 	return s.Update(func(tx *Tx) error {
@@ -364,6 +355,9 @@ func (s *Store) ResetPassword(username string, next []byte) error {
 		}
 		u, err := tx.findUser(username)
 		if err != nil {
+			return err
+		}
+		if err := CheckPassword(next, u.Username, u.Name, practice); err != nil {
 			return err
 		}
 		if u.Disabled {

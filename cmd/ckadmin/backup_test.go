@@ -130,7 +130,7 @@ func TestRecoverAfterLosingTheDeviceFile(t *testing.T) {
 	wantCode(t, "verify with the new password", r, 0)
 
 	// The key may also come from the environment.
-	r = p.run([]string{"CHARTKEEPER_RECOVERY_KEY=" + p.recoveryKey, "CHARTKEEPER_NEW_PASSWORD=yet-another-password", "CHARTKEEPER_USER=admin"}, "recover")
+	r = p.run([]string{"CHARTKEEPER_RECOVERY_KEY=" + p.recoveryKey, "CHARTKEEPER_NEW_PASSWORD=yet-another-Velvet-Quince", "CHARTKEEPER_USER=admin"}, "recover")
 	wantCode(t, "recover with the key from the environment", r, 0)
-	wantCode(t, "sign in after the second recovery", p.as("admin", "yet-another-password", "user", "list"), 0)
+	wantCode(t, "sign in after the second recovery", p.as("admin", "yet-another-Velvet-Quince", "user", "list"), 0)
 }
