@@ -199,6 +199,9 @@ func (s *Service) ReviewBreakGlass(id, note string) error {
 	if err != nil {
 		return err
 	}
+	if err := reasonError("review", note); err != nil {
+		return err
+	}
 	return s.st.Update(func(tx *store.Tx) error {
 		r, err := tx.Get(id)
 		if err != nil {

@@ -261,6 +261,9 @@ func (s *Service) DeleteRecord(id, reason string) error {
 	if strings.TrimSpace(reason) == "" {
 		return &ValidationError{What: "deletion", Fields: []FieldError{{"reason", "is required"}}}
 	}
+	if err := reasonError("deletion", reason); err != nil {
+		return err
+	}
 	return s.st.Update(func(tx *store.Tx) error {
 		r, err := tx.Get(id)
 		if err != nil {

@@ -50,6 +50,15 @@ func TestEscapeSequenceName(t *testing.T) {
 	if err := s.SaveVisit(&v); err != nil {
 		t.Fatalf("a note with a line break and a tab: %v", err)
 	}
+	// A reason given with an action, which goes to the audit log, too.
+	a := Allergy{Meta: Meta{Patient: pt.ID}, Substance: "Latex", Severity: "mild"}
+	if err := s.Save(&a); err != nil {
+		t.Fatal(err)
+	}
+	him := p.as(store.RoleHIM)
+	wantField(t, him.DeleteRecord(a.ID, "entered twice\x1b[2J"), "reason", "control characters")
+	wantField(t, him.MergePatients(pt.ID, pt.ID, "same\u202eperson"), "reason", "control characters")
+
 	p.as(store.RoleFrontDesk)
 	if _, _, err := p.svc.RegisterPatient(Patient{Family: "Ωμέγα-Testová", Given: "Zoë", Middle: "أحمد", DOB: "1991-02-03", Sex: Female}); err != nil {
 		t.Fatalf("a non-Latin name: %v", err)

@@ -51,6 +51,16 @@ func hasForbidden(s string, multiline bool) bool {
 	return false
 }
 
+// reasonError refuses a reason or note given with an action (a deletion,
+// a merge, a new MRN) that holds control characters; what names the
+// action as ValidationError does.
+func reasonError(what, reason string) error {
+	if hasForbidden(reason, true) {
+		return &ValidationError{What: what, Fields: []FieldError{{"reason", controlMsgText}}}
+	}
+	return nil
+}
+
 // line refuses control characters, line breaks and tabs in a one-line
 // field (names, phone numbers, addresses). Check it before the field's
 // other checks, whose text check it then stands for.
