@@ -61,10 +61,53 @@ func (s *Service) OpenBreakGlass(patientID, reason string) (BreakGlass, error) {
 	}
 	s.grantMu.Lock()
 	if s.grants != nil {
-		s.grants[u.ID+"/"+patientID] = g.Until
+		s.addGrant(g)
 	}
 	s.grantMu.Unlock()
 	return g, nil
+}
+
+// grantWindow is when a break-glass grant is honoured: from its start for
+// its recorded length, but never longer than [DefaultBreakGlass] (nor the
+// service's own length), whatever the record says. A record that claims
+// ten years opens the chart for thirty minutes at most.
+type grantWindow struct{ from, to time.Time }
+
+func (s *Service) windowOf(g BreakGlass) grantWindow {
+	to := g.At.Add(min(s.glassFor, DefaultBreakGlass))
+	if g.Until.Before(to) {
+		to = g.Until
+	}
+	return grantWindow{from: g.At, to: to}
+}
+
+// addGrant notes g in the cache. The caller holds s.grantMu and has
+// checked that the cache is open.
+func (s *Service) addGrant(g BreakGlass) {
+	w := s.windowOf(g)
+	if !w.to.After(w.from) {
+		return
+	}
+	key := g.UserID + "/" + g.Patient
+	for _, old := range s.grants[key] {
+		if old == w {
+			return
+		}
+	}
+	s.grants[key] = append(s.grants[key], w)
+}
+
+// activeGrant is the end of the window of u's grants for the patient that
+// holds now, or zero. The caller holds s.grantMu.
+func (s *Service) activeGrant(userID, patientID string) time.Time {
+	now := s.now()
+	var end time.Time
+	for _, w := range s.grants[userID+"/"+patientID] {
+		if !now.Before(w.from) && now.Before(w.to) && w.to.After(end) {
+			end = w.to
+		}
+	}
+	return end
 }
 
 // hasGrant reports whether u holds unexpired break-glass access to the patient.
@@ -86,8 +129,8 @@ func (s *Service) hasGrant(u store.User, patientID string) (bool, error) {
 	s.grantMu.Unlock()
 	if !loaded {
 		// The user's grants are read outside the lock; a grant written
-		// meanwhile is in both, and the later expiry wins either way.
-		mine := map[string]time.Time{}
+		// meanwhile is in both, and is kept once.
+		var mine []BreakGlass
 		err := s.st.View(func(tx *store.Tx) error {
 			return tx.List(TypeBreakGlass, func(r store.Record) error {
 				var g BreakGlass
@@ -95,10 +138,7 @@ func (s *Service) hasGrant(u store.User, patientID string) (bool, error) {
 					return err
 				}
 				if g.UserID == u.ID {
-					key := u.ID + "/" + g.Patient
-					if g.Until.After(mine[key]) {
-						mine[key] = g.Until
-					}
+					mine = append(mine, g)
 				}
 				return nil
 			})
@@ -108,10 +148,8 @@ func (s *Service) hasGrant(u store.User, patientID string) (bool, error) {
 		}
 		s.grantMu.Lock()
 		if s.grants != nil {
-			for key, until := range mine {
-				if until.After(s.grants[key]) {
-					s.grants[key] = until
-				}
+			for _, g := range mine {
+				s.addGrant(g)
 			}
 			s.granted[u.ID] = true
 		}
@@ -119,8 +157,7 @@ func (s *Service) hasGrant(u store.User, patientID string) (bool, error) {
 	}
 	s.grantMu.Lock()
 	defer s.grantMu.Unlock()
-	until, ok := s.grants[u.ID+"/"+patientID]
-	return ok && s.now().Before(until), nil
+	return !s.activeGrant(u.ID, patientID).IsZero(), nil
 }
 
 // noteGrant takes a break-glass record from the change feed into the
@@ -135,9 +172,7 @@ func (s *Service) noteGrant(r store.Record) {
 	if s.grants == nil {
 		return
 	}
-	if key := g.UserID + "/" + g.Patient; g.Until.After(s.grants[key]) {
-		s.grants[key] = g.Until
-	}
+	s.addGrant(g)
 }
 
 // BreakGlassUntil is when the signed-in user's break-glass access to the
@@ -152,13 +187,19 @@ func (s *Service) BreakGlassUntil(patientID string) time.Time {
 	}
 	s.grantMu.Lock()
 	defer s.grantMu.Unlock()
-	return s.grants[u.ID+"/"+patientID]
+	if s.grants == nil {
+		return time.Time{}
+	}
+	return s.activeGrant(u.ID, patientID)
 }
 
 // ReviewBreakGlass marks a break-glass access as reviewed (HIM managers).
 func (s *Service) ReviewBreakGlass(id, note string) error {
 	u, err := s.require(Administer)
 	if err != nil {
+		return err
+	}
+	if err := reasonError("review", note); err != nil {
 		return err
 	}
 	return s.st.Update(func(tx *store.Tx) error {

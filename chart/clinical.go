@@ -39,6 +39,7 @@ type Problem struct {
 
 func (*Problem) kind() string { return TypeProblem }
 func (p *Problem) check(s *Service, pr *problems) {
+	pr.controls(p)
 	p.Code = s.checkCode(pr, "code", p.Code, false)
 	if p.Description == "" && p.Code != "" {
 		if c, ok := s.lookupCode(p.Code); ok {
@@ -67,6 +68,7 @@ type Allergy struct {
 
 func (*Allergy) kind() string { return TypeAllergy }
 func (a *Allergy) check(s *Service, pr *problems) {
+	pr.controls(a)
 	pr.required("substance", a.Substance)
 	pr.maxLen("substance", a.Substance, 200)
 	pr.maxLen("reaction", a.Reaction, 500)
@@ -98,6 +100,7 @@ type Medication struct {
 
 func (*Medication) kind() string { return TypeMedication }
 func (m *Medication) check(s *Service, pr *problems) {
+	pr.controls(m)
 	pr.required("name", m.Name)
 	pr.maxLen("name", m.Name, 200)
 	pr.maxLen("dose", m.Dose, 100)
@@ -184,6 +187,7 @@ func (v Vitals) BMI() float64 {
 
 func (v *Vitals) check(s *Service, pr *problems) {
 	v.Round()
+	pr.controls(v)
 	if v.Taken.IsZero() {
 		pr.add("taken", "is required")
 	} else if v.Taken.After(s.now().Add(5 * time.Minute)) {
@@ -227,6 +231,7 @@ type Immunization struct {
 
 func (*Immunization) kind() string { return TypeImmunization }
 func (im *Immunization) check(s *Service, pr *problems) {
+	pr.controls(im)
 	pr.required("vaccine", im.Vaccine)
 	pr.maxLen("vaccine", im.Vaccine, 200)
 	s.checkDate(pr, "date", im.Date, true)
@@ -315,6 +320,9 @@ func (s *Service) DeleteRecord(id, reason string) error {
 	}
 	if strings.TrimSpace(reason) == "" {
 		return &ValidationError{What: "deletion", Fields: []FieldError{{"reason", "is required"}}}
+	}
+	if err := reasonError("deletion", reason); err != nil {
+		return err
 	}
 	return s.st.Update(func(tx *store.Tx) error {
 		r, err := tx.Get(id)

@@ -569,6 +569,9 @@ func (s *Service) ResolveConflict(id string, res Resolution) error {
 			if reason == "" {
 				return &ValidationError{What: "resolution", Fields: []FieldError{{"reason", "is required to keep a deletion"}}}
 			}
+			if err := reasonError("resolution", reason); err != nil {
+				return err
+			}
 			if _, err := tx.ResolveDelete(id, revs, reason); err != nil {
 				return err
 			}

@@ -221,20 +221,21 @@ func (s *Service) Inbox() ([]Document, error) {
 	return out, err
 }
 
-// mayViewDocument reports whether the role (or a grant) reaches document d.
-func (s *Service) mayViewDocument(d Document) (bool, error) {
+// mayViewDocument reports whether the role (or a grant) reaches document d,
+// and whether that was through a break-glass grant.
+func (s *Service) mayViewDocument(d Document) (ok, glass bool, err error) {
 	u, err := s.user()
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	if !d.Filed() {
-		return Allowed(u.Role, FileDocuments) || Allowed(u.Role, Administer), nil
+		return Allowed(u.Role, FileDocuments) || Allowed(u.Role, Administer), false, nil
 	}
 	if c, ok := CategoryByName(d.Category); ok && c.Administrative && Allowed(u.Role, ViewAdminDocuments) {
-		return true, nil
+		return true, false, nil
 	}
-	_, _, err = s.requireFor(ViewDocuments, d.Patient)
-	return err == nil, nil
+	_, glass, err = s.requireFor(ViewDocuments, d.Patient)
+	return err == nil, glass, nil
 }
 
 // OpenDocument opens a document's content for reading (audited). The
@@ -255,7 +256,7 @@ func (s *Service) OpenDocument(id string) (io.ReadCloser, Document, error) {
 	if err != nil {
 		return nil, d, err
 	}
-	ok, err := s.mayViewDocument(d)
+	ok, glass, err := s.mayViewDocument(d)
 	if err != nil {
 		return nil, d, err
 	}
@@ -263,7 +264,11 @@ func (s *Service) OpenDocument(id string) (io.ReadCloser, Document, error) {
 		u, _ := s.user()
 		return nil, d, &PermissionError{Role: u.Role, Action: ViewDocuments, BreakGlass: true}
 	}
-	err = s.st.Update(func(tx *store.Tx) error { return audit(tx, "document.view", d.Patient, d.ID, false) })
+	detail := d.ID
+	if glass {
+		detail += " (break-glass)"
+	}
+	err = s.st.Update(func(tx *store.Tx) error { return audit(tx, "document.view", d.Patient, detail, glass) })
 	if err != nil {
 		return nil, d, err
 	}

@@ -48,20 +48,31 @@ func (e *ValidationError) Field(name string) string {
 type problems struct{ list []FieldError }
 
 func (p *problems) add(field, format string, args ...any) {
-	p.list = append(p.list, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	fe := FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+	for _, old := range p.list {
+		if old == fe {
+			return
+		}
+	}
+	p.list = append(p.list, fe)
 }
 
+// required refuses empty text (and, as every text check, control
+// characters; see text.go).
 func (p *problems) required(field, value string) {
 	if strings.TrimSpace(value) == "" {
 		p.add(field, "is required")
 	}
+	p.text(field, value)
 }
 
-// maxLen refuses text longer than n characters (runes).
+// maxLen refuses text longer than n characters (runes), and control
+// characters.
 func (p *problems) maxLen(field, value string, n int) {
 	if len([]rune(value)) > n {
 		p.add(field, "is longer than %d characters", n)
 	}
+	p.text(field, value)
 }
 
 func (p *problems) err(what string) error {

@@ -91,6 +91,9 @@ func (s *Service) DecideAmendment(id string, accept bool, reason, amendmentText 
 		if !accept && reason == "" {
 			return &ValidationError{What: "decision", Fields: []FieldError{{"reason", "is required to deny a request"}}}
 		}
+		if err := reasonError("decision", reason); err != nil {
+			return err
+		}
 		req.Status, req.Decision, req.DecidedBy, req.DecidedAt = RequestDenied, reason, u.Username, s.now().UTC()
 		if accept {
 			req.Status = RequestAccepted
@@ -211,6 +214,9 @@ func (s *Service) MergePatients(keepID, dupID, reason string) error {
 	if strings.TrimSpace(reason) == "" {
 		return &ValidationError{What: "merge", Fields: []FieldError{{"reason", "is required"}}}
 	}
+	if err := reasonError("merge", reason); err != nil {
+		return err
+	}
 	if keepID == dupID {
 		return fmt.Errorf("%w: a patient cannot be merged into itself", store.ErrInvalid)
 	}
@@ -249,6 +255,9 @@ func (s *Service) UndoMerge(dupID, reason string) error {
 	}
 	if strings.TrimSpace(reason) == "" {
 		return &ValidationError{What: "undo of the merge", Fields: []FieldError{{"reason", "is required"}}}
+	}
+	if err := reasonError("undo of the merge", reason); err != nil {
+		return err
 	}
 	err := s.st.Update(func(tx *store.Tx) error {
 		dup, err := s.getPatient(tx, dupID)

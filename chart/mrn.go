@@ -88,6 +88,9 @@ func (s *Service) ReassignMRN(patientID, reason string) (string, error) {
 	if strings.TrimSpace(reason) == "" {
 		return "", &ValidationError{What: "new MRN", Fields: []FieldError{{"reason", "is required"}}}
 	}
+	if err := reasonError("new MRN", reason); err != nil {
+		return "", err
+	}
 	s.mrnMu.Lock()
 	defer s.mrnMu.Unlock()
 	var mrn string

@@ -204,6 +204,21 @@ func (s *Service) validate(p *Patient) error {
 		*f = strings.TrimSpace(*f)
 	}
 	var pr problems
+	for _, f := range []struct{ name, value string }{
+		{"family name", p.Family}, {"given name", p.Given}, {"middle name", p.Middle}, {"preferred name", p.Preferred},
+		{"birth date", p.DOB}, {"phone", p.Phone}, {"e-mail", p.Email}, {"language", p.Language},
+		{"city", p.Address.City}, {"region", p.Address.Region},
+		{"postal code", p.Address.PostalCode}, {"country", p.Address.Country},
+		{"emergency contact name", p.Emergency.Name}, {"emergency contact relation", p.Emergency.Relation},
+		{"emergency contact phone", p.Emergency.Phone},
+	} {
+		pr.line(f.name, f.value)
+	}
+	pr.text("address", p.Address.Line) // two lines, as a street and a building
+	for i, id := range p.Identifiers {
+		pr.line(fmt.Sprintf("identifiers[%d].system", i+1), id.System)
+		pr.line(fmt.Sprintf("identifiers[%d].value", i+1), id.Value)
+	}
 	pr.required("family name", p.Family)
 	pr.required("given name", p.Given)
 	pr.maxLen("family name", p.Family, 100)

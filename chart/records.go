@@ -52,6 +52,7 @@ type ProcedureRecord struct {
 
 func (*ProcedureRecord) kind() string { return TypeProcedure }
 func (p *ProcedureRecord) check(s *Service, pr *problems) {
+	pr.controls(p)
 	p.Text = strings.TrimSpace(p.Text)
 	pr.required("text", p.Text)
 	pr.maxLen("text", p.Text, 500)
@@ -123,6 +124,7 @@ type ResultPart struct {
 
 func (*Result) kind() string { return TypeResult }
 func (r *Result) check(s *Service, pr *problems) {
+	pr.controls(r)
 	r.Name = strings.TrimSpace(r.Name)
 	pr.required("name", r.Name)
 	pr.maxLen("name", r.Name, 500)
@@ -268,6 +270,7 @@ type ReportItem struct {
 
 func (*Report) kind() string { return TypeReport }
 func (r *Report) check(s *Service, pr *problems) {
+	pr.controls(r)
 	r.Kind = oneOf(pr, "kind", r.Kind, ReportDiagnostic, ReportDiagnostic, ReportCarePlan, ReportGoal)
 	r.Title = strings.TrimSpace(r.Title)
 	pr.required("title", r.Title)

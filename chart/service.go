@@ -31,8 +31,8 @@ type Service struct {
 	mrnMu sync.Mutex
 
 	grantMu sync.Mutex
-	grants  map[string]time.Time // user ID + "/" + patient ID -> break-glass expiry; nil once closed
-	granted map[string]bool      // users whose grants were loaded
+	grants  map[string][]grantWindow // user ID + "/" + patient ID -> when break-glass grants hold; nil once closed
+	granted map[string]bool          // users whose grants were loaded
 
 	codesMu sync.Mutex // held while the code table loads, so it loads once
 	codes   *icd10.Table
@@ -48,10 +48,11 @@ type Option func(*Service)
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
 
 // WithBreakGlassDuration sets how long break-glass access lasts (default
-// [DefaultBreakGlass]).
+// [DefaultBreakGlass], which is also the most any grant is honoured for).
 func WithBreakGlassDuration(d time.Duration) Option { return func(s *Service) { s.glassFor = d } }
 
-// DefaultBreakGlass is how long break-glass access to a chart lasts.
+// DefaultBreakGlass is how long break-glass access to a chart lasts, and
+// the longest any grant is honoured, whatever its record says.
 const DefaultBreakGlass = 30 * time.Minute
 
 // Open builds the service over st, which must be unlocked, and loads the
@@ -62,7 +63,7 @@ func Open(st *store.Store, opts ...Option) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{st: st, now: time.Now, glassFor: DefaultBreakGlass,
-		grants: map[string]time.Time{}, granted: map[string]bool{}}
+		grants: map[string][]grantWindow{}, granted: map[string]bool{}}
 	for _, o := range opts {
 		o(s)
 	}

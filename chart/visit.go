@@ -89,6 +89,7 @@ func decodeVisit(r store.Record) (Visit, error) {
 func (s *Service) checkVisit(v *Visit) error {
 	var pr problems
 	v.Reason = strings.TrimSpace(v.Reason)
+	pr.controls(v)
 	s.checkDate(&pr, "date", v.Date, true)
 	pr.required("reason", v.Reason)
 	pr.maxLen("reason", v.Reason, 500)

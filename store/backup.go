@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"chartkeeper/internal/atomicfile"
@@ -65,8 +66,14 @@ type RestoreOptions struct {
 var ErrBadBackup = errors.New("this file is not a readable Chartkeeper backup")
 
 // Restore makes dir (which must not hold a practice) a copy of the backup
-// at from, with a new device ID. It checks the backup opens and finds the
-// practice secret through opts; on any failure dir is left without a store.
+// at from, with a new device ID, and finds the practice secret through
+// opts. It checks the whole backup first: the file's page structure (a
+// file cut short, a broken tree) and, when the recovery key is given, every
+// sealed value (each revision, blob chunk and audit entry opens and its
+// hashes match, as [Store.Verify] checks). With only [RestoreOptions.SecretFrom]
+// there is no data key, so only the structure is checked; verify after
+// signing in checks the rest. A damaged backup is [ErrBadBackup]. On any
+// failure dir is left as it was: no store, no device file, no partial copy.
 func Restore(from, dir string, opts RestoreOptions) (err error) {
 	if Exists(dir) {
 		return fmt.Errorf("%s: %w; restore into a new folder", dir, ErrPracticeExists)
@@ -83,26 +90,28 @@ func Restore(from, dir string, opts RestoreOptions) (err error) {
 	}
 	dst := filepath.Join(dir, dbFileName)
 	tmp := dst + ".restoring"
+	defer os.Remove(tmp) // gone once renamed; removed on every failure
 	if err := copyFile(from, tmp); err != nil {
 		return err
 	}
-	defer os.Remove(tmp)
+	if err := checkBackupStructure(tmp); err != nil {
+		return fmt.Errorf("%s: %w", from, err)
+	}
 	practiceID, sl, err := inspectBackup(tmp)
 	if err != nil {
 		return fmt.Errorf("%s: %w", from, err)
 	}
-	if err := dropDrafts(tmp); err != nil {
+	if err := dropDraftsSafely(tmp); err != nil {
 		return fmt.Errorf("%s: %w", from, err)
 	}
-	var secret []byte
+	var secret, key []byte
+	defer func() { clear(key) }()
 	switch {
 	case opts.RecoveryKey != "":
-		var key []byte
 		key, secret, err = openRecoverySlot(practiceID, sl, opts.RecoveryKey)
 		if err != nil {
 			return err
 		}
-		clear(key)
 	case opts.SecretFrom != "":
 		dev, err := readDeviceFile(opts.SecretFrom)
 		if err != nil {
@@ -124,7 +133,77 @@ func Restore(from, dir string, opts RestoreOptions) (err error) {
 		os.Remove(filepath.Join(dir, deviceFileName))
 		return err
 	}
+	if key != nil {
+		if err := verifyRestored(dir, sl.Epoch, key); err != nil {
+			os.Remove(dst)
+			os.Remove(filepath.Join(dir, deviceFileName))
+			return fmt.Errorf("%s: %w", from, err)
+		}
+	}
 	return atomicfile.SyncDir(dir)
+}
+
+// checkBackupStructure reads every page of the copied backup, where a
+// fault is a panic that is recovered, and runs bbolt's check: a file cut
+// short or with a broken tree is [ErrBadBackup].
+func checkBackupStructure(path string) error {
+	old := debug.SetPanicOnFault(true)
+	defer debug.SetPanicOnFault(old)
+	problems, err := checkStoreFile(path)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBadBackup, err)
+	}
+	return backupProblems(problems)
+}
+
+func backupProblems(problems []string) error {
+	switch len(problems) {
+	case 0:
+		return nil
+	case 1:
+		return fmt.Errorf("%w: %s", ErrBadBackup, problems[0])
+	}
+	return fmt.Errorf("%w: %s (and %d more problems)", ErrBadBackup, problems[0], len(problems)-1)
+}
+
+// dropDraftsSafely is dropDrafts with a damaged file's panic reported as
+// [ErrBadBackup].
+func dropDraftsSafely(path string) (err error) {
+	old := debug.SetPanicOnFault(true)
+	defer debug.SetPanicOnFault(old)
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", ErrBadBackup, r)
+		}
+	}()
+	return dropDrafts(path)
+}
+
+// verifyRestored opens the restored folder with the data key from the
+// recovery slot and checks every sealed value as [Store.Verify] does,
+// without signing anyone in or writing to the audit log.
+func verifyRestored(dir string, epoch uint32, raw []byte) error {
+	st, err := Open(dir)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBadBackup, err)
+	}
+	defer st.db.Close()
+	dk, err := newDataKey(epoch, raw)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBadBackup, err)
+	}
+	st.mu.Lock()
+	st.sess = &session{key: dk, user: User{Role: RoleHIM}}
+	st.mu.Unlock()
+	rep, err := st.Verify()
+	st.mu.Lock()
+	st.sess = nil
+	st.mu.Unlock()
+	dk.wipe()
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBadBackup, err)
+	}
+	return backupProblems(rep.Problems)
 }
 
 // inspectBackup opens a backup file read-only and returns its practice ID

@@ -36,6 +36,22 @@ func BenchmarkUnlock(b *testing.B) {
 	kdfTestParams = nil
 	s, _ := newPractice(b)
 	kdfTestParams = saved
+	benchUnlock(b, s)
+}
+
+// BenchmarkUnlockFloor is BenchmarkUnlock with the slot at calibration's
+// floor, t=3 at 64 MiB with 4 lanes (RFC 9106's second recommended
+// option), whatever this machine would calibrate to: the least work any
+// new slot costs an attacker, and the unlock a slow machine gets.
+func BenchmarkUnlockFloor(b *testing.B) {
+	saved := kdfTestParams
+	kdfTestParams = &KDFParams{Time: defaultKDFTime, Memory: defaultKDFMemory, Threads: defaultKDFThreads}
+	defer func() { kdfTestParams = saved }()
+	s, _ := newPractice(b)
+	benchUnlock(b, s)
+}
+
+func benchUnlock(b *testing.B, s *Store) {
 	var slot KDFParams
 	s.db.View(func(tx *bolt.Tx) error {
 		sl, _ := getSlot(tx, slotIDFor(s.secret(), "admin"))

@@ -22,7 +22,15 @@ const maxStructureProblems = 20
 // check, which runs on a goroutine of its own where a fault would end the
 // program with a stack trace.
 func CheckFile(dir string) (problems []string, err error) {
-	path := filepath.Join(dir, dbFileName)
+	problems, err = checkStoreFile(filepath.Join(dir, dbFileName))
+	if errors.Is(err, ErrInUse) {
+		err = fmt.Errorf("%s: %w", dir, ErrInUse)
+	}
+	return problems, err
+}
+
+// checkStoreFile is [CheckFile] for the store file at path.
+func checkStoreFile(path string) (problems []string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			problems = append(problems, fmt.Sprintf("the store file could not be read to the end (%v)", r))
@@ -40,7 +48,7 @@ func CheckFile(dir string) (problems []string, err error) {
 	// bbolt's check on its own.
 	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, PreLoadFreelist: true, Timeout: 2 * time.Second})
 	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, fmt.Errorf("%s: %w", dir, ErrInUse)
+		return nil, ErrInUse
 	}
 	if err != nil {
 		return []string{fmt.Sprintf("the store file cannot be opened (%v)", err)}, nil

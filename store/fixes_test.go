@@ -68,7 +68,7 @@ func TestDamagedDeviceFileRecovers(t *testing.T) {
 	if err := s2.Unlock("admin", []byte(adminPass)); !errors.Is(err, ErrNoPracticeSecret) {
 		t.Fatalf("Unlock with a damaged device file: %v", err)
 	}
-	if err := s2.UnlockWithRecovery(rk, "admin", []byte("recovered-pass")); err != nil {
+	if err := s2.UnlockWithRecovery(rk, "admin", []byte("recovered-Lantern-Pier-7")); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := s2.Get(r.ID); err != nil || string(got.Body) != "still here" {

@@ -20,8 +20,10 @@ type KDFParams struct {
 	Salt    []byte `json:"salt"` // 16 random bytes per slot
 }
 
-// Default Argon2id parameters (RFC 9106's second recommendation) and the
-// floor below which no slot is accepted (OWASP's minimum).
+// Default Argon2id parameters (RFC 9106's second recommendation), which are
+// also the least calibration ever gives a new slot, and the floor below
+// which no slot is accepted at all (OWASP's minimum; slots made before
+// calibration had its present floor may hold t=2).
 const (
 	defaultKDFTime    = 3
 	defaultKDFMemory  = 64 * 1024
@@ -80,25 +82,17 @@ func measureKDF() kdfCost {
 
 // calibrateKDF picks the number of passes at 64 MiB so that a cold
 // derivation (the first sign-in after the program starts) takes about
-// kdfTarget on this machine: never fewer than the default 3 passes unless
-// three would take over a second (a very slow machine), never fewer than the
-// floor, and at most maxKDFTime.
+// kdfTarget on this machine, between the default 3 passes and maxKDFTime.
+// It never goes below t=3 at 64 MiB, however slow the measurement: a
+// machine busy while it measured must not weaken every slot made after.
 func calibrateKDF(measure func() kdfCost) KDFParams {
 	p := KDFParams{Time: defaultKDFTime, Memory: defaultKDFMemory, Threads: defaultKDFThreads}
 	c := measure()
 	if c.pass <= 0 {
 		return p
 	}
-	t := uint32(max(kdfTarget-c.fixed, 0) / c.pass)
-	switch {
-	case t > maxKDFTime:
-		t = maxKDFTime
-	case t < defaultKDFTime && c.fixed+3*c.pass > time.Second:
-		t = floorKDFTime
-	case t < defaultKDFTime:
-		t = defaultKDFTime
-	}
-	p.Time = t
+	t := max(kdfTarget-c.fixed, 0) / c.pass
+	p.Time = uint32(min(max(t, defaultKDFTime), maxKDFTime))
 	return p
 }
 
@@ -117,10 +111,17 @@ func (p KDFParams) check() error {
 	return nil
 }
 
+// onDerive, when set (by tests only), is told the parameters of every
+// key derivation.
+var onDerive func(KDFParams)
+
 // deriveSlotKey derives the key that wraps a user's slot: Argon2id over the
 // password, mixed by HKDF with the practice secret and bound to the slot ID.
 // Without the practice secret, a stolen slot cannot be brute-forced.
 func deriveSlotKey(password, practiceSecret []byte, p KDFParams, slotID string) ([]byte, error) {
+	if onDerive != nil {
+		onDerive(p)
+	}
 	stretched := argon2.IDKey(password, p.Salt, p.Time, p.Memory, p.Threads, keySize)
 	defer clear(stretched)
 	return hkdf.Key(sha256.New, stretched, practiceSecret, "chartkeeper keyslot v1 "+slotID, keySize)

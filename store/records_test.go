@@ -143,7 +143,7 @@ func TestCalibrateKDF(t *testing.T) {
 		{kdfCost{fixed: 0, pass: 10 * ms}, maxKDFTime}, // fast machine: capped
 		{kdfCost{fixed: 100 * ms, pass: 20 * ms}, 7},   // (250-100)/20
 		{kdfCost{fixed: 100 * ms, pass: 80 * ms}, 3},   // never below the default...
-		{kdfCost{fixed: 100 * ms, pass: 400 * ms}, 2},  // ...unless three passes take over a second
+		{kdfCost{fixed: 100 * ms, pass: 400 * ms}, 3},  // ...even when three passes take over a second
 		{kdfCost{fixed: 400 * ms, pass: 20 * ms}, 3},   // fixed cost alone over the target
 	} {
 		p := calibrateKDF(func() kdfCost { return c.cost })

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -46,13 +47,16 @@ func Create(dir string, np NewPractice, opts ...Option) (*Store, string, error) 
 	if strings.TrimSpace(np.Name) == "" {
 		return nil, "", fmt.Errorf("%w: the practice needs a name", ErrInvalid)
 	}
+	if hasControls(np.Name) {
+		return nil, "", fmt.Errorf("%w: the practice's name contains control characters (such as a line break or an escape code)", ErrInvalid)
+	}
 	if err := checkUsername(np.AdminUser); err != nil {
 		return nil, "", err
 	}
 	if err := checkName(np.AdminName); err != nil {
 		return nil, "", err
 	}
-	if err := CheckPassword(np.AdminPassword); err != nil {
+	if err := CheckPassword(np.AdminPassword, np.AdminUser, np.AdminName, np.Name); err != nil {
 		return nil, "", err
 	}
 	if Exists(dir) {
@@ -129,6 +133,16 @@ func (s *Store) CurrentUser() (User, error) {
 		return User{}, ErrLocked
 	}
 	return s.sess.user, nil
+}
+
+// practiceName is the practice's name, or "" when it cannot be read (a
+// hint for judging passwords, nothing more).
+func (s *Store) practiceName() string {
+	p, err := s.Practice()
+	if err != nil {
+		return ""
+	}
+	return p.Name
 }
 
 // Practice reads the practice settings.
@@ -274,11 +288,15 @@ func (s *Store) Unlock(username string, password []byte) error {
 		sl       *keyslot
 		failures uint32
 		last     time.Time
+		dummy    KDFParams
 	)
 	if err := s.db.View(func(tx *bolt.Tx) error {
 		failures, last = readFailures(tx.Bucket(bucketUnlockFail), id)
 		var err error
 		sl, err = getSlot(tx, id)
+		if errors.Is(err, ErrNotFound) {
+			dummy = dummyKDFParams(tx, id)
+		}
 		return err
 	}); err != nil && !errors.Is(err, ErrNotFound) {
 		return err
@@ -289,13 +307,22 @@ func (s *Store) Unlock(username string, password []byte) error {
 	if sl != nil && sl.Kind == slotDisabled {
 		return &UnlockError{Username: username, Err: ErrUserDisabled}
 	}
+	var (
+		raw    []byte
+		userID string
+		err    error
+	)
 	if sl == nil {
-		if _, err := s.recordFailure(id); err != nil {
-			return err
+		// An unknown username is answered as a wrong password, after the
+		// same key derivation a real slot costs, so that neither the
+		// message nor the time tells which usernames exist.
+		if kek, derr := deriveSlotKey(password, secret, dummy, id); derr == nil {
+			clear(kek)
 		}
-		return &UnlockError{Username: username, Err: ErrUnknownUser}
+		err = ErrWrongPassword
+	} else {
+		raw, userID, err = openPasswordSlot(secret, id, sl, password)
 	}
-	raw, userID, err := openPasswordSlot(secret, id, sl, password)
 	if errors.Is(err, ErrWrongPassword) {
 		n, ferr := s.recordFailure(id)
 		if ferr != nil {
@@ -312,6 +339,27 @@ func (s *Store) Unlock(username string, password []byte) error {
 		return err
 	}
 	return s.startSession(key, userID, "login")
+}
+
+// dummyKDFParams are the parameters of the derivation done for an unknown
+// username: those of the practice's first password slot (so the work is
+// what a real user's slot costs on this practice), else those a new slot
+// gets, with a salt that depends on the slot ID only.
+func dummyKDFParams(tx *bolt.Tx, id string) KDFParams {
+	var p KDFParams
+	c := tx.Bucket(bucketSlots).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if sl, err := decodeSlot(v); err == nil && sl.Kind == slotPassword && sl.KDF != nil && sl.KDF.check() == nil {
+			p = *sl.KDF
+			break
+		}
+	}
+	if p.Time == 0 {
+		p = newKDFParams()
+	}
+	salt := sha256.Sum256([]byte("chartkeeper dummy slot\x00" + id))
+	p.Salt = salt[:16]
+	return p
 }
 
 // startSession checks the user, moves pending failed sign-ins into the audit
@@ -414,7 +462,7 @@ func (s *Store) Lock() {
 // password for username and signs them in. On a workstation that lost its
 // device file (or a restored backup) it also restores the practice secret.
 func (s *Store) UnlockWithRecovery(recoveryKey, username string, newPassword []byte) error {
-	if err := CheckPassword(newPassword); err != nil {
+	if err := CheckPassword(newPassword, username); err != nil {
 		return err
 	}
 	var sl *keyslot

@@ -82,7 +82,7 @@ func TestJoinAndKeyslotSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.Lock()
-	if err := b.Unlock("maria", []byte(userPass)); !errors.Is(err, ErrUnknownUser) {
+	if err := b.Unlock("maria", []byte(userPass)); !errors.Is(err, ErrWrongPassword) { // unknown here, answered as a wrong password
 		t.Fatalf("maria before sync: %v", err)
 	}
 	if err := b.Unlock("admin", []byte(adminPass)); err != nil {
@@ -95,7 +95,7 @@ func TestJoinAndKeyslotSync(t *testing.T) {
 	}
 
 	// maria changes her password on B; A learns it.
-	if err := b.ChangePassword([]byte(userPass), []byte("marias-new-password")); err != nil {
+	if err := b.ChangePassword([]byte(userPass), []byte("Quince-Ladder-new-19")); err != nil {
 		t.Fatal(err)
 	}
 	bmark := relay(t, b, a, 0)
@@ -103,7 +103,7 @@ func TestJoinAndKeyslotSync(t *testing.T) {
 	if err := a.Unlock("maria", []byte(userPass)); err == nil {
 		t.Fatal("the old password still works on A")
 	}
-	if err := a.Unlock("maria", []byte("marias-new-password")); err != nil {
+	if err := a.Unlock("maria", []byte("Quince-Ladder-new-19")); err != nil {
 		t.Fatalf("new password on A: %v", err)
 	}
 	a.Lock()
@@ -117,7 +117,7 @@ func TestJoinAndKeyslotSync(t *testing.T) {
 	}
 	relay(t, a, b, mark)
 	b.Lock()
-	if err := b.Unlock("maria", []byte("marias-new-password")); !errors.Is(err, ErrUserDisabled) {
+	if err := b.Unlock("maria", []byte("Quince-Ladder-new-19")); !errors.Is(err, ErrUserDisabled) {
 		t.Fatalf("disabled user on B: %v", err)
 	}
 
@@ -151,10 +151,10 @@ func TestConcurrentPasswordChangesConverge(t *testing.T) {
 	if err := b.Unlock("admin", []byte(adminPass)); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.ChangePassword([]byte(adminPass), []byte("password-from-a")); err != nil {
+	if err := a.ChangePassword([]byte(adminPass), []byte("Tulip-Harbor-from-a")); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.ChangePassword([]byte(adminPass), []byte("password-from-b")); err != nil {
+	if err := b.ChangePassword([]byte(adminPass), []byte("Tulip-Harbor-from-b")); err != nil {
 		t.Fatal(err)
 	}
 	relay(t, a, b, 0)
@@ -164,11 +164,11 @@ func TestConcurrentPasswordChangesConverge(t *testing.T) {
 		return s.Unlock("admin", []byte(pw)) == nil
 	}
 	// The same password wins on both.
-	wa, wb := works(a, "password-from-b"), works(b, "password-from-b")
+	wa, wb := works(a, "Tulip-Harbor-from-b"), works(b, "Tulip-Harbor-from-b")
 	if wa != wb {
 		t.Fatalf("the replicas disagree on the password (A takes B's: %v, B takes B's: %v)", wa, wb)
 	}
-	if wa == works(a, "password-from-a") || wb == works(b, "password-from-a") {
+	if wa == works(a, "Tulip-Harbor-from-a") || wb == works(b, "Tulip-Harbor-from-a") {
 		t.Fatal("exactly one of the two passwords should work")
 	}
 }

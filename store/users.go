@@ -69,9 +69,6 @@ type NewUser struct {
 	Password []byte
 }
 
-// MinPasswordLen is the shortest password accepted.
-const MinPasswordLen = 10
-
 func normalizeUsername(u string) string { return strings.ToLower(strings.TrimSpace(u)) }
 
 // checkUsername accepts 2–64 characters: lower-case letters, digits, '.',
@@ -88,17 +85,6 @@ func checkUsername(u string) error {
 	return nil
 }
 
-// CheckPassword says why a new password is not acceptable, or returns nil.
-func CheckPassword(p []byte) error {
-	if !utf8.Valid(p) {
-		return fmt.Errorf("%w: the password is not valid text", ErrInvalid)
-	}
-	if utf8.RuneCount(p) < MinPasswordLen {
-		return fmt.Errorf("%w: a password needs at least %d characters", ErrInvalid, MinPasswordLen)
-	}
-	return nil
-}
-
 func checkName(n string) error {
 	if strings.TrimSpace(n) == "" {
 		return fmt.Errorf("%w: a full name is required", ErrInvalid)
@@ -106,12 +92,27 @@ func checkName(n string) error {
 	if len(n) > 200 {
 		return fmt.Errorf("%w: the full name is too long", ErrInvalid)
 	}
-	for _, c := range n {
-		if unicode.IsControl(c) {
-			return fmt.Errorf("%w: the full name contains control characters", ErrInvalid)
-		}
+	if hasControls(n) {
+		return fmt.Errorf("%w: the full name contains control characters (such as a line break or an escape code)", ErrInvalid)
 	}
 	return nil
+}
+
+// hasControls reports whether s is not valid text or holds a character no
+// name may: a C0 or C1 control (line breaks, tabs and the escape that
+// starts a terminal's escape sequences among them), or a bidirectional
+// embedding, override or isolate, which makes a name read differently
+// from what it is.
+func hasControls(s string) bool {
+	if !utf8.ValidString(s) {
+		return true
+	}
+	for _, c := range s {
+		if unicode.IsControl(c) || c >= 0x202a && c <= 0x202e || c >= 0x2066 && c <= 0x2069 {
+			return true
+		}
+	}
+	return false
 }
 
 func decodeUser(r Record) (User, error) {
@@ -181,7 +182,7 @@ func (s *Store) AddUser(nu NewUser) (User, error) {
 	if _, err := ParseRole(string(nu.Role)); err != nil {
 		return User{}, err
 	}
-	if err := CheckPassword(nu.Password); err != nil {
+	if err := CheckPassword(nu.Password, nu.Username, nu.Name, s.practiceName()); err != nil {
 		return User{}, err
 	}
 	var u User
@@ -316,7 +317,11 @@ func (s *Store) SetRole(username string, role Role) error {
 // ChangePassword changes the signed-in user's password after checking the
 // current one.
 func (s *Store) ChangePassword(current, next []byte) error {
-	if err := CheckPassword(next); err != nil {
+	me, err := s.CurrentUser()
+	if err != nil {
+		return err
+	}
+	if err := CheckPassword(next, me.Username, me.Name, s.practiceName()); err != nil {
 		return err
 	}
 	return s.Update(func(tx *Tx) error {
@@ -340,7 +345,8 @@ func (s *Store) ChangePassword(current, next []byte) error {
 
 // ResetPassword sets another user's password. Only an HIM manager may.
 func (s *Store) ResetPassword(username string, next []byte) error {
-	if err := CheckPassword(next); err != nil {
+	practice := s.practiceName()
+	if err := CheckPassword(next, username, practice); err != nil {
 		return err
 	}
 	return s.Update(func(tx *Tx) error {
@@ -349,6 +355,9 @@ func (s *Store) ResetPassword(username string, next []byte) error {
 		}
 		u, err := tx.findUser(username)
 		if err != nil {
+			return err
+		}
+		if err := CheckPassword(next, u.Username, u.Name, practice); err != nil {
 			return err
 		}
 		if u.Disabled {

@@ -68,17 +68,17 @@ func TestUsersAndRoles(t *testing.T) {
 	if err := s.SetRole("nurse.ada", RoleHIM); !errors.Is(err, ErrPermission) {
 		t.Fatalf("clinician changing a role: %v", err)
 	}
-	if err := s.ChangePassword([]byte("not it at all"), []byte("a-new-password")); !errors.Is(err, ErrWrongPassword) {
+	if err := s.ChangePassword([]byte("not it at all"), []byte("new-Orbit-Violet-pass")); !errors.Is(err, ErrWrongPassword) {
 		t.Fatalf("ChangePassword with a wrong current password: %v", err)
 	}
-	if err := s.ChangePassword([]byte(userPass), []byte("a-new-password")); err != nil {
+	if err := s.ChangePassword([]byte(userPass), []byte("new-Orbit-Violet-pass")); err != nil {
 		t.Fatal(err)
 	}
 	s.Lock()
 	if err := s.Unlock("nurse.ada", []byte(userPass)); !errors.Is(err, ErrWrongPassword) {
 		t.Fatalf("old password after change: %v", err)
 	}
-	if err := s.Unlock("nurse.ada", []byte("a-new-password")); err != nil {
+	if err := s.Unlock("nurse.ada", []byte("new-Orbit-Violet-pass")); err != nil {
 		t.Fatal(err)
 	}
 	// Another user signs in without closing the store.
@@ -168,7 +168,8 @@ func TestWrongPasswordBackoff(t *testing.T) {
 	if err := s.Unlock("admin", []byte("wrong password!")); !errors.As(err, &ue) || ue.TriesLeft != 2 {
 		t.Fatalf("after success: %v", err)
 	}
-	if err := s.Unlock("nobody", []byte("whatever-pass")); !errors.Is(err, ErrUnknownUser) {
+	// An unknown username is answered as a wrong password.
+	if err := s.Unlock("nobody", []byte("whatever-pass")); !errors.Is(err, ErrWrongPassword) {
 		t.Fatalf("unknown user: %v", err)
 	}
 }

@@ -55,7 +55,7 @@ func join(t *testing.T, code string) (*store.Store, syncclient.Config, error) {
 func TestEnrollmentJoin(t *testing.T) {
 	ts := startServer(t)
 	a := newPractice(t, ts, 1)[0]
-	if _, err := a.st.AddUser(store.NewUser{Username: "maria", Name: "Maria", Role: store.RoleClinician, Password: []byte("maria-password")}); err != nil {
+	if _, err := a.st.AddUser(store.NewUser{Username: "maria", Name: "Maria", Role: store.RoleClinician, Password: []byte("Velvet-Canyon-Mosaic-19")}); err != nil {
 		t.Fatal(err)
 	}
 	p := put(t, a.st, "patient", "", "", "Okonkwo")
@@ -75,7 +75,7 @@ func TestEnrollmentJoin(t *testing.T) {
 	}
 	st.Lock()
 	// maria signs in last: the password change below is hers
-	for _, u := range []struct{ user, pw string }{{"admin", adminPass}, {"maria", "maria-password"}} {
+	for _, u := range []struct{ user, pw string }{{"admin", adminPass}, {"maria", "Velvet-Canyon-Mosaic-19"}} {
 		st.Lock()
 		if err := st.Unlock(u.user, []byte(u.pw)); err != nil {
 			t.Fatalf("%s signs in on the joined workstation: %v", u.user, err)
@@ -88,7 +88,7 @@ func TestEnrollmentJoin(t *testing.T) {
 	b := &workstation{st: st, cfg: cfg}
 	b.c, _ = syncclient.NewClient(st, cfg)
 	t.Cleanup(b.c.Close)
-	if err := st.ChangePassword([]byte("maria-password"), []byte("maria-changed-on-b")); err != nil {
+	if err := st.ChangePassword([]byte("Velvet-Canyon-Mosaic-19"), []byte("maria-changed-on-b")); err != nil {
 		t.Fatal(err)
 	}
 	syncAll(t, a, b)
@@ -197,11 +197,11 @@ func TestEnrollmentRefusals(t *testing.T) {
 		t.Fatalf("enroll without a credential: %d", resp.StatusCode)
 	}
 	// A non-HIM user cannot issue a code.
-	if _, err := a.st.AddUser(store.NewUser{Username: "fran", Name: "Fran", Role: store.RoleFrontDesk, Password: []byte("fran-password")}); err != nil {
+	if _, err := a.st.AddUser(store.NewUser{Username: "fran", Name: "Fran", Role: store.RoleFrontDesk, Password: []byte("Harbor-Tulip-Engine-64")}); err != nil {
 		t.Fatal(err)
 	}
 	a.st.Lock()
-	if err := a.st.Unlock("fran", []byte("fran-password")); err != nil {
+	if err := a.st.Unlock("fran", []byte("Harbor-Tulip-Engine-64")); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := syncclient.IssueEnrollment(ctx, a.st, a.cfg, time.Hour); !isErr(err, store.ErrPermission) {

@@ -175,7 +175,7 @@ func (a *adminView) users() fyne.CanvasObject {
 	f.add("Full name", "name", fullName)
 	f.add("Role", "role", role)
 	f.add("First password", "password", container.NewVBox(password,
-		paragraph(fmt.Sprintf("At least %d characters. Give it to them in person; they can change it after signing in.", store.MinPasswordLen))))
+		paragraph(fmt.Sprintf("At least %d characters and hard to guess: a few unrelated words. Give it to them in person; they can change it after signing in.", store.MinPasswordLen))))
 	return scroll(container.NewVBox(
 		heading("Users"), list, widget.NewSeparator(),
 		heading("Add a user"), f.content(),
@@ -187,7 +187,7 @@ func (a *adminView) users() fyne.CanvasObject {
 func (a *adminView) resetPassword(u store.User) {
 	pw := newPasswordEntry()
 	askForm(a.s.ws.win, "New password for "+u.Name,
-		container.NewVBox(paragraph(fmt.Sprintf("At least %d characters.", store.MinPasswordLen)), pw), "Reset", "Cancel", nil, func() {
+		container.NewVBox(paragraph(fmt.Sprintf("At least %d characters and hard to guess: a few unrelated words.", store.MinPasswordLen)), pw), "Reset", "Cancel", nil, func() {
 			next := []byte(pw.Text)
 			defer clear(next)
 			if err := a.s.ws.st.ResetPassword(u.Username, next); err != nil {

@@ -65,7 +65,7 @@ func (s *createPractice) content() fyne.CanvasObject {
 	for _, e := range []*entry{s.name, s.admin, s.user, s.password, s.again} {
 		e.OnSubmitted = func(string) { s.onCreate() }
 	}
-	s.strength = &widget.Label{Text: fmt.Sprintf("At least %d characters.", store.MinPasswordLen), Wrapping: fyne.TextWrapWord}
+	s.strength = &widget.Label{Text: store.JudgePassword(nil).Advice, Wrapping: fyne.TextWrapWord}
 	s.match = errorLabel()
 	s.result = errorLabel()
 	s.create = &widget.Button{Text: "Create practice", Importance: widget.HighImportance, OnTapped: s.onCreate}
@@ -86,7 +86,7 @@ func (s *createPractice) content() fyne.CanvasObject {
 
 // onPasswordChanged gives feedback while the password is typed (showStrength).
 func (s *createPractice) onPasswordChanged(string) {
-	showStrength(s.strength, s.password.Text)
+	showStrength(s.strength, s.password.Text, s.hints()...)
 	if s.again.Text != "" && s.again.Text != s.password.Text {
 		setError(s.match, "The two passwords differ.")
 	} else {
@@ -94,9 +94,15 @@ func (s *createPractice) onPasswordChanged(string) {
 	}
 }
 
+// hints are the words typed in the form that an attacker would try first
+// in the password: the username, the full name and the practice's name.
+func (s *createPractice) hints() []string {
+	return []string{s.user.Text, s.admin.Text, s.name.Text}
+}
+
 func (s *createPractice) onCreate() {
 	setError(s.result, "")
-	if err := store.CheckPassword([]byte(s.password.Text)); err != nil {
+	if err := store.CheckPassword([]byte(s.password.Text), s.hints()...); err != nil {
 		setError(s.result, sentence(err))
 		return
 	}

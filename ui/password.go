@@ -2,9 +2,7 @@ package ui
 
 import (
 	"errors"
-	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -15,23 +13,22 @@ import (
 )
 
 // showStrength gives feedback on a new password while it is typed: the
-// first-run form and "Change my password…" say the same. The store decides
-// what is acceptable (store.CheckPassword); length is what makes a password
-// strong, so the feedback speaks of length.
-func showStrength(l *widget.Label, pw string) {
-	n := utf8.RuneCountInString(pw)
+// first-run form and "Change my password…" say the same. The store judges
+// it (store.JudgePassword, a zxcvbn estimate of how easily it is guessed,
+// with the person's username and names as words an attacker tries first)
+// and the label shows its advice: too short, too easy to guess and why,
+// good, or strong.
+func showStrength(l *widget.Label, pw string, hints ...string) {
+	j := store.JudgePassword([]byte(pw), hints...)
+	l.SetText(j.Advice)
 	switch {
-	case n == 0:
-		l.SetText(fmt.Sprintf("At least %d characters.", store.MinPasswordLen))
+	case pw == "":
 		l.Importance = widget.MediumImportance
-	case store.CheckPassword([]byte(pw)) != nil:
-		l.SetText(fmt.Sprintf("Too short: %d of at least %d characters.", n, store.MinPasswordLen))
+	case !j.OK:
 		l.Importance = widget.DangerImportance
-	case n < 2*store.MinPasswordLen:
-		l.SetText(fmt.Sprintf("Acceptable (%d characters). A few more words make it much stronger.", n))
+	case j.Score <= store.MinPasswordScore:
 		l.Importance = widget.WarningImportance
 	default:
-		l.SetText(fmt.Sprintf("Strong (%d characters).", n))
 		l.Importance = widget.SuccessImportance
 	}
 	l.Refresh()
@@ -44,12 +41,16 @@ func (s *session) changeMyPassword() {
 	s.touch()
 	current, next, again := newPasswordEntry(), newPasswordEntry(), newPasswordEntry()
 	strength := &widget.Label{Wrapping: fyne.TextWrapWord}
-	showStrength(strength, "")
+	var hints []string
+	if u, err := s.ws.st.CurrentUser(); err == nil {
+		hints = []string{u.Username, u.Name}
+	}
+	showStrength(strength, "", hints...)
 	f := newForm()
 	f.add("Current password", "current", current)
 	f.add("New password", "new", container.NewVBox(next, strength))
 	f.add("New password again", "again", again)
-	next.OnChanged = func(pw string) { showStrength(strength, pw) }
+	next.OnChanged = func(pw string) { showStrength(strength, pw, hints...) }
 	for _, e := range []*entry{current, next, again} {
 		e.onActivity = s.touch
 	}
@@ -63,7 +64,7 @@ func (s *session) changeMyPassword() {
 			setError(f.errs["again"], "The two new passwords differ.")
 			return false
 		}
-		if err := store.CheckPassword([]byte(next.Text)); err != nil {
+		if err := store.CheckPassword([]byte(next.Text), hints...); err != nil {
 			setError(f.errs["new"], sentence(err))
 			return false
 		}

@@ -394,9 +394,12 @@ func TestChangeMyPassword(t *testing.T) {
 	test.Type(pws[1], "short")
 	wantText(t, d, "Too short: 5 of at least")
 	pws[1].SetText("")
+	test.Type(pws[1], "qwertyuiop123")
+	wantText(t, d, "Too easy to guess. It contains a sequence such as abc or 123.")
+	pws[1].SetText("")
 	const next = "a new and longer passphrase"
 	test.Type(pws[1], next)
-	wantText(t, d, "Strong (")
+	wantText(t, d, "Strong: very hard to guess.")
 	test.Type(pws[2], next)
 	test.Tap(button(t, d, "Change password"))
 	wantText(t, d, "This is not your current password.")

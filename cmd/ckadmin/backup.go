@@ -80,7 +80,13 @@ func runRestore(e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "Restored %s into %s.\n", *from, *data)
-	fmt.Fprintf(e.stdout, "Everyone signs in there with their usual password; 'ckadmin verify --data %s' checks it.\n", *data)
+	if opts.RecoveryKey != "" {
+		fmt.Fprintln(e.stdout, "The whole backup was checked first: its file structure and every sealed record, document and audit entry.")
+		fmt.Fprintln(e.stdout, "Everyone signs in there with their usual password.")
+	} else {
+		fmt.Fprintln(e.stdout, "The backup's file structure was checked first; its sealed records can only be checked after a sign-in.")
+		fmt.Fprintf(e.stdout, "Everyone signs in there with their usual password; 'ckadmin verify --data %s' checks every sealed record.\n", *data)
+	}
 	if opts.RecoveryKey != "" {
 		fmt.Fprintf(e.stdout, "If nobody remembers a password, 'ckadmin recover --data %s --user USERNAME' sets one with the recovery key.\n", *data)
 	}

@@ -87,6 +87,24 @@ func TestBackupAndRestore(t *testing.T) {
 	r = runCkadmin(t, elsewhere, nil, "restore", "--from", junk, "--data", filepath.Join(elsewhere, "junk"), "--recovery-key-file", keyFile)
 	wantCode(t, "restore from junk", r, 1)
 	wantOutput(t, "restore from junk", r, "not a readable Chartkeeper backup")
+
+	// A backup cut short: refused before anything is said to be restored,
+	// and nothing is left in the folder.
+	whole, err := os.ReadFile(backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := writeFile(t, t.TempDir(), "cut.ckbackup", string(whole[:len(whole)/2]))
+	target = filepath.Join(elsewhere, "cut")
+	r = runCkadmin(t, elsewhere, nil, "restore", "--from", cut, "--data", target, "--recovery-key-file", keyFile)
+	wantCode(t, "restore from a backup cut short", r, 1)
+	wantOutput(t, "restore from a backup cut short", r, "not a readable Chartkeeper backup")
+	if strings.Contains(r.stdout, "Restored") {
+		t.Errorf("a backup cut short was said to be restored:\n%s", r.output())
+	}
+	if _, err := os.Stat(target); !os.IsNotExist(err) {
+		t.Errorf("a failed restore left %s behind (%v)", target, err)
+	}
 }
 
 func TestRecoverAfterLosingTheDeviceFile(t *testing.T) {
@@ -112,7 +130,7 @@ func TestRecoverAfterLosingTheDeviceFile(t *testing.T) {
 	wantCode(t, "verify with the new password", r, 0)
 
 	// The key may also come from the environment.
-	r = p.run([]string{"CHARTKEEPER_RECOVERY_KEY=" + p.recoveryKey, "CHARTKEEPER_NEW_PASSWORD=yet-another-password", "CHARTKEEPER_USER=admin"}, "recover")
+	r = p.run([]string{"CHARTKEEPER_RECOVERY_KEY=" + p.recoveryKey, "CHARTKEEPER_NEW_PASSWORD=yet-another-Velvet-Quince", "CHARTKEEPER_USER=admin"}, "recover")
 	wantCode(t, "recover with the key from the environment", r, 0)
-	wantCode(t, "sign in after the second recovery", p.as("admin", "yet-another-password", "user", "list"), 0)
+	wantCode(t, "sign in after the second recovery", p.as("admin", "yet-another-Velvet-Quince", "user", "list"), 0)
 }

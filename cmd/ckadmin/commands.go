@@ -18,7 +18,9 @@ type env struct {
 	cmd    *command // the command being run, for its usage line
 }
 
-func newEnv() *env { return &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr} }
+func newEnv() *env {
+	return &env{stdin: os.Stdin, stdout: newSafeWriter(os.Stdout), stderr: newSafeWriter(os.Stderr)}
+}
 
 // command is one ckadmin command: its words ("user add"), the synopsis of
 // its arguments, a one-line summary and the function that runs it.

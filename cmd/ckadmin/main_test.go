@@ -224,7 +224,7 @@ func TestRoleRefusal(t *testing.T) {
 		{"user", "role", "fran", "him"},
 		{"user", "passwd", "admin"},
 	} {
-		r := p.run([]string{"CHARTKEEPER_USER=fran", "CHARTKEEPER_PASSWORD=" + userPass, "CHARTKEEPER_NEW_PASSWORD=something-long-enough"}, args...)
+		r := p.run([]string{"CHARTKEEPER_USER=fran", "CHARTKEEPER_PASSWORD=" + userPass, "CHARTKEEPER_NEW_PASSWORD=something-Long-Enough-Quince"}, args...)
 		wantCode(t, strings.Join(args, " ")+" as front desk", r, 3)
 		wantOutput(t, strings.Join(args, " ")+" as front desk", r, "health information manager")
 	}

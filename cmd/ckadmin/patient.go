@@ -134,6 +134,9 @@ func runPatientShow(e *env, args []string) error {
 	}
 	printChart(e.stdout, c, time.Now())
 	if c.BreakGlass {
+		if until.IsZero() { // a grant opened earlier, still running
+			until = svc.BreakGlassUntil(id)
+		}
 		fmt.Fprintf(e.stdout, "\nOpened with break-glass access until %s. This access is recorded and will be reviewed.\n",
 			until.Local().Format("2006-01-02 15:04"))
 	}

@@ -124,6 +124,13 @@ func TestPatients(t *testing.T) {
 	r = p.as("desk", userPass, "patient", "show", "--mrn", mrn, "--break-glass", "patient collapsed at the front desk")
 	wantCode(t, "patient show --break-glass", r, 0)
 	wantOutput(t, "patient show --break-glass", r, "E11.9", "Type 2 diabetes", "break-glass access until")
+	// Shown again while the grant runs, it says when the grant ends.
+	r = p.as("desk", userPass, "patient", "show", "--mrn", mrn)
+	wantCode(t, "patient show under a running grant", r, 0)
+	wantOutput(t, "patient show under a running grant", r, "E11.9", "break-glass access until "+time.Now().Add(chart.DefaultBreakGlass).Format("2006-01-02"))
+	if strings.Contains(r.stdout, "0001-01-01") {
+		t.Errorf("the grant's end is shown as the zero time:\n%s", r.stdout)
+	}
 	r = p.as("desk", userPass, "patient", "show", "--mrn", mrn, "--break-glass", "x")
 	wantCode(t, "patient show --break-glass with a short reason", r, 1)
 	wantOutput(t, "patient show --break-glass with a short reason", r, "reason")
@@ -242,7 +249,7 @@ func TestCodesImport(t *testing.T) {
 
 func TestDemo(t *testing.T) {
 	p := newPractice(t)
-	demoPW := []string{"CHARTKEEPER_NEW_PASSWORD=demo-password-123"}
+	demoPW := []string{"CHARTKEEPER_NEW_PASSWORD=demo-Harbor-Pepper-123"}
 	r := p.run(demoPW, "demo", "--patients", "30", "--seed", "4", "--data", p.dir, "--user", "admin", "--password-file", p.adminPWFile)
 	wantCode(t, "demo", r, 0)
 	wantOutput(t, "demo", r, "Added demo-frontdesk", "Added demo-clinician", "Added demo-coder", "Made up 30 patients", "30 charts", "waiting in the inbox",
@@ -255,11 +262,11 @@ func TestDemo(t *testing.T) {
 
 	// The made-up patients can be found: the seed's first person is there.
 	first := synth.New(4).Person()
-	r = p.as("demo-clinician", "demo-password-123", "patient", "find", first.Family)
+	r = p.as("demo-clinician", "demo-Harbor-Pepper-123", "patient", "find", first.Family)
 	wantCode(t, "patient find after demo", r, 0)
 	wantOutput(t, "patient find after demo", r, first.Family+", "+first.Given)
 	mrn := strings.SplitN(r.stdout, "\t", 2)[0]
-	r = p.as("demo-clinician", "demo-password-123", "patient", "show", "--mrn", mrn)
+	r = p.as("demo-clinician", "demo-Harbor-Pepper-123", "patient", "show", "--mrn", mrn)
 	wantCode(t, "patient show after demo", r, 0)
 	wantOutput(t, "patient show after demo", r, "Visits, newest first", "Vital signs, newest first")
 
@@ -268,7 +275,7 @@ func TestDemo(t *testing.T) {
 	wantOutput(t, "audit list after demo", r, "\tdemo-frontdesk\tpatient.create\t"+mrn, "\tdemo-clinician\tvisit.create\t"+mrn)
 
 	// Again, with the demo users there: their password is needed.
-	r = p.run([]string{"CHARTKEEPER_NEW_PASSWORD=not-their-password"}, "demo", "--patients", "3", "--data", p.dir, "--user", "admin", "--password-file", p.adminPWFile)
+	r = p.run([]string{"CHARTKEEPER_NEW_PASSWORD=not-their-Tulip-Anchor"}, "demo", "--patients", "3", "--data", p.dir, "--user", "admin", "--password-file", p.adminPWFile)
 	wantCode(t, "demo with another password", r, 4)
 	wantOutput(t, "demo with another password", r, "demo-frontdesk", "not theirs")
 	r = p.run(demoPW, "demo", "--patients", "3", "--charts", "0", "--data", p.dir, "--user", "admin", "--password-file", p.adminPWFile)
@@ -278,7 +285,7 @@ func TestDemo(t *testing.T) {
 	}
 
 	// Only an HIM manager may run it.
-	r = p.run(append(demoPW, "CHARTKEEPER_USER=demo-clinician", "CHARTKEEPER_PASSWORD=demo-password-123"), "demo", "--patients", "3")
+	r = p.run(append(demoPW, "CHARTKEEPER_USER=demo-clinician", "CHARTKEEPER_PASSWORD=demo-Harbor-Pepper-123"), "demo", "--patients", "3")
 	wantCode(t, "demo as a clinician", r, 3)
 	wantOutput(t, "demo as a clinician", r, "health information manager")
 	wantCode(t, "demo without --patients", p.admin("demo"), 2)

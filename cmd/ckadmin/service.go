@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -33,7 +32,7 @@ func (e *env) openService(sf *storeFlags) (svc *chart.Service, done func(), err 
 // columns is where a command prints a table: aligned columns for a person
 // at a terminal, tab-separated fields for a script. flush ends the table.
 func (e *env) columns() (w io.Writer, flush func()) {
-	if f, ok := e.stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if f := fileOf(e.stdout); f != nil && term.IsTerminal(int(f.Fd())) {
 		tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 		return tw, func() { tw.Flush() }
 	}

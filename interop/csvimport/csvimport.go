@@ -372,9 +372,22 @@ type rowReader struct {
 
 // patient maps one row; problems say what cannot be read.
 func (rd *rowReader) patient(rec []string) (chart.Patient, []string) {
+	// A cell is one line: a line break or tab inside a quoted cell is read
+	// as a space, except in an address, whose lines stay. Other control
+	// characters stay, for the chart's rules to report the row.
 	get := func(f Field) string {
 		for _, i := range rd.cols[f] {
-			if v := strings.TrimSpace(rec[i]); !noValue(v) {
+			v := strings.Join(strings.Fields(rec[i]), " ")
+			if f == AddressLine || f == AddressLine2 {
+				var lines []string
+				for _, l := range strings.Split(rec[i], "\n") {
+					if l = strings.Join(strings.Fields(l), " "); l != "" {
+						lines = append(lines, l)
+					}
+				}
+				v = strings.Join(lines, "\n")
+			}
+			if !noValue(v) {
 				return v
 			}
 		}

@@ -55,6 +55,12 @@ func TestMalformedBundles(t *testing.T) {
 		{"partial birth date", edit(func(b map[string]any) { resource(b, "Patient")["birthDate"] = "1979" }), 0, "only a year or month"},
 		{"birth date in the future", edit(func(b map[string]any) { resource(b, "Patient")["birthDate"] = "2999-01-01" }), 0, "birth date: is in the future"},
 		{"bad gender code", edit(func(b map[string]any) { resource(b, "Patient")["gender"] = "woman" }), 0, "gender must be female, male, other or unknown"},
+		{"escape sequence in a name", edit(func(b map[string]any) {
+			resource(b, "Patient")["name"] = []any{map[string]any{"family": "Evil\x1b[2J\x1b]0;owned\x07", "given": []any{"Test"}}}
+		}), 0, "family name: contains control characters"},
+		{"bidirectional override in an allergy", edit(func(b map[string]any) {
+			resource(b, "AllergyIntolerance")["code"] = map[string]any{"text": "Latex\u202e"}
+		}), 0, "contains control characters"},
 		{"patient without a name", edit(func(b map[string]any) { delete(resource(b, "Patient"), "name") }), 0, "(Patient): has no name"},
 		{"dangling reference", edit(func(b map[string]any) {
 			resource(b, "AllergyIntolerance")["patient"] = map[string]any{"reference": "urn:uuid:00000000-0000-0000-0000-000000000000"}
@@ -122,6 +128,9 @@ func TestMalformedBundles(t *testing.T) {
 			var pe *fhir.ParseError
 			if !errors.As(err, &pe) {
 				t.Errorf("error %T, want a ParseError: %v", err, err)
+			}
+			if strings.ContainsAny(err.Error(), "\x1b\x07\u202e") {
+				t.Errorf("the error repeats the control characters: %q", err)
 			}
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %q\nwant it to say %q", err, tc.want)
