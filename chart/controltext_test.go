@@ -50,6 +50,15 @@ func TestEscapeSequenceName(t *testing.T) {
 	if err := s.SaveVisit(&v); err != nil {
 		t.Fatalf("a note with a line break and a tab: %v", err)
 	}
+	// Windows line ends, as other systems' exports carry them, are kept
+	// as line breaks rather than refused.
+	v = Visit{Meta: Meta{Patient: pt.ID}, Date: "2026-05-02", Reason: "Cough", Plan: "Rest.\r\nFluids.\rReview in a week."}
+	if err := s.SaveVisit(&v); err != nil {
+		t.Fatalf("a note with Windows line ends: %v", err)
+	}
+	if got := v.Plan; got != "Rest.\nFluids.\nReview in a week." {
+		t.Errorf("plan stored as %q", got)
+	}
 	// A reason given with an action, which goes to the audit log, too.
 	a := Allergy{Meta: Meta{Patient: pt.ID}, Substance: "Latex", Severity: "mild"}
 	if err := s.Save(&a); err != nil {

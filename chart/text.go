@@ -91,8 +91,41 @@ func (p *problems) controlReported(field string) bool {
 // controls checks every string in v (a record about to be saved, walked
 // through its exported fields and named by their JSON names, e.g.
 // "diagnoses[1].description") as text.
+//
+// Line ends written the Windows or old Mac way ("\r\n", "\r"), as other
+// systems' exports and pasted text carry them, become "\n" first, in
+// place, so such a note is kept rather than refused.
 func (p *problems) controls(v any) {
+	normalizeLineEnds(reflect.ValueOf(v))
 	walkStrings(reflect.ValueOf(v), "", p.text)
+}
+
+// crlf turns "\r\n" and a lone "\r" into "\n".
+var crlf = strings.NewReplacer("\r\n", "\n", "\r", "\n")
+
+func normalizeLineEnds(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			normalizeLineEnds(v.Elem())
+		}
+	case reflect.String:
+		if v.CanSet() && strings.ContainsRune(v.String(), '\r') {
+			v.SetString(crlf.Replace(v.String()))
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				normalizeLineEnds(v.Field(i))
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() != reflect.Uint8 {
+			for i := range v.Len() {
+				normalizeLineEnds(v.Index(i))
+			}
+		}
+	}
 }
 
 func walkStrings(v reflect.Value, path string, fn func(field, s string)) {
