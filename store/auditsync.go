@@ -164,27 +164,50 @@ func (tx *Tx) PeerAuditHead(device string) (AuditHead, error) {
 // audit views. On any failure nothing of the call is stored (the caller's
 // transaction is rolled back by its error).
 func (tx *Tx) ImportAudit(device, name string, entries []AuditWire) (int, error) {
+	r, err := tx.importAudit(device, name, "", entries, false)
+	return r.Imported, err
+}
+
+// AuditImport is what [Tx.ImportAuditSettingAside] did with a batch.
+type AuditImport struct {
+	Imported int // entries imported
+	SetAside int // entries set aside
+}
+
+// ImportAuditSettingAside is [Tx.ImportAudit] for sync: an entry that
+// does not continue the imported chain, does not open with the data key
+// or is not an audit event is set aside ([Tx.PutSetAside], as sent by
+// sentBy), and the chain's head moves past it (to its hash, so the
+// entries that follow it on the server still import). Only entries out
+// of sequence (a gap or a repeat: the server's numbering is wrong) fail
+// the call, with nothing stored.
+func (tx *Tx) ImportAuditSettingAside(device, name, sentBy string, entries []AuditWire) (AuditImport, error) {
+	return tx.importAudit(device, name, sentBy, entries, true)
+}
+
+func (tx *Tx) importAudit(device, name, sentBy string, entries []AuditWire, setAside bool) (AuditImport, error) {
+	var res AuditImport
 	if !tx.write {
-		return 0, fmt.Errorf("store: audit import in a read-only transaction")
+		return res, fmt.Errorf("store: audit import in a read-only transaction")
 	}
 	if !ValidRecordID(device) || device == tx.s.DeviceID() {
-		return 0, fmt.Errorf("audit import: bad workstation ID")
+		return res, fmt.Errorf("audit import: bad workstation ID")
 	}
 	if len(name) > 200 || !utf8.ValidString(name) {
 		name = ""
 	}
 	root, err := tx.btx.CreateBucketIfNotExists(bucketAuditPeers)
 	if err != nil {
-		return 0, err
+		return res, err
 	}
 	b := root.Bucket([]byte(device))
 	head, err := tx.readPeerHead(device, b)
 	if err != nil {
-		return 0, err
+		return res, err
 	}
 	if b == nil {
 		if b, err = root.CreateBucket([]byte(device)); err != nil {
-			return 0, err
+			return res, err
 		}
 	}
 	if name == "" {
@@ -192,30 +215,54 @@ func (tx *Tx) ImportAudit(device, name string, entries []AuditWire) (int, error)
 	}
 	for _, e := range entries {
 		if e.Seq != head.seq+1 {
-			return 0, fmt.Errorf("audit log of workstation %s: %w: entry %d came where entry %d was due", shortID(device), ErrTampered, e.Seq, head.seq+1)
+			return res, fmt.Errorf("audit log of workstation %s: %w: entry %d came where entry %d was due", shortID(device), ErrTampered, e.Seq, head.seq+1)
 		}
-		if len(e.Stored) > MaxAuditWireSize || AuditLink(e.Stored) == nil || [auditHashSize]byte(e.Stored[:auditHashSize]) != head.hash {
-			return 0, fmt.Errorf("audit log of workstation %s: %w: entry %d does not continue its log", shortID(device), ErrTampered, e.Seq)
+		reason, err := tx.checkPeerEntry(device, head.hash, e)
+		if err != nil && !setAside {
+			return res, err
 		}
-		pt, err := tx.sess.key.open(nil, e.Stored[auditHashSize:], auditEntryAD(e.Seq, head.hash[:]))
 		if err != nil {
-			return 0, fmt.Errorf("audit log of workstation %s: entry %d: %w", shortID(device), e.Seq, err)
-		}
-		var ev AuditEvent
-		if err := json.Unmarshal(pt, &ev); err != nil {
-			return 0, fmt.Errorf("audit log of workstation %s: entry %d: %w: %v", shortID(device), e.Seq, ErrTampered, err)
-		}
-		if err := b.Put(auditKey(e.Seq), bytes.Clone(e.Stored)); err != nil {
-			return 0, err
+			h := auditHash(e.Seq, e.Stored)
+			it := SetAside{Kind: SetAsideAudit, Device: sentBy, ID: device, Seq: e.Seq, Reason: reason, Bytes: e.Stored, ChainHash: h[:]}
+			if err := tx.PutSetAside(it); err != nil {
+				return res, err
+			}
+			res.SetAside++
+		} else {
+			if err := b.Put(auditKey(e.Seq), bytes.Clone(e.Stored)); err != nil {
+				return res, err
+			}
+			res.Imported++
 		}
 		head.seq, head.hash = e.Seq, auditHash(e.Seq, e.Stored)
 	}
 	hv := binary.BigEndian.AppendUint64(nil, head.seq)
 	hv = append(append(hv, head.hash[:]...), name...)
 	if err := b.Put(keyPeerHead, tx.sess.key.seal(nil, hv, peerHeadAD(device))); err != nil {
-		return 0, err
+		return res, err
 	}
-	return len(entries), nil
+	return res, nil
+}
+
+// checkPeerEntry checks that e continues device's imported chain, whose
+// last hash is prev, and opens as an audit event; on failure it says why
+// in plain words and in an error.
+func (tx *Tx) checkPeerEntry(device string, prev [auditHashSize]byte, e AuditWire) (string, error) {
+	if len(e.Stored) > MaxAuditWireSize {
+		return "it is too large", fmt.Errorf("audit log of workstation %s: %w: entry %d is too large", shortID(device), ErrTampered, e.Seq)
+	}
+	if AuditLink(e.Stored) == nil || [auditHashSize]byte(e.Stored[:auditHashSize]) != prev {
+		return "it does not continue its workstation's audit log", fmt.Errorf("audit log of workstation %s: %w: entry %d does not continue its log", shortID(device), ErrTampered, e.Seq)
+	}
+	pt, err := tx.sess.key.open(nil, e.Stored[auditHashSize:], auditEntryAD(e.Seq, prev[:]))
+	if err != nil {
+		return "it was not sealed by this practice", fmt.Errorf("audit log of workstation %s: entry %d: %w", shortID(device), e.Seq, err)
+	}
+	var ev AuditEvent
+	if err := json.Unmarshal(pt, &ev); err != nil {
+		return "it is not a well-formed audit entry", fmt.Errorf("audit log of workstation %s: entry %d: %w: %v", shortID(device), e.Seq, ErrTampered, err)
+	}
+	return "", nil
 }
 
 func shortID(id string) string {
@@ -261,6 +308,15 @@ func (tx *Tx) walkPeerAudit(device string, fn func(AuditEvent, [auditHashSize]by
 			return head, fmt.Errorf("%s: %w: unexpected key", who, ErrTampered)
 		}
 		seq := binary.BigEndian.Uint64(k)
+		// Entries set aside on import are not here; the chain runs
+		// through their hashes.
+		for ; seq > want; want++ {
+			h, ok := tx.setAsideAuditHash(device, want)
+			if !ok {
+				break
+			}
+			prev = h
+		}
 		if seq != want {
 			return head, fmt.Errorf("%s: %w: entry %d is missing (found %d next)", who, ErrTampered, want, seq)
 		}
@@ -281,6 +337,13 @@ func (tx *Tx) walkPeerAudit(device string, fn func(AuditEvent, [auditHashSize]by
 		if err := fn(ev, prev); err != nil {
 			return head, err
 		}
+	}
+	for ; want <= head.seq; want++ {
+		h, ok := tx.setAsideAuditHash(device, want)
+		if !ok {
+			break
+		}
+		prev = h
 	}
 	if want-1 != head.seq {
 		return head, fmt.Errorf("%s: %w: it ends at entry %d but its sealed head says %d (entries were cut off)", who, ErrTampered, want-1, head.seq)

@@ -99,9 +99,10 @@ func (c *Client) pushAudit(ctx context.Context, res *Result) error {
 }
 
 // pullAudit imports the other workstations' audit entries this workstation
-// lacks, each stream checked on import (store.Tx.ImportAudit): a batch that
-// fails its check is not imported at all and the error says whose log it
-// was. A refusal the server reports for another workstation is written,
+// lacks, each stream checked on import (store.Tx.ImportAuditSettingAside):
+// an entry that fails its check is set aside and the stream goes on past
+// it; a batch out of sequence is not imported at all and the error says
+// whose log it was. A refusal the server reports for another workstation is written,
 // once, into this workstation's audit log, flagged for review.
 func (c *Client) pullAudit(ctx context.Context, res *Result) error {
 	c.pullMu.Lock()
@@ -149,16 +150,17 @@ func (c *Client) pullAudit(ctx context.Context, res *Result) error {
 			if len(ar.Entries) == 0 {
 				break
 			}
-			n := 0
+			var ir store.AuditImport
 			err = c.st.Update(func(tx *store.Tx) error {
 				var err error
-				n, err = tx.ImportAudit(s.Device, s.Name, ar.Entries)
+				ir, err = tx.ImportAuditSettingAside(s.Device, s.Name, s.Device, ar.Entries)
 				return err
 			})
 			if err != nil {
 				return fmt.Errorf("the audit log of workstation %s from the server failed its check, so none of this batch was imported: %w", syncproto.ShortID(s.Device), err)
 			}
-			res.AuditPulled += n
+			res.AuditPulled += ir.Imported
+			res.SetAside += ir.SetAside
 			local.Seq = ar.Entries[len(ar.Entries)-1].Seq
 		}
 	}

@@ -23,6 +23,9 @@ type Result struct {
 	// AuditPushed and AuditPulled count audit entries sent to the server
 	// and imported from other workstations (audit.go).
 	AuditPushed, AuditPulled int
+	// SetAside counts items from the server that failed their checks and
+	// were set aside (store.SetAside) instead of stopping the pull.
+	SetAside int
 }
 
 func (r *Result) add(o Result) {
@@ -35,6 +38,7 @@ func (r *Result) add(o Result) {
 	r.BlobsPulled += o.BlobsPulled
 	r.AuditPushed += o.AuditPushed
 	r.AuditPulled += o.AuditPulled
+	r.SetAside += o.SetAside
 }
 
 // State is the headline of a [Status].

@@ -185,7 +185,7 @@ func (b *Backend) BlobFeed(ctx context.Context, pid string, since uint64, limit 
 	res := syncproto.BlobFeedResponse{LastSeq: since, Blobs: []syncproto.BlobState{}}
 	err := b.blobTx(ctx, pid, func(tx pgx.Tx) error {
 		res = syncproto.BlobFeedResponse{LastSeq: since, Blobs: []syncproto.BlobState{}}
-		rows, err := tx.Query(ctx, `SELECT id, size, chunks, seq FROM ck_blobs
+		rows, err := tx.Query(ctx, `SELECT id, size, chunks, seq, device FROM ck_blobs
 WHERE practice_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, pid, int64(since), limit+1)
 		if err != nil {
 			return err
@@ -195,13 +195,14 @@ WHERE practice_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, pid, int64(since), l
 			size   int64
 			chunks int32
 			seq    int64
+			device string
 		)
-		_, err = pgx.ForEachRow(rows, []any{&id, &size, &chunks, &seq}, func() error {
+		_, err = pgx.ForEachRow(rows, []any{&id, &size, &chunks, &seq, &device}, func() error {
 			if len(res.Blobs) == limit {
 				res.More = true
 				return nil
 			}
-			res.Blobs = append(res.Blobs, syncproto.BlobState{ID: id, Size: size, Chunks: uint32(chunks), Committed: true, Seq: uint64(seq)})
+			res.Blobs = append(res.Blobs, syncproto.BlobState{ID: id, Size: size, Chunks: uint32(chunks), Committed: true, Seq: uint64(seq), Device: device})
 			res.LastSeq = uint64(seq)
 			return nil
 		})
