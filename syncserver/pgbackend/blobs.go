@@ -209,9 +209,10 @@ WHERE practice_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, pid, int64(since), l
 		if err != nil || len(res.Blobs) > 0 || since == 0 {
 			return err
 		}
-		// A feed that ends before since answers with its real end.
+		// A feed that ends before since answers with its real end, the
+		// last sequence given out (documents removed leave it).
 		var last int64
-		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM ck_blobs WHERE practice_id = $1 AND seq IS NOT NULL`, pid).Scan(&last); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(last_seq), 0) FROM ck_blob_seqs WHERE practice_id = $1`, pid).Scan(&last); err != nil {
 			return err
 		}
 		res.LastSeq = min(since, uint64(last))
