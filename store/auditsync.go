@@ -172,13 +172,20 @@ func (tx *Tx) ImportAudit(device, name string, entries []AuditWire) (int, error)
 type AuditImport struct {
 	Imported int // entries imported
 	SetAside int // entries set aside
+	// Rewound says the chain's head went back to its last entry imported
+	// (the entries after it were set aside and the server now holds
+	// others there): pull the stream again from the new head.
+	Rewound bool
 }
 
 // ImportAuditSettingAside is [Tx.ImportAudit] for sync: an entry that
 // does not continue the imported chain, does not open with the data key
 // or is not an audit event is set aside ([Tx.PutSetAside], as sent by
 // sentBy), and the chain's head moves past it (to its hash, so the
-// entries that follow it on the server still import). Only entries out
+// entries that follow it on the server still import). When the entry
+// after entries set aside at the head does not continue them, the head
+// goes back once to the last entry imported (AuditImport.Rewound) and the
+// rest of the batch is left for the caller to pull again. Only entries out
 // of sequence (a gap or a repeat: the server's numbering is wrong) fail
 // the call, with nothing stored.
 func (tx *Tx) ImportAuditSettingAside(device, name, sentBy string, entries []AuditWire) (AuditImport, error) {
@@ -221,13 +228,33 @@ func (tx *Tx) importAudit(device, name, sentBy string, entries []AuditWire, setA
 		if err != nil && !setAside {
 			return res, err
 		}
+		if err != nil && reason == reasonNoLink {
+			if k, ok := tx.rewindPoint(device, b, head.seq); ok {
+				// The entries set aside last are no longer what the
+				// server holds there (its operator removed them and
+				// the workstation pushed its own): take the stream
+				// again from the last entry imported, once.
+				if err := tx.SetSyncMark(rewindMark(device), head.seq); err != nil {
+					return res, err
+				}
+				head.seq, head.hash = k, [auditHashSize]byte{}
+				if k > 0 {
+					head.hash = auditHash(k, b.Get(auditKey(k)))
+				}
+				res.Rewound = true
+				break
+			}
+		}
 		if err != nil {
 			h := auditHash(e.Seq, e.Stored)
 			it := SetAside{Kind: SetAsideAudit, Device: sentBy, ID: device, Seq: e.Seq, Reason: reason, Bytes: e.Stored, ChainHash: h[:]}
-			if err := tx.PutSetAside(it); err != nil {
+			added, err := tx.PutSetAside(it)
+			if err != nil {
 				return res, err
 			}
-			res.SetAside++
+			if added {
+				res.SetAside++
+			}
 		} else {
 			if err := b.Put(auditKey(e.Seq), bytes.Clone(e.Stored)); err != nil {
 				return res, err
@@ -244,6 +271,33 @@ func (tx *Tx) importAudit(device, name, sentBy string, entries []AuditWire, setA
 	return res, nil
 }
 
+// rewindMark names the sync mark that remembers where device's stream
+// was last taken again from (so it happens once per place).
+func rewindMark(device string) string { return "auditrewind:" + device }
+
+// rewindPoint says where device's imported chain, whose head is entry
+// seq, can be taken again from when the entry after seq does not continue
+// it: the last entry imported before the entries set aside at its end. ok
+// is false when entry seq was not set aside, or the chain was already
+// taken again from there.
+func (tx *Tx) rewindPoint(device string, b *bolt.Bucket, seq uint64) (uint64, bool) {
+	if seq == 0 || tx.SyncMark(rewindMark(device)) == seq {
+		return 0, false
+	}
+	k := seq
+	for k > 0 && b.Get(auditKey(k)) == nil {
+		if _, aside := tx.setAsideAuditHash(device, k); !aside {
+			return 0, false
+		}
+		k--
+	}
+	return k, k < seq
+}
+
+// reasonNoLink is checkPeerEntry's reason for an entry that does not
+// carry its predecessor's hash.
+const reasonNoLink = "it does not continue its workstation's audit log"
+
 // checkPeerEntry checks that e continues device's imported chain, whose
 // last hash is prev, and opens as an audit event; on failure it says why
 // in plain words and in an error.
@@ -252,7 +306,7 @@ func (tx *Tx) checkPeerEntry(device string, prev [auditHashSize]byte, e AuditWir
 		return "it is too large", fmt.Errorf("audit log of workstation %s: %w: entry %d is too large", shortID(device), ErrTampered, e.Seq)
 	}
 	if AuditLink(e.Stored) == nil || [auditHashSize]byte(e.Stored[:auditHashSize]) != prev {
-		return "it does not continue its workstation's audit log", fmt.Errorf("audit log of workstation %s: %w: entry %d does not continue its log", shortID(device), ErrTampered, e.Seq)
+		return reasonNoLink, fmt.Errorf("audit log of workstation %s: %w: entry %d does not continue its log", shortID(device), ErrTampered, e.Seq)
 	}
 	pt, err := tx.sess.key.open(nil, e.Stored[auditHashSize:], auditEntryAD(e.Seq, prev[:]))
 	if err != nil {

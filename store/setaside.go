@@ -89,36 +89,38 @@ func (it *SetAside) key() []byte {
 func setAsideAD(key []byte) []byte { return adBuilder("setaside").bytes(key) }
 
 // PutSetAside keeps it among the items set aside (replacing an earlier
-// copy of the same item). It.At is set to now when zero.
-func (tx *Tx) PutSetAside(it SetAside) error {
+// copy of the same item; added says it was not there yet). It.At is set
+// to now when zero.
+func (tx *Tx) PutSetAside(it SetAside) (added bool, err error) {
 	if !tx.write {
-		return fmt.Errorf("store: write in a read-only transaction")
+		return false, fmt.Errorf("store: write in a read-only transaction")
 	}
 	if tx.sess == nil || tx.sess.key == nil {
-		return ErrLocked
+		return false, ErrLocked
 	}
 	switch it.Kind {
 	case SetAsideRevision, SetAsideAudit, SetAsideChunk, SetAsideHeader:
 	default:
-		return fmt.Errorf("%w: kind of item set aside", ErrInvalid)
+		return false, fmt.Errorf("%w: kind of item set aside", ErrInvalid)
 	}
 	if it.At.IsZero() {
 		it.At = tx.s.now().UTC()
 	}
 	b, err := tx.btx.CreateBucketIfNotExists(bucketSetAside)
 	if err != nil {
-		return err
+		return false, err
 	}
 	key := it.key()
-	if b.Get(key) == nil && b.Stats().KeyN >= maxSetAside {
+	added = b.Get(key) == nil
+	if added && b.Stats().KeyN >= maxSetAside {
 		it.Bytes, it.Dropped = nil, true
 	}
 	it.Bytes = slices.Clone(it.Bytes)
 	v, err := json.Marshal(it)
 	if err != nil {
-		return err
+		return false, err
 	}
-	return b.Put(key, tx.sess.key.seal(nil, v, setAsideAD(key)))
+	return added, b.Put(key, tx.sess.key.seal(nil, v, setAsideAD(key)))
 }
 
 // IsSetAside reports whether the revision rev of record id was set aside.

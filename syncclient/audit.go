@@ -153,7 +153,10 @@ func (c *Client) pullAudit(ctx context.Context, res *Result) error {
 			var ir store.AuditImport
 			err = c.st.Update(func(tx *store.Tx) error {
 				var err error
-				ir, err = tx.ImportAuditSettingAside(s.Device, s.Name, s.Device, ar.Entries)
+				if ir, err = tx.ImportAuditSettingAside(s.Device, s.Name, s.Device, ar.Entries); err != nil {
+					return err
+				}
+				local, err = tx.PeerAuditHead(s.Device)
 				return err
 			})
 			if err != nil {
@@ -161,7 +164,6 @@ func (c *Client) pullAudit(ctx context.Context, res *Result) error {
 			}
 			res.AuditPulled += ir.Imported
 			res.SetAside += ir.SetAside
-			local.Seq = ar.Entries[len(ar.Entries)-1].Seq
 		}
 	}
 	return nil

@@ -234,10 +234,13 @@ func (c *Client) pullBlobs(ctx context.Context, res *Result) error {
 				case errors.As(err, &bad):
 					// Set aside, and the pull goes on past it.
 					bad.item.Device = b.Device
-					if err := c.st.Update(func(tx *store.Tx) error { return tx.PutSetAside(bad.item) }); err != nil {
+					added := false
+					if err := c.st.Update(func(tx *store.Tx) (err error) { added, err = tx.PutSetAside(bad.item); return err }); err != nil {
 						return err
 					}
-					res.SetAside++
+					if added {
+						res.SetAside++
+					}
 				case err != nil:
 					return err
 				default:

@@ -121,11 +121,14 @@ func (c *Client) importGroup(group []pulled) (res Result, ok bool, err error) {
 					// A revision that fails its checks is set aside and
 					// the pull goes on past it (store/setaside.go).
 					it := store.SetAside{Kind: store.SetAsideRevision, Device: r.Device, ID: r.RecordID, Rev: r.Rev, Seq: r.Seq, Reason: bad.Reason, Bytes: r.Sealed}
-					if err := tx.PutSetAside(it); err != nil {
+					added, err := tx.PutSetAside(it)
+					if err != nil {
 						return err
 					}
 					res.Received++
-					res.SetAside++
+					if added {
+						res.SetAside++
+					}
 					continue
 				}
 				if err != nil {
