@@ -263,9 +263,8 @@ func (tx *Tx) importAudit(device, name, sentBy string, entries []AuditWire, setA
 		}
 		head.seq, head.hash = e.Seq, auditHash(e.Seq, e.Stored)
 	}
-	hv := binary.BigEndian.AppendUint64(nil, head.seq)
-	hv = append(append(hv, head.hash[:]...), name...)
-	if err := b.Put(keyPeerHead, tx.sess.key.seal(nil, hv, peerHeadAD(device))); err != nil {
+	head.name = name
+	if err := tx.writePeerHead(device, b, head); err != nil {
 		return res, err
 	}
 	return res, nil
@@ -292,6 +291,44 @@ func (tx *Tx) rewindPoint(device string, b *bolt.Bucket, seq uint64) (uint64, bo
 		k--
 	}
 	return k, k < seq
+}
+
+// RewindAudit takes device's imported chain back to its last imported
+// entry when the entries at its end were set aside, once per place (see
+// [Tx.ImportAuditSettingAside]): sync calls it when the server's stream
+// ends otherwise than the imported chain (shorter, or with another last
+// hash), so the entries the server holds there now are pulled again. ok
+// says the head moved.
+func (tx *Tx) RewindAudit(device string) (ok bool, err error) {
+	if !tx.write {
+		return false, fmt.Errorf("store: write in a read-only transaction")
+	}
+	b := tx.peerBucket(device)
+	if b == nil {
+		return false, nil
+	}
+	head, err := tx.readPeerHead(device, b)
+	if err != nil {
+		return false, err
+	}
+	k, ok := tx.rewindPoint(device, b, head.seq)
+	if !ok {
+		return false, nil
+	}
+	if err := tx.SetSyncMark(rewindMark(device), head.seq); err != nil {
+		return false, err
+	}
+	head.seq, head.hash = k, [auditHashSize]byte{}
+	if k > 0 {
+		head.hash = auditHash(k, b.Get(auditKey(k)))
+	}
+	return true, tx.writePeerHead(device, b, head)
+}
+
+func (tx *Tx) writePeerHead(device string, b *bolt.Bucket, head peerHead) error {
+	hv := binary.BigEndian.AppendUint64(nil, head.seq)
+	hv = append(append(hv, head.hash[:]...), head.name...)
+	return b.Put(keyPeerHead, tx.sess.key.seal(nil, hv, peerHeadAD(device)))
 }
 
 // reasonNoLink is checkPeerEntry's reason for an entry that does not

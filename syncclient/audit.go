@@ -135,6 +135,22 @@ func (c *Client) pullAudit(ctx context.Context, res *Result) error {
 		if err := c.st.View(func(tx *store.Tx) error { local, err = tx.PeerAuditHead(s.Device); return err }); err != nil {
 			return err
 		}
+		if local.Seq > 0 && (s.Seq < local.Seq || s.Seq == local.Seq && !bytes.Equal(s.Hash, local.Hash[:])) {
+			// The stream ends otherwise than the chain taken from it: if
+			// what was taken last was set aside, the server's operator
+			// may have removed it, and the stream is pulled again from
+			// the last entry imported.
+			err := c.st.Update(func(tx *store.Tx) error {
+				if ok, err := tx.RewindAudit(s.Device); err != nil || !ok {
+					return err
+				}
+				local, err = tx.PeerAuditHead(s.Device)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+		}
 		for local.Seq < s.Seq {
 			q := url.Values{}
 			q.Set("device", s.Device)
