@@ -617,3 +617,16 @@ func (tx *Tx) AuditAlert(device, name, reason string, at time.Time) error {
 		Detail: fmt.Sprintf("the sync server reports that at %s it refused the audit log of workstation %s: %s",
 			at.UTC().Format(time.RFC3339), who, reason)})
 }
+
+// WorkstationName is the name the server gave device, as kept with its
+// imported audit chain ("" when none was imported).
+func (tx *Tx) WorkstationName(device string) string {
+	if !ValidRecordID(device) || tx.sess == nil {
+		return ""
+	}
+	h, err := tx.readPeerHead(device, tx.peerBucket(device))
+	if err != nil {
+		return ""
+	}
+	return h.name
+}

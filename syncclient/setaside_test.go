@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"chartkeeper/chart"
 	"chartkeeper/store"
 	"chartkeeper/syncclient"
 	"chartkeeper/syncproto"
@@ -174,6 +175,22 @@ func TestStolenTokenGarbageIsSetAside(t *testing.T) {
 	}
 	if kinds[store.SetAsideRevision] != 2 || kinds[store.SetAsideAudit] != 1 || kinds[store.SetAsideChunk]+kinds[store.SetAsideHeader] != 1 {
 		t.Fatalf("B set aside %v", kinds)
+	}
+
+	// An HIM manager on B sees them in plain words, with C's name.
+	svc, err := chart.Open(b.st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	listed, err := svc.SetAsideItems()
+	if err != nil || len(listed) != len(items) {
+		t.Fatalf("the service lists %d of %d: %v", len(listed), len(items), err)
+	}
+	for _, it := range listed {
+		if it.Workstation != "room 2" || it.Device != c.cfg.DeviceID || it.Kind == "" || !strings.HasSuffix(it.Reason, ".") || strings.ContainsAny(it.Reason[:1], "abcdefghijklmnopqrstuvwxyz") {
+			t.Errorf("listed %+v", it)
+		}
 	}
 
 	// B can still add a workstation, which joins past the garbage too.
