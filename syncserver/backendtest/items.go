@@ -55,6 +55,10 @@ func runItems(t *testing.T, setup func(*testing.T) (syncserver.Backend, func() s
 		if _, err := b.CommitBlob(ctx, "prac1", "blobB", []byte("header")); err != nil {
 			t.Fatal(err)
 		}
+		// The blob feed names the device that uploaded each document.
+		if feed, err := b.BlobFeed(ctx, "prac1", 0, 10); err != nil || len(feed.Blobs) != 1 || feed.Blobs[0].ID != "blobB" || feed.Blobs[0].Device != "devB" {
+			t.Fatalf("blob feed: %+v %v", feed, err)
+		}
 		chain := auditChain(4, 50)
 		if _, err := b.AppendAudit(ctx, "prac1", "devB", syncproto.AuditPushRequest{Head: 4, Entries: chain}, now); err != nil {
 			t.Fatal(err)
