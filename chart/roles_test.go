@@ -125,6 +125,10 @@ func TestRoleTable(t *testing.T) {
 		{"audit review", [4]bool{false, false, false, true}, "only health information managers may", func(s *Service) error {
 			return s.Audit(pt.ID, func(AuditEntry) error { return nil })
 		}},
+		{"items sync set aside", [4]bool{false, false, false, true}, "only health information managers may", func(s *Service) error {
+			_, err := s.SetAsideItems()
+			return err
+		}},
 		{"merges", [4]bool{false, false, false, true}, "only health information managers may", func(s *Service) error {
 			_, err := s.DuplicateCandidates(10)
 			return err

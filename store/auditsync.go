@@ -164,27 +164,57 @@ func (tx *Tx) PeerAuditHead(device string) (AuditHead, error) {
 // audit views. On any failure nothing of the call is stored (the caller's
 // transaction is rolled back by its error).
 func (tx *Tx) ImportAudit(device, name string, entries []AuditWire) (int, error) {
+	r, err := tx.importAudit(device, name, "", entries, false)
+	return r.Imported, err
+}
+
+// AuditImport is what [Tx.ImportAuditSettingAside] did with a batch.
+type AuditImport struct {
+	Imported int // entries imported
+	SetAside int // entries set aside
+	// Rewound says the chain's head went back to its last entry imported
+	// (the entries after it were set aside and the server now holds
+	// others there): pull the stream again from the new head.
+	Rewound bool
+}
+
+// ImportAuditSettingAside is [Tx.ImportAudit] for sync: an entry that
+// does not continue the imported chain, does not open with the data key
+// or is not an audit event is set aside ([Tx.PutSetAside], as sent by
+// sentBy), and the chain's head moves past it (to its hash, so the
+// entries that follow it on the server still import). When the entry
+// after entries set aside at the head does not continue them, the head
+// goes back once to the last entry imported (AuditImport.Rewound) and the
+// rest of the batch is left for the caller to pull again. Only entries out
+// of sequence (a gap or a repeat: the server's numbering is wrong) fail
+// the call, with nothing stored.
+func (tx *Tx) ImportAuditSettingAside(device, name, sentBy string, entries []AuditWire) (AuditImport, error) {
+	return tx.importAudit(device, name, sentBy, entries, true)
+}
+
+func (tx *Tx) importAudit(device, name, sentBy string, entries []AuditWire, setAside bool) (AuditImport, error) {
+	var res AuditImport
 	if !tx.write {
-		return 0, fmt.Errorf("store: audit import in a read-only transaction")
+		return res, fmt.Errorf("store: audit import in a read-only transaction")
 	}
 	if !ValidRecordID(device) || device == tx.s.DeviceID() {
-		return 0, fmt.Errorf("audit import: bad workstation ID")
+		return res, fmt.Errorf("audit import: bad workstation ID")
 	}
 	if len(name) > 200 || !utf8.ValidString(name) {
 		name = ""
 	}
 	root, err := tx.btx.CreateBucketIfNotExists(bucketAuditPeers)
 	if err != nil {
-		return 0, err
+		return res, err
 	}
 	b := root.Bucket([]byte(device))
 	head, err := tx.readPeerHead(device, b)
 	if err != nil {
-		return 0, err
+		return res, err
 	}
 	if b == nil {
 		if b, err = root.CreateBucket([]byte(device)); err != nil {
-			return 0, err
+			return res, err
 		}
 	}
 	if name == "" {
@@ -192,30 +222,138 @@ func (tx *Tx) ImportAudit(device, name string, entries []AuditWire) (int, error)
 	}
 	for _, e := range entries {
 		if e.Seq != head.seq+1 {
-			return 0, fmt.Errorf("audit log of workstation %s: %w: entry %d came where entry %d was due", shortID(device), ErrTampered, e.Seq, head.seq+1)
+			return res, fmt.Errorf("audit log of workstation %s: %w: entry %d came where entry %d was due", shortID(device), ErrTampered, e.Seq, head.seq+1)
 		}
-		if len(e.Stored) > MaxAuditWireSize || AuditLink(e.Stored) == nil || [auditHashSize]byte(e.Stored[:auditHashSize]) != head.hash {
-			return 0, fmt.Errorf("audit log of workstation %s: %w: entry %d does not continue its log", shortID(device), ErrTampered, e.Seq)
+		reason, err := tx.checkPeerEntry(device, head.hash, e)
+		if err != nil && !setAside {
+			return res, err
 		}
-		pt, err := tx.sess.key.open(nil, e.Stored[auditHashSize:], auditEntryAD(e.Seq, head.hash[:]))
+		if err != nil && reason == reasonNoLink {
+			if k, ok := tx.rewindPoint(device, b, head.seq); ok {
+				// The entries set aside last are no longer what the
+				// server holds there (its operator removed them and
+				// the workstation pushed its own): take the stream
+				// again from the last entry imported, once.
+				if err := tx.SetSyncMark(rewindMark(device), head.seq); err != nil {
+					return res, err
+				}
+				head.seq, head.hash = k, [auditHashSize]byte{}
+				if k > 0 {
+					head.hash = auditHash(k, b.Get(auditKey(k)))
+				}
+				res.Rewound = true
+				break
+			}
+		}
 		if err != nil {
-			return 0, fmt.Errorf("audit log of workstation %s: entry %d: %w", shortID(device), e.Seq, err)
-		}
-		var ev AuditEvent
-		if err := json.Unmarshal(pt, &ev); err != nil {
-			return 0, fmt.Errorf("audit log of workstation %s: entry %d: %w: %v", shortID(device), e.Seq, ErrTampered, err)
-		}
-		if err := b.Put(auditKey(e.Seq), bytes.Clone(e.Stored)); err != nil {
-			return 0, err
+			h := auditHash(e.Seq, e.Stored)
+			it := SetAside{Kind: SetAsideAudit, Device: sentBy, ID: device, Seq: e.Seq, Reason: reason, Bytes: e.Stored, ChainHash: h[:]}
+			added, err := tx.PutSetAside(it)
+			if err != nil {
+				return res, err
+			}
+			if added {
+				res.SetAside++
+			}
+		} else {
+			if err := b.Put(auditKey(e.Seq), bytes.Clone(e.Stored)); err != nil {
+				return res, err
+			}
+			res.Imported++
 		}
 		head.seq, head.hash = e.Seq, auditHash(e.Seq, e.Stored)
 	}
-	hv := binary.BigEndian.AppendUint64(nil, head.seq)
-	hv = append(append(hv, head.hash[:]...), name...)
-	if err := b.Put(keyPeerHead, tx.sess.key.seal(nil, hv, peerHeadAD(device))); err != nil {
-		return 0, err
+	head.name = name
+	if err := tx.writePeerHead(device, b, head); err != nil {
+		return res, err
 	}
-	return len(entries), nil
+	return res, nil
+}
+
+// rewindMark names the sync mark that remembers where device's stream
+// was last taken again from (so it happens once per place).
+func rewindMark(device string) string { return "auditrewind:" + device }
+
+// rewindPoint says where device's imported chain, whose head is entry
+// seq, can be taken again from when the entry after seq does not continue
+// it: the last entry imported before the entries set aside at its end. ok
+// is false when entry seq was not set aside, or the chain was already
+// taken again from there.
+func (tx *Tx) rewindPoint(device string, b *bolt.Bucket, seq uint64) (uint64, bool) {
+	if seq == 0 || tx.SyncMark(rewindMark(device)) == seq {
+		return 0, false
+	}
+	k := seq
+	for k > 0 && b.Get(auditKey(k)) == nil {
+		if _, aside := tx.setAsideAuditHash(device, k); !aside {
+			return 0, false
+		}
+		k--
+	}
+	return k, k < seq
+}
+
+// RewindAudit takes device's imported chain back to its last imported
+// entry when the entries at its end were set aside, once per place (see
+// [Tx.ImportAuditSettingAside]): sync calls it when the server's stream
+// ends otherwise than the imported chain (shorter, or with another last
+// hash), so the entries the server holds there now are pulled again. ok
+// says the head moved.
+func (tx *Tx) RewindAudit(device string) (ok bool, err error) {
+	if !tx.write {
+		return false, fmt.Errorf("store: write in a read-only transaction")
+	}
+	b := tx.peerBucket(device)
+	if b == nil {
+		return false, nil
+	}
+	head, err := tx.readPeerHead(device, b)
+	if err != nil {
+		return false, err
+	}
+	k, ok := tx.rewindPoint(device, b, head.seq)
+	if !ok {
+		return false, nil
+	}
+	if err := tx.SetSyncMark(rewindMark(device), head.seq); err != nil {
+		return false, err
+	}
+	head.seq, head.hash = k, [auditHashSize]byte{}
+	if k > 0 {
+		head.hash = auditHash(k, b.Get(auditKey(k)))
+	}
+	return true, tx.writePeerHead(device, b, head)
+}
+
+func (tx *Tx) writePeerHead(device string, b *bolt.Bucket, head peerHead) error {
+	hv := binary.BigEndian.AppendUint64(nil, head.seq)
+	hv = append(append(hv, head.hash[:]...), head.name...)
+	return b.Put(keyPeerHead, tx.sess.key.seal(nil, hv, peerHeadAD(device)))
+}
+
+// reasonNoLink is checkPeerEntry's reason for an entry that does not
+// carry its predecessor's hash.
+const reasonNoLink = "it does not continue its workstation's audit log"
+
+// checkPeerEntry checks that e continues device's imported chain, whose
+// last hash is prev, and opens as an audit event; on failure it says why
+// in plain words and in an error.
+func (tx *Tx) checkPeerEntry(device string, prev [auditHashSize]byte, e AuditWire) (string, error) {
+	if len(e.Stored) > MaxAuditWireSize {
+		return "it is too large", fmt.Errorf("audit log of workstation %s: %w: entry %d is too large", shortID(device), ErrTampered, e.Seq)
+	}
+	if AuditLink(e.Stored) == nil || [auditHashSize]byte(e.Stored[:auditHashSize]) != prev {
+		return reasonNoLink, fmt.Errorf("audit log of workstation %s: %w: entry %d does not continue its log", shortID(device), ErrTampered, e.Seq)
+	}
+	pt, err := tx.sess.key.open(nil, e.Stored[auditHashSize:], auditEntryAD(e.Seq, prev[:]))
+	if err != nil {
+		return "it was not sealed by this practice", fmt.Errorf("audit log of workstation %s: entry %d: %w", shortID(device), e.Seq, err)
+	}
+	var ev AuditEvent
+	if err := json.Unmarshal(pt, &ev); err != nil {
+		return "it is not a well-formed audit entry", fmt.Errorf("audit log of workstation %s: entry %d: %w: %v", shortID(device), e.Seq, ErrTampered, err)
+	}
+	return "", nil
 }
 
 func shortID(id string) string {
@@ -261,6 +399,15 @@ func (tx *Tx) walkPeerAudit(device string, fn func(AuditEvent, [auditHashSize]by
 			return head, fmt.Errorf("%s: %w: unexpected key", who, ErrTampered)
 		}
 		seq := binary.BigEndian.Uint64(k)
+		// Entries set aside on import are not here; the chain runs
+		// through their hashes.
+		for ; seq > want; want++ {
+			h, ok := tx.setAsideAuditHash(device, want)
+			if !ok {
+				break
+			}
+			prev = h
+		}
 		if seq != want {
 			return head, fmt.Errorf("%s: %w: entry %d is missing (found %d next)", who, ErrTampered, want, seq)
 		}
@@ -281,6 +428,13 @@ func (tx *Tx) walkPeerAudit(device string, fn func(AuditEvent, [auditHashSize]by
 		if err := fn(ev, prev); err != nil {
 			return head, err
 		}
+	}
+	for ; want <= head.seq; want++ {
+		h, ok := tx.setAsideAuditHash(device, want)
+		if !ok {
+			break
+		}
+		prev = h
 	}
 	if want-1 != head.seq {
 		return head, fmt.Errorf("%s: %w: it ends at entry %d but its sealed head says %d (entries were cut off)", who, ErrTampered, want-1, head.seq)
@@ -462,4 +616,17 @@ func (tx *Tx) AuditAlert(device, name, reason string, at time.Time) error {
 	return tx.Audit(AuditEvent{Username: "(sync server)", Action: "audit.sync.refused", Subject: device, Flagged: true,
 		Detail: fmt.Sprintf("the sync server reports that at %s it refused the audit log of workstation %s: %s",
 			at.UTC().Format(time.RFC3339), who, reason)})
+}
+
+// WorkstationName is the name the server gave device, as kept with its
+// imported audit chain ("" when none was imported).
+func (tx *Tx) WorkstationName(device string) string {
+	if !ValidRecordID(device) || tx.sess == nil {
+		return ""
+	}
+	h, err := tx.readPeerHead(device, tx.peerBucket(device))
+	if err != nil {
+		return ""
+	}
+	return h.name
 }

@@ -52,6 +52,9 @@
 //	  <deviceID>/            through sync (auditsync.go; made on first use)
 //	    <seq>                the entry as that device stored it
 //	    head                 sealed (last seq, last hash, workstation name)
+//	setaside/                items from the sync server that failed their
+//	  <kind><SHA-256>        checks: sealed (bytes as received, the device
+//	                         the server named, time, reason); setaside.go
 //	drafts/                  unsaved form contents, local to this workstation
 //	  <userID>\x00<HMAC(name)>  sealed (time written, draft name, data); only
 //	                         the user who wrote it reads it; not records,

@@ -31,8 +31,9 @@ type CheckedRev struct {
 	// ImportChecked checks again when its transaction's key is another.
 	key *dataKey
 	// err is the first failed check; reported only for a revision the
-	// store does not hold.
-	err error
+	// store does not hold. reason says it in plain words.
+	err    error
+	reason string
 	// What a passed check found, for the write.
 	v       []byte // the envelope as stored
 	env     envelope
@@ -106,15 +107,19 @@ func (c *CheckedRev) check() {
 	c.err = nil
 	fail := func(format string, args ...any) {
 		c.err = fmt.Errorf("record %s revision %s from the server: %w: %s", c.w.RecordID, c.w.Rev, ErrTampered, fmt.Sprintf(format, args...))
+		c.reason = "it " + format
+		if len(args) > 0 {
+			c.reason = "it is not a well-formed revision"
+		}
 	}
 	w, id, rev := &c.w, c.w.RecordID, c.rev
 	if len(w.Sealed) > MaxWireSize {
-		fail("%d bytes is too large", len(w.Sealed))
+		fail("is too large (%d bytes)", len(w.Sealed))
 		return
 	}
 	v, err := c.key.open(nil, w.Sealed, wireAD(id, rev))
 	if err != nil {
-		fail("it was not sealed by this practice for this record and revision")
+		fail("was not sealed by this practice for this record and revision")
 		return
 	}
 	env, err := decodeEnvelope(v)
@@ -123,32 +128,32 @@ func (c *CheckedRev) check() {
 		return
 	}
 	if env.Gen != rev.Gen || revFor(id, v, env.Gen) != rev {
-		fail("content does not match its revision ID")
+		fail("does not match its revision ID")
 		return
 	}
 	if len(env.Parents) != len(w.Parents) {
-		fail("the server routed it with other parents")
+		fail("came with other parents than its own")
 		return
 	}
 	var maxGen uint32
 	for i, p := range env.Parents {
 		if p.String() != w.Parents[i] {
-			fail("the server routed it with other parents")
+			fail("came with other parents than its own")
 			return
 		}
 		maxGen = max(maxGen, p.Gen)
 	}
 	if env.Gen != maxGen+1 {
-		fail("generation %d does not follow its parents", env.Gen)
+		fail("has a generation that does not follow its parents (%d)", env.Gen)
 		return
 	}
 	if checkID("record type", env.Type) != nil {
-		fail("bad record type")
+		fail("has a malformed record type")
 		return
 	}
 	pt, err := c.key.open(nil, env.Sealed, revAD(id, &env))
 	if err != nil {
-		fail("its payload does not open")
+		fail("has content that does not open")
 		return
 	}
 	p, err := decodePayload(pt)
@@ -174,7 +179,7 @@ func (tx *Tx) ImportChecked(c *CheckedRev) (ImportResult, error) {
 		return res, fmt.Errorf("store: import in a read-only transaction")
 	}
 	if c.perr != nil {
-		return res, c.perr
+		return res, badItem("its record or revision ID is malformed", c.perr)
 	}
 	id, rev := c.w.RecordID, c.rev
 	if tx.holds(id, rev) {
@@ -185,13 +190,19 @@ func (tx *Tx) ImportChecked(c *CheckedRev) (ImportResult, error) {
 		c.check()
 	}
 	if c.err != nil {
-		return res, c.err
+		return res, badItem(c.reason, c.err)
 	}
 	env := &c.env
 	revs := tx.btx.Bucket(bucketRevs)
 	for _, pr := range env.Parents {
 		if revs.Get(revKey(id, pr)) == nil {
-			return res, fmt.Errorf("record %s revision %s: parent %s: %w", id, c.w.Rev, pr, ErrMissingParent)
+			err := fmt.Errorf("record %s revision %s: parent %s: %w", id, c.w.Rev, pr, ErrMissingParent)
+			if tx.IsSetAside(id, pr.String()) {
+				// It continues a revision that was set aside: it cannot
+				// apply here, and must not stop what comes after it.
+				return res, badItem("it continues a revision that was set aside", err)
+			}
+			return res, err
 		}
 	}
 	var leaves []leaf
@@ -206,11 +217,17 @@ func (tx *Tx) ImportChecked(c *CheckedRev) (ImportResult, error) {
 			return res, fmt.Errorf("record %s: %w", id, err)
 		}
 		if ev.Type != env.Type {
-			return res, fmt.Errorf("record %s revision %s from the server: %w: it changes the record's type", id, c.w.Rev, ErrTampered)
+			return res, badItem("it changes the record's type", fmt.Errorf("record %s revision %s from the server: %w: it changes the record's type", id, c.w.Rev, ErrTampered))
 		}
 	} else {
 		if len(env.Parents) > 0 {
-			return res, fmt.Errorf("record %s revision %s: %w", id, c.w.Rev, ErrMissingParent)
+			err := fmt.Errorf("record %s revision %s: %w", id, c.w.Rev, ErrMissingParent)
+			for _, pr := range env.Parents {
+				if tx.IsSetAside(id, pr.String()) {
+					return res, badItem("it continues a revision that was set aside", err)
+				}
+			}
+			return res, err
 		}
 		if err := tx.btx.Bucket(bucketTypes).Put(typeKey(env.Type, id), nil); err != nil {
 			return res, err
@@ -233,6 +250,13 @@ func (tx *Tx) ImportChecked(c *CheckedRev) (ImportResult, error) {
 	if env.Type == TypeKeyslot {
 		// Sign-in reads the slots bucket: keep it at the record's winner.
 		if err := tx.applySlotRecord(id); err != nil {
+			return res, err
+		}
+	}
+	if tx.IsSetAside(id, c.w.Rev) {
+		// The server now serves this revision as it was made: it no
+		// longer needs a look.
+		if err := tx.btx.Bucket(bucketSetAside).Delete(setAsideKey(SetAsideRevision, id, c.w.Rev, 0)); err != nil {
 			return res, err
 		}
 	}

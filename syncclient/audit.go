@@ -99,9 +99,10 @@ func (c *Client) pushAudit(ctx context.Context, res *Result) error {
 }
 
 // pullAudit imports the other workstations' audit entries this workstation
-// lacks, each stream checked on import (store.Tx.ImportAudit): a batch that
-// fails its check is not imported at all and the error says whose log it
-// was. A refusal the server reports for another workstation is written,
+// lacks, each stream checked on import (store.Tx.ImportAuditSettingAside):
+// an entry that fails its check is set aside and the stream goes on past
+// it; a batch out of sequence is not imported at all and the error says
+// whose log it was. A refusal the server reports for another workstation is written,
 // once, into this workstation's audit log, flagged for review.
 func (c *Client) pullAudit(ctx context.Context, res *Result) error {
 	c.pullMu.Lock()
@@ -134,6 +135,22 @@ func (c *Client) pullAudit(ctx context.Context, res *Result) error {
 		if err := c.st.View(func(tx *store.Tx) error { local, err = tx.PeerAuditHead(s.Device); return err }); err != nil {
 			return err
 		}
+		if local.Seq > 0 && (s.Seq < local.Seq || s.Seq == local.Seq && !bytes.Equal(s.Hash, local.Hash[:])) {
+			// The stream ends otherwise than the chain taken from it: if
+			// what was taken last was set aside, the server's operator
+			// may have removed it, and the stream is pulled again from
+			// the last entry imported.
+			err := c.st.Update(func(tx *store.Tx) error {
+				if ok, err := tx.RewindAudit(s.Device); err != nil || !ok {
+					return err
+				}
+				local, err = tx.PeerAuditHead(s.Device)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+		}
 		for local.Seq < s.Seq {
 			q := url.Values{}
 			q.Set("device", s.Device)
@@ -149,17 +166,20 @@ func (c *Client) pullAudit(ctx context.Context, res *Result) error {
 			if len(ar.Entries) == 0 {
 				break
 			}
-			n := 0
+			var ir store.AuditImport
 			err = c.st.Update(func(tx *store.Tx) error {
 				var err error
-				n, err = tx.ImportAudit(s.Device, s.Name, ar.Entries)
+				if ir, err = tx.ImportAuditSettingAside(s.Device, s.Name, s.Device, ar.Entries); err != nil {
+					return err
+				}
+				local, err = tx.PeerAuditHead(s.Device)
 				return err
 			})
 			if err != nil {
 				return fmt.Errorf("the audit log of workstation %s from the server failed its check, so none of this batch was imported: %w", syncproto.ShortID(s.Device), err)
 			}
-			res.AuditPulled += n
-			local.Seq = ar.Entries[len(ar.Entries)-1].Seq
+			res.AuditPulled += ir.Imported
+			res.SetAside += ir.SetAside
 		}
 	}
 	return nil

@@ -189,7 +189,8 @@ func (c *Client) uploadBlob(ctx context.Context, id string) (sent bool, err erro
 // pullBlobs fetches every blob in the server's blob feed after the blob
 // pull checkpoint that the store lacks, and moves the checkpoint past each
 // once it is stored (or was there already). A blob that fails its check
-// stops the pull there: nothing of it is kept and the checkpoint stays.
+// is not kept: the part that failed is set aside (store/setaside.go) and
+// the checkpoint moves past it.
 func (c *Client) pullBlobs(ctx context.Context, res *Result) error {
 	c.pullMu.Lock()
 	defer c.pullMu.Unlock()
@@ -227,10 +228,24 @@ func (c *Client) pullBlobs(ctx context.Context, res *Result) error {
 				return err
 			}
 			if !has {
-				if err := c.downloadBlob(ctx, b.ID); err != nil {
+				err := c.downloadBlob(ctx, b.ID)
+				var bad *badBlob
+				switch {
+				case errors.As(err, &bad):
+					// Set aside, and the pull goes on past it.
+					bad.item.Device = b.Device
+					added := false
+					if err := c.st.Update(func(tx *store.Tx) (err error) { added, err = tx.PutSetAside(bad.item); return err }); err != nil {
+						return err
+					}
+					if added {
+						res.SetAside++
+					}
+				case err != nil:
 					return err
+				default:
+					res.BlobsPulled++
 				}
-				res.BlobsPulled++
 			}
 			if err := c.st.Update(func(tx *store.Tx) error { return tx.SetSyncMark(c.blobPullMark(), b.Seq) }); err != nil {
 				return err
@@ -257,13 +272,16 @@ func (c *Client) downloadBlob(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	refused := func(err error) error {
-		return fmt.Errorf("a document from the sync server failed its integrity check (changed or damaged on the server); nothing of it was kept: %w", err)
+	refused := func(kind string, i uint32, b []byte, reason string, err error) error {
+		return &badBlob{
+			item: store.SetAside{Kind: kind, ID: id, Seq: uint64(i), Reason: reason, Bytes: b},
+			err:  fmt.Errorf("a document from the sync server failed its integrity check (changed or damaged on the server); nothing of it was kept: %w", err),
+		}
 	}
 	imp, err := c.st.ImportBlob(id, header)
 	if err != nil {
 		if errors.Is(err, store.ErrTampered) {
-			return refused(err)
+			return refused(store.SetAsideHeader, 0, header, "its header was not sealed by this practice for this document, or does not agree with itself", err)
 		}
 		return err
 	}
@@ -285,7 +303,7 @@ func (c *Client) downloadBlob(ctx context.Context, id string) error {
 		if err := imp.PutChunk(i, sealed); err != nil {
 			if errors.Is(err, store.ErrTampered) {
 				imp.Abort()
-				return refused(err)
+				return refused(store.SetAsideChunk, i, sealed, "it was not sealed by this practice for this document and place, or has the wrong length", err)
 			}
 			return err
 		}
@@ -293,9 +311,19 @@ func (c *Client) downloadBlob(ctx context.Context, id string) error {
 	if err := imp.Commit(); err != nil {
 		if errors.Is(err, store.ErrTampered) {
 			imp.Abort()
-			return refused(err)
+			return refused(store.SetAsideHeader, 0, header, "the document's content does not match its header", err)
 		}
 		return err
 	}
 	return nil
 }
+
+// badBlob is a document from the server that failed its checks: the part
+// that failed, to set aside.
+type badBlob struct {
+	item store.SetAside
+	err  error
+}
+
+func (e *badBlob) Error() string { return e.err.Error() }
+func (e *badBlob) Unwrap() error { return e.err }

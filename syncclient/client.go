@@ -50,13 +50,14 @@ type Client struct {
 
 	sidMu sync.Mutex // guards cfg.ServerID, which changes for a new server (recover.go)
 
-	mu      sync.Mutex
-	resets  int // checkpoint resets after the server lost changes (recover.go)
-	status  Status
-	errs    [2]error      // the last push and pull failures (nil: it went well)
-	statusC chan struct{} // closed and replaced when status changes
-	kick    chan struct{}
-	now     func() time.Time
+	mu       sync.Mutex
+	resets   int // checkpoint resets after the server lost changes (recover.go)
+	setAside int // items pulls set aside since start (status.go)
+	status   Status
+	errs     [2]error      // the last push and pull failures (nil: it went well)
+	statusC  chan struct{} // closed and replaced when status changes
+	kick     chan struct{}
+	now      func() time.Time
 }
 
 // Option configures a [Client].
@@ -130,8 +131,10 @@ func (c *Client) RunOnce(ctx context.Context) (Result, error) {
 			return res, perr
 		}
 		// With the server's storage full, what it holds still comes down.
+		aside := res.SetAside
 		err := c.pullAll(ctx, &res)
 		c.note(opPull, err, res.Skewed)
+		c.noteSetAside(res.SetAside - aside)
 		if perr != nil {
 			return res, cmp.Or(err, perr)
 		}
@@ -363,6 +366,7 @@ func (c *Client) pullLoop(ctx context.Context) {
 			return
 		}
 		c.note(opPull, err, res.Skewed)
+		c.noteSetAside(res.SetAside)
 		if err != nil {
 			more = true
 			c.sleep(ctx, backoff(fails), nil)

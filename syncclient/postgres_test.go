@@ -66,6 +66,7 @@ func TestEndToEndOnPostgreSQL(t *testing.T) {
 		{"EditReachesOnlineWorkstationQuickly", TestEditReachesOnlineWorkstationQuickly},
 		{"DevicesRefused", TestDevicesRefused},
 		{"EnrollmentRefusals", TestEnrollmentRefusals},
+		{"StolenTokenGarbageIsSetAside", TestStolenTokenGarbageIsSetAside},
 	} {
 		t.Run(tc.name, tc.f)
 	}

@@ -2,6 +2,7 @@ package syncclient
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -19,8 +20,8 @@ import (
 // transaction (at most pullGroupBytes of sealed bytes), with the pull
 // checkpoint moved to the last of them: the checkpoint still moves in the
 // same transaction as the revisions it accounts for, and a revision that
-// fails its check still stops the pull with nothing of its transaction
-// imported. The fetches ahead stop after pullAheadFor, at the end of the
+// fails its check is set aside in that transaction (store/setaside.go)
+// while the others of it are imported. The fetches ahead stop after pullAheadFor, at the end of the
 // backlog, on any error and on any answer out of the ordinary (another
 // server, a sequence that went back, nothing new); the next pullBatch then
 // asks again the ordinary way.
@@ -115,6 +116,21 @@ func (c *Client) importGroup(group []pulled) (res Result, ok bool, err error) {
 					return fmt.Errorf("the server sent revision %s out of sequence", r.Rev)
 				}
 				ir, err := tx.ImportChecked(&p.cs[i])
+				var bad *store.BadItemError
+				if errors.As(err, &bad) {
+					// A revision that fails its checks is set aside and
+					// the pull goes on past it (store/setaside.go).
+					it := store.SetAside{Kind: store.SetAsideRevision, Device: r.Device, ID: r.RecordID, Rev: r.Rev, Seq: r.Seq, Reason: bad.Reason, Bytes: r.Sealed}
+					added, err := tx.PutSetAside(it)
+					if err != nil {
+						return err
+					}
+					res.Received++
+					if added {
+						res.SetAside++
+					}
+					continue
+				}
 				if err != nil {
 					return err
 				}

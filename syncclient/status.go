@@ -1,6 +1,7 @@
 package syncclient
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -23,6 +24,9 @@ type Result struct {
 	// AuditPushed and AuditPulled count audit entries sent to the server
 	// and imported from other workstations (audit.go).
 	AuditPushed, AuditPulled int
+	// SetAside counts items from the server that failed their checks and
+	// were set aside (store.SetAside) instead of stopping the pull.
+	SetAside int
 }
 
 func (r *Result) add(o Result) {
@@ -35,6 +39,7 @@ func (r *Result) add(o Result) {
 	r.BlobsPulled += o.BlobsPulled
 	r.AuditPushed += o.AuditPushed
 	r.AuditPulled += o.AuditPulled
+	r.SetAside += o.SetAside
 }
 
 // State is the headline of a [Status].
@@ -142,4 +147,35 @@ func (c *Client) note(op int, err error, skewed bool) {
 		close(c.statusC)
 		c.statusC = make(chan struct{})
 	}
+}
+
+// noteSetAside keeps a warning once pulls have set items aside (n more
+// now): they need an HIM manager's look, not a stop. It stays until the
+// program restarts, beside any other warning.
+func (c *Client) noteSetAside(n int) {
+	if n == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.status
+	w := s.Warning
+	if c.setAside > 0 {
+		w = strings.Trim(strings.Replace(w, setAsideWarning(c.setAside), "", 1), "; ")
+	}
+	if w != "" {
+		w += "; "
+	}
+	c.setAside += n
+	s.Warning = w + setAsideWarning(c.setAside)
+	c.status = s
+	close(c.statusC)
+	c.statusC = make(chan struct{})
+}
+
+func setAsideWarning(n int) string {
+	if n == 1 {
+		return "1 item from the server failed its checks and was set aside: see Administration → Sync"
+	}
+	return fmt.Sprintf("%d items from the server failed their checks and were set aside: see Administration → Sync", n)
 }

@@ -43,6 +43,8 @@ type BlobState struct {
 	Have      []uint32 `json:"have,omitempty"` // chunks held (uncommitted blobs)
 	Committed bool     `json:"committed"`
 	Seq       uint64   `json:"seq,omitempty"` // blob sequence, once committed
+	// Device is the device that uploaded it (in GET /v1/blobs).
+	Device string `json:"device,omitempty"`
 }
 
 // BlobBeginRequest is the body of POST /v1/blobs/{id}/begin.

@@ -2,6 +2,8 @@ package syncserver
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"time"
 
 	"chartkeeper/syncproto"
@@ -120,6 +122,23 @@ type Backend interface {
 	// An unknown stream has no entries.
 	AuditEntries(ctx context.Context, practiceID, deviceID string, since uint64, limit, maxBytes int) (syncproto.AuditEntriesResponse, error)
 
+	// What devices pushed, for the operator (chartkeeperd items; see
+	// "Items that fail their checks" in docs/SYNC.md).
+
+	// Items lists the practice's revisions, documents (committed or not)
+	// and audit entries that f selects, each kind in its sequence order.
+	Items(ctx context.Context, practiceID string, f ItemFilter) ([]Item, error)
+	// RemoveItems removes what f selects, of one device (f.Device must be
+	// set), in one durable transaction, gives their bytes back to the
+	// practice's usage, and returns how many items went. Sequence numbers
+	// are never reused and the ends the server reports (a pull's LastSeq,
+	// the blob feed's) never go back, so other devices' checkpoints stay
+	// valid. An audit stream loses its tail from the first entry selected
+	// on (a chain has no holes), and its refusal note. A revision that a
+	// revision left in place names as its parent is not removed: the call
+	// fails with ErrItemHasChildren and removes nothing.
+	RemoveItems(ctx context.Context, practiceID string, f ItemFilter) (int, error)
+
 	// Storage quota (quota.go).
 
 	// SetQuota limits every practice's stored bytes to n from now on
@@ -154,3 +173,53 @@ type Enrollment struct {
 	Used      time.Time `json:"used,omitzero"`
 	UsedBy    string    `json:"used_by,omitempty"`
 }
+
+// Kinds of [Item].
+const (
+	ItemRevision = "revision"
+	ItemDocument = "document"
+	ItemAudit    = "audit"
+)
+
+// Item is one thing a device pushed, as the operator sees it: never more
+// than the server knows (IDs, sequence numbers, sizes).
+type Item struct {
+	Kind   string `json:"kind"` // ItemRevision, ItemDocument or ItemAudit
+	Device string `json:"device"`
+	// Seq is the server sequence of a revision, the blob sequence of a
+	// committed document (0 while its upload is not committed), the
+	// sequence number of an audit entry in its device's log.
+	Seq  uint64 `json:"seq"`
+	ID   string `json:"id,omitempty"`  // record ID (revision), document ID
+	Rev  string `json:"rev,omitempty"` // revision ID
+	Size int64  `json:"size"`          // bytes kept for it (sealed bytes)
+}
+
+// ItemFilter selects items. Empty fields select everything: Device one
+// device's items, Kind one kind's, Seqs and IDs the items with one of
+// these sequence numbers or IDs (an item matches if either list names
+// it; with both empty, every item of the device and kind matches).
+type ItemFilter struct {
+	Device string
+	Kind   string
+	Seqs   []uint64
+	IDs    []string
+}
+
+// Match reports whether f selects it.
+func (f ItemFilter) Match(it Item) bool {
+	if f.Device != "" && it.Device != f.Device || f.Kind != "" && it.Kind != f.Kind {
+		return false
+	}
+	if len(f.Seqs) == 0 && len(f.IDs) == 0 {
+		return true
+	}
+	return slices.Contains(f.Seqs, it.Seq) && (it.Kind != ItemDocument || it.Seq != 0) || it.ID != "" && slices.Contains(f.IDs, it.ID)
+}
+
+// ErrItemHasChildren refuses to remove a revision that a revision staying
+// on the server continues.
+var ErrItemHasChildren = errors.New("a revision left on the server continues one chosen for removal: remove it too, or leave both")
+
+// ErrNoDevice refuses a removal that names no device.
+var ErrNoDevice = errors.New("name the device whose items are removed")

@@ -21,9 +21,10 @@ import (
 const syncTimeout = time.Minute
 
 // syncAdmin is the HIM manager's sync screen: connect this workstation to
-// a server, add workstations with enrollment codes, and list or revoke the
-// practice's devices. The store refuses enrollment to other roles, and the
-// Administration screens are offered to HIM managers only.
+// a server, add workstations with enrollment codes, list or revoke the
+// practice's devices, and see what sync set aside. The store refuses
+// enrollment to other roles, and the Administration screens are offered to
+// HIM managers only.
 func (a *adminView) syncAdmin() fyne.CanvasObject {
 	cfg, err := syncclient.LoadConfig(a.s.ws.dir)
 	switch {
@@ -48,6 +49,8 @@ func (a *adminView) syncAdmin() fyne.CanvasObject {
 		widget.NewSeparator(),
 		container.NewBorder(nil, nil, heading("Devices"), refresh),
 		devices,
+		widget.NewSeparator(),
+		a.setAside(), // setaside.go
 	))
 }
 

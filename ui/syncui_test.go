@@ -221,4 +221,19 @@ func TestSyncAdmin(t *testing.T) {
 	if hasButton(pane, "Revoke…") {
 		t.Error("a revoked device, or this workstation, can still be revoked")
 	}
+
+	// What sync set aside: nothing yet, then an audit entry from the
+	// exam room that did not open here.
+	wantText(t, pane, "Nothing from the server has been set aside.")
+	err = s.ws.st.Update(func(tx *store.Tx) error {
+		_, err := tx.PutSetAside(store.SetAside{Kind: store.SetAsideAudit, Device: st.DeviceID(), ID: st.DeviceID(), Seq: 4, Reason: "was not sealed by this practice", Bytes: []byte("garbage")})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.adm.refresh(adminSync)
+	pane = s.adm.panes[adminSync]
+	wantText(t, pane, "One item from the server failed its checks here and was not applied.")
+	wantText(t, pane, "audit log entry from exam room\nWas not sealed by this practice.\nDevice "+st.DeviceID())
 }

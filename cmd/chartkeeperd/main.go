@@ -21,6 +21,11 @@
 // the practices it has and accepts no new one. --max-conns caps open
 // connections (2,000 by default); docs/SECURITY.md has the server's other
 // limits.
+//
+//	chartkeeperd items list|remove (--data DIR | --postgres URL) --practice P [--device D] ...
+//
+// lists and removes what a practice's devices pushed (items.go): the
+// operator's answer to a device whose pushes workstations set aside.
 package main
 
 import (
@@ -64,6 +69,9 @@ const (
 // run runs the server until ctx ends. ready, when not nil, receives the
 // address it listens on.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) int {
+	if len(args) > 0 && args[0] == "items" {
+		return runItems(ctx, args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("chartkeeperd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := fs.String("data", "", "the server's data `folder` (storage, certificate)")

@@ -19,7 +19,9 @@ import (
 	"chartkeeper/internal/pgtest"
 	"chartkeeper/syncclient"
 	"chartkeeper/syncproto"
+	"chartkeeper/syncserver"
 	"chartkeeper/syncserver/boltbackend"
+	"chartkeeper/syncserver/pgbackend"
 )
 
 // TestPostgresBinary builds chartkeeperd, runs it with --postgres on a
@@ -152,4 +154,49 @@ func readLines(lines <-chan string) io.Reader {
 		pw.Close()
 	}()
 	return pr
+}
+
+// chartkeeperd items works on a PostgreSQL database too, while servers
+// use it.
+func TestItemsOnPostgreSQL(t *testing.T) {
+	c := pgtest.StartForTest(t, pgtest.Options{})
+	url := pgtest.NewDatabaseIn(t, c)
+	ctx := context.Background()
+	b, err := pgbackend.Open(ctx, url, pgbackend.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	dev := func(id string) syncserver.Device {
+		return syncserver.Device{ID: id, TokenHash: make([]byte, 32), Created: time.Now()}
+	}
+	if err := b.RegisterPractice(ctx, "p1", dev("good")); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.AddDevice(ctx, "p1", dev("thief")); err != nil {
+		t.Fatal(err)
+	}
+	rev := func(id string) syncproto.Rev {
+		return syncproto.Rev{RecordID: id, Rev: "1-" + strings.Repeat("ab", 16), Sealed: []byte("sealed " + id)}
+	}
+	if _, err := b.Push(ctx, "p1", "good", []syncproto.Rev{rev("r1")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Push(ctx, "p1", "thief", []syncproto.Rev{rev("r2"), rev("r3")}); err != nil {
+		t.Fatal(err)
+	}
+	got, code := items(t, "list", "--postgres", url, "--practice", "p1", "--device", "thief")
+	if code != exitOK || !strings.Contains(got, "r2") || !strings.Contains(got, "r3") || strings.Contains(got, "r1") || !strings.Contains(got, "2 items") {
+		t.Fatalf("list: %d\n%s", code, got)
+	}
+	if got, code := items(t, "remove", "--postgres", url, "--practice", "p1", "--device", "thief", "--all"); code != exitOK || !strings.Contains(got, "removed 2 items") {
+		t.Fatalf("remove: %d %s", code, got)
+	}
+	res, err := b.Changes(ctx, "p1", 0, 10, 1<<20, "")
+	if err != nil || len(res.Revs) != 1 || res.Revs[0].RecordID != "r1" || res.LastSeq != 1 {
+		t.Fatalf("left: %+v %v", res, err)
+	}
+	if res, _ := b.Changes(ctx, "p1", 3, 10, 1<<20, ""); res.LastSeq != 3 {
+		t.Fatalf("the log's end went back: %+v", res)
+	}
 }

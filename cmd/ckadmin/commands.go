@@ -59,6 +59,7 @@ var commands = []*command{
 	{"intake", "--from FOLDER [--category C] [--archive FOLDER]",
 		"take every complete scan in FOLDER once (back-scanning); one line per file", runIntake},
 	{"inbox list", "", "list unfiled documents: ID, pages, source file, time received", runInboxList},
+	{"sync set-aside", "", "HIM: list what sync set aside (items from the server that failed their checks): time, kind, workstation, device, reason", runSyncSetAside},
 	{"sync", "[--server URL --fingerprint HEX]",
 		"sync once with the practice's server (the first time, connect to it); prints what moved", runSync},
 	{"enroll issue", "[--server URL --fingerprint HEX]",

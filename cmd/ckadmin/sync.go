@@ -76,6 +76,9 @@ func runSync(e *env, args []string) error {
 	if res.Skewed {
 		fmt.Fprintln(e.stdout, "warning: a revision came from a workstation whose clock is more than 5 minutes off")
 	}
+	if res.SetAside > 0 {
+		fmt.Fprintf(e.stdout, "warning: set aside %s from the server that failed their checks ('ckadmin sync set-aside' lists them)\n", words.Plural(res.SetAside, "item"))
+	}
 	if err != nil {
 		return fmt.Errorf("sync with %s: %w", cfg.Server, err)
 	}

@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"testing"
 
+	"chartkeeper/chart"
+	"chartkeeper/store"
 	"chartkeeper/syncclient"
 	"chartkeeper/syncserver/synctestserver"
 )
@@ -38,4 +40,36 @@ func TestSync(t *testing.T) {
 	if _, err := syncclient.LoadConfig(p.dir); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// ckadmin sync set-aside lists, for HIM managers only, what sync set
+// aside on this workstation.
+func TestSyncSetAside(t *testing.T) {
+	p := newPractice(t)
+	r := p.admin("sync", "set-aside")
+	wantCode(t, "nothing set aside", r, 0)
+	wantOutput(t, "nothing set aside", r, "nothing set aside")
+	s, err := chart.OpenStore(p.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Unlock("admin", []byte(adminPass)); err != nil {
+		t.Fatal(err)
+	}
+	dev := store.NewID()
+	err = s.Update(func(tx *store.Tx) error {
+		_, err := tx.PutSetAside(store.SetAside{Kind: store.SetAsideRevision, Device: dev, ID: store.NewID(), Rev: "1-00", Seq: 12, Reason: "was not sealed by this practice for this record and revision", Bytes: []byte("garbage")})
+		return err
+	})
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = p.admin("sync", "set-aside")
+	wantCode(t, "set aside", r, 0)
+	wantOutput(t, "set aside", r, "record change", dev, dev[:8], "Was not sealed by this practice")
+	p.addStaff()
+	r = p.as("doc", userPass, "sync", "set-aside", "--data", p.dir)
+	wantCode(t, "a clinician", r, 3)
+	wantOutput(t, "a clinician", r, "only health information managers")
 }

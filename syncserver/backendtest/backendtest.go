@@ -251,6 +251,7 @@ func Run(t *testing.T, open Opener) {
 	runAudit(t, setup, now)
 	runQuota(t, setup, now)
 	runSweep(t, setup, now, dev)
+	runItems(t, setup, now)
 }
 
 // runLogEnd checks that Changes never answers past the log's end, so a

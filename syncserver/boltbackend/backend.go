@@ -3,6 +3,7 @@ package boltbackend
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"chartkeeper/syncproto"
 	"chartkeeper/syncserver"
@@ -25,6 +27,9 @@ type backend struct {
 	scrubDue atomic.Bool
 }
 
+// ErrInUse means another process (a running chartkeeperd) holds the file.
+var ErrInUse = errors.New("the server store is in use by another process")
+
 // Open opens the backend in dir, creating the folder and the file if
 // needed and bringing an older file up to date (migrations.go).
 func Open(dir string) (syncserver.Backend, error) {
@@ -32,6 +37,9 @@ func Open(dir string) (syncserver.Backend, error) {
 		return nil, err
 	}
 	db, err := bolt.Open(filepath.Join(dir, FileName), 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, ErrInUse
+	}
 	if err != nil {
 		return nil, fmt.Errorf("opening the server store: %w", err)
 	}

@@ -227,15 +227,13 @@ func (b *backend) BlobFeed(ctx context.Context, pid string, since uint64, limit 
 			if !ok || len(k) != 8 {
 				return errBadLog
 			}
-			res.Blobs = append(res.Blobs, syncproto.BlobState{ID: string(v), Size: m.Size, Chunks: m.Chunks, Committed: true, Seq: m.Seq})
+			res.Blobs = append(res.Blobs, syncproto.BlobState{ID: string(v), Size: m.Size, Chunks: m.Chunks, Committed: true, Seq: m.Seq, Device: m.Device})
 			res.LastSeq = binary.BigEndian.Uint64(k)
 		}
-		// A feed that ends before since answers with its real end.
-		if k, _ := c.Last(); len(res.Blobs) == 0 && res.LastSeq == since {
-			res.LastSeq = 0
-			if k != nil {
-				res.LastSeq = min(since, binary.BigEndian.Uint64(k))
-			}
+		// A feed that ends before since answers with its real end (the
+		// last sequence given out: documents removed leave it).
+		if len(res.Blobs) == 0 && res.LastSeq == since {
+			res.LastSeq = min(since, logEnd(feed))
 		}
 		return nil
 	})

@@ -153,14 +153,23 @@ func (b *backend) Changes(ctx context.Context, pid string, since uint64, limit, 
 			res.LastSeq = seq
 		}
 		// Nothing after since: a log that ends before it (a server put
-		// back from an older copy) answers with its real end.
-		if k, _ := c.Last(); len(res.Revs) == 0 && res.LastSeq == since {
-			res.LastSeq = 0
-			if k != nil {
-				res.LastSeq = min(since, binary.BigEndian.Uint64(k))
-			}
+		// back from an older copy) answers with its real end: the last
+		// sequence given out (revisions the operator removed leave it).
+		if len(res.Revs) == 0 && res.LastSeq == since {
+			res.LastSeq = min(since, logEnd(p.Bucket(bLog)))
 		}
 		return nil
 	})
 	return res, err
+}
+
+// logEnd is the last sequence number a bucket of sequence-numbered
+// entries gave out: its counter, or its last key in a file where the
+// counter lags (it never should).
+func logEnd(b *bolt.Bucket) uint64 {
+	end := b.Sequence()
+	if k, _ := b.Cursor().Last(); len(k) == 8 {
+		end = max(end, binary.BigEndian.Uint64(k))
+	}
+	return end
 }

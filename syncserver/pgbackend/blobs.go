@@ -185,7 +185,7 @@ func (b *Backend) BlobFeed(ctx context.Context, pid string, since uint64, limit 
 	res := syncproto.BlobFeedResponse{LastSeq: since, Blobs: []syncproto.BlobState{}}
 	err := b.blobTx(ctx, pid, func(tx pgx.Tx) error {
 		res = syncproto.BlobFeedResponse{LastSeq: since, Blobs: []syncproto.BlobState{}}
-		rows, err := tx.Query(ctx, `SELECT id, size, chunks, seq FROM ck_blobs
+		rows, err := tx.Query(ctx, `SELECT id, size, chunks, seq, device FROM ck_blobs
 WHERE practice_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, pid, int64(since), limit+1)
 		if err != nil {
 			return err
@@ -195,22 +195,24 @@ WHERE practice_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, pid, int64(since), l
 			size   int64
 			chunks int32
 			seq    int64
+			device string
 		)
-		_, err = pgx.ForEachRow(rows, []any{&id, &size, &chunks, &seq}, func() error {
+		_, err = pgx.ForEachRow(rows, []any{&id, &size, &chunks, &seq, &device}, func() error {
 			if len(res.Blobs) == limit {
 				res.More = true
 				return nil
 			}
-			res.Blobs = append(res.Blobs, syncproto.BlobState{ID: id, Size: size, Chunks: uint32(chunks), Committed: true, Seq: uint64(seq)})
+			res.Blobs = append(res.Blobs, syncproto.BlobState{ID: id, Size: size, Chunks: uint32(chunks), Committed: true, Seq: uint64(seq), Device: device})
 			res.LastSeq = uint64(seq)
 			return nil
 		})
 		if err != nil || len(res.Blobs) > 0 || since == 0 {
 			return err
 		}
-		// A feed that ends before since answers with its real end.
+		// A feed that ends before since answers with its real end, the
+		// last sequence given out (documents removed leave it).
 		var last int64
-		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM ck_blobs WHERE practice_id = $1 AND seq IS NOT NULL`, pid).Scan(&last); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(last_seq), 0) FROM ck_blob_seqs WHERE practice_id = $1`, pid).Scan(&last); err != nil {
 			return err
 		}
 		res.LastSeq = min(since, uint64(last))

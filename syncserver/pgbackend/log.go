@@ -173,9 +173,10 @@ FROM ck_revs WHERE practice_id = $1 AND seq > $2 ORDER BY seq LIMIT $4`, pid, in
 			return nil
 		}
 		// Nothing after since: a log that ends before it (a database put
-		// back from an older copy) answers with its real end.
+		// back from an older copy) answers with its real end, the last
+		// sequence given out (revisions the operator removed leave it).
 		var last int64
-		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM ck_revs WHERE practice_id = $1`, pid).Scan(&last); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT last_seq FROM ck_practices WHERE id = $1`, pid).Scan(&last); err != nil {
 			return err
 		}
 		res.LastSeq = min(since, uint64(last))

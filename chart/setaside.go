@@ -1,0 +1,79 @@
+package chart
+
+import (
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"chartkeeper/store"
+)
+
+// Items set aside by sync: what came from the sync server and failed its
+// checks (sealed by someone without the practice's key, damaged or
+// changed on the server). They were not applied, and sync went on past
+// them (docs/SYNC.md, "Items that fail their checks"). HIM managers see
+// them, with the device that sent them, to ask the server's operator to
+// remove them and to revoke a device whose credential was stolen.
+
+// SetAsideItem is one item set aside, as an HIM manager sees it.
+type SetAsideItem struct {
+	// Kind says what it was, in plain words: "record change", "audit log
+	// entry", "document part", "document header".
+	Kind string
+	// Device is the ID of the device the server said sent it; Workstation
+	// its name when known (else a short form of the ID).
+	Device, Workstation string
+	At                  time.Time // when this workstation set it aside
+	Reason              string    // why, a plain sentence
+	Size                int       // its bytes as received
+	Seq                 uint64    // the server's sequence, audit entry or part number
+}
+
+var setAsideKinds = map[string]string{
+	store.SetAsideRevision: "record change",
+	store.SetAsideAudit:    "audit log entry",
+	store.SetAsideChunk:    "document part",
+	store.SetAsideHeader:   "document header",
+}
+
+// SetAsideItems lists the items this workstation set aside, newest first
+// (HIM managers).
+func (s *Service) SetAsideItems() ([]SetAsideItem, error) {
+	if _, err := s.require(Administer); err != nil {
+		return nil, err
+	}
+	var out []SetAsideItem
+	err := s.st.View(func(tx *store.Tx) error {
+		items, err := tx.SetAsideItems()
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			name := tx.WorkstationName(it.Device)
+			if name == "" && len(it.Device) > 8 {
+				name = it.Device[:8]
+			}
+			kind := setAsideKinds[it.Kind]
+			if kind == "" {
+				kind = it.Kind
+			}
+			reason := it.Reason
+			if reason != "" {
+				reason = upperFirst(reason) + "."
+			}
+			out = append(out, SetAsideItem{Kind: kind, Device: it.Device, Workstation: name, At: it.At, Reason: reason, Size: len(it.Bytes), Seq: it.Seq})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// upperFirst capitalises the first letter of a reason (they are written
+// to follow "it": "it was not sealed ..." becomes "It was not sealed ...").
+func upperFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
+}

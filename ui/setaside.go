@@ -1,0 +1,46 @@
+package ui
+
+import (
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+)
+
+// setAside is the "Set aside" section of the HIM manager's Sync screen:
+// the items from the server that failed their checks on this workstation
+// and were not applied (chart.Service.SetAsideItems), each with what it
+// was, the workstation that sent it, when and why. Sync went on past them;
+// the section says what to do about them.
+func (a *adminView) setAside() fyne.CanvasObject {
+	items, err := a.s.svc.SetAsideItems()
+	if err != nil {
+		return container.NewVBox(heading("Set aside"), paragraph("The items set aside could not be listed: "+sentence(err)))
+	}
+	if len(items) == 0 {
+		return container.NewVBox(heading("Set aside"), paragraph("Nothing from the server has been set aside."))
+	}
+	rows := []fyne.CanvasObject{
+		heading("Set aside"),
+		paragraph(setAsideSummary(len(items)) + " Everything else keeps syncing. If the workstation named did not send it, its sync credential may have been copied: revoke that device above, and ask the server's operator to remove what it sent (chartkeeperd items)."),
+	}
+	for _, it := range items {
+		who := it.Workstation
+		if who == "" {
+			who = "an unknown device"
+		}
+		rows = append(rows, &widget.Label{
+			Text:     fmt.Sprintf("%s — %s from %s\n%s\nDevice %s", it.At.Local().Format("2006-01-02 15:04"), it.Kind, who, it.Reason, it.Device),
+			Wrapping: fyne.TextWrapWord,
+		})
+	}
+	return container.NewVBox(rows...)
+}
+
+func setAsideSummary(n int) string {
+	if n == 1 {
+		return "One item from the server failed its checks here and was not applied."
+	}
+	return fmt.Sprintf("%d items from the server failed their checks here and were not applied.", n)
+}
