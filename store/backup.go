@@ -97,12 +97,12 @@ func Restore(from, dir string, opts RestoreOptions) (err error) {
 	var secret []byte
 	switch {
 	case opts.RecoveryKey != "":
-		var key []byte
-		key, secret, err = openRecoverySlot(practiceID, sl, opts.RecoveryKey)
+		rc, err := openRecoverySlot(practiceID, sl, opts.RecoveryKey)
 		if err != nil {
 			return err
 		}
-		clear(key)
+		secret = append([]byte(nil), rc.secret...)
+		rc.wipe()
 	case opts.SecretFrom != "":
 		dev, err := readDeviceFile(opts.SecretFrom)
 		if err != nil {

@@ -274,12 +274,19 @@ func (tx *Tx) openRev(id string, rev Rev, v []byte) (envelope, payload, error) {
 	if env.Gen != rev.Gen || revFor(id, v, env.Gen) != rev {
 		return env, payload{}, fmt.Errorf("record %s revision %s: %w: content does not match its revision ID", id, rev, ErrTampered)
 	}
-	pt, err := tx.sess.key.open(nil, env.Sealed, revAD(id, &env))
+	key, err := tx.readKey(env.Type, env.Sealed)
+	if err != nil {
+		return env, payload{}, fmt.Errorf("record %s revision %s: %w", id, rev, err)
+	}
+	pt, err := key.open(nil, env.Sealed, revAD(id, &env))
 	if err != nil {
 		return env, payload{}, fmt.Errorf("record %s revision %s: %w", id, rev, err)
 	}
 	p, err := decodePayload(pt)
 	if err != nil {
+		return env, payload{}, fmt.Errorf("record %s revision %s: %w", id, rev, err)
+	}
+	if err := checkMeta(&env, &p); err != nil {
 		return env, payload{}, fmt.Errorf("record %s revision %s: %w", id, rev, err)
 	}
 	return env, p, nil
