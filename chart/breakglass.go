@@ -43,6 +43,11 @@ func (s *Service) OpenBreakGlass(patientID, reason string) (BreakGlass, error) {
 	if err := pr.err("break-glass access"); err != nil {
 		return BreakGlass{}, err
 	}
+	if !s.st.Holds(store.CompartmentClinical) {
+		// Break-glass opens only what the user's keys reach, and the
+		// clinical chart is sealed under a key this role does not hold.
+		return BreakGlass{}, &PermissionError{Role: u.Role, Action: ReadClinical, Note: "break-glass opens only what your keys reach; ask a clinician or a health information manager"}
+	}
 	now := s.now().UTC()
 	g := BreakGlass{UserID: u.ID, Username: u.Username, Patient: patientID, Reason: reason, At: now, Until: now.Add(s.glassFor)}
 	err = s.st.Update(func(tx *store.Tx) error {
@@ -93,6 +98,9 @@ func (s *Service) hasGrant(u store.User, patientID string) (bool, error) {
 				var g BreakGlass
 				if err := decode(r, &g); err != nil {
 					return err
+				}
+				if tx.CheckSigned(r) != nil {
+					return nil // not written by someone who may grant it
 				}
 				if g.UserID == u.ID {
 					key := u.ID + "/" + g.Patient
