@@ -186,7 +186,12 @@ type recoveryContent struct {
 	adminSeed     []byte
 }
 
-func (c *recoveryContent) wipe() { clear(c.key); clear(c.secret); clear(c.clinical); clear(c.adminSeed) }
+func (c *recoveryContent) wipe() {
+	clear(c.key)
+	clear(c.secret)
+	clear(c.clinical)
+	clear(c.adminSeed)
+}
 
 // newRecoverySlot wraps the keys of sess (which must hold every key of a
 // practice on the key hierarchy, or the one data key of a practice before
