@@ -383,6 +383,7 @@ func TestConflictCollisionReviewAndResolve(t *testing.T) {
 		noneLost(t, al.ID, made, ws...)
 	}
 	p.st = ws[1].st
+	ws[1].as(t, store.RoleHIM) // only the HIM manager's keys open the audit log
 	p.wantAudit("admin conflict.view " + pt.ID)
 	p.wantAudit("admin conflict.resolve " + pt.ID)
 }

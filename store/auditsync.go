@@ -90,6 +90,7 @@ func (tx *Tx) ExportAudit(from uint64, limit, maxBytes int) ([]AuditWire, error)
 	}
 	var out []AuditWire
 	size := 0
+	op := tx.auditOpener()
 	for seq := from; len(out) < limit; seq++ {
 		v := b.Get(auditKey(seq))
 		if v == nil {
@@ -101,7 +102,7 @@ func (tx *Tx) ExportAudit(from uint64, limit, maxBytes int) ([]AuditWire, error)
 		if len(v) < auditHashSize || [auditHashSize]byte(v[:auditHashSize]) != prev {
 			return nil, fmt.Errorf("audit log: %w: entry %d does not follow entry %d", ErrTampered, seq, seq-1)
 		}
-		if _, err := tx.sess.key.open(nil, v[auditHashSize:], auditEntryAD(seq, prev[:])); err != nil {
+		if _, _, err := op.open(v[auditHashSize:], auditEntryAD(seq, prev[:])); err != nil {
 			return nil, fmt.Errorf("audit log: entry %d: %w", seq, err)
 		}
 		prev = auditHash(seq, v)
@@ -190,6 +191,7 @@ func (tx *Tx) ImportAudit(device, name string, entries []AuditWire) (int, error)
 	if name == "" {
 		name = head.name
 	}
+	op := tx.auditOpener()
 	for _, e := range entries {
 		if e.Seq != head.seq+1 {
 			return 0, fmt.Errorf("audit log of workstation %s: %w: entry %d came where entry %d was due", shortID(device), ErrTampered, e.Seq, head.seq+1)
@@ -197,13 +199,15 @@ func (tx *Tx) ImportAudit(device, name string, entries []AuditWire) (int, error)
 		if len(e.Stored) > MaxAuditWireSize || AuditLink(e.Stored) == nil || [auditHashSize]byte(e.Stored[:auditHashSize]) != head.hash {
 			return 0, fmt.Errorf("audit log of workstation %s: %w: entry %d does not continue its log", shortID(device), ErrTampered, e.Seq)
 		}
-		pt, err := tx.sess.key.open(nil, e.Stored[auditHashSize:], auditEntryAD(e.Seq, head.hash[:]))
+		pt, opened, err := op.open(e.Stored[auditHashSize:], auditEntryAD(e.Seq, head.hash[:]))
 		if err != nil {
 			return 0, fmt.Errorf("audit log of workstation %s: entry %d: %w", shortID(device), e.Seq, err)
 		}
 		var ev AuditEvent
-		if err := json.Unmarshal(pt, &ev); err != nil {
-			return 0, fmt.Errorf("audit log of workstation %s: entry %d: %w: %v", shortID(device), e.Seq, ErrTampered, err)
+		if opened {
+			if err := json.Unmarshal(pt, &ev); err != nil {
+				return 0, fmt.Errorf("audit log of workstation %s: entry %d: %w: %v", shortID(device), e.Seq, ErrTampered, err)
+			}
 		}
 		if err := b.Put(auditKey(e.Seq), bytes.Clone(e.Stored)); err != nil {
 			return 0, err
@@ -253,6 +257,7 @@ func (tx *Tx) walkPeerAudit(device string, fn func(AuditEvent, [auditHashSize]by
 	c := b.Cursor()
 	var prev [auditHashSize]byte
 	want := uint64(1)
+	op := tx.auditOpener()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		if bytes.Equal(k, keyPeerHead) {
 			continue
@@ -267,15 +272,20 @@ func (tx *Tx) walkPeerAudit(device string, fn func(AuditEvent, [auditHashSize]by
 		if len(v) < auditHashSize || [auditHashSize]byte(v[:auditHashSize]) != prev {
 			return head, fmt.Errorf("%s: %w: entry %d does not follow entry %d (an entry was removed, replaced or reordered)", who, ErrTampered, seq, seq-1)
 		}
-		pt, err := tx.sess.key.open(nil, v[auditHashSize:], auditEntryAD(seq, prev[:]))
+		pt, opened, err := op.open(v[auditHashSize:], auditEntryAD(seq, prev[:]))
 		if err != nil {
 			return head, fmt.Errorf("%s: entry %d: %w", who, seq, err)
 		}
 		prev = auditHash(seq, v)
 		want++
 		var ev AuditEvent
-		if err := json.Unmarshal(pt, &ev); err != nil {
-			return head, fmt.Errorf("%s: entry %d: %w: %v", who, seq, ErrTampered, err)
+		switch {
+		case opened:
+			if err := json.Unmarshal(pt, &ev); err != nil {
+				return head, fmt.Errorf("%s: entry %d: %w: %v", who, seq, ErrTampered, err)
+			}
+		case !tx.auditLinksOnly:
+			return head, fmt.Errorf("%s: %w", who, &KeyError{Compartment: CompartmentAudit})
 		}
 		ev.Seq = seq
 		if err := fn(ev, prev); err != nil {

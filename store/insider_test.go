@@ -413,3 +413,43 @@ func TestRoleChangeRegrantsKeys(t *testing.T) {
 		t.Error("the workstations disagree on the administration key")
 	}
 }
+
+// The audit log: every role appends, sealing each entry to the practice's
+// audit key; only HIM managers open it. The chain still checks for anyone.
+func TestInsiderFrontDeskCannotReadAudit(t *testing.T) {
+	ip := newInsiderPractice(t)
+	signIn(t, ip.a, "desk")
+	if err := ip.a.Audit(AuditEvent{Action: "patient.view", Subject: "p-insider"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ip.a.AuditLog(1, func(AuditEvent) error { return nil }); !errors.Is(err, ErrNoKey) {
+		t.Fatalf("front desk read the audit log: %v", err)
+	}
+	if err := ip.a.AuditLogAll(func(AuditEvent) error { return nil }); !errors.Is(err, ErrNoKey) {
+		t.Fatalf("front desk read every workstation's audit log: %v", err)
+	}
+	rep, err := ip.a.Verify()
+	if err != nil || !rep.OK() || rep.AuditEntries == 0 {
+		t.Fatalf("verify as front desk: %v %+v", err, rep)
+	}
+	// Every entry since the practice was made is sealed to the audit key.
+	err = ip.a.View(func(tx *Tx) error {
+		return tx.btx.Bucket(bucketAudit).ForEach(func(k, v []byte) error {
+			if len(v) <= auditHashSize || v[auditHashSize] != sealVersionTo {
+				t.Errorf("audit entry %x is not sealed to the audit key", k)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signIn(t, ip.a, "admin")
+	found := false
+	if err := ip.a.AuditLog(1, func(ev AuditEvent) error {
+		found = found || ev.Username == "desk" && ev.Subject == "p-insider"
+		return nil
+	}); err != nil || !found {
+		t.Fatalf("the HIM manager reads the log: %v, desk's entry found: %v", err, found)
+	}
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"crypto/cipher"
 	"crypto/ecdh"
 	"crypto/ed25519"
 	"crypto/hkdf"
@@ -44,6 +45,9 @@ const (
 	CompartmentGeneral Compartment = 0
 	// CompartmentClinical is for clinicians, coders and HIM managers.
 	CompartmentClinical Compartment = 1
+	// CompartmentAudit is the audit log: every role appends, sealing to
+	// the practice's audit public key; HIM managers read.
+	CompartmentAudit Compartment = 2
 )
 
 func (c Compartment) String() string {
@@ -52,6 +56,8 @@ func (c Compartment) String() string {
 		return "general"
 	case CompartmentClinical:
 		return "clinical"
+	case CompartmentAudit:
+		return "audit"
 	}
 	return fmt.Sprintf("compartment %d", uint8(c))
 }
@@ -243,19 +249,34 @@ func deriveUserKeys(seed []byte) (*userSecrets, error) {
 func grantAD(userID, name string) []byte { return adBuilder("grant").str(userID).str(name) }
 
 func sealTo(pub []byte, plaintext, ad []byte) ([]byte, error) {
+	epub, aead, err := sealerTo(pub)
+	if err != nil {
+		return nil, err
+	}
+	return sealWith(aead, 0, epub, plaintext, ad), nil
+}
+
+// sealerTo makes an ephemeral X25519 key and the AEAD it shares with the
+// holder of pub's private key.
+func sealerTo(pub []byte) ([]byte, cipher.AEAD, error) {
 	rpub, err := ecdh.X25519().NewPublicKey(pub)
 	if err != nil {
-		return nil, fmt.Errorf("%w: public key", ErrTampered)
+		return nil, nil, fmt.Errorf("%w: public key", ErrTampered)
 	}
 	eph, err := ecdh.X25519().GenerateKey(randReader{})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	shared, err := eph.ECDH(rpub)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	epub := eph.PublicKey().Bytes()
+	aead, err := sharedAEAD(shared, epub, pub)
+	return epub, aead, err
+}
+
+func sharedAEAD(shared, epub, pub []byte) (cipher.AEAD, error) {
 	k, err := hkdf.Key(sha256.New, shared, append(slices.Clone(epub), pub...), "chartkeeper sealed to v1", keySize)
 	clear(shared)
 	if err != nil {
@@ -263,31 +284,27 @@ func sealTo(pub []byte, plaintext, ad []byte) ([]byte, error) {
 	}
 	aead, err := chacha20poly1305.NewX(k)
 	clear(k)
+	return aead, err
+}
+
+// openerFrom is the AEAD an ephemeral public key epub shares with priv.
+func openerFrom(priv *ecdh.PrivateKey, epub []byte) (cipher.AEAD, error) {
+	ep, err := ecdh.X25519().NewPublicKey(epub)
 	if err != nil {
-		return nil, err
+		return nil, ErrTampered
 	}
-	return sealWith(aead, 0, epub, plaintext, ad), nil
+	shared, err := priv.ECDH(ep)
+	if err != nil {
+		return nil, ErrTampered
+	}
+	return sharedAEAD(shared, epub, priv.PublicKey().Bytes())
 }
 
 func openFrom(priv *ecdh.PrivateKey, sealed, ad []byte) ([]byte, error) {
 	if len(sealed) < 32+sealOverhead {
 		return nil, ErrTampered
 	}
-	epub, err := ecdh.X25519().NewPublicKey(sealed[:32])
-	if err != nil {
-		return nil, ErrTampered
-	}
-	shared, err := priv.ECDH(epub)
-	if err != nil {
-		return nil, ErrTampered
-	}
-	k, err := hkdf.Key(sha256.New, shared, append(slices.Clone(sealed[:32]), priv.PublicKey().Bytes()...), "chartkeeper sealed to v1", keySize)
-	clear(shared)
-	if err != nil {
-		return nil, err
-	}
-	aead, err := chacha20poly1305.NewX(k)
-	clear(k)
+	aead, err := openerFrom(priv, sealed[:32])
 	if err != nil {
 		return nil, err
 	}
@@ -314,6 +331,7 @@ type userBody struct {
 const (
 	grantClinical = "clinical"
 	grantAdmin    = "admin"
+	grantAudit    = "audit"
 )
 
 // roleGrants lists the keys a role holds besides the general key.
@@ -322,7 +340,7 @@ func roleGrants(r Role) []string {
 	case RoleClinician, RoleCoder:
 		return []string{grantClinical}
 	case RoleHIM:
-		return []string{grantClinical, grantAdmin}
+		return []string{grantClinical, grantAdmin, grantAudit}
 	}
 	return nil
 }
@@ -347,6 +365,11 @@ func (tx *Tx) grantsFor(userID string, role Role, boxPub []byte) (map[string][]b
 				return nil, fmt.Errorf("%w: only a health information manager may hand out the administration key", ErrPermission)
 			}
 			pt = slices.Clone(tx.sess.admin.Seed())
+		case grantAudit:
+			if tx.sess.auditSeed == nil {
+				return nil, fmt.Errorf("%w: only a health information manager may hand out the audit key", ErrPermission)
+			}
+			pt = slices.Clone(tx.sess.auditSeed)
 		}
 		sealed, err := sealTo(boxPub, pt, grantAD(userID, g))
 		clear(pt)
@@ -390,6 +413,11 @@ func (sess *session) openGrants(userID string, keys userKeys, us *userSecrets) e
 			if !bytes.Equal(sess.admin.Public().(ed25519.PublicKey), sess.adminPub) {
 				return fmt.Errorf("%w: the granted administration key is not the practice's", ErrTampered)
 			}
+		case grantAudit:
+			if err := sess.setAuditSeed(pt); err != nil {
+				return err
+			}
+			clear(pt)
 		}
 	}
 	return nil
@@ -537,6 +565,7 @@ const (
 // practiceKeys is the body of the practice keys record.
 type practiceKeys struct {
 	AdminPub []byte `json:"admin_pub"`
+	AuditPub []byte `json:"audit_pub"`
 	// Legacy is set for a practice that moved from one data key: its
 	// clinical records written before are sealed under the general key.
 	Legacy bool `json:"legacy,omitempty"`
@@ -558,7 +587,32 @@ func newHierarchySession() (*session, error) {
 	sess.admin = ed25519.NewKeyFromSeed(seed)
 	clear(seed)
 	sess.adminPub = sess.admin.Public().(ed25519.PublicKey)
+	if err := sess.newAuditKey(); err != nil {
+		sess.wipe()
+		return nil, err
+	}
 	return sess, nil
+}
+
+// newAuditKey makes the practice's audit key pair.
+func (sess *session) newAuditKey() error {
+	seed := randomBytes(keySize)
+	defer clear(seed)
+	if err := sess.setAuditSeed(seed); err != nil {
+		return err
+	}
+	sess.auditPub = sess.auditKey.PublicKey().Bytes()
+	return nil
+}
+
+// setAuditSeed gives the session the audit private key.
+func (sess *session) setAuditSeed(seed []byte) error {
+	k, err := ecdh.X25519().NewPrivateKey(seed)
+	if err != nil {
+		return fmt.Errorf("%w: audit key", ErrTampered)
+	}
+	sess.auditSeed, sess.auditKey = bytes.Clone(seed), k
+	return nil
 }
 
 // setOwn gives the session the user's own keys from their seed.
@@ -576,7 +630,7 @@ func (sess *session) setOwn(seed []byte) error {
 
 // putPracticeKeys writes the practice keys record.
 func (tx *Tx) putPracticeKeys(legacy bool) error {
-	body, _ := json.Marshal(practiceKeys{AdminPub: tx.sess.adminPub, Legacy: legacy})
+	body, _ := json.Marshal(practiceKeys{AdminPub: tx.sess.adminPub, AuditPub: tx.sess.auditPub, Legacy: legacy})
 	parent := ""
 	if r, err := tx.Get(PracticeKeysID); err == nil {
 		parent = r.Rev
@@ -608,7 +662,11 @@ func (tx *Tx) readPracticeKeys() error {
 	if err := json.Unmarshal(r.Body, &pk); err != nil || !bytes.Equal(pk.AdminPub, tx.sess.adminPub) {
 		return fmt.Errorf("%w: the practice keys record does not name this practice's administration key", ErrTampered)
 	}
+	if len(pk.AuditPub) != 32 || tx.sess.auditKey != nil && !bytes.Equal(tx.sess.auditKey.PublicKey().Bytes(), pk.AuditPub) {
+		return fmt.Errorf("%w: the practice keys record names another audit key", ErrTampered)
+	}
 	tx.sess.legacyOK = pk.Legacy
+	tx.sess.auditPub = bytes.Clone(pk.AuditPub)
 	return nil
 }
 

@@ -60,6 +60,9 @@ func (tx *Tx) moveToKeyHierarchy(password []byte) error {
 	sess.admin = ed25519.NewKeyFromSeed(seed)
 	clear(seed)
 	sess.adminPub = sess.admin.Public().(ed25519.PublicKey)
+	if err := sess.newAuditKey(); err != nil {
+		return err
+	}
 	sess.legacyOK = true
 	if err := meta.Put(keyAdminPub, append([]byte(nil), sess.adminPub...)); err != nil {
 		return err

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"crypto/cipher"
 	"encoding/binary"
 	"fmt"
 	"slices"
@@ -35,6 +36,13 @@ type Tx struct {
 	// signalled is set once the transaction has arranged to wake
 	// [Store.ChangeSignal] waiters on commit.
 	signalled bool
+	// auditEpub and auditAEAD seal this transaction's audit entries to
+	// the practice's audit key (audit.go).
+	auditEpub []byte
+	auditAEAD cipher.AEAD
+	// auditLinksOnly: walking the audit log checks the links of entries
+	// the session cannot open instead of refusing (verify).
+	auditLinksOnly bool
 }
 
 // Update runs fn in a read-write transaction and commits it durably (fsync)

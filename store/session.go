@@ -548,6 +548,11 @@ func recoverySession(sl *keyslot, rc *recoveryContent) (*session, error) {
 		}
 		sess.admin = ed25519.NewKeyFromSeed(rc.adminSeed)
 		sess.adminPub = sess.admin.Public().(ed25519.PublicKey)
+		if err := sess.setAuditSeed(rc.auditSeed); err != nil {
+			sess.wipe()
+			return nil, err
+		}
+		sess.auditPub = sess.auditKey.PublicKey().Bytes()
 	}
 	return sess, nil
 }

@@ -184,6 +184,7 @@ type recoveryContent struct {
 	clinicalEpoch uint32
 	clinical      []byte
 	adminSeed     []byte
+	auditSeed     []byte
 }
 
 func (c *recoveryContent) wipe() {
@@ -191,6 +192,7 @@ func (c *recoveryContent) wipe() {
 	clear(c.secret)
 	clear(c.clinical)
 	clear(c.adminSeed)
+	clear(c.auditSeed)
 }
 
 // newRecoverySlot wraps the keys of sess (which must hold every key of a
@@ -207,11 +209,12 @@ func newRecoverySlot(practiceID string, sess *session, secret []byte) (string, *
 	sl := &keyslot{Kind: slotRecovery, Epoch: sess.key.epoch}
 	pt := append(append(make([]byte, 0, 4*keySize+4), sess.key.key[:]...), secret...)
 	if sess.adminPub != nil {
-		if sess.clinical == nil || sess.admin == nil {
+		if sess.clinical == nil || sess.admin == nil || sess.auditSeed == nil {
 			return "", nil, fmt.Errorf("%w: the recovery slot needs every key", ErrPermission)
 		}
 		sl.V = 2
 		pt = append(append(append(pt, epochBytes(sess.clinical.epoch)...), sess.clinical.key[:]...), sess.admin.Seed()...)
+		pt = append(pt, sess.auditSeed...)
 	}
 	if err := sl.wrap(recoverySlotID, kek, pt); err != nil {
 		return "", nil, err
@@ -237,7 +240,7 @@ func openRecoverySlot(practiceID string, sl *keyslot, recoveryKey string) (recov
 	}
 	want := 2 * keySize
 	if sl.V == 2 {
-		want = 4*keySize + 4
+		want = 5*keySize + 4
 	}
 	if len(pt) != want {
 		return c, fmt.Errorf("%w: recovery slot content", ErrTampered)
@@ -246,7 +249,7 @@ func openRecoverySlot(practiceID string, sl *keyslot, recoveryKey string) (recov
 	if sl.V == 2 {
 		r := pt[2*keySize:]
 		c.clinicalEpoch = uint32(r[0])<<24 | uint32(r[1])<<16 | uint32(r[2])<<8 | uint32(r[3])
-		c.clinical, c.adminSeed = r[4:4+keySize], r[4+keySize:]
+		c.clinical, c.adminSeed, c.auditSeed = r[4:4+keySize], r[4+keySize:4+2*keySize], r[4+2*keySize:]
 	}
 	return c, nil
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"crypto/ecdh"
 	"crypto/ed25519"
 	"encoding/binary"
 	"encoding/hex"
@@ -55,7 +56,12 @@ type session struct {
 	// practice still on one data key.
 	adminPub ed25519.PublicKey
 	own      *userSecrets // the user's own keys; nil for a slot made before them
-	seed     []byte
+	// auditPub is the practice's audit public key, which every entry is
+	// sealed to; auditKey and auditSeed its private key (HIM managers).
+	auditPub  []byte
+	auditKey  *ecdh.PrivateKey
+	auditSeed []byte
+	seed      []byte
 	// legacyOK: the practice moved from one data key, so clinical
 	// revisions sealed under the general key before are genuine.
 	legacyOK bool
@@ -76,6 +82,8 @@ func (sess *session) wipe() {
 	sess.clinical.wipe()
 	clear(sess.admin)
 	clear(sess.seed)
+	clear(sess.auditSeed)
+	sess.auditSeed, sess.auditKey = nil, nil
 	if sess.own != nil {
 		clear(sess.own.sign)
 	}

@@ -62,7 +62,7 @@ func (s *Store) Verify() (rep *VerifyReport, err error) {
 		if !rep.OK() {
 			return nil // walking a broken tree could fault; the structure report says enough
 		}
-		tx := &Tx{s: s, btx: btx, sess: s.sess}
+		tx := &Tx{s: s, btx: btx, sess: s.sess, auditLinksOnly: true}
 		tx.verifyRevs(rep)
 		tx.verifyTypes(rep)
 		tx.verifyChanges(rep)
