@@ -72,6 +72,11 @@ func (s *Service) OpenBreakGlass(patientID, reason string) (BreakGlass, error) {
 	return g, nil
 }
 
+// CanBreakGlass reports whether break-glass could open anything for the
+// signed-in user: it opens only what their keys reach, and the roles that
+// lack the clinical chart lack its key too.
+func (s *Service) CanBreakGlass() bool { return s.st.Holds(store.CompartmentClinical) }
+
 // hasGrant reports whether u holds unexpired break-glass access to the patient.
 func (s *Service) hasGrant(u store.User, patientID string) (bool, error) {
 	// Grants that came by sync reach the cache through the finder's

@@ -282,8 +282,6 @@ func (tx *Tx) writeSlot(u User, password, seed []byte) error {
 	return tx.storeSlot(id, sl)
 }
 
-func (tx *Tx) putUser(u User) (User, error) { return tx.putUserKeys(u, nil) }
-
 // putUserKeys writes u's record with keys, or with the keys its current
 // revision holds when keys is nil.
 func (tx *Tx) putUserKeys(u User, keys *userKeys) (User, error) {
