@@ -254,6 +254,14 @@ func TestInsiderFrontDeskCannotBecomeHIM(t *testing.T) {
 		if err := ip.a.SetRole("desk", RoleHIM); !errors.Is(err, ErrPermission) {
 			t.Fatalf("SetRole: %v", err)
 		}
+		// Nor take over the HIM manager's keyslot.
+		slot, err := ip.a.Get(slotRecordID(slotIDFor(ip.a.secret(), "admin")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ip.a.Put(TypeKeyslot, slot.ID, slot.Rev, []byte(`{"kind":"disabled","epoch":0,"wrapped":null}`)); !errors.Is(err, ErrPermission) {
+			t.Fatalf("Put of the HIM manager's keyslot: %v", err)
+		}
 		me, err := ip.a.Get(ip.deskID)
 		if err != nil {
 			t.Fatal(err)

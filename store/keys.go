@@ -448,6 +448,11 @@ func (tx *Tx) sign(id string, env *envelope, p *payload) error {
 		p.Signer = signerAdmin
 		p.Sig = ed25519.Sign(tx.sess.admin, sigMessage(id, env, p))
 	case r.Signed == SignedByAdminOrAuthor && tx.sess.own != nil && p.Author != "":
+		if env.Type == TypeKeyslot {
+			if sec := tx.s.secret(); sec == nil || id != slotRecordID(slotIDFor(sec, tx.sess.user.Username)) {
+				return fmt.Errorf("%w: only a health information manager may change another user's keyslot", ErrPermission)
+			}
+		}
 		p.Signer = signerAuthor
 		p.Sig = ed25519.Sign(tx.sess.own.sign, sigMessage(id, env, p))
 	default:
