@@ -119,6 +119,11 @@ func (s *Store) rule(typ string) TypeRule {
 	return s.types[typ]
 }
 
+// ErrNoTypeRules means a record is sealed outside the general compartment
+// and the store was opened without type rules ([WithTypeRules]), so it
+// cannot tell whether that is its place.
+var ErrNoTypeRules = errors.New("the program opened the store without the record types' key compartments")
+
 // ErrNoKey means the signed-in user's keys do not reach the records asked
 // for. It matches [ErrPermission].
 var ErrNoKey = &KeyError{}
@@ -204,6 +209,9 @@ func (s *Store) readKey(sess *session, typ string, sealed []byte) (*dataKey, err
 	got, ok := sealedCompartment(sealed)
 	if !ok {
 		return nil, fmt.Errorf("%w: unknown seal", ErrTampered)
+	}
+	if got != want && s.types == nil {
+		return nil, fmt.Errorf("%w (a %s record in the %s compartment)", ErrNoTypeRules, typ, got)
 	}
 	if got != want {
 		// Before a practice moved to the key hierarchy, clinical records
