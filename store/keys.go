@@ -201,11 +201,7 @@ func (tx *Tx) readKey(typ string, sealed []byte) (*dataKey, error) {
 }
 
 func (s *Store) readKey(sess *session, typ string, sealed []byte) (*dataKey, error) {
-	tx := struct {
-		s    *Store
-		sess *session
-	}{s, sess}
-	want := tx.s.rule(typ).Compartment
+	want := s.rule(typ).Compartment
 	got, ok := sealedCompartment(sealed)
 	if !ok {
 		return nil, fmt.Errorf("%w: unknown seal", ErrTampered)
@@ -216,11 +212,11 @@ func (s *Store) readKey(sess *session, typ string, sealed []byte) (*dataKey, err
 	if got != want {
 		// Before a practice moved to the key hierarchy, clinical records
 		// were sealed under the one data key.
-		if !(want == CompartmentClinical && got == CompartmentGeneral && (tx.sess.legacyOK || tx.sess.adminPub == nil)) {
+		if !(want == CompartmentClinical && got == CompartmentGeneral && (sess.legacyOK || sess.adminPub == nil)) {
 			return nil, fmt.Errorf("%w: a %s record sealed outside the %s compartment", ErrTampered, typ, want)
 		}
 	}
-	return tx.sess.keyFor(got)
+	return sess.keyFor(got)
 }
 
 // A user's own keys come from a 32-byte seed wrapped in their password slot.
