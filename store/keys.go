@@ -160,26 +160,27 @@ func sealedCompartment(sealed []byte) (Compartment, bool) {
 	return 0, false
 }
 
-// keyFor is the session's key of compartment c, or a *KeyError. In a
-// practice that has not moved to the key hierarchy yet, everything is
-// sealed under the one data key.
+// keyFor is the session's key of compartment c, or a *KeyError.
 func (sess *session) keyFor(c Compartment) (*dataKey, error) {
 	switch {
 	case c == CompartmentGeneral:
 		return sess.key, nil
 	case c == CompartmentClinical && sess.clinical != nil:
 		return sess.clinical, nil
-	case c == CompartmentClinical && sess.adminPub == nil:
-		return sess.key, nil // a practice still on one key
 	}
 	return nil, &KeyError{Compartment: c, Renew: sess.renew}
 }
 
-// writeKey is the key a new revision of type typ is sealed under.
+// writeKey is the key a new revision of type typ is sealed under. In a
+// practice that has not moved to the key hierarchy yet, everything is
+// sealed under the one data key.
 func (tx *Tx) writeKey(typ string) (*dataKey, error) {
 	r := tx.s.rule(typ)
 	if len(r.Writers) > 0 && tx.sess.user.ID != "" && !tx.sess.recovery && !slices.Contains(r.Writers, tx.sess.user.Role) {
 		return nil, fmt.Errorf("%w: a %s may not write %s records", ErrPermission, tx.sess.user.Role.Title(), typ)
+	}
+	if r.Compartment != CompartmentGeneral && tx.sess.clinical == nil && tx.adminPub() == nil {
+		return tx.sess.key, nil // a practice still on one key
 	}
 	return tx.sess.keyFor(r.Compartment)
 }
@@ -702,6 +703,9 @@ func (s *Store) Holds(c Compartment) bool {
 	defer s.mu.RUnlock()
 	if s.sess == nil {
 		return false
+	}
+	if c == CompartmentClinical && s.sess.adminPub == nil {
+		return true // a practice still on one key: it reaches everything
 	}
 	_, err := s.sess.keyFor(c)
 	return err == nil

@@ -163,3 +163,46 @@ func TestMoveToKeyHierarchy(t *testing.T) {
 		t.Fatalf("verify: %v %v", err, rep.Problems)
 	}
 }
+
+// TestMovedPracticeReachesAnOtherWorkstation: a workstation still on one
+// key learns the administration key from the practice keys record the
+// moved one sends, and then refuses what is not signed.
+func TestMovedPracticeReachesAnOtherWorkstation(t *testing.T) {
+	a, fx := openOneKeyFixture(t)
+	b, _ := openOneKeyFixture(t) // a copy: the same practice on another workstation
+	unlockAs(t, a, "admin", fixturePassword)
+	if a.TakeNewRecoveryKey() == "" {
+		t.Fatal("a did not move")
+	}
+	if err := a.ResetPassword("doc", []byte("fixture-password-2")); err != nil {
+		t.Fatal(err)
+	}
+	unlockAs(t, a, "doc", "fixture-password-2")
+	after, err := a.Put("allergy", fx["patient"]+".a3", "", []byte(`{"substance":"Fixture-after"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlockAs(t, b, "desk", fixturePassword)
+	relay(t, a, b, 0)
+	if !bytes.Equal(a.AdminPublicKey(), b.AdminPublicKey()) {
+		t.Fatal("b did not learn the administration key")
+	}
+	unlockAs(t, b, "desk", fixturePassword)
+	if _, err := b.Get(after.ID); !errors.Is(err, ErrNoKey) {
+		t.Fatalf("front desk on b: %v", err)
+	}
+	// b no longer writes unsigned user records, nor does the HIM manager's
+	// old slot there (until the new one arrives, it reaches the general key
+	// only).
+	if _, err := b.AddUser(NewUser{Username: "x2", Name: "X", Role: RoleHIM, Password: []byte(userPass)}); !errors.Is(err, ErrPermission) {
+		t.Fatalf("front desk added a user on b: %v", err)
+	}
+	unlockAs(t, b, "doc", "fixture-password-2") // the new slot came through sync
+	if r, err := b.Get(after.ID); err != nil || !bytes.Contains(r.Body, []byte("Fixture-after")) {
+		t.Fatalf("clinician on b: %v", err)
+	}
+	unlockAs(t, b, "admin", fixturePassword)
+	if rep, err := b.Verify(); err != nil || !rep.OK() {
+		t.Fatalf("verify on b: %v %v", err, rep)
+	}
+}
