@@ -128,6 +128,10 @@ func TestPatients(t *testing.T) {
 	if strings.Contains(r.stdout+r.stderr, "diabetes") {
 		t.Errorf("break-glass showed the problem list to the front desk:\n%s", r.stdout)
 	}
+	// verify as front desk: clean, and says what it could not open.
+	r = p.as("desk", userPass, "verify")
+	wantCode(t, "verify as front desk", r, 0)
+	wantOutput(t, "verify as front desk", r, "sealed under keys your role does not hold", "ok")
 	r = p.as("desk", userPass, "patient", "show", "--mrn", mrn, "--break-glass", "x")
 	wantCode(t, "patient show --break-glass with a short reason", r, 1)
 	wantOutput(t, "patient show --break-glass with a short reason", r, "reason")
