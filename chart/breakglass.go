@@ -43,6 +43,11 @@ func (s *Service) OpenBreakGlass(patientID, reason string) (BreakGlass, error) {
 	if err := pr.err("break-glass access"); err != nil {
 		return BreakGlass{}, err
 	}
+	if !s.st.Holds(store.CompartmentClinical) {
+		// Break-glass opens only what the user's keys reach, and the
+		// clinical chart is sealed under a key this role does not hold.
+		return BreakGlass{}, &PermissionError{Role: u.Role, Action: ReadClinical, Note: "break-glass opens only what your keys reach; ask a clinician or a health information manager"}
+	}
 	now := s.now().UTC()
 	g := BreakGlass{UserID: u.ID, Username: u.Username, Patient: patientID, Reason: reason, At: now, Until: now.Add(s.glassFor)}
 	err = s.st.Update(func(tx *store.Tx) error {
@@ -110,6 +115,11 @@ func (s *Service) activeGrant(userID, patientID string) time.Time {
 	return end
 }
 
+// CanBreakGlass reports whether break-glass could open anything for the
+// signed-in user: it opens only what their keys reach, and the roles that
+// lack the clinical chart lack its key too.
+func (s *Service) CanBreakGlass() bool { return s.st.Holds(store.CompartmentClinical) }
+
 // hasGrant reports whether u holds unexpired break-glass access to the patient.
 func (s *Service) hasGrant(u store.User, patientID string) (bool, error) {
 	// Grants that came by sync reach the cache through the finder's
@@ -136,6 +146,9 @@ func (s *Service) hasGrant(u store.User, patientID string) (bool, error) {
 				var g BreakGlass
 				if err := decode(r, &g); err != nil {
 					return err
+				}
+				if tx.CheckSigned(r) != nil {
+					return nil // not written by someone who may grant it
 				}
 				if g.UserID == u.ID {
 					mine = append(mine, g)

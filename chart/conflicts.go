@@ -53,10 +53,32 @@ func MergeRules() store.MergeRules {
 	return rules
 }
 
-// StoreOptions are opts with the chart's merge rules before them: the
-// options to open, create or join a practice's store with.
+// StoreOptions are opts with the chart's merge rules and type rules before
+// them: the options to open, create or join a practice's store with.
 func StoreOptions(opts ...store.Option) []store.Option {
-	return append([]store.Option{store.WithMergeRules(MergeRules())}, opts...)
+	return append([]store.Option{store.WithMergeRules(MergeRules()), store.WithTypeRules(TypeRules())}, opts...)
+}
+
+// TypeRules put each chart record type in its key compartment (see
+// docs/SECURITY.md): the clinical chart, visits with their codes,
+// amendments, amendment requests and disclosures are sealed under the
+// clinical key, which only clinicians, coders and HIM managers hold;
+// patients' demographics, document metadata (their content is a blob),
+// code tables and the inbox's records under the general key, every role's.
+// Among the roles holding the clinical key, coders write only visits (their
+// codes). Break-glass grants carry the administration key's signature, so a
+// grant nobody with that key wrote is refused everywhere.
+func TypeRules() store.TypeRules {
+	clinicalWriters := []store.Role{store.RoleClinician, store.RoleHIM}
+	rules := store.TypeRules{
+		TypeVisit:      {Compartment: store.CompartmentClinical, Writers: []store.Role{store.RoleClinician, store.RoleCoder, store.RoleHIM}},
+		TypeBreakGlass: {Signed: store.SignedByAdmin},
+	}
+	for _, typ := range []string{TypeProblem, TypeAllergy, TypeMedication, TypeVitals, TypeImmunization,
+		TypeAmendment, TypeAmendReq, TypeDisclosure} {
+		rules[typ] = store.TypeRule{Compartment: store.CompartmentClinical, Writers: clinicalWriters}
+	}
+	return rules
 }
 
 // OpenStore is [store.Open] with the chart's merge rules.
@@ -230,6 +252,9 @@ func (s *Service) ConflictQueue() ([]ConflictItem, error) {
 	err = s.st.View(func(tx *store.Tx) error {
 		return tx.MultiHeaded(func(id string) error {
 			hs, err := tx.Heads(id)
+			if errors.Is(err, store.ErrNoKey) {
+				return nil // sealed under a key this user does not hold
+			}
 			if err != nil {
 				return err
 			}

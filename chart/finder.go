@@ -219,6 +219,9 @@ func (f *finder) refreshLocked() error {
 			}
 			for _, c := range changes {
 				r, err := tx.Get(c.RecordID)
+				if errors.Is(err, store.ErrNoKey) {
+					continue // a clinical record: not the finder's, and not this user's to open
+				}
 				if err != nil {
 					return err
 				}
@@ -226,7 +229,9 @@ func (f *finder) refreshLocked() error {
 				case TypePatient:
 					recs = append(recs, r)
 				case TypeBreakGlass:
-					f.onGrant(r) // granted on another workstation, or here
+					if tx.CheckSigned(r) == nil {
+						f.onGrant(r) // granted on another workstation, or here
+					}
 				}
 			}
 			return nil

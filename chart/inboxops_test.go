@@ -59,7 +59,7 @@ func (p *opsPractice) content(d chart.Document) []byte {
 func (p *opsPractice) audited(action string) string {
 	p.t.Helper()
 	var detail string
-	p.st.AuditLog(1, func(ev store.AuditEvent) error {
+	p.tc.AuditLog(func(ev store.AuditEvent) error {
 		if ev.Action == action {
 			detail = ev.Username + " " + ev.Detail
 		}

@@ -99,11 +99,16 @@ type PermissionError struct {
 	Action Action
 	// BreakGlass is true when break-glass access would open it.
 	BreakGlass bool
+	// Note, when set, ends the message in place of the break-glass hint.
+	Note string
 }
 
 func (e *PermissionError) Error() string {
 	msg := fmt.Sprintf("your role (%s) may not %s; only %s may", e.Role.Title(), e.Action, WhoMay(e.Action))
-	if e.BreakGlass {
+	switch {
+	case e.Note != "":
+		msg += " (" + e.Note + ")"
+	case e.BreakGlass:
 		msg += " (or open the chart with break-glass access, giving a reason)"
 	}
 	return msg

@@ -94,7 +94,10 @@ func TestRoleTable(t *testing.T) {
 			return &PermissionError{Role: roleOf(t, s), Action: ReadCodes}
 		}},
 		{"write codes", [4]bool{false, true, true, false}, "clinicians or medical coders", func(s *Service) error {
-			cur := reread(t, p, v.ID)
+			cur := v
+			if roleOf(t, s) != store.RoleFrontDesk { // front desk cannot open the visit to reread it
+				cur = reread(t, p, v.ID)
+			}
 			_, err := s.SetVisitCodes(cur.ID, cur.Rev, []Diagnosis{{Code: "J20.9", Primary: true}, {Code: "I10"}}, nil)
 			return err
 		}},

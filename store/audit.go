@@ -1,6 +1,7 @@
 package store
 
 import (
+	"crypto/cipher"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
@@ -100,8 +101,11 @@ func (tx *Tx) Audit(ev AuditEvent) error {
 	if err != nil {
 		return err
 	}
-	stored := append(make([]byte, 0, auditHashSize+sealOverhead+len(body)), head.hash[:]...)
-	stored = tx.sess.key.seal(stored, body, auditEntryAD(seq, head.hash[:]))
+	stored := append(make([]byte, 0, auditHashSize+sealOverhead+33+len(body)), head.hash[:]...)
+	stored, err = tx.sealAuditEntry(stored, body, auditEntryAD(seq, head.hash[:]))
+	if err != nil {
+		return err
+	}
 	if err := tx.btx.Bucket(bucketAudit).Put(auditKey(seq), stored); err != nil {
 		return err
 	}
@@ -136,6 +140,7 @@ func (tx *Tx) walkAudit(from uint64, fn func(AuditEvent) error) error {
 	c := tx.btx.Bucket(bucketAudit).Cursor()
 	var prev [auditHashSize]byte
 	want := uint64(1)
+	op := tx.auditOpener()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		if len(k) != 8 {
 			return fmt.Errorf("audit log: %w: unexpected key", ErrTampered)
@@ -147,7 +152,7 @@ func (tx *Tx) walkAudit(from uint64, fn func(AuditEvent) error) error {
 		if len(v) < auditHashSize || [auditHashSize]byte(v[:auditHashSize]) != prev {
 			return fmt.Errorf("audit log: %w: entry %d does not follow entry %d (an entry was removed, replaced or reordered)", ErrTampered, seq, seq-1)
 		}
-		pt, err := tx.sess.key.open(nil, v[auditHashSize:], auditEntryAD(seq, prev[:]))
+		pt, opened, err := op.open(v[auditHashSize:], auditEntryAD(seq, prev[:]))
 		if err != nil {
 			return fmt.Errorf("audit log: entry %d: %w", seq, err)
 		}
@@ -157,8 +162,13 @@ func (tx *Tx) walkAudit(from uint64, fn func(AuditEvent) error) error {
 			continue
 		}
 		var ev AuditEvent
-		if err := json.Unmarshal(pt, &ev); err != nil {
-			return fmt.Errorf("audit log: entry %d: %w: %v", seq, ErrTampered, err)
+		switch {
+		case opened:
+			if err := json.Unmarshal(pt, &ev); err != nil {
+				return fmt.Errorf("audit log: entry %d: %w: %v", seq, ErrTampered, err)
+			}
+		case !tx.auditLinksOnly:
+			return fmt.Errorf("audit log: %w", &KeyError{Compartment: CompartmentAudit})
 		}
 		ev.Seq = seq
 		if err := fn(ev); err != nil {
@@ -172,4 +182,69 @@ func (tx *Tx) walkAudit(from uint64, fn func(AuditEvent) error) error {
 		return fmt.Errorf("audit log: %w: the last entry does not match the sealed head", ErrTampered)
 	}
 	return nil
+}
+
+// Audit entries are sealed to the practice's audit public key (keys.go), so
+// every role appends and only HIM managers read: such an entry's sealed
+// part is
+//
+//	3 | ephemeral X25519 public key (32) | value sealed as by the general key
+//
+// under the key the ephemeral key shares with the audit key. One ephemeral
+// key serves a whole transaction (a bulk import writes thousands of
+// entries); readers keep the keys they derived. Entries written before the
+// practice moved to the key hierarchy are sealed under the general key.
+// The chain's hashes run over the sealed entries, so anyone can check the
+// links; only the audit key opens what they say.
+const sealVersionTo = 3
+
+func (tx *Tx) sealAuditEntry(dst, body, ad []byte) ([]byte, error) {
+	if tx.sess.auditPub == nil {
+		return tx.sess.key.seal(dst, body, ad), nil
+	}
+	if tx.auditAEAD == nil {
+		epub, aead, err := sealerTo(tx.sess.auditPub)
+		if err != nil {
+			return nil, err
+		}
+		tx.auditEpub, tx.auditAEAD = epub, aead
+	}
+	dst = append(append(dst, sealVersionTo), tx.auditEpub...)
+	return sealWith(tx.auditAEAD, 0, dst, body, ad), nil
+}
+
+// auditOpener opens audit entries with a session's keys.
+type auditOpener struct {
+	sess  *session
+	cache map[[32]byte]cipher.AEAD
+}
+
+func (tx *Tx) auditOpener() *auditOpener { return &auditOpener{sess: tx.sess} }
+
+// open opens an entry's sealed part. opened is false, with no error, for
+// an entry sealed to the audit key when the session does not hold it.
+func (o *auditOpener) open(sealed, ad []byte) (pt []byte, opened bool, err error) {
+	if len(sealed) == 0 || sealed[0] != sealVersionTo {
+		pt, err = o.sess.key.open(nil, sealed, ad)
+		return pt, true, err
+	}
+	if len(sealed) < 1+32+sealOverhead {
+		return nil, false, fmt.Errorf("%w: sealed value too short (%d bytes)", ErrTampered, len(sealed))
+	}
+	if o.sess.auditKey == nil {
+		return nil, false, nil
+	}
+	epub := [32]byte(sealed[1:33])
+	aead := o.cache[epub]
+	if aead == nil {
+		if aead, err = openerFrom(o.sess.auditKey, epub[:]); err != nil {
+			return nil, false, err
+		}
+		if o.cache == nil {
+			o.cache = map[[32]byte]cipher.AEAD{}
+		}
+		o.cache[epub] = aead
+	}
+	pt, err = openWith(aead, 0, nil, sealed[33:], ad)
+	return pt, true, err
 }

@@ -90,6 +90,7 @@ func (tx *Tx) ExportAudit(from uint64, limit, maxBytes int) ([]AuditWire, error)
 	}
 	var out []AuditWire
 	size := 0
+	op := tx.auditOpener()
 	for seq := from; len(out) < limit; seq++ {
 		v := b.Get(auditKey(seq))
 		if v == nil {
@@ -101,7 +102,7 @@ func (tx *Tx) ExportAudit(from uint64, limit, maxBytes int) ([]AuditWire, error)
 		if len(v) < auditHashSize || [auditHashSize]byte(v[:auditHashSize]) != prev {
 			return nil, fmt.Errorf("audit log: %w: entry %d does not follow entry %d", ErrTampered, seq, seq-1)
 		}
-		if _, err := tx.sess.key.open(nil, v[auditHashSize:], auditEntryAD(seq, prev[:])); err != nil {
+		if _, _, err := op.open(v[auditHashSize:], auditEntryAD(seq, prev[:])); err != nil {
 			return nil, fmt.Errorf("audit log: entry %d: %w", seq, err)
 		}
 		prev = auditHash(seq, v)
@@ -220,11 +221,12 @@ func (tx *Tx) importAudit(device, name, sentBy string, entries []AuditWire, setA
 	if name == "" {
 		name = head.name
 	}
+	op := tx.auditOpener()
 	for _, e := range entries {
 		if e.Seq != head.seq+1 {
 			return res, fmt.Errorf("audit log of workstation %s: %w: entry %d came where entry %d was due", shortID(device), ErrTampered, e.Seq, head.seq+1)
 		}
-		reason, err := tx.checkPeerEntry(device, head.hash, e)
+		reason, err := tx.checkPeerEntry(op, device, head.hash, e)
 		if err != nil && !setAside {
 			return res, err
 		}
@@ -338,16 +340,21 @@ const reasonNoLink = "it does not continue its workstation's audit log"
 // checkPeerEntry checks that e continues device's imported chain, whose
 // last hash is prev, and opens as an audit event; on failure it says why
 // in plain words and in an error.
-func (tx *Tx) checkPeerEntry(device string, prev [auditHashSize]byte, e AuditWire) (string, error) {
+func (tx *Tx) checkPeerEntry(op *auditOpener, device string, prev [auditHashSize]byte, e AuditWire) (string, error) {
 	if len(e.Stored) > MaxAuditWireSize {
 		return "it is too large", fmt.Errorf("audit log of workstation %s: %w: entry %d is too large", shortID(device), ErrTampered, e.Seq)
 	}
 	if AuditLink(e.Stored) == nil || [auditHashSize]byte(e.Stored[:auditHashSize]) != prev {
 		return reasonNoLink, fmt.Errorf("audit log of workstation %s: %w: entry %d does not continue its log", shortID(device), ErrTampered, e.Seq)
 	}
-	pt, err := tx.sess.key.open(nil, e.Stored[auditHashSize:], auditEntryAD(e.Seq, prev[:]))
+	// An entry sealed to the audit key opens only for an HIM manager's
+	// session; for the others its link and size are what can be checked.
+	pt, opened, err := op.open(e.Stored[auditHashSize:], auditEntryAD(e.Seq, prev[:]))
 	if err != nil {
 		return "it was not sealed by this practice", fmt.Errorf("audit log of workstation %s: entry %d: %w", shortID(device), e.Seq, err)
+	}
+	if !opened {
+		return "", nil
 	}
 	var ev AuditEvent
 	if err := json.Unmarshal(pt, &ev); err != nil {
@@ -391,6 +398,7 @@ func (tx *Tx) walkPeerAudit(device string, fn func(AuditEvent, [auditHashSize]by
 	c := b.Cursor()
 	var prev [auditHashSize]byte
 	want := uint64(1)
+	op := tx.auditOpener()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		if bytes.Equal(k, keyPeerHead) {
 			continue
@@ -414,15 +422,20 @@ func (tx *Tx) walkPeerAudit(device string, fn func(AuditEvent, [auditHashSize]by
 		if len(v) < auditHashSize || [auditHashSize]byte(v[:auditHashSize]) != prev {
 			return head, fmt.Errorf("%s: %w: entry %d does not follow entry %d (an entry was removed, replaced or reordered)", who, ErrTampered, seq, seq-1)
 		}
-		pt, err := tx.sess.key.open(nil, v[auditHashSize:], auditEntryAD(seq, prev[:]))
+		pt, opened, err := op.open(v[auditHashSize:], auditEntryAD(seq, prev[:]))
 		if err != nil {
 			return head, fmt.Errorf("%s: entry %d: %w", who, seq, err)
 		}
 		prev = auditHash(seq, v)
 		want++
 		var ev AuditEvent
-		if err := json.Unmarshal(pt, &ev); err != nil {
-			return head, fmt.Errorf("%s: entry %d: %w: %v", who, seq, ErrTampered, err)
+		switch {
+		case opened:
+			if err := json.Unmarshal(pt, &ev); err != nil {
+				return head, fmt.Errorf("%s: entry %d: %w: %v", who, seq, ErrTampered, err)
+			}
+		case !tx.auditLinksOnly:
+			return head, fmt.Errorf("%s: %w", who, &KeyError{Compartment: CompartmentAudit})
 		}
 		ev.Seq = seq
 		if err := fn(ev, prev); err != nil {

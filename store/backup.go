@@ -104,14 +104,18 @@ func Restore(from, dir string, opts RestoreOptions) (err error) {
 	if err := dropDraftsSafely(tmp); err != nil {
 		return fmt.Errorf("%s: %w", from, err)
 	}
-	var secret, key []byte
-	defer func() { clear(key) }()
+	var secret []byte
+	var recovered *recoveryContent
+	var recSlot *keyslot
 	switch {
 	case opts.RecoveryKey != "":
-		key, secret, err = openRecoverySlot(practiceID, sl, opts.RecoveryKey)
+		rc, err := openRecoverySlot(practiceID, sl, opts.RecoveryKey)
 		if err != nil {
 			return err
 		}
+		defer rc.wipe()
+		secret = append([]byte(nil), rc.secret...)
+		recovered, recSlot = &rc, sl
 	case opts.SecretFrom != "":
 		dev, err := readDeviceFile(opts.SecretFrom)
 		if err != nil {
@@ -133,8 +137,8 @@ func Restore(from, dir string, opts RestoreOptions) (err error) {
 		os.Remove(filepath.Join(dir, deviceFileName))
 		return err
 	}
-	if key != nil {
-		if err := verifyRestored(dir, sl.Epoch, key); err != nil {
+	if recovered != nil {
+		if err := verifyRestored(dir, recSlot, recovered); err != nil {
 			os.Remove(dst)
 			os.Remove(filepath.Join(dir, deviceFileName))
 			return fmt.Errorf("%s: %w", from, err)
@@ -182,24 +186,25 @@ func dropDraftsSafely(path string) (err error) {
 // verifyRestored opens the restored folder with the data key from the
 // recovery slot and checks every sealed value as [Store.Verify] does,
 // without signing anyone in or writing to the audit log.
-func verifyRestored(dir string, epoch uint32, raw []byte) error {
+func verifyRestored(dir string, sl *keyslot, rc *recoveryContent) error {
 	st, err := Open(dir)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrBadBackup, err)
 	}
 	defer st.db.Close()
-	dk, err := newDataKey(epoch, raw)
+	sess, err := recoverySession(sl, rc)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrBadBackup, err)
 	}
+	sess.user = User{Role: RoleHIM}
 	st.mu.Lock()
-	st.sess = &session{key: dk, user: User{Role: RoleHIM}}
+	st.sess = sess
 	st.mu.Unlock()
 	rep, err := st.Verify()
 	st.mu.Lock()
 	st.sess = nil
 	st.mu.Unlock()
-	dk.wipe()
+	sess.wipe()
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrBadBackup, err)
 	}

@@ -1,6 +1,8 @@
 // Package store is Chartkeeper's encrypted local record store: one bbolt
-// file per data folder, every value sealed with XChaCha20-Poly1305 under the
-// practice data key, which is itself wrapped in per-user keyslots.
+// file per data folder, every value sealed with XChaCha20-Poly1305 under a
+// key of the practice's key hierarchy (keys.go: the general key, wrapped in
+// per-user keyslots; the clinical, administration and audit keys, granted
+// to the roles that use them).
 //
 // A data folder holds these files:
 //
@@ -17,6 +19,9 @@
 //	  schema                 uint64 schema version (see migrations.go)
 //	  practice               practice ID (random, hex)
 //	  audithead              sealed (last audit seq, last audit hash)
+//	  adminpub               the administration public key (keys.go), clear
+//	  keymodel               set on a store made before compartment keys,
+//	                         until its first HIM sign-in (migratekeys.go)
 //	slots/
 //	  <slotID>               keyslot: Argon2id parameters in clear, the
 //	                         wrapped data key sealed under the derived key;
@@ -47,7 +52,8 @@
 //	blobindex/
 //	  <HMAC(SHA-256 of content)>  blob ID, so the same content is stored once
 //	audit/
-//	  <seq>                  previous entry's hash | sealed entry
+//	  <seq>                  previous entry's hash | entry sealed to the
+//	                         audit key (audit.go)
 //	auditpeers/              other workstations' audit chains, imported
 //	  <deviceID>/            through sync (auditsync.go; made on first use)
 //	    <seq>                the entry as that device stored it

@@ -1,6 +1,10 @@
 package store
 
 import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
@@ -27,9 +31,10 @@ type CheckedRev struct {
 	// perr is a malformed record or revision ID: reported even when the
 	// store holds the revision, as ImportRev does.
 	perr error
-	// key is the data key the checks ran with (nil: not checked yet).
-	// ImportChecked checks again when its transaction's key is another.
-	key *dataKey
+	// sess is the session the checks ran with (nil: not checked yet).
+	// ImportChecked checks again when its transaction's is another.
+	sess *session
+	s    *Store
 	// err is the first failed check; reported only for a revision the
 	// store does not hold. reason says it in plain words.
 	err    error
@@ -39,6 +44,7 @@ type CheckedRev struct {
 	env     envelope
 	hlc     HLC
 	deleted bool
+	p       payload // the payload, when the session's keys opened it
 }
 
 // parseWire reads the clear routing fields of a wire revision.
@@ -77,11 +83,11 @@ func (s *Store) CheckRevs(ws []WireRev) []CheckedRev {
 	if s.sess == nil {
 		return cs
 	}
-	key := s.sess.key
+	sess := s.sess
 	check := func(part []CheckedRev) {
 		for i := range part {
 			if part[i].perr == nil {
-				part[i].key = key
+				part[i].sess, part[i].s = sess, s
 				part[i].check()
 			}
 		}
@@ -117,7 +123,7 @@ func (c *CheckedRev) check() {
 		fail("is too large (%d bytes)", len(w.Sealed))
 		return
 	}
-	v, err := c.key.open(nil, w.Sealed, wireAD(id, rev))
+	v, err := c.sess.key.open(nil, w.Sealed, wireAD(id, rev))
 	if err != nil {
 		fail("was not sealed by this practice for this record and revision")
 		return
@@ -151,7 +157,20 @@ func (c *CheckedRev) check() {
 		fail("has a malformed record type")
 		return
 	}
-	pt, err := c.key.open(nil, env.Sealed, revAD(id, &env))
+	key, err := c.s.readKey(c.sess, env.Type, env.Sealed)
+	var ke *KeyError
+	if errors.As(err, &ke) && env.Meta {
+		// The user's keys do not reach this compartment: the payload is
+		// checked by whoever reads it; the heads need only the clear
+		// time and deletion.
+		c.v, c.env, c.hlc, c.deleted = v, env, env.HLC, env.Deleted
+		return
+	}
+	if err != nil {
+		fail("%v", err)
+		return
+	}
+	pt, err := key.open(nil, env.Sealed, revAD(id, &env))
 	if err != nil {
 		fail("has content that does not open")
 		return
@@ -161,7 +180,11 @@ func (c *CheckedRev) check() {
 		fail("%v", err)
 		return
 	}
-	c.v, c.env, c.hlc, c.deleted = v, env, p.HLC, p.Deleted
+	if err := checkMeta(&env, &p); err != nil {
+		fail("%v", err)
+		return
+	}
+	c.v, c.env, c.hlc, c.deleted, c.p = v, env, p.HLC, p.Deleted, p
 }
 
 // holds reports whether the store has revision rev of record id.
@@ -185,14 +208,17 @@ func (tx *Tx) ImportChecked(c *CheckedRev) (ImportResult, error) {
 	if tx.holds(id, rev) {
 		return res, nil
 	}
-	if c.key == nil || c.key != tx.sess.key {
-		c.key = tx.sess.key
+	if c.sess == nil || c.sess != tx.sess {
+		c.sess, c.s = tx.sess, tx.s
 		c.check()
 	}
 	if c.err != nil {
 		return res, badItem(c.reason, c.err)
 	}
 	env := &c.env
+	if err := tx.checkImportedKeys(id, env, &c.p); err != nil {
+		return res, fmt.Errorf("record %s revision %s from the server: %w", id, c.w.Rev, err)
+	}
 	revs := tx.btx.Bucket(bucketRevs)
 	for _, pr := range env.Parents {
 		if revs.Get(revKey(id, pr)) == nil {
@@ -263,4 +289,38 @@ func (tx *Tx) ImportChecked(c *CheckedRev) (ImportResult, error) {
 	res.Inserted, res.HLC = true, c.hlc
 	res.Skewed = tx.s.clock.observe(c.hlc)
 	return res, nil
+}
+
+// checkImportedKeys checks the signature of an imported revision whose
+// type needs one, and takes the practice's administration public key from
+// the practice keys record when this store has none yet (a store made
+// before the key hierarchy learns it from the workstation that moved the
+// practice); a record naming another key than the one held is refused.
+func (tx *Tx) checkImportedKeys(id string, env *envelope, p *payload) error {
+	if env.Type != TypePracticeKeys {
+		if p.Signer == signerAuthor {
+			// A disabled user's own signature no longer counts.
+			if u, err := tx.Get(p.Author); err == nil && u.Type == TypeUser {
+				if du, err := decodeUser(u); err == nil && du.Disabled {
+					return fmt.Errorf("%w: %s record %s is signed by a disabled user", ErrTampered, env.Type, id)
+				}
+			}
+		}
+		return tx.checkSigned(id, env, p)
+	}
+	var pk practiceKeys
+	if id != PracticeKeysID || p.Deleted || json.Unmarshal(p.Body, &pk) != nil || len(pk.AdminPub) != ed25519.PublicKeySize {
+		return fmt.Errorf("%w: a damaged practice keys record", ErrTampered)
+	}
+	cur := tx.adminPub()
+	if cur != nil && !bytes.Equal(cur, pk.AdminPub) {
+		return fmt.Errorf("%w: the practice keys record names another administration key than this practice's", ErrTampered)
+	}
+	if p.Signer != signerAdmin || len(p.Sig) != ed25519.SignatureSize || !ed25519.Verify(ed25519.PublicKey(pk.AdminPub), sigMessage(id, env, p), p.Sig) {
+		return fmt.Errorf("%w: the practice keys record is not signed by its administration key", ErrTampered)
+	}
+	if cur == nil {
+		return tx.btx.Bucket(bucketMeta).Put(keyAdminPub, bytes.Clone(pk.AdminPub))
+	}
+	return nil
 }

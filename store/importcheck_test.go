@@ -84,7 +84,7 @@ func TestCheckRevsBatch(t *testing.T) {
 	b.Lock()
 	c2 := export(t, a, mustPut(t, a, "patient"))
 	cs = b.CheckRevs([]WireRev{c2})
-	if cs[0].key != nil {
+	if cs[0].sess != nil {
 		t.Fatal("checked without a key")
 	}
 	if err := b.Unlock("admin", []byte(adminPass)); err != nil {

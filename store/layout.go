@@ -16,6 +16,11 @@ var (
 	keySchema    = []byte("schema")
 	keyPractice  = []byte("practice")
 	keyAuditHead = []byte("audithead")
+	// keyAdminPub is the practice's administration public key, in clear
+	// (it is public); keyKeyModel marks a store made before the key
+	// hierarchy, moved at the first HIM sign-in.
+	keyAdminPub = []byte("adminpub")
+	keyKeyModel = []byte("keymodel")
 )
 
 // Names of the files in a data folder.

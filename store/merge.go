@@ -385,9 +385,19 @@ func (tx *Tx) resolve(id string, heads []string, p payload) (Record, error) {
 // writeRev seals and stores a new local revision that replaces its parents
 // as heads (keep are the heads that stay beside it).
 func (tx *Tx) writeRev(id string, env envelope, p payload, keep []leaf) (Record, error) {
+	key, err := tx.writeKey(env.Type)
+	if err != nil {
+		return Record{}, err
+	}
 	p.HLC = tx.s.clock.next()
 	p.Author = tx.sess.user.ID
-	env.Sealed = tx.sess.key.seal(nil, p.encode(), revAD(id, &env))
+	if err := tx.sign(id, &env, &p); err != nil {
+		return Record{}, err
+	}
+	if key.comp != CompartmentGeneral {
+		env.Meta, env.HLC, env.Deleted = true, p.HLC, p.Deleted
+	}
+	env.Sealed = key.seal(nil, p.encode(), revAD(id, &env))
 	enc := env.encode()
 	rev := revFor(id, enc, env.Gen)
 	if err := tx.btx.Bucket(bucketRevs).Put(revKey(id, rev), enc); err != nil {

@@ -31,6 +31,9 @@ var migrations = []migration{
 	}},
 	// Schema 3: the index of records with concurrent heads (merge.go).
 	{Version: 3, Name: "conflict index", Apply: migrateConflictIndex},
+	// Schema 4: a store made before compartment keys is marked; it moves
+	// to them at the first HIM sign-in (migratekeys.go).
+	{Version: 4, Name: "mark for compartment keys", Apply: markOneKeyStore},
 }
 
 // schema is where the store's version is kept (package boltschema runs

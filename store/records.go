@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"crypto/cipher"
 	"encoding/binary"
 	"fmt"
 	"slices"
@@ -35,6 +36,13 @@ type Tx struct {
 	// signalled is set once the transaction has arranged to wake
 	// [Store.ChangeSignal] waiters on commit.
 	signalled bool
+	// auditEpub and auditAEAD seal this transaction's audit entries to
+	// the practice's audit key (audit.go).
+	auditEpub []byte
+	auditAEAD cipher.AEAD
+	// auditLinksOnly: walking the audit log checks the links of entries
+	// the session cannot open instead of refusing (verify).
+	auditLinksOnly bool
 }
 
 // Update runs fn in a read-write transaction and commits it durably (fsync)
@@ -274,12 +282,19 @@ func (tx *Tx) openRev(id string, rev Rev, v []byte) (envelope, payload, error) {
 	if env.Gen != rev.Gen || revFor(id, v, env.Gen) != rev {
 		return env, payload{}, fmt.Errorf("record %s revision %s: %w: content does not match its revision ID", id, rev, ErrTampered)
 	}
-	pt, err := tx.sess.key.open(nil, env.Sealed, revAD(id, &env))
+	key, err := tx.readKey(env.Type, env.Sealed)
+	if err != nil {
+		return env, payload{}, fmt.Errorf("record %s revision %s: %w", id, rev, err)
+	}
+	pt, err := key.open(nil, env.Sealed, revAD(id, &env))
 	if err != nil {
 		return env, payload{}, fmt.Errorf("record %s revision %s: %w", id, rev, err)
 	}
 	p, err := decodePayload(pt)
 	if err != nil {
+		return env, payload{}, fmt.Errorf("record %s revision %s: %w", id, rev, err)
+	}
+	if err := checkMeta(&env, &p); err != nil {
 		return env, payload{}, fmt.Errorf("record %s revision %s: %w", id, rev, err)
 	}
 	return env, p, nil

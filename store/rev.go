@@ -91,17 +91,32 @@ type envelope struct {
 	Gen     uint32
 	Parents []Rev
 	Device  string
+	// Meta (envelope format 2, for revisions sealed outside the general
+	// compartment): the revision's HLC and deletion, which the change feed
+	// and the heads hold in clear anyway, so that a workstation whose user
+	// does not hold the compartment's key can still keep the record's
+	// heads. Whoever opens the payload checks they match it.
+	Meta    bool
+	HLC     HLC
+	Deleted bool
 	Sealed  []byte
 }
 
-const envelopeVersion = 1
+const (
+	envelopeVersion     = 1
+	envelopeVersionMeta = 2
+)
 
 // maxParents bounds the parents of one revision (a merge of conflicts).
 const maxParents = 64
 
 func (e *envelope) encode() []byte {
 	b := make([]byte, 0, 64+len(e.Sealed)+len(e.Parents)*revKeySize)
-	b = append(b, envelopeVersion)
+	if e.Meta {
+		b = append(b, envelopeVersionMeta)
+	} else {
+		b = append(b, envelopeVersion)
+	}
 	b = appendString(b, e.Type)
 	b = binary.BigEndian.AppendUint32(b, e.Gen)
 	b = binary.AppendUvarint(b, uint64(len(e.Parents)))
@@ -109,6 +124,14 @@ func (e *envelope) encode() []byte {
 		b = append(b, p.key()...)
 	}
 	b = appendString(b, e.Device)
+	if e.Meta {
+		b = binary.BigEndian.AppendUint64(b, uint64(e.HLC))
+		var f byte
+		if e.Deleted {
+			f = 1
+		}
+		b = append(b, f)
+	}
 	return append(b, e.Sealed...)
 }
 
@@ -116,7 +139,8 @@ func (e *envelope) encode() []byte {
 func decodeEnvelope(b []byte) (envelope, error) {
 	var e envelope
 	r := reader{b: b}
-	if v := r.byte(); v != envelopeVersion {
+	v := r.byte()
+	if v != envelopeVersion && v != envelopeVersionMeta {
 		return e, fmt.Errorf("%w: unknown revision format %d", ErrTampered, v)
 	}
 	e.Type = r.string(maxIDLen)
@@ -133,6 +157,15 @@ func decodeEnvelope(b []byte) (envelope, error) {
 		e.Parents = append(e.Parents, p)
 	}
 	e.Device = r.string(maxIDLen)
+	if v == envelopeVersionMeta {
+		e.Meta = true
+		e.HLC = HLC(r.u64())
+		f := r.byte()
+		if f > 1 {
+			return e, fmt.Errorf("%w: revision flags %d", ErrTampered, f)
+		}
+		e.Deleted = f == 1
+	}
 	e.Sealed = r.rest()
 	if r.err != nil {
 		return e, fmt.Errorf("%w: revision: %v", ErrTampered, r.err)
@@ -170,13 +203,24 @@ type payload struct {
 	Deleted bool
 	Reason  string
 	Body    []byte
+	// Signer and Sig: the signature of a revision whose type needs one
+	// (keys.go); payload format 2.
+	Signer byte
+	Sig    []byte
 }
 
-const payloadVersion = 1
+const (
+	payloadVersion       = 1
+	payloadVersionSigned = 2
+)
 
 func (p *payload) encode() []byte {
-	b := make([]byte, 0, 32+len(p.Author)+len(p.Reason)+len(p.Body))
-	b = append(b, payloadVersion)
+	b := make([]byte, 0, 32+len(p.Author)+len(p.Reason)+len(p.Body)+len(p.Sig))
+	if p.Signer != 0 {
+		b = append(b, payloadVersionSigned)
+	} else {
+		b = append(b, payloadVersion)
+	}
 	b = binary.BigEndian.AppendUint64(b, uint64(p.HLC))
 	b = appendString(b, p.Author)
 	var flags byte
@@ -185,13 +229,18 @@ func (p *payload) encode() []byte {
 	}
 	b = append(b, flags)
 	b = appendString(b, p.Reason)
+	if p.Signer != 0 {
+		b = append(b, p.Signer)
+		b = appendString(b, string(p.Sig))
+	}
 	return append(b, p.Body...)
 }
 
 func decodePayload(b []byte) (payload, error) {
 	var p payload
 	r := reader{b: b}
-	if v := r.byte(); v != payloadVersion {
+	v := r.byte()
+	if v != payloadVersion && v != payloadVersionSigned {
 		return p, fmt.Errorf("%w: unknown payload format %d", ErrTampered, v)
 	}
 	p.HLC = HLC(r.u64())
@@ -199,6 +248,13 @@ func decodePayload(b []byte) (payload, error) {
 	flags := r.byte()
 	p.Deleted = flags&1 != 0
 	p.Reason = r.string(1 << 16)
+	if v == payloadVersionSigned {
+		p.Signer = r.byte()
+		p.Sig = []byte(r.string(128))
+		if r.err == nil && p.Signer == 0 {
+			return p, fmt.Errorf("%w: payload: signed by nobody", ErrTampered)
+		}
+	}
 	p.Body = r.rest()
 	if r.err != nil {
 		return p, fmt.Errorf("%w: payload: %v", ErrTampered, r.err)

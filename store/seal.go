@@ -15,8 +15,13 @@ import (
 // keySize is the size of every symmetric key in the store (256 bits).
 const keySize = chacha20poly1305.KeySize
 
-// sealVersion is the first byte of every sealed value.
-const sealVersion = 1
+// sealVersion is the first byte of a value sealed under the general key
+// (and of every value sealed before the key hierarchy); sealVersion2 is
+// followed by the compartment of the key that sealed it.
+const (
+	sealVersion  = 1
+	sealVersion2 = 2
+)
 
 // sealOverhead is what sealing adds to a plaintext: version, epoch, nonce, tag.
 const sealOverhead = 1 + 4 + chacha20poly1305.NonceSizeX + chacha20poly1305.Overhead
@@ -24,6 +29,7 @@ const sealOverhead = 1 + 4 + chacha20poly1305.NonceSizeX + chacha20poly1305.Over
 // dataKey is one epoch of the practice data key, ready to seal and open.
 // Its bytes live in one place that [dataKey.wipe] zeroes.
 type dataKey struct {
+	comp  Compartment
 	epoch uint32
 	key   *[keySize]byte
 	aead  cipher.AEAD
@@ -34,12 +40,18 @@ type dataKey struct {
 	indexKey *[keySize]byte
 }
 
-// newDataKey takes ownership of k (which is copied and then zeroed).
+// newDataKey takes ownership of k (which is copied and then zeroed): the
+// general key.
 func newDataKey(epoch uint32, k []byte) (*dataKey, error) {
+	return newCompartmentKey(CompartmentGeneral, epoch, k)
+}
+
+// newCompartmentKey is newDataKey for the key of compartment c.
+func newCompartmentKey(c Compartment, epoch uint32, k []byte) (*dataKey, error) {
 	if len(k) != keySize {
 		return nil, fmt.Errorf("data key: %w: want %d bytes, got %d", ErrTampered, keySize, len(k))
 	}
-	dk := &dataKey{epoch: epoch, key: new([keySize]byte)}
+	dk := &dataKey{comp: c, epoch: epoch, key: new([keySize]byte)}
 	copy(dk.key[:], k)
 	clear(k)
 	aead, err := chacha20poly1305.NewX(dk.key[:])
@@ -96,7 +108,25 @@ func (k *dataKey) wipe() {
 // seal encrypts plaintext, binding it to ad. The output is
 // version(1) | epoch(4) | nonce(24) | ciphertext+tag.
 func (k *dataKey) seal(dst, plaintext, ad []byte) []byte {
+	if k.comp != CompartmentGeneral {
+		return sealWith2(k.aead, k.comp, k.epoch, dst, plaintext, ad)
+	}
 	return sealWith(k.aead, k.epoch, dst, plaintext, ad)
+}
+
+// sealWith2 seals in the format that names the compartment:
+// version 2 | compartment(1) | epoch(4) | nonce(24) | ciphertext+tag, the
+// header bound into the associated data.
+func sealWith2(aead cipher.AEAD, c Compartment, epoch uint32, dst, plaintext, ad []byte) []byte {
+	n := len(dst)
+	dst = append(dst, make([]byte, 2+4+chacha20poly1305.NonceSizeX)...)
+	hdr := dst[n:]
+	hdr[0], hdr[1] = sealVersion2, byte(c)
+	binary.BigEndian.PutUint32(hdr[2:6], epoch)
+	if _, err := rand.Read(hdr[6:]); err != nil {
+		panic("chartkeeper: reading random bytes failed: " + err.Error())
+	}
+	return aead.Seal(dst, hdr[6:], plaintext, sealAD(hdr[:6], ad))
 }
 
 func sealWith(aead cipher.AEAD, epoch uint32, dst, plaintext, ad []byte) []byte {
@@ -125,6 +155,25 @@ func sealAD(hdr, ad []byte) []byte {
 func (k *dataKey) open(dst, sealed, ad []byte) ([]byte, error) {
 	if k == nil || k.aead == nil {
 		return nil, ErrLocked
+	}
+	if len(sealed) > 0 && sealed[0] == sealVersion2 {
+		if len(sealed) < sealOverhead+1 {
+			return nil, fmt.Errorf("%w: sealed value too short (%d bytes)", ErrTampered, len(sealed))
+		}
+		if Compartment(sealed[1]) != k.comp {
+			return nil, fmt.Errorf("%w: sealed in the %s compartment, this key is the %s one", ErrTampered, Compartment(sealed[1]), k.comp)
+		}
+		if e := binary.BigEndian.Uint32(sealed[2:6]); e != k.epoch {
+			return nil, fmt.Errorf("%w: sealed with key epoch %d, this key is epoch %d", ErrTampered, e, k.epoch)
+		}
+		out, err := k.aead.Open(dst, sealed[6:6+chacha20poly1305.NonceSizeX], sealed[6+chacha20poly1305.NonceSizeX:], sealAD(sealed[:6], ad))
+		if err != nil {
+			return nil, ErrTampered
+		}
+		return out, nil
+	}
+	if k.comp != CompartmentGeneral {
+		return nil, fmt.Errorf("%w: sealed under the general key, this key is the %s one", ErrTampered, k.comp)
 	}
 	return openWith(k.aead, k.epoch, dst, sealed, ad)
 }

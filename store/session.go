@@ -1,6 +1,8 @@
 package store
 
 import (
+	"bytes"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
@@ -74,19 +76,26 @@ func Create(dir string, np NewPractice, opts ...Option) (*Store, string, error) 
 		return nil, "", err
 	}
 	s.practiceID, s.device = dev.PracticeID, dev
-	key, err := newDataKey(1, randomBytes(keySize))
+	sess, err := newHierarchySession()
 	if err != nil {
 		s.db.Close()
 		return nil, "", err
 	}
+	sess.user = User{Role: RoleHIM}
 	var recovery string
-	sess := &session{key: key, user: User{Role: RoleHIM}}
 	err = s.db.Update(func(btx *bolt.Tx) error {
-		if err := btx.Bucket(bucketMeta).Put(keyPractice, []byte(dev.PracticeID)); err != nil {
+		meta := btx.Bucket(bucketMeta)
+		if err := meta.Put(keyPractice, []byte(dev.PracticeID)); err != nil {
+			return err
+		}
+		if err := meta.Put(keyAdminPub, bytes.Clone(sess.adminPub)); err != nil {
 			return err
 		}
 		tx := &Tx{s: s, btx: btx, sess: sess, write: true}
-		rk, sl, err := newRecoverySlot(dev.PracticeID, key, dev.PracticeSecret)
+		if err := tx.putPracticeKeys(false); err != nil {
+			return err
+		}
+		rk, sl, err := newRecoverySlot(dev.PracticeID, sess, dev.PracticeSecret)
 		if err != nil {
 			return err
 		}
@@ -98,15 +107,18 @@ func Create(dir string, np NewPractice, opts ...Option) (*Store, string, error) 
 		if _, err := tx.Put(TypePractice, PracticeRecordID, "", body); err != nil {
 			return err
 		}
-		u, err := tx.addUser(NewUser{Username: np.AdminUser, Name: np.AdminName, Role: RoleHIM, Password: np.AdminPassword})
+		u, seed, err := tx.addUser(NewUser{Username: np.AdminUser, Name: np.AdminName, Role: RoleHIM, Password: np.AdminPassword})
 		if err != nil {
 			return err
 		}
 		sess.user = u
+		if err := sess.setOwn(seed); err != nil {
+			return err
+		}
 		return tx.Audit(AuditEvent{Action: "practice.create", Subject: PracticeRecordID})
 	})
 	if err != nil {
-		key.wipe()
+		sess.wipe()
 		s.db.Close()
 		os.Remove(filepath.Join(dir, dbFileName))
 		os.Remove(filepath.Join(dir, deviceFileName))
@@ -308,9 +320,8 @@ func (s *Store) Unlock(username string, password []byte) error {
 		return &UnlockError{Username: username, Err: ErrUserDisabled}
 	}
 	var (
-		raw    []byte
-		userID string
-		err    error
+		sc  slotContent
+		err error
 	)
 	if sl == nil {
 		// An unknown username is answered as a wrong password, after the
@@ -321,7 +332,7 @@ func (s *Store) Unlock(username string, password []byte) error {
 		}
 		err = ErrWrongPassword
 	} else {
-		raw, userID, err = openPasswordSlot(secret, id, sl, password)
+		sc, err = openPasswordSlot(secret, id, sl, password)
 	}
 	if errors.Is(err, ErrWrongPassword) {
 		n, ferr := s.recordFailure(id)
@@ -334,11 +345,20 @@ func (s *Store) Unlock(username string, password []byte) error {
 	if err != nil {
 		return err
 	}
-	key, err := newDataKey(sl.Epoch, raw)
+	defer sc.wipe()
+	key, err := newDataKey(sl.Epoch, bytes.Clone(sc.key))
 	if err != nil {
 		return err
 	}
-	return s.startSession(key, userID, "login")
+	sess := &session{key: key}
+	if sc.seed != nil {
+		sess.adminPub = ed25519.PublicKey(bytes.Clone(sc.adminPub))
+		if err := sess.setOwn(sc.seed); err != nil {
+			key.wipe()
+			return err
+		}
+	}
+	return s.startSession(sess, sc.userID, "login", password)
 }
 
 // dummyKDFParams are the parameters of the derivation done for an unknown
@@ -364,22 +384,48 @@ func dummyKDFParams(tx *bolt.Tx, id string) KDFParams {
 
 // startSession checks the user, moves pending failed sign-ins into the audit
 // log, clears this user's failure counter and makes the session current.
-func (s *Store) startSession(key *dataKey, userID, action string) error {
-	sess := &session{key: key}
+//
+// sess holds the keys of the slot; the user record's grants add the rest.
+// A store made before the key hierarchy moves to it here, at the first
+// sign-in of an HIM manager (password is theirs, to rewrite their slot).
+func (s *Store) startSession(sess *session, userID, action string, password []byte) error {
 	err := s.db.Update(func(btx *bolt.Tx) error {
 		tx := &Tx{s: s, btx: btx, sess: sess, write: true}
+		if sess.adminPub == nil {
+			sess.adminPub = tx.adminPub()
+		}
 		r, err := tx.Get(userID)
 		if err != nil {
 			return fmt.Errorf("the user of this keyslot: %w", err)
 		}
-		u, err := decodeUser(r)
-		if err != nil {
+		if err := tx.checkHeadSigned(r); err != nil {
 			return err
 		}
+		var ub userBody
+		if err := json.Unmarshal(r.Body, &ub); err != nil {
+			return fmt.Errorf("%w: user record %s: %v", ErrTampered, r.ID, err)
+		}
+		u := ub.User
+		u.ID, u.Rev = r.ID, r.Rev
 		if u.Disabled {
 			return ErrUserDisabled
 		}
 		sess.user = u
+		switch {
+		case sess.own != nil:
+			if err := sess.openGrants(u.ID, ub.userKeys, sess.own); err != nil {
+				return err
+			}
+		case sess.adminPub != nil && !sess.recovery:
+			sess.renew = true
+		case sess.adminPub == nil && u.Role == RoleHIM && password != nil:
+			if err := tx.moveToKeyHierarchy(password); err != nil {
+				return fmt.Errorf("moving the practice to its new keys: %w", err)
+			}
+		}
+		if err := tx.readPracticeKeys(); err != nil {
+			return err
+		}
 		if err := tx.flushFailures(); err != nil {
 			return err
 		}
@@ -389,15 +435,15 @@ func (s *Store) startSession(key *dataKey, userID, action string) error {
 		return tx.Audit(AuditEvent{Action: action})
 	})
 	if err != nil {
-		key.wipe()
+		sess.wipe()
 		return err
 	}
 	s.mu.Lock()
 	old := s.sess
 	s.sess = sess
 	s.mu.Unlock()
-	if old != nil {
-		old.key.wipe()
+	if old != nil && old != sess {
+		old.wipe()
 	}
 	return nil
 }
@@ -454,7 +500,7 @@ func (s *Store) Lock() {
 		tx := &Tx{s: s, btx: btx, sess: s.sess, write: true}
 		return tx.Audit(AuditEvent{Action: "logout"})
 	})
-	s.sess.key.wipe()
+	s.sess.wipe()
 	s.sess = nil
 }
 
@@ -473,29 +519,36 @@ func (s *Store) UnlockWithRecovery(recoveryKey, username string, newPassword []b
 	}); err != nil {
 		return fmt.Errorf("the recovery slot: %w", err)
 	}
-	raw, secret, err := openRecoverySlot(s.practiceID, sl, recoveryKey)
+	rc, err := openRecoverySlot(s.practiceID, sl, recoveryKey)
 	if err != nil {
 		return err
 	}
+	defer rc.wipe()
 	if s.secret() == nil { // missing or damaged device file
-		dev := &deviceFile{PracticeID: s.practiceID, DeviceID: NewID(), PracticeSecret: append([]byte(nil), secret...)}
+		dev := &deviceFile{PracticeID: s.practiceID, DeviceID: NewID(), PracticeSecret: bytes.Clone(rc.secret)}
 		if err := writeDeviceFile(s.dir, dev); err != nil {
-			clear(raw)
 			return err
 		}
 		s.devMu.Lock()
 		s.device, s.deviceErr = dev, nil
 		s.devMu.Unlock()
 	}
-	clear(secret)
-	key, err := newDataKey(sl.Epoch, raw)
+	sess, err := recoverySession(sl, &rc)
 	if err != nil {
 		return err
 	}
-	sess := &session{key: key, user: User{Role: RoleHIM}}
-	var userID string
+	sess.user = User{Role: RoleHIM}
+	var (
+		userID string
+		seed   []byte
+	)
 	err = s.db.Update(func(btx *bolt.Tx) error {
 		tx := &Tx{s: s, btx: btx, sess: sess, write: true}
+		if sess.adminPub == nil && tx.adminPub() != nil {
+			// The practice moved to the key hierarchy, which made a new
+			// recovery key; this one is the old one.
+			return ErrWrongRecoveryKey
+		}
 		u, err := tx.findUser(username)
 		if err != nil {
 			return err
@@ -505,14 +558,48 @@ func (s *Store) UnlockWithRecovery(recoveryKey, username string, newPassword []b
 		}
 		userID = u.ID
 		sess.user = u
-		if err := tx.setPassword(u, newPassword); err != nil {
+		if seed, err = tx.setPassword(u, newPassword); err != nil {
 			return err
 		}
 		return tx.Audit(AuditEvent{Action: "recovery.passwd", Subject: u.ID, Detail: u.Username, Flagged: true})
 	})
 	if err != nil {
-		key.wipe()
+		sess.wipe()
 		return err
 	}
-	return s.startSession(key, userID, "login.recovery")
+	// The user's own session: the recovery session's keys are dropped and
+	// the user gets what their slot and grants give.
+	us := &session{key: sess.key, adminPub: sess.adminPub}
+	sess.key = nil
+	sess.wipe()
+	if seed != nil {
+		if err := us.setOwn(seed); err != nil {
+			us.wipe()
+			return err
+		}
+	}
+	return s.startSession(us, userID, "login.recovery", newPassword)
+}
+
+// recoverySession holds the keys of the recovery slot.
+func recoverySession(sl *keyslot, rc *recoveryContent) (*session, error) {
+	key, err := newDataKey(sl.Epoch, bytes.Clone(rc.key))
+	if err != nil {
+		return nil, err
+	}
+	sess := &session{key: key, recovery: true}
+	if sl.V == 2 {
+		if sess.clinical, err = newCompartmentKey(CompartmentClinical, rc.clinicalEpoch, bytes.Clone(rc.clinical)); err != nil {
+			sess.wipe()
+			return nil, err
+		}
+		sess.admin = ed25519.NewKeyFromSeed(rc.adminSeed)
+		sess.adminPub = sess.admin.Public().(ed25519.PublicKey)
+		if err := sess.setAuditSeed(rc.auditSeed); err != nil {
+			sess.wipe()
+			return nil, err
+		}
+		sess.auditPub = sess.auditKey.PublicKey().Bytes()
+	}
+	return sess, nil
 }

@@ -18,7 +18,11 @@ import (
 // password (with the practice secret) or the recovery key. Slots hold no
 // names: a user's slot ID is a keyed hash of the username.
 type keyslot struct {
-	Kind    string     `json:"kind"` // slotPassword or slotRecovery
+	Kind string `json:"kind"` // slotPassword or slotRecovery
+	// V is 2 for a slot of the key hierarchy (keys.go): a password slot
+	// then wraps the general key, the user's key seed and the practice's
+	// administration public key; the recovery slot every key.
+	V       int        `json:"v,omitempty"`
 	KDF     *KDFParams `json:"kdf,omitempty"`
 	Epoch   uint32     `json:"epoch"`
 	Wrapped []byte     `json:"wrapped"`
@@ -44,6 +48,9 @@ func slotIDFor(secret []byte, username string) string {
 // parameters cannot be lowered without the wrap failing to open.
 func slotAD(id string, sl *keyslot) []byte {
 	ad := adBuilder("slots").str(id).str(sl.Kind).u64(uint64(sl.Epoch))
+	if sl.V != 0 {
+		ad = ad.str("v").u64(uint64(sl.V))
+	}
 	if sl.KDF != nil {
 		ad = ad.u64(uint64(sl.KDF.Time)).u64(uint64(sl.KDF.Memory)).u64(uint64(sl.KDF.Threads)).bytes(sl.KDF.Salt)
 	}
@@ -72,8 +79,19 @@ func (sl *keyslot) unwrap(id string, kek []byte) ([]byte, error) {
 	return openWith(aead, sl.Epoch, nil, sl.Wrapped, slotAD(id, sl))
 }
 
-// newPasswordSlot wraps the data key and user ID under a password.
-func newPasswordSlot(secret []byte, username string, password []byte, key *dataKey, userID string) (string, *keyslot, error) {
+// slotContent is what a password slot wraps.
+type slotContent struct {
+	key      []byte // the general key
+	seed     []byte // the user's key seed; nil in a slot made before them
+	adminPub []byte // the practice's administration public key (with seed)
+	userID   string
+}
+
+func (c *slotContent) wipe() { clear(c.key); clear(c.seed) }
+
+// newPasswordSlot wraps the general key and user ID under a password, with
+// the user's key seed and the administration public key when seed is set.
+func newPasswordSlot(secret []byte, username string, password []byte, key *dataKey, userID string, seed, adminPub []byte) (string, *keyslot, error) {
 	id := slotIDFor(secret, username)
 	p := newKDFParams()
 	sl := &keyslot{Kind: slotPassword, KDF: &p, Epoch: key.epoch}
@@ -81,31 +99,49 @@ func newPasswordSlot(secret []byte, username string, password []byte, key *dataK
 	if err != nil {
 		return "", nil, err
 	}
-	pt := append(append(make([]byte, 0, keySize+len(userID)), key.key[:]...), userID...)
+	pt := append(make([]byte, 0, 3*keySize+len(userID)), key.key[:]...)
+	if seed != nil {
+		if len(seed) != keySize || len(adminPub) != keySize {
+			return "", nil, fmt.Errorf("store: slot keys of the wrong size")
+		}
+		sl.V = 2
+		pt = append(append(pt, seed...), adminPub...)
+	}
+	pt = append(pt, userID...)
 	return id, sl, sl.wrap(id, kek, pt)
 }
 
-// openPasswordSlot returns the data key bytes and user ID in a password slot.
-func openPasswordSlot(secret []byte, id string, sl *keyslot, password []byte) ([]byte, string, error) {
+// openPasswordSlot opens a password slot.
+func openPasswordSlot(secret []byte, id string, sl *keyslot, password []byte) (slotContent, error) {
+	var c slotContent
 	if sl.Kind != slotPassword || sl.KDF == nil {
-		return nil, "", fmt.Errorf("%w: keyslot of kind %q", ErrTampered, sl.Kind)
+		return c, fmt.Errorf("%w: keyslot of kind %q", ErrTampered, sl.Kind)
 	}
 	if err := sl.KDF.check(); err != nil {
-		return nil, "", err
+		return c, err
 	}
 	kek, err := deriveSlotKey(password, secret, *sl.KDF, id)
 	if err != nil {
-		return nil, "", err
+		return c, err
 	}
 	pt, err := sl.unwrap(id, kek)
 	if err != nil {
-		return nil, "", ErrWrongPassword
+		return c, ErrWrongPassword
 	}
-	if len(pt) <= keySize {
+	n := keySize
+	if sl.V == 2 {
+		n = 3 * keySize
+	}
+	if len(pt) <= n {
 		clear(pt)
-		return nil, "", fmt.Errorf("%w: keyslot content", ErrTampered)
+		return c, fmt.Errorf("%w: keyslot content", ErrTampered)
 	}
-	return pt[:keySize], string(pt[keySize:]), nil
+	c.key = pt[:keySize]
+	if sl.V == 2 {
+		c.seed, c.adminPub = pt[keySize:2*keySize], pt[2*keySize:3*keySize]
+	}
+	c.userID = string(pt[n:])
+	return c, nil
 }
 
 // The recovery key: 160 random bits shown as 32 characters of Crockford
@@ -140,42 +176,82 @@ func recoveryKEK(rk []byte, practiceID string) ([]byte, error) {
 	return hkdf.Key(sha256.New, rk, []byte(practiceID), "chartkeeper recovery slot v1", keySize)
 }
 
-// newRecoverySlot wraps the data key and the practice secret under a new
-// recovery key, returned in printable form.
-func newRecoverySlot(practiceID string, key *dataKey, secret []byte) (string, *keyslot, error) {
+// recoveryContent is what the recovery slot wraps: the general key and
+// the practice secret, and in a slot of the key hierarchy (V 2) the
+// clinical key and the administration key's seed too.
+type recoveryContent struct {
+	key, secret   []byte
+	clinicalEpoch uint32
+	clinical      []byte
+	adminSeed     []byte
+	auditSeed     []byte
+}
+
+func (c *recoveryContent) wipe() {
+	clear(c.key)
+	clear(c.secret)
+	clear(c.clinical)
+	clear(c.adminSeed)
+	clear(c.auditSeed)
+}
+
+// newRecoverySlot wraps the keys of sess (which must hold every key of a
+// practice on the key hierarchy, or the one data key of a practice before
+// it) and the practice secret under a new recovery key, returned in
+// printable form.
+func newRecoverySlot(practiceID string, sess *session, secret []byte) (string, *keyslot, error) {
 	rk := randomBytes(recoveryKeyBytes)
 	defer clear(rk)
 	kek, err := recoveryKEK(rk, practiceID)
 	if err != nil {
 		return "", nil, err
 	}
-	sl := &keyslot{Kind: slotRecovery, Epoch: key.epoch}
-	pt := append(append(make([]byte, 0, 2*keySize), key.key[:]...), secret...)
+	sl := &keyslot{Kind: slotRecovery, Epoch: sess.key.epoch}
+	pt := append(append(make([]byte, 0, 4*keySize+4), sess.key.key[:]...), secret...)
+	if sess.adminPub != nil {
+		if sess.clinical == nil || sess.admin == nil || sess.auditSeed == nil {
+			return "", nil, fmt.Errorf("%w: the recovery slot needs every key", ErrPermission)
+		}
+		sl.V = 2
+		pt = append(append(append(pt, epochBytes(sess.clinical.epoch)...), sess.clinical.key[:]...), sess.admin.Seed()...)
+		pt = append(pt, sess.auditSeed...)
+	}
 	if err := sl.wrap(recoverySlotID, kek, pt); err != nil {
 		return "", nil, err
 	}
 	return formatRecoveryKey(rk), sl, nil
 }
 
-// openRecoverySlot returns the data key and practice secret.
-func openRecoverySlot(practiceID string, sl *keyslot, recoveryKey string) (key, secret []byte, err error) {
+// openRecoverySlot opens the recovery slot.
+func openRecoverySlot(practiceID string, sl *keyslot, recoveryKey string) (recoveryContent, error) {
+	var c recoveryContent
 	rk, err := parseRecoveryKey(recoveryKey)
 	if err != nil {
-		return nil, nil, err
+		return c, err
 	}
 	defer clear(rk)
 	kek, err := recoveryKEK(rk, practiceID)
 	if err != nil {
-		return nil, nil, err
+		return c, err
 	}
 	pt, err := sl.unwrap(recoverySlotID, kek)
 	if err != nil {
-		return nil, nil, ErrWrongRecoveryKey
+		return c, ErrWrongRecoveryKey
 	}
-	if len(pt) != 2*keySize {
-		return nil, nil, fmt.Errorf("%w: recovery slot content", ErrTampered)
+	want := 2 * keySize
+	if sl.V == 2 {
+		want = 5*keySize + 4
 	}
-	return pt[:keySize], pt[keySize:], nil
+	if len(pt) != want {
+		return c, fmt.Errorf("%w: recovery slot content", ErrTampered)
+	}
+	c.key, c.secret = pt[:keySize], pt[keySize:2*keySize]
+	if sl.V == 2 {
+		r := pt[2*keySize:]
+		c.clinicalEpoch = uint32(r[0])<<24 | uint32(r[1])<<16 | uint32(r[2])<<8 | uint32(r[3])
+		c.clinical, c.adminSeed, c.auditSeed = r[4:4+keySize], r[4+keySize:4+2*keySize], r[4+2*keySize:]
+	}
+	return c, nil
 }
 
 func getSlot(tx *bolt.Tx, id string) (*keyslot, error) {

@@ -154,10 +154,16 @@ func (s *Store) SealEnrollment(key []byte, detail string) ([]byte, error) {
 		if err != nil {
 			return err
 		}
-		pt := make([]byte, 0, 2*keySize+4)
+		pt := make([]byte, 0, 4*keySize+4)
 		pt = append(pt, secret...)
 		pt = binary.BigEndian.AppendUint32(pt, tx.sess.key.epoch)
 		pt = append(pt, tx.sess.key.key[:]...)
+		// The administration and audit public keys, so the new
+		// workstation checks the signatures of what its first sync
+		// brings, and seals its audit entries to the HIM managers.
+		if pub := tx.adminPub(); pub != nil && tx.sess.auditPub != nil {
+			pt = append(append(pt, pub...), tx.sess.auditPub...)
+		}
 		sealed = sealWith(aead, 0, nil, pt, enrollAD(tx.s.practiceID))
 		clear(pt)
 		return tx.Audit(AuditEvent{Action: "device.enroll", Detail: detail})
@@ -199,13 +205,18 @@ func Join(dir string, j JoinInfo, opts ...Option) (_ *Store, err error) {
 		return nil, err
 	}
 	pt, err := openWith(aead, 0, nil, j.Sealed, enrollAD(j.PracticeID))
-	if err != nil || len(pt) != 2*keySize+4 {
+	if err != nil || len(pt) != 2*keySize+4 && len(pt) != 4*keySize+4 {
 		return nil, ErrWrongEnrollment
 	}
 	defer clear(pt)
 	secret := bytes.Clone(pt[:keySize])
 	epoch := binary.BigEndian.Uint32(pt[keySize:])
-	key, err := newDataKey(epoch, bytes.Clone(pt[keySize+4:]))
+	var adminPub, auditPub []byte
+	if len(pt) == 4*keySize+4 {
+		adminPub = bytes.Clone(pt[2*keySize+4 : 3*keySize+4])
+		auditPub = bytes.Clone(pt[3*keySize+4:])
+	}
+	key, err := newDataKey(epoch, bytes.Clone(pt[keySize+4:2*keySize+4]))
 	if err != nil {
 		return nil, err
 	}
@@ -229,10 +240,15 @@ func Join(dir string, j JoinInfo, opts ...Option) (_ *Store, err error) {
 		return nil, err
 	}
 	s.practiceID, s.device = j.PracticeID, dev
-	sess := &session{key: key, user: User{Username: "enrollment"}}
+	sess := &session{key: key, adminPub: adminPub, auditPub: auditPub, user: User{Username: "enrollment"}}
 	err = s.db.Update(func(btx *bolt.Tx) error {
 		if err := btx.Bucket(bucketMeta).Put(keyPractice, []byte(j.PracticeID)); err != nil {
 			return err
+		}
+		if adminPub != nil {
+			if err := btx.Bucket(bucketMeta).Put(keyAdminPub, bytes.Clone(adminPub)); err != nil {
+				return err
+			}
 		}
 		tx := &Tx{s: s, btx: btx, sess: sess, write: true}
 		return tx.Audit(AuditEvent{Action: "device.join"})

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"crypto/ecdh"
+	"crypto/ed25519"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -39,12 +41,54 @@ type Store struct {
 	changed changeSignal // wakes sync when the change feed grows
 
 	rules MergeRules // set once by the options, then only read
+	types TypeRules  // set once by the options, then only read
+
+	// newRecovery is a recovery key made when the practice moved to the
+	// key hierarchy, held until [Store.TakeNewRecoveryKey] hands it out.
+	newRecovery string
 }
 
-// session is a signed-in user with the unwrapped data key.
+// session is a signed-in user with the keys their slot and grants give.
 type session struct {
-	key  *dataKey
-	user User
+	key      *dataKey // the general key (the practice data key)
+	clinical *dataKey // nil when the user's role does not hold it
+	admin    ed25519.PrivateKey
+	// adminPub is the practice's administration public key, nil in a
+	// practice still on one data key.
+	adminPub ed25519.PublicKey
+	own      *userSecrets // the user's own keys; nil for a slot made before them
+	// auditPub is the practice's audit public key, which every entry is
+	// sealed to; auditKey and auditSeed its private key (HIM managers).
+	auditPub  []byte
+	auditKey  *ecdh.PrivateKey
+	auditSeed []byte
+	seed      []byte
+	// legacyOK: the practice moved from one data key, so clinical
+	// revisions sealed under the general key before are genuine.
+	legacyOK bool
+	// renew: the user's slot predates the key hierarchy of a practice that
+	// has moved to it; an HIM manager must set a new password.
+	renew bool
+	// recovery: opened with the recovery key, which holds every key.
+	recovery bool
+	user     User
+}
+
+// wipe zeroes every key of the session.
+func (sess *session) wipe() {
+	if sess == nil {
+		return
+	}
+	sess.key.wipe()
+	sess.clinical.wipe()
+	clear(sess.admin)
+	clear(sess.seed)
+	clear(sess.auditSeed)
+	sess.auditSeed, sess.auditKey = nil, nil
+	if sess.own != nil {
+		clear(sess.own.sign)
+	}
+	sess.admin, sess.seed, sess.own = nil, nil, nil
 }
 
 // Option changes how a store is opened.

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"bytes"
+	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -116,12 +118,17 @@ func hasControls(s string) bool {
 }
 
 func decodeUser(r Record) (User, error) {
-	var u User
-	if err := json.Unmarshal(r.Body, &u); err != nil {
-		return u, fmt.Errorf("%w: user record %s: %v", ErrTampered, r.ID, err)
+	ub, err := decodeUserBody(r)
+	return ub.User, err
+}
+
+func decodeUserBody(r Record) (userBody, error) {
+	var ub userBody
+	if err := json.Unmarshal(r.Body, &ub); err != nil {
+		return ub, fmt.Errorf("%w: user record %s: %v", ErrTampered, r.ID, err)
 	}
-	u.ID, u.Rev = r.ID, r.Rev
-	return u, nil
+	ub.ID, ub.Rev = r.ID, r.Rev
+	return ub, nil
 }
 
 // findUser returns the user with that username (case-insensitive).
@@ -191,7 +198,7 @@ func (s *Store) AddUser(nu NewUser) (User, error) {
 			return err
 		}
 		var err error
-		u, err = tx.addUser(nu)
+		u, _, err = tx.addUser(nu)
 		if err != nil {
 			return err
 		}
@@ -200,37 +207,127 @@ func (s *Store) AddUser(nu NewUser) (User, error) {
 	return u, err
 }
 
-func (tx *Tx) addUser(nu NewUser) (User, error) {
+// addUser writes the user record and keyslot of a new user. In a practice
+// on the key hierarchy the user gets a key seed of their own (returned),
+// whose public keys go into the record with the keys of their role sealed
+// to them.
+func (tx *Tx) addUser(nu NewUser) (User, []byte, error) {
 	if _, err := tx.findUser(nu.Username); err == nil {
-		return User{}, fmt.Errorf("%w: there is already a user named %q", ErrInvalid, nu.Username)
+		return User{}, nil, fmt.Errorf("%w: there is already a user named %q", ErrInvalid, nu.Username)
 	}
-	u := User{Username: nu.Username, Name: strings.TrimSpace(nu.Name), Role: nu.Role}
-	body, _ := json.Marshal(u)
-	r, err := tx.Put(TypeUser, "", "", body)
+	u := User{ID: NewID(), Username: nu.Username, Name: strings.TrimSpace(nu.Name), Role: nu.Role}
+	var (
+		keys userKeys
+		seed []byte
+	)
+	if tx.sess.adminPub != nil {
+		seed = randomBytes(keySize)
+		var err error
+		if keys, err = tx.keysFor(u, seed); err != nil {
+			return User{}, nil, err
+		}
+	}
+	body, _ := json.Marshal(userBody{u, keys})
+	r, err := tx.Put(TypeUser, u.ID, "", body)
 	if err != nil {
-		return User{}, err
+		return User{}, nil, err
 	}
-	u.ID, u.Rev = r.ID, r.Rev
-	return u, tx.setPassword(u, nu.Password)
+	u.Rev = r.Rev
+	return u, seed, tx.writeSlot(u, nu.Password, seed)
 }
 
-// setPassword writes a new keyslot for u.
-func (tx *Tx) setPassword(u User, password []byte) error {
-	id, sl, err := newPasswordSlot(tx.s.secret(), u.Username, password, tx.sess.key, u.ID)
+// keysFor is the key part of u's record for the key seed seed: its public
+// keys, and the keys of u's role sealed to it.
+func (tx *Tx) keysFor(u User, seed []byte) (userKeys, error) {
+	us, err := deriveUserKeys(seed)
+	if err != nil {
+		return userKeys{}, err
+	}
+	keys := userKeys{BoxPub: us.box.PublicKey().Bytes(), SignPub: us.sign.Public().(ed25519.PublicKey)}
+	if !u.Disabled {
+		if keys.Grants, err = tx.grantsFor(u.ID, u.Role, keys.BoxPub); err != nil {
+			return keys, err
+		}
+	}
+	return keys, nil
+}
+
+// setPassword writes a new keyslot for u, and returns the key seed it
+// wraps. A user's own password change keeps their seed; an HIM manager (or
+// the recovery key) setting someone's password gives them a new one, and
+// their record new grants, since the old seed is not theirs to know.
+func (tx *Tx) setPassword(u User, password []byte) ([]byte, error) {
+	var seed []byte
+	switch {
+	case tx.sess.adminPub == nil: // a practice still on one data key
+	case u.ID == tx.sess.user.ID && tx.sess.seed != nil && !tx.sess.recovery:
+		seed = bytes.Clone(tx.sess.seed)
+	case tx.sess.admin != nil:
+		seed = randomBytes(keySize)
+		keys, err := tx.keysFor(u, seed)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.putUserKeys(u, &keys); err != nil {
+			return nil, err
+		}
+	}
+	return seed, tx.writeSlot(u, password, seed)
+}
+
+func (tx *Tx) writeSlot(u User, password, seed []byte) error {
+	id, sl, err := newPasswordSlot(tx.s.secret(), u.Username, password, tx.sess.key, u.ID, seed, tx.sess.adminPub)
 	if err != nil {
 		return err
 	}
 	return tx.storeSlot(id, sl)
 }
 
-func (tx *Tx) putUser(u User) (User, error) {
-	body, _ := json.Marshal(u)
-	r, err := tx.Put(TypeUser, u.ID, u.Rev, body)
+// putUserKeys writes u's record with keys, or with the keys its current
+// revision holds when keys is nil.
+func (tx *Tx) putUserKeys(u User, keys *userKeys) (User, error) {
+	cur, err := tx.Get(u.ID)
+	if err != nil {
+		return u, err
+	}
+	ub, err := decodeUserBody(cur)
+	if err != nil {
+		return u, err
+	}
+	if keys != nil {
+		ub.userKeys = *keys
+	}
+	ub.User = u
+	body, _ := json.Marshal(ub)
+	r, err := tx.Put(TypeUser, u.ID, cur.Rev, body)
 	if err != nil {
 		return u, err
 	}
 	u.Rev = r.Rev
 	return u, nil
+}
+
+// regrant writes u's record with the keys of u's role (none once
+// disabled) sealed to u's own key; a user whose slot predates the key
+// hierarchy has no key to seal to, and gets theirs when an HIM manager sets
+// a new password.
+func (tx *Tx) regrant(u User) (User, error) {
+	cur, err := tx.Get(u.ID)
+	if err != nil {
+		return u, err
+	}
+	ub, err := decodeUserBody(cur)
+	if err != nil {
+		return u, err
+	}
+	keys := ub.userKeys
+	keys.Grants = nil
+	if !u.Disabled && len(keys.BoxPub) > 0 {
+		if keys.Grants, err = tx.grantsFor(u.ID, u.Role, keys.BoxPub); err != nil {
+			return u, err
+		}
+	}
+	return tx.putUserKeys(u, &keys)
 }
 
 // DisableUser stops a user from signing in: their keyslot is destroyed and
@@ -252,7 +349,7 @@ func (s *Store) DisableUser(username string) error {
 			return err
 		}
 		u.Disabled = true
-		if _, err := tx.putUser(u); err != nil {
+		if _, err := tx.regrant(u); err != nil {
 			return err
 		}
 		if err := tx.storeSlot(slotIDFor(tx.s.secret(), u.Username), &keyslot{Kind: slotDisabled}); err != nil {
@@ -307,7 +404,8 @@ func (s *Store) SetRole(username string, role Role) error {
 		}
 		old := u.Role
 		u.Role = role
-		if _, err := tx.putUser(u); err != nil {
+		// The keys of the new role are sealed to the user now.
+		if _, err := tx.regrant(u); err != nil {
 			return err
 		}
 		return tx.Audit(AuditEvent{Action: "user.role", Subject: u.ID, Detail: fmt.Sprintf("%s: %s -> %s", u.Username, old, role)})
@@ -331,12 +429,12 @@ func (s *Store) ChangePassword(current, next []byte) error {
 		if err != nil {
 			return err
 		}
-		k, _, err := openPasswordSlot(tx.s.secret(), id, sl, current)
+		sc, err := openPasswordSlot(tx.s.secret(), id, sl, current)
 		if err != nil {
 			return fmt.Errorf("the current password is not right: %w", err)
 		}
-		clear(k)
-		if err := tx.setPassword(u, next); err != nil {
+		sc.wipe()
+		if _, err := tx.setPassword(u, next); err != nil {
 			return err
 		}
 		return tx.Audit(AuditEvent{Action: "user.passwd", Subject: u.ID, Detail: u.Username})
@@ -363,7 +461,7 @@ func (s *Store) ResetPassword(username string, next []byte) error {
 		if u.Disabled {
 			return fmt.Errorf("%w: %s is disabled", ErrUserDisabled, u.Username)
 		}
-		if err := tx.setPassword(u, next); err != nil {
+		if _, err := tx.setPassword(u, next); err != nil {
 			return err
 		}
 		return tx.Audit(AuditEvent{Action: "user.passwd.reset", Subject: u.ID, Detail: u.Username})

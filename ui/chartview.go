@@ -106,6 +106,14 @@ func (v *chartView) header() fyne.CanvasObject {
 
 // breakGlass asks for the reason to open the clinical chart beyond the role.
 func (v *chartView) breakGlass() fyne.CanvasObject {
+	if !v.s.svc.CanBreakGlass() {
+		return scroll(container.NewVBox(
+			heading("Your role does not reach the clinical chart"),
+			paragraph(fmt.Sprintf("%s users may not see problems, allergies, medications, visits, vital signs or immunizations. "+
+				"They are sealed under a key your role does not hold, so break-glass cannot open them either. "+
+				"In an emergency, ask a clinician or a health information manager.", capital(v.s.user.Role.Title()))),
+		))
+	}
 	reason := newEntry("why you need to see this chart now")
 	reason.onActivity = v.s.touch
 	f := newForm()

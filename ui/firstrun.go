@@ -140,14 +140,15 @@ func (s *createPractice) onCreate() {
 			if u, err := st.CurrentUser(); err == nil {
 				rememberUser(ws.app, st.PracticeID(), u.Username)
 			}
-			ws.show(ws.recoveryKey(key, svc))
+			ws.show(ws.recoveryKey(key, svc, "The practice is ready. This is its recovery key. Write it down now, on paper, "+
+				"and keep it somewhere safe away from this computer."))
 		})
 	})
 }
 
 // recoveryKey shows the new practice's recovery key, once. The person
 // confirms they wrote it down before the workstation opens.
-func (ws *workstation) recoveryKey(key string, svc *chart.Service) fyne.CanvasObject {
+func (ws *workstation) recoveryKey(key string, svc *chart.Service, intro string) fyne.CanvasObject {
 	keyLabel := &widget.Label{
 		Text:       key,
 		TextStyle:  fyne.TextStyle{Monospace: true},
@@ -166,8 +167,7 @@ func (ws *workstation) recoveryKey(key string, svc *chart.Service) fyne.CanvasOb
 		}
 	})
 	return page("Write down the recovery key",
-		paragraph("The practice is ready. This is its recovery key. Write it down now, on paper, "+
-			"and keep it somewhere safe away from this computer."),
+		paragraph(intro),
 		&widget.Card{Content: keyLabel},
 		&widget.Label{
 			Text: "It is shown only this once. Chartkeeper does not keep it and cannot show it again. " +

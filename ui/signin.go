@@ -150,6 +150,16 @@ func (s *signInScreen) onSignIn() {
 				return
 			}
 			rememberUser(s.ws.app, st.PracticeID(), username)
+			if rk := st.TakeNewRecoveryKey(); rk != "" {
+				// This sign-in moved the practice to compartment keys,
+				// which made a new recovery key; the old one opens
+				// nothing new.
+				s.ws.show(s.ws.recoveryKey(rk, svc, "The practice's records now have a key for each kind of record, "+
+					"so that each role reaches only what it needs. This made a new recovery key; the old one "+
+					"no longer works. Write the new one down now, on paper, keep it somewhere safe away from this "+
+					"computer, and destroy the old emergency kit."))
+				return
+			}
 			s.ws.startSession(svc)
 		})
 	})

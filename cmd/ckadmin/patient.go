@@ -9,6 +9,7 @@ import (
 	"chartkeeper/chart"
 	"chartkeeper/chart/icd10"
 	"chartkeeper/internal/words"
+	"chartkeeper/store"
 )
 
 // runPatientAdd registers a patient. Likely duplicates are printed as
@@ -149,7 +150,11 @@ func runPatientShow(e *env, args []string) error {
 			what = append(what, h)
 		}
 		fmt.Fprintf(e.stdout, "\nNot shown to your role (%s): %s.\n", roleOf(svc).Title(), strings.Join(what, "; "))
-		fmt.Fprintf(e.stdout, "In an emergency, open them with --break-glass \"REASON\": the access is audited and reviewed.\n")
+		if svc.Store().Holds(store.CompartmentClinical) {
+			fmt.Fprintf(e.stdout, "In an emergency, open them with --break-glass \"REASON\": the access is audited and reviewed.\n")
+		} else {
+			fmt.Fprintf(e.stdout, "Your keys do not reach them: in an emergency, ask a clinician or a health information manager.\n")
+		}
 	}
 	return nil
 }

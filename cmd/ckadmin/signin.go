@@ -78,6 +78,12 @@ func (e *env) signInKeep(sf *storeFlags) (*store.Store, []byte, error) {
 		s.Close()
 		return nil, nil, signInFailure(err, sf.data, user)
 	}
+	if rk := s.TakeNewRecoveryKey(); rk != "" {
+		// This sign-in moved the practice to compartment keys, which made
+		// a new recovery key: it is shown this once.
+		fmt.Fprintf(e.stderr, "The practice now has a key for each kind of record. This made a new recovery key; the old one no longer works.\n"+
+			"Write it down now and keep it somewhere safe, away from this computer (it is shown only this once):\n\n    %s\n\n", rk)
+	}
 	return s, pw, nil
 }
 

@@ -53,6 +53,9 @@ func runVerify(e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "checked %d records (%d revisions), %d documents, %d audit entries, %d changes\n",
 		rep.Records, rep.Revisions, rep.Blobs, rep.AuditEntries, rep.Changes)
+	if rep.NotOpened > 0 {
+		fmt.Fprintf(e.stdout, "note: %d revisions are sealed under keys your role does not hold: their links were checked, not their content (sign in as a health information manager to check everything)\n", rep.NotOpened)
+	}
 	if n := len(rep.Incomplete); n > 0 {
 		fmt.Fprintf(e.stdout, "note: %d interrupted document imports left unused pieces; they are harmless\n", n)
 	}

@@ -156,6 +156,22 @@ func (p *Practice) TrySignInAs(role store.Role) error {
 	return p.TrySignIn(u)
 }
 
+// AuditLog calls fn with every entry of the audit log, read as the HIM
+// manager (only their keys open it), then signs the user who was signed in
+// back in. The switch itself adds login and logout entries.
+func (p *Practice) AuditLog(fn func(store.AuditEvent) error) error {
+	p.T.Helper()
+	cur, err := p.Store.CurrentUser()
+	if err != nil {
+		return err
+	}
+	if cur.Role != store.RoleHIM {
+		p.SignInAs(store.RoleHIM)
+		defer p.SignIn(cur.Username)
+	}
+	return p.Store.AuditLog(1, fn)
+}
+
 // LastChange is the store's change feed position.
 func (p *Practice) LastChange() uint64 {
 	p.T.Helper()
