@@ -91,7 +91,7 @@ func Restore(from, dir string, opts RestoreOptions) (err error) {
 	if err != nil {
 		return fmt.Errorf("%s: %w", from, err)
 	}
-	if err := dropDrafts(tmp); err != nil {
+	if err := dropLocalState(tmp); err != nil {
 		return fmt.Errorf("%s: %w", from, err)
 	}
 	var secret []byte

@@ -349,7 +349,7 @@ func (s *Store) startSession(key *dataKey, userID, action string) error {
 	s.sess = sess
 	s.mu.Unlock()
 	if old != nil {
-		old.key.wipe()
+		old.end()
 	}
 	return nil
 }
@@ -394,7 +394,7 @@ func (tx *Tx) flushFailures() error {
 }
 
 // Lock ends the session: the sign-out is audited and the data key is zeroed
-// in memory. Locking a locked store does nothing.
+// in memory, with the sync credentials opened during the session. Locking a locked store does nothing.
 func (s *Store) Lock() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -406,7 +406,7 @@ func (s *Store) Lock() {
 		tx := &Tx{s: s, btx: btx, sess: s.sess, write: true}
 		return tx.Audit(AuditEvent{Action: "logout"})
 	})
-	s.sess.key.wipe()
+	s.sess.end()
 	s.sess = nil
 }
 

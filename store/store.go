@@ -44,6 +44,9 @@ type Store struct {
 type session struct {
 	key  *dataKey
 	user User
+
+	credMu sync.Mutex
+	cred   *DeviceCredentials // opened for this session (devicekey.go); wiped with the key
 }
 
 // Option changes how a store is opened.
