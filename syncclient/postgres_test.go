@@ -66,6 +66,10 @@ func TestEndToEndOnPostgreSQL(t *testing.T) {
 		{"EditReachesOnlineWorkstationQuickly", TestEditReachesOnlineWorkstationQuickly},
 		{"DevicesRefused", TestDevicesRefused},
 		{"EnrollmentRefusals", TestEnrollmentRefusals},
+		{"StolenTokenCannotPush", TestStolenTokenCannotPush},
+		{"StolenTokenUsedFirst", TestStolenTokenUsedFirst},
+		{"RequestsMustBeSigned", TestRequestsMustBeSigned},
+		{"RevokedDeviceSignedPushRefused", TestRevokedDeviceSignedPushRefused},
 	} {
 		t.Run(tc.name, tc.f)
 	}

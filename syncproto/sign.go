@@ -74,7 +74,7 @@ func VerifyRequest(pub []byte, header, method, requestURI, practiceID, deviceID 
 // Refusals of requests that are not signed as the device's key requires.
 var (
 	ErrUnsigned     = errors.New("this request does not carry the device's signature; a device token alone is not enough (update this workstation's Chartkeeper)")
-	ErrBadSignature = errors.New("the device's signature on this request does not match the key the server holds for it")
+	ErrBadSignature = errors.New("the device's signature on this request does not match the key the server holds for it; if this workstation's credential was taken, ask a health information manager to revoke it and enroll it again")
 	// ErrNoDeviceKey: the device was enrolled before devices had keys; it
 	// may register one, once, with POST /v1/devices/key.
 	ErrNoDeviceKey = errors.New("the server holds no signing key for this device yet")
