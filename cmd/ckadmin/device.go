@@ -14,7 +14,7 @@ import (
 )
 
 // openDevices signs in, checks the user may manage devices and loads the
-// workstation's sync settings.
+// workstation's sync settings with its credentials (sealed in the store).
 func (e *env) openDevices(sf *storeFlags, action string) (*store.Store, syncclient.Config, error) {
 	s, err := e.signIn(sf)
 	if err != nil {
@@ -24,7 +24,7 @@ func (e *env) openDevices(sf *storeFlags, action string) (*store.Store, syncclie
 		s.Close()
 		return nil, syncclient.Config{}, err
 	}
-	cfg, err := syncclient.LoadConfig(s.Dir())
+	cfg, err := syncclient.Load(s)
 	if err != nil {
 		s.Close()
 		if errors.Is(err, syncclient.ErrNotConnected) {
