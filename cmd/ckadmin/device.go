@@ -58,8 +58,13 @@ func runDeviceList(e *env, args []string) error {
 	w, flush := e.columns()
 	for _, d := range ds {
 		state := "active"
-		if !d.Revoked.IsZero() {
+		switch {
+		case !d.Revoked.IsZero():
 			state = "revoked " + d.Revoked.Local().Format("2006-01-02")
+		case d.Keyless:
+			// Enrolled before device keys; its token alone could still
+			// register a key until it syncs once (docs/SYNC.md).
+			state = "active, no signing key yet"
 		}
 		line := fmt.Sprintf("%s\t%s\tenrolled %s\t%s", d.ID, field(d.Name), d.Created.Local().Format("2006-01-02"), state)
 		if d.ID == cfg.DeviceID {
