@@ -180,7 +180,7 @@ func dropDraftsSafely(path string) (err error) {
 			err = fmt.Errorf("%w: %v", ErrBadBackup, r)
 		}
 	}()
-	return dropDrafts(path)
+	return dropLocalState(path)
 }
 
 // verifyRestored opens the restored folder with the data key from the

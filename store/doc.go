@@ -10,7 +10,9 @@
 //	device.json      this workstation's device ID and the practice secret
 //	                 (mode 0600; never in backups, never sent to the server)
 //	sync.json        written by package syncclient once connected: server, pinned
-//	                 fingerprint, device token (mode 0600; never in backups)
+//	                 fingerprint, practice, device and server IDs (mode 0600;
+//	                 never in backups); the device's token and signing key
+//	                 are sealed in meta/devicecred, not here
 //
 // The bucket tree of chartkeeper.db. Keys carry no patient data: record,
 // blob and user IDs are random, slot IDs are keyed hashes of usernames.
@@ -22,6 +24,9 @@
 //	  adminpub               the administration public key (keys.go), clear
 //	  keymodel               set on a store made before compartment keys,
 //	                         until its first HIM sign-in (migratekeys.go)
+//	  devicecred             sealed (sync token, Ed25519 signing key seed),
+//	                         bound to the device ID; dropped by a restore
+//	                         (devicekey.go)
 //	slots/
 //	  <slotID>               keyslot: Argon2id parameters in clear, the
 //	                         wrapped data key sealed under the derived key;

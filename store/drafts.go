@@ -164,14 +164,19 @@ func draftAD(user string, key []byte) []byte {
 	return adBuilder(nil).str("drafts").str(user).bytes(key)
 }
 
-// dropDrafts removes every draft from the store file at path (a restored
-// backup): drafts belong to the workstation they were typed on.
-func dropDrafts(path string) error {
+// dropLocalState removes every draft from the store file at path (a restored
+// backup): drafts belong to the workstation they were typed on. So do its
+// sync credentials (devicekey.go), which go too: a restored folder is a
+// new device.
+func dropLocalState(path string) error {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
 		return err
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bucketMeta).Delete(keyDeviceCred); err != nil {
+			return err
+		}
 		if tx.Bucket(bucketDrafts) == nil {
 			return nil
 		}

@@ -443,7 +443,7 @@ func (s *Store) startSession(sess *session, userID, action string, password []by
 	s.sess = sess
 	s.mu.Unlock()
 	if old != nil && old != sess {
-		old.wipe()
+		old.end()
 	}
 	return nil
 }
@@ -488,7 +488,7 @@ func (tx *Tx) flushFailures() error {
 }
 
 // Lock ends the session: the sign-out is audited and the data key is zeroed
-// in memory. Locking a locked store does nothing.
+// in memory, with the sync credentials opened during the session. Locking a locked store does nothing.
 func (s *Store) Lock() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -500,7 +500,7 @@ func (s *Store) Lock() {
 		tx := &Tx{s: s, btx: btx, sess: s.sess, write: true}
 		return tx.Audit(AuditEvent{Action: "logout"})
 	})
-	s.sess.wipe()
+	s.sess.end()
 	s.sess = nil
 }
 

@@ -178,6 +178,9 @@ type JoinInfo struct {
 	DeviceID   string // the new workstation's device ID
 	Key        []byte // the enrollment key from the code
 	Sealed     []byte // the sealed secrets the server kept
+	// Credentials, when given, are sealed as the new workstation's sync
+	// credentials in the transaction that makes the store.
+	Credentials *DeviceCredentials
 }
 
 // ErrWrongEnrollment means the sealed secrets did not open with the
@@ -251,11 +254,19 @@ func Join(dir string, j JoinInfo, opts ...Option) (_ *Store, err error) {
 			}
 		}
 		tx := &Tx{s: s, btx: btx, sess: sess, write: true}
+		if j.Credentials != nil {
+			if err := tx.putDeviceCredentials(j.Credentials); err != nil {
+				return err
+			}
+		}
 		return tx.Audit(AuditEvent{Action: "device.join"})
 	})
 	if err != nil {
 		s.db.Close()
 		return nil, err
+	}
+	if j.Credentials != nil {
+		sess.keepCredentials(j.Credentials)
 	}
 	s.mu.Lock()
 	s.sess = sess

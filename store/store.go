@@ -72,6 +72,9 @@ type session struct {
 	// recovery: opened with the recovery key, which holds every key.
 	recovery bool
 	user     User
+
+	credMu sync.Mutex
+	cred   *DeviceCredentials // opened for this session (devicekey.go); wiped with the keys
 }
 
 // wipe zeroes every key of the session.

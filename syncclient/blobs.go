@@ -1,7 +1,6 @@
 package syncclient
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,33 +20,11 @@ import (
 // raw sends body (nil: none) as raw bytes and returns the raw answer, at
 // most max bytes; refusals come back as *ServerError as from call.
 func (c *httpClient) raw(ctx context.Context, method, path string, body []byte, max int64) ([]byte, error) {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.cfg.Server+path, rd)
-	if err != nil {
-		return nil, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/octet-stream")
-	}
-	req.Header.Set(syncproto.HeaderPractice, c.cfg.PracticeID)
-	req.Header.Set(syncproto.HeaderDevice, c.cfg.DeviceID)
-	req.Header.Set("Authorization", "Bearer "+c.cfg.Token)
-	resp, err := c.hc.Do(req)
+	resp, err := c.send(ctx, method, path, body, "application/octet-stream")
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		var er syncproto.ErrorResponse
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		if json.Unmarshal(b, &er) != nil || er.Error == "" {
-			er.Error = http.StatusText(resp.StatusCode)
-		}
-		return nil, &ServerError{Status: resp.StatusCode, Msg: er.Error}
-	}
 	out, err := syncproto.ReadSized(io.LimitReader(resp.Body, max+1), resp.ContentLength, max)
 	if err != nil {
 		return nil, err

@@ -376,6 +376,13 @@ func TestBlobBackgroundSync(t *testing.T) {
 // blobRequest calls the blob API with a workstation's credential.
 func blobRequest(t *testing.T, ts *testServer, cfg syncclient.Config, method, path string, body []byte) (int, string) {
 	t.Helper()
+	return blobRequestWith(t, ts, cfg, method, path, body, nil)
+}
+
+// blobRequestWith is blobRequest with the request changed by change after
+// it is signed.
+func blobRequestWith(t *testing.T, ts *testServer, cfg syncclient.Config, method, path string, body []byte, change func(*http.Request)) (int, string) {
+	t.Helper()
 	tc, err := syncclient.PinnedTLS(ts.fp)
 	if err != nil {
 		t.Fatal(err)
@@ -386,9 +393,12 @@ func blobRequest(t *testing.T, ts *testServer, cfg syncclient.Config, method, pa
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set(syncproto.HeaderPractice, cfg.PracticeID)
-	req.Header.Set(syncproto.HeaderDevice, cfg.DeviceID)
-	req.Header.Set("Authorization", "Bearer "+cfg.Token)
+	if err := cfg.Authorize(req, body); err != nil {
+		t.Fatal(err)
+	}
+	if change != nil {
+		change(req)
+	}
 	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -453,9 +463,10 @@ func TestBlobRefusals(t *testing.T) {
 		t.Fatalf("replacing a committed chunk: %d", code)
 	}
 	// No credential, a wrong token, a revoked device.
-	bad := b.cfg
-	bad.Token = a.cfg.Token
-	if code, _ := blobRequest(t, ts, bad, "GET", "/v1/blobs?since=0", nil); code != http.StatusUnauthorized {
+	aTok := token(t, a.cfg)
+	if code, _ := blobRequestWith(t, ts, b.cfg, "GET", "/v1/blobs?since=0", nil, func(r *http.Request) {
+		r.Header.Set("Authorization", "Bearer "+aTok)
+	}); code != http.StatusUnauthorized {
 		t.Fatalf("a wrong token: %d", code)
 	}
 	if err := syncclient.RevokeDevice(context.Background(), a.cfg, b.cfg.DeviceID); err != nil {

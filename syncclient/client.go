@@ -67,10 +67,16 @@ type Option func(*Client)
 // clock (tests).
 func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
 
-// NewClient makes a client for st with settings cfg (see [LoadConfig]).
+// NewClient makes a client for st with settings cfg (see [LoadConfig]); the
+// device's credentials are opened from st (signed in) when cfg does not
+// carry them yet, as [Load] does.
 func NewClient(st *store.Store, cfg Config, opts ...Option) (*Client, error) {
 	if cfg.PracticeID != st.PracticeID() {
 		return nil, errors.New("the sync settings belong to another practice")
+	}
+	cfg, err := withCredentials(st, cfg)
+	if err != nil {
+		return nil, err
 	}
 	h, err := newHTTP(cfg)
 	if err != nil {

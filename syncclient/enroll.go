@@ -147,6 +147,10 @@ func IssueEnrollment(ctx context.Context, st *store.Store, cfg Config, ttl time.
 		}
 		code.Fingerprint = fp
 	}
+	cfg, err := withCredentials(st, cfg)
+	if err != nil {
+		return "", time.Time{}, err
+	}
 	key := code.key()
 	defer clear(key)
 	sealed, err := st.SealEnrollment(key, "code valid for "+ttl.String())
@@ -193,29 +197,30 @@ func Join(ctx context.Context, codeText, dir string, opts JoinOptions) (*store.S
 	if store.Exists(dir) {
 		return nil, Config{}, res, fmt.Errorf("%s: %w; join into a new folder", dir, store.ErrPracticeExists)
 	}
-	cfg := Config{Server: code.Server, Fingerprint: code.Fingerprint, PracticeID: code.PracticeID,
-		DeviceID: store.NewID(), Token: syncproto.NewToken()}
-	anon := cfg
-	anon.Token = "" // redeem carries no device credential
-	h, err := newHTTP(anon)
+	cfg := Config{Server: code.Server, Fingerprint: code.Fingerprint, PracticeID: code.PracticeID, DeviceID: store.NewID()}
+	token := syncproto.NewToken()
+	cred := store.NewDeviceCredentials(token)
+	h, err := newHTTP(cfg) // redeem carries no device credential
 	if err != nil {
 		return nil, Config{}, res, err
 	}
 	defer h.close()
 	var rr syncproto.RedeemResponse
 	req := syncproto.RedeemRequest{PracticeID: cfg.PracticeID, Token: code.token(), DeviceID: cfg.DeviceID,
-		DeviceName: opts.DeviceName, DeviceToken: cfg.Token}
+		DeviceName: opts.DeviceName, DeviceToken: token, PublicKey: cred.PublicKey()}
 	if err := h.call(ctx, "POST", "/v1/enroll/redeem", req, &rr); err != nil {
 		return nil, Config{}, res, err
 	}
-	cfg.ServerID = rr.ServerID
+	cfg.ServerID, cfg.cred = rr.ServerID, cred
 	key := code.key()
 	defer clear(key)
-	st, err := store.Join(dir, store.JoinInfo{PracticeID: cfg.PracticeID, DeviceID: cfg.DeviceID, Key: key, Sealed: rr.Sealed}, opts.StoreOptions...)
+	// The token and key are sealed in the store as it is made.
+	st, err := store.Join(dir, store.JoinInfo{PracticeID: cfg.PracticeID, DeviceID: cfg.DeviceID, Key: key, Sealed: rr.Sealed, Credentials: cred}, opts.StoreOptions...)
 	if err != nil {
 		undoJoin(ctx, nil, dir, cfg)
 		return nil, Config{}, res, fmt.Errorf("%w; the code is used up, ask for a new one", err)
 	}
+	cfg.src = st
 	if err := SaveConfig(dir, cfg); err != nil {
 		undoJoin(ctx, st, dir, cfg)
 		return nil, Config{}, res, err
@@ -234,12 +239,14 @@ func Join(ctx context.Context, codeText, dir string, opts JoinOptions) (*store.S
 
 // undoJoin takes back a join that failed after the code was redeemed.
 func undoJoin(ctx context.Context, st *store.Store, dir string, cfg Config) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	// Best effort, before the store closes (which wipes the key): the
+	// credential is about to be gone.
+	_ = RevokeDevice(rctx, cfg, cfg.DeviceID)
 	if st != nil {
 		st.Close()
 	}
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	_ = RevokeDevice(rctx, cfg, cfg.DeviceID) // best effort: the credential is about to be gone
 	for _, f := range []string{store.FilePath(dir), store.DeviceFilePath(dir), filepath.Join(dir, ConfigFileName)} {
 		os.Remove(f)
 	}

@@ -690,8 +690,9 @@ func (fr *faultRun) restartWorkstation() {
 	if err := st.Unlock("admin", []byte(adminPass)); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := syncclient.LoadConfig(dir)
-	if err != nil || cfg != w.cfg {
+	cfg, err := syncclient.Load(st)
+	if err != nil || cfg.Server != w.cfg.Server || cfg.Fingerprint != w.cfg.Fingerprint || cfg.ServerID != w.cfg.ServerID ||
+		cfg.PracticeID != w.cfg.PracticeID || cfg.DeviceID != w.cfg.DeviceID || cfg.Token != "" {
 		t.Fatalf("ws%d sync settings after a restart: %+v %v", i, cfg, err)
 	}
 	c, err := syncclient.NewClient(st, cfg)

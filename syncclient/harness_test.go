@@ -230,3 +230,17 @@ func get(t testing.TB, s *store.Store, id string) store.Record {
 }
 
 func isErr(err, target error) bool { return errors.Is(err, target) }
+
+// token is a workstation's device token, from its store.
+func token(t testing.TB, cfg syncclient.Config) string {
+	t.Helper()
+	c, err := cfg.Credentials()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := c.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"chartkeeper/syncclient"
-	"chartkeeper/syncproto"
 )
 
 // The test practice's workstations are joined with enrollment codes, the
@@ -33,15 +32,16 @@ func TestWorkstationsJoinWithCodesOnly(t *testing.T) {
 		if w.cfg.DeviceID != w.st.DeviceID() || !slices.Contains(ids, w.cfg.DeviceID) {
 			t.Fatalf("workstation %d: device %s, store's %s, server's %v", i, w.cfg.DeviceID, w.st.DeviceID(), ids)
 		}
-		if i > 0 && (w.cfg.Token == ws[0].cfg.Token || w.st.DeviceID() == ws[0].st.DeviceID()) {
+		if i > 0 && (token(t, w.cfg) == token(t, ws[0].cfg) || w.st.DeviceID() == ws[0].st.DeviceID()) {
 			t.Fatalf("workstation %d shares the first one's credential or device ID", i)
 		}
 	}
 	// The interim "add a device" call is gone.
-	req, _ := http.NewRequest("POST", ts.url()+"/v1/devices", bytes.NewReader([]byte(`{"device":"abc","token":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}`)))
-	req.Header.Set(syncproto.HeaderPractice, ws[0].cfg.PracticeID)
-	req.Header.Set(syncproto.HeaderDevice, ws[0].cfg.DeviceID)
-	req.Header.Set("Authorization", "Bearer "+ws[0].cfg.Token)
+	body := []byte(`{"device":"abc","token":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}`)
+	req, _ := http.NewRequest("POST", ts.url()+"/v1/devices", bytes.NewReader(body))
+	if err := ws[0].cfg.Authorize(req, body); err != nil {
+		t.Fatal(err)
+	}
 	resp, err := (&http.Client{Transport: &http.Transport{TLSClientConfig: mustTLS(t, ts.fp)}}).Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -67,6 +67,10 @@ func TestEndToEndOnPostgreSQL(t *testing.T) {
 		{"DevicesRefused", TestDevicesRefused},
 		{"EnrollmentRefusals", TestEnrollmentRefusals},
 		{"StolenTokenGarbageIsSetAside", TestStolenTokenGarbageIsSetAside},
+		{"StolenTokenCannotPush", TestStolenTokenCannotPush},
+		{"StolenTokenUsedFirst", TestStolenTokenUsedFirst},
+		{"RequestsMustBeSigned", TestRequestsMustBeSigned},
+		{"RevokedDeviceSignedPushRefused", TestRevokedDeviceSignedPushRefused},
 	} {
 		t.Run(tc.name, tc.f)
 	}

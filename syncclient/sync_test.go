@@ -420,11 +420,15 @@ func TestDevicesRefused(t *testing.T) {
 	if s := c.Status(); s.State != syncclient.StateError {
 		t.Fatalf("status %+v", s)
 	}
-	bad = a.cfg
-	bad.Token = syncproto.NewToken()
-	c, _ = syncclient.NewClient(a.st, bad)
-	if _, err := c.RunOnce(ctx); !errors.Is(err, syncproto.ErrUnknownDevice) {
-		t.Fatalf("wrong token: %v", err)
+	wrongTok, _ := http.NewRequest("GET", ts.url()+"/v1/changes", nil)
+	if err := a.cfg.Authorize(wrongTok, nil); err != nil {
+		t.Fatal(err)
+	}
+	wrongTok.Header.Set("Authorization", "Bearer "+syncproto.NewToken())
+	if resp, err := (&http.Client{Transport: &http.Transport{TLSClientConfig: mustTLS(t, ts.fp)}}).Do(wrongTok); err != nil {
+		t.Fatal(err)
+	} else if resp.Body.Close(); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("wrong token: %d", resp.StatusCode)
 	}
 	bad = a.cfg
 	bad.PracticeID = store.NewID()

@@ -12,6 +12,8 @@ import "time"
 //	                                   up to S seconds when there are none
 //	GET  /v1/devices                   the practice's devices
 //	POST /v1/devices/revoke            revoke a device
+//	POST /v1/devices/key               a device enrolled before devices had keys
+//	                                   registers its public key, once (sign.go)
 //	POST /v1/enroll                    an enrolled device leaves a one-time enrollment
 //	                                   (token hash, sealed secrets, lifetime)
 //	POST /v1/enroll/redeem             no credential: a new workstation redeems an
@@ -22,9 +24,10 @@ import "time"
 //
 // Every call but health, register and redeem carries the device's credential:
 //
-//	X-Chartkeeper-Practice: <practice ID>
-//	X-Chartkeeper-Device:   <device ID>
+//	X-Chartkeeper-Practice:  <practice ID>
+//	X-Chartkeeper-Device:    <device ID>
 //	Authorization: Bearer <device token>
+//	X-Chartkeeper-Signature: <the device's signature over the request (sign.go)>
 //
 // JSON rather than a binary framing: the sealed bytes are the bulk of every
 // message and base64 costs a third more on the wire, but JSON is what every
@@ -91,7 +94,8 @@ type RegisterRequest struct {
 	PracticeID         string `json:"practice"`
 	DeviceID           string `json:"device"`
 	DeviceName         string `json:"name,omitempty"`
-	Token              string `json:"token"` // the new device's credential, chosen by the device
+	Token              string `json:"token"`      // the new device's credential, chosen by the device
+	PublicKey          []byte `json:"public_key"` // the new device's signing key (sign.go)
 	RegistrationSecret string `json:"registration_secret,omitempty"`
 }
 
@@ -121,6 +125,7 @@ type RedeemRequest struct {
 	DeviceID    string `json:"device"` // the new workstation's device ID
 	DeviceName  string `json:"name,omitempty"`
 	DeviceToken string `json:"device_token"` // its credential from now on
+	PublicKey   []byte `json:"public_key"`   // its signing key (sign.go)
 }
 
 // RedeemResponse hands the new device the sealed secrets, once.
@@ -142,6 +147,9 @@ type DeviceInfo struct {
 	Name    string    `json:"name,omitempty"`
 	Created time.Time `json:"created"`
 	Revoked time.Time `json:"revoked,omitzero"`
+	// Keyless: enrolled before devices had signing keys and has not
+	// registered one yet (its token alone may still register one).
+	Keyless bool `json:"keyless,omitempty"`
 }
 
 // Health is the body of GET /v1/health.

@@ -119,9 +119,9 @@ func ParseAuditQuery(q url.Values) (AuditQuery, error) {
 
 // registerAudit adds the audit paths to the server's routes.
 func (s *Server) registerAudit() {
-	s.mux.HandleFunc("GET /v1/audit/streams", s.authed(s.auditStreams))
-	s.mux.HandleFunc("POST /v1/audit/push", s.authed(s.auditPush))
-	s.mux.HandleFunc("GET /v1/audit/entries", s.authed(s.auditEntries))
+	s.mux.HandleFunc("GET /v1/audit/streams", s.authed(0, s.auditStreams))
+	s.mux.HandleFunc("POST /v1/audit/push", s.authed(syncproto.MaxAuditPushBytes, s.auditPush))
+	s.mux.HandleFunc("GET /v1/audit/entries", s.authed(0, s.auditEntries))
 }
 
 func (s *Server) auditStreams(w http.ResponseWriter, r *http.Request, ai authInfo) {

@@ -14,7 +14,7 @@ import (
 // Every implementation must pass backendtest.Run.
 //
 // A backend holds, per practice: its devices with the SHA-256 of their
-// tokens, a log of sealed revisions numbered by a server sequence that
+// tokens and their public signing keys, a log of sealed revisions numbered by a server sequence that
 // starts at 1 and only grows, its blobs, one audit stream per device, and
 // a running total of its stored bytes. It never sees a key or a plaintext.
 // Every method refuses an unknown practice with ErrUnknownPractice (the
@@ -33,6 +33,12 @@ type Backend interface {
 	Device(ctx context.Context, practiceID, deviceID string) (Device, error)
 	// Devices lists a practice's devices, revoked ones included, by ID.
 	Devices(ctx context.Context, practiceID string) ([]Device, error)
+	// SetDeviceKey gives a device enrolled before devices had signing
+	// keys its public key, once: a device that has one already keeps it
+	// (the same key again is no error, another is ErrDeviceKeyExists).
+	// ErrUnknownPractice or ErrUnknownDevice as for Device. The key counts
+	// against the quota.
+	SetDeviceKey(ctx context.Context, practiceID, deviceID string, publicKey []byte) error
 	// RevokeDevice marks a device revoked at the given time (once; a
 	// second revocation keeps the first time).
 	RevokeDevice(ctx context.Context, practiceID, deviceID string, at time.Time) error
@@ -154,9 +160,13 @@ type Backend interface {
 
 // Device is an enrolled device as the server keeps it.
 type Device struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name,omitempty"`
-	TokenHash []byte    `json:"token_hash"` // SHA-256 of the token
+	ID        string `json:"id"`
+	Name      string `json:"name,omitempty"`
+	TokenHash []byte `json:"token_hash"` // SHA-256 of the token
+	// PublicKey is the device's Ed25519 signing key, which every request
+	// of the device must be signed with; nil for a device enrolled before
+	// devices had keys, until it registers one (SetDeviceKey).
+	PublicKey []byte    `json:"public_key,omitempty"`
 	Created   time.Time `json:"created"`
 	Revoked   time.Time `json:"revoked,omitzero"`
 }

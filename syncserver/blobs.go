@@ -76,12 +76,12 @@ func ParseBlobPath(id, index string) (uint32, error) {
 
 // registerBlobs adds the blob paths to the server's routes.
 func (s *Server) registerBlobs() {
-	s.mux.HandleFunc("POST /v1/blobs/{id}/begin", s.authed(s.blobBegin))
-	s.mux.HandleFunc("PUT /v1/blobs/{id}/chunks/{index}", s.authed(s.blobPutChunk))
-	s.mux.HandleFunc("PUT /v1/blobs/{id}/header", s.authed(s.blobCommit))
-	s.mux.HandleFunc("GET /v1/blobs", s.authed(s.blobFeed))
-	s.mux.HandleFunc("GET /v1/blobs/{id}/header", s.authed(s.blobGetHeader))
-	s.mux.HandleFunc("GET /v1/blobs/{id}/chunks/{index}", s.authed(s.blobGetChunk))
+	s.mux.HandleFunc("POST /v1/blobs/{id}/begin", s.authed(syncproto.MaxSmallBody, s.blobBegin))
+	s.mux.HandleFunc("PUT /v1/blobs/{id}/chunks/{index}", s.authed(syncproto.MaxBlobChunkBody, s.blobPutChunk))
+	s.mux.HandleFunc("PUT /v1/blobs/{id}/header", s.authed(syncproto.MaxBlobHeaderBody, s.blobCommit))
+	s.mux.HandleFunc("GET /v1/blobs", s.authed(0, s.blobFeed))
+	s.mux.HandleFunc("GET /v1/blobs/{id}/header", s.authed(0, s.blobGetHeader))
+	s.mux.HandleFunc("GET /v1/blobs/{id}/chunks/{index}", s.authed(0, s.blobGetChunk))
 }
 
 // blobFail answers blob refusals; the rest goes to fail.
@@ -129,7 +129,7 @@ func (s *Server) blobPutChunk(w http.ResponseWriter, r *http.Request, ai authInf
 		s.blobFail(w, err)
 		return
 	}
-	body, err := syncproto.ReadSized(http.MaxBytesReader(w, r.Body, syncproto.MaxBlobChunkBody), r.ContentLength, syncproto.MaxBlobChunkBody)
+	body, err := readBody(w, r, syncproto.MaxBlobChunkBody) // read and checked by authed
 	if err != nil {
 		s.blobFail(w, err)
 		return

@@ -90,7 +90,27 @@ func DecodeRegister(body []byte) (syncproto.RegisterRequest, error) {
 	if err := checkDevice(req.DeviceID, req.DeviceName); err != nil {
 		return req, err
 	}
+	if err := checkPublicKey(req.PublicKey); err != nil {
+		return req, err
+	}
 	return req, checkToken(req.Token)
+}
+
+// checkPublicKey checks a device's signing key's shape (Ed25519).
+func checkPublicKey(pub []byte) error {
+	if !store.ValidPublicKey(pub) {
+		return fmt.Errorf("%w: a device's signing key is an Ed25519 public key of %d bytes (update this workstation's Chartkeeper)", syncproto.ErrBadRequest, store.PublicKeySize)
+	}
+	return nil
+}
+
+// DecodeDeviceKey parses and checks a device key body.
+func DecodeDeviceKey(body []byte) (syncproto.DeviceKeyRequest, error) {
+	var req syncproto.DeviceKeyRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		return req, fmt.Errorf("%w: %v", syncproto.ErrBadRequest, err)
+	}
+	return req, checkPublicKey(req.PublicKey)
 }
 
 // DecodePush parses and checks a push body.
@@ -189,6 +209,9 @@ func DecodeRedeem(body []byte) (syncproto.RedeemRequest, error) {
 		return req, err
 	}
 	if err := checkToken(req.Token); err != nil {
+		return req, err
+	}
+	if err := checkPublicKey(req.PublicKey); err != nil {
 		return req, err
 	}
 	return req, checkToken(req.DeviceToken)

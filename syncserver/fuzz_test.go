@@ -36,7 +36,18 @@ func FuzzDecodeRegister(f *testing.F) {
 	f.Add([]byte(`{"practice":"p1","device":"d1","token":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}`))
 	f.Add([]byte(`{}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if r, err := syncserver.DecodeRegister(b); err == nil && (r.PracticeID == "" || r.DeviceID == "" || r.Token == "") {
+		if r, err := syncserver.DecodeRegister(b); err == nil && (r.PracticeID == "" || r.DeviceID == "" || r.Token == "" || len(r.PublicKey) != 32) {
+			t.Fatalf("accepted %+v", r)
+		}
+	})
+}
+
+func FuzzDecodeDeviceKey(f *testing.F) {
+	f.Add([]byte(`{"public_key":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}`))
+	f.Add([]byte(`{"public_key":"AAAA"}`))
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if r, err := syncserver.DecodeDeviceKey(b); err == nil && len(r.PublicKey) != 32 {
 			t.Fatalf("accepted %+v", r)
 		}
 	})

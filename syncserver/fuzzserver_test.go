@@ -28,11 +28,12 @@ func FuzzDecodeRevoke(f *testing.F) {
 // fuzzPaths are the routes the server handler fuzz aims at (the fuzzer
 // picks one by index, and may add to it).
 var fuzzPaths = []string{"/v1/health", "/v1/register", "/v1/push", "/v1/changes", "/v1/devices",
-	"/v1/devices/revoke", "/v1/enroll", "/v1/enroll/redeem", "/v1/", "/"}
+	"/v1/devices/revoke", "/v1/enroll", "/v1/enroll/redeem", "/v1/", "/", "/v1/devices/key"}
 
 // FuzzServerHandler sends arbitrary requests, with and without a valid
-// device credential, through the whole handler over a real bbolt backend:
-// every decoder, the query parser and the credential check. Whatever comes
+// device credential (token and signature), through the whole handler over
+// a real bbolt backend: every decoder, the query parser and the credential
+// and signature checks. Whatever comes
 // in, the server must not panic, must answer with a protocol status and a
 // JSON body, and must never answer 500 (a bad request is not a server
 // failure).
@@ -46,7 +47,8 @@ func FuzzServerHandler(f *testing.F) {
 	// address, and a 429 would only stop it from reaching the decoders.
 	srv := syncserver.NewServer(b, syncserver.WithOpenRegistration(), syncserver.WithRateLimits(0, 0, 0, 0))
 	practice, device, token := store.NewID(), store.NewID(), syncproto.NewToken()
-	reg, _ := json.Marshal(syncproto.RegisterRequest{PracticeID: practice, DeviceID: device, Token: token})
+	cred := store.NewDeviceCredentials(token)
+	reg, _ := json.Marshal(syncproto.RegisterRequest{PracticeID: practice, DeviceID: device, Token: token, PublicKey: cred.PublicKey()})
 	rec := httptest.NewRecorder()
 	srv.ServeHTTP(rec, httptest.NewRequest("POST", "/v1/register", bytes.NewReader(reg)))
 	if rec.Code != http.StatusOK {
@@ -82,6 +84,11 @@ func FuzzServerHandler(f *testing.F) {
 			req.Header.Set(syncproto.HeaderPractice, practice)
 			req.Header.Set(syncproto.HeaderDevice, device)
 			req.Header.Set("Authorization", "Bearer "+token)
+			sig, err := syncproto.SignRequest(cred, method, req.URL.RequestURI(), practice, device, body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set(syncproto.HeaderSignature, sig)
 		}
 		w := httptest.NewRecorder()
 		srv.ServeHTTP(w, req)

@@ -26,7 +26,10 @@ import (
 
 // The attacks of a hostile client on a running server, each as a test.
 
-type device struct{ practice, id, token string }
+type device struct {
+	practice, id, token string
+	cred                *store.DeviceCredentials // its signing key
+}
 
 func newHandler(t *testing.T, opts ...syncserver.Option) (*syncserver.Server, string) {
 	t.Helper()
@@ -47,6 +50,11 @@ func do(h http.Handler, method, path string, body []byte, d *device) *httptest.R
 		r.Header.Set(syncproto.HeaderPractice, d.practice)
 		r.Header.Set(syncproto.HeaderDevice, d.id)
 		r.Header.Set("Authorization", "Bearer "+d.token)
+		sig, err := syncproto.SignRequest(d.cred, method, r.URL.RequestURI(), d.practice, d.id, body)
+		if err != nil {
+			panic(err)
+		}
+		r.Header.Set(syncproto.HeaderSignature, sig)
 	}
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
@@ -54,11 +62,14 @@ func do(h http.Handler, method, path string, body []byte, d *device) *httptest.R
 }
 
 func registerBody(d device, secret string) []byte {
-	b, _ := json.Marshal(syncproto.RegisterRequest{PracticeID: d.practice, DeviceID: d.id, Token: d.token, RegistrationSecret: secret})
+	b, _ := json.Marshal(syncproto.RegisterRequest{PracticeID: d.practice, DeviceID: d.id, Token: d.token, PublicKey: d.cred.PublicKey(), RegistrationSecret: secret})
 	return b
 }
 
-func newDevice() device { return device{store.NewID(), store.NewID(), syncproto.NewToken()} }
+func newDevice() device {
+	tok := syncproto.NewToken()
+	return device{store.NewID(), store.NewID(), tok, store.NewDeviceCredentials(tok)}
+}
 
 func TestRegistrationClosedByDefault(t *testing.T) {
 	s, _ := newHandler(t)

@@ -34,7 +34,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusForbidden, "this server accepts new practices only with its registration secret")
 		return
 	}
-	d := Device{ID: req.DeviceID, Name: req.DeviceName, TokenHash: syncproto.HashToken(req.Token), Created: s.now().UTC()}
+	d := Device{ID: req.DeviceID, Name: req.DeviceName, TokenHash: syncproto.HashToken(req.Token), PublicKey: req.PublicKey, Created: s.now().UTC()}
 	if err := s.b.RegisterPractice(r.Context(), req.PracticeID, d); err != nil {
 		s.fail(w, err)
 		return
@@ -115,7 +115,7 @@ func (s *Server) changes(w http.ResponseWriter, r *http.Request, ai authInfo) {
 }
 
 func deviceInfo(d Device) syncproto.DeviceInfo {
-	return syncproto.DeviceInfo{ID: d.ID, Name: d.Name, Created: d.Created, Revoked: d.Revoked}
+	return syncproto.DeviceInfo{ID: d.ID, Name: d.Name, Created: d.Created, Revoked: d.Revoked, Keyless: len(d.PublicKey) == 0}
 }
 
 func (s *Server) devices(w http.ResponseWriter, r *http.Request, ai authInfo) {
@@ -138,6 +138,32 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request, ai authInfo) {
 	}
 	if err := s.b.RevokeDevice(r.Context(), ai.practice, req.DeviceID, s.now()); err != nil {
 		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		OK bool `json:"ok"`
+	}{true})
+}
+
+// deviceKey registers the signing key of a device enrolled before devices
+// had keys: once, with its token, signed by that key (authedFor checked
+// the signature against the key in the body). The same key again is
+// accepted; another is refused for good (ErrDeviceKeyExists).
+func (s *Server) deviceKey(w http.ResponseWriter, r *http.Request, ai authInfo) {
+	req, ok := readRequest(s, w, r, syncproto.MaxSmallBody, DecodeDeviceKey)
+	if !ok {
+		return
+	}
+	if ai.key == nil {
+		if err := s.b.SetDeviceKey(r.Context(), ai.practice, ai.device, req.PublicKey); err != nil {
+			s.fail(w, err)
+			return
+		}
+		if s.logger != nil {
+			s.logger.Info("device key registered", "client", clientAddr(r), "practice", syncproto.ShortID(ai.practice), "device", syncproto.ShortID(ai.device))
+		}
+	} else if subtle.ConstantTimeCompare(ai.key, req.PublicKey) != 1 {
+		s.fail(w, syncproto.ErrDeviceKeyExists)
 		return
 	}
 	writeJSON(w, http.StatusOK, struct {
@@ -177,7 +203,7 @@ func (s *Server) redeem(w http.ResponseWriter, r *http.Request) {
 	ai := r.Context().Value(authKey).(*authInfo)
 	ai.practice, ai.device = req.PracticeID, req.DeviceID
 	now := s.now().UTC()
-	d := Device{ID: req.DeviceID, Name: req.DeviceName, TokenHash: syncproto.HashToken(req.DeviceToken), Created: now}
+	d := Device{ID: req.DeviceID, Name: req.DeviceName, TokenHash: syncproto.HashToken(req.DeviceToken), PublicKey: req.PublicKey, Created: now}
 	sealed, err := s.b.RedeemEnrollment(r.Context(), req.PracticeID, syncproto.HashToken(req.Token), d, now)
 	if err != nil {
 		s.fail(w, err)

@@ -93,7 +93,7 @@ func RevSize(r syncproto.Rev) int64 {
 
 // DeviceSize is the charge of a device record.
 func DeviceSize(d Device) int64 {
-	return int64(len(d.ID) + len(d.Name) + len(d.TokenHash) + ItemOverhead)
+	return int64(len(d.ID) + len(d.Name) + len(d.TokenHash) + len(d.PublicKey) + ItemOverhead)
 }
 
 // RegistrationSize is the charge of a new practice with its first device.

@@ -64,11 +64,12 @@ func NewServer(b Backend, opts ...Option) *Server {
 	}
 	s.mux.HandleFunc("GET /v1/health", s.health)
 	s.mux.HandleFunc("POST /v1/register", s.register)
-	s.mux.HandleFunc("POST /v1/push", s.authed(s.push))
-	s.mux.HandleFunc("GET /v1/changes", s.authed(s.changes))
-	s.mux.HandleFunc("GET /v1/devices", s.authed(s.devices))
-	s.mux.HandleFunc("POST /v1/devices/revoke", s.authed(s.revoke))
-	s.mux.HandleFunc("POST /v1/enroll", s.authed(s.enroll))
+	s.mux.HandleFunc("POST /v1/push", s.authed(syncproto.MaxPushBytes, s.push))
+	s.mux.HandleFunc("GET /v1/changes", s.authed(0, s.changes))
+	s.mux.HandleFunc("GET /v1/devices", s.authed(0, s.devices))
+	s.mux.HandleFunc("POST /v1/devices/revoke", s.authed(syncproto.MaxSmallBody, s.revoke))
+	s.mux.HandleFunc("POST /v1/devices/key", s.authedFor(syncproto.MaxSmallBody, true, s.deviceKey))
+	s.mux.HandleFunc("POST /v1/enroll", s.authed(syncproto.MaxSmallBody, s.enroll))
 	s.mux.HandleFunc("POST /v1/enroll/redeem", s.redeem)
 	s.registerAudit() // audit streams (audit.go)
 	s.registerBlobs() // blobs.go
@@ -110,7 +111,13 @@ type ctxKey int
 
 const authKey ctxKey = 0
 
-type authInfo struct{ practice, device string }
+type authInfo struct {
+	practice, device string
+	// Set by authed once the device's signature over the request checked:
+	signed bool
+	body   []byte // the request's body
+	key    []byte // the device's public key on the server (nil: none yet)
+}
 
 // ServeHTTP serves the protocol and logs one line per request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -150,7 +157,8 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 		writeErr(w, http.StatusRequestEntityTooLarge, "request too large")
 	case errors.Is(err, syncproto.ErrBadRequest):
 		writeErr(w, http.StatusBadRequest, err.Error())
-	case errors.Is(err, syncproto.ErrPracticeExists), errors.Is(err, syncproto.ErrDeviceExists), errors.Is(err, syncproto.ErrMissingParent):
+	case errors.Is(err, syncproto.ErrPracticeExists), errors.Is(err, syncproto.ErrDeviceExists), errors.Is(err, syncproto.ErrMissingParent),
+		errors.Is(err, syncproto.ErrDeviceKeyExists):
 		writeErr(w, http.StatusConflict, err.Error())
 	case errors.Is(err, syncproto.ErrUnknownDevice), errors.Is(err, syncproto.ErrUnknownPractice):
 		writeErr(w, http.StatusNotFound, err.Error())
@@ -175,13 +183,27 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 	}
 }
 
-// readBody reads at most max bytes of a request body.
+// readBody returns the request's body: the one authed read and checked
+// the signature of, or for a request without a device credential at most
+// max bytes read now.
 func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
+	if ai, _ := r.Context().Value(authKey).(*authInfo); ai != nil && ai.signed {
+		return ai.body, nil
+	}
 	return io.ReadAll(http.MaxBytesReader(w, r.Body, max))
 }
 
-// authed checks the device credential before h runs.
-func (s *Server) authed(h func(http.ResponseWriter, *http.Request, authInfo)) http.HandlerFunc {
+// authed checks the device credential before h runs: the token, that the
+// device is not revoked, and the device's signature over the request
+// (syncproto's sign.go), for which it reads the body first, at most limit
+// bytes (0: none may come). Nothing of a request that fails reaches h.
+func (s *Server) authed(limit int64, h func(http.ResponseWriter, *http.Request, authInfo)) http.HandlerFunc {
+	return s.authedFor(limit, false, h)
+}
+
+// authedFor is authed; with keyRegistration, a device without a key on
+// the server may sign with the key its body names (POST /v1/devices/key).
+func (s *Server) authedFor(limit int64, keyRegistration bool, h func(http.ResponseWriter, *http.Request, authInfo)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		pid, did := r.Header.Get(syncproto.HeaderPractice), r.Header.Get(syncproto.HeaderDevice)
 		tok, ok := bytes.CutPrefix([]byte(r.Header.Get("Authorization")), []byte("Bearer "))
@@ -207,6 +229,10 @@ func (s *Server) authed(h func(http.ResponseWriter, *http.Request, authInfo)) ht
 			writeErr(w, http.StatusForbidden, syncproto.ErrDeviceRevoked.Error())
 			return
 		}
+		if len(d.PublicKey) == 0 && !keyRegistration {
+			writeErr(w, http.StatusForbidden, syncproto.ErrNoDeviceKey.Error())
+			return
+		}
 		release, ok := s.take(pid+"/"+did, false)
 		if !ok {
 			writeErr(w, http.StatusTooManyRequests, "this device has too many requests in progress; try again shortly")
@@ -215,6 +241,32 @@ func (s *Server) authed(h func(http.ResponseWriter, *http.Request, authInfo)) ht
 		defer release()
 		defer markBusy(r, pid+"/"+did)()
 		setReadDeadline(w, s.authRead)
+		// One buffer of the announced length for up to a document chunk;
+		// larger bodies grow as they arrive (an announced length costs
+		// the sender nothing).
+		n := r.ContentLength
+		if n > syncproto.MaxBlobChunkBody {
+			n = -1
+		}
+		body, err := syncproto.ReadSized(http.MaxBytesReader(w, r.Body, limit), n, limit)
+		if err != nil {
+			s.fail(w, err)
+			return
+		}
+		pub := d.PublicKey
+		if len(pub) == 0 { // keyRegistration: the key the body names
+			req, err := DecodeDeviceKey(body)
+			if err != nil {
+				s.fail(w, err)
+				return
+			}
+			pub = req.PublicKey
+		}
+		if err := syncproto.VerifyRequest(pub, r.Header.Get(syncproto.HeaderSignature), r.Method, r.URL.RequestURI(), pid, did, body); err != nil {
+			writeErr(w, http.StatusForbidden, err.Error())
+			return
+		}
+		ai.body, ai.signed, ai.key = body, true, d.PublicKey
 		h(w, r, *ai)
 	}
 }

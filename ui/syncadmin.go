@@ -26,7 +26,7 @@ const syncTimeout = time.Minute
 // enrollment to other roles, and the Administration screens are offered to
 // HIM managers only.
 func (a *adminView) syncAdmin() fyne.CanvasObject {
-	cfg, err := syncclient.LoadConfig(a.s.ws.dir)
+	cfg, err := syncclient.Load(a.s.ws.st)
 	switch {
 	case errors.Is(err, syncclient.ErrNotConnected):
 		return a.connectForm()

@@ -144,7 +144,7 @@ func TestNoRawErrors(t *testing.T) {
 		if err := st.Unlock("mlopez", []byte(testPassword)); err != nil {
 			t.Fatal(err)
 		}
-		cfg, err := syncclient.LoadConfig(p.dir)
+		cfg, err := syncclient.Load(st)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -172,8 +172,14 @@ func TestLoadSlowClientsAndLongPolls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.Close()
 	lastSeq := changesLastSeq(t, cfgB, fp)
+	// The attacker holds B's whole credential: token and signing key.
+	pollPath := fmt.Sprintf("/v1/changes?since=%d&wait=%d", lastSeq, int(syncproto.MaxLongPoll.Seconds()))
+	signed, _ := http.NewRequest("GET", cfgB.Server+pollPath, nil)
+	if err := cfgB.Authorize(signed, nil); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
 
 	// The attackers. Each connection is opened (TCP and TLS) by a small
 	// pool of workers and then held; one goroutine dribbles a byte of
@@ -181,8 +187,9 @@ func TestLoadSlowClientsAndLongPolls(t *testing.T) {
 	tlsConf := &tls.Config{InsecureSkipVerify: true, ClientSessionCache: tls.NewLRUClientSessionCache(16),
 		CurvePreferences: []tls.CurveID{tls.X25519}, NextProtos: []string{"http/1.1"}}
 	slowReq := "POST /v1/enroll/redeem HTTP/1.1\r\nHost: load\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n{"
-	pollReq := fmt.Sprintf("GET /v1/changes?since=%d&wait=%d HTTP/1.1\r\nHost: load\r\n%s: %s\r\n%s: %s\r\nAuthorization: Bearer %s\r\n\r\n",
-		lastSeq, int(syncproto.MaxLongPoll.Seconds()), syncproto.HeaderPractice, cfgB.PracticeID, syncproto.HeaderDevice, cfgB.DeviceID, cfgB.Token)
+	pollReq := fmt.Sprintf("GET %s HTTP/1.1\r\nHost: load\r\n%s: %s\r\n%s: %s\r\nAuthorization: %s\r\n%s: %s\r\n\r\n",
+		pollPath, syncproto.HeaderPractice, cfgB.PracticeID, syncproto.HeaderDevice, cfgB.DeviceID, signed.Header.Get("Authorization"),
+		syncproto.HeaderSignature, signed.Header.Get(syncproto.HeaderSignature))
 	var (
 		mu       sync.Mutex
 		slow     []net.Conn
@@ -353,9 +360,9 @@ func changesLastSeq(t *testing.T, cfg syncclient.Config, fp string) uint64 {
 	var since uint64
 	for {
 		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/v1/changes?since=%d&limit=2000", cfg.Server, since), nil)
-		req.Header.Set(syncproto.HeaderPractice, cfg.PracticeID)
-		req.Header.Set(syncproto.HeaderDevice, cfg.DeviceID)
-		req.Header.Set("Authorization", "Bearer "+cfg.Token)
+		if err := cfg.Authorize(req, nil); err != nil {
+			t.Fatal(err)
+		}
 		resp, err := hc.Do(req)
 		if err != nil {
 			t.Fatal(err)

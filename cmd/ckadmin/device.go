@@ -14,7 +14,7 @@ import (
 )
 
 // openDevices signs in, checks the user may manage devices and loads the
-// workstation's sync settings.
+// workstation's sync settings with its credentials (sealed in the store).
 func (e *env) openDevices(sf *storeFlags, action string) (*store.Store, syncclient.Config, error) {
 	s, err := e.signIn(sf)
 	if err != nil {
@@ -24,7 +24,7 @@ func (e *env) openDevices(sf *storeFlags, action string) (*store.Store, syncclie
 		s.Close()
 		return nil, syncclient.Config{}, err
 	}
-	cfg, err := syncclient.LoadConfig(s.Dir())
+	cfg, err := syncclient.Load(s)
 	if err != nil {
 		s.Close()
 		if errors.Is(err, syncclient.ErrNotConnected) {
@@ -58,8 +58,13 @@ func runDeviceList(e *env, args []string) error {
 	w, flush := e.columns()
 	for _, d := range ds {
 		state := "active"
-		if !d.Revoked.IsZero() {
+		switch {
+		case !d.Revoked.IsZero():
 			state = "revoked " + d.Revoked.Local().Format("2006-01-02")
+		case d.Keyless:
+			// Enrolled before device keys; its token alone could still
+			// register a key until it syncs once (docs/SYNC.md).
+			state = "active, no signing key yet"
 		}
 		line := fmt.Sprintf("%s\t%s\tenrolled %s\t%s", d.ID, field(d.Name), d.Created.Local().Format("2006-01-02"), state)
 		if d.ID == cfg.DeviceID {

@@ -81,6 +81,58 @@ func Run(t *testing.T, open Opener) {
 		}
 	})
 
+	t.Run("device keys", func(t *testing.T) {
+		b, reopen := setup(t)
+		key := func(c byte) []byte { return bytes.Repeat([]byte{c}, 32) }
+		// A device enrolled with a key keeps it.
+		withKey := dev("devK")
+		withKey.PublicKey = key(7)
+		if err := b.AddDevice(ctx, "prac1", withKey); err != nil {
+			t.Fatal(err)
+		}
+		// devA was registered before devices had keys: it registers one once.
+		if d, err := b.Device(ctx, "prac1", "devA"); err != nil || d.PublicKey != nil {
+			t.Fatalf("a device without a key: %x %v", d.PublicKey, err)
+		}
+		used, _ := b.Usage(ctx, "prac1")
+		if err := b.SetDeviceKey(ctx, "prac1", "devA", key(1)); err != nil {
+			t.Fatal(err)
+		}
+		if u, _ := b.Usage(ctx, "prac1"); u != used+32 {
+			t.Fatalf("usage after a key: %d, want %d", u, used+32)
+		}
+		if err := b.SetDeviceKey(ctx, "prac1", "devA", key(1)); err != nil {
+			t.Fatalf("the same key again: %v", err)
+		}
+		if err := b.SetDeviceKey(ctx, "prac1", "devA", key(2)); !errors.Is(err, syncproto.ErrDeviceKeyExists) {
+			t.Fatalf("another key: %v", err)
+		}
+		if err := b.SetDeviceKey(ctx, "prac1", "devK", key(2)); !errors.Is(err, syncproto.ErrDeviceKeyExists) {
+			t.Fatalf("another key for a device enrolled with one: %v", err)
+		}
+		if err := b.SetDeviceKey(ctx, "prac1", "devZ", key(2)); !errors.Is(err, syncproto.ErrUnknownDevice) {
+			t.Fatalf("a key for an unknown device: %v", err)
+		}
+		if err := b.SetDeviceKey(ctx, "nope", "devA", key(2)); !errors.Is(err, syncproto.ErrUnknownPractice) {
+			t.Fatalf("a key in an unknown practice: %v", err)
+		}
+		if err := b.RevokeDevice(ctx, "prac1", "devK", now); err != nil {
+			t.Fatal(err)
+		}
+		if reopen != nil {
+			b = reopen()
+		}
+		for id, want := range map[string][]byte{"devA": key(1), "devK": key(7)} {
+			if d, err := b.Device(ctx, "prac1", id); err != nil || !bytes.Equal(d.PublicKey, want) {
+				t.Fatalf("%s's key: %x %v", id, d.PublicKey, err)
+			}
+		}
+		ds, err := b.Devices(ctx, "prac1")
+		if err != nil || len(ds) != 2 || !bytes.Equal(ds[0].PublicKey, key(1)) || !bytes.Equal(ds[1].PublicKey, key(7)) {
+			t.Fatalf("devices: %+v %v", ds, err)
+		}
+	})
+
 	t.Run("enrollment", func(t *testing.T) {
 		b, _ := setup(t)
 		h := func(c byte) []byte { return bytes.Repeat([]byte{c}, 32) }

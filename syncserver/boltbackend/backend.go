@@ -1,6 +1,7 @@
 package boltbackend
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -159,6 +160,30 @@ func (b *backend) Devices(ctx context.Context, pid string) (ds []syncserver.Devi
 		})
 	})
 	return ds, err
+}
+
+func (b *backend) SetDeviceKey(ctx context.Context, pid, id string, pub []byte) error {
+	return b.db.Update(func(tx *bolt.Tx) error {
+		p, err := b.practice(tx, pid)
+		if err != nil {
+			return err
+		}
+		d, err := getDevice(p, id)
+		if err != nil {
+			return err
+		}
+		if len(d.PublicKey) > 0 {
+			if bytes.Equal(d.PublicKey, pub) {
+				return nil
+			}
+			return syncproto.ErrDeviceKeyExists
+		}
+		if err := b.addUsage(p, int64(len(pub))); err != nil {
+			return err
+		}
+		d.PublicKey = bytes.Clone(pub)
+		return putDevice(p, d)
+	})
 }
 
 func (b *backend) RevokeDevice(ctx context.Context, pid, id string, at time.Time) error {

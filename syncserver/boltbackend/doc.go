@@ -16,7 +16,7 @@
 //	    info                      JSON: registration time
 //	    usage                     stored bytes, a running total (quota.go)
 //	    devices/
-//	      <deviceID>              JSON Device (token hash, times)
+//	      <deviceID>              JSON Device (token hash, public signing key, times)
 //	    index/
 //	      <recordID>\x00<rev>     sequence number (8 bytes)
 //	    log/

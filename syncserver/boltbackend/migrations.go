@@ -31,6 +31,13 @@ var migrations = []migration{
 	// (syncserver's RevSize, DeviceSize, EnrollmentSize and the rest), not
 	// only sealed bytes; every practice's total is counted again.
 	{Version: 3, Name: "storage usage with metadata", Apply: recountUsage},
+	// Schema 4: devices carry their public signing key ("public_key" in
+	// their JSON). Nothing to rewrite: devices enrolled before have none
+	// and register one once (SetDeviceKey). The version is raised so an
+	// older chartkeeperd refuses the file rather than rewrite a device
+	// without its key (a revocation would drop it, and the device's token
+	// alone could then register another).
+	{Version: 4, Name: "device signing keys", Apply: func(*bolt.Tx) error { return nil }},
 }
 
 // ErrSchemaTooNew means server.db was written by a newer chartkeeperd.

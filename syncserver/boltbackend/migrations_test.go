@@ -308,3 +308,54 @@ func TestMigrationFailureRollsBack(t *testing.T) {
 		return nil
 	})
 }
+
+// TestMigration4DeviceKeys: a file of schema 3, whose devices have no
+// signing key, opens at schema 4 with its devices as they were (keyless,
+// so each may register a key once), and a program that knows only schema
+// 3 refuses the migrated file rather than rewrite its devices without
+// their keys.
+func TestMigration4DeviceKeys(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := openRawDB(t, dir)
+	update(t, db, func(tx *bolt.Tx) error { return migrate(tx, migrations[:3]) })
+	update(t, db, func(tx *bolt.Tx) error {
+		p, err := tx.Bucket(bPractice).CreateBucket([]byte("prac1"))
+		if err != nil {
+			return err
+		}
+		for _, name := range [][]byte{bDevices, bIndex, bLog} {
+			if _, err := p.CreateBucket(name); err != nil {
+				return err
+			}
+		}
+		// A device as schema 3 wrote it.
+		return p.Bucket(bDevices).Put([]byte("devA"), []byte(`{"id":"devA","name":"front desk","token_hash":"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=","created":"2026-01-02T03:04:05Z"}`))
+	})
+	db.Close()
+	be, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := be.(*backend)
+	b.db.View(func(tx *bolt.Tx) error {
+		if v := readSchema(tx); v != 4 {
+			t.Errorf("schema %d after opening", v)
+		}
+		return nil
+	})
+	d, err := b.Device(ctx, "prac1", "devA")
+	if err != nil || d.Name != "front desk" || d.PublicKey != nil || !bytes.Equal(d.TokenHash, bytes.Repeat([]byte{1}, 32)) {
+		t.Fatalf("device after the migration: %+v %v", d, err)
+	}
+	if err := b.SetDeviceKey(ctx, "prac1", "devA", bytes.Repeat([]byte{9}, 32)); err != nil {
+		t.Fatal(err)
+	}
+	b.db.View(func(tx *bolt.Tx) error {
+		if err := migrate(tx, migrations[:3]); !errors.Is(err, ErrSchemaTooNew) {
+			t.Errorf("a schema-3 program on the migrated file: %v", err)
+		}
+		return nil
+	})
+	b.Close()
+}

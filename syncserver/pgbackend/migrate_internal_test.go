@@ -28,6 +28,7 @@ INSERT INTO ck_server (id) VALUES ('0123456789abcdef0123456789abcdef');` +
 		// The tables as the first-use code made them.
 		migrations[1].sql + migrations[2].sql + `
 INSERT INTO ck_practices (id, registered, last_seq) VALUES ('prac1', now(), 1);
+INSERT INTO ck_devices (practice_id, id, name, token_hash, created) VALUES ('prac1', 'devA', 'front desk', '\x0101010101010101010101010101010101010101010101010101010101010101', now());
 INSERT INTO ck_revs (practice_id, seq, record_id, rev, parents, device, sealed) VALUES ('prac1', 1, 'r1', '1-a', '{}', 'devA', '\x0102030405');
 INSERT INTO ck_blobs (practice_id, id, size, chunks, device, created, committed, seq, header) VALUES ('prac1', 'b1', 3, 1, 'devA', now(), now(), 1, '\x0a0b');
 INSERT INTO ck_blob_chunks (practice_id, id, idx, sealed) VALUES ('prac1', 'b1', 0, '\x01020304050607');
@@ -48,9 +49,23 @@ INSERT INTO ck_audit_entries (practice_id, device, seq, stored) VALUES ('prac1',
 	// Migration 4 counted the sealed bytes (5+7+2+3); migration 5 charges
 	// every item by syncserver's rule.
 	want := int64(syncserver.ItemOverhead) + syncserver.RevSize(syncproto.Rev{RecordID: "r1", Rev: "1-a", Sealed: make([]byte, 5)}) +
-		syncserver.BlobBeginSize + 2 + 7 + syncserver.AuditEntrySize(make([]byte, 3))
+		syncserver.BlobBeginSize + 2 + 7 + syncserver.AuditEntrySize(make([]byte, 3)) +
+		syncserver.DeviceSize(syncserver.Device{ID: "devA", Name: "front desk", TokenHash: make([]byte, 32)})
 	if n, err := b.Usage(ctx, "prac1"); err != nil || n != want {
 		t.Fatalf("usage after the migration: %d %v", n, err)
+	}
+	// Migration 6: the device, enrolled before devices had keys, has none
+	// and may register one, once.
+	if d, err := b.Device(ctx, "prac1", "devA"); err != nil || d.PublicKey != nil || d.Name != "front desk" {
+		t.Fatalf("device after the migration: %+v %v", d, err)
+	}
+	key := make([]byte, 32)
+	key[0] = 9
+	if err := b.SetDeviceKey(ctx, "prac1", "devA", key); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := b.Device(ctx, "prac1", "devA"); err != nil || len(d.PublicKey) != 32 || d.PublicKey[0] != 9 {
+		t.Fatalf("device after its key: %+v %v", d, err)
 	}
 	if fr, err := b.BlobFeed(ctx, "prac1", 0, 10); err != nil || len(fr.Blobs) != 1 {
 		t.Fatalf("blob feed after the migration: %+v %v", fr, err)

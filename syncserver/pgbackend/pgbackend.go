@@ -20,6 +20,7 @@
 package pgbackend
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -240,8 +241,8 @@ func (b *Backend) RegisterPractice(ctx context.Context, pid string, first syncse
 }
 
 func insertDevice(ctx context.Context, tx pgx.Tx, pid string, d syncserver.Device) error {
-	tag, err := tx.Exec(ctx, `INSERT INTO ck_devices (practice_id, id, name, token_hash, created, revoked)
-VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`, pid, d.ID, d.Name, d.TokenHash, d.Created, nullTime(d.Revoked))
+	tag, err := tx.Exec(ctx, `INSERT INTO ck_devices (practice_id, id, name, token_hash, public_key, created, revoked)
+VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`, pid, d.ID, d.Name, d.TokenHash, d.PublicKey, d.Created, nullTime(d.Revoked))
 	if err != nil {
 		return err
 	}
@@ -288,9 +289,9 @@ func (b *Backend) Device(ctx context.Context, pid, id string) (syncserver.Device
 		created *time.Time
 		revoked *time.Time
 	)
-	err := b.pool.QueryRow(ctx, `SELECT d.id, d.name, d.token_hash, d.created, d.revoked
+	err := b.pool.QueryRow(ctx, `SELECT d.id, d.name, d.token_hash, d.public_key, d.created, d.revoked
 FROM ck_practices p LEFT JOIN ck_devices d ON d.practice_id = p.id AND d.id = $2
-WHERE p.id = $1`, pid, id).Scan(&did, &name, &d.TokenHash, &created, &revoked)
+WHERE p.id = $1`, pid, id).Scan(&did, &name, &d.TokenHash, &d.PublicKey, &created, &revoked)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return d, syncproto.ErrUnknownPractice
@@ -313,7 +314,7 @@ func (b *Backend) Devices(ctx context.Context, pid string) ([]syncserver.Device,
 		} else if err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT id, name, token_hash, created, revoked FROM ck_devices WHERE practice_id = $1 ORDER BY id`, pid)
+		rows, err := tx.Query(ctx, `SELECT id, name, token_hash, public_key, created, revoked FROM ck_devices WHERE practice_id = $1 ORDER BY id`, pid)
 		if err != nil {
 			return err
 		}
@@ -322,7 +323,7 @@ func (b *Backend) Devices(ctx context.Context, pid string) ([]syncserver.Device,
 			created time.Time
 			revoked *time.Time
 		)
-		_, err = pgx.ForEachRow(rows, []any{&d.ID, &d.Name, &d.TokenHash, &created, &revoked}, func() error {
+		_, err = pgx.ForEachRow(rows, []any{&d.ID, &d.Name, &d.TokenHash, &d.PublicKey, &created, &revoked}, func() error {
 			d.Created, d.Revoked = created.UTC(), utc(revoked)
 			ds = append(ds, d)
 			d = syncserver.Device{}
@@ -331,6 +332,31 @@ func (b *Backend) Devices(ctx context.Context, pid string) ([]syncserver.Device,
 		return err
 	})
 	return ds, err
+}
+
+// SetDeviceKey implements syncserver.Backend.
+func (b *Backend) SetDeviceKey(ctx context.Context, pid, id string, pub []byte) error {
+	return b.inTx(ctx, func(tx pgx.Tx) error {
+		if err := practiceExists(ctx, tx, pid); err != nil {
+			return err
+		}
+		var have []byte
+		err := tx.QueryRow(ctx, `SELECT public_key FROM ck_devices WHERE practice_id = $1 AND id = $2 FOR UPDATE`, pid, id).Scan(&have)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			return syncproto.ErrUnknownDevice
+		case err != nil:
+			return err
+		case len(have) > 0 && bytes.Equal(have, pub):
+			return nil
+		case len(have) > 0:
+			return syncproto.ErrDeviceKeyExists
+		}
+		if _, err := tx.Exec(ctx, `UPDATE ck_devices SET public_key = $3 WHERE practice_id = $1 AND id = $2`, pid, id, pub); err != nil {
+			return err
+		}
+		return b.addUsage(ctx, tx, pid, int64(len(pub)))
+	})
 }
 
 // RevokeDevice implements syncserver.Backend.

@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"chartkeeper/internal/pgtest"
+	"chartkeeper/store"
 	"chartkeeper/syncproto"
 	"chartkeeper/syncserver"
 	"chartkeeper/syncserver/backendtest"
@@ -166,6 +167,8 @@ func TestRemotePushWakesLongPoll(t *testing.T) {
 	tokA, tokB := syncproto.NewToken(), syncproto.NewToken()
 	a, b := device("devA"), device("devB")
 	a.TokenHash, b.TokenHash = syncproto.HashToken(tokA), syncproto.HashToken(tokB)
+	creds := map[string]*store.DeviceCredentials{"devA": store.NewDeviceCredentials(tokA), "devB": store.NewDeviceCredentials(tokB)}
+	a.PublicKey, b.PublicKey = creds["devA"].PublicKey(), creds["devB"].PublicKey()
 	if err := b1.RegisterPractice(ctx, "prac", a); err != nil {
 		t.Fatal(err)
 	}
@@ -177,6 +180,11 @@ func TestRemotePushWakesLongPoll(t *testing.T) {
 		r.Header.Set(syncproto.HeaderPractice, "prac")
 		r.Header.Set(syncproto.HeaderDevice, dev)
 		r.Header.Set("Authorization", "Bearer "+tok)
+		sig, err := syncproto.SignRequest(creds[dev], method, r.URL.RequestURI(), "prac", dev, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Header.Set(syncproto.HeaderSignature, sig)
 		return r
 	}
 

@@ -18,6 +18,8 @@ import (
 //	                   used_bytes (its stored bytes, a running total
 //	                   updated by every write; see syncserver/quota.go)
 //	ck_devices         (practice_id, id): name, SHA-256 of the token,
+//	                   public signing key (NULL for a device enrolled
+//	                   before migration 6 until it registers one),
 //	                   created, revoked (NULL while enrolled)
 //	ck_revs            (practice_id, seq): record_id, rev, parents, the
 //	                   pushing device and the sealed bytes; unique by
@@ -168,6 +170,11 @@ UPDATE ck_practices p SET used_bytes = 64 +
 	(SELECT coalesce(sum(64 + coalesce(length(header), 0)), 0) FROM ck_blobs b WHERE b.practice_id = p.id) +
 	(SELECT coalesce(sum(length(sealed)), 0) FROM ck_blob_chunks c WHERE c.practice_id = p.id) +
 	(SELECT coalesce(sum(length(stored) + 8), 0) FROM ck_audit_entries a WHERE a.practice_id = p.id);
+`},
+	// Devices carry their Ed25519 public signing key; devices enrolled
+	// before have none and register one once (SetDeviceKey).
+	{6, `
+ALTER TABLE ck_devices ADD COLUMN public_key bytea;
 `},
 }
 
