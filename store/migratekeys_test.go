@@ -121,10 +121,10 @@ func TestMoveToKeyHierarchy(t *testing.T) {
 	}
 	// An HIM manager sets a new password: the clinician gets their keys.
 	unlockAs(t, s, "admin", fixturePassword)
-	if err := s.ResetPassword("doc", []byte("fixture-password-2")); err != nil {
+	if err := s.ResetPassword("doc", []byte("Quarry-Lantern-Mosaic-72")); err != nil {
 		t.Fatal(err)
 	}
-	unlockAs(t, s, "doc", "fixture-password-2")
+	unlockAs(t, s, "doc", "Quarry-Lantern-Mosaic-72")
 	if s.NeedsNewKeys() {
 		t.Error("still told to ask after the new password")
 	}
@@ -150,10 +150,10 @@ func TestMoveToKeyHierarchy(t *testing.T) {
 	// The old recovery key no longer opens anything; the new one holds
 	// every key.
 	s.Lock()
-	if err := s.UnlockWithRecovery(fx["recovery_key"], "admin", []byte("fixture-password-3")); !errors.Is(err, ErrWrongRecoveryKey) {
+	if err := s.UnlockWithRecovery(fx["recovery_key"], "admin", []byte("Velvet-Canyon-Orbit-39")); !errors.Is(err, ErrWrongRecoveryKey) {
 		t.Fatalf("old recovery key: %v", err)
 	}
-	if err := s.UnlockWithRecovery(rk, "admin", []byte("fixture-password-3")); err != nil {
+	if err := s.UnlockWithRecovery(rk, "admin", []byte("Velvet-Canyon-Orbit-39")); err != nil {
 		t.Fatalf("new recovery key: %v", err)
 	}
 	if r, err := s.Get(after.ID); err != nil || !bytes.Contains(r.Body, []byte("Fixture-after")) {
@@ -174,10 +174,10 @@ func TestMovedPracticeReachesAnOtherWorkstation(t *testing.T) {
 	if a.TakeNewRecoveryKey() == "" {
 		t.Fatal("a did not move")
 	}
-	if err := a.ResetPassword("doc", []byte("fixture-password-2")); err != nil {
+	if err := a.ResetPassword("doc", []byte("Quarry-Lantern-Mosaic-72")); err != nil {
 		t.Fatal(err)
 	}
-	unlockAs(t, a, "doc", "fixture-password-2")
+	unlockAs(t, a, "doc", "Quarry-Lantern-Mosaic-72")
 	after, err := a.Put("allergy", fx["patient"]+".a3", "", []byte(`{"substance":"Fixture-after"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -197,7 +197,7 @@ func TestMovedPracticeReachesAnOtherWorkstation(t *testing.T) {
 	if _, err := b.AddUser(NewUser{Username: "x2", Name: "X", Role: RoleHIM, Password: []byte(userPass)}); !errors.Is(err, ErrPermission) {
 		t.Fatalf("front desk added a user on b: %v", err)
 	}
-	unlockAs(t, b, "doc", "fixture-password-2") // the new slot came through sync
+	unlockAs(t, b, "doc", "Quarry-Lantern-Mosaic-72") // the new slot came through sync
 	if r, err := b.Get(after.ID); err != nil || !bytes.Contains(r.Body, []byte("Fixture-after")) {
 		t.Fatalf("clinician on b: %v", err)
 	}

@@ -39,9 +39,11 @@ func thiefCall(t *testing.T, cfg syncclient.Config, method, path string, body an
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: tc}, Timeout: 10 * time.Second}
 	defer hc.CloseIdleConnections()
 	req, _ := http.NewRequest(method, cfg.Server+path, bytes.NewReader(b))
-	req.Header.Set(syncproto.HeaderPractice, cfg.PracticeID)
-	req.Header.Set(syncproto.HeaderDevice, cfg.DeviceID)
-	req.Header.Set("Authorization", "Bearer "+cfg.Token)
+	// The thief holds the device's token and signing key (a workstation
+	// taken while signed in, or a modified program run there).
+	if err := cfg.Authorize(req, b); err != nil {
+		t.Fatal(err)
+	}
 	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 )
 
 // WriteFile writes data to path atomically with permissions perm.
@@ -68,6 +69,12 @@ func Write(path string, perm os.FileMode, fill func(w io.Writer) error) (n int64
 
 // SyncDir makes the entries of dir (a rename or a new file) durable.
 func SyncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		// Windows has no directory fsync (FlushFileBuffers on a folder's
+		// handle is refused); NTFS journals a rename itself once the
+		// file's own data was flushed, which Write does first.
+		return nil
+	}
 	d, err := os.Open(dir)
 	if err != nil {
 		return err
