@@ -23,7 +23,7 @@ func (s *Service) UnsignedVisits(olderThan int) ([]VisitItem, error) {
 	if _, err := s.requireAny(Administer, SignVisit); err != nil {
 		return nil, err
 	}
-	return s.visitList(func(v Visit, age int) bool { return !v.Signed && age >= olderThan })
+	return s.visitList(func(v homeVisit, age int) bool { return !v.Signed && age >= olderThan })
 }
 
 // UncodedVisits is the coders' queue: signed visits without a diagnosis
@@ -32,7 +32,7 @@ func (s *Service) UncodedVisits() ([]VisitItem, error) {
 	if _, err := s.requireAny(WriteCodes, Administer); err != nil {
 		return nil, err
 	}
-	return s.visitList(func(v Visit, _ int) bool { return v.Signed && len(v.Diagnoses) == 0 })
+	return s.visitList(func(v homeVisit, _ int) bool { return v.Signed && !v.Coded })
 }
 
 func (s *Service) requireAny(as ...Action) (store.User, error) {
@@ -49,32 +49,54 @@ func (s *Service) requireAny(as ...Action) (store.User, error) {
 	return store.User{}, first
 }
 
-func (s *Service) visitList(keep func(Visit, int) bool) ([]VisitItem, error) {
+// visitList lists the visits whose facts in the home index (homeindex.go)
+// keep says to list, oldest first, reading only those visits.
+func (s *Service) visitList(keep func(homeVisit, int) bool) ([]VisitItem, error) {
 	today := s.today()
+	var ids []string
+	err := s.home(func(x *homeIndex) error {
+		for id, v := range x.Visits {
+			d, err := time.Parse(dateLayout, v.Date)
+			if err != nil {
+				continue
+			}
+			if keep(v, int(today.Sub(d).Hours()/24)) {
+				ids = append(ids, id)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
 	var out []VisitItem
-	err := s.st.View(func(tx *store.Tx) error {
-		return tx.List(TypeVisit, func(r store.Record) error {
+	err = s.st.View(func(tx *store.Tx) error {
+		for _, id := range ids {
+			r, err := tx.Get(id)
+			if err != nil {
+				return err
+			}
+			if r.Deleted {
+				continue
+			}
 			v, err := decodeVisit(r)
 			if err != nil {
 				return err
 			}
 			d, err := time.Parse(dateLayout, v.Date)
 			if err != nil {
-				return nil
+				continue
 			}
-			age := int(today.Sub(d).Hours() / 24)
-			if keep(v, age) {
-				out = append(out, VisitItem{Visit: v, Age: age})
-			}
-			return nil
-		})
+			out = append(out, VisitItem{Visit: v, Age: int(today.Sub(d).Hours() / 24)})
+		}
+		return nil
 	})
 	s.finder.peek(func() {
 		for i := range out {
 			out[i].Patient = s.finder.people[out[i].Visit.Patient]
 		}
 	})
-	sortBy(out, func(it VisitItem) string { return it.Visit.Date })
+	sortBy(out, func(it VisitItem) string { return it.Visit.Date + it.Visit.ID })
 	return out, err
 }
 
