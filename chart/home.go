@@ -496,3 +496,20 @@ func startOfDay(t time.Time) time.Time {
 	t = t.Local()
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.Local)
 }
+
+// OpenVisit reads one visit note, for the coding queue, which shows the
+// note beside the codes (audited as "visit.view").
+func (s *Service) OpenVisit(id string) (Visit, error) {
+	_, glass, err := s.requireFor(ReadClinical, patientOf(id))
+	if err != nil {
+		return Visit{}, err
+	}
+	var v Visit
+	err = s.st.Update(func(tx *store.Tx) error {
+		if v, err = s.visit(tx, id); err != nil {
+			return err
+		}
+		return audit(tx, "visit.view", v.Patient, id, glass)
+	})
+	return v, err
+}

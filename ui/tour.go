@@ -34,7 +34,9 @@ func tourStops(role store.Role) []tourStop {
 	var out []tourStop
 	add := func(name string, open func(t *tourState) error) { out = append(out, tourStop{name, open}) }
 
+	add("home", func(t *tourState) error { t.s.goHome(); return nil })
 	add("find", func(t *tourState) error {
+		t.s.findFromHome()
 		found, err := t.patients(1)
 		if err != nil || len(found) == 0 {
 			return fmt.Errorf("no patient to find: %v", err)
