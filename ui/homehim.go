@@ -69,7 +69,7 @@ func (s *session) himHome() fyne.CanvasObject {
 	// The workstations' plot reads every audit log held here: off the UI
 	// goroutine, drawn when it is ready.
 	svc, days := s.svc, h.Days
-	go func() {
+	s.bg.Go(func() {
 		ws, err := svc.WorkstationSyncs(historyDays)
 		fyne.Do(func() {
 			if s.ws.sess != s {
@@ -97,7 +97,7 @@ func (s *session) himHome() fyne.CanvasObject {
 				syncNote.SetText("Last heard from " + joinAnd(last) + ".")
 			}
 		})
-	}()
+	})
 	return s.homePage(box)
 }
 

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -44,6 +45,7 @@ type session struct {
 	coder      *coderQueue       // the coder's home, while shown (homecoder.go)
 	homePlots  []*plotView       // the HIM home's plots, while shown (homehim.go)
 	lastSignIn time.Time         // when the user signed in before this session, here
+	bg         sync.WaitGroup    // work a home does off the UI goroutine
 }
 
 // startSession opens the workspace for the user signed in to svc's store.
