@@ -3,6 +3,7 @@ package chart
 import (
 	"bytes"
 	"errors"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -193,4 +194,43 @@ func TestHomes(t *testing.T) {
 func cacheOf(st *store.Store, name string) (b []byte, err error) {
 	err = st.View(func(tx *store.Tx) error { b, err = tx.Cache(name); return err })
 	return b, err
+}
+
+// TestWorkstationSyncs: another workstation's audit log, as sync brings
+// it, dates its last sync on each day of the plot.
+func TestWorkstationSyncs(t *testing.T) {
+	p := newPractice(t)
+	ws := p.replicas(2)
+	a, b := ws[0], ws[1]
+	if _, _, err := b.as(t, store.RoleFrontDesk).RegisterPatient(Patient{Family: "Fern", Given: "Ådne", DOB: "1980-01-01", Sex: Male}); err != nil {
+		t.Fatal(err)
+	}
+	var wire []store.AuditWire
+	if err := b.st.View(func(tx *store.Tx) (err error) { wire, err = tx.ExportAudit(0, 1<<20, 1<<30); return err }); err != nil {
+		t.Fatal(err)
+	}
+	p.clk.add(3 * 24 * time.Hour)
+	a.as(t, store.RoleHIM)
+	if err := a.st.Update(func(tx *store.Tx) error { _, err := tx.ImportAudit(b.st.DeviceID(), "front desk PC", wire); return err }); err != nil {
+		t.Fatal(err)
+	}
+	got, err := a.svc.WorkstationSyncs(90)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("workstations: %+v %v", got, err)
+	}
+	w := got[0]
+	last := len(w.DaysSince) - 1
+	if w.Name != "front desk PC" || !w.Last.Equal(time.Date(2026, 5, 14, 9, 30, 0, 0, time.UTC)) {
+		t.Errorf("workstation %q last heard from %v", w.Name, w.Last)
+	}
+	if d := w.DaysSince[last]; d != 3 {
+		t.Errorf("today: %v days since its last sync, want 3", d)
+	}
+	at := w.Last
+	if d, want := w.DaysSince[last-3], startOfDay(at).AddDate(0, 0, 1).Sub(at).Hours()/24; math.Abs(d-want) > 1e-9 {
+		t.Errorf("the day of its entries: %v days, want %v (from the entry to the day's end)", d, want)
+	}
+	if d := w.DaysSince[last-4]; !math.IsNaN(d) {
+		t.Errorf("before its first entry: %v, want none", d)
+	}
 }

@@ -133,7 +133,7 @@ func (s *session) header() fyne.CanvasObject {
 		left = append(left, labelItem(&widget.Label{Text: "Demo practice: made-up patients", Importance: widget.WarningImportance}, 7, nil))
 	}
 	home := &widget.Button{Text: "Home (Ctrl+H)", Icon: theme.HomeIcon(), OnTapped: s.goHome}
-	right := []*headerItem{buttonItem(home, 8)}
+	right := []*headerItem{buttonItem(home, 2)}
 	if chart.Allowed(s.user.Role, chart.Administer) {
 		right = append(right, buttonItem(&widget.Button{Text: "Administration", Icon: theme.SettingsIcon(), OnTapped: s.admin}, 3))
 	}
