@@ -1,8 +1,7 @@
 package chart
 
 import (
-	"bytes"
-	"encoding/gob"
+	"encoding/binary"
 	"errors"
 	"strings"
 	"sync"
@@ -31,7 +30,7 @@ import (
 
 const (
 	homeCacheName = "chart.home"
-	homeCacheV1   = 1
+	homeCacheV1   = "CKH1" // format: magic | seen | five counted tables (encodeHome)
 	// homeKeep is how long facts kept only for the history (documents that
 	// left the inbox, registrations) stay in the index.
 	homeKeep = 100 * 24 * time.Hour
@@ -79,16 +78,6 @@ type homeGrant struct {
 	Reviewed bool
 }
 
-type homeCache struct {
-	V           int
-	Seen        uint64
-	Visits      map[string]homeVisit
-	Docs        map[string]homeDoc
-	Disclosures map[string]string
-	Grants      map[string]homeGrant
-	Registered  map[string]time.Time
-}
-
 func (x *homeIndex) reset() {
 	x.Seen = 0
 	x.Visits = map[string]homeVisit{}
@@ -121,25 +110,7 @@ func (s *Service) home(fn func(x *homeIndex) error) error {
 func (s *Service) loadHome(tx *store.Tx, x *homeIndex) error {
 	last := tx.LastChange()
 	if b, err := tx.Cache(homeCacheName); err == nil && b != nil {
-		var c homeCache
-		if gob.NewDecoder(bytes.NewReader(b)).Decode(&c) == nil && c.V == homeCacheV1 && c.Seen <= last {
-			x.reset()
-			x.Seen = c.Seen
-			if c.Visits != nil {
-				x.Visits = c.Visits
-			}
-			if c.Docs != nil {
-				x.Docs = c.Docs
-			}
-			if c.Disclosures != nil {
-				x.Disclosures = c.Disclosures
-			}
-			if c.Grants != nil {
-				x.Grants = c.Grants
-			}
-			if c.Registered != nil {
-				x.Registered = c.Registered
-			}
+		if x.decode(b) == nil && x.Seen <= last {
 			x.built = true
 			return nil
 		}
@@ -354,11 +325,156 @@ func (s *Service) saveHome() {
 			delete(x.Registered, id)
 		}
 	}
-	var b bytes.Buffer
-	c := homeCache{V: homeCacheV1, Seen: x.Seen, Visits: x.Visits, Docs: x.Docs, Disclosures: x.Disclosures, Grants: x.Grants, Registered: x.Registered}
-	if gob.NewEncoder(&b).Encode(&c) == nil {
-		_ = s.st.Update(func(tx *store.Tx) error { return tx.PutCache(homeCacheName, b.Bytes()) })
-	}
+	b := x.encode()
+	_ = s.st.Update(func(tx *store.Tx) error { return tx.PutCache(homeCacheName, b) })
 	x.built, x.dirty = false, false
 	x.reset()
+}
+
+// encode writes the index for the cache: strings and times (Unix
+// nanoseconds, 0 for none) as varints, each table counted.
+func (x *homeIndex) encode() []byte {
+	b := []byte(homeCacheV1)
+	b = binary.AppendUvarint(b, x.Seen)
+	str := func(v string) { b = binary.AppendUvarint(b, uint64(len(v))); b = append(b, v...) }
+	at := func(t time.Time) {
+		if t.IsZero() {
+			b = binary.AppendVarint(b, 0)
+			return
+		}
+		b = binary.AppendVarint(b, t.UnixNano())
+	}
+	flag := func(v bool) {
+		if v {
+			b = append(b, 1)
+		} else {
+			b = append(b, 0)
+		}
+	}
+	b = binary.AppendUvarint(b, uint64(len(x.Visits)))
+	for id, v := range x.Visits {
+		str(id)
+		str(v.Patient)
+		str(v.Date)
+		str(v.ClinicianID)
+		flag(v.Signed)
+		at(v.SignedAt)
+		flag(v.Coded)
+		at(v.CodedAt)
+	}
+	b = binary.AppendUvarint(b, uint64(len(x.Docs)))
+	for id, d := range x.Docs {
+		str(id)
+		str(d.Patient)
+		str(d.Category)
+		at(d.Received)
+		at(d.FiledAt)
+		at(d.Left)
+	}
+	b = binary.AppendUvarint(b, uint64(len(x.Disclosures)))
+	for id, d := range x.Disclosures {
+		str(id)
+		str(d)
+	}
+	b = binary.AppendUvarint(b, uint64(len(x.Grants)))
+	for id, g := range x.Grants {
+		str(id)
+		at(g.At)
+		flag(g.Reviewed)
+	}
+	b = binary.AppendUvarint(b, uint64(len(x.Registered)))
+	for id, t := range x.Registered {
+		str(id)
+		at(t)
+	}
+	return b
+}
+
+var errHomeCache = errors.New("chart: home cache in an unknown format")
+
+// decode reads what encode wrote into x, which it resets first.
+func (x *homeIndex) decode(b []byte) (err error) {
+	if len(b) < len(homeCacheV1) || string(b[:len(homeCacheV1)]) != homeCacheV1 {
+		return errHomeCache
+	}
+	all := string(b)
+	pos := len(homeCacheV1)
+	uv := func() uint64 {
+		v, n := binary.Uvarint(b[pos:])
+		if n <= 0 {
+			err = errHomeCache
+			return 0
+		}
+		pos += n
+		return v
+	}
+	str := func() string {
+		n := uv()
+		if err != nil || n > uint64(len(b)-pos) {
+			err = errHomeCache
+			return ""
+		}
+		v := all[pos : pos+int(n)]
+		pos += int(n)
+		return v
+	}
+	at := func() time.Time {
+		v, n := binary.Varint(b[pos:])
+		if n <= 0 {
+			err = errHomeCache
+			return time.Time{}
+		}
+		pos += n
+		if v == 0 {
+			return time.Time{}
+		}
+		return time.Unix(0, v)
+	}
+	flag := func() bool {
+		if pos >= len(b) {
+			err = errHomeCache
+			return false
+		}
+		pos++
+		return b[pos-1] == 1
+	}
+	count := func() int {
+		n := uv()
+		if n > uint64(len(b)) {
+			err = errHomeCache
+			return 0
+		}
+		return int(n)
+	}
+	x.reset()
+	x.Seen = uv()
+	for n := count(); n > 0 && err == nil; n-- {
+		id := str()
+		v := homeVisit{Patient: str(), Date: str(), ClinicianID: str()}
+		v.Signed, v.SignedAt, v.Coded, v.CodedAt = flag(), at(), flag(), at()
+		x.Visits[id] = v
+	}
+	for n := count(); n > 0 && err == nil; n-- {
+		id := str()
+		x.Docs[id] = homeDoc{Patient: str(), Category: str(), Received: at(), FiledAt: at(), Left: at()}
+	}
+	for n := count(); n > 0 && err == nil; n-- {
+		id := str()
+		x.Disclosures[id] = str()
+	}
+	for n := count(); n > 0 && err == nil; n-- {
+		id := str()
+		x.Grants[id] = homeGrant{At: at(), Reviewed: flag()}
+	}
+	for n := count(); n > 0 && err == nil; n-- {
+		id := str()
+		x.Registered[id] = at()
+	}
+	if err == nil && pos != len(b) {
+		err = errHomeCache
+	}
+	if err != nil {
+		x.reset()
+	}
+	return err
 }

@@ -26,10 +26,10 @@ type coderQueue struct {
 }
 
 func (s *session) coderHome() fyne.CanvasObject {
-	q := &coderQueue{s: s, pane: container.NewStack(), title: &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis}}
+	q := &coderQueue{s: s, pane: container.NewStack(), title: &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}}
 	s.coder = q
 	q.load(0)
-	top := container.NewVBox(container.NewBorder(nil, nil, heading("Coding queue"), nil, q.title), s.homeActions(), widget.NewSeparator())
+	top := container.NewVBox(container.NewBorder(nil, nil, nil, container.NewVBox(s.homeActions()), container.NewVBox(heading("Coding queue"), q.title)), widget.NewSeparator())
 	return border(container.NewPadded(top), nil, nil, nil, q.pane)
 }
 
