@@ -105,19 +105,29 @@ func (s *Service) RegisteredToday(limit int) (int, []PatientSummary, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	slices.SortFunc(regs, func(a, b reg) int { return b.at.Compare(a.at) })
 	var out []PatientSummary
 	n := 0
 	err = s.finder.read(func() {
+		// the latest limit, kept in order as they are met: a bulk import
+		// registers thousands in a day
+		var top []reg
 		for _, r := range regs {
 			p, ok := s.finder.people[r.id]
 			if !ok || p.MergedInto != "" {
 				continue
 			}
 			n++
-			if len(out) < limit {
-				out = append(out, p)
+			if limit <= 0 || len(top) == limit && !r.at.After(top[limit-1].at) {
+				continue
 			}
+			i, _ := slices.BinarySearchFunc(top, r.at, func(x reg, t time.Time) int { return t.Compare(x.at) })
+			top = slices.Insert(top, i, r)
+			if len(top) > limit {
+				top = top[:limit]
+			}
+		}
+		for _, r := range top {
+			out = append(out, s.finder.people[r.id])
 		}
 	})
 	return n, out, err
@@ -143,14 +153,14 @@ func (s *Service) InboxWaiting() (n int, oldest time.Time, err error) {
 	return n, oldest, err
 }
 
-// MyUnsignedVisits lists the signed-in clinician's unsigned visit notes,
-// oldest first.
-func (s *Service) MyUnsignedVisits() ([]VisitItem, error) {
+// MyUnsignedVisits counts the signed-in clinician's unsigned visit notes
+// and lists the oldest limit of them (all for 0), oldest first.
+func (s *Service) MyUnsignedVisits(limit int) (int, []VisitItem, error) {
 	u, err := s.require(SignVisit)
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
-	return s.visitList(func(v homeVisit, _ int) bool { return !v.Signed && v.ClinicianID == u.ID })
+	return s.visitListN(func(v homeVisit, _ int) bool { return !v.Signed && v.ClinicianID == u.ID }, limit)
 }
 
 // FiledItem is a document filed to a patient, for the clinician's home.

@@ -60,11 +60,11 @@ func TestHomes(t *testing.T) {
 	if err != nil || len(got) != 1 || got[0].Document.ID != filed.ID || got[0].Patient.MRN != pt.MRN {
 		t.Errorf("filed to my patients: %+v %v", got, err)
 	}
-	un, err := s.MyUnsignedVisits()
-	if err != nil || len(un) != 1 || un[0].Visit.ID != mine.ID {
-		t.Errorf("my unsigned notes: %+v %v", un, err)
+	n, un, err := s.MyUnsignedVisits(10)
+	if err != nil || n != 1 || len(un) != 1 || un[0].Visit.ID != mine.ID || un[0].Patient.MRN != pt.MRN {
+		t.Errorf("my unsigned notes: %d %+v %v", n, un, err)
 	}
-	if _, err := p.as(store.RoleFrontDesk).MyUnsignedVisits(); !errors.Is(err, store.ErrPermission) {
+	if _, _, err := p.as(store.RoleFrontDesk).MyUnsignedVisits(10); !errors.Is(err, store.ErrPermission) {
 		t.Errorf("front desk asked for unsigned notes: %v", err)
 	}
 
@@ -84,19 +84,28 @@ func TestHomes(t *testing.T) {
 
 	// Registrations of today (day 2): one now, none of day 0.
 	late := p.patient("Heute", "Ören", "1990-01-01")
+	p.clk.add(time.Minute)
+	later := p.patient("Später", "Ölmez", "1991-01-01")
 	n, regs, err := p.as(store.RoleFrontDesk).RegisteredToday(10)
-	if err != nil || n != 1 || len(regs) != 1 || regs[0].ID != late.ID {
-		t.Errorf("registered today: %d %+v %v", n, regs, err)
+	if err != nil || n != 2 || len(regs) != 2 || regs[0].ID != later.ID || regs[1].ID != late.ID {
+		t.Errorf("registered today, latest first: %d %+v %v", n, regs, err)
+	}
+	if n, regs, _ := p.as(store.RoleFrontDesk).RegisteredToday(1); n != 2 || len(regs) != 1 || regs[0].ID != later.ID {
+		t.Errorf("registered today, one listed: %d %+v", n, regs)
+	}
+	q, err := p.as(store.RoleCoder).CodingQueue()
+	if err != nil || len(q) != 1 || q[0].VisitID != signed.ID || q[0].Patient.MRN != pt.MRN {
+		t.Errorf("coding queue as the index has it: %+v %v", q, err)
 	}
 
 	// Day 3: the coder codes the signed visit; a disclosure, a break-glass.
 	p.clk.add(day)
 	s = p.as(store.RoleCoder)
-	q, err := s.UncodedVisits()
-	if err != nil || len(q) != 1 || q[0].Visit.ID != signed.ID {
-		t.Fatalf("coding queue: %+v %v", q, err)
+	uq, err := s.UncodedVisits()
+	if err != nil || len(uq) != 1 || uq[0].Visit.ID != signed.ID {
+		t.Fatalf("coding queue: %+v %v", uq, err)
 	}
-	if _, err := s.SetVisitCodes(q[0].Visit.ID, q[0].Visit.Rev, []Diagnosis{{Code: "J20.9", Primary: true}}, nil); err != nil {
+	if _, err := s.SetVisitCodes(uq[0].Visit.ID, uq[0].Visit.Rev, []Diagnosis{{Code: "J20.9", Primary: true}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if q, _ := s.UncodedVisits(); len(q) != 0 {

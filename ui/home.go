@@ -204,21 +204,20 @@ func (s *session) frontDeskHome() fyne.CanvasObject {
 // last signed in, recent patients.
 func (s *session) clinicianHome() fyne.CanvasObject {
 	left := container.NewVBox()
-	notes, err := s.svc.MyUnsignedVisits()
-	left.Add(homeSection(fmt.Sprintf("My unsigned notes (%d), oldest first", len(notes))))
+	n, notes, err := s.svc.MyUnsignedVisits(homeListLimit)
+	left.Add(homeSection(fmt.Sprintf("My unsigned notes (%d), oldest first", n)))
 	switch {
 	case err != nil:
 		left.Add(paragraph(sentence(err)))
-	case len(notes) == 0:
+	case n == 0:
 		left.Add(paragraph("Every note you wrote is signed."))
 	}
-	for i, it := range notes {
-		if i == homeListLimit {
-			left.Add(paragraph(fmt.Sprintf("and %d more.", len(notes)-i)))
-			break
-		}
+	for _, it := range notes {
 		text := strings.Join(words.NonEmpty(it.Visit.Date, it.Patient.Name(), it.Visit.Reason, ageDays(it.Age)), " · ")
 		left.Add(homeRow(text, "Open", func() { s.openVisitOf(it.Visit) }))
+	}
+	if n > len(notes) {
+		left.Add(paragraph(fmt.Sprintf("and %d more.", n-len(notes))))
 	}
 	right := container.NewVBox()
 	title := "Filed to your patients"

@@ -18,7 +18,7 @@ import (
 // the chart, coding.go) on the right, then "Save and next".
 type coderQueue struct {
 	s     *session
-	items []chart.VisitItem
+	items []chart.QueueItem
 	at    int // the item shown
 	pane  *fyne.Container
 	codes *visitCoder // the codes form of the item shown
@@ -35,7 +35,7 @@ func (s *session) coderHome() fyne.CanvasObject {
 
 // load reads the queue again and shows its item at (or the last).
 func (q *coderQueue) load(at int) {
-	items, err := q.s.svc.UncodedVisits()
+	items, err := q.s.svc.CodingQueue()
 	if err != nil {
 		q.title.SetText("")
 		q.show(paragraph(sentence(err)))
@@ -63,7 +63,7 @@ func (q *coderQueue) show(o fyne.CanvasObject) {
 func (q *coderQueue) showItem() {
 	it := q.items[q.at]
 	q.title.SetText(fmt.Sprintf("%s without codes · visit %d of %d", words.Plural(len(q.items), "signed visit"), q.at+1, len(q.items)))
-	visit, err := q.s.svc.OpenVisit(it.Visit.ID) // the note is read, audited, as shown
+	visit, err := q.s.svc.OpenVisit(it.VisitID) // the note is read, audited, as shown
 	if err != nil {
 		q.show(paragraph(sentence(err)))
 		return
