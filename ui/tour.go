@@ -199,6 +199,7 @@ func (s *session) openTourStop(t *tourState, name string) error {
 		return fmt.Errorf("no screen %q for a %s", name, s.user.Role.Title())
 	}
 	closeOverlays(s.ws.win)
+	s.touch() // a stop is asked for on purpose: a slow run is not locked out as idle
 	return tourStops(s.user.Role)[i].open(t)
 }
 
