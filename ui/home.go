@@ -44,6 +44,17 @@ func (s *session) showHome() {
 	s.body.Objects = []fyne.CanvasObject{o}
 	s.body.Refresh()
 	s.atHome = true
+	s.focusHome()
+}
+
+// focusHome puts the cursor where the home is worked from: the coder's
+// code search. Other homes start from their buttons (Ctrl+F finds).
+func (s *session) focusHome() {
+	if s.coder != nil && s.coder.codes != nil {
+		if c := s.ws.win.Canvas(); c != nil {
+			c.Focus(s.coder.codes.search)
+		}
+	}
 }
 
 // goHome returns to the home, asking first about an open form's changes.

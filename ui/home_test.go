@@ -195,6 +195,11 @@ func TestCoderHomeSaveAndNext(t *testing.T) {
 	if w.Canvas().Focused() != s.coder.codes.search {
 		t.Error("the cursor is not in the code search")
 	}
+	shortcut(w, shortcutFind)
+	shortcut(w, shortcutHome)
+	if s.coder == nil || w.Canvas().Focused() != s.coder.codes.search {
+		t.Error("back home, the cursor is not in the code search")
+	}
 	c := s.coder.codes
 	test.Type(c.search, "J20.9")
 	c.search.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})

@@ -80,9 +80,7 @@ func (ws *workstation) startSession(svc *chart.Service) {
 	c.SetOnTypedKey(func(*fyne.KeyEvent) { s.touch() })
 	c.SetOnTypedRune(func(rune) { s.touch() })
 	s.stop = idleTicker(time.Second, s.tick)
-	if s.coder != nil && s.coder.codes != nil {
-		c.Focus(s.coder.codes.search) // the coder starts typing a code
-	}
+	s.focusHome() // the coder starts typing a code
 	s.restoreDraft()
 }
 
