@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -212,4 +213,102 @@ func BenchmarkOpenChart200Visits(b *testing.B) {
 		ds = append(ds, time.Since(t0))
 	}
 	b.ReportMetric(float64(median(ds).Nanoseconds())/1e3, "median-µs")
+}
+
+// homePractice is a practice of 100,000 patients of whom 2,000 have charts
+// of 10 visits (signed and coded, signed waiting for codes, or unsigned)
+// and a filed document; 300 documents wait in the inbox.
+var (
+	homeOnce sync.Once
+	homeP    *practice
+	homeErr  error
+)
+
+func homePractice(b *testing.B) *practice {
+	homeOnce.Do(func() {
+		p := newPractice(&keepAlive{TB: b})
+		homeP = p
+		g := synth.NewAt(5, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+		ps := make([]Patient, benchPatients-2000)
+		for i := range ps {
+			ps[i] = fromSynth(g.Person())
+		}
+		svc := p.as(store.RoleHIM)
+		if _, homeErr = svc.ImportPatients(ps, ""); homeErr != nil {
+			return
+		}
+		clin, _ := p.as(store.RoleClinician).CurrentUser()
+		svc = p.as(store.RoleHIM)
+		today := p.clk.now()
+		for i := range 2000 {
+			c := ImportedChart{Patient: fromSynth(g.Person())}
+			for j := range 10 {
+				day := today.AddDate(0, 0, -((i*10 + j) % 120))
+				v := Visit{Date: day.Format(dateLayout), ClinicianID: clin.ID, Clinician: clin.Name, Reason: "Follow-up", Subjective: "Better.", Plan: "Review."}
+				if k := (i + j) % 20; k < 17 {
+					v.Signed, v.SignedBy, v.SignedByID, v.SignedAt = true, clin.Name, clin.ID, day.Add(-time.Hour)
+					if k < 14 {
+						v.Diagnoses = []Diagnosis{{Code: "I10", Primary: true}}
+					}
+				}
+				c.Visits = append(c.Visits, ImportedVisit{Visit: v})
+			}
+			c.Documents = []ImportedDocument{{Document: Document{Category: "lab", ClinicalDate: today.Format(dateLayout), ContentType: "application/pdf",
+				Received: today.AddDate(0, 0, -(i%90)-1), FiledAt: today.AddDate(0, 0, -(i % 90))}, Content: fmt.Appendf(nil, "%%PDF %d", i)}}
+			if _, homeErr = svc.ImportChart(c, "bench"); homeErr != nil {
+				return
+			}
+		}
+		desk := p.as(store.RoleFrontDesk)
+		for i := range 300 {
+			if _, homeErr = desk.AddDocument(strings.NewReader(fmt.Sprint("%PDF scan ", i)), Document{ContentType: "application/pdf"}); homeErr != nil {
+				return
+			}
+		}
+	})
+	if homeErr != nil {
+		b.Fatal(homeErr)
+	}
+	return homeP
+}
+
+// BenchmarkHome100k opens the service (finder and home index from their
+// caches) and asks what every role's home shows.
+func BenchmarkHome100k(b *testing.B) {
+	p := homePractice(b)
+	p.as(store.RoleHIM)
+	p.svc.Close()
+	for _, cache := range []bool{true, false} {
+		name := "home-cache"
+		if !cache {
+			name = "from-the-records"
+		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				if !cache {
+					b.StopTimer()
+					if err := p.st.Update(func(tx *store.Tx) error { return tx.PutCache(homeCacheName, []byte("none")) }); err != nil {
+						b.Fatal(err)
+					}
+					b.StartTimer()
+				}
+				svc, err := Open(p.st, WithClock(p.clk.now))
+				if err != nil {
+					b.Fatal(err)
+				}
+				p.svc = svc
+				if _, _, err := svc.InboxWaiting(); err != nil {
+					b.Fatal(err)
+				}
+				_, _, _ = svc.RegisteredToday(12)
+				_, _ = svc.Worklists()
+				_, _ = svc.History(90)
+				_, _ = svc.UncodedVisits()
+				b.StopTimer()
+				svc.finder.bg.Wait()
+				svc.Close()
+				b.StartTimer()
+			}
+		})
+	}
 }

@@ -101,6 +101,7 @@ func (s *Service) OpenChart(patientID string) (*Chart, error) {
 		if glass {
 			detail = "break-glass"
 		}
+		noteRecent(tx, u.ID, patientID) // the user's recent patients (home.go)
 		return audit(tx, "chart.view", patientID, detail, glass)
 	})
 	if err != nil {

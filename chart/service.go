@@ -39,6 +39,8 @@ type Service struct {
 	loaded  bool // codes was looked for
 
 	docs documentIndex // documents by blob, for intake (documentlookup.go)
+
+	homeIdx homeIndex // what the role homes count (homeindex.go)
 }
 
 // Option changes a Service.
@@ -77,9 +79,11 @@ func Open(st *store.Store, opts ...Option) (*Service, error) {
 // Store is the store the service works on.
 func (s *Service) Store() *store.Store { return s.st }
 
-// Close brings the finder cache up to date, for a fast next sign-in, and
-// forgets the patient finder and break-glass cache.
+// Close brings the finder and home caches up to date, for a fast next
+// sign-in, and forgets the patient finder, the home index and the
+// break-glass cache.
 func (s *Service) Close() {
+	s.saveHome()
 	s.finder.close()
 	s.grantMu.Lock()
 	s.grants, s.granted = nil, nil

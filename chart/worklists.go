@@ -1,6 +1,8 @@
 package chart
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,7 +25,7 @@ func (s *Service) UnsignedVisits(olderThan int) ([]VisitItem, error) {
 	if _, err := s.requireAny(Administer, SignVisit); err != nil {
 		return nil, err
 	}
-	return s.visitList(func(v Visit, age int) bool { return !v.Signed && age >= olderThan })
+	return s.visitList(func(v homeVisit, age int) bool { return !v.Signed && age >= olderThan })
 }
 
 // UncodedVisits is the coders' queue: signed visits without a diagnosis
@@ -32,7 +34,7 @@ func (s *Service) UncodedVisits() ([]VisitItem, error) {
 	if _, err := s.requireAny(WriteCodes, Administer); err != nil {
 		return nil, err
 	}
-	return s.visitList(func(v Visit, _ int) bool { return v.Signed && len(v.Diagnoses) == 0 })
+	return s.visitList(func(v homeVisit, _ int) bool { return v.Signed && !v.Coded })
 }
 
 func (s *Service) requireAny(as ...Action) (store.User, error) {
@@ -49,33 +51,94 @@ func (s *Service) requireAny(as ...Action) (store.User, error) {
 	return store.User{}, first
 }
 
-func (s *Service) visitList(keep func(Visit, int) bool) ([]VisitItem, error) {
+// visitList lists the visits whose facts in the home index (homeindex.go)
+// keep says to list, oldest first, reading only those visits.
+func (s *Service) visitList(keep func(homeVisit, int) bool) ([]VisitItem, error) {
+	_, out, err := s.visitListN(keep, 0)
+	return out, err
+}
+
+// visitListN is visitList that reads only the first limit visits (all
+// for 0) and also says how many there are.
+func (s *Service) visitListN(keep func(homeVisit, int) bool, limit int) (int, []VisitItem, error) {
 	today := s.today()
+	picked, err := s.pickVisits(keep)
+	if err != nil {
+		return 0, nil, err
+	}
+	if limit > 0 && len(picked) > limit {
+		picked = picked[:limit]
+	}
 	var out []VisitItem
-	err := s.st.View(func(tx *store.Tx) error {
-		return tx.List(TypeVisit, func(r store.Record) error {
+	err = s.st.View(func(tx *store.Tx) error {
+		for _, q := range picked {
+			r, err := tx.Get(q.VisitID)
+			if err != nil {
+				return err
+			}
+			if r.Deleted {
+				continue
+			}
 			v, err := decodeVisit(r)
 			if err != nil {
 				return err
 			}
 			d, err := time.Parse(dateLayout, v.Date)
 			if err != nil {
-				return nil
+				continue
 			}
-			age := int(today.Sub(d).Hours() / 24)
-			if keep(v, age) {
-				out = append(out, VisitItem{Visit: v, Age: age})
+			out = append(out, VisitItem{Visit: v, Patient: q.Patient, Age: int(today.Sub(d).Hours() / 24)})
+		}
+		return nil
+	})
+	return len(picked), out, err
+}
+
+// QueueItem is a visit of a worklist as the home index knows it, without
+// reading the visit.
+type QueueItem struct {
+	VisitID string
+	Date    string // YYYY-MM-DD
+	Patient PatientSummary
+}
+
+// pickVisits lists the visits keep says to list, by date then ID.
+func (s *Service) pickVisits(keep func(homeVisit, int) bool) ([]QueueItem, error) {
+	today := s.today()
+	var out []QueueItem
+	err := s.home(func(x *homeIndex) error {
+		for id, v := range x.Visits {
+			d, err := time.Parse(dateLayout, v.Date)
+			if err != nil {
+				continue
 			}
-			return nil
-		})
+			if keep(v, int(today.Sub(d).Hours()/24)) {
+				out = append(out, QueueItem{VisitID: id, Date: v.Date})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b QueueItem) int {
+		return cmp.Or(strings.Compare(a.Date, b.Date), strings.Compare(a.VisitID, b.VisitID))
 	})
 	s.finder.peek(func() {
 		for i := range out {
-			out[i].Patient = s.finder.people[out[i].Visit.Patient]
+			out[i].Patient = s.finder.people[patientOf(out[i].VisitID)]
 		}
 	})
-	sortBy(out, func(it VisitItem) string { return it.Visit.Date })
-	return out, err
+	return out, nil
+}
+
+// CodingQueue is the coders' queue as UncodedVisits, oldest first, without
+// reading the visits: the coder's home reads each as it shows it.
+func (s *Service) CodingQueue() ([]QueueItem, error) {
+	if _, err := s.requireAny(WriteCodes, Administer); err != nil {
+		return nil, err
+	}
+	return s.pickVisits(func(v homeVisit, _ int) bool { return v.Signed && !v.Coded })
 }
 
 // OpenAmendmentRequests lists requests not yet decided, oldest first.

@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -11,6 +14,7 @@ import (
 	"chartkeeper/chart/synth"
 	"chartkeeper/internal/testchart"
 	"chartkeeper/internal/testpractice"
+	"chartkeeper/store"
 )
 
 // Budgets of the workstation (issue 4, docs/PERFORMANCE.md): start to the
@@ -98,4 +102,123 @@ func BenchmarkSearchKeystroke(b *testing.B) {
 	if len(s.find.results) == 0 {
 		b.Fatal("the search found nobody")
 	}
+}
+
+// busyPractice is a practice of benchPatients made-up patients of whom
+// busyCharts have charts of busyVisits visits each (signed and coded, signed
+// and waiting for codes, or unsigned, over the last 120 days) and a filed
+// document, and busyInbox documents wait in the inbox; one user per role.
+const (
+	busyCharts = 2000
+	busyVisits = 10
+	busyInbox  = 300
+)
+
+func busyPractice(b *testing.B) *practice {
+	b.Helper()
+	tc := testchart.New(b, testpractice.Config{Name: "Busy Clinic", AdminName: "Maria Lopez", AdminUser: "mlopez", Password: testPassword,
+		Users: []store.NewUser{
+			{Username: "drsmith", Name: "Dana Smith", Role: store.RoleClinician},
+			{Username: "desk", Name: "Sam Desk", Role: store.RoleFrontDesk},
+			{Username: "coder", Name: "Kim Coder", Role: store.RoleCoder},
+		}})
+	defer tc.Close()
+	clin, err := tc.AsUser("drsmith").CurrentUser()
+	if err != nil {
+		b.Fatal(err)
+	}
+	svc := tc.As(store.RoleHIM)
+	today := time.Now()
+	g := synth.NewAt(1, today)
+	person := func() chart.Patient {
+		x := g.Person()
+		return chart.Patient{Family: x.Family, Given: x.Given, Preferred: x.Preferred, Sex: chart.Sex(x.Sex),
+			DOB: x.DOB.Format(time.DateOnly), Phone: x.Phone, Language: x.Language}
+	}
+	ps := make([]chart.Patient, benchPatients-busyCharts)
+	for i := range ps {
+		ps[i] = person()
+	}
+	if _, err := svc.ImportPatients(ps, ""); err != nil {
+		b.Fatal(err)
+	}
+	for i := range busyCharts {
+		c := chart.ImportedChart{Patient: person()}
+		for j := range busyVisits {
+			day := today.AddDate(0, 0, -((i*busyVisits + j) % 120))
+			v := chart.Visit{Date: day.Format(time.DateOnly), ClinicianID: clin.ID, Clinician: clin.Name, Reason: "Follow-up",
+				Subjective: "Feels better.", Assessment: "Improving.", Plan: "Review in a month."}
+			switch k := (i + j) % 20; {
+			case k < 14:
+				v.Signed, v.SignedBy, v.SignedByID, v.SignedAt = true, clin.Name, clin.ID, day.Add(6*time.Hour)
+				v.Diagnoses = []chart.Diagnosis{{Code: "I10", Primary: true}}
+			case k < 17:
+				v.Signed, v.SignedBy, v.SignedByID, v.SignedAt = true, clin.Name, clin.ID, day.Add(6*time.Hour)
+			}
+			c.Visits = append(c.Visits, chart.ImportedVisit{Visit: v})
+		}
+		c.Documents = []chart.ImportedDocument{{Document: chart.Document{Category: "lab", ClinicalDate: today.AddDate(0, 0, -(i % 90)).Format(time.DateOnly),
+			ContentType: "application/pdf", Source: "lab.pdf", Received: today.AddDate(0, 0, -(i%90)-1), FiledAt: today.AddDate(0, 0, -(i % 90))},
+			Content: []byte("%PDF lab result " + strconv.Itoa(i))}}
+		if _, err := svc.ImportChart(c, "bench"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	desk := tc.AsUser("desk")
+	for i := range busyInbox {
+		if _, err := desk.AddDocument(strings.NewReader("%PDF scan "+strconv.Itoa(i)), chart.Document{ContentType: "application/pdf", Source: "scan.pdf", Pages: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return &practice{dir: tc.Dir}
+}
+
+// BenchmarkSignInToHome signs in (Argon2id, the patient finder over
+// benchPatients, the home index) until the role's home is shown, its
+// lists read and its plots drawn, then locks. The first sign-in builds the
+// home index from the records (logged); the measured ones read it from the
+// cache written at lock. Run without the chartkeeper_insecure_kdf tag.
+func BenchmarkSignInToHome(b *testing.B) {
+	p := busyPractice(b)
+	a := test.NewTempApp(b)
+	w := a.NewWindow("Chartkeeper")
+	w.Resize(fyne.NewSize(1366, 768))
+	ws, content := create(a, w, p.dir)
+	w.SetContent(content)
+	defer ws.shutdown()
+	signIn := func(user string) {
+		signInAs(b, w, user, testPassword)
+		if ws.sess == nil || !ws.sess.atHome {
+			b.Fatal("not signed in to the home")
+		}
+	}
+	start := time.Now()
+	signIn("mlopez")
+	b.Logf("first sign-in, the home index built from the records: %v", time.Since(start))
+	ws.sess.bg.Wait()
+	ws.sess.lock()
+	for _, user := range []string{"desk", "drsmith", "coder", "mlopez"} {
+		b.Run(user, func(b *testing.B) {
+			var cpu time.Duration // CPU time of the process: on a loaded machine, closer to a quiet one's wall time
+			for b.Loop() {
+				c0 := cpuTime()
+				signIn(user)
+				cpu += cpuTime() - c0
+				b.StopTimer()
+				ws.sess.bg.Wait()
+				ws.sess.lock()
+				b.StartTimer()
+			}
+			b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
+		})
+	}
+}
+
+// cpuTime is the CPU time the process has used (user and system).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -19,8 +20,13 @@ import (
 // codes are searched in the practice's ICD-10-CM table; without a table,
 // Enter adds the code as typed and the service checks its form.
 type visitCoder struct {
-	v       *chartView
+	s       *session
+	patient string // the patient's ID
+	name    string // and name
 	visit   chart.Visit
+	// done leaves the codes: after they were saved (saved true), or when
+	// the person cancels, once the unsaved changes were dealt with.
+	done    func(saved bool)
 	diags   []chart.Diagnosis
 	procs   []chart.Procedure
 	search  *entry
@@ -38,47 +44,65 @@ type codesDraft struct {
 }
 
 func (v *chartView) codeVisit(visit chart.Visit) {
-	v.s.touch()
-	c := &visitCoder{v: v, visit: visit, general: errorLabel(), rowErrs: map[string]string{}}
+	c := newVisitCoder(v.s, visit, v.c.Patient.ID, v.c.Patient.Name())
+	c.done = func(saved bool) {
+		if saved {
+			v.reopen(visit.ID)
+			return
+		}
+		v.openVisit(visit)
+	}
+	v.setVisitPane(scroll(c.form(heading("Codes of the visit of "+visit.Date+": "+visit.Reason),
+		&widget.Button{Text: "Save codes", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: c.save},
+		&widget.Button{Text: "Add procedure", Icon: theme.ContentAddIcon(), OnTapped: c.addProcedure},
+		&widget.Button{Text: "Cancel", OnTapped: c.cancel},
+	)))
+	c.start()
+}
+
+// newVisitCoder makes the codes form of a visit of the patient with this
+// ID and name; set done, show form's content, then call start.
+func newVisitCoder(s *session, visit chart.Visit, patientID, patientName string) *visitCoder {
+	s.touch()
+	c := &visitCoder{s: s, patient: patientID, name: patientName, visit: visit, general: errorLabel(), rowErrs: map[string]string{}}
 	c.diags = append([]chart.Diagnosis(nil), visit.Diagnoses...)
 	c.procs = append([]chart.Procedure(nil), visit.Procedures...)
 	c.search = newEntry("find a diagnosis: code or words, Enter adds it")
-	c.search.onActivity = v.s.touch
+	c.search.onActivity = s.touch
 	c.search.onEscape = c.cancel
 	c.search.OnChanged = c.onSearch
 	c.search.OnSubmitted = c.onSubmitted
 	c.matches = container.NewVBox()
 	c.rows = container.NewVBox()
-	p := v.c.Patient
-	c.t = newTracker(v.s, draftKey("codes", p.ID, visit.ID), "the codes of the visit of "+visit.Date+" for "+p.Name(), p.ID)
+	c.t = newTracker(s, draftKey("codes", patientID, visit.ID), "the codes of the visit of "+visit.Date+" for "+patientName, patientID)
 	c.refresh()
-	buttons := container.NewHBox(
-		&widget.Button{Text: "Save codes", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: c.save},
-		&widget.Button{Text: "Add procedure", Icon: theme.ContentAddIcon(), OnTapped: c.addProcedure},
-		&widget.Button{Text: "Cancel", OnTapped: c.cancel},
-	)
-	v.setVisitPane(scroll(container.NewVBox(
-		heading("Codes of the visit of "+visit.Date+": "+visit.Reason),
+	return c
+}
+
+// form is the codes form under title, with buttons at the end.
+func (c *visitCoder) form(title fyne.CanvasObject, buttons ...fyne.CanvasObject) fyne.CanvasObject {
+	return container.NewVBox(
+		title,
 		c.t.banner,
-		paragraph("Clinician: "+visit.Clinician+". "+signedText(visit)),
-		v.s.codeTableNotice(), c.search, c.matches, widget.NewSeparator(), c.rows, c.general, buttons,
-	)))
+		paragraph("Clinician: "+c.visit.Clinician+". "+signedText(c.visit)),
+		c.s.codeTableNotice(), c.search, c.matches, widget.NewSeparator(), c.rows, c.general,
+		container.New(layout.NewRowWrapLayout(), buttons...),
+	)
+}
+
+// start makes the form the session's open form (putting back a draft of
+// it) and puts the cursor in the search.
+func (c *visitCoder) start() {
 	c.t.value("codes", c.encode, c.decode)
 	c.t.save = c.store
 	c.t.start()
-	v.s.ws.win.Canvas().Focus(c.search)
+	c.s.ws.win.Canvas().Focus(c.search)
 }
 
-// cancel goes back to the visit, asking first when the codes changed.
+// cancel leaves the codes, asking first when they changed.
 func (c *visitCoder) cancel() {
-	c.v.s.touch()
-	c.v.s.leave(func() {
-		if c.t.saved {
-			c.v.reopen(c.visit.ID)
-			return
-		}
-		c.v.openVisit(c.visit)
-	})
+	c.s.touch()
+	c.s.leave(func() { c.done(c.t.saved) })
 }
 
 // encode writes the codes as chosen so far, for the draft.
@@ -107,7 +131,7 @@ func signedText(v chart.Visit) string {
 func (c *visitCoder) onSearch(q string) {
 	c.matches.Objects = nil
 	if len(strings.TrimSpace(q)) >= 2 {
-		for _, code := range c.v.s.svc.SearchCodes(q, 8) {
+		for _, code := range c.s.svc.SearchCodes(q, 8) {
 			c.matches.Add(&widget.Button{Text: code.Dotted() + "  " + code.Description, Alignment: widget.ButtonAlignLeading,
 				OnTapped: func() { c.addDiagnosis(code.Code, code.Description) }})
 		}
@@ -122,7 +146,7 @@ func (c *visitCoder) onSubmitted(q string) {
 		c.save()
 		return
 	}
-	if found := c.v.s.svc.SearchCodes(q, 1); len(found) > 0 {
+	if found := c.s.svc.SearchCodes(q, 1); len(found) > 0 {
 		c.addDiagnosis(found[0].Code, found[0].Description)
 		return
 	}
@@ -131,7 +155,7 @@ func (c *visitCoder) onSubmitted(q string) {
 
 // addDiagnosis adds a code; the first one becomes the primary.
 func (c *visitCoder) addDiagnosis(code, desc string) {
-	c.v.s.touch()
+	c.s.touch()
 	primary := true
 	for _, d := range c.diags {
 		primary = primary && !d.Primary
@@ -139,7 +163,7 @@ func (c *visitCoder) addDiagnosis(code, desc string) {
 	c.diags = append(c.diags, chart.Diagnosis{Code: code, Description: desc, Primary: primary})
 	c.search.SetText("")
 	c.refresh()
-	c.v.s.ws.win.Canvas().Focus(c.search)
+	c.s.ws.win.Canvas().Focus(c.search)
 }
 
 func (c *visitCoder) addProcedure() {
@@ -186,7 +210,7 @@ func (c *visitCoder) refresh() {
 		desc.SetText(p.Description)
 		desc.OnChanged = func(s string) { p.Description = s; c.t.changed() }
 		for _, e := range []*entry{code, desc} {
-			e.onActivity = c.v.s.touch
+			e.onActivity = c.s.touch
 			e.onEscape = c.cancel
 			e.OnSubmitted = func(string) { c.save() }
 		}
@@ -218,19 +242,19 @@ func codeText(code string) string {
 	return code
 }
 
-// save assigns the codes and shows the visit.
+// save assigns the codes and leaves the form.
 func (c *visitCoder) save() {
 	if c.t.Save() == nil {
-		c.v.reopen(c.visit.ID)
+		c.done(true)
 	}
 }
 
 // store assigns the codes; errors appear under the rows they name.
 func (c *visitCoder) store() error {
-	c.v.s.touch()
+	c.s.touch()
 	clear(c.rowErrs)
 	setError(c.general, "")
-	_, err := c.v.s.svc.SetVisitCodes(c.visit.ID, c.visit.Rev, c.diags, c.procs)
+	_, err := c.s.svc.SetVisitCodes(c.visit.ID, c.visit.Rev, c.diags, c.procs)
 	if err != nil {
 		var ve *chart.ValidationError
 		if errors.As(err, &ve) {

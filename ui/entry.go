@@ -89,7 +89,8 @@ var (
 	shortcutNew    = &desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault}
 	shortcutLock   = &desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault}
 	shortcutPrint  = &desktop.CustomShortcut{KeyName: fyne.KeyP, Modifier: fyne.KeyModifierShortcutDefault}
-	appShortcutSet = []*desktop.CustomShortcut{shortcutFind, shortcutNew, shortcutLock, shortcutPrint}
+	shortcutHome   = &desktop.CustomShortcut{KeyName: fyne.KeyH, Modifier: fyne.KeyModifierShortcutDefault}
+	appShortcutSet = []*desktop.CustomShortcut{shortcutFind, shortcutNew, shortcutLock, shortcutPrint, shortcutHome}
 )
 
 func appShortcut(cs *desktop.CustomShortcut) bool {

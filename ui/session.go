@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -37,6 +38,14 @@ type session struct {
 	size      fyne.Size       // the window's size at sign-in, given back at the end
 	form      *tracker        // the open form that edits a record, if any (drafts.go)
 	asking    bool            // the question about its unsaved changes is shown
+
+	body       *fyne.Container   // under the header: the home or the workspace
+	work       fyne.CanvasObject // the workspace: the find pane and the detail pane
+	atHome     bool              // the home is shown (home.go)
+	coder      *coderQueue       // the coder's home, while shown (homecoder.go)
+	homePlots  []*plotView       // the HIM home's plots, while shown (homehim.go)
+	lastSignIn time.Time         // when the user signed in before this session, here
+	bg         sync.WaitGroup    // work a home does off the UI goroutine
 }
 
 // startSession opens the workspace for the user signed in to svc's store.
@@ -53,11 +62,15 @@ func (ws *workstation) startSession(svc *chart.Service) {
 	if p, err := ws.st.Practice(); err == nil && p.IdleLockSec > 0 {
 		s.idle = time.Duration(p.IdleLockSec) * time.Second
 	}
+	if s.lastSignIn, err = svc.MarkSignIn(); err != nil {
+		fyne.LogError("noting the sign-in", err)
+	}
 	ws.sess = s
 	ws.show(s.content())
 	c := ws.win.Canvas()
 	c.AddShortcut(shortcutLock, func(fyne.Shortcut) { s.lock() })
-	c.AddShortcut(shortcutFind, func(fyne.Shortcut) { s.touch(); s.find.focus() })
+	c.AddShortcut(shortcutFind, func(fyne.Shortcut) { s.findFromHome() })
+	c.AddShortcut(shortcutHome, func(fyne.Shortcut) { s.goHome() })
 	c.AddShortcut(shortcutNew, func(fyne.Shortcut) { s.touch(); s.register() })
 	c.AddShortcut(shortcutPrint, func(fyne.Shortcut) {
 		if s.chart != nil {
@@ -67,17 +80,24 @@ func (ws *workstation) startSession(svc *chart.Service) {
 	c.SetOnTypedKey(func(*fyne.KeyEvent) { s.touch() })
 	c.SetOnTypedRune(func(rune) { s.touch() })
 	s.stop = idleTicker(time.Second, s.tick)
-	s.find.focus()
+	s.focusHome() // the coder starts typing a code
 	s.restoreDraft()
 }
 
-// content is the whole window while signed in.
+// content is the whole window while signed in: the header above the
+// role's home (home.go), which gives way to the workspace (the find pane
+// and the detail pane) as soon as a patient is looked for or a screen
+// opened.
 func (s *session) content() fyne.CanvasObject {
 	s.find = newFinder(s)
 	s.detail = container.NewStack(s.welcome())
 	split := container.NewHSplit(s.find.content(), s.detail)
 	split.Offset = 0.38
-	body := border(s.header(), nil, nil, nil, split)
+	s.work = split
+	s.body = container.NewStack()
+	header := s.header()
+	s.showHome()
+	body := border(header, nil, nil, nil, s.body)
 	return container.NewStack(&activity{onActivity: s.touch}, body)
 }
 
@@ -110,7 +130,8 @@ func (s *session) header() fyne.CanvasObject {
 	if s.ws.demo != nil {
 		left = append(left, labelItem(&widget.Label{Text: "Demo practice: made-up patients", Importance: widget.WarningImportance}, 7, nil))
 	}
-	var right []*headerItem
+	home := &widget.Button{Text: "Home (Ctrl+H)", Icon: theme.HomeIcon(), OnTapped: s.goHome}
+	right := []*headerItem{buttonItem(home, 2)}
 	if chart.Allowed(s.user.Role, chart.Administer) {
 		right = append(right, buttonItem(&widget.Button{Text: "Administration", Icon: theme.SettingsIcon(), OnTapped: s.admin}, 3))
 	}
@@ -128,14 +149,14 @@ func (s *session) refreshInbox() {
 	if !chart.Allowed(s.user.Role, chart.FileDocuments) {
 		return
 	}
-	docs, err := s.svc.Inbox()
+	n, _, err := s.svc.InboxWaiting()
 	switch {
 	case err != nil:
 		s.inbox.SetText("To file: ?")
-	case len(docs) == 1:
+	case n == 1:
 		s.inbox.SetText("1 document to file")
 	default:
-		s.inbox.SetText(fmt.Sprintf("%d documents to file", len(docs)))
+		s.inbox.SetText(fmt.Sprintf("%d documents to file", n))
 	}
 }
 
@@ -148,8 +169,10 @@ func (s *session) welcome() fyne.CanvasObject {
 	return container.NewPadded(container.NewVBox(heading("Welcome, "+s.user.Name), paragraph(hint)))
 }
 
-// showDetail replaces the detail pane.
+// showDetail replaces the detail pane, leaving the home for the workspace.
 func (s *session) showDetail(o fyne.CanvasObject) {
+	s.toWorkspace()
+	s.coder, s.homePlots = nil, nil
 	s.detail.Objects = []fyne.CanvasObject{o}
 	s.detail.Refresh()
 }

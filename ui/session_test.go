@@ -39,6 +39,7 @@ func TestSearchOpensRegisteredPatient(t *testing.T) {
 	signInAs(t, w, "drsmith", testPassword)
 	s := sessionOf(t, ws)
 
+	shortcut(w, shortcutFind) // from the home to the find pane
 	test.Type(s.find.query, "okafo")
 	if len(s.find.results) != 1 || s.find.results[0].MRN != p.patient.MRN {
 		t.Fatalf("searching \"okafo\" found %+v", s.find.results)

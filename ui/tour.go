@@ -34,7 +34,9 @@ func tourStops(role store.Role) []tourStop {
 	var out []tourStop
 	add := func(name string, open func(t *tourState) error) { out = append(out, tourStop{name, open}) }
 
+	add("home", func(t *tourState) error { t.s.goHome(); return nil })
 	add("find", func(t *tourState) error {
+		t.s.findFromHome()
 		found, err := t.patients(1)
 		if err != nil || len(found) == 0 {
 			return fmt.Errorf("no patient to find: %v", err)
@@ -197,6 +199,7 @@ func (s *session) openTourStop(t *tourState, name string) error {
 		return fmt.Errorf("no screen %q for a %s", name, s.user.Role.Title())
 	}
 	closeOverlays(s.ws.win)
+	s.touch() // a stop is asked for on purpose: a slow run is not locked out as idle
 	return tourStops(s.user.Role)[i].open(t)
 }
 

@@ -1,0 +1,289 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"chartkeeper/chart"
+	"chartkeeper/internal/words"
+	"chartkeeper/store"
+)
+
+// The role homes: where sign-in lands and where "Home" (Ctrl+H) returns.
+// Each fills the window under the header and scrolls where it is long;
+// "Find a patient" (Ctrl+F) leaves it for the find pane and the chart.
+// The coder's home is the coding queue (homecoder.go); the HIM manager's
+// has the plots (homehim.go).
+
+// homeListLimit is how many rows a home's list shows.
+const homeListLimit = 12
+
+// showHome shows the signed-in role's home in place of the workspace.
+func (s *session) showHome() {
+	s.chart, s.adm, s.inboxv = nil, nil, nil
+	s.coder = nil
+	var o fyne.CanvasObject
+	switch s.user.Role {
+	case store.RoleFrontDesk:
+		o = s.frontDeskHome()
+	case store.RoleClinician:
+		o = s.clinicianHome()
+	case store.RoleCoder:
+		o = s.coderHome()
+	case store.RoleHIM:
+		o = s.himHome()
+	default:
+		o = scroll(container.NewPadded(s.welcome()))
+	}
+	s.body.Objects = []fyne.CanvasObject{o}
+	s.body.Refresh()
+	s.atHome = true
+	s.focusHome()
+}
+
+// focusHome puts the cursor where the home is worked from: the coder's
+// code search. Other homes start from their buttons (Ctrl+F finds).
+func (s *session) focusHome() {
+	if s.coder != nil && s.coder.codes != nil {
+		if c := s.ws.win.Canvas(); c != nil {
+			c.Focus(s.coder.codes.search)
+		}
+	}
+}
+
+// goHome returns to the home, asking first about an open form's changes.
+func (s *session) goHome() {
+	s.touch()
+	if s.asked(s.goHome) {
+		return
+	}
+	s.showHome()
+}
+
+// toWorkspace shows the find pane and the detail pane in place of the home.
+func (s *session) toWorkspace() {
+	if !s.atHome {
+		return
+	}
+	s.atHome = false
+	s.body.Objects = []fyne.CanvasObject{s.work}
+	s.body.Refresh()
+}
+
+// findFromHome leaves the home for the find pane, the cursor in its entry.
+func (s *session) findFromHome() {
+	s.touch()
+	if s.asked(s.findFromHome) {
+		return
+	}
+	if s.atHome {
+		s.coder = nil
+		s.showDetail(s.welcome())
+	}
+	s.find.focus()
+}
+
+// homeActions is the row of buttons at the top of every home: find, and
+// what else the role starts from.
+func (s *session) homeActions() fyne.CanvasObject {
+	row := container.NewHBox(&widget.Button{Text: "Find a patient (Ctrl+F)", Icon: theme.SearchIcon(), Importance: widget.HighImportance, OnTapped: s.findFromHome})
+	if chart.Allowed(s.user.Role, chart.WriteDemographics) {
+		row.Add(&widget.Button{Text: "New patient (Ctrl+N)", Icon: theme.ContentAddIcon(), OnTapped: s.register})
+	}
+	if chart.Allowed(s.user.Role, chart.FileDocuments) {
+		row.Add(&widget.Button{Text: "Inbox", Icon: theme.MailComposeIcon(), OnTapped: s.showInbox})
+	}
+	if chart.Allowed(s.user.Role, chart.Administer) {
+		row.Add(&widget.Button{Text: "Administration", Icon: theme.SettingsIcon(), OnTapped: s.admin})
+	}
+	return row
+}
+
+// homePage is a home's frame: the greeting and actions above columns that
+// scroll together.
+func (s *session) homePage(cols ...fyne.CanvasObject) fyne.CanvasObject {
+	top := container.NewVBox(heading("Welcome, "+s.user.Name), s.homeActions(), widget.NewSeparator())
+	return border(container.NewPadded(top), nil, nil, nil, scroll(container.NewPadded(container.NewGridWithColumns(len(cols), cols...))))
+}
+
+// homeSection is a section's title, in bold.
+func homeSection(title string) fyne.CanvasObject {
+	return container.NewVBox(widget.NewSeparator(), &widget.Label{Text: title, TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord})
+}
+
+// homeRow is one line of a home's list with a button at its end; the text
+// is cut short with an ellipsis rather than widening the home.
+func homeRow(text, button string, tapped func()) fyne.CanvasObject {
+	l := &widget.Label{Text: text, Truncation: fyne.TextTruncateEllipsis}
+	return container.NewBorder(nil, nil, nil, &widget.Button{Text: button, Importance: widget.LowImportance, OnTapped: tapped}, l)
+}
+
+// patientLine is "Name · MRN 1234567 · 1980-04-02 · 45 years · F".
+func homePatientLine(p chart.PatientSummary) string {
+	return p.Name() + " · MRN " + p.MRN + " · " + bornText(p.DOB, p.Sex)
+}
+
+// ago says how long ago t was, in words: "5 minutes", "3 hours", "2 days".
+func ago(t time.Time) string {
+	d := now().Sub(t)
+	switch {
+	case d < time.Minute:
+		return "less than a minute"
+	case d < time.Hour:
+		return words.Plural(int(d/time.Minute), "minute")
+	case d < 48*time.Hour:
+		return words.Plural(int(d/time.Hour), "hour")
+	}
+	return words.Plural(int(d/(24*time.Hour)), "day")
+}
+
+// whenText is "today 14:32", or "2026-03-01 14:32" another day.
+func whenText(t time.Time) string {
+	t = t.Local()
+	n := now()
+	if y, m, d := t.Date(); y == n.Year() && m == n.Month() && d == n.Day() {
+		return "today " + t.Format("15:04")
+	}
+	return t.Format("2006-01-02 15:04")
+}
+
+// inboxSection says how many documents wait to be filed and since when.
+func (s *session) inboxSection() fyne.CanvasObject {
+	box := container.NewVBox(homeSection("Documents waiting to be filed"))
+	n, oldest, err := s.svc.InboxWaiting()
+	switch {
+	case err != nil:
+		box.Add(paragraph(sentence(err)))
+	case n == 0:
+		box.Add(paragraph("Nothing waits to be filed."))
+	default:
+		verb := "wait"
+		if n == 1 {
+			verb = "waits"
+		}
+		box.Add(paragraph(fmt.Sprintf("%s %s to be filed; the oldest arrived %s ago (%s).", words.Plural(n, "document"), verb, ago(oldest), whenText(oldest))))
+		if chart.Allowed(s.user.Role, chart.FileDocuments) {
+			box.Add(container.NewHBox(&widget.Button{Text: "File them in the inbox", Icon: theme.MailComposeIcon(), OnTapped: s.showInbox}))
+		}
+	}
+	return box
+}
+
+// recentSection lists the charts this user opened lately here.
+func (s *session) recentSection() fyne.CanvasObject {
+	box := container.NewVBox(homeSection("Recent patients"))
+	ps, err := s.svc.RecentPatients(homeListLimit)
+	switch {
+	case err != nil:
+		box.Add(paragraph(sentence(err)))
+	case len(ps) == 0:
+		box.Add(paragraph("The charts you open on this workstation will be listed here."))
+	}
+	for _, p := range ps {
+		box.Add(homeRow(homePatientLine(p), "Open", func() { s.openChart(p.ID) }))
+	}
+	return box
+}
+
+// frontDeskHome: documents to file, today's registrations, recent patients.
+func (s *session) frontDeskHome() fyne.CanvasObject {
+	left := container.NewVBox(s.inboxSection())
+	n, regs, err := s.svc.RegisteredToday(homeListLimit)
+	left.Add(homeSection(fmt.Sprintf("Registered today (%d)", n)))
+	switch {
+	case err != nil:
+		left.Add(paragraph(sentence(err)))
+	case n == 0:
+		left.Add(paragraph("No one has been registered today yet."))
+	}
+	for _, p := range regs {
+		left.Add(homeRow(homePatientLine(p), "Open", func() { s.openChart(p.ID) }))
+	}
+	if n > len(regs) {
+		left.Add(paragraph(fmt.Sprintf("and %d more.", n-len(regs))))
+	}
+	return s.homePage(left, s.recentSection())
+}
+
+// clinicianHome: my unsigned notes, what was filed to my patients since I
+// last signed in, recent patients.
+func (s *session) clinicianHome() fyne.CanvasObject {
+	left := container.NewVBox()
+	n, notes, err := s.svc.MyUnsignedVisits(homeListLimit)
+	left.Add(homeSection(fmt.Sprintf("My unsigned notes (%d), oldest first", n)))
+	switch {
+	case err != nil:
+		left.Add(paragraph(sentence(err)))
+	case n == 0:
+		left.Add(paragraph("Every note you wrote is signed."))
+	}
+	for _, it := range notes {
+		text := strings.Join(words.NonEmpty(it.Visit.Date, it.Patient.Name(), it.Visit.Reason, ageDays(it.Age)), " · ")
+		left.Add(homeRow(text, "Open", func() { s.openVisitOf(it.Visit) }))
+	}
+	if n > len(notes) {
+		left.Add(paragraph(fmt.Sprintf("and %d more.", n-len(notes))))
+	}
+	right := container.NewVBox()
+	title := "Filed to your patients"
+	if !s.lastSignIn.IsZero() {
+		title += " since you last signed in (" + whenText(s.lastSignIn) + ")"
+	} else {
+		title += " lately"
+	}
+	since := s.lastSignIn
+	if since.IsZero() {
+		since = now().AddDate(0, 0, -7)
+	}
+	filed, err := s.svc.FiledToMyPatients(since, homeListLimit)
+	right.Add(homeSection(title))
+	switch {
+	case err != nil:
+		right.Add(paragraph(sentence(err)))
+	case len(filed) == 0:
+		right.Add(paragraph("Nothing new was filed to the patients you have seen."))
+	}
+	for _, it := range filed {
+		cat := it.Document.Category
+		if c, ok := chart.CategoryByName(cat); ok {
+			cat = c.Title
+		}
+		text := strings.Join(words.NonEmpty(it.Patient.Name(), cat, it.Document.Title, whenText(it.Document.FiledAt)), " · ")
+		right.Add(homeRow(text, "Open chart", func() { s.openChart(it.Document.Patient) }))
+	}
+	right.Add(s.recentSection())
+	if chart.Allowed(s.user.Role, chart.FileDocuments) {
+		left.Add(s.inboxSection())
+	}
+	return s.homePage(left, right)
+}
+
+// ageDays is "today" for 0, else "3 days".
+func ageDays(n int) string {
+	if n <= 0 {
+		return "today"
+	}
+	return words.Plural(n, "day")
+}
+
+// openVisitOf opens a visit in its patient's chart.
+func (s *session) openVisitOf(visit chart.Visit) {
+	s.openChart(visit.Patient)
+	v := s.chart
+	if v == nil || v.c.Patient.ID != visit.Patient {
+		return
+	}
+	v.tabs.SelectIndex(tabVisits)
+	for _, cv := range v.c.Visits {
+		if cv.ID == visit.ID {
+			v.openVisit(cv)
+			return
+		}
+	}
+}
