@@ -126,7 +126,7 @@ func homeRow(text, button string, tapped func()) fyne.CanvasObject {
 
 // patientLine is "Name · MRN 1234567 · 1980-04-02 · 45 years · F".
 func homePatientLine(p chart.PatientSummary) string {
-	return p.Name() + " · MRN " + p.MRN + " · " + bornText(p.DOB, p.Sex)
+	return p.Name() + " · MRN " + p.MRN + " · " + bornText(p)
 }
 
 // ago says how long ago t was, in words: "5 minutes", "3 hours", "2 days".
