@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"errors"
 	"image"
 	"math"
 	"os/exec"
@@ -47,13 +48,61 @@ func FindCover(content []byte, info Info) (chart.CoverSheet, bool) {
 	}
 	// A code that does not read at one scale may at another: scaling a
 	// scanned page can put the modules' edges between pixels unevenly.
+	seen := false
 	for _, sz := range []int{size, size * 3 / 2, size * 2 / 3} {
-		if text, ok := readQR(img, sz); ok {
+		text, ok, located := readQR(img, sz)
+		if ok {
+			c, err := chart.ParseCoverSheet(text)
+			return c, err == nil
+		}
+		seen = seen || located
+	}
+	if info.Format == PDF && (seen || claimsSmallPage(info.pdf)) {
+		// A code was found but not read, or the page claims to be smaller
+		// than a letter page (a scanner or converter that wrote the wrong
+		// resolution, so the page was drawn with few pixels): look again
+		// at the page's own image at full size, then drawn twice as fine.
+		if text, ok := readSharper(content, info); ok {
 			c, err := chart.ParseCoverSheet(text)
 			return c, err == nil
 		}
 	}
 	return chart.CoverSheet{}, false
+}
+
+// claimsSmallPage reports whether a PDF's first page claims to be
+// smaller than a letter page on its longest side.
+func claimsSmallPage(ctx *model.Context) bool {
+	return ctx != nil && coverDrawDPI(ctx) > coverDPI
+}
+
+// readSharper reads a cover's code from a PDF's first page at more
+// pixels than FindCover's first look: its embedded scan image decoded
+// whole (JPEG pages included), then drawn at twice the resolution.
+func readSharper(content []byte, info Info) (string, bool) {
+	ctx := info.pdf
+	if ctx == nil {
+		var err error
+		if ctx, err = readPDF(content); err != nil {
+			return "", false
+		}
+	}
+	if img, _, err := pdfScanImage(ctx, 1, true); err == nil {
+		b := img.Bounds()
+		if text, ok, _ := readQR(img, max(b.Dx(), b.Dy())); ok {
+			return text, true
+		}
+	}
+	if _, err := exec.LookPath(PDFRenderer); err != nil {
+		return "", false
+	}
+	img, err := renderPDFPage(content, ctx, 1, min(2*coverDrawDPI(ctx), 8*coverDPI), true)
+	if err != nil {
+		return "", false
+	}
+	b := img.Bounds()
+	text, ok, _ := readQR(img, max(b.Dx(), b.Dy()))
+	return text, ok
 }
 
 var tryHarder = map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}
@@ -109,18 +158,26 @@ func coverDrawDPI(ctx *model.Context) int {
 // The page is made black and white by zxing's local (hybrid) threshold
 // first and, when no code reads, by its global one, which copes better
 // with an evenly lit page whose code sits in a large light area.
-func readQR(img image.Image, size int) (string, bool) {
+//
+// located reports a code that was found on the page but did not read (its
+// finder patterns were seen; its modules failed their checks).
+func readQR(img image.Image, size int) (text string, ok, located bool) {
 	src := gozxing.NewLuminanceSourceFromImage(grey(img, size))
 	for _, bin := range []gozxing.Binarizer{gozxing.NewHybridBinarizer(src), gozxing.NewGlobalHistgramBinarizer(src)} {
 		bmp, err := gozxing.NewBinaryBitmap(bin)
 		if err != nil {
 			continue
 		}
-		if res, err := qrcode.NewQRCodeReader().Decode(bmp, tryHarder); err == nil {
-			return res.GetText(), true
+		res, err := qrcode.NewQRCodeReader().Decode(bmp, tryHarder)
+		if err == nil {
+			return res.GetText(), true, true
+		}
+		var nf gozxing.NotFoundException
+		if !errors.As(err, &nf) {
+			located = true
 		}
 	}
-	return "", false
+	return "", false, located
 }
 
 const qrSize = 1400
