@@ -40,7 +40,7 @@ import (
 func MergeRules() store.MergeRules {
 	rules := store.MergeRules{TypeCodeTable: {}}
 	for _, typ := range []string{TypePatient, TypeProblem, TypeAllergy, TypeMedication, TypeAmendment,
-		TypeVitals, TypeImmunization, TypeDocument, TypeAmendReq, TypeDisclosure, TypeBreakGlass, TypeRejected, TypeNotDuplicate} {
+		TypeVitals, TypeImmunization, TypeDocument, TypeAmendReq, TypeDisclosure, TypeBreakGlass, TypeRejected, TypeNotDuplicate, TypeNoKnownAllergies} {
 		rules[typ] = store.MergeRule{Merge: mergeBodies}
 	}
 	rules[TypeVisit] = store.MergeRule{Merge: mergeVisits, Rank: func(body []byte) int {
@@ -151,6 +151,8 @@ var conflictTypes = map[string]struct {
 	TypeBreakGlass:   {"break-glass access", Administer},
 	TypeRejected:     {"rejected document", FileDocuments},
 	TypeNotDuplicate: {"not the same person", Administer},
+
+	TypeNoKnownAllergies: {"\"No known allergies\"", WriteClinical},
 }
 
 // mayResolve reports whether role may resolve conflicts of records of typ:
@@ -680,6 +682,8 @@ func (s *Service) checkBody(typ string, body []byte) error {
 		it = &Vitals{}
 	case TypeImmunization:
 		it = &Immunization{}
+	case TypeNoKnownAllergies:
+		it = &NoKnownAllergies{}
 	default:
 		return nil
 	}
