@@ -153,7 +153,7 @@ func listInto[T any, P interface {
 		if err := decode(r, &x); err != nil {
 			return err
 		}
-		*P(&x).meta() = Meta{ID: r.ID, Rev: r.Rev, Patient: pid}
+		*P(&x).meta() = Meta{ID: r.ID, Rev: r.Rev, Patient: pid, Changed: r.HLC.Time()}
 		*dst = append(*dst, x)
 		return nil
 	})

@@ -15,6 +15,9 @@ type Meta struct {
 	ID      string `json:"-"`
 	Rev     string `json:"-"`
 	Patient string `json:"-"` // the patient's ID; part of ID
+	// Changed is when the record was last written (its revision's clock);
+	// filled in when a chart is read.
+	Changed time.Time `json:"-"`
 }
 
 func (m *Meta) meta() *Meta { return m }
