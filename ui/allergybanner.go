@@ -30,7 +30,7 @@ func (v *chartView) allergyBanner() fyne.CanvasObject {
 		stroke color.Color
 		body   fyne.CanvasObject
 	)
-	txt := &widget.RichText{Wrapping: fyne.TextWrapWord}
+	txt := &widget.RichText{Wrapping: fyne.TextWrapWord, Scroll: container.ScrollNone}
 	seg := func(text string, bold bool, col fyne.ThemeColorName) *widget.TextSegment {
 		return &widget.TextSegment{Text: text, Style: widget.RichTextStyle{Inline: true, ColorName: col, TextStyle: fyne.TextStyle{Bold: bold}}}
 	}

@@ -177,7 +177,7 @@ func (v *chartView) glance() []fyne.CanvasObject {
 		parts = append(parts, subheading("Last vital signs"), glanceRows(nil, "None recorded."))
 	} else {
 		x := v.c.Vitals[0] // newest first
-		parts = append(parts, subheading("Last vital signs, "+x.Taken.Local().Format(takenLayout)), glanceRows(vitalsRows(x), "None recorded."))
+		parts = append(parts, subheading("Last vital signs"), glanceRows([][2]string{{x.Taken.Local().Format(takenLayout), vitalsText(x)}}, "None recorded."))
 	}
 	var visits [][2]string
 	for i, vis := range v.c.Visits {
@@ -194,32 +194,33 @@ func (v *chartView) glance() []fyne.CanvasObject {
 	return parts
 }
 
-// vitalsRows are one set of vital signs as label and value.
-func vitalsRows(x chart.Vitals) [][2]string {
-	var rows [][2]string
-	add := func(label, value string) { rows = append(rows, [2]string{label, value}) }
+// vitalsText is one set of vital signs on one line: "BP 128/82 mmHg ·
+// pulse 71/min · 36.8 °C · SpO₂ 98 % · 88.2 kg · 178 cm · BMI 27.8".
+func vitalsText(x chart.Vitals) string {
+	var parts []string
+	add := func(format string, a ...any) { parts = append(parts, fmt.Sprintf(format, a...)) }
 	if x.Systolic > 0 {
-		add("Blood pressure", fmt.Sprintf("%d/%d mmHg", x.Systolic, x.Diastolic))
+		add("BP %d/%d mmHg", x.Systolic, x.Diastolic)
 	}
 	if x.Pulse > 0 {
-		add("Pulse", fmt.Sprintf("%d per minute", x.Pulse))
+		add("pulse %d/min", x.Pulse)
 	}
 	if x.TempC > 0 {
-		add("Temperature", fmt.Sprintf("%.1f °C", x.TempC))
+		add("%.1f °C", x.TempC)
 	}
 	if x.SpO2 > 0 {
-		add("SpO₂", fmt.Sprintf("%d %%", x.SpO2))
+		add("SpO₂ %d %%", x.SpO2)
 	}
 	if x.WeightKg > 0 {
-		add("Weight", strconv.FormatFloat(x.WeightKg, 'f', -1, 64)+" kg")
+		add("%s kg", strconv.FormatFloat(x.WeightKg, 'f', -1, 64))
 	}
 	if x.HeightCm > 0 {
-		add("Height", strconv.FormatFloat(x.HeightCm, 'f', -1, 64)+" cm")
+		add("%s cm", strconv.FormatFloat(x.HeightCm, 'f', -1, 64))
 	}
 	if b := x.BMI(); b > 0 {
-		add("BMI", fmt.Sprintf("%.1f", b))
+		add("BMI %.1f", b)
 	}
-	return rows
+	return strings.Join(parts, " · ")
 }
 
 // visitState is "signed" or "not signed".

@@ -70,10 +70,17 @@ func (v *chartView) tabular(tab int, add, empty string, t *recordTable, edit fun
 		return scroll(container.NewVBox(append(top, paragraph(empty))...))
 	}
 	v.tables[tab] = t
-	if len(top) == 0 {
-		return t
+	var body fyne.CanvasObject = t
+	if tab == tabVitals {
+		// The trend over the table; the divider moves.
+		split := container.NewVSplit(v.vitalsTrend(), t)
+		split.Offset = 0.55
+		body = split
 	}
-	return border(container.NewVBox(top...), nil, nil, nil, t)
+	if len(top) == 0 {
+		return body
+	}
+	return border(container.NewVBox(top...), nil, nil, nil, body)
 }
 
 // dateOf is a time as the tables show it: the local date.
@@ -302,7 +309,7 @@ func (v *chartView) allergyList() fyne.CanvasObject {
 	t := newRecordTable([]tableColumn{
 		{title: "Substance", width: 150, grow: true, text: func(i int) string { return as[i].Substance }},
 		{title: "Reaction", width: 170, text: func(i int) string { return as[i].Reaction }},
-		{title: "Severity", width: 80, text: func(i int) string { return as[i].Severity }},
+		{title: "Severity", width: 95, text: func(i int) string { return as[i].Severity }},
 		{title: "Status", width: 75, text: func(i int) string { return as[i].Status }},
 		{title: "Recorded", newest: true, width: 95, text: func(i int) string { return dateOf(as[i].Changed) },
 			key: func(i int) string { return as[i].Changed.UTC().Format(time.RFC3339Nano) }},
@@ -413,7 +420,7 @@ func (v *chartView) vitalsList() fyne.CanvasObject {
 	height := func(x chart.Vitals) float64 { return x.HeightCm }
 	bmi := func(x chart.Vitals) float64 { return x.BMI() }
 	t := newRecordTable([]tableColumn{
-		{title: "Taken", newest: true, width: 130, grow: true, text: func(i int) string { return xs[i].Taken.Local().Format(takenLayout) },
+		{title: "Taken", newest: true, width: 130, text: func(i int) string { return xs[i].Taken.Local().Format(takenLayout) },
 			key: func(i int) string { return xs[i].Taken.UTC().Format(time.RFC3339Nano) }},
 		{title: "BP", width: 70, num: num(sys), text: func(i int) string {
 			if xs[i].Systolic == 0 {
@@ -424,11 +431,11 @@ func (v *chartView) vitalsList() fyne.CanvasObject {
 		{title: "Pulse", width: 55, num: num(pulse), text: show(pulse, "%.0f")},
 		{title: "°C", width: 50, num: num(temp), text: show(temp, "%.1f")},
 		{title: "SpO₂", width: 55, num: num(spo2), text: show(spo2, "%.0f%%")},
-		{title: "kg", width: 55, num: num(weight), text: show(weight, "%g")},
-		{title: "cm", width: 55, num: num(height), text: show(height, "%g")},
+		{title: "kg", width: 65, num: num(weight), text: show(weight, "%g")},
+		{title: "cm", width: 60, num: num(height), text: show(height, "%g")},
 		{title: "BMI", width: 55, num: num(bmi), text: show(bmi, "%.1f")},
 	}, len(xs), 0, nil)
-	return v.tabular(tabVitals, "Record vital signs", "No vital signs recorded.", t, v.editVitals, v.vitalsTrend())
+	return v.tabular(tabVitals, "Record vital signs", "No vital signs recorded.", t, v.editVitals)
 }
 
 // takenLayout is how the vital signs form writes the time of measurement.

@@ -219,7 +219,8 @@ func TestSummaryAtAGlance(t *testing.T) {
 	for _, want := range []string{
 		"Active problems", "E11.9", "Type 2 diabetes mellitus without complications · since 2019-05", "I10",
 		"Current medications", "Metformin", "500 mg · oral · twice daily · since 2023-02-01",
-		"Last vital signs, " + time.Now().AddDate(0, 0, -10).Format(time.DateOnly), "128/82 mmHg", "71 per minute", "88.2 kg", "27.8",
+		"Last vital signs", time.Now().AddDate(0, 0, -10).Format(time.DateOnly),
+		"BP 128/82 mmHg · pulse 71/min · 36.8 °C · SpO₂ 98 % · 88.2 kg · 178 cm · BMI 27.8",
 		"Recent visits (5 of 7; all under Visits)", "Review 7 of diabetes · Dana Smith · signed", "Review 3 of diabetes",
 		"Contact and identifiers", "555-0100",
 	} {

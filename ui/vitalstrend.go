@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
@@ -29,7 +28,7 @@ func (v *chartView) vitalsTrend() fyne.CanvasObject {
 		pv.SetChart(vitalsChart(v.c.Vitals, what))
 	}
 	v.trend, v.trendChoice = pv, choice
-	return container.NewVBox(choice, pv)
+	return border(choice, nil, nil, nil, pv)
 }
 
 // vitalsChart is the chart of one measure over the recorded vital signs.
