@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -212,15 +213,20 @@ func vitalsText(x chart.Vitals) string {
 		add("SpO₂ %d %%", x.SpO2)
 	}
 	if x.WeightKg > 0 {
-		add("%s kg", strconv.FormatFloat(x.WeightKg, 'f', -1, 64))
+		add("%s kg", oneDecimal(x.WeightKg))
 	}
 	if x.HeightCm > 0 {
-		add("%s cm", strconv.FormatFloat(x.HeightCm, 'f', -1, 64))
+		add("%s cm", oneDecimal(x.HeightCm))
 	}
 	if b := x.BMI(); b > 0 {
 		add("BMI %.1f", b)
 	}
 	return strings.Join(parts, " · ")
+}
+
+// oneDecimal writes a measure with at most one decimal: 76.7, 79.
+func oneDecimal(x float64) string {
+	return strconv.FormatFloat(math.Round(x*10)/10, 'f', -1, 64)
 }
 
 // visitState is "signed" or "not signed".

@@ -420,22 +420,31 @@ func (v *chartView) vitalsList() fyne.CanvasObject {
 	height := func(x chart.Vitals) float64 { return x.HeightCm }
 	bmi := func(x chart.Vitals) float64 { return x.BMI() }
 	t := newRecordTable([]tableColumn{
-		{title: "Taken", newest: true, width: 130, text: func(i int) string { return xs[i].Taken.Local().Format(takenLayout) },
+		{title: "Taken", newest: true, width: 122, text: func(i int) string { return xs[i].Taken.Local().Format(takenLayout) },
 			key: func(i int) string { return xs[i].Taken.UTC().Format(time.RFC3339Nano) }},
-		{title: "BP", width: 70, num: num(sys), text: func(i int) string {
+		{title: "BP", width: 62, num: num(sys), text: func(i int) string {
 			if xs[i].Systolic == 0 {
 				return ""
 			}
 			return fmt.Sprintf("%d/%d", xs[i].Systolic, xs[i].Diastolic)
 		}},
-		{title: "Pulse", width: 55, num: num(pulse), text: show(pulse, "%.0f")},
-		{title: "°C", width: 50, num: num(temp), text: show(temp, "%.1f")},
-		{title: "SpO₂", width: 55, num: num(spo2), text: show(spo2, "%.0f%%")},
-		{title: "kg", width: 65, num: num(weight), text: show(weight, "%g")},
-		{title: "cm", width: 60, num: num(height), text: show(height, "%g")},
-		{title: "BMI", width: 55, num: num(bmi), text: show(bmi, "%.1f")},
+		{title: "Pulse", width: 48, num: num(pulse), text: show(pulse, "%.0f")},
+		{title: "°C", width: 42, num: num(temp), text: show(temp, "%.1f")},
+		{title: "SpO₂", width: 48, num: num(spo2), text: show(spo2, "%.0f%%")},
+		{title: "kg", width: 48, num: num(weight), text: func(i int) string { return measureText(xs[i].WeightKg) }},
+		{title: "cm", width: 42, num: num(height), text: func(i int) string { return measureText(xs[i].HeightCm) }},
+		{title: "BMI", width: 42, num: num(bmi), text: show(bmi, "%.1f")},
 	}, len(xs), 0, nil)
 	return v.tabular(tabVitals, "Record vital signs", "No vital signs recorded.", t, v.editVitals)
+}
+
+// measureText is a measure with at most one decimal, empty when not
+// measured.
+func measureText(x float64) string {
+	if x == 0 {
+		return ""
+	}
+	return oneDecimal(x)
 }
 
 // takenLayout is how the vital signs form writes the time of measurement.
