@@ -259,7 +259,7 @@ func glanceRows(rows [][2]string, empty string) fyne.CanvasObject {
 			r[1] = empty
 		}
 		grid.Add(&widget.Label{Text: clip(r[0], 32), TextStyle: fyne.TextStyle{Bold: true}})
-		grid.Add(&widget.Label{Text: r[1], Wrapping: fyne.TextWrapWord})
+		grid.Add(&widget.Label{Text: r[1], Truncation: fyne.TextTruncateEllipsis})
 	}
 	return grid
 }
