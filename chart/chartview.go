@@ -10,21 +10,24 @@ import (
 // Chart is one patient's chart as the signed-in user may see it. Sections
 // the role does not reach are nil and named in Hidden.
 type Chart struct {
-	Patient       Patient
-	Merged        []Patient // patients merged into this one; their records are included below
-	Problems      []Problem
-	Allergies     []Allergy
-	Medications   []Medication
-	Visits        []Visit     // newest first
-	Amendments    []Amendment // oldest first; Target names the visit
-	Vitals        []Vitals    // newest first
-	Immunizations []Immunization
-	Procedures    []ProcedureRecord // newest first
-	Results       []Result          // newest first
-	Reports       []Report          // notes, reports, care plans and goals; newest first
-	Documents     []Document        // newest clinical date first
-	Hidden        []string          // sections left out for the role, e.g. "clinical"
-	BreakGlass    bool              // opened with break-glass access
+	Patient   Patient
+	Merged    []Patient // patients merged into this one; their records are included below
+	Problems  []Problem
+	Allergies []Allergy
+	// NoKnownAllergies are the "No known allergies" statements, superseded
+	// ones too; see [Chart.AllergyState].
+	NoKnownAllergies []NoKnownAllergies
+	Medications      []Medication
+	Visits           []Visit     // newest first
+	Amendments       []Amendment // oldest first; Target names the visit
+	Vitals           []Vitals    // newest first
+	Immunizations    []Immunization
+	Procedures       []ProcedureRecord // newest first
+	Results          []Result          // newest first
+	Reports          []Report          // notes, reports, care plans and goals; newest first
+	Documents        []Document        // newest clinical date first
+	Hidden           []string          // sections left out for the role, e.g. "clinical"
+	BreakGlass       bool              // opened with break-glass access
 }
 
 // AmendmentsOf lists the amendments of one visit, oldest first.
@@ -136,6 +139,7 @@ func (s *Service) readClinical(tx *store.Tx, prefix string, c *Chart) error {
 	for _, err := range []error{
 		listInto(tx, TypeProblem, pid, &c.Problems),
 		listInto(tx, TypeAllergy, pid, &c.Allergies),
+		listInto(tx, TypeNoKnownAllergies, pid, &c.NoKnownAllergies),
 		listInto(tx, TypeMedication, pid, &c.Medications),
 		listInto(tx, TypeVisit, pid, &c.Visits),
 		listInto(tx, TypeAmendment, pid, &c.Amendments),
@@ -163,7 +167,7 @@ func listInto[T any, P interface {
 		if err := decode(r, &x); err != nil {
 			return err
 		}
-		*P(&x).meta() = Meta{ID: r.ID, Rev: r.Rev, Patient: pid}
+		*P(&x).meta() = Meta{ID: r.ID, Rev: r.Rev, Patient: pid, Changed: r.HLC.Time()}
 		*dst = append(*dst, x)
 		return nil
 	})

@@ -15,6 +15,9 @@ type Meta struct {
 	ID      string `json:"-"`
 	Rev     string `json:"-"`
 	Patient string `json:"-"` // the patient's ID; part of ID
+	// Changed is when the record was last written (its revision's clock);
+	// filled in when a chart is read.
+	Changed time.Time `json:"-"`
 }
 
 func (m *Meta) meta() *Meta { return m }
@@ -263,16 +266,20 @@ func (s *Service) Save(it Item) error {
 	if m.ID != "" {
 		pid = patientOf(m.ID)
 	}
-	if _, _, err := s.requireFor(WriteClinical, pid); err != nil {
+	u, _, err := s.requireFor(WriteClinical, pid)
+	if err != nil {
 		return err
 	}
 	var pr problems
 	it.check(s, &pr)
-	if err := pr.err(strings.ReplaceAll(it.kind(), "vitals", "vital signs")); err != nil {
+	if err := pr.err(kindWords(it.kind())); err != nil {
 		return err
 	}
 	return s.st.Update(func(tx *store.Tx) error {
 		if err := s.liveChart(tx, pid); err != nil {
+			return err
+		}
+		if err := s.clinicalRules(tx, u, pid, it); err != nil {
 			return err
 		}
 		action := it.kind() + ".update"
@@ -291,6 +298,17 @@ func (s *Service) Save(it Item) error {
 		m.ID, m.Rev, m.Patient = r.ID, r.Rev, pid
 		return audit(tx, action, pid, r.ID, false)
 	})
+}
+
+// kindWords names a clinical record type in a sentence.
+func kindWords(kind string) string {
+	switch kind {
+	case TypeVitals:
+		return "vital signs"
+	case TypeNoKnownAllergies:
+		return "\"No known allergies\""
+	}
+	return kind
 }
 
 // liveChart refuses writes to a missing or merged patient.

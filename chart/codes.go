@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 
 	"chartkeeper/chart/icd10"
 	"chartkeeper/store"
@@ -134,4 +135,17 @@ func (s *Service) CodeTable() (info CodeTableInfo, ok bool) {
 		info.Name = rec.Name
 	}
 	return info, true
+}
+
+// CodeText is an ICD-10-CM code as people read it, with its dot: "E11.9",
+// whether it was stored without the dot (as the chart stores codes: "E119"),
+// with it, or in lower case. Text that is not a well-formed code is shown
+// as it is, trimmed. Every screen, printout and export that shows a code
+// to a person writes it with this.
+func CodeText(code string) string {
+	n, err := icd10.Normalize(code)
+	if err != nil {
+		return strings.TrimSpace(code)
+	}
+	return icd10.Dot(n)
 }

@@ -41,7 +41,7 @@ func MergeRules() store.MergeRules {
 	rules := store.MergeRules{TypeCodeTable: {}}
 	for _, typ := range []string{TypePatient, TypeProblem, TypeAllergy, TypeMedication, TypeAmendment,
 		TypeVitals, TypeImmunization, TypeDocument, TypeAmendReq, TypeDisclosure, TypeBreakGlass, TypeRejected, TypeNotDuplicate,
-		TypeProcedure, TypeResult, TypeReport} {
+		TypeProcedure, TypeResult, TypeReport, TypeNoKnownAllergies} {
 		rules[typ] = store.MergeRule{Merge: mergeBodies}
 	}
 	rules[TypeVisit] = store.MergeRule{Merge: mergeVisits, Rank: func(body []byte) int {
@@ -177,6 +177,8 @@ var conflictTypes = map[string]struct {
 	TypeProcedure:    {"procedure", WriteClinical},
 	TypeResult:       {"result", WriteClinical},
 	TypeReport:       {"note or report", WriteClinical},
+
+	TypeNoKnownAllergies: {"\"No known allergies\"", WriteClinical},
 }
 
 // mayResolve reports whether role may resolve conflicts of records of typ:
@@ -712,6 +714,8 @@ func (s *Service) checkBody(typ string, body []byte) error {
 		it = &Vitals{}
 	case TypeImmunization:
 		it = &Immunization{}
+	case TypeNoKnownAllergies:
+		it = &NoKnownAllergies{}
 	default:
 		return nil
 	}

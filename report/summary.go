@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"chartkeeper/chart"
-	"chartkeeper/chart/icd10"
 	"chartkeeper/internal/words"
 )
 
@@ -76,11 +75,25 @@ func (s *summary) allergies() {
 	switch {
 	case s.noClinical:
 		s.paraAt(marginX+1, s.width()-2, "Allergies: "+notShown+" Do not take this as \"no allergies\".")
-	case len(s.c.Allergies) == 0:
-		pdf.SetFont(famSans, "B", bodySize)
-		s.paraAt(marginX+1, s.width()-2, "No allergies recorded.")
-		pdf.SetFont(famSans, "", bodySize)
 	default:
+		// The three states: active allergies (the table below), "No known
+		// allergies" as a clinician recorded it, or not recorded at all.
+		line := ""
+		switch s.c.AllergyState() {
+		case chart.NoKnownAllergiesState:
+			n, _ := s.c.NoKnownAllergy()
+			line = "No known allergies (recorded " + stamp(n.RecordedAt) + " by " + s.t.line("no known allergies recorded by", n.RecordedBy) + ")."
+		case chart.AllergiesNotRecorded:
+			line = "Allergies not recorded."
+		}
+		if line != "" {
+			pdf.SetFont(famSans, "B", bodySize)
+			s.paraAt(marginX+1, s.width()-2, line)
+			pdf.SetFont(famSans, "", bodySize)
+		}
+		if len(s.c.Allergies) == 0 {
+			break
+		}
 		as := slices.Clone(s.c.Allergies)
 		slices.SortStableFunc(as, func(a, b chart.Allergy) int { return activeFirst(a.Status, b.Status) })
 		t := s.table(column{"Substance", 3, "L"}, column{"Reaction", 4, "L"}, column{"Severity", 1.4, "L"}, column{"Status", 1.2, "L"})
@@ -207,7 +220,7 @@ func (s *summary) problems() {
 		if p.Note != "" {
 			desc += "\n" + s.t.block(f+" note", p.Note)
 		}
-		t.row(icd10.Dot(s.t.line(f+" code", p.Code)), desc, s.t.line(f, p.Onset), s.t.line(f, p.Status))
+		t.row(chart.CodeText(s.t.line(f+" code", p.Code)), desc, s.t.line(f, p.Onset), s.t.line(f, p.Status))
 	}
 }
 

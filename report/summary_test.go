@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"chartkeeper/chart"
 	"chartkeeper/report"
@@ -113,7 +114,50 @@ func TestSummaryEmptyChart(t *testing.T) {
 	c := &chart.Chart{Patient: patient(t, "Prázdná", "Test")}
 	pdf, _ := summaryPDF(t, c, 0)
 	all := strings.Join(pages(t, pdf), "\n")
-	contains(t, "summary", all, "No allergies recorded.", "None recorded.", "None filed.")
+	contains(t, "summary", all, "Allergies not recorded.", "None recorded.", "None filed.")
+}
+
+// The allergy box says one of three things: the active allergies, "No
+// known allergies" as a clinician recorded it, or that allergies were not
+// recorded; an active allergy always wins over a "No known allergies".
+func TestSummaryAllergyStates(t *testing.T) {
+	at := time.Date(2026, 3, 2, 9, 40, 0, 0, time.UTC)
+	nka := chart.NoKnownAllergies{RecordedAt: at, RecordedBy: "Dr Ada Testwell"}
+	inactive := chart.Allergy{Substance: "Latex", Reaction: "Rash", Severity: "mild", Status: "inactive"}
+	active := chart.Allergy{Substance: "Penicillin", Reaction: "Hives", Severity: "moderate", Status: "active"}
+	superseded := nka
+	superseded.Superseded = true
+	for _, tc := range []struct {
+		name      string
+		allergies []chart.Allergy
+		nka       []chart.NoKnownAllergies
+		want, not []string
+	}{
+		{"nothing", nil, nil, []string{"Allergies not recorded."}, []string{"No known allergies", "Penicillin"}},
+		{"only inactive", []chart.Allergy{inactive}, nil, []string{"Allergies not recorded.", "Latex", "inactive"}, []string{"No known allergies"}},
+		{"no known allergies", nil, []chart.NoKnownAllergies{nka},
+			[]string{"No known allergies (recorded 2026-03-02 09:40 by Dr Ada Testwell)."}, []string{"not recorded"}},
+		{"no known allergies, an old one inactive", []chart.Allergy{inactive}, []chart.NoKnownAllergies{nka},
+			[]string{"No known allergies (recorded", "Latex"}, []string{"not recorded"}},
+		{"superseded", []chart.Allergy{active}, []chart.NoKnownAllergies{superseded},
+			[]string{"Penicillin", "Hives"}, []string{"No known allergies", "not recorded"}},
+		{"both, from two workstations", []chart.Allergy{active}, []chart.NoKnownAllergies{nka},
+			[]string{"Penicillin"}, []string{"No known allergies", "not recorded"}},
+		{"superseded, allergy since made inactive", []chart.Allergy{inactive}, []chart.NoKnownAllergies{superseded},
+			[]string{"Allergies not recorded.", "Latex"}, []string{"No known allergies"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &chart.Chart{Patient: patient(t, "Alergová", "Test"), Allergies: tc.allergies, NoKnownAllergies: tc.nka}
+			pdf, _ := summaryPDF(t, c, 0)
+			first := pages(t, pdf)[0]
+			contains(t, "allergy box", first, tc.want...)
+			for _, bad := range tc.not {
+				if strings.Contains(first, bad) {
+					t.Errorf("the summary says %q:\n%s", bad, first)
+				}
+			}
+		})
+	}
 }
 
 // TestSummary200Visits: a long chart flows over many pages and loses

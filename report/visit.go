@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"chartkeeper/chart"
-	"chartkeeper/chart/icd10"
 )
 
 // VisitNote prints one visit's note with its diagnoses, procedures,
@@ -97,7 +96,7 @@ func (d *doc) visit(v chart.Visit, amendments []chart.Amendment) {
 	if len(v.Diagnoses) > 0 {
 		var ls []string
 		for i, dg := range v.Diagnoses {
-			l := icd10.Dot(d.t.line(fmt.Sprintf("%s: diagnosis %d", field, i+1), dg.Code))
+			l := chart.CodeText(d.t.line(fmt.Sprintf("%s: diagnosis %d", field, i+1), dg.Code))
 			if dg.Description != "" {
 				l += "  " + d.t.line(fmt.Sprintf("%s: diagnosis %d", field, i+1), dg.Description)
 			}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,8 +26,9 @@ type auditView struct {
 	s                           *session
 	user, mrn, action, from, to *entry
 	count                       *widget.Label
-	list                        *widget.List
-	rows                        []string
+	table                       *recordTable
+	rows                        []string           // the entries as lines, newest first
+	entries                     []chart.AuditEntry // the entries the table shows
 }
 
 func newAuditView(s *session) *auditView {
@@ -37,15 +39,28 @@ func newAuditView(s *session) *auditView {
 	a.from = a.filter("from YYYY-MM-DD")
 	a.to = a.filter("to YYYY-MM-DD")
 	a.count = &widget.Label{Wrapping: fyne.TextWrapWord}
-	a.list = widget.NewList(func() int { return len(a.rows) },
-		func() fyne.CanvasObject {
-			return &widget.Label{TextStyle: fyne.TextStyle{Monospace: true}, Truncation: fyne.TextTruncateEllipsis}
-		},
-		func(i widget.ListItemID, o fyne.CanvasObject) {
-			if i < len(a.rows) {
-				o.(*widget.Label).SetText(a.rows[i])
+	at := func(i int) chart.AuditEntry { return a.entries[i] }
+	a.table = newRecordTable([]tableColumn{
+		{title: "⚑", width: 24, text: func(i int) string {
+			if at(i).Flagged {
+				return "⚑"
 			}
-		})
+			return ""
+		}},
+		{title: "Time", newest: true, width: 150, text: func(i int) string { return at(i).Time.Local().Format("2006-01-02 15:04:05") },
+			key: func(i int) string { return fmt.Sprintf("%020d", at(i).Time.UnixNano()) }},
+		{title: "Workstation", width: 110, text: func(i int) string { return at(i).Workstation }},
+		{title: "User", width: 100, text: func(i int) string { return at(i).Username }},
+		{title: "Action", width: 130, text: func(i int) string { return at(i).Action }},
+		{title: "Patient", width: 110, text: func(i int) string {
+			if at(i).MRN == "" {
+				return ""
+			}
+			return "MRN " + at(i).MRN
+		}},
+		{title: "Detail", width: 180, grow: true, text: func(i int) string { return at(i).Detail }},
+	}, 0, 1, nil)
+	a.table.danger = func(i int) bool { return at(i).Flagged }
 	a.show()
 	return a
 }
@@ -64,19 +79,19 @@ func (a *auditView) content() fyne.CanvasObject {
 		&widget.Button{Text: "Show", Icon: theme.SearchIcon(), Importance: widget.HighImportance, OnTapped: a.show},
 		&widget.Button{Text: "Check integrity", Icon: theme.ConfirmIcon(), OnTapped: a.verify},
 	)
-	return border(container.NewVBox(heading("Audit log"), filters, buttons, a.count), nil, nil, nil, a.list)
+	return border(container.NewVBox(heading("Audit log"), filters, buttons, a.count), nil, nil, nil, a.table)
 }
 
 // show reads the log through the filters, newest first.
 func (a *auditView) show() {
 	a.s.touch()
-	a.rows = nil
+	a.rows, a.entries = nil, nil
+	defer func() { a.table.reset(len(a.entries)); a.table.Refresh() }()
 	patient := ""
 	if mrn := strings.TrimSpace(a.mrn.Text); mrn != "" {
 		id, err := a.s.svc.PatientByMRN(mrn)
 		if err != nil {
 			a.count.SetText("No patient has MRN " + mrn + ".")
-			a.list.Refresh()
 			return
 		}
 		patient = id
@@ -85,7 +100,6 @@ func (a *auditView) show() {
 	to, errTo := parseDay(a.to.Text)
 	if errFrom != nil || errTo != nil {
 		a.count.SetText("Write dates as YYYY-MM-DD, like 2026-03-07.")
-		a.list.Refresh()
 		return
 	}
 	if !to.IsZero() {
@@ -93,7 +107,7 @@ func (a *auditView) show() {
 	}
 	user := strings.ToLower(strings.TrimSpace(a.user.Text))
 	action := strings.ToLower(strings.TrimSpace(a.action.Text))
-	var rows []string
+	var entries []chart.AuditEntry
 	total := 0
 	err := a.s.svc.Audit(patient, func(e chart.AuditEntry) error {
 		if user != "" && strings.ToLower(e.Username) != user ||
@@ -102,19 +116,21 @@ func (a *auditView) show() {
 			return nil
 		}
 		total++
-		rows = append(rows, auditLine(e))
-		if len(rows) > auditLimit {
-			rows = rows[1:]
+		entries = append(entries, e)
+		if len(entries) > auditLimit {
+			entries = entries[1:]
 		}
 		return nil
 	})
 	if err != nil {
 		a.count.SetText(sentence(err))
-		a.list.Refresh()
 		return
 	}
-	for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
-		rows[i], rows[j] = rows[j], rows[i]
+	slices.Reverse(entries)
+	a.entries = entries
+	rows := make([]string, len(entries))
+	for i, e := range entries {
+		rows[i] = auditLine(e)
 	}
 	a.rows = rows
 	switch {
@@ -125,7 +141,6 @@ func (a *auditView) show() {
 	default:
 		a.count.SetText(words.Count(total, "entry", "entries") + ", newest first.")
 	}
-	a.list.Refresh()
 }
 
 // auditLine is one entry: time, workstation, user, action, patient,

@@ -3,7 +3,9 @@ package ui
 import (
 	"fmt"
 	"io"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,10 +29,16 @@ type chartView struct {
 	visits *fyne.Container // the visits tab: the list or one visit
 	// sections are the tabs that list and edit records, by tab index.
 	sections map[int]*section
+	// tables are the tables of records the tabs show, by tab index.
+	tables map[int]*recordTable
+	banner fyne.CanvasObject // the allergy banner (allergybanner.go)
+	// trend is the vital signs tab's plot, and the choice of what it shows.
+	trend       *plotView
+	trendChoice *widget.RadioGroup
 }
 
 func newChartView(s *session, c *chart.Chart) *chartView {
-	return &chartView{s: s, c: c, sections: map[int]*section{}}
+	return &chartView{s: s, c: c, sections: map[int]*section{}, tables: map[int]*recordTable{}}
 }
 
 // clinicalHidden reports whether the role does not reach the clinical chart.
@@ -71,22 +79,8 @@ func (v *chartView) header() fyne.CanvasObject {
 		name += " (" + p.Preferred + ")"
 	}
 	facts := strings.Join(words.NonEmpty("MRN "+p.MRN, p.AgeText(time.Now()), string(p.Sex), "born "+p.DOB, p.DeathText()), " · ")
-	allergy := &widget.Label{Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}}
-	switch {
-	case v.clinicalHidden():
-		allergy.Text = "Allergies: not shown for your role."
-	case len(v.c.Allergies) == 0:
-		allergy.Text = "No allergies recorded."
-	default:
-		var names []string
-		for _, a := range v.c.Allergies {
-			if a.Status != "inactive" {
-				names = append(names, a.Substance+" ("+a.Severity+")")
-			}
-		}
-		allergy.Text = "Allergies: " + strings.Join(names, ", ")
-		allergy.Importance = widget.DangerImportance
-	}
+	allergy := v.allergyBanner()
+	v.banner = allergy
 	top := fyne.CanvasObject(heading(name))
 	if role := v.s.user.Role; chart.Allowed(role, chart.PrintClinical) || chart.Allowed(role, chart.PrintAdmin) {
 		top = container.NewBorder(nil, nil, nil, &widget.Button{Text: "Print… (Ctrl+P)", Icon: theme.DocumentPrintIcon(), OnTapped: v.printMenu}, top)
@@ -137,8 +131,17 @@ func (v *chartView) breakGlass() fyne.CanvasObject {
 	))
 }
 
+// summary is the chart at a glance: active problems, current
+// medications, the last vital signs and the recent visits as short
+// lists (for a role that reaches the clinical chart), then contact details
+// and identifiers.
 func (v *chartView) summary() fyne.CanvasObject {
 	p := v.c.Patient
+	var parts []fyne.CanvasObject
+	if !v.clinicalHidden() {
+		parts = append(parts, v.glance()...)
+		parts = append(parts, widget.NewSeparator(), subheading("Contact and identifiers"))
+	}
 	rows := [][2]string{
 		{"Phone", p.Phone},
 		{"Address", strings.Join(words.NonEmpty(p.Address.Line, p.Address.City, p.Address.Region, p.Address.PostalCode, p.Address.Country), ", ")},
@@ -148,35 +151,9 @@ func (v *chartView) summary() fyne.CanvasObject {
 	for _, id := range p.Identifiers {
 		rows = append(rows, [2]string{id.System, id.Value})
 	}
-	grid := container.New(layout.NewFormLayout())
-	for _, r := range rows {
-		if r[1] == "" {
-			r[1] = "—"
-		}
-		grid.Add(&widget.Label{Text: r[0], TextStyle: fyne.TextStyle{Bold: true}})
-		grid.Add(&widget.Label{Text: r[1], Wrapping: fyne.TextWrapWord})
-	}
-	parts := []fyne.CanvasObject{grid}
+	parts = append(parts, glanceRows(rows, "—"))
 	if chart.Allowed(v.s.user.Role, chart.WriteDemographics) {
 		parts = append(parts, container.NewHBox(&widget.Button{Text: "Edit demographics", Icon: theme.DocumentCreateIcon(), OnTapped: v.editDemographics}))
-	}
-	if !v.clinicalHidden() {
-		active := 0
-		for _, pr := range v.c.Problems {
-			if pr.Status == "active" {
-				active++
-			}
-		}
-		meds := 0
-		for _, m := range v.c.Medications {
-			if m.Active(time.Now()) {
-				meds++
-			}
-		}
-		parts = append(parts, widget.NewSeparator(), paragraph(fmt.Sprintf(
-			"%s, %s, %s, %s.",
-			words.Plural(active, "active problem"), words.Plural(meds, "current medication"),
-			words.Plural(len(v.c.Visits), "visit"), words.Plural(len(v.c.Documents), "document"))))
 	}
 	for _, m := range v.c.Merged {
 		parts = append(parts, paragraph("Includes the chart of "+m.Name()+" (MRN "+m.MRN+"), merged into this one."))
@@ -184,29 +161,130 @@ func (v *chartView) summary() fyne.CanvasObject {
 	return container.NewVBox(parts...)
 }
 
-// vitalsLine is one set of vital signs as the list shows it.
-func (v *chartView) vitalsLine(i int) string {
-	x := v.c.Vitals[i]
+// glanceVisits is how many visits the summary tab lists, newest first.
+const glanceVisits = 5
+
+// glance is the clinical part of the summary.
+func (v *chartView) glance() []fyne.CanvasObject {
+	now := time.Now()
+	var problems [][2]string
+	for _, pr := range v.c.Problems {
+		if pr.Status == "active" {
+			problems = append(problems, [2]string{codeOrDash(pr.Code), pr.Description + since(pr.Onset)})
+		}
+	}
+	var meds [][2]string
+	for _, m := range v.c.Medications {
+		if m.Active(now) {
+			meds = append(meds, [2]string{m.Name, strings.Join(words.NonEmpty(m.Dose, m.Route, m.Frequency), " · ") + since(m.Start)})
+		}
+	}
+	parts := []fyne.CanvasObject{
+		subheading("Active problems"), glanceRows(problems, "None recorded."),
+		subheading("Current medications"), glanceRows(meds, "None recorded."),
+	}
+	if len(v.c.Vitals) == 0 {
+		parts = append(parts, subheading("Last vital signs"), glanceRows(nil, "None recorded."))
+	} else {
+		x := v.c.Vitals[0] // newest first
+		parts = append(parts, subheading("Last vital signs"), glanceRows([][2]string{{x.Taken.Local().Format(takenLayout), vitalsText(x)}}, "None recorded."))
+	}
+	var visits [][2]string
+	for i, vis := range v.c.Visits {
+		if i == glanceVisits {
+			break
+		}
+		visits = append(visits, [2]string{vis.Date, strings.Join(words.NonEmpty(vis.Reason, vis.Clinician, visitState(vis)), " · ")})
+	}
+	title := "Recent visits"
+	if n := len(v.c.Visits); n > glanceVisits {
+		title = fmt.Sprintf("Recent visits (%d of %d; all under Visits)", glanceVisits, n)
+	}
+	parts = append(parts, subheading(title), glanceRows(visits, "None recorded."))
+	return parts
+}
+
+// vitalsText is one set of vital signs on one line: "BP 128/82 mmHg ·
+// pulse 71/min · 36.8 °C · SpO₂ 98 % · 88.2 kg · 178 cm · BMI 27.8".
+func vitalsText(x chart.Vitals) string {
 	var parts []string
+	add := func(format string, a ...any) { parts = append(parts, fmt.Sprintf(format, a...)) }
 	if x.Systolic > 0 {
-		parts = append(parts, fmt.Sprintf("BP %d/%d", x.Systolic, x.Diastolic))
+		add("BP %d/%d mmHg", x.Systolic, x.Diastolic)
 	}
 	if x.Pulse > 0 {
-		parts = append(parts, fmt.Sprintf("pulse %d", x.Pulse))
+		add("pulse %d/min", x.Pulse)
 	}
 	if x.TempC > 0 {
-		parts = append(parts, fmt.Sprintf("%.1f °C", x.TempC))
+		add("%.1f °C", x.TempC)
 	}
 	if x.SpO2 > 0 {
-		parts = append(parts, fmt.Sprintf("SpO₂ %d%%", x.SpO2))
+		add("SpO₂ %d %%", x.SpO2)
 	}
 	if x.WeightKg > 0 {
-		parts = append(parts, fmt.Sprintf("%.1f kg", x.WeightKg))
+		add("%s kg", oneDecimal(x.WeightKg))
+	}
+	if x.HeightCm > 0 {
+		add("%s cm", oneDecimal(x.HeightCm))
 	}
 	if b := x.BMI(); b > 0 {
-		parts = append(parts, fmt.Sprintf("BMI %.1f", b))
+		add("BMI %.1f", b)
 	}
-	return x.Taken.Local().Format(takenLayout) + "  " + strings.Join(parts, " · ")
+	return strings.Join(parts, " · ")
+}
+
+// oneDecimal writes a measure with at most one decimal: 76.7, 79.
+func oneDecimal(x float64) string {
+	return strconv.FormatFloat(math.Round(x*10)/10, 'f', -1, 64)
+}
+
+// visitState is "signed" or "not signed".
+func visitState(v chart.Visit) string {
+	if v.Signed {
+		return "signed"
+	}
+	return "not signed"
+}
+
+// codeOrDash is a code with its dot, or a dash for none.
+func codeOrDash(code string) string {
+	if code == "" {
+		return "—"
+	}
+	return codeText(code)
+}
+
+// glanceRows lays rows out as a short two-column list (the first column
+// bold), or says empty when there are none.
+func glanceRows(rows [][2]string, empty string) fyne.CanvasObject {
+	if len(rows) == 0 {
+		l := paragraph(empty)
+		l.Importance = widget.LowImportance
+		return l
+	}
+	grid := container.New(layout.NewFormLayout())
+	for _, r := range rows {
+		if r[1] == "" {
+			r[1] = empty
+		}
+		grid.Add(&widget.Label{Text: clip(r[0], 32), TextStyle: fyne.TextStyle{Bold: true}})
+		grid.Add(&widget.Label{Text: r[1], Truncation: fyne.TextTruncateEllipsis})
+	}
+	return grid
+}
+
+// clip shortens text to n characters, with an ellipsis.
+func clip(text string, n int) string {
+	r := []rune(text)
+	if len(r) <= n {
+		return text
+	}
+	return strings.TrimSpace(string(r[:n-1])) + "…"
+}
+
+// subheading is the title of a part of a tab.
+func subheading(text string) *widget.Label {
+	return &widget.Label{Text: text, TextStyle: fyne.TextStyle{Bold: true}, Importance: widget.HighImportance, Wrapping: fyne.TextWrapWord}
 }
 
 // documents lists the filed documents the role may see; each opens in
@@ -280,18 +358,6 @@ func extensionOf(contentType string) string {
 	return ""
 }
 
-// lines lists n lines of text, or says empty when there are none.
-func lines(n int, empty string, line func(i int) string) fyne.CanvasObject {
-	if n == 0 {
-		return scroll(paragraph(empty))
-	}
-	box := container.NewVBox()
-	for i := range n {
-		box.Add(&widget.Label{Text: line(i), Wrapping: fyne.TextWrapWord})
-	}
-	return scroll(box)
-}
-
 func scroll(o fyne.CanvasObject) fyne.CanvasObject {
 	return container.NewVScroll(container.NewPadded(o))
 }
@@ -301,13 +367,6 @@ func since(date string) string {
 		return ""
 	}
 	return " · since " + date
-}
-
-func lot(l string) string {
-	if l == "" {
-		return ""
-	}
-	return "lot " + l
 }
 
 // editDemographics shows the demographics form in the detail pane.

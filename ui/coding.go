@@ -235,12 +235,7 @@ func (c *visitCoder) rowError(field string) {
 }
 
 // codeText writes a code with its dot, as people read it (E11.9).
-func codeText(code string) string {
-	if len(code) > 3 && !strings.Contains(code, ".") {
-		return code[:3] + "." + code[3:]
-	}
-	return code
-}
+func codeText(code string) string { return chart.CodeText(code) }
 
 // save assigns the codes and leaves the form.
 func (c *visitCoder) save() {

@@ -130,7 +130,7 @@ func TestEscapeAsksBeforeDiscarding(t *testing.T) {
 	if len(s.chart.c.Visits) != 1 || s.chart.c.Visits[0].Reason != "Sore throat" {
 		t.Fatalf("visits after Save: %+v", s.chart.c.Visits)
 	}
-	find(t, w.Content(), func(b *widgetButton) bool { return contains(b.Text, "Sore throat") }) // the list shows it
+	wantText(t, w.Content(), "Sore throat") // the table shows it
 
 	// Ctrl+N and opening a chart ask too; a refused save stays in the form.
 	s.chart.tabs.SelectIndex(tabAllergies)
@@ -363,7 +363,7 @@ func TestUnsavedAmendmentAndCodesSurviveLock(t *testing.T) {
 	}
 	s.openChart(p.patient.ID)
 	s.chart.tabs.SelectIndex(tabVisits)
-	test.Tap(find(t, w.Content(), func(b *widgetButton) bool { return contains(b.Text, "Thirst") }))
+	tapRow(t, s.chart.tables[tabVisits], "Thirst")
 	test.Tap(button(t, w.Content(), "Amend…"))
 	test.Type(entryWith(t, dialogOn(t, w), "the correction or addition"), "HbA1c 8.1 %.")
 

@@ -12,7 +12,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
-	"chartkeeper/internal/words"
 )
 
 // Tab indexes of the chart's sections.
@@ -51,27 +50,45 @@ func (sec *section) show(o fyne.CanvasObject) {
 
 func (sec *section) showList() { sec.show(sec.list()) }
 
-// editable lists records: an "Add" button and one button per record for a
-// role that writes the clinical chart, plain lines for one that reads it.
-func (v *chartView) editable(tab int, add string, n int, empty string, line func(i int) string, edit func(i int)) fyne.CanvasObject {
-	if !chart.Allowed(v.s.user.Role, chart.WriteClinical) || v.c.BreakGlass {
-		return lines(n, empty, line)
+// tabular lists a section's records as a sortable table (table.go): an
+// "Add" button above it and rows that open their record in the form, for a
+// role that writes the clinical chart; the table alone for one that reads
+// it. extra goes between the button and the table.
+func (v *chartView) tabular(tab int, add, empty string, t *recordTable, edit func(i int), extra ...fyne.CanvasObject) fyne.CanvasObject {
+	var top []fyne.CanvasObject
+	if v.writesClinical() {
+		if sec := v.sections[tab]; sec != nil {
+			sec.edit = edit
+		}
+		open := func(i int) { v.s.touch(); v.s.leave(func() { edit(i) }) }
+		t.open = open
+		top = append(top, container.NewHBox(&widget.Button{Text: add, Icon: theme.ContentAddIcon(), Importance: widget.HighImportance,
+			OnTapped: func() { open(-1) }}))
 	}
-	if sec := v.sections[tab]; sec != nil {
-		sec.edit = edit
+	top = append(top, extra...)
+	if len(t.order) == 0 {
+		return scroll(container.NewVBox(append(top, paragraph(empty))...))
 	}
-	open := func(i int) func() {
-		return func() { v.s.touch(); v.s.leave(func() { edit(i) }) }
+	v.tables[tab] = t
+	var body fyne.CanvasObject = t
+	if tab == tabVitals {
+		// The trend over the table; the divider moves.
+		split := container.NewVSplit(v.vitalsTrend(), t)
+		split.Offset = 0.55
+		body = split
 	}
-	box := container.NewVBox(container.NewHBox(&widget.Button{Text: add, Icon: theme.ContentAddIcon(), Importance: widget.HighImportance,
-		OnTapped: open(-1)}))
-	if n == 0 {
-		box.Add(paragraph(empty))
+	if len(top) == 0 {
+		return body
 	}
-	for i := range n {
-		box.Add(&widget.Button{Text: line(i), Alignment: widget.ButtonAlignLeading, OnTapped: open(i)})
+	return border(container.NewVBox(top...), nil, nil, nil, body)
+}
+
+// dateOf is a time as the tables show it: the local date.
+func dateOf(t time.Time) string {
+	if t.IsZero() {
+		return ""
 	}
-	return scroll(box)
+	return t.Local().Format(time.DateOnly)
 }
 
 // recordEditor is a form for one record of a section: Enter in a one-line
@@ -241,10 +258,14 @@ func numText[T int | float64](x T) string {
 // --- problems ---
 
 func (v *chartView) problemList() fyne.CanvasObject {
-	return v.editable(tabProblems, "Add problem", len(v.c.Problems), "No problems recorded.", func(i int) string {
-		p := v.c.Problems[i]
-		return fmt.Sprintf("%s  %s · %s%s", p.Code, p.Description, p.Status, since(p.Onset))
-	}, v.editProblem)
+	ps := v.c.Problems
+	t := newRecordTable([]tableColumn{
+		{title: "Code", width: 80, text: func(i int) string { return codeText(ps[i].Code) }},
+		{title: "Problem", width: 200, grow: true, text: func(i int) string { return ps[i].Description }},
+		{title: "Onset", newest: true, width: 95, text: func(i int) string { return ps[i].Onset }},
+		{title: "Status", width: 80, text: func(i int) string { return ps[i].Status }},
+	}, len(ps), 2, nil)
+	return v.tabular(tabProblems, "Add problem", "No problems recorded.", t, v.editProblem)
 }
 
 func (v *chartView) editProblem(i int) {
@@ -284,10 +305,29 @@ func (v *chartView) editProblem(i int) {
 // --- allergies ---
 
 func (v *chartView) allergyList() fyne.CanvasObject {
-	return v.editable(tabAllergies, "Add allergy", len(v.c.Allergies), "No allergies recorded.", func(i int) string {
-		a := v.c.Allergies[i]
-		return strings.Join(words.NonEmpty(a.Substance, a.Reaction, a.Severity, a.Status), " · ")
-	}, v.editAllergy)
+	as := v.c.Allergies
+	t := newRecordTable([]tableColumn{
+		{title: "Substance", width: 150, grow: true, text: func(i int) string { return as[i].Substance }},
+		{title: "Reaction", width: 170, text: func(i int) string { return as[i].Reaction }},
+		{title: "Severity", width: 95, text: func(i int) string { return as[i].Severity }},
+		{title: "Status", width: 75, text: func(i int) string { return as[i].Status }},
+		{title: "Recorded", newest: true, width: 95, text: func(i int) string { return dateOf(as[i].Changed) },
+			key: func(i int) string { return as[i].Changed.UTC().Format(time.RFC3339Nano) }},
+	}, len(as), 4, nil)
+	t.danger = func(i int) bool { return as[i].Status != "inactive" }
+	var extra []fyne.CanvasObject
+	switch v.c.AllergyState() {
+	case chart.NoKnownAllergiesState:
+		n, _ := v.c.NoKnownAllergy()
+		extra = append(extra, paragraph("No known allergies, recorded "+n.RecordedAt.Local().Format(takenLayout)+" by "+n.RecordedBy+
+			". Recording an allergy replaces it."))
+	case chart.AllergiesNotRecorded:
+		extra = append(extra, paragraph("Allergies are not recorded: add each allergy, or record that the patient has none known."))
+	}
+	if v.writesClinical() && v.c.AllergyState() != chart.AllergiesRecorded {
+		extra = append(extra, container.NewHBox(&widget.Button{Text: "Record no known allergies…", Icon: theme.ConfirmIcon(), OnTapped: v.recordNoKnownAllergies}))
+	}
+	return v.tabular(tabAllergies, "Add allergy", "No allergies recorded.", t, v.editAllergy, extra...)
 }
 
 func (v *chartView) editAllergy(i int) {
@@ -314,14 +354,27 @@ func (v *chartView) editAllergy(i int) {
 var routes = []string{"", "oral", "sublingual", "topical", "inhaled", "intravenous", "intramuscular", "subcutaneous", "rectal", "vaginal", "nasal", "ophthalmic", "otic", "transdermal", "other"}
 
 func (v *chartView) medicationList() fyne.CanvasObject {
-	return v.editable(tabMedications, "Add medication", len(v.c.Medications), "No medications recorded.", func(i int) string {
-		m := v.c.Medications[i]
-		state := "stopped " + m.Stop
-		if m.Active(time.Now()) {
-			state = "current"
-		}
-		return strings.Join(words.NonEmpty(m.Name, m.Dose, m.Route, m.Frequency, state), " · ")
-	}, v.editMedication)
+	ms := v.c.Medications
+	now := time.Now()
+	t := newRecordTable([]tableColumn{
+		{title: "Medication", width: 150, grow: true, text: func(i int) string { return ms[i].Name }},
+		{title: "Dose", width: 70, text: func(i int) string { return ms[i].Dose }},
+		{title: "Route", width: 75, text: func(i int) string { return ms[i].Route }},
+		{title: "Frequency", width: 100, text: func(i int) string { return ms[i].Frequency }},
+		{title: "Started", newest: true, width: 90, text: func(i int) string { return ms[i].Start }},
+		{title: "Stopped", newest: true, width: 90, text: func(i int) string {
+			if ms[i].Active(now) {
+				return "current"
+			}
+			return ms[i].Stop
+		}, key: func(i int) string {
+			if ms[i].Active(now) {
+				return "9999" // current ones first, newest first
+			}
+			return ms[i].Stop
+		}},
+	}, len(ms), 4, nil)
+	return v.tabular(tabMedications, "Add medication", "No medications recorded.", t, v.editMedication)
 }
 
 func (v *chartView) editMedication(i int) {
@@ -347,7 +400,51 @@ func (v *chartView) editMedication(i int) {
 // --- vital signs ---
 
 func (v *chartView) vitalsList() fyne.CanvasObject {
-	return v.editable(tabVitals, "Record vital signs", len(v.c.Vitals), "No vital signs recorded.", v.vitalsLine, v.editVitals)
+	xs := v.c.Vitals
+	num := func(f func(x chart.Vitals) float64) func(i int) float64 {
+		return func(i int) float64 { return f(xs[i]) }
+	}
+	show := func(f func(x chart.Vitals) float64, format string) func(i int) string {
+		return func(i int) string {
+			if n := f(xs[i]); n != 0 {
+				return fmt.Sprintf(format, n)
+			}
+			return ""
+		}
+	}
+	sys := func(x chart.Vitals) float64 { return float64(x.Systolic) }
+	pulse := func(x chart.Vitals) float64 { return float64(x.Pulse) }
+	temp := func(x chart.Vitals) float64 { return x.TempC }
+	spo2 := func(x chart.Vitals) float64 { return float64(x.SpO2) }
+	weight := func(x chart.Vitals) float64 { return x.WeightKg }
+	height := func(x chart.Vitals) float64 { return x.HeightCm }
+	bmi := func(x chart.Vitals) float64 { return x.BMI() }
+	t := newRecordTable([]tableColumn{
+		{title: "Taken", newest: true, width: 122, text: func(i int) string { return xs[i].Taken.Local().Format(takenLayout) },
+			key: func(i int) string { return xs[i].Taken.UTC().Format(time.RFC3339Nano) }},
+		{title: "BP", width: 62, num: num(sys), text: func(i int) string {
+			if xs[i].Systolic == 0 {
+				return ""
+			}
+			return fmt.Sprintf("%d/%d", xs[i].Systolic, xs[i].Diastolic)
+		}},
+		{title: "Pulse", width: 48, num: num(pulse), text: show(pulse, "%.0f")},
+		{title: "°C", width: 42, num: num(temp), text: show(temp, "%.1f")},
+		{title: "SpO₂", width: 48, num: num(spo2), text: show(spo2, "%.0f%%")},
+		{title: "kg", width: 48, num: num(weight), text: func(i int) string { return measureText(xs[i].WeightKg) }},
+		{title: "cm", width: 42, num: num(height), text: func(i int) string { return measureText(xs[i].HeightCm) }},
+		{title: "BMI", width: 42, num: num(bmi), text: show(bmi, "%.1f")},
+	}, len(xs), 0, nil)
+	return v.tabular(tabVitals, "Record vital signs", "No vital signs recorded.", t, v.editVitals)
+}
+
+// measureText is a measure with at most one decimal, empty when not
+// measured.
+func measureText(x float64) string {
+	if x == 0 {
+		return ""
+	}
+	return oneDecimal(x)
 }
 
 // takenLayout is how the vital signs form writes the time of measurement.
@@ -401,10 +498,15 @@ func (v *chartView) editVitals(i int) {
 // --- immunizations ---
 
 func (v *chartView) immunizationList() fyne.CanvasObject {
-	return v.editable(tabImmunizations, "Add immunization", len(v.c.Immunizations), "No immunizations recorded.", func(i int) string {
-		im := v.c.Immunizations[i]
-		return im.Date + "  " + strings.Join(words.NonEmpty(im.Vaccine, im.Dose, im.Site, lot(im.Lot)), " · ")
-	}, v.editImmunization)
+	ims := v.c.Immunizations
+	t := newRecordTable([]tableColumn{
+		{title: "Date", newest: true, width: 95, text: func(i int) string { return ims[i].Date }},
+		{title: "Vaccine", width: 170, grow: true, text: func(i int) string { return ims[i].Vaccine }},
+		{title: "Dose", width: 80, text: func(i int) string { return ims[i].Dose }},
+		{title: "Lot", width: 90, text: func(i int) string { return ims[i].Lot }},
+		{title: "Site", width: 110, text: func(i int) string { return ims[i].Site }},
+	}, len(ims), 0, nil)
+	return v.tabular(tabImmunizations, "Add immunization", "No immunizations recorded.", t, v.editImmunization)
 }
 
 func (v *chartView) editImmunization(i int) {

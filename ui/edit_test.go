@@ -39,7 +39,10 @@ func TestEditAllergyShowsErrorInline(t *testing.T) {
 
 	test.Type(substance, "Latex")
 	substance.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
-	wantText(t, w.Content(), "Latex (unknown)")
+	wantText(t, w.Content(), "Latex")
+	if got := bannerText(t, s.chart); !contains(got, "Latex") || !contains(got, "Penicillin") {
+		t.Errorf("the allergy banner says %q", got)
+	}
 }
 
 func TestVitalsShowBMIAndRangeError(t *testing.T) {
@@ -71,9 +74,10 @@ func TestVitalsShowBMIAndRangeError(t *testing.T) {
 	if n := len(s.chart.c.Vitals); n != 1 {
 		t.Fatalf("%d sets of vital signs stored, want 1", n)
 	}
-	find(t, s.detail, func(b *widgetButton) bool {
-		return contains(b.Text, "BP 120/80 · pulse 72") && contains(b.Text, "BMI 24.7")
-	})
+	row := tableRow(s.chart.tables[tabVitals], 0)
+	if row[1] != "120/80" || row[2] != "72" || row[7] != "24.7" {
+		t.Errorf("the vital signs table shows %q", row)
+	}
 }
 
 func TestEditDemographics(t *testing.T) {
@@ -108,7 +112,7 @@ func TestCoderCodesSignedVisit(t *testing.T) {
 	s = sessionOf(t, s.ws)
 	s.openChart(p.patient.ID)
 	s.chart.tabs.SelectIndex(tabVisits)
-	test.Tap(find(t, w.Content(), func(b *widgetButton) bool { return b.Text != "" && contains(b.Text, "Thirst") }))
+	tapRow(t, s.chart.tables[tabVisits], "Thirst")
 	test.Tap(button(t, w.Content(), "Code this visit…"))
 	search := entryWith(t, w.Content(), "find a diagnosis: code or words, Enter adds it")
 	test.Type(search, "E11.9")

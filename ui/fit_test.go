@@ -69,7 +69,7 @@ func TestEveryScreenFits(t *testing.T) {
 func dialogStop(name string) bool {
 	switch name {
 	case "chart-print", "chart-print-disclosure", "chart-print-visit", "chart-print-cover", "chart-print-labels",
-		"chart-printout", "chart-visit-amend", "inbox-split", "inbox-reject", "admin-reset-password":
+		"chart-printout", "chart-visit-amend", "chart-no-known-allergies", "inbox-split", "inbox-reject", "admin-reset-password":
 		return true
 	}
 	return false

@@ -142,12 +142,16 @@ func hasButton(o fyne.CanvasObject, text string) bool {
 	return found
 }
 
-// texts returns the text of every visible label under o.
+// texts returns the text of every visible label (and rich text, such as
+// the allergy banner) under o.
 func texts(o fyne.CanvasObject) []string {
 	var out []string
 	walk(o, func(c fyne.CanvasObject) {
 		if l, ok := c.(*widget.Label); ok && l.Text != "" {
 			out = append(out, l.Text)
+		}
+		if rt, ok := c.(*widget.RichText); ok && rt.String() != "" {
+			out = append(out, rt.String())
 		}
 	})
 	return out

@@ -119,6 +119,21 @@ func tourStops(role store.Role) []tourStop {
 			return err
 		})
 	}
+	if may(chart.ReadClinical) {
+		add("chart-vitals-blood-pressure", func(t *tourState) error {
+			if err := t.chartTab(tabVitals); err != nil {
+				return err
+			}
+			if t.s.chart.trendChoice == nil {
+				return errors.New("the vital signs tab shows no trend")
+			}
+			t.s.chart.trendChoice.SetSelected(trendBP)
+			return nil
+		})
+	}
+	if may(chart.WriteClinical) {
+		add("chart-no-known-allergies", onChart(func(v *chartView) { v.recordNoKnownAllergies() }))
+	}
 	add("chart-print", onChart(func(v *chartView) { v.printMenu() }))
 	if may(chart.PrintClinical) {
 		add("chart-print-disclosure", onChart(func(v *chartView) { v.print(chart.PrintSummary) }))

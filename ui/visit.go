@@ -13,28 +13,43 @@ import (
 	"chartkeeper/internal/words"
 )
 
-// showVisits puts the list of visits in the visits tab.
+// showVisits puts the table of visits in the visits tab: newest first,
+// sortable by each column; a row opens its visit.
 func (v *chartView) showVisits() {
-	box := container.NewVBox()
+	var top []fyne.CanvasObject
 	if chart.Allowed(v.s.user.Role, chart.WriteClinical) {
-		box.Add(container.NewHBox(&widget.Button{Text: "New visit", Icon: theme.ContentAddIcon(), Importance: widget.HighImportance,
+		top = append(top, container.NewHBox(&widget.Button{Text: "New visit", Icon: theme.ContentAddIcon(), Importance: widget.HighImportance,
 			OnTapped: v.newVisit}))
 	}
 	if len(v.c.Visits) == 0 {
-		box.Add(paragraph("No visits recorded."))
+		v.setVisitPane(scroll(container.NewVBox(append(top, paragraph("No visits recorded."))...)))
+		return
 	}
-	for _, visit := range v.c.Visits {
-		state := "not signed"
-		if visit.Signed {
-			state = "signed by " + visit.SignedBy
+	vs := v.c.Visits
+	t := newRecordTable([]tableColumn{
+		{title: "Date", newest: true, width: 95, text: func(i int) string { return vs[i].Date },
+			key: func(i int) string { return vs[i].Date + vs[i].ID }},
+		{title: "Reason", width: 170, grow: true, text: func(i int) string { return vs[i].Reason }},
+		{title: "Clinician", width: 130, text: func(i int) string { return vs[i].Clinician }},
+		{title: "Diagnosis", width: 80, text: func(i int) string { return primaryCode(vs[i]) }},
+		{title: "Note", width: 90, text: func(i int) string { return visitState(vs[i]) }},
+	}, len(vs), 0, func(i int) { v.openVisit(vs[i]) })
+	v.tables[tabVisits] = t
+	if len(top) == 0 {
+		v.setVisitPane(t)
+		return
+	}
+	v.setVisitPane(border(container.NewVBox(top...), nil, nil, nil, t))
+}
+
+// primaryCode is the code of a visit's primary diagnosis, with its dot.
+func primaryCode(visit chart.Visit) string {
+	for _, d := range visit.Diagnoses {
+		if d.Primary {
+			return codeText(d.Code)
 		}
-		box.Add(&widget.Button{
-			Text:      visit.Date + "  " + visit.Reason + " · " + visit.Clinician + " · " + state,
-			Alignment: widget.ButtonAlignLeading,
-			OnTapped:  func() { v.openVisit(visit) },
-		})
 	}
-	v.setVisitPane(scroll(box))
+	return ""
 }
 
 // newVisit opens the editor of a new visit, today.

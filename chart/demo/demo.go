@@ -72,6 +72,7 @@ type Stats struct {
 	Charts   int            // patients given clinical content
 
 	Problems, Allergies, Medications, Vitals, Immunizations int
+	NoKnownAllergies                                        int // charts where a clinician recorded "No known allergies"
 
 	Visits   int // every visit
 	Signed   int // visits signed
@@ -350,6 +351,7 @@ type chartPlan struct {
 
 	problems  []*chart.Problem
 	allergies []*chart.Allergy
+	nka       bool // "No known allergies" recorded
 	meds      []*chart.Medication
 	visits    []*visitPlan
 	imms      []*chart.Immunization
@@ -460,13 +462,16 @@ func (f *filler) plan(i int, sp synth.Person) *chartPlan {
 		}
 	}
 
-	// Allergies: half have none.
+	// Allergies: half have none; of those, three in five have "No known
+	// allergies" recorded, the others nothing yet.
 	nAllergies := 0
 	switch k := r.IntN(10); {
 	case k >= 8:
 		nAllergies = 2
 	case k >= 5:
 		nAllergies = 1
+	case k >= 2:
+		p.nka = true
 	}
 	for _, k := range r.Perm(len(allergies))[:nAllergies] {
 		a := allergies[k]
@@ -616,6 +621,12 @@ func (f *filler) writeChart(p *chartPlan) error {
 			return fmt.Errorf("an allergy: %w", err)
 		}
 		st.Allergies++
+	}
+	if p.nka {
+		if _, err := f.svc.RecordNoKnownAllergies(p.patient.ID); err != nil {
+			return fmt.Errorf("no known allergies: %w", err)
+		}
+		st.NoKnownAllergies++
 	}
 	for _, x := range p.meds {
 		if err := f.svc.Save(x); err != nil {

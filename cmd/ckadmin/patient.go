@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"chartkeeper/chart"
-	"chartkeeper/chart/icd10"
 	"chartkeeper/internal/words"
 	"chartkeeper/store"
 )
@@ -209,7 +208,7 @@ func printChart(w io.Writer, c *chart.Chart, now time.Time) {
 		for _, x := range c.Problems {
 			code := "-"
 			if x.Code != "" {
-				code = icd10.Dot(x.Code)
+				code = chart.CodeText(x.Code)
 			}
 			fmt.Fprintf(w, "  %-8s %s; %s%s\n", code, x.Description, x.Status, prefixed(", since ", x.Onset))
 			if x.Note != "" {
@@ -240,7 +239,7 @@ func printChart(w io.Writer, c *chart.Chart, now time.Time) {
 			if len(v.Diagnoses) > 0 {
 				var ds []string
 				for _, d := range v.Diagnoses {
-					s := icd10.Dot(d.Code) + prefixed(" ", d.Description)
+					s := chart.CodeText(d.Code) + prefixed(" ", d.Description)
 					if d.Primary {
 						s += " (primary)"
 					}

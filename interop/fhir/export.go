@@ -258,12 +258,7 @@ func problemResource(p chart.Problem, subject Reference) Condition {
 }
 
 // dotted writes an ICD-10-CM code as FHIR does, with its dot (E119 → E11.9).
-func dotted(code string) string {
-	if len(code) > 3 && !strings.Contains(code, ".") {
-		return code[:3] + "." + code[3:]
-	}
-	return code
-}
+func dotted(code string) string { return chart.CodeText(code) }
 
 func allergyResource(a chart.Allergy, subject Reference) AllergyIntolerance {
 	r := AllergyIntolerance{ResourceType: "AllergyIntolerance", ID: resourceID(a.ID), Patient: subject,

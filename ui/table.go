@@ -1,0 +1,196 @@
+package ui
+
+import (
+	"cmp"
+	"slices"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// tableColumn is one column of a recordTable.
+type tableColumn struct {
+	title string
+	width float32 // its width, in Fyne units; the least one for a growing column
+	grow  bool    // it takes the width the other columns leave
+	text  func(i int) string
+	// key orders the records when the table is sorted by this column
+	// (ISO dates and times sort as text); the text when nil.
+	key func(i int) string
+	// num orders the records by number instead; 0 (not measured) sorts
+	// as the smallest.
+	num func(i int) float64
+	// newest: a first click sorts newest (largest) first, as for dates and
+	// measures; other columns sort A to Z first.
+	newest bool
+}
+
+// recordTable lists records as a table with column headers. A click on a
+// header sorts by that column, a second click reverses the order; each
+// table starts sorted by its date, newest first. A click on a row opens its
+// record; from the keyboard, Tab reaches the headers and the table, the
+// arrow keys move between rows and Enter (or Space) opens the row. The
+// table scrolls within the room it is given.
+type recordTable struct {
+	widget.Table
+	cols   []tableColumn
+	order  []int // the record shown in each row
+	sortBy int
+	desc   bool
+	open   func(i int)      // opens record i; nil when rows open nothing
+	danger func(i int) bool // rows to show in red; nil for none
+	row    int              // the row the keyboard is on
+	width  float32          // the width the columns were fitted to
+}
+
+// newRecordTable shows n records in cols, sorted by column sortBy, newest
+// (largest) first.
+func newRecordTable(cols []tableColumn, n int, sortBy int, open func(i int)) *recordTable {
+	cols[sortBy].newest = true
+	t := &recordTable{cols: cols, sortBy: sortBy, desc: true, open: open}
+	t.Length = func() (int, int) { return len(t.order), len(t.cols) }
+	t.CreateCell = func() fyne.CanvasObject {
+		return &widget.Label{Truncation: fyne.TextTruncateEllipsis}
+	}
+	t.UpdateCell = func(id widget.TableCellID, o fyne.CanvasObject) {
+		l := o.(*widget.Label)
+		if id.Row >= len(t.order) || id.Col >= len(t.cols) {
+			l.SetText("")
+			return
+		}
+		i := t.order[id.Row]
+		imp := widget.MediumImportance
+		if t.danger != nil && t.danger(i) {
+			imp = widget.DangerImportance
+		}
+		if l.Importance != imp {
+			l.Importance = imp
+		}
+		l.SetText(t.cols[id.Col].text(i))
+	}
+	t.ShowHeaderRow = true
+	t.CreateHeader = func() fyne.CanvasObject {
+		return &widget.Button{Importance: widget.LowImportance, Alignment: widget.ButtonAlignLeading, IconPlacement: widget.ButtonIconTrailingText}
+	}
+	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		b := o.(*widget.Button)
+		if id.Col < 0 || id.Col >= len(t.cols) {
+			return
+		}
+		col := id.Col
+		b.Text = t.cols[col].title
+		b.Icon = nil
+		if col == t.sortBy {
+			b.Icon = theme.MoveUpIcon()
+			if t.desc {
+				b.Icon = theme.MoveDownIcon()
+			}
+		}
+		b.OnTapped = func() { t.sortOn(col) }
+		b.Refresh()
+	}
+	t.OnSelected = func(id widget.TableCellID) {
+		t.row = id.Row
+		t.UnselectAll()
+		t.openRow(id.Row)
+	}
+	t.ExtendBaseWidget(t)
+	for i, c := range cols {
+		t.SetColumnWidth(i, c.width)
+	}
+	t.reset(n)
+	return t
+}
+
+// reset shows n records, in the order chosen, from the first row.
+func (t *recordTable) reset(n int) {
+	t.order = make([]int, n)
+	for i := range t.order {
+		t.order[i] = i
+	}
+	t.row = 0
+	t.sort()
+}
+
+// sortOn sorts by column col: newest (largest) first for dates and
+// measures and A to Z for text when it is a new column, the other way
+// round when it already was.
+func (t *recordTable) sortOn(col int) {
+	if col == t.sortBy {
+		t.desc = !t.desc
+	} else {
+		t.sortBy, t.desc = col, t.cols[col].newest || t.cols[col].num != nil
+	}
+	t.sort()
+	t.Refresh()
+}
+
+func (t *recordTable) sort() {
+	c := t.cols[t.sortBy]
+	slices.SortStableFunc(t.order, func(a, b int) int {
+		var r int
+		switch {
+		case c.num != nil:
+			r = cmp.Compare(c.num(a), c.num(b))
+		case c.key != nil:
+			r = cmp.Compare(c.key(a), c.key(b))
+		default:
+			r = cmp.Compare(c.text(a), c.text(b))
+		}
+		if t.desc {
+			return -r
+		}
+		return r
+	})
+}
+
+// openRow opens the record shown in row r.
+func (t *recordTable) openRow(r int) {
+	if t.open != nil && r >= 0 && r < len(t.order) {
+		t.open(t.order[r])
+	}
+}
+
+// TypedKey opens the row with the keyboard on Enter, and follows the
+// arrow keys to know which row that is.
+func (t *recordTable) TypedKey(ev *fyne.KeyEvent) {
+	switch ev.Name {
+	case fyne.KeyReturn, fyne.KeyEnter:
+		t.openRow(t.row)
+		return
+	case fyne.KeyDown:
+		if t.row < len(t.order)-1 {
+			t.row++
+		}
+	case fyne.KeyUp:
+		if t.row > 0 {
+			t.row--
+		}
+	}
+	t.Table.TypedKey(ev)
+}
+
+// Resize gives the growing column what the others leave.
+func (t *recordTable) Resize(s fyne.Size) {
+	if s.Width != t.width {
+		t.width = s.Width
+		pad := t.Theme().Size(theme.SizeNamePadding)
+		fixed := float32(0)
+		for _, c := range t.cols {
+			fixed += pad
+			if !c.grow {
+				fixed += c.width
+			}
+		}
+		for i, c := range t.cols {
+			if c.grow {
+				t.SetColumnWidth(i, max(c.width, s.Width-fixed-theme.Padding()))
+			}
+		}
+	}
+	t.Table.Resize(s)
+}
+
+// rowOf is the row that shows record i (for tests).
+func (t *recordTable) rowOf(i int) int { return slices.Index(t.order, i) }
