@@ -377,6 +377,10 @@ func (s *session) reopenDraft(key string) bool {
 		s.register()
 		return s.form != nil
 	}
+	if form == "conflict" {
+		s.reviewConflict(record)
+		return s.form != nil && s.form.key == key
+	}
 	if patient == "" {
 		return false
 	}
@@ -406,6 +410,12 @@ func (s *session) reopenDraft(key string) bool {
 				v.showSigned(visit)
 				v.amend(visit)
 			}
+		}
+	case "breakglass":
+		// The chart's break-glass prompt took the draft back when it
+		// opened; show it.
+		if v.clinicalHidden() {
+			v.tabs.SelectIndex(tabProblems)
 		}
 	case "visit":
 		if v.clinicalHidden() {
@@ -484,4 +494,74 @@ func (ws *workstation) closeWindow() {
 		return
 	}
 	ws.win.Close()
+}
+
+// glassPrompt is the break-glass reason of a chart whose clinical tabs
+// the role does not reach: every such tab shows the prompt, each with its
+// own entry, all holding the same text, followed by one tracker.
+type glassPrompt struct {
+	t       *tracker
+	entries []*entry
+	forms   []*form
+	syncing bool
+}
+
+func (g *glassPrompt) text() string {
+	if len(g.entries) == 0 {
+		return ""
+	}
+	return g.entries[0].Text
+}
+
+func (g *glassPrompt) setAll(text string) {
+	g.syncing = true
+	defer func() { g.syncing = false }()
+	for _, e := range g.entries {
+		if e.Text != text {
+			e.SetText(text)
+		}
+	}
+}
+
+// breakGlassForm tracks the reason typed on a chart's break-glass prompt:
+// leaving with a reason typed asks first, and the reason is kept as the
+// user's draft and comes back when the chart opens again. It returns the
+// tracker and the line saying a draft came back, for this prompt.
+func (v *chartView) breakGlassForm(reason *entry, f *form) (*tracker, fyne.CanvasObject) {
+	p := v.c.Patient
+	g := v.glass
+	first := g == nil
+	if first {
+		g = &glassPrompt{}
+		v.glass = g
+		g.t = newTracker(v.s, draftKey("breakglass", p.ID, ""), "the break-glass reason for "+p.Name(), p.ID)
+		g.t.value("reason", g.text, g.setAll)
+		g.t.save = func() error {
+			_, err := v.s.svc.OpenBreakGlass(p.ID, g.text())
+			for _, f := range g.forms {
+				if err != nil {
+					f.show(err)
+				}
+			}
+			return err
+		}
+	} else {
+		reason.SetText(g.text())
+	}
+	g.entries, g.forms = append(g.entries, reason), append(g.forms, f)
+	reason.OnChanged = func(s string) {
+		if g.syncing {
+			return
+		}
+		g.setAll(s)
+		g.t.changed()
+	}
+	if first {
+		g.t.start()
+	}
+	banner := &widget.Label{Text: g.t.banner.Text, Importance: widget.WarningImportance, Wrapping: fyne.TextWrapWord}
+	if !g.t.banner.Visible() {
+		banner.Hide()
+	}
+	return g.t, banner
 }

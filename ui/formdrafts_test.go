@@ -1,0 +1,91 @@
+package ui
+
+import (
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+)
+
+// The reason typed on the break-glass prompt is a form: leaving it asks
+// first, and it survives a lock as a sealed draft, like a visit note.
+func TestBreakGlassReasonSurvivesLock(t *testing.T) {
+	p := newPractice(t)
+	ws, w := open(t, p.dir)
+	signInAs(t, w, "desk", testPassword)
+	s := sessionOf(t, ws)
+	s.openChart(p.patient.ID)
+	s.chart.tabs.SelectIndex(tabAllergies)
+	reason := entryWith(t, s.chart.tabs.Selected().Content, "why you need to see this chart now")
+	test.Type(reason, "Patient collapsed at the desk")
+
+	// Ctrl+N asks; Keep editing stays.
+	shortcut(w, shortcutNew)
+	test.Tap(button(t, wantDiscardQuestion(t, w, "the break-glass reason for Okafor, Chidi"), "Keep editing"))
+	if s.chart == nil || reason.Text != "Patient collapsed at the desk" {
+		t.Fatal("Keep editing left the prompt")
+	}
+
+	// Every hidden tab's prompt holds the same reason.
+	s.chart.tabs.SelectIndex(tabProblems)
+	if e := entryWith(t, s.chart.tabs.Selected().Content, "why you need to see this chart now"); e.Text != reason.Text {
+		t.Errorf("the Problems tab's prompt holds %q", e.Text)
+	}
+
+	// A lock keeps it; the same user finds it back.
+	s.lock()
+	signInAs(t, w, "desk", testPassword)
+	s = sessionOf(t, ws)
+	if s.chart == nil {
+		t.Fatal("the chart did not come back with the draft")
+	}
+	wantText(t, w.Content(), "Draft restored from ")
+	reason = entryWith(t, w.Content(), "why you need to see this chart now")
+	if reason.Text != "Patient collapsed at the desk" {
+		t.Fatalf("restored reason %q", reason.Text)
+	}
+	reason.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if !s.chart.c.BreakGlass {
+		t.Fatal("the chart did not open with break-glass")
+	}
+	if ds := drafts(t, s); len(ds) != 0 {
+		t.Errorf("drafts after opening: %+v", ds)
+	}
+}
+
+// A half-made resolution of a conflict asks before it is left, and a lock
+// keeps it: the review screen comes back with the values ticked.
+func TestConflictResolutionSurvivesLock(t *testing.T) {
+	p := newPractice(t)
+	id := collideAllergy(t, p)
+	ws, w := open(t, p.dir)
+	signInAs(t, w, "drsmith", testPassword)
+	s := sessionOf(t, ws)
+	s.conflictQueue()
+	test.Tap(button(t, s.detail, "Review…"))
+	other := find(t, s.detail, func(c *widget.Check) bool { return !c.Checked && (c.Text == "mild" || c.Text == "moderate") })
+	want := other.Text
+	test.TapAt(other, fyne.NewPos(4, other.Size().Height/2))
+
+	test.Tap(button(t, s.detail, "Back to the list"))
+	test.Tap(button(t, wantDiscardQuestion(t, w, "the review of the allergy of Okafor, Chidi (MRN "+p.patient.MRN+")"), "Keep editing"))
+	wantText(t, s.detail, "● severity")
+
+	s.lock()
+	signInAs(t, w, "drsmith", testPassword)
+	s = sessionOf(t, ws)
+	wantText(t, s.detail, "Draft restored from ")
+	ticked := find(t, s.detail, func(c *widget.Check) bool { return c.Checked && (c.Text == "mild" || c.Text == "moderate") })
+	if ticked.Text != want {
+		t.Fatalf("after the lock %q is ticked, want %q", ticked.Text, want)
+	}
+	test.Tap(button(t, s.detail, "Resolve"))
+	wantText(t, s.detail, "Nothing waiting.")
+	if r, err := ws.st.Get(id); err != nil || !contains(string(r.Body), `"severity":"`+want+`"`) {
+		t.Fatalf("resolved: %s %v", r.Body, err)
+	}
+	if ds := drafts(t, s); len(ds) != 0 {
+		t.Errorf("drafts after resolving: %+v", ds)
+	}
+}
