@@ -97,6 +97,7 @@ type tracker struct {
 	closed  bool   // the form is gone: no more writes
 	filling bool   // fields are being set from a draft
 	saved   bool   // Save stored the record (the form's way out shows it)
+	noDraft bool   // a settings form: no draft, open from its first change
 }
 
 // newTracker makes the tracker of a form: key from draftKey, what the form
@@ -201,6 +202,10 @@ func (t *tracker) changed() {
 	if t.closed || t.filling {
 		return
 	}
+	if t.noDraft {
+		t.activate()
+		return
+	}
 	t.gen++
 	if t.stop != nil {
 		t.stop()
@@ -216,7 +221,7 @@ func (t *tracker) changed() {
 // writeDraft keeps the form's fields as the user's draft, or removes the
 // draft once the form holds the record as it was.
 func (t *tracker) writeDraft() {
-	if t.closed {
+	if t.closed || t.noDraft {
 		return
 	}
 	var err error
@@ -564,4 +569,40 @@ func (v *chartView) breakGlassForm(reason *entry, f *form) (*tracker, fyne.Canva
 		banner.Hide()
 	}
 	return g.t, banner
+}
+
+// newSettingsTracker is the tracker of a form that changes settings or
+// users rather than a chart record (Administration): it knows when the
+// form holds unsaved changes, so every way out asks first, but keeps no
+// draft (passwords never go into one). Several such forms stand on one
+// screen, so each becomes the session's open form at its first change,
+// unless another form there holds changes already.
+func newSettingsTracker(s *session, what string) *tracker {
+	t := newTracker(s, "", what, "")
+	t.noDraft = true
+	return t
+}
+
+// activate makes a settings form the session's open form.
+func (t *tracker) activate() {
+	old := t.s.form
+	if old == t {
+		return
+	}
+	if old != nil {
+		if old.Dirty() {
+			return
+		}
+		old.drop()
+	}
+	t.s.form = t
+}
+
+// rebase makes what a settings form holds its stored state, after a save
+// that leaves the form on the screen: it follows changes again from there.
+func (t *tracker) rebase() {
+	for i := range t.fields {
+		t.fields[i].initial = t.fields[i].get()
+	}
+	t.closed, t.saved = false, false
 }

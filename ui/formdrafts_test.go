@@ -89,3 +89,51 @@ func TestConflictResolutionSurvivesLock(t *testing.T) {
 		t.Errorf("drafts after resolving: %+v", ds)
 	}
 }
+
+// Administration's forms know when they hold unsaved changes: Escape,
+// another screen and Sign out ask first; they keep no draft.
+func TestAdminFormsAskBeforeDiscarding(t *testing.T) {
+	p := newPractice(t)
+	ws, w := open(t, p.dir)
+	signInAs(t, w, "mlopez", testPassword)
+	s := sessionOf(t, ws)
+	test.Tap(button(t, w.Content(), "Administration"))
+	users := s.adm.panes[adminUsers]
+	test.Type(entryWith(t, users, "what they type to sign in"), "nurse")
+
+	// Another screen asks; Keep editing stays.
+	shortcut(w, shortcutNew)
+	test.Tap(button(t, wantDiscardQuestion(t, w, "the new user"), "Keep editing"))
+	if s.adm == nil || entryWith(t, users, "what they type to sign in").Text != "nurse" {
+		t.Fatal("Keep editing left the form")
+	}
+	// Escape asks; Discard empties the form.
+	entryWith(t, users, "what they type to sign in").TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	test.Tap(button(t, wantDiscardQuestion(t, w, "the new user"), "Discard"))
+	users = s.adm.panes[adminUsers]
+	if got := entryWith(t, users, "what they type to sign in").Text; got != "" {
+		t.Errorf("after Discard the username holds %q", got)
+	}
+	if s.form != nil {
+		t.Error("a form is still open after Discard")
+	}
+
+	// The settings: Sign out asks, and Save stores them first.
+	s.adm.tabs.SelectIndex(adminSettings)
+	minutes := entryWith(t, s.adm.panes[adminSettings], "minutes")
+	minutes.SetText("")
+	test.Type(minutes, "12")
+	test.Tap(button(t, w.Content(), "Sign out"))
+	test.Tap(button(t, wantDiscardQuestion(t, w, "the practice settings"), "Save"))
+	if ws.sess != nil {
+		t.Fatal("still signed in after Sign out and Save")
+	}
+	signInAs(t, w, "mlopez", testPassword)
+	s = sessionOf(t, ws)
+	if pr, err := ws.st.Practice(); err != nil || pr.IdleLockSec != 12*60 {
+		t.Errorf("idle lock after Save: %d s, %v", pr.IdleLockSec, err)
+	}
+	if ds := drafts(t, s); len(ds) != 0 {
+		t.Errorf("settings forms left drafts: %+v", ds)
+	}
+}
