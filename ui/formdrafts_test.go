@@ -6,6 +6,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"chartkeeper/scan"
 )
 
 // The reason typed on the break-glass prompt is a form: leaving it asks
@@ -135,5 +137,43 @@ func TestAdminFormsAskBeforeDiscarding(t *testing.T) {
 	}
 	if ds := drafts(t, s); len(ds) != 0 {
 		t.Errorf("settings forms left drafts: %+v", ds)
+	}
+}
+
+// The scan folder screen knows when it holds unsaved changes.
+func TestScanFoldersAskBeforeDiscarding(t *testing.T) {
+	p := newPractice(t)
+	ws, w := open(t, p.dir)
+	signInAs(t, w, "mlopez", testPassword)
+	s := sessionOf(t, ws)
+	s.showFolderSettings()
+	folder := t.TempDir()
+	path := entryWith(t, w.Content(), "Folder, e.g. /srv/scans/desk")
+	test.Type(path, folder)
+	test.Tap(button(t, w.Content(), "Back to the inbox"))
+	test.Tap(button(t, wantDiscardQuestion(t, w, "the scan folders"), "Keep editing"))
+	wantText(t, w.Content(), "Scan folders")
+
+	path.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	test.Tap(button(t, wantDiscardQuestion(t, w, "the scan folders"), "Save"))
+	set, err := scan.LoadSettings(p.dir)
+	if err != nil || len(set.Folders) != 1 || set.Folders[0].Path != folder {
+		t.Fatalf("after Save: %+v %v", set, err)
+	}
+	if s.form != nil {
+		t.Error("a form is still open after Save")
+	}
+	if hasButton(w.Content(), "Save scan folders") {
+		t.Error("Save did not go on to the inbox")
+	}
+
+	// Saved on the screen itself, then left: no question.
+	s.showFolderSettings()
+	test.Tap(button(t, w.Content(), "Remove"))
+	test.Tap(button(t, w.Content(), "Save scan folders"))
+	wantText(t, w.Content(), "Saved: 0 scan folders")
+	test.Tap(button(t, w.Content(), "Back to the inbox"))
+	if top := w.Canvas().Overlays().Top(); top != nil {
+		t.Errorf("leaving saved folders asked: %q", texts(top))
 	}
 }
