@@ -306,7 +306,11 @@ func (s *session) asked(then func()) bool {
 		return true
 	}
 	s.asking = true
-	askDiscard(s.ws.win, f.Describe(), func(c leaveChoice) {
+	ask := askDiscard
+	if f.save == nil {
+		ask = askDiscardOnly // nothing a Save could do (a merge must choose its direction)
+	}
+	ask(s.ws.win, f.Describe(), func(c leaveChoice) {
 		s.asking = false
 		if s.ws.sess != s {
 			return // locked meanwhile
@@ -605,4 +609,14 @@ func (t *tracker) rebase() {
 		t.fields[i].initial = t.fields[i].get()
 	}
 	t.closed, t.saved = false, false
+}
+
+// askDiscardOnly asks "Discard your changes to …?" with Discard and Keep
+// editing, for a form where Save would not say what to do.
+func askDiscardOnly(w fyne.Window, what string, answer func(leaveChoice)) {
+	d := openModal(w, "Discard your changes to "+what+"?",
+		container.NewPadded(paragraph("Discard throws them away. Keep editing goes back to the form.")),
+		&action{text: "Keep editing", do: func() { answer(leaveKeepEditing) }},
+		&action{text: "Discard", icon: theme.DeleteIcon(), imp: widget.DangerImportance, do: func() { answer(leaveDiscard) }})
+	d.d.Resize(fyne.NewSize(520, 0))
 }

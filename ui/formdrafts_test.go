@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"chartkeeper/chart"
 	"chartkeeper/scan"
 )
 
@@ -175,5 +176,37 @@ func TestScanFoldersAskBeforeDiscarding(t *testing.T) {
 	test.Tap(button(t, w.Content(), "Back to the inbox"))
 	if top := w.Canvas().Overlays().Top(); top != nil {
 		t.Errorf("leaving saved folders asked: %q", texts(top))
+	}
+}
+
+// The reason typed to merge two patients is unsaved work: leaving asks
+// Discard / Keep editing (no Save: a merge must choose its direction).
+func TestMergeReasonAsksBeforeDiscarding(t *testing.T) {
+	p := newPractice(t)
+	ws, w := open(t, p.dir)
+	signInAs(t, w, "mlopez", testPassword)
+	s := sessionOf(t, ws)
+	if _, _, err := s.svc.RegisterPatient(chart.Patient{Family: "Okafor", Given: "Chidy", DOB: "1975-03-02", Sex: chart.Male}); err != nil {
+		t.Fatal(err)
+	}
+	s.admin()
+	s.adm.tabs.SelectIndex(adminDuplicates)
+	pane := s.adm.panes[adminDuplicates]
+	test.Tap(button(t, pane, "Compare…"))
+	reason := entryWith(t, pane, "why they are the same person")
+	test.Type(reason, "same person, typo")
+	reason.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	d := dialogOn(t, w)
+	wantText(t, d, "Discard your changes to the reason to merge")
+	if hasButton(d, "Save") {
+		t.Error("a merge reason offers Save")
+	}
+	test.Tap(button(t, d, "Keep editing"))
+	wantText(t, pane, "Compare")
+	test.Tap(button(t, pane, "Back to the list"))
+	test.Tap(button(t, dialogOn(t, w), "Discard"))
+	wantText(t, pane, "Likely duplicate patients")
+	if s.form != nil {
+		t.Error("a form is still open after Discard")
 	}
 }

@@ -130,6 +130,10 @@ func (a *adminView) showPair(left, right chart.Patient) {
 	reason.onActivity = a.s.touch
 	f := newForm()
 	f.add("Reason", "reason", reason)
+	// The reason typed is unsaved work: leaving asks first (no Save: a
+	// merge must choose which record to keep).
+	t := newSettingsTracker(a.s, "the reason to merge "+left.Name()+" and "+right.Name())
+	t.entry("reason", reason)
 	merge := func(keep, dup chart.Patient) func() {
 		return func() {
 			a.s.touch()
@@ -137,10 +141,11 @@ func (a *adminView) showPair(left, right chart.Patient) {
 				f.show(err)
 				return
 			}
+			t.drop()
 			a.merged(keep, dup)
 		}
 	}
-	back := &widget.Button{Text: "Back to the list", OnTapped: func() { a.refresh(adminDuplicates) }}
+	back := &widget.Button{Text: "Back to the list", OnTapped: func() { a.s.leave(func() { a.refresh(adminDuplicates) }) }}
 	reason.onEscape = back.OnTapped
 	grid := container.NewGridWithColumns(2, patientCard(left), patientCard(right))
 	a.panes[adminDuplicates].Objects = []fyne.CanvasObject{scroll(container.NewVBox(
@@ -150,7 +155,9 @@ func (a *adminView) showPair(left, right chart.Patient) {
 			&widget.Button{Text: "Keep left, merge right into it", Icon: theme.NavigateBackIcon(), OnTapped: merge(left, right)},
 			&widget.Button{Text: "Keep right, merge left into it", Icon: theme.NavigateNextIcon(), OnTapped: merge(right, left)}),
 		container.NewHBox(
-			&widget.Button{Text: "Not the same person…", OnTapped: func() { a.notDuplicate(left.Summary(), right.Summary()) }},
+			&widget.Button{Text: "Not the same person…", OnTapped: func() {
+				a.s.leave(func() { a.notDuplicate(left.Summary(), right.Summary()) })
+			}},
 			back),
 	))}
 	a.panes[adminDuplicates].Refresh()
@@ -162,13 +169,21 @@ func (a *adminView) merged(keep, dup chart.Patient) {
 	reason.onActivity = a.s.touch
 	f := newForm()
 	f.add("Reason to undo", "reason", reason)
-	undo := func() {
-		if err := a.s.svc.UndoMerge(dup.ID, reason.Text); err != nil {
+	t := newSettingsTracker(a.s, "the reason to undo the merge")
+	t.entry("reason", reason)
+	t.save = func() error {
+		err := a.s.svc.UndoMerge(dup.ID, reason.Text)
+		if err != nil {
 			f.show(err)
-			return
 		}
-		a.refresh(adminDuplicates)
+		return err
 	}
+	undo := func() {
+		if t.Save() == nil {
+			a.refresh(adminDuplicates)
+		}
+	}
+	reason.onEscape = func() { a.s.leave(func() { a.refresh(adminDuplicates) }) }
 	a.panes[adminDuplicates].Objects = []fyne.CanvasObject{scroll(container.NewVBox(
 		heading("Merged"),
 		paragraph(dup.Name()+" (MRN "+dup.MRN+") is now part of the chart of "+keep.Name()+" (MRN "+keep.MRN+"). "+
