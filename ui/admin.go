@@ -196,8 +196,9 @@ func (a *adminView) users() fyne.CanvasObject {
 // resetPassword gives a user a new password.
 func (a *adminView) resetPassword(u store.User) {
 	pw := newPasswordEntry()
-	askForm(a.s.ws.win, "New password for "+u.Name,
-		container.NewVBox(paragraph(fmt.Sprintf("At least %d characters.", store.MinPasswordLen)), pw), "Reset", "Cancel", nil, func() {
+	askFormKeeping(a.s.ws.win, "New password for "+u.Name,
+		container.NewVBox(paragraph(fmt.Sprintf("At least %d characters.", store.MinPasswordLen)), pw), "Reset", "Cancel",
+		"the new password for "+u.Name, func() bool { return pw.Text != "" }, nil, func() {
 			next := []byte(pw.Text)
 			defer clear(next)
 			if err := a.s.ws.st.ResetPassword(u.Username, next); err != nil {

@@ -210,3 +210,29 @@ func TestMergeReasonAsksBeforeDiscarding(t *testing.T) {
 		t.Error("a form is still open after Discard")
 	}
 }
+
+// A new password typed for a user is not thrown away by Escape without a
+// question.
+func TestResetPasswordAsksBeforeDiscarding(t *testing.T) {
+	p := newPractice(t)
+	ws, w := open(t, p.dir)
+	signInAs(t, w, "mlopez", testPassword)
+	s := sessionOf(t, ws)
+	test.Tap(button(t, w.Content(), "Administration"))
+	test.Tap(button(t, s.adm.panes[adminUsers], "Reset password…"))
+	d := dialogOn(t, w)
+	pw := find(t, d, func(e *entry) bool { return e.Password })
+	test.Type(pw, "a new long password")
+	pw.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	ask := dialogOn(t, w)
+	wantText(t, ask, "Discard your changes to the new password for")
+	test.Tap(button(t, ask, "Keep editing"))
+	if dialogOn(t, w) != d || pw.Text != "a new long password" {
+		t.Fatal("Keep editing closed the dialog or lost the password")
+	}
+	pw.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	test.Tap(button(t, dialogOn(t, w), "Discard"))
+	if top := w.Canvas().Overlays().Top(); top != nil {
+		t.Errorf("a dialog is still open after Discard: %q", texts(top))
+	}
+}
