@@ -40,10 +40,11 @@ import (
 func MergeRules() store.MergeRules {
 	rules := store.MergeRules{TypeCodeTable: {}}
 	for _, typ := range []string{TypePatient, TypeProblem, TypeAllergy, TypeMedication, TypeAmendment,
-		TypeVitals, TypeImmunization, TypeDocument, TypeAmendReq, TypeDisclosure, TypeBreakGlass, TypeRejected, TypeNotDuplicate,
+		TypeVitals, TypeImmunization, TypeDocument, TypeAmendReq, TypeDisclosure, TypeBreakGlass, TypeRejected,
 		TypeProcedure, TypeResult, TypeReport, TypeNoKnownAllergies} {
 		rules[typ] = store.MergeRule{Merge: mergeBodies}
 	}
+	rules[TypeNotDuplicate] = store.MergeRule{Merge: mergeNotDuplicate}
 	rules[TypeVisit] = store.MergeRule{Merge: mergeVisits, Rank: func(body []byte) int {
 		if visitSigned(body) {
 			return 1

@@ -191,6 +191,12 @@ func openDB(dir string, opts ...Option) (s *Store, err error) {
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("%s: %w", dir, ErrInUse)
 	}
+	var pathErr *fs.PathError
+	if errors.As(err, &pathErr) {
+		// The file system refused (a read-only or full disk, no
+		// permission): the file is not damaged; say what the disk said.
+		return nil, fmt.Errorf("%s: cannot open the store file: %w", path, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w: cannot open the store file (%v); run 'ckadmin verify' or restore a backup", path, ErrTampered, err)
 	}

@@ -156,21 +156,31 @@ func (a *adminView) users() fyne.CanvasObject {
 	role := widget.NewSelect(roleTitles(), nil)
 	role.PlaceHolder = "choose"
 	f := newForm()
-	add := func() {
-		a.s.touch()
+	t := newSettingsTracker(a.s, "the new user")
+	t.save = func() error {
 		pw := []byte(password.Text)
 		_, err := st.AddUser(store.NewUser{Username: strings.TrimSpace(username.Text), Name: strings.TrimSpace(fullName.Text), Role: roleByTitle(role.Selected), Password: pw})
 		clear(pw)
 		if err != nil {
 			f.show(err)
-			return
 		}
-		a.refresh(adminUsers)
+		return err
+	}
+	add := func() {
+		a.s.touch()
+		if t.Save() == nil {
+			a.refresh(adminUsers)
+		}
 	}
 	for _, e := range []*entry{username, fullName, password} {
 		e.OnSubmitted = func(string) { add() }
 		e.onActivity = a.s.touch
+		e.onEscape = func() { a.s.leave(func() { a.refresh(adminUsers) }) }
 	}
+	t.entry("username", username)
+	t.entry("name", fullName)
+	t.choice("role", role)
+	t.entry("password", password)
 	f.add("Username", "username", username)
 	f.add("Full name", "name", fullName)
 	f.add("Role", "role", role)
@@ -186,8 +196,9 @@ func (a *adminView) users() fyne.CanvasObject {
 // resetPassword gives a user a new password.
 func (a *adminView) resetPassword(u store.User) {
 	pw := newPasswordEntry()
-	askForm(a.s.ws.win, "New password for "+u.Name,
-		container.NewVBox(paragraph(fmt.Sprintf("At least %d characters and hard to guess: a few unrelated words.", store.MinPasswordLen)), pw), "Reset", "Cancel", nil, func() {
+	askFormKeeping(a.s.ws.win, "New password for "+u.Name,
+		container.NewVBox(paragraph(fmt.Sprintf("At least %d characters and hard to guess: a few unrelated words.", store.MinPasswordLen)), pw), "Reset", "Cancel",
+		"the new password for "+u.Name, func() bool { return pw.Text != "" }, nil, func() {
 			next := []byte(pw.Text)
 			defer clear(next)
 			if err := a.s.ws.st.ResetPassword(u.Username, next); err != nil {
@@ -217,23 +228,35 @@ func (a *adminView) settings() fyne.CanvasObject {
 	// The unit stands after the number, so "Lock after 5 minutes" reads
 	// as a sentence.
 	f.add("Lock after", "idle", container.NewBorder(nil, nil, nil, widget.NewLabel("minutes without use"), minutes))
-	save := func() {
+	t := newSettingsTracker(a.s, "the practice settings")
+	var n int
+	t.save = func() error {
 		f.clear()
 		saved.SetText("")
-		n, err := strconv.Atoi(strings.TrimSpace(minutes.Text))
+		var err error
+		n, err = strconv.Atoi(strings.TrimSpace(minutes.Text))
 		if err != nil || n < 1 {
 			setError(f.errs["idle"], "Give a whole number of minutes, 1 or more.")
-			return
+			return fmt.Errorf("the idle timeout %q is not a whole number of minutes", minutes.Text) // shown under the field above
 		}
 		d := time.Duration(n) * time.Minute
 		if err := st.SetIdleLock(d); err != nil {
 			f.show(err)
-			return
+			return err
 		}
 		a.s.idle = d
-		saved.SetText("Saved: workstations lock after " + words.Plural(n, "minute") + " without use.")
+		return nil
+	}
+	save := func() {
+		a.s.touch()
+		if t.Save() == nil {
+			saved.SetText("Saved: workstations lock after " + words.Plural(n, "minute") + " without use.")
+			t.rebase()
+		}
 	}
 	minutes.OnSubmitted = func(string) { save() }
+	minutes.onEscape = func() { a.s.leave(func() { a.refresh(adminSettings) }) }
+	t.entry("idle", minutes)
 	return scroll(container.NewVBox(
 		heading("Practice settings"),
 		paragraph("Practice: "+p.Name),

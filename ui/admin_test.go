@@ -3,6 +3,7 @@ package ui
 import (
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -135,10 +136,36 @@ func TestDuplicatesSayWhyAndNotTheSamePerson(t *testing.T) {
 	test.Tap(button(t, pane, "Compare…"))
 	wantText(t, pane, "Compare")
 	test.Tap(button(t, pane, "Not the same person…"))
+	d = dialogOn(t, w)
+	test.Tap(button(t, d, "Mark not the same person"))
+	wantText(t, d, "Is required.") // the reason, under its field
+	reason := entryWith(t, d, "why they are not the same person")
+	test.Type(reason, "twins")
+	// Escape with a reason typed asks before throwing it away.
+	reason.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	ask := dialogOn(t, w)
+	wantText(t, ask, "Discard your changes to the reason they are not the same person?")
+	test.Tap(button(t, ask, "Keep editing"))
+	test.Type(reason, ", different mothers")
 	test.Tap(button(t, dialogOn(t, w), "Mark not the same person"))
 	wantText(t, pane, "Likely duplicate patients")
-	noText(t, pane, "Chidy")
+	wantText(t, pane, "Marked not the same person")
+	wantText(t, pane, "Reason: twins, different mothers")
 	if pairs, _ := s.svc.DuplicateCandidates(0); len(pairs) != 0 {
 		t.Errorf("still candidates: %+v", pairs)
+	}
+	if hasButton(pane, "Compare…") {
+		t.Error("the pair is still listed to compare")
+	}
+
+	// The HIM manager undoes it, with a reason: the pair is listed again.
+	test.Tap(button(t, pane, "Undo…"))
+	d = dialogOn(t, w)
+	test.Type(entryWith(t, d, "why they may be the same person after all"), "same insurance number")
+	test.Tap(button(t, d, "Undo"))
+	button(t, pane, "Compare…")
+	noText(t, pane, "Marked not the same person")
+	if pairs, _ := s.svc.DuplicateCandidates(0); len(pairs) != 1 {
+		t.Errorf("after the undo, candidates: %+v", pairs)
 	}
 }

@@ -35,6 +35,7 @@ type chartView struct {
 	// trend is the vital signs tab's plot, and the choice of what it shows.
 	trend       *plotView
 	trendChoice *widget.RadioGroup
+	glass       *glassPrompt // the break-glass reason, shared by the hidden tabs
 }
 
 func newChartView(s *session, c *chart.Chart) *chartView {
@@ -112,9 +113,11 @@ func (v *chartView) breakGlass() fyne.CanvasObject {
 	reason.onActivity = v.s.touch
 	f := newForm()
 	f.add("Reason", "reason", reason)
+	// The reason typed is a form of its own: leaving it asks first, and a
+	// lock keeps it as a draft (breakGlassForm).
+	t, banner := v.breakGlassForm(reason, f)
 	open := func() {
-		if _, err := v.s.svc.OpenBreakGlass(v.c.Patient.ID, reason.Text); err != nil {
-			f.show(err)
+		if err := t.Save(); err != nil {
 			return
 		}
 		v.s.openChart(v.c.Patient.ID)
@@ -122,7 +125,7 @@ func (v *chartView) breakGlass() fyne.CanvasObject {
 	reason.OnSubmitted = func(string) { open() }
 	minutes := int(chart.DefaultBreakGlass / time.Minute)
 	return scroll(container.NewVBox(
-		heading("Your role does not reach the clinical chart"),
+		heading("Your role does not reach the clinical chart"), banner,
 		paragraph(fmt.Sprintf("%s users may not see problems, allergies, medications, visits, vital signs or immunizations. "+
 			"In an emergency you may open them for reading for %d minutes by giving a reason. "+
 			"The access is recorded and a health information manager reviews it.", capital(v.s.user.Role.Title()), minutes)),

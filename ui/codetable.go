@@ -106,5 +106,5 @@ var chooseOpenFile = func(w fyne.Window, done func(io.ReadCloser, string, error)
 		done(rc, rc.URI().Name(), nil)
 	}, w)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".txt"}))
-	d.Show()
+	showFileDialog(w, d)
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -66,7 +67,8 @@ type conflictView struct {
 	picks  map[string]int // field key -> version index chosen
 	checks map[string][]*widget.Check
 	msg    *widget.Label
-	reason *entry // why the deletion is kept
+	reason *entry   // why the deletion is kept
+	t      *tracker // the half-made resolution: unsaved changes and draft
 }
 
 func newConflictView(s *session, id string, done func()) (*conflictView, error) {
@@ -140,9 +142,44 @@ func (v *conflictView) content() fyne.CanvasObject {
 		box.Add(widget.NewForm(widget.NewFormItem("Reason to keep the deletion", v.reason)))
 		buttons = append(buttons, &widget.Button{Text: "Keep the deletion", Icon: theme.DeleteIcon(), OnTapped: v.keepDeletion})
 	}
-	buttons = append(buttons, &widget.Button{Text: "Back to the list", OnTapped: v.done})
+	back := func() { v.s.touch(); v.s.leave(v.done) }
+	buttons = append(buttons, &widget.Button{Text: "Back to the list", OnTapped: back})
 	box.Add(container.NewHBox(buttons...))
+	v.track(who, back)
+	box.Objects = append([]fyne.CanvasObject{box.Objects[0], v.t.banner}, box.Objects[1:]...)
 	return scroll(box)
+}
+
+// track follows the choices and the typed reason as a form: leaving with
+// changes asks first, and they are kept as a draft (a lock brings the
+// screen back with them).
+func (v *conflictView) track(who string, back func()) {
+	c := v.c
+	v.t = newTracker(v.s, draftKey("conflict", c.Patient.ID, c.ID), "the review of the "+c.What+" of "+who, c.Patient.ID)
+	for _, f := range c.Fields {
+		if !f.Differs || f.Locked {
+			continue
+		}
+		key := f.Key
+		v.t.value("pick "+key, func() string { return strconv.Itoa(v.picks[key]) }, func(s string) {
+			i, err := strconv.Atoi(s)
+			if cs := v.checks[key]; err == nil && i >= 0 && i < len(cs) && cs[i] != nil {
+				cs[i].SetChecked(true)
+			}
+		})
+	}
+	if v.reason != nil {
+		v.reason.onEscape = back
+		v.t.entry("reason", v.reason)
+	}
+	v.t.save = func() error {
+		err := v.saveResolution()
+		if err != nil {
+			setError(v.msg, sentence(err))
+		}
+		return err
+	}
+	v.t.start()
 }
 
 // versionTitle heads a version's column: who, where, when.
@@ -180,11 +217,15 @@ func (v *conflictView) choice(f chart.ConflictField, i int) fyne.CanvasObject {
 			}
 			return
 		}
+		changed := v.picks[f.Key] != i
 		v.picks[f.Key] = i
 		for j, other := range v.checks[f.Key] {
 			if j != i && other != nil && other.Checked {
 				other.SetChecked(false)
 			}
+		}
+		if changed && v.t != nil {
+			v.t.changed()
 		}
 	}
 	if f.Locked {
@@ -207,15 +248,19 @@ func (v *conflictView) versions() []string {
 
 func (v *conflictView) resolve() {
 	v.s.touch()
+	if err := v.t.Save(); err != nil {
+		return // the screen says why
+	}
+	v.done()
+}
+
+// saveResolution resolves with the values ticked.
+func (v *conflictView) saveResolution() error {
 	choose := map[string]string{}
 	for key, i := range v.picks {
 		choose[key] = v.c.Versions[i].Rev
 	}
-	if err := v.s.svc.ResolveConflict(v.c.ID, chart.Resolution{Versions: v.versions(), Choose: choose}); err != nil {
-		setError(v.msg, sentence(err))
-		return
-	}
-	v.done()
+	return v.s.svc.ResolveConflict(v.c.ID, chart.Resolution{Versions: v.versions(), Choose: choose})
 }
 
 func (v *conflictView) keepDeletion() {
@@ -225,6 +270,7 @@ func (v *conflictView) keepDeletion() {
 		setError(v.msg, sentence(err))
 		return
 	}
+	v.t.drop()
 	v.done()
 }
 

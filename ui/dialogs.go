@@ -188,3 +188,22 @@ func confirmAction(w fyne.Window, title, text, yes, no string, do func()) *modal
 func askForm(w fyne.Window, title string, content fyne.CanvasObject, ok, cancel string, check func() bool, do func()) *modal {
 	return openModal(w, title, content, &action{text: cancel}, &action{text: ok, imp: widget.HighImportance, check: check, do: do})
 }
+
+// askFormKeeping is askForm for a form where text is typed: while dirty
+// reports unsaved changes, Escape and the cancel button first ask "Discard
+// your changes to what?" (Discard / Keep editing; there is nothing to save
+// without the form's own button).
+func askFormKeeping(w fyne.Window, title string, content fyne.CanvasObject, ok, cancel, what string, dirty func() bool, check func() bool, do func()) *modal {
+	var m *modal
+	back := &action{text: cancel}
+	back.check = func() bool {
+		if dirty == nil || !dirty() {
+			return true
+		}
+		confirmAction(w, "Discard your changes to "+what+"?", "What you typed is not kept. Keep editing goes back to the form.",
+			"Discard", "Keep editing", func() { m.close() })
+		return false
+	}
+	m = openModal(w, title, content, back, &action{text: ok, imp: widget.HighImportance, check: check, do: do})
+	return m
+}

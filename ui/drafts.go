@@ -97,6 +97,7 @@ type tracker struct {
 	closed  bool   // the form is gone: no more writes
 	filling bool   // fields are being set from a draft
 	saved   bool   // Save stored the record (the form's way out shows it)
+	noDraft bool   // a settings form: no draft, open from its first change
 }
 
 // newTracker makes the tracker of a form: key from draftKey, what the form
@@ -201,6 +202,10 @@ func (t *tracker) changed() {
 	if t.closed || t.filling {
 		return
 	}
+	if t.noDraft {
+		t.activate()
+		return
+	}
 	t.gen++
 	if t.stop != nil {
 		t.stop()
@@ -216,7 +221,7 @@ func (t *tracker) changed() {
 // writeDraft keeps the form's fields as the user's draft, or removes the
 // draft once the form holds the record as it was.
 func (t *tracker) writeDraft() {
-	if t.closed {
+	if t.closed || t.noDraft {
 		return
 	}
 	var err error
@@ -301,7 +306,11 @@ func (s *session) asked(then func()) bool {
 		return true
 	}
 	s.asking = true
-	askDiscard(s.ws.win, f.Describe(), func(c leaveChoice) {
+	ask := askDiscard
+	if f.save == nil {
+		ask = askDiscardOnly // nothing a Save could do (a merge must choose its direction)
+	}
+	ask(s.ws.win, f.Describe(), func(c leaveChoice) {
 		s.asking = false
 		if s.ws.sess != s {
 			return // locked meanwhile
@@ -377,6 +386,10 @@ func (s *session) reopenDraft(key string) bool {
 		s.register()
 		return s.form != nil
 	}
+	if form == "conflict" {
+		s.reviewConflict(record)
+		return s.form != nil && s.form.key == key
+	}
 	if patient == "" {
 		return false
 	}
@@ -406,6 +419,12 @@ func (s *session) reopenDraft(key string) bool {
 				v.showSigned(visit)
 				v.amend(visit)
 			}
+		}
+	case "breakglass":
+		// The chart's break-glass prompt took the draft back when it
+		// opened; show it.
+		if v.clinicalHidden() {
+			v.tabs.SelectIndex(tabProblems)
 		}
 	case "visit":
 		if v.clinicalHidden() {
@@ -484,4 +503,120 @@ func (ws *workstation) closeWindow() {
 		return
 	}
 	ws.win.Close()
+}
+
+// glassPrompt is the break-glass reason of a chart whose clinical tabs
+// the role does not reach: every such tab shows the prompt, each with its
+// own entry, all holding the same text, followed by one tracker.
+type glassPrompt struct {
+	t       *tracker
+	entries []*entry
+	forms   []*form
+	syncing bool
+}
+
+func (g *glassPrompt) text() string {
+	if len(g.entries) == 0 {
+		return ""
+	}
+	return g.entries[0].Text
+}
+
+func (g *glassPrompt) setAll(text string) {
+	g.syncing = true
+	defer func() { g.syncing = false }()
+	for _, e := range g.entries {
+		if e.Text != text {
+			e.SetText(text)
+		}
+	}
+}
+
+// breakGlassForm tracks the reason typed on a chart's break-glass prompt:
+// leaving with a reason typed asks first, and the reason is kept as the
+// user's draft and comes back when the chart opens again. It returns the
+// tracker and the line saying a draft came back, for this prompt.
+func (v *chartView) breakGlassForm(reason *entry, f *form) (*tracker, fyne.CanvasObject) {
+	p := v.c.Patient
+	g := v.glass
+	first := g == nil
+	if first {
+		g = &glassPrompt{}
+		v.glass = g
+		g.t = newTracker(v.s, draftKey("breakglass", p.ID, ""), "the break-glass reason for "+p.Name(), p.ID)
+		g.t.value("reason", g.text, g.setAll)
+		g.t.save = func() error {
+			_, err := v.s.svc.OpenBreakGlass(p.ID, g.text())
+			for _, f := range g.forms {
+				if err != nil {
+					f.show(err)
+				}
+			}
+			return err
+		}
+	} else {
+		reason.SetText(g.text())
+	}
+	g.entries, g.forms = append(g.entries, reason), append(g.forms, f)
+	reason.OnChanged = func(s string) {
+		if g.syncing {
+			return
+		}
+		g.setAll(s)
+		g.t.changed()
+	}
+	if first {
+		g.t.start()
+	}
+	banner := &widget.Label{Text: g.t.banner.Text, Importance: widget.WarningImportance, Wrapping: fyne.TextWrapWord}
+	if !g.t.banner.Visible() {
+		banner.Hide()
+	}
+	return g.t, banner
+}
+
+// newSettingsTracker is the tracker of a form that changes settings or
+// users rather than a chart record (Administration): it knows when the
+// form holds unsaved changes, so every way out asks first, but keeps no
+// draft (passwords never go into one). Several such forms stand on one
+// screen, so each becomes the session's open form at its first change,
+// unless another form there holds changes already.
+func newSettingsTracker(s *session, what string) *tracker {
+	t := newTracker(s, "", what, "")
+	t.noDraft = true
+	return t
+}
+
+// activate makes a settings form the session's open form.
+func (t *tracker) activate() {
+	old := t.s.form
+	if old == t {
+		return
+	}
+	if old != nil {
+		if old.Dirty() {
+			return
+		}
+		old.drop()
+	}
+	t.s.form = t
+}
+
+// rebase makes what a settings form holds its stored state, after a save
+// that leaves the form on the screen: it follows changes again from there.
+func (t *tracker) rebase() {
+	for i := range t.fields {
+		t.fields[i].initial = t.fields[i].get()
+	}
+	t.closed, t.saved = false, false
+}
+
+// askDiscardOnly asks "Discard your changes to …?" with Discard and Keep
+// editing, for a form where Save would not say what to do.
+func askDiscardOnly(w fyne.Window, what string, answer func(leaveChoice)) {
+	d := openModal(w, "Discard your changes to "+what+"?",
+		container.NewPadded(paragraph("Discard throws them away. Keep editing goes back to the form.")),
+		&action{text: "Keep editing", do: func() { answer(leaveKeepEditing) }},
+		&action{text: "Discard", icon: theme.DeleteIcon(), imp: widget.DangerImportance, do: func() { answer(leaveDiscard) }})
+	d.d.Resize(fyne.NewSize(520, 0))
 }

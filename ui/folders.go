@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -183,6 +184,14 @@ type folderSettings struct {
 	rows []*folderRow
 	box  *fyne.Container
 	msg  *widget.Label
+	t    *tracker // unsaved changes; nil while the screen is built
+}
+
+// changed tells the tracker the folders were edited.
+func (fs *folderSettings) changed() {
+	if fs.t != nil {
+		fs.t.changed()
+	}
 }
 
 type folderRow struct {
@@ -217,11 +226,29 @@ func (s *session) showFolderSettings() {
 	if len(set.Folders) == 0 {
 		fs.add(scan.Folder{})
 	}
+	// The folders as a whole are the form's one value: any edit, added or
+	// removed folder makes it differ from what is saved.
+	t := newSettingsTracker(s, "the scan folders")
+	t.value("folders", func() string { return fmt.Sprintf("%q", fs.settings()) }, nil)
+	t.save = func() error {
+		err := fs.store()
+		if err != nil {
+			fs.msg.SetText(err.Error())
+		}
+		return err
+	}
+	fs.t = t
+	back := func() { s.touch(); s.leave(s.showInbox) }
+	for _, r := range fs.rows {
+		for _, e := range []*entry{r.path, r.archive, r.rule} {
+			e.onEscape = back
+		}
+	}
 	intro := paragraph("Scanners on this workstation drop their files into these folders. Each file is taken into the store and then deleted, or moved to an archive folder. The folders belong to this workstation: they are not synced and not in backups.")
 	buttons := container.NewHBox(
 		&widget.Button{Text: "Add a folder", Icon: theme.ContentAddIcon(), OnTapped: func() { fs.add(scan.Folder{}) }},
 		&widget.Button{Text: "Save scan folders", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: fs.save},
-		&widget.Button{Text: "Back to the inbox", OnTapped: s.showInbox},
+		&widget.Button{Text: "Back to the inbox", OnTapped: back},
 	)
 	top := container.NewVBox(heading("Scan folders"), intro, fs.msg)
 	s.showDetail(container.NewBorder(top, buttons, nil, nil, container.NewVScroll(fs.box)))
@@ -270,6 +297,16 @@ func (fs *folderSettings) add(f scan.Folder) {
 	} else {
 		r.after.SetSelected(afterDelete)
 	}
+	for _, e := range []*entry{r.path, r.archive, r.rule} {
+		e.OnChanged = func(string) { fs.changed() }
+		e.onActivity = fs.s.touch
+		if fs.t != nil {
+			e.onEscape = func() { fs.s.touch(); fs.s.leave(fs.s.showInbox) }
+		}
+	}
+	r.category.OnChanged = func(string) { fs.changed() }
+	after := r.after.OnChanged
+	r.after.OnChanged = func(v string) { after(v); fs.changed() }
 	remove := &widget.Button{Text: "Remove", Icon: theme.DeleteIcon()}
 	r.o = container.NewVBox(
 		widget.NewForm(
@@ -287,9 +324,11 @@ func (fs *folderSettings) add(f scan.Folder) {
 			}
 		}
 		fs.box.Remove(r.o)
+		fs.changed()
 	}
 	fs.rows = append(fs.rows, r)
 	fs.box.Add(r.o)
+	fs.changed()
 }
 
 // settings reads the rows; empty rows are left out.
@@ -314,23 +353,32 @@ func (fs *folderSettings) settings() scan.Settings {
 
 func (fs *folderSettings) save() {
 	fs.s.touch()
+	if fs.t.Save() != nil {
+		return // the screen says why
+	}
+	fs.t.rebase()
 	set := fs.settings()
-	for _, f := range set.Folders {
-		if f.Archive == "-" {
-			fs.msg.SetText(f.Path + ": give the archive folder, or choose to delete originals.")
-			return
-		}
-	}
-	if err := scan.SaveSettings(fs.s.ws.dir, set); err != nil {
-		fs.msg.SetText("Not saved. " + sentence(err))
-		return
-	}
-	if sc := fs.s.scannerOf(); sc != nil {
-		sc.restart()
-	}
 	them := "them"
 	if len(set.Folders) == 1 {
 		them = "it"
 	}
 	fs.msg.SetText(fmt.Sprintf("Saved: %s. Files in %s are taken in now.", words.Plural(len(set.Folders), "scan folder"), them))
+}
+
+// store saves the folders and restarts the watching; the error is a
+// sentence to show.
+func (fs *folderSettings) store() error {
+	set := fs.settings()
+	for _, f := range set.Folders {
+		if f.Archive == "-" {
+			return errors.New(f.Path + ": give the archive folder, or choose to delete originals.")
+		}
+	}
+	if err := scan.SaveSettings(fs.s.ws.dir, set); err != nil {
+		return errors.New("Not saved. " + sentence(err))
+	}
+	if sc := fs.s.scannerOf(); sc != nil {
+		sc.restart()
+	}
+	return nil
 }

@@ -24,7 +24,7 @@ func (a *adminView) duplicates() fyne.CanvasObject {
 	}
 	box := container.NewVBox(heading("Likely duplicate patients"),
 		paragraph("Only a person can tell whether two records are one patient. Compare them, then merge the duplicate into the record to keep; a merge can be undone. "+
-			"Two people who are not the same person leave the list for good."))
+			"Two people marked not the same person leave the list until an HIM manager undoes it."))
 	if len(pairs) == 0 {
 		box.Add(paragraph("No likely duplicates."))
 	}
@@ -38,24 +38,77 @@ func (a *adminView) duplicates() fyne.CanvasObject {
 					p.B.MRN + "  " + p.B.Name() + "  " + bornText(p.B), Wrapping: fyne.TextWrapWord},
 				&widget.Label{Text: "Why: " + p.Why(), Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance})))
 	}
+	a.notDuplicates(box)
 	return scroll(box)
 }
 
-// notDuplicate asks before marking two patients not the same person, then
-// shows the list without them.
+// notDuplicate asks for the reason before marking two patients not the
+// same person, then shows the list without them.
 func (a *adminView) notDuplicate(x, y chart.PatientSummary) {
 	a.s.touch()
 	w := a.s.ws.win
-	confirmAction(w, "Not the same person?",
-		x.Name()+" (MRN "+x.MRN+") and "+y.Name()+" (MRN "+y.MRN+") will no longer be listed as likely duplicates, on any workstation. The decision is kept in the audit log.",
-		"Mark not the same person", "Keep them listed", func() {
+	reason := newEntry("why they are not the same person")
+	reason.onActivity = a.s.touch
+	f := newForm()
+	f.add("Reason", "reason", reason)
+	content := container.NewVBox(
+		paragraph(x.Name()+" (MRN "+x.MRN+") and "+y.Name()+" (MRN "+y.MRN+") will no longer be listed as likely duplicates, on any workstation, until an HIM manager undoes it. The decision and its reason are kept in the audit log."),
+		f.content())
+	askFormKeeping(w, "Not the same person?", content, "Mark not the same person", "Keep them listed",
+		"the reason they are not the same person", func() bool { return strings.TrimSpace(reason.Text) != "" },
+		func() bool {
 			a.s.touch()
-			if err := a.s.svc.MarkNotDuplicate(x.ID, y.ID); err != nil {
-				showError(w, "The pair could not be marked", err)
-				return
+			if err := a.s.svc.MarkNotDuplicate(x.ID, y.ID, reason.Text); err != nil {
+				f.show(err)
+				return false
 			}
-			a.refresh(adminDuplicates)
-		})
+			return true
+		}, func() { a.refresh(adminDuplicates) })
+	w.Canvas().Focus(reason)
+}
+
+// notDuplicates lists the pairs marked not the same person, each with a
+// way to undo the decision.
+func (a *adminView) notDuplicates(box *fyne.Container) {
+	pairs, err := a.s.svc.NotDuplicates()
+	if err != nil || len(pairs) == 0 {
+		return
+	}
+	box.Add(widget.NewSeparator())
+	box.Add(heading("Marked not the same person"))
+	for _, p := range pairs {
+		box.Add(container.NewBorder(nil, nil, nil,
+			&widget.Button{Text: "Undo…", Icon: theme.ContentUndoIcon(), OnTapped: func() { a.undoNotDuplicate(p) }},
+			container.NewVBox(
+				&widget.Label{Text: p.A.MRN + "  " + p.A.Name() + "  " + bornText(p.A) + "   ↔   " +
+					p.B.MRN + "  " + p.B.Name() + "  " + bornText(p.B), Wrapping: fyne.TextWrapWord},
+				&widget.Label{Text: "Reason: " + p.Reason, Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance})))
+	}
+}
+
+// undoNotDuplicate asks for the reason, then lists the pair again.
+func (a *adminView) undoNotDuplicate(p chart.NotDuplicatePair) {
+	a.s.touch()
+	w := a.s.ws.win
+	reason := newEntry("why they may be the same person after all")
+	reason.onActivity = a.s.touch
+	f := newForm()
+	f.add("Reason", "reason", reason)
+	content := container.NewVBox(
+		paragraph(p.A.Name()+" (MRN "+p.A.MRN+") and "+p.B.Name()+" (MRN "+p.B.MRN+") were marked not the same person: "+p.Reason+". "+
+			"Undoing it lists them as likely duplicates again, on every workstation. The undo and its reason are kept in the audit log."),
+		f.content())
+	askFormKeeping(w, "Undo not the same person?", content, "Undo", "Keep the decision",
+		"the reason to undo", func() bool { return strings.TrimSpace(reason.Text) != "" },
+		func() bool {
+			a.s.touch()
+			if err := a.s.svc.UndoNotDuplicate(p.A.ID, p.B.ID, reason.Text); err != nil {
+				f.show(err)
+				return false
+			}
+			return true
+		}, func() { a.refresh(adminDuplicates) })
+	w.Canvas().Focus(reason)
 }
 
 // compare shows two patients side by side, with a merge either way.
@@ -77,6 +130,10 @@ func (a *adminView) showPair(left, right chart.Patient) {
 	reason.onActivity = a.s.touch
 	f := newForm()
 	f.add("Reason", "reason", reason)
+	// The reason typed is unsaved work: leaving asks first (no Save: a
+	// merge must choose which record to keep).
+	t := newSettingsTracker(a.s, "the reason to merge "+left.Name()+" and "+right.Name())
+	t.entry("reason", reason)
 	merge := func(keep, dup chart.Patient) func() {
 		return func() {
 			a.s.touch()
@@ -84,10 +141,11 @@ func (a *adminView) showPair(left, right chart.Patient) {
 				f.show(err)
 				return
 			}
+			t.drop()
 			a.merged(keep, dup)
 		}
 	}
-	back := &widget.Button{Text: "Back to the list", OnTapped: func() { a.refresh(adminDuplicates) }}
+	back := &widget.Button{Text: "Back to the list", OnTapped: func() { a.s.leave(func() { a.refresh(adminDuplicates) }) }}
 	reason.onEscape = back.OnTapped
 	grid := container.NewGridWithColumns(2, patientCard(left), patientCard(right))
 	a.panes[adminDuplicates].Objects = []fyne.CanvasObject{scroll(container.NewVBox(
@@ -97,7 +155,9 @@ func (a *adminView) showPair(left, right chart.Patient) {
 			&widget.Button{Text: "Keep left, merge right into it", Icon: theme.NavigateBackIcon(), OnTapped: merge(left, right)},
 			&widget.Button{Text: "Keep right, merge left into it", Icon: theme.NavigateNextIcon(), OnTapped: merge(right, left)}),
 		container.NewHBox(
-			&widget.Button{Text: "Not the same person…", OnTapped: func() { a.notDuplicate(left.Summary(), right.Summary()) }},
+			&widget.Button{Text: "Not the same person…", OnTapped: func() {
+				a.s.leave(func() { a.notDuplicate(left.Summary(), right.Summary()) })
+			}},
 			back),
 	))}
 	a.panes[adminDuplicates].Refresh()
@@ -109,13 +169,21 @@ func (a *adminView) merged(keep, dup chart.Patient) {
 	reason.onActivity = a.s.touch
 	f := newForm()
 	f.add("Reason to undo", "reason", reason)
-	undo := func() {
-		if err := a.s.svc.UndoMerge(dup.ID, reason.Text); err != nil {
+	t := newSettingsTracker(a.s, "the reason to undo the merge")
+	t.entry("reason", reason)
+	t.save = func() error {
+		err := a.s.svc.UndoMerge(dup.ID, reason.Text)
+		if err != nil {
 			f.show(err)
-			return
 		}
-		a.refresh(adminDuplicates)
+		return err
 	}
+	undo := func() {
+		if t.Save() == nil {
+			a.refresh(adminDuplicates)
+		}
+	}
+	reason.onEscape = func() { a.s.leave(func() { a.refresh(adminDuplicates) }) }
 	a.panes[adminDuplicates].Objects = []fyne.CanvasObject{scroll(container.NewVBox(
 		heading("Merged"),
 		paragraph(dup.Name()+" (MRN "+dup.MRN+") is now part of the chart of "+keep.Name()+" (MRN "+keep.MRN+"). "+

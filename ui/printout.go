@@ -176,5 +176,5 @@ var chooseSaveFile = func(w fyne.Window, name string, done func(io.WriteCloser, 
 		done(uc, uc.URI().Path(), nil)
 	}, w)
 	d.SetFileName(filename.Safe(name, "document"))
-	d.Show()
+	showFileDialog(w, d)
 }

@@ -203,8 +203,10 @@ func TestNoRawErrors(t *testing.T) {
 		clean(t, "refusal", w, "Your role (front desk) may not")
 		closeDialogs(w)
 
-		// The registration form, empty.
+		// The registration form, empty (the break-glass reason typed
+		// above is discarded first).
 		shortcut(w, shortcutNew)
+		test.Tap(button(t, wantDiscardQuestion(t, w, "the break-glass reason for Okafor, Chidi"), "Discard"))
 		test.Tap(button(t, w.Content(), "Register"))
 		clean(t, "registration", w)
 	})

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -86,8 +87,9 @@ func (a *adminView) patientName(id string) string {
 
 func (a *adminView) reviewBreakGlass(g chart.BreakGlass) {
 	note := newEntry("what you found, e.g. emergency confirmed with the clinician")
-	askForm(a.s.ws.win, "Review break-glass access",
-		container.NewVBox(paragraph(g.Username+" gave the reason: "+g.Reason), note), "Mark reviewed", "Cancel", nil, func() {
+	askFormKeeping(a.s.ws.win, "Review break-glass access",
+		container.NewVBox(paragraph(g.Username+" gave the reason: "+g.Reason), note), "Mark reviewed", "Cancel",
+		"the review note", func() bool { return strings.TrimSpace(note.Text) != "" }, nil, func() {
 			if err := a.s.svc.ReviewBreakGlass(g.ID, note.Text); err != nil {
 				showError(a.s.ws.win, "Not marked reviewed", err)
 			}

@@ -26,9 +26,8 @@ func TestInstallCodes(t *testing.T) {
 	if !ok || info.Codes != n || info.Name != icd10.PrimaryCareFile {
 		t.Errorf("CodeTable = %+v, %v", info, ok)
 	}
-	// Matches come in code order: all of them for "diabetes", the first
-	// few for the words a clinician would go on to type.
-	for q, limit := range map[string]int{"diabetes": 1000, "type 2 diabetes without complications": 8, "E11.9": 1} {
+	// The code a clinician means comes first: E11.9 for "diabetes".
+	for q, limit := range map[string]int{"diabetes": 1, "type 2 diabetes without complications": 1, "E11.9": 1} {
 		found := false
 		for _, c := range svc.SearchCodes(q, limit) {
 			found = found || c.Dotted() == "E11.9"

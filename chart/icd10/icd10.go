@@ -141,41 +141,88 @@ func (t *Table) Lookup(code string) (Code, bool) {
 	return t.codes[i], true
 }
 
-// Search returns up to limit codes whose description has, for every word of
-// the query, a word starting with it (case and accents ignored), in code
-// order. A query that is itself a code or the start of one ("E11", "e11.")
-// also matches codes by prefix, listed first.
+// Search returns up to limit codes for a query, best first:
+//
+//  1. the code typed exactly ("e11.9", "E119");
+//  2. codes starting with what was typed ("E11", "e11.");
+//  3. codes whose title has, for every word of the query, a word starting
+//     with it (case and accents ignored); titles where more of the query's
+//     words are whole words come first.
+//
+// Within each of these, codes common in primary care come first (a small
+// built-in list, most frequent first), then shorter titles, then code
+// order. A few abbreviations clinicians type ("uti", "htn", "copd") are
+// searched as the words they stand for.
 func (t *Table) Search(query string, limit int) []Code {
-	var out []Code
+	if limit <= 0 {
+		return nil
+	}
+	type hit struct {
+		i           int
+		tier, whole int
+	}
+	seen := map[int]bool{}
+	var hits []hit
 	if p := strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(query), ".", "")); p != "" && !strings.ContainsRune(p, ' ') {
 		i, _ := slices.BinarySearchFunc(t.codes, p, func(c Code, s string) int { return strings.Compare(c.Code, s) })
-		for ; i < len(t.codes) && strings.HasPrefix(t.codes[i].Code, p) && len(out) < limit; i++ {
-			out = append(out, t.codes[i])
+		for ; i < len(t.codes) && strings.HasPrefix(t.codes[i].Code, p); i++ {
+			tier := 1
+			if t.codes[i].Code == p {
+				tier = 0
+			}
+			hits = append(hits, hit{i: i, tier: tier})
+			seen[i] = true
 		}
 	}
 	q := words(query)
-	if len(q) == 0 || len(out) >= limit {
-		return out
+	if len(q) == 1 {
+		if long, ok := abbreviations[q[0]]; ok {
+			q = words(long)
+		}
 	}
-	var hits []int
+	var set []int
 	for k, w := range q {
-		set := t.prefixSet(w)
 		if k == 0 {
-			hits = set
+			set = t.prefixSet(w)
 		} else {
-			hits = intersect(hits, set)
+			set = intersect(set, t.prefixSet(w))
 		}
-		if len(hits) == 0 {
-			return out
-		}
-	}
-	for _, i := range hits {
-		if len(out) >= limit {
+		if len(set) == 0 {
 			break
 		}
-		if !slices.ContainsFunc(out, func(c Code) bool { return c.Code == t.codes[i].Code }) {
-			out = append(out, t.codes[i])
+	}
+	for _, i := range set {
+		if seen[i] {
+			continue
 		}
+		title := words(t.codes[i].Description)
+		whole := 0
+		for _, w := range q {
+			if slices.Contains(title, w) {
+				whole++
+			}
+		}
+		hits = append(hits, hit{i: i, tier: 2, whole: whole})
+	}
+	slices.SortFunc(hits, func(a, b hit) int {
+		if a.tier != b.tier {
+			return a.tier - b.tier
+		}
+		if a.whole != b.whole {
+			return b.whole - a.whole
+		}
+		ca, cb := t.codes[a.i], t.codes[b.i]
+		if ra, rb := rankOf(ca.Code), rankOf(cb.Code); ra != rb {
+			return ra - rb
+		}
+		if a.tier == 2 && len(ca.Description) != len(cb.Description) {
+			return len(ca.Description) - len(cb.Description)
+		}
+		return a.i - b.i
+	})
+	out := make([]Code, 0, min(limit, len(hits)))
+	for _, h := range hits[:min(limit, len(hits))] {
+		out = append(out, t.codes[h.i])
 	}
 	return out
 }

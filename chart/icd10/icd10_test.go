@@ -2,6 +2,7 @@ package icd10_test
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -67,10 +68,12 @@ func codes(cs []icd10.Code) string {
 func TestSearch(t *testing.T) {
 	tab := load(t)
 	for q, want := range map[string]string{
-		"diabetes":           "E109 E1165 E119", // code order, as CMS lists them
-		"type 2 diab":        "E1165 E119",
+		"diabetes":           "E119 E1165 E109", // common first, then shorter titles
+		"type 2 diab":        "E119 E1165",
 		"DIABETES hyperglyc": "E1165",
-		"E11":                "E1165 E119",
+		"E11":                "E119 E1165",
+		"E11.9":              "E119",
+		"uti":                "",
 		"e11.6":              "E1165",
 		"fracture radius":    "S52501A",
 		"fièvre":             "",
@@ -85,6 +88,62 @@ func TestSearch(t *testing.T) {
 	}
 	if got := tab.Search("unspecified", 2); len(got) != 2 {
 		t.Errorf("limit ignored: %d", len(got))
+	}
+}
+
+// TestSearchRanking searches the built-in primary-care table as a clinician
+// would and wants the code they mean at the top.
+func TestSearchRanking(t *testing.T) {
+	tab, err := icd10.Parse(icd10.PrimaryCare())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string][]string{
+		"diabetes":                {"E119"},
+		"type 2 diabetes":         {"E119"},
+		"hypertension":            {"I10"},
+		"E11":                     {"E119"},
+		"e11.65":                  {"E1165"},
+		"E1":                      {"E119"},
+		"asthma":                  {"J45909"},
+		"uti":                     {"N390"},
+		"urinary tract infection": {"N390"},
+		"copd":                    {"J449"},
+		"back pain":               {"M5450"},
+	} {
+		got := tab.Search(q, 20)
+		if len(got) < len(want) {
+			t.Errorf("Search(%q) = %q, want %q first", q, codes(got), want)
+			continue
+		}
+		for i, w := range want {
+			if got[i].Code != w {
+				t.Errorf("Search(%q) = %q, want %q first", q, codes(got), want)
+				break
+			}
+		}
+	}
+	// Diabetes due to an underlying condition (E08) and type 1 (E10) come
+	// after type 2 without complications, but they still come. The
+	// built-in table has no E08 codes; these lines are from the CMS file.
+	full, err := icd10.Parse(io.MultiReader(icd10.PrimaryCare(), strings.NewReader(
+		"E089    Diabetes mellitus due to underlying condition without complications\n"+
+			"E0865   Diabetes mellitus due to underlying condition with hyperglycemia\n"+
+			"E099    Drug or chemical induced diabetes mellitus without complications\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := codes(full.Search("diabetes", 1000))
+	e119, e08, e10 := strings.Index(got, "E119"), strings.Index(got, "E08"), strings.Index(got, "E10")
+	if e119 != 0 || e08 < 0 || e10 < 0 {
+		t.Errorf("diabetes: E11.9 at %d, E08 at %d, E10 at %d: %s", e119, e08, e10, got)
+	}
+	// Every code of the common list is in the built-in table, so none of
+	// them is a typo.
+	for _, c := range icd10.Common() {
+		if _, ok := tab.Lookup(c); !ok {
+			t.Errorf("common code %s is not in the built-in table", c)
+		}
 	}
 }
 
