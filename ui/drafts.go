@@ -97,6 +97,7 @@ type tracker struct {
 	closed  bool   // the form is gone: no more writes
 	filling bool   // fields are being set from a draft
 	saved   bool   // Save stored the record (the form's way out shows it)
+	noDraft bool   // the form asks before its changes go but keeps no draft
 }
 
 // newTracker makes the tracker of a form: key from draftKey, what the form
@@ -145,6 +146,9 @@ func (t *tracker) start() {
 		old.close() // replaced without being left: its draft stays
 	}
 	t.s.form = t
+	if t.noDraft {
+		return
+	}
 	d, ok, err := t.s.svc.Draft(t.key)
 	if err != nil {
 		fyne.LogError("reading the draft "+t.key, err)
@@ -198,7 +202,7 @@ func (t *tracker) Describe() string { return t.what }
 
 // changed schedules a draft write draftDelay after the last change.
 func (t *tracker) changed() {
-	if t.closed || t.filling {
+	if t.closed || t.filling || t.noDraft {
 		return
 	}
 	t.gen++
@@ -216,7 +220,7 @@ func (t *tracker) changed() {
 // writeDraft keeps the form's fields as the user's draft, or removes the
 // draft once the form holds the record as it was.
 func (t *tracker) writeDraft() {
-	if t.closed {
+	if t.closed || t.noDraft {
 		return
 	}
 	var err error

@@ -37,6 +37,7 @@ type session struct {
 	size      fyne.Size       // the window's size at sign-in, given back at the end
 	form      *tracker        // the open form that edits a record, if any (drafts.go)
 	asking    bool            // the question about its unsaved changes is shown
+	viewer    *docViewer      // the document viewer shown, if any (viewer.go)
 }
 
 // startSession opens the workspace for the user signed in to svc's store.
@@ -64,7 +65,8 @@ func (ws *workstation) startSession(svc *chart.Service) {
 			s.chart.printMenu()
 		}
 	})
-	c.SetOnTypedKey(func(*fyne.KeyEvent) { s.touch() })
+	s.viewerKeys(c)
+	c.SetOnTypedKey(s.typedKey)
 	c.SetOnTypedRune(func(rune) { s.touch() })
 	s.stop = idleTicker(time.Second, s.tick)
 	s.find.focus()
@@ -150,6 +152,7 @@ func (s *session) welcome() fyne.CanvasObject {
 
 // showDetail replaces the detail pane.
 func (s *session) showDetail(o fyne.CanvasObject) {
+	s.viewer = nil
 	s.detail.Objects = []fyne.CanvasObject{o}
 	s.detail.Refresh()
 }
