@@ -95,8 +95,9 @@ func (v *inboxView) build() fyne.CanvasObject {
 	top = append(top, v.problems)
 	left := container.NewBorder(container.NewVBox(top...), nil, nil, nil, v.list)
 	v.right = container.NewStack(paragraph("Choose a document on the left."))
+	// The document's pages get most of the width.
 	split := container.NewHSplit(left, v.right)
-	split.Offset = 0.35
+	split.Offset = 0.28
 	return split
 }
 
@@ -430,9 +431,8 @@ func (v *inboxView) fileIt() error {
 	}
 	if v.patient.ID == "" {
 		v.fields.clear()
-		msg := "Choose the patient: type a name, MRN or birth date and pick one."
-		setError(v.fields.errs["patient"], msg)
-		return errors.New(msg)
+		setError(v.fields.errs["patient"], "Choose the patient: type a name, MRN or birth date and pick one.")
+		return errors.New("no patient is chosen")
 	}
 	_, err := v.s.svc.FileDocument(d.ID, v.patient.ID, categoryName(v.category.Selected), strings.TrimSpace(v.date.Text), strings.TrimSpace(v.note.Text))
 	if err != nil {

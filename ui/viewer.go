@@ -395,7 +395,7 @@ func (c cupsPrinter) Print(title string, data []byte) error {
 	return nil
 }
 
-var errNoPrinter = errors.New(msgNoPrinter)
+var errNoPrinter = errors.New("no printer is set up")
 
 // printFailed is what the person is told when the print service refused
 // a document; its own words go to the log.
