@@ -284,7 +284,7 @@ func inboxName(d chart.Document) string {
 
 func (v *inboxView) detail(d chart.Document) fyne.CanvasObject {
 	v.title = &widget.Label{Text: docLine(d), Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}}
-	v.view = newViewer(v.s, v.content, d.Pages, inboxName(d))
+	v.view = newViewer(v.s, v.content, d.Pages, inboxName(d), false)
 	v.slot = container.NewStack(v.view.view())
 	turns := container.New(layout.NewRowWrapLayout(),
 		&widget.Button{Text: "Turn page", Icon: theme.ViewRefreshIcon(), OnTapped: func() { v.rotate(false) }},
@@ -343,7 +343,7 @@ func (v *inboxView) detail(d chart.Document) fyne.CanvasObject {
 	// The viewer takes the pane's space over the filing form; each
 	// scrolls, and the divider gives either more room.
 	split := container.NewVSplit(container.NewBorder(nil, turns, nil, nil, v.slot), container.NewVScroll(form))
-	split.Offset = 0.6
+	split.Offset = 0.68
 	return container.NewBorder(container.NewVBox(top...), nil, nil, nil, split)
 }
 
@@ -556,7 +556,7 @@ func (v *inboxView) rotate(all bool) {
 	}
 	v.content = content
 	zoom := v.view.zoom
-	v.view = newViewer(v.s, content, nd.Pages, inboxName(nd))
+	v.view = newViewer(v.s, content, nd.Pages, inboxName(nd), false)
 	v.view.zoom = zoom
 	v.slot.Objects = []fyne.CanvasObject{v.view.view()}
 	v.slot.Refresh()

@@ -73,8 +73,10 @@ type docViewer struct {
 
 // newViewer makes a viewer of content (pages long, or 1 when unknown)
 // and shows its first page. name is the file name a saved copy is
-// offered under.
-func newViewer(s *session, content []byte, pages int, name string) *docViewer {
+// offered under. With extras it offers Print, Save a copy and the system
+// viewer (the chart's documents); without, pages and zoom only (the
+// inbox's preview, where the room goes to the page).
+func newViewer(s *session, content []byte, pages int, name string, extras bool) *docViewer {
 	v := &docViewer{s: s, content: content, name: name, pages: max(pages, 1), page: 1, zoom: 1, drawn: map[int]image.Image{}}
 	v.img = &canvas.Image{FillMode: canvas.ImageFillStretch, ScaleMode: canvas.ImageScaleSmooth}
 	v.msg = &widget.Label{Wrapping: fyne.TextWrapWord, Alignment: fyne.TextAlignCenter}
@@ -93,10 +95,12 @@ func newViewer(s *session, content []byte, pages int, name string) *docViewer {
 		&widget.Button{Icon: theme.ZoomInIcon(), OnTapped: v.zoomIn},
 		v.zoomLbl,
 		&widget.Button{Text: "Turn the view", Icon: theme.MediaReplayIcon(), OnTapped: v.turnView},
-		&widget.Button{Text: "Print", Icon: theme.DocumentPrintIcon(), OnTapped: v.print},
-		&widget.Button{Text: "Save a copy…", Icon: theme.DocumentSaveIcon(), OnTapped: v.saveCopy},
-		&widget.Button{Text: "Open in another program", Icon: theme.ComputerIcon(), Importance: widget.LowImportance, OnTapped: v.openElsewhere},
 	)
+	if extras {
+		tools.Add(&widget.Button{Text: "Print", Icon: theme.DocumentPrintIcon(), OnTapped: v.print})
+		tools.Add(&widget.Button{Text: "Save a copy…", Icon: theme.DocumentSaveIcon(), OnTapped: v.saveCopy})
+		tools.Add(&widget.Button{Text: "Open in another program", Icon: theme.ComputerIcon(), Importance: widget.LowImportance, OnTapped: v.openElsewhere})
+	}
 	area := container.New(&paneLayout{v: v}, v.scroll)
 	v.root = container.NewBorder(container.NewVBox(tools, v.status), nil, nil, nil, area)
 	s.viewer = v
@@ -470,7 +474,7 @@ func (v *chartView) openDocument(d chart.Document) {
 	}
 	title := documentLine(doc)
 	name := documentFileName(doc)
-	view := newViewer(v.s, data, doc.Pages, name)
+	view := newViewer(v.s, data, doc.Pages, name, true)
 	back := &widget.Button{Text: "Back to documents", Icon: theme.NavigateBackIcon(), OnTapped: func() {
 		v.s.touch()
 		v.s.viewer = nil
