@@ -343,7 +343,7 @@ func (v *inboxView) detail(d chart.Document) fyne.CanvasObject {
 	// The viewer takes the pane's space over the filing form; each
 	// scrolls, and the divider gives either more room.
 	split := container.NewVSplit(container.NewBorder(nil, turns, nil, nil, v.slot), container.NewVScroll(form))
-	split.Offset = 0.68
+	split.Offset = 0.64
 	return container.NewBorder(container.NewVBox(top...), nil, nil, nil, split)
 }
 
