@@ -237,6 +237,8 @@ func (v *inboxView) open(i int) {
 	v.content = content
 	v.right.Objects = []fyne.CanvasObject{v.detail(d)}
 	v.right.Refresh()
+	// Typing goes to the patient; Page Up and Page Down still turn pages.
+	v.s.ws.win.Canvas().Focus(v.who)
 }
 
 // read reads a document's content (one audited view).
@@ -311,6 +313,11 @@ func (v *inboxView) detail(d chart.Document) fyne.CanvasObject {
 	for _, e := range []*entry{v.who, v.date, v.note} {
 		e.onEscape = v.escape
 		e.onActivity = v.s.touch
+		e.onPage = func(k *fyne.KeyEvent) {
+			if v.view != nil {
+				v.view.typedKey(k)
+			}
+		}
 	}
 	v.fields = newForm()
 	v.fields.add("Patient", "patient", container.NewVBox(v.who, v.matches, v.chosen))

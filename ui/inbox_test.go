@@ -342,6 +342,16 @@ func TestInboxViewerNextAndEnter(t *testing.T) {
 		t.Errorf("the inbox with a zoomed preview needs %.0f×%.0f", m.Width, m.Height)
 	}
 
+	// The patient field has the keyboard; Page Down in it turns the page.
+	who := entryWith(t, w.Content(), "Patient: name, MRN or birth date")
+	if w.Canvas().Focused() != who {
+		t.Errorf("the patient field does not have the keyboard: %T has", w.Canvas().Focused())
+	}
+	who.TypedKey(&fyne.KeyEvent{Name: fyne.KeyPageDown})
+	if v.page != 1 { // first.pdf has one page
+		t.Errorf("Page Down left the one-page document at page %d", v.page)
+	}
+
 	// A note typed, then Escape: asked; Keep editing keeps it.
 	note := entryWith(t, w.Content(), "Note (optional)")
 	test.Type(note, "from the hospital")
@@ -360,7 +370,6 @@ func TestInboxViewerNextAndEnter(t *testing.T) {
 
 	// Enter without a patient: said under the patient field.
 	find(t, w.Content(), func(sel *widget.Select) bool { return sel.PlaceHolder == "Category" }).SetSelected("Insurance")
-	who := entryWith(t, w.Content(), "Patient: name, MRN or birth date")
 	who.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	wantText(t, w.Content(), "Choose the patient")
 	// One patient matches: Enter files to them and opens the next document.
@@ -374,6 +383,9 @@ func TestInboxViewerNextAndEnter(t *testing.T) {
 	if _, pic := pageImage(t, s.inboxv.view); darkShare(pic) < 0.03 {
 		t.Error("the next document's preview is blank")
 	}
+	// Page Down from the patient field turns its pages.
+	entryWith(t, w.Content(), "Patient: name, MRN or birth date").TypedKey(&fyne.KeyEvent{Name: fyne.KeyPageDown})
+	wantText(t, w.Content(), "Page 2 of 2")
 	c, err := s.svc.OpenChart(p.patient.ID)
 	if err != nil || len(c.Documents) != 1 || c.Documents[0].Source != "first.pdf" || c.Documents[0].Note != "from the hospital" {
 		t.Fatalf("the chart holds %+v, %v", c.Documents, err)

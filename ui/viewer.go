@@ -62,6 +62,7 @@ type docViewer struct {
 	img      *canvas.Image
 	msg      *widget.Label // instead of the page, when it cannot be drawn
 	scroll   *container.Scroll
+	area     *pageArea
 	pageLbl  *widget.Label
 	zoomLbl  *widget.Label
 	status   *widget.Label
@@ -101,8 +102,9 @@ func newViewer(s *session, content []byte, pages int, name string, extras bool) 
 		tools.Add(&widget.Button{Text: "Save a copy…", Icon: theme.DocumentSaveIcon(), OnTapped: v.saveCopy})
 		tools.Add(&widget.Button{Text: "Open in another program", Icon: theme.ComputerIcon(), Importance: widget.LowImportance, OnTapped: v.openElsewhere})
 	}
-	area := container.New(&paneLayout{v: v}, v.scroll)
-	v.root = container.NewBorder(container.NewVBox(tools, v.status), nil, nil, nil, area)
+	v.area = &pageArea{v: v, box: container.New(&paneLayout{v: v}, v.scroll)}
+	v.area.ExtendBaseWidget(v.area)
+	v.root = container.NewBorder(container.NewVBox(tools, v.status), nil, nil, nil, v.area)
 	s.viewer = v
 	v.showPage(1)
 	return v
@@ -110,6 +112,37 @@ func newViewer(s *session, content []byte, pages int, name string, extras bool) 
 
 // view is the viewer's widget tree.
 func (v *docViewer) view() fyne.CanvasObject { return v.root }
+
+// focus gives the page the keyboard, so Page Up and Page Down turn pages
+// whatever field had it before.
+func (v *docViewer) focus() {
+	v.s.ws.win.Canvas().Focus(v.area)
+}
+
+// pageArea is the page's pane: it takes the keyboard when the page is
+// clicked (or the viewer opens) and turns pages with Page Up and Page
+// Down.
+type pageArea struct {
+	widget.BaseWidget
+	v       *docViewer
+	box     *fyne.Container
+	focused bool
+}
+
+func (a *pageArea) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(a.box) }
+
+func (a *pageArea) Tapped(*fyne.PointEvent) { a.v.focus() }
+
+func (a *pageArea) FocusGained() { a.focused = true }
+func (a *pageArea) FocusLost()   { a.focused = false }
+func (a *pageArea) TypedRune(rune) {
+	a.v.s.touch()
+}
+
+func (a *pageArea) TypedKey(k *fyne.KeyEvent) {
+	a.v.s.touch()
+	a.v.typedKey(k)
+}
 
 // paneLayout gives the page's scroll all the room and redraws the page
 // when a fitted width changes.
@@ -482,6 +515,7 @@ func (v *chartView) openDocument(d chart.Document) {
 	}}
 	head := container.NewBorder(nil, nil, back, nil, &widget.Label{Text: title, TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis})
 	sec.show(container.NewBorder(head, nil, nil, nil, view.view()))
+	view.focus()
 }
 
 // documentFileName is the name a saved copy of a document is offered
