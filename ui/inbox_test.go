@@ -395,4 +395,16 @@ func TestInboxViewerNextAndEnter(t *testing.T) {
 	if top := w.Canvas().Overlays().Top(); top != nil {
 		t.Error("leaving an untouched filing form asked")
 	}
+
+	// Signing out with a note typed asks; Discard signs out.
+	test.Tap(button(t, w.Content(), "Inbox"))
+	inboxList(t, w).Select(0)
+	test.Type(entryWith(t, w.Content(), "Note (optional)"), "two pages")
+	s.signOut()
+	d = dialogOn(t, w)
+	wantText(t, d, "Discard your changes to the filing of second.pdf?")
+	test.Tap(button(t, d, "Discard"))
+	if ws.sess != nil {
+		t.Error("Discard did not sign out")
+	}
 }

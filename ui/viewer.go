@@ -102,7 +102,9 @@ func newViewer(s *session, content []byte, pages int, name string, extras bool) 
 		tools.Add(&widget.Button{Text: "Save a copy…", Icon: theme.DocumentSaveIcon(), OnTapped: v.saveCopy})
 		tools.Add(&widget.Button{Text: "Open in another program", Icon: theme.ComputerIcon(), Importance: widget.LowImportance, OnTapped: v.openElsewhere})
 	}
-	v.area = &pageArea{v: v, box: container.New(&paneLayout{v: v}, v.scroll)}
+	ring := &canvas.Rectangle{StrokeWidth: 2, StrokeColor: theme.Color(theme.ColorNameFocus)}
+	ring.Hide()
+	v.area = &pageArea{v: v, ring: ring, box: container.NewStack(container.New(&paneLayout{v: v}, v.scroll), ring)}
 	v.area.ExtendBaseWidget(v.area)
 	v.root = container.NewBorder(container.NewVBox(tools, v.status), nil, nil, nil, v.area)
 	s.viewer = v
@@ -124,17 +126,17 @@ func (v *docViewer) focus() {
 // Down.
 type pageArea struct {
 	widget.BaseWidget
-	v       *docViewer
-	box     *fyne.Container
-	focused bool
+	v    *docViewer
+	box  *fyne.Container
+	ring *canvas.Rectangle // shows that the page has the keyboard
 }
 
 func (a *pageArea) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(a.box) }
 
 func (a *pageArea) Tapped(*fyne.PointEvent) { a.v.focus() }
 
-func (a *pageArea) FocusGained() { a.focused = true }
-func (a *pageArea) FocusLost()   { a.focused = false }
+func (a *pageArea) FocusGained() { a.ring.Show() }
+func (a *pageArea) FocusLost()   { a.ring.Hide() }
 func (a *pageArea) TypedRune(rune) {
 	a.v.s.touch()
 }
