@@ -57,8 +57,9 @@ type docViewer struct {
 	zoom     float32 // times the pane's width
 	turn     int     // degrees clockwise, view only
 	drawn    map[int]image.Image
-	gen      int     // counts requests; a late drawing of an old one is dropped
-	width    float32 // the pane's width at the last layout
+	drawing  map[int]bool // pages being drawn now
+	gen      int          // counts requests; a late drawing of an old one is dropped
+	width    float32      // the pane's width at the last layout
 	img      *canvas.Image
 	msg      *widget.Label // instead of the page, when it cannot be drawn
 	scroll   *container.Scroll
@@ -78,7 +79,7 @@ type docViewer struct {
 // viewer (the chart's documents); without, pages and zoom only (the
 // inbox's preview, where the room goes to the page).
 func newViewer(s *session, content []byte, pages int, name string, extras bool) *docViewer {
-	v := &docViewer{s: s, content: content, name: name, pages: max(pages, 1), page: 1, zoom: 1, drawn: map[int]image.Image{}}
+	v := &docViewer{s: s, content: content, name: name, pages: max(pages, 1), page: 1, zoom: 1, drawn: map[int]image.Image{}, drawing: map[int]bool{}}
 	v.img = &canvas.Image{FillMode: canvas.ImageFillStretch, ScaleMode: canvas.ImageScaleSmooth}
 	v.msg = &widget.Label{Wrapping: fyne.TextWrapWord, Alignment: fyne.TextAlignCenter}
 	v.msg.Hide()
@@ -208,6 +209,12 @@ func (v *docViewer) render() {
 	scale := v.s.ws.win.Canvas().Scale()
 	pixels := int(width * scale)
 	page, ok := v.drawn[n]
+	if !ok && v.drawing[n] {
+		return // drawn once, then fitted to what is asked by then
+	}
+	if !ok {
+		v.drawing[n] = true
+	}
 	content := v.content
 	runInBackground(func() {
 		var err error
@@ -219,11 +226,17 @@ func (v *docViewer) render() {
 			pic = scan.Fit(page, turn, pixels)
 		}
 		fyne.Do(func() {
-			if v.gen != gen {
-				return
+			if !ok {
+				delete(v.drawing, n)
+				if err == nil {
+					v.keep(n, page)
+				}
 			}
-			if !ok && err == nil {
-				v.keep(n, page)
+			if v.gen != gen {
+				if !ok {
+					v.render() // asked for again meanwhile: fit the page drawn
+				}
+				return
 			}
 			v.showDrawn(pic, width, err)
 		})
