@@ -237,8 +237,6 @@ func (v *inboxView) open(i int) {
 	v.content = content
 	v.right.Objects = []fyne.CanvasObject{v.detail(d)}
 	v.right.Refresh()
-	// Typing goes to the patient; Page Up and Page Down still turn pages.
-	v.s.ws.win.Canvas().Focus(v.who)
 }
 
 // read reads a document's content (one audited view).

@@ -342,11 +342,8 @@ func TestInboxViewerNextAndEnter(t *testing.T) {
 		t.Errorf("the inbox with a zoomed preview needs %.0f×%.0f", m.Width, m.Height)
 	}
 
-	// The patient field has the keyboard; Page Down in it turns the page.
+	// Page Down in the patient field turns the page.
 	who := entryWith(t, w.Content(), "Patient: name, MRN or birth date")
-	if w.Canvas().Focused() != who {
-		t.Errorf("the patient field does not have the keyboard: %T has", w.Canvas().Focused())
-	}
 	who.TypedKey(&fyne.KeyEvent{Name: fyne.KeyPageDown})
 	if v.page != 1 { // first.pdf has one page
 		t.Errorf("Page Down left the one-page document at page %d", v.page)
