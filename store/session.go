@@ -286,7 +286,21 @@ func (s *Store) recordFailure(slotID string) (uint32, error) {
 // an [*UnlockError] that says how many tries are left, and records the
 // failure; after [FreeTries] failures further tries wait (see [FirstWait]).
 // Failures are written to the audit log at the next successful sign-in.
-func (s *Store) Unlock(username string, password []byte) error {
+func (s *Store) Unlock(username string, password []byte) (err error) {
+	defer recoverDamage(&err)
+	return s.unlock(username, password)
+}
+
+// recoverDamage turns a panic of bbolt reading a damaged page (it asserts
+// rather than returns an error) into [ErrTampered], so a damaged store is
+// reported at sign-in instead of ending the program.
+func recoverDamage(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%w: the store file is damaged (%v); restore it from a backup", ErrTampered, r)
+	}
+}
+
+func (s *Store) unlock(username string, password []byte) error {
 	secret := s.secret()
 	if secret == nil {
 		if s.deviceErr != nil {

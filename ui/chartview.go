@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -291,7 +290,7 @@ func subheading(text string) *widget.Label {
 }
 
 // documents lists the filed documents the role may see; each opens in
-// the system viewer.
+// the document viewer (viewer.go).
 func (v *chartView) documents() fyne.CanvasObject {
 	empty := "No documents filed."
 	if slices.Contains(v.c.Hidden, "clinical documents") {
@@ -319,31 +318,6 @@ func documentLine(d chart.Document) string {
 		pages = words.Plural(d.Pages, "page")
 	}
 	return d.ClinicalDate + "  " + strings.Join(words.NonEmpty(d.Title, cat.Title, pages), " · ")
-}
-
-// openDocument reads a document (audited by the service) into a private
-// temporary file and opens it in the system viewer.
-func (v *chartView) openDocument(d chart.Document) {
-	v.s.touch()
-	ws := v.s.ws
-	rc, doc, err := v.s.svc.OpenDocument(d.ID)
-	if err != nil {
-		showError(ws.win, "The document could not be opened", err)
-		return
-	}
-	data, err := io.ReadAll(rc)
-	rc.Close()
-	if err != nil {
-		showError(ws.win, "The document could not be opened", err)
-		return
-	}
-	path, err := ws.privateFile("document"+extensionOf(doc.ContentType), data)
-	if err == nil {
-		err = openInViewer(ws.app, path)
-	}
-	if err != nil {
-		showError(ws.win, "The document could not be opened", err)
-	}
 }
 
 // extensionOf is the file name extension viewers expect for a content type.

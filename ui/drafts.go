@@ -97,7 +97,7 @@ type tracker struct {
 	closed  bool   // the form is gone: no more writes
 	filling bool   // fields are being set from a draft
 	saved   bool   // Save stored the record (the form's way out shows it)
-	noDraft bool   // a settings form: no draft, open from its first change
+	noDraft bool   // the form asks before its changes go but keeps no draft (settings forms open from their first change)
 }
 
 // newTracker makes the tracker of a form: key from draftKey, what the form
@@ -146,6 +146,9 @@ func (t *tracker) start() {
 		old.close() // replaced without being left: its draft stays
 	}
 	t.s.form = t
+	if t.noDraft {
+		return
+	}
 	d, ok, err := t.s.svc.Draft(t.key)
 	if err != nil {
 		fyne.LogError("reading the draft "+t.key, err)

@@ -14,6 +14,7 @@ type entry struct {
 	widget.Entry
 	onEscape   func()
 	onActivity func()
+	onPage     func(*fyne.KeyEvent) // Page Up and Page Down, for a document shown beside the field
 }
 
 // newEntry makes a one-line entry.
@@ -57,6 +58,10 @@ func (e *entry) TypedKey(k *fyne.KeyEvent) {
 	e.active()
 	if k.Name == fyne.KeyEscape && e.onEscape != nil {
 		e.onEscape()
+		return
+	}
+	if (k.Name == fyne.KeyPageUp || k.Name == fyne.KeyPageDown) && e.onPage != nil && !e.MultiLine {
+		e.onPage(k)
 		return
 	}
 	e.Entry.TypedKey(k)

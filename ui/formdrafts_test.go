@@ -11,52 +11,6 @@ import (
 	"chartkeeper/scan"
 )
 
-// The reason typed on the break-glass prompt is a form: leaving it asks
-// first, and it survives a lock as a sealed draft, like a visit note.
-func TestBreakGlassReasonSurvivesLock(t *testing.T) {
-	p := newPractice(t)
-	ws, w := open(t, p.dir)
-	signInAs(t, w, "desk", testPassword)
-	s := sessionOf(t, ws)
-	s.openChart(p.patient.ID)
-	s.chart.tabs.SelectIndex(tabAllergies)
-	reason := entryWith(t, s.chart.tabs.Selected().Content, "why you need to see this chart now")
-	test.Type(reason, "Patient collapsed at the desk")
-
-	// Ctrl+N asks; Keep editing stays.
-	shortcut(w, shortcutNew)
-	test.Tap(button(t, wantDiscardQuestion(t, w, "the break-glass reason for Okafor, Chidi"), "Keep editing"))
-	if s.chart == nil || reason.Text != "Patient collapsed at the desk" {
-		t.Fatal("Keep editing left the prompt")
-	}
-
-	// Every hidden tab's prompt holds the same reason.
-	s.chart.tabs.SelectIndex(tabProblems)
-	if e := entryWith(t, s.chart.tabs.Selected().Content, "why you need to see this chart now"); e.Text != reason.Text {
-		t.Errorf("the Problems tab's prompt holds %q", e.Text)
-	}
-
-	// A lock keeps it; the same user finds it back.
-	s.lock()
-	signInAs(t, w, "desk", testPassword)
-	s = sessionOf(t, ws)
-	if s.chart == nil {
-		t.Fatal("the chart did not come back with the draft")
-	}
-	wantText(t, w.Content(), "Draft restored from ")
-	reason = entryWith(t, w.Content(), "why you need to see this chart now")
-	if reason.Text != "Patient collapsed at the desk" {
-		t.Fatalf("restored reason %q", reason.Text)
-	}
-	reason.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
-	if !s.chart.c.BreakGlass {
-		t.Fatal("the chart did not open with break-glass")
-	}
-	if ds := drafts(t, s); len(ds) != 0 {
-		t.Errorf("drafts after opening: %+v", ds)
-	}
-}
-
 // A half-made resolution of a conflict asks before it is left, and a lock
 // keeps it: the review screen comes back with the values ticked.
 func TestConflictResolutionSurvivesLock(t *testing.T) {

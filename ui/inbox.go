@@ -1,13 +1,14 @@
 package ui
 
 import (
+	"cmp"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
@@ -17,15 +18,14 @@ import (
 	"chartkeeper/scan"
 )
 
-// previewSize is the longest side, in pixels, of an inbox page preview.
-const previewSize = 900
-
 // inboxView is the inbox screen: the documents waiting to be filed, the
 // files left in the scan folders ("problems"), and for the chosen
-// document a page preview with page navigation and the filing form:
-// patient (type-ahead), category, clinical date and note; split, turn
-// and reject. Content is read once per chosen document (one audited
-// view) and held in memory only; pages are drawn off the UI goroutine.
+// document the document viewer (viewer.go) and the filing form: patient
+// (type-ahead), category, clinical date and note; split, turn and reject.
+// Content is read once per chosen document (one audited view) and held in
+// memory only; pages are drawn off the UI goroutine. The filing form has
+// a tracker (drafts.go) that keeps no draft: leaving it with changes asks
+// first.
 type inboxView struct {
 	s    *session
 	docs []chart.Document
@@ -33,13 +33,14 @@ type inboxView struct {
 	sel  int // index into docs, -1 for none
 
 	content []byte // the chosen document's content
-	page    int    // 1-based page shown
-	img     *canvas.Image
-	pageLbl *widget.Label
+	view    *docViewer
+	slot    *fyne.Container // holds the viewer
 	title   *widget.Label
+	filed   string // what the last filing did, shown over the next document
 
 	who      *entry
 	matches  *fyne.Container
+	found    []chart.PatientSummary // the patients offered for what was typed
 	patient  chart.PatientSummary
 	chosen   *widget.Label
 	category *widget.Select
@@ -47,6 +48,7 @@ type inboxView struct {
 	note     *entry
 	msg      *widget.Label // the filing form's general message
 	fields   *form
+	t        *tracker
 	right    *fyne.Container
 	problems *widget.Label
 }
@@ -93,8 +95,9 @@ func (v *inboxView) build() fyne.CanvasObject {
 	top = append(top, v.problems)
 	left := container.NewBorder(container.NewVBox(top...), nil, nil, nil, v.list)
 	v.right = container.NewStack(paragraph("Choose a document on the left."))
+	// The document's pages get most of the width.
 	split := container.NewHSplit(left, v.right)
-	split.Offset = 0.35
+	split.Offset = 0.28
 	return split
 }
 
@@ -143,7 +146,13 @@ func (v *inboxView) reload() {
 	v.list.OnSelected = cb
 	v.list.Refresh()
 	if v.sel < 0 {
-		v.content = nil
+		if v.t != nil && v.s.form == v.t {
+			v.t.drop() // the document is gone
+		}
+		if v.s.viewer == v.view {
+			v.s.viewer = nil
+		}
+		v.content, v.view = nil, nil
 		v.right.Objects = []fyne.CanvasObject{paragraph(v.emptyText())}
 		v.right.Refresh()
 	}
@@ -171,46 +180,122 @@ func (v *inboxView) emptyText() string {
 	return "Choose a document on the left."
 }
 
-// choose shows document i: reads its content and the first page.
+// choose shows document i, asking first when the filing form holds
+// changes.
 func (v *inboxView) choose(i widget.ListItemID) {
 	v.s.touch()
 	if i < 0 || i >= len(v.docs) {
 		return
 	}
+	id := v.docs[i].ID
+	if v.s.form != nil && v.s.form == v.t && v.sel != i && v.t.Dirty() {
+		// The list shows the document of the form until the question is
+		// answered.
+		v.selectQuietly(v.sel)
+		v.s.leave(func() { v.open(v.indexOf(id)) })
+		return
+	}
+	v.open(i)
+}
+
+// indexOf is the index of the document with id, -1 when it is gone.
+func (v *inboxView) indexOf(id string) int {
+	for i, d := range v.docs {
+		if d.ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// selectQuietly selects row i of the list (none for -1) without opening it.
+func (v *inboxView) selectQuietly(i int) {
+	cb := v.list.OnSelected
+	v.list.OnSelected = nil
+	if i < 0 {
+		v.list.UnselectAll()
+	} else {
+		v.list.Select(i)
+	}
+	v.list.OnSelected = cb
+}
+
+// open shows document i: reads its content, shows its first page and an
+// empty filing form.
+func (v *inboxView) open(i int) {
+	if i < 0 || i >= len(v.docs) {
+		v.closeDocument()
+		return
+	}
+	v.selectQuietly(i)
 	v.sel = i
 	d := v.docs[i]
+	content, err := v.read(d)
+	if err != nil {
+		return
+	}
+	v.content = content
+	v.right.Objects = []fyne.CanvasObject{v.detail(d)}
+	v.right.Refresh()
+}
+
+// read reads a document's content (one audited view).
+func (v *inboxView) read(d chart.Document) ([]byte, error) {
 	rc, _, err := v.s.svc.OpenDocument(d.ID)
 	if err != nil {
 		showError(v.s.ws.win, "The document could not be opened", err)
-		return
+		return nil, err
 	}
-	v.content, err = io.ReadAll(rc)
+	content, err := io.ReadAll(rc)
 	rc.Close()
 	if err != nil {
 		showError(v.s.ws.win, "The document could not be read", err)
-		return
 	}
-	v.right.Objects = []fyne.CanvasObject{v.detail(d)}
+	return content, err
+}
+
+// closeDocument shows no document.
+func (v *inboxView) closeDocument() {
+	if v.t != nil {
+		v.t.drop()
+	}
+	if v.s.viewer == v.view {
+		v.s.viewer = nil
+	}
+	v.sel, v.content, v.view = -1, nil, nil
+	v.selectQuietly(-1)
+	text := v.emptyText()
+	if v.filed != "" {
+		text = v.filed + " " + text
+		v.filed = ""
+	}
+	v.right.Objects = []fyne.CanvasObject{paragraph(text)}
 	v.right.Refresh()
-	v.showPage(1)
+}
+
+// inboxName is the file name a saved copy of an inbox document is
+// offered under.
+func inboxName(d chart.Document) string {
+	if d.Source != "" {
+		return d.Source
+	}
+	return "document" + extensionOf(d.ContentType)
 }
 
 func (v *inboxView) detail(d chart.Document) fyne.CanvasObject {
 	v.title = &widget.Label{Text: docLine(d), Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}}
-	v.img = &canvas.Image{FillMode: canvas.ImageFillContain}
-	v.img.SetMinSize(fyne.NewSize(240, 220)) // it grows into what the filing form leaves
-	v.pageLbl = &widget.Label{}
-	nav := container.New(layout.NewRowWrapLayout(),
-		&widget.Button{Text: "Previous page", Icon: theme.NavigateBackIcon(), OnTapped: func() { v.showPage(v.page - 1) }},
-		v.pageLbl,
-		&widget.Button{Text: "Next page", Icon: theme.NavigateNextIcon(), OnTapped: func() { v.showPage(v.page + 1) }},
+	v.view = newViewer(v.s, v.content, d.Pages, inboxName(d), false)
+	v.slot = container.NewStack(v.view.view())
+	turns := container.New(layout.NewRowWrapLayout(),
 		&widget.Button{Text: "Turn page", Icon: theme.ViewRefreshIcon(), OnTapped: func() { v.rotate(false) }},
 		&widget.Button{Text: "Turn all pages", OnTapped: func() { v.rotate(true) }},
 	)
 	v.who = newEntry("Patient: name, MRN or birth date")
 	v.who.OnChanged = v.search
+	v.who.OnSubmitted = func(string) { v.enter() }
 	v.who.onActivity = v.s.touch
 	v.matches = container.NewVBox()
+	v.found = nil
 	v.chosen = &widget.Label{Text: "No patient chosen."}
 	v.patient = chart.PatientSummary{}
 	v.category = &widget.Select{Options: categoryTitles()[1:], PlaceHolder: "Category"}
@@ -219,15 +304,35 @@ func (v *inboxView) detail(d chart.Document) fyne.CanvasObject {
 	}
 	v.date = newEntry("Clinical date, YYYY-MM-DD")
 	v.date.SetText(now().Format("2006-01-02"))
+	v.date.OnSubmitted = func(string) { v.file() }
 	v.note = newEntry("Note (optional)")
 	v.note.SetText(d.Note)
+	v.note.OnSubmitted = func(string) { v.file() }
+	for _, e := range []*entry{v.who, v.date, v.note} {
+		e.onEscape = v.escape
+		e.onActivity = v.s.touch
+		e.onPage = func(k *fyne.KeyEvent) {
+			if v.view != nil {
+				v.view.typedKey(k)
+			}
+		}
+	}
 	v.fields = newForm()
+	v.fields.add("Patient", "patient", container.NewVBox(v.who, v.matches, v.chosen))
 	v.fields.add("Category", "category", v.category)
 	v.fields.add("Clinical date", "clinical date", v.date)
 	v.fields.add("Note", "note", v.note)
 	v.msg = v.fields.general
+	v.t = newTracker(v.s, draftKey("inbox", "", d.ID), "the filing of "+inboxName(d), "")
+	v.t.noDraft = true
+	v.t.entry("who", v.who)
+	v.t.value("patient", func() string { return v.patient.ID }, func(string) {})
+	v.t.choice("category", v.category)
+	v.t.entry("date", v.date)
+	v.t.entry("note", v.note)
+	v.t.save = v.fileIt
+	v.t.start()
 	form := container.NewVBox(
-		v.who, v.matches, v.chosen,
 		v.fields.content(),
 		container.New(layout.NewRowWrapLayout(),
 			&widget.Button{Text: "File to patient", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: v.file},
@@ -235,42 +340,29 @@ func (v *inboxView) detail(d chart.Document) fyne.CanvasObject {
 			&widget.Button{Text: "Reject…", Icon: theme.CancelIcon(), OnTapped: v.reject},
 		),
 	)
-	// The page fills what the window leaves; on a short window the whole
-	// pane scrolls, so the filing buttons are always reachable.
-	return container.NewVScroll(container.NewBorder(v.title, container.NewVBox(nav, form), nil, nil, v.img))
+	top := []fyne.CanvasObject{v.title}
+	if v.filed != "" {
+		top = append([]fyne.CanvasObject{&widget.Label{Text: v.filed, Wrapping: fyne.TextWrapWord, Importance: widget.SuccessImportance}}, top...)
+		v.filed = ""
+	}
+	// The viewer takes the pane's space over the filing form; each
+	// scrolls, and the divider gives either more room.
+	split := container.NewVSplit(container.NewBorder(nil, turns, nil, nil, v.slot), container.NewVScroll(form))
+	split.Offset = 0.64
+	return container.NewBorder(container.NewVBox(top...), nil, nil, nil, split)
 }
 
-// showPage draws page n off the UI goroutine.
-func (v *inboxView) showPage(n int) {
+// escape leaves the document, asking first when the form holds changes.
+func (v *inboxView) escape() {
 	v.s.touch()
-	if v.sel < 0 || v.content == nil {
-		return
-	}
-	pages := v.docs[v.sel].Pages
-	if n < 1 || n > max(pages, 1) {
-		return
-	}
-	v.page = n
-	v.pageLbl.SetText(fmt.Sprintf("Page %d of %d", n, pages))
-	content, img := v.content, v.img
-	runInBackground(func() {
-		pic, err := scan.Page(content, n, previewSize)
-		if err != nil {
-			pic = scan.Placeholder(previewSize)
-		}
-		fyne.Do(func() {
-			if v.img == img && v.page == n {
-				img.Image = pic
-				img.Refresh()
-			}
-		})
-	})
+	v.s.leave(v.closeDocument)
 }
 
 // search offers the first patients matching what was typed.
 func (v *inboxView) search(q string) {
 	v.s.touch()
 	v.matches.RemoveAll()
+	v.found = nil
 	if strings.TrimSpace(q) == "" {
 		return
 	}
@@ -279,16 +371,39 @@ func (v *inboxView) search(q string) {
 		setError(v.msg, sentence(err))
 		return
 	}
+	v.found = found
 	for _, p := range found {
-		v.matches.Add(&widget.Button{Text: patientLine(p), Alignment: widget.ButtonAlignLeading, OnTapped: func() {
-			v.patient = p
-			v.chosen.SetText("File to: " + patientLine(p))
-			v.matches.RemoveAll()
-		}})
+		v.matches.Add(&widget.Button{Text: patientLine(p), Alignment: widget.ButtonAlignLeading, OnTapped: func() { v.pick(p) }})
 	}
 	if len(found) == 0 {
 		v.matches.Add(&widget.Label{Text: "No patient matches."})
 	}
+}
+
+// pick chooses the patient to file to.
+func (v *inboxView) pick(p chart.PatientSummary) {
+	v.patient = p
+	v.chosen.SetText("File to: " + patientLine(p))
+	v.matches.RemoveAll()
+	v.found = nil
+	setError(v.fields.errs["patient"], "")
+	v.t.changed()
+}
+
+// enter is Enter in the patient field: with exactly one patient matching
+// what was typed, it files to that patient; with a patient chosen, it
+// files.
+func (v *inboxView) enter() {
+	v.s.touch()
+	switch {
+	case len(v.found) == 1:
+		v.pick(v.found[0])
+	case len(v.found) > 1:
+		v.fields.clear()
+		setError(v.fields.errs["patient"], fmt.Sprintf("%d patients match; pick one, or type more of the name, the MRN or the birth date.", len(v.found)))
+		return
+	}
+	v.file()
 }
 
 func patientLine(p chart.PatientSummary) string {
@@ -302,28 +417,45 @@ func (v *inboxView) current() (chart.Document, bool) {
 	return v.docs[v.sel], true
 }
 
-// file files the chosen document to the chosen patient.
+// file files the chosen document to the chosen patient, then opens the
+// next document.
 func (v *inboxView) file() {
 	v.s.touch()
+	if _, ok := v.current(); !ok {
+		return
+	}
+	v.t.Save()
+}
+
+// fileIt is the filing form's save: field errors appear under their
+// fields; once filed, the next document opens.
+func (v *inboxView) fileIt() error {
 	d, ok := v.current()
 	if !ok {
-		return
+		return errors.New("no document is chosen")
 	}
 	if v.patient.ID == "" {
 		v.fields.clear()
-		setError(v.msg, "Choose the patient first: type a name, MRN or birth date and pick one.")
-		return
+		setError(v.fields.errs["patient"], "Choose the patient: type a name, MRN or birth date and pick one.")
+		return errors.New("no patient is chosen")
 	}
-	f, err := v.s.svc.FileDocument(d.ID, v.patient.ID, categoryName(v.category.Selected), strings.TrimSpace(v.date.Text), strings.TrimSpace(v.note.Text))
+	_, err := v.s.svc.FileDocument(d.ID, v.patient.ID, categoryName(v.category.Selected), strings.TrimSpace(v.date.Text), strings.TrimSpace(v.note.Text))
 	if err != nil {
 		v.fields.show(err)
-		return
+		return err
 	}
+	at := v.sel
+	v.t.saved = true
+	v.t.drop()
+	v.filed = fmt.Sprintf("Filed %s into the chart of %s.", cmp.Or(d.Source, "the document"), v.patient.Name())
 	v.sel = -1
 	v.reload()
-	v.right.Objects = []fyne.CanvasObject{paragraph(fmt.Sprintf("Filed %s into the chart of %s.", d.Source, v.patient.Name()))}
-	v.right.Refresh()
-	_ = f
+	if len(v.docs) == 0 {
+		v.closeDocument()
+		return nil
+	}
+	v.open(min(at, len(v.docs)-1))
+	return nil
 }
 
 // parseRanges reads "1-2, 3, 4-5".
@@ -404,26 +536,36 @@ func (v *inboxView) reject() {
 	v.s.ws.win.Canvas().Focus(reason)
 }
 
-// rotate turns the page shown (or every page) a quarter clockwise.
+// rotate turns the page shown (or every page) a quarter clockwise; the
+// filing form keeps what was typed.
 func (v *inboxView) rotate(all bool) {
 	v.s.touch()
 	d, ok := v.current()
-	if !ok {
+	if !ok || v.view == nil {
 		return
 	}
+	page := v.view.page
 	var pages []int
 	if !all {
-		pages = []int{v.page}
+		pages = []int{page}
 	}
-	page := v.page
 	nd, err := v.s.svc.RotatePages(scan.Editor{}, d.ID, 90, pages...)
 	if err != nil {
 		showError(v.s.ws.win, "The page was not turned", err)
 		return
 	}
 	v.docs[v.sel] = nd
-	v.choose(v.sel)
-	v.showPage(page)
+	content, err := v.read(nd)
+	if err != nil {
+		return
+	}
+	v.content = content
+	zoom := v.view.zoom
+	v.view = newViewer(v.s, content, nd.Pages, inboxName(nd), false)
+	v.view.zoom = zoom
+	v.slot.Objects = []fyne.CanvasObject{v.view.view()}
+	v.slot.Refresh()
+	v.view.showPage(page)
 }
 
 // showRejected lists the documents rejected from the inbox, newest first,

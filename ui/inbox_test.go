@@ -301,3 +301,107 @@ func TestFolderSettingsFromAdministration(t *testing.T) {
 	wantText(t, w.Content(), "Scan folders")
 	entryWith(t, w.Content(), "Folder, e.g. /srv/scans/desk")
 }
+
+// TestInboxViewerNextAndEnter: the inbox previews a scan with the
+// document viewer, large and zoomable; Enter in the patient field files
+// to the one patient matching, and the next document opens at once;
+// leaving a filing form with changes asks first.
+func TestInboxViewerNextAndEnter(t *testing.T) {
+	p := newPractice(t)
+	ws, w := open(t, p.dir)
+	w.Resize(fyne.NewSize(1024, 700))
+	signInAs(t, w, "desk", testPassword)
+	s := sessionOf(t, ws)
+	for i, name := range []string{"first.pdf", "second.pdf"} {
+		if _, err := s.svc.AddDocument(bytes.NewReader(scannedPDF(t, i+1)), chart.Document{ContentType: "application/pdf", Pages: i + 1, Source: name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.refreshInbox()
+	test.Tap(button(t, w.Content(), "Inbox"))
+	inboxList(t, w).Select(0)
+	v := s.inboxv.view
+	if v == nil || s.viewer != v {
+		t.Fatal("the inbox shows no viewer")
+	}
+	img, pic := pageImage(t, v)
+	if share := darkShare(pic); share < 0.03 {
+		t.Errorf("the preview is %.1f%% dark: blank", share*100)
+	}
+	// Large enough to read: the page takes the pane's width, 40% of the
+	// window's at 1024 px (zoom gives more).
+	if wd := img.MinSize().Width; wd < 400 {
+		t.Errorf("the preview is %.0f wide in a 1024 px window", wd)
+	}
+	fit := img.MinSize().Width
+	shortcut(w, shortcutZoomIn)
+	if z := img.MinSize().Width; z < fit*1.2 {
+		t.Errorf("Ctrl+plus left the preview %.0f wide (fitted %.0f)", z, fit)
+	}
+	if m := w.Content().MinSize(); m.Width > fitLimit.Width || m.Height > fitLimit.Height {
+		t.Errorf("the inbox with a zoomed preview needs %.0f×%.0f", m.Width, m.Height)
+	}
+
+	// Page Down in the patient field turns the page.
+	who := entryWith(t, w.Content(), "Patient: name, MRN or birth date")
+	who.TypedKey(&fyne.KeyEvent{Name: fyne.KeyPageDown})
+	if v.page != 1 { // first.pdf has one page
+		t.Errorf("Page Down left the one-page document at page %d", v.page)
+	}
+
+	// A note typed, then Escape: asked; Keep editing keeps it.
+	note := entryWith(t, w.Content(), "Note (optional)")
+	test.Type(note, "from the hospital")
+	note.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	d := dialogOn(t, w)
+	wantText(t, d, "Discard your changes to the filing of first.pdf?")
+	test.Tap(button(t, d, "Keep editing"))
+	if note.Text != "from the hospital" {
+		t.Errorf("Keep editing lost the note: %q", note.Text)
+	}
+	// Choosing the other document asks too.
+	inboxList(t, w).Select(1)
+	d = dialogOn(t, w)
+	test.Tap(button(t, d, "Keep editing"))
+	wantText(t, w.Content(), "first.pdf · 1 page")
+
+	// Enter without a patient: said under the patient field.
+	find(t, w.Content(), func(sel *widget.Select) bool { return sel.PlaceHolder == "Category" }).SetSelected("Insurance")
+	who.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	wantText(t, w.Content(), "Choose the patient")
+	// One patient matches: Enter files to them and opens the next document.
+	test.Type(who, "Okafor")
+	who.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	wantText(t, w.Content(), "Filed first.pdf into the chart of Okafor, Chidi.")
+	wantText(t, w.Content(), "second.pdf · 2 pages")
+	if s.inboxv.view == nil || s.inboxv.view == v {
+		t.Fatal("the next document did not open in the viewer")
+	}
+	if _, pic := pageImage(t, s.inboxv.view); darkShare(pic) < 0.03 {
+		t.Error("the next document's preview is blank")
+	}
+	// Page Down from the patient field turns its pages.
+	entryWith(t, w.Content(), "Patient: name, MRN or birth date").TypedKey(&fyne.KeyEvent{Name: fyne.KeyPageDown})
+	wantText(t, w.Content(), "Page 2 of 2")
+	c, err := s.svc.OpenChart(p.patient.ID)
+	if err != nil || len(c.Documents) != 1 || c.Documents[0].Source != "first.pdf" || c.Documents[0].Note != "from the hospital" {
+		t.Fatalf("the chart holds %+v, %v", c.Documents, err)
+	}
+	// The new form is untouched: leaving it asks nothing.
+	s.openChart(p.patient.ID)
+	if top := w.Canvas().Overlays().Top(); top != nil {
+		t.Error("leaving an untouched filing form asked")
+	}
+
+	// Signing out with a note typed asks; Discard signs out.
+	test.Tap(button(t, w.Content(), "Inbox"))
+	inboxList(t, w).Select(0)
+	test.Type(entryWith(t, w.Content(), "Note (optional)"), "two pages")
+	s.signOut()
+	d = dialogOn(t, w)
+	wantText(t, d, "Discard your changes to the filing of second.pdf?")
+	test.Tap(button(t, d, "Discard"))
+	if ws.sess != nil {
+		t.Error("Discard did not sign out")
+	}
+}

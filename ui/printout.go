@@ -1,13 +1,10 @@
 package ui
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -53,41 +50,26 @@ func (ws *workstation) showPrintout(p *printout) {
 			status.SetText("Opened in the system's PDF viewer.")
 		}})
 	}
-	if lp, err := exec.LookPath("lp"); err == nil {
-		buttons.Add(&widget.Button{Text: "Print", Icon: theme.DocumentPrintIcon(), OnTapped: func() {
-			status.SetText("Sending to the printer…")
-			runInBackground(func() {
-				err := sendToPrinter(lp, p.pdf)
-				fyne.Do(func() {
-					if err != nil {
-						status.SetText("Not printed: " + sentence(err))
-						return
-					}
-					status.SetText("Sent to the default printer.")
-				})
-			})
-		}})
-	}
-	buttons.Add(&widget.Button{Text: "Save a copy…", Icon: theme.DocumentSaveIcon(), OnTapped: func() {
-		chooseSaveFile(ws.win, p.file, func(w io.WriteCloser, path string, err error) {
-			if err == nil && w == nil {
-				return // cancelled
-			}
-			if err == nil {
-				_, err = w.Write(p.pdf)
-				if cerr := w.Close(); err == nil {
-					err = cerr
+	buttons.Add(&widget.Button{Text: "Print", Icon: theme.DocumentPrintIcon(), OnTapped: func() {
+		pr := systemPrinter
+		if ok, why := pr.Ready(); !ok {
+			status.SetText(why)
+			return
+		}
+		status.SetText("Sending to the printer…")
+		runInBackground(func() {
+			err := pr.Print(p.title, p.pdf)
+			fyne.Do(func() {
+				if err != nil {
+					status.SetText(printFailed(err))
+					return
 				}
-			}
-			if err != nil {
-				status.SetText("Not saved: " + sentence(err))
-				return
-			}
-			if path != "" {
-				os.Chmod(path, 0o600) // it holds patient data
-			}
-			status.SetText("Saved a copy as " + path + ".")
+				status.SetText("Sent to the default printer.")
+			})
 		})
+	}})
+	buttons.Add(&widget.Button{Text: "Save a copy…", Icon: theme.DocumentSaveIcon(), OnTapped: func() {
+		saveCopy(ws.win, p.file, p.pdf, status.SetText)
 	}})
 	parts = append(parts, buttons, status)
 	d := openModal(ws.win, p.title, container.NewVBox(parts...), nil, &action{text: "Close"})
@@ -139,22 +121,6 @@ func (ws *workstation) removeTemp() {
 		fyne.LogError("removing the workstation's temporary files", err)
 	}
 	ws.tmp = ""
-}
-
-// sendToPrinter gives the PDF to lp on its standard input, so nothing is
-// written to disk for printing.
-func sendToPrinter(lp string, pdf []byte) error {
-	cmd := exec.Command(lp, "-t", "Chartkeeper")
-	cmd.Stdin = bytes.NewReader(pdf)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		msg := strings.TrimSpace(string(out))
-		if msg == "" {
-			return err
-		}
-		return errors.New(msg)
-	}
-	return nil
 }
 
 // openInViewer opens a file in the system's viewer (xdg-open on Linux).

@@ -46,6 +46,7 @@ type session struct {
 	homePlots  []*plotView       // the HIM home's plots, while shown (homehim.go)
 	lastSignIn time.Time         // when the user signed in before this session, here
 	bg         sync.WaitGroup    // work a home does off the UI goroutine
+	viewer     *docViewer        // the document viewer shown, if any (viewer.go)
 }
 
 // startSession opens the workspace for the user signed in to svc's store.
@@ -77,7 +78,8 @@ func (ws *workstation) startSession(svc *chart.Service) {
 			s.chart.printMenu()
 		}
 	})
-	c.SetOnTypedKey(func(*fyne.KeyEvent) { s.touch() })
+	s.viewerKeys(c)
+	c.SetOnTypedKey(s.typedKey)
 	c.SetOnTypedRune(func(rune) { s.touch() })
 	s.stop = idleTicker(time.Second, s.tick)
 	s.focusHome() // the coder starts typing a code
@@ -173,6 +175,7 @@ func (s *session) welcome() fyne.CanvasObject {
 func (s *session) showDetail(o fyne.CanvasObject) {
 	s.toWorkspace()
 	s.coder, s.homePlots = nil, nil
+	s.viewer = nil
 	s.detail.Objects = []fyne.CanvasObject{o}
 	s.detail.Refresh()
 }

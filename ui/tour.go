@@ -65,6 +65,17 @@ func tourStops(role store.Role) []tourStop {
 			})
 		}
 	}
+	add("chart-document", func(t *tourState) error {
+		if err := t.chartTab(tabDocuments); err != nil {
+			return err
+		}
+		v := t.s.chart
+		if len(v.c.Documents) == 0 {
+			return errors.New("the chart shows no document")
+		}
+		v.openDocument(v.c.Documents[0])
+		return nil
+	})
 	if may(chart.WriteClinical) {
 		add("chart-visit-new", func(t *tourState) error {
 			if err := t.chartTab(tabVisits); err != nil {
