@@ -115,7 +115,7 @@ func TestHomes(t *testing.T) {
 	if _, err := s.RecordDisclosure(Disclosure{Meta: Meta{Patient: pt.ID}, Recipient: "Insurer", What: "visit note", Purpose: "claim"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.as(store.RoleFrontDesk).OpenBreakGlass(pt.ID, "patient collapsed at the desk"); err != nil {
+	if _, err := p.as(store.RoleHIM).OpenBreakGlass(pt.ID, "patient collapsed at the desk"); err != nil {
 		t.Fatal(err)
 	}
 

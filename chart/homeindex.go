@@ -63,6 +63,10 @@ type homeIndex struct {
 	mu    sync.Mutex
 	built bool
 	dirty bool // changed since it was read from or written to the cache
+	// partial: built or followed by a session whose keys do not reach the
+	// clinical records (front desk), so it lacks them; it serves that
+	// session and is never written to the cache.
+	partial bool
 
 	Seen        uint64
 	Visits      map[string]homeVisit
@@ -92,6 +96,9 @@ func (s *Service) home(fn func(x *homeIndex) error) error {
 	x := &s.homeIdx
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	if x.built && x.partial && s.st.Holds(store.CompartmentClinical) {
+		x.built = false // made for a session without the clinical records
+	}
 	err := s.st.View(func(tx *store.Tx) error {
 		if !x.built {
 			if err := s.loadHome(tx, x); err != nil {
@@ -117,18 +124,22 @@ func (s *Service) loadHome(tx *store.Tx, x *homeIndex) error {
 	}
 	x.reset()
 	x.Seen = last
-	err := tx.List(TypeVisit, func(r store.Record) error {
-		v, err := decodeVisit(r)
-		if err != nil {
-			return nil // Verify reports damage; the index skips it
-		}
-		hv := visitFacts(v)
-		if hv.Coded {
-			hv.CodedAt = firstCoded(tx, r.ID)
-		}
-		x.Visits[r.ID] = hv
-		return nil
-	})
+	x.partial = !s.st.Holds(store.CompartmentClinical)
+	var err error
+	if !x.partial {
+		err = tx.List(TypeVisit, func(r store.Record) error {
+			v, err := decodeVisit(r)
+			if err != nil {
+				return nil // Verify reports damage; the index skips it
+			}
+			hv := visitFacts(v)
+			if hv.Coded {
+				hv.CodedAt = firstCoded(tx, r.ID)
+			}
+			x.Visits[r.ID] = hv
+			return nil
+		})
+	}
 	if err != nil {
 		return err
 	}
@@ -146,8 +157,10 @@ func (s *Service) loadHome(tx *store.Tx, x *homeIndex) error {
 	if err != nil {
 		return err
 	}
-	if err := tx.List(TypeDisclosure, func(r store.Record) error { x.noteOther(r); return nil }); err != nil {
-		return err
+	if !x.partial {
+		if err := tx.List(TypeDisclosure, func(r store.Record) error { x.noteOther(r); return nil }); err != nil {
+			return err
+		}
 	}
 	if err := tx.List(TypeBreakGlass, func(r store.Record) error { x.noteOther(r); return nil }); err != nil {
 		return err
@@ -218,6 +231,10 @@ func (s *Service) replayHome(tx *store.Tx, x *homeIndex) error {
 		for _, c := range cs {
 			r, err := tx.Get(c.RecordID)
 			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			if errors.Is(err, store.ErrNoKey) {
+				x.partial = true // a clinical record: not this session's to read
 				continue
 			}
 			if err != nil {
@@ -310,8 +327,8 @@ func (s *Service) saveHome() {
 	x := &s.homeIdx
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if !x.built || !x.dirty {
-		x.built = false
+	if !x.built || !x.dirty || x.partial {
+		x.built, x.partial = false, false
 		return
 	}
 	cut := s.now().Add(-homeKeep)
