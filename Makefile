@@ -40,7 +40,7 @@ build: deps-build
 run: deps-build
 	$(GO) run ./cmd/chartkeeper $(ARGS)
 
-test: deps fmt vet lint unit pure fuzz
+test: deps fmt vet lint unit pure fuzz windows-smoke
 
 # `make test` installs every tool the tests use, so under it a missing tool
 # fails its test instead of skipping it (tests read CI, as CI machines set it).
