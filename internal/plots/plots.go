@@ -128,7 +128,27 @@ func (c Chart) Plot() (*plot.Plot, error) {
 		}
 	}
 	p.Legend.Top = true
+	p.Y.Tick.Marker = plainTicks{}
+	if len(c.Series) > 1 {
+		// Room above the highest point for the legend, which sits at the
+		// top right, so it never covers a line.
+		p.Y.Max += (p.Y.Max - p.Y.Min) * 0.12 * float64(len(c.Series))
+	}
 	return p, nil
+}
+
+// plainTicks are gonum's default ticks labelled without trailing zeros
+// ("50", "2.5", not "50.00").
+type plainTicks struct{}
+
+func (plainTicks) Ticks(min, max float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(min, max)
+	for i := range ts {
+		if l := ts[i].Label; strings.Contains(l, ".") && !strings.ContainsAny(l, "eE") {
+			ts[i].Label = strings.TrimSuffix(strings.TrimRight(l, "0"), ".")
+		}
+	}
+	return ts
 }
 
 var shapes = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.PlusGlyph{}, draw.CrossGlyph{}}

@@ -86,3 +86,20 @@ func TestWritePNG(t *testing.T) {
 		t.Fatal("a.pdf is not PDF")
 	}
 }
+
+func TestPlainTickLabels(t *testing.T) {
+	for _, tk := range (plainTicks{}).Ticks(0, 50) {
+		if strings.Contains(tk.Label, ".") {
+			t.Errorf("tick %v labelled %q", tk.Value, tk.Label)
+		}
+	}
+	two := weights()
+	two.Series = append(two.Series, Series{Name: "Goal", Points: two.Series[0].Points})
+	p, err := two.Plot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Y.Max <= 76.1 {
+		t.Errorf("no room above the lines for the legend: y max %v", p.Y.Max)
+	}
+}
