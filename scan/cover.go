@@ -58,9 +58,9 @@ func FindCover(content []byte, info Info) (chart.CoverSheet, bool) {
 		seen = seen || located
 	}
 	if info.Format == PDF && (seen || claimsSmallPage(info.pdf)) {
-		// A code was found but not read, or the page claims to be smaller
-		// than a letter page (a scanner or converter that wrote the wrong
-		// resolution, so the page was drawn with few pixels): look again
+		// A code was found but not read, or the page claims to be far
+		// smaller than any paper (a scanner or converter that wrote the
+		// wrong resolution, so the page was drawn with few pixels): look again
 		// at the page's own image at full size, then drawn twice as fine.
 		if text, ok := readSharper(content, info); ok {
 			c, err := chart.ParseCoverSheet(text)
@@ -70,10 +70,12 @@ func FindCover(content []byte, info Info) (chart.CoverSheet, bool) {
 	return chart.CoverSheet{}, false
 }
 
-// claimsSmallPage reports whether a PDF's first page claims to be
-// smaller than a letter page on its longest side.
+// claimsSmallPage reports whether a PDF's first page claims to be under
+// half a letter page's height on its longest side (5.5 in): no paper a
+// clinic scans, but what a scanner that wrote the wrong resolution makes.
+// A5 and A6 pages, which are real, are not looked at twice.
 func claimsSmallPage(ctx *model.Context) bool {
-	return ctx != nil && coverDrawDPI(ctx) > coverDPI
+	return ctx != nil && coverDrawDPI(ctx) >= 2*coverDPI
 }
 
 // readSharper reads a cover's code from a PDF's first page at more
