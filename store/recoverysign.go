@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/hkdf"
 	"crypto/sha256"
@@ -62,3 +63,47 @@ func recoverySigningKey(practiceID, recoveryKey string) (*SigningKey, error) {
 
 // Wipe zeroes the private key; the key signs nothing afterwards.
 func (k *SigningKey) Wipe() { k.wipe() }
+
+// keyRecoveryPub holds, in the meta bucket, the recovery signing key's
+// public half followed by the administration key's signature of it. It is
+// written when the practice is made (the one moment the recovery key is
+// known without asking), so that registering the practice at a sync server
+// can give the server the recovery public key without the emergency kit.
+var keyRecoveryPub = []byte("recoverypub")
+
+const recoveryPubPurpose = "recovery.public-key"
+
+// recordRecoveryPublicKey keeps the recovery signing key's public half,
+// signed by the administration key of sess.
+func recordRecoveryPublicKey(btx *bolt.Tx, practiceID, recoveryKey string, sess *session) error {
+	k, err := recoverySigningKey(practiceID, recoveryKey)
+	if err != nil {
+		return err
+	}
+	defer k.Wipe()
+	pub := k.PublicKey()
+	sig := ed25519.Sign(sess.admin, adminMessage(recoveryPubPurpose, append([]byte(practiceID), pub...)))
+	return btx.Bucket(bucketMeta).Put(keyRecoveryPub, append(pub, sig...))
+}
+
+// RecoveryPublicKey is the recovery signing key's public half as the
+// practice recorded it when it was made, or nil when this workstation does
+// not hold it (it joined the practice, or the practice was made before the
+// key was kept) or when what it holds is not signed by the practice's
+// administration key. A practice without it registers at a sync server
+// with the recovery key typed in (see syncclient's RegisterOptions).
+func (s *Store) RecoveryPublicKey() []byte {
+	var v []byte
+	_ = s.db.View(func(btx *bolt.Tx) error {
+		v = bytes.Clone(btx.Bucket(bucketMeta).Get(keyRecoveryPub))
+		return nil
+	})
+	if len(v) != ed25519.PublicKeySize+ed25519.SignatureSize {
+		return nil
+	}
+	pub, sig := v[:ed25519.PublicKeySize], v[ed25519.PublicKeySize:]
+	if !VerifyAdmin(s.AdminPublicKey(), recoveryPubPurpose, append([]byte(s.practiceID), pub...), sig) {
+		return nil
+	}
+	return pub
+}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // The recovery signing key is the recovery key's alone: the same kit gives
@@ -53,5 +55,36 @@ func TestRecoverySigningKey(t *testing.T) {
 	k1.Wipe()
 	if _, err := k1.Sign("chartkeeper test recovery", msg); !errors.Is(err, ErrLocked) {
 		t.Fatalf("a wiped key signs: %v", err)
+	}
+}
+
+// The recovery public key kept when the practice was made is the kit's,
+// and one replaced in the file behind the store's back (an attacker's, to
+// be registered at the sync server in the practice's name) is not given.
+func TestRecoveryPublicKeyKept(t *testing.T) {
+	s, rk := newPractice(t)
+	k, err := s.RecoverySigningKey(rk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Wipe()
+	if got := s.RecoveryPublicKey(); !bytes.Equal(got, k.PublicKey()) {
+		t.Fatalf("kept recovery public key %x, the kit's is %x", got, k.PublicKey())
+	}
+	other, otherRK := newPractice(t)
+	ok, err := other.RecoverySigningKey(otherRK)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ok.Wipe()
+	if err := s.db.Update(func(btx *bolt.Tx) error {
+		v := bytes.Clone(btx.Bucket(bucketMeta).Get(keyRecoveryPub))
+		copy(v, ok.PublicKey()) // another key, the old signature
+		return btx.Bucket(bucketMeta).Put(keyRecoveryPub, v)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.RecoveryPublicKey(); got != nil {
+		t.Fatalf("a replaced recovery public key was given: %x", got)
 	}
 }

@@ -103,6 +103,9 @@ func Create(dir string, np NewPractice, opts ...Option) (*Store, string, error) 
 		if err := tx.storeSlot(recoverySlotID, sl); err != nil {
 			return err
 		}
+		if err := recordRecoveryPublicKey(btx, dev.PracticeID, rk, sess); err != nil {
+			return err
+		}
 		body, _ := json.Marshal(Practice{Name: strings.TrimSpace(np.Name), IdleLockSec: int(DefaultIdleLock / time.Second)})
 		if _, err := tx.Put(TypePractice, PracticeRecordID, "", body); err != nil {
 			return err

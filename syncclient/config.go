@@ -100,8 +100,11 @@ type RegisterOptions struct {
 	// RecoveryKey is the practice's recovery key (its emergency kit's):
 	// with it the server also learns the practice's recovery signing key,
 	// with which an HIM manager can re-establish the administration key
-	// there after a disaster ([SetPracticeKeys]). Without it the server
-	// holds the administration key only until SetPracticeKeys adds it.
+	// there after a disaster ([SetPracticeKeys]). Without it, the
+	// recovery public key the workstation kept when the practice was made
+	// on it is given ([store.Store.RecoveryPublicKey]); a workstation that
+	// joined the practice holds none, and the server then holds the
+	// administration key only until SetPracticeKeys adds it.
 	RecoveryKey string
 }
 
@@ -172,7 +175,7 @@ func Register(ctx context.Context, st *store.Store, server, fingerprint string, 
 		return Config{}, errors.New("this workstation is already connected to a sync server")
 	}
 	cfg := Config{Server: server, Fingerprint: fingerprint, PracticeID: st.PracticeID(), DeviceID: st.DeviceID()}
-	var recoveryPub []byte
+	recoveryPub := st.RecoveryPublicKey() // kept when the practice was made
 	if opts.RecoveryKey != "" {
 		k, err := st.RecoverySigningKey(opts.RecoveryKey)
 		if err != nil {

@@ -99,7 +99,9 @@ func TestRecoveryKeyReestablishesAdminKey(t *testing.T) {
 	ctx := context.Background()
 	ts := startServer(t)
 	p := testpractice.New(t, testpractice.Config{Dir: filepath.Join(t.TempDir(), "a"), Name: "Clinic", AdminName: "Ada Admin", Password: adminPass, Options: chart.StoreOptions()})
-	cfgA, err := syncclient.Register(ctx, p.Store, ts.url(), ts.fp, syncclient.RegisterOptions{DeviceName: "office", RecoveryKey: p.RecoveryKey})
+	// Registered as the workstation's own screen does, without the kit:
+	// the recovery public key kept when the practice was made is given.
+	cfgA, err := syncclient.Register(ctx, p.Store, ts.url(), ts.fp, syncclient.RegisterOptions{DeviceName: "office"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +238,10 @@ func TestPracticeKeysFirstUse(t *testing.T) {
 			t.Fatal(err)
 		}
 		// As the server's migration leaves a practice registered before.
-		keys := syncserver.PracticeKeys{Admin: p.Store.AdminPublicKey()}
+		keys, err := ts.backend.PracticeKeys(ctx, cfg.PracticeID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := ts.backend.ReplacePracticeKeys(ctx, cfg.PracticeID, keys, syncserver.PracticeKeys{}); err != nil {
 			t.Fatal(err)
 		}
