@@ -133,7 +133,7 @@ func (c *CheckedRev) check() {
 		fail("%v", err)
 		return
 	}
-	if env.Gen != rev.Gen || revFor(id, v, env.Gen) != rev {
+	if !revIDMatches(id, rev, v, &env) {
 		fail("does not match its revision ID")
 		return
 	}
@@ -170,7 +170,7 @@ func (c *CheckedRev) check() {
 		fail("%v", err)
 		return
 	}
-	pt, err := key.open(nil, env.Sealed, revAD(id, &env))
+	pt, err := key.open(nil, env.Sealed, payloadAD(id, rev, &env))
 	if err != nil {
 		fail("has content that does not open")
 		return

@@ -279,14 +279,14 @@ func (tx *Tx) openRev(id string, rev Rev, v []byte) (envelope, payload, error) {
 	if err != nil {
 		return env, payload{}, fmt.Errorf("record %s revision %s: %w", id, rev, err)
 	}
-	if env.Gen != rev.Gen || revFor(id, v, env.Gen) != rev {
+	if !revIDMatches(id, rev, v, &env) {
 		return env, payload{}, fmt.Errorf("record %s revision %s: %w: content does not match its revision ID", id, rev, ErrTampered)
 	}
 	key, err := tx.readKey(env.Type, env.Sealed)
 	if err != nil {
 		return env, payload{}, fmt.Errorf("record %s revision %s: %w", id, rev, err)
 	}
-	pt, err := key.open(nil, env.Sealed, revAD(id, &env))
+	pt, err := key.open(nil, env.Sealed, payloadAD(id, rev, &env))
 	if err != nil {
 		return env, payload{}, fmt.Errorf("record %s revision %s: %w", id, rev, err)
 	}
