@@ -523,3 +523,24 @@ func payloadAD(id string, rev Rev, env *envelope) []byte {
 	}
 	return ad
 }
+
+// ResealStatus reads where the re-seal stands, without moving it.
+func (s *Store) ResealStatus() (ResealProgress, error) {
+	var pr ResealProgress
+	err := s.View(func(tx *Tx) error {
+		var st resealState
+		if v := tx.btx.Bucket(bucketMeta).Get(keyReseal); v != nil {
+			if err := json.Unmarshal(v, &st); err != nil {
+				return fmt.Errorf("%w: the re-seal's position: %v", ErrTampered, err)
+			}
+		}
+		pr = ResealProgress{Epoch: st.Epoch, Resealed: st.Resealed, Skipped: st.Skipped, Done: st.Done}
+		if k := tx.sess.clinical; k == nil || len(k.older) == 0 || st.Epoch > k.epoch {
+			pr.Done = true // nothing this session could seal again
+		} else if st.Epoch < k.epoch {
+			pr = ResealProgress{Epoch: k.epoch}
+		}
+		return nil
+	})
+	return pr, err
+}
