@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -313,6 +314,36 @@ func TestRotationAfterDisable(t *testing.T) {
 			t.Error("the rotation is not in the audit log")
 		}
 	}
+
+	// A workstation that joins now and is sent the re-sealed revisions as
+	// this one holds them (as a re-push after the server lost changes
+	// sends them): it keeps them by their IDs, its clinician reads them,
+	// and verify finds nothing wrong.
+	signIn(t, a, "admin")
+	key := randomBytes(EnrollmentKeySize)
+	sealed, err := a.SealEnrollment(key, "third workstation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Join(filepath.Join(t.TempDir(), "c"), JoinInfo{PracticeID: a.PracticeID(), DeviceID: NewID(), Key: key, Sealed: sealed},
+		WithMergeRules(testRules), WithTypeRules(insiderRules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	relay(t, a, c, 0)
+	signIn(t, c, "doc")
+	for _, id := range []string{before[3], afterHIM.ID, afterDoc.ID} {
+		if _, err := c.Get(id); err != nil {
+			t.Fatalf("the joined workstation's clinician reads %s: %v", id, err)
+		}
+	}
+	for _, who := range []string{"desk", "admin"} {
+		signIn(t, c, who)
+		if p := verifyProblems(t, c); p != "" {
+			t.Errorf("verify as %s on the joined workstation:\n%s", who, p)
+		}
+	}
 }
 
 func mustGet(t *testing.T, s *Store, id string) Record {
@@ -373,5 +404,119 @@ func TestRotationRecovery(t *testing.T) {
 	}
 	if e := epochOf(clinicalSealOf(t, s, r.ID)); e != 4 {
 		t.Fatalf("after recovery the clinical key has epoch %d", e)
+	}
+}
+
+// A clinician moved to the front desk keeps the clinical key in copies of
+// their old grant: a new epoch starts, which the HIM manager seals with
+// and the front desk user's new record does not hold.
+func TestRotationAfterRoleChange(t *testing.T) {
+	ip := newInsiderPractice(t)
+	a := ip.a
+	if err := a.SetRole("doc", RoleCoder); err != nil { // still holds the key: no rotation
+		t.Fatal(err)
+	}
+	r, err := a.Put("allergy", "p9.a", "", []byte(`{"substance":"Zqxrole-1"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := epochOf(clinicalSealOf(t, a, r.ID)); e != 1 {
+		t.Fatalf("clinician to coder rotated the key (epoch %d)", e)
+	}
+	if err := a.SetRole("doc", RoleFrontDesk); err != nil {
+		t.Fatal(err)
+	}
+	r, err = a.Put("allergy", "p9.b", "", []byte(`{"substance":"Zqxrole-2"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := epochOf(clinicalSealOf(t, a, r.ID)); e != 2 {
+		t.Fatalf("after the clinician left for the front desk the key has epoch %d, want 2", e)
+	}
+	signIn(t, a, "coder")
+	if _, err := a.Get(r.ID); err != nil {
+		t.Fatalf("the coder reads the new allergy: %v", err)
+	}
+}
+
+// A practice whose recovery slot predates rotation (no public key to seal
+// new keys to) gets a new recovery key at its first rotation; the old one
+// opens nothing after it. A pending keyring whose signature does not hold
+// is refused.
+func TestRotationOldRecoverySlot(t *testing.T) {
+	s, _ := newPractice(t, WithTypeRules(insiderRules))
+	if _, err := s.AddUser(NewUser{Username: "doc", Name: "Test Doc", Role: RoleClinician, Password: []byte(userPass)}); err != nil {
+		t.Fatal(err)
+	}
+	// The recovery slot as the store wrote it before rotation existed.
+	oldRK := randomBytes(recoveryKeyBytes)
+	err := s.Update(func(tx *Tx) error {
+		sess := tx.sess
+		kek, err := recoveryKEK(oldRK, s.PracticeID())
+		if err != nil {
+			return err
+		}
+		sl := &keyslot{Kind: slotRecovery, V: 2, Epoch: sess.key.epoch}
+		pt := append(append([]byte{}, sess.key.key[:]...), s.secret()...)
+		pt = append(append(append(pt, epochBytes(sess.clinical.epoch)...), sess.clinical.key[:]...), sess.admin.Seed()...)
+		pt = append(pt, sess.auditSeed...)
+		if err := sl.wrap(recoverySlotID, kek, pt); err != nil {
+			return err
+		}
+		return tx.storeSlot(recoverySlotID, sl)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DisableUser("doc"); err != nil {
+		t.Fatal(err)
+	}
+	rk := s.TakeNewRecoveryKey()
+	if rk == "" {
+		t.Fatal("rotating with a recovery slot without a public key made no new recovery key")
+	}
+	if s.TakeNewRecoveryKey() != "" {
+		t.Error("the new recovery key is handed out twice")
+	}
+	nw, err := s.Put("allergy", "p1.a", "", []byte(`{"substance":"Zqxnew"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Lock()
+	if err := s.UnlockWithRecovery(formatRecoveryKey(oldRK), "admin", []byte("a brand new admin passphrase")); !errors.Is(err, ErrWrongRecoveryKey) {
+		t.Fatalf("the old recovery key after the rotation: %v", err)
+	}
+	if err := s.UnlockWithRecovery(rk, "admin", []byte("a brand new admin passphrase")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(nw.ID); err != nil {
+		t.Fatalf("after recovery with the new key: %v", err)
+	}
+
+	// A second rotation leaves pending keys in the new slot; one whose
+	// signature was changed behind the store's back is refused.
+	if _, err := s.RotateKeys("test"); err != nil {
+		t.Fatal(err)
+	}
+	if s.TakeNewRecoveryKey() != "" {
+		t.Error("a recovery slot with a public key was replaced")
+	}
+	s.Lock()
+	if err := s.db.Update(func(btx *bolt.Tx) error {
+		sl, err := getSlot(btx, recoverySlotID)
+		if err != nil {
+			return err
+		}
+		if sl.Pending == nil {
+			return errors.New("no pending keys in the recovery slot")
+		}
+		sl.PendingSig[0] ^= 1
+		b, _ := json.Marshal(sl)
+		return btx.Bucket(bucketSlots).Put([]byte(recoverySlotID), b)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UnlockWithRecovery(rk, "admin", []byte("another new admin passphrase")); !errors.Is(err, ErrTampered) {
+		t.Fatalf("a recovery slot with a forged pending keyring: %v", err)
 	}
 }

@@ -388,33 +388,36 @@ func (tx *Tx) keepOneHIM(u User) error {
 	return nil
 }
 
-// SetRole changes a user's role. Only an HIM manager may.
+// SetRole changes a user's role. Only an HIM manager may. A user whose
+// new role no longer holds the clinical key takes it with them in copies,
+// so a new epoch of it starts, as when a user is disabled.
 func (s *Store) SetRole(username string, role Role) error {
 	if _, err := ParseRole(string(role)); err != nil {
 		return err
 	}
-	return s.Update(func(tx *Tx) error {
+	return s.updateRotating(func(tx *Tx) (bool, error) {
 		if err := tx.requireHIM("change roles"); err != nil {
-			return err
+			return false, err
 		}
 		u, err := tx.findUser(username)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if u.Role == role {
-			return nil
+			return false, nil
 		}
 		if err := tx.keepOneHIM(u); err != nil {
-			return err
+			return false, err
 		}
 		old := u.Role
 		u.Role = role
 		// The keys of the new role are sealed to the user now.
 		if _, err := tx.regrant(u); err != nil {
-			return err
+			return false, err
 		}
-		return tx.Audit(AuditEvent{Action: "user.role", Subject: u.ID, Detail: fmt.Sprintf("%s: %s -> %s", u.Username, old, role)})
-	})
+		lost := slices.Contains(roleGrants(old), grantClinical) && !slices.Contains(roleGrants(role), grantClinical)
+		return lost, tx.Audit(AuditEvent{Action: "user.role", Subject: u.ID, Detail: fmt.Sprintf("%s: %s -> %s", u.Username, old, role)})
+	}, "user.role: "+normalizeUsername(username)+" -> "+string(role), nil)
 }
 
 // ChangePassword changes the signed-in user's password after checking the
