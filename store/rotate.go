@@ -250,8 +250,12 @@ func (s *Store) updateRotating(fn func(tx *Tx) (bool, error), reason string, res
 		if err != nil || !rotate || sess.adminPub == nil {
 			return err // a practice still on one key has nothing to rotate
 		}
-		if sess.admin == nil || old == nil {
-			return fmt.Errorf("%w: only a health information manager may rotate the practice's keys", ErrPermission)
+		if sess.admin == nil {
+			return fmt.Errorf("%w: only a health information manager may renew the practice's keys", ErrPermission)
+		}
+		if old == nil {
+			// An HIM manager whose slot predates their own keys.
+			return &KeyError{Compartment: CompartmentClinical, Renew: sess.renew}
 		}
 		if nk, err = nextEpoch(old); err != nil {
 			return err
