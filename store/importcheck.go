@@ -273,6 +273,9 @@ func (tx *Tx) ImportChecked(c *CheckedRev) (ImportResult, error) {
 	if err := tx.appendChange(id, rev, c.hlc, true); err != nil {
 		return res, err
 	}
+	if env.Type == TypeUser && id == tx.sess.user.ID {
+		tx.ownRecord = true // it may hold newer keys (rotate.go)
+	}
 	if env.Type == TypeKeyslot {
 		// Sign-in reads the slots bucket: keep it at the record's winner.
 		if err := tx.applySlotRecord(id); err != nil {

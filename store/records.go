@@ -43,19 +43,34 @@ type Tx struct {
 	// auditLinksOnly: walking the audit log checks the links of entries
 	// the session cannot open instead of refusing (verify).
 	auditLinksOnly bool
+	// ownRecord: the transaction imported a revision of the signed-in
+	// user's record, whose grants may hold newer keys (rotate.go).
+	ownRecord bool
 }
 
 // Update runs fn in a read-write transaction and commits it durably (fsync)
 // before returning. If fn returns an error nothing is written.
 func (s *Store) Update(fn func(*Tx) error) error {
+	own, err := s.update(fn)
+	if err == nil && own {
+		s.takeNewKeys()
+	}
+	return err
+}
+
+func (s *Store) update(fn func(*Tx) error) (own bool, err error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.sess == nil {
-		return ErrLocked
+		return false, ErrLocked
 	}
-	return s.db.Update(func(btx *bolt.Tx) error {
-		return fn(&Tx{s: s, btx: btx, sess: s.sess, write: true})
+	err = s.db.Update(func(btx *bolt.Tx) error {
+		tx := &Tx{s: s, btx: btx, sess: s.sess, write: true}
+		err := fn(tx)
+		own = tx.ownRecord
+		return err
 	})
+	return own, err
 }
 
 // View runs fn in a read-only transaction.

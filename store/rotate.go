@@ -548,3 +548,48 @@ func (s *Store) ResealStatus() (ResealProgress, error) {
 	})
 	return pr, err
 }
+
+// takeNewKeys gives the signed-in session the clinical keyring its user
+// record now grants, when sync brought a newer epoch than the session
+// holds, so a workstation whose user stays signed in through a rotation
+// made elsewhere reads and writes with the new epoch at once. A grant
+// that does not open, or names no newer epoch, changes nothing (signing
+// in again reports what is wrong).
+func (s *Store) takeNewKeys() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess := s.sess
+	if sess == nil || sess.own == nil || sess.user.ID == "" {
+		return
+	}
+	var ring []byte
+	_ = s.db.View(func(btx *bolt.Tx) error {
+		tx := &Tx{s: s, btx: btx, sess: sess}
+		r, err := tx.Get(sess.user.ID)
+		if err != nil || tx.checkHeadSigned(r) != nil {
+			return err
+		}
+		ub, err := decodeUserBody(r)
+		if err != nil || ub.Disabled || !bytes.Equal(ub.BoxPub, sess.own.box.PublicKey().Bytes()) {
+			return err
+		}
+		if g := ub.Grants[grantClinical]; g != nil {
+			ring, _ = openFrom(sess.own.box, g, grantAD(sess.user.ID, grantClinical))
+		}
+		return nil
+	})
+	if ring == nil {
+		return
+	}
+	k, err := parseKeyring(CompartmentClinical, ring)
+	if err != nil {
+		return
+	}
+	if sess.clinical != nil && k.epoch <= sess.clinical.epoch {
+		k.wipe()
+		return
+	}
+	old := sess.clinical
+	sess.clinical = k
+	old.wipe()
+}

@@ -277,14 +277,18 @@ func TestRotationAfterDisable(t *testing.T) {
 		t.Fatalf("the coder reads the new allergy: %v", err)
 	}
 
-	// The other workstation: its signed-in session holds epoch 1 only and
-	// keeps every revision the sync brings (the new ones by their clear
-	// heads); its clinician reads them after signing in again.
+	// The other workstation: its signed-in session holds epoch 1 only when
+	// the sync brings the new revisions (checked before they are imported,
+	// so kept by their clear heads), and takes the new epoch from its
+	// user's record, which the same sync brings; its clinician reads them.
 	signIn(t, b, "admin")
 	ip.a = a
 	relay(t, a, b, ip.mark)
-	if _, err := b.Get(afterDoc.ID); !errors.Is(err, ErrNoKey) {
+	if _, err := b.Get(afterDoc.ID); err != nil {
 		t.Fatalf("b's session from before the rotation on a new allergy: %v", err)
+	}
+	if e := epochOf(clinicalSealOf(t, b, afterHIM.ID)); e != 2 {
+		t.Fatalf("b holds the new allergy under epoch %d", e)
 	}
 	signIn(t, b, "doc")
 	for _, id := range []string{afterHIM.ID, afterDoc.ID, before[7]} {
