@@ -392,6 +392,16 @@ func TestRotationRecovery(t *testing.T) {
 	if e := epochOf(clinicalSealOf(t, s, nw.ID)); e != 4 {
 		t.Fatalf("three rotations: epoch %d", e)
 	}
+	// A backup restores with the recovery key: the restore opens every
+	// value, of every epoch, with the keys the recovery slot holds.
+	file := filepath.Join(t.TempDir(), "practice.ckbackup")
+	if _, err := s.BackupFile(file); err != nil {
+		t.Fatal(err)
+	}
+	restored := filepath.Join(t.TempDir(), "restored")
+	if err := Restore(file, restored, RestoreOptions{RecoveryKey: rk, StoreOptions: []Option{WithMergeRules(testRules), WithTypeRules(insiderRules)}}); err != nil {
+		t.Fatalf("restore after rotations: %v", err)
+	}
 	s.Lock()
 	if err := s.UnlockWithRecovery(rk, "admin", []byte("a brand new admin passphrase")); err != nil {
 		t.Fatal(err)

@@ -272,7 +272,8 @@ func openRecoverySlot(practiceID string, sl *keyslot, recoveryKey string) (recov
 		c.clinicalEpoch = uint32(r[0])<<24 | uint32(r[1])<<16 | uint32(r[2])<<8 | uint32(r[3])
 		c.clinical, c.adminSeed, c.auditSeed = r[4:4+keySize], r[4+keySize:4+2*keySize], r[4+2*keySize:]
 		if c.clinicalRing, err = sl.openPending(rk, practiceID, c.adminSeed); err != nil {
-			return c, err
+			c.wipe()
+			return recoveryContent{}, err
 		}
 	}
 	return c, nil
