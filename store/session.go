@@ -606,7 +606,12 @@ func recoverySession(sl *keyslot, rc *recoveryContent) (*session, error) {
 	}
 	sess := &session{key: key, recovery: true}
 	if sl.V == 2 {
-		if sess.clinical, err = newCompartmentKey(CompartmentClinical, rc.clinicalEpoch, bytes.Clone(rc.clinical)); err != nil {
+		if rc.clinicalRing != nil {
+			sess.clinical, err = parseKeyring(CompartmentClinical, bytes.Clone(rc.clinicalRing))
+		} else {
+			sess.clinical, err = newCompartmentKey(CompartmentClinical, rc.clinicalEpoch, bytes.Clone(rc.clinical))
+		}
+		if err != nil {
 			sess.wipe()
 			return nil, err
 		}

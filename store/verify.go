@@ -123,7 +123,7 @@ func (tx *Tx) verifyRevs(rep *VerifyReport) {
 				// revision's ID and parents are still checked.
 				rep.NotOpened++
 				env, err = decodeEnvelope(v)
-				if err != nil || env.Gen != rev.Gen || revFor(id, v, env.Gen) != rev {
+				if err != nil || !revIDMatches(id, rev, v, &env) {
 					rep.problem("record %s revision %s: %v: content does not match its revision ID", id, rev, ErrTampered)
 					continue
 				}

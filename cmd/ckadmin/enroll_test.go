@@ -87,13 +87,14 @@ func TestEnrollAndDevices(t *testing.T) {
 	r = p.admin("device", "revoke", idB[:10])
 	wantCode(t, "device revoke", r, 0)
 	wantOutput(t, "device revoke", r, "revoked device "+idB)
+	wantOutput(t, "device revoke", r, "sealed with a new key")
 	if r := p.admin("device", "list"); !strings.Contains(r.stdout, idB+"\troom 2\tenrolled ") || !strings.Contains(r.stdout, "\trevoked ") {
 		t.Fatalf("device list after revoking:\n%s", r.output())
 	}
 	r = p.run(nil, "sync", "--data", dirB, "--user", "admin", "--password-file", p.adminPWFile)
 	wantCode(t, "sync on the revoked workstation", r, 1)
 	wantOutput(t, "sync on the revoked workstation", r, "revoked")
-	if r := p.admin("audit", "list"); !strings.Contains(r.stdout, "device.revoke") || !strings.Contains(r.stdout, "device.enroll") {
+	if r := p.admin("audit", "list"); !strings.Contains(r.stdout, "device.revoke") || !strings.Contains(r.stdout, "device.enroll") || !strings.Contains(r.stdout, "key.rotate") {
 		t.Fatalf("the audit log lacks the enrollment or the revocation:\n%s", r.stdout)
 	}
 }
