@@ -76,6 +76,9 @@ const recoveryPubPurpose = "recovery.public-key"
 // recordRecoveryPublicKey keeps the recovery signing key's public half,
 // signed by the administration key of sess.
 func recordRecoveryPublicKey(btx *bolt.Tx, practiceID, recoveryKey string, sess *session) error {
+	if sess.admin == nil { // cannot sign it: keep none rather than an old kit's
+		return btx.Bucket(bucketMeta).Delete(keyRecoveryPub)
+	}
 	k, err := recoverySigningKey(practiceID, recoveryKey)
 	if err != nil {
 		return err
