@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
@@ -71,9 +70,7 @@ func (s *Store) PutBlob(r io.Reader) (BlobInfo, error) { return s.putBlob(r, fal
 func (s *Store) putBlob(r io.Reader, clinical bool) (BlobInfo, error) {
 	id := NewID()
 	info := BlobInfo{ID: id, Clinical: clinical}
-	var sums []byte
-	var boxHdr []byte
-	var boxAEAD cipher.AEAD
+	var box *clinicalBlobSealer
 	if clinical {
 		s.mu.RLock()
 		if s.sess == nil {
@@ -81,7 +78,7 @@ func (s *Store) putBlob(r io.Reader, clinical bool) (BlobInfo, error) {
 			return BlobInfo{}, ErrLocked
 		}
 		var err error
-		boxHdr, boxAEAD, err = s.sess.clinicalSealer()
+		box, err = s.sess.clinicalBlobSealer()
 		s.mu.RUnlock()
 		if err != nil {
 			return BlobInfo{}, err
@@ -140,9 +137,7 @@ func (s *Store) putBlob(r io.Reader, clinical bool) (BlobInfo, error) {
 		}
 		var v []byte
 		if clinical {
-			v = sealClinicalWith(boxHdr, boxAEAD, nil, cur, blobChunkAD(id, info.Chunks, last))
-			sum := sha256.Sum256(v)
-			sums = append(sums, sum[:]...)
+			v = box.seal(cur, blobChunkAD(id, info.Chunks, last))
 		} else {
 			v = s.sess.key.seal(nil, cur, blobChunkAD(id, info.Chunks, last))
 		}
@@ -179,7 +174,11 @@ func (s *Store) putBlob(r io.Reader, clinical bool) (BlobInfo, error) {
 				return err
 			}
 		}
-		hdr, _ := json.Marshal(blobHeader{BlobInfo: info, Sums: sums})
+		full := blobHeader{BlobInfo: info}
+		if clinical {
+			full = box.header(info)
+		}
+		hdr, _ := json.Marshal(full)
 		if err := b.Put(blobHeaderKey(id), tx.sess.key.seal(nil, hdr, blobHeaderAD(id))); err != nil {
 			return err
 		}
@@ -252,8 +251,8 @@ func (tx *Tx) openBlobHeader(id string, sealed []byte) (blobHeader, error) {
 		return h, fmt.Errorf("blob %s header: %w: %v", id, ErrTampered, err)
 	}
 	h.ID = id
-	if h.Clinical && len(h.Sums) != int(h.Chunks)*sha256.Size || !h.Clinical && len(h.Sums) != 0 {
-		return h, fmt.Errorf("blob %s header: %w: its chunk sums do not match its chunks", id, ErrTampered)
+	if h.Clinical && (len(h.Box) != 32 || len(h.Root) != sha256.Size) || !h.Clinical && (h.Box != nil || h.Root != nil) {
+		return h, fmt.Errorf("blob %s header: %w: malformed", id, ErrTampered)
 	}
 	return h, nil
 }
@@ -263,13 +262,7 @@ func (tx *Tx) openBlobHeader(id string, sealed []byte) (blobHeader, error) {
 func (tx *Tx) openChunk(h *blobHeader, i uint32, v []byte, op **clinicalOpener) ([]byte, error) {
 	ad := blobChunkAD(h.ID, i, i == h.Chunks-1)
 	if !h.Clinical {
-		if isClinicalSealed(v) {
-			return nil, fmt.Errorf("blob %s chunk %d of %d: %w: sealed otherwise than its header says", h.ID, i+1, h.Chunks, ErrTampered)
-		}
 		return tx.sess.key.open(nil, v, ad)
-	}
-	if err := h.checkSealedChunk(i, v); err != nil {
-		return nil, err
 	}
 	if *op == nil {
 		o, err := tx.sess.clinicalOpener()
@@ -278,7 +271,7 @@ func (tx *Tx) openChunk(h *blobHeader, i uint32, v []byte, op **clinicalOpener) 
 		}
 		*op = o
 	}
-	return (*op).open(v, ad)
+	return (*op).openChunk(h, i, v)
 }
 
 // BlobInfo reads a blob's header.

@@ -192,11 +192,15 @@ func (s *Store) ExportBlobChunk(info BlobInfo, i uint32) (sealed []byte, err err
 		if v == nil || i >= h.Chunks {
 			return fmt.Errorf("blob %s: %w: chunk %d of %d is missing", info.ID, ErrTampered, i+1, info.Chunks)
 		}
-		// A chunk sealed to the clinical document key is checked against
-		// the header's sum for it: every workstation sends it on, and only
-		// holders of the clinical key could open it.
-		if h.Clinical {
-			err = h.checkSealedChunk(i, v)
+		// Of a chunk sealed to the clinical document key, a session
+		// without the key checks the format and length (the whole blob was
+		// checked against its header's root when it was stored): every
+		// workstation sends it on.
+		if h.Clinical && tx.sess.clinical == nil {
+			err = h.checkClinicalShape(i, v)
+		} else if h.Clinical {
+			var op *clinicalOpener
+			_, err = tx.openChunk(&h, i, v, &op)
 		} else {
 			_, err = tx.sess.key.open(nil, v, blobChunkAD(info.ID, i, i == h.Chunks-1))
 		}
@@ -279,18 +283,10 @@ func (bi *BlobImport) checkChunk(tx *Tx, i uint32, sealed []byte) ([]byte, error
 	if i >= n {
 		return nil, fmt.Errorf("blob %s: %w: chunk %d of %d", id, ErrInvalid, i+1, n)
 	}
-	if bi.hdr.Clinical {
-		// Checked against the header's sum; opened too when this
-		// session holds the clinical key.
-		if err := bi.hdr.checkSealedChunk(i, sealed); err != nil {
-			return nil, err
-		}
-		if len(sealed) != clinicalBoxHeaderSize+sealOverhead+BlobChunkPlainSize(bi.info.Size, i) {
-			return nil, fmt.Errorf("blob %s chunk %d of %d: %w: wrong length", id, i+1, n, ErrTampered)
-		}
-		if tx.sess.clinical == nil {
-			return nil, nil
-		}
+	if bi.hdr.Clinical && tx.sess.clinical == nil {
+		// Without the key: its format and length now, the whole blob
+		// against its header's root at Commit.
+		return nil, bi.hdr.checkClinicalShape(i, sealed)
 	}
 	var op *clinicalOpener
 	pt, err := tx.openChunk(&bi.hdr, i, sealed, &op)
@@ -379,8 +375,13 @@ func (bi *BlobImport) Commit() error {
 			h.Write(pt)
 			size += int64(len(pt))
 		}
-		if bi.hdr.Clinical && tx.sess.clinical == nil {
-			return nil // every chunk matched its sum in the header
+		if bi.hdr.Clinical {
+			if err := bi.hdr.checkRoot(func(i uint32) []byte { return b.Get(blobChunkKey(id, i)) }); err != nil {
+				return err
+			}
+			if tx.sess.clinical == nil {
+				return nil
+			}
 		}
 		if size != bi.info.Size || !bytes.Equal(h.Sum(nil), bi.info.SHA256[:]) {
 			return fmt.Errorf("blob %s: %w: content does not match its header", id, ErrTampered)

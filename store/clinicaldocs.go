@@ -5,12 +5,15 @@ import (
 	"crypto/cipher"
 	"crypto/ecdh"
 	"crypto/hkdf"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"hash"
 	"io"
 
 	bolt "go.etcd.io/bbolt"
+	"golang.org/x/crypto/chacha20poly1305"
 )
 
 // Clinical documents: sealing to the clinical compartment by anyone.
@@ -160,6 +163,27 @@ func (sess *session) clinicalOpener() (*clinicalOpener, error) {
 	return &clinicalOpener{priv: priv, epoch: sess.clinical.epoch}, nil
 }
 
+// aeadFor is the AEAD an ephemeral public key shares with the clinical
+// document key.
+func (o *clinicalOpener) aeadFor(epub []byte) (cipher.AEAD, error) {
+	if len(epub) != 32 {
+		return nil, fmt.Errorf("%w: malformed ephemeral key", ErrTampered)
+	}
+	k := [32]byte(epub)
+	if aead := o.cache[k]; aead != nil {
+		return aead, nil
+	}
+	aead, err := openerFrom(o.priv, epub)
+	if err != nil {
+		return nil, err
+	}
+	if o.cache == nil {
+		o.cache = map[[32]byte]cipher.AEAD{}
+	}
+	o.cache[k] = aead
+	return aead, nil
+}
+
 func (o *clinicalOpener) open(sealed, ad []byte) ([]byte, error) {
 	if len(sealed) < clinicalBoxHeaderSize+sealOverhead || sealed[0] != sealVersionClinicalBox {
 		return nil, fmt.Errorf("%w: not a value sealed to the clinical document key", ErrTampered)
@@ -167,17 +191,9 @@ func (o *clinicalOpener) open(sealed, ad []byte) ([]byte, error) {
 	if e := binary.BigEndian.Uint32(sealed[1:5]); e != o.epoch {
 		return nil, fmt.Errorf("%w: sealed to the clinical document key of epoch %d, this key is epoch %d", ErrTampered, e, o.epoch)
 	}
-	epub := [32]byte(sealed[5:clinicalBoxHeaderSize])
-	aead := o.cache[epub]
-	if aead == nil {
-		var err error
-		if aead, err = openerFrom(o.priv, epub[:]); err != nil {
-			return nil, err
-		}
-		if o.cache == nil {
-			o.cache = map[[32]byte]cipher.AEAD{}
-		}
-		o.cache[epub] = aead
+	aead, err := o.aeadFor(sealed[5:clinicalBoxHeaderSize])
+	if err != nil {
+		return nil, err
 	}
 	return openWith(aead, 0, nil, sealed[clinicalBoxHeaderSize:], clinicalBoxAD(sealed[:clinicalBoxHeaderSize], ad))
 }
@@ -268,30 +284,115 @@ func (s *Store) DropBlob(id string) error {
 	})
 }
 
-// blobHeader is what a blob's sealed header holds: the blob's description
-// and, for a blob sealed to the clinical document key, the SHA-256 of each
-// stored chunk, so that a workstation whose user lacks the clinical key
-// still checks every chunk it imports against the header it can open.
+// A blob sealed to the clinical document key has one ephemeral key, in
+// its header (sealed under the general key), and chunks of exactly the
+// size of general-key chunks, so the sync server stores them alike:
+//
+//	5 | clinical key epoch (4) | nonce (24) | content sealed (tag 16)
+//
+// under the key the header's ephemeral key shares with the clinical
+// document key, the associated data binding the ephemeral key and the
+// chunk's blob, index and position. The header also carries the SHA-256
+// over the SHA-256 of every sealed chunk, so a workstation whose user lacks
+// the clinical key still checks, before it keeps an imported blob, that
+// its chunks are exactly the ones sealed.
+const sealVersionClinicalChunk = 5
+
+// blobHeader is what a blob's sealed header holds.
 type blobHeader struct {
 	BlobInfo
-	Sums []byte `json:"sums,omitempty"`
+	Box  []byte `json:"box,omitempty"`  // the ephemeral public key of a clinical blob
+	Root []byte `json:"root,omitempty"` // SHA-256 over the sealed chunks' SHA-256s
 }
 
-// chunkSum is the SHA-256 of chunk i in a header's Sums, or nil.
-func (h *blobHeader) chunkSum(i uint32) []byte {
-	if int(i+1)*sha256.Size > len(h.Sums) {
-		return nil
+// clinicalBlobSealer seals one blob's chunks to the clinical document key.
+type clinicalBlobSealer struct {
+	epub  []byte
+	aead  cipher.AEAD
+	epoch uint32
+	sums  hash.Hash
+}
+
+func (sess *session) clinicalBlobSealer() (*clinicalBlobSealer, error) {
+	if sess.clinicalPub == nil {
+		return nil, ErrNoClinicalDocKey
 	}
-	return h.Sums[int(i)*sha256.Size : int(i+1)*sha256.Size]
+	epub, aead, err := sealerTo(sess.clinicalPub)
+	if err != nil {
+		return nil, err
+	}
+	return &clinicalBlobSealer{epub: epub, aead: aead, epoch: sess.clinicalPubEpoch, sums: sha256.New()}, nil
 }
 
-// checkSealedChunk checks a clinical blob's stored chunk against the
-// header's sum for it.
-func (h *blobHeader) checkSealedChunk(i uint32, sealed []byte) error {
-	want := h.chunkSum(i)
-	got := sha256.Sum256(sealed)
-	if want == nil || !bytes.Equal(want, got[:]) || !isClinicalSealed(sealed) {
-		return fmt.Errorf("blob %s chunk %d of %d: %w: it is not the chunk its header names", h.ID, i+1, h.Chunks, ErrTampered)
+func clinicalChunkAD(epub, ad []byte) []byte {
+	return adBuilder("clinical document chunk").bytes(epub).bytes(ad)
+}
+
+func (b *clinicalBlobSealer) seal(pt, ad []byte) []byte {
+	n := 1 + 4 + chacha20poly1305.NonceSizeX
+	v := make([]byte, n, n+len(pt)+chacha20poly1305.Overhead)
+	v[0] = sealVersionClinicalChunk
+	binary.BigEndian.PutUint32(v[1:5], b.epoch)
+	if _, err := rand.Read(v[5:n]); err != nil {
+		panic("chartkeeper: reading random bytes failed: " + err.Error())
+	}
+	v = b.aead.Seal(v, v[5:n], pt, sealAD(v[:5], clinicalChunkAD(b.epub, ad)))
+	sum := sha256.Sum256(v)
+	b.sums.Write(sum[:])
+	return v
+}
+
+// header completes info's header with the sealer's key and sums.
+func (b *clinicalBlobSealer) header(info BlobInfo) blobHeader {
+	return blobHeader{BlobInfo: info, Box: b.epub, Root: b.sums.Sum(nil)}
+}
+
+// checkClinicalShape checks what can be checked of a clinical blob's
+// chunk without the key: its format and length.
+func (h *blobHeader) checkClinicalShape(i uint32, v []byte) error {
+	if len(v) == 0 || v[0] != sealVersionClinicalChunk || len(v) != BlobChunkPlainSize(h.Size, i)+sealOverhead {
+		return fmt.Errorf("blob %s chunk %d of %d: %w: not a chunk sealed to the clinical document key", h.ID, i+1, h.Chunks, ErrTampered)
 	}
 	return nil
+}
+
+// checkRoot checks a clinical blob's stored chunks against the header's
+// root (get returns chunk i as stored, nil when missing).
+func (h *blobHeader) checkRoot(get func(i uint32) []byte) error {
+	sums := sha256.New()
+	for i := uint32(0); i < h.Chunks; i++ {
+		v := get(i)
+		if v == nil {
+			return fmt.Errorf("blob %s: %w: chunk %d of %d is missing", h.ID, ErrTampered, i+1, h.Chunks)
+		}
+		if err := h.checkClinicalShape(i, v); err != nil {
+			return err
+		}
+		sum := sha256.Sum256(v)
+		sums.Write(sum[:])
+	}
+	if !bytes.Equal(sums.Sum(nil), h.Root) {
+		return fmt.Errorf("blob %s: %w: its chunks are not the ones its header names", h.ID, ErrTampered)
+	}
+	return nil
+}
+
+// openClinicalChunk opens chunk i of clinical blob h with o.
+func (o *clinicalOpener) openChunk(h *blobHeader, i uint32, v []byte) ([]byte, error) {
+	if err := h.checkClinicalShape(i, v); err != nil {
+		return nil, err
+	}
+	if e := binary.BigEndian.Uint32(v[1:5]); e != o.epoch {
+		return nil, fmt.Errorf("%w: sealed to the clinical document key of epoch %d, this key is epoch %d", ErrTampered, e, o.epoch)
+	}
+	aead, err := o.aeadFor(h.Box)
+	if err != nil {
+		return nil, err
+	}
+	n := 1 + 4 + chacha20poly1305.NonceSizeX
+	pt, err := aead.Open(nil, v[5:n], v[n:], sealAD(v[:5], clinicalChunkAD(h.Box, blobChunkAD(h.ID, i, i == h.Chunks-1))))
+	if err != nil {
+		return nil, ErrTampered
+	}
+	return pt, nil
 }

@@ -597,28 +597,31 @@ func TestInsiderFrontDeskCannotReadClinicalDocuments(t *testing.T) {
 	if sess.clinical != nil {
 		t.Error("the front desk session holds the clinical key")
 	}
-	for what, sealed := range map[string][]byte{"chunk": chunk0, "metadata": sealedMeta} {
-		if !isClinicalSealed(sealed) {
-			t.Errorf("the %s is not sealed to the clinical document key", what)
-			continue
+	var hdr blobHeader
+	if err := ip.a.View(func(tx *Tx) (err error) { hdr, err = tx.blobHeader(blobID); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if !isClinicalSealed(sealedMeta) || chunk0[0] != sealVersionClinicalChunk {
+		t.Fatal("the metadata or the chunk is not sealed to the clinical document key")
+	}
+	if _, err := sess.key.open(nil, sealedMeta, nil); err == nil {
+		t.Error("the general key opens the metadata")
+	}
+	if _, err := sess.key.open(nil, chunk0, blobChunkAD(blobID, 0, false)); err == nil {
+		t.Error("the general key opens the chunk")
+	}
+	asClinical, _ := newCompartmentKey(CompartmentClinical, 1, bytes.Clone(sess.key.key[:]))
+	generalAsClinical, err := clinicalBoxKey(asClinical)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, k := range map[string]*ecdh.PrivateKey{"the general key taken for the clinical key": generalAsClinical, "the user's own key": sess.own.box} {
+		o := &clinicalOpener{priv: k, epoch: 1}
+		if _, err := o.openChunk(&hdr, 0, chunk0); err == nil {
+			t.Errorf("%s opens the chunk", name)
 		}
-		if _, err := sess.key.open(nil, sealed, nil); err == nil {
-			t.Errorf("the general key opens the %s", what)
-		}
-		asClinical, _ := newCompartmentKey(CompartmentClinical, 1, bytes.Clone(sess.key.key[:]))
-		for name, priv := range map[string]func() (*ecdh.PrivateKey, error){
-			"the general key taken for the clinical key": func() (*ecdh.PrivateKey, error) { return clinicalBoxKey(asClinical) },
-			"the user's own key":                         func() (*ecdh.PrivateKey, error) { return sess.own.box, nil },
-		} {
-			k, err := priv()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if aead, err := openerFrom(k, sealed[5:clinicalBoxHeaderSize]); err == nil {
-				if _, err := openWith(aead, 0, nil, sealed[clinicalBoxHeaderSize:], clinicalBoxAD(sealed[:clinicalBoxHeaderSize], blobChunkAD(blobID, 0, false))); err == nil {
-					t.Errorf("%s opens the %s", name, what)
-				}
-			}
+		if _, err := o.open(sealedMeta, clinicalValueAD("document "+docID)); err == nil {
+			t.Errorf("%s opens the metadata", name)
 		}
 	}
 	ip.a.mu.RUnlock()
@@ -663,11 +666,29 @@ func TestInsiderFrontDeskCannotReadClinicalDocuments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := bi.PutChunk(1, flip(chunks[1])); !errors.Is(err, ErrTampered) {
-		t.Errorf("a changed chunk: %v", err)
+	for what, bad := range map[string][]byte{"a changed chunk": flip(chunks[1]), "a chunk in another place": chunks[2]} {
+		bi, err := ip.b.ImportBlob(blobID, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range chunks {
+			if i == 1 {
+				c = bad
+			}
+			if err := bi.PutChunk(uint32(i), c); err != nil && !errors.Is(err, ErrTampered) {
+				t.Fatal(err)
+			}
+		}
+		if err := bi.Commit(); !errors.Is(err, ErrTampered) {
+			t.Errorf("%s: %v", what, err)
+		}
+		bi.Abort()
+		if ok, _ := ip.b.HasBlob(blobID); ok {
+			t.Fatalf("%s: the blob is visible", what)
+		}
 	}
-	if err := bi.PutChunk(1, chunks[0]); !errors.Is(err, ErrTampered) {
-		t.Errorf("a chunk in another place: %v", err)
+	if err := bi.PutChunk(1, chunks[1][:10]); !errors.Is(err, ErrTampered) {
+		t.Errorf("a chunk cut short: %v", err)
 	}
 	bi.Abort()
 	if err := relayBlob(t, ip.a, ip.b, blobID); err != nil {
