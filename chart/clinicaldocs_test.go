@@ -108,6 +108,34 @@ func TestFrontDeskCannotReadFiledClinicalDocument(t *testing.T) {
 			t.Errorf("front desk's program reads the filed document's file name: %s", f)
 		}
 	}
+	// Break-glass opens nothing the user's keys do not reach: the front
+	// desk may not open a grant, and one an HIM manager's program wrote
+	// for it (signed, so valid everywhere) still opens neither the
+	// document nor its note.
+	if _, err := desk.OpenBreakGlass(pt.ID, "patient collapsed at the desk"); !errors.Is(err, store.ErrPermission) {
+		t.Fatalf("front desk opened break-glass: %v", err)
+	}
+	deskUser, _ := desk.CurrentUser()
+	p.as(store.RoleHIM)
+	err = p.st.Update(func(tx *store.Tx) error {
+		now := p.clk.now()
+		_, err := put(tx, TypeBreakGlass, store.NewID(), "", BreakGlass{UserID: deskUser.ID, Username: deskUser.Username, Patient: pt.ID, Reason: "granted by a program", At: now, Until: now.Add(DefaultBreakGlass)})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	desk = p.as(store.RoleFrontDesk)
+	if _, _, err := desk.OpenDocument(filed.ID); !errors.Is(err, store.ErrNoKey) {
+		t.Fatalf("front desk opened the filed clinical document under a grant: %v", err)
+	}
+	if c, err := desk.OpenChart(pt.ID); err == nil {
+		for _, d := range c.Documents {
+			if d.Note == sealedNoteMarker {
+				t.Error("front desk reads the note under a grant")
+			}
+		}
+	}
 	// An administrative document stays the front desk's to read.
 	ins, err := desk.AddDocument(bytes.NewReader([]byte("%PDF-1.4 insurance card Testsealed")), Document{ContentType: "application/pdf", Pages: 1})
 	if err != nil {

@@ -320,14 +320,21 @@ func (s *Service) OpenDocument(id string) (io.ReadCloser, Document, error) {
 		u, _ := s.user()
 		return nil, d, &PermissionError{Role: u.Role, Action: ViewDocuments, BreakGlass: s.st.Holds(store.CompartmentClinical)}
 	}
+	// The content first: a grant or a role that the keys do not back
+	// (a clinical document for a role without the clinical key) opens
+	// nothing and is not recorded as a view.
+	rc, _, err := s.st.OpenBlob(d.Blob)
+	if err != nil {
+		return nil, d, err
+	}
 	detail := d.ID
 	if glass {
 		detail += " (break-glass)"
 	}
 	err = s.st.Update(func(tx *store.Tx) error { return audit(tx, "document.view", d.Patient, detail, glass) })
 	if err != nil {
+		rc.Close()
 		return nil, d, err
 	}
-	rc, _, err := s.st.OpenBlob(d.Blob)
-	return rc, d, err
+	return rc, d, nil
 }
