@@ -190,7 +190,10 @@ func (s *Service) SealClinicalDocuments(ctx context.Context) (int, error) {
 		return tx.List(TypeDocument, func(r store.Record) error {
 			d, err := decodeDocument(r)
 			if err == nil && sealsClinically(tx, d) {
-				list = append(list, todo{r.ID, r.Rev, d.Blob, d.Sealed != nil})
+				// Sealed fields beside clear ones (a merge of a sealed
+				// and an older head) are sealed again too.
+				inClear := d.Title != "" || d.Note != "" || d.Source != "" || len(d.Codings) > 0
+				list = append(list, todo{r.ID, r.Rev, d.Blob, d.Sealed != nil && !inClear})
 			}
 			return nil
 		})
