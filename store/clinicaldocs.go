@@ -217,11 +217,14 @@ func (tx *Tx) SealClinical(pt []byte, context string) ([]byte, error) {
 // [ErrNoKey]); a value changed, or sealed for another context, wraps
 // [ErrTampered].
 func (tx *Tx) OpenClinical(sealed []byte, context string) ([]byte, error) {
-	o, err := tx.sess.clinicalOpener()
-	if err != nil {
-		return nil, err
+	if tx.clinicalOp == nil {
+		o, err := tx.sess.clinicalOpener()
+		if err != nil {
+			return nil, err
+		}
+		tx.clinicalOp = o
 	}
-	return o.open(sealed, clinicalValueAD(context))
+	return tx.clinicalOp.open(sealed, clinicalValueAD(context))
 }
 
 // PutClinicalBlob stores content as [Store.PutBlob] does, its chunks sealed

@@ -43,6 +43,9 @@ type Tx struct {
 	// auditLinksOnly: walking the audit log checks the links of entries
 	// the session cannot open instead of refusing (verify).
 	auditLinksOnly bool
+	// clinicalOp opens values sealed to the clinical document key
+	// (clinicaldocs.go), made on first need.
+	clinicalOp *clinicalOpener
 }
 
 // Update runs fn in a read-write transaction and commits it durably (fsync)
