@@ -31,6 +31,9 @@ type BlobInfo struct {
 	Size   int64    `json:"size"`
 	Chunks uint32   `json:"chunks"`
 	SHA256 [32]byte `json:"sha256"`
+	// Clinical is set for content sealed to the clinical document key
+	// ([Store.PutClinicalBlob]): only holders of the clinical key read it.
+	Clinical bool `json:"clinical,omitempty"`
 	// Existing is set by PutBlob when the same content was already stored;
 	// ID then names the earlier blob and nothing new was written.
 	Existing bool `json:"-"`
@@ -62,9 +65,25 @@ func (k *dataKey) blobIndexKey(sum [32]byte) []byte {
 
 // PutBlob stores everything read from r as a new blob, or, if identical
 // content is already stored, returns that blob with Existing set.
-func (s *Store) PutBlob(r io.Reader) (BlobInfo, error) {
+func (s *Store) PutBlob(r io.Reader) (BlobInfo, error) { return s.putBlob(r, false) }
+
+func (s *Store) putBlob(r io.Reader, clinical bool) (BlobInfo, error) {
 	id := NewID()
-	info := BlobInfo{ID: id}
+	info := BlobInfo{ID: id, Clinical: clinical}
+	var box *clinicalBlobSealer
+	if clinical {
+		s.mu.RLock()
+		if s.sess == nil {
+			s.mu.RUnlock()
+			return BlobInfo{}, ErrLocked
+		}
+		var err error
+		box, err = s.sess.clinicalBlobSealer()
+		s.mu.RUnlock()
+		if err != nil {
+			return BlobInfo{}, err
+		}
+	}
 	h := sha256.New()
 	cur := make([]byte, BlobChunkSize)
 	next := make([]byte, BlobChunkSize)
@@ -116,7 +135,12 @@ func (s *Store) PutBlob(r io.Reader) (BlobInfo, error) {
 			s.mu.RUnlock()
 			return fail(ErrLocked)
 		}
-		v := s.sess.key.seal(nil, cur, blobChunkAD(id, info.Chunks, last))
+		var v []byte
+		if clinical {
+			v = box.seal(cur, blobChunkAD(id, info.Chunks, last))
+		} else {
+			v = s.sess.key.seal(nil, cur, blobChunkAD(id, info.Chunks, last))
+		}
 		s.mu.RUnlock()
 		pending = append(pending, sealed{info.Chunks, v})
 		info.Chunks++
@@ -136,8 +160,13 @@ func (s *Store) PutBlob(r io.Reader) (BlobInfo, error) {
 		ib := tx.btx.Bucket(bucketBlobIndex)
 		ik := tx.sess.key.blobIndexKey(info.SHA256)
 		if old := ib.Get(ik); old != nil {
-			info.ID, info.Existing = string(old), true
-			return nil
+			// The same content sealed the same way is stored once; content
+			// sealed otherwise is stored again, and the index names the
+			// newer.
+			if oi, err := tx.blobInfo(string(old)); err != nil || oi.Clinical == clinical {
+				info.ID, info.Existing = string(old), true
+				return nil
+			}
 		}
 		b := tx.btx.Bucket(bucketBlobs)
 		for _, c := range pending {
@@ -145,7 +174,11 @@ func (s *Store) PutBlob(r io.Reader) (BlobInfo, error) {
 				return err
 			}
 		}
-		hdr, _ := json.Marshal(info)
+		full := blobHeader{BlobInfo: info}
+		if clinical {
+			full = box.header(info)
+		}
+		hdr, _ := json.Marshal(full)
 		if err := b.Put(blobHeaderKey(id), tx.sess.key.seal(nil, hdr, blobHeaderAD(id))); err != nil {
 			return err
 		}
@@ -194,20 +227,51 @@ func (s *Store) FindBlob(sum [32]byte) (id string, ok bool, err error) {
 }
 
 func (tx *Tx) blobInfo(id string) (BlobInfo, error) {
-	var info BlobInfo
+	h, err := tx.blobHeader(id)
+	return h.BlobInfo, err
+}
+
+func (tx *Tx) blobHeader(id string) (blobHeader, error) {
 	v := tx.btx.Bucket(bucketBlobs).Get(blobHeaderKey(id))
 	if v == nil {
-		return info, fmt.Errorf("blob %s: %w", id, ErrNotFound)
+		return blobHeader{}, fmt.Errorf("blob %s: %w", id, ErrNotFound)
 	}
-	pt, err := tx.sess.key.open(nil, v, blobHeaderAD(id))
+	return tx.openBlobHeader(id, v)
+}
+
+// openBlobHeader opens a sealed blob header and checks that it is
+// consistent.
+func (tx *Tx) openBlobHeader(id string, sealed []byte) (blobHeader, error) {
+	var h blobHeader
+	pt, err := tx.sess.key.open(nil, sealed, blobHeaderAD(id))
 	if err != nil {
-		return info, fmt.Errorf("blob %s header: %w", id, err)
+		return h, fmt.Errorf("blob %s header: %w", id, err)
 	}
-	if err := json.Unmarshal(pt, &info); err != nil {
-		return info, fmt.Errorf("blob %s header: %w: %v", id, ErrTampered, err)
+	if err := json.Unmarshal(pt, &h); err != nil {
+		return h, fmt.Errorf("blob %s header: %w: %v", id, ErrTampered, err)
 	}
-	info.ID = id
-	return info, nil
+	h.ID = id
+	if h.Clinical && (len(h.Box) != 32 || len(h.Root) != sha256.Size) || !h.Clinical && (h.Box != nil || h.Root != nil) {
+		return h, fmt.Errorf("blob %s header: %w: malformed", id, ErrTampered)
+	}
+	return h, nil
+}
+
+// openChunk opens chunk i of the blob h describes, as stored; op is made
+// on first need (a clinical blob needs the clinical key).
+func (tx *Tx) openChunk(h *blobHeader, i uint32, v []byte, op **clinicalOpener) ([]byte, error) {
+	ad := blobChunkAD(h.ID, i, i == h.Chunks-1)
+	if !h.Clinical {
+		return tx.sess.key.open(nil, v, ad)
+	}
+	if *op == nil {
+		o, err := tx.sess.clinicalOpener()
+		if err != nil {
+			return nil, err
+		}
+		*op = o
+	}
+	return (*op).openChunk(h, i, v)
 }
 
 // BlobInfo reads a blob's header.
@@ -227,6 +291,9 @@ func (s *Store) OpenBlob(id string) (io.ReadCloser, BlobInfo, error) {
 	info, err := s.BlobInfo(id)
 	if err != nil {
 		return nil, info, err
+	}
+	if info.Clinical && !s.Holds(CompartmentClinical) {
+		return nil, info, &KeyError{Compartment: CompartmentClinical}
 	}
 	return &blobReader{s: s, info: info, h: sha256.New()}, info, nil
 }
@@ -276,11 +343,19 @@ func (br *blobReader) Close() error {
 
 func (s *Store) readChunk(info BlobInfo, i uint32) (out []byte, err error) {
 	err = s.View(func(tx *Tx) error {
+		h, err := tx.blobHeader(info.ID)
+		if err != nil {
+			return err
+		}
+		if h.Chunks != info.Chunks || h.SHA256 != info.SHA256 {
+			return fmt.Errorf("blob %s: %w: its header changed while it was read", info.ID, ErrTampered)
+		}
 		v := tx.btx.Bucket(bucketBlobs).Get(blobChunkKey(info.ID, i))
 		if v == nil {
 			return fmt.Errorf("blob %s: %w: chunk %d of %d is missing", info.ID, ErrTampered, i+1, info.Chunks)
 		}
-		out, err = tx.sess.key.open(nil, v, blobChunkAD(info.ID, i, i == info.Chunks-1))
+		var op *clinicalOpener
+		out, err = tx.openChunk(&h, i, v, &op)
 		if err != nil {
 			return fmt.Errorf("blob %s chunk %d of %d: %w", info.ID, i+1, info.Chunks, err)
 		}

@@ -586,6 +586,10 @@ type practiceKeys struct {
 	// Legacy is set for a practice that moved from one data key: its
 	// clinical records written before are sealed under the general key.
 	Legacy bool `json:"legacy,omitempty"`
+	// ClinicalPub is the clinical document public key (clinicaldocs.go),
+	// derived from the clinical key of epoch ClinicalEpoch.
+	ClinicalPub   []byte `json:"clinical_pub,omitempty"`
+	ClinicalEpoch uint32 `json:"clinical_epoch,omitempty"`
 }
 
 // newHierarchySession makes the keys of a new practice: the general key,
@@ -647,7 +651,12 @@ func (sess *session) setOwn(seed []byte) error {
 
 // putPracticeKeys writes the practice keys record.
 func (tx *Tx) putPracticeKeys(legacy bool) error {
-	body, _ := json.Marshal(practiceKeys{AdminPub: tx.sess.adminPub, AuditPub: tx.sess.auditPub, Legacy: legacy})
+	pk := practiceKeys{AdminPub: tx.sess.adminPub, AuditPub: tx.sess.auditPub, Legacy: legacy}
+	if pub := tx.sess.clinicalBoxPublic(); pub != nil {
+		pk.ClinicalPub, pk.ClinicalEpoch = pub, tx.sess.clinical.epoch
+		tx.sess.clinicalPub, tx.sess.clinicalPubEpoch = pub, pk.ClinicalEpoch
+	}
+	body, _ := json.Marshal(pk)
 	parent := ""
 	if r, err := tx.Get(PracticeKeysID); err == nil {
 		parent = r.Rev
@@ -684,6 +693,16 @@ func (tx *Tx) readPracticeKeys() error {
 	}
 	tx.sess.legacyOK = pk.Legacy
 	tx.sess.auditPub = bytes.Clone(pk.AuditPub)
+	tx.sess.clinicalPub, tx.sess.clinicalPubEpoch = nil, 0
+	if pk.ClinicalPub != nil {
+		if len(pk.ClinicalPub) != 32 {
+			return fmt.Errorf("%w: the practice keys record's clinical document key is malformed", ErrTampered)
+		}
+		if tx.sess.clinical != nil && tx.sess.clinical.epoch == pk.ClinicalEpoch && !bytes.Equal(tx.sess.clinicalBoxPublic(), pk.ClinicalPub) {
+			return fmt.Errorf("%w: the practice keys record names another clinical document key", ErrTampered)
+		}
+		tx.sess.clinicalPub, tx.sess.clinicalPubEpoch = bytes.Clone(pk.ClinicalPub), pk.ClinicalEpoch
+	}
 	return nil
 }
 

@@ -46,6 +46,9 @@ type Tx struct {
 	// ownRecord: the transaction imported a revision of the signed-in
 	// user's record, whose grants may hold newer keys (rotate.go).
 	ownRecord bool
+	// clinicalOp opens values sealed to the clinical document key
+	// (clinicaldocs.go), made on first need.
+	clinicalOp *clinicalOpener
 }
 
 // Update runs fn in a read-write transaction and commits it durably (fsync)

@@ -443,6 +443,9 @@ func (s *Store) startSession(sess *session, userID, action string, password []by
 		if err := tx.readPracticeKeys(); err != nil {
 			return err
 		}
+		if err := tx.publishClinicalDocKey(); err != nil {
+			return fmt.Errorf("publishing the practice's key for clinical documents: %w", err)
+		}
 		if err := tx.flushFailures(); err != nil {
 			return err
 		}
