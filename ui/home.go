@@ -257,11 +257,76 @@ func (s *session) clinicianHome() fyne.CanvasObject {
 		text := strings.Join(words.NonEmpty(it.Patient.Name(), cat, it.Document.Title, whenText(it.Document.FiledAt)), " · ")
 		right.Add(homeRow(text, "Open chart", func() { s.openChart(it.Document.Patient) }))
 	}
+	right.Add(s.newResultsSection(since))
 	right.Add(s.recentSection())
 	if chart.Allowed(s.user.Role, chart.FileDocuments) {
 		left.Add(s.inboxSection())
 	}
 	return s.homePage(left, right)
+}
+
+// newResultsSection lists the results filed to the clinician's patients
+// since they last signed in and not looked at since, those outside their
+// range first.
+func (s *session) newResultsSection(since time.Time) fyne.CanvasObject {
+	if !chart.Allowed(s.user.Role, chart.ReadClinical) {
+		return container.NewVBox()
+	}
+	n, items, err := s.svc.NewResultsForMyPatients(since, homeListLimit)
+	title := fmt.Sprintf("New results for your patients (%d)", n)
+	if n > 0 {
+		flagged := 0
+		for _, it := range items {
+			if it.Result.Abnormal() {
+				flagged++
+			}
+		}
+		if flagged > 0 {
+			title = fmt.Sprintf("New results for your patients (%d), those outside their range first", n)
+		}
+	}
+	box := container.NewVBox(homeSection(title))
+	switch {
+	case err != nil:
+		box.Add(paragraph(sentence(err)))
+	case n == 0:
+		box.Add(paragraph("No new results for the patients you have seen."))
+	}
+	for _, it := range items {
+		r := it.Result
+		value := r.ValueText()
+		if r.Abnormal() {
+			value += " (" + r.Flag + ")"
+		}
+		text := strings.Join(words.NonEmpty(it.Patient.Name(), r.Name, value, r.Taken.Local().Format("2006-01-02")), " · ")
+		l := &widget.Label{Text: text, Truncation: fyne.TextTruncateEllipsis}
+		if r.Abnormal() {
+			l.Importance = widget.DangerImportance
+		}
+		box.Add(container.NewBorder(nil, nil, nil, &widget.Button{Text: "Open results", Importance: widget.LowImportance, OnTapped: func() { s.openResultOf(it) }}, l))
+	}
+	if n > len(items) {
+		box.Add(paragraph(fmt.Sprintf("and %d more.", n-len(items))))
+	}
+	return box
+}
+
+// openResultOf opens the chart at its Results tab, on the result's test;
+// the home then counts the patient's results as looked at.
+func (s *session) openResultOf(it chart.ResultItem) {
+	id := it.Patient.ID
+	if id == "" {
+		id = it.Result.Patient
+	}
+	s.openChart(id)
+	v := s.chart
+	if v == nil || v.c.Patient.ID != id {
+		return
+	}
+	v.tabs.SelectIndex(tabResults)
+	if v.labTrend != nil {
+		v.labTrend.show(it.Result.TestKey())
+	}
 }
 
 // ageDays is "today" for 0, else "3 days".
