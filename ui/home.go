@@ -211,8 +211,8 @@ func (s *session) frontDeskHome() fyne.CanvasObject {
 	return s.homePage(left, s.recentSection())
 }
 
-// clinicianHome: my unsigned notes, what was filed to my patients since I
-// last signed in, recent patients.
+// clinicianHome: my unsigned notes, new results and what was filed to my
+// patients since I last signed in, recent patients.
 func (s *session) clinicianHome() fyne.CanvasObject {
 	left := container.NewVBox()
 	n, notes, err := s.svc.MyUnsignedVisits(homeListLimit)
@@ -230,16 +230,16 @@ func (s *session) clinicianHome() fyne.CanvasObject {
 	if n > len(notes) {
 		left.Add(paragraph(fmt.Sprintf("and %d more.", n-len(notes))))
 	}
-	right := container.NewVBox()
+	since := s.lastSignIn
+	if since.IsZero() {
+		since = now().AddDate(0, 0, -7)
+	}
+	right := container.NewVBox(s.newResultsSection(since))
 	title := "Filed to your patients"
 	if !s.lastSignIn.IsZero() {
 		title += " since you last signed in (" + whenText(s.lastSignIn) + ")"
 	} else {
 		title += " lately"
-	}
-	since := s.lastSignIn
-	if since.IsZero() {
-		since = now().AddDate(0, 0, -7)
 	}
 	filed, err := s.svc.FiledToMyPatients(since, homeListLimit)
 	right.Add(homeSection(title))
@@ -257,7 +257,6 @@ func (s *session) clinicianHome() fyne.CanvasObject {
 		text := strings.Join(words.NonEmpty(it.Patient.Name(), cat, it.Document.Title, whenText(it.Document.FiledAt)), " · ")
 		right.Add(homeRow(text, "Open chart", func() { s.openChart(it.Document.Patient) }))
 	}
-	right.Add(s.newResultsSection(since))
 	right.Add(s.recentSection())
 	if chart.Allowed(s.user.Role, chart.FileDocuments) {
 		left.Add(s.inboxSection())
@@ -282,7 +281,7 @@ func (s *session) newResultsSection(since time.Time) fyne.CanvasObject {
 			}
 		}
 		if flagged > 0 {
-			title = fmt.Sprintf("New results for your patients (%d), those outside their range first", n)
+			title = fmt.Sprintf("New results for your patients (%d), outside their range first", n)
 		}
 	}
 	box := container.NewVBox(homeSection(title))
@@ -298,7 +297,7 @@ func (s *session) newResultsSection(since time.Time) fyne.CanvasObject {
 		if r.Abnormal() {
 			value += " (" + r.Flag + ")"
 		}
-		text := strings.Join(words.NonEmpty(it.Patient.Name(), r.Name, value, r.Taken.Local().Format("2006-01-02")), " · ")
+		text := strings.Join(words.NonEmpty(it.Patient.Name(), clip(r.Name, 32), value, r.Taken.Local().Format("2006-01-02")), " · ")
 		l := &widget.Label{Text: text, Truncation: fyne.TextTruncateEllipsis}
 		if r.Abnormal() {
 			l.Importance = widget.DangerImportance

@@ -14,11 +14,12 @@ import (
 	"chartkeeper/internal/plots"
 )
 
-// resultColumns are the Results tab's columns and their widths.
+// resultColumns are the Results tab's columns and their widths: together
+// they fit beside the find pane at 1366 pixels.
 var resultColumns = []struct {
 	title string
 	width float32
-}{{"Taken", 140}, {"Test", 340}, {"Value", 170}, {"Unit", 90}, {"Range", 110}, {"Flag", 50}}
+}{{"Taken", 130}, {"Test", 230}, {"Value", 100}, {"Unit", 70}, {"Range", 100}, {"Flag", 44}}
 
 // resultCell is the text of one cell of the Results table.
 func resultCell(r chart.Result, col int) string {

@@ -201,7 +201,7 @@ func TestResultsOnTheHomes(t *testing.T) {
 
 	signInAs(t, w, "drsmith", testPassword)
 	s := sessionOf(t, ws)
-	wantText(t, w.Content(), "New results for your patients (1), those outside their range first")
+	wantText(t, w.Content(), "New results for your patients (1), outside their range first")
 	noText(t, w.Content(), "Glucose") // before the last sign-in
 	if m := w.Content().MinSize(); m.Width > fitLimit.Width || m.Height > fitLimit.Height {
 		t.Errorf("the clinician home needs %.0f×%.0f", m.Width, m.Height)

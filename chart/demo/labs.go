@@ -9,23 +9,24 @@ import (
 )
 
 // labTest is a laboratory test the demo practice orders, with its LOINC
-// code, unit and reference range (decimal strings; "" for an open side).
+// code, its name as a lab's report prints it and LOINC's, unit and
+// reference range (decimal strings; "" for an open side).
 type labTest struct {
-	loinc, name, unit, low, high string
+	loinc, name, display, unit, low, high string
 	// format writes a value: "%.1f" or "%.0f".
 	format string
 }
 
 var (
-	labHbA1c       = labTest{"4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood", "%", "4.0", "5.6", "%.1f"}
-	labGlucose     = labTest{"2345-7", "Glucose [Mass/volume] in Serum or Plasma", "mg/dL", "70", "99", "%.0f"}
-	labCholesterol = labTest{"2093-3", "Cholesterol [Mass/volume] in Serum or Plasma", "mg/dL", "", "200", "%.0f"}
+	labHbA1c       = labTest{"4548-4", "Hemoglobin A1c", "Hemoglobin A1c/Hemoglobin.total in Blood", "%", "4.0", "5.6", "%.1f"}
+	labGlucose     = labTest{"2345-7", "Glucose", "Glucose [Mass/volume] in Serum or Plasma", "mg/dL", "70", "99", "%.0f"}
+	labCholesterol = labTest{"2093-3", "Cholesterol", "Cholesterol [Mass/volume] in Serum or Plasma", "mg/dL", "", "200", "%.0f"}
 )
 
 func (t labTest) result(r *rand.Rand, d time.Time, value float64) *chart.Result {
 	taken := time.Date(d.Year(), d.Month(), d.Day(), 7+r.IntN(3), r.IntN(60), 0, 0, time.Local)
 	return &chart.Result{Taken: taken, Category: "laboratory", Name: t.name, Status: "final",
-		Codings: []chart.Coding{{System: chart.SystemLOINC, Code: t.loinc, Display: t.name}},
+		Codings: []chart.Coding{{System: chart.SystemLOINC, Code: t.loinc, Display: t.display}},
 		Value:   fmt.Sprintf(t.format, value), Unit: t.unit, UnitCode: t.unit, Low: t.low, High: t.high}
 }
 

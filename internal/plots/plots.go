@@ -144,6 +144,11 @@ func (c Chart) Plot() (*plot.Plot, error) {
 			legend++
 		}
 	}
+	if w := p.X.Max - p.X.Min; len(flagged) > 0 && w > 0 {
+		// Room at the ends of the time axis, so the discs of the first
+		// and last values are not cut by the edge.
+		p.X.Min, p.X.Max = p.X.Min-w*0.02, p.X.Max+w*0.02
+	}
 	p.Legend.Top = true
 	p.Y.Tick.Marker = plainTicks{}
 	if legend > 0 || len(c.Series) > 1 {
@@ -163,7 +168,7 @@ var (
 )
 
 // addBand shades c.Band over the time the points span, with a dashed line
-// at each bound it has; an open side reaches a little past the points.
+// at each bound it has.
 func (c Chart) addBand(p *plot.Plot) error {
 	lo, hi := c.Band[0], c.Band[1]
 	if math.IsNaN(lo) && math.IsNaN(hi) {
@@ -191,12 +196,15 @@ func (c Chart) addBand(p *plot.Plot) error {
 	if pad == 0 {
 		pad = math.Max(math.Abs(ymax)*0.1, 1)
 	}
+	// An open side reaches past the points, and a quarter of the plot's
+	// height past its bound at least, so the band shows when every point
+	// is on the other side of it.
 	open := [2]bool{math.IsNaN(lo), math.IsNaN(hi)}
 	if open[0] {
-		lo = ymin - pad
+		lo = math.Min(ymin-pad, hi-(ymax-ymin)/4)
 	}
 	if open[1] {
-		hi = ymax + pad
+		hi = math.Max(ymax+pad, lo+(ymax-ymin)/4)
 	}
 	x0, x1 := float64(first.Unix()), float64(last.Unix())
 	if x0 == x1 {

@@ -157,6 +157,9 @@ func TestBandAndFlags(t *testing.T) {
 	if p, err := glucose(math.NaN(), 99).Plot(); err != nil || p.Y.Min >= 88 {
 		t.Errorf("a range below 99 does not reach below the lowest value: y min %v %v", p.Y.Min, err)
 	}
+	if n := count(t, glucose(math.NaN(), 60), isBand); n < 2000 {
+		t.Errorf("a range below 60, every value above it, shades %d pixels", n)
+	}
 	if n := count(t, glucose(math.NaN(), math.NaN()), isBand); n > 0 {
 		t.Errorf("no bound at all shades %d pixels", n)
 	}
