@@ -216,7 +216,7 @@ func resultChart(t chart.ResultTest) (c plots.Chart, say, note string) {
 			t.Name, r.ValueText(), r.Taken.Local().Format("2006-01-02")), ""
 	}
 	c = plots.Chart{Title: t.Name, Unit: unit, Series: []plots.Series{{Name: t.Name, Points: points}},
-		FlaggedName: "Outside the range"}
+		FlaggedName: "outside the range"}
 	var notes []string
 	ranges := map[string]bool{}
 	for _, r := range plotted {
@@ -224,7 +224,7 @@ func resultChart(t chart.ResultTest) (c plots.Chart, say, note string) {
 			ranges[r.Low+"|"+r.High] = true
 			if c.Band == nil {
 				c.Band = &[2]float64{bound(r.Low), bound(r.High)}
-				c.BandName = "Reference range"
+				c.BandName = "reference range " + r.RangeShown()
 			}
 		}
 	}

@@ -50,7 +50,9 @@ type Chart struct {
 	Series []Series
 	Band   *[2]float64
 	// BandName and FlaggedName, when set, name the band and the flagged
-	// points in the legend ("Reference range", "Outside the range").
+	// points in a key under the time axis ("shaded: reference range
+	// 4.0–5.6 · red discs: outside the range"), where it never covers a
+	// value as a legend in the corner would.
 	BandName    string
 	FlaggedName string
 	// DateFormat is the layout of the time axis's labels; "2006-01-02"
@@ -89,13 +91,13 @@ func (c Chart) Plot() (*plot.Plot, error) {
 	}
 	p.X.Tick.Marker = plot.TimeTicks{Format: layout}
 	p.Add(plotter.NewGrid())
-	legend := 0 // entries in the legend
+	var key []string // the key under the time axis
 	if c.Band != nil {
 		if err := c.addBand(p); err != nil {
 			return nil, err
 		}
 		if c.BandName != "" && !(math.IsNaN(c.Band[0]) && math.IsNaN(c.Band[1])) {
-			legend++
+			key = append(key, "shaded: "+c.BandName)
 		}
 	}
 	var flagged plotter.XYs
@@ -116,8 +118,7 @@ func (c Chart) Plot() (*plot.Plot, error) {
 		halo.Radius = vg.Points(5)
 		p.Add(halo)
 		if c.FlaggedName != "" {
-			p.Legend.Add(c.FlaggedName, halo)
-			legend++
+			key = append(key, "red discs: "+c.FlaggedName)
 		}
 	}
 	for i, s := range c.Series {
@@ -141,7 +142,6 @@ func (c Chart) Plot() (*plot.Plot, error) {
 		p.Add(line, points)
 		if len(c.Series) > 1 && s.Name != "" {
 			p.Legend.Add(s.Name, line, points)
-			legend++
 		}
 	}
 	if w := p.X.Max - p.X.Min; len(flagged) > 0 && w > 0 {
@@ -149,12 +149,16 @@ func (c Chart) Plot() (*plot.Plot, error) {
 		// and last values are not cut by the edge.
 		p.X.Min, p.X.Max = p.X.Min-w*0.02, p.X.Max+w*0.02
 	}
+	if len(key) > 0 {
+		p.X.Label.Text = strings.Join(key, " · ")
+		p.X.Label.TextStyle.Font.Size = vg.Points(9)
+	}
 	p.Legend.Top = true
 	p.Y.Tick.Marker = plainTicks{}
-	if legend > 0 || len(c.Series) > 1 {
+	if len(c.Series) > 1 {
 		// Room above the highest point for the legend, which sits at the
 		// top right, so it never covers a line.
-		p.Y.Max += (p.Y.Max - p.Y.Min) * 0.12 * float64(max(legend, len(c.Series)))
+		p.Y.Max += (p.Y.Max - p.Y.Min) * 0.12 * float64(len(c.Series))
 	}
 	return p, nil
 }
@@ -217,9 +221,6 @@ func (c Chart) addBand(p *plot.Plot) error {
 	band.Color = bandColor
 	band.LineStyle.Width = 0
 	p.Add(band)
-	if c.BandName != "" {
-		p.Legend.Add(c.BandName, band)
-	}
 	for i, y := range [2]float64{lo, hi} {
 		if open[i] {
 			continue

@@ -170,13 +170,13 @@ func TestBandAndFlags(t *testing.T) {
 	if p.Y.Max < 200 {
 		t.Errorf("a range above 200 is not on the plot: y max %v", p.Y.Max)
 	}
-	// The legend names the band and the flagged points.
+	// The key under the time axis names the band and the flagged points.
 	var buf bytes.Buffer
 	if err := glucose(70, 99).Write(&buf, PDF, 400, 250); err != nil {
 		t.Fatal(err)
 	}
-	if out := pdfText(t, buf.Bytes()); !strings.Contains(out, "Reference range") || !strings.Contains(out, "Outside the range") {
-		t.Errorf("the legend does not name the band and the flags:\n%s", out)
+	if out := pdfText(t, buf.Bytes()); !strings.Contains(out, "shaded: Reference range") || !strings.Contains(out, "red discs: Outside the range") {
+		t.Errorf("the key does not name the band and the flags:\n%s", out)
 	}
 }
 
