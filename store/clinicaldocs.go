@@ -148,37 +148,71 @@ func sealClinicalWith(hdr []byte, aead cipher.AEAD, dst, pt, ad []byte) []byte {
 // clinical document key.
 func isClinicalSealed(v []byte) bool { return len(v) > 0 && v[0] == sealVersionClinicalBox }
 
-// clinicalOpener opens values sealed to the clinical document key.
+// clinicalOpener opens values sealed to the clinical document key, of
+// every epoch of the clinical key the session holds (a rotation makes a
+// new clinical key, and with it a new clinical document key; values
+// sealed to an older one still open for those who hold its epoch).
 type clinicalOpener struct {
-	priv  *ecdh.PrivateKey
+	keys  *dataKey
+	privs map[uint32]*ecdh.PrivateKey
+	cache map[clinicalAEADKey]cipher.AEAD
+}
+
+type clinicalAEADKey struct {
 	epoch uint32
-	cache map[[32]byte]cipher.AEAD
+	epub  [32]byte
 }
 
 func (sess *session) clinicalOpener() (*clinicalOpener, error) {
-	priv, err := clinicalBoxKey(sess.clinical)
-	if err != nil {
+	if sess.clinical == nil || sess.clinical.key == nil {
 		return nil, &KeyError{Compartment: CompartmentClinical, Renew: sess.renew}
 	}
-	return &clinicalOpener{priv: priv, epoch: sess.clinical.epoch}, nil
+	return &clinicalOpener{keys: sess.clinical}, nil
+}
+
+// privFor is the clinical document key of epoch e.
+func (o *clinicalOpener) privFor(e uint32) (*ecdh.PrivateKey, error) {
+	if priv := o.privs[e]; priv != nil {
+		return priv, nil
+	}
+	k := o.keys
+	if e != k.epoch {
+		k = o.keys.older[e]
+	}
+	if k == nil {
+		return nil, &KeyError{Compartment: CompartmentClinical, Newer: e > o.keys.epoch}
+	}
+	priv, err := clinicalBoxKey(k)
+	if err != nil {
+		return nil, err
+	}
+	if o.privs == nil {
+		o.privs = map[uint32]*ecdh.PrivateKey{}
+	}
+	o.privs[e] = priv
+	return priv, nil
 }
 
 // aeadFor is the AEAD an ephemeral public key shares with the clinical
-// document key.
-func (o *clinicalOpener) aeadFor(epub []byte) (cipher.AEAD, error) {
+// document key of epoch e.
+func (o *clinicalOpener) aeadFor(e uint32, epub []byte) (cipher.AEAD, error) {
 	if len(epub) != 32 {
 		return nil, fmt.Errorf("%w: malformed ephemeral key", ErrTampered)
 	}
-	k := [32]byte(epub)
+	k := clinicalAEADKey{e, [32]byte(epub)}
 	if aead := o.cache[k]; aead != nil {
 		return aead, nil
 	}
-	aead, err := openerFrom(o.priv, epub)
+	priv, err := o.privFor(e)
+	if err != nil {
+		return nil, err
+	}
+	aead, err := openerFrom(priv, epub)
 	if err != nil {
 		return nil, err
 	}
 	if o.cache == nil {
-		o.cache = map[[32]byte]cipher.AEAD{}
+		o.cache = map[clinicalAEADKey]cipher.AEAD{}
 	}
 	o.cache[k] = aead
 	return aead, nil
@@ -188,10 +222,7 @@ func (o *clinicalOpener) open(sealed, ad []byte) ([]byte, error) {
 	if len(sealed) < clinicalBoxHeaderSize+sealOverhead || sealed[0] != sealVersionClinicalBox {
 		return nil, fmt.Errorf("%w: not a value sealed to the clinical document key", ErrTampered)
 	}
-	if e := binary.BigEndian.Uint32(sealed[1:5]); e != o.epoch {
-		return nil, fmt.Errorf("%w: sealed to the clinical document key of epoch %d, this key is epoch %d", ErrTampered, e, o.epoch)
-	}
-	aead, err := o.aeadFor(sealed[5:clinicalBoxHeaderSize])
+	aead, err := o.aeadFor(binary.BigEndian.Uint32(sealed[1:5]), sealed[5:clinicalBoxHeaderSize])
 	if err != nil {
 		return nil, err
 	}
@@ -385,10 +416,7 @@ func (o *clinicalOpener) openChunk(h *blobHeader, i uint32, v []byte) ([]byte, e
 	if err := h.checkClinicalShape(i, v); err != nil {
 		return nil, err
 	}
-	if e := binary.BigEndian.Uint32(v[1:5]); e != o.epoch {
-		return nil, fmt.Errorf("%w: sealed to the clinical document key of epoch %d, this key is epoch %d", ErrTampered, e, o.epoch)
-	}
-	aead, err := o.aeadFor(h.Box)
+	aead, err := o.aeadFor(binary.BigEndian.Uint32(v[1:5]), h.Box)
 	if err != nil {
 		return nil, err
 	}

@@ -616,7 +616,7 @@ func TestInsiderFrontDeskCannotReadClinicalDocuments(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, k := range map[string]*ecdh.PrivateKey{"the general key taken for the clinical key": generalAsClinical, "the user's own key": sess.own.box} {
-		o := &clinicalOpener{priv: k, epoch: 1}
+		o := &clinicalOpener{keys: asClinical, privs: map[uint32]*ecdh.PrivateKey{1: k}}
 		if _, err := o.openChunk(&hdr, 0, chunk0); err == nil {
 			t.Errorf("%s opens the chunk", name)
 		}

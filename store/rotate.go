@@ -240,6 +240,7 @@ func (s *Store) updateRotating(fn func(tx *Tx) (bool, error), reason string, res
 		return ErrLocked
 	}
 	old := sess.clinical
+	oldPub, oldPubEpoch := sess.clinicalPub, sess.clinicalPubEpoch
 	var (
 		nk          *dataKey
 		newRecovery string
@@ -268,6 +269,14 @@ func (s *Store) updateRotating(fn func(tx *Tx) (bool, error), reason string, res
 		if newRecovery, err = tx.rotateRecovery(); err != nil {
 			return err
 		}
+		if oldPub != nil {
+			// The clinical document key is derived from the clinical key:
+			// documents are sealed to the new epoch's from now on, which
+			// a removed user's keys do not open.
+			if err := tx.putPracticeKeys(sess.legacyOK); err != nil {
+				return err
+			}
+		}
 		if res != nil {
 			*res = RotationResult{ClinicalEpoch: nk.epoch, Regranted: n, RecoveryKey: newRecovery}
 		}
@@ -276,6 +285,7 @@ func (s *Store) updateRotating(fn func(tx *Tx) (bool, error), reason string, res
 	if err != nil {
 		if nk != nil {
 			sess.clinical = old
+			sess.clinicalPub, sess.clinicalPubEpoch = oldPub, oldPubEpoch
 			nk.detach()
 		}
 		if res != nil {
