@@ -21,6 +21,7 @@ type ResultItem struct {
 	Result  Result
 	Patient PatientSummary // the patient whose chart holds it now
 	Filed   time.Time      // when it was filed (its latest revision)
+	Others  int            // other new results of the same test for the patient
 }
 
 // resultsSeen reads when the user last looked at each patient's results.
@@ -119,10 +120,10 @@ func (s *Service) NewResultsForMyPatients(since time.Time, limit int) (int, []Re
 		return strings.Compare(a.id, b.id)
 	})
 	n := len(cs)
-	if limit >= 0 && len(cs) > limit {
-		cs = cs[:limit]
-	}
+	// One line per patient and test: a history filed at once (an import)
+	// is one line, its newest (or flagged) value, with the others counted.
 	var out []ResultItem
+	line := map[string]int{}
 	err = s.st.View(func(tx *store.Tx) error {
 		for _, c := range cs {
 			r, err := tx.Get(c.id)
@@ -134,6 +135,18 @@ func (s *Service) NewResultsForMyPatients(since time.Time, limit int) (int, []Re
 				continue
 			}
 			res.ID, res.Rev, res.Patient, res.Changed = r.ID, r.Rev, c.Patient, r.HLC.Time()
+			key := c.Patient + "\x00" + res.TestKey()
+			if i, ok := line[key]; ok {
+				if i >= 0 {
+					out[i].Others++
+				}
+				continue
+			}
+			if limit >= 0 && len(out) >= limit {
+				line[key] = -1
+				continue
+			}
+			line[key] = len(out)
 			out = append(out, ResultItem{Result: res, Filed: c.Filed})
 		}
 		return nil

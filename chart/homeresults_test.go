@@ -121,4 +121,15 @@ func TestNewResults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want("from a cache of the old format", 1, again.ID)
+
+	// A history of one test filed at once is one line, its newest value,
+	// with the others counted.
+	p.clk.add(time.Minute)
+	newer := p.result(pt, "Glucose", "2345-7", "66", "70", "99")
+	p.clk.add(time.Minute)
+	p.result(pt, "Glucose", "2345-7", "80", "70", "99") // newer, in range: counted
+	n, got, err := p.as(store.RoleClinician).NewResultsForMyPatients(prev, 10)
+	if err != nil || n != 3 || len(got) != 1 || got[0].Result.ID != newer.ID || got[0].Others != 2 {
+		t.Fatalf("three glucose results: %d new, %+v %v; want one line, the newest flagged (%s), with 2 others", n, got, err, newer.ID)
+	}
 }

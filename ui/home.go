@@ -297,15 +297,23 @@ func (s *session) newResultsSection(since time.Time) fyne.CanvasObject {
 		if r.Abnormal() {
 			value += " (" + r.Flag + ")"
 		}
-		text := strings.Join(words.NonEmpty(it.Patient.Name(), clip(r.Name, 32), value, r.Taken.Local().Format("2006-01-02")), " · ")
+		more := ""
+		if it.Others > 0 {
+			more = fmt.Sprintf("and %d earlier", it.Others)
+		}
+		text := strings.Join(words.NonEmpty(it.Patient.Name(), clip(r.Name, 32), value, r.Taken.Local().Format("2006-01-02"), more), " · ")
 		l := &widget.Label{Text: text, Truncation: fyne.TextTruncateEllipsis}
 		if r.Abnormal() {
 			l.Importance = widget.DangerImportance
 		}
 		box.Add(container.NewBorder(nil, nil, nil, &widget.Button{Text: "Open results", Importance: widget.LowImportance, OnTapped: func() { s.openResultOf(it) }}, l))
 	}
-	if n > len(items) {
-		box.Add(paragraph(fmt.Sprintf("and %d more.", n-len(items))))
+	shown := 0
+	for _, it := range items {
+		shown += 1 + it.Others
+	}
+	if n > shown {
+		box.Add(paragraph(fmt.Sprintf("and %d more.", n-shown)))
 	}
 	return box
 }
