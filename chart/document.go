@@ -123,12 +123,10 @@ func (s *Service) AddDocument(content io.Reader, d Document) (Document, error) {
 	if err := pr.err("document"); err != nil {
 		return d, err
 	}
-	info, err := s.st.PutBlob(content)
-	if err != nil {
-		return d, err
-	}
-	d.Blob, d.Size, d.Received = info.ID, info.Size, s.now().UTC()
-	err = s.st.Update(func(tx *store.Tx) error {
+	// The document is recorded in the transaction that makes its content
+	// visible: one durable commit less, and no content stored without it.
+	_, err = s.st.PutBlobFrom(content, func(tx *store.Tx, info store.BlobInfo) error {
+		d.Blob, d.Size, d.Received = info.ID, info.Size, s.now().UTC()
 		id := store.NewID()
 		if d.Patient != "" {
 			if err := s.liveChart(tx, d.Patient); err != nil {

@@ -9,8 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Blobs hold large content such as scanned documents. A blob is split into
@@ -18,8 +16,8 @@ import (
 // a last-chunk flag in the associated data, so a reader notices a chunk that
 // was dropped, repeated, reordered or cut off as soon as it reaches it. The
 // header (size, chunk count, SHA-256) is written last, so a blob interrupted
-// by a crash is never visible. Content is streamed: at most two chunks and
-// one transaction's worth of pages are in memory at a time.
+// by a crash is never visible. Content is streamed (blobput.go): a few
+// chunks are in memory at a time, however large the content.
 const (
 	BlobChunkSize = 1 << 20
 	chunksPerTx   = 4
@@ -61,125 +59,10 @@ func (k *dataKey) blobIndexKey(sum [32]byte) []byte {
 }
 
 // PutBlob stores everything read from r as a new blob, or, if identical
-// content is already stored, returns that blob with Existing set.
+// content is already stored, returns that blob with Existing set. See
+// [Store.PutBlobFrom] (blobput.go).
 func (s *Store) PutBlob(r io.Reader) (BlobInfo, error) {
-	id := NewID()
-	info := BlobInfo{ID: id}
-	h := sha256.New()
-	cur := make([]byte, BlobChunkSize)
-	next := make([]byte, BlobChunkSize)
-	n, err := io.ReadFull(r, cur)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return info, fmt.Errorf("reading the content: %w", err)
-	}
-	cur = cur[:n]
-	type sealed struct {
-		idx uint32
-		v   []byte
-	}
-	var pending []sealed
-	flush := func() error {
-		if len(pending) == 0 {
-			return nil
-		}
-		err := s.Update(func(tx *Tx) error {
-			b := tx.btx.Bucket(bucketBlobs)
-			for _, c := range pending {
-				if err := b.Put(blobChunkKey(id, c.idx), c.v); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		pending = pending[:0]
-		return err
-	}
-	fail := func(err error) (BlobInfo, error) {
-		s.deleteBlobChunks(id, info.Chunks)
-		return BlobInfo{}, err
-	}
-	for {
-		// Read ahead one chunk to learn whether cur is the last.
-		var m int
-		last := len(cur) < BlobChunkSize
-		if !last {
-			m, err = io.ReadFull(r, next[:BlobChunkSize])
-			if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-				return fail(fmt.Errorf("reading the content: %w", err))
-			}
-			last = m == 0
-		}
-		h.Write(cur)
-		info.Size += int64(len(cur))
-		s.mu.RLock()
-		if s.sess == nil {
-			s.mu.RUnlock()
-			return fail(ErrLocked)
-		}
-		v := s.sess.key.seal(nil, cur, blobChunkAD(id, info.Chunks, last))
-		s.mu.RUnlock()
-		pending = append(pending, sealed{info.Chunks, v})
-		info.Chunks++
-		if last {
-			break
-		}
-		if len(pending) >= chunksPerTx {
-			if err := flush(); err != nil {
-				return fail(err)
-			}
-		}
-		cur, next = next[:m], cur[:cap(cur)]
-	}
-	copy(info.SHA256[:], h.Sum(nil))
-	// The last chunks, the header and the index entry commit together.
-	err = s.Update(func(tx *Tx) error {
-		ib := tx.btx.Bucket(bucketBlobIndex)
-		ik := tx.sess.key.blobIndexKey(info.SHA256)
-		if old := ib.Get(ik); old != nil {
-			info.ID, info.Existing = string(old), true
-			return nil
-		}
-		b := tx.btx.Bucket(bucketBlobs)
-		for _, c := range pending {
-			if err := b.Put(blobChunkKey(id, c.idx), c.v); err != nil {
-				return err
-			}
-		}
-		hdr, _ := json.Marshal(info)
-		if err := b.Put(blobHeaderKey(id), tx.sess.key.seal(nil, hdr, blobHeaderAD(id))); err != nil {
-			return err
-		}
-		if err := tx.noteBlob(id, false); err != nil { // the blob feed (blobsync.go)
-			return err
-		}
-		return ib.Put(ik, []byte(id))
-	})
-	if err != nil {
-		return fail(err)
-	}
-	if info.Existing {
-		s.deleteBlobChunks(id, info.Chunks)
-		existing, err := s.BlobInfo(info.ID)
-		if err != nil {
-			return BlobInfo{}, err
-		}
-		existing.Existing = true
-		return existing, nil
-	}
-	return info, nil
-}
-
-// deleteBlobChunks removes the chunks of a blob that was never completed.
-func (s *Store) deleteBlobChunks(id string, n uint32) {
-	_ = s.db.Update(func(btx *bolt.Tx) error {
-		b := btx.Bucket(bucketBlobs)
-		for i := uint32(0); i < n; i++ {
-			if err := b.Delete(blobChunkKey(id, i)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return s.PutBlobFrom(r, nil)
 }
 
 // FindBlob returns the blob holding content with this SHA-256, if any.
