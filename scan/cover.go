@@ -32,10 +32,10 @@ const coverSize = 1100
 // FindCover reads a cover sheet from the first page of a scan, if it is
 // one. Other QR codes (a lab's own forms carry them) are not cover sheets.
 // A PDF's first page is read from the file when it is a scanner's single
-// CCITT Group 4 image or a JPEG one of up to coverJPEGPixels (see
-// pdfScanImage), and drawn with pdftoppm otherwise; without pdftoppm, a
-// single JPEG image of any size is read from the file too, and other PDFs
-// are never recognised as starting with a cover sheet.
+// CCITT Group 4 image (see pdfScanImage), and drawn with pdftoppm
+// otherwise; without pdftoppm, a single JPEG image is read from the file
+// too, and other PDFs are never recognised as starting with a cover
+// sheet.
 func FindCover(content []byte, info Info) (chart.CoverSheet, bool) {
 	var img image.Image
 	var err error
@@ -125,15 +125,6 @@ func readSharper(content []byte, info Info, embedded image.Image) (string, bool)
 
 var tryHarder = map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}
 
-// coverJPEGPixels is the largest JPEG page image (a letter page at 300
-// dpi, grey or colour) that the look for a cover sheet decodes itself
-// when pdftoppm is at hand: Go decodes such a picture once at full size
-// in less time than drawing the page with pdftoppm takes (cutting the
-// page out of the file, starting the program, drawing it), and keeps it
-// for a second look at full size. Larger ones are drawn by pdftoppm at
-// the resolution the look needs.
-const coverJPEGPixels = 2550 * 3300
-
 // pdfCoverImage is the first page of a PDF to look for a QR code on, and
 // the longest side to bring it down to; embedded is the same picture when
 // it is the page's own image at full size.
@@ -144,7 +135,10 @@ func pdfCoverImage(content []byte, info Info) (img image.Image, size int, embedd
 			return nil, 0, nil, err
 		}
 	}
-	maxJPEG := coverJPEGPixels
+	// JPEG pages are drawn by pdftoppm when it is at hand: in a separate
+	// process, beside the sealing, it takes less of the intake's time
+	// than Go's decoder (see docs/PERFORMANCE.md, Intake).
+	maxJPEG := 0
 	if _, noRenderer := exec.LookPath(PDFRenderer); noRenderer != nil {
 		maxJPEG = maxScanPixels
 	}
