@@ -183,7 +183,13 @@ func (s *Service) ImportChart(c ImportedChart, source string) (Patient, error) {
 	}
 	blobs := make([]store.BlobInfo, len(c.Documents))
 	for i, d := range c.Documents {
-		if blobs[i], err = s.st.PutBlob(bytes.NewReader(d.Content)); err != nil {
+		// Imported documents are filed: a clinical one's content is
+		// sealed to the clinical document key (clinicaldocs.go).
+		put := s.st.PutBlob
+		if sealsClinically(s.st, Document{Meta: Meta{Patient: "imported"}, Category: d.Category}) {
+			put = s.st.PutClinicalBlob
+		}
+		if blobs[i], err = put(bytes.NewReader(d.Content)); err != nil {
 			return Patient{}, err
 		}
 	}
@@ -276,7 +282,7 @@ func (s *Service) ImportChart(c ImportedChart, source string) (Patient, error) {
 			if doc.FiledAt.IsZero() {
 				doc.FiledAt = now
 			}
-			if _, err := add(TypeDocument, doc); err != nil {
+			if _, err := putDocument(tx, childID(p.ID), "", doc); err != nil {
 				return err
 			}
 		}

@@ -84,7 +84,7 @@ func (s *Service) OpenChart(patientID string) (*Chart, error) {
 				}
 			}
 			if err := tx.ListPrefix(TypeDocument, prefix, func(r store.Record) error {
-				d, err := decodeDocument(r)
+				d, err := readDocument(tx, r)
 				if err != nil {
 					return err
 				}

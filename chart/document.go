@@ -69,6 +69,13 @@ type Document struct {
 	// version another system sent along with the current one.
 	Status  string   `json:"status,omitempty"`
 	Codings []Coding `json:"codings,omitempty"` // its type as another system coded it (LOINC, …)
+	// Sealed holds, for a filed clinical document, its title, note, source
+	// and codings sealed to the clinical document key (clinicaldocs.go);
+	// they are filled in when the session's keys open them.
+	Sealed []byte `json:"sealed,omitempty"`
+	// Locked is set when the document's sealed fields are beyond the
+	// session's keys (they are then empty).
+	Locked bool `json:"-"`
 }
 
 // Filed reports whether the document is in a chart.
@@ -125,7 +132,11 @@ func (s *Service) AddDocument(content io.Reader, d Document) (Document, error) {
 	}
 	// The document is recorded in the transaction that makes its content
 	// visible: one durable commit less, and no content stored without it.
-	_, err = s.st.PutBlobFrom(content, func(tx *store.Tx, info store.BlobInfo) error {
+	putFrom := s.st.PutBlobFrom
+	if sealsClinically(s.st, d) {
+		putFrom = s.st.PutClinicalBlobFrom
+	}
+	_, err = putFrom(content, func(tx *store.Tx, info store.BlobInfo) error {
 		d.Blob, d.Size, d.Received = info.ID, info.Size, s.now().UTC()
 		id := store.NewID()
 		if d.Patient != "" {
@@ -135,7 +146,7 @@ func (s *Service) AddDocument(content io.Reader, d Document) (Document, error) {
 			id = childID(d.Patient)
 			d.FiledBy, d.FiledAt = u.Username, d.Received
 		}
-		r, err := put(tx, TypeDocument, id, "", d)
+		r, err := putDocument(tx, id, "", d)
 		if err != nil {
 			return err
 		}
@@ -151,10 +162,31 @@ func (s *Service) AddDocument(content io.Reader, d Document) (Document, error) {
 // FileDocument files an inbox document into a patient's chart: the filed
 // document is a new record in the chart, and the inbox entry ends with a
 // tombstone that names it.
+//
+// Filed into a clinical category, the document's content is sealed anew to
+// the clinical document key (a new blob, written before the filing's
+// transaction) and this workstation's general-key copy is dropped once the
+// filing is committed.
 func (s *Service) FileDocument(inboxID, patientID, category, clinicalDate, note string) (Document, error) {
 	u, err := s.require(FileDocuments)
 	if err != nil {
 		return Document{}, err
+	}
+	var sealed store.BlobInfo
+	var oldBlob string
+	if _, known := CategoryByName(category); known && sealsClinically(s.st, Document{Meta: Meta{Patient: patientID}, Category: category}) {
+		var d0 Document
+		if err := s.st.View(func(tx *store.Tx) error {
+			var err error
+			_, d0, err = inboxDocument(tx, inboxID)
+			return err
+		}); err != nil {
+			return Document{}, err
+		}
+		if sealed, err = s.sealContent(d0.Blob); err != nil {
+			return Document{}, err
+		}
+		oldBlob = d0.Blob
 	}
 	var d Document
 	err = s.st.Update(func(tx *store.Tx) error {
@@ -171,6 +203,12 @@ func (s *Service) FileDocument(inboxID, patientID, category, clinicalDate, note 
 		if d.Filed() {
 			return fmt.Errorf("%w: the document is already filed", store.ErrInvalid)
 		}
+		if sealed.ID != "" {
+			if d.Blob != oldBlob {
+				return fmt.Errorf("%w: the document's pages changed while it was filed; file it again", store.ErrConflict)
+			}
+			d.Blob = sealed.ID
+		}
 		d.Patient, d.Category, d.ClinicalDate, d.Note = patientID, category, clinicalDate, note
 		var pr problems
 		s.checkFiling(&pr, &d)
@@ -181,7 +219,13 @@ func (s *Service) FileDocument(inboxID, patientID, category, clinicalDate, note 
 			return err
 		}
 		d.FiledBy, d.FiledAt = u.Username, s.now().UTC()
-		nr, err := put(tx, TypeDocument, childID(patientID), "", d)
+		if sealsClinically(tx, d) && sealed.ID == "" {
+			// Sealed metadata over general-key content: the category was
+			// not known before the transaction. Refuse rather than leave
+			// the pages readable.
+			return fmt.Errorf("%w: the document's category changed while it was filed; file it again", store.ErrConflict)
+		}
+		nr, err := putDocument(tx, childID(patientID), "", d)
 		if err != nil {
 			return err
 		}
@@ -191,7 +235,18 @@ func (s *Service) FileDocument(inboxID, patientID, category, clinicalDate, note 
 		d.ID, d.Rev = nr.ID, nr.Rev
 		return audit(tx, "document.file", patientID, d.ID, false)
 	})
-	return d, err
+	if err != nil {
+		if sealed.ID != "" && !sealed.Existing {
+			_ = s.st.DropBlob(sealed.ID)
+		}
+		return d, err
+	}
+	if sealed.ID != "" && oldBlob != sealed.ID {
+		if err := s.dropUnusedBlob(oldBlob); err != nil {
+			return d, fmt.Errorf("the document is filed, but its earlier copy could not be removed from this workstation: %w", err)
+		}
+	}
+	return d, nil
 }
 
 // Inbox lists the documents waiting to be filed, oldest first.
@@ -248,7 +303,7 @@ func (s *Service) OpenDocument(id string) (io.ReadCloser, Document, error) {
 		if r.Type != TypeDocument || r.Deleted {
 			return fmt.Errorf("%w: no document %s", store.ErrNotFound, id)
 		}
-		d, err = decodeDocument(r)
+		d, err = readDocument(tx, r)
 		return err
 	})
 	if err != nil {
@@ -262,14 +317,21 @@ func (s *Service) OpenDocument(id string) (io.ReadCloser, Document, error) {
 		u, _ := s.user()
 		return nil, d, &PermissionError{Role: u.Role, Action: ViewDocuments, BreakGlass: s.st.Holds(store.CompartmentClinical)}
 	}
+	// The content first: a grant or a role that the keys do not back
+	// (a clinical document for a role without the clinical key) opens
+	// nothing and is not recorded as a view.
+	rc, _, err := s.st.OpenBlob(d.Blob)
+	if err != nil {
+		return nil, d, err
+	}
 	detail := d.ID
 	if glass {
 		detail += " (break-glass)"
 	}
 	err = s.st.Update(func(tx *store.Tx) error { return audit(tx, "document.view", d.Patient, detail, glass) })
 	if err != nil {
+		rc.Close()
 		return nil, d, err
 	}
-	rc, _, err := s.st.OpenBlob(d.Blob)
-	return rc, d, err
+	return rc, d, nil
 }

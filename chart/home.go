@@ -205,7 +205,7 @@ func (s *Service) FiledToMyPatients(since time.Time, limit int) ([]FiledItem, er
 			if err != nil || r.Deleted {
 				continue
 			}
-			if d, err := decodeDocument(r); err == nil {
+			if d, err := readDocument(tx, r); err == nil {
 				out = append(out, FiledItem{Document: d})
 			}
 		}

@@ -12,7 +12,7 @@ import (
 
 // The home index: the few facts of every visit, document, disclosure and
 // break-glass grant that the role homes and their worklists count, and the
-// patients registered lately, kept in memory and following the store's
+// patients registered and the results filed lately, kept in memory and following the store's
 // change feed like the finder (finder.go) and the document lookup
 // (documentlookup.go). So a home lists a clinician's unsigned notes or the
 // coding queue by reading only the records it shows, not every visit of the
@@ -30,9 +30,14 @@ import (
 
 const (
 	homeCacheName = "chart.home"
-	homeCacheV1   = "CKH1" // format: magic | seen | five counted tables (encodeHome)
+	// homeCacheMagic names the cache's format: magic | seen | six counted
+	// tables (encode). Change it whenever the format changes, so that a
+	// cache of an older format is rebuilt from the records, never misread.
+	// CKH1 had five tables (no results).
+	homeCacheMagic = "CKH2"
 	// homeKeep is how long facts kept only for the history (documents that
-	// left the inbox, registrations) stay in the index.
+	// left the inbox, registrations) or for the clinician's new results
+	// stay in the index.
 	homeKeep = 100 * 24 * time.Hour
 )
 
@@ -58,6 +63,15 @@ type homeDoc struct {
 	Left     time.Time // the inbox document was filed, rejected or split
 }
 
+// homeResult is what the clinician's home needs of a result filed lately:
+// its patient, when it was filed (its revision's time: a corrected result
+// counts as filed again) and whether it is flagged outside its range.
+type homeResult struct {
+	Patient  string
+	Filed    time.Time
+	Abnormal bool
+}
+
 // homeIndex is the index and its position in the change feed.
 type homeIndex struct {
 	mu    sync.Mutex
@@ -71,9 +85,10 @@ type homeIndex struct {
 	Seen        uint64
 	Visits      map[string]homeVisit
 	Docs        map[string]homeDoc
-	Disclosures map[string]string    // ID -> date (YYYY-MM-DD)
-	Grants      map[string]homeGrant // break-glass ID -> its opening
-	Registered  map[string]time.Time // patient ID -> first revision's time, lately
+	Disclosures map[string]string     // ID -> date (YYYY-MM-DD)
+	Grants      map[string]homeGrant  // break-glass ID -> its opening
+	Registered  map[string]time.Time  // patient ID -> first revision's time, lately
+	Results     map[string]homeResult // result ID -> its facts, filed lately
 }
 
 // homeGrant is what the homes need of a break-glass grant.
@@ -89,6 +104,7 @@ func (x *homeIndex) reset() {
 	x.Disclosures = map[string]string{}
 	x.Grants = map[string]homeGrant{}
 	x.Registered = map[string]time.Time{}
+	x.Results = map[string]homeResult{}
 }
 
 // home brings the index up to date and calls fn with it, its lock held.
@@ -159,6 +175,16 @@ func (s *Service) loadHome(tx *store.Tx, x *homeIndex) error {
 	}
 	if !x.partial {
 		if err := tx.List(TypeDisclosure, func(r store.Record) error { x.noteOther(r); return nil }); err != nil {
+			return err
+		}
+		cut := s.now().Add(-homeKeep)
+		err := tx.List(TypeResult, func(r store.Record) error {
+			if r.HLC.Time().After(cut) {
+				x.noteResult(r, r.HLC.Time())
+			}
+			return nil
+		})
+		if err != nil {
 			return err
 		}
 	}
@@ -264,6 +290,8 @@ func (s *Service) replayHome(tx *store.Tx, x *homeIndex) error {
 				x.noteDoc(r, at)
 			case TypeDisclosure, TypeBreakGlass:
 				x.noteOther(r)
+			case TypeResult:
+				x.noteResult(r, at)
 			case TypePatient:
 				if strings.HasPrefix(c.Rev, "1-") && !r.Deleted {
 					x.Registered[r.ID] = at
@@ -298,6 +326,24 @@ func (x *homeIndex) noteDoc(r store.Record, at time.Time) {
 		return
 	}
 	x.Docs[r.ID] = homeDoc{Patient: d.Patient, Category: d.Category, Received: d.Received, FiledAt: d.FiledAt}
+}
+
+// homeResultCategory says whether the clinician's home lists a result of
+// category c as new: findings, not a questionnaire's answers.
+func homeResultCategory(c string) bool { return c != "social-history" && c != "survey" }
+
+// noteResult records a result's revision written at time at.
+func (x *homeIndex) noteResult(r store.Record, at time.Time) {
+	if r.Deleted {
+		delete(x.Results, r.ID)
+		return
+	}
+	var res Result
+	if decode(r, &res) != nil || !homeResultCategory(res.Category) {
+		delete(x.Results, r.ID)
+		return
+	}
+	x.Results[r.ID] = homeResult{Patient: patientOf(r.ID), Filed: at, Abnormal: res.Abnormal()}
 }
 
 // noteOther records a disclosure or a break-glass grant.
@@ -342,6 +388,11 @@ func (s *Service) saveHome() {
 			delete(x.Registered, id)
 		}
 	}
+	for id, r := range x.Results {
+		if r.Filed.Before(cut) {
+			delete(x.Results, id)
+		}
+	}
 	b := x.encode()
 	_ = s.st.Update(func(tx *store.Tx) error { return tx.PutCache(homeCacheName, b) })
 	x.built, x.dirty = false, false
@@ -351,7 +402,7 @@ func (s *Service) saveHome() {
 // encode writes the index for the cache: strings and times (Unix
 // nanoseconds, 0 for none) as varints, each table counted.
 func (x *homeIndex) encode() []byte {
-	b := []byte(homeCacheV1)
+	b := []byte(homeCacheMagic)
 	b = binary.AppendUvarint(b, x.Seen)
 	str := func(v string) { b = binary.AppendUvarint(b, uint64(len(v))); b = append(b, v...) }
 	at := func(t time.Time) {
@@ -404,6 +455,13 @@ func (x *homeIndex) encode() []byte {
 		str(id)
 		at(t)
 	}
+	b = binary.AppendUvarint(b, uint64(len(x.Results)))
+	for id, r := range x.Results {
+		str(id)
+		str(r.Patient)
+		at(r.Filed)
+		flag(r.Abnormal)
+	}
 	return b
 }
 
@@ -411,11 +469,11 @@ var errHomeCache = errors.New("chart: home cache in an unknown format")
 
 // decode reads what encode wrote into x, which it resets first.
 func (x *homeIndex) decode(b []byte) (err error) {
-	if len(b) < len(homeCacheV1) || string(b[:len(homeCacheV1)]) != homeCacheV1 {
+	if len(b) < len(homeCacheMagic) || string(b[:len(homeCacheMagic)]) != homeCacheMagic {
 		return errHomeCache
 	}
 	all := string(b)
-	pos := len(homeCacheV1)
+	pos := len(homeCacheMagic)
 	uv := func() uint64 {
 		v, n := binary.Uvarint(b[pos:])
 		if n <= 0 {
@@ -486,6 +544,10 @@ func (x *homeIndex) decode(b []byte) (err error) {
 	for n := count(); n > 0 && err == nil; n-- {
 		id := str()
 		x.Registered[id] = at()
+	}
+	for n := count(); n > 0 && err == nil; n-- {
+		id := str()
+		x.Results[id] = homeResult{Patient: str(), Filed: at(), Abnormal: flag()}
 	}
 	if err == nil && pos != len(b) {
 		err = errHomeCache

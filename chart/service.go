@@ -41,6 +41,8 @@ type Service struct {
 	docs documentIndex // documents by blob, for intake (documentlookup.go)
 
 	homeIdx homeIndex // what the role homes count (homeindex.go)
+
+	reseal resealer // the background re-seal after a key rotation (reseal.go)
 }
 
 // Option changes a Service.
@@ -73,6 +75,7 @@ func Open(st *store.Store, opts ...Option) (*Service, error) {
 	if err := s.finder.load(); err != nil {
 		return nil, err
 	}
+	s.StartReseal()
 	return s, nil
 }
 
@@ -83,6 +86,7 @@ func (s *Service) Store() *store.Store { return s.st }
 // sign-in, and forgets the patient finder, the home index and the
 // break-glass cache.
 func (s *Service) Close() {
+	s.reseal.stop()
 	s.saveHome()
 	s.finder.close()
 	s.grantMu.Lock()

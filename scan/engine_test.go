@@ -415,13 +415,7 @@ func TestCoverSheetTIFF(t *testing.T) {
 	if r.Document.Pages != 2 {
 		t.Errorf("filed with %d pages, want 2 (the cover dropped)", r.Document.Pages)
 	}
-	rc, _, err := p.st.OpenBlob(r.Document.Blob)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	var stored bytes.Buffer
-	stored.ReadFrom(rc)
+	stored := bytes.NewBuffer(p.blob(r.Document.Blob))
 	if info := analyze(t, stored.Bytes()); info.Pages != 2 {
 		t.Errorf("stored TIFF has %d pages", info.Pages)
 	}

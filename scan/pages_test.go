@@ -2,6 +2,7 @@ package scan_test
 
 import (
 	"bytes"
+	"errors"
 	"image"
 	"image/draw"
 	"os"
@@ -11,11 +12,23 @@ import (
 	"testing"
 
 	"chartkeeper/scan"
+	"chartkeeper/store"
 )
 
 // blob reads a stored blob whole.
+//
+// A document filed into a clinical category is sealed to the clinical
+// compartment, which the front desk's keys do not open: the HIM manager
+// reads it, and the front desk signs in again.
 func (p *practice) blob(id string) []byte {
 	p.t.Helper()
+	if info, err := p.st.BlobInfo(id); err == nil && info.Clinical {
+		if _, _, err := p.st.OpenBlob(id); !errors.Is(err, store.ErrNoKey) {
+			p.t.Fatalf("the front desk opens a clinical document: %v", err)
+		}
+		p.tc.As(store.RoleHIM)
+		defer p.tc.AsUser(deskUser)
+	}
 	rc, _, err := p.st.OpenBlob(id)
 	if err != nil {
 		p.t.Fatal(err)

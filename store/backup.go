@@ -60,6 +60,10 @@ type RestoreOptions struct {
 	// SecretFrom is a data folder of the same practice (for example this
 	// workstation's own) whose practice secret is copied.
 	SecretFrom string
+	// StoreOptions open the restored copy to check it: the record types'
+	// compartments ([WithTypeRules]) are needed to check the values outside
+	// the general compartment (chart.StoreOptions gives them).
+	StoreOptions []Option
 }
 
 // ErrBadBackup means the file is not a Chartkeeper backup or is damaged.
@@ -138,7 +142,7 @@ func Restore(from, dir string, opts RestoreOptions) (err error) {
 		return err
 	}
 	if recovered != nil {
-		if err := verifyRestored(dir, recSlot, recovered); err != nil {
+		if err := verifyRestored(dir, recSlot, recovered, opts.StoreOptions); err != nil {
 			os.Remove(dst)
 			os.Remove(filepath.Join(dir, deviceFileName))
 			return fmt.Errorf("%s: %w", from, err)
@@ -186,8 +190,8 @@ func dropDraftsSafely(path string) (err error) {
 // verifyRestored opens the restored folder with the data key from the
 // recovery slot and checks every sealed value as [Store.Verify] does,
 // without signing anyone in or writing to the audit log.
-func verifyRestored(dir string, sl *keyslot, rc *recoveryContent) error {
-	st, err := Open(dir)
+func verifyRestored(dir string, sl *keyslot, rc *recoveryContent, opts []Option) error {
+	st, err := Open(dir, opts...)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrBadBackup, err)
 	}

@@ -67,11 +67,35 @@ type sealedChunk struct {
 // Two batches of sealed chunks (chunksPerTx each, 8 MB) and two chunks
 // read are in memory at a time, however large the content.
 func (s *Store) PutBlobFrom(r io.Reader, then func(tx *Tx, info BlobInfo) error) (BlobInfo, error) {
+	return s.putBlobFrom(r, false, then)
+}
+
+// PutClinicalBlobFrom is [Store.PutBlobFrom] with the chunks sealed to the
+// clinical document key, as [Store.PutClinicalBlob] seals them.
+func (s *Store) PutClinicalBlobFrom(r io.Reader, then func(tx *Tx, info BlobInfo) error) (BlobInfo, error) {
+	return s.putBlobFrom(r, true, then)
+}
+
+func (s *Store) putBlobFrom(r io.Reader, clinical bool, then func(tx *Tx, info BlobInfo) error) (BlobInfo, error) {
+	var box *clinicalBlobSealer
+	if clinical {
+		s.mu.RLock()
+		if s.sess == nil {
+			s.mu.RUnlock()
+			return BlobInfo{}, ErrLocked
+		}
+		var err error
+		box, err = s.sess.clinicalBlobSealer()
+		s.mu.RUnlock()
+		if err != nil {
+			return BlobInfo{}, err
+		}
+	}
 	s.sweepBlobPuts()
 	id := NewID()
 	s.puts.begin(id)
 	defer s.puts.end(id)
-	info := BlobInfo{ID: id}
+	info := BlobInfo{ID: id, Clinical: clinical}
 	h := sha256.New()
 	cur := make([]byte, BlobChunkSize)
 	next := make([]byte, BlobChunkSize)
@@ -133,7 +157,12 @@ func (s *Store) PutBlobFrom(r io.Reader, then func(tx *Tx, info BlobInfo) error)
 			s.mu.RUnlock()
 			return fail(ErrLocked)
 		}
-		v := s.sess.key.seal(dst, cur, blobChunkAD(id, info.Chunks, last))
+		var v []byte
+		if clinical {
+			v = box.seal(cur, blobChunkAD(id, info.Chunks, last))
+		} else {
+			v = s.sess.key.seal(dst, cur, blobChunkAD(id, info.Chunks, last))
+		}
 		s.mu.RUnlock()
 		batch = append(batch, sealedChunk{info.Chunks, v})
 		info.Chunks++
@@ -171,13 +200,20 @@ func (s *Store) PutBlobFrom(r io.Reader, then func(tx *Tx, info BlobInfo) error)
 		}
 		ib := tx.btx.Bucket(bucketBlobIndex)
 		ik := tx.sess.key.blobIndexKey(info.SHA256)
+		// The same content sealed the same way is stored once; content
+		// sealed otherwise is stored again, and the index names the
+		// newer.
+		var existing BlobInfo
+		stored := false
 		if old := ib.Get(ik); old != nil {
+			oi, err := tx.blobInfo(string(old))
+			if err == nil && oi.Clinical == clinical {
+				existing, stored = oi, true
+			}
+		}
+		if stored {
 			// Stored already: the chunks written so far go.
 			if err := deleteChunksOf(b, id); err != nil {
-				return err
-			}
-			existing, err := tx.blobInfo(string(old))
-			if err != nil {
 				return err
 			}
 			existing.Existing = true
@@ -188,7 +224,11 @@ func (s *Store) PutBlobFrom(r io.Reader, then func(tx *Tx, info BlobInfo) error)
 					return err
 				}
 			}
-			hdr, _ := json.Marshal(info)
+			full := blobHeader{BlobInfo: info}
+			if clinical {
+				full = box.header(info)
+			}
+			hdr, _ := json.Marshal(full)
 			if err := b.Put(blobHeaderKey(id), tx.sess.key.seal(nil, hdr, blobHeaderAD(id))); err != nil {
 				return err
 			}

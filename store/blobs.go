@@ -29,6 +29,9 @@ type BlobInfo struct {
 	Size   int64    `json:"size"`
 	Chunks uint32   `json:"chunks"`
 	SHA256 [32]byte `json:"sha256"`
+	// Clinical is set for content sealed to the clinical document key
+	// ([Store.PutClinicalBlob]): only holders of the clinical key read it.
+	Clinical bool `json:"clinical,omitempty"`
 	// Existing is set by PutBlob when the same content was already stored;
 	// ID then names the earlier blob and nothing new was written.
 	Existing bool `json:"-"`
@@ -61,9 +64,7 @@ func (k *dataKey) blobIndexKey(sum [32]byte) []byte {
 // PutBlob stores everything read from r as a new blob, or, if identical
 // content is already stored, returns that blob with Existing set. See
 // [Store.PutBlobFrom] (blobput.go).
-func (s *Store) PutBlob(r io.Reader) (BlobInfo, error) {
-	return s.PutBlobFrom(r, nil)
-}
+func (s *Store) PutBlob(r io.Reader) (BlobInfo, error) { return s.putBlobFrom(r, false, nil) }
 
 // FindBlob returns the blob holding content with this SHA-256, if any.
 func (s *Store) FindBlob(sum [32]byte) (id string, ok bool, err error) {
@@ -77,20 +78,51 @@ func (s *Store) FindBlob(sum [32]byte) (id string, ok bool, err error) {
 }
 
 func (tx *Tx) blobInfo(id string) (BlobInfo, error) {
-	var info BlobInfo
+	h, err := tx.blobHeader(id)
+	return h.BlobInfo, err
+}
+
+func (tx *Tx) blobHeader(id string) (blobHeader, error) {
 	v := tx.btx.Bucket(bucketBlobs).Get(blobHeaderKey(id))
 	if v == nil {
-		return info, fmt.Errorf("blob %s: %w", id, ErrNotFound)
+		return blobHeader{}, fmt.Errorf("blob %s: %w", id, ErrNotFound)
 	}
-	pt, err := tx.sess.key.open(nil, v, blobHeaderAD(id))
+	return tx.openBlobHeader(id, v)
+}
+
+// openBlobHeader opens a sealed blob header and checks that it is
+// consistent.
+func (tx *Tx) openBlobHeader(id string, sealed []byte) (blobHeader, error) {
+	var h blobHeader
+	pt, err := tx.sess.key.open(nil, sealed, blobHeaderAD(id))
 	if err != nil {
-		return info, fmt.Errorf("blob %s header: %w", id, err)
+		return h, fmt.Errorf("blob %s header: %w", id, err)
 	}
-	if err := json.Unmarshal(pt, &info); err != nil {
-		return info, fmt.Errorf("blob %s header: %w: %v", id, ErrTampered, err)
+	if err := json.Unmarshal(pt, &h); err != nil {
+		return h, fmt.Errorf("blob %s header: %w: %v", id, ErrTampered, err)
 	}
-	info.ID = id
-	return info, nil
+	h.ID = id
+	if h.Clinical && (len(h.Box) != 32 || len(h.Root) != sha256.Size) || !h.Clinical && (h.Box != nil || h.Root != nil) {
+		return h, fmt.Errorf("blob %s header: %w: malformed", id, ErrTampered)
+	}
+	return h, nil
+}
+
+// openChunk opens chunk i of the blob h describes, as stored; op is made
+// on first need (a clinical blob needs the clinical key).
+func (tx *Tx) openChunk(h *blobHeader, i uint32, v []byte, op **clinicalOpener) ([]byte, error) {
+	ad := blobChunkAD(h.ID, i, i == h.Chunks-1)
+	if !h.Clinical {
+		return tx.sess.key.open(nil, v, ad)
+	}
+	if *op == nil {
+		o, err := tx.sess.clinicalOpener()
+		if err != nil {
+			return nil, err
+		}
+		*op = o
+	}
+	return (*op).openChunk(h, i, v)
 }
 
 // BlobInfo reads a blob's header.
@@ -110,6 +142,9 @@ func (s *Store) OpenBlob(id string) (io.ReadCloser, BlobInfo, error) {
 	info, err := s.BlobInfo(id)
 	if err != nil {
 		return nil, info, err
+	}
+	if info.Clinical && !s.Holds(CompartmentClinical) {
+		return nil, info, &KeyError{Compartment: CompartmentClinical}
 	}
 	return &blobReader{s: s, info: info, h: sha256.New()}, info, nil
 }
@@ -159,11 +194,19 @@ func (br *blobReader) Close() error {
 
 func (s *Store) readChunk(info BlobInfo, i uint32) (out []byte, err error) {
 	err = s.View(func(tx *Tx) error {
+		h, err := tx.blobHeader(info.ID)
+		if err != nil {
+			return err
+		}
+		if h.Chunks != info.Chunks || h.SHA256 != info.SHA256 {
+			return fmt.Errorf("blob %s: %w: its header changed while it was read", info.ID, ErrTampered)
+		}
 		v := tx.btx.Bucket(bucketBlobs).Get(blobChunkKey(info.ID, i))
 		if v == nil {
 			return fmt.Errorf("blob %s: %w: chunk %d of %d is missing", info.ID, ErrTampered, i+1, info.Chunks)
 		}
-		out, err = tx.sess.key.open(nil, v, blobChunkAD(info.ID, i, i == info.Chunks-1))
+		var op *clinicalOpener
+		out, err = tx.openChunk(&h, i, v, &op)
 		if err != nil {
 			return fmt.Errorf("blob %s chunk %d of %d: %w", info.ID, i+1, info.Chunks, err)
 		}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -185,11 +184,27 @@ func (s *Store) ExportBlobHeader(id string) (sealed []byte, info BlobInfo, err e
 // checking that it opens.
 func (s *Store) ExportBlobChunk(info BlobInfo, i uint32) (sealed []byte, err error) {
 	err = s.View(func(tx *Tx) error {
+		h, err := tx.blobHeader(info.ID)
+		if err != nil {
+			return err
+		}
 		v := tx.btx.Bucket(bucketBlobs).Get(blobChunkKey(info.ID, i))
-		if v == nil {
+		if v == nil || i >= h.Chunks {
 			return fmt.Errorf("blob %s: %w: chunk %d of %d is missing", info.ID, ErrTampered, i+1, info.Chunks)
 		}
-		if _, err := tx.sess.key.open(nil, v, blobChunkAD(info.ID, i, i == info.Chunks-1)); err != nil {
+		// Of a chunk sealed to the clinical document key, a session
+		// without the key checks the format and length (the whole blob was
+		// checked against its header's root when it was stored): every
+		// workstation sends it on.
+		if h.Clinical && tx.sess.clinical == nil {
+			err = h.checkClinicalShape(i, v)
+		} else if h.Clinical {
+			var op *clinicalOpener
+			_, err = tx.openChunk(&h, i, v, &op)
+		} else {
+			_, err = tx.sess.key.open(nil, v, blobChunkAD(info.ID, i, i == h.Chunks-1))
+		}
+		if err != nil {
 			return fmt.Errorf("blob %s chunk %d of %d: %w", info.ID, i+1, info.Chunks, err)
 		}
 		sealed = bytes.Clone(v)
@@ -206,6 +221,7 @@ func (s *Store) ExportBlobChunk(info BlobInfo, i uint32) (sealed []byte, err err
 type BlobImport struct {
 	s       *Store
 	info    BlobInfo
+	hdr     blobHeader
 	header  []byte
 	done    bool
 	pending map[uint32][]byte // checked chunks not written yet
@@ -224,19 +240,13 @@ func (s *Store) ImportBlob(id string, sealedHeader []byte) (*BlobImport, error) 
 		if tx.btx.Bucket(bucketBlobs).Get(blobHeaderKey(id)) != nil {
 			bi.done = true
 		}
-		pt, err := tx.sess.key.open(nil, sealedHeader, blobHeaderAD(id))
-		if err != nil {
-			return fmt.Errorf("blob %s header: %w", id, err)
-		}
-		if err := json.Unmarshal(pt, &bi.info); err != nil {
-			return fmt.Errorf("blob %s header: %w: %v", id, ErrTampered, err)
-		}
-		return nil
+		h, err := tx.openBlobHeader(id, sealedHeader)
+		bi.hdr, bi.info = h, h.BlobInfo
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	bi.info.ID = id
 	if bi.info.Size < 0 || bi.info.Chunks != BlobChunkCount(bi.info.Size) {
 		return nil, fmt.Errorf("blob %s header: %w: size and chunk count disagree", id, ErrTampered)
 	}
@@ -273,7 +283,13 @@ func (bi *BlobImport) checkChunk(tx *Tx, i uint32, sealed []byte) ([]byte, error
 	if i >= n {
 		return nil, fmt.Errorf("blob %s: %w: chunk %d of %d", id, ErrInvalid, i+1, n)
 	}
-	pt, err := tx.sess.key.open(nil, sealed, blobChunkAD(id, i, i == n-1))
+	if bi.hdr.Clinical && tx.sess.clinical == nil {
+		// Without the key: its format and length now, the whole blob
+		// against its header's root at Commit.
+		return nil, bi.hdr.checkClinicalShape(i, sealed)
+	}
+	var op *clinicalOpener
+	pt, err := tx.openChunk(&bi.hdr, i, sealed, &op)
 	if err != nil {
 		return nil, fmt.Errorf("blob %s chunk %d of %d: %w", id, i+1, n, err)
 	}
@@ -358,6 +374,14 @@ func (bi *BlobImport) Commit() error {
 			}
 			h.Write(pt)
 			size += int64(len(pt))
+		}
+		if bi.hdr.Clinical {
+			if err := bi.hdr.checkRoot(func(i uint32) []byte { return b.Get(blobChunkKey(id, i)) }); err != nil {
+				return err
+			}
+			if tx.sess.clinical == nil {
+				return nil
+			}
 		}
 		if size != bi.info.Size || !bytes.Equal(h.Sum(nil), bi.info.SHA256[:]) {
 			return fmt.Errorf("blob %s: %w: content does not match its header", id, ErrTampered)

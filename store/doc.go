@@ -24,6 +24,8 @@
 //	  adminpub               the administration public key (keys.go), clear
 //	  keymodel               set on a store made before compartment keys,
 //	                         until its first HIM sign-in (migratekeys.go)
+//	  reseal                 the re-seal's position after a key rotation, clear
+//	                         (epoch, last revs/ key, counts; rotate.go)
 //	  devicecred             sealed (sync token, Ed25519 signing key seed),
 //	                         bound to the device ID; dropped by a restore
 //	                         (devicekey.go)

@@ -133,7 +133,7 @@ func (c *CheckedRev) check() {
 		fail("%v", err)
 		return
 	}
-	if env.Gen != rev.Gen || revFor(id, v, env.Gen) != rev {
+	if !revIDMatches(id, rev, v, &env) {
 		fail("does not match its revision ID")
 		return
 	}
@@ -170,7 +170,7 @@ func (c *CheckedRev) check() {
 		fail("%v", err)
 		return
 	}
-	pt, err := key.open(nil, env.Sealed, revAD(id, &env))
+	pt, err := key.open(nil, env.Sealed, payloadAD(id, rev, &env))
 	if err != nil {
 		fail("has content that does not open")
 		return
@@ -272,6 +272,9 @@ func (tx *Tx) ImportChecked(c *CheckedRev) (ImportResult, error) {
 	}
 	if err := tx.appendChange(id, rev, c.hlc, true); err != nil {
 		return res, err
+	}
+	if env.Type == TypeUser && id == tx.sess.user.ID {
+		tx.ownRecord = true // it may hold newer keys (rotate.go)
 	}
 	if env.Type == TypeKeyslot {
 		// Sign-in reads the slots bucket: keep it at the record's winner.

@@ -2,9 +2,12 @@ package store
 
 import (
 	"bytes"
+	"crypto/ecdh"
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
+	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -460,4 +463,326 @@ func TestInsiderFrontDeskCannotReadAudit(t *testing.T) {
 	}); err != nil || !found {
 		t.Fatalf("the HIM manager reads the log: %v, desk's entry found: %v", err, found)
 	}
+}
+
+// Clinical documents. A document's record (type "document", general, as
+// chart has it) keeps in clear what front desk files and routes by; a
+// filed clinical document's title and note are sealed to the clinical
+// document key and its content is a blob sealed to it too. The inbox
+// holds a scan under the general key until it is filed.
+
+const (
+	insiderDocMarker  = "Zqxinsider-biopsy-pages"
+	insiderNoteMarker = "Zqxinsider-note-malignant"
+)
+
+// fileClinicalDoc plays chart's filing as the signed-in user of s: a scan
+// taken into the inbox (general key), then filed into a clinical category:
+// its content sealed anew to the clinical document key, its title and note
+// sealed too, the inbox record ended and the general-key copy dropped.
+// It returns the filed record's ID and its blob.
+func fileClinicalDoc(t *testing.T, s *Store, content []byte) (docID, blobID string) {
+	t.Helper()
+	inboxBlob, err := s.PutBlob(bytes.NewReader(content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inbox, err := s.Put("document", "", "", []byte(`{"blob":"`+inboxBlob.ID+`","contentType":"application/pdf"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, _, err := s.OpenBlob(inboxBlob.ID)
+	if err != nil {
+		t.Fatalf("the front desk reads the inbox scan: %v", err)
+	}
+	sealed, err := s.PutClinicalBlob(rc)
+	rc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	docID = "p-insider." + NewID()
+	err = s.Update(func(tx *Tx) error {
+		meta, err := tx.SealClinical([]byte(`{"title":"Pathology","note":"`+insiderNoteMarker+`"}`), "document "+docID)
+		if err != nil {
+			return err
+		}
+		body, _ := json.Marshal(map[string]any{"blob": sealed.ID, "category": "lab", "pages": 20, "sealed": meta})
+		if _, err := tx.Put("document", docID, "", body); err != nil {
+			return err
+		}
+		_, err = tx.Delete(inbox.ID, inbox.Rev, "filed as "+docID)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DropBlob(inboxBlob.ID); err != nil {
+		t.Fatal(err)
+	}
+	return docID, sealed.ID
+}
+
+// relayBlob sends one blob from a to b as sync does.
+func relayBlob(t *testing.T, a, b *Store, id string) error {
+	t.Helper()
+	h, chunks := exportBlob(t, a, id)
+	bi, err := b.ImportBlob(id, h)
+	if err != nil {
+		return err
+	}
+	for i, c := range chunks {
+		if err := bi.PutChunk(uint32(i), c); err != nil {
+			return err
+		}
+	}
+	return bi.Commit()
+}
+
+// Front desk files a clinical scan from the inbox and cannot read it
+// afterwards, whatever its program calls with its password and this
+// package: no value its keys open holds the document's pages or note, and
+// the keys it holds do not open the sealed ones. A clinician reads it, on
+// this workstation and on another after sync; front desk there does not.
+func TestInsiderFrontDeskCannotReadClinicalDocuments(t *testing.T) {
+	ip := newInsiderPractice(t)
+	content := bytes.Repeat([]byte(insiderDocMarker+" "), 3*BlobChunkSize/len(insiderDocMarker)) // several chunks
+	signIn(t, ip.a, "desk")
+	if !ip.a.SealsClinical() {
+		t.Fatal("a new practice has no clinical document key")
+	}
+	docID, blobID := fileClinicalDoc(t, ip.a, content)
+
+	// The front desk still sees that the document exists and what routes it.
+	r, err := ip.a.Get(docID)
+	if err != nil || !bytes.Contains(r.Body, []byte(`"category":"lab"`)) {
+		t.Fatalf("front desk reads the document's record: %v %s", err, r.Body)
+	}
+	info, err := ip.a.BlobInfo(blobID)
+	if err != nil || !info.Clinical || info.Size != int64(len(content)) {
+		t.Fatalf("front desk reads the blob's header: %v %+v", err, info)
+	}
+	// The calls that read content or sealed metadata refuse.
+	if _, _, err := ip.a.OpenBlob(blobID); !errors.Is(err, ErrNoKey) {
+		t.Fatalf("front desk opened the clinical content: %v", err)
+	}
+	if _, err := ip.a.readChunk(info, 0); !errors.Is(err, ErrNoKey) {
+		t.Fatalf("front desk read a chunk: %v", err)
+	}
+	var sealedMeta []byte
+	if err := ip.a.View(func(tx *Tx) error {
+		var b struct {
+			Sealed []byte `json:"sealed"`
+		}
+		if err := json.Unmarshal(r.Body, &b); err != nil {
+			return err
+		}
+		sealedMeta = b.Sealed
+		_, err := tx.OpenClinical(b.Sealed, "document "+docID)
+		if !errors.Is(err, ErrNoKey) {
+			t.Errorf("front desk opened the sealed metadata: %v", err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// The keys the session holds, tried directly on the sealed values: the
+	// general key (as such, and as if it were the clinical key), the user's
+	// own X25519 key, and the clinical document public key itself.
+	chunk0, err := ip.a.ExportBlobChunk(info, 0)
+	if err != nil {
+		t.Fatalf("front desk exports the sealed chunk for sync: %v", err)
+	}
+	ip.a.mu.RLock()
+	sess := ip.a.sess
+	if sess.clinical != nil {
+		t.Error("the front desk session holds the clinical key")
+	}
+	var hdr blobHeader
+	if err := ip.a.View(func(tx *Tx) (err error) { hdr, err = tx.blobHeader(blobID); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if !isClinicalSealed(sealedMeta) || chunk0[0] != sealVersionClinicalChunk {
+		t.Fatal("the metadata or the chunk is not sealed to the clinical document key")
+	}
+	if _, err := sess.key.open(nil, sealedMeta, nil); err == nil {
+		t.Error("the general key opens the metadata")
+	}
+	if _, err := sess.key.open(nil, chunk0, blobChunkAD(blobID, 0, false)); err == nil {
+		t.Error("the general key opens the chunk")
+	}
+	asClinical, _ := newCompartmentKey(CompartmentClinical, 1, bytes.Clone(sess.key.key[:]))
+	generalAsClinical, err := clinicalBoxKey(asClinical)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, k := range map[string]*ecdh.PrivateKey{"the general key taken for the clinical key": generalAsClinical, "the user's own key": sess.own.box} {
+		o := &clinicalOpener{priv: k, epoch: 1}
+		if _, err := o.openChunk(&hdr, 0, chunk0); err == nil {
+			t.Errorf("%s opens the chunk", name)
+		}
+		if _, err := o.open(sealedMeta, clinicalValueAD("document "+docID)); err == nil {
+			t.Errorf("%s opens the metadata", name)
+		}
+	}
+	ip.a.mu.RUnlock()
+	// Every value the front desk's keys open — every revision the change
+	// feed names and all its history, every blob it can read — holds
+	// neither the pages nor the note; nor does the file in clear.
+	frontDeskReadsNothing(t, ip.a)
+	// Verify checks the sealed chunks against their sums without opening.
+	if rep, err := ip.a.Verify(); err != nil || !rep.OK() || rep.NotOpened == 0 {
+		t.Fatalf("verify as front desk: %v %+v", err, rep)
+	}
+
+	// A clinician on this workstation reads it.
+	signIn(t, ip.a, "doc")
+	if got := readBlob(t, ip.a, blobID); !bytes.Equal(got, content) {
+		t.Fatal("the clinician reads other content")
+	}
+	if err := ip.a.View(func(tx *Tx) error {
+		pt, err := tx.OpenClinical(sealedMeta, "document "+docID)
+		if err != nil || !bytes.Contains(pt, []byte(insiderNoteMarker)) {
+			t.Errorf("the clinician opens the note: %v %s", err, pt)
+		}
+		if _, err := tx.OpenClinical(sealedMeta, "document p-insider.other"); !errors.Is(err, ErrTampered) {
+			t.Errorf("the note opens for another document: %v", err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Sync: the records and the blob travel to the other workstation, where
+	// the front desk imports and checks the sealed chunks without the key
+	// (and sends them on), and a clinician opens them.
+	signIn(t, ip.b, "desk")
+	if errs := ip.relayEach(t); len(errs) != 0 {
+		t.Fatal(errs)
+	}
+	// A chunk changed on the way, or put in another place, is refused
+	// without the key, against the header's sums.
+	h, chunks := exportBlob(t, ip.a, blobID)
+	bi, err := ip.b.ImportBlob(blobID, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, bad := range map[string][]byte{"a changed chunk": flip(chunks[1]), "a chunk in another place": chunks[2]} {
+		bi, err := ip.b.ImportBlob(blobID, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range chunks {
+			if i == 1 {
+				c = bad
+			}
+			if err := bi.PutChunk(uint32(i), c); err != nil && !errors.Is(err, ErrTampered) {
+				t.Fatal(err)
+			}
+		}
+		if err := bi.Commit(); !errors.Is(err, ErrTampered) {
+			t.Errorf("%s: %v", what, err)
+		}
+		bi.Abort()
+		if ok, _ := ip.b.HasBlob(blobID); ok {
+			t.Fatalf("%s: the blob is visible", what)
+		}
+	}
+	if err := bi.PutChunk(1, chunks[1][:10]); !errors.Is(err, ErrTampered) {
+		t.Errorf("a chunk cut short: %v", err)
+	}
+	bi.Abort()
+	if err := relayBlob(t, ip.a, ip.b, blobID); err != nil {
+		t.Fatalf("front desk's workstation imports the clinical blob: %v", err)
+	}
+	if _, _, err := ip.b.OpenBlob(blobID); !errors.Is(err, ErrNoKey) {
+		t.Fatalf("front desk on b opened the clinical content: %v", err)
+	}
+	frontDeskReadsNothing(t, ip.b)
+	signIn(t, ip.b, "doc")
+	if got := readBlob(t, ip.b, blobID); !bytes.Equal(got, content) {
+		t.Fatal("the clinician on b reads other content")
+	}
+}
+
+// frontDeskReadsNothing opens every value of s that the signed-in front
+// desk user's keys open and fails if one holds the clinical document's
+// pages or note; it also searches the store file in clear.
+func frontDeskReadsNothing(t *testing.T, s *Store) {
+	t.Helper()
+	markers := [][]byte{[]byte(insiderDocMarker), []byte(insiderNoteMarker)}
+	err := s.View(func(tx *Tx) error {
+		chs, err := tx.Changes(0, 1<<30)
+		if err != nil {
+			return err
+		}
+		for _, ch := range chs {
+			hist, err := tx.History(ch.RecordID)
+			if errors.Is(err, ErrNoKey) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			for _, r := range hist {
+				for _, m := range markers {
+					if bytes.Contains(r.Body, m) {
+						t.Errorf("front desk reads %q in %s %s", m, r.Type, r.ID)
+					}
+				}
+			}
+		}
+		return tx.btx.Bucket(bucketBlobs).ForEach(func(k, _ []byte) error {
+			i := bytes.IndexByte(k, 0)
+			if i <= 0 || k[i+1] != 'h' {
+				return nil
+			}
+			h, err := tx.blobHeader(string(k[:i]))
+			if err != nil {
+				return err
+			}
+			for c := uint32(0); c < h.Chunks; c++ {
+				var op *clinicalOpener
+				pt, err := tx.openChunk(&h, c, tx.btx.Bucket(bucketBlobs).Get(blobChunkKey(h.ID, c)), &op)
+				if errors.Is(err, ErrNoKey) {
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				if bytes.Contains(pt, markers[0][:12]) {
+					t.Errorf("front desk reads the pages in blob %s", h.ID)
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.mu.RLock()
+	path := s.db.Path()
+	s.mu.RUnlock()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range markers {
+		if bytes.Contains(raw, m[:12]) {
+			t.Errorf("the store file holds %q in clear", m[:12])
+		}
+	}
+}
+
+func readBlob(t *testing.T, s *Store, id string) []byte {
+	t.Helper()
+	rc, _, err := s.OpenBlob(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

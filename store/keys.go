@@ -134,9 +134,15 @@ type KeyError struct {
 	// Renew is set for a user whose slot predates the key hierarchy: an
 	// HIM manager must set a new password for them.
 	Renew bool
+	// Newer: the value is sealed under a newer epoch of the key than the
+	// session holds (a rotation, rotate.go); signing in again takes it.
+	Newer bool
 }
 
 func (e *KeyError) Error() string {
+	if e.Newer {
+		return fmt.Sprintf("these %s records were sealed with a newer key: sign out and sign in again to take it", e.Compartment)
+	}
 	if e.Renew {
 		return fmt.Sprintf("your keys do not reach %s records yet: ask a health information manager to set a new password for you", e.Compartment)
 	}
@@ -217,7 +223,12 @@ func (s *Store) readKey(sess *session, typ string, sealed []byte) (*dataKey, err
 			return nil, fmt.Errorf("%w: a %s record sealed outside the %s compartment", ErrTampered, typ, want)
 		}
 	}
-	return sess.keyFor(got)
+	k, err := sess.keyFor(got)
+	if err == nil && !k.hasEpoch(sealed) {
+		// Sealed under a newer epoch than the session holds (rotate.go).
+		return nil, &KeyError{Compartment: got, Newer: true}
+	}
+	return k, err
 }
 
 // A user's own keys come from a 32-byte seed wrapped in their password slot.
@@ -364,7 +375,7 @@ func (tx *Tx) grantsFor(userID string, role Role, boxPub []byte) (map[string][]b
 			if tx.sess.clinical == nil {
 				return nil, &KeyError{Compartment: CompartmentClinical}
 			}
-			pt = append(epochBytes(tx.sess.clinical.epoch), tx.sess.clinical.key[:]...)
+			pt = keyringBytes(tx.sess.clinical)
 		case grantAdmin:
 			if tx.sess.admin == nil {
 				return nil, fmt.Errorf("%w: only a health information manager may hand out the administration key", ErrPermission)
@@ -400,13 +411,9 @@ func (sess *session) openGrants(userID string, keys userKeys, us *userSecrets) e
 		}
 		switch name {
 		case grantClinical:
-			if len(pt) != 4+keySize {
-				return fmt.Errorf("%w: key grant %s", ErrTampered, name)
-			}
-			e := uint32(pt[0])<<24 | uint32(pt[1])<<16 | uint32(pt[2])<<8 | uint32(pt[3])
-			k, err := newCompartmentKey(CompartmentClinical, e, pt[4:])
+			k, err := parseKeyring(CompartmentClinical, pt)
 			if err != nil {
-				return err
+				return fmt.Errorf("key grant %s: %w", name, err)
 			}
 			sess.clinical = k
 		case grantAdmin:
@@ -579,6 +586,10 @@ type practiceKeys struct {
 	// Legacy is set for a practice that moved from one data key: its
 	// clinical records written before are sealed under the general key.
 	Legacy bool `json:"legacy,omitempty"`
+	// ClinicalPub is the clinical document public key (clinicaldocs.go),
+	// derived from the clinical key of epoch ClinicalEpoch.
+	ClinicalPub   []byte `json:"clinical_pub,omitempty"`
+	ClinicalEpoch uint32 `json:"clinical_epoch,omitempty"`
 }
 
 // newHierarchySession makes the keys of a new practice: the general key,
@@ -640,7 +651,12 @@ func (sess *session) setOwn(seed []byte) error {
 
 // putPracticeKeys writes the practice keys record.
 func (tx *Tx) putPracticeKeys(legacy bool) error {
-	body, _ := json.Marshal(practiceKeys{AdminPub: tx.sess.adminPub, AuditPub: tx.sess.auditPub, Legacy: legacy})
+	pk := practiceKeys{AdminPub: tx.sess.adminPub, AuditPub: tx.sess.auditPub, Legacy: legacy}
+	if pub := tx.sess.clinicalBoxPublic(); pub != nil {
+		pk.ClinicalPub, pk.ClinicalEpoch = pub, tx.sess.clinical.epoch
+		tx.sess.clinicalPub, tx.sess.clinicalPubEpoch = pub, pk.ClinicalEpoch
+	}
+	body, _ := json.Marshal(pk)
 	parent := ""
 	if r, err := tx.Get(PracticeKeysID); err == nil {
 		parent = r.Rev
@@ -677,6 +693,16 @@ func (tx *Tx) readPracticeKeys() error {
 	}
 	tx.sess.legacyOK = pk.Legacy
 	tx.sess.auditPub = bytes.Clone(pk.AuditPub)
+	tx.sess.clinicalPub, tx.sess.clinicalPubEpoch = nil, 0
+	if pk.ClinicalPub != nil {
+		if len(pk.ClinicalPub) != 32 {
+			return fmt.Errorf("%w: the practice keys record's clinical document key is malformed", ErrTampered)
+		}
+		if tx.sess.clinical != nil && tx.sess.clinical.epoch == pk.ClinicalEpoch && !bytes.Equal(tx.sess.clinicalBoxPublic(), pk.ClinicalPub) {
+			return fmt.Errorf("%w: the practice keys record names another clinical document key", ErrTampered)
+		}
+		tx.sess.clinicalPub, tx.sess.clinicalPubEpoch = bytes.Clone(pk.ClinicalPub), pk.ClinicalEpoch
+	}
 	return nil
 }
 

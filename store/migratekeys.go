@@ -98,6 +98,9 @@ func (tx *Tx) moveToKeyHierarchy(password []byte) error {
 	if err := tx.storeSlot(recoverySlotID, sl); err != nil {
 		return err
 	}
+	if err := recordRecoveryPublicKey(tx.btx, tx.s.practiceID, rk, sess); err != nil {
+		return err
+	}
 	s := tx.s
 	tx.btx.OnCommit(func() {
 		s.mu.Lock()

@@ -92,6 +92,12 @@ func TestMoveToKeyHierarchy(t *testing.T) {
 	if s.AdminPublicKey() == nil || !s.Holds(CompartmentClinical) {
 		t.Fatal("the HIM manager holds no new keys")
 	}
+	if k, err := s.RecoverySigningKey(rk); err != nil || !bytes.Equal(s.RecoveryPublicKey(), k.PublicKey()) {
+		t.Fatalf("the recovery public key kept at the move is not the new kit's: %v", err)
+	}
+	if !s.SealsClinical() {
+		t.Fatal("the move did not publish the clinical document key")
+	}
 	if rep, err := s.Verify(); err != nil || !rep.OK() {
 		t.Fatalf("verify after the move: %v %v", err, rep.Problems)
 	}

@@ -34,6 +34,10 @@ var migrations = []migration{
 	// Schema 4: a store made before compartment keys is marked; it moves
 	// to them at the first HIM sign-in (migratekeys.go).
 	{Version: 4, Name: "mark for compartment keys", Apply: markOneKeyStore},
+	// Schema 5: a store made before clinical documents were sealed to the
+	// clinical compartment is marked; the key is published at the first
+	// HIM sign-in (clinicaldocs.go).
+	{Version: 5, Name: "mark for the clinical document key", Apply: markClinicalDocs},
 }
 
 // schema is where the store's version is kept (package boltschema runs

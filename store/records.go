@@ -43,19 +43,37 @@ type Tx struct {
 	// auditLinksOnly: walking the audit log checks the links of entries
 	// the session cannot open instead of refusing (verify).
 	auditLinksOnly bool
+	// ownRecord: the transaction imported a revision of the signed-in
+	// user's record, whose grants may hold newer keys (rotate.go).
+	ownRecord bool
+	// clinicalOp opens values sealed to the clinical document key
+	// (clinicaldocs.go), made on first need.
+	clinicalOp *clinicalOpener
 }
 
 // Update runs fn in a read-write transaction and commits it durably (fsync)
 // before returning. If fn returns an error nothing is written.
 func (s *Store) Update(fn func(*Tx) error) error {
+	own, err := s.update(fn)
+	if err == nil && own {
+		s.takeNewKeys()
+	}
+	return err
+}
+
+func (s *Store) update(fn func(*Tx) error) (own bool, err error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.sess == nil {
-		return ErrLocked
+		return false, ErrLocked
 	}
-	return s.db.Update(func(btx *bolt.Tx) error {
-		return fn(&Tx{s: s, btx: btx, sess: s.sess, write: true})
+	err = s.db.Update(func(btx *bolt.Tx) error {
+		tx := &Tx{s: s, btx: btx, sess: s.sess, write: true}
+		err := fn(tx)
+		own = tx.ownRecord
+		return err
 	})
+	return own, err
 }
 
 // View runs fn in a read-only transaction.
@@ -279,14 +297,14 @@ func (tx *Tx) openRev(id string, rev Rev, v []byte) (envelope, payload, error) {
 	if err != nil {
 		return env, payload{}, fmt.Errorf("record %s revision %s: %w", id, rev, err)
 	}
-	if env.Gen != rev.Gen || revFor(id, v, env.Gen) != rev {
+	if !revIDMatches(id, rev, v, &env) {
 		return env, payload{}, fmt.Errorf("record %s revision %s: %w: content does not match its revision ID", id, rev, ErrTampered)
 	}
 	key, err := tx.readKey(env.Type, env.Sealed)
 	if err != nil {
 		return env, payload{}, fmt.Errorf("record %s revision %s: %w", id, rev, err)
 	}
-	pt, err := key.open(nil, env.Sealed, revAD(id, &env))
+	pt, err := key.open(nil, env.Sealed, payloadAD(id, rev, &env))
 	if err != nil {
 		return env, payload{}, fmt.Errorf("record %s revision %s: %w", id, rev, err)
 	}

@@ -66,7 +66,7 @@ func (tx *Tx) ExportRev(id, rev string) (WireRev, error) {
 	if err != nil {
 		return WireRev{}, fmt.Errorf("record %s revision %s: %w", id, rev, err)
 	}
-	if env.Gen != r.Gen || revFor(id, v, env.Gen) != r {
+	if !revIDMatches(id, r, v, &env) {
 		return WireRev{}, fmt.Errorf("record %s revision %s: %w: content does not match its revision ID", id, rev, ErrTampered)
 	}
 	w := WireRev{RecordID: id, Rev: rev, Sealed: tx.sess.key.seal(nil, v, wireAD(id, r))}

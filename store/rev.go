@@ -99,12 +99,19 @@ type envelope struct {
 	Meta    bool
 	HLC     HLC
 	Deleted bool
-	Sealed  []byte
+	// Resealed: the payload was sealed again under a newer key epoch
+	// after a rotation (rotate.go); its seal binds the revision ID, which
+	// no longer is the hash of these bytes.
+	Resealed bool
+	Sealed   []byte
 }
 
 const (
 	envelopeVersion     = 1
 	envelopeVersionMeta = 2
+	// envelopeResealed is added to the version of a re-sealed envelope
+	// (3 and 4).
+	envelopeResealed = 2
 )
 
 // maxParents bounds the parents of one revision (a merge of conflicts).
@@ -112,11 +119,14 @@ const maxParents = 64
 
 func (e *envelope) encode() []byte {
 	b := make([]byte, 0, 64+len(e.Sealed)+len(e.Parents)*revKeySize)
+	v := byte(envelopeVersion)
 	if e.Meta {
-		b = append(b, envelopeVersionMeta)
-	} else {
-		b = append(b, envelopeVersion)
+		v = envelopeVersionMeta
 	}
+	if e.Resealed {
+		v += envelopeResealed
+	}
+	b = append(b, v)
 	b = appendString(b, e.Type)
 	b = binary.BigEndian.AppendUint32(b, e.Gen)
 	b = binary.AppendUvarint(b, uint64(len(e.Parents)))
@@ -140,6 +150,10 @@ func decodeEnvelope(b []byte) (envelope, error) {
 	var e envelope
 	r := reader{b: b}
 	v := r.byte()
+	if v == envelopeVersion+envelopeResealed || v == envelopeVersionMeta+envelopeResealed {
+		e.Resealed = true
+		v -= envelopeResealed
+	}
 	if v != envelopeVersion && v != envelopeVersionMeta {
 		return e, fmt.Errorf("%w: unknown revision format %d", ErrTampered, v)
 	}

@@ -38,6 +38,9 @@ type dataKey struct {
 	aeadKey *[keySize]byte
 	// indexKey keys the hashes that index content (the blob index).
 	indexKey *[keySize]byte
+	// older are the earlier epochs of the same compartment's key (the
+	// keyring, rotate.go): values sealed before a rotation still open.
+	older map[uint32]*dataKey
 }
 
 // newDataKey takes ownership of k (which is copied and then zeroed): the
@@ -102,7 +105,10 @@ func (k *dataKey) wipe() {
 	if k.indexKey != nil {
 		clear(k.indexKey[:])
 	}
-	k.key, k.aead, k.aeadKey, k.indexKey = nil, nil, nil, nil
+	for _, o := range k.older {
+		o.wipe()
+	}
+	k.key, k.aead, k.aeadKey, k.indexKey, k.older = nil, nil, nil, nil, nil
 }
 
 // seal encrypts plaintext, binding it to ad. The output is
@@ -164,6 +170,9 @@ func (k *dataKey) open(dst, sealed, ad []byte) ([]byte, error) {
 			return nil, fmt.Errorf("%w: sealed in the %s compartment, this key is the %s one", ErrTampered, Compartment(sealed[1]), k.comp)
 		}
 		if e := binary.BigEndian.Uint32(sealed[2:6]); e != k.epoch {
+			if o := k.older[e]; o != nil {
+				return o.open(dst, sealed, ad)
+			}
 			return nil, fmt.Errorf("%w: sealed with key epoch %d, this key is epoch %d", ErrTampered, e, k.epoch)
 		}
 		out, err := k.aead.Open(dst, sealed[6:6+chacha20poly1305.NonceSizeX], sealed[6+chacha20poly1305.NonceSizeX:], sealAD(sealed[:6], ad))
@@ -174,6 +183,11 @@ func (k *dataKey) open(dst, sealed, ad []byte) ([]byte, error) {
 	}
 	if k.comp != CompartmentGeneral {
 		return nil, fmt.Errorf("%w: sealed under the general key, this key is the %s one", ErrTampered, k.comp)
+	}
+	if len(sealed) >= 5 {
+		if o := k.older[binary.BigEndian.Uint32(sealed[1:5])]; o != nil && o.epoch != k.epoch {
+			return o.open(dst, sealed, ad)
+		}
 	}
 	return openWith(k.aead, k.epoch, dst, sealed, ad)
 }

@@ -103,6 +103,9 @@ func Create(dir string, np NewPractice, opts ...Option) (*Store, string, error) 
 		if err := tx.storeSlot(recoverySlotID, sl); err != nil {
 			return err
 		}
+		if err := recordRecoveryPublicKey(btx, dev.PracticeID, rk, sess); err != nil {
+			return err
+		}
 		body, _ := json.Marshal(Practice{Name: strings.TrimSpace(np.Name), IdleLockSec: int(DefaultIdleLock / time.Second)})
 		if _, err := tx.Put(TypePractice, PracticeRecordID, "", body); err != nil {
 			return err
@@ -440,6 +443,9 @@ func (s *Store) startSession(sess *session, userID, action string, password []by
 		if err := tx.readPracticeKeys(); err != nil {
 			return err
 		}
+		if err := tx.publishClinicalDocKey(); err != nil {
+			return fmt.Errorf("publishing the practice's key for clinical documents: %w", err)
+		}
 		if err := tx.flushFailures(); err != nil {
 			return err
 		}
@@ -603,7 +609,12 @@ func recoverySession(sl *keyslot, rc *recoveryContent) (*session, error) {
 	}
 	sess := &session{key: key, recovery: true}
 	if sl.V == 2 {
-		if sess.clinical, err = newCompartmentKey(CompartmentClinical, rc.clinicalEpoch, bytes.Clone(rc.clinical)); err != nil {
+		if rc.clinicalRing != nil {
+			sess.clinical, err = parseKeyring(CompartmentClinical, bytes.Clone(rc.clinicalRing))
+		} else {
+			sess.clinical, err = newCompartmentKey(CompartmentClinical, rc.clinicalEpoch, bytes.Clone(rc.clinical))
+		}
+		if err != nil {
 			sess.wipe()
 			return nil, err
 		}

@@ -26,6 +26,12 @@ type keyslot struct {
 	KDF     *KDFParams `json:"kdf,omitempty"`
 	Epoch   uint32     `json:"epoch"`
 	Wrapped []byte     `json:"wrapped"`
+	// BoxPub (recovery slot): the X25519 public key derived from the
+	// recovery key, bound into the wrap; Pending: the newest keys after a
+	// rotation sealed to it, signed by the administration key (rotate.go).
+	BoxPub     []byte `json:"box_pub,omitempty"`
+	Pending    []byte `json:"pending,omitempty"`
+	PendingSig []byte `json:"pending_sig,omitempty"`
 }
 
 const (
@@ -50,6 +56,9 @@ func slotAD(id string, sl *keyslot) []byte {
 	ad := adBuilder("slots").str(id).str(sl.Kind).u64(uint64(sl.Epoch))
 	if sl.V != 0 {
 		ad = ad.str("v").u64(uint64(sl.V))
+	}
+	if sl.BoxPub != nil {
+		ad = ad.str("box").bytes(sl.BoxPub)
 	}
 	if sl.KDF != nil {
 		ad = ad.u64(uint64(sl.KDF.Time)).u64(uint64(sl.KDF.Memory)).u64(uint64(sl.KDF.Threads)).bytes(sl.KDF.Salt)
@@ -185,6 +194,9 @@ type recoveryContent struct {
 	clinical      []byte
 	adminSeed     []byte
 	auditSeed     []byte
+	// clinicalRing: every epoch of the clinical key, from the slot's
+	// pending keys after a rotation (rotate.go); nil without one.
+	clinicalRing []byte
 }
 
 func (c *recoveryContent) wipe() {
@@ -193,6 +205,7 @@ func (c *recoveryContent) wipe() {
 	clear(c.clinical)
 	clear(c.adminSeed)
 	clear(c.auditSeed)
+	clear(c.clinicalRing)
 }
 
 // newRecoverySlot wraps the keys of sess (which must hold every key of a
@@ -215,9 +228,17 @@ func newRecoverySlot(practiceID string, sess *session, secret []byte) (string, *
 		sl.V = 2
 		pt = append(append(append(pt, epochBytes(sess.clinical.epoch)...), sess.clinical.key[:]...), sess.admin.Seed()...)
 		pt = append(pt, sess.auditSeed...)
+		if sl.BoxPub, err = recoveryBoxPub(rk, practiceID); err != nil {
+			return "", nil, err
+		}
 	}
 	if err := sl.wrap(recoverySlotID, kek, pt); err != nil {
 		return "", nil, err
+	}
+	if len(sess.clinical.ringEpochs()) > 1 {
+		if err := sl.sealPending(sess); err != nil {
+			return "", nil, err
+		}
 	}
 	return formatRecoveryKey(rk), sl, nil
 }
@@ -250,6 +271,10 @@ func openRecoverySlot(practiceID string, sl *keyslot, recoveryKey string) (recov
 		r := pt[2*keySize:]
 		c.clinicalEpoch = uint32(r[0])<<24 | uint32(r[1])<<16 | uint32(r[2])<<8 | uint32(r[3])
 		c.clinical, c.adminSeed, c.auditSeed = r[4:4+keySize], r[4+keySize:4+2*keySize], r[4+2*keySize:]
+		if c.clinicalRing, err = sl.openPending(rk, practiceID, c.adminSeed); err != nil {
+			c.wipe()
+			return recoveryContent{}, err
+		}
 	}
 	return c, nil
 }

@@ -64,7 +64,12 @@ type session struct {
 	auditPub  []byte
 	auditKey  *ecdh.PrivateKey
 	auditSeed []byte
-	seed      []byte
+	// clinicalPub is the practice's clinical document public key (of the
+	// clinical key's epoch clinicalPubEpoch), which anyone seals clinical
+	// documents to (clinicaldocs.go); nil while the practice has none.
+	clinicalPub      []byte
+	clinicalPubEpoch uint32
+	seed             []byte
 	// legacyOK: the practice moved from one data key, so clinical
 	// revisions sealed under the general key before are genuine.
 	legacyOK bool

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -332,31 +333,35 @@ func (tx *Tx) regrant(u User) (User, error) {
 
 // DisableUser stops a user from signing in: their keyslot is destroyed and
 // their record marked disabled (history stays). Only an HIM manager may, and
-// not for the last active HIM manager.
+// not for the last active HIM manager. When the user's role held the
+// clinical key, a new epoch of it starts in the same transaction
+// (rotate.go); a new recovery key, when that made one, is handed out by
+// [Store.TakeNewRecoveryKey].
 func (s *Store) DisableUser(username string) error {
-	return s.Update(func(tx *Tx) error {
+	return s.updateRotating(func(tx *Tx) (bool, error) {
 		if err := tx.requireHIM("disable users"); err != nil {
-			return err
+			return false, err
 		}
 		u, err := tx.findUser(username)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if u.Disabled {
-			return nil
+			return false, nil
 		}
 		if err := tx.keepOneHIM(u); err != nil {
-			return err
+			return false, err
 		}
+		held := slices.Contains(roleGrants(u.Role), grantClinical)
 		u.Disabled = true
 		if _, err := tx.regrant(u); err != nil {
-			return err
+			return false, err
 		}
 		if err := tx.storeSlot(slotIDFor(tx.s.secret(), u.Username), &keyslot{Kind: slotDisabled}); err != nil {
-			return err
+			return false, err
 		}
-		return tx.Audit(AuditEvent{Action: "user.disable", Subject: u.ID, Detail: u.Username})
-	})
+		return held, tx.Audit(AuditEvent{Action: "user.disable", Subject: u.ID, Detail: u.Username})
+	}, "user.disable: "+normalizeUsername(username), nil)
 }
 
 // keepOneHIM refuses to take u out of the HIM role (by disabling them or
@@ -383,33 +388,36 @@ func (tx *Tx) keepOneHIM(u User) error {
 	return nil
 }
 
-// SetRole changes a user's role. Only an HIM manager may.
+// SetRole changes a user's role. Only an HIM manager may. A user whose
+// new role no longer holds the clinical key takes it with them in copies,
+// so a new epoch of it starts, as when a user is disabled.
 func (s *Store) SetRole(username string, role Role) error {
 	if _, err := ParseRole(string(role)); err != nil {
 		return err
 	}
-	return s.Update(func(tx *Tx) error {
+	return s.updateRotating(func(tx *Tx) (bool, error) {
 		if err := tx.requireHIM("change roles"); err != nil {
-			return err
+			return false, err
 		}
 		u, err := tx.findUser(username)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if u.Role == role {
-			return nil
+			return false, nil
 		}
 		if err := tx.keepOneHIM(u); err != nil {
-			return err
+			return false, err
 		}
 		old := u.Role
 		u.Role = role
 		// The keys of the new role are sealed to the user now.
 		if _, err := tx.regrant(u); err != nil {
-			return err
+			return false, err
 		}
-		return tx.Audit(AuditEvent{Action: "user.role", Subject: u.ID, Detail: fmt.Sprintf("%s: %s -> %s", u.Username, old, role)})
-	})
+		lost := slices.Contains(roleGrants(old), grantClinical) && !slices.Contains(roleGrants(role), grantClinical)
+		return lost, tx.Audit(AuditEvent{Action: "user.role", Subject: u.ID, Detail: fmt.Sprintf("%s: %s -> %s", u.Username, old, role)})
+	}, "user.role: "+normalizeUsername(username)+" -> "+string(role), nil)
 }
 
 // ChangePassword changes the signed-in user's password after checking the

@@ -64,6 +64,9 @@ func (c *Client) pushBlobs(ctx context.Context, res *Result) error {
 				case err != nil && (Unreachable(err) || ctx.Err() != nil || errors.Is(err, syncproto.ErrQuotaExceeded)):
 					// Kept for the next try (a full quota may be raised).
 					return err
+				case errors.Is(err, store.ErrNotFound):
+					// Dropped since the feed was read (the inbox copy of
+					// a scan filed as clinical): nothing to send.
 				case err != nil:
 					if skipped == nil {
 						skipped = fmt.Errorf("a document could not be sent to the sync server: %w", err)

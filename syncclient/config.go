@@ -97,6 +97,15 @@ func SaveConfig(dir string, c Config) error {
 type RegisterOptions struct {
 	DeviceName         string
 	RegistrationSecret string
+	// RecoveryKey is the practice's recovery key (its emergency kit's):
+	// with it the server also learns the practice's recovery signing key,
+	// with which an HIM manager can re-establish the administration key
+	// there after a disaster ([SetPracticeKeys]). Without it, the
+	// recovery public key the workstation kept when the practice was made
+	// on it is given ([store.Store.RecoveryPublicKey]); a workstation that
+	// joined the practice holds none, and the server then holds the
+	// administration key only until SetPracticeKeys adds it.
+	RecoveryKey string
 }
 
 func normalizeServer(u string) (string, error) {
@@ -149,9 +158,11 @@ func withCredentials(st *store.Store, cfg Config) (Config, error) {
 }
 
 // Register connects the practice of st to a server for the first time: the
-// practice is registered there with this workstation as its first device,
-// its new token and signing key are sealed in st (which must be signed
-// in), and the settings are saved in the data folder.
+// practice is registered there with this workstation as its first device
+// and with the practice's administration public key (and, given the
+// recovery key, its recovery public key), its new token and signing key
+// are sealed in st (which must be signed in), and the settings are saved
+// in the data folder.
 func Register(ctx context.Context, st *store.Store, server, fingerprint string, opts RegisterOptions) (Config, error) {
 	server, err := normalizeServer(server)
 	if err != nil {
@@ -164,6 +175,15 @@ func Register(ctx context.Context, st *store.Store, server, fingerprint string, 
 		return Config{}, errors.New("this workstation is already connected to a sync server")
 	}
 	cfg := Config{Server: server, Fingerprint: fingerprint, PracticeID: st.PracticeID(), DeviceID: st.DeviceID()}
+	recoveryPub := st.RecoveryPublicKey() // kept when the practice was made
+	if opts.RecoveryKey != "" {
+		k, err := st.RecoverySigningKey(opts.RecoveryKey)
+		if err != nil {
+			return Config{}, err
+		}
+		recoveryPub = k.PublicKey()
+		k.Wipe()
+	}
 	token := syncproto.NewToken()
 	cred := store.NewDeviceCredentials(token)
 	// Sealed first: a practice registered with a key this workstation
@@ -177,7 +197,8 @@ func Register(ctx context.Context, st *store.Store, server, fingerprint string, 
 	}
 	defer c.close()
 	req := syncproto.RegisterRequest{PracticeID: cfg.PracticeID, DeviceID: cfg.DeviceID, DeviceName: opts.DeviceName,
-		Token: token, PublicKey: cred.PublicKey(), RegistrationSecret: opts.RegistrationSecret}
+		Token: token, PublicKey: cred.PublicKey(), RegistrationSecret: opts.RegistrationSecret,
+		AdminKey: st.AdminPublicKey(), RecoveryKey: recoveryPub}
 	var h syncproto.Health
 	if err := c.call(ctx, "POST", "/v1/register", req, &h); err != nil {
 		return Config{}, err
@@ -200,15 +221,4 @@ func Devices(ctx context.Context, cfg Config) ([]syncproto.DeviceInfo, error) {
 	defer c.close()
 	var out []syncproto.DeviceInfo
 	return out, c.call(ctx, "GET", "/v1/devices", nil, &out)
-}
-
-// RevokeDevice revokes a device of the practice: the server refuses it
-// from then on. cfg must carry the device's credentials ([Load]).
-func RevokeDevice(ctx context.Context, cfg Config, deviceID string) error {
-	c, err := newAuthedHTTP(cfg)
-	if err != nil {
-		return err
-	}
-	defer c.close()
-	return c.call(ctx, "POST", "/v1/devices/revoke", syncproto.RevokeRequest{DeviceID: deviceID}, nil)
 }

@@ -133,7 +133,7 @@ func legacyWorkstation(t *testing.T, ts *testServer) (*store.Store, string) {
 	st := testpractice.New(t, testpractice.Config{Dir: dir, Name: "Clinic", AdminName: "Ada Admin", Password: adminPass, Options: chart.StoreOptions()}).Store
 	tok := syncproto.NewToken()
 	if err := ts.backend.RegisterPractice(context.Background(), st.PracticeID(), syncserver.Device{ID: st.DeviceID(), Name: "front desk",
-		TokenHash: syncproto.HashToken(tok), Created: time.Now().UTC()}); err != nil {
+		TokenHash: syncproto.HashToken(tok), Created: time.Now().UTC()}, syncserver.PracticeKeys{}); err != nil {
 		t.Fatal(err)
 	}
 	old, _ := json.Marshal(map[string]string{"server": ts.url(), "fingerprint": ts.fp, "server_id": ts.backend.ServerID(),

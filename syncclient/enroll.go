@@ -126,7 +126,9 @@ func (c EnrollCode) key() []byte { return c.derive("chartkeeper enrollment key v
 
 // IssueEnrollment makes a one-time enrollment code for a new workstation of
 // st's practice, valid for ttl, and leaves its sealed secrets on the server
-// of cfg. Only an HIM manager may (store.SealEnrollment checks and audits).
+// of cfg. Only an HIM manager may: store.SealEnrollment checks and audits,
+// and the server takes the enrollment only with the practice's
+// administration signature (store.Store.SignAdmin).
 // It returns the code and when it expires by the server's clock.
 func IssueEnrollment(ctx context.Context, st *store.Store, cfg Config, ttl time.Duration) (string, time.Time, error) {
 	if ttl < syncproto.MinEnrollTTL || ttl > syncproto.MaxEnrollTTL {
@@ -164,6 +166,12 @@ func IssueEnrollment(ctx context.Context, st *store.Store, cfg Config, ttl time.
 	defer h.close()
 	var er syncproto.EnrollResponse
 	req := syncproto.EnrollRequest{TokenHash: syncproto.HashToken(code.token()), Sealed: sealed, TTLSeconds: int64(ttl / time.Second)}
+	if req.IssuedAt, err = serverTime(ctx, h); err != nil {
+		return "", time.Time{}, err
+	}
+	if req.AdminSig, err = st.SignAdmin(syncproto.PurposeEnroll, syncproto.EnrollMessage(cfg.PracticeID, cfg.DeviceID, req)); err != nil {
+		return "", time.Time{}, err
+	}
 	if err := h.call(ctx, "POST", "/v1/enroll", req, &er); err != nil {
 		return "", time.Time{}, err
 	}

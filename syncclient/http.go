@@ -37,6 +37,9 @@ func (e *ServerError) Is(target error) bool {
 		return e.Msg == target.Error()
 	case syncproto.ErrUnsigned, syncproto.ErrBadSignature, syncproto.ErrNoDeviceKey, syncproto.ErrDeviceKeyExists:
 		return e.Msg == target.Error()
+	case syncproto.ErrAdminUnsigned, syncproto.ErrAdminBadSignature, syncproto.ErrAdminStale, syncproto.ErrNoAdminKey,
+		syncproto.ErrRecoveryMismatch, syncproto.ErrAdminKeyMismatch, syncproto.ErrPracticeKeysChanged:
+		return e.Msg == target.Error()
 	case syncproto.ErrMissingParent:
 		return e.Status == http.StatusConflict && bytes.Contains([]byte(e.Msg), []byte(syncproto.ErrMissingParent.Error()))
 	case syncproto.ErrQuotaExceeded:

@@ -71,6 +71,10 @@ func TestEndToEndOnPostgreSQL(t *testing.T) {
 		{"StolenTokenUsedFirst", TestStolenTokenUsedFirst},
 		{"RequestsMustBeSigned", TestRequestsMustBeSigned},
 		{"RevokedDeviceSignedPushRefused", TestRevokedDeviceSignedPushRefused},
+		{"DeviceCannotRevokeOthers", TestDeviceCannotRevokeOthers},
+		{"CapturedRevocationReplay", TestCapturedRevocationReplay},
+		{"RecoveryKeyReestablishesAdminKey", TestRecoveryKeyReestablishesAdminKey},
+		{"PracticeKeysFirstUse", TestPracticeKeysFirstUse},
 	} {
 		t.Run(tc.name, tc.f)
 	}

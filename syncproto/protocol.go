@@ -11,11 +11,14 @@ import "time"
 //	                                   revisions after server sequence N, long-polling
 //	                                   up to S seconds when there are none
 //	GET  /v1/devices                   the practice's devices
-//	POST /v1/devices/revoke            revoke a device
+//	POST /v1/devices/revoke            revoke a device (administration-signed, admin.go)
 //	POST /v1/devices/key               a device enrolled before devices had keys
 //	                                   registers its public key, once (sign.go)
 //	POST /v1/enroll                    an enrolled device leaves a one-time enrollment
-//	                                   (token hash, sealed secrets, lifetime)
+//	                                   (token hash, sealed secrets, lifetime;
+//	                                   administration-signed, admin.go)
+//	GET  /v1/practice/keys             the practice's administration and recovery keys
+//	POST /v1/practice/keys             set them (signed by both keys, admin.go)
 //	POST /v1/enroll/redeem             no credential: a new workstation redeems an
 //	                                   enrollment code's token and becomes a device
 //	GET  /v1/audit/streams, POST /v1/audit/push, GET /v1/audit/entries
@@ -97,11 +100,21 @@ type RegisterRequest struct {
 	Token              string `json:"token"`      // the new device's credential, chosen by the device
 	PublicKey          []byte `json:"public_key"` // the new device's signing key (sign.go)
 	RegistrationSecret string `json:"registration_secret,omitempty"`
+	// The practice's administration and recovery public keys (admin.go);
+	// either may be absent (a practice not on the key hierarchy, a
+	// registration without the recovery key) and be set later with
+	// POST /v1/practice/keys.
+	AdminKey    []byte `json:"admin_key,omitempty"`
+	RecoveryKey []byte `json:"recovery_key,omitempty"`
 }
 
 // RevokeRequest is the body of POST /v1/devices/revoke.
 type RevokeRequest struct {
 	DeviceID string `json:"device"`
+	// The administration key's signature over RevokeMessage and the time
+	// it carries (admin.go); not needed for a device revoking itself.
+	IssuedAt int64  `json:"issued_at,omitempty"`
+	AdminSig []byte `json:"admin_sig,omitempty"`
 }
 
 // EnrollRequest is the body of POST /v1/enroll. The server keeps the hash
@@ -111,6 +124,10 @@ type EnrollRequest struct {
 	TokenHash  []byte `json:"token_hash"`  // SHA-256 of the one-time token
 	Sealed     []byte `json:"sealed"`      // practice secret and data key, sealed
 	TTLSeconds int64  `json:"ttl_seconds"` // how long the code stays valid
+	// The administration key's signature over EnrollMessage and the time
+	// it carries (admin.go).
+	IssuedAt int64  `json:"issued_at"`
+	AdminSig []byte `json:"admin_sig"`
 }
 
 // EnrollResponse says when the enrollment expires, by the server's clock.
@@ -157,6 +174,9 @@ type Health struct {
 	OK       bool   `json:"ok"`
 	ServerID string `json:"server_id"`
 	Version  int    `json:"version"`
+	// Time is the server's clock, by which administration statements are
+	// dated (admin.go).
+	Time time.Time `json:"time,omitzero"`
 }
 
 // ErrorResponse is the body of every refusal.

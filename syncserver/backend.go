@@ -1,6 +1,7 @@
 package syncserver
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"slices"
@@ -24,9 +25,17 @@ type Backend interface {
 	// ServerID names this server's storage; clients key their checkpoints
 	// by it, so a server replaced by a new empty one is noticed.
 	ServerID() string
-	// RegisterPractice creates a practice with its first device. It
-	// returns ErrPracticeExists when the practice is already there.
-	RegisterPractice(ctx context.Context, practiceID string, first Device) error
+	// RegisterPractice creates a practice with its first device and its
+	// public keys (either may be empty). It returns ErrPracticeExists when
+	// the practice is already there.
+	RegisterPractice(ctx context.Context, practiceID string, first Device, keys PracticeKeys) error
+	// PracticeKeys returns the practice's public keys (empty for a
+	// practice registered before they were kept); ErrUnknownPractice.
+	PracticeKeys(ctx context.Context, practiceID string) (PracticeKeys, error)
+	// ReplacePracticeKeys sets the practice's keys to next if they are
+	// old at that moment (compare and swap, one transaction); otherwise
+	// it changes nothing and returns ErrPracticeKeysChanged.
+	ReplacePracticeKeys(ctx context.Context, practiceID string, old, next PracticeKeys) error
 	// AddDevice enrolls another device; ErrDeviceExists if the ID is taken.
 	AddDevice(ctx context.Context, practiceID string, d Device) error
 	// Device returns one device, ErrUnknownPractice or ErrUnknownDevice.
@@ -169,6 +178,22 @@ type Device struct {
 	PublicKey []byte    `json:"public_key,omitempty"`
 	Created   time.Time `json:"created"`
 	Revoked   time.Time `json:"revoked,omitzero"`
+}
+
+// PracticeKeys are the public keys the server keeps with a practice
+// (docs/SYNC.md, "Administration signatures"): the administration key,
+// whose signature every revocation of another device and every
+// enrollment must carry, and the recovery key, whose signature alone
+// replaces the administration key. Each is an Ed25519 public key or
+// empty. They are not counted against the quota (at most 64 bytes).
+type PracticeKeys struct {
+	Admin    []byte `json:"admin_key,omitempty"`
+	Recovery []byte `json:"recovery_key,omitempty"`
+}
+
+// Equal reports whether k and o name the same keys.
+func (k PracticeKeys) Equal(o PracticeKeys) bool {
+	return bytes.Equal(k.Admin, o.Admin) && bytes.Equal(k.Recovery, o.Recovery)
 }
 
 // Enrollment is a one-time enrollment code as the server keeps it: the hash

@@ -93,7 +93,24 @@ func DecodeRegister(body []byte) (syncproto.RegisterRequest, error) {
 	if err := checkPublicKey(req.PublicKey); err != nil {
 		return req, err
 	}
+	for _, k := range [][]byte{req.AdminKey, req.RecoveryKey} {
+		if len(k) != 0 && !store.ValidPublicKey(k) {
+			return req, fmt.Errorf("%w: a practice key is an Ed25519 public key of %d bytes", syncproto.ErrBadRequest, store.PublicKeySize)
+		}
+	}
 	return req, checkToken(req.Token)
+}
+
+// DecodePracticeKeys parses and checks a practice keys body.
+func DecodePracticeKeys(body []byte) (syncproto.PracticeKeysRequest, error) {
+	var req syncproto.PracticeKeysRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		return req, fmt.Errorf("%w: %v", syncproto.ErrBadRequest, err)
+	}
+	if !store.ValidPublicKey(req.AdminKey) || !store.ValidPublicKey(req.RecoveryKey) {
+		return req, fmt.Errorf("%w: the practice's keys are Ed25519 public keys of %d bytes", syncproto.ErrBadRequest, store.PublicKeySize)
+	}
+	return req, nil
 }
 
 // checkPublicKey checks a device's signing key's shape (Ed25519).

@@ -26,7 +26,7 @@ func TestDeviceKeyRegisteredOnce(t *testing.T) {
 	s := syncserver.NewServer(b)
 	defer s.Close()
 	d := newDevice()
-	if err := b.RegisterPractice(context.Background(), d.practice, syncserver.Device{ID: d.id, TokenHash: syncproto.HashToken(d.token), Created: time.Now()}); err != nil {
+	if err := b.RegisterPractice(context.Background(), d.practice, syncserver.Device{ID: d.id, TokenHash: syncproto.HashToken(d.token), Created: time.Now()}, syncserver.PracticeKeys{}); err != nil {
 		t.Fatal(err)
 	}
 	push, _ := json.Marshal(syncproto.PushRequest{})

@@ -36,7 +36,8 @@ func FuzzDecodeRegister(f *testing.F) {
 	f.Add([]byte(`{"practice":"p1","device":"d1","token":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}`))
 	f.Add([]byte(`{}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if r, err := syncserver.DecodeRegister(b); err == nil && (r.PracticeID == "" || r.DeviceID == "" || r.Token == "" || len(r.PublicKey) != 32) {
+		if r, err := syncserver.DecodeRegister(b); err == nil && (r.PracticeID == "" || r.DeviceID == "" || r.Token == "" || len(r.PublicKey) != 32 ||
+			len(r.AdminKey) != 0 && len(r.AdminKey) != 32 || len(r.RecoveryKey) != 0 && len(r.RecoveryKey) != 32) {
 			t.Fatalf("accepted %+v", r)
 		}
 	})
@@ -48,6 +49,17 @@ func FuzzDecodeDeviceKey(f *testing.F) {
 	f.Add([]byte(`{}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if r, err := syncserver.DecodeDeviceKey(b); err == nil && len(r.PublicKey) != 32 {
+			t.Fatalf("accepted %+v", r)
+		}
+	})
+}
+
+func FuzzDecodePracticeKeys(f *testing.F) {
+	f.Add([]byte(`{"admin_key":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","recovery_key":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","issued_at":1}`))
+	f.Add([]byte(`{"admin_key":"AAAA"}`))
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if r, err := syncserver.DecodePracticeKeys(b); err == nil && (len(r.AdminKey) != 32 || len(r.RecoveryKey) != 32) {
 			t.Fatalf("accepted %+v", r)
 		}
 	})

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"chartkeeper/internal/testpractice"
 	"chartkeeper/store"
 	"chartkeeper/syncproto"
 	"chartkeeper/syncserver"
@@ -276,7 +277,10 @@ func TestQuotaCountsMetadata(t *testing.T) {
 	const quota = 60_000
 	s, dir := newHandler(t, syncserver.WithRegistrationSecret("s"), syncserver.WithQuota(quota))
 	d := newDevice()
-	if w := do(s, "POST", "/v1/register", registerBody(d, "s"), nil); w.Code != http.StatusOK {
+	admin := testpractice.New(t, testpractice.Config{}).Store // signs the enrollments
+	reg, _ := json.Marshal(syncproto.RegisterRequest{PracticeID: d.practice, DeviceID: d.id, Token: d.token, PublicKey: d.cred.PublicKey(),
+		RegistrationSecret: "s", AdminKey: admin.AdminPublicKey()})
+	if w := do(s, "POST", "/v1/register", reg, nil); w.Code != http.StatusOK {
 		t.Fatalf("register: %d %s", w.Code, w.Body)
 	}
 	// 64 first revisions of one record, to be the parents of later ones.
@@ -295,7 +299,12 @@ func TestQuotaCountsMetadata(t *testing.T) {
 	enroll := func(i int) *httptest.ResponseRecorder {
 		h := make([]byte, 32)
 		copy(h, fmt.Sprintf("enrollment %d", i))
-		b, _ := json.Marshal(syncproto.EnrollRequest{TokenHash: h, Sealed: bytes.Repeat([]byte{1}, 1000), TTLSeconds: 3600})
+		req := syncproto.EnrollRequest{TokenHash: h, Sealed: bytes.Repeat([]byte{1}, 1000), TTLSeconds: 3600, IssuedAt: time.Now().Unix()}
+		var err error
+		if req.AdminSig, err = admin.SignAdmin(syncproto.PurposeEnroll, syncproto.EnrollMessage(d.practice, d.id, req)); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(req)
 		return do(s, "POST", "/v1/enroll", b, &d)
 	}
 	heavy := func(i int) *httptest.ResponseRecorder {

@@ -11,7 +11,7 @@ import (
 // The handlers of the revision log, devices and enrollment.
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, syncproto.Health{OK: true, ServerID: s.b.ServerID(), Version: syncproto.ProtocolVersion})
+	writeJSON(w, http.StatusOK, syncproto.Health{OK: true, ServerID: s.b.ServerID(), Version: syncproto.ProtocolVersion, Time: s.now().UTC()})
 }
 
 func (s *Server) register(w http.ResponseWriter, r *http.Request) {
@@ -35,7 +35,8 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := Device{ID: req.DeviceID, Name: req.DeviceName, TokenHash: syncproto.HashToken(req.Token), PublicKey: req.PublicKey, Created: s.now().UTC()}
-	if err := s.b.RegisterPractice(r.Context(), req.PracticeID, d); err != nil {
+	keys := PracticeKeys{Admin: req.AdminKey, Recovery: req.RecoveryKey}
+	if err := s.b.RegisterPractice(r.Context(), req.PracticeID, d, keys); err != nil {
 		s.fail(w, err)
 		return
 	}
@@ -136,6 +137,14 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request, ai authInfo) {
 	if !ok {
 		return
 	}
+	// A device may revoke itself (a workstation whose join failed gives
+	// its credential up); any other needs the administration key.
+	if req.DeviceID != ai.device {
+		msg := syncproto.RevokeMessage(ai.practice, ai.device, req.DeviceID, req.IssuedAt)
+		if !s.checkAdmin(w, r, ai, syncproto.PurposeRevoke, msg, req.AdminSig, req.IssuedAt) {
+			return
+		}
+	}
 	if err := s.b.RevokeDevice(r.Context(), ai.practice, req.DeviceID, s.now()); err != nil {
 		s.fail(w, err)
 		return
@@ -172,12 +181,15 @@ func (s *Server) deviceKey(w http.ResponseWriter, r *http.Request, ai authInfo) 
 }
 
 // enroll keeps a one-time enrollment left by an enrolled device. The server
-// cannot tell an HIM manager from anyone else (it sees no roles): the
-// workstation refuses other roles before it asks (store.SealEnrollment),
-// and the secrets arrive sealed under a key the server never sees.
+// sees no roles: the request must carry the practice's administration
+// signature (which only an HIM manager's session can make), and the
+// secrets arrive sealed under a key the server never sees.
 func (s *Server) enroll(w http.ResponseWriter, r *http.Request, ai authInfo) {
 	req, ok := readRequest(s, w, r, syncproto.MaxSmallBody, DecodeEnroll)
 	if !ok {
+		return
+	}
+	if !s.checkAdmin(w, r, ai, syncproto.PurposeEnroll, syncproto.EnrollMessage(ai.practice, ai.device, req), req.AdminSig, req.IssuedAt) {
 		return
 	}
 	now := s.now().UTC()

@@ -71,6 +71,7 @@ func NewServer(b Backend, opts ...Option) *Server {
 	s.mux.HandleFunc("POST /v1/devices/key", s.authedFor(syncproto.MaxSmallBody, true, s.deviceKey))
 	s.mux.HandleFunc("POST /v1/enroll", s.authed(syncproto.MaxSmallBody, s.enroll))
 	s.mux.HandleFunc("POST /v1/enroll/redeem", s.redeem)
+	s.registerAdmin() // practice keys (admin.go)
 	s.registerAudit() // audit streams (audit.go)
 	s.registerBlobs() // blobs.go
 	return s
@@ -158,7 +159,7 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 	case errors.Is(err, syncproto.ErrBadRequest):
 		writeErr(w, http.StatusBadRequest, err.Error())
 	case errors.Is(err, syncproto.ErrPracticeExists), errors.Is(err, syncproto.ErrDeviceExists), errors.Is(err, syncproto.ErrMissingParent),
-		errors.Is(err, syncproto.ErrDeviceKeyExists):
+		errors.Is(err, syncproto.ErrDeviceKeyExists), errors.Is(err, syncproto.ErrPracticeKeysChanged):
 		writeErr(w, http.StatusConflict, err.Error())
 	case errors.Is(err, syncproto.ErrUnknownDevice), errors.Is(err, syncproto.ErrUnknownPractice):
 		writeErr(w, http.StatusNotFound, err.Error())

@@ -145,6 +145,8 @@ func (a *adminView) users() fyne.CanvasObject {
 			confirmAction(w, "Disable "+u.Name+"?", u.Name+" will no longer be able to sign in. Their history stays.", "Disable "+u.Name, "Keep "+u.Name, func() {
 				if err := st.DisableUser(u.Username); err != nil {
 					showError(w, "The user was not disabled", err)
+				} else {
+					a.afterRotation()
 				}
 				a.refresh(adminUsers)
 			})

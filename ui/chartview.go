@@ -34,7 +34,9 @@ type chartView struct {
 	// trend is the vital signs tab's plot, and the choice of what it shows.
 	trend       *plotView
 	trendChoice *widget.RadioGroup
-	glass       *glassPrompt // the break-glass reason, shared by the hidden tabs
+	// labTrend is the Results tab's table and trend plot (results.go).
+	labTrend *resultsTrend
+	glass    *glassPrompt // the break-glass reason, shared by the hidden tabs
 }
 
 func newChartView(s *session, c *chart.Chart) *chartView {
@@ -67,7 +69,13 @@ func (v *chartView) content() fyne.CanvasObject {
 		container.NewTabItem("Results", clinical(v.results)),
 	)
 	v.tabs.SetTabLocation(container.TabLocationLeading)
-	v.tabs.OnSelected = func(*container.TabItem) { v.s.touch() }
+	v.tabs.OnSelected = func(*container.TabItem) {
+		v.s.touch()
+		if v.tabs.SelectedIndex() == tabResults && !v.clinicalHidden() {
+			// Best effort: at worst the home lists these results once more.
+			_ = v.s.svc.MarkResultsSeen(v.c.Patient.ID)
+		}
+	}
 	return border(v.header(), nil, nil, nil, v.tabs)
 }
 
@@ -163,8 +171,20 @@ func (v *chartView) summary() fyne.CanvasObject {
 	return container.NewVBox(parts...)
 }
 
-// glanceVisits is how many visits the summary tab lists, newest first.
-const glanceVisits = 5
+// glanceVisits is how many visits the summary tab lists, newest first;
+// glanceResults how many results outside their range.
+const (
+	glanceVisits  = 5
+	glanceResults = 3
+)
+
+// rangeOf is "range 4.0–5.6", or "" without one.
+func rangeOf(r chart.Result) string {
+	if s := r.RangeShown(); s != "" {
+		return "range " + s
+	}
+	return ""
+}
 
 // glance is the clinical part of the summary.
 func (v *chartView) glance() []fyne.CanvasObject {
@@ -190,6 +210,24 @@ func (v *chartView) glance() []fyne.CanvasObject {
 	} else {
 		x := v.c.Vitals[0] // newest first
 		parts = append(parts, subheading("Last vital signs"), glanceRows([][2]string{{x.Taken.Local().Format(takenLayout), vitalsText(x)}}, "None recorded."))
+	}
+	if len(v.c.Results) > 0 {
+		var flagged [][2]string
+		n := 0
+		for _, r := range v.c.Results { // newest first
+			if r.Abnormal() {
+				n++
+				if len(flagged) < glanceResults {
+					flagged = append(flagged, [2]string{r.Taken.Local().Format("2006-01-02"),
+						strings.Join(words.NonEmpty(r.Name, r.ValueText()+" ("+r.Flag+")", rangeOf(r)), " · ")})
+				}
+			}
+		}
+		title := "Results outside their range"
+		if n > glanceResults {
+			title = fmt.Sprintf("Results outside their range (%d of %d; all under Results)", glanceResults, n)
+		}
+		parts = append(parts, subheading(title), glanceRows(flagged, "None of the results is outside its range."))
 	}
 	var visits [][2]string
 	for i, vis := range v.c.Visits {

@@ -24,6 +24,7 @@ const (
 	tabVitals
 	tabImmunizations
 	tabDocuments
+	tabResults
 )
 
 // section is one tab of the chart that lists records and, for a role that

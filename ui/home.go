@@ -211,8 +211,8 @@ func (s *session) frontDeskHome() fyne.CanvasObject {
 	return s.homePage(left, s.recentSection())
 }
 
-// clinicianHome: my unsigned notes, what was filed to my patients since I
-// last signed in, recent patients.
+// clinicianHome: my unsigned notes, new results and what was filed to my
+// patients since I last signed in, recent patients.
 func (s *session) clinicianHome() fyne.CanvasObject {
 	left := container.NewVBox()
 	n, notes, err := s.svc.MyUnsignedVisits(homeListLimit)
@@ -230,16 +230,16 @@ func (s *session) clinicianHome() fyne.CanvasObject {
 	if n > len(notes) {
 		left.Add(paragraph(fmt.Sprintf("and %d more.", n-len(notes))))
 	}
-	right := container.NewVBox()
+	since := s.lastSignIn
+	if since.IsZero() {
+		since = now().AddDate(0, 0, -7)
+	}
+	right := container.NewVBox(s.newResultsSection(since))
 	title := "Filed to your patients"
 	if !s.lastSignIn.IsZero() {
 		title += " since you last signed in (" + whenText(s.lastSignIn) + ")"
 	} else {
 		title += " lately"
-	}
-	since := s.lastSignIn
-	if since.IsZero() {
-		since = now().AddDate(0, 0, -7)
 	}
 	filed, err := s.svc.FiledToMyPatients(since, homeListLimit)
 	right.Add(homeSection(title))
@@ -262,6 +262,70 @@ func (s *session) clinicianHome() fyne.CanvasObject {
 		left.Add(s.inboxSection())
 	}
 	return s.homePage(left, right)
+}
+
+// newResultsSection lists the results filed to the clinician's patients
+// since they last signed in and not looked at since, those outside their
+// range first.
+func (s *session) newResultsSection(since time.Time) fyne.CanvasObject {
+	if !chart.Allowed(s.user.Role, chart.ReadClinical) {
+		return container.NewVBox()
+	}
+	n, items, err := s.svc.NewResultsForMyPatients(since, homeListLimit)
+	title := fmt.Sprintf("New results for your patients (%d)", n)
+	if n > 0 {
+		flagged := 0
+		for _, it := range items {
+			if it.Result.Abnormal() {
+				flagged++
+			}
+		}
+		if flagged > 0 {
+			title = fmt.Sprintf("New results for your patients (%d), outside their range first", n)
+		}
+	}
+	box := container.NewVBox(homeSection(title))
+	switch {
+	case err != nil:
+		box.Add(paragraph(sentence(err)))
+	case n == 0:
+		box.Add(paragraph("No new results for the patients you have seen."))
+	}
+	for _, it := range items {
+		r := it.Result
+		value := r.ValueText()
+		if r.Abnormal() {
+			value += " (" + r.Flag + ")"
+		}
+		text := strings.Join(words.NonEmpty(it.Patient.Name(), clip(r.Name, 32), value, r.Taken.Local().Format("2006-01-02")), " · ")
+		l := &widget.Label{Text: text, Truncation: fyne.TextTruncateEllipsis}
+		if r.Abnormal() {
+			l.Importance = widget.DangerImportance
+		}
+		box.Add(container.NewBorder(nil, nil, nil, &widget.Button{Text: "Open results", Importance: widget.LowImportance, OnTapped: func() { s.openResultOf(it) }}, l))
+	}
+	if n > len(items) {
+		box.Add(paragraph(fmt.Sprintf("and %d more.", n-len(items))))
+	}
+	return box
+}
+
+// openResultOf opens the chart at its Results tab, on the result's test;
+// the home then counts the patient's results as looked at.
+func (s *session) openResultOf(it chart.ResultItem) {
+	id := it.Patient.ID
+	if id == "" {
+		id = it.Result.Patient
+	}
+	s.openChart(id)
+	v := s.chart
+	if v == nil || v.c.Patient.ID != id {
+		return
+	}
+	v.tabs.SelectIndex(tabResults)
+	if v.labTrend != nil {
+		v.labTrend.show(it.Result.TestKey())
+	}
 }
 
 // ageDays is "today" for 0, else "3 days".

@@ -1,18 +1,25 @@
 package ui
 
 import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/plots"
 )
 
-// resultColumns are the Results tab's columns and their widths.
+// resultColumns are the Results tab's columns and their widths: together
+// they fit beside the find pane at 1366 pixels.
 var resultColumns = []struct {
 	title string
 	width float32
-}{{"Taken", 140}, {"Test", 340}, {"Value", 170}, {"Unit", 90}, {"Range", 110}, {"Flag", 50}}
+}{{"Taken", 130}, {"Test", 230}, {"Value", 100}, {"Unit", 70}, {"Range", 100}, {"Flag", 44}}
 
 // resultCell is the text of one cell of the Results table.
 func resultCell(r chart.Result, col int) string {
@@ -45,14 +52,33 @@ func resultCell(r chart.Result, col int) string {
 	return ""
 }
 
+// resultsTrend is the Results tab: the table of results above the trend
+// of one test, chosen in the picker or by selecting a row.
+type resultsTrend struct {
+	v     *chartView
+	rows  []chart.Result
+	tests []chart.ResultTest
+	keys  map[string]string // picker option -> test key
+	opts  map[string]string // test key -> picker option
+	table *widget.Table
+	pick  *widget.Select
+	plot  *plotView
+	say   *widget.Label // instead of the plot: why there is none
+	note  *widget.Label // under the plot: what it leaves out
+	shown string        // the key of the test shown
+}
+
 // results is the Results tab: every result of the chart (laboratory,
 // social history, surveys, …), newest first, one row each with its value,
 // unit, reference range and flag; a flag outside the range shows in red.
+// Under the table, the trend of one test over time.
 func (v *chartView) results() fyne.CanvasObject {
 	rs := v.c.Results
 	if len(rs) == 0 {
 		return scroll(paragraph("No results recorded."))
 	}
+	rt := &resultsTrend{v: v, rows: rs, tests: chart.ResultTests(rs), keys: map[string]string{}, opts: map[string]string{}}
+	v.labTrend = rt
 	t := widget.NewTableWithHeaders(
 		func() (int, int) { return len(rs), len(resultColumns) },
 		func() fyne.CanvasObject { return &widget.Label{Truncation: fyne.TextTruncateEllipsis} },
@@ -74,5 +100,158 @@ func (v *chartView) results() fyne.CanvasObject {
 	for i, c := range resultColumns {
 		t.SetColumnWidth(i, c.width)
 	}
-	return container.NewPadded(t)
+	t.OnSelected = func(id widget.TableCellID) {
+		if id.Row >= 0 && id.Row < len(rs) {
+			rt.show(rs[id.Row].TestKey())
+		}
+	}
+	rt.table = t
+
+	// The picker names each test with its number of results; a name two
+	// tests share gets the LOINC code too.
+	names := map[string]int{}
+	for _, x := range rt.tests {
+		names[strings.ToLower(x.Name)]++
+	}
+	var options []string
+	for _, x := range rt.tests {
+		o := fmt.Sprintf("%s (%d)", x.Name, len(x.Results))
+		if names[strings.ToLower(x.Name)] > 1 {
+			o = fmt.Sprintf("%s, %s (%d)", x.Name, strings.TrimPrefix(strings.TrimPrefix(x.Key, "loinc:"), "name:"), len(x.Results))
+		}
+		options = append(options, o)
+		rt.keys[o], rt.opts[x.Key] = x.Key, o
+	}
+	rt.pick = widget.NewSelect(options, func(o string) {
+		v.s.touch()
+		rt.draw(rt.keys[o])
+	})
+	rt.plot = newPlotView(v.s.ws.win, plots.Chart{}, fyne.NewSize(280, 150))
+	rt.say = paragraph("")
+	rt.note = &widget.Label{Importance: widget.LowImportance, Truncation: fyne.TextTruncateEllipsis}
+	top := container.NewBorder(nil, nil, &widget.Label{Text: "Trend of", TextStyle: fyne.TextStyle{Bold: true}}, nil, rt.pick)
+	trend := border(top, rt.note, nil, nil, container.NewStack(rt.plot, container.NewVBox(rt.say)))
+	rt.show(firstTrend(rt.tests, rs))
+	split := container.NewVSplit(container.NewPadded(t), trend)
+	split.Offset = 0.42
+	return split
+}
+
+// firstTrend is the test the tab shows first: that of the newest result
+// whose test has two values to plot, else that of the newest result.
+func firstTrend(tests []chart.ResultTest, rs []chart.Result) string {
+	enough := map[string]bool{}
+	for _, t := range tests {
+		enough[t.Key] = t.Numeric() >= 2
+	}
+	for _, r := range rs {
+		if enough[r.TestKey()] {
+			return r.TestKey()
+		}
+	}
+	return rs[0].TestKey()
+}
+
+// show picks the test of key (which draws its trend).
+func (rt *resultsTrend) show(key string) {
+	if o, ok := rt.opts[key]; ok {
+		if rt.pick.Selected == o {
+			rt.draw(key)
+			return
+		}
+		rt.pick.SetSelected(o)
+	}
+}
+
+// draw shows the trend of the test of key, or says why there is none.
+func (rt *resultsTrend) draw(key string) {
+	rt.shown = key
+	for _, t := range rt.tests {
+		if t.Key != key {
+			continue
+		}
+		c, say, note := resultChart(t)
+		rt.note.SetText(note)
+		if say != "" {
+			rt.say.SetText(say)
+			rt.say.Show()
+			rt.plot.Hide()
+			return
+		}
+		rt.say.Hide()
+		rt.plot.SetChart(c)
+		rt.plot.Show()
+		return
+	}
+}
+
+// resultChart is the trend of one test: its values in numbers, in the unit
+// of the newest, over time, flagged ones marked, and the newest reference
+// range shaded. Fewer than two such values draw nothing: say tells why in
+// words. note says what the plot leaves out, if anything.
+func resultChart(t chart.ResultTest) (c plots.Chart, say, note string) {
+	var unit string
+	var points []plots.Point
+	var plotted []chart.Result
+	inWords, other := 0, 0
+	for _, r := range t.Results { // newest first
+		x, ok := r.Number()
+		switch {
+		case !ok:
+			inWords++
+		case len(points) == 0 || strings.TrimSpace(r.Unit) == unit:
+			unit = strings.TrimSpace(r.Unit)
+			points = append(points, plots.Point{At: r.Taken, Value: x, Flagged: r.Abnormal()})
+			plotted = append(plotted, r)
+		default:
+			other++
+		}
+	}
+	switch len(points) {
+	case 0:
+		return c, fmt.Sprintf("%s has no value in numbers to plot over time.", t.Name), ""
+	case 1:
+		r := plotted[0]
+		return c, fmt.Sprintf("%s has only one value in numbers (%s on %s); a trend needs at least two.",
+			t.Name, r.ValueText(), r.Taken.Local().Format("2006-01-02")), ""
+	}
+	c = plots.Chart{Title: t.Name, Unit: unit, Series: []plots.Series{{Name: t.Name, Points: points}},
+		FlaggedName: "outside the range"}
+	var notes []string
+	ranges := map[string]bool{}
+	for _, r := range plotted {
+		if r.Low != "" || r.High != "" {
+			ranges[r.Low+"|"+r.High] = true
+			if c.Band == nil {
+				c.Band = &[2]float64{bound(r.Low), bound(r.High)}
+				c.BandName = "reference range " + r.RangeShown()
+			}
+		}
+	}
+	if len(ranges) > 1 {
+		notes = append(notes, "The shaded range is the newest result's; the ranges differ over time.")
+	}
+	if other > 0 {
+		notes = append(notes, fmt.Sprintf("%d in units other than %s not plotted.", other, unitOr(unit)))
+	}
+	if inWords > 0 {
+		notes = append(notes, fmt.Sprintf("%d without a number not plotted.", inWords))
+	}
+	return c, "", strings.Join(notes, " ")
+}
+
+// bound is a range's bound as a number; NaN (an open side) when empty.
+func bound(s string) float64 {
+	x, err := strconv.ParseFloat(s, 64)
+	if s == "" || err != nil {
+		return math.NaN()
+	}
+	return x
+}
+
+func unitOr(u string) string {
+	if u == "" {
+		return "none"
+	}
+	return u
 }

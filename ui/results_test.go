@@ -1,9 +1,12 @@
 package ui
 
 import (
+	"image/color"
+	"strings"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -74,4 +77,139 @@ func TestRecordDeathDialog(t *testing.T) {
 	if hasButton(w2.Content(), "Record death…") || hasButton(w2.Content(), "Correct the death record…") {
 		t.Error("front desk staff are offered to record a death")
 	}
+}
+
+// labResult is a laboratory result of the patient, days ago, with a LOINC
+// code when loinc is not empty.
+func labResult(patient, name, loinc, value, unit, low, high string, days int) *chart.Result {
+	r := &chart.Result{Meta: chart.Meta{Patient: patient}, Taken: time.Now().Add(-time.Duration(days) * 24 * time.Hour), Name: name,
+		Category: "laboratory", Value: value, Unit: unit, Low: low, High: high}
+	if loinc != "" {
+		r.Codings = []chart.Coding{{System: chart.SystemLOINC, Code: loinc, Display: name}}
+	}
+	return r
+}
+
+// TestResultsTrend: the Results tab plots the chosen test over time with
+// its range and flagged values; a row of the table picks its test; a test
+// with fewer than two values in numbers says so instead of plotting.
+func TestResultsTrend(t *testing.T) {
+	p := newPractice(t)
+	s, w := openChartAs(t, p, "drsmith")
+	id := p.patient.ID
+	for _, r := range []*chart.Result{
+		labResult(id, "Hemoglobin A1c", "4548-4", "7.9", "%", "4.0", "5.6", 300),
+		labResult(id, "HbA1c", "4548-4", "7.1", "%", "4.0", "5.6", 200), // the same test by its code, another name
+		labResult(id, "Hemoglobin A1c", "4548-4", "5.4", "%", "4.0", "5.6", 100),
+		labResult(id, "Cholesterol", "2093-3", "231", "mg/dL", "", "200", 50),
+		{Meta: chart.Meta{Patient: id}, Taken: time.Now().Add(-time.Hour), Name: "Tobacco smoking status", Category: "social-history", Text: "Never smoked"},
+	} {
+		if err := s.svc.Save(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.openChart(id)
+	w.Resize(fyne.NewSize(1366, 768))
+	s.chart.tabs.SelectIndex(tabResults)
+	rt := s.chart.labTrend
+	if rt == nil || rt.shown != "loinc:4548-4" {
+		t.Fatalf("the tab shows the trend of %q, want the HbA1c's (its newest result with two values)", rt.shown)
+	}
+	c := rt.plot.chart
+	if len(c.Series) != 1 || len(c.Series[0].Points) != 3 || c.Band == nil || c.Band[0] != 4 || c.Band[1] != 5.6 || c.Unit != "%" {
+		t.Fatalf("the HbA1c chart: %+v", c)
+	}
+	flagged := 0
+	for _, pt := range c.Series[0].Points {
+		if pt.Flagged {
+			flagged++
+		}
+	}
+	if flagged != 2 {
+		t.Errorf("%d values flagged, want 2", flagged)
+	}
+	img := rt.plot.img.Image
+	if img == nil || !rt.plot.Visible() || !rt.plot.img.Visible() {
+		t.Fatal("the HbA1c trend was not drawn")
+	}
+	if !hasColour(img, color.RGBA{R: 0x1f, G: 0x4e, B: 0x99, A: 0xff}) || !hasColour(img, color.RGBA{R: 0xe3, G: 0xf1, B: 0xe3, A: 0xff}) {
+		t.Error("the HbA1c trend has no line or no range band")
+	}
+	if !hasColour(img, color.RGBA{R: 0xd0, G: 0x10, B: 0x10, A: 0xff}) {
+		t.Error("the flagged values are not marked")
+	}
+	wantText(t, s.detail, "Hemoglobin A1c (3)")
+
+	// A row of the table: the cholesterol's single value.
+	for i, r := range rt.rows {
+		if r.Name == "Cholesterol" {
+			rt.table.Select(widget.TableCellID{Row: i, Col: 1})
+		}
+	}
+	if rt.shown != "loinc:2093-3" || rt.plot.Visible() {
+		t.Fatalf("selecting the cholesterol row shows %q (plot visible %v)", rt.shown, rt.plot.Visible())
+	}
+	wantText(t, s.detail, "Cholesterol has only one value in numbers (231 mg/dL on ")
+	wantText(t, s.detail, "a trend needs at least two.")
+
+	// The picker: a result in words.
+	for _, o := range rt.pick.Options {
+		if strings.HasPrefix(o, "Tobacco smoking status") {
+			rt.pick.SetSelected(o)
+		}
+	}
+	wantText(t, s.detail, "Tobacco smoking status has no value in numbers to plot over time.")
+	rt.pick.SetSelected(rt.opts["loinc:4548-4"])
+	if !rt.plot.Visible() || rt.say.Visible() {
+		t.Error("back to the HbA1c, the plot is not shown")
+	}
+
+	// The summary lists the newest results outside their range.
+	s.chart.tabs.SelectIndex(tabSummary)
+	wantText(t, s.detail, "Results outside their range")
+	wantText(t, s.detail, "Cholesterol · 231 mg/dL (H) · range ≤ 200")
+	wantText(t, s.detail, "HbA1c · 7.1 % (H) · range 4.0–5.6")
+}
+
+// TestResultsOnTheHomes: a result filed to the clinician's patient after
+// they signed in shows on their home (flagged), opens the chart at the
+// Results tab on its test, and is gone from the home after; the front
+// desk's home has no results and no error.
+func TestResultsOnTheHomes(t *testing.T) {
+	p := newPractice(t)
+	as(t, p.dir, "drsmith", func(svc *chart.Service) {
+		signedVisit(t, svc, p.patient.ID, time.Now().AddDate(0, 0, -9).Format(time.DateOnly), "a review", true)
+		if err := svc.Save(labResult(p.patient.ID, "Glucose", "2345-7", "92", "mg/dL", "70", "99", 8)); err != nil {
+			t.Fatal(err)
+		}
+	})
+	ws, w := open(t, p.dir)
+	w.Resize(fitLimit)
+	signInAs(t, w, "drsmith", testPassword) // the mark of this sign-in
+	time.Sleep(10 * time.Millisecond)
+	// Imported after the sign-in (here in the same session, as an import
+	// would).
+	if err := sessionOf(t, ws).svc.Save(labResult(p.patient.ID, "Hemoglobin A1c", "4548-4", "8.1", "%", "4.0", "5.6", 1)); err != nil {
+		t.Fatal(err)
+	}
+	sessionOf(t, ws).signOut()
+
+	signInAs(t, w, "desk", testPassword)
+	noText(t, w.Content(), "results")
+	noText(t, w.Content(), "could not")
+	sessionOf(t, ws).signOut()
+
+	signInAs(t, w, "drsmith", testPassword)
+	s := sessionOf(t, ws)
+	wantText(t, w.Content(), "New results for your patients (1), outside their range first")
+	noText(t, w.Content(), "Glucose") // before the last sign-in
+	if m := w.Content().MinSize(); m.Width > fitLimit.Width || m.Height > fitLimit.Height {
+		t.Errorf("the clinician home needs %.0f×%.0f", m.Width, m.Height)
+	}
+	openRow(t, w, "Okafor, Chidi · Hemoglobin A1c · 8.1 % (H) · ")
+	if s.chart == nil || s.chart.tabs.SelectedIndex() != tabResults || s.chart.labTrend == nil || s.chart.labTrend.shown != "loinc:4548-4" {
+		t.Fatal("the result did not open the chart at its Results tab, on its test")
+	}
+	s.goHome()
+	wantText(t, w.Content(), "No new results for the patients you have seen.")
 }

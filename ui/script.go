@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
 	"chartkeeper/store"
@@ -127,4 +128,26 @@ func (sc *Script) SignOut() {
 		}
 		sc.tour = nil
 	})
+}
+
+// Focused describes the control that has the keyboard: an entry by its
+// placeholder or, failing that, its kind; "" when nothing has it.
+func (sc *Script) Focused() string {
+	var name string
+	fyne.DoAndWait(func() {
+		switch o := sc.ws.win.Canvas().Focused().(type) {
+		case nil:
+		case *entry:
+			if o.Password {
+				name = "password"
+			} else {
+				name = "entry " + o.PlaceHolder
+			}
+		case *widget.SelectEntry:
+			name = "entry " + o.PlaceHolder
+		default:
+			name = fmt.Sprintf("%T", o)
+		}
+	})
+	return name
 }

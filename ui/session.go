@@ -24,6 +24,7 @@ type session struct {
 	idle      time.Duration
 	last      time.Time // last activity seen
 	stop      func()    // stops the idle ticker
+	stopSeal  func()    // stops sealing older clinical documents (clinicaldocs.go)
 	ticks     int
 	inbox     *widget.Label
 	find      *finder
@@ -84,6 +85,7 @@ func (ws *workstation) startSession(svc *chart.Service) {
 	s.stop = idleTicker(time.Second, s.tick)
 	s.focusHome() // the coder starts typing a code
 	s.restoreDraft()
+	s.sealDocuments()
 }
 
 // content is the whole window while signed in: the header above the
@@ -275,6 +277,9 @@ func (s *session) end() {
 	c.SetOnTypedRune(nil)
 	s.chart = nil
 	s.ws.removeTemp()
+	if s.stopSeal != nil {
+		s.stopSeal() // it needs the keys: the document in hand is finished
+	}
 	s.sync.stop() // sync needs the key: it ends first
 	stopScan(s)   // before the key goes: a file being taken is finished
 	s.svc.Close()

@@ -102,9 +102,19 @@ func (ws *workstation) signIn(username string) fyne.CanvasObject {
 	return content
 }
 
-// focusLater focuses o once the content holding it is on the window.
+// focusLater focuses o once the content holding it is on the window. At
+// launch the first screen is built before the window has its content and
+// before the event loop runs (fyne.Do then runs at once, too early), so the
+// focus is then queued from another goroutine and taken once the loop runs.
 func focusLater(w fyne.Window, o fyne.Focusable) {
-	fyne.Do(func() { w.Canvas().Focus(o) })
+	focus := func() {
+		if co, ok := o.(fyne.CanvasObject); ok && fyne.CurrentApp().Driver().CanvasForObject(co) == nil {
+			go fyne.Do(func() { w.Canvas().Focus(o) })
+			return
+		}
+		w.Canvas().Focus(o)
+	}
+	fyne.Do(focus)
 }
 
 // demoCard lists the demo practice's users and their password.

@@ -199,10 +199,21 @@ func (a *adminView) revoke(cfg syncclient.Config, d syncproto.DeviceInfo, box *f
 				ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
 				defer cancel()
 				err := syncclient.RevokeDevice(ctx, cfg, d.ID)
+				var rerr error
+				if err == nil {
+					// A copy of the device's folder opens what its users'
+					// keys opened: clinical records use a new key from now on.
+					_, rerr = a.s.ws.st.RotateKeys("device.revoke: " + d.ID)
+				}
 				fyne.Do(func() {
 					if err != nil {
 						showError(w, "The device was not revoked", err)
 						return
+					}
+					if rerr != nil {
+						showError(w, "The device was revoked, but the clinical key was not renewed", rerr)
+					} else {
+						a.afterRotation()
 					}
 					a.loadDevices(cfg, box)
 				})

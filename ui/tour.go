@@ -48,7 +48,7 @@ func tourStops(role store.Role) []tourStop {
 	if may(chart.WriteDemographics) {
 		add("register", func(t *tourState) error { t.s.register(); return nil })
 	}
-	tabs := []string{"summary", "problems", "allergies", "medications", "visits", "vitals", "immunizations", "documents"}
+	tabs := []string{"summary", "problems", "allergies", "medications", "visits", "vitals", "immunizations", "documents", "results"}
 	for i, name := range tabs {
 		add("chart-"+name, func(t *tourState) error { return t.chartTab(i) })
 		if form := tabForms[i]; form != "" && may(chart.WriteClinical) {
@@ -251,7 +251,7 @@ func (t *tourState) chartTab(i int) error {
 			if err != nil {
 				continue
 			}
-			n := len(c.Visits) + len(c.Problems) + len(c.Allergies) + len(c.Medications) + len(c.Documents)
+			n := len(c.Visits) + len(c.Problems) + len(c.Allergies) + len(c.Medications) + len(c.Documents) + len(c.Results)
 			if n > best {
 				best, t.chart = n, p.ID
 			}

@@ -6,6 +6,8 @@
 // A share of them also get clinical content: problems with real ICD-10-CM
 // codes, allergies, medications, visits (most signed, some signed without
 // diagnosis codes for the coders' queue, some left unsigned), vital signs,
+// laboratory results (HbA1c, glucose, cholesterol with LOINC codes and
+// reference ranges, a history of them for diabetes and hyperlipidemia),
 // immunizations and scanned documents, most filed into the chart and a few
 // left in the inbox. Nothing is real, and the same seed gives the same
 // practice (only dates move with the day it runs).
@@ -17,8 +19,8 @@
 // Fill does each part of the work as the role that would do it in a clinic:
 //
 //   - front desk: registers the patients and files the scanned documents;
-//   - clinician: writes problems, allergies, medications, visits, vitals and
-//     immunizations, and signs visit notes;
+//   - clinician: writes problems, allergies, medications, visits, vitals,
+//     laboratory results and immunizations, and signs visit notes;
 //   - medical coder: codes some of the signed visits.
 //
 // [Options.As] switches the store to a user of a role (ckadmin signs demo
@@ -72,6 +74,7 @@ type Stats struct {
 	Charts   int            // patients given clinical content
 
 	Problems, Allergies, Medications, Vitals, Immunizations int
+	Results                                                 int // laboratory results
 	NoKnownAllergies                                        int // charts where a clinician recorded "No known allergies"
 
 	Visits   int // every visit
@@ -355,6 +358,7 @@ type chartPlan struct {
 	meds      []*chart.Medication
 	visits    []*visitPlan
 	imms      []*chart.Immunization
+	labs      []*chart.Result
 	docs      []*docPlan
 }
 
@@ -394,6 +398,9 @@ func (p *chartPlan) bind(pt chart.Patient) {
 		}
 	}
 	for _, x := range p.imms {
+		x.Patient = pt.ID
+	}
+	for _, x := range p.labs {
 		x.Patient = pt.ID
 	}
 	for _, x := range p.docs {
@@ -512,6 +519,8 @@ func (f *filler) plan(i int, sp synth.Person) *chartPlan {
 		}
 		p.visits = append(p.visits, vp)
 	}
+
+	p.labs = labResults(rand.New(rand.NewPCG(f.o.Seed, 0x6c616273<<20|uint64(i))), age, mine, dates)
 
 	// Immunizations: none to two.
 	for _, k := range r.Perm(len(vaccines))[:r.IntN(3)] {
@@ -668,6 +677,12 @@ func (f *filler) writeChart(p *chartPlan) error {
 			return fmt.Errorf("an immunization: %w", err)
 		}
 		st.Immunizations++
+	}
+	for _, x := range p.labs {
+		if err := f.svc.Save(x); err != nil {
+			return fmt.Errorf("a laboratory result: %w", err)
+		}
+		st.Results++
 	}
 	return nil
 }

@@ -117,13 +117,47 @@ func TestFillAsEachRole(t *testing.T) {
 	}{{"problems", st.Problems}, {"allergies", st.Allergies}, {"medications", st.Medications},
 		{"visits", st.Visits}, {"signed", st.Signed}, {"coded", st.Coded}, {"unsigned", st.Unsigned},
 		{"uncoded", st.Uncoded}, {"vitals", st.Vitals}, {"immunizations", st.Immunizations},
-		{"documents", st.Documents}, {"inbox", st.Inbox}} {
+		{"results", st.Results}, {"documents", st.Documents}, {"inbox", st.Inbox}} {
 		if n.n == 0 {
 			t.Errorf("Fill made no %s: %+v", n.what, st)
 		}
 	}
 	if st.Signed+st.Unsigned != st.Visits {
 		t.Errorf("signed %d + unsigned %d != visits %d", st.Signed, st.Unsigned, st.Visits)
+	}
+
+	// Laboratory results with a history to plot: some patients have a test
+	// (by its LOINC code) measured three times or more, some outside range.
+	p.mustAs(store.RoleClinician)
+	byTest := map[string]int{}
+	flagged := 0
+	err = p.st.View(func(tx *store.Tx) error {
+		return tx.List(chart.TypeResult, func(r store.Record) error {
+			var res chart.Result
+			if err := json.Unmarshal(r.Body, &res); err != nil {
+				return err
+			}
+			if res.LOINC() == "" || res.Category != "laboratory" || res.Low == "" && res.High == "" {
+				t.Errorf("a demo result without a LOINC code or range: %+v", res)
+			}
+			byTest[strings.SplitN(r.ID, ".", 2)[0]+" "+res.LOINC()]++
+			if res.Abnormal() {
+				flagged++
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	histories := 0
+	for _, n := range byTest {
+		if n >= 3 {
+			histories++
+		}
+	}
+	if histories < 3 || flagged == 0 {
+		t.Errorf("%d tests of a patient measured three times or more, %d results flagged, in %d results", histories, flagged, st.Results)
 	}
 
 	// Names in all six scripts, by what the store holds.

@@ -29,6 +29,7 @@ func settle() {
 //	signin USER    sign in as a demo user
 //	screens        list the signed-in user's screens, one a line, then "ok"
 //	open SCREEN    show a screen
+//	focused        name the control that has the keyboard, then "ok"
 //	signout        sign out
 //	quit           quit
 //
@@ -63,6 +64,9 @@ func runScript(a fyne.App, sc *ui.Script, in io.Reader, out io.Writer) {
 			err := sc.Open(arg)
 			settle()
 			answer(err)
+		case "focused":
+			fmt.Fprintln(out, sc.Focused())
+			answer(nil)
 		case "signout":
 			sc.SignOut()
 			settle()

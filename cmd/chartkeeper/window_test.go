@@ -26,6 +26,55 @@ import (
 // more than the display pushes it past the edge. A window made larger than
 // the display before signing out must come back at sign-out.
 func TestWindowStaysOnScreen(t *testing.T) {
+	const screenW, screenH = 1024, 768
+	rw := startRealWindow(t, screenW, screenH)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	windowTour(t, rw.env, rw.xdotool, rw.display, exec.CommandContext(ctx, rw.bin, "--data", filepath.Join(rw.dir, "data"), "--demo", "--demo-patients", "30", "--script"), screenW, screenH)
+}
+
+// TestSignInHasKeyboardAtLaunch launches the workstation on a practice that
+// exists, so the sign-in screen is its first screen, built before the
+// window runs: the username or password field must have the keyboard, so
+// a user can type at once without reaching for the mouse.
+func TestSignInHasKeyboardAtLaunch(t *testing.T) {
+	rw := startRealWindow(t, 1024, 768)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	data := filepath.Join(rw.dir, "data")
+
+	ask, end := scriptSession(t, rw.env, exec.CommandContext(ctx, rw.bin, "--data", data, "--demo", "--demo-patients", "5", "--script"))
+	ask("ready")
+	ask("quit")
+	end()
+
+	ask, end = scriptSession(t, rw.env, exec.CommandContext(ctx, rw.bin, "--data", data, "--script"))
+	defer end()
+	ask("ready")
+	var focused []string
+	for range 50 {
+		if focused = ask("focused"); len(focused) == 1 && focused[0] != "" {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if len(focused) != 1 || (focused[0] != "password" && focused[0] != "entry username") {
+		t.Errorf("at launch the keyboard is on %q, want the sign-in screen's username or password field", focused)
+	}
+	ask("quit")
+}
+
+// realWindow is a private X display and the workstation built for it.
+type realWindow struct {
+	bin, dir, display, xdotool string
+	env                        []string
+}
+
+// startRealWindow builds the workstation and starts a virtual display of
+// w×h for it (both stop with the test); without Xvfb and xdotool the test
+// is skipped, or fails under CI, where make deps installs them.
+func startRealWindow(t *testing.T, screenW, screenH int) realWindow {
+	t.Helper()
 	var tools []string
 	for _, tool := range []string{"Xvfb", "xdotool"} {
 		path, err := exec.LookPath(tool)
@@ -38,7 +87,6 @@ func TestWindowStaysOnScreen(t *testing.T) {
 		tools = append(tools, path)
 	}
 	xvfb, xdotool := tools[0], tools[1]
-	const screenW, screenH = 1024, 768
 
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "chartkeeper")
@@ -53,52 +101,16 @@ func TestWindowStaysOnScreen(t *testing.T) {
 		"XDG_DATA_HOME="+filepath.Join(dir, "share"),
 		"GALLIUM_DRIVER=softpipe")
 
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "--data", filepath.Join(dir, "data"), "--demo", "--demo-patients", "30", "--script")
-	cmd.Env = env
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var logs strings.Builder
-	cmd.Stderr = &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		stdin.Close()
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	}()
-	answers := bufio.NewScanner(stdout)
-	ask := func(command string) []string {
-		t.Helper()
-		fmt.Fprintln(stdin, command)
-		var lines []string
-		for answers.Scan() {
-			line := answers.Text()
-			switch {
-			case line == "ok":
-				return lines
-			case strings.HasPrefix(line, "error:"):
-				t.Fatalf("%s: %s", command, line)
-			}
-			lines = append(lines, line)
-		}
-		t.Fatalf("%s: the workstation quit\n%s", command, logs.String())
-		return nil
-	}
+	return realWindow{bin: bin, dir: dir, display: display, xdotool: xdotool, env: env}
+}
+
+// windowTour signs in to the demo practice cmd opens as the HIM manager and
+// as front desk, opens their screens, and checks the window's geometry
+// after each step.
+func windowTour(t *testing.T, env []string, xdotool, display string, cmd *exec.Cmd, screenW, screenH int) {
+	t.Helper()
+	ask, done := scriptSession(t, env, cmd)
+	defer done()
 
 	window := ""
 	geometry := func(after string) {
@@ -159,6 +171,58 @@ func TestWindowStaysOnScreen(t *testing.T) {
 		geometry(user + " signing out")
 	}
 	ask("quit")
+}
+
+// scriptSession starts cmd (the workstation with --script) and gives a
+// function that sends one command and returns the lines it answered, and
+// one that ends the program.
+func scriptSession(t *testing.T, env []string, cmd *exec.Cmd) (ask func(string) []string, end func()) {
+	t.Helper()
+	cmd.Env = env
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs strings.Builder
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	end = func() {
+		stdin.Close()
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	}
+	answers := bufio.NewScanner(stdout)
+	ask = func(command string) []string {
+		t.Helper()
+		fmt.Fprintln(stdin, command)
+		var lines []string
+		for answers.Scan() {
+			line := answers.Text()
+			switch {
+			case line == "ok":
+				return lines
+			case strings.HasPrefix(line, "error:"):
+				t.Fatalf("%s: %s", command, line)
+			}
+			lines = append(lines, line)
+		}
+		t.Fatalf("%s: the workstation quit\n%s", command, logs.String())
+		return nil
+	}
+
+	return ask, end
 }
 
 func contains(ss []string, s string) bool {

@@ -26,6 +26,11 @@
 //
 // lists and removes what a practice's devices pushed (items.go): the
 // operator's answer to a device whose pushes workstations set aside.
+//
+//	chartkeeperd keys show|clear (--data DIR | --postgres URL) --practice P
+//
+// shows or forgets a practice's administration and recovery public keys
+// (keys.go), so that its HIM manager can claim them again.
 package main
 
 import (
@@ -71,6 +76,9 @@ const (
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) int {
 	if len(args) > 0 && args[0] == "items" {
 		return runItems(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "keys" {
+		return runKeys(ctx, args[1:], stdout, stderr)
 	}
 	fs := flag.NewFlagSet("chartkeeperd", flag.ContinueOnError)
 	fs.SetOutput(stderr)

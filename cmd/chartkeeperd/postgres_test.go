@@ -170,7 +170,7 @@ func TestItemsOnPostgreSQL(t *testing.T) {
 	dev := func(id string) syncserver.Device {
 		return syncserver.Device{ID: id, TokenHash: make([]byte, 32), Created: time.Now()}
 	}
-	if err := b.RegisterPractice(ctx, "p1", dev("good")); err != nil {
+	if err := b.RegisterPractice(ctx, "p1", dev("good"), syncserver.PracticeKeys{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.AddDevice(ctx, "p1", dev("thief")); err != nil {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"chartkeeper/chart"
 	"chartkeeper/store"
 )
 
@@ -51,7 +52,7 @@ func runRestore(e *env, args []string) error {
 	if _, err := os.Stat(*from); err != nil {
 		return fmt.Errorf("cannot read the backup %s: %v", *from, pathErr(err))
 	}
-	opts := store.RestoreOptions{SecretFrom: *secretFrom}
+	opts := store.RestoreOptions{SecretFrom: *secretFrom, StoreOptions: chart.StoreOptions()}
 	if src := recoveryKeySource(*keyFile); src.given() {
 		rk, err := e.readRecoveryKey(*keyFile)
 		if err != nil {

@@ -60,6 +60,7 @@ var commands = []*command{
 		"take every complete scan in FOLDER once (back-scanning); one line per file", runIntake},
 	{"inbox list", "", "list unfiled documents: ID, pages, source file, time received", runInboxList},
 	{"sync set-aside", "", "HIM: list what sync set aside (items from the server that failed their checks): time, kind, workstation, device, reason", runSyncSetAside},
+	{"sync set-admin-key", "", "HIM: give the sync server the practice's administration key, signed with the recovery key (a practice registered before, or after a disaster)", runSyncSetAdminKey},
 	{"sync", "[--server URL --fingerprint HEX]",
 		"sync once with the practice's server (the first time, connect to it); prints what moved", runSync},
 	{"enroll issue", "[--server URL --fingerprint HEX]",

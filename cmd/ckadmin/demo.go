@@ -178,8 +178,8 @@ func printDemoStats(e *env, st demo.Stats, seed uint64, took time.Duration) {
 	if st.Charts == 0 {
 		return
 	}
-	fmt.Fprintf(w, "  %d charts: %d problems, %d allergies, %d medications, %d vital signs, %d immunizations.\n",
-		st.Charts, st.Problems, st.Allergies, st.Medications, st.Vitals, st.Immunizations)
+	fmt.Fprintf(w, "  %d charts: %d problems, %d allergies, %d medications, %d vital signs, %d immunizations, %d laboratory results.\n",
+		st.Charts, st.Problems, st.Allergies, st.Medications, st.Vitals, st.Immunizations, st.Results)
 	fmt.Fprintf(w, "  %d visits: %d signed, %d with diagnosis codes; worklists: %d unsigned, %d signed and waiting for codes.\n",
 		st.Visits, st.Signed, st.Coded, st.Unsigned, st.Uncoded)
 	fmt.Fprintf(w, "  %d documents filed into charts, %d waiting in the inbox.\n", st.Documents, st.Inbox)

@@ -33,8 +33,8 @@ func requireHIM(s *store.Store, action string) error {
 
 // connectedConfig returns the workstation's sync settings. When it is not
 // connected yet and server is given, it registers the practice with that
-// server first (the store's user must be an HIM manager).
-func (e *env) connectedConfig(ctx context.Context, s *store.Store, server, fp, regFile string) (syncclient.Config, error) {
+// server first (the store's user must be an HIM manager; see register).
+func (e *env) connectedConfig(ctx context.Context, s *store.Store, server, fp, regFile, recoveryFile string) (syncclient.Config, error) {
 	cfg, err := syncclient.LoadConfig(s.Dir())
 	switch {
 	case errors.Is(err, syncclient.ErrNotConnected) && server == "":
@@ -43,22 +43,7 @@ func (e *env) connectedConfig(ctx context.Context, s *store.Store, server, fp, r
 		if err := requireHIM(s, "connect the practice to a server"); err != nil {
 			return cfg, err
 		}
-		var opts syncclient.RegisterOptions
-		if regFile != "" {
-			b, err := os.ReadFile(regFile)
-			if err != nil {
-				return cfg, err
-			}
-			opts.RegistrationSecret = strings.TrimSpace(string(b))
-		}
-		if host, err := os.Hostname(); err == nil {
-			opts.DeviceName = host
-		}
-		if cfg, err = syncclient.Register(ctx, s, server, fp, opts); err != nil {
-			return cfg, fmt.Errorf("registering the practice with %s: %w", server, err)
-		}
-		fmt.Fprintf(e.stdout, "Registered the practice with %s; this workstation is its first device.\n", cfg.Server)
-		return cfg, nil
+		return e.register(ctx, s, server, fp, regFile, recoveryFile)
 	case err != nil:
 		return cfg, err
 	case server != "" && strings.TrimRight(server, "/") != cfg.Server:
@@ -76,6 +61,7 @@ func runEnrollIssue(e *env, args []string) error {
 	server := fs.String("server", "", "connect to the server at `URL` first, if this workstation is not connected yet")
 	fp := fs.String("fingerprint", "", "the server certificate's SHA-256 `fingerprint`, as chartkeeperd printed it")
 	regFile := fs.String("registration-secret-file", "", "the server's registration secret, if it has one, from `file`")
+	recoveryFile := recoveryKeyFlag(fs)
 	expires := fs.Duration("expires", syncproto.DefaultEnrollTTL, "the code stops working after `duration` (1m to 168h)")
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up after `duration`")
 	if _, err := e.parseExact(fs, args); err != nil {
@@ -94,7 +80,7 @@ func runEnrollIssue(e *env, args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	cfg, err := e.connectedConfig(ctx, s, *server, *fp, *regFile)
+	cfg, err := e.connectedConfig(ctx, s, *server, *fp, *regFile, *recoveryFile)
 	if err != nil {
 		return err
 	}

@@ -87,13 +87,52 @@ func TestEnrollAndDevices(t *testing.T) {
 	r = p.admin("device", "revoke", idB[:10])
 	wantCode(t, "device revoke", r, 0)
 	wantOutput(t, "device revoke", r, "revoked device "+idB)
+	wantOutput(t, "device revoke", r, "sealed with a new key")
 	if r := p.admin("device", "list"); !strings.Contains(r.stdout, idB+"\troom 2\tenrolled ") || !strings.Contains(r.stdout, "\trevoked ") {
 		t.Fatalf("device list after revoking:\n%s", r.output())
 	}
 	r = p.run(nil, "sync", "--data", dirB, "--user", "admin", "--password-file", p.adminPWFile)
 	wantCode(t, "sync on the revoked workstation", r, 1)
 	wantOutput(t, "sync on the revoked workstation", r, "revoked")
-	if r := p.admin("audit", "list"); !strings.Contains(r.stdout, "device.revoke") || !strings.Contains(r.stdout, "device.enroll") {
+	if r := p.admin("audit", "list"); !strings.Contains(r.stdout, "device.revoke") || !strings.Contains(r.stdout, "device.enroll") || !strings.Contains(r.stdout, "key.rotate") {
 		t.Fatalf("the audit log lacks the enrollment or the revocation:\n%s", r.stdout)
+	}
+}
+
+// TestSyncSetAdminKey: registering with --recovery-key-file gives the
+// server both of the practice's keys; without it the output says how to
+// add the recovery key, which `sync set-admin-key` does. Only an HIM
+// manager may, and only with the practice's own recovery key.
+func TestSyncSetAdminKey(t *testing.T) {
+	url, fp := syncServer(t)
+	p := newPractice(t)
+	rkFile := writeFile(t, t.TempDir(), "rk.txt", p.recoveryKey+"\n")
+	r := p.admin("sync", "--server", url, "--fingerprint", fp, "--recovery-key-file", rkFile)
+	wantCode(t, "sync with the recovery key", r, 0)
+	if strings.Contains(r.stdout, "holds no recovery key") {
+		t.Fatalf("registered with the recovery key, the output says the server lacks it:\n%s", r.stdout)
+	}
+	r = p.admin("sync", "set-admin-key", "--recovery-key-file", rkFile)
+	wantCode(t, "sync set-admin-key again", r, 0)
+	wantOutput(t, "sync set-admin-key again", r, "now holds this practice's administration key")
+
+	// Registered without it: the output says how to add it.
+	q := newPractice(t)
+	r = q.admin("enroll", "issue", "--server", url, "--fingerprint", fp)
+	wantCode(t, "enroll issue without the recovery key", r, 0)
+	wantOutput(t, "enroll issue without the recovery key", r, "holds no recovery key", "sync set-admin-key")
+	mariaPW := writeFile(t, t.TempDir(), "maria.pw", userPass+"\n")
+	wantCode(t, "user add", q.admin("user", "add", "--name", "Maria Lopez", "--username", "maria", "--role", "clinician", "--new-password-file", mariaPW), 0)
+	qrk := writeFile(t, t.TempDir(), "qrk.txt", q.recoveryKey+"\n")
+	wantCode(t, "sync set-admin-key as a clinician", q.as("maria", userPass, "sync", "set-admin-key", "--data", q.dir, "--recovery-key-file", qrk), 3)
+	r = q.admin("sync", "set-admin-key", "--recovery-key-file", rkFile)
+	if r.code == 0 {
+		t.Fatalf("another practice's recovery key was taken:\n%s", r.output())
+	}
+	wantOutput(t, "another practice's recovery key", r, "recovery key")
+	r = q.admin("sync", "set-admin-key", "--recovery-key-file", qrk)
+	wantCode(t, "sync set-admin-key", r, 0)
+	if r := q.admin("audit", "list"); !strings.Contains(r.stdout, "sync.adminkey") {
+		t.Fatalf("the audit log lacks the keys being set:\n%s", r.stdout)
 	}
 }

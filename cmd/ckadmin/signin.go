@@ -87,6 +87,16 @@ func (e *env) signInKeep(sf *storeFlags) (*store.Store, []byte, error) {
 	return s, pw, nil
 }
 
+// showNewRecoveryKey prints, once, a recovery key that renewing the
+// practice's keys made (a practice whose recovery slot predates key
+// rotation gets a new one at its first rotation).
+func (e *env) showNewRecoveryKey(s *store.Store) {
+	if rk := s.TakeNewRecoveryKey(); rk != "" {
+		fmt.Fprintf(e.stderr, "Renewing the clinical key made a new recovery key; the old one no longer opens new records.\n"+
+			"Write it down now and keep it somewhere safe, away from this computer (it is shown only this once):\n\n    %s\n\n", rk)
+	}
+}
+
 // signInFailure explains a failed sign-in and marks the failures that are
 // the person's (wrong password, disabled account) for exit status 4.
 func signInFailure(err error, dir, user string) error {

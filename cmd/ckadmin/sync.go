@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -23,6 +22,7 @@ func runSync(e *env, args []string) error {
 	server := fs.String("server", "", "connect to the server at `URL` (https://host:port) the first time")
 	fp := fs.String("fingerprint", "", "the server certificate's SHA-256 `fingerprint`, as chartkeeperd printed it")
 	regFile := fs.String("registration-secret-file", "", "the server's registration secret, if it has one, from `file`")
+	recoveryFile := recoveryKeyFlag(fs)
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up after `duration`")
 	if _, err := e.parseExact(fs, args); err != nil {
 		return err
@@ -44,21 +44,9 @@ func runSync(e *env, args []string) error {
 		if u.Role != store.RoleHIM {
 			return fmt.Errorf("connecting the practice to a server: %w", store.ErrPermission)
 		}
-		var opts syncclient.RegisterOptions
-		if *regFile != "" {
-			b, err := os.ReadFile(*regFile)
-			if err != nil {
-				return err
-			}
-			opts.RegistrationSecret = strings.TrimSpace(string(b))
+		if cfg, err = e.register(ctx, s, *server, *fp, *regFile, *recoveryFile); err != nil {
+			return err
 		}
-		if host, err := os.Hostname(); err == nil {
-			opts.DeviceName = host
-		}
-		if cfg, err = syncclient.Register(ctx, s, *server, *fp, opts); err != nil {
-			return fmt.Errorf("registering the practice with %s: %w", *server, err)
-		}
-		fmt.Fprintf(e.stdout, "Registered the practice with %s; this workstation is its first device.\n", cfg.Server)
 	case err != nil:
 		return err
 	case *server != "" && strings.TrimRight(*server, "/") != cfg.Server:

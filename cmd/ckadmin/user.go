@@ -120,6 +120,7 @@ func runUserDisable(e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "Disabled %s: they can no longer sign in. Their records and history stay.\n", pos[0])
+	e.showNewRecoveryKey(s)
 	return nil
 }
 

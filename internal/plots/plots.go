@@ -11,6 +11,7 @@ import (
 	"image"
 	"image/color"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -23,10 +24,13 @@ import (
 	"gonum.org/v1/plot/vg/vgpdf"
 )
 
-// A Point is one value at one time.
+// A Point is one value at one time. A flagged point (a result outside its
+// reference range) is drawn on a larger red disc, so it stands out by
+// size as well as colour.
 type Point struct {
-	At    time.Time
-	Value float64
+	At      time.Time
+	Value   float64
+	Flagged bool
 }
 
 // A Series is one line of a plot: its name in the legend and its points, in
@@ -38,12 +42,19 @@ type Series struct {
 
 // A Chart is a plot over time: a title, the unit of its values and its
 // series. Band, when set, shades a normal range (a lab test's reference
-// range).
+// range) between dashed lines at its bounds; a NaN bound leaves that side
+// open (a range of "< 200" is shaded from the bottom of the plot to 200).
 type Chart struct {
 	Title  string
 	Unit   string
 	Series []Series
 	Band   *[2]float64
+	// BandName and FlaggedName, when set, name the band and the flagged
+	// points in a key under the time axis ("shaded: reference range
+	// 4.0–5.6 · red discs: outside the range"), where it never covers a
+	// value as a legend in the corner would.
+	BandName    string
+	FlaggedName string
 	// DateFormat is the layout of the time axis's labels; "2006-01-02"
 	// when empty.
 	DateFormat string
@@ -80,28 +91,34 @@ func (c Chart) Plot() (*plot.Plot, error) {
 	}
 	p.X.Tick.Marker = plot.TimeTicks{Format: layout}
 	p.Add(plotter.NewGrid())
+	var key []string // the key under the time axis
 	if c.Band != nil {
-		lo, hi := c.Band[0], c.Band[1]
-		var first, last time.Time
-		for _, s := range c.Series {
-			for _, pt := range s.Points {
-				if first.IsZero() || pt.At.Before(first) {
-					first = pt.At
-				}
-				if pt.At.After(last) {
-					last = pt.At
-				}
+		if err := c.addBand(p); err != nil {
+			return nil, err
+		}
+		if c.BandName != "" && !(math.IsNaN(c.Band[0]) && math.IsNaN(c.Band[1])) {
+			key = append(key, "shaded: "+c.BandName)
+		}
+	}
+	var flagged plotter.XYs
+	for _, s := range c.Series {
+		for _, pt := range s.Points {
+			if pt.Flagged {
+				flagged = append(flagged, plotter.XY{X: float64(pt.At.Unix()), Y: pt.Value})
 			}
 		}
-		x0, x1 := float64(first.Unix()), float64(last.Unix())
-		if x0 == x1 {
-			x0, x1 = x0-43200, x1+43200
+	}
+	if len(flagged) > 0 {
+		halo, err := plotter.NewScatter(flagged)
+		if err != nil {
+			return nil, fmt.Errorf("plots: flagged points: %w", err)
 		}
-		band, err := plotter.NewPolygon(plotter.XYs{{X: x0, Y: lo}, {X: x1, Y: lo}, {X: x1, Y: hi}, {X: x0, Y: hi}})
-		if err == nil {
-			band.Color = color.RGBA{R: 0xe3, G: 0xf1, B: 0xe3, A: 0xff}
-			band.LineStyle.Width = 0
-			p.Add(band)
+		halo.Shape = draw.CircleGlyph{}
+		halo.Color = flagColor
+		halo.Radius = vg.Points(5)
+		p.Add(halo)
+		if c.FlaggedName != "" {
+			key = append(key, "red discs: "+c.FlaggedName)
 		}
 	}
 	for i, s := range c.Series {
@@ -127,6 +144,15 @@ func (c Chart) Plot() (*plot.Plot, error) {
 			p.Legend.Add(s.Name, line, points)
 		}
 	}
+	if w := p.X.Max - p.X.Min; len(flagged) > 0 && w > 0 {
+		// Room at the ends of the time axis, so the discs of the first
+		// and last values are not cut by the edge.
+		p.X.Min, p.X.Max = p.X.Min-w*0.02, p.X.Max+w*0.02
+	}
+	if len(key) > 0 {
+		p.X.Label.Text = strings.Join(key, " · ")
+		p.X.Label.TextStyle.Font.Size = vg.Points(9)
+	}
 	p.Legend.Top = true
 	p.Y.Tick.Marker = plainTicks{}
 	if len(c.Series) > 1 {
@@ -135,6 +161,80 @@ func (c Chart) Plot() (*plot.Plot, error) {
 		p.Y.Max += (p.Y.Max - p.Y.Min) * 0.12 * float64(len(c.Series))
 	}
 	return p, nil
+}
+
+// flagColor is the disc under the flagged points; bandColor shades the band and
+// bandEdge draws its bounds.
+var (
+	flagColor = color.RGBA{R: 0xd0, G: 0x10, B: 0x10, A: 0xff}
+	bandColor = color.RGBA{R: 0xe3, G: 0xf1, B: 0xe3, A: 0xff}
+	bandEdge  = color.RGBA{R: 0x5a, G: 0x9a, B: 0x5a, A: 0xff}
+)
+
+// addBand shades c.Band over the time the points span, with a dashed line
+// at each bound it has.
+func (c Chart) addBand(p *plot.Plot) error {
+	lo, hi := c.Band[0], c.Band[1]
+	if math.IsNaN(lo) && math.IsNaN(hi) {
+		return nil
+	}
+	var first, last time.Time
+	ymin, ymax := math.Inf(1), math.Inf(-1)
+	for _, s := range c.Series {
+		for _, pt := range s.Points {
+			if first.IsZero() || pt.At.Before(first) {
+				first = pt.At
+			}
+			if pt.At.After(last) {
+				last = pt.At
+			}
+			ymin, ymax = math.Min(ymin, pt.Value), math.Max(ymax, pt.Value)
+		}
+	}
+	for _, b := range c.Band {
+		if !math.IsNaN(b) {
+			ymin, ymax = math.Min(ymin, b), math.Max(ymax, b)
+		}
+	}
+	pad := (ymax - ymin) * 0.08
+	if pad == 0 {
+		pad = math.Max(math.Abs(ymax)*0.1, 1)
+	}
+	// An open side reaches past the points, and a quarter of the plot's
+	// height past its bound at least, so the band shows when every point
+	// is on the other side of it.
+	open := [2]bool{math.IsNaN(lo), math.IsNaN(hi)}
+	if open[0] {
+		lo = math.Min(ymin-pad, hi-(ymax-ymin)/4)
+	}
+	if open[1] {
+		hi = math.Max(ymax+pad, lo+(ymax-ymin)/4)
+	}
+	x0, x1 := float64(first.Unix()), float64(last.Unix())
+	if x0 == x1 {
+		x0, x1 = x0-43200, x1+43200
+	}
+	band, err := plotter.NewPolygon(plotter.XYs{{X: x0, Y: lo}, {X: x1, Y: lo}, {X: x1, Y: hi}, {X: x0, Y: hi}})
+	if err != nil {
+		return fmt.Errorf("plots: band: %w", err)
+	}
+	band.Color = bandColor
+	band.LineStyle.Width = 0
+	p.Add(band)
+	for i, y := range [2]float64{lo, hi} {
+		if open[i] {
+			continue
+		}
+		edge, err := plotter.NewLine(plotter.XYs{{X: x0, Y: y}, {X: x1, Y: y}})
+		if err != nil {
+			return fmt.Errorf("plots: band: %w", err)
+		}
+		edge.Color = bandEdge
+		edge.Width = vg.Points(0.8)
+		edge.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		p.Add(edge)
+	}
+	return nil
 }
 
 // plainTicks are gonum's default ticks labelled without trailing zeros

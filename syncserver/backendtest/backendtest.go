@@ -35,7 +35,7 @@ func Run(t *testing.T, open Opener) {
 		if b.ServerID() == "" {
 			t.Fatal("empty server ID")
 		}
-		if err := b.RegisterPractice(ctx, "prac1", dev("devA")); err != nil {
+		if err := b.RegisterPractice(ctx, "prac1", dev("devA"), syncserver.PracticeKeys{}); err != nil {
 			t.Fatal(err)
 		}
 		return b, re
@@ -43,7 +43,7 @@ func Run(t *testing.T, open Opener) {
 
 	t.Run("devices", func(t *testing.T) {
 		b, _ := setup(t)
-		if err := b.RegisterPractice(ctx, "prac1", dev("devX")); !errors.Is(err, syncproto.ErrPracticeExists) {
+		if err := b.RegisterPractice(ctx, "prac1", dev("devX"), syncserver.PracticeKeys{}); !errors.Is(err, syncproto.ErrPracticeExists) {
 			t.Fatalf("second registration: %v", err)
 		}
 		if _, err := b.Device(ctx, "nope", "devA"); !errors.Is(err, syncproto.ErrUnknownPractice) {
@@ -192,7 +192,7 @@ func Run(t *testing.T, open Opener) {
 
 	t.Run("push and changes", func(t *testing.T) {
 		b, _ := setup(t)
-		b.RegisterPractice(ctx, "prac2", dev("devQ"))
+		b.RegisterPractice(ctx, "prac2", dev("devQ"), syncserver.PracticeKeys{})
 		r1 := rev("rec1", 1, "a")
 		r2 := rev("rec1", 2, "bb", r1.Rev)
 		r3 := rev("rec2", 1, "ccc")
@@ -304,6 +304,7 @@ func Run(t *testing.T, open Opener) {
 	runQuota(t, setup, now)
 	runSweep(t, setup, now, dev)
 	runItems(t, setup, now)
+	runKeys(t, open, now)
 }
 
 // runLogEnd checks that Changes never answers past the log's end, so a
@@ -334,5 +335,5 @@ func runLogEnd(t *testing.T, setup func(*testing.T) (syncserver.Backend, func() 
 }
 
 func setupPractice(ctx context.Context, b syncserver.Backend, pid string, now time.Time) error {
-	return b.RegisterPractice(ctx, pid, syncserver.Device{ID: "devP", Name: "ws devP", TokenHash: bytes.Repeat([]byte{9}, 32), Created: now})
+	return b.RegisterPractice(ctx, pid, syncserver.Device{ID: "devP", Name: "ws devP", TokenHash: bytes.Repeat([]byte{9}, 32), Created: now}, syncserver.PracticeKeys{})
 }

@@ -70,7 +70,7 @@ func (b *backend) practice(tx *bolt.Tx, pid string) (*bolt.Bucket, error) {
 	return p, nil
 }
 
-func (b *backend) RegisterPractice(ctx context.Context, pid string, first syncserver.Device) error {
+func (b *backend) RegisterPractice(ctx context.Context, pid string, first syncserver.Device, keys syncserver.PracticeKeys) error {
 	return b.db.Update(func(tx *bolt.Tx) error {
 		root := tx.Bucket(bPractice)
 		if root.Bucket([]byte(pid)) != nil {
@@ -94,7 +94,61 @@ func (b *backend) RegisterPractice(ctx context.Context, pid string, first syncse
 		if err := b.addUsage(p, syncserver.RegistrationSize(first)); err != nil {
 			return err
 		}
+		if err := putKeys(p, keys); err != nil {
+			return err
+		}
 		return putDevice(p, first)
+	})
+}
+
+// putKeys stores the practice's public keys (nothing when both are empty).
+func putKeys(p *bolt.Bucket, keys syncserver.PracticeKeys) error {
+	if len(keys.Admin) == 0 && len(keys.Recovery) == 0 {
+		return p.Delete(kKeys)
+	}
+	v, err := json.Marshal(keys)
+	if err != nil {
+		return err
+	}
+	return p.Put(kKeys, v)
+}
+
+func getKeys(p *bolt.Bucket) (syncserver.PracticeKeys, error) {
+	var k syncserver.PracticeKeys
+	v := p.Get(kKeys)
+	if v == nil {
+		return k, nil
+	}
+	err := json.Unmarshal(v, &k)
+	return k, err
+}
+
+func (b *backend) PracticeKeys(ctx context.Context, pid string) (k syncserver.PracticeKeys, err error) {
+	err = b.db.View(func(tx *bolt.Tx) error {
+		p, err := b.practice(tx, pid)
+		if err != nil {
+			return err
+		}
+		k, err = getKeys(p)
+		return err
+	})
+	return k, err
+}
+
+func (b *backend) ReplacePracticeKeys(ctx context.Context, pid string, old, next syncserver.PracticeKeys) error {
+	return b.db.Update(func(tx *bolt.Tx) error {
+		p, err := b.practice(tx, pid)
+		if err != nil {
+			return err
+		}
+		have, err := getKeys(p)
+		if err != nil {
+			return err
+		}
+		if !have.Equal(old) {
+			return syncproto.ErrPracticeKeysChanged
+		}
+		return putKeys(p, next)
 	})
 }
 

@@ -15,6 +15,7 @@
 //	  <practiceID>/               one bucket per practice
 //	    info                      JSON: registration time
 //	    usage                     stored bytes, a running total (quota.go)
+//	    keys                      JSON PracticeKeys: administration and recovery public keys (schema 5)
 //	    devices/
 //	      <deviceID>              JSON Device (token hash, public signing key, times)
 //	    index/
@@ -57,6 +58,7 @@ var (
 	kInfo   = []byte("info")
 	kUsage  = []byte("usage")
 	kMeta   = []byte("meta")
+	kKeys   = []byte("keys")
 )
 
 // FileName is the backend's file in the server's data folder.

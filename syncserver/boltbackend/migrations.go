@@ -38,6 +38,13 @@ var migrations = []migration{
 	// without its key (a revocation would drop it, and the device's token
 	// alone could then register another).
 	{Version: 4, Name: "device signing keys", Apply: func(*bolt.Tx) error { return nil }},
+	// Schema 5: practices carry their administration and recovery public
+	// keys ("keys"). Nothing to rewrite: a practice registered before has
+	// none until an HIM manager sets them (POST /v1/practice/keys). The
+	// version is raised so an older chartkeeperd, which would accept
+	// revocations and enrollments without the administration signature,
+	// refuses the file.
+	{Version: 5, Name: "practice administration keys", Apply: func(*bolt.Tx) error { return nil }},
 }
 
 // ErrSchemaTooNew means server.db was written by a newer chartkeeperd.

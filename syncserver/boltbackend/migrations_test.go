@@ -74,7 +74,7 @@ func TestMigration2CountsUsage(t *testing.T) {
 	b := be.(*backend)
 	now := time.Now()
 	for _, pid := range []string{"prac1", "prac2"} {
-		if err := b.RegisterPractice(ctx, pid, syncserver.Device{ID: "devA", TokenHash: bytes.Repeat([]byte{1}, 32), Created: now}); err != nil {
+		if err := b.RegisterPractice(ctx, pid, syncserver.Device{ID: "devA", TokenHash: bytes.Repeat([]byte{1}, 32), Created: now}, syncserver.PracticeKeys{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -339,7 +339,7 @@ func TestMigration4DeviceKeys(t *testing.T) {
 	}
 	b := be.(*backend)
 	b.db.View(func(tx *bolt.Tx) error {
-		if v := readSchema(tx); v != 4 {
+		if v := readSchema(tx); v != schemaVersion(migrations) {
 			t.Errorf("schema %d after opening", v)
 		}
 		return nil
@@ -358,4 +358,58 @@ func TestMigration4DeviceKeys(t *testing.T) {
 		return nil
 	})
 	b.Close()
+}
+
+// TestMigration5PracticeKeys: a file of schema 4 opens at schema 5 with
+// its practices as they were and no keys (an HIM manager sets them once,
+// POST /v1/practice/keys), and a program that knows only schema 4, which
+// would take revocations and enrollments without the administration
+// signature, refuses the migrated file.
+func TestMigration5PracticeKeys(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := openRawDB(t, dir)
+	update(t, db, func(tx *bolt.Tx) error { return migrate(tx, migrations[:4]) })
+	update(t, db, func(tx *bolt.Tx) error {
+		p, err := tx.Bucket(bPractice).CreateBucket([]byte("prac1"))
+		if err != nil {
+			return err
+		}
+		for _, name := range [][]byte{bDevices, bIndex, bLog} {
+			if _, err := p.CreateBucket(name); err != nil {
+				return err
+			}
+		}
+		return p.Bucket(bDevices).Put([]byte("devA"), []byte(`{"id":"devA","name":"front desk","token_hash":"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=","public_key":"CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk=","created":"2026-01-02T03:04:05Z"}`))
+	})
+	db.Close()
+	be, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := be.(*backend)
+	defer b.Close()
+	b.db.View(func(tx *bolt.Tx) error {
+		if v := readSchema(tx); v != 5 {
+			t.Errorf("schema %d after opening", v)
+		}
+		return nil
+	})
+	keys, err := b.PracticeKeys(ctx, "prac1")
+	if err != nil || len(keys.Admin) != 0 || len(keys.Recovery) != 0 {
+		t.Fatalf("keys of a practice registered before: %+v %v", keys, err)
+	}
+	if d, err := b.Device(ctx, "prac1", "devA"); err != nil || !bytes.Equal(d.PublicKey, bytes.Repeat([]byte{9}, 32)) {
+		t.Fatalf("device after the migration: %+v %v", d, err)
+	}
+	next := syncserver.PracticeKeys{Admin: bytes.Repeat([]byte{3}, 32), Recovery: bytes.Repeat([]byte{4}, 32)}
+	if err := b.ReplacePracticeKeys(ctx, "prac1", keys, next); err != nil {
+		t.Fatal(err)
+	}
+	b.db.View(func(tx *bolt.Tx) error {
+		if err := migrate(tx, migrations[:4]); !errors.Is(err, ErrSchemaTooNew) {
+			t.Errorf("a schema-4 program on the migrated file: %v", err)
+		}
+		return nil
+	})
 }

@@ -8,6 +8,7 @@ import (
 
 	"chartkeeper/internal/pgtest"
 	"chartkeeper/syncproto"
+	"chartkeeper/syncserver"
 )
 
 // BenchmarkBackend pushes b.N revisions of 400 sealed bytes in batches of
@@ -17,7 +18,7 @@ func BenchmarkBackend(b *testing.B) {
 	c := pgtest.StartForTest(b, pgtest.Options{Fsync: true})
 	be := open(b, pgtest.NewDatabaseIn(b, c))
 	defer be.Close()
-	if err := be.RegisterPractice(ctx, "prac", device("devA")); err != nil {
+	if err := be.RegisterPractice(ctx, "prac", device("devA"), syncserver.PracticeKeys{}); err != nil {
 		b.Fatal(err)
 	}
 	sealed := make([]byte, 400)

@@ -13,7 +13,8 @@ import (
 
 // TestOldDatabaseMigrates: a database of schema version 1 whose blob and
 // audit tables were made on first use (as servers did before migrations 2
-// and 3) opens, keeps its data, and gets its storage totals counted.
+// and 3) opens, keeps its data, and gets its storage totals counted; its
+// device has no signing key and its practice no keys (migrations 6, 7).
 func TestOldDatabaseMigrates(t *testing.T) {
 	ctx := context.Background()
 	url := pgtest.NewDatabase(t)
@@ -66,6 +67,19 @@ INSERT INTO ck_audit_entries (practice_id, device, seq, stored) VALUES ('prac1',
 	}
 	if d, err := b.Device(ctx, "prac1", "devA"); err != nil || len(d.PublicKey) != 32 || d.PublicKey[0] != 9 {
 		t.Fatalf("device after its key: %+v %v", d, err)
+	}
+	// Migration 7: the practice, registered before the server kept its
+	// keys, has none until an HIM manager sets them.
+	keys, err := b.PracticeKeys(ctx, "prac1")
+	if err != nil || keys.Admin != nil || keys.Recovery != nil {
+		t.Fatalf("practice keys after the migration: %+v %v", keys, err)
+	}
+	next := syncserver.PracticeKeys{Admin: key, Recovery: make([]byte, 32)}
+	if err := b.ReplacePracticeKeys(ctx, "prac1", keys, next); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.PracticeKeys(ctx, "prac1"); err != nil || !got.Equal(next) {
+		t.Fatalf("practice keys once set: %+v %v", got, err)
 	}
 	if fr, err := b.BlobFeed(ctx, "prac1", 0, 10); err != nil || len(fr.Blobs) != 1 {
 		t.Fatalf("blob feed after the migration: %+v %v", fr, err)

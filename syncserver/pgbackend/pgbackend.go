@@ -224,9 +224,10 @@ func practiceExists(ctx context.Context, tx pgx.Tx, pid string) error {
 }
 
 // RegisterPractice implements syncserver.Backend.
-func (b *Backend) RegisterPractice(ctx context.Context, pid string, first syncserver.Device) error {
+func (b *Backend) RegisterPractice(ctx context.Context, pid string, first syncserver.Device, keys syncserver.PracticeKeys) error {
 	return b.inTx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `INSERT INTO ck_practices (id, registered) VALUES ($1, $2) ON CONFLICT DO NOTHING`, pid, first.Created)
+		tag, err := tx.Exec(ctx, `INSERT INTO ck_practices (id, registered, admin_key, recovery_key) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+			pid, first.Created, nullBytes(keys.Admin), nullBytes(keys.Recovery))
 		if err != nil {
 			return err
 		}
@@ -237,6 +238,41 @@ func (b *Backend) RegisterPractice(ctx context.Context, pid string, first syncse
 			return err
 		}
 		return insertDevice(ctx, tx, pid, first)
+	})
+}
+
+func nullBytes(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+// PracticeKeys implements syncserver.Backend.
+func (b *Backend) PracticeKeys(ctx context.Context, pid string) (syncserver.PracticeKeys, error) {
+	var k syncserver.PracticeKeys
+	err := b.pool.QueryRow(ctx, `SELECT admin_key, recovery_key FROM ck_practices WHERE id = $1`, pid).Scan(&k.Admin, &k.Recovery)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return k, syncproto.ErrUnknownPractice
+	}
+	return k, err
+}
+
+// ReplacePracticeKeys implements syncserver.Backend.
+func (b *Backend) ReplacePracticeKeys(ctx context.Context, pid string, old, next syncserver.PracticeKeys) error {
+	return b.inTx(ctx, func(tx pgx.Tx) error {
+		var have syncserver.PracticeKeys
+		err := tx.QueryRow(ctx, `SELECT admin_key, recovery_key FROM ck_practices WHERE id = $1 FOR UPDATE`, pid).Scan(&have.Admin, &have.Recovery)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			return syncproto.ErrUnknownPractice
+		case err != nil:
+			return err
+		case !have.Equal(old):
+			return syncproto.ErrPracticeKeysChanged
+		}
+		_, err = tx.Exec(ctx, `UPDATE ck_practices SET admin_key = $2, recovery_key = $3 WHERE id = $1`, pid, nullBytes(next.Admin), nullBytes(next.Recovery))
+		return err
 	})
 }
 

@@ -68,7 +68,7 @@ func TestConcurrentPushers(t *testing.T) {
 	defer b1.Close()
 	defer b2.Close()
 	const devices, batches, perBatch, shared = 12, 6, 40, 30
-	if err := b1.RegisterPractice(ctx, "prac", device("dev00")); err != nil {
+	if err := b1.RegisterPractice(ctx, "prac", device("dev00"), syncserver.PracticeKeys{}); err != nil {
 		t.Fatal(err)
 	}
 	for i := 1; i < devices; i++ {
@@ -169,7 +169,7 @@ func TestRemotePushWakesLongPoll(t *testing.T) {
 	a.TokenHash, b.TokenHash = syncproto.HashToken(tokA), syncproto.HashToken(tokB)
 	creds := map[string]*store.DeviceCredentials{"devA": store.NewDeviceCredentials(tokA), "devB": store.NewDeviceCredentials(tokB)}
 	a.PublicKey, b.PublicKey = creds["devA"].PublicKey(), creds["devB"].PublicKey()
-	if err := b1.RegisterPractice(ctx, "prac", a); err != nil {
+	if err := b1.RegisterPractice(ctx, "prac", a, syncserver.PracticeKeys{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := b1.AddDevice(ctx, "prac", b); err != nil {
@@ -310,7 +310,7 @@ func TestListenerReconnects(t *testing.T) {
 	defer b2.Close()
 	heard := make(chan string, 10)
 	b2.OnRemotePush(func(p string) { heard <- p })
-	if err := b1.RegisterPractice(ctx, "prac", device("devA")); err != nil {
+	if err := b1.RegisterPractice(ctx, "prac", device("devA"), syncserver.PracticeKeys{}); err != nil {
 		t.Fatal(err)
 	}
 	conn, err := pgx.Connect(ctx, url)

@@ -16,7 +16,9 @@ import (
 //	ck_practices       id, registration time, last_seq (the practice's
 //	                   sequence; its row is locked by every push),
 //	                   used_bytes (its stored bytes, a running total
-//	                   updated by every write; see syncserver/quota.go)
+//	                   updated by every write; see syncserver/quota.go),
+//	                   admin_key and recovery_key (the practice's public
+//	                   keys, migration 7; NULL when not set)
 //	ck_devices         (practice_id, id): name, SHA-256 of the token,
 //	                   public signing key (NULL for a device enrolled
 //	                   before migration 6 until it registers one),
@@ -175,6 +177,12 @@ UPDATE ck_practices p SET used_bytes = 64 +
 	// before have none and register one once (SetDeviceKey).
 	{6, `
 ALTER TABLE ck_devices ADD COLUMN public_key bytea;
+`},
+	// Practices carry their administration and recovery public keys;
+	// practices registered before have none until an HIM manager sets
+	// them (POST /v1/practice/keys).
+	{7, `
+ALTER TABLE ck_practices ADD COLUMN admin_key bytea, ADD COLUMN recovery_key bytea;
 `},
 }
 
