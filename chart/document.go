@@ -130,17 +130,14 @@ func (s *Service) AddDocument(content io.Reader, d Document) (Document, error) {
 	if err := pr.err("document"); err != nil {
 		return d, err
 	}
-	var info store.BlobInfo
+	// The document is recorded in the transaction that makes its content
+	// visible: one durable commit less, and no content stored without it.
+	putFrom := s.st.PutBlobFrom
 	if sealsClinically(s.st, d) {
-		info, err = s.st.PutClinicalBlob(content)
-	} else {
-		info, err = s.st.PutBlob(content)
+		putFrom = s.st.PutClinicalBlobFrom
 	}
-	if err != nil {
-		return d, err
-	}
-	d.Blob, d.Size, d.Received = info.ID, info.Size, s.now().UTC()
-	err = s.st.Update(func(tx *store.Tx) error {
+	_, err = putFrom(content, func(tx *store.Tx, info store.BlobInfo) error {
+		d.Blob, d.Size, d.Received = info.ID, info.Size, s.now().UTC()
 		id := store.NewID()
 		if d.Patient != "" {
 			if err := s.liveChart(tx, d.Patient); err != nil {

@@ -5,9 +5,12 @@ import (
 	"image"
 	"math"
 	"os/exec"
+	"slices"
 
 	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
+	"github.com/makiuchi-d/gozxing/common"
+	"github.com/makiuchi-d/gozxing/qrcode/decoder"
+	"github.com/makiuchi-d/gozxing/qrcode/detector"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 
 	"chartkeeper/chart"
@@ -37,8 +40,9 @@ func FindCover(content []byte, info Info) (chart.CoverSheet, bool) {
 	var img image.Image
 	var err error
 	size := qrSize
+	var embedded image.Image
 	if info.Format == PDF {
-		img, size, err = pdfCoverImage(content, info)
+		img, size, embedded, err = pdfCoverImage(content, info)
 	} else if img, err = decodeStored(content); err == nil && info.Format == JPEG {
 		// Turned upright on a small grey copy: a phone photo of a sheet.
 		img = orient(grey(img, size), exifOrientation(content))
@@ -48,9 +52,16 @@ func FindCover(content []byte, info Info) (chart.CoverSheet, bool) {
 	}
 	// A code that does not read at one scale may at another: scaling a
 	// scanned page can put the modules' edges between pixels unevenly.
+	// A picture smaller than a size is looked at as it is, once.
 	seen := false
+	var looked []image.Point
 	for _, sz := range []int{size, size * 3 / 2, size * 2 / 3} {
-		text, ok, located := readQR(img, sz)
+		g := grey(img, sz)
+		if slices.Contains(looked, g.Bounds().Size()) {
+			continue
+		}
+		looked = append(looked, g.Bounds().Size())
+		text, ok, located := readQRGrey(g)
 		if ok {
 			c, err := chart.ParseCoverSheet(text)
 			return c, err == nil
@@ -62,7 +73,7 @@ func FindCover(content []byte, info Info) (chart.CoverSheet, bool) {
 		// smaller than any paper (a scanner or converter that wrote the
 		// wrong resolution, so the page was drawn with few pixels): look again
 		// at the page's own image at full size, then drawn twice as fine.
-		if text, ok := readSharper(content, info); ok {
+		if text, ok := readSharper(content, info, embedded); ok {
 			c, err := chart.ParseCoverSheet(text)
 			return c, err == nil
 		}
@@ -80,8 +91,9 @@ func claimsSmallPage(ctx *model.Context) bool {
 
 // readSharper reads a cover's code from a PDF's first page at more
 // pixels than FindCover's first look: its embedded scan image decoded
-// whole (JPEG pages included), then drawn at twice the resolution.
-func readSharper(content []byte, info Info) (string, bool) {
+// whole (JPEG pages included; embedded is that image when the first look
+// decoded it already), then drawn at twice the resolution.
+func readSharper(content []byte, info Info, embedded image.Image) (string, bool) {
 	ctx := info.pdf
 	if ctx == nil {
 		var err error
@@ -89,7 +101,11 @@ func readSharper(content []byte, info Info) (string, bool) {
 			return "", false
 		}
 	}
-	if img, _, err := pdfScanImage(ctx, 1, true); err == nil {
+	img, err := embedded, error(nil)
+	if img == nil {
+		img, _, err = pdfScanImage(ctx, 1, maxScanPixels)
+	}
+	if err == nil {
 		b := img.Bounds()
 		if text, ok, _ := readQR(img, max(b.Dx(), b.Dy())); ok {
 			return text, true
@@ -98,7 +114,7 @@ func readSharper(content []byte, info Info) (string, bool) {
 	if _, err := exec.LookPath(PDFRenderer); err != nil {
 		return "", false
 	}
-	img, err := renderPDFPage(content, ctx, 1, min(2*coverDrawDPI(ctx), 8*coverDPI), true)
+	img, err = renderPDFPage(content, ctx, 1, min(2*coverDrawDPI(ctx), 8*coverDPI), true)
 	if err != nil {
 		return "", false
 	}
@@ -110,17 +126,23 @@ func readSharper(content []byte, info Info) (string, bool) {
 var tryHarder = map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}
 
 // pdfCoverImage is the first page of a PDF to look for a QR code on, and
-// the longest side to bring it down to.
-func pdfCoverImage(content []byte, info Info) (image.Image, int, error) {
+// the longest side to bring it down to; embedded is the same picture when
+// it is the page's own image at full size.
+func pdfCoverImage(content []byte, info Info) (img image.Image, size int, embedded image.Image, err error) {
 	ctx := info.pdf
 	if ctx == nil {
-		var err error
 		if ctx, err = readPDF(content); err != nil {
-			return nil, 0, err
+			return nil, 0, nil, err
 		}
 	}
-	_, noRenderer := exec.LookPath(PDFRenderer)
-	if img, inches, err := pdfScanImage(ctx, 1, noRenderer != nil); err == nil {
+	// JPEG pages are drawn by pdftoppm when it is at hand: in a separate
+	// process, beside the sealing, it takes less of the intake's time
+	// than Go's decoder (see docs/PERFORMANCE.md, Intake).
+	maxJPEG := 0
+	if _, noRenderer := exec.LookPath(PDFRenderer); noRenderer != nil {
+		maxJPEG = maxScanPixels
+	}
+	if img, inches, err := pdfScanImage(ctx, 1, maxJPEG); err == nil {
 		// Never below a letter page at coverDPI: a page that claims to be
 		// small (a scanner or converter that wrote the wrong resolution)
 		// would otherwise shrink the code's modules below what reads.
@@ -128,10 +150,10 @@ func pdfCoverImage(content []byte, info Info) (image.Image, int, error) {
 		if inches > 11 && inches <= 20 {
 			size = int(inches*coverDPI + 0.5)
 		}
-		return img, size, nil
+		return img, size, img, nil
 	}
-	img, err := renderPDFPage(content, ctx, 1, coverDrawDPI(ctx), true)
-	return img, qrSize, err
+	img, err = renderPDFPage(content, ctx, 1, coverDrawDPI(ctx), true)
+	return img, qrSize, nil, err
 }
 
 // coverDrawDPI is the resolution to draw a PDF's first page at: coverDPI,
@@ -161,25 +183,59 @@ func coverDrawDPI(ctx *model.Context) int {
 // first and, when no code reads, by its global one, which copes better
 // with an evenly lit page whose code sits in a large light area.
 //
-// located reports a code that was found on the page but did not read (its
-// finder patterns were seen; its modules failed their checks).
+// located reports a code that was found on the page but did not read: its
+// three finder patterns were seen, as large as a cover sheet's (see
+// [coverSized]), and its modules failed their checks.
 func readQR(img image.Image, size int) (text string, ok, located bool) {
-	src := gozxing.NewLuminanceSourceFromImage(grey(img, size))
+	g := grey(img, size)
+	return readQRGrey(g)
+}
+
+// readQRGrey is readQR on a grey picture as it is.
+func readQRGrey(g *image.Gray) (text string, ok, located bool) {
+	src := gozxing.NewLuminanceSourceFromImage(g)
 	for _, bin := range []gozxing.Binarizer{gozxing.NewHybridBinarizer(src), gozxing.NewGlobalHistgramBinarizer(src)} {
-		bmp, err := gozxing.NewBinaryBitmap(bin)
+		bits, err := bin.GetBlackMatrix()
 		if err != nil {
 			continue
 		}
-		res, err := qrcode.NewQRCodeReader().Decode(bmp, tryHarder)
+		// What qrcode.QRCodeReader.Decode does, with the finder patterns
+		// kept to judge a code that does not read.
+		info, err := detector.NewFinderPatternFinder(bits, nil).Find(tryHarder)
+		if err != nil {
+			continue
+		}
+		det, err := detector.NewDetector(bits).ProcessFinderPatternInfo(info)
 		if err == nil {
-			return res.GetText(), true, true
+			var res *common.DecoderResult
+			if res, err = decoder.NewDecoder().Decode(det.GetBits(), tryHarder); err == nil {
+				return res.GetText(), true, true
+			}
 		}
 		var nf gozxing.NotFoundException
-		if !errors.As(err, &nf) {
+		if !errors.As(err, &nf) && coverSized(info, g.Bounds()) {
 			located = true
 		}
 	}
 	return "", false, located
+}
+
+// coverSized reports whether three finder patterns seen on a picture of
+// a page (bounds) could be a cover sheet's. A cover's code is 70 mm wide
+// with modules of 1 mm or more: on a letter page looked at coverSize
+// pixels long, or two thirds of that (the smallest look), its modules
+// are 2.6 pixels or more and its finder patterns' centres 56 mm or more
+// apart, a fifth of the page's length (an eighth is asked for, which
+// leaves room for legal and tabloid pages). The grain of a scanned page,
+// thresholded to black and white specks, makes finder patterns of a
+// pixel or two that fail to read; looking at such a page again at full
+// size only cost time.
+func coverSized(info *detector.FinderPatternInfo, bounds image.Rectangle) bool {
+	tl, tr, bl := info.GetTopLeft(), info.GetTopRight(), info.GetBottomLeft()
+	module := (tl.GetEstimatedModuleSize() + tr.GetEstimatedModuleSize() + bl.GetEstimatedModuleSize()) / 3
+	long := float64(max(bounds.Dx(), bounds.Dy()))
+	apart := min(gozxing.ResultPoint_Distance(tl, tr), gozxing.ResultPoint_Distance(tl, bl))
+	return module >= 2 && apart >= long/8
 }
 
 const qrSize = 1400

@@ -95,6 +95,7 @@ func readPDF(b []byte) (*model.Context, error) {
 	case err != nil:
 		return nil, problemf("the PDF is damaged: it holds no objects that can be read (%s)", pdfcpuReason(err))
 	}
+	shareStreams(ctx, b)
 	err = safely(ctx.EnsurePageCount)
 	if err != nil || ctx.PageCount <= 0 {
 		return nil, problemf("the PDF is damaged: no pages were found in it")
@@ -106,6 +107,35 @@ func readPDF(b []byte) (*model.Context, error) {
 }
 
 const maxPDFPages = 10000
+
+// shareStreams points the large streams pdfcpu read (a scan's page
+// images: nearly all of the file) at their bytes in b instead of pdfcpu's
+// copies, so a scan is held in memory once, not twice, while it is taken
+// in. Only a stream stored as it was read (not encrypted) is shared, with
+// its capacity cut to its length so that nothing written to it can reach
+// the rest of b.
+func shareStreams(ctx *model.Context, b []byte) {
+	const large = 64 << 10
+	for _, e := range ctx.Table {
+		if e == nil || e.Free || e.Compressed {
+			continue
+		}
+		sd, ok := e.Object.(types.StreamDict)
+		if !ok || len(sd.Raw) < large || sd.StreamOffset < 0 || sd.StreamOffset > int64(len(b)-len(sd.Raw)) {
+			continue
+		}
+		off := int(sd.StreamOffset)
+		in := b[off : off+len(sd.Raw) : off+len(sd.Raw)]
+		if !bytes.Equal(in, sd.Raw) {
+			continue
+		}
+		if len(sd.Content) > 0 && &sd.Content[0] == &sd.Raw[0] {
+			sd.Content = in[:len(sd.Content):len(sd.Content)]
+		}
+		sd.Raw = in
+		e.Object = sd
+	}
+}
 
 // pdfcpuReason is a pdfcpu error for a reason line.
 func pdfcpuReason(err error) string {

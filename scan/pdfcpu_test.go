@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"chartkeeper/chart"
@@ -122,4 +123,38 @@ func TestImg2PDF24Pages(t *testing.T) {
 	if r := in.Take(path, scan.Folder{Path: dir}); r.Outcome != scan.Duplicate {
 		t.Errorf("taken again: %s %s", r.Outcome, r.Reason)
 	}
+}
+
+// TestPDFHeldOnce: a PDF read for intake keeps its large streams (a
+// scan's page images) in the file's own bytes, not in a second copy of
+// pdfcpu's.
+func TestPDFHeldOnce(t *testing.T) {
+	const bulk = 16 << 20
+	b := makePDF(3, "held once", bulk)
+	var info scan.Info
+	held := heapAfter(func() {
+		var err error
+		if info, err = scan.Analyze(b); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if held > bulk/2 {
+		t.Errorf("reading the PDF holds %d MB besides the file", held>>20)
+	}
+	if info.Pages != 3 {
+		t.Fatalf("%d pages", info.Pages)
+	}
+	runtime.KeepAlive(info)
+}
+
+// heapAfter is how much more heap is in use after f than before, once
+// garbage is collected.
+func heapAfter(f func()) int64 {
+	var m0, m1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
+	f()
+	runtime.GC()
+	runtime.ReadMemStats(&m1)
+	return int64(m1.HeapAlloc) - int64(m0.HeapAlloc)
 }

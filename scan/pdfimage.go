@@ -39,11 +39,12 @@ const maxContentStream = 64 << 10
 
 // pdfScanImage returns page n (1-based) of ctx when it is a scanned
 // picture as above, and the page's longest side in inches as placed.
-// JPEG images are read only when jpegs is set: poppler decodes them
-// faster than Go.
-func pdfScanImage(ctx *model.Context, n int, jpegs bool) (img image.Image, inches float64, err error) {
+// JPEG images are read only up to maxJPEG pixels (none when 0): poppler,
+// which draws a page at the size asked for, does a large one with less
+// time and memory than Go's decoder, which decodes all of it.
+func pdfScanImage(ctx *model.Context, n int, maxJPEG int) (img image.Image, inches float64, err error) {
 	err = safely(func() error {
-		img, inches, err = scanImage(ctx, n, jpegs)
+		img, inches, err = scanImage(ctx, n, maxJPEG)
 		return err
 	})
 	if err != nil {
@@ -52,7 +53,7 @@ func pdfScanImage(ctx *model.Context, n int, jpegs bool) (img image.Image, inche
 	return img, inches, nil
 }
 
-func scanImage(ctx *model.Context, n int, jpegs bool) (image.Image, float64, error) {
+func scanImage(ctx *model.Context, n int, maxJPEG int) (image.Image, float64, error) {
 	if n < 1 || n > ctx.PageCount {
 		return nil, 0, errNotScanPage
 	}
@@ -96,7 +97,7 @@ func scanImage(ctx *model.Context, n int, jpegs bool) (image.Image, float64, err
 	if pw <= 0 || ph <= 0 || iw*ih < 0.8*pw*ph {
 		return nil, 0, errNotScanPage
 	}
-	img, err := decodeScanImage(ctx, sd, jpegs)
+	img, err := decodeScanImage(ctx, sd, maxJPEG)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -283,8 +284,8 @@ func mulMatrix(m, n [6]float64) [6]float64 {
 const maxScanPixels = 50_000_000
 
 // decodeScanImage decodes a CCITT Group 4 image XObject, or a JPEG one
-// when jpegs is set, in grey (a colour JPEG gives its luminance).
-func decodeScanImage(ctx *model.Context, sd *types.StreamDict, jpegs bool) (image.Image, error) {
+// of at most maxJPEG pixels, in grey (a colour JPEG gives its luminance).
+func decodeScanImage(ctx *model.Context, sd *types.StreamDict, maxJPEG int) (image.Image, error) {
 	im := sd.Dict
 	w, okW := number(ctx, im["Width"])
 	h, okH := number(ctx, im["Height"])
@@ -327,7 +328,7 @@ func decodeScanImage(ctx *model.Context, sd *types.StreamDict, jpegs bool) (imag
 	}
 	data := sd.Raw
 	switch {
-	case jpegs && isFilter(ctx, filter, "DCTDecode"):
+	case width*height <= maxJPEG && isFilter(ctx, filter, "DCTDecode"):
 		if mask || inverted || !greyOrRGB(ctx, im["ColorSpace"]) {
 			return nil, errNotScanPage
 		}

@@ -155,7 +155,7 @@ func viewImage(ctx *model.Context, sd *types.StreamDict, objNr int, name string)
 		}
 		return img, nil
 	case isFilter(ctx, filter, "CCITTFaxDecode"):
-		if img, err := decodeScanImage(ctx, sd, false); err == nil {
+		if img, err := decodeScanImage(ctx, sd, 0); err == nil {
 			return img, nil
 		}
 	}

@@ -9,8 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Blobs hold large content such as scanned documents. A blob is split into
@@ -18,8 +16,8 @@ import (
 // a last-chunk flag in the associated data, so a reader notices a chunk that
 // was dropped, repeated, reordered or cut off as soon as it reaches it. The
 // header (size, chunk count, SHA-256) is written last, so a blob interrupted
-// by a crash is never visible. Content is streamed: at most two chunks and
-// one transaction's worth of pages are in memory at a time.
+// by a crash is never visible. Content is streamed (blobput.go): a few
+// chunks are in memory at a time, however large the content.
 const (
 	BlobChunkSize = 1 << 20
 	chunksPerTx   = 4
@@ -64,156 +62,9 @@ func (k *dataKey) blobIndexKey(sum [32]byte) []byte {
 }
 
 // PutBlob stores everything read from r as a new blob, or, if identical
-// content is already stored, returns that blob with Existing set.
-func (s *Store) PutBlob(r io.Reader) (BlobInfo, error) { return s.putBlob(r, false) }
-
-func (s *Store) putBlob(r io.Reader, clinical bool) (BlobInfo, error) {
-	id := NewID()
-	info := BlobInfo{ID: id, Clinical: clinical}
-	var box *clinicalBlobSealer
-	if clinical {
-		s.mu.RLock()
-		if s.sess == nil {
-			s.mu.RUnlock()
-			return BlobInfo{}, ErrLocked
-		}
-		var err error
-		box, err = s.sess.clinicalBlobSealer()
-		s.mu.RUnlock()
-		if err != nil {
-			return BlobInfo{}, err
-		}
-	}
-	h := sha256.New()
-	cur := make([]byte, BlobChunkSize)
-	next := make([]byte, BlobChunkSize)
-	n, err := io.ReadFull(r, cur)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return info, fmt.Errorf("reading the content: %w", err)
-	}
-	cur = cur[:n]
-	type sealed struct {
-		idx uint32
-		v   []byte
-	}
-	var pending []sealed
-	flush := func() error {
-		if len(pending) == 0 {
-			return nil
-		}
-		err := s.Update(func(tx *Tx) error {
-			b := tx.btx.Bucket(bucketBlobs)
-			for _, c := range pending {
-				if err := b.Put(blobChunkKey(id, c.idx), c.v); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		pending = pending[:0]
-		return err
-	}
-	fail := func(err error) (BlobInfo, error) {
-		s.deleteBlobChunks(id, info.Chunks)
-		return BlobInfo{}, err
-	}
-	for {
-		// Read ahead one chunk to learn whether cur is the last.
-		var m int
-		last := len(cur) < BlobChunkSize
-		if !last {
-			m, err = io.ReadFull(r, next[:BlobChunkSize])
-			if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-				return fail(fmt.Errorf("reading the content: %w", err))
-			}
-			last = m == 0
-		}
-		h.Write(cur)
-		info.Size += int64(len(cur))
-		s.mu.RLock()
-		if s.sess == nil {
-			s.mu.RUnlock()
-			return fail(ErrLocked)
-		}
-		var v []byte
-		if clinical {
-			v = box.seal(cur, blobChunkAD(id, info.Chunks, last))
-		} else {
-			v = s.sess.key.seal(nil, cur, blobChunkAD(id, info.Chunks, last))
-		}
-		s.mu.RUnlock()
-		pending = append(pending, sealed{info.Chunks, v})
-		info.Chunks++
-		if last {
-			break
-		}
-		if len(pending) >= chunksPerTx {
-			if err := flush(); err != nil {
-				return fail(err)
-			}
-		}
-		cur, next = next[:m], cur[:cap(cur)]
-	}
-	copy(info.SHA256[:], h.Sum(nil))
-	// The last chunks, the header and the index entry commit together.
-	err = s.Update(func(tx *Tx) error {
-		ib := tx.btx.Bucket(bucketBlobIndex)
-		ik := tx.sess.key.blobIndexKey(info.SHA256)
-		if old := ib.Get(ik); old != nil {
-			// The same content sealed the same way is stored once; content
-			// sealed otherwise is stored again, and the index names the
-			// newer.
-			if oi, err := tx.blobInfo(string(old)); err != nil || oi.Clinical == clinical {
-				info.ID, info.Existing = string(old), true
-				return nil
-			}
-		}
-		b := tx.btx.Bucket(bucketBlobs)
-		for _, c := range pending {
-			if err := b.Put(blobChunkKey(id, c.idx), c.v); err != nil {
-				return err
-			}
-		}
-		full := blobHeader{BlobInfo: info}
-		if clinical {
-			full = box.header(info)
-		}
-		hdr, _ := json.Marshal(full)
-		if err := b.Put(blobHeaderKey(id), tx.sess.key.seal(nil, hdr, blobHeaderAD(id))); err != nil {
-			return err
-		}
-		if err := tx.noteBlob(id, false); err != nil { // the blob feed (blobsync.go)
-			return err
-		}
-		return ib.Put(ik, []byte(id))
-	})
-	if err != nil {
-		return fail(err)
-	}
-	if info.Existing {
-		s.deleteBlobChunks(id, info.Chunks)
-		existing, err := s.BlobInfo(info.ID)
-		if err != nil {
-			return BlobInfo{}, err
-		}
-		existing.Existing = true
-		return existing, nil
-	}
-	return info, nil
-}
-
-// deleteBlobChunks removes the chunks of a blob that was never completed.
-func (s *Store) deleteBlobChunks(id string, n uint32) {
-	_ = s.db.Update(func(btx *bolt.Tx) error {
-		b := btx.Bucket(bucketBlobs)
-		for i := uint32(0); i < n; i++ {
-			if err := b.Delete(blobChunkKey(id, i)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
+// content is already stored, returns that blob with Existing set. See
+// [Store.PutBlobFrom] (blobput.go).
+func (s *Store) PutBlob(r io.Reader) (BlobInfo, error) { return s.putBlobFrom(r, false, nil) }
 
 // FindBlob returns the blob holding content with this SHA-256, if any.
 func (s *Store) FindBlob(sum [32]byte) (id string, ok bool, err error) {

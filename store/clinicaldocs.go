@@ -266,7 +266,7 @@ func (tx *Tx) OpenClinical(sealed []byte, context string) ([]byte, error) {
 // twice; content stored under the general key is (see
 // [Store.DropBlob]).
 func (s *Store) PutClinicalBlob(r io.Reader) (BlobInfo, error) {
-	return s.putBlob(r, true)
+	return s.putBlobFrom(r, true, nil)
 }
 
 // DropBlob removes a blob from this store: its chunks, its header, its

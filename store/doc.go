@@ -58,6 +58,8 @@
 //	  <blobID>\x00c<index>   sealed chunk
 //	blobindex/
 //	  <HMAC(SHA-256 of content)>  blob ID, so the same content is stored once
+//	blobputs/                blobs being put whose first chunks are committed
+//	  <blobID>               (blobput.go; made on first use)
 //	audit/
 //	  <seq>                  previous entry's hash | entry sealed to the
 //	                         audit key (audit.go)

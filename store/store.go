@@ -40,6 +40,8 @@ type Store struct {
 
 	changed changeSignal // wakes sync when the change feed grows
 
+	puts blobPuts // blob puts under way (blobput.go)
+
 	rules MergeRules // set once by the options, then only read
 	types TypeRules  // set once by the options, then only read
 
