@@ -5,6 +5,8 @@ package shell
 import (
 	"errors"
 	"path/filepath"
+	"runtime"
+	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
@@ -72,6 +74,13 @@ func execute(verb, path string, show int32) error {
 	dir, err := windows.UTF16PtrFromString(filepath.Dir(path))
 	if err != nil {
 		return err
+	}
+	// The handler may be a shell extension reached through COM, which
+	// must be initialised on the calling thread first.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if err := windows.CoInitializeEx(0, windows.COINIT_APARTMENTTHREADED|windows.COINIT_DISABLE_OLE1DDE); err == nil || err == syscall.Errno(1) { // S_OK, S_FALSE
+		defer windows.CoUninitialize()
 	}
 	r, _, _ := procShellExecuteW.Call(0, uintptr(unsafe.Pointer(v)), uintptr(unsafe.Pointer(f)), 0,
 		uintptr(unsafe.Pointer(dir)), uintptr(show))
