@@ -8,6 +8,8 @@ import (
 	"image/jpeg"
 	"math"
 
+	"chartkeeper/internal/pdfdraw"
+
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
@@ -26,8 +28,10 @@ import (
 // scanners, img2pdf and tiff2pdf make) is drawn from that image, read
 // with pdfcpu: the image is placed where the page's content puts it, on
 // white, and the page's /Rotate is applied. Any other PDF page (text,
-// drawings) is drawn by pdftoppm when it is installed; without it the
-// page gives [ErrCannotShow].
+// drawings: the workstation's own printouts) is drawn by PDFium in pure
+// Go (internal/pdfdraw), on every platform with nothing installed; should
+// PDFium fail, by pdftoppm when it is installed; else the page gives
+// [ErrCannotShow].
 
 // ErrCannotShow says that a page cannot be drawn on this workstation.
 var ErrCannotShow = errors.New("this page cannot be shown here")
@@ -35,7 +39,7 @@ var ErrCannotShow = errors.New("this page cannot be shown here")
 // maxViewPixels is the largest page picture PageImage makes or decodes.
 const maxViewPixels = 200_000_000
 
-// viewDPI is the resolution pdftoppm draws text pages at for the viewer.
+// viewDPI is the resolution text pages are drawn at for the viewer.
 const viewDPI = 150
 
 // PageImage draws page n (1-based) of content for viewing. Its error is
@@ -58,6 +62,11 @@ func PageImage(content []byte, n int) (image.Image, error) {
 			return err
 		})
 		if err == nil && img != nil {
+			return img, nil
+		}
+		// PDFium first: it needs nothing installed and, once started,
+		// draws a page many times faster than starting pdftoppm.
+		if img, err := pdfdraw.Page(content, n, viewDPI); err == nil {
 			return img, nil
 		}
 		img, err = renderPDFPage(content, info.pdf, n, viewDPI, false)

@@ -1,9 +1,11 @@
 package scan_test
 
 import (
-	"errors"
+	"bytes"
 	"image"
+	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -117,21 +119,59 @@ func TestPageImageFromEmbeddedImage(t *testing.T) {
 	}
 }
 
-// TestPageImageTextPDF: a page of text is drawn by pdftoppm, and without
-// it the viewer is told plainly that the page cannot be shown.
+// TestPageImageTextPDF: a page of text and drawings (a cover sheet, as
+// report makes it) is drawn with no pdftoppm on the computer (PDFium in
+// Go, as on Windows), and looks like pdftoppm's drawing of it where
+// poppler is installed: as much of the page is ink.
 func TestPageImageTextPDF(t *testing.T) {
-	tool(t, "pdftoppm")
-	pdf := makePDF(2, "text", 0)
-	img, err := scan.PageImage(pdf, 2)
-	if err != nil || img.Bounds().Dx() < 1000 {
-		t.Fatalf("pdftoppm's page: %v %v", img, err)
-	}
+	p := newPractice(t)
+	pdf := coverPDF(t, p, p.patient("Drawtest", "Zoë"), "lab")
 	old := scan.PDFRenderer
 	scan.PDFRenderer = "no-such-pdftoppm"
 	t.Cleanup(func() { scan.PDFRenderer = old })
-	if _, err := scan.PageImage(pdf, 1); !errors.Is(err, scan.ErrCannotShow) {
-		t.Fatalf("without pdftoppm: %v, want ErrCannotShow", err)
+	img, err := scan.PageImage(pdf, 1)
+	if err != nil || img.Bounds().Dx() < 1000 {
+		t.Fatalf("without pdftoppm: %v %v", img, err)
 	}
+	got := inkRatio(img)
+	if got < 0.001 {
+		t.Fatalf("without pdftoppm the page is blank (ink %.5f)", got)
+	}
+	path, err := exec.LookPath(old)
+	if err != nil {
+		t.Logf("pdftoppm is not installed; ink %.5f", got)
+		return
+	}
+	cmd := exec.Command(path, "-r", "150", "-f", "1", "-l", "1", "-singlefile", "-png", "-")
+	cmd.Stdin = bytes.NewReader(pdf)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := png.Decode(bytes.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := inkRatio(ref)
+	if got < want*0.7 || got > want*1.3 {
+		t.Fatalf("ink %.5f of the page, pdftoppm's %.5f", got, want)
+	}
+	t.Logf("ink %.5f of the page, pdftoppm's %.5f", got, want)
+}
+
+// inkRatio is the share of a picture's pixels darker than mid-grey.
+func inkRatio(img image.Image) float64 {
+	b := img.Bounds()
+	n := 0
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if (r+g+bl)/3 < 0x8000 {
+				n++
+			}
+		}
+	}
+	return float64(n) / float64(b.Dx()*b.Dy())
 }
 
 // TestFit: a turned view swaps the sides; the width asked is the width

@@ -3,7 +3,8 @@
 # under Wine on a private virtual display (Xvfb, 1024x768): it reaches the
 # first-run screen, makes a demo practice in its default data folder
 # (%APPDATA%\Chartkeeper), signs in as the demo front desk and the demo
-# HIM manager, and saves a picture of each step under build/windows-smoke/.
+# HIM manager, opens a printout of labels whose preview must show its page,
+# and saves a picture of each step under build/windows-smoke/.
 # It fails when a step does not answer, when the data folder is not where
 # Windows programs keep their data, or when a picture is blank.
 set -euo pipefail
@@ -75,6 +76,13 @@ shot 01-sign-in
 for user in demo-frontdesk demo-him; do
 	ask signin "$user"
 	shot "02-home-$user"
+	if [[ $user == demo-frontdesk ]]; then
+		# A printout's preview: its page drawn with no poppler (PDFium in
+		# WebAssembly), as the front desk's labels.
+		ask open chart-printout
+		ask printout
+		shot "03-printout-$user"
+	fi
 	ask signout
 done
 ask quit || true

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -11,11 +12,14 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/internal/filename"
+	"chartkeeper/internal/shell"
 	"chartkeeper/report"
+	"chartkeeper/scan"
 )
 
 // printout is a PDF made for the person at the workstation, kept in memory
@@ -32,7 +36,9 @@ type printout struct {
 }
 
 // showPrintout offers what to do with a finished printout, with the
-// report's warnings (fields whose characters the fonts cannot draw).
+// report's warnings (fields whose characters the fonts cannot draw) and,
+// for a signed-in person, a preview of its pages (never for a private
+// printout).
 func (ws *workstation) showPrintout(p *printout) {
 	status := &widget.Label{Wrapping: fyne.TextWrapWord}
 	parts := []fyne.CanvasObject{paragraph(fmt.Sprintf("%s is ready (%d KB).", p.title, (len(p.pdf)+1023)/1024))}
@@ -44,6 +50,10 @@ func (ws *workstation) showPrintout(p *printout) {
 	if !p.private {
 		buttons.Add(&widget.Button{Text: "Open in viewer", Icon: theme.VisibilityIcon(), OnTapped: func() {
 			if err := ws.openPDF(p); err != nil {
+				if errors.Is(err, shell.ErrNoAssociation) {
+					status.SetText(msgNoViewer)
+					return
+				}
 				status.SetText("The viewer could not be started: " + sentence(err))
 				return
 			}
@@ -56,9 +66,14 @@ func (ws *workstation) showPrintout(p *printout) {
 			status.SetText(why)
 			return
 		}
+		job, err := ws.printJob(pr, p.title, p.file, p.pdf, p.private)
+		if err != nil {
+			status.SetText(printFailed(err))
+			return
+		}
 		status.SetText("Sending to the printer…")
 		runInBackground(func() {
-			err := pr.Print(p.title, p.pdf)
+			err := job()
 			fyne.Do(func() {
 				if err != nil {
 					status.SetText(printFailed(err))
@@ -72,8 +87,26 @@ func (ws *workstation) showPrintout(p *printout) {
 		saveCopy(ws.win, p.file, p.pdf, status.SetText)
 	}})
 	parts = append(parts, buttons, status)
-	d := openModal(ws.win, p.title, container.NewVBox(parts...), nil, &action{text: "Close"})
-	d.d.Resize(fyne.NewSize(520, 0))
+	var content fyne.CanvasObject = container.NewVBox(parts...)
+	width := float32(520)
+	ws.preview = nil
+	if s := ws.sess; s != nil && !p.private {
+		// A preview of the pages, drawn in memory (see the document
+		// viewer); the chart's own viewer stays the session's.
+		pages := 1
+		if info, err := scan.Analyze(p.pdf); err == nil {
+			pages = info.Pages
+		}
+		old := s.viewer
+		v := newViewer(s, p.pdf, pages, p.file, false)
+		s.viewer = old
+		ws.preview = v
+		content = container.NewBorder(nil, container.NewVBox(parts...), nil, nil,
+			container.New(layout.NewGridWrapLayout(fyne.NewSize(560, 360)), v.view()))
+		width = 600
+	}
+	d := openModal(ws.win, p.title, content, nil, &action{text: "Close"})
+	d.d.Resize(fyne.NewSize(width, 0))
 }
 
 // openPDF writes the printout to a private temporary file and opens it in
@@ -123,8 +156,8 @@ func (ws *workstation) removeTemp() {
 	ws.tmp = ""
 }
 
-// openInViewer opens a file in the system's viewer (xdg-open on Linux).
-// Tests replace it.
+// openInViewer opens a file in the system's viewer (xdg-open on Linux,
+// the shell's "open" on Windows). Tests replace it.
 var openInViewer = func(a fyne.App, path string) error {
 	return a.OpenURL(&url.URL{Scheme: "file", Path: path})
 }

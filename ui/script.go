@@ -151,3 +151,35 @@ func (sc *Script) Focused() string {
 	})
 	return name
 }
+
+// WaitPrintout waits, at most timeout, until the printout on screen has
+// its first page drawn in its preview (or a sentence saying it cannot be).
+func (sc *Script) WaitPrintout(timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		state := ""
+		fyne.DoAndWait(func() {
+			v := sc.ws.preview
+			switch {
+			case v == nil:
+				state = "none"
+			case v.drawn[v.page] != nil:
+				state = "drawn"
+			case v.msg.Visible():
+				state = "message"
+			}
+		})
+		switch state {
+		case "none":
+			return errors.New("no printout is shown")
+		case "drawn":
+			return nil
+		case "message":
+			return errors.New("the printout's page was not drawn")
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the printout's page was not drawn after %s", timeout)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

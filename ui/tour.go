@@ -1,13 +1,16 @@
 package ui
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"fyne.io/fyne/v2"
 
 	"chartkeeper/chart"
+	"chartkeeper/report"
 	"chartkeeper/store"
 )
 
@@ -156,7 +159,14 @@ func tourStops(role store.Role) []tourStop {
 		add("chart-printout", onChart(func(v *chartView) {
 			// What a finished printout offers; nothing is written until
 			// a button is chosen.
-			v.s.ws.showPrintout(&printout{title: "Labels for " + v.c.Patient.Name(), file: "labels.pdf", pdf: []byte("%PDF-1.4\n")})
+			// The labels are made here, not through Service.Print: the
+			// tour prints nothing and records nothing.
+			var buf bytes.Buffer
+			pg := report.Page{Practice: "Tour", PrintedBy: v.s.user.Name, PrintedAt: time.Now()}
+			if _, err := report.Labels(&buf, pg, v.c.Patient, 3); err != nil {
+				fyne.LogError("making the tour's labels", err)
+			}
+			v.s.ws.showPrintout(&printout{title: "Labels for " + v.c.Patient.Name(), file: "labels.pdf", pdf: buf.Bytes()})
 		}))
 	}
 	if may(chart.FileDocuments) {

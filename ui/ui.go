@@ -45,14 +45,15 @@ func create(a fyne.App, w fyne.Window, dir string) (*workstation, fyne.CanvasObj
 // workstation is one window's hold on the data folder: the open store, the
 // demo credentials when it is a demo practice, and the signed-in session.
 type workstation struct {
-	app  fyne.App
-	win  fyne.Window
-	dir  string
-	st   *store.Store
-	demo *DemoPractice // nil unless the folder holds a demo practice
-	sess *session      // nil while locked
-	tmp  string        // private folder of PDFs opened in the viewer; "" until one is
-	once sync.Once
+	app     fyne.App
+	win     fyne.Window
+	dir     string
+	st      *store.Store
+	demo    *DemoPractice // nil unless the folder holds a demo practice
+	sess    *session      // nil while locked
+	tmp     string        // private folder of PDFs opened in the viewer; "" until one is
+	preview *docViewer    // the open printout's preview, nil when none
+	once    sync.Once
 }
 
 // adopt takes an opened store: it is closed when the window closes or the

@@ -19,14 +19,15 @@ import (
 
 	"chartkeeper/chart"
 	"chartkeeper/internal/atomicfile"
+	"chartkeeper/internal/shell"
 	"chartkeeper/scan"
 )
 
 // The document viewer shows a document's pages inside the workstation:
 // filed documents from the chart's Documents tab, and the inbox's
-// preview. Pages are drawn by scan.PageImage off the UI goroutine (a
-// scanned PDF from its page image, a text PDF by pdftoppm when it is
-// installed), kept for the pages near the one shown, and scaled to the
+// preview, and the preview of a finished printout. Pages are drawn by
+// scan.PageImage off the UI goroutine (a scanned PDF from its page image,
+// a text PDF by PDFium in Go, with no program installed), kept for the pages near the one shown, and scaled to the
 // width shown: fit to the pane's width, or zoomed in and out from there.
 // Turning is for the view only; the document is not changed. Print goes
 // through the system's print service when a printer is set up; Save a
@@ -325,10 +326,14 @@ func (v *docViewer) print() {
 		v.say(why)
 		return
 	}
+	job, err := v.s.ws.printJob(p, v.name, v.name, v.content, false)
+	if err != nil {
+		v.say(printFailed(err))
+		return
+	}
 	v.say("Sending to the printer…")
-	data, title := v.content, v.name
 	runInBackground(func() {
-		err := p.Print(title, data)
+		err := job()
 		fyne.Do(func() {
 			if err != nil {
 				v.say(printFailed(err))
@@ -452,8 +457,14 @@ var errNoPrinter = errors.New("no printer is set up")
 // printFailed is what the person is told when the print service refused
 // a document; its own words go to the log.
 func printFailed(err error) string {
-	if errors.Is(err, errNoPrinter) {
+	switch {
+	case errors.Is(err, errNoPrinter):
 		return msgNoPrinter
+	case errors.Is(err, shell.ErrNoAssociation):
+		fyne.LogError("printing", err)
+		return msgNoPDFProgram
+	case errors.Is(err, errNeedsFile):
+		return msgPrivateNoFile
 	}
 	fyne.LogError("printing", err)
 	return "The printer did not take the document. Check that it is on and has paper, or save a copy and print it from another computer."

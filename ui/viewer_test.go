@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -17,6 +20,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/shell"
+	"chartkeeper/report"
 	"chartkeeper/scan"
 )
 
@@ -250,9 +255,10 @@ func TestDocumentViewer(t *testing.T) {
 	}
 }
 
-// TestViewerTextPageWithoutRenderer: a PDF of text, with no pdftoppm,
-// says plainly that the page cannot be shown here.
-func TestViewerTextPageWithoutRenderer(t *testing.T) {
+// TestViewerTextPageWithoutPoppler: a PDF of text, with no pdftoppm on
+// the computer (as on Windows), is drawn in Go: the page is not blank, and
+// as much of it is ink as in poppler's drawing where poppler is installed.
+func TestViewerTextPageWithoutPoppler(t *testing.T) {
 	p := newPractice(t)
 	ws, w := open(t, p.dir)
 	signInAs(t, w, "drsmith", testPassword)
@@ -260,11 +266,132 @@ func TestViewerTextPageWithoutRenderer(t *testing.T) {
 	old := scan.PDFRenderer
 	scan.PDFRenderer = "no-such-pdftoppm"
 	t.Cleanup(func() { scan.PDFRenderer = old })
-	fileDocument(t, s, p, textPDF(), "application/pdf", 1)
-	openFirstDocument(t, s, p, w)
-	wantText(t, w.Content(), msgCannotShow)
-	if !hasButton(w.Content(), "Save a copy…") || !hasButton(w.Content(), "Print") {
-		t.Error("Save a copy and Print are not offered for a page that cannot be shown")
+	pdf := textPDF()
+	fileDocument(t, s, p, pdf, "application/pdf", 1)
+	v := openFirstDocument(t, s, p, w)
+	waitPage(t, v)
+	_, pic := pageImage(t, v)
+	got := darkShare(pic)
+	if got < 0.0002 {
+		t.Fatalf("the page is blank (%.5f dark)", got)
+	}
+	path, err := exec.LookPath(old)
+	if err != nil {
+		t.Logf("pdftoppm is not installed; %.5f of the page is dark", got)
+		return
+	}
+	cmd := exec.Command(path, "-r", "150", "-singlefile", "-png", "-")
+	cmd.Stdin = bytes.NewReader(pdf)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := png.Decode(bytes.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := darkShare(scan.Fit(ref, 0, pic.Bounds().Dx()))
+	if got < want*0.6 || got > want*1.6 {
+		t.Fatalf("%.5f of the page is dark, of poppler's drawing %.5f", got, want)
+	}
+	t.Logf("%.5f of the page is dark, of poppler's drawing %.5f", got, want)
+}
+
+// waitPage waits for the viewer's page to be drawn (or refused).
+func waitPage(t *testing.T, v *docViewer) {
+	t.Helper()
+	for range 600 {
+		done := false
+		fyne.DoAndWait(func() { done = v.img.Image != nil || v.msg.Visible() })
+		if done {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("the page was not drawn within a minute")
+}
+
+// TestPrintoutPreviewWithoutPoppler: a finished printout (labels, as
+// report makes them) shows its page, drawn with no pdftoppm.
+func TestPrintoutPreviewWithoutPoppler(t *testing.T) {
+	p := newPractice(t)
+	ws, w := open(t, p.dir)
+	signInAs(t, w, "drsmith", testPassword)
+	s := sessionOf(t, ws)
+	old := scan.PDFRenderer
+	scan.PDFRenderer = "no-such-pdftoppm"
+	t.Cleanup(func() { scan.PDFRenderer = old })
+	var buf bytes.Buffer
+	if _, err := report.Labels(&buf, report.Page{Practice: "Test Clinic", PrintedBy: "Dr Smith", PrintedAt: time.Now()}, p.patient, 3); err != nil {
+		t.Fatal(err)
+	}
+	viewerBefore := s.viewer
+	ws.showPrintout(&printout{title: "Labels", file: "labels.pdf", pdf: buf.Bytes()})
+	if ws.preview == nil {
+		t.Fatal("the printout has no preview")
+	}
+	if s.viewer != viewerBefore {
+		t.Error("the printout's preview took the place of the chart's viewer")
+	}
+	waitPage(t, ws.preview)
+	_, pic := pageImage(t, ws.preview)
+	if got := darkShare(pic); got < 0.001 {
+		t.Fatalf("the labels' page is blank (%.5f dark)", got)
+	}
+	// A private printout (the emergency kit) has no preview.
+	ws.showPrintout(&printout{title: "Emergency kit", file: "kit.pdf", pdf: buf.Bytes(), private: true})
+	if ws.preview != nil {
+		t.Error("a private printout has a preview")
+	}
+}
+
+// filePrinterStub stands for a print service that prints files (the
+// Windows shell).
+type filePrinterStub struct {
+	printerStub
+	path string
+}
+
+func (p *filePrinterStub) PrintFile(_, path string) error {
+	p.path = path
+	var err error
+	p.got, err = os.ReadFile(path)
+	return err
+}
+
+// TestPrintThroughFile: a service that prints files gets a copy in the
+// private temporary folder (mode 0600), which goes at sign-out; a private
+// printout is not written for it, and the shell's "no program for PDF
+// files" is said plainly.
+func TestPrintThroughFile(t *testing.T) {
+	p := newPractice(t)
+	ws, w := open(t, p.dir)
+	signInAs(t, w, "drsmith", testPassword)
+	s := sessionOf(t, ws)
+	data := textPDF()
+	fp := &filePrinterStub{printerStub: printerStub{ready: true}}
+	job, err := ws.printJob(fp, "Summary", "summary.pdf", data, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := job(); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(fp.got, data) || filepath.Dir(fp.path) != ws.tmp {
+		t.Fatalf("printed %q (%d bytes), want a copy in %s", fp.path, len(fp.got), ws.tmp)
+	}
+	if fi, err := os.Stat(fp.path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the copy to print: %v %v, want mode 0600", fi, err)
+	}
+	if _, err := ws.printJob(fp, "Emergency kit", "kit.pdf", data, true); printFailed(err) != msgPrivateNoFile {
+		t.Errorf("a private printout: %v", err)
+	}
+	if got := printFailed(fmt.Errorf("printing: %w", shell.ErrNoAssociation)); got != msgNoPDFProgram {
+		t.Errorf("no program for PDF files: %q", got)
+	}
+	s.close("")
+	if _, err := os.Stat(fp.path); !os.IsNotExist(err) {
+		t.Errorf("the copy to print is still there after sign-out: %v", err)
 	}
 }
 
@@ -322,5 +449,23 @@ func TestSystemPrinterWithoutPrinter(t *testing.T) {
 	t.Setenv("PATH", bin)
 	if ok, why := (cupsPrinter{}).Ready(); ok || why != msgNoPrinter {
 		t.Errorf("Ready() = %v, %q; want false and %q", ok, why, msgNoPrinter)
+	}
+}
+
+// TestShellPrinterOffWindows: the Windows shell's printer, where there is
+// no shell, says plainly that no printer is set up, and its open fails.
+func TestShellPrinterOffWindows(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("on Windows the shell answers")
+	}
+	var p printer = shellPrinter{}
+	if ok, why := p.Ready(); ok || why != msgNoPrinter {
+		t.Errorf("Ready: %v %q", ok, why)
+	}
+	if err := p.Print("Summary", textPDF()); !errors.Is(err, errNeedsFile) {
+		t.Errorf("Print of bytes: %v", err)
+	}
+	if err := shellOpen("summary.pdf"); !errors.Is(err, shell.ErrUnsupported) {
+		t.Errorf("open: %v", err)
 	}
 }

@@ -30,6 +30,7 @@ func settle() {
 //	screens        list the signed-in user's screens, one a line, then "ok"
 //	open SCREEN    show a screen
 //	focused        name the control that has the keyboard, then "ok"
+//	printout       wait for the printout shown to have its page drawn
 //	signout        sign out
 //	quit           quit
 //
@@ -67,6 +68,10 @@ func runScript(a fyne.App, sc *ui.Script, in io.Reader, out io.Writer) {
 		case "focused":
 			fmt.Fprintln(out, sc.Focused())
 			answer(nil)
+		case "printout":
+			err := sc.WaitPrintout(5 * time.Minute)
+			settle()
+			answer(err)
 		case "signout":
 			sc.SignOut()
 			settle()
