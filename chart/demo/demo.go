@@ -45,7 +45,7 @@ import (
 
 // everyScript are made-up names ("Test", "Trial" and common given names)
 // in the scripts synth does not write. The first plain-Latin people of
-// every demo practice take them, so the screens and printouts show names in
+// every demo practice (after its first person) take them, so the screens and printouts show names in
 // Hebrew, Devanagari (Hindi and Nepali), Ethiopic (Amharic), Thai, Korean
 // and Vietnamese too.
 var everyScript = []struct{ family, given, sex, language, script string }{
@@ -150,9 +150,11 @@ func Fill(svc *chart.Service, o Options) (Stats, error) {
 	other := 0
 	for i := range people {
 		sp := gen.Person()
-		if sp.Script == "latin" && other < len(everyScript) {
-			// a plain Latin person takes one of the names in the scripts
-			// synth does not write, so every practice shows them too
+		if i > 0 && sp.Script == "latin" && other < len(everyScript) {
+			// a plain Latin person, after the first, takes one of the
+			// names in the scripts synth does not write, so every practice
+			// shows them too; the seed's first person stays as synth made
+			// them
 			n := everyScript[other]
 			sp.Family, sp.Given, sp.Preferred, sp.Sex, sp.Language, sp.Script = n.family, n.given, "", n.sex, n.language, n.script
 			other++
