@@ -15,6 +15,7 @@ import (
 	"compress/gzip"
 	"embed"
 	"io"
+	"strings"
 	"sync"
 )
 
@@ -34,6 +35,9 @@ type Font struct {
 	once sync.Once
 	ttf  []byte
 }
+
+// FileName is the font file's name, e.g. "NotoSansArabic-Regular.ttf".
+func (f *Font) FileName() string { return strings.TrimSuffix(f.file, ".gz") }
 
 // TTF is the font file, unpacked once.
 func (f *Font) TTF() []byte {
