@@ -50,8 +50,8 @@ func Labels(w io.Writer, pg Page, p chart.Patient, count int) (Warnings, error) 
 	d.addFonts(famMono)
 	pdf := d.pdf
 	pdf.SetAutoPageBreak(false, 0)
-	pdf.SetHeaderFuncMode(d.labelHeader, false)
-	pdf.SetFooterFunc(d.labelFooter)
+	pdf.SetHeaderFuncMode(d.keepingFont(d.labelHeader), false)
+	pdf.SetFooterFunc(d.keepingFont(d.labelFooter))
 
 	name := d.t.line("patient name", p.Name())
 	mrn := d.t.line("MRN", p.MRN)

@@ -87,8 +87,8 @@ func newDoc(title string, pg Page, p *chart.Patient) *doc {
 		d.patient = d.patientLine(*p)
 	}
 	d.printed = "Printed by " + d.t.line("printed by", pg.PrintedBy) + " at " + stamp(pg.PrintedAt)
-	pdf.SetHeaderFuncMode(d.header, false)
-	pdf.SetFooterFunc(d.footer)
+	pdf.SetHeaderFuncMode(d.keepingFont(d.header), false)
+	pdf.SetFooterFunc(d.keepingFont(d.footer))
 	return d
 }
 
@@ -132,6 +132,16 @@ func (d *doc) patientLine(p chart.Patient) string {
 		line += "    " + died
 	}
 	return line
+}
+
+// keepingFont wraps a header or footer: gofpdf sets the font back to the
+// page's own after them, so the font setFont noted must go back too.
+func (d *doc) keepingFont(f func()) func() {
+	return func() {
+		family, style := d.family, d.style
+		f()
+		d.family, d.style = family, style
+	}
 }
 
 // stamp formats a time as pages show it.

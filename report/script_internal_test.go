@@ -127,3 +127,17 @@ func TestPUAFont(t *testing.T) {
 		t.Error("a damaged font passes")
 	}
 }
+
+// Text in another script inside bold body text on a page that a header in
+// another style began returns to the body's font, not the header's.
+func TestFontAfterPageBreak(t *testing.T) {
+	d := newDoc("Test", Page{}, nil)
+	d.pdf.AddPage()
+	d.setFont(famSans, "", bodySize)
+	for range 80 { // several pages, each with its header
+		d.para("Seen with ليلى تجربة today")
+	}
+	if d.family != famSans || d.style != "" {
+		t.Errorf("the body's font is noted as %q %q after page breaks", d.family, d.style)
+	}
+}
