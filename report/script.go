@@ -158,33 +158,51 @@ func checksum(b []byte) uint32 {
 	return sum
 }
 
-// fallbackFor is the index in faces of the first bundled font that draws
-// r, or -1.
+// fallbackFor is the index in faces of the bundled font that draws r, or
+// -1: the font for r's script if it has a glyph for r, else the first in
+// faces that has one. Fonts are unpacked and read only when a character
+// needs them, so a Vietnamese name does not unpack the Chinese font.
 func fallbackFor(r rune) int {
 	if r < 0 || r >= 1<<16 {
-		return -1
+		return -1 // gofpdf keeps widths for the Basic Multilingual Plane only
 	}
-	c := fallbackCoverage()
-	if i := c[r]; i > 0 {
-		return int(i) - 1
+	pref := preferredFace(r)
+	if pref >= 0 && fallbackDraws(pref, r) {
+		return pref
+	}
+	for i := range faces {
+		if i != pref && fallbackDraws(i, r) {
+			return i
+		}
 	}
 	return -1
 }
 
-// fallbackCoverage maps each BMP character to 1 + the index of the first
-// bundled font that has a glyph for it, 0 for none.
-var fallbackCoverage = sync.OnceValue(func() []uint8 {
-	c := make([]uint8, 1<<16)
-	for i := len(faces) - 1; i >= 0; i-- {
-		f := faces[i].load()
-		for r := rune(0x20); r < 1<<16; r++ {
-			if g, ok := f.gt.NominalGlyph(r); ok && g != 0 {
-				c[r] = uint8(i + 1)
+// scriptFaces names the bundled font for each script it is made for.
+var scriptFaces = []struct {
+	script *unicode.RangeTable
+	font   *fonts.Font
+}{
+	{unicode.Latin, fonts.Latin}, {unicode.Greek, fonts.Latin}, {unicode.Cyrillic, fonts.Latin},
+	{unicode.Arabic, fonts.Arabic}, {unicode.Hebrew, fonts.Hebrew},
+	{unicode.Devanagari, fonts.Devanagari}, {unicode.Thai, fonts.Thai}, {unicode.Ethiopic, fonts.Ethiopic},
+	{unicode.Han, fonts.CJK}, {unicode.Hiragana, fonts.CJK}, {unicode.Katakana, fonts.CJK}, {unicode.Bopomofo, fonts.CJK},
+	{unicode.Hangul, fonts.Korean},
+}
+
+// preferredFace is the index in faces of the font for r's script, or -1.
+func preferredFace(r rune) int {
+	for _, sf := range scriptFaces {
+		if unicode.Is(sf.script, r) {
+			for i, f := range faces {
+				if f.Font == sf.font {
+					return i
+				}
 			}
 		}
 	}
-	return c
-})
+	return -1
+}
 
 // needsLayout reports whether s has characters the Go fonts lack or
 // right-to-left characters, so it cannot go to gofpdf as it is.
