@@ -208,10 +208,7 @@ func preferredFace(r rune) int {
 // right-to-left characters, so it cannot go to gofpdf as it is.
 func needsLayout(s string) bool {
 	for _, r := range s {
-		if r >= 0x0590 && (!goDraws(r) || isRTL(r)) {
-			return true
-		}
-		if r > 0x7e && !goDraws(r) {
+		if r > '~' && (!goDraws(r) || isRTL(r)) {
 			return true
 		}
 	}
