@@ -57,6 +57,9 @@ func TestEveryScriptPrints(t *testing.T) {
 			if len(ws) != 0 {
 				t.Errorf("warnings: %q", ws)
 			}
+			if again, _ := summaryPDF(t, c, 0); !bytes.Equal(pdf, again) {
+				t.Error("the same summary printed twice differs")
+			}
 			ps := pages(t, pdf)
 			for i, p := range ps {
 				p = logical(p)
