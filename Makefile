@@ -6,6 +6,7 @@ GO ?= go
 TEST_TAGS := chartkeeper_insecure_kdf
 # Debian/Ubuntu packages: what the workstation needs to build, and what the
 # tests need on top (a virtual display, xdotool to read the window's size, pdftotext/pdftoppm/pdfunite for PDFs,
+# tesseract with its Arabic, Simplified Chinese, Hindi and Amharic models to read printed names back,
 # ImageMagick and libtiff's tools to make real scanner files, and Node.js for
 # the FHIR schema validator, whose npm packages scripts/node-deps.sh installs;
 # PostgreSQL for the sync server's tests, which start a private one on loopback).
@@ -13,7 +14,7 @@ BUILD_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev
 # The Windows build: mingw-w64's C compiler for the cgo workstation, zip for
 # the package, and Wine to run it on the virtual display in the tests.
 WINDOWS_PACKAGES := gcc-mingw-w64-x86-64 zip wine wine64
-TEST_PACKAGES := $(BUILD_PACKAGES) $(WINDOWS_PACKAGES) xvfb xauth xdotool poppler-utils imagemagick libtiff-tools qpdf img2pdf libimage-exiftool-perl postgresql nodejs
+TEST_PACKAGES := $(BUILD_PACKAGES) $(WINDOWS_PACKAGES) xvfb xauth xdotool poppler-utils tesseract-ocr tesseract-ocr-ara tesseract-ocr-chi-sim tesseract-ocr-hin tesseract-ocr-amh imagemagick libtiff-tools qpdf img2pdf libimage-exiftool-perl postgresql nodejs
 
 # Packages that use Fyne and so need cgo; everything else must build and test
 # without it.

@@ -16,9 +16,9 @@ import (
 func Disclosures(w io.Writer, pg Page, p chart.Patient, ds []chart.Disclosure) (Warnings, error) {
 	d := newDoc("Accounting of disclosures", pg, &p)
 	d.pdf.AddPage()
-	d.pdf.SetFont(famSans, "B", 14)
+	d.setFont(famSans, "B", 14)
 	d.para("Accounting of disclosures")
-	d.pdf.SetFont(famSans, "", bodySize)
+	d.setFont(famSans, "", bodySize)
 	d.para(fmt.Sprintf("Releases of the health information of %s (MRN %s) outside the practice, as recorded in Chartkeeper, oldest first.",
 		d.t.line("patient name", p.Name()), d.t.line("MRN", p.MRN)))
 	d.gap(3)
@@ -46,9 +46,9 @@ func Disclosures(w io.Writer, pg Page, p chart.Patient, ds []chart.Disclosure) (
 func AccessReport(w io.Writer, pg Page, p chart.Patient, entries []chart.AuditEntry) (Warnings, error) {
 	d := newDoc("Chart access report", pg, &p)
 	d.pdf.AddPage()
-	d.pdf.SetFont(famSans, "B", 14)
+	d.setFont(famSans, "B", 14)
 	d.para("Chart access report")
-	d.pdf.SetFont(famSans, "", bodySize)
+	d.setFont(famSans, "", bodySize)
 	d.para(fmt.Sprintf("Every view, change and printout of the chart of %s (MRN %s) recorded in the audit log, oldest first. Times are %s.",
 		d.t.line("patient name", p.Name()), d.t.line("MRN", p.MRN), zoneName(pg.PrintedAt)))
 	d.gap(3)

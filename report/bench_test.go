@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"bytes"
 	"io"
 	"slices"
 	"testing"
@@ -24,4 +25,31 @@ func BenchmarkSummary200Visits(b *testing.B) {
 	}
 	slices.Sort(times)
 	b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "median-ms")
+}
+
+// BenchmarkSummaryScripts prints a one-visit summary for a patient named
+// in each script (the first run of a process also unpacks and reads the
+// fonts it needs, which the loop's later runs do not repeat). It reports
+// the PDF's size.
+func BenchmarkSummaryScripts(b *testing.B) {
+	for _, n := range append([]struct {
+		lang, family, given string
+		rtl                 bool
+		ocr                 string
+	}{{lang: "Latin", family: "Testová", given: "Žofie"}}, scriptNames...) {
+		b.Run(n.lang, func(b *testing.B) {
+			c := testChart(b, 1)
+			c.Patient.Family, c.Patient.Given = n.family, n.given
+			c.Visits[0].Plan = "Seen with " + n.given + " " + n.family + " today"
+			var size int
+			for b.Loop() {
+				var buf bytes.Buffer
+				if _, err := report.Summary(&buf, testPage(), c, 0); err != nil {
+					b.Fatal(err)
+				}
+				size = buf.Len()
+			}
+			b.ReportMetric(float64(size), "pdf-bytes")
+		})
+	}
 }

@@ -31,10 +31,10 @@ func CoverSheet(w io.Writer, pg Page, practiceID string, p chart.Patient, catego
 	pdf.AddPage()
 	w0 := d.width()
 	center := func(size float64, style string, h float64, s string) {
-		pdf.SetFont(famSans, style, size)
+		d.setFont(famSans, style, size)
 		for _, l := range d.lines(s, w0) {
 			pdf.SetX(marginX)
-			pdf.CellFormat(w0, h, l, "", 1, "C", false, 0, "")
+			d.cell(w0, h, l, "", 1, "C", false, 0, "")
 		}
 	}
 	pdf.Ln(4)
@@ -45,9 +45,9 @@ func CoverSheet(w io.Writer, pg Page, practiceID string, p chart.Patient, catego
 	center(16, "", 8, fmt.Sprintf("MRN %s    Born %s", d.t.line("MRN", p.MRN), d.t.line("birth date", p.DOB)))
 	pdf.Ln(5)
 	pdf.SetFillColor(235, 235, 235)
-	pdf.SetFont(famSans, "B", 28)
+	d.setFont(famSans, "B", 28)
 	pdf.SetX(marginX)
-	pdf.CellFormat(w0, 16, cat.Title, "1", 1, "C", true, 0, "")
+	d.cell(w0, 16, cat.Title, "1", 1, "C", true, 0, "")
 	pdf.Ln(8)
 
 	// The QR code: at most 70 mm, each module at least 1 mm wide where the
@@ -60,9 +60,9 @@ func CoverSheet(w io.Writer, pg Page, practiceID string, p chart.Patient, catego
 	drawMatrix(pdf, bc, x, y, module)
 	pdf.SetY(y + side + qrQuiet*module)
 
-	pdf.SetFont(famSans, "B", 12)
+	d.setFont(famSans, "B", 12)
 	d.para("Place this sheet on top of the documents and scan.")
-	pdf.SetFont(famSans, "", 10.5)
+	d.setFont(famSans, "", 10.5)
 	pdf.Ln(1)
 	d.para(fmt.Sprintf("Chartkeeper reads the code above and files the pages behind this sheet into the chart of %s (MRN %s) as %s. "+
 		"Use one cover sheet for each document, keep the code clean and unfolded, and print a new sheet rather than copy one for another patient.",

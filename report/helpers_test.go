@@ -31,9 +31,9 @@ func tool(t testing.TB, name string) string {
 		return path
 	}
 	if os.Getenv("CI") != "" {
-		t.Fatalf("%s is missing: install poppler-utils (make deps)", name)
+		t.Fatalf("%s is missing: install it (make deps: poppler-utils, tesseract-ocr)", name)
 	}
-	t.Skipf("%s is missing: install poppler-utils to run this test", name)
+	t.Skipf("%s is missing: install it (poppler-utils, tesseract-ocr) to run this test", name)
 	return ""
 }
 

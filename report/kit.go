@@ -31,80 +31,80 @@ func EmergencyKit(w io.Writer, practice, practiceID, recoveryKey string, created
 	pdf := d.pdf
 	pdf.AddPage()
 
-	pdf.SetFont(famSans, "B", 22)
-	pdf.CellFormat(d.width(), 11, "Chartkeeper emergency kit", "", 1, "L", false, 0, "")
-	pdf.SetFont(famSans, "", 11)
+	d.setFont(famSans, "B", 22)
+	d.cell(d.width(), 11, "Chartkeeper emergency kit", "", 1, "L", false, 0, "")
+	d.setFont(famSans, "", 11)
 	d.para("Keep this sheet locked away. It is the only way back into your records if every workstation is lost or every password forgotten.")
 	pdf.Ln(3)
 
-	pdf.SetFont(famSans, "", 10.5)
+	d.setFont(famSans, "", 10.5)
 	d.labelled("Practice", 34, d.practice)
-	pdf.SetFont(famMono, "", 10)
+	d.setFont(famMono, "", 10)
 	lw := 34.0
-	pdf.SetFont(famSans, "B", bodySize)
-	pdf.CellFormat(lw, lineBody, "Practice ID", "", 0, "L", false, 0, "")
-	pdf.SetFont(famMono, "", 10)
-	pdf.CellFormat(d.width()-lw, lineBody, d.t.line("practice ID", practiceID), "", 1, "L", false, 0, "")
-	pdf.SetFont(famSans, "", bodySize)
+	d.setFont(famSans, "B", bodySize)
+	d.cell(lw, lineBody, "Practice ID", "", 0, "L", false, 0, "")
+	d.setFont(famMono, "", 10)
+	d.cell(d.width()-lw, lineBody, d.t.line("practice ID", practiceID), "", 1, "L", false, 0, "")
+	d.setFont(famSans, "", bodySize)
 	d.labelled("Created", lw, stamp(created))
 	pdf.Ln(5)
 
-	pdf.SetFont(famSans, "B", 12)
+	d.setFont(famSans, "B", 12)
 	d.para("Recovery key")
 	pdf.Ln(1)
 	size := 18.0
-	pdf.SetFont(famMono, "B", size)
+	d.setFont(famMono, "B", size)
 	for size > 9 && pdf.GetStringWidth(key)+8 > d.width() {
 		size--
-		pdf.SetFont(famMono, "B", size)
+		d.setFont(famMono, "B", size)
 	}
 	pdf.SetLineWidth(0.8)
 	pdf.SetX(marginX)
 	for _, l := range d.lines(key, d.width()-6) {
-		pdf.CellFormat(d.width(), 14, l, "1", 1, "C", false, 0, "")
+		d.cell(d.width(), 14, l, "1", 1, "C", false, 0, "")
 		pdf.SetX(marginX)
 	}
 	pdf.SetLineWidth(0.2)
-	pdf.SetFont(famSans, "", 9)
+	d.setFont(famSans, "", 9)
 	d.para("Letters and digits in groups; O is read as 0 and I or L as 1, and case does not matter.")
 	pdf.Ln(4)
 
-	pdf.SetFont(famSans, "B", 11)
+	d.setFont(famSans, "B", 11)
 	d.para("What it does")
-	pdf.SetFont(famSans, "", 10)
+	d.setFont(famSans, "", 10)
 	d.para("Every record of the practice is encrypted. The recovery key, together with a backup file or the sync server, " +
 		"brings all of it back on a new computer when every workstation is lost (theft, fire, a dead disk), " +
 		"and sets a new password when nobody remembers one. Chartkeeper showed this key once, when the practice was created, and cannot show it again.")
 	pdf.Ln(2)
-	pdf.SetFont(famSans, "B", 11)
+	d.setFont(famSans, "B", 11)
 	d.para("How to use it")
-	pdf.SetFont(famSans, "", 10)
+	d.setFont(famSans, "", 10)
 	for _, step := range [][2]string{
 		{"Restore a backup on a new computer, with the key in a file:", "ckadmin restore --from BACKUP --data FOLDER --recovery-key-file FILE"},
 		{"Set a new password when nobody remembers one:", "ckadmin recover --data FOLDER --user USERNAME --recovery-key-file FILE"},
 	} {
-		pdf.SetFont(famSans, "", 10)
+		d.setFont(famSans, "", 10)
 		d.para(step[0])
-		pdf.SetFont(famMono, "", 9)
+		d.setFont(famMono, "", 9)
 		d.paraAt(marginX+6, d.width()-6, step[1])
 	}
-	pdf.SetFont(famSans, "", 10)
+	d.setFont(famSans, "", 10)
 	d.para("Delete the key file as soon as you are done.")
 	pdf.Ln(2)
-	pdf.SetFont(famSans, "B", 11)
+	d.setFont(famSans, "B", 11)
 	d.para("Where to keep it")
-	pdf.SetFont(famSans, "", 10)
+	d.setFont(famSans, "", 10)
 	d.para("Anyone who has this key and a backup can read every chart of the practice. Keep this sheet locked away " +
 		"(a safe, or a sealed envelope with the practice's owner), never with the backups or beside a workstation. " +
 		"Do not photograph, scan, e-mail or copy it into a computer. If it may have been seen by someone who should not have it, " +
 		"tell the practice's HIM manager at once.")
 	pdf.Ln(5)
 
-	pdf.SetFont(famSans, "", 10)
+	d.setFont(famSans, "", 10)
 	for _, f := range []string{"Backups are kept at", "Sync server address", "Sheet kept by", "Where this sheet is kept"} {
 		d.need(9)
 		pdf.SetX(marginX)
-		pdf.CellFormat(50, 9, f+":", "", 0, "L", false, 0, "")
+		d.cell(50, 9, f+":", "", 0, "L", false, 0, "")
 		pdf.Line(marginX+50, pdf.GetY()+7, marginX+d.width(), pdf.GetY()+7)
 		pdf.Ln(9)
 	}

@@ -50,8 +50,8 @@ func Labels(w io.Writer, pg Page, p chart.Patient, count int) (Warnings, error) 
 	d.addFonts(famMono)
 	pdf := d.pdf
 	pdf.SetAutoPageBreak(false, 0)
-	pdf.SetHeaderFuncMode(d.labelHeader, false)
-	pdf.SetFooterFunc(d.labelFooter)
+	pdf.SetHeaderFuncMode(d.keepingFont(d.labelHeader), false)
+	pdf.SetFooterFunc(d.keepingFont(d.labelFooter))
 
 	name := d.t.line("patient name", p.Name())
 	mrn := d.t.line("MRN", p.MRN)
@@ -76,17 +76,16 @@ func Labels(w io.Writer, pg Page, p chart.Patient, count int) (Warnings, error) 
 // fitName shrinks the name's type until it fits one label line, and as a
 // last resort shortens it.
 func (d *doc) fitName(name string, w float64) (string, float64) {
-	pdf := d.pdf
 	size := 10.5
 	for ; size > 6.5; size -= 0.5 {
-		pdf.SetFont(famSans, "B", size)
-		if pdf.GetStringWidth(name)+2 <= w {
+		d.setFont(famSans, "B", size)
+		if d.textWidth(name)+2 <= w {
 			return name, size
 		}
 	}
-	pdf.SetFont(famSans, "B", size)
+	d.setFont(famSans, "B", size)
 	rs := []rune(name)
-	for len(rs) > 1 && pdf.GetStringWidth(string(rs)+"…")+2 > w {
+	for len(rs) > 1 && d.textWidth(string(rs)+"…")+2 > w {
 		rs = rs[:len(rs)-1]
 	}
 	d.t.note("patient name: too long for a label even in small type; shortened with …")
@@ -97,12 +96,12 @@ func (d *doc) fitName(name string, w float64) (string, float64) {
 func (d *doc) label(x, y float64, name string, size float64, born, mrn string, bars barcode.Barcode) {
 	pdf := d.pdf
 	inner := labelW - 2*labelPad
-	pdf.SetFont(famSans, "B", size)
+	d.setFont(famSans, "B", size)
 	pdf.SetXY(x+labelPad, y+1.6)
-	pdf.CellFormat(inner, 4.6, name, "", 0, "L", false, 0, "")
-	pdf.SetFont(famSans, "", 8)
+	d.cell(inner, 4.6, name, "", 0, "L", false, 0, "")
+	d.setFont(famSans, "", 8)
 	pdf.SetXY(x+labelPad, y+6.2)
-	pdf.CellFormat(inner, 3.6, born, "", 0, "L", false, 0, "")
+	d.cell(inner, 3.6, born, "", 0, "L", false, 0, "")
 
 	// The barcode with a quiet zone of 10 modules to its left (from the
 	// label's edge) and the MRN in print to its right.
@@ -111,31 +110,31 @@ func (d *doc) label(x, y float64, name string, size float64, born, mrn string, b
 	by := y + 10.8
 	drawBars(pdf, bars, bx, by, labelBarUnit, 11.4)
 	tx := bx + (modules+10)*labelBarUnit
-	pdf.SetFont(famMono, "B", 11)
+	d.setFont(famMono, "B", 11)
 	pdf.SetXY(tx, by+2)
-	pdf.CellFormat(x+labelW-labelPad-tx, 4.5, mrn, "", 0, "L", false, 0, "")
-	pdf.SetFont(famSans, "", 6.5)
+	d.cell(x+labelW-labelPad-tx, 4.5, mrn, "", 0, "L", false, 0, "")
+	d.setFont(famSans, "", 6.5)
 	pdf.SetXY(tx, by+6.6)
-	pdf.CellFormat(x+labelW-labelPad-tx, 3, "MRN", "", 0, "L", false, 0, "")
+	d.cell(x+labelW-labelPad-tx, 3, "MRN", "", 0, "L", false, 0, "")
 }
 
 // labelHeader is the furniture in the half inch above the labels.
 func (d *doc) labelHeader() {
 	pdf := d.pdf
 	pdf.SetTextColor(0, 0, 0)
-	pdf.SetFont(famSans, "", 6.5)
+	d.setFont(famSans, "", 6.5)
 	pdf.SetXY(labelLeft, 5)
-	pdf.CellFormat(d.pageW-2*labelLeft, 3, d.practice+"    "+d.title+":    "+d.patient, "", 0, "L", false, 0, "")
+	d.cell(d.pageW-2*labelLeft, 3, d.practice+"    "+d.title+":    "+d.patient, "", 0, "L", false, 0, "")
 }
 
 // labelFooter is the furniture in the half inch below the labels.
 func (d *doc) labelFooter() {
 	pdf := d.pdf
 	pdf.SetTextColor(0, 0, 0)
-	pdf.SetFont(famSans, "", 6.5)
+	d.setFont(famSans, "", 6.5)
 	w := d.pageW - 2*labelLeft
 	pdf.SetXY(labelLeft, d.pageH-11.5)
-	pdf.CellFormat(w, 3, Confidential, "", 0, "L", false, 0, "")
+	d.cell(w, 3, Confidential, "", 0, "L", false, 0, "")
 	pdf.SetXY(labelLeft, d.pageH-8.3)
-	pdf.CellFormat(w, 3, fmt.Sprintf("%s    Page %d of %s", d.printed, pdf.PageNo(), pageCountAlias), "", 0, "L", false, 0, "")
+	d.cell(w, 3, fmt.Sprintf("%s    Page %d of %s", d.printed, pdf.PageNo(), pageCountAlias), "", 0, "L", false, 0, "")
 }

@@ -56,6 +56,10 @@ type doc struct {
 	t     *texter
 	title string
 
+	// the current font, which text in other scripts returns to
+	family, style string
+	registered    map[int]bool // bundled fonts added to the document
+
 	// furniture, cleaned once
 	practice, patient, printed string
 	kit                        bool // the emergency kit's own furniture
@@ -83,8 +87,8 @@ func newDoc(title string, pg Page, p *chart.Patient) *doc {
 		d.patient = d.patientLine(*p)
 	}
 	d.printed = "Printed by " + d.t.line("printed by", pg.PrintedBy) + " at " + stamp(pg.PrintedAt)
-	pdf.SetHeaderFuncMode(d.header, false)
-	pdf.SetFooterFunc(d.footer)
+	pdf.SetHeaderFuncMode(d.keepingFont(d.header), false)
+	pdf.SetFooterFunc(d.keepingFont(d.footer))
 	return d
 }
 
@@ -105,7 +109,7 @@ func (d *doc) setup(created time.Time) {
 	pdf.SetAutoPageBreak(true, footerHeight)
 	pdf.SetCellMargin(1)
 	pdf.SetDrawColor(0, 0, 0)
-	pdf.SetFont(famSans, "", bodySize)
+	d.setFont(famSans, "", bodySize)
 	d.pageW, d.pageH = pdf.GetPageSize()
 }
 
@@ -130,6 +134,16 @@ func (d *doc) patientLine(p chart.Patient) string {
 	return line
 }
 
+// keepingFont wraps a header or footer: gofpdf sets the font back to the
+// page's own after them, so the font setFont noted must go back too.
+func (d *doc) keepingFont(f func()) func() {
+	return func() {
+		family, style := d.family, d.style
+		f()
+		d.family, d.style = family, style
+	}
+}
+
 // stamp formats a time as pages show it.
 func stamp(t time.Time) string {
 	if t.IsZero() {
@@ -143,25 +157,25 @@ func (d *doc) header() {
 	pdf.SetTextColor(0, 0, 0)
 	pdf.SetXY(marginX, 8)
 	w := d.pageW - 2*marginX
-	pdf.SetFont(famSans, "B", 9)
+	d.setFont(famSans, "B", 9)
 	tw := pdf.GetStringWidth(d.title) + 4
-	pdf.CellFormat(w-tw, 4.5, d.practice, "", 0, "L", false, 0, "")
-	pdf.CellFormat(tw, 4.5, d.title, "", 1, "R", false, 0, "")
+	d.cell(w-tw, 4.5, d.practice, "", 0, "L", false, 0, "")
+	d.cell(tw, 4.5, d.title, "", 1, "R", false, 0, "")
 	pdf.SetX(marginX)
 	if d.kit {
-		pdf.SetFont(famSans, "B", 9)
-		pdf.CellFormat(w, 4.5, "Keep this sheet locked away", "", 1, "L", false, 0, "")
+		d.setFont(famSans, "B", 9)
+		d.cell(w, 4.5, "Keep this sheet locked away", "", 1, "L", false, 0, "")
 	} else if d.patient != "" {
-		pdf.SetFont(famSans, "", 9)
-		pdf.CellFormat(w, 4.5, d.patient, "", 1, "L", false, 0, "")
+		d.setFont(famSans, "", 9)
+		d.cell(w, 4.5, d.patient, "", 1, "L", false, 0, "")
 	}
 	pdf.SetLineWidth(0.3)
 	pdf.Line(marginX, 18.5, d.pageW-marginX, 18.5)
 	pdf.SetXY(marginX, contentTop)
 	if d.cont != "" {
-		pdf.SetFont(famSans, "", smallSize)
+		d.setFont(famSans, "", smallSize)
 		pdf.SetTextColor(90, 90, 90)
-		pdf.CellFormat(w, lineBody, d.cont, "", 1, "L", false, 0, "")
+		d.cell(w, lineBody, d.cont, "", 1, "L", false, 0, "")
 		pdf.SetTextColor(0, 0, 0)
 		pdf.Ln(0.6)
 	}
@@ -176,20 +190,20 @@ func (d *doc) footer() {
 	pdf.Line(marginX, y, d.pageW-marginX, y)
 	w := d.pageW - 2*marginX
 	pdf.SetXY(marginX, y+0.8)
-	pdf.SetFont(famSans, "", 7)
+	d.setFont(famSans, "", 7)
 	if d.kit {
-		pdf.CellFormat(w, 4, d.practice+": the recovery key on this sheet opens every record of the practice. Keep this sheet locked away.", "", 1, "L", false, 0, "")
+		d.cell(w, 4, d.practice+": the recovery key on this sheet opens every record of the practice. Keep this sheet locked away.", "", 1, "L", false, 0, "")
 	} else {
-		pdf.CellFormat(w, 4, Confidential, "", 1, "L", false, 0, "")
+		d.cell(w, 4, Confidential, "", 1, "L", false, 0, "")
 	}
 	pdf.SetX(marginX)
-	pdf.SetFont(famSans, "", smallSize)
+	d.setFont(famSans, "", smallSize)
 	// The alias is replaced by the page count when the document is written,
 	// so the page number is drawn from a fixed place rather than
 	// right-aligned.
 	pw := pdf.GetStringWidth("Page 9999 of 9999") + 2
-	pdf.CellFormat(w-pw, 4.5, d.printed, "", 0, "L", false, 0, "")
-	pdf.CellFormat(pw, 4.5, fmt.Sprintf("Page %d of %s", pdf.PageNo(), pageCountAlias), "", 1, "L", false, 0, "")
+	d.cell(w-pw, 4.5, d.printed, "", 0, "L", false, 0, "")
+	d.cell(pw, 4.5, fmt.Sprintf("Page %d of %s", pdf.PageNo(), pageCountAlias), "", 1, "L", false, 0, "")
 }
 
 // finish writes the PDF to w and returns the warnings.
@@ -237,7 +251,12 @@ func (d *doc) lines(s string, w float64) []string {
 	if s == "" {
 		return []string{""}
 	}
-	ls := d.pdf.SplitText(s, w)
+	var ls []string
+	if needsLayout(s) {
+		ls = d.wrap(s, w-2*d.pdf.GetCellMargin())
+	} else {
+		ls = d.pdf.SplitText(s, w)
+	}
 	if len(ls) == 0 {
 		return []string{""}
 	}
@@ -250,10 +269,10 @@ func (d *doc) heading(s string) {
 	d.need(7 + 3*lineBody)
 	d.cont = s + ", continued"
 	pdf := d.pdf
-	pdf.SetFont(famSans, "B", 11.5)
-	pdf.CellFormat(d.width(), 6, s, "B", 1, "L", false, 0, "")
+	d.setFont(famSans, "B", 11.5)
+	d.cell(d.width(), 6, s, "B", 1, "L", false, 0, "")
 	pdf.Ln(1)
-	pdf.SetFont(famSans, "", bodySize)
+	d.setFont(famSans, "", bodySize)
 }
 
 // para prints wrapped text between the margins, breaking pages between
@@ -267,7 +286,7 @@ func (d *doc) paraAt(x, w float64, s string) {
 	for _, l := range d.lines(s, w) {
 		d.need(lineBody)
 		pdf.SetX(x)
-		pdf.CellFormat(w, lineBody, l, "", 1, "L", false, 0, "")
+		d.cell(w, lineBody, l, "", 1, "L", false, 0, "")
 	}
 	pdf.SetX(marginX)
 }
@@ -276,20 +295,20 @@ func (d *doc) paraAt(x, w float64, s string) {
 // beside it; the value may run over pages.
 func (d *doc) labelled(label string, lw float64, value string) {
 	pdf := d.pdf
-	pdf.SetFont(famSans, "", bodySize)
+	d.setFont(famSans, "", bodySize)
 	ls := d.lines(value, d.width()-lw)
 	d.need(lineBody * math.Min(float64(len(ls)), 2))
 	for i, l := range ls {
 		d.need(lineBody)
 		pdf.SetX(marginX)
 		if i == 0 {
-			pdf.SetFont(famSans, "B", bodySize)
-			pdf.CellFormat(lw, lineBody, label, "", 0, "L", false, 0, "")
-			pdf.SetFont(famSans, "", bodySize)
+			d.setFont(famSans, "B", bodySize)
+			d.cell(lw, lineBody, label, "", 0, "L", false, 0, "")
+			d.setFont(famSans, "", bodySize)
 		} else {
 			pdf.SetX(marginX + lw)
 		}
-		pdf.CellFormat(d.width()-lw, lineBody, l, "", 1, "L", false, 0, "")
+		d.cell(d.width()-lw, lineBody, l, "", 1, "L", false, 0, "")
 	}
 	pdf.SetX(marginX)
 }
@@ -338,7 +357,7 @@ func (d *doc) table(cols ...column) *table {
 
 func (t *table) header() {
 	pdf := t.d.pdf
-	pdf.SetFont(famSans, "B", smallSize+0.5)
+	t.d.setFont(famSans, "B", smallSize+0.5)
 	n := 1
 	cells := make([][]string, len(t.cols))
 	for i, c := range t.cols {
@@ -346,7 +365,7 @@ func (t *table) header() {
 		n = max(n, len(cells[i]))
 	}
 	t.draw(cells, 0, n, lineBody, true)
-	pdf.SetFont(famSans, "", bodySize)
+	t.d.setFont(famSans, "", bodySize)
 	t.shown = true
 	t.page = pdf.PageNo()
 }
@@ -354,7 +373,7 @@ func (t *table) header() {
 // row adds one row; cells are already cleaned.
 func (t *table) row(cells ...string) {
 	d, pdf := t.d, t.d.pdf
-	pdf.SetFont(famSans, "", bodySize)
+	d.setFont(famSans, "", bodySize)
 	split := make([][]string, len(t.cols))
 	n := 1
 	for i := range t.cols {
@@ -420,7 +439,7 @@ func (t *table) draw(cells [][]string, from, to int, lh float64, head bool) {
 		}
 		for j := from; j < to && j < len(cells[i]); j++ {
 			pdf.SetXY(x, y+float64(j-from)*lh)
-			pdf.CellFormat(w, lh, cells[i][j], "", 0, t.cols[i].align, false, 0, "")
+			t.d.cell(w, lh, cells[i][j], "", 0, t.cols[i].align, false, 0, "")
 		}
 		x += w
 	}

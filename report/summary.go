@@ -33,9 +33,9 @@ func Summary(w io.Writer, pg Page, c *chart.Chart, recentVisits int) (Warnings, 
 		}
 	}
 	if c.BreakGlass {
-		d.pdf.SetFont(famSans, "B", bodySize)
+		d.setFont(famSans, "B", bodySize)
 		d.para("Opened with break-glass (emergency) access: this access is flagged for review.")
-		d.pdf.SetFont(famSans, "", bodySize)
+		d.setFont(famSans, "", bodySize)
 	}
 	s.allergies()
 	s.demographics()
@@ -67,10 +67,10 @@ func (s *summary) allergies() {
 	page, top := pdf.PageNo(), pdf.GetY()
 	pdf.SetFillColor(170, 20, 20)
 	pdf.SetTextColor(255, 255, 255)
-	pdf.SetFont(famSans, "B", 12)
-	pdf.CellFormat(s.width(), 7, "ALLERGIES AND INTOLERANCES", "", 1, "L", true, 0, "")
+	s.setFont(famSans, "B", 12)
+	s.cell(s.width(), 7, "ALLERGIES AND INTOLERANCES", "", 1, "L", true, 0, "")
 	pdf.SetTextColor(0, 0, 0)
-	pdf.SetFont(famSans, "", bodySize)
+	s.setFont(famSans, "", bodySize)
 	pdf.Ln(1)
 	switch {
 	case s.noClinical:
@@ -87,9 +87,9 @@ func (s *summary) allergies() {
 			line = "Allergies not recorded."
 		}
 		if line != "" {
-			pdf.SetFont(famSans, "B", bodySize)
+			s.setFont(famSans, "B", bodySize)
 			s.paraAt(marginX+1, s.width()-2, line)
-			pdf.SetFont(famSans, "", bodySize)
+			s.setFont(famSans, "", bodySize)
 		}
 		if len(s.c.Allergies) == 0 {
 			break

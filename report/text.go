@@ -16,8 +16,8 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// Placeholder is what a character the bundled fonts cannot draw is printed
-// as. The Go fonts draw it (U+25A1 WHITE SQUARE).
+// Placeholder is what a character none of the bundled fonts can draw is
+// printed as. The Go fonts draw it (U+25A1 WHITE SQUARE).
 const Placeholder = '□'
 
 // Warnings are things a person should know about a printout that was made
@@ -43,7 +43,7 @@ var fontFiles = []fontFile{
 	{famMono, "B", gomonobold.TTF},
 }
 
-// coverage is the set of BMP characters every bundled font draws: gofpdf
+// coverage is the set of BMP characters every Go font draws: gofpdf
 // keeps character widths for the BMP only, so anything beyond it counts as
 // missing too.
 var coverage = sync.OnceValue(func() *[1 << 16 / 64]uint64 {
@@ -69,12 +69,18 @@ var coverage = sync.OnceValue(func() *[1 << 16 / 64]uint64 {
 	return &set
 })
 
-// Drawable reports whether the bundled fonts draw r.
-func Drawable(r rune) bool {
+// goDraws reports whether every Go font draws r.
+func goDraws(r rune) bool {
 	if r < 0 || r >= 1<<16 {
 		return false
 	}
 	return coverage()[r/64]&(1<<(r%64)) != 0
+}
+
+// Drawable reports whether the bundled fonts draw r: the Go fonts, or
+// one of the fonts for other scripts (package fonts).
+func Drawable(r rune) bool {
+	return goDraws(r) || fallbackFor(r) >= 0
 }
 
 // texter cleans every string a document prints and collects the warnings.

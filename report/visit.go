@@ -48,7 +48,7 @@ func (d *doc) visit(v chart.Visit, amendments []chart.Amendment) {
 	d.gap(2.5)
 	outer := d.cont
 	defer func() { d.cont = outer }()
-	pdf.SetFont(famSans, "B", 10.5)
+	d.setFont(famSans, "B", 10.5)
 	head := d.lines(date+"  "+reason, d.width())
 	const barLine = 5.2
 	d.need(float64(len(head))*barLine + 3*lineBody)
@@ -57,9 +57,9 @@ func (d *doc) visit(v chart.Visit, amendments []chart.Amendment) {
 	for _, l := range head {
 		d.need(barLine)
 		pdf.SetX(marginX)
-		pdf.CellFormat(d.width(), barLine, l, "", 1, "L", true, 0, "")
+		d.cell(d.width(), barLine, l, "", 1, "L", true, 0, "")
 	}
-	pdf.SetFont(famSans, "", bodySize)
+	d.setFont(famSans, "", bodySize)
 
 	status := "Clinician: " + orDash(d.t.line(field+": clinician", v.Clinician))
 	if v.ImportedFrom != "" {

@@ -2,7 +2,9 @@
 // evaluation, demonstrations and benchmarks ("ckadmin demo").
 //
 // Every patient comes from [synth] (names in Latin with and without
-// accents, Greek, Cyrillic, Arabic and CJK scripts; 555 phone numbers).
+// accents, Greek, Cyrillic, Arabic and CJK scripts; 555 phone numbers),
+// and a few take names in Hebrew, Devanagari, Ethiopic, Thai, Korean and
+// Vietnamese instead.
 // A share of them also get clinical content: problems with real ICD-10-CM
 // codes, allergies, medications, visits (most signed, some signed without
 // diagnosis codes for the coders' queue, some left unsigned), vital signs,
@@ -42,6 +44,21 @@ import (
 	"chartkeeper/chart/synth"
 	"chartkeeper/store"
 )
+
+// everyScript are made-up names ("Test", "Trial" and common given names)
+// in the scripts synth does not write. The first plain-Latin people of
+// every demo practice (after its first person) take them, so the screens and printouts show names in
+// Hebrew, Devanagari (Hindi and Nepali), Ethiopic (Amharic), Thai, Korean
+// and Vietnamese too.
+var everyScript = []struct{ family, given, sex, language, script string }{
+	{"בדיקה", "נועה", "female", "Hebrew", "hebrew"},
+	{"परीक्षण", "प्रिया", "female", "Hindi", "devanagari"},
+	{"ሙከራ", "ሰላም", "female", "Amharic", "ethiopic"},
+	{"ทดสอบ", "สมชาย", "male", "Thai", "thai"},
+	{"시험", "민준", "male", "Korean", "korean"},
+	{"Thử Nghiệm", "Nguyễn Thị Ánh", "female", "Vietnamese", "latin-accented"},
+	{"परीक्षा", "सृष्टि", "female", "Nepali", "devanagari"},
+}
 
 // Options says what Fill makes and who makes it.
 type Options struct {
@@ -133,8 +150,18 @@ func Fill(svc *chart.Service, o Options) (Stats, error) {
 	gen := synth.NewAt(o.Seed, today)
 	people := make([]synth.Person, o.Patients)
 	patients := make([]chart.Patient, o.Patients)
+	other := 0
 	for i := range people {
 		sp := gen.Person()
+		if i > 0 && sp.Script == "latin" && other < len(everyScript) {
+			// a plain Latin person, after the first, takes one of the
+			// names in the scripts synth does not write, so every practice
+			// shows them too; the seed's first person stays as synth made
+			// them
+			n := everyScript[other]
+			sp.Family, sp.Given, sp.Preferred, sp.Sex, sp.Language, sp.Script = n.family, n.given, "", n.sex, n.language, n.script
+			other++
+		}
 		people[i] = sp
 		patients[i] = chart.Patient{Family: sp.Family, Given: sp.Given, Preferred: sp.Preferred,
 			DOB: sp.DOB.Format(dateLayout), Sex: chart.Sex(sp.Sex), Phone: sp.Phone, Language: sp.Language}

@@ -179,6 +179,17 @@ func TestFillAsEachRole(t *testing.T) {
 		}
 	}
 
+	// and in the scripts synth does not write
+	for _, family := range []string{"בדיקה", "परीक्षण", "परीक्षा", "ሙከራ", "ทดสอบ", "시험", "Thử Nghiệm"} {
+		found := false
+		for _, n := range names {
+			found = found || strings.HasPrefix(n, family+"|")
+		}
+		if !found {
+			t.Errorf("no patient is named %s", family)
+		}
+	}
+
 	// The worklists have content, and match the stats.
 	unsigned, err := p.mustAs(store.RoleClinician).UnsignedVisits(0)
 	if err != nil || len(unsigned) != st.Unsigned {

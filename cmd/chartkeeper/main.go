@@ -31,6 +31,7 @@ func main() {
 	script := flag.Bool("script", false, "read commands from standard input that sign in to a demo practice and open screens (used by tests and make screens)")
 	flag.Parse()
 
+	ui.UseBundledFonts() // before any text is drawn
 	a := app.NewWithID("org.chartkeeper.workstation")
 	a.SetIcon(ui.AppIcon)
 	w := a.NewWindow("Chartkeeper")
