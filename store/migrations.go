@@ -34,6 +34,8 @@ var migrations = []migration{
 	// Schema 4: a store made before compartment keys is marked; it moves
 	// to them at the first HIM sign-in (migratekeys.go).
 	{Version: 4, Name: "mark for compartment keys", Apply: markOneKeyStore},
+	// Schema 5: the state digest, made at the next sign-in (digest.go).
+	{Version: 5, Name: "state digest", Apply: migrateDigest},
 }
 
 // schema is where the store's version is kept (package boltschema runs

@@ -43,6 +43,8 @@ type Tx struct {
 	// auditLinksOnly: walking the audit log checks the links of entries
 	// the session cannot open instead of refusing (verify).
 	auditLinksOnly bool
+	// digest is the state digest opened for this transaction (digest.go).
+	digest *digestState
 }
 
 // Update runs fn in a read-write transaction and commits it durably (fsync)

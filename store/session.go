@@ -115,6 +115,9 @@ func Create(dir string, np NewPractice, opts ...Option) (*Store, string, error) 
 		if err := sess.setOwn(seed); err != nil {
 			return err
 		}
+		if err := tx.buildDigest(); err != nil {
+			return err
+		}
 		return tx.Audit(AuditEvent{Action: "practice.create", Subject: PracticeRecordID})
 	})
 	if err != nil {
@@ -403,6 +406,9 @@ func dummyKDFParams(tx *bolt.Tx, id string) KDFParams {
 // A store made before the key hierarchy moves to it here, at the first
 // sign-in of an HIM manager (password is theirs, to rewrite their slot).
 func (s *Store) startSession(sess *session, userID, action string, password []byte) error {
+	// The state digest is checked before this sign-in writes anything
+	// (digestcheck.go).
+	check := s.quickStateCheck(sess)
 	err := s.db.Update(func(btx *bolt.Tx) error {
 		tx := &Tx{s: s, btx: btx, sess: sess, write: true}
 		if sess.adminPub == nil {
@@ -443,6 +449,9 @@ func (s *Store) startSession(sess *session, userID, action string, password []by
 		if err := tx.flushFailures(); err != nil {
 			return err
 		}
+		if err := tx.digestAtSignIn(); err != nil {
+			return err
+		}
 		if err := btx.Bucket(bucketUnlockFail).Delete(failKey(slotIDFor(s.secret(), u.Username))); err != nil {
 			return err
 		}
@@ -452,6 +461,7 @@ func (s *Store) startSession(sess *session, userID, action string, password []by
 		sess.wipe()
 		return err
 	}
+	s.stopStateCheck() // the previous session's, before its keys go
 	s.mu.Lock()
 	old := s.sess
 	s.sess = sess
@@ -459,6 +469,7 @@ func (s *Store) startSession(sess *session, userID, action string, password []by
 	if old != nil && old != sess {
 		old.end()
 	}
+	s.startStateCheck(sess, check)
 	return nil
 }
 
@@ -514,6 +525,7 @@ func (s *Store) Lock() {
 		tx := &Tx{s: s, btx: btx, sess: s.sess, write: true}
 		return tx.Audit(AuditEvent{Action: "logout"})
 	})
+	s.stopStateCheck()
 	s.sess.end()
 	s.sess = nil
 }

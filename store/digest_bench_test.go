@@ -1,0 +1,115 @@
+package store
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Benchmarks of the state digest's cost (docs/PERFORMANCE.md).
+
+// withoutDigest removes the store's digest, so that commits skip it: the
+// store as it was before the digest, for comparison.
+func withoutDigest(b *testing.B, s *Store) {
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Delete(keyDigest) }); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkPutDurableNoDigest is BenchmarkPutDurable without the digest.
+func BenchmarkPutDurableNoDigest(b *testing.B) {
+	s, _ := newPractice(b)
+	withoutDigest(b, s)
+	r, _ := s.Put("patient", "", "", body12)
+	var d []time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		var err error
+		if r, err = s.Put("patient", r.ID, r.Rev, body12); err != nil {
+			b.Fatal(err)
+		}
+		d = append(d, time.Since(t0))
+	}
+	reportLatency(b, d)
+}
+
+// BenchmarkEditOneOf10kNoDigest is BenchmarkEditOneOf10k without the digest.
+func BenchmarkEditOneOf10kNoDigest(b *testing.B) {
+	s, _ := newPractice(b)
+	withoutDigest(b, s)
+	var recs []Record
+	for done := 0; done < editPopulation; done += 1000 {
+		s.Update(func(tx *Tx) error {
+			for i := 0; i < 1000; i++ {
+				r, err := tx.Put("patient", "", "", body12)
+				if err != nil {
+					return err
+				}
+				recs = append(recs, r)
+			}
+			return nil
+		})
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var d []time.Duration
+	for b.Loop() {
+		i := rng.IntN(len(recs))
+		t0 := time.Now()
+		r, err := s.Put("patient", recs[i].ID, recs[i].Rev, body12)
+		if err != nil {
+			b.Fatal(err)
+		}
+		d = append(d, time.Since(t0))
+		recs[i] = r
+	}
+	reportLatency(b, d)
+}
+
+// BenchmarkUnlock100k signs in to a store of 100,000 records with the
+// test build's cheap key derivation, so that what is measured is the rest
+// of a sign-in: mostly the quick check of the state digest. The full
+// check, which runs after the sign-in, is reported as full-check-ms.
+func BenchmarkUnlock100k(b *testing.B) {
+	s, _ := newPractice(b)
+	fill(b, s, 100_000)
+	var d, full []time.Duration
+	for b.Loop() {
+		s.Lock()
+		t0 := time.Now()
+		if err := s.Unlock("admin", []byte(adminPass)); err != nil {
+			b.Fatal(err)
+		}
+		d = append(d, time.Since(t0))
+		if err := s.StateError(true); err != nil {
+			b.Fatal(err)
+		}
+		full = append(full, time.Since(t0))
+	}
+	reportLatency(b, d)
+	if len(full) > 0 {
+		slices.Sort(full)
+		b.ReportMetric(float64(full[len(full)/2])/1e6, "full-check-ms")
+	}
+}
+
+// BenchmarkQuickCheck100k is the quick check alone, on 100,000 records.
+func BenchmarkQuickCheck100k(b *testing.B) {
+	s, _ := newPractice(b)
+	fill(b, s, 100_000)
+	s.mu.RLock()
+	sess := s.sess
+	s.mu.RUnlock()
+	var d []time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		q := s.quickStateCheck(sess)
+		d = append(d, time.Since(t0))
+		if len(q.sc.problems) > 0 {
+			b.Fatal(q.sc.problems)
+		}
+	}
+	reportLatency(b, d)
+}
