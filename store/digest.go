@@ -403,17 +403,9 @@ func describeEntry(tag byte, k []byte, typ string) string {
 	return fmt.Sprintf("entry %q", k)
 }
 
-// digestCheck compares the file with the digest. Every difference is
-// passed to problem as a sentence. With full unset, entries of the
-// records area are compared by key only (present or not), not by content:
-// the quick check at sign-in. stop, when it returns true, ends the walk.
-func (tx *Tx) digestCheck(st *digestState, full bool, stop func() bool, problem func(string)) {
-	b := tx.btx.Bucket(bucketDigest)
-	if b == nil {
-		problem("the store's state digest has lost its entries: the store file was edited behind the store's back")
-		return
-	}
-	// The leaves against the sealed sums.
+// digestSums checks the leaves against the sealed sums; each is also
+// passed to leafFn (nil: none).
+func (tx *Tx) digestSums(st *digestState, b *bolt.Bucket, problem func(string), leafFn func(k, v []byte)) {
 	var sums [len(digestAreas)]areaSum
 	bad := 0
 	c := b.Cursor()
@@ -428,6 +420,9 @@ func (tx *Tx) digestCheck(st *digestState, full bool, stop func() bool, problem 
 		}
 		subtle.XORBytes(sums[i].x[:], sums[i].x[:], v[1:leafMin])
 		sums[i].n++
+		if leafFn != nil {
+			leafFn(k, v)
+		}
 	}
 	if bad > 0 {
 		problem(fmt.Sprintf("%d entries of the store's state digest are malformed: the store file was edited behind the store's back", bad))
@@ -437,6 +432,69 @@ func (tx *Tx) digestCheck(st *digestState, full bool, stop func() bool, problem 
 			problem(fmt.Sprintf("%s from what this workstation last wrote: an entry was removed, changed or put back from an older copy of the file behind the store's back", areaDiffers(a)))
 		}
 	}
+}
+
+// digestQuick is the check at sign-in: the leaves against the sealed
+// sums, and every entry of the small areas (keyslots, users, the audit
+// head) against its leaf, both ways. The records' entries are left to the
+// full check: walking them costs too much for a sign-in.
+func (tx *Tx) digestQuick(st *digestState, problem func(string)) {
+	b := tx.btx.Bucket(bucketDigest)
+	if b == nil {
+		problem("the store's state digest has lost its entries: the store file was edited behind the store's back")
+		return
+	}
+	tx.digestSums(st, b, problem, func(k, v []byte) {
+		if v[0] == areaRecords || len(k) < 2 {
+			return
+		}
+		tag, key := k[0], k[1:]
+		typ := string(v[leafMin:])
+		cur := tx.btx.Bucket(tagBucket(tag)).Get(key)
+		switch {
+		case cur == nil:
+			problem(fmt.Sprintf("%s was removed from the store file", describeEntry(tag, key, typ)))
+		case !hmac.Equal(v[1:leafMin], st.leafMAC(v[0], tag, key, cur)):
+			problem(fmt.Sprintf("%s was changed behind the store's back", describeEntry(tag, key, typ)))
+		}
+	})
+	added := func(tag byte, k []byte, typ string) {
+		if b.Get(leafKey(tag, k)) == nil {
+			problem(fmt.Sprintf("%s was added to the store file behind the store's back", describeEntry(tag, k, typ)))
+		}
+	}
+	if tx.btx.Bucket(bucketMeta).Get(keyAuditHead) != nil {
+		added(tagMeta, keyAuditHead, "")
+	}
+	c := tx.btx.Bucket(bucketSlots).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		added(tagSlot, k, "")
+	}
+	for _, typ := range []string{TypeUser, TypeKeyslot} {
+		prefix := typeKey(typ, "")
+		tc := tx.btx.Bucket(bucketTypes).Cursor()
+		for k, _ := tc.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = tc.Next() {
+			id := k[len(prefix):]
+			rp := append(append(bytes.Clone(id), 0), 'r')
+			rc := tx.btx.Bucket(bucketRevs).Cursor()
+			for rk, _ := rc.Seek(rp); rk != nil && bytes.HasPrefix(rk, rp); rk, _ = rc.Next() {
+				added(tagRev, rk, typ)
+			}
+			added(tagRev, headKey(string(id)), typ)
+		}
+	}
+}
+
+// digestCheck compares the whole file with the digest (verify, and the
+// full check after a sign-in). Every difference is passed to problem as a
+// sentence. stop, when it returns true, ends the walk.
+func (tx *Tx) digestCheck(st *digestState, stop func() bool, problem func(string)) {
+	b := tx.btx.Bucket(bucketDigest)
+	if b == nil {
+		problem("the store's state digest has lost its entries: the store file was edited behind the store's back")
+		return
+	}
+	tx.digestSums(st, b, problem, nil)
 	// The entries against their leaves, both walked in key order.
 	lc := b.Cursor()
 	lk, lv := lc.First()
@@ -455,10 +513,8 @@ func (tx *Tx) digestCheck(st *digestState, full bool, stop func() bool, problem 
 			return nil
 		}
 		area := entryArea(tag, typ)
-		if full || area != areaRecords || len(lv) < leafMin || lv[0] != areaRecords {
-			if len(lv) < leafMin || lv[0] != area || !hmac.Equal(lv[1:leafMin], st.leafMAC(area, tag, k, v)) {
-				problem(fmt.Sprintf("%s was changed behind the store's back", describeEntry(tag, k, typ)))
-			}
+		if len(lv) < leafMin || lv[0] != area || !hmac.Equal(lv[1:leafMin], st.leafMAC(area, tag, k, v)) {
+			problem(fmt.Sprintf("%s was changed behind the store's back", describeEntry(tag, k, typ)))
 		}
 		lk, lv = lc.Next()
 		return nil
@@ -497,7 +553,7 @@ func (tx *Tx) verifyDigest(rep *VerifyReport) {
 		rep.problem("%v", err)
 		return
 	}
-	tx.digestCheck(st, true, nil, func(p string) { rep.problem("%s", p) })
+	tx.digestCheck(st, nil, func(p string) { rep.problem("%s", p) })
 }
 
 // digestNote is the detail of the audit entry written when a store made

@@ -11,13 +11,13 @@ import (
 
 // The checks of the state digest at sign-in (digest.go has the digest).
 //
-// A full comparison hashes every revision in the file: about a second for
-// 100,000 records, too long for a sign-in. So a sign-in runs a quick check
-// at once, before it returns: the leaves against their sealed sums (an
-// entry removed or put back together with its leaf), every entry's key
-// against the leaves (a revision, record, keyslot or audit head removed
-// or added), and the content of every keyslot, user and the audit head.
-// The content of the records is compared by a full check that runs in the
+// A full comparison hashes every revision in the file: more than a second
+// for 100,000 records, too long for a sign-in. So a sign-in runs a quick
+// check first, before it writes anything: the leaves against their sealed
+// sums (which catches an entry of any area removed, changed or put back
+// together with its leaf, naming the area), and every keyslot, user
+// record and the audit head against its leaf (naming the entry). The
+// records are compared entry by entry by a full check that runs in the
 // background after the sign-in; [Store.StateError] gives what either
 // found.
 
@@ -102,7 +102,7 @@ func (s *Store) quickStateCheck(sess *session) quickCheck {
 			sc.add(err.Error())
 			return nil
 		}
-		tx.digestCheck(st, false, nil, sc.add)
+		tx.digestQuick(st, sc.add)
 		return nil
 	})
 	if err != nil {
@@ -135,7 +135,7 @@ func (s *Store) startStateCheck(sess *session, q quickCheck) {
 				return err
 			}
 			defer st.wipe()
-			tx.digestCheck(st, true, sc.stop.Load, sc.add)
+			tx.digestCheck(st, sc.stop.Load, sc.add)
 			return nil
 		})
 		if err != nil && !sc.stop.Load() {
