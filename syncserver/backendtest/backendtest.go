@@ -304,6 +304,7 @@ func Run(t *testing.T, open Opener) {
 	runQuota(t, setup, now)
 	runSweep(t, setup, now, dev)
 	runItems(t, setup, now)
+	runDeviceStates(t, setup, now)
 }
 
 // runLogEnd checks that Changes never answers past the log's end, so a

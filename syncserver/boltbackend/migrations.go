@@ -38,6 +38,8 @@ var migrations = []migration{
 	// without its key (a revocation would drop it, and the device's token
 	// alone could then register another).
 	{Version: 4, Name: "device signing keys", Apply: func(*bolt.Tx) error { return nil }},
+	// Schema 5: each device's last state (devicestate.go).
+	{Version: 5, Name: "device states", Apply: migrateDeviceStates},
 }
 
 // ErrSchemaTooNew means server.db was written by a newer chartkeeperd.

@@ -339,7 +339,7 @@ func TestMigration4DeviceKeys(t *testing.T) {
 	}
 	b := be.(*backend)
 	b.db.View(func(tx *bolt.Tx) error {
-		if v := readSchema(tx); v != 4 {
+		if v := readSchema(tx); v != schemaVersion(migrations) {
 			t.Errorf("schema %d after opening", v)
 		}
 		return nil

@@ -41,6 +41,8 @@ import (
 //	                   every audit push of that device
 //	ck_audit_entries   (practice_id, device, seq): the entry's stored bytes
 //	                   (previous hash | sealed event)
+//	ck_device_states   (practice_id, device_id): the last state the device
+//	                   pushed with (audit head, end of its change feed)
 //
 // Servers before migrations 2 and 3 made the blob and audit tables on
 // first use, with the same definitions; those migrations therefore create
@@ -176,6 +178,8 @@ UPDATE ck_practices p SET used_bytes = 64 +
 	{6, `
 ALTER TABLE ck_devices ADD COLUMN public_key bytea;
 `},
+	// Each device's last state (devicestate.go).
+	{7, deviceStateSQL},
 }
 
 // schemaLock is the advisory lock key that serializes migrations of
