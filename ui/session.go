@@ -84,6 +84,7 @@ func (ws *workstation) startSession(svc *chart.Service) {
 	s.stop = idleTicker(time.Second, s.tick)
 	s.focusHome() // the coder starts typing a code
 	s.restoreDraft()
+	s.watchStateChecks() // statecheck.go
 }
 
 // content is the whole window while signed in: the header above the
