@@ -242,8 +242,13 @@ func (tx *Tx) digestSet(tag byte, key, val []byte, typ string) error {
 	lk := leafKey(tag, key)
 	if old := b.Get(lk); old != nil {
 		cur := tx.btx.Bucket(tagBucket(tag)).Get(key)
-		if cur != nil && len(old) >= leafMin && hmac.Equal(old[1:leafMin], st.leafMAC(old[0], tag, key, cur)) {
+		switch {
+		case cur != nil && len(old) >= leafMin && hmac.Equal(old[1:leafMin], st.leafMAC(old[0], tag, key, cur)):
 			st.toggle(old, false)
+		case cur == nil:
+			tx.digestEdited = append(tx.digestEdited, describeEntry(tag, key, typ)+" was removed from the store file")
+		default:
+			tx.digestEdited = append(tx.digestEdited, describeEntry(tag, key, typ)+" was changed behind the store's back")
 		}
 	}
 	if val == nil {

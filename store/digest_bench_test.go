@@ -105,7 +105,7 @@ func BenchmarkQuickCheck100k(b *testing.B) {
 	var d []time.Duration
 	for b.Loop() {
 		t0 := time.Now()
-		q := s.quickStateCheck(sess)
+		q := s.quickStateCheck(sess, nil)
 		d = append(d, time.Since(t0))
 		if len(q.sc.problems) > 0 {
 			b.Fatal(q.sc.problems)

@@ -13,7 +13,9 @@ import (
 //
 // A full comparison hashes every revision in the file: more than a second
 // for 100,000 records, too long for a sign-in. So a sign-in runs a quick
-// check first, before it writes anything: the leaves against their sealed
+// check once it succeeded (a file too damaged to sign in to is not walked:
+// bbolt reading a broken tree can corrupt the program's memory), with
+// what the sign-in's own writes found edited: the leaves against their sealed
 // sums (which catches an entry of any area removed, changed or put back
 // together with its leaf, naming the area), and every keyslot, user
 // record and the audit head against its leaf (naming the entry). The
@@ -83,10 +85,14 @@ type quickCheck struct {
 	full bool
 }
 
-// quickStateCheck runs the quick check for a new session, before its
-// sign-in writes anything.
-func (s *Store) quickStateCheck(sess *session) quickCheck {
+// quickStateCheck runs the quick check for a new session, once its
+// sign-in succeeded; edited is what the sign-in's own writes found edited
+// (an audit head put back, say, which the sign-in then wrote over).
+func (s *Store) quickStateCheck(sess *session, edited []string) quickCheck {
 	sc := &stateCheck{seen: map[string]bool{}, done: make(chan struct{})}
+	for _, p := range edited {
+		sc.add(p)
+	}
 	var st *digestState
 	err := s.db.View(func(btx *bolt.Tx) (err error) {
 		defer recoverDamage(&err)

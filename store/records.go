@@ -43,8 +43,10 @@ type Tx struct {
 	// auditLinksOnly: walking the audit log checks the links of entries
 	// the session cannot open instead of refusing (verify).
 	auditLinksOnly bool
-	// digest is the state digest opened for this transaction (digest.go).
-	digest *digestState
+	// digest is the state digest opened for this transaction, and
+	// digestEdited the entries its writes found edited (digest.go).
+	digest       *digestState
+	digestEdited []string
 }
 
 // Update runs fn in a read-write transaction and commits it durably (fsync)

@@ -406,9 +406,7 @@ func dummyKDFParams(tx *bolt.Tx, id string) KDFParams {
 // A store made before the key hierarchy moves to it here, at the first
 // sign-in of an HIM manager (password is theirs, to rewrite their slot).
 func (s *Store) startSession(sess *session, userID, action string, password []byte) error {
-	// The state digest is checked before this sign-in writes anything
-	// (digestcheck.go).
-	check := s.quickStateCheck(sess)
+	var edited []string // what the sign-in's writes found edited (digest.go)
 	err := s.db.Update(func(btx *bolt.Tx) error {
 		tx := &Tx{s: s, btx: btx, sess: sess, write: true}
 		if sess.adminPub == nil {
@@ -455,7 +453,9 @@ func (s *Store) startSession(sess *session, userID, action string, password []by
 		if err := btx.Bucket(bucketUnlockFail).Delete(failKey(slotIDFor(s.secret(), u.Username))); err != nil {
 			return err
 		}
-		return tx.Audit(AuditEvent{Action: action})
+		err = tx.Audit(AuditEvent{Action: action})
+		edited = tx.digestEdited
+		return err
 	})
 	if err != nil {
 		sess.wipe()
@@ -469,7 +469,9 @@ func (s *Store) startSession(sess *session, userID, action string, password []by
 	if old != nil && old != sess {
 		old.end()
 	}
-	s.startStateCheck(sess, check)
+	// The state digest is checked once the sign-in succeeded: a file too
+	// damaged to sign in to is not walked (digestcheck.go).
+	s.startStateCheck(sess, s.quickStateCheck(sess, edited))
 	return nil
 }
 
