@@ -111,7 +111,11 @@ func (tx *Tx) Audit(ev AuditEvent) error {
 	}
 	h := auditHash(seq, stored)
 	hv := append(binary.BigEndian.AppendUint64(nil, seq), h[:]...)
-	return tx.btx.Bucket(bucketMeta).Put(keyAuditHead, tx.sess.key.seal(nil, hv, auditHeadAD))
+	sealed := tx.sess.key.seal(nil, hv, auditHeadAD)
+	if err := tx.digestSet(tagMeta, keyAuditHead, sealed, ""); err != nil {
+		return err
+	}
+	return tx.btx.Bucket(bucketMeta).Put(keyAuditHead, sealed)
 }
 
 // Audit appends one event in its own transaction.

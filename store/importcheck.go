@@ -264,6 +264,9 @@ func (tx *Tx) ImportChecked(c *CheckedRev) (ImportResult, error) {
 	// them in order), so the new revision is always a head.
 	leaves = slices.DeleteFunc(leaves, func(l leaf) bool { return slices.Contains(env.Parents, l.Rev) })
 	leaves = append(leaves, leaf{Rev: rev, Deleted: c.deleted, HLC: c.hlc})
+	if err := tx.digestSet(tagRev, revKey(id, rev), c.v, env.Type); err != nil {
+		return res, err
+	}
 	if err := revs.Put(revKey(id, rev), c.v); err != nil {
 		return res, err
 	}

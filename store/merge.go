@@ -105,7 +105,11 @@ func (s *Store) mergeRule(typ string) (MergeRule, bool) {
 
 // writeHeads stores a record's heads and keeps the conflicts index.
 func (tx *Tx) writeHeads(id string, leaves []leaf) error {
-	if err := tx.btx.Bucket(bucketRevs).Put(headKey(id), encodeLeaves(leaves)); err != nil {
+	hv := encodeLeaves(leaves)
+	if err := tx.digestSet(tagRev, headKey(id), hv, ""); err != nil {
+		return err
+	}
+	if err := tx.btx.Bucket(bucketRevs).Put(headKey(id), hv); err != nil {
 		return err
 	}
 	b := tx.btx.Bucket(bucketConflicts)
@@ -400,6 +404,9 @@ func (tx *Tx) writeRev(id string, env envelope, p payload, keep []leaf) (Record,
 	env.Sealed = key.seal(nil, p.encode(), revAD(id, &env))
 	enc := env.encode()
 	rev := revFor(id, enc, env.Gen)
+	if err := tx.digestSet(tagRev, revKey(id, rev), enc, env.Type); err != nil {
+		return Record{}, err
+	}
 	if err := tx.btx.Bucket(bucketRevs).Put(revKey(id, rev), enc); err != nil {
 		return Record{}, err
 	}

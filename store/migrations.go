@@ -38,6 +38,8 @@ var migrations = []migration{
 	// clinical compartment is marked; the key is published at the first
 	// HIM sign-in (clinicaldocs.go).
 	{Version: 5, Name: "mark for the clinical document key", Apply: markClinicalDocs},
+	// Schema 6: the state digest, made at the next sign-in (digest.go).
+	{Version: 6, Name: "state digest", Apply: migrateDigest},
 }
 
 // schema is where the store's version is kept (package boltschema runs

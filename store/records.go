@@ -49,6 +49,10 @@ type Tx struct {
 	// clinicalOp opens values sealed to the clinical document key
 	// (clinicaldocs.go), made on first need.
 	clinicalOp *clinicalOpener
+	// digest is the state digest opened for this transaction, and
+	// digestEdited the entries its writes found edited (digest.go).
+	digest       *digestState
+	digestEdited []string
 }
 
 // Update runs fn in a read-write transaction and commits it durably (fsync)

@@ -489,6 +489,9 @@ func (tx *Tx) resealStep(max int) (ResealProgress, error) {
 		puts = append(puts, put{bytes.Clone(key), nv})
 	}
 	for _, p := range puts {
+		if err := tx.digestSet(tagRev, p.k, p.v, ""); err != nil {
+			return ResealProgress{}, err
+		}
 		if err := revs.Put(p.k, p.v); err != nil {
 			return ResealProgress{}, err
 		}

@@ -217,6 +217,11 @@ func TestRotationAfterDisable(t *testing.T) {
 	if pr, err := a.ResealStep(10); err != nil || !pr.Done {
 		t.Errorf("a finished re-seal runs again: %+v %v", pr, err)
 	}
+	// The re-sealed revisions are the store's own writes: its state
+	// digest follows them, so nothing reads as edited behind its back.
+	if rep, err := a.Verify(); err != nil || !rep.OK() {
+		t.Fatalf("verify after the re-seal: %v %v", err, rep.Problems)
+	}
 	hist, err := a.History(before[0])
 	if err != nil || len(hist) != 2 || !bytes.Contains(hist[0].Body, []byte("Zqxbefore-0")) {
 		t.Fatalf("a re-sealed history: %v", err)

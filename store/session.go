@@ -118,6 +118,9 @@ func Create(dir string, np NewPractice, opts ...Option) (*Store, string, error) 
 		if err := sess.setOwn(seed); err != nil {
 			return err
 		}
+		if err := tx.buildDigest(); err != nil {
+			return err
+		}
 		return tx.Audit(AuditEvent{Action: "practice.create", Subject: PracticeRecordID})
 	})
 	if err != nil {
@@ -406,6 +409,7 @@ func dummyKDFParams(tx *bolt.Tx, id string) KDFParams {
 // A store made before the key hierarchy moves to it here, at the first
 // sign-in of an HIM manager (password is theirs, to rewrite their slot).
 func (s *Store) startSession(sess *session, userID, action string, password []byte) error {
+	var edited []string // what the sign-in's writes found edited (digest.go)
 	err := s.db.Update(func(btx *bolt.Tx) error {
 		tx := &Tx{s: s, btx: btx, sess: sess, write: true}
 		if sess.adminPub == nil {
@@ -449,15 +453,21 @@ func (s *Store) startSession(sess *session, userID, action string, password []by
 		if err := tx.flushFailures(); err != nil {
 			return err
 		}
+		if err := tx.digestAtSignIn(); err != nil {
+			return err
+		}
 		if err := btx.Bucket(bucketUnlockFail).Delete(failKey(slotIDFor(s.secret(), u.Username))); err != nil {
 			return err
 		}
-		return tx.Audit(AuditEvent{Action: action})
+		err = tx.Audit(AuditEvent{Action: action})
+		edited = tx.digestEdited
+		return err
 	})
 	if err != nil {
 		sess.wipe()
 		return err
 	}
+	s.stopStateCheck() // the previous session's, before its keys go
 	s.mu.Lock()
 	old := s.sess
 	s.sess = sess
@@ -465,6 +475,9 @@ func (s *Store) startSession(sess *session, userID, action string, password []by
 	if old != nil && old != sess {
 		old.end()
 	}
+	// The state digest is checked once the sign-in succeeded: a file too
+	// damaged to sign in to is not walked (digestcheck.go).
+	s.startStateCheck(sess, s.quickStateCheck(sess, edited))
 	return nil
 }
 
@@ -520,6 +533,7 @@ func (s *Store) Lock() {
 		tx := &Tx{s: s, btx: btx, sess: s.sess, write: true}
 		return tx.Audit(AuditEvent{Action: "logout"})
 	})
+	s.stopStateCheck()
 	s.sess.end()
 	s.sess = nil
 }

@@ -43,6 +43,9 @@ func (tx *Tx) storeSlot(id string, sl *keyslot) error {
 	if err != nil {
 		return err
 	}
+	if err := tx.digestSet(tagSlot, []byte(id), b, ""); err != nil {
+		return err
+	}
 	if err := tx.btx.Bucket(bucketSlots).Put([]byte(id), b); err != nil {
 		return err
 	}
@@ -83,6 +86,9 @@ func (tx *Tx) applySlotRecord(rid string) error {
 	}
 	if _, err := decodeSlot(r.Body); err != nil {
 		return fmt.Errorf("keyslot record %s: %w", rid, err)
+	}
+	if err := tx.digestSet(tagSlot, []byte(id), r.Body, ""); err != nil {
+		return err
 	}
 	return tx.btx.Bucket(bucketSlots).Put([]byte(id), r.Body)
 }
@@ -258,6 +264,9 @@ func Join(dir string, j JoinInfo, opts ...Option) (_ *Store, err error) {
 			if err := tx.putDeviceCredentials(j.Credentials); err != nil {
 				return err
 			}
+		}
+		if err := tx.buildDigest(); err != nil {
+			return err
 		}
 		return tx.Audit(AuditEvent{Action: "device.join"})
 	})

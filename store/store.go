@@ -48,6 +48,9 @@ type Store struct {
 	// newRecovery is a recovery key made when the practice moved to the
 	// key hierarchy, held until [Store.TakeNewRecoveryKey] hands it out.
 	newRecovery string
+
+	stateMu sync.Mutex
+	state   *stateCheck // the checks of the state digest since the last sign-in (digestcheck.go)
 }
 
 // session is a signed-in user with the keys their slot and grants give.

@@ -74,6 +74,7 @@ func (s *Store) Verify() (rep *VerifyReport, err error) {
 		}
 		rep.AuditEntries = n
 		tx.verifyAuditPeers(rep) // other workstations' chains (auditsync.go)
+		tx.verifyDigest(rep)     // the state digest (digest.go)
 		c := btx.Bucket(bucketSlots).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			sl, err := decodeSlot(v)

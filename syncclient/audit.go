@@ -49,12 +49,14 @@ func (c *Client) pushAudit(ctx context.Context, res *Result) error {
 			head  store.AuditHead
 			batch []store.AuditWire
 			send  bool
+			state *syncproto.DeviceState
 		)
 		err := c.st.View(func(tx *store.Tx) error {
 			var err error
 			if head, err = tx.OwnAuditHead(); err != nil {
 				return err
 			}
+			state = deviceStateOf(tx, head) // devicestate.go
 			switch {
 			case head.Seq > srv.Seq:
 				send = true
@@ -77,7 +79,10 @@ func (c *Client) pushAudit(ctx context.Context, res *Result) error {
 		}
 		var out syncproto.AuditStream
 		rctx, cancel := context.WithTimeout(ctx, c.RequestTimeout)
-		err = c.h.call(rctx, "POST", "/v1/audit/push", syncproto.AuditPushRequest{Head: head.Seq, Entries: batch}, &out)
+		err = rolledBack(c.h.call(rctx, "POST", "/v1/audit/push", syncproto.AuditPushRequest{Head: head.Seq, Entries: batch, State: state}, &out))
+		if rb := (*RolledBackError)(nil); errors.As(err, &rb) {
+			rb.Audit = true
+		}
 		cancel()
 		var se *ServerError
 		if errors.As(err, &se) && se.Status == http.StatusConflict {

@@ -207,9 +207,14 @@ func (c *Client) pushBatch(ctx context.Context) (res Result, more bool, err erro
 	var (
 		batch       []syncproto.Rev
 		since, last uint64
+		state       *syncproto.DeviceState
 	)
 	limit, maxBytes := c.batchFor(opPush)
 	err = c.st.View(func(tx *store.Tx) error {
+		var err error
+		if state, err = ownDeviceState(tx); err != nil { // devicestate.go
+			return err
+		}
 		since = tx.SyncMark(c.pushMark())
 		last = since
 		chs, err := tx.Changes(since, limit)
@@ -243,7 +248,7 @@ func (c *Client) pushBatch(ctx context.Context) (res Result, more bool, err erro
 		rctx, cancel := context.WithTimeout(ctx, c.RequestTimeout)
 		defer cancel()
 		start := time.Now()
-		err := c.h.call(rctx, "POST", "/v1/push", syncproto.PushRequest{Revs: batch}, &pr)
+		err := rolledBack(c.h.call(rctx, "POST", "/v1/push", syncproto.PushRequest{Revs: batch, State: state}, &pr))
 		c.adapt(opPush, more, time.Since(start), err)
 		if err != nil {
 			return res, false, err

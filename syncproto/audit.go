@@ -51,6 +51,9 @@ type AuditRefusal struct {
 type AuditPushRequest struct {
 	Head    uint64            `json:"head"`
 	Entries []store.AuditWire `json:"entries"`
+	// State is what the pushing workstation holds (devicestate.go); nil
+	// from workstations made before it.
+	State *DeviceState `json:"state,omitempty"`
 }
 
 // AuditEntriesResponse is the body of GET /v1/audit/entries.

@@ -70,6 +70,9 @@ type Rev struct {
 // PushRequest is the body of POST /v1/push.
 type PushRequest struct {
 	Revs []Rev `json:"revs"`
+	// State is what the pushing workstation holds (devicestate.go); nil
+	// from workstations made before it.
+	State *DeviceState `json:"state,omitempty"`
 }
 
 // PushResponse acknowledges a push once it is durably stored.

@@ -142,6 +142,12 @@ func (s *Server) auditPush(w http.ResponseWriter, r *http.Request, ai authInfo) 
 		return
 	}
 	res, err := s.b.AppendAudit(r.Context(), ai.practice, ai.device, req, s.now())
+	// The device's state is judged after the append, so that a log rolled
+	// back is still refused and noted on its stream, where the other
+	// workstations learn of it (devicestate.go).
+	if (err == nil || errors.Is(err, syncproto.ErrAuditDiverged)) && !s.deviceState(w, r, ai, req.State, false) {
+		return
+	}
 	if errors.Is(err, syncproto.ErrAuditDiverged) {
 		if s.logger != nil {
 			s.logger.Warn("audit log refused", "practice", syncproto.ShortID(ai.practice), "device", syncproto.ShortID(ai.device))

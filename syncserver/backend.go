@@ -163,6 +163,13 @@ type Backend interface {
 	// Usage is a practice's stored bytes (the running total).
 	Usage(ctx context.Context, practiceID string) (int64, error)
 
+	// RecordDeviceState checks the state a device sends with a push
+	// against the last one it sent (syncproto.DeviceState.Follows) and
+	// keeps it, in one durable transaction. It refuses a state behind the
+	// kept one with an error wrapping ErrDeviceRolledBack, keeping the old
+	// one; ErrUnknownPractice as elsewhere (devicestate.go).
+	RecordDeviceState(ctx context.Context, practiceID, deviceID string, st syncproto.DeviceState, now time.Time) error
+
 	// Close releases the storage.
 	Close() error
 }

@@ -53,6 +53,12 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request, ai authInfo) {
 		s.fail(w, err)
 		return
 	}
+	// A push that stored nothing new (a replay, or revisions the server
+	// holds sent again) is answered as before whatever state it carries
+	// (devicestate.go).
+	if !s.deviceState(w, r, ai, req.State, res.Inserted == 0) {
+		return
+	}
 	if res.Inserted > 0 {
 		s.signalFor(ai.practice).fire()
 	}

@@ -86,6 +86,7 @@ func (ws *workstation) startSession(svc *chart.Service) {
 	s.focusHome() // the coder starts typing a code
 	s.restoreDraft()
 	s.sealDocuments()
+	s.watchStateChecks() // statecheck.go
 }
 
 // content is the whole window while signed in: the header above the

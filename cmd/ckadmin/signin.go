@@ -84,6 +84,7 @@ func (e *env) signInKeep(sf *storeFlags) (*store.Store, []byte, error) {
 		fmt.Fprintf(e.stderr, "The practice now has a key for each kind of record. This made a new recovery key; the old one no longer works.\n"+
 			"Write it down now and keep it somewhere safe, away from this computer (it is shown only this once):\n\n    %s\n\n", rk)
 	}
+	warnEdited(e, s) // digest.go
 	return s, pw, nil
 }
 

@@ -305,6 +305,7 @@ func Run(t *testing.T, open Opener) {
 	runSweep(t, setup, now, dev)
 	runItems(t, setup, now)
 	runKeys(t, open, now)
+	runDeviceStates(t, setup, now)
 }
 
 // runLogEnd checks that Changes never answers past the log's end, so a

@@ -35,6 +35,9 @@
 //	      <deviceID>/
 //	        <seq>                 the entry's stored bytes (previous hash | sealed)
 //	        meta                  JSON: last sequence, its hash, the first refusal
+//	    devstate/                 made on first use (devicestate.go)
+//	      <deviceID>              JSON: the last state the device pushed with
+//	                              (audit head, end of its change feed), time
 //
 // Every write is one bbolt transaction, committed with fsync before the
 // server answers.

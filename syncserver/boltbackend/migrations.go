@@ -45,6 +45,8 @@ var migrations = []migration{
 	// revocations and enrollments without the administration signature,
 	// refuses the file.
 	{Version: 5, Name: "practice administration keys", Apply: func(*bolt.Tx) error { return nil }},
+	// Schema 6: each device's last state (devicestate.go).
+	{Version: 6, Name: "device states", Apply: migrateDeviceStates},
 }
 
 // ErrSchemaTooNew means server.db was written by a newer chartkeeperd.

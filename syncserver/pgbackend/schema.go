@@ -43,6 +43,8 @@ import (
 //	                   every audit push of that device
 //	ck_audit_entries   (practice_id, device, seq): the entry's stored bytes
 //	                   (previous hash | sealed event)
+//	ck_device_states   (practice_id, device_id): the last state the device
+//	                   pushed with (audit head, end of its change feed)
 //
 // Servers before migrations 2 and 3 made the blob and audit tables on
 // first use, with the same definitions; those migrations therefore create
@@ -184,6 +186,8 @@ ALTER TABLE ck_devices ADD COLUMN public_key bytea;
 	{7, `
 ALTER TABLE ck_practices ADD COLUMN admin_key bytea, ADD COLUMN recovery_key bytea;
 `},
+	// Each device's last state (devicestate.go).
+	{8, deviceStateSQL},
 }
 
 // schemaLock is the advisory lock key that serializes migrations of
