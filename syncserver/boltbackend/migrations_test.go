@@ -390,7 +390,7 @@ func TestMigration5PracticeKeys(t *testing.T) {
 	b := be.(*backend)
 	defer b.Close()
 	b.db.View(func(tx *bolt.Tx) error {
-		if v := readSchema(tx); v != 5 {
+		if v := readSchema(tx); v != schemaVersion(migrations) {
 			t.Errorf("schema %d after opening", v)
 		}
 		return nil
