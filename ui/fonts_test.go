@@ -2,6 +2,7 @@ package ui
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -36,6 +37,18 @@ func TestBundledFontsReachFyne(t *testing.T) {
 		t.Error("the fonts were written again")
 	}
 
+	// fontscan indexes the system's fonts once per process (a sync.Once),
+	// and earlier tests of this package have drawn text already: the
+	// lookup is asked in a fresh process, as the workstation asks it after
+	// UseBundledFonts at its start.
+	if os.Getenv("CHARTKEEPER_FONTSCAN_CHILD") == "" {
+		cmd := exec.Command(os.Args[0], "-test.run", "^TestBundledFontsReachFyne$", "-test.count", "1")
+		cmd.Env = append(os.Environ(), "CHARTKEEPER_FONTSCAN_CHILD=1")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("the font lookup in a fresh process: %v\n%s", err, out)
+		}
+		return
+	}
 	fm := fontscan.NewFontMap(nil)
 	if err := fm.UseSystemFonts(t.TempDir()); err != nil {
 		t.Fatal(err)

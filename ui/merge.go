@@ -212,8 +212,17 @@ func patientCard(p chart.Patient) fyne.CanvasObject {
 		if r[1] == "" {
 			r[1] = "—"
 		}
-		grid.Add(&widget.Label{Text: r[0], TextStyle: fyne.TextStyle{Bold: true}})
+		label := &widget.Label{Text: r[0], TextStyle: fyne.TextStyle{Bold: true}}
+		if len([]rune(r[0])) > len("Emergency contact") {
+			// An identifier's system (often a URL from another EHR) is
+			// cut to the column the other labels make, never widening it.
+			label.Truncation = fyne.TextTruncateEllipsis
+		}
+		grid.Add(label)
 		grid.Add(&widget.Label{Text: r[1], Wrapping: fyne.TextWrapWord})
 	}
-	return &widget.Card{Title: p.Name(), Content: grid}
+	// The name wraps rather than widening the card: two cards side by
+	// side must fit the narrowest screen.
+	title := &widget.Label{Text: p.Name(), TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameSubHeadingText}
+	return &widget.Card{Content: container.NewVBox(title, grid)}
 }
