@@ -26,6 +26,17 @@ import (
 // more than the display pushes it past the edge. A window made larger than
 // the display before signing out must come back at sign-out.
 func TestWindowStaysOnScreen(t *testing.T) {
+	windowStaysOnScreen(t, 1024, 768, "")
+}
+
+// TestWindowStaysOnScreenScaled is TestWindowStaysOnScreen at Fyne scale
+// 1.5 on a 1366×768 display (910×512 of Fyne's units): the window opens
+// within the display and no screen pushes it past the edge.
+func TestWindowStaysOnScreenScaled(t *testing.T) {
+	windowStaysOnScreen(t, 1366, 768, "1.5")
+}
+
+func windowStaysOnScreen(t *testing.T, screenW, screenH int, scale string) {
 	var tools []string
 	for _, tool := range []string{"Xvfb", "xdotool"} {
 		path, err := exec.LookPath(tool)
@@ -38,7 +49,6 @@ func TestWindowStaysOnScreen(t *testing.T) {
 		tools = append(tools, path)
 	}
 	xvfb, xdotool := tools[0], tools[1]
-	const screenW, screenH = 1024, 768
 
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "chartkeeper")
@@ -51,7 +61,7 @@ func TestWindowStaysOnScreen(t *testing.T) {
 		"XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
 		"XDG_CACHE_HOME="+filepath.Join(dir, "cache"),
 		"XDG_DATA_HOME="+filepath.Join(dir, "share"),
-		"GALLIUM_DRIVER=softpipe")
+		"GALLIUM_DRIVER=softpipe", "FYNE_SCALE="+scale)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
