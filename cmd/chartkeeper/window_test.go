@@ -63,7 +63,8 @@ func windowStaysOnScreen(t *testing.T, screenW, screenH int, scale string) {
 		"XDG_DATA_HOME="+filepath.Join(dir, "share"),
 		"GALLIUM_DRIVER=softpipe", "FYNE_SCALE="+scale)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	// The whole tour, HIM manager and front desk, on a busy machine.
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "--data", filepath.Join(dir, "data"), "--demo", "--demo-patients", "30", "--script")
 	cmd.Env = env
