@@ -82,9 +82,9 @@ bench: deps-build
 	$(GO) test -tags $(TEST_TAGS) -run '^$$' -bench . -benchmem -timeout 60m ./...
 
 # A picture of every screen for every demo user at 1366x768 (or
-# SIZE=WIDTHxHEIGHT) under build/screens/.
+# SIZE=WIDTHxHEIGHT; SCALE=1.5 for Fyne scale 1.5) under build/screens/.
 screens: deps
-	scripts/screens.sh $(SIZE)
+	SCALE=$(SCALE) scripts/screens.sh $(SIZE)
 
 package: deps-build
 	$(GO) install fyne.io/tools/cmd/fyne@latest

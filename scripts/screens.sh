@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# screens.sh [WIDTHxHEIGHT] saves a picture of every screen of the
+# screens.sh [WIDTHxHEIGHT [SCALE]] saves a picture of every screen of the
 # workstation, for every demo user, under build/screens/USER/NN-SCREEN.png.
+# SCALE (the second argument, or $SCALE) is Fyne's scale (FYNE_SCALE), 1
+# unless told: `make screens SCALE=1.5` shows a 1366x768 display at 150 %.
 #
 # It builds the workstation, starts it on a private virtual display
 # (Xvfb, 1366x768 unless told) with --demo on an empty data folder and
@@ -11,6 +13,7 @@
 set -euo pipefail
 
 size=${1:-1366x768}
+scale=${2:-${SCALE:-1}}
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=$root/build/screens
 work=$(mktemp -d)
@@ -31,6 +34,7 @@ for _ in $(seq 50); do xdotool getdisplaygeometry >/dev/null 2>&1 && break; slee
 # Fyne keeps its settings under these: keep them out of the user's own.
 export XDG_CONFIG_HOME=$work/config XDG_CACHE_HOME=$work/cache XDG_DATA_HOME=$work/share
 export GALLIUM_DRIVER=${GALLIUM_DRIVER:-softpipe}
+export FYNE_SCALE=$scale
 
 mkfifo "$work/in" "$work/out"
 "$work/chartkeeper" --data "$work/data" --demo --demo-patients 60 --script <"$work/in" >"$work/out" 2>"$work/chartkeeper.log" &

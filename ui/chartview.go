@@ -341,9 +341,9 @@ func (v *chartView) documents() fyne.CanvasObject {
 	if slices.Contains(v.c.Hidden, "clinical documents") {
 		box.Add(paragraph("Clinical documents are not shown for your role."))
 	}
+	// A long title ends with an ellipsis rather than widening the chart.
 	for _, d := range v.c.Documents {
-		box.Add(&widget.Button{Text: documentLine(d), Icon: theme.FileIcon(), Alignment: widget.ButtonAlignLeading,
-			OnTapped: func() { v.openDocument(d) }})
+		box.Add(homeRow(documentLine(d), "Open", func() { v.openDocument(d) }))
 	}
 	return scroll(box)
 }

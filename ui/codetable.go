@@ -7,8 +7,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -92,19 +90,4 @@ func (s *session) importCodesButton(done func(n int)) *widget.Button {
 			})
 		})
 	}}
-}
-
-// chooseOpenFile asks for a text file to read and hands over a reader and
-// its name (nil reader and no error when the person cancelled). Tests
-// replace it.
-var chooseOpenFile = func(w fyne.Window, done func(io.ReadCloser, string, error)) {
-	d := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
-		if rc == nil {
-			done(nil, "", err)
-			return
-		}
-		done(rc, rc.URI().Name(), nil)
-	}, w)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".txt"}))
-	showFileDialog(w, d)
 }

@@ -26,6 +26,7 @@ type finder struct {
 	count   *widget.Label
 	list    *widget.List
 	results []chart.PatientSummary
+	pane    fyne.CanvasObject // what content made, beside the detail pane
 }
 
 func newFinder(s *session) *finder {
@@ -47,12 +48,32 @@ func newFinder(s *session) *finder {
 }
 
 func (f *finder) content() fyne.CanvasObject {
-	return border(container.NewVBox(f.query, f.count), nil, nil, nil, f.list)
+	f.pane = border(container.NewVBox(f.query, f.count), nil, nil, nil, f.list)
+	return f.pane
 }
 
-// focus puts the cursor in the search entry, its text selected.
+// focus puts the cursor in the search entry, its text selected, showing
+// the find pane if a screen had hidden it.
 func (f *finder) focus() {
+	f.show(true)
 	f.s.ws.win.Canvas().Focus(f.query)
+}
+
+// show shows or hides the find pane; the detail pane takes the room. The
+// inbox hides it: its filing form has a patient search of its own, and at
+// 1024 px the document and the form need the width.
+func (f *finder) show(on bool) {
+	if f.pane == nil || f.pane.Visible() == on {
+		return
+	}
+	if on {
+		f.pane.Show()
+	} else {
+		f.pane.Hide()
+	}
+	if f.s.work != nil {
+		f.s.work.Refresh()
+	}
 }
 
 func (f *finder) onChanged(q string) {

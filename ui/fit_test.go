@@ -31,30 +31,65 @@ func demoDir(t *testing.T) (string, *DemoPractice) {
 // form and dialog of the tour, and fails when one asks for more than
 // 1024×700: the window content's minimum size and every dialog's.
 func TestEveryScreenFits(t *testing.T) {
+	everyScreenFits(t, 1, fitLimit)
+}
+
+// fitLimitScaled is the most a screen may ask for at Fyne scale 1.5, in
+// Fyne's units: 1280×800 is 853 wide and 1366×768 is 512 high at that
+// scale (1920×1080 and 2560×1440 give more). 1024×768 at 1.5 (683×512)
+// is measured and logged, not required; see docs/UI.md.
+var (
+	fitLimitScaled = fyne.NewSize(853, 512)
+	fitSmallScaled = fyne.NewSize(683, 512)
+)
+
+// TestEveryScreenFitsScaled is TestEveryScreenFits at Fyne scale 1.5:
+// every screen must fit 1280×800 and 1366×768 displays.
+func TestEveryScreenFitsScaled(t *testing.T) {
+	everyScreenFits(t, 1.5, fitLimitScaled)
+}
+
+// scaledWide are the screens known to need more than fitLimitScaled, and
+// why; they are logged, not failed, until they are made narrower.
+var scaledWide = map[string]string{
+	"demo-him/home": "the HIM manager's home lays its plots out two a row, each at least 440 wide",
+}
+
+func everyScreenFits(t *testing.T, scale float32, limit fyne.Size) {
 	dir, d := demoDir(t)
 	for _, u := range d.Users {
 		t.Run(u.Username, func(t *testing.T) {
 			ws, w := open(t, dir)
-			w.Resize(fyne.NewSize(1024, 700))
+			w.Canvas().(test.WindowlessCanvas).SetScale(scale)
+			w.Resize(limit)
 			signInAs(t, w, u.Username, d.Password)
 			s := sessionOf(t, ws)
 			ts := &tourState{s: s}
+			too := func(m fyne.Size, l fyne.Size) bool { return m.Width > l.Width || m.Height > l.Height }
 			for _, stop := range tourStops(u.Role) {
 				if err := s.openTourStop(ts, stop.name); err != nil {
 					t.Errorf("%s: %v", stop.name, err)
 					continue
 				}
-				if m := w.Content().MinSize(); m.Width > fitLimit.Width || m.Height > fitLimit.Height {
-					t.Errorf("%s needs %.0f×%.0f, more than %.0f×%.0f", stop.name, m.Width, m.Height, fitLimit.Width, fitLimit.Height)
+				need := w.Content().MinSize()
+				if why, ok := scaledWide[u.Username+"/"+stop.name]; ok && scale > 1 && too(need, limit) {
+					t.Logf("%s needs %.0f×%.0f, more than %.0f×%.0f: %s", stop.name, need.Width, need.Height, limit.Width, limit.Height, why)
+				} else if too(need, limit) {
+					t.Errorf("%s needs %.0f×%.0f, more than %.0f×%.0f", stop.name, need.Width, need.Height, limit.Width, limit.Height)
 				}
 				if dialogStop(stop.name) && w.Canvas().Overlays().Top() == nil {
 					t.Errorf("%s showed no dialog", stop.name)
 				}
 				for _, o := range w.Canvas().Overlays().List() {
 					m := overlayMin(o)
-					if m.Width > fitLimit.Width || m.Height > fitLimit.Height {
-						t.Errorf("%s: a dialog needs %.0f×%.0f, more than %.0f×%.0f", stop.name, m.Width, m.Height, fitLimit.Width, fitLimit.Height)
+					if too(m, limit) {
+						t.Errorf("%s: a dialog needs %.0f×%.0f, more than %.0f×%.0f", stop.name, m.Width, m.Height, limit.Width, limit.Height)
 					}
+					need = need.Max(m)
+				}
+				if scale > 1 && too(need, fitSmallScaled) {
+					t.Logf("%s needs %.0f×%.0f: more than 1024×768 gives at scale %.1f (%.0f×%.0f)",
+						stop.name, need.Width, need.Height, scale, fitSmallScaled.Width, fitSmallScaled.Height)
 				}
 				if s.ws.sess != s {
 					t.Fatalf("%s ended the session", stop.name)

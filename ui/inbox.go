@@ -74,6 +74,7 @@ func (s *session) showInbox() {
 	}
 	s.inboxv = v
 	s.showDetail(v.build())
+	s.find.show(false)
 	v.reload()
 }
 
@@ -97,7 +98,7 @@ func (v *inboxView) build() fyne.CanvasObject {
 	v.right = container.NewStack(paragraph("Choose a document on the left."))
 	// The document's pages get most of the width.
 	split := container.NewHSplit(left, v.right)
-	split.Offset = 0.28
+	split.Offset = 0.22
 	return split
 }
 
@@ -332,14 +333,13 @@ func (v *inboxView) detail(d chart.Document) fyne.CanvasObject {
 	v.t.entry("note", v.note)
 	v.t.save = v.fileIt
 	v.t.start()
-	form := container.NewVBox(
-		v.fields.content(),
-		container.New(layout.NewRowWrapLayout(),
-			&widget.Button{Text: "File to patient", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: v.file},
-			&widget.Button{Text: "Split…", Icon: theme.ContentCutIcon(), OnTapped: v.split},
-			&widget.Button{Text: "Reject…", Icon: theme.CancelIcon(), OnTapped: v.reject},
-		),
+	// The buttons stay in sight below the fields, which scroll.
+	buttons := container.New(layout.NewRowWrapLayout(),
+		&widget.Button{Text: "File to patient", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: v.file},
+		&widget.Button{Text: "Split…", Icon: theme.ContentCutIcon(), OnTapped: v.split},
+		&widget.Button{Text: "Reject…", Icon: theme.CancelIcon(), OnTapped: v.reject},
 	)
+	form := container.NewBorder(nil, buttons, nil, nil, container.NewVScroll(v.fields.content()))
 	top := []fyne.CanvasObject{v.title}
 	if v.filed != "" {
 		top = append([]fyne.CanvasObject{&widget.Label{Text: v.filed, Wrapping: fyne.TextWrapWord, Importance: widget.SuccessImportance}}, top...)
@@ -347,8 +347,8 @@ func (v *inboxView) detail(d chart.Document) fyne.CanvasObject {
 	}
 	// The viewer takes the pane's space over the filing form; each
 	// scrolls, and the divider gives either more room.
-	split := container.NewVSplit(container.NewBorder(nil, turns, nil, nil, v.slot), container.NewVScroll(form))
-	split.Offset = 0.64
+	split := container.NewVSplit(container.NewBorder(nil, turns, nil, nil, v.slot), form)
+	split.Offset = 0.6
 	return container.NewBorder(container.NewVBox(top...), nil, nil, nil, split)
 }
 

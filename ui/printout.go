@@ -3,7 +3,6 @@ package ui
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -11,12 +10,10 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"chartkeeper/internal/filename"
 	"chartkeeper/internal/shell"
 	"chartkeeper/report"
 	"chartkeeper/scan"
@@ -160,20 +157,4 @@ func (ws *workstation) removeTemp() {
 // the shell's "open" on Windows). Tests replace it.
 var openInViewer = func(a fyne.App, path string) error {
 	return a.OpenURL(&url.URL{Scheme: "file", Path: path})
-}
-
-// chooseSaveFile asks where to save a file and hands over a writer and the
-// path chosen (nil writer and no error when the person cancelled). The
-// name offered is made safe for every file system first (a scanned file's
-// original name may hold characters Windows refuses). Tests replace it.
-var chooseSaveFile = func(w fyne.Window, name string, done func(io.WriteCloser, string, error)) {
-	d := dialog.NewFileSave(func(uc fyne.URIWriteCloser, err error) {
-		if uc == nil {
-			done(nil, "", err)
-			return
-		}
-		done(uc, uc.URI().Path(), nil)
-	}, w)
-	d.SetFileName(filename.Safe(name, "document"))
-	showFileDialog(w, d)
 }

@@ -179,6 +179,7 @@ func (s *session) showDetail(o fyne.CanvasObject) {
 	s.toWorkspace()
 	s.coder, s.homePlots = nil, nil
 	s.viewer = nil
+	s.find.show(true)
 	s.detail.Objects = []fyne.CanvasObject{o}
 	s.detail.Refresh()
 }

@@ -169,6 +169,18 @@ func tourStops(role store.Role) []tourStop {
 			v.s.ws.showPrintout(&printout{title: "Labels for " + v.c.Patient.Name(), file: "labels.pdf", pdf: buf.Bytes()})
 		}))
 	}
+	// The file dialog, as "Save a copy…" and a code table's import show
+	// it; nothing is written or read.
+	add("file-save", func(t *tourState) error {
+		chooseFile(t.s.ws.win, true, "summary.pdf", nil, func(string) {})
+		return nil
+	})
+	if may(chart.Administer) {
+		add("file-open", func(t *tourState) error {
+			chooseFile(t.s.ws.win, false, "", []string{".txt"}, func(string) {})
+			return nil
+		})
+	}
 	if may(chart.FileDocuments) {
 		add("inbox", func(t *tourState) error { t.s.showInbox(); return nil })
 		inboxDialog := func(do func(v *inboxView)) func(t *tourState) error {

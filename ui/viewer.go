@@ -152,7 +152,7 @@ func (a *pageArea) TypedKey(k *fyne.KeyEvent) {
 // when a fitted width changes.
 type paneLayout struct{ v *docViewer }
 
-func (l *paneLayout) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.NewSize(200, 160) }
+func (l *paneLayout) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.NewSize(200, 120) }
 
 func (l *paneLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	for _, o := range objs {

@@ -132,7 +132,20 @@ func openFirstDocument(t *testing.T, s *session, p *practice, w fyne.Window) *do
 	t.Helper()
 	s.openChart(p.patient.ID)
 	s.chart.tabs.SelectIndex(tabDocuments)
-	test.Tap(find(t, w.Content(), func(b *widget.Button) bool { return contains(b.Text, "Referral to cardiology") }))
+	// The document's row: its title, and "Open".
+	row := find(t, w.Content(), func(c *fyne.Container) bool {
+		var titled, open bool
+		for _, o := range c.Objects {
+			if l, ok := o.(*widget.Label); ok && contains(l.Text, "Referral to cardiology") {
+				titled = true
+			}
+			if b, ok := o.(*widget.Button); ok && b.Text == "Open" {
+				open = true
+			}
+		}
+		return titled && open
+	})
+	test.Tap(find(t, row, func(b *widget.Button) bool { return b.Text == "Open" }))
 	if s.viewer == nil {
 		t.Fatalf("no viewer opened; the screen shows %q", texts(w.Content()))
 	}

@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -261,7 +262,8 @@ func (v *chartView) showSigned(visit chart.Visit) {
 			&widget.Label{Text: "Amendment by " + a.Author + " on " + a.At.Local().Format("2006-01-02 15:04") + ": " + a.Reason, TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord},
 			paragraph(a.Text))
 	}
-	buttons := container.NewHBox()
+	// The buttons wrap onto a second row where the pane is narrow.
+	buttons := container.New(layout.NewRowWrapLayout())
 	if visit.Signed && chart.Allowed(v.s.user.Role, chart.SignVisit) {
 		buttons.Add(&widget.Button{Text: "Amend…", Icon: theme.DocumentCreateIcon(), OnTapped: func() { v.amend(visit) }})
 	}

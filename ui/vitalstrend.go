@@ -18,7 +18,7 @@ const (
 // vitalsTrend is the plot over time above the vital signs table: weight,
 // BMI or blood pressure, as chosen.
 func (v *chartView) vitalsTrend() fyne.CanvasObject {
-	pv := newPlotView(v.s.ws.win, vitalsChart(v.c.Vitals, trendWeight), fyne.NewSize(280, 150))
+	pv := newPlotView(v.s.ws.win, vitalsChart(v.c.Vitals, trendWeight), fyne.NewSize(280, 120))
 	choice := widget.NewRadioGroup([]string{trendWeight, trendBMI, trendBP}, nil)
 	choice.Horizontal = true
 	choice.Required = true

@@ -44,9 +44,13 @@ func main() {
 	case *shot != "":
 		runSmoke(a, w, sc, *shot)
 	case *script:
-		a.Lifecycle().SetOnStarted(func() { go runScript(a, sc, os.Stdin, os.Stdout) })
+		a.Lifecycle().SetOnStarted(func() {
+			fitToScreen(w)
+			go runScript(a, sc, os.Stdin, os.Stdout)
+		})
 		w.ShowAndRun()
 	default:
+		a.Lifecycle().SetOnStarted(func() { fitToScreen(w) })
 		w.ShowAndRun()
 	}
 }

@@ -26,9 +26,20 @@ import (
 // more than the display pushes it past the edge. A window made larger than
 // the display before signing out must come back at sign-out.
 func TestWindowStaysOnScreen(t *testing.T) {
-	const screenW, screenH = 1024, 768
-	rw := startRealWindow(t, screenW, screenH)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	windowStaysOnScreen(t, 1024, 768, "")
+}
+
+// TestWindowStaysOnScreenScaled is TestWindowStaysOnScreen at Fyne scale
+// 1.5 on a 1366×768 display (910×512 of Fyne's units): the window opens
+// within the display and no screen pushes it past the edge.
+func TestWindowStaysOnScreenScaled(t *testing.T) {
+	windowStaysOnScreen(t, 1366, 768, "1.5")
+}
+
+func windowStaysOnScreen(t *testing.T, screenW, screenH int, scale string) {
+	rw := startRealWindow(t, screenW, screenH, scale)
+	// The whole tour, HIM manager and front desk, on a busy machine.
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	windowTour(t, rw.env, rw.xdotool, rw.display, exec.CommandContext(ctx, rw.bin, "--data", filepath.Join(rw.dir, "data"), "--demo", "--demo-patients", "30", "--script"), screenW, screenH)
 }
@@ -38,7 +49,7 @@ func TestWindowStaysOnScreen(t *testing.T) {
 // window runs: the username or password field must have the keyboard, so
 // a user can type at once without reaching for the mouse.
 func TestSignInHasKeyboardAtLaunch(t *testing.T) {
-	rw := startRealWindow(t, 1024, 768)
+	rw := startRealWindow(t, 1024, 768, "")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	data := filepath.Join(rw.dir, "data")
@@ -71,9 +82,9 @@ type realWindow struct {
 }
 
 // startRealWindow builds the workstation and starts a virtual display of
-// w×h for it (both stop with the test); without Xvfb and xdotool the test
+// w×h for it, at Fyne scale scale ("" for the default) (both stop with the test); without Xvfb and xdotool the test
 // is skipped, or fails under CI, where make deps installs them.
-func startRealWindow(t *testing.T, screenW, screenH int) realWindow {
+func startRealWindow(t *testing.T, screenW, screenH int, scale string) realWindow {
 	t.Helper()
 	var tools []string
 	for _, tool := range []string{"Xvfb", "xdotool"} {
@@ -99,7 +110,7 @@ func startRealWindow(t *testing.T, screenW, screenH int) realWindow {
 		"XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
 		"XDG_CACHE_HOME="+filepath.Join(dir, "cache"),
 		"XDG_DATA_HOME="+filepath.Join(dir, "share"),
-		"GALLIUM_DRIVER=softpipe")
+		"GALLIUM_DRIVER=softpipe", "FYNE_SCALE="+scale)
 
 	return realWindow{bin: bin, dir: dir, display: display, xdotool: xdotool, env: env}
 }
