@@ -17,7 +17,7 @@ const historyDays = 90
 
 // plotMin is the least a plot on the HIM home is drawn at; two fit side by
 // side in 1024 px.
-var plotMin = fyne.NewSize(440, 190)
+var plotMin = fyne.NewSize(400, 190)
 
 // himHome: the worklists with their counts and oldest items, then plots of
 // the last 90 days, each of which can be saved as PNG or PDF.

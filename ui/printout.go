@@ -99,7 +99,7 @@ func (ws *workstation) showPrintout(p *printout) {
 		s.viewer = old
 		ws.preview = v
 		content = container.NewBorder(nil, container.NewVBox(parts...), nil, nil,
-			container.New(layout.NewGridWrapLayout(fyne.NewSize(560, 360)), v.view()))
+			container.New(layout.NewGridWrapLayout(fyne.NewSize(560, 280)), v.view()))
 		width = 600
 	}
 	d := openModal(ws.win, p.title, content, nil, &action{text: "Close"})
