@@ -2,7 +2,6 @@ package ui
 
 import (
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -50,17 +49,6 @@ func TestEveryScreenFitsScaled(t *testing.T) {
 	everyScreenFits(t, 1.5, fitLimitScaled)
 }
 
-// scaledKnown says why a screen is known to need more than fitLimitScaled
-// ("" when it is not): such screens are logged, not failed, until they
-// are made to fit (docs/UI.md, planned).
-func scaledKnown(stop string, need, limit fyne.Size) string {
-	chartScreen := strings.HasPrefix(stop, "chart-") || strings.HasPrefix(stop, "file-") || stop == "visit-signed"
-	if chartScreen && need.Width <= limit.Width && need.Height <= limit.Height+32 {
-		return "the chart's nine tabs, stacked on its left, need up to 544 of height"
-	}
-	return ""
-}
-
 func everyScreenFits(t *testing.T, scale float32, limit fyne.Size) {
 	dir, d := demoDir(t)
 	for _, u := range d.Users {
@@ -78,9 +66,7 @@ func everyScreenFits(t *testing.T, scale float32, limit fyne.Size) {
 					continue
 				}
 				need := w.Content().MinSize()
-				if why := scaledKnown(stop.name, need, limit); why != "" && scale > 1 && too(need, limit) {
-					t.Logf("%s needs %.0f×%.0f, more than %.0f×%.0f: %s", stop.name, need.Width, need.Height, limit.Width, limit.Height, why)
-				} else if too(need, limit) {
+				if too(need, limit) {
 					t.Errorf("%s needs %.0f×%.0f, more than %.0f×%.0f", stop.name, need.Width, need.Height, limit.Width, limit.Height)
 				}
 				if dialogStop(stop.name) && w.Canvas().Overlays().Top() == nil {

@@ -126,7 +126,7 @@ func (v *chartView) results() fyne.CanvasObject {
 		v.s.touch()
 		rt.draw(rt.keys[o])
 	})
-	rt.plot = newPlotView(v.s.ws.win, plots.Chart{}, fyne.NewSize(280, 150))
+	rt.plot = newPlotView(v.s.ws.win, plots.Chart{}, fyne.NewSize(280, 110))
 	rt.say = paragraph("")
 	rt.note = &widget.Label{Importance: widget.LowImportance, Truncation: fyne.TextTruncateEllipsis}
 	top := container.NewBorder(nil, nil, &widget.Label{Text: "Trend of", TextStyle: fyne.TextStyle{Bold: true}}, nil, rt.pick)
