@@ -27,7 +27,7 @@ type NoKnownAllergies struct {
 
 func (*NoKnownAllergies) kind() string { return TypeNoKnownAllergies }
 func (n *NoKnownAllergies) check(_ *Service, pr *problems) {
-	pr.maxLen("recorded by", n.RecordedBy, 200)
+	pr.maxLen(T("recorded by"), n.RecordedBy, 200)
 }
 
 // ErrAllergiesActive refuses "No known allergies" while the chart lists an

@@ -35,10 +35,10 @@ func (s *Service) OpenBreakGlass(patientID, reason string) (BreakGlass, error) {
 	}
 	reason = strings.TrimSpace(reason)
 	var pr problems
-	pr.required("reason", reason)
-	pr.maxLen("reason", reason, 500)
+	pr.required(T("reason"), reason)
+	pr.maxLen(T("reason"), reason, 500)
 	if len([]rune(reason)) > 0 && len([]rune(reason)) < 5 {
-		pr.add("reason", "must say why the chart is needed (at least 5 characters)")
+		pr.add(T("reason"), T("must say why the chart is needed (at least 5 characters)"))
 	}
 	if err := pr.err("break-glass access"); err != nil {
 		return BreakGlass{}, err

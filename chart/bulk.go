@@ -92,7 +92,7 @@ func (s *Service) checkImport(c *ImportedChart) error {
 		c.Reports[i].check(s, pr)
 		for _, j := range c.Reports[i].Results {
 			if j < 0 || j >= len(c.Results) {
-				pr.add("results", "names a result that is not in the chart")
+				pr.add(T("results"), T("names a result that is not in the chart"))
 			}
 		}
 	})
@@ -117,34 +117,34 @@ func (s *Service) checkImport(c *ImportedChart) error {
 			all.merge(fmt.Sprintf("visit %d", i+1), err)
 		}
 		if v.Signed {
-			pr.required("signed by", v.SignedBy)
+			pr.required(T("signed by"), v.SignedBy)
 			if v.SignedAt.IsZero() {
-				pr.add("signed at", "is required for a signed visit")
+				pr.add(T("signed at"), T("is required for a signed visit"))
 			}
 		}
 		for j, a := range c.Visits[i].Amendments {
-			f := fmt.Sprintf("amendment %d", j+1)
+			f := fmt.Sprintf("amendments[%d]", j)
 			if !v.Signed {
-				pr.add(f, "amends a visit that is not signed")
+				pr.add(f, T("amends a visit that is not signed"))
 			}
-			pr.required(f+" text", a.Text)
-			pr.required(f+" reason", a.Reason)
-			pr.required(f+" author", a.Author)
-			pr.maxLen(f+" text", a.Text, 100_000)
+			pr.required(f+".text", a.Text)
+			pr.required(f+".reason", a.Reason)
+			pr.required(f+".author", a.Author)
+			pr.maxLen(f+".text", a.Text, 100_000)
 			if a.At.IsZero() {
-				pr.add(f+" time", "is required")
+				pr.add(f+".time", T("is required"))
 			}
 		}
 	})
 	each("document", len(c.Documents), func(i int, pr *problems) {
 		d := &c.Documents[i]
 		s.checkFiling(pr, &d.Document)
-		pr.required("content type", d.ContentType)
+		pr.required(T("content type"), d.ContentType)
 		if len(d.Content) == 0 {
-			pr.add("content", "is empty")
+			pr.add(T("content"), T("is empty"))
 		}
 		if len(d.Content) > maxImportedDocument {
-			pr.add("content", "is larger than %d MB", maxImportedDocument>>20)
+			pr.addf(T("content"), T("is larger than %d MB"), maxImportedDocument>>20)
 		}
 	})
 	return all.err("imported chart")
@@ -157,7 +157,7 @@ func (p *problems) merge(record string, err error) {
 		p.mergeList(record, ve.Fields)
 		return
 	}
-	p.add(record, "%v", err)
+	p.addf(record, "%v", err)
 }
 
 func (p *problems) mergeList(record string, fs []FieldError) {

@@ -43,18 +43,18 @@ type Problem struct {
 func (*Problem) kind() string { return TypeProblem }
 func (p *Problem) check(s *Service, pr *problems) {
 	pr.controls(p)
-	p.Code = s.checkCode(pr, "code", p.Code, false)
+	p.Code = s.checkCode(pr, T("code"), p.Code, false)
 	if p.Description == "" && p.Code != "" {
 		if c, ok := s.lookupCode(p.Code); ok {
 			p.Description = c.Description
 		}
 	}
-	pr.required("description", p.Description)
-	pr.maxLen("description", p.Description, 500)
+	pr.required(T("description"), p.Description)
+	pr.maxLen(T("description"), p.Description, 500)
 	p.Onset = strings.TrimSpace(p.Onset)
-	s.checkPartialDate(pr, "onset", p.Onset)
-	p.Status = oneOf(pr, "status", p.Status, "active", "active", "resolved", "inactive")
-	checkCodings(pr, "codings", p.Codings)
+	s.checkPartialDate(pr, T("onset"), p.Onset)
+	p.Status = oneOf(pr, T("status"), p.Status, "active", "active", "resolved", "inactive")
+	checkCodings(pr, T("codings"), p.Codings)
 }
 
 // Allergy is an allergy or intolerance.
@@ -72,13 +72,13 @@ type Allergy struct {
 func (*Allergy) kind() string { return TypeAllergy }
 func (a *Allergy) check(s *Service, pr *problems) {
 	pr.controls(a)
-	pr.required("substance", a.Substance)
-	pr.maxLen("substance", a.Substance, 200)
-	pr.maxLen("reaction", a.Reaction, 500)
-	a.Severity = oneOf(pr, "severity", a.Severity, "unknown", "mild", "moderate", "severe", "unknown")
-	a.Status = oneOf(pr, "status", a.Status, "active", "active", "inactive")
-	checkCodings(pr, "codings", a.Codings)
-	checkCodings(pr, "reaction codings", a.ReactionCodings)
+	pr.required(T("substance"), a.Substance)
+	pr.maxLen(T("substance"), a.Substance, 200)
+	pr.maxLen(T("reaction"), a.Reaction, 500)
+	a.Severity = oneOf(pr, T("severity"), a.Severity, "unknown", "mild", "moderate", "severe", "unknown")
+	a.Status = oneOf(pr, T("status"), a.Status, "active", "active", "inactive")
+	checkCodings(pr, T("codings"), a.Codings)
+	checkCodings(pr, T("reaction codings"), a.ReactionCodings)
 }
 
 // Medication is a medication the patient takes or took.
@@ -104,25 +104,25 @@ type Medication struct {
 func (*Medication) kind() string { return TypeMedication }
 func (m *Medication) check(s *Service, pr *problems) {
 	pr.controls(m)
-	pr.required("name", m.Name)
-	pr.maxLen("name", m.Name, 200)
-	pr.maxLen("dose", m.Dose, 100)
-	pr.maxLen("frequency", m.Frequency, 100)
+	pr.required(T("name"), m.Name)
+	pr.maxLen(T("name"), m.Name, 200)
+	pr.maxLen(T("dose"), m.Dose, 100)
+	pr.maxLen(T("frequency"), m.Frequency, 100)
 	if m.Route != "" {
-		m.Route = oneOf(pr, "route", m.Route, "", "oral", "sublingual", "topical", "inhaled", "intravenous", "intramuscular", "subcutaneous", "rectal", "vaginal", "nasal", "ophthalmic", "otic", "transdermal", "other")
+		m.Route = oneOf(pr, T("route"), m.Route, "", "oral", "sublingual", "topical", "inhaled", "intravenous", "intramuscular", "subcutaneous", "rectal", "vaginal", "nasal", "ophthalmic", "otic", "transdermal", "other")
 	}
-	s.checkDate(pr, "start", m.Start, false)
+	s.checkDate(pr, T("start"), m.Start, false)
 	if m.Stop != "" {
 		if _, err := time.Parse(dateLayout, m.Stop); err != nil {
-			pr.add("stop", "must be a date written YYYY-MM-DD")
+			pr.add(T("stop"), T("must be a date written YYYY-MM-DD"))
 		} else if m.Start != "" && m.Stop < m.Start {
-			pr.add("stop", "is before the start")
+			pr.add(T("stop"), T("is before the start"))
 		}
 	}
 	if m.Status != "" {
-		m.Status = oneOf(pr, "status", m.Status, "", "active", "on-hold", "completed", "stopped", "intended", "unknown")
+		m.Status = oneOf(pr, T("status"), m.Status, "", "active", "on-hold", "completed", "stopped", "intended", "unknown")
 	}
-	checkCodings(pr, "codings", m.Codings)
+	checkCodings(pr, T("codings"), m.Codings)
 }
 
 // Active reports whether the medication is taken on the given day.
@@ -192,32 +192,32 @@ func (v *Vitals) check(s *Service, pr *problems) {
 	v.Round()
 	pr.controls(v)
 	if v.Taken.IsZero() {
-		pr.add("taken", "is required")
+		pr.add(T("taken"), T("is required"))
 	} else if v.Taken.After(s.now().Add(5 * time.Minute)) {
-		pr.add("taken", "is in the future")
+		pr.add(T("taken"), T("is in the future"))
 	}
 	inRange := func(field string, x, lo, hi float64, unit string) {
 		if x != 0 && (x < lo || x > hi) {
-			pr.add(field, "%g %s is not possible; expected %g to %g", x, unit, lo, hi)
+			pr.addf(field, T("%g %s is not possible; expected %g to %g"), x, Word(unit), lo, hi)
 		}
 	}
-	inRange("systolic pressure", float64(v.Systolic), 40, 300, "mmHg")
-	inRange("diastolic pressure", float64(v.Diastolic), 20, 200, "mmHg")
+	inRange(T("systolic pressure"), float64(v.Systolic), 40, 300, "mmHg")
+	inRange(T("diastolic pressure"), float64(v.Diastolic), 20, 200, "mmHg")
 	if (v.Systolic == 0) != (v.Diastolic == 0) {
-		pr.add("blood pressure", "needs both the systolic and the diastolic value")
+		pr.add(T("blood pressure"), T("needs both the systolic and the diastolic value"))
 	} else if v.Systolic != 0 && v.Diastolic >= v.Systolic {
-		pr.add("diastolic pressure", "must be lower than the systolic pressure")
+		pr.add(T("diastolic pressure"), T("must be lower than the systolic pressure"))
 	}
-	inRange("pulse", float64(v.Pulse), 20, 300, "beats per minute")
-	inRange("temperature", v.TempC, 25, 45, "°C")
-	inRange("weight", v.WeightKg, 0.2, 650, "kg")
-	inRange("height", v.HeightCm, 20, 275, "cm")
-	inRange("SpO2", float64(v.SpO2), 40, 100, "%")
-	inRange("respiratory rate", float64(v.RespRate), 2, 150, "breaths per minute")
-	inRange("head circumference", v.HeadCm, 15, 90, "cm")
-	inRange("body mass index", v.BMIGiven, 5, 200, "kg/m²")
+	inRange(T("pulse"), float64(v.Pulse), 20, 300, T("beats per minute"))
+	inRange(T("temperature"), v.TempC, 25, 45, "°C")
+	inRange(T("weight"), v.WeightKg, 0.2, 650, "kg")
+	inRange(T("height"), v.HeightCm, 20, 275, "cm")
+	inRange(T("SpO2"), float64(v.SpO2), 40, 100, "%")
+	inRange(T("respiratory rate"), float64(v.RespRate), 2, 150, T("breaths per minute"))
+	inRange(T("head circumference"), v.HeadCm, 15, 90, "cm")
+	inRange(T("body mass index"), v.BMIGiven, 5, 200, "kg/m²")
 	if v.Empty() {
-		pr.add("vitals", "at least one measurement is required")
+		pr.add(T("vitals"), T("at least one measurement is required"))
 	}
 }
 
@@ -235,11 +235,11 @@ type Immunization struct {
 func (*Immunization) kind() string { return TypeImmunization }
 func (im *Immunization) check(s *Service, pr *problems) {
 	pr.controls(im)
-	pr.required("vaccine", im.Vaccine)
-	pr.maxLen("vaccine", im.Vaccine, 200)
-	s.checkDate(pr, "date", im.Date, true)
-	pr.maxLen("lot", im.Lot, 50)
-	checkCodings(pr, "codings", im.Codings)
+	pr.required(T("vaccine"), im.Vaccine)
+	pr.maxLen(T("vaccine"), im.Vaccine, 200)
+	s.checkDate(pr, T("date"), im.Date, true)
+	pr.maxLen(T("lot"), im.Lot, 50)
+	checkCodings(pr, T("codings"), im.Codings)
 }
 
 // oneOf normalises value to one of allowed (def when empty) or reports it.
@@ -253,7 +253,7 @@ func oneOf(pr *problems, field, value, def string, allowed ...string) string {
 			return v
 		}
 	}
-	pr.add(field, "must be one of %s", strings.Join(allowed, ", "))
+	pr.addf(field, T("must be one of %s"), strings.Join(allowed, ", "))
 	return value
 }
 
@@ -337,7 +337,7 @@ func (s *Service) DeleteRecord(id, reason string) error {
 		return err
 	}
 	if strings.TrimSpace(reason) == "" {
-		return &ValidationError{What: "deletion", Fields: []FieldError{{"reason", "is required"}}}
+		return &ValidationError{What: "deletion", Fields: []FieldError{{Field: T("reason"), Message: T("is required")}}}
 	}
 	if err := reasonError("deletion", reason); err != nil {
 		return err
@@ -368,18 +368,18 @@ func (s *Service) checkCode(pr *problems, field, code string, required bool) str
 	code = strings.TrimSpace(code)
 	if code == "" {
 		if required {
-			pr.add(field, "is required")
+			pr.add(field, T("is required"))
 		}
 		return ""
 	}
 	n, err := icd10.Normalize(code)
 	if err != nil {
-		pr.add(field, "%q is not an ICD-10-CM code (a letter, two digits, then up to four more characters, like E11.9)", code)
+		pr.addf(field, T("%q is not an ICD-10-CM code (a letter, two digits, then up to four more characters, like E11.9)"), code)
 		return code
 	}
 	if t := s.codeTable(); t != nil {
 		if _, ok := t.Lookup(n); !ok {
-			pr.add(field, "%s is not in the imported ICD-10-CM code table", icd10.Dot(n))
+			pr.addf(field, T("%s is not in the imported ICD-10-CM code table"), icd10.Dot(n))
 		}
 	}
 	return n

@@ -595,7 +595,7 @@ func (s *Service) ResolveConflict(id string, res Resolution) error {
 			}
 			reason := strings.TrimSpace(res.Reason)
 			if reason == "" {
-				return &ValidationError{What: "resolution", Fields: []FieldError{{"reason", "is required to keep a deletion"}}}
+				return &ValidationError{What: "resolution", Fields: []FieldError{{Field: T("reason"), Message: T("is required to keep a deletion")}}}
 			}
 			if err := reasonError("resolution", reason); err != nil {
 				return err

@@ -19,16 +19,16 @@ type Category struct {
 
 // Categories lists the document categories in the order screens show them.
 var Categories = []Category{
-	{"identity", "Identity document", true},
-	{"insurance", "Insurance", true},
-	{"consent", "Consent form", true},
-	{"correspondence", "Administrative correspondence", true},
-	{"referral", "Referral", false},
-	{"lab", "Laboratory result", false},
-	{"imaging", "Imaging report", false},
-	{"letter", "Clinical letter", false},
-	{"prescription", "Prescription", false},
-	{"clinical", "Other clinical", false},
+	{"identity", T("Identity document"), true},
+	{"insurance", T("Insurance"), true},
+	{"consent", T("Consent form"), true},
+	{"correspondence", T("Administrative correspondence"), true},
+	{"referral", T("Referral"), false},
+	{"lab", T("Laboratory result"), false},
+	{"imaging", T("Imaging report"), false},
+	{"letter", T("Clinical letter"), false},
+	{"prescription", T("Prescription"), false},
+	{"clinical", T("Other clinical"), false},
 }
 
 // CategoryByName finds a category.
@@ -96,22 +96,22 @@ func decodeDocument(r store.Record) (Document, error) {
 func (s *Service) checkFiling(pr *problems, d *Document) {
 	if _, ok := CategoryByName(d.Category); !ok {
 		if d.Category == "" {
-			pr.add("category", "is required")
+			pr.add(T("category"), T("is required"))
 		} else {
-			pr.add("category", "must be one of %s", categoryNames())
+			pr.addf(T("category"), T("must be one of %s"), categoryNames())
 		}
 	}
 	d.Category = strings.ToLower(strings.TrimSpace(d.Category))
-	s.checkDate(pr, "clinical date", d.ClinicalDate, true)
-	pr.maxLen("title", d.Title, 200)
-	pr.maxLen("note", d.Note, 2000)
+	s.checkDate(pr, T("clinical date"), d.ClinicalDate, true)
+	pr.maxLen(T("title"), d.Title, 200)
+	pr.maxLen(T("note"), d.Note, 2000)
 	if d.Status != "" {
-		d.Status = oneOf(pr, "status", d.Status, "", "current", "superseded")
+		d.Status = oneOf(pr, T("status"), d.Status, "", "current", "superseded")
 		if d.Status == "current" {
 			d.Status = ""
 		}
 	}
-	checkCodings(pr, "codings", d.Codings)
+	checkCodings(pr, T("codings"), d.Codings)
 }
 
 // AddDocument seals content into the store and records the document: in
@@ -126,7 +126,7 @@ func (s *Service) AddDocument(content io.Reader, d Document) (Document, error) {
 	if d.Patient != "" {
 		s.checkFiling(&pr, &d)
 	}
-	pr.required("content type", d.ContentType)
+	pr.required(T("content type"), d.ContentType)
 	if err := pr.err("document"); err != nil {
 		return d, err
 	}

@@ -10,9 +10,15 @@ import (
 
 // FieldError is one problem with one field of a form, worded for the
 // person who filled it in.
+//
+// Field and Message are English, marked with [T] where they are written;
+// the workstation translates them where it shows them. Message is Format
+// with Args filled in; Format is empty when Message has no values in it.
 type FieldError struct {
 	Field   string // the form field, e.g. "birth date" or "diagnoses[1].code"
 	Message string // e.g. "is in the future"
+	Format  string // Message before Args were filled in, e.g. "is longer than %d characters"
+	Args    []any  // the values in Message
 }
 
 func (e FieldError) Error() string { return e.Field + ": " + e.Message }
@@ -47,10 +53,18 @@ func (e *ValidationError) Field(name string) string {
 // problems collects field errors while a record is checked.
 type problems struct{ list []FieldError }
 
-func (p *problems) add(field, format string, args ...any) {
-	fe := FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+func (p *problems) add(field, message string) {
+	p.put(FieldError{Field: field, Message: message})
+}
+
+// addf is add with values filled into format; FieldError keeps both.
+func (p *problems) addf(field, format string, args ...any) {
+	p.put(FieldError{Field: field, Message: fmt.Sprintf(format, args...), Format: format, Args: args})
+}
+
+func (p *problems) put(fe FieldError) {
 	for _, old := range p.list {
-		if old == fe {
+		if old.Field == fe.Field && old.Message == fe.Message {
 			return
 		}
 	}
@@ -61,7 +75,7 @@ func (p *problems) add(field, format string, args ...any) {
 // characters; see text.go).
 func (p *problems) required(field, value string) {
 	if strings.TrimSpace(value) == "" {
-		p.add(field, "is required")
+		p.add(field, T("is required"))
 	}
 	p.text(field, value)
 }
@@ -70,7 +84,7 @@ func (p *problems) required(field, value string) {
 // characters.
 func (p *problems) maxLen(field, value string, n int) {
 	if len([]rune(value)) > n {
-		p.add(field, "is longer than %d characters", n)
+		p.addf(field, T("is longer than %d characters"), n)
 	}
 	p.text(field, value)
 }

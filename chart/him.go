@@ -40,11 +40,11 @@ func (s *Service) RequestAmendment(req AmendmentRequest) (AmendmentRequest, erro
 		return req, err
 	}
 	var pr problems
-	pr.required("requester", req.Requester)
-	pr.required("requested change", req.Text)
-	s.checkDate(&pr, "received", req.Received, true)
+	pr.required(T("requester"), req.Requester)
+	pr.required(T("requested change"), req.Text)
+	s.checkDate(&pr, T("received"), req.Received, true)
 	if req.Target != "" && patientOf(req.Target) != req.Patient {
-		pr.add("target", "is not a record of this patient")
+		pr.add(T("target"), T("is not a record of this patient"))
 	}
 	if err := pr.err("amendment request"); err != nil {
 		return req, err
@@ -89,7 +89,7 @@ func (s *Service) DecideAmendment(id string, accept bool, reason, amendmentText 
 		}
 		reason = strings.TrimSpace(reason)
 		if !accept && reason == "" {
-			return &ValidationError{What: "decision", Fields: []FieldError{{"reason", "is required to deny a request"}}}
+			return &ValidationError{What: "decision", Fields: []FieldError{{Field: T("reason"), Message: T("is required to deny a request")}}}
 		}
 		if err := reasonError("decision", reason); err != nil {
 			return err
@@ -171,10 +171,10 @@ func (s *Service) recordDisclosure(d Disclosure) (Disclosure, error) {
 		d.Date = s.today().Format(dateLayout)
 	}
 	var pr problems
-	s.checkDate(&pr, "date", d.Date, true)
-	pr.required("recipient", d.Recipient)
-	pr.required("what was released", d.What)
-	pr.required("purpose", d.Purpose)
+	s.checkDate(&pr, T("date"), d.Date, true)
+	pr.required(T("recipient"), d.Recipient)
+	pr.required(T("what was released"), d.What)
+	pr.required(T("purpose"), d.Purpose)
 	if err := pr.err("disclosure"); err != nil {
 		return d, err
 	}
@@ -212,7 +212,7 @@ func (s *Service) MergePatients(keepID, dupID, reason string) error {
 		return err
 	}
 	if strings.TrimSpace(reason) == "" {
-		return &ValidationError{What: "merge", Fields: []FieldError{{"reason", "is required"}}}
+		return &ValidationError{What: "merge", Fields: []FieldError{{Field: T("reason"), Message: T("is required")}}}
 	}
 	if err := reasonError("merge", reason); err != nil {
 		return err
@@ -254,7 +254,7 @@ func (s *Service) UndoMerge(dupID, reason string) error {
 		return err
 	}
 	if strings.TrimSpace(reason) == "" {
-		return &ValidationError{What: "undo of the merge", Fields: []FieldError{{"reason", "is required"}}}
+		return &ValidationError{What: "undo of the merge", Fields: []FieldError{{Field: T("reason"), Message: T("is required")}}}
 	}
 	if err := reasonError("undo of the merge", reason); err != nil {
 		return err

@@ -248,8 +248,8 @@ func (s *Service) RejectDocument(id, reason string) (RejectedDocument, error) {
 	}
 	reason = strings.TrimSpace(reason)
 	var pr problems
-	pr.required("reason", reason)
-	pr.maxLen("reason", reason, 500)
+	pr.required(T("reason"), reason)
+	pr.maxLen(T("reason"), reason, 500)
 	if err := pr.err("rejection"); err != nil {
 		return RejectedDocument{}, err
 	}

@@ -86,7 +86,7 @@ func (s *Service) ReassignMRN(patientID, reason string) (string, error) {
 		return "", err
 	}
 	if strings.TrimSpace(reason) == "" {
-		return "", &ValidationError{What: "new MRN", Fields: []FieldError{{"reason", "is required"}}}
+		return "", &ValidationError{What: "new MRN", Fields: []FieldError{{Field: T("reason"), Message: T("is required")}}}
 	}
 	if err := reasonError("new MRN", reason); err != nil {
 		return "", err

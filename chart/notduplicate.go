@@ -36,10 +36,10 @@ type NotDuplicate struct {
 func notDuplicateReason(what, reason string) (string, error) {
 	reason = strings.TrimSpace(reason)
 	var pr problems
-	pr.required("reason", reason)
-	pr.maxLen("reason", reason, 500)
+	pr.required(T("reason"), reason)
+	pr.maxLen(T("reason"), reason, 500)
 	if n := len([]rune(reason)); n > 0 && n < 5 {
-		pr.add("reason", "must say why (at least 5 characters)")
+		pr.add(T("reason"), T("must say why (at least 5 characters)"))
 	}
 	return reason, pr.err(what)
 }

@@ -205,60 +205,60 @@ func (s *Service) validate(p *Patient) error {
 	}
 	var pr problems
 	for _, f := range []struct{ name, value string }{
-		{"family name", p.Family}, {"given name", p.Given}, {"middle name", p.Middle}, {"preferred name", p.Preferred},
-		{"birth date", p.DOB}, {"phone", p.Phone}, {"e-mail", p.Email}, {"language", p.Language},
-		{"city", p.Address.City}, {"region", p.Address.Region},
-		{"postal code", p.Address.PostalCode}, {"country", p.Address.Country},
-		{"emergency contact name", p.Emergency.Name}, {"emergency contact relation", p.Emergency.Relation},
-		{"emergency contact phone", p.Emergency.Phone},
+		{T("family name"), p.Family}, {T("given name"), p.Given}, {T("middle name"), p.Middle}, {T("preferred name"), p.Preferred},
+		{T("birth date"), p.DOB}, {T("phone"), p.Phone}, {T("e-mail"), p.Email}, {T("language"), p.Language},
+		{T("city"), p.Address.City}, {T("region"), p.Address.Region},
+		{T("postal code"), p.Address.PostalCode}, {T("country"), p.Address.Country},
+		{T("emergency contact name"), p.Emergency.Name}, {T("emergency contact relation"), p.Emergency.Relation},
+		{T("emergency contact phone"), p.Emergency.Phone},
 	} {
 		pr.line(f.name, f.value)
 	}
-	pr.text("address", p.Address.Line) // two lines, as a street and a building
+	pr.text(T("address"), p.Address.Line) // two lines, as a street and a building
 	for i, id := range p.Identifiers {
-		pr.line(fmt.Sprintf("identifiers[%d].system", i+1), id.System)
-		pr.line(fmt.Sprintf("identifiers[%d].value", i+1), id.Value)
+		pr.line(fmt.Sprintf("identifiers[%d].system", i), id.System)
+		pr.line(fmt.Sprintf("identifiers[%d].value", i), id.Value)
 	}
-	pr.required("family name", p.Family)
-	pr.required("given name", p.Given)
-	pr.maxLen("family name", p.Family, 100)
-	pr.maxLen("given name", p.Given, 100)
-	pr.maxLen("middle name", p.Middle, 100)
-	pr.maxLen("preferred name", p.Preferred, 100)
-	s.checkDate(&pr, "birth date", p.DOB, true)
+	pr.required(T("family name"), p.Family)
+	pr.required(T("given name"), p.Given)
+	pr.maxLen(T("family name"), p.Family, 100)
+	pr.maxLen(T("given name"), p.Given, 100)
+	pr.maxLen(T("middle name"), p.Middle, 100)
+	pr.maxLen(T("preferred name"), p.Preferred, 100)
+	s.checkDate(&pr, T("birth date"), p.DOB, true)
 	if _, err := ParseSex(string(p.Sex)); err != nil {
-		pr.add("sex", "must be female, male, other or unknown")
+		pr.add(T("sex"), T("must be female, male, other or unknown"))
 	} else if p.Sex == "" {
 		p.Sex = Unknown
 	}
 	if p.Phone != "" && !phoneLike(p.Phone) {
-		pr.add("phone", "must be a phone number: digits, spaces, +, -, ( and ) only, at least 5 digits")
+		pr.add(T("phone"), T("must be a phone number: digits, spaces, +, -, ( and ) only, at least 5 digits"))
 	}
 	if p.Email != "" && !EmailLike(p.Email) {
-		pr.add("e-mail", "must be an e-mail address such as name@example.org")
+		pr.add(T("e-mail"), T("must be an e-mail address such as name@example.org"))
 	}
 	if p.Emergency.Phone != "" && !phoneLike(p.Emergency.Phone) {
-		pr.add("emergency contact phone", "must be a phone number: digits, spaces, +, -, ( and ) only, at least 5 digits")
+		pr.add(T("emergency contact phone"), T("must be a phone number: digits, spaces, +, -, ( and ) only, at least 5 digits"))
 	}
 	p.DeceasedDate = strings.TrimSpace(p.DeceasedDate)
 	if p.DeceasedDate != "" {
 		p.Deceased = true
-		s.checkDate(&pr, "date of death", p.DeceasedDate, false)
+		s.checkDate(&pr, T("date of death"), p.DeceasedDate, false)
 		if p.DOB != "" && p.DeceasedDate < p.DOB {
-			pr.add("date of death", "is before the birth date")
+			pr.add(T("date of death"), T("is before the birth date"))
 		}
 	}
 	seen := map[string]bool{}
 	for i, id := range p.Identifiers {
-		f := fmt.Sprintf("identifiers[%d]", i+1)
+		f := fmt.Sprintf("identifiers[%d]", i)
 		if strings.TrimSpace(id.System) == "" {
-			pr.add(f+".system", "is required (for example national-id or insurance)")
+			pr.add(f+".system", T("is required (for example national-id or insurance)"))
 		}
 		if strings.TrimSpace(id.Value) == "" {
-			pr.add(f+".value", "is required")
+			pr.add(f+".value", T("is required"))
 		}
 		if seen[id.System] {
-			pr.add(f+".system", "%s is given twice", id.System)
+			pr.addf(f+".system", T("%s is given twice"), id.System)
 		}
 		seen[id.System] = true
 	}
@@ -670,7 +670,7 @@ func (s *Service) RecordDeath(patientID, rev string, deceased bool, date string)
 	}
 	date = strings.TrimSpace(date)
 	if !deceased && date != "" {
-		return Patient{}, &ValidationError{What: "death", Fields: []FieldError{{"date of death", "is given for a patient recorded as alive"}}}
+		return Patient{}, &ValidationError{What: "death", Fields: []FieldError{{Field: T("date of death"), Message: T("is given for a patient recorded as alive")}}}
 	}
 	var p Patient
 	err := s.st.Update(func(tx *store.Tx) error {

@@ -24,9 +24,9 @@ func checkCodings(pr *problems, field string, cs []Coding) {
 	for i := range cs {
 		c := &cs[i]
 		c.System, c.Code, c.Display = strings.TrimSpace(c.System), strings.TrimSpace(c.Code), strings.TrimSpace(c.Display)
-		f := fmt.Sprintf("%s[%d]", field, i+1)
+		f := fmt.Sprintf("%s[%d]", field, i)
 		if c.Code == "" && c.Display == "" {
-			pr.add(f, "has neither a code nor words")
+			pr.add(f, T("has neither a code nor words"))
 		}
 		pr.maxLen(f+".system", c.System, 500)
 		pr.maxLen(f+".code", c.Code, 200)
@@ -54,20 +54,20 @@ func (*ProcedureRecord) kind() string { return TypeProcedure }
 func (p *ProcedureRecord) check(s *Service, pr *problems) {
 	pr.controls(p)
 	p.Text = strings.TrimSpace(p.Text)
-	pr.required("text", p.Text)
-	pr.maxLen("text", p.Text, 500)
-	pr.maxLen("reason", p.Reason, 500)
-	pr.maxLen("note", p.Note, 10_000)
-	s.checkDate(pr, "date", p.Date, true)
+	pr.required(T("text"), p.Text)
+	pr.maxLen(T("text"), p.Text, 500)
+	pr.maxLen(T("reason"), p.Reason, 500)
+	pr.maxLen(T("note"), p.Note, 10_000)
+	s.checkDate(pr, T("date"), p.Date, true)
 	if p.End != "" {
-		s.checkDate(pr, "end", p.End, false)
+		s.checkDate(pr, T("end"), p.End, false)
 		if p.End < p.Date {
-			pr.add("end", "is before the date")
+			pr.add(T("end"), T("is before the date"))
 		}
 	}
-	p.Status = oneOf(pr, "status", p.Status, "completed", "completed", "in-progress", "not-done", "stopped", "on-hold", "preparation", "unknown")
-	checkCodings(pr, "codings", p.Codings)
-	checkCodings(pr, "reason codings", p.ReasonCodings)
+	p.Status = oneOf(pr, T("status"), p.Status, "completed", "completed", "in-progress", "not-done", "stopped", "on-hold", "preparation", "unknown")
+	checkCodings(pr, T("codings"), p.Codings)
+	checkCodings(pr, T("reason codings"), p.ReasonCodings)
 }
 
 // Result categories (FHIR's observation categories, and other).
@@ -126,29 +126,29 @@ func (*Result) kind() string { return TypeResult }
 func (r *Result) check(s *Service, pr *problems) {
 	pr.controls(r)
 	r.Name = strings.TrimSpace(r.Name)
-	pr.required("name", r.Name)
-	pr.maxLen("name", r.Name, 500)
+	pr.required(T("name"), r.Name)
+	pr.maxLen(T("name"), r.Name, 500)
 	if r.Taken.IsZero() {
-		pr.add("taken", "is required")
+		pr.add(T("taken"), T("is required"))
 	} else if r.Taken.After(s.now().Add(5 * time.Minute)) {
-		pr.add("taken", "is in the future")
+		pr.add(T("taken"), T("is in the future"))
 	}
-	r.Category = oneOf(pr, "category", r.Category, "other", ResultCategories...)
-	r.Status = oneOf(pr, "status", r.Status, "final", "final", "preliminary", "amended", "corrected", "registered")
-	checkDecimal(pr, "value", r.Value)
-	checkDecimal(pr, "range low", r.Low)
-	checkDecimal(pr, "range high", r.High)
+	r.Category = oneOf(pr, T("category"), r.Category, "other", ResultCategories...)
+	r.Status = oneOf(pr, T("status"), r.Status, "final", "final", "preliminary", "amended", "corrected", "registered")
+	checkDecimal(pr, T("value"), r.Value)
+	checkDecimal(pr, T("range low"), r.Low)
+	checkDecimal(pr, T("range high"), r.High)
 	if r.Comparator != "" {
-		r.Comparator = oneOf(pr, "comparator", r.Comparator, "", "<", "<=", ">=", ">")
+		r.Comparator = oneOf(pr, T("comparator"), r.Comparator, "", "<", "<=", ">=", ">")
 	}
-	pr.maxLen("unit", r.Unit, 100)
-	pr.maxLen("text", r.Text, 100_000)
-	pr.maxLen("note", r.Note, 10_000)
-	checkCodings(pr, "codings", r.Codings)
-	checkCodings(pr, "value codings", r.ValueCodings)
+	pr.maxLen(T("unit"), r.Unit, 100)
+	pr.maxLen(T("text"), r.Text, 100_000)
+	pr.maxLen(T("note"), r.Note, 10_000)
+	checkCodings(pr, T("codings"), r.Codings)
+	checkCodings(pr, T("value codings"), r.ValueCodings)
 	for i := range r.Parts {
 		p := &r.Parts[i]
-		f := fmt.Sprintf("parts[%d]", i+1)
+		f := fmt.Sprintf("parts[%d]", i)
 		pr.required(f+".name", p.Name)
 		checkDecimal(pr, f+".value", p.Value)
 		checkCodings(pr, f+".codings", p.Codings)
@@ -159,7 +159,7 @@ func (r *Result) check(s *Service, pr *problems) {
 		switch r.Flag {
 		case FlagNormal, FlagLow, FlagHigh, FlagCriticalLow, FlagCriticalHigh, FlagAbnormal:
 		default:
-			pr.add("flag", "must be N, L, H, LL, HH or A")
+			pr.add(T("flag"), T("must be N, L, H, LL, HH or A"))
 		}
 	} else if !r.FlagFromSender {
 		r.Flag = r.RangeFlag()
@@ -172,7 +172,7 @@ func checkDecimal(pr *problems, field, v string) {
 		return
 	}
 	if f, err := strconv.ParseFloat(v, 64); err != nil || math.IsInf(f, 0) || math.IsNaN(f) || len(v) > 40 {
-		pr.add(field, "%q is not a number", v)
+		pr.addf(field, T("%q is not a number"), v)
 	}
 }
 
@@ -271,28 +271,28 @@ type ReportItem struct {
 func (*Report) kind() string { return TypeReport }
 func (r *Report) check(s *Service, pr *problems) {
 	pr.controls(r)
-	r.Kind = oneOf(pr, "kind", r.Kind, ReportDiagnostic, ReportDiagnostic, ReportCarePlan, ReportGoal)
+	r.Kind = oneOf(pr, T("kind"), r.Kind, ReportDiagnostic, ReportDiagnostic, ReportCarePlan, ReportGoal)
 	r.Title = strings.TrimSpace(r.Title)
-	pr.required("title", r.Title)
-	pr.maxLen("title", r.Title, 500)
-	s.checkDate(pr, "date", r.Date, r.Kind != ReportGoal) // goals often come without one
+	pr.required(T("title"), r.Title)
+	pr.maxLen(T("title"), r.Title, 500)
+	s.checkDate(pr, T("date"), r.Date, r.Kind != ReportGoal) // goals often come without one
 	if r.End != "" {
 		if _, err := time.Parse(dateLayout, r.End); err != nil {
-			pr.add("end", "must be a date written YYYY-MM-DD")
+			pr.add(T("end"), T("must be a date written YYYY-MM-DD"))
 		} else if r.End < r.Date {
-			pr.add("end", "is before the date")
+			pr.add(T("end"), T("is before the date"))
 		}
 	}
 	r.Status = strings.ToLower(strings.TrimSpace(r.Status))
-	pr.required("status", r.Status)
-	pr.maxLen("status", r.Status, 50)
-	pr.maxLen("author", r.Author, 200)
-	pr.maxLen("text", r.Text, 1_000_000)
-	pr.maxLen("conclusion", r.Conclusion, 100_000)
-	checkCodings(pr, "codings", r.Codings)
-	checkCodings(pr, "category codings", r.CategoryCodings)
+	pr.required(T("status"), r.Status)
+	pr.maxLen(T("status"), r.Status, 50)
+	pr.maxLen(T("author"), r.Author, 200)
+	pr.maxLen(T("text"), r.Text, 1_000_000)
+	pr.maxLen(T("conclusion"), r.Conclusion, 100_000)
+	checkCodings(pr, T("codings"), r.Codings)
+	checkCodings(pr, T("category codings"), r.CategoryCodings)
 	for i := range r.Items {
-		f := fmt.Sprintf("items[%d]", i+1)
+		f := fmt.Sprintf("items[%d]", i)
 		pr.required(f+".text", r.Items[i].Text)
 		checkCodings(pr, f+".codings", r.Items[i].Codings)
 	}

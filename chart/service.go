@@ -203,33 +203,33 @@ func (s *Service) checkPartialDate(p *problems, field, value string) {
 		}
 	}
 	if err != nil || d.IsZero() {
-		p.add(field, "must be a date written YYYY-MM-DD, YYYY-MM or YYYY, like 1984-03-07, 1984-03 or 1984")
+		p.add(field, T("must be a date written YYYY-MM-DD, YYYY-MM or YYYY, like 1984-03-07, 1984-03 or 1984"))
 		return
 	}
 	if d.After(s.today()) {
-		p.add(field, "is in the future")
+		p.add(field, T("is in the future"))
 	}
 	if d.Year() < 1880 {
-		p.add(field, "is before 1880")
+		p.add(field, T("is before 1880"))
 	}
 }
 
 func (s *Service) checkDate(p *problems, field, value string, required bool) {
 	if value == "" {
 		if required {
-			p.add(field, "is required")
+			p.add(field, T("is required"))
 		}
 		return
 	}
 	d, err := time.Parse(dateLayout, value)
 	if err != nil {
-		p.add(field, "must be a date written YYYY-MM-DD, like 1984-03-07")
+		p.add(field, T("must be a date written YYYY-MM-DD, like 1984-03-07"))
 		return
 	}
 	if d.After(s.today()) {
-		p.add(field, "is in the future")
+		p.add(field, T("is in the future"))
 	}
 	if d.Year() < 1880 {
-		p.add(field, "is before 1880")
+		p.add(field, T("is before 1880"))
 	}
 }

@@ -16,9 +16,9 @@ import (
 // fields.
 
 // Messages for a field that holds such characters.
-const (
-	controlMsgLine = "contains control characters (such as a line break, a tab or an escape code), which a one-line field cannot hold"
-	controlMsgText = "contains control characters or escape codes; only line breaks and tabs are allowed"
+var (
+	controlMsgLine = T("contains control characters (such as a line break, a tab or an escape code), which a one-line field cannot hold")
+	controlMsgText = T("contains control characters or escape codes; only line breaks and tabs are allowed")
 )
 
 // forbiddenRune reports whether r may not appear in chart text. Line
@@ -56,7 +56,7 @@ func hasForbidden(s string, multiline bool) bool {
 // action as ValidationError does.
 func reasonError(what, reason string) error {
 	if hasForbidden(reason, true) {
-		return &ValidationError{What: what, Fields: []FieldError{{"reason", controlMsgText}}}
+		return &ValidationError{What: what, Fields: []FieldError{{Field: T("reason"), Message: controlMsgText}}}
 	}
 	return nil
 }

@@ -90,16 +90,16 @@ func (s *Service) checkVisit(v *Visit) error {
 	var pr problems
 	v.Reason = strings.TrimSpace(v.Reason)
 	pr.controls(v)
-	s.checkDate(&pr, "date", v.Date, true)
-	pr.required("reason", v.Reason)
-	pr.maxLen("reason", v.Reason, 500)
-	for _, f := range []struct{ name, text string }{{"subjective", v.Subjective}, {"objective", v.Objective}, {"assessment", v.Assessment}, {"plan", v.Plan}} {
+	s.checkDate(&pr, T("date"), v.Date, true)
+	pr.required(T("reason"), v.Reason)
+	pr.maxLen(T("reason"), v.Reason, 500)
+	for _, f := range []struct{ name, text string }{{T("subjective"), v.Subjective}, {T("objective"), v.Objective}, {T("assessment"), v.Assessment}, {T("plan"), v.Plan}} {
 		pr.maxLen(f.name, f.text, 100_000)
 	}
 	s.checkCodes(&pr, v.Diagnoses, v.Procedures)
-	checkCodings(&pr, "codings", v.Codings)
-	checkCodings(&pr, "reason codings", v.ReasonCodings)
-	pr.maxLen("imported from", v.ImportedFrom, 500)
+	checkCodings(&pr, T("codings"), v.Codings)
+	checkCodings(&pr, T("reason codings"), v.ReasonCodings)
+	pr.maxLen(T("imported from"), v.ImportedFrom, 500)
 	return pr.err("visit")
 }
 
@@ -109,10 +109,10 @@ func (s *Service) checkCodes(pr *problems, ds []Diagnosis, ps []Procedure) {
 	primaries := 0
 	seen := map[string]bool{}
 	for i := range ds {
-		f := fmt.Sprintf("diagnoses[%d].code", i+1)
+		f := fmt.Sprintf("diagnoses[%d].code", i)
 		ds[i].Code = s.checkCode(pr, f, ds[i].Code, true)
 		if seen[ds[i].Code] && ds[i].Code != "" {
-			pr.add(f, "%s is listed twice", ds[i].Code)
+			pr.addf(f, T("%s is listed twice"), ds[i].Code)
 		}
 		seen[ds[i].Code] = true
 		if ds[i].Description == "" {
@@ -125,10 +125,10 @@ func (s *Service) checkCodes(pr *problems, ds []Diagnosis, ps []Procedure) {
 		}
 	}
 	if len(ds) > 0 && primaries != 1 {
-		pr.add("diagnoses", "exactly one diagnosis must be the primary one (%d are)", primaries)
+		pr.addf(T("diagnoses"), T("exactly one diagnosis must be the primary one (%d are)"), primaries)
 	}
 	for i := range ps {
-		pr.required(fmt.Sprintf("procedures[%d].description", i+1), ps[i].Description)
+		pr.required(fmt.Sprintf("procedures[%d].description", i), ps[i].Description)
 	}
 }
 
@@ -208,7 +208,7 @@ func (s *Service) SignVisit(id, rev string) (Visit, error) {
 			return err
 		}
 		if strings.TrimSpace(v.Subjective+v.Objective+v.Assessment+v.Plan) == "" {
-			return &ValidationError{What: "visit", Fields: []FieldError{{"note", "is empty: write the note before signing"}}}
+			return &ValidationError{What: "visit", Fields: []FieldError{{Field: T("note"), Message: T("is empty: write the note before signing")}}}
 		}
 		v.Signed, v.SignedBy, v.SignedByID, v.SignedAt = true, u.Name, u.ID, s.now().UTC()
 		r, err := put(tx, TypeVisit, id, v.Rev, v)
@@ -270,9 +270,9 @@ func (s *Service) AmendVisit(visitID, text, reason string) (Amendment, error) {
 func (s *Service) amend(tx *store.Tx, u store.User, visitID, text, reason, request string) (Amendment, error) {
 	text, reason = strings.TrimSpace(text), strings.TrimSpace(reason)
 	var pr problems
-	pr.required("amendment text", text)
-	pr.required("reason", reason)
-	pr.maxLen("amendment text", text, 100_000)
+	pr.required(T("amendment text"), text)
+	pr.required(T("reason"), reason)
+	pr.maxLen(T("amendment text"), text, 100_000)
 	if err := pr.err("amendment"); err != nil {
 		return Amendment{}, err
 	}

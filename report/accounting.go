@@ -14,24 +14,24 @@ import (
 // of the patient's information outside the practice, by date, with the
 // recipient, what was released, why and by whom.
 func Disclosures(w io.Writer, pg Page, p chart.Patient, ds []chart.Disclosure) (Warnings, error) {
-	d := newDoc("Accounting of disclosures", pg, &p)
+	d := newDoc(pg.tr("Accounting of disclosures"), pg, &p)
 	d.pdf.AddPage()
 	d.setFont(famSans, "B", 14)
-	d.para("Accounting of disclosures")
+	d.para(d.tr("Accounting of disclosures"))
 	d.setFont(famSans, "", bodySize)
-	d.para(fmt.Sprintf("Releases of the health information of %s (MRN %s) outside the practice, as recorded in Chartkeeper, oldest first.",
+	d.para(fmt.Sprintf(d.tr("Releases of the health information of %s (MRN %s) outside the practice, as recorded in Chartkeeper, oldest first."),
 		d.t.line("patient name", p.Name()), d.t.line("MRN", p.MRN)))
 	d.gap(3)
 	if len(ds) == 0 {
-		d.muted("No disclosures are recorded.")
+		d.muted(d.tr("No disclosures are recorded."))
 		return d.finish(w)
 	}
 	ds = slices.Clone(ds)
 	slices.SortStableFunc(ds, func(a, b chart.Disclosure) int { return strings.Compare(a.Date, b.Date) })
-	d.para(fmt.Sprintf("%d disclosures, %s to %s.", len(ds), ds[0].Date, ds[len(ds)-1].Date))
+	d.para(fmt.Sprintf(d.tr("%d disclosures, %s to %s."), len(ds), ds[0].Date, ds[len(ds)-1].Date))
 	d.gap(2)
-	t := d.table(column{"Date", 1.5, "L"}, column{"Recipient", 3, "L"}, column{"Information released", 3.2, "L"},
-		column{"Purpose", 3, "L"}, column{"Released by", 1.9, "L"})
+	t := d.table(column{d.tr("Date"), 1.5, "L"}, column{d.tr("Recipient"), 3, "L"}, column{d.tr("Information released"), 3.2, "L"},
+		column{d.tr("Purpose"), 3, "L"}, column{d.tr("Released by"), 1.9, "L"})
 	for i, x := range ds {
 		f := fmt.Sprintf("disclosure %d", i+1)
 		t.row(d.t.line(f, x.Date), d.t.block(f+" recipient", x.Recipient), d.t.block(f+" information", x.What),
@@ -44,16 +44,16 @@ func Disclosures(w io.Writer, pg Page, p chart.Patient, ds []chart.Disclosure) (
 // from the audit log's entries about the patient, oldest first. Entries
 // flagged for review (break-glass access and the like) are marked.
 func AccessReport(w io.Writer, pg Page, p chart.Patient, entries []chart.AuditEntry) (Warnings, error) {
-	d := newDoc("Chart access report", pg, &p)
+	d := newDoc(pg.tr("Chart access report"), pg, &p)
 	d.pdf.AddPage()
 	d.setFont(famSans, "B", 14)
-	d.para("Chart access report")
+	d.para(d.tr("Chart access report"))
 	d.setFont(famSans, "", bodySize)
-	d.para(fmt.Sprintf("Every view, change and printout of the chart of %s (MRN %s) recorded in the audit log, oldest first. Times are %s.",
-		d.t.line("patient name", p.Name()), d.t.line("MRN", p.MRN), zoneName(pg.PrintedAt)))
+	d.para(fmt.Sprintf(d.tr("Every view, change and printout of the chart of %s (MRN %s) recorded in the audit log, oldest first. Times are %s."),
+		d.t.line("patient name", p.Name()), d.t.line("MRN", p.MRN), d.zoneName(pg.PrintedAt)))
 	d.gap(3)
 	if len(entries) == 0 {
-		d.muted("The audit log has no entries about this patient.")
+		d.muted(d.tr("The audit log has no entries about this patient."))
 		return d.finish(w)
 	}
 	es := slices.Clone(entries)
@@ -65,15 +65,15 @@ func AccessReport(w io.Writer, pg Page, p chart.Patient, entries []chart.AuditEn
 			flagged++
 		}
 	}
-	summary := fmt.Sprintf("%d entries by %d users, %s to %s.", len(es), len(users),
+	summary := fmt.Sprintf(d.tr("%d entries by %d users, %s to %s."), len(es), len(users),
 		when(es[0].Time, pg.PrintedAt), when(es[len(es)-1].Time, pg.PrintedAt))
 	if flagged > 0 {
-		summary += fmt.Sprintf(" %d flagged for review (marked REVIEW): break-glass access and other exceptional use.", flagged)
+		summary += " " + fmt.Sprintf(d.tr("%d flagged for review (marked REVIEW): break-glass access and other exceptional use."), flagged)
 	}
 	d.para(summary)
 	d.gap(2)
-	t := d.table(column{"Time", 3.3, "L"}, column{"User", 2.2, "L"}, column{"Action", 3.2, "L"},
-		column{"Details", 4.2, "L"}, column{"Device", 1.6, "L"}, column{"Review", 1.3, "L"})
+	t := d.table(column{d.tr("Time"), 3.3, "L"}, column{d.tr("User"), 2.2, "L"}, column{d.tr("Action"), 3.2, "L"},
+		column{d.tr("Details"), 4.2, "L"}, column{d.tr("Device"), 1.6, "L"}, column{d.tr("Review"), 1.3, "L"})
 	for i, e := range es {
 		f := fmt.Sprintf("audit entry %d", i+1)
 		user := e.Username
@@ -82,13 +82,13 @@ func AccessReport(w io.Writer, pg Page, p chart.Patient, entries []chart.AuditEn
 		}
 		detail := d.t.block(f+" detail", e.Detail)
 		if e.MRN != "" && e.MRN != p.MRN {
-			detail = strings.TrimSpace(detail + " (merged record, MRN " + d.t.line(f, e.MRN) + ")")
+			detail = strings.TrimSpace(detail + " " + fmt.Sprintf(d.tr("(merged record, MRN %s)"), d.t.line(f, e.MRN)))
 		}
 		review := ""
 		if e.Flagged {
-			review = "REVIEW"
+			review = d.tr("REVIEW")
 		}
-		t.row(when(e.Time, pg.PrintedAt), d.t.line(f+" user", user), d.t.line(f+" action", actionText(e.Action)), detail, d.t.line(f+" device", e.Device), review)
+		t.row(when(e.Time, pg.PrintedAt), d.t.line(f+" user", user), d.t.line(f+" action", d.actionText(e.Action)), detail, d.t.line(f+" device", e.Device), review)
 	}
 	return d.finish(w)
 }
@@ -101,10 +101,10 @@ func when(t, printed time.Time) string {
 	return t.Format("2006-01-02 15:04:05")
 }
 
-func zoneName(t time.Time) string {
+func (d *doc) zoneName(t time.Time) string {
 	name, off := t.Zone()
 	if name == "" {
-		name = "local time"
+		name = d.tr("local time")
 	}
 	return fmt.Sprintf("%s (UTC%+03d:%02d)", name, off/3600, abs(off%3600)/60)
 }
@@ -116,37 +116,63 @@ func abs(n int) int {
 	return n
 }
 
-// actions says in words what an audit action means.
-var actions = map[string]string{
-	"patient.view":      "viewed demographics",
-	"patient.create":    "registered the patient",
-	"patient.update":    "changed demographics",
-	"patient.merge":     "merged records",
-	"patient.unmerge":   "undid a merge",
-	"chart.view":        "opened the chart",
-	"breakglass.open":   "break-glass: opened beyond role",
-	"breakglass.review": "reviewed a break-glass access",
-	"document.view":     "opened a document",
-	"document.file":     "filed a document",
-	"visit.sign":        "signed a visit note",
-	"visit.code":        "coded a visit",
-	"visit.amend":       "amended a visit note",
-	"amendment.request": "recorded an amendment request",
-	"disclosure":        "recorded a disclosure",
-	"audit.review":      "read the audit log",
-}
-
-func actionText(a string) string {
-	if s, ok := actions[a]; ok {
+// actionText says in words what an audit action means, with the action's
+// own name after it.
+func (d *doc) actionText(a string) string {
+	if s := d.actionWords(a); s != "" {
 		return s + " (" + a + ")"
 	}
 	if kind, ok := strings.CutPrefix(a, "print."); ok {
-		return "printed: " + kind + " (" + a + ")"
+		return fmt.Sprintf(d.tr("printed: %s (%s)"), kind, a)
 	}
 	if kind, verb, ok := strings.Cut(a, "."); ok {
-		if w, ok := map[string]string{"create": "added", "update": "changed", "delete": "deleted"}[verb]; ok {
-			return w + " a " + kind + " record (" + a + ")"
+		switch verb {
+		case "create":
+			return fmt.Sprintf(d.tr("added a %s record (%s)"), kind, a)
+		case "update":
+			return fmt.Sprintf(d.tr("changed a %s record (%s)"), kind, a)
+		case "delete":
+			return fmt.Sprintf(d.tr("deleted a %s record (%s)"), kind, a)
 		}
 	}
 	return a
+}
+
+// actionWords is what a known audit action means, or "".
+func (d *doc) actionWords(a string) string {
+	switch a {
+	case "patient.view":
+		return d.tr("viewed demographics")
+	case "patient.create":
+		return d.tr("registered the patient")
+	case "patient.update":
+		return d.tr("changed demographics")
+	case "patient.merge":
+		return d.tr("merged records")
+	case "patient.unmerge":
+		return d.tr("undid a merge")
+	case "chart.view":
+		return d.tr("opened the chart")
+	case "breakglass.open":
+		return d.tr("break-glass: opened beyond role")
+	case "breakglass.review":
+		return d.tr("reviewed a break-glass access")
+	case "document.view":
+		return d.tr("opened a document")
+	case "document.file":
+		return d.tr("filed a document")
+	case "visit.sign":
+		return d.tr("signed a visit note")
+	case "visit.code":
+		return d.tr("coded a visit")
+	case "visit.amend":
+		return d.tr("amended a visit note")
+	case "amendment.request":
+		return d.tr("recorded an amendment request")
+	case "disclosure":
+		return d.tr("recorded a disclosure")
+	case "audit.review":
+		return d.tr("read the audit log")
+	}
+	return ""
 }

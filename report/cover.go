@@ -26,7 +26,7 @@ func CoverSheet(w io.Writer, pg Page, practiceID string, p chart.Patient, catego
 		return nil, fmt.Errorf("report: QR code: %w", err)
 	}
 
-	d := newDoc("Scan cover sheet", pg, &p)
+	d := newDoc(pg.tr("Scan cover sheet"), pg, &p)
 	pdf := d.pdf
 	pdf.AddPage()
 	w0 := d.width()
@@ -38,16 +38,17 @@ func CoverSheet(w io.Writer, pg Page, practiceID string, p chart.Patient, catego
 		}
 	}
 	pdf.Ln(4)
-	center(13, "B", 7, "SCAN COVER SHEET")
+	center(13, "B", 7, d.tr("SCAN COVER SHEET"))
 	pdf.Ln(3)
 	center(26, "B", 11, d.t.line("patient name", p.Name()))
 	pdf.Ln(1)
-	center(16, "", 8, fmt.Sprintf("MRN %s    Born %s", d.t.line("MRN", p.MRN), d.t.line("birth date", p.DOB)))
+	center(16, "", 8, fmt.Sprintf(d.tr("MRN %s"), d.t.line("MRN", p.MRN))+"    "+fmt.Sprintf(d.tr("Born %s"), d.t.line("birth date", p.DOB)))
 	pdf.Ln(5)
 	pdf.SetFillColor(235, 235, 235)
 	d.setFont(famSans, "B", 28)
 	pdf.SetX(marginX)
-	d.cell(w0, 16, cat.Title, "1", 1, "C", true, 0, "")
+	title := d.tr(cat.Title) // marked for translation in chart
+	d.cell(w0, 16, title, "1", 1, "C", true, 0, "")
 	pdf.Ln(8)
 
 	// The QR code: at most 70 mm, each module at least 1 mm wide where the
@@ -61,11 +62,11 @@ func CoverSheet(w io.Writer, pg Page, practiceID string, p chart.Patient, catego
 	pdf.SetY(y + side + qrQuiet*module)
 
 	d.setFont(famSans, "B", 12)
-	d.para("Place this sheet on top of the documents and scan.")
+	d.para(d.tr("Place this sheet on top of the documents and scan."))
 	d.setFont(famSans, "", 10.5)
 	pdf.Ln(1)
-	d.para(fmt.Sprintf("Chartkeeper reads the code above and files the pages behind this sheet into the chart of %s (MRN %s) as %s. "+
-		"Use one cover sheet for each document, keep the code clean and unfolded, and print a new sheet rather than copy one for another patient.",
-		d.t.line("patient name", p.Name()), d.t.line("MRN", p.MRN), strings.ToLower(cat.Title)))
+	d.para(fmt.Sprintf(d.tr("Chartkeeper reads the code above and files the pages behind this sheet into the chart of %s (MRN %s) as %s. "+
+		"Use one cover sheet for each document, keep the code clean and unfolded, and print a new sheet rather than copy one for another patient."),
+		d.t.line("patient name", p.Name()), d.t.line("MRN", p.MRN), strings.ToLower(title)))
 	return d.finish(w)
 }

@@ -27,7 +27,7 @@ func EmergencyKit(w io.Writer, practice, practiceID, recoveryKey string, created
 	d := newDoc("Emergency kit", Page{Practice: practice, PrintedAt: created}, nil)
 	d.kit = true
 	d.addFonts(famMono)
-	d.printed = "Created " + stamp(created)
+	d.printed = "Created " + d.stamp(created)
 	pdf := d.pdf
 	pdf.AddPage()
 
@@ -46,7 +46,7 @@ func EmergencyKit(w io.Writer, practice, practiceID, recoveryKey string, created
 	d.setFont(famMono, "", 10)
 	d.cell(d.width()-lw, lineBody, d.t.line("practice ID", practiceID), "", 1, "L", false, 0, "")
 	d.setFont(famSans, "", bodySize)
-	d.labelled("Created", lw, stamp(created))
+	d.labelled("Created", lw, d.stamp(created))
 	pdf.Ln(5)
 
 	d.setFont(famSans, "B", 12)

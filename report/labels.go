@@ -46,7 +46,7 @@ func Labels(w io.Writer, pg Page, p chart.Patient, count int) (Warnings, error) 
 		return nil, fmt.Errorf("report: the MRN %q cannot be a barcode: %w", p.MRN, err)
 	}
 	pg.Paper = Letter
-	d := newDoc("Patient labels", pg, &p)
+	d := newDoc(pg.tr("Patient labels"), pg, &p)
 	d.addFonts(famMono)
 	pdf := d.pdf
 	pdf.SetAutoPageBreak(false, 0)
@@ -55,8 +55,8 @@ func Labels(w io.Writer, pg Page, p chart.Patient, count int) (Warnings, error) 
 
 	name := d.t.line("patient name", p.Name())
 	mrn := d.t.line("MRN", p.MRN)
-	born := "Born " + d.t.line("birth date", p.DOB)
-	if sex := d.t.line("sex", string(p.Sex)); sex != "" && p.Sex != chart.Unknown {
+	born := fmt.Sprintf(d.tr("Born %s"), d.t.line("birth date", p.DOB))
+	if sex := d.t.line("sex", d.sexText(p.Sex)); sex != "" && p.Sex != chart.Unknown {
 		born += "   " + strings.ToUpper(sex[:1]) + sex[1:]
 	}
 	name, size := d.fitName(name, labelW-2*labelPad)
@@ -134,7 +134,7 @@ func (d *doc) labelFooter() {
 	d.setFont(famSans, "", 6.5)
 	w := d.pageW - 2*labelLeft
 	pdf.SetXY(labelLeft, d.pageH-11.5)
-	d.cell(w, 3, Confidential, "", 0, "L", false, 0, "")
+	d.cell(w, 3, d.confidential(), "", 0, "L", false, 0, "")
 	pdf.SetXY(labelLeft, d.pageH-8.3)
-	d.cell(w, 3, fmt.Sprintf("%s    Page %d of %s", d.printed, pdf.PageNo(), pageCountAlias), "", 0, "L", false, 0, "")
+	d.cell(w, 3, d.printed+"    "+fmt.Sprintf(d.tr("Page %d of %s"), pdf.PageNo(), pageCountAlias), "", 0, "L", false, 0, "")
 }

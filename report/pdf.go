@@ -16,6 +16,11 @@ import (
 // patient's name, MRN and birth date, which come from the document's
 // patient.
 type Page struct {
+	// T translates the printed labels (section titles, table headers,
+	// the furniture); nil prints them in English. Data is never
+	// translated. The workstation passes its translator.
+	T func(string) string
+
 	Practice  string
 	PrintedBy string    // the signed-in user's name
 	PrintedAt time.Time // printed in its own location, "2006-01-02 15:04"
@@ -30,10 +35,6 @@ const (
 	A4     Paper = "A4"
 	Letter Paper = "Letter"
 )
-
-// Confidential is the confidentiality line on every page of a patient
-// document.
-const Confidential = "Confidential patient information. Share only with those who need it for the patient's care; if found, return it to the practice."
 
 // The page geometry, in millimetres.
 const (
@@ -55,6 +56,8 @@ type doc struct {
 	pdf   *gofpdf.Fpdf
 	t     *texter
 	title string
+
+	translate func(string) string // Page.T
 
 	// the current font, which text in other scripts returns to
 	family, style string
@@ -80,13 +83,13 @@ func newDoc(title string, pg Page, p *chart.Patient) *doc {
 		size = "Letter"
 	}
 	pdf := gofpdf.New("P", "mm", size, "")
-	d := &doc{pdf: pdf, t: &texter{}, title: title}
+	d := &doc{pdf: pdf, t: &texter{}, title: title, translate: pg.T}
 	d.setup(pg.PrintedAt)
 	d.practice = d.t.line("practice name", pg.Practice)
 	if p != nil {
 		d.patient = d.patientLine(*p)
 	}
-	d.printed = "Printed by " + d.t.line("printed by", pg.PrintedBy) + " at " + stamp(pg.PrintedAt)
+	d.printed = fmt.Sprintf(d.tr("Printed by %s at %s"), d.t.line("printed by", pg.PrintedBy), d.stamp(pg.PrintedAt))
 	pdf.SetHeaderFuncMode(d.keepingFont(d.header), false)
 	pdf.SetFooterFunc(d.keepingFont(d.footer))
 	return d
@@ -127,11 +130,45 @@ func (d *doc) addFonts(family string) {
 // patientLine is the patient furniture: name, MRN and birth date.
 func (d *doc) patientLine(p chart.Patient) string {
 	name := d.t.line("patient name", p.Name())
-	line := fmt.Sprintf("%s    MRN %s    Born %s", name, d.t.line("MRN", p.MRN), d.t.line("birth date", p.DOB))
-	if died := p.DeathText(); died != "" {
+	line := name + "    " + fmt.Sprintf(d.tr("MRN %s"), d.t.line("MRN", p.MRN)) + "    " + fmt.Sprintf(d.tr("Born %s"), d.t.line("birth date", p.DOB))
+	if died := d.deathText(p); died != "" {
 		line += "    " + died
 	}
 	return line
+}
+
+// deathText is chart.Patient.DeathText in the document's language.
+func (d *doc) deathText(p chart.Patient) string {
+	switch {
+	case p.DeceasedDate != "":
+		return fmt.Sprintf(d.tr("Died %s"), d.t.line("date of death", p.DeceasedDate))
+	case p.Deceased:
+		return d.tr("Deceased")
+	}
+	return ""
+}
+
+// tr translates a printed label with Page.T. Call it with the English
+// literal: the translation checker collects the keys from tr("...") calls.
+func (d *doc) tr(s string) string {
+	if d.translate == nil {
+		return s
+	}
+	return d.translate(s)
+}
+
+// tr is doc.tr for a document that is not started yet (its title).
+func (pg Page) tr(s string) string {
+	if pg.T == nil {
+		return s
+	}
+	return pg.T(s)
+}
+
+// confidential is the confidentiality line on every page of a patient
+// document.
+func (d *doc) confidential() string {
+	return d.tr("Confidential patient information. Share only with those who need it for the patient's care; if found, return it to the practice.")
 }
 
 // keepingFont wraps a header or footer: gofpdf sets the font back to the
@@ -145,9 +182,9 @@ func (d *doc) keepingFont(f func()) func() {
 }
 
 // stamp formats a time as pages show it.
-func stamp(t time.Time) string {
+func (d *doc) stamp(t time.Time) string {
 	if t.IsZero() {
-		return "(no time)"
+		return d.tr("(no time)")
 	}
 	return t.Format("2006-01-02 15:04")
 }
@@ -194,16 +231,17 @@ func (d *doc) footer() {
 	if d.kit {
 		d.cell(w, 4, d.practice+": the recovery key on this sheet opens every record of the practice. Keep this sheet locked away.", "", 1, "L", false, 0, "")
 	} else {
-		d.cell(w, 4, Confidential, "", 1, "L", false, 0, "")
+		d.cell(w, 4, d.confidential(), "", 1, "L", false, 0, "")
 	}
 	pdf.SetX(marginX)
 	d.setFont(famSans, "", smallSize)
 	// The alias is replaced by the page count when the document is written,
 	// so the page number is drawn from a fixed place rather than
 	// right-aligned.
-	pw := pdf.GetStringWidth("Page 9999 of 9999") + 2
+	pageOf := d.tr("Page %d of %s")
+	pw := pdf.GetStringWidth(fmt.Sprintf(pageOf, 9999, "9999")) + 2
 	d.cell(w-pw, 4.5, d.printed, "", 0, "L", false, 0, "")
-	d.cell(pw, 4.5, fmt.Sprintf("Page %d of %s", pdf.PageNo(), pageCountAlias), "", 1, "L", false, 0, "")
+	d.cell(pw, 4.5, fmt.Sprintf(pageOf, pdf.PageNo(), pageCountAlias), "", 1, "L", false, 0, "")
 }
 
 // finish writes the PDF to w and returns the warnings.
@@ -267,7 +305,7 @@ func (d *doc) lines(s string, w float64) []string {
 func (d *doc) heading(s string) {
 	d.gap(3)
 	d.need(7 + 3*lineBody)
-	d.cont = s + ", continued"
+	d.cont = fmt.Sprintf(d.tr("%s, continued"), s)
 	pdf := d.pdf
 	d.setFont(famSans, "B", 11.5)
 	d.cell(d.width(), 6, s, "B", 1, "L", false, 0, "")

@@ -21,7 +21,7 @@ func Summary(w io.Writer, pg Page, c *chart.Chart, recentVisits int) (Warnings, 
 	if c == nil {
 		return nil, errors.New("report: no chart to print")
 	}
-	d := newDoc("Patient summary", pg, &c.Patient)
+	d := newDoc(pg.tr("Patient summary"), pg, &c.Patient)
 	d.pdf.AddPage()
 	s := summary{doc: d, c: c, pg: pg}
 	for _, h := range c.Hidden {
@@ -34,7 +34,7 @@ func Summary(w io.Writer, pg Page, c *chart.Chart, recentVisits int) (Warnings, 
 	}
 	if c.BreakGlass {
 		d.setFont(famSans, "B", bodySize)
-		d.para("Opened with break-glass (emergency) access: this access is flagged for review.")
+		d.para(d.tr("Opened with break-glass (emergency) access: this access is flagged for review."))
 		d.setFont(famSans, "", bodySize)
 	}
 	s.allergies()
@@ -58,8 +58,6 @@ type summary struct {
 	noClinical, noClinicalDocs bool
 }
 
-const notShown = "Not shown for your role."
-
 // allergies is a red-headed section framed in a heavy box, first on the
 // first page.
 func (s *summary) allergies() {
@@ -68,13 +66,13 @@ func (s *summary) allergies() {
 	pdf.SetFillColor(170, 20, 20)
 	pdf.SetTextColor(255, 255, 255)
 	s.setFont(famSans, "B", 12)
-	s.cell(s.width(), 7, "ALLERGIES AND INTOLERANCES", "", 1, "L", true, 0, "")
+	s.cell(s.width(), 7, s.tr("ALLERGIES AND INTOLERANCES"), "", 1, "L", true, 0, "")
 	pdf.SetTextColor(0, 0, 0)
 	s.setFont(famSans, "", bodySize)
 	pdf.Ln(1)
 	switch {
 	case s.noClinical:
-		s.paraAt(marginX+1, s.width()-2, "Allergies: "+notShown+" Do not take this as \"no allergies\".")
+		s.paraAt(marginX+1, s.width()-2, s.tr("Allergies: Not shown for your role. Do not take this as \"no allergies\"."))
 	default:
 		// The three states: active allergies (the table below), "No known
 		// allergies" as a clinician recorded it, or not recorded at all.
@@ -82,9 +80,9 @@ func (s *summary) allergies() {
 		switch s.c.AllergyState() {
 		case chart.NoKnownAllergiesState:
 			n, _ := s.c.NoKnownAllergy()
-			line = "No known allergies (recorded " + stamp(n.RecordedAt) + " by " + s.t.line("no known allergies recorded by", n.RecordedBy) + ")."
+			line = fmt.Sprintf(s.tr("No known allergies (recorded %s by %s)."), s.stamp(n.RecordedAt), s.t.line("no known allergies recorded by", n.RecordedBy))
 		case chart.AllergiesNotRecorded:
-			line = "Allergies not recorded."
+			line = s.tr("Allergies not recorded.")
 		}
 		if line != "" {
 			s.setFont(famSans, "B", bodySize)
@@ -96,13 +94,13 @@ func (s *summary) allergies() {
 		}
 		as := slices.Clone(s.c.Allergies)
 		slices.SortStableFunc(as, func(a, b chart.Allergy) int { return activeFirst(a.Status, b.Status) })
-		t := s.table(column{"Substance", 3, "L"}, column{"Reaction", 4, "L"}, column{"Severity", 1.4, "L"}, column{"Status", 1.2, "L"})
+		t := s.table(column{s.tr("Substance"), 3, "L"}, column{s.tr("Reaction"), 4, "L"}, column{s.tr("Severity"), 1.4, "L"}, column{s.tr("Status"), 1.2, "L"})
 		t.fill = [3]int{245, 215, 215}
 		for i, a := range as {
 			f := fmt.Sprintf("allergy %d", i+1)
 			sev := s.t.line(f+" severity", a.Severity)
 			if strings.EqualFold(sev, "severe") {
-				sev = "SEVERE"
+				sev = s.tr("SEVERE")
 			}
 			t.row(s.t.line(f+" substance", a.Substance), s.t.block(f+" reaction", a.Reaction), sev, s.t.line(f+" status", a.Status))
 		}
@@ -131,7 +129,7 @@ func activeFirst(a, b string) int {
 
 func (s *summary) demographics() {
 	p := s.c.Patient
-	s.heading("Patient")
+	s.heading(s.tr("Patient"))
 	kv := func(label, field, value string) {
 		if strings.TrimSpace(value) == "" {
 			return
@@ -139,29 +137,29 @@ func (s *summary) demographics() {
 		s.labelled(label, 38, s.t.line(field, value))
 	}
 	name := p.Name()
-	kv("Name", "patient name", name)
-	kv("Preferred name", "preferred name", p.Preferred)
+	kv(s.tr("Name"), "patient name", name)
+	kv(s.tr("Preferred name"), "preferred name", p.Preferred)
 	born := p.DOB
 	if day, ok := chart.AgeOn(p.Deceased, p.DeceasedDate, s.pg.PrintedAt); p.DOB != "" && !s.pg.PrintedAt.IsZero() && ok {
-		born += fmt.Sprintf(" (age %d)", chart.Age(p.DOB, day))
+		born += " " + fmt.Sprintf(s.tr("(age %d)"), chart.Age(p.DOB, day))
 	}
-	kv("Born", "birth date", born)
+	kv(s.tr("Born"), "birth date", born)
 	switch {
 	case p.DeceasedDate != "":
-		kv("Died", "date of death", p.DeceasedDate)
+		kv(s.tr("Died"), "date of death", p.DeceasedDate)
 	case p.Deceased:
-		kv("Died", "date of death", "yes, date not known")
+		kv(s.tr("Died"), "date of death", s.tr("yes, date not known"))
 	}
-	kv("Sex", "sex", string(p.Sex))
-	kv("MRN", "MRN", p.MRN)
+	kv(s.tr("Sex"), "sex", s.sexText(p.Sex))
+	kv(s.tr("MRN"), "MRN", p.MRN)
 	for i, id := range p.Identifiers {
-		kv(identifierTitle(id.System), fmt.Sprintf("identifier %d", i+1), id.Value)
+		kv(s.identifierTitle(id.System), fmt.Sprintf("identifier %d", i+1), id.Value)
 	}
-	kv("Phone", "phone", p.Phone)
+	kv(s.tr("Phone"), "phone", p.Phone)
 	a := p.Address
 	city := strings.Join(words.NonEmpty(a.PostalCode, a.City), " ")
-	kv("Address", "address", strings.Join(words.NonEmpty(a.Line, city, a.Region, a.Country), ", "))
-	kv("Language", "language", p.Language)
+	kv(s.tr("Address"), "address", strings.Join(words.NonEmpty(a.Line, city, a.Region, a.Country), ", "))
+	kv(s.tr("Language"), "language", p.Language)
 	e := p.Emergency
 	contact := e.Name
 	if e.Relation != "" {
@@ -170,26 +168,41 @@ func (s *summary) demographics() {
 	if e.Phone != "" {
 		contact += ", " + e.Phone
 	}
-	kv("Emergency contact", "emergency contact", contact)
+	kv(s.tr("Emergency contact"), "emergency contact", contact)
 	for i, m := range s.c.Merged {
-		kv("Merged record", fmt.Sprintf("merged record %d", i+1),
-			fmt.Sprintf("%s, MRN %s, born %s: its chart is included below", m.Name(), m.MRN, m.DOB))
+		kv(s.tr("Merged record"), fmt.Sprintf("merged record %d", i+1),
+			fmt.Sprintf(s.tr("%s, MRN %s, born %s: its chart is included below"), m.Name(), m.MRN, m.DOB))
 	}
 }
 
 // identifierTitle names an identifier system as the summary shows it.
-func identifierTitle(system string) string {
+func (d *doc) identifierTitle(system string) string {
 	switch system {
 	case "national-id":
-		return "National ID"
+		return d.tr("National ID")
 	case "insurance":
-		return "Insurance number"
+		return d.tr("Insurance number")
 	case "passport":
-		return "Passport"
+		return d.tr("Passport")
 	case "":
-		return "Identifier"
+		return d.tr("Identifier")
 	}
 	return system
+}
+
+// sexText is a patient's sex as the summary prints it.
+func (d *doc) sexText(sex chart.Sex) string {
+	switch sex {
+	case chart.Female:
+		return d.tr("female")
+	case chart.Male:
+		return d.tr("male")
+	case chart.Other:
+		return d.tr("other")
+	case chart.Unknown:
+		return d.tr("unknown")
+	}
+	return string(sex)
 }
 
 // clinical starts a clinical section and reports whether it has content to
@@ -198,22 +211,22 @@ func (s *summary) clinical(title string, n int) bool {
 	s.heading(title)
 	switch {
 	case s.noClinical:
-		s.muted(notShown)
+		s.muted(s.tr("Not shown for your role."))
 		return false
 	case n == 0:
-		s.muted("None recorded.")
+		s.muted(s.tr("None recorded."))
 		return false
 	}
 	return true
 }
 
 func (s *summary) problems() {
-	if !s.clinical("Problems", len(s.c.Problems)) {
+	if !s.clinical(s.tr("Problems"), len(s.c.Problems)) {
 		return
 	}
 	ps := slices.Clone(s.c.Problems)
 	slices.SortStableFunc(ps, func(a, b chart.Problem) int { return activeFirst(a.Status, b.Status) })
-	t := s.table(column{"Code", 1.3, "L"}, column{"Problem", 6, "L"}, column{"Onset", 1.6, "L"}, column{"Status", 1.4, "L"})
+	t := s.table(column{s.tr("Code"), 1.3, "L"}, column{s.tr("Problem"), 6, "L"}, column{s.tr("Onset"), 1.6, "L"}, column{s.tr("Status"), 1.4, "L"})
 	for i, p := range ps {
 		f := fmt.Sprintf("problem %d", i+1)
 		desc := s.t.line(f, p.Description)
@@ -225,19 +238,19 @@ func (s *summary) problems() {
 }
 
 func (s *summary) medications() {
-	if !s.clinical("Medications", len(s.c.Medications)) {
+	if !s.clinical(s.tr("Medications"), len(s.c.Medications)) {
 		return
 	}
 	on := s.pg.PrintedAt
 	ms := slices.Clone(s.c.Medications)
 	status := func(m chart.Medication) string {
 		if m.Active(on) {
-			return "current"
+			return s.tr("current")
 		}
-		return "stopped"
+		return s.tr("stopped")
 	}
 	slices.SortStableFunc(ms, func(a, b chart.Medication) int {
-		ca, cb := status(a) == "current", status(b) == "current"
+		ca, cb := a.Active(on), b.Active(on)
 		switch {
 		case ca && !cb:
 			return -1
@@ -246,8 +259,8 @@ func (s *summary) medications() {
 		}
 		return 0
 	})
-	t := s.table(column{"Medication", 4, "L"}, column{"Dose", 1.6, "L"}, column{"Route", 1.3, "L"},
-		column{"Frequency", 2.2, "L"}, column{"Started", 1.6, "L"}, column{"Stopped", 1.6, "L"}, column{"Status", 1.3, "L"})
+	t := s.table(column{s.tr("Medication"), 4, "L"}, column{s.tr("Dose"), 1.6, "L"}, column{s.tr("Route"), 1.3, "L"},
+		column{s.tr("Frequency"), 2.2, "L"}, column{s.tr("Started"), 1.6, "L"}, column{s.tr("Stopped"), 1.6, "L"}, column{s.tr("Status"), 1.3, "L"})
 	for i, m := range ms {
 		f := fmt.Sprintf("medication %d", i+1)
 		t.row(s.t.line(f, m.Name), s.t.line(f, m.Dose), s.t.line(f, m.Route), s.t.line(f, m.Frequency),
@@ -256,18 +269,18 @@ func (s *summary) medications() {
 }
 
 func (s *summary) vitals() {
-	if !s.clinical("Vitals", len(s.c.Vitals)) {
+	if !s.clinical(s.tr("Vitals"), len(s.c.Vitals)) {
 		return
 	}
-	t := s.table(column{"Taken", 2.6, "L"}, column{"BP mmHg", 1.6, "R"}, column{"Pulse /min", 1.5, "R"},
-		column{"Resp /min", 1.4, "R"}, column{"Temp °C", 1.3, "R"}, column{"Weight kg", 1.5, "R"}, column{"Height cm", 1.5, "R"},
-		column{"BMI", 1.1, "R"}, column{"SpO2 %", 1.3, "R"})
+	t := s.table(column{s.tr("Taken"), 2.6, "L"}, column{s.tr("BP mmHg"), 1.6, "R"}, column{s.tr("Pulse /min"), 1.5, "R"},
+		column{s.tr("Resp /min"), 1.4, "R"}, column{s.tr("Temp °C"), 1.3, "R"}, column{s.tr("Weight kg"), 1.5, "R"}, column{s.tr("Height cm"), 1.5, "R"},
+		column{s.tr("BMI"), 1.1, "R"}, column{s.tr("SpO2 %"), 1.3, "R"})
 	for _, v := range s.c.Vitals {
 		bp := "—"
 		if v.Systolic != 0 || v.Diastolic != 0 {
 			bp = fmt.Sprintf("%s/%s", intOrDash(v.Systolic), intOrDash(v.Diastolic))
 		}
-		t.row(stamp(v.Taken), bp, intOrDash(v.Pulse), intOrDash(v.RespRate), floatOrDash(v.TempC, chart.PlacesTemp), floatOrDash(v.WeightKg, chart.PlacesWeight),
+		t.row(s.stamp(v.Taken), bp, intOrDash(v.Pulse), intOrDash(v.RespRate), floatOrDash(v.TempC, chart.PlacesTemp), floatOrDash(v.WeightKg, chart.PlacesWeight),
 			floatOrDash(v.HeightCm, chart.PlacesHeight), floatOrDash(v.BMI(), chart.PlacesBMI), intOrDash(v.SpO2))
 	}
 }
@@ -297,46 +310,56 @@ func (s *summary) results(recent int) {
 	if recent > 0 && len(all) > recent {
 		shown = all[:recent]
 	}
-	title := "Results"
+	title := s.tr("Results")
 	if len(shown) < len(all) {
-		title = fmt.Sprintf("Recent results (%d of %d)", len(shown), len(all))
+		title = fmt.Sprintf(s.tr("Recent results (%d of %d)"), len(shown), len(all))
 	}
 	if !s.clinical(title, len(all)) {
 		return
 	}
-	t := s.table(column{"Taken", 2.4, "L"}, column{"Test", 4, "L"}, column{"Value", 2.6, "R"}, column{"Range", 1.8, "L"}, column{"Flag", 0.8, "L"})
+	t := s.table(column{s.tr("Taken"), 2.4, "L"}, column{s.tr("Test"), 4, "L"}, column{s.tr("Value"), 2.6, "R"}, column{s.tr("Range"), 1.8, "L"}, column{s.tr("Flag"), 0.8, "L"})
 	for i, r := range shown {
 		f := fmt.Sprintf("result %d", i+1)
-		t.row(stamp(r.Taken), s.t.line(f, r.Name), s.t.line(f+" value", r.ValueText()), s.t.line(f+" range", r.RangeShown()), r.Flag)
+		t.row(s.stamp(r.Taken), s.t.line(f, r.Name), s.t.line(f+" value", r.ValueText()), s.t.line(f+" range", r.RangeShown()), r.Flag)
 	}
 	if n := len(all) - len(shown); n > 0 {
 		s.gap(2)
-		s.muted(fmt.Sprintf("%d older results, the oldest of %s, are not printed here.", n, all[len(all)-1].Taken.Format("2006-01-02")))
+		s.muted(fmt.Sprintf(s.tr("%d older results, the oldest of %s, are not printed here."), n, all[len(all)-1].Taken.Format("2006-01-02")))
 	}
 }
 
 func (s *summary) procedures() {
-	if !s.clinical("Procedures", len(s.c.Procedures)) {
+	if !s.clinical(s.tr("Procedures"), len(s.c.Procedures)) {
 		return
 	}
-	t := s.table(column{"Date", 1.6, "L"}, column{"Procedure", 6, "L"}, column{"Status", 1.6, "L"})
+	t := s.table(column{s.tr("Date"), 1.6, "L"}, column{s.tr("Procedure"), 6, "L"}, column{s.tr("Status"), 1.6, "L"})
 	for i, p := range s.c.Procedures {
 		f := fmt.Sprintf("procedure %d", i+1)
 		t.row(s.t.line(f, p.Date), s.t.line(f, p.Text), s.t.line(f, p.Status))
 	}
 }
 
-// reportKinds name the kinds of notes and reports as the summary shows them.
-var reportKinds = map[string]string{chart.ReportDiagnostic: "Report", chart.ReportCarePlan: "Care plan", chart.ReportGoal: "Goal"}
+// reportKind names a kind of notes and reports as the summary shows it.
+func (d *doc) reportKind(kind string) string {
+	switch kind {
+	case chart.ReportDiagnostic:
+		return d.tr("Report")
+	case chart.ReportCarePlan:
+		return d.tr("Care plan")
+	case chart.ReportGoal:
+		return d.tr("Goal")
+	}
+	return ""
+}
 
 func (s *summary) reports() {
-	if !s.clinical("Notes and reports", len(s.c.Reports)) {
+	if !s.clinical(s.tr("Notes and reports"), len(s.c.Reports)) {
 		return
 	}
-	t := s.table(column{"Date", 1.6, "L"}, column{"Kind", 1.4, "L"}, column{"Title", 5.4, "L"}, column{"Status", 1.4, "L"})
+	t := s.table(column{s.tr("Date"), 1.6, "L"}, column{s.tr("Kind"), 1.4, "L"}, column{s.tr("Title"), 5.4, "L"}, column{s.tr("Status"), 1.4, "L"})
 	for i, r := range s.c.Reports {
 		f := fmt.Sprintf("report %d", i+1)
-		t.row(s.t.line(f, r.Date), reportKinds[r.Kind], s.t.line(f, r.Title), s.t.line(f, r.Status))
+		t.row(s.t.line(f, r.Date), s.reportKind(r.Kind), s.t.line(f, r.Title), s.t.line(f, r.Status))
 	}
 }
 
@@ -346,9 +369,9 @@ func (s *summary) visits(recent int) {
 	if recent > 0 && len(all) > recent {
 		shown = all[:recent]
 	}
-	title := "Visits"
+	title := s.tr("Visits")
 	if len(shown) < len(all) {
-		title = fmt.Sprintf("Recent visits (%d of %d)", len(shown), len(all))
+		title = fmt.Sprintf(s.tr("Recent visits (%d of %d)"), len(shown), len(all))
 	}
 	if !s.clinical(title, len(all)) {
 		return
@@ -358,15 +381,15 @@ func (s *summary) visits(recent int) {
 	}
 	if n := len(all) - len(shown); n > 0 {
 		s.gap(2)
-		s.muted(fmt.Sprintf("%d older visits, the oldest of %s, are not printed here.", n, all[len(all)-1].Date))
+		s.muted(fmt.Sprintf(s.tr("%d older visits, the oldest of %s, are not printed here."), n, all[len(all)-1].Date))
 	}
 }
 
 func (s *summary) immunizations() {
-	if !s.clinical("Immunizations", len(s.c.Immunizations)) {
+	if !s.clinical(s.tr("Immunizations"), len(s.c.Immunizations)) {
 		return
 	}
-	t := s.table(column{"Date", 1.6, "L"}, column{"Vaccine", 4, "L"}, column{"Dose", 1.4, "L"}, column{"Lot", 1.6, "L"}, column{"Site", 2, "L"})
+	t := s.table(column{s.tr("Date"), 1.6, "L"}, column{s.tr("Vaccine"), 4, "L"}, column{s.tr("Dose"), 1.4, "L"}, column{s.tr("Lot"), 1.6, "L"}, column{s.tr("Site"), 2, "L"})
 	for i, im := range s.c.Immunizations {
 		f := fmt.Sprintf("immunization %d", i+1)
 		t.row(s.t.line(f, im.Date), s.t.line(f, im.Vaccine), s.t.line(f, im.Dose), s.t.line(f, im.Lot), s.t.line(f, im.Site))
@@ -374,21 +397,21 @@ func (s *summary) immunizations() {
 }
 
 func (s *summary) documents() {
-	s.heading("Filed documents")
+	s.heading(s.tr("Filed documents"))
 	if len(s.c.Documents) == 0 {
 		if s.noClinicalDocs {
-			s.muted("Clinical documents: " + notShown)
+			s.muted(s.tr("Clinical documents: Not shown for your role."))
 		} else {
-			s.muted("None filed.")
+			s.muted(s.tr("None filed."))
 		}
 		return
 	}
-	t := s.table(column{"Date", 1.6, "L"}, column{"Category", 2.4, "L"}, column{"Title", 5, "L"}, column{"Pages", 1, "R"})
+	t := s.table(column{s.tr("Date"), 1.6, "L"}, column{s.tr("Category"), 2.4, "L"}, column{s.tr("Title"), 5, "L"}, column{s.tr("Pages"), 1, "R"})
 	for i, doc := range s.c.Documents {
 		f := fmt.Sprintf("document %d", i+1)
 		cat := doc.Category
 		if c, ok := chart.CategoryByName(doc.Category); ok {
-			cat = c.Title
+			cat = s.tr(c.Title) // marked for translation in chart
 		}
 		title := doc.Title
 		if title == "" {
@@ -402,6 +425,6 @@ func (s *summary) documents() {
 	}
 	if s.noClinicalDocs {
 		s.gap(1)
-		s.muted("Clinical documents: " + notShown)
+		s.muted(s.tr("Clinical documents: Not shown for your role."))
 	}
 }

@@ -16,7 +16,7 @@ func VisitNote(w io.Writer, pg Page, p chart.Patient, v chart.Visit, amendments 
 	if v.Date == "" && v.Reason == "" && v.ID == "" {
 		return nil, errors.New("report: no visit to print")
 	}
-	d := newDoc("Visit note", pg, &p)
+	d := newDoc(pg.tr("Visit note"), pg, &p)
 	d.pdf.AddPage()
 	var own []chart.Amendment
 	for _, a := range amendments {
@@ -41,7 +41,7 @@ func (d *doc) visit(v chart.Visit, amendments []chart.Amendment) {
 	}
 	date := d.t.line(field+": date", v.Date)
 	if date == "" {
-		date = "(no date)"
+		date = d.tr("(no date)")
 	}
 	reason := d.t.line(field+": reason", v.Reason)
 
@@ -52,7 +52,7 @@ func (d *doc) visit(v chart.Visit, amendments []chart.Amendment) {
 	head := d.lines(date+"  "+reason, d.width())
 	const barLine = 5.2
 	d.need(float64(len(head))*barLine + 3*lineBody)
-	d.cont = "Visit of " + date + ", continued"
+	d.cont = fmt.Sprintf(d.tr("Visit of %s, continued"), date)
 	pdf.SetFillColor(232, 232, 232)
 	for _, l := range head {
 		d.need(barLine)
@@ -61,37 +61,38 @@ func (d *doc) visit(v chart.Visit, amendments []chart.Amendment) {
 	}
 	d.setFont(famSans, "", bodySize)
 
-	status := "Clinician: " + orDash(d.t.line(field+": clinician", v.Clinician))
-	if v.ImportedFrom != "" {
+	status := fmt.Sprintf(d.tr("Clinician: %s"), orDash(d.t.line(field+": clinician", v.Clinician)))
+	from := d.t.line(field+": imported from", v.ImportedFrom)
+	switch {
+	case v.ImportedFrom != "" && !v.ImportedAt.IsZero():
 		// history from another system: no one here signed it, and it is no draft
-		status += "    Imported from " + d.t.line(field+": imported from", v.ImportedFrom)
-		if !v.ImportedAt.IsZero() {
-			status += " on " + v.ImportedAt.Format("2006-01-02")
-		}
-	} else if v.Signed {
-		status += "    Signed by " + orDash(d.t.line(field+": signed by", v.SignedBy)) + " at " + stamp(v.SignedAt)
-	} else {
-		status += "    NOT SIGNED: draft note, may still change"
+		status += "    " + fmt.Sprintf(d.tr("Imported from %s on %s"), from, v.ImportedAt.Format("2006-01-02"))
+	case v.ImportedFrom != "":
+		status += "    " + fmt.Sprintf(d.tr("Imported from %s"), from)
+	case v.Signed:
+		status += "    " + fmt.Sprintf(d.tr("Signed by %s at %s"), orDash(d.t.line(field+": signed by", v.SignedBy)), d.stamp(v.SignedAt))
+	default:
+		status += "    " + d.tr("NOT SIGNED: draft note, may still change")
 	}
 	d.para(status)
 	pdf.Ln(0.8)
 
-	soap := []struct{ label, text string }{
-		{"Subjective", v.Subjective},
-		{"Objective", v.Objective},
-		{"Assessment", v.Assessment},
-		{"Plan", v.Plan},
+	soap := []struct{ field, label, text string }{
+		{"subjective", d.tr("Subjective"), v.Subjective},
+		{"objective", d.tr("Objective"), v.Objective},
+		{"assessment", d.tr("Assessment"), v.Assessment},
+		{"plan", d.tr("Plan"), v.Plan},
 	}
 	wrote := false
 	for _, s := range soap {
 		if strings.TrimSpace(s.text) == "" {
 			continue
 		}
-		d.labelled(s.label, soapLabelW, d.t.block(field+": "+strings.ToLower(s.label), strings.TrimRight(s.text, "\n")))
+		d.labelled(s.label, soapLabelW, d.t.block(field+": "+s.field, strings.TrimRight(s.text, "\n")))
 		wrote = true
 	}
 	if !wrote {
-		d.labelled("Note", soapLabelW, "No note written.")
+		d.labelled(d.tr("Note"), soapLabelW, d.tr("No note written."))
 	}
 	if len(v.Diagnoses) > 0 {
 		var ls []string
@@ -101,11 +102,11 @@ func (d *doc) visit(v chart.Visit, amendments []chart.Amendment) {
 				l += "  " + d.t.line(fmt.Sprintf("%s: diagnosis %d", field, i+1), dg.Description)
 			}
 			if dg.Primary {
-				l += " (primary)"
+				l += " " + d.tr("(primary)")
 			}
 			ls = append(ls, l)
 		}
-		d.labelled("Diagnoses", soapLabelW, strings.Join(ls, "\n"))
+		d.labelled(d.tr("Diagnoses"), soapLabelW, strings.Join(ls, "\n"))
 	}
 	if len(v.Procedures) > 0 {
 		var ls []string
@@ -117,16 +118,16 @@ func (d *doc) visit(v chart.Visit, amendments []chart.Amendment) {
 			}
 			ls = append(ls, l)
 		}
-		d.labelled("Procedures", soapLabelW, strings.Join(ls, "\n"))
+		d.labelled(d.tr("Procedures"), soapLabelW, strings.Join(ls, "\n"))
 	}
 	for i, a := range amendments {
 		f := fmt.Sprintf("%s: amendment %d", field, i+1)
-		text := "Amended at " + stamp(a.At) + " by " + orDash(d.t.line(f+" author", a.Author))
+		text := fmt.Sprintf(d.tr("Amended at %s by %s"), d.stamp(a.At), orDash(d.t.line(f+" author", a.Author)))
 		if a.Reason != "" {
-			text += ". Reason: " + d.t.line(f+" reason", a.Reason)
+			text += ". " + fmt.Sprintf(d.tr("Reason: %s"), d.t.line(f+" reason", a.Reason))
 		}
 		text += "\n" + d.t.block(f, strings.TrimRight(a.Text, "\n"))
-		d.labelled("Amendment", soapLabelW, text)
+		d.labelled(d.tr("Amendment"), soapLabelW, text)
 	}
 }
 
