@@ -182,7 +182,7 @@ func (v *chartView) render(kind chart.PrintKind, leaves *chart.Disclosure, title
 		showError(s.ws.win, "Not printed", err)
 		return
 	}
-	pg := report.Page{Practice: practice.Name, PrintedBy: s.user.Name, PrintedAt: time.Now()}
+	pg := report.Page{T: translateMessage, Practice: practice.Name, PrintedBy: s.user.Name, PrintedAt: time.Now()}
 	file := string(kind) + "-" + v.c.Patient.MRN + ".pdf"
 	runInBackground(func() {
 		var buf bytes.Buffer
