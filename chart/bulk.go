@@ -123,7 +123,7 @@ func (s *Service) checkImport(c *ImportedChart) error {
 			}
 		}
 		for j, a := range c.Visits[i].Amendments {
-			f := fmt.Sprintf("amendments[%d]", j)
+			f := fmt.Sprintf("amendments[%d]", j+1)
 			if !v.Signed {
 				pr.add(f, T("amends a visit that is not signed"))
 			}

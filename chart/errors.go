@@ -15,7 +15,7 @@ import (
 // the workstation translates them where it shows them. Message is Format
 // with Args filled in; Format is empty when Message has no values in it.
 type FieldError struct {
-	Field   string // the form field, e.g. "birth date" or "diagnoses[1].code"
+	Field   string // the form field, e.g. "birth date" or "diagnoses[1].code" (lines count from 1)
 	Message string // e.g. "is in the future"
 	Format  string // Message before Args were filled in, e.g. "is longer than %d characters"
 	Args    []any  // the values in Message

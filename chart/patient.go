@@ -216,8 +216,8 @@ func (s *Service) validate(p *Patient) error {
 	}
 	pr.text(T("address"), p.Address.Line) // two lines, as a street and a building
 	for i, id := range p.Identifiers {
-		pr.line(fmt.Sprintf("identifiers[%d].system", i), id.System)
-		pr.line(fmt.Sprintf("identifiers[%d].value", i), id.Value)
+		pr.line(fmt.Sprintf("identifiers[%d].system", i+1), id.System)
+		pr.line(fmt.Sprintf("identifiers[%d].value", i+1), id.Value)
 	}
 	pr.required(T("family name"), p.Family)
 	pr.required(T("given name"), p.Given)
@@ -250,7 +250,7 @@ func (s *Service) validate(p *Patient) error {
 	}
 	seen := map[string]bool{}
 	for i, id := range p.Identifiers {
-		f := fmt.Sprintf("identifiers[%d]", i)
+		f := fmt.Sprintf("identifiers[%d]", i+1)
 		if strings.TrimSpace(id.System) == "" {
 			pr.add(f+".system", T("is required (for example national-id or insurance)"))
 		}

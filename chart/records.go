@@ -24,7 +24,7 @@ func checkCodings(pr *problems, field string, cs []Coding) {
 	for i := range cs {
 		c := &cs[i]
 		c.System, c.Code, c.Display = strings.TrimSpace(c.System), strings.TrimSpace(c.Code), strings.TrimSpace(c.Display)
-		f := fmt.Sprintf("%s[%d]", field, i)
+		f := fmt.Sprintf("%s[%d]", field, i+1)
 		if c.Code == "" && c.Display == "" {
 			pr.add(f, T("has neither a code nor words"))
 		}
@@ -148,7 +148,7 @@ func (r *Result) check(s *Service, pr *problems) {
 	checkCodings(pr, T("value codings"), r.ValueCodings)
 	for i := range r.Parts {
 		p := &r.Parts[i]
-		f := fmt.Sprintf("parts[%d]", i)
+		f := fmt.Sprintf("parts[%d]", i+1)
 		pr.required(f+".name", p.Name)
 		checkDecimal(pr, f+".value", p.Value)
 		checkCodings(pr, f+".codings", p.Codings)
@@ -292,7 +292,7 @@ func (r *Report) check(s *Service, pr *problems) {
 	checkCodings(pr, T("codings"), r.Codings)
 	checkCodings(pr, T("category codings"), r.CategoryCodings)
 	for i := range r.Items {
-		f := fmt.Sprintf("items[%d]", i)
+		f := fmt.Sprintf("items[%d]", i+1)
 		pr.required(f+".text", r.Items[i].Text)
 		checkCodings(pr, f+".codings", r.Items[i].Codings)
 	}

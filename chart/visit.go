@@ -109,7 +109,7 @@ func (s *Service) checkCodes(pr *problems, ds []Diagnosis, ps []Procedure) {
 	primaries := 0
 	seen := map[string]bool{}
 	for i := range ds {
-		f := fmt.Sprintf("diagnoses[%d].code", i)
+		f := fmt.Sprintf("diagnoses[%d].code", i+1)
 		ds[i].Code = s.checkCode(pr, f, ds[i].Code, true)
 		if seen[ds[i].Code] && ds[i].Code != "" {
 			pr.addf(f, T("%s is listed twice"), ds[i].Code)
@@ -128,7 +128,7 @@ func (s *Service) checkCodes(pr *problems, ds []Diagnosis, ps []Procedure) {
 		pr.addf(T("diagnoses"), T("exactly one diagnosis must be the primary one (%d are)"), primaries)
 	}
 	for i := range ps {
-		pr.required(fmt.Sprintf("procedures[%d].description", i), ps[i].Description)
+		pr.required(fmt.Sprintf("procedures[%d].description", i+1), ps[i].Description)
 	}
 }
 

@@ -131,9 +131,9 @@ var (
 	record  = regexp.MustCompile(`^([a-z ]+) (\d+): (.+)$`)
 )
 
-// FieldName is a field key in words, translated: "diagnoses[1].code" is
-// "code of diagnosis line 2" (indexes count from 0); plain names ("birth
-// date") are translated as they are. A record of an imported chart
+// FieldName is a field key in words, translated: "diagnoses[2].code" is
+// "code of diagnosis line 2" (chart counts lines from 1, as the forms
+// show them); plain names ("birth date") are translated as they are. A record of an imported chart
 // prefixes its fields: "problem 3: description".
 func FieldName(key string) string {
 	if m := record.FindStringSubmatch(key); m != nil {
@@ -147,7 +147,7 @@ func FieldName(key string) string {
 		return T(strings.ReplaceAll(key, "_", " "))
 	}
 	n, _ := strconv.Atoi(m[2])
-	line := fmt.Sprintf(listLine(m[1]), n+1)
+	line := fmt.Sprintf(listLine(m[1]), n)
 	if m[3] == "" {
 		return line
 	}

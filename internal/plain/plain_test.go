@@ -35,7 +35,7 @@ func TestSentences(t *testing.T) {
 		{dialErr, "Cannot reach the sync server at 127.0.0.1:9 (nothing is listening there). Check that chartkeeperd is running; your changes are kept and will be sent later."},
 		{fmt.Errorf("registering: %w", syncclient.ErrFingerprint), "different certificate"},
 		{&chart.ValidationError{What: "filing", Fields: []chart.FieldError{{Field: "category", Message: "is required"}}}, "The filing was not saved. Category is required."},
-		{&chart.ValidationError{What: "visit", Fields: []chart.FieldError{{Field: "diagnoses[1].code", Message: "is not a known code"}}}, "Code of diagnosis line 2 is not a known code."},
+		{&chart.ValidationError{What: "visit", Fields: []chart.FieldError{{Field: "diagnoses[2].code", Message: "is not a known code"}}}, "Code of diagnosis line 2 is not a known code."},
 		{&fs.PathError{Op: "open", Path: "/data/x", Err: syscall.EROFS}, "/data/x is on a disk that cannot be written to"},
 		{&fs.PathError{Op: "write", Path: "/data/x", Err: syscall.ENOSPC}, "The disk is full"},
 		{&fs.PathError{Op: "open", Path: "/data/x", Err: syscall.EACCES}, "not allowed to write to /data/x"},

@@ -69,11 +69,11 @@ func TestFrench(t *testing.T) {
 	}{
 		{&chart.ValidationError{What: "filing", Fields: []chart.FieldError{{Field: "category", Message: "is required"}}},
 			"Le classement n'a pas été enregistré. Catégorie : obligatoire."},
-		{&chart.ValidationError{What: "visit", Fields: []chart.FieldError{{Field: "diagnoses[1].code", Message: "is required"}}},
+		{&chart.ValidationError{What: "visit", Fields: []chart.FieldError{{Field: "diagnoses[2].code", Message: "is required"}}},
 			"La consultation n'a pas été enregistrée. Code (diagnostic, ligne 2) : obligatoire."},
 		{&chart.ValidationError{What: "vital signs", Fields: []chart.FieldError{fe}},
 			"Les signes vitaux n'ont pas été enregistrés. Pouls : 400 battements par minute n'est pas possible ; attendu de 20 à 300."},
-		{&chart.ValidationError{What: "imported chart", Fields: []chart.FieldError{{Field: "visit 2: amendments[0].author", Message: "is required"}}},
+		{&chart.ValidationError{What: "imported chart", Fields: []chart.FieldError{{Field: "visit 2: amendments[1].author", Message: "is required"}}},
 			"Le dossier importé n'a pas été enregistré. Consultation 2 : auteur (rectificatif, ligne 1) : obligatoire."},
 		{&fs.PathError{Op: "open", Path: "/data/x", Err: syscall.EROFS}, "/data/x est sur un disque en lecture seule."},
 		{&fs.PathError{Op: "mkdir", Path: "/data/x", Err: syscall.EINVAL}, "Impossible de créer le dossier /data/x ; les détails ont été écrits dans le journal."},
