@@ -139,14 +139,14 @@ func (s *summary) demographics() {
 	name := p.Name()
 	kv(s.tr("Name"), "patient name", name)
 	kv(s.tr("Preferred name"), "preferred name", p.Preferred)
-	born := p.DOB
+	born := s.date(p.DOB)
 	if day, ok := chart.AgeOn(p.Deceased, p.DeceasedDate, s.pg.PrintedAt); p.DOB != "" && !s.pg.PrintedAt.IsZero() && ok {
 		born += " " + fmt.Sprintf(s.tr("(age %d)"), chart.Age(p.DOB, day))
 	}
 	kv(s.tr("Born"), "birth date", born)
 	switch {
 	case p.DeceasedDate != "":
-		kv(s.tr("Died"), "date of death", p.DeceasedDate)
+		kv(s.tr("Died"), "date of death", s.date(p.DeceasedDate))
 	case p.Deceased:
 		kv(s.tr("Died"), "date of death", s.tr("yes, date not known"))
 	}
@@ -171,7 +171,7 @@ func (s *summary) demographics() {
 	kv(s.tr("Emergency contact"), "emergency contact", contact)
 	for i, m := range s.c.Merged {
 		kv(s.tr("Merged record"), fmt.Sprintf("merged record %d", i+1),
-			fmt.Sprintf(s.tr("%s, MRN %s, born %s: its chart is included below"), m.Name(), m.MRN, m.DOB))
+			fmt.Sprintf(s.tr("%s, MRN %s, born %s: its chart is included below"), m.Name(), m.MRN, s.date(m.DOB)))
 	}
 }
 
@@ -233,7 +233,7 @@ func (s *summary) problems() {
 		if p.Note != "" {
 			desc += "\n" + s.t.block(f+" note", p.Note)
 		}
-		t.row(chart.CodeText(s.t.line(f+" code", p.Code)), desc, s.t.line(f, p.Onset), s.t.line(f, p.Status))
+		t.row(chart.CodeText(s.t.line(f+" code", p.Code)), desc, s.date(s.t.line(f, p.Onset)), s.t.line(f, p.Status))
 	}
 }
 
@@ -264,7 +264,7 @@ func (s *summary) medications() {
 	for i, m := range ms {
 		f := fmt.Sprintf("medication %d", i+1)
 		t.row(s.t.line(f, m.Name), s.t.line(f, m.Dose), s.t.line(f, m.Route), s.t.line(f, m.Frequency),
-			s.t.line(f, m.Start), s.t.line(f, m.Stop), status(m))
+			s.date(s.t.line(f, m.Start)), s.date(s.t.line(f, m.Stop)), status(m))
 	}
 }
 
@@ -280,8 +280,8 @@ func (s *summary) vitals() {
 		if v.Systolic != 0 || v.Diastolic != 0 {
 			bp = fmt.Sprintf("%s/%s", intOrDash(v.Systolic), intOrDash(v.Diastolic))
 		}
-		t.row(s.stamp(v.Taken), bp, intOrDash(v.Pulse), intOrDash(v.RespRate), floatOrDash(v.TempC, chart.PlacesTemp), floatOrDash(v.WeightKg, chart.PlacesWeight),
-			floatOrDash(v.HeightCm, chart.PlacesHeight), floatOrDash(v.BMI(), chart.PlacesBMI), intOrDash(v.SpO2))
+		t.row(s.stamp(v.Taken), bp, intOrDash(v.Pulse), intOrDash(v.RespRate), s.floatOrDash(v.TempC, chart.PlacesTemp), s.floatOrDash(v.WeightKg, chart.PlacesWeight),
+			s.floatOrDash(v.HeightCm, chart.PlacesHeight), s.floatOrDash(v.BMI(), chart.PlacesBMI), intOrDash(v.SpO2))
 	}
 }
 
@@ -294,11 +294,11 @@ func intOrDash(n int) string {
 
 // floatOrDash is a measurement at the precision of its unit (places
 // decimals), or a dash when not measured.
-func floatOrDash(f float64, places int) string {
+func (d *doc) floatOrDash(f float64, places int) string {
 	if f == 0 {
 		return "—"
 	}
-	return chart.Decimal(f, places)
+	return d.decimal(f, places)
 }
 
 // recentResults is how many results the summary prints, newest first.
@@ -324,7 +324,7 @@ func (s *summary) results(recent int) {
 	}
 	if n := len(all) - len(shown); n > 0 {
 		s.gap(2)
-		s.muted(fmt.Sprintf(s.tr("%d older results, the oldest of %s, are not printed here."), n, all[len(all)-1].Taken.Format("2006-01-02")))
+		s.muted(fmt.Sprintf(s.tr("%d older results, the oldest of %s, are not printed here."), n, s.date(all[len(all)-1].Taken.Format("2006-01-02"))))
 	}
 }
 
@@ -335,7 +335,7 @@ func (s *summary) procedures() {
 	t := s.table(column{s.tr("Date"), 1.6, "L"}, column{s.tr("Procedure"), 6, "L"}, column{s.tr("Status"), 1.6, "L"})
 	for i, p := range s.c.Procedures {
 		f := fmt.Sprintf("procedure %d", i+1)
-		t.row(s.t.line(f, p.Date), s.t.line(f, p.Text), s.t.line(f, p.Status))
+		t.row(s.date(s.t.line(f, p.Date)), s.t.line(f, p.Text), s.t.line(f, p.Status))
 	}
 }
 
@@ -359,7 +359,7 @@ func (s *summary) reports() {
 	t := s.table(column{s.tr("Date"), 1.6, "L"}, column{s.tr("Kind"), 1.4, "L"}, column{s.tr("Title"), 5.4, "L"}, column{s.tr("Status"), 1.4, "L"})
 	for i, r := range s.c.Reports {
 		f := fmt.Sprintf("report %d", i+1)
-		t.row(s.t.line(f, r.Date), s.reportKind(r.Kind), s.t.line(f, r.Title), s.t.line(f, r.Status))
+		t.row(s.date(s.t.line(f, r.Date)), s.reportKind(r.Kind), s.t.line(f, r.Title), s.t.line(f, r.Status))
 	}
 }
 
@@ -381,7 +381,7 @@ func (s *summary) visits(recent int) {
 	}
 	if n := len(all) - len(shown); n > 0 {
 		s.gap(2)
-		s.muted(fmt.Sprintf(s.tr("%d older visits, the oldest of %s, are not printed here."), n, all[len(all)-1].Date))
+		s.muted(fmt.Sprintf(s.tr("%d older visits, the oldest of %s, are not printed here."), n, s.date(all[len(all)-1].Date)))
 	}
 }
 
@@ -392,7 +392,7 @@ func (s *summary) immunizations() {
 	t := s.table(column{s.tr("Date"), 1.6, "L"}, column{s.tr("Vaccine"), 4, "L"}, column{s.tr("Dose"), 1.4, "L"}, column{s.tr("Lot"), 1.6, "L"}, column{s.tr("Site"), 2, "L"})
 	for i, im := range s.c.Immunizations {
 		f := fmt.Sprintf("immunization %d", i+1)
-		t.row(s.t.line(f, im.Date), s.t.line(f, im.Vaccine), s.t.line(f, im.Dose), s.t.line(f, im.Lot), s.t.line(f, im.Site))
+		t.row(s.date(s.t.line(f, im.Date)), s.t.line(f, im.Vaccine), s.t.line(f, im.Dose), s.t.line(f, im.Lot), s.t.line(f, im.Site))
 	}
 }
 
@@ -421,7 +421,7 @@ func (s *summary) documents() {
 		if doc.Pages > 0 {
 			pages = strconv.Itoa(doc.Pages)
 		}
-		t.row(s.t.line(f, doc.ClinicalDate), s.t.line(f, cat), s.t.line(f+" title", title), pages)
+		t.row(s.date(s.t.line(f, doc.ClinicalDate)), s.t.line(f, cat), s.t.line(f+" title", title), pages)
 	}
 	if s.noClinicalDocs {
 		s.gap(1)

@@ -39,7 +39,7 @@ func (d *doc) visit(v chart.Visit, amendments []chart.Amendment) {
 	if v.Date == "" {
 		field = "visit"
 	}
-	date := d.t.line(field+": date", v.Date)
+	date := d.date(d.t.line(field+": date", v.Date))
 	if date == "" {
 		date = d.tr("(no date)")
 	}
@@ -66,7 +66,7 @@ func (d *doc) visit(v chart.Visit, amendments []chart.Amendment) {
 	switch {
 	case v.ImportedFrom != "" && !v.ImportedAt.IsZero():
 		// history from another system: no one here signed it, and it is no draft
-		status += "    " + fmt.Sprintf(d.tr("Imported from %s on %s"), from, v.ImportedAt.Format("2006-01-02"))
+		status += "    " + fmt.Sprintf(d.tr("Imported from %s on %s"), from, d.date(v.ImportedAt.Format("2006-01-02")))
 	case v.ImportedFrom != "":
 		status += "    " + fmt.Sprintf(d.tr("Imported from %s"), from)
 	case v.Signed:
