@@ -98,11 +98,11 @@ func (s *summary) allergies() {
 		t.fill = [3]int{245, 215, 215}
 		for i, a := range as {
 			f := fmt.Sprintf("allergy %d", i+1)
-			sev := s.t.line(f+" severity", a.Severity)
-			if strings.EqualFold(sev, "severe") {
+			sev := s.coded(s.t.line(f+" severity", a.Severity))
+			if strings.EqualFold(a.Severity, "severe") {
 				sev = s.tr("SEVERE")
 			}
-			t.row(s.t.line(f+" substance", a.Substance), s.t.block(f+" reaction", a.Reaction), sev, s.t.line(f+" status", a.Status))
+			t.row(s.t.line(f+" substance", a.Substance), s.t.block(f+" reaction", a.Reaction), sev, s.coded(s.t.line(f+" status", a.Status)))
 		}
 	}
 	pdf.Ln(1.5)
@@ -190,6 +190,68 @@ func (d *doc) identifierTitle(system string) string {
 	return system
 }
 
+// coded is a value chart takes from a fixed list (a status, a severity,
+// a route) in the document's language; any other text prints as it is.
+func (d *doc) coded(v string) string {
+	switch strings.ToLower(v) {
+	case "active":
+		return d.tr("active")
+	case "inactive":
+		return d.tr("inactive")
+	case "resolved":
+		return d.tr("resolved")
+	case "mild":
+		return d.tr("mild")
+	case "moderate":
+		return d.tr("moderate")
+	case "severe":
+		return d.tr("severe")
+	case "unknown":
+		return d.tr("unknown")
+	case "completed":
+		return d.tr("completed")
+	case "in-progress":
+		return d.tr("in progress")
+	case "not-done":
+		return d.tr("not done")
+	case "stopped":
+		return d.tr("stopped")
+	case "on-hold":
+		return d.tr("on hold")
+	case "preparation":
+		return d.tr("in preparation")
+	case "oral":
+		return d.tr("oral")
+	case "sublingual":
+		return d.tr("sublingual")
+	case "topical":
+		return d.tr("topical")
+	case "inhaled":
+		return d.tr("inhaled")
+	case "intravenous":
+		return d.tr("intravenous")
+	case "intramuscular":
+		return d.tr("intramuscular")
+	case "subcutaneous":
+		return d.tr("subcutaneous")
+	case "rectal":
+		return d.tr("rectal")
+	case "vaginal":
+		return d.tr("vaginal")
+	case "nasal":
+		return d.tr("nasal")
+	case "ophthalmic":
+		return d.tr("ophthalmic")
+	case "otic":
+		return d.tr("otic")
+	case "transdermal":
+		return d.tr("transdermal")
+	case "other":
+		return d.tr("other")
+	}
+	return v
+}
+
 // sexText is a patient's sex as the summary prints it.
 func (d *doc) sexText(sex chart.Sex) string {
 	switch sex {
@@ -233,7 +295,7 @@ func (s *summary) problems() {
 		if p.Note != "" {
 			desc += "\n" + s.t.block(f+" note", p.Note)
 		}
-		t.row(chart.CodeText(s.t.line(f+" code", p.Code)), desc, s.date(s.t.line(f, p.Onset)), s.t.line(f, p.Status))
+		t.row(chart.CodeText(s.t.line(f+" code", p.Code)), desc, s.date(s.t.line(f, p.Onset)), s.coded(s.t.line(f, p.Status)))
 	}
 }
 
@@ -263,7 +325,7 @@ func (s *summary) medications() {
 		column{s.tr("Frequency"), 2.2, "L"}, column{s.tr("Started"), 1.6, "L"}, column{s.tr("Stopped"), 1.6, "L"}, column{s.tr("Status"), 1.3, "L"})
 	for i, m := range ms {
 		f := fmt.Sprintf("medication %d", i+1)
-		t.row(s.t.line(f, m.Name), s.t.line(f, m.Dose), s.t.line(f, m.Route), s.t.line(f, m.Frequency),
+		t.row(s.t.line(f, m.Name), s.t.line(f, m.Dose), s.coded(s.t.line(f, m.Route)), s.t.line(f, m.Frequency),
 			s.date(s.t.line(f, m.Start)), s.date(s.t.line(f, m.Stop)), status(m))
 	}
 }
@@ -335,7 +397,7 @@ func (s *summary) procedures() {
 	t := s.table(column{s.tr("Date"), 1.6, "L"}, column{s.tr("Procedure"), 6, "L"}, column{s.tr("Status"), 1.6, "L"})
 	for i, p := range s.c.Procedures {
 		f := fmt.Sprintf("procedure %d", i+1)
-		t.row(s.date(s.t.line(f, p.Date)), s.t.line(f, p.Text), s.t.line(f, p.Status))
+		t.row(s.date(s.t.line(f, p.Date)), s.t.line(f, p.Text), s.coded(s.t.line(f, p.Status)))
 	}
 }
 
