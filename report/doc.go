@@ -30,6 +30,12 @@
 // away" instead. Documents print on A4 unless [Page.Paper] says Letter;
 // labels are always US Letter.
 //
+// [Page.T] translates every printed label of the patient documents (the
+// furniture, titles, table headers, the visit's signature line); each is
+// written in English inside a call named tr, which the translation checker
+// reads. Data prints as typed. Nil prints English; the emergency kit is
+// always English.
+//
 // Long content flows onto further pages and nothing is cut off: paragraphs
 // break between lines, a section or visit that continues on a new page says
 // so under the furniture ("Visit of 2026-10-25, continued"), a table repeats
