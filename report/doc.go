@@ -33,8 +33,8 @@
 // [Page.T] translates every printed label of the patient documents (the
 // furniture, titles, table headers, the visit's signature line); each is
 // written in English inside a call named tr, which the translation checker
-// reads. Data prints as typed. Nil prints English; the emergency kit is
-// always English.
+// reads. Data prints as typed. Nil prints English ([EmergencyKit] always
+// does; [EmergencyKitPage] takes a Page).
 //
 // Long content flows onto further pages and nothing is cut off: paragraphs
 // break between lines, a section or visit that continues on a new page says

@@ -13,8 +13,17 @@ import (
 // to keep it. Its furniture is the practice and "Keep this sheet locked
 // away" rather than a patient. The key must print exactly, so a key with a
 // character the fonts cannot draw is an error; a practice name with one
-// prints with placeholders.
+// prints with placeholders. It prints in English; see [EmergencyKitPage].
 func EmergencyKit(w io.Writer, practice, practiceID, recoveryKey string, created time.Time) error {
+	return EmergencyKitPage(w, Page{Practice: practice, PrintedAt: created}, practiceID, recoveryKey)
+}
+
+// EmergencyKitPage is [EmergencyKit] with the page's settings: pg.Practice,
+// pg.PrintedAt as the time the practice was created, and the translator and
+// date form (pg.T, pg.Dates) the workstation prints with. The commands on
+// the sheet print as they must be typed.
+func EmergencyKitPage(w io.Writer, pg Page, practiceID, recoveryKey string) error {
+	created := pg.PrintedAt
 	key := strings.TrimSpace(recoveryKey)
 	if key == "" {
 		return errors.New("report: the emergency kit needs the recovery key")
@@ -24,33 +33,33 @@ func EmergencyKit(w io.Writer, practice, practiceID, recoveryKey string, created
 			return fmt.Errorf("report: the recovery key has the character %q, which the emergency kit cannot print exactly", r)
 		}
 	}
-	d := newDoc("Emergency kit", Page{Practice: practice, PrintedAt: created}, nil)
+	d := newDoc(pg.tr("Emergency kit"), pg, nil)
 	d.kit = true
 	d.addFonts(famMono)
-	d.printed = "Created " + d.stamp(created)
+	d.printed = fmt.Sprintf(d.tr("Created %s"), d.stamp(created))
 	pdf := d.pdf
 	pdf.AddPage()
 
 	d.setFont(famSans, "B", 22)
-	d.cell(d.width(), 11, "Chartkeeper emergency kit", "", 1, "L", false, 0, "")
+	d.cell(d.width(), 11, d.tr("Chartkeeper emergency kit"), "", 1, "L", false, 0, "")
 	d.setFont(famSans, "", 11)
-	d.para("Keep this sheet locked away. It is the only way back into your records if every workstation is lost or every password forgotten.")
+	d.para(d.tr("Keep this sheet locked away. It is the only way back into your records if every workstation is lost or every password forgotten."))
 	pdf.Ln(3)
 
 	d.setFont(famSans, "", 10.5)
-	d.labelled("Practice", 34, d.practice)
+	d.labelled(d.tr("Practice"), 34, d.practice)
 	d.setFont(famMono, "", 10)
 	lw := 34.0
 	d.setFont(famSans, "B", bodySize)
-	d.cell(lw, lineBody, "Practice ID", "", 0, "L", false, 0, "")
+	d.cell(lw, lineBody, d.tr("Practice ID"), "", 0, "L", false, 0, "")
 	d.setFont(famMono, "", 10)
 	d.cell(d.width()-lw, lineBody, d.t.line("practice ID", practiceID), "", 1, "L", false, 0, "")
 	d.setFont(famSans, "", bodySize)
-	d.labelled("Created", lw, d.stamp(created))
+	d.labelled(d.tr("Created"), lw, d.stamp(created))
 	pdf.Ln(5)
 
 	d.setFont(famSans, "B", 12)
-	d.para("Recovery key")
+	d.para(d.tr("Recovery key"))
 	pdf.Ln(1)
 	size := 18.0
 	d.setFont(famMono, "B", size)
@@ -66,22 +75,22 @@ func EmergencyKit(w io.Writer, practice, practiceID, recoveryKey string, created
 	}
 	pdf.SetLineWidth(0.2)
 	d.setFont(famSans, "", 9)
-	d.para("Letters and digits in groups; O is read as 0 and I or L as 1, and case does not matter.")
+	d.para(d.tr("Letters and digits in groups; O is read as 0 and I or L as 1, and case does not matter."))
 	pdf.Ln(4)
 
 	d.setFont(famSans, "B", 11)
-	d.para("What it does")
+	d.para(d.tr("What it does"))
 	d.setFont(famSans, "", 10)
-	d.para("Every record of the practice is encrypted. The recovery key, together with a backup file or the sync server, " +
+	d.para(d.tr("Every record of the practice is encrypted. The recovery key, together with a backup file or the sync server, " +
 		"brings all of it back on a new computer when every workstation is lost (theft, fire, a dead disk), " +
-		"and sets a new password when nobody remembers one. Chartkeeper showed this key once, when the practice was created, and cannot show it again.")
+		"and sets a new password when nobody remembers one. Chartkeeper showed this key once, when the practice was created, and cannot show it again."))
 	pdf.Ln(2)
 	d.setFont(famSans, "B", 11)
-	d.para("How to use it")
+	d.para(d.tr("How to use it"))
 	d.setFont(famSans, "", 10)
 	for _, step := range [][2]string{
-		{"Restore a backup on a new computer, with the key in a file:", "ckadmin restore --from BACKUP --data FOLDER --recovery-key-file FILE"},
-		{"Set a new password when nobody remembers one:", "ckadmin recover --data FOLDER --user USERNAME --recovery-key-file FILE"},
+		{d.tr("Restore a backup on a new computer, with the key in a file:"), "ckadmin restore --from BACKUP --data FOLDER --recovery-key-file FILE"},
+		{d.tr("Set a new password when nobody remembers one:"), "ckadmin recover --data FOLDER --user USERNAME --recovery-key-file FILE"},
 	} {
 		d.setFont(famSans, "", 10)
 		d.para(step[0])
@@ -89,22 +98,22 @@ func EmergencyKit(w io.Writer, practice, practiceID, recoveryKey string, created
 		d.paraAt(marginX+6, d.width()-6, step[1])
 	}
 	d.setFont(famSans, "", 10)
-	d.para("Delete the key file as soon as you are done.")
+	d.para(d.tr("Delete the key file as soon as you are done."))
 	pdf.Ln(2)
 	d.setFont(famSans, "B", 11)
-	d.para("Where to keep it")
+	d.para(d.tr("Where to keep it"))
 	d.setFont(famSans, "", 10)
-	d.para("Anyone who has this key and a backup can read every chart of the practice. Keep this sheet locked away " +
+	d.para(d.tr("Anyone who has this key and a backup can read every chart of the practice. Keep this sheet locked away " +
 		"(a safe, or a sealed envelope with the practice's owner), never with the backups or beside a workstation. " +
 		"Do not photograph, scan, e-mail or copy it into a computer. If it may have been seen by someone who should not have it, " +
-		"tell the practice's HIM manager at once.")
+		"tell the practice's HIM manager at once."))
 	pdf.Ln(5)
 
 	d.setFont(famSans, "", 10)
-	for _, f := range []string{"Backups are kept at", "Sync server address", "Sheet kept by", "Where this sheet is kept"} {
+	for _, f := range []string{d.tr("Backups are kept at:"), d.tr("Sync server address:"), d.tr("Sheet kept by:"), d.tr("Where this sheet is kept:")} {
 		d.need(9)
 		pdf.SetX(marginX)
-		d.cell(50, 9, f+":", "", 0, "L", false, 0, "")
+		d.cell(50, 9, f, "", 0, "L", false, 0, "")
 		pdf.Line(marginX+50, pdf.GetY()+7, marginX+d.width(), pdf.GetY()+7)
 		pdf.Ln(9)
 	}

@@ -240,7 +240,7 @@ func (d *doc) header() {
 	pdf.SetX(marginX)
 	if d.kit {
 		d.setFont(famSans, "B", 9)
-		d.cell(w, 4.5, "Keep this sheet locked away", "", 1, "L", false, 0, "")
+		d.cell(w, 4.5, d.tr("Keep this sheet locked away"), "", 1, "L", false, 0, "")
 	} else if d.patient != "" {
 		d.setFont(famSans, "", 9)
 		d.cell(w, 4.5, d.patient, "", 1, "L", false, 0, "")
@@ -268,7 +268,7 @@ func (d *doc) footer() {
 	pdf.SetXY(marginX, y+0.8)
 	d.setFont(famSans, "", 7)
 	if d.kit {
-		d.cell(w, 4, d.practice+": the recovery key on this sheet opens every record of the practice. Keep this sheet locked away.", "", 1, "L", false, 0, "")
+		d.cell(w, 4, fmt.Sprintf(d.tr("%s: the recovery key on this sheet opens every record of the practice. Keep this sheet locked away."), d.practice), "", 1, "L", false, 0, "")
 	} else {
 		d.cell(w, 4, d.confidential(), "", 1, "L", false, 0, "")
 	}

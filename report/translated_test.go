@@ -137,6 +137,13 @@ func TestPrintsTranslated(t *testing.T) {
 			t.Fatal(err)
 		}
 		buf.Reset()
+		if err := report.EmergencyKitPage(&buf, pg, "practice-1", "7K3M-QX9A-2HJD-8WNP-4TBV-6RCE-1YFG-5SZ0"); err != nil {
+			t.Fatal(err)
+		}
+		if n := pageCount(t, buf.Bytes()); n != 1 {
+			t.Errorf("%s: the emergency kit has %d pages, want 1", lng, n)
+		}
+		buf.Reset()
 		if _, err := report.Labels(&buf, pg, c.Patient, 2); err != nil {
 			t.Fatal(err)
 		}
@@ -147,7 +154,7 @@ func TestPrintsTranslated(t *testing.T) {
 			}
 		}
 	}
-	for _, key := range []string{"Patient summary", "Visit note", "Page %d of %s", "Chart access report", "Scan cover sheet", "Patient labels"} {
+	for _, key := range []string{"Patient summary", "Visit note", "Page %d of %s", "Chart access report", "Scan cover sheet", "Patient labels", "Emergency kit"} {
 		if !asked[key] {
 			t.Errorf("no print asked for %q: the test no longer covers the prints", key)
 		}

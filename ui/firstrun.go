@@ -195,7 +195,7 @@ func (ws *workstation) emergencyKit(key string) {
 		return
 	}
 	var buf bytes.Buffer
-	if err := report.EmergencyKit(&buf, p.Name, ws.st.PracticeID(), key, time.Now()); err != nil {
+	if err := report.EmergencyKitPage(&buf, report.Page{T: translateMessage, Practice: p.Name, PrintedAt: time.Now(), Dates: showDateTime}, ws.st.PracticeID(), key); err != nil {
 		showError(ws.win, "The emergency kit could not be made", err)
 		return
 	}
