@@ -255,16 +255,16 @@ func vitalsText(x chart.Vitals) string {
 		add(lang.L("pulse %d/min"), x.Pulse)
 	}
 	if x.TempC > 0 {
-		add("%.1f °C", x.TempC)
+		add(lang.L("%.1f °C"), x.TempC)
 	}
 	if x.SpO2 > 0 {
 		add(lang.L("SpO₂ %d %%"), x.SpO2)
 	}
 	if x.WeightKg > 0 {
-		add("%s kg", oneDecimal(x.WeightKg))
+		add(lang.L("%s kg"), oneDecimal(x.WeightKg))
 	}
 	if x.HeightCm > 0 {
-		add("%s cm", oneDecimal(x.HeightCm))
+		add(lang.L("%s cm"), oneDecimal(x.HeightCm))
 	}
 	if b := x.BMI(); b > 0 {
 		add(lang.L("BMI %.1f"), b)
@@ -330,14 +330,14 @@ func subheading(text string) *widget.Label {
 // the document viewer (viewer.go).
 func (v *chartView) documents() fyne.CanvasObject {
 	empty := lang.L("No documents filed.")
-	if slices.Contains(v.c.Hidden, "clinical documents") {
+	if slices.Contains(v.c.Hidden, "clinical documents") { // i18n:skip: a section name, not shown
 		empty = lang.L("No administrative documents filed. Clinical documents are not shown for your role.")
 	}
 	if len(v.c.Documents) == 0 {
 		return scroll(paragraph(empty))
 	}
 	box := container.NewVBox()
-	if slices.Contains(v.c.Hidden, "clinical documents") {
+	if slices.Contains(v.c.Hidden, "clinical documents") { // i18n:skip: a section name, not shown
 		box.Add(paragraph(lang.L("Clinical documents are not shown for your role.")))
 	}
 	// A long title ends with an ellipsis rather than widening the chart.

@@ -39,7 +39,7 @@ func (s *session) recordDeath(p chart.Patient) {
 	date.SetText(p.DeceasedDate)
 	date.onActivity = s.touch
 	f := newForm()
-	f.add(lang.L("Date of death"), "date of death", date)
+	f.add(lang.L("Date of death"), "date of death", date) // i18n:skip: a field name
 	intro := fmt.Sprintf(lang.L("Record that %s has died. The chart, its header and every print say so, and the age stops at that date."), p.Name())
 	content := container.NewVBox(paragraph(intro), f.content())
 	reopen := func() { s.openChart(p.ID) }

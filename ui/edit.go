@@ -256,7 +256,7 @@ func (v *chartView) reopenAt(tab int) {
 // numberError is a field error for text that is not a number; the form
 // shows it like the service's own.
 func numberError(fields map[string]string) error {
-	ve := &chart.ValidationError{What: "vital signs"}
+	ve := &chart.ValidationError{What: "vital signs"} // i18n:skip: the kind of record, worded by plain
 	for name, text := range fields {
 		if strings.TrimSpace(text) == "" {
 			continue
@@ -488,12 +488,12 @@ func (v *chartView) editVitals(i int) {
 	}
 	e := v.sections[tabVitals].editor(x.ID)
 	taken := e.entry(lang.L("Taken"), "taken", lang.L("YYYY-MM-DD HH:MM"), x.Taken.Local().Format(takenLayout))
-	sys := e.entry(lang.L("Systolic (mmHg)"), "systolic pressure", "", numText(x.Systolic))
-	dia := e.entry(lang.L("Diastolic (mmHg)"), "diastolic pressure", "", numText(x.Diastolic))
-	e.form.alias("blood pressure", "systolic pressure")
+	sys := e.entry(lang.L("Systolic (mmHg)"), "systolic pressure", "", numText(x.Systolic))    // i18n:skip: a field name
+	dia := e.entry(lang.L("Diastolic (mmHg)"), "diastolic pressure", "", numText(x.Diastolic)) // i18n:skip: a field name
+	e.form.alias("blood pressure", "systolic pressure")                                        // i18n:skip: field names
 	pulse := e.entry(lang.L("Pulse (per minute)"), "pulse", "", numText(x.Pulse))
 	temp := e.entry(lang.L("Temperature (°C)"), "temperature", "", numText(x.TempC))
-	spo2 := e.entry(lang.L("SpO₂ (%)"), "SpO2", "", numText(x.SpO2))
+	spo2 := e.entry(lang.L("SpO₂ (%)"), "SpO2", "", numText(x.SpO2)) // i18n:skip: a field name
 	weight := e.entry(lang.L("Weight (kg)"), "weight", "", numText(x.WeightKg))
 	height := e.entry(lang.L("Height (cm)"), "height", "", numText(x.HeightCm))
 	bmi := &widget.Label{}
@@ -509,13 +509,13 @@ func (v *chartView) editVitals(i int) {
 	showBMI("")
 	e.form.add(lang.L("BMI"), "bmi", bmi)
 	e.save = func() error {
-		if err := numberError(map[string]string{"systolic pressure": sys.Text, "diastolic pressure": dia.Text, "pulse": pulse.Text,
-			"temperature": temp.Text, "SpO2": spo2.Text, "weight": weight.Text, "height": height.Text}); err != nil {
+		if err := numberError(map[string]string{"systolic pressure": sys.Text, "diastolic pressure": dia.Text, "pulse": pulse.Text, // i18n:skip: field names
+			"temperature": temp.Text, "SpO2": spo2.Text, "weight": weight.Text, "height": height.Text}); err != nil { // i18n:skip: field names
 			return err
 		}
 		t, err := time.ParseInLocation(takenLayout, strings.TrimSpace(taken.Text), time.Local)
 		if err != nil {
-			return &chart.ValidationError{What: "vital signs", Fields: []chart.FieldError{{Field: "taken", Message: lang.L("must be a date and time written YYYY-MM-DD HH:MM")}}}
+			return &chart.ValidationError{What: "vital signs", Fields: []chart.FieldError{{Field: "taken", Message: lang.L("must be a date and time written YYYY-MM-DD HH:MM")}}} // i18n:skip: the kind of record, worded by plain
 		}
 		x.Taken = t
 		x.Systolic, x.Diastolic, x.Pulse, x.SpO2 = parseInt(sys.Text), parseInt(dia.Text), parseInt(pulse.Text), parseInt(spo2.Text)
