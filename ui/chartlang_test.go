@@ -1,0 +1,59 @@
+package ui
+
+import (
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+)
+
+// TestChartInFrench: with the workstation in French, the chart's tabs,
+// summary, forms and questions are French, and the vital signs trend,
+// whose choice shows French names, still plots the measure chosen.
+func TestChartInFrench(t *testing.T) {
+	p, s, w := glancePractice(t)
+	t.Cleanup(func() { // the translations are Fyne's, shared by the package's tests
+		setLanguageSetting(s.ws.app, "")
+		applyLanguage(s.ws.app)
+	})
+	setLanguageSetting(s.ws.app, "fr")
+	applyLanguage(s.ws.app)
+	s.openChart(p.patient.ID)
+	v := s.chart
+
+	var tabs []string
+	for _, it := range v.tabs.Items {
+		tabs = append(tabs, it.Text)
+	}
+	if tabs[tabVisits] != "Consultations" || tabs[tabVitals] != "Constantes" || tabs[tabImmunizations] != "Vaccinations" {
+		t.Errorf("the chart's tabs in French: %q", tabs)
+	}
+	wantText(t, w.Content(), "Problèmes actifs")
+	wantText(t, w.Content(), "Consultations récentes (5 sur 7 ; toutes sous Consultations)")
+	noText(t, w.Content(), "Recent visits")
+
+	v.tabs.SelectIndex(tabVitals)
+	v = s.chart
+	if got := v.trendChoice.Options; len(got) != 3 || got[0] != "Poids" || got[1] != "IMC" || got[2] != "Tension artérielle" {
+		t.Errorf("the trend's choices in French: %q", got)
+	}
+	if c := v.trend.chart; c.Title != "Poids" || len(c.Series) != 1 || len(c.Series[0].Points) != 3 {
+		t.Errorf("the weight plot: %+v", c)
+	}
+	v.trendChoice.SetSelected("Tension artérielle")
+	c := v.trend.chart
+	if c.Title != "Tension artérielle" || len(c.Series) != 2 || c.Series[0].Name != "Systolique" || c.Series[1].Points[0].Value != 82 {
+		t.Errorf("the blood pressure plot in French: %+v", c)
+	}
+
+	// A new problem typed, then left: the question is one French sentence.
+	v.tabs.SelectIndex(tabProblems)
+	test.Tap(button(t, w.Content(), "Ajouter un problème"))
+	wantText(t, w.Content(), "Nouveau problème")
+	test.Type(entryWith(t, w.Content(), "saisissez un code ou des mots à rechercher"), "I10")
+	w.Canvas().Focused().(*entry).TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	d := dialogOn(t, w)
+	wantText(t, d, "Abandonner vos modifications : le nouveau problème de "+p.patient.Name()+" ?")
+	test.Tap(button(t, d, "Abandonner"))
+	wantText(t, w.Content(), "Essential (primary) hypertension") // the list again, the data as typed
+}
