@@ -80,7 +80,7 @@ func allergyDetail(a chart.Allergy) string {
 		parts = append(parts, r)
 	}
 	if a.Severity != "" && a.Severity != "unknown" {
-		parts = append(parts, a.Severity)
+		parts = append(parts, severityText(a.Severity))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -1,10 +1,14 @@
 package ui
 
 import (
+	"slices"
 	"testing"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"chartkeeper/chart"
 )
 
 // TestChartInFrench: with the workstation in French, the chart's tabs,
@@ -55,5 +59,27 @@ func TestChartInFrench(t *testing.T) {
 	d := dialogOn(t, w)
 	wantText(t, d, "Abandonner vos modifications : le nouveau problème de "+p.patient.Name()+" ?")
 	test.Tap(button(t, d, "Abandonner"))
-	wantText(t, w.Content(), "Essential (primary) hypertension") // the list again, the data as typed
+	wantText(t, w.Content(), "Essential (primary) hypertension") // the list again
+	wantText(t, w.Content(), "résolu")                           // a stored status, in words
+
+	// An allergy chosen "sévère" is stored as the chart's word for it.
+	s.chart.tabs.SelectIndex(tabAllergies)
+	test.Tap(button(t, w.Content(), "Ajouter une allergie"))
+	test.Type(entryWith(t, w.Content(), "ce à quoi le patient réagit"), "Latex")
+	sev := find(t, w.Content(), func(sel *widget.Select) bool { return slices.Contains(sel.Options, "sévère") })
+	if sev.Selected != "inconnu" {
+		t.Errorf("a new allergy's severity shows %q", sev.Selected)
+	}
+	sev.SetSelected("sévère")
+	test.Tap(button(t, w.Content(), "Enregistrer"))
+	var latex *chart.Allergy
+	for i, a := range s.chart.c.Allergies {
+		if a.Substance == "Latex" {
+			latex = &s.chart.c.Allergies[i]
+		}
+	}
+	if latex == nil || latex.Severity != "severe" || latex.Status != "active" {
+		t.Fatalf("the allergy stored: %+v", latex)
+	}
+	wantText(t, w.Content(), "Latex (sévère)") // the banner
 }

@@ -197,7 +197,7 @@ func (v *chartView) glance() []fyne.CanvasObject {
 	var meds [][2]string
 	for _, m := range v.c.Medications {
 		if m.Active(now) {
-			meds = append(meds, [2]string{m.Name, strings.Join(words.NonEmpty(m.Dose, m.Route, m.Frequency), " · ") + since(m.Start)})
+			meds = append(meds, [2]string{m.Name, strings.Join(words.NonEmpty(m.Dose, routeText(m.Route), m.Frequency), " · ") + since(m.Start)})
 		}
 	}
 	parts := []fyne.CanvasObject{

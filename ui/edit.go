@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -185,13 +186,23 @@ func (e *recordEditor) hook(name string, x *entry) {
 	e.entries = append(e.entries, namedEntry{name, x})
 }
 
-// choice adds a selection among options.
-func (e *recordEditor) choice(label, name string, options []string, selected string) *widget.Select {
-	sel := widget.NewSelect(options, nil)
-	sel.SetSelected(selected)
+// choice adds a selection among a record's stored words (values), each
+// shown as show puts it; the function returned reads the value chosen.
+func (e *recordEditor) choice(label, name string, values []string, selected string, show func(string) string) func() string {
+	shown := make([]string, len(values))
+	for i, v := range values {
+		shown[i] = show(v)
+	}
+	sel := widget.NewSelect(shown, nil)
+	sel.SetSelected(show(selected))
 	e.form.add(label, name, sel)
 	e.choices = append(e.choices, namedChoice{name, sel})
-	return sel
+	return func() string {
+		if i := slices.Index(shown, sel.Selected); i >= 0 {
+			return values[i]
+		}
+		return sel.Selected
+	}
 }
 
 // cancel goes back to the list, asking first when something was changed.
@@ -293,7 +304,7 @@ func (v *chartView) problemList() fyne.CanvasObject {
 		{title: lang.L("Code"), width: 80, text: func(i int) string { return codeText(ps[i].Code) }},
 		{title: lang.L("Problem"), width: 200, grow: true, text: func(i int) string { return ps[i].Description }},
 		{title: lang.L("Onset"), newest: true, width: 95, text: func(i int) string { return ps[i].Onset }},
-		{title: lang.L("Status"), width: 80, text: func(i int) string { return ps[i].Status }},
+		{title: lang.L("Status"), width: 80, text: func(i int) string { return statusText(ps[i].Status) }},
 	}, len(ps), 2, nil)
 	return v.tabular(tabProblems, lang.L("Add problem"), lang.L("No problems recorded."), t, v.editProblem)
 }
@@ -308,7 +319,7 @@ func (v *chartView) editProblem(i int) {
 	code := e.entry(lang.L("ICD-10-CM code"), "code", lang.L("type a code or words to search"), p.Code)
 	desc := e.entry(lang.L("Description"), "description", "", p.Description)
 	onset := e.entry(lang.L("Onset"), "onset", lang.L("YYYY-MM-DD, or YYYY-MM or YYYY if no more is known (optional)"), p.Onset)
-	status := e.choice(lang.L("Status"), "status", []string{"active", "resolved", "inactive"}, p.Status)
+	status := e.choice(lang.L("Status"), "status", []string{"active", "resolved", "inactive"}, p.Status, statusText)
 	note := e.note(lang.L("Note"), "note", lang.L("optional"), p.Note)
 	matches := container.NewVBox()
 	code.OnChanged = func(q string) {
@@ -326,7 +337,7 @@ func (v *chartView) editProblem(i int) {
 		matches.Refresh()
 	}
 	e.save = func() error {
-		p.Code, p.Description, p.Onset, p.Status, p.Note = code.Text, desc.Text, onset.Text, status.Selected, note.Text
+		p.Code, p.Description, p.Onset, p.Status, p.Note = code.Text, desc.Text, onset.Text, status(), note.Text
 		return v.s.svc.Save(&p)
 	}
 	e.show(title, code, v.s.codeTableNotice(), matches)
@@ -339,8 +350,8 @@ func (v *chartView) allergyList() fyne.CanvasObject {
 	t := newRecordTable([]tableColumn{
 		{title: lang.L("Substance"), width: 150, grow: true, text: func(i int) string { return as[i].Substance }},
 		{title: lang.L("Reaction"), width: 170, text: func(i int) string { return as[i].Reaction }},
-		{title: lang.L("Severity"), width: 95, text: func(i int) string { return as[i].Severity }},
-		{title: lang.L("Status"), width: 75, text: func(i int) string { return as[i].Status }},
+		{title: lang.L("Severity"), width: 95, text: func(i int) string { return severityText(as[i].Severity) }},
+		{title: lang.L("Status"), width: 75, text: func(i int) string { return statusText(as[i].Status) }},
 		{title: lang.L("Recorded"), newest: true, width: 95, text: func(i int) string { return dateOf(as[i].Changed) },
 			key: func(i int) string { return as[i].Changed.UTC().Format(time.RFC3339Nano) }},
 	}, len(as), 4, nil)
@@ -369,10 +380,10 @@ func (v *chartView) editAllergy(i int) {
 	e := v.sections[tabAllergies].editor(a.ID)
 	substance := e.entry(lang.L("Substance"), "substance", lang.L("what the patient reacts to"), a.Substance)
 	reaction := e.entry(lang.L("Reaction"), "reaction", lang.L("optional"), a.Reaction)
-	severity := e.choice(lang.L("Severity"), "severity", []string{"mild", "moderate", "severe", "unknown"}, a.Severity)
-	status := e.choice(lang.L("Status"), "status", []string{"active", "inactive"}, a.Status)
+	severity := e.choice(lang.L("Severity"), "severity", []string{"mild", "moderate", "severe", "unknown"}, a.Severity, severityText)
+	status := e.choice(lang.L("Status"), "status", []string{"active", "inactive"}, a.Status, statusText)
 	e.save = func() error {
-		a.Substance, a.Reaction, a.Severity, a.Status = substance.Text, reaction.Text, severity.Selected, status.Selected
+		a.Substance, a.Reaction, a.Severity, a.Status = substance.Text, reaction.Text, severity(), status()
 		return v.s.svc.Save(&a)
 	}
 	e.show(title, substance)
@@ -389,7 +400,7 @@ func (v *chartView) medicationList() fyne.CanvasObject {
 	t := newRecordTable([]tableColumn{
 		{title: lang.L("Medication"), width: 150, grow: true, text: func(i int) string { return ms[i].Name }},
 		{title: lang.L("Dose"), width: 70, text: func(i int) string { return ms[i].Dose }},
-		{title: lang.L("Route"), width: 75, text: func(i int) string { return ms[i].Route }},
+		{title: lang.L("Route"), width: 75, text: func(i int) string { return routeText(ms[i].Route) }},
 		{title: lang.L("Frequency"), width: 100, text: func(i int) string { return ms[i].Frequency }},
 		{title: lang.L("Started"), newest: true, width: 90, text: func(i int) string { return ms[i].Start }},
 		{title: lang.L("Stopped"), newest: true, width: 90, text: func(i int) string {
@@ -416,12 +427,12 @@ func (v *chartView) editMedication(i int) {
 	e := v.sections[tabMedications].editor(m.ID)
 	name := e.entry(lang.L("Medication"), "name", lang.L("name and strength"), m.Name)
 	dose := e.entry(lang.L("Dose"), "dose", lang.L("e.g. 500 mg"), m.Dose)
-	route := e.choice(lang.L("Route"), "route", routes, m.Route)
+	route := e.choice(lang.L("Route"), "route", routes, m.Route, routeText)
 	freq := e.entry(lang.L("Frequency"), "frequency", lang.L("e.g. twice daily"), m.Frequency)
 	start := e.entry(lang.L("Start"), "start", lang.L("YYYY-MM-DD"), m.Start)
 	stop := e.entry(lang.L("Stop"), "stop", lang.L("YYYY-MM-DD, empty while taken"), m.Stop)
 	e.save = func() error {
-		m.Name, m.Dose, m.Route, m.Frequency, m.Start, m.Stop = name.Text, dose.Text, route.Selected, freq.Text, start.Text, stop.Text
+		m.Name, m.Dose, m.Route, m.Frequency, m.Start, m.Stop = name.Text, dose.Text, route(), freq.Text, start.Text, stop.Text
 		return v.s.svc.Save(&m)
 	}
 	e.show(title, name)
@@ -556,4 +567,71 @@ func (v *chartView) editImmunization(i int) {
 		return v.s.svc.Save(&im)
 	}
 	e.show(title, vaccine)
+}
+
+// --- the stored words of records, as shown ---
+
+// statusText is a problem's or an allergy's status in words (agreeing
+// with the word "status" where a language asks it); a word this
+// workstation does not know shows as stored.
+func statusText(s string) string {
+	switch s {
+	case "active":
+		return lang.L("active")
+	case "resolved":
+		return lang.L("resolved")
+	case "inactive":
+		return lang.L("inactive")
+	}
+	return s
+}
+
+// severityText is an allergy's severity in words.
+func severityText(s string) string {
+	switch s {
+	case "mild":
+		return lang.L("mild")
+	case "moderate":
+		return lang.L("moderate")
+	case "severe":
+		return lang.L("severe")
+	case "unknown":
+		return lang.L("unknown")
+	}
+	return s
+}
+
+// routeText is a medication's route in words.
+func routeText(s string) string {
+	switch s {
+	case "oral":
+		return lang.L("oral")
+	case "sublingual":
+		return lang.L("sublingual")
+	case "topical":
+		return lang.L("topical")
+	case "inhaled":
+		return lang.L("inhaled")
+	case "intravenous":
+		return lang.L("intravenous")
+	case "intramuscular":
+		return lang.L("intramuscular")
+	case "subcutaneous":
+		return lang.L("subcutaneous")
+	case "rectal":
+		return lang.L("rectal")
+	case "vaginal":
+		return lang.L("vaginal")
+	case "nasal":
+		return lang.L("nasal")
+	case "ophthalmic":
+		return lang.L("ophthalmic")
+	case "otic":
+		return lang.L("otic")
+	case "transdermal":
+		return lang.L("transdermal")
+	case "other":
+		return lang.L("other")
+	}
+	return s
 }
