@@ -55,7 +55,7 @@ func (v *chartView) allergyBanner() fyne.CanvasObject {
 		n, _ := v.c.NoKnownAllergy()
 		txt.Segments = []widget.RichTextSegment{
 			seg(lang.L("No known allergies"), true, theme.ColorNameForeground),
-			seg("  "+fmt.Sprintf(lang.L("recorded %s by %s"), n.RecordedAt.Local().Format("2006-01-02"), n.RecordedBy), false, theme.ColorNamePlaceHolder),
+			seg("  "+fmt.Sprintf(lang.L("recorded %s by %s"), showDay(n.RecordedAt), n.RecordedBy), false, theme.ColorNamePlaceHolder),
 		}
 	default:
 		stroke = theme.Color(theme.ColorNameWarning)

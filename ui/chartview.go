@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -87,7 +86,7 @@ func (v *chartView) header() fyne.CanvasObject {
 	if p.Preferred != "" {
 		name += " (" + p.Preferred + ")"
 	}
-	facts := strings.Join(words.NonEmpty(fmt.Sprintf(lang.L("MRN %s"), p.MRN), p.AgeText(time.Now()), string(p.Sex), fmt.Sprintf(lang.L("born %s"), p.DOB), p.DeathText()), " · ")
+	facts := strings.Join(words.NonEmpty(fmt.Sprintf(lang.L("MRN %s"), p.MRN), p.AgeText(time.Now()), string(p.Sex), fmt.Sprintf(lang.L("born %s"), showDate(p.DOB)), p.DeathText()), " · ")
 	allergy := v.allergyBanner()
 	v.banner = allergy
 	top := fyne.CanvasObject(heading(name))
@@ -208,7 +207,7 @@ func (v *chartView) glance() []fyne.CanvasObject {
 		parts = append(parts, subheading(lang.L("Last vital signs")), glanceRows(nil, lang.L("None recorded.")))
 	} else {
 		x := v.c.Vitals[0] // newest first
-		parts = append(parts, subheading(lang.L("Last vital signs")), glanceRows([][2]string{{x.Taken.Local().Format(takenLayout), vitalsText(x)}}, lang.L("None recorded.")))
+		parts = append(parts, subheading(lang.L("Last vital signs")), glanceRows([][2]string{{showWhen(x.Taken), vitalsText(x)}}, lang.L("None recorded.")))
 	}
 	if len(v.c.Results) > 0 {
 		var flagged [][2]string
@@ -217,7 +216,7 @@ func (v *chartView) glance() []fyne.CanvasObject {
 			if r.Abnormal() {
 				n++
 				if len(flagged) < glanceResults {
-					flagged = append(flagged, [2]string{r.Taken.Local().Format("2006-01-02"),
+					flagged = append(flagged, [2]string{showDay(r.Taken),
 						strings.Join(words.NonEmpty(r.Name, r.ValueText()+" ("+r.Flag+")", rangeOf(r)), " · ")})
 				}
 			}
@@ -233,7 +232,7 @@ func (v *chartView) glance() []fyne.CanvasObject {
 		if i == glanceVisits {
 			break
 		}
-		visits = append(visits, [2]string{vis.Date, strings.Join(words.NonEmpty(vis.Reason, vis.Clinician, visitState(vis)), " · ")})
+		visits = append(visits, [2]string{showDate(vis.Date), strings.Join(words.NonEmpty(vis.Reason, vis.Clinician, visitState(vis)), " · ")})
 	}
 	title := lang.L("Recent visits")
 	if n := len(v.c.Visits); n > glanceVisits {
@@ -255,7 +254,7 @@ func vitalsText(x chart.Vitals) string {
 		add(lang.L("pulse %d/min"), x.Pulse)
 	}
 	if x.TempC > 0 {
-		add(lang.L("%.1f °C"), x.TempC)
+		add(lang.L("%s °C"), showNumber(x.TempC, 1))
 	}
 	if x.SpO2 > 0 {
 		add(lang.L("SpO₂ %d %%"), x.SpO2)
@@ -267,14 +266,14 @@ func vitalsText(x chart.Vitals) string {
 		add(lang.L("%s cm"), oneDecimal(x.HeightCm))
 	}
 	if b := x.BMI(); b > 0 {
-		add(lang.L("BMI %.1f"), b)
+		add(lang.L("BMI %s"), showNumber(b, 1))
 	}
 	return strings.Join(parts, " · ")
 }
 
 // oneDecimal writes a measure with at most one decimal: 76.7, 79.
 func oneDecimal(x float64) string {
-	return strconv.FormatFloat(math.Round(x*10)/10, 'f', -1, 64)
+	return showNumber(math.Round(x*10)/10, -1)
 }
 
 // visitState is "signed" or "not signed".
@@ -383,7 +382,7 @@ func since(date string) string {
 	if date == "" {
 		return ""
 	}
-	return " · " + fmt.Sprintf(lang.L("since %s"), date)
+	return " · " + fmt.Sprintf(lang.L("since %s"), showDate(date))
 }
 
 // editDemographics shows the demographics form in the detail pane.

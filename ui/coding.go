@@ -53,7 +53,7 @@ func (v *chartView) codeVisit(visit chart.Visit) {
 		}
 		v.openVisit(visit)
 	}
-	v.setVisitPane(scroll(c.form(heading(fmt.Sprintf(lang.L("Codes of the visit of %s: %s"), visit.Date, visit.Reason)),
+	v.setVisitPane(scroll(c.form(heading(fmt.Sprintf(lang.L("Codes of the visit of %s: %s"), showDate(visit.Date), visit.Reason)),
 		&widget.Button{Text: lang.L("Save codes"), Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: c.save},
 		&widget.Button{Text: lang.L("Add procedure"), Icon: theme.ContentAddIcon(), OnTapped: c.addProcedure},
 		&widget.Button{Text: lang.L("Cancel"), OnTapped: c.cancel},
@@ -75,7 +75,7 @@ func newVisitCoder(s *session, visit chart.Visit, patientID, patientName string)
 	c.search.OnSubmitted = c.onSubmitted
 	c.matches = container.NewVBox()
 	c.rows = container.NewVBox()
-	c.t = newTracker(s, draftKey("codes", patientID, visit.ID), fmt.Sprintf(lang.L("the codes of the visit of %s for %s"), visit.Date, patientName), patientID)
+	c.t = newTracker(s, draftKey("codes", patientID, visit.ID), fmt.Sprintf(lang.L("the codes of the visit of %s for %s"), showDate(visit.Date), patientName), patientID)
 	c.refresh()
 	return c
 }

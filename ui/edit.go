@@ -293,7 +293,7 @@ func numText[T int | float64](x T) string {
 	if x == 0 {
 		return ""
 	}
-	return strconv.FormatFloat(float64(x), 'f', -1, 64)
+	return showNumber(float64(x), -1)
 }
 
 // --- problems ---
@@ -303,7 +303,7 @@ func (v *chartView) problemList() fyne.CanvasObject {
 	t := newRecordTable([]tableColumn{
 		{title: lang.L("Code"), width: 80, text: func(i int) string { return codeText(ps[i].Code) }},
 		{title: lang.L("Problem"), width: 200, grow: true, text: func(i int) string { return ps[i].Description }},
-		{title: lang.L("Onset"), newest: true, width: 95, text: func(i int) string { return ps[i].Onset }},
+		{title: lang.L("Onset"), newest: true, width: 95, text: func(i int) string { return showDate(ps[i].Onset) }, key: func(i int) string { return ps[i].Onset }},
 		{title: lang.L("Status"), width: 80, text: func(i int) string { return statusText(ps[i].Status) }},
 	}, len(ps), 2, nil)
 	return v.tabular(tabProblems, lang.L("Add problem"), lang.L("No problems recorded."), t, v.editProblem)
@@ -337,7 +337,7 @@ func (v *chartView) editProblem(i int) {
 		matches.Refresh()
 	}
 	e.save = func() error {
-		p.Code, p.Description, p.Onset, p.Status, p.Note = code.Text, desc.Text, onset.Text, status(), note.Text
+		p.Code, p.Description, p.Onset, p.Status, p.Note = code.Text, desc.Text, entryDate(onset.Text), status(), note.Text
 		return v.s.svc.Save(&p)
 	}
 	e.show(title, code, v.s.codeTableNotice(), matches)
@@ -361,7 +361,7 @@ func (v *chartView) allergyList() fyne.CanvasObject {
 	case chart.NoKnownAllergiesState:
 		n, _ := v.c.NoKnownAllergy()
 		extra = append(extra, paragraph(fmt.Sprintf(lang.L("No known allergies, recorded %s by %s. Recording an allergy replaces it."),
-			n.RecordedAt.Local().Format(takenLayout), n.RecordedBy)))
+			showWhen(n.RecordedAt), n.RecordedBy)))
 	case chart.AllergiesNotRecorded:
 		extra = append(extra, paragraph(lang.L("Allergies are not recorded: add each allergy, or record that the patient has none known.")))
 	}
@@ -402,12 +402,12 @@ func (v *chartView) medicationList() fyne.CanvasObject {
 		{title: lang.L("Dose"), width: 70, text: func(i int) string { return ms[i].Dose }},
 		{title: lang.L("Route"), width: 75, text: func(i int) string { return routeText(ms[i].Route) }},
 		{title: lang.L("Frequency"), width: 100, text: func(i int) string { return ms[i].Frequency }},
-		{title: lang.L("Started"), newest: true, width: 90, text: func(i int) string { return ms[i].Start }},
+		{title: lang.L("Started"), newest: true, width: 90, text: func(i int) string { return showDate(ms[i].Start) }, key: func(i int) string { return ms[i].Start }},
 		{title: lang.L("Stopped"), newest: true, width: 90, text: func(i int) string {
 			if ms[i].Active(now) {
 				return lang.L("current")
 			}
-			return ms[i].Stop
+			return showDate(ms[i].Stop)
 		}, key: func(i int) string {
 			if ms[i].Active(now) {
 				return "9999" // current ones first, newest first
@@ -432,7 +432,7 @@ func (v *chartView) editMedication(i int) {
 	start := e.entry(lang.L("Start"), "start", lang.L("YYYY-MM-DD"), m.Start)
 	stop := e.entry(lang.L("Stop"), "stop", lang.L("YYYY-MM-DD, empty while taken"), m.Stop)
 	e.save = func() error {
-		m.Name, m.Dose, m.Route, m.Frequency, m.Start, m.Stop = name.Text, dose.Text, route(), freq.Text, start.Text, stop.Text
+		m.Name, m.Dose, m.Route, m.Frequency, m.Start, m.Stop = name.Text, dose.Text, route(), freq.Text, entryDate(start.Text), entryDate(stop.Text)
 		return v.s.svc.Save(&m)
 	}
 	e.show(title, name)
@@ -448,7 +448,7 @@ func (v *chartView) vitalsList() fyne.CanvasObject {
 	show := func(f func(x chart.Vitals) float64, format string) func(i int) string {
 		return func(i int) string {
 			if n := f(xs[i]); n != 0 {
-				return fmt.Sprintf(format, n)
+				return localDecimal(fmt.Sprintf(format, n))
 			}
 			return ""
 		}
@@ -461,7 +461,7 @@ func (v *chartView) vitalsList() fyne.CanvasObject {
 	height := func(x chart.Vitals) float64 { return x.HeightCm }
 	bmi := func(x chart.Vitals) float64 { return x.BMI() }
 	t := newRecordTable([]tableColumn{
-		{title: lang.L("Taken"), newest: true, width: 122, text: func(i int) string { return xs[i].Taken.Local().Format(takenLayout) },
+		{title: lang.L("Taken"), newest: true, width: 122, text: func(i int) string { return showWhen(xs[i].Taken) },
 			key: func(i int) string { return xs[i].Taken.UTC().Format(time.RFC3339Nano) }},
 		{title: lang.L("BP"), width: 62, num: num(sys), text: func(i int) string {
 			if xs[i].Systolic == 0 {
@@ -511,7 +511,7 @@ func (v *chartView) editVitals(i int) {
 	showBMI := func(string) {
 		b := chart.Vitals{WeightKg: parseFloat(weight.Text), HeightCm: parseFloat(height.Text)}.BMI()
 		if b > 0 {
-			bmi.SetText(fmt.Sprintf("%.1f", b))
+			bmi.SetText(showNumber(b, 1))
 		} else {
 			bmi.SetText(lang.L("— (needs weight and height)"))
 		}
@@ -524,7 +524,7 @@ func (v *chartView) editVitals(i int) {
 			"temperature": temp.Text, "SpO2": spo2.Text, "weight": weight.Text, "height": height.Text}); err != nil { // i18n:skip: field names
 			return err
 		}
-		t, err := time.ParseInLocation(takenLayout, strings.TrimSpace(taken.Text), time.Local)
+		t, err := time.ParseInLocation(takenLayout, entryDate(taken.Text), time.Local)
 		if err != nil {
 			return &chart.ValidationError{What: "vital signs", Fields: []chart.FieldError{{Field: "taken", Message: lang.L("must be a date and time written YYYY-MM-DD HH:MM")}}} // i18n:skip: the kind of record, worded by plain
 		}
@@ -541,7 +541,7 @@ func (v *chartView) editVitals(i int) {
 func (v *chartView) immunizationList() fyne.CanvasObject {
 	ims := v.c.Immunizations
 	t := newRecordTable([]tableColumn{
-		{title: lang.L("Date"), newest: true, width: 95, text: func(i int) string { return ims[i].Date }},
+		{title: lang.L("Date"), newest: true, width: 95, text: func(i int) string { return showDate(ims[i].Date) }, key: func(i int) string { return ims[i].Date }},
 		{title: lang.L("Vaccine"), width: 170, grow: true, text: func(i int) string { return ims[i].Vaccine }},
 		{title: lang.L("Dose"), width: 80, text: func(i int) string { return ims[i].Dose }},
 		{title: lang.L("Lot"), width: 90, text: func(i int) string { return ims[i].Lot }},
@@ -563,7 +563,7 @@ func (v *chartView) editImmunization(i int) {
 	lotNo := e.entry(lang.L("Lot"), "lot", lang.L("optional"), im.Lot)
 	site := e.entry(lang.L("Site"), "site", lang.L("e.g. left deltoid"), im.Site)
 	e.save = func() error {
-		im.Vaccine, im.Date, im.Dose, im.Lot, im.Site = vaccine.Text, date.Text, dose.Text, lotNo.Text, site.Text
+		im.Vaccine, im.Date, im.Dose, im.Lot, im.Site = vaccine.Text, entryDate(date.Text), dose.Text, lotNo.Text, site.Text
 		return v.s.svc.Save(&im)
 	}
 	e.show(title, vaccine)

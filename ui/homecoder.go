@@ -76,7 +76,7 @@ func (q *coderQueue) showItem() {
 	note := container.NewVBox(
 		heading(it.Patient.Name()),
 		paragraph(strings.Join(words.NonEmpty(fmt.Sprintf(lang.L("MRN %s"), it.Patient.MRN), bornText(it.Patient)), " · ")),
-		&widget.Label{Text: fmt.Sprintf(lang.L("Visit of %s: %s"), visit.Date, visit.Reason), TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord},
+		&widget.Label{Text: fmt.Sprintf(lang.L("Visit of %s: %s"), showDate(visit.Date), visit.Reason), TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord},
 		paragraph(fmt.Sprintf(lang.L("Clinician: %s."), visit.Clinician)+" "+signedText(visit)),
 	)
 	for _, part := range []struct{ name, text string }{

@@ -30,7 +30,7 @@ func (v *chartView) showVisits() {
 	}
 	vs := v.c.Visits
 	t := newRecordTable([]tableColumn{
-		{title: lang.L("Date"), newest: true, width: 95, text: func(i int) string { return vs[i].Date },
+		{title: lang.L("Date"), newest: true, width: 95, text: func(i int) string { return showDate(vs[i].Date) },
 			key: func(i int) string { return vs[i].Date + vs[i].ID }},
 		{title: lang.L("Reason"), width: 170, grow: true, text: func(i int) string { return vs[i].Reason }},
 		{title: lang.L("Clinician"), width: 130, text: func(i int) string { return vs[i].Clinician }},
@@ -134,7 +134,7 @@ func (v *chartView) editVisit(visit chart.Visit) {
 	e.form.alias("note", "subjective") // an empty note is refused at signing
 	title := lang.L("New visit")
 	if visit.ID != "" {
-		title = fmt.Sprintf(lang.L("Visit of %s (not signed)"), visit.Date)
+		title = fmt.Sprintf(lang.L("Visit of %s (not signed)"), showDate(visit.Date))
 	}
 	buttons := container.NewHBox(&widget.Button{Text: lang.L("Save"), Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: e.onSave})
 	if chart.Allowed(v.s.user.Role, chart.SignVisit) {
@@ -167,7 +167,7 @@ func (e *visitEditor) track(banner *widget.Label) {
 
 // fill copies the fields into the visit.
 func (e *visitEditor) fill() {
-	e.visit.Date, e.visit.Reason = e.date.Text, e.reason.Text
+	e.visit.Date, e.visit.Reason = entryDate(e.date.Text), e.reason.Text
 	e.visit.Subjective, e.visit.Objective = e.subj.Text, e.obj.Text
 	e.visit.Assessment, e.visit.Plan = e.assess.Text, e.plan.Text
 }
@@ -238,10 +238,10 @@ func (v *chartView) reopen(visitID string) {
 func (v *chartView) showSigned(visit chart.Visit) {
 	state := lang.L("Not signed yet.")
 	if visit.Signed {
-		state = fmt.Sprintf(lang.L("Signed by %s on %s."), visit.SignedBy, visit.SignedAt.Local().Format("2006-01-02 15:04"))
+		state = fmt.Sprintf(lang.L("Signed by %s on %s."), visit.SignedBy, showWhen(visit.SignedAt))
 	}
 	parts := []fyne.CanvasObject{
-		heading(fmt.Sprintf(lang.L("Visit of %s: %s"), visit.Date, visit.Reason)),
+		heading(fmt.Sprintf(lang.L("Visit of %s: %s"), showDate(visit.Date), visit.Reason)),
 		paragraph(fmt.Sprintf(lang.L("Clinician: %s."), visit.Clinician) + " " + state),
 	}
 	for _, sec := range [][2]string{{lang.L("Subjective"), visit.Subjective}, {lang.L("Objective"), visit.Objective}, {lang.L("Assessment"), visit.Assessment}, {lang.L("Plan"), visit.Plan}} {
@@ -261,7 +261,7 @@ func (v *chartView) showSigned(visit chart.Visit) {
 	}
 	for _, a := range v.c.AmendmentsOf(visit.ID) {
 		parts = append(parts, widget.NewSeparator(),
-			&widget.Label{Text: fmt.Sprintf(lang.L("Amendment by %s on %s: %s"), a.Author, a.At.Local().Format("2006-01-02 15:04"), a.Reason), TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord},
+			&widget.Label{Text: fmt.Sprintf(lang.L("Amendment by %s on %s: %s"), a.Author, showWhen(a.At), a.Reason), TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord},
 			paragraph(a.Text))
 	}
 	// The buttons wrap onto a second row where the pane is narrow.
@@ -289,7 +289,7 @@ func (v *chartView) amend(visit chart.Visit) {
 		return
 	}
 	p := v.c.Patient
-	t := newTracker(v.s, draftKey("amend", p.ID, visit.ID), fmt.Sprintf(lang.L("the amendment to the visit of %s for %s"), visit.Date, p.Name()), p.ID)
+	t := newTracker(v.s, draftKey("amend", p.ID, visit.ID), fmt.Sprintf(lang.L("the amendment to the visit of %s for %s"), showDate(visit.Date), p.Name()), p.ID)
 	text := newNoteEntry(lang.L("the correction or addition"))
 	reason := newEntry(lang.L("why it is needed"))
 	text.onActivity, reason.onActivity = v.s.touch, v.s.touch
@@ -323,7 +323,7 @@ func (v *chartView) amend(visit chart.Visit) {
 	content := container.NewVBox(t.banner, paragraph(lang.L("The signed note stays as it is; the amendment is shown with it.")), f.content())
 	// Both buttons decide themselves when the dialog closes: Cancel may
 	// first ask about the typed text, Add keeps it open on a refusal.
-	d = openModal(v.s.ws.win, fmt.Sprintf(lang.L("Amend the visit of %s"), visit.Date), content,
+	d = openModal(v.s.ws.win, fmt.Sprintf(lang.L("Amend the visit of %s"), showDate(visit.Date)), content,
 		&action{text: lang.L("Cancel"), icon: theme.CancelIcon(), check: func() bool { cancel(); return false }},
 		&action{text: lang.L("Add amendment"), icon: theme.ConfirmIcon(), imp: widget.HighImportance, check: func() bool { add(); return false }})
 	d.field(reason)
