@@ -49,6 +49,10 @@ func TestChartInFrench(t *testing.T) {
 	if c.Title != "Tension artérielle" || len(c.Series) != 2 || c.Series[0].Name != "Systolique" || c.Series[1].Points[0].Value != 82 {
 		t.Errorf("the blood pressure plot in French: %+v", c)
 	}
+	v.trendChoice.SetSelected(trendBMI) // by its constant, as the tour does
+	if c := v.trend.chart; v.trendChoice.Selected != "IMC" || c.Title != "IMC" || c.Band == nil {
+		t.Errorf("chosen by its constant, the trend shows %q: %+v", v.trendChoice.Selected, c)
+	}
 
 	// A new problem typed, then left: the question is one French sentence.
 	v.tabs.SelectIndex(tabProblems)

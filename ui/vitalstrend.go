@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"slices"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
@@ -42,12 +44,19 @@ func (v *chartView) vitalsTrend() fyne.CanvasObject {
 	choice.Required = true
 	choice.SetSelected(trendLabel(trendWeight))
 	choice.OnChanged = func(label string) {
-		v.s.touch()
-		what := trendWeight
+		what := ""
 		for _, m := range measures {
 			if trendLabel(m) == label {
 				what = m
 			}
+		}
+		if what == "" && slices.Contains(measures, label) {
+			choice.SetSelected(trendLabel(label)) // chosen by its constant (the tour): select its label
+			return
+		}
+		v.s.touch()
+		if what == "" {
+			what = trendWeight
 		}
 		pv.SetChart(vitalsChart(v.c.Vitals, what))
 	}
