@@ -3,6 +3,7 @@ package ui
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -33,6 +34,8 @@ func TestChartInFrench(t *testing.T) {
 		t.Errorf("the chart's tabs in French: %q", tabs)
 	}
 	wantText(t, w.Content(), "Problèmes actifs")
+	wantText(t, w.Content(), " ans · ") // the header's age
+	wantText(t, w.Content(), "né(e) le ")
 	wantText(t, w.Content(), "Consultations récentes (5 sur 7 ; toutes sous Consultations)")
 	noText(t, w.Content(), "Recent visits")
 
@@ -86,4 +89,26 @@ func TestChartInFrench(t *testing.T) {
 		t.Fatalf("the allergy stored: %+v", latex)
 	}
 	wantText(t, w.Content(), "Latex (sévère)") // the banner
+}
+
+// TestAgeTextAsChart: in English the chart header's age reads as the
+// chart package words it (chart.AgeText), stopped at a death.
+func TestAgeTextAsChart(t *testing.T) {
+	on := time.Date(2026, 12, 7, 15, 0, 0, 0, time.Local)
+	for d := 0; d < 4000; d += 3 {
+		p := chart.Patient{DOB: on.AddDate(0, 0, -d).Format(time.DateOnly)}
+		if got, want := ageText(p, on), p.AgeText(on); got != want {
+			t.Fatalf("born %s: the header says %q, the chart %q", p.DOB, got, want)
+		}
+	}
+	for _, p := range []chart.Patient{
+		{DOB: "1950-01-31", Deceased: true, DeceasedDate: "2020-06-01"},
+		{DOB: "1950-01-31", Deceased: true},
+		{DOB: "2027-01-01"},
+		{DOB: "1950"},
+	} {
+		if got, want := ageText(p, on), p.AgeText(on); got != want {
+			t.Errorf("%+v: the header says %q, the chart %q", p, got, want)
+		}
+	}
 }

@@ -86,7 +86,7 @@ func (v *chartView) header() fyne.CanvasObject {
 	if p.Preferred != "" {
 		name += " (" + p.Preferred + ")"
 	}
-	facts := strings.Join(words.NonEmpty(fmt.Sprintf(lang.L("MRN %s"), p.MRN), p.AgeText(time.Now()), string(p.Sex), fmt.Sprintf(lang.L("born %s"), showDate(p.DOB)), p.DeathText()), " · ")
+	facts := strings.Join(words.NonEmpty(fmt.Sprintf(lang.L("MRN %s"), p.MRN), ageText(p, time.Now()), sexWord(p.Sex), fmt.Sprintf(lang.L("born %s"), showDate(p.DOB)), deathText(p)), " · ")
 	allergy := v.allergyBanner()
 	v.banner = allergy
 	top := fyne.CanvasObject(heading(name))
@@ -104,6 +104,77 @@ func (v *chartView) header() fyne.CanvasObject {
 	}
 	parts = append(parts, widget.NewSeparator())
 	return container.NewVBox(parts...)
+}
+
+// ageText is the patient's age on a day in the words clinicians use
+// (chart.AgeText: days for two weeks, weeks until three months, months
+// until the first birthday, years and months until the second, then
+// years), in the person's language; the age stops at a death, and is ""
+// when none can be given.
+func ageText(p chart.Patient, on time.Time) string {
+	day, ok := chart.AgeOn(p.Deceased, p.DeceasedDate, on)
+	if !ok {
+		return ""
+	}
+	dob, err := time.Parse(time.DateOnly, p.DOB)
+	if err != nil {
+		return ""
+	}
+	day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
+	if day.Before(dob) {
+		return ""
+	}
+	months := (day.Year()-dob.Year())*12 + int(day.Month()) - int(dob.Month())
+	if day.Day() < dob.Day() {
+		months--
+	}
+	days := int(day.Sub(dob).Hours() / 24)
+	count := func(n int, one, many string) string {
+		if n == 1 {
+			return one
+		}
+		return fmt.Sprintf(many, n)
+	}
+	switch {
+	case days < 14:
+		return count(days, lang.L("1 day"), lang.L("%d days"))
+	case months < 3:
+		return count(days/7, lang.L("1 week"), lang.L("%d weeks"))
+	case months < 12:
+		return count(months, lang.L("1 month"), lang.L("%d months"))
+	case months == 12:
+		return lang.L("1 year")
+	case months < 24:
+		return count(months-12, lang.L("1 year 1 month"), lang.L("1 year %d months"))
+	}
+	return fmt.Sprintf(lang.L("%d years"), months/12)
+}
+
+// sexWord is a patient's sex as the chart's header shows it.
+func sexWord(s chart.Sex) string {
+	switch s {
+	case chart.Female:
+		return lang.L("female")
+	case chart.Male:
+		return lang.L("male")
+	case chart.Other:
+		return lang.L("other")
+	case chart.Unknown:
+		return lang.L("unknown")
+	}
+	return string(s)
+}
+
+// deathText is how the chart's header shows a death (chart's DeathText):
+// "Died 2021-03-04", or "Deceased" without a date; "" for a living patient.
+func deathText(p chart.Patient) string {
+	switch {
+	case p.DeceasedDate != "":
+		return fmt.Sprintf(lang.L("Died %s"), showDate(p.DeceasedDate))
+	case p.Deceased:
+		return lang.L("Deceased")
+	}
+	return ""
 }
 
 // breakGlass asks for the reason to open the clinical chart beyond the role.
