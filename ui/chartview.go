@@ -178,12 +178,14 @@ func deathText(p chart.Patient) string {
 }
 
 // breakGlass asks for the reason to open the clinical chart beyond the role.
+// The role's name ("Front desk"…) is translated as the administration
+// screens translate it: they hold its keys.
 func (v *chartView) breakGlass() fyne.CanvasObject {
 	if !v.s.svc.CanBreakGlass() {
 		return scroll(container.NewVBox(
 			heading(lang.L("Your role does not reach the clinical chart")),
 			paragraph(fmt.Sprintf(lang.L("%s users may not see problems, allergies, medications, visits, vital signs or immunizations. They are sealed under a key your role does not hold, so break-glass cannot open them either. In an emergency, ask a clinician or a health information manager."),
-				capital(v.s.user.Role.Title()))),
+				lang.L(capital(v.s.user.Role.Title())))),
 		))
 	}
 	reason := newEntry(lang.L("why you need to see this chart now"))
@@ -204,7 +206,7 @@ func (v *chartView) breakGlass() fyne.CanvasObject {
 	return scroll(container.NewVBox(
 		heading(lang.L("Your role does not reach the clinical chart")), banner,
 		paragraph(fmt.Sprintf(lang.L("%s users may not see problems, allergies, medications, visits, vital signs or immunizations. In an emergency you may open them for reading for %d minutes by giving a reason. The access is recorded and a health information manager reviews it."),
-			capital(v.s.user.Role.Title()), minutes)),
+			lang.L(capital(v.s.user.Role.Title())), minutes)),
 		f.content(),
 		container.NewHBox(&widget.Button{Text: lang.L("Open with break-glass"), Icon: theme.WarningIcon(), Importance: widget.DangerImportance, OnTapped: open}),
 	))
@@ -427,7 +429,17 @@ func documentLine(d chart.Document) string {
 			pages = fmt.Sprintf(lang.L("%d pages"), d.Pages)
 		}
 	}
-	return d.ClinicalDate + "  " + strings.Join(words.NonEmpty(d.Title, cat.Title, pages), " · ")
+	return d.ClinicalDate + "  " + strings.Join(words.NonEmpty(d.Title, categoryWord(cat.Title), pages), " · ")
+}
+
+// categoryWord is a document category's title in the person's language:
+// the titles are keys the chart package marks (chart.T), translated with
+// the other sentences it hands to the screens.
+func categoryWord(title string) string {
+	if title == "" {
+		return ""
+	}
+	return lang.L(title)
 }
 
 // extensionOf is the file name extension viewers expect for a content type.
