@@ -1,24 +1,23 @@
 package ui
 
 import (
+	"fmt"
 	"image/color"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
 )
 
-// The texts of the allergy banner's states.
-const (
-	bannerNotRecorded = "Allergies not recorded"
-	bannerNKA         = "No known allergies"
-	bannerHidden      = "Allergies: not shown for your role."
-)
+// bannerHidden is the banner's text, in English, for a role that does not
+// reach the clinical chart.
+const bannerHidden = "Allergies: not shown for your role." // i18n:skip
 
 // allergyBanner is the boxed line above the chart's tabs, always visible,
 // that says one of three things: the active allergies in red (substance
@@ -38,10 +37,10 @@ func (v *chartView) allergyBanner() fyne.CanvasObject {
 	switch {
 	case v.clinicalHidden():
 		stroke = theme.Color(theme.ColorNameDisabled)
-		txt.Segments = []widget.RichTextSegment{seg(bannerHidden, false, theme.ColorNameForeground)}
+		txt.Segments = []widget.RichTextSegment{seg(lang.L("Allergies: not shown for your role."), false, theme.ColorNameForeground)}
 	case state == chart.AllergiesRecorded:
 		stroke = theme.Color(theme.ColorNameError)
-		txt.Segments = append(txt.Segments, seg("Allergies: ", true, theme.ColorNameError))
+		txt.Segments = append(txt.Segments, seg(lang.L("Allergies: "), true, theme.ColorNameError))
 		for i, a := range v.c.ActiveAllergies() {
 			if i > 0 {
 				txt.Segments = append(txt.Segments, seg(";  ", false, theme.ColorNameError))
@@ -55,17 +54,17 @@ func (v *chartView) allergyBanner() fyne.CanvasObject {
 		stroke = theme.Color(theme.ColorNameSuccess)
 		n, _ := v.c.NoKnownAllergy()
 		txt.Segments = []widget.RichTextSegment{
-			seg(bannerNKA, true, theme.ColorNameForeground),
-			seg("  recorded "+showDay(n.RecordedAt)+" by "+n.RecordedBy, false, theme.ColorNamePlaceHolder),
+			seg(lang.L("No known allergies"), true, theme.ColorNameForeground),
+			seg("  "+fmt.Sprintf(lang.L("recorded %s by %s"), showDay(n.RecordedAt), n.RecordedBy), false, theme.ColorNamePlaceHolder),
 		}
 	default:
 		stroke = theme.Color(theme.ColorNameWarning)
-		txt.Segments = []widget.RichTextSegment{seg(bannerNotRecorded, true, theme.ColorNameWarning)}
+		txt.Segments = []widget.RichTextSegment{seg(lang.L("Allergies not recorded"), true, theme.ColorNameWarning)}
 	}
 	body = txt
 	if state == chart.AllergiesNotRecorded && !v.clinicalHidden() && v.writesClinical() {
 		body = container.NewBorder(nil, nil, nil,
-			&widget.Button{Text: "No known allergies…", Importance: widget.LowImportance, OnTapped: v.recordNoKnownAllergies}, txt)
+			&widget.Button{Text: lang.L("No known allergies…"), Importance: widget.LowImportance, OnTapped: v.recordNoKnownAllergies}, txt)
 	}
 	box := canvas.NewRectangle(color.Transparent)
 	box.StrokeColor = stroke
@@ -81,7 +80,7 @@ func allergyDetail(a chart.Allergy) string {
 		parts = append(parts, r)
 	}
 	if a.Severity != "" && a.Severity != "unknown" {
-		parts = append(parts, a.Severity)
+		parts = append(parts, severityText(a.Severity))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -97,12 +96,12 @@ func (v *chartView) writesClinical() bool {
 func (v *chartView) recordNoKnownAllergies() {
 	v.s.touch()
 	p := v.c.Patient
-	confirmAction(v.s.ws.win, "Record that "+p.Name()+" has no known allergies?",
-		"Record this only after asking the patient (or whoever knows). Recording an allergy later replaces it.",
-		"Record no known allergies", "Cancel",
+	confirmAction(v.s.ws.win, fmt.Sprintf(lang.L("Record that %s has no known allergies?"), p.Name()),
+		lang.L("Record this only after asking the patient (or whoever knows). Recording an allergy later replaces it."),
+		lang.L("Record no known allergies"), lang.L("Cancel"),
 		func() {
 			if _, err := v.s.svc.RecordNoKnownAllergies(p.ID); err != nil {
-				showError(v.s.ws.win, "No known allergies was not recorded", err)
+				showError(v.s.ws.win, lang.L("No known allergies was not recorded"), err)
 				return
 			}
 			v.reopenAt(v.tabs.SelectedIndex())

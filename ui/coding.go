@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -52,10 +53,10 @@ func (v *chartView) codeVisit(visit chart.Visit) {
 		}
 		v.openVisit(visit)
 	}
-	v.setVisitPane(scroll(c.form(heading("Codes of the visit of "+showDate(visit.Date)+": "+visit.Reason),
-		&widget.Button{Text: "Save codes", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: c.save},
-		&widget.Button{Text: "Add procedure", Icon: theme.ContentAddIcon(), OnTapped: c.addProcedure},
-		&widget.Button{Text: "Cancel", OnTapped: c.cancel},
+	v.setVisitPane(scroll(c.form(heading(fmt.Sprintf(lang.L("Codes of the visit of %s: %s"), showDate(visit.Date), visit.Reason)),
+		&widget.Button{Text: lang.L("Save codes"), Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: c.save},
+		&widget.Button{Text: lang.L("Add procedure"), Icon: theme.ContentAddIcon(), OnTapped: c.addProcedure},
+		&widget.Button{Text: lang.L("Cancel"), OnTapped: c.cancel},
 	)))
 	c.start()
 }
@@ -67,14 +68,14 @@ func newVisitCoder(s *session, visit chart.Visit, patientID, patientName string)
 	c := &visitCoder{s: s, patient: patientID, name: patientName, visit: visit, general: errorLabel(), rowErrs: map[string]string{}}
 	c.diags = append([]chart.Diagnosis(nil), visit.Diagnoses...)
 	c.procs = append([]chart.Procedure(nil), visit.Procedures...)
-	c.search = newEntry("find a diagnosis: code or words, Enter adds it")
+	c.search = newEntry(lang.L("find a diagnosis: code or words, Enter adds it"))
 	c.search.onActivity = s.touch
 	c.search.onEscape = c.cancel
 	c.search.OnChanged = c.onSearch
 	c.search.OnSubmitted = c.onSubmitted
 	c.matches = container.NewVBox()
 	c.rows = container.NewVBox()
-	c.t = newTracker(s, draftKey("codes", patientID, visit.ID), "the codes of the visit of "+showDate(visit.Date)+" for "+patientName, patientID)
+	c.t = newTracker(s, draftKey("codes", patientID, visit.ID), fmt.Sprintf(lang.L("the codes of the visit of %s for %s"), showDate(visit.Date), patientName), patientID)
 	c.refresh()
 	return c
 }
@@ -84,7 +85,7 @@ func (c *visitCoder) form(title fyne.CanvasObject, buttons ...fyne.CanvasObject)
 	return container.NewVBox(
 		title,
 		c.t.banner,
-		paragraph("Clinician: "+c.visit.Clinician+". "+signedText(c.visit)),
+		paragraph(fmt.Sprintf(lang.L("Clinician: %s."), c.visit.Clinician)+" "+signedText(c.visit)),
 		c.s.codeTableNotice(), c.search, c.matches, widget.NewSeparator(), c.rows, c.general,
 		container.New(layout.NewRowWrapLayout(), buttons...),
 	)
@@ -123,9 +124,9 @@ func (c *visitCoder) decode(s string) {
 
 func signedText(v chart.Visit) string {
 	if v.Signed {
-		return "Signed by " + v.SignedBy + "."
+		return fmt.Sprintf(lang.L("Signed by %s."), v.SignedBy)
 	}
-	return "Not signed yet."
+	return lang.L("Not signed yet.")
 }
 
 func (c *visitCoder) onSearch(q string) {
@@ -176,11 +177,11 @@ func (c *visitCoder) addProcedure() {
 func (c *visitCoder) refresh() {
 	c.rows.Objects = nil
 	if len(c.diags) == 0 {
-		c.rows.Add(paragraph("No diagnosis codes yet."))
+		c.rows.Add(paragraph(lang.L("No diagnosis codes yet.")))
 	}
 	for i := range c.diags {
 		d := &c.diags[i]
-		primary := widget.NewCheck("Primary", nil)
+		primary := widget.NewCheck(lang.L("Primary"), nil)
 		primary.SetChecked(d.Primary)
 		primary.OnChanged = func(on bool) {
 			// One primary: choosing one releases the others.
@@ -199,14 +200,14 @@ func (c *visitCoder) refresh() {
 	}
 	c.rowError("diagnoses")
 	if len(c.procs) > 0 {
-		c.rows.Add(&widget.Label{Text: "Procedures", TextStyle: fyne.TextStyle{Bold: true}})
+		c.rows.Add(&widget.Label{Text: lang.L("Procedures"), TextStyle: fyne.TextStyle{Bold: true}})
 	}
 	for i := range c.procs {
 		p := &c.procs[i]
-		code := newEntry("code (optional)")
+		code := newEntry(lang.L("code (optional)"))
 		code.SetText(p.Code)
 		code.OnChanged = func(s string) { p.Code = s; c.t.changed() }
-		desc := newEntry("what was done")
+		desc := newEntry(lang.L("what was done"))
 		desc.SetText(p.Description)
 		desc.OnChanged = func(s string) { p.Description = s; c.t.changed() }
 		for _, e := range []*entry{code, desc} {

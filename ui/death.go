@@ -1,8 +1,11 @@
 package ui
 
 import (
+	"fmt"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
@@ -20,9 +23,9 @@ func (s *session) deathButton(p chart.Patient) fyne.CanvasObject {
 	if !s.mayRecordDeath() {
 		return nil
 	}
-	text := "Record death…"
+	text := lang.L("Record death…")
 	if p.Deceased {
-		text = "Correct the death record…"
+		text = lang.L("Correct the death record…")
 	}
 	return &widget.Button{Text: text, OnTapped: func() { s.recordDeath(p) }}
 }
@@ -32,15 +35,15 @@ func (s *session) deathButton(p chart.Patient) fyne.CanvasObject {
 // to undo a death recorded in error. The chart opens again afterwards.
 func (s *session) recordDeath(p chart.Patient) {
 	s.touch()
-	date := newEntry("YYYY-MM-DD, or empty when not known")
+	date := newEntry(lang.L("YYYY-MM-DD, or empty when not known"))
 	date.SetText(p.DeceasedDate)
 	date.onActivity = s.touch
 	f := newForm()
-	f.add("Date of death", "date of death", date)
-	intro := "Record that " + p.Name() + " has died. The chart, its header and every print say so, and the age stops at that date."
+	f.add(lang.L("Date of death"), "date of death", date) // i18n:skip: a field name
+	intro := fmt.Sprintf(lang.L("Record that %s has died. The chart, its header and every print say so, and the age stops at that date."), p.Name())
 	content := container.NewVBox(paragraph(intro), f.content())
 	reopen := func() { s.openChart(p.ID) }
-	save := &action{text: "Record death", imp: widget.HighImportance, do: reopen, check: func() bool {
+	save := &action{text: lang.L("Record death"), imp: widget.HighImportance, do: reopen, check: func() bool {
 		if _, err := s.svc.RecordDeath(p.ID, p.Rev, true, entryDate(date.Text)); err != nil {
 			f.show(err)
 			return false
@@ -49,13 +52,14 @@ func (s *session) recordDeath(p chart.Patient) {
 	}}
 	var extra []*action
 	if p.Deceased {
-		extra = append(extra, &action{text: "Recorded in error: alive", do: func() {
+		extra = append(extra, &action{text: lang.L("Recorded in error: alive"), do: func() {
 			if _, err := s.svc.RecordDeath(p.ID, p.Rev, false, ""); err != nil {
-				showError(s.ws.win, "The death record was not corrected", err)
+				showError(s.ws.win, lang.L("The death record was not corrected"), err)
 				return
 			}
 			reopen()
 		}})
 	}
-	openModal(s.ws.win, "Date of death", content, &action{text: "Cancel"}, save, extra...)
+	openModal(s.ws.win, lang.L("Date of death"), content,
+		&action{text: lang.L("Cancel")}, save, extra...)
 }

@@ -1,12 +1,14 @@
 package ui
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -151,7 +153,7 @@ func (t *tracker) start() {
 	}
 	d, ok, err := t.s.svc.Draft(t.key)
 	if err != nil {
-		fyne.LogError("reading the draft "+t.key, err)
+		fyne.LogError("reading the draft "+t.key, err) // i18n:skip
 	}
 	if !ok {
 		return
@@ -164,7 +166,7 @@ func (t *tracker) start() {
 	}
 	t.filling = false
 	t.written = true
-	t.banner.SetText("Draft restored from " + draftTime(d.Saved) + " — not yet saved")
+	t.banner.SetText(fmt.Sprintf(lang.L("Draft restored from %s — not yet saved"), draftTime(d.Saved)))
 	t.banner.Show()
 }
 
@@ -243,7 +245,7 @@ func (t *tracker) writeDraft() {
 		}
 	}
 	if err != nil {
-		fyne.LogError("keeping the draft "+t.key, err)
+		fyne.LogError("keeping the draft "+t.key, err) // i18n:skip
 	}
 }
 
@@ -263,7 +265,7 @@ func (t *tracker) drop() {
 	t.close()
 	if t.written {
 		if err := t.s.svc.DiscardDraft(t.key); err != nil {
-			fyne.LogError("removing the draft "+t.key, err)
+			fyne.LogError("removing the draft "+t.key, err) // i18n:skip
 		} else {
 			t.written = false
 		}
@@ -353,12 +355,12 @@ const (
 // Keep editing.
 func askDiscard(w fyne.Window, what string, answer func(leaveChoice)) {
 	choose := func(c leaveChoice) func() { return func() { answer(c) } }
-	msg := paragraph("Save stores them now. Discard throws them away. Keep editing goes back to the form.")
+	msg := paragraph(lang.L("Save stores them now. Discard throws them away. Keep editing goes back to the form."))
 	// Escape keeps editing; Enter saves.
-	d := openModal(w, "Discard your changes to "+what+"?", container.NewPadded(msg),
-		&action{text: "Keep editing", do: choose(leaveKeepEditing)},
-		&action{text: "Save", icon: theme.DocumentSaveIcon(), imp: widget.HighImportance, do: choose(leaveSave)},
-		&action{text: "Discard", icon: theme.DeleteIcon(), imp: widget.DangerImportance, do: choose(leaveDiscard)})
+	d := openModal(w, fmt.Sprintf(lang.L("Discard your changes to %s?"), what), container.NewPadded(msg),
+		&action{text: lang.L("Keep editing"), do: choose(leaveKeepEditing)},
+		&action{text: lang.L("Save"), icon: theme.DocumentSaveIcon(), imp: widget.HighImportance, do: choose(leaveSave)},
+		&action{text: lang.L("Discard"), icon: theme.DeleteIcon(), imp: widget.DangerImportance, do: choose(leaveDiscard)})
 	d.d.Resize(fyne.NewSize(520, 0))
 }
 
@@ -368,7 +370,7 @@ func askDiscard(w fyne.Window, what string, answer func(leaveChoice)) {
 func (s *session) restoreDraft() {
 	ds, err := s.svc.Drafts()
 	if err != nil {
-		fyne.LogError("listing drafts", err)
+		fyne.LogError("listing drafts", err) // i18n:skip
 		return
 	}
 	for _, d := range ds {
@@ -546,7 +548,7 @@ func (v *chartView) breakGlassForm(reason *entry, f *form) (*tracker, fyne.Canva
 	if first {
 		g = &glassPrompt{}
 		v.glass = g
-		g.t = newTracker(v.s, draftKey("breakglass", p.ID, ""), "the break-glass reason for "+p.Name(), p.ID)
+		g.t = newTracker(v.s, draftKey("breakglass", p.ID, ""), fmt.Sprintf(lang.L("the break-glass reason for %s"), p.Name()), p.ID)
 		g.t.value("reason", g.text, g.setAll)
 		g.t.save = func() error {
 			_, err := v.s.svc.OpenBreakGlass(p.ID, g.text())
@@ -617,9 +619,9 @@ func (t *tracker) rebase() {
 // askDiscardOnly asks "Discard your changes to …?" with Discard and Keep
 // editing, for a form where Save would not say what to do.
 func askDiscardOnly(w fyne.Window, what string, answer func(leaveChoice)) {
-	d := openModal(w, "Discard your changes to "+what+"?",
-		container.NewPadded(paragraph("Discard throws them away. Keep editing goes back to the form.")),
-		&action{text: "Keep editing", do: func() { answer(leaveKeepEditing) }},
-		&action{text: "Discard", icon: theme.DeleteIcon(), imp: widget.DangerImportance, do: func() { answer(leaveDiscard) }})
+	d := openModal(w, fmt.Sprintf(lang.L("Discard your changes to %s?"), what),
+		container.NewPadded(paragraph(lang.L("Discard throws them away. Keep editing goes back to the form."))),
+		&action{text: lang.L("Keep editing"), do: func() { answer(leaveKeepEditing) }},
+		&action{text: lang.L("Discard"), icon: theme.DeleteIcon(), imp: widget.DangerImportance, do: func() { answer(leaveDiscard) }})
 	d.d.Resize(fyne.NewSize(520, 0))
 }

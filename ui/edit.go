@@ -2,12 +2,14 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -114,19 +116,47 @@ type namedChoice struct {
 	sel  *widget.Select
 }
 
-// The draft form names and the words for the records of each section.
-var (
-	tabForms = map[int]string{tabProblems: "problem", tabAllergies: "allergy", tabMedications: "medication", tabVitals: "vitals", tabImmunizations: "immunization"}
-	tabNouns = map[int]string{tabProblems: "problem", tabAllergies: "allergy", tabMedications: "medication", tabVitals: "vital signs", tabImmunizations: "immunization"}
-)
+// The draft form names of each section.
+var tabForms = map[int]string{tabProblems: "problem", tabAllergies: "allergy", tabMedications: "medication", tabVitals: "vitals", tabImmunizations: "immunization"}
+
+// editorWhat is what a section's form edits, in words: "the allergy for
+// Okafor, Chidi", "the new allergy for …".
+func editorWhat(tab int, isNew bool, name string) string {
+	var what string
+	switch tab {
+	case tabProblems:
+		what = lang.L("the problem for %s")
+		if isNew {
+			what = lang.L("the new problem for %s")
+		}
+	case tabAllergies:
+		what = lang.L("the allergy for %s")
+		if isNew {
+			what = lang.L("the new allergy for %s")
+		}
+	case tabMedications:
+		what = lang.L("the medication for %s")
+		if isNew {
+			what = lang.L("the new medication for %s")
+		}
+	case tabVitals:
+		what = lang.L("the vital signs for %s")
+		if isNew {
+			what = lang.L("the new vital signs for %s")
+		}
+	default:
+		what = lang.L("the immunization for %s")
+		if isNew {
+			what = lang.L("the new immunization for %s")
+		}
+	}
+	return fmt.Sprintf(what, name)
+}
 
 // editor starts the form of record id of the section ("" for a new one).
 func (sec *section) editor(id string) *recordEditor {
 	p := sec.v.c.Patient
-	what := "the " + tabNouns[sec.tab] + " for " + p.Name()
-	if id == "" {
-		what = "the new " + tabNouns[sec.tab] + " for " + p.Name()
-	}
+	what := editorWhat(sec.tab, id == "", p.Name())
 	return &recordEditor{sec: sec, form: newForm(), t: newTracker(sec.v.s, draftKey(tabForms[sec.tab], p.ID, id), what, p.ID)}
 }
 
@@ -156,13 +186,23 @@ func (e *recordEditor) hook(name string, x *entry) {
 	e.entries = append(e.entries, namedEntry{name, x})
 }
 
-// choice adds a selection among options.
-func (e *recordEditor) choice(label, name string, options []string, selected string) *widget.Select {
-	sel := widget.NewSelect(options, nil)
-	sel.SetSelected(selected)
+// choice adds a selection among a record's stored words (values), each
+// shown as show puts it; the function returned reads the value chosen.
+func (e *recordEditor) choice(label, name string, values []string, selected string, show func(string) string) func() string {
+	shown := make([]string, len(values))
+	for i, v := range values {
+		shown[i] = show(v)
+	}
+	sel := widget.NewSelect(shown, nil)
+	sel.SetSelected(show(selected))
 	e.form.add(label, name, sel)
 	e.choices = append(e.choices, namedChoice{name, sel})
-	return sel
+	return func() string {
+		if i := slices.Index(shown, sel.Selected); i >= 0 {
+			return values[i]
+		}
+		return sel.Selected
+	}
 }
 
 // cancel goes back to the list, asking first when something was changed.
@@ -181,8 +221,8 @@ func (e *recordEditor) cancel() {
 // back the user's draft of it, if any.
 func (e *recordEditor) show(title string, first fyne.Focusable, extra ...fyne.CanvasObject) {
 	buttons := container.NewHBox(
-		&widget.Button{Text: "Save", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: e.onSave},
-		&widget.Button{Text: "Cancel", OnTapped: e.cancel},
+		&widget.Button{Text: lang.L("Save"), Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: e.onSave},
+		&widget.Button{Text: lang.L("Cancel"), OnTapped: e.cancel},
 	)
 	parts := append([]fyne.CanvasObject{heading(title), e.t.banner, e.form.content()}, extra...)
 	parts = append(parts, buttons)
@@ -227,13 +267,13 @@ func (v *chartView) reopenAt(tab int) {
 // numberError is a field error for text that is not a number; the form
 // shows it like the service's own.
 func numberError(fields map[string]string) error {
-	ve := &chart.ValidationError{What: "vital signs"}
+	ve := &chart.ValidationError{What: "vital signs"} // i18n:skip: the kind of record, worded by plain
 	for name, text := range fields {
 		if strings.TrimSpace(text) == "" {
 			continue
 		}
 		if _, err := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(text), ",", "."), 64); err != nil {
-			ve.Fields = append(ve.Fields, chart.FieldError{Field: name, Message: fmt.Sprintf("%q is not a number", text)})
+			ve.Fields = append(ve.Fields, chart.FieldError{Field: name, Message: fmt.Sprintf(lang.L("%q is not a number"), text)})
 		}
 	}
 	if len(ve.Fields) == 0 {
@@ -261,26 +301,26 @@ func numText[T int | float64](x T) string {
 func (v *chartView) problemList() fyne.CanvasObject {
 	ps := v.c.Problems
 	t := newRecordTable([]tableColumn{
-		{title: "Code", width: 80, text: func(i int) string { return codeText(ps[i].Code) }},
-		{title: "Problem", width: 200, grow: true, text: func(i int) string { return ps[i].Description }},
-		{title: "Onset", newest: true, width: 95, text: func(i int) string { return showDate(ps[i].Onset) }, key: func(i int) string { return ps[i].Onset }},
-		{title: "Status", width: 80, text: func(i int) string { return ps[i].Status }},
+		{title: lang.L("Code"), width: 80, text: func(i int) string { return codeText(ps[i].Code) }},
+		{title: lang.L("Problem"), width: 200, grow: true, text: func(i int) string { return ps[i].Description }},
+		{title: lang.L("Onset"), newest: true, width: 95, text: func(i int) string { return showDate(ps[i].Onset) }, key: func(i int) string { return ps[i].Onset }},
+		{title: lang.L("Status"), width: 80, text: func(i int) string { return statusText(ps[i].Status) }},
 	}, len(ps), 2, nil)
-	return v.tabular(tabProblems, "Add problem", "No problems recorded.", t, v.editProblem)
+	return v.tabular(tabProblems, lang.L("Add problem"), lang.L("No problems recorded."), t, v.editProblem)
 }
 
 func (v *chartView) editProblem(i int) {
 	p := chart.Problem{Meta: chart.Meta{Patient: v.c.Patient.ID}, Status: "active"}
-	title := "New problem"
+	title := lang.L("New problem")
 	if i >= 0 {
-		p, title = v.c.Problems[i], "Edit problem"
+		p, title = v.c.Problems[i], lang.L("Edit problem")
 	}
 	e := v.sections[tabProblems].editor(p.ID)
-	code := e.entry("ICD-10-CM code", "code", "type a code or words to search", p.Code)
-	desc := e.entry("Description", "description", "", p.Description)
-	onset := e.entry("Onset", "onset", "YYYY-MM-DD, or YYYY-MM or YYYY if no more is known (optional)", p.Onset)
-	status := e.choice("Status", "status", []string{"active", "resolved", "inactive"}, p.Status)
-	note := e.note("Note", "note", "optional", p.Note)
+	code := e.entry(lang.L("ICD-10-CM code"), "code", lang.L("type a code or words to search"), p.Code)
+	desc := e.entry(lang.L("Description"), "description", "", p.Description)
+	onset := e.entry(lang.L("Onset"), "onset", lang.L("YYYY-MM-DD, or YYYY-MM or YYYY if no more is known (optional)"), p.Onset)
+	status := e.choice(lang.L("Status"), "status", []string{"active", "resolved", "inactive"}, p.Status, statusText)
+	note := e.note(lang.L("Note"), "note", lang.L("optional"), p.Note)
 	matches := container.NewVBox()
 	code.OnChanged = func(q string) {
 		matches.Objects = nil
@@ -297,7 +337,7 @@ func (v *chartView) editProblem(i int) {
 		matches.Refresh()
 	}
 	e.save = func() error {
-		p.Code, p.Description, p.Onset, p.Status, p.Note = code.Text, desc.Text, entryDate(onset.Text), status.Selected, note.Text
+		p.Code, p.Description, p.Onset, p.Status, p.Note = code.Text, desc.Text, entryDate(onset.Text), status(), note.Text
 		return v.s.svc.Save(&p)
 	}
 	e.show(title, code, v.s.codeTableNotice(), matches)
@@ -308,11 +348,11 @@ func (v *chartView) editProblem(i int) {
 func (v *chartView) allergyList() fyne.CanvasObject {
 	as := v.c.Allergies
 	t := newRecordTable([]tableColumn{
-		{title: "Substance", width: 150, grow: true, text: func(i int) string { return as[i].Substance }},
-		{title: "Reaction", width: 170, text: func(i int) string { return as[i].Reaction }},
-		{title: "Severity", width: 95, text: func(i int) string { return as[i].Severity }},
-		{title: "Status", width: 75, text: func(i int) string { return as[i].Status }},
-		{title: "Recorded", newest: true, width: 95, text: func(i int) string { return dateOf(as[i].Changed) },
+		{title: lang.L("Substance"), width: 150, grow: true, text: func(i int) string { return as[i].Substance }},
+		{title: lang.L("Reaction"), width: 170, text: func(i int) string { return as[i].Reaction }},
+		{title: lang.L("Severity"), width: 95, text: func(i int) string { return severityText(as[i].Severity) }},
+		{title: lang.L("Status"), width: 75, text: func(i int) string { return statusText(as[i].Status) }},
+		{title: lang.L("Recorded"), newest: true, width: 95, text: func(i int) string { return dateOf(as[i].Changed) },
 			key: func(i int) string { return as[i].Changed.UTC().Format(time.RFC3339Nano) }},
 	}, len(as), 4, nil)
 	t.danger = func(i int) bool { return as[i].Status != "inactive" }
@@ -320,30 +360,30 @@ func (v *chartView) allergyList() fyne.CanvasObject {
 	switch v.c.AllergyState() {
 	case chart.NoKnownAllergiesState:
 		n, _ := v.c.NoKnownAllergy()
-		extra = append(extra, paragraph("No known allergies, recorded "+n.RecordedAt.Local().Format(takenLayout)+" by "+n.RecordedBy+
-			". Recording an allergy replaces it."))
+		extra = append(extra, paragraph(fmt.Sprintf(lang.L("No known allergies, recorded %s by %s. Recording an allergy replaces it."),
+			showWhen(n.RecordedAt), n.RecordedBy)))
 	case chart.AllergiesNotRecorded:
-		extra = append(extra, paragraph("Allergies are not recorded: add each allergy, or record that the patient has none known."))
+		extra = append(extra, paragraph(lang.L("Allergies are not recorded: add each allergy, or record that the patient has none known.")))
 	}
 	if v.writesClinical() && v.c.AllergyState() != chart.AllergiesRecorded {
-		extra = append(extra, container.NewHBox(&widget.Button{Text: "Record no known allergies…", Icon: theme.ConfirmIcon(), OnTapped: v.recordNoKnownAllergies}))
+		extra = append(extra, container.NewHBox(&widget.Button{Text: lang.L("Record no known allergies…"), Icon: theme.ConfirmIcon(), OnTapped: v.recordNoKnownAllergies}))
 	}
-	return v.tabular(tabAllergies, "Add allergy", "No allergies recorded.", t, v.editAllergy, extra...)
+	return v.tabular(tabAllergies, lang.L("Add allergy"), lang.L("No allergies recorded."), t, v.editAllergy, extra...)
 }
 
 func (v *chartView) editAllergy(i int) {
 	a := chart.Allergy{Meta: chart.Meta{Patient: v.c.Patient.ID}, Severity: "unknown", Status: "active"}
-	title := "New allergy"
+	title := lang.L("New allergy")
 	if i >= 0 {
-		a, title = v.c.Allergies[i], "Edit allergy"
+		a, title = v.c.Allergies[i], lang.L("Edit allergy")
 	}
 	e := v.sections[tabAllergies].editor(a.ID)
-	substance := e.entry("Substance", "substance", "what the patient reacts to", a.Substance)
-	reaction := e.entry("Reaction", "reaction", "optional", a.Reaction)
-	severity := e.choice("Severity", "severity", []string{"mild", "moderate", "severe", "unknown"}, a.Severity)
-	status := e.choice("Status", "status", []string{"active", "inactive"}, a.Status)
+	substance := e.entry(lang.L("Substance"), "substance", lang.L("what the patient reacts to"), a.Substance)
+	reaction := e.entry(lang.L("Reaction"), "reaction", lang.L("optional"), a.Reaction)
+	severity := e.choice(lang.L("Severity"), "severity", []string{"mild", "moderate", "severe", "unknown"}, a.Severity, severityText)
+	status := e.choice(lang.L("Status"), "status", []string{"active", "inactive"}, a.Status, statusText)
 	e.save = func() error {
-		a.Substance, a.Reaction, a.Severity, a.Status = substance.Text, reaction.Text, severity.Selected, status.Selected
+		a.Substance, a.Reaction, a.Severity, a.Status = substance.Text, reaction.Text, severity(), status()
 		return v.s.svc.Save(&a)
 	}
 	e.show(title, substance)
@@ -358,14 +398,14 @@ func (v *chartView) medicationList() fyne.CanvasObject {
 	ms := v.c.Medications
 	now := time.Now()
 	t := newRecordTable([]tableColumn{
-		{title: "Medication", width: 150, grow: true, text: func(i int) string { return ms[i].Name }},
-		{title: "Dose", width: 70, text: func(i int) string { return ms[i].Dose }},
-		{title: "Route", width: 75, text: func(i int) string { return ms[i].Route }},
-		{title: "Frequency", width: 100, text: func(i int) string { return ms[i].Frequency }},
-		{title: "Started", newest: true, width: 90, text: func(i int) string { return showDate(ms[i].Start) }, key: func(i int) string { return ms[i].Start }},
-		{title: "Stopped", newest: true, width: 90, text: func(i int) string {
+		{title: lang.L("Medication"), width: 150, grow: true, text: func(i int) string { return ms[i].Name }},
+		{title: lang.L("Dose"), width: 70, text: func(i int) string { return ms[i].Dose }},
+		{title: lang.L("Route"), width: 75, text: func(i int) string { return routeText(ms[i].Route) }},
+		{title: lang.L("Frequency"), width: 100, text: func(i int) string { return ms[i].Frequency }},
+		{title: lang.L("Started"), newest: true, width: 90, text: func(i int) string { return showDate(ms[i].Start) }, key: func(i int) string { return ms[i].Start }},
+		{title: lang.L("Stopped"), newest: true, width: 90, text: func(i int) string {
 			if ms[i].Active(now) {
-				return "current"
+				return lang.L("current")
 			}
 			return showDate(ms[i].Stop)
 		}, key: func(i int) string {
@@ -375,24 +415,24 @@ func (v *chartView) medicationList() fyne.CanvasObject {
 			return ms[i].Stop
 		}},
 	}, len(ms), 4, nil)
-	return v.tabular(tabMedications, "Add medication", "No medications recorded.", t, v.editMedication)
+	return v.tabular(tabMedications, lang.L("Add medication"), lang.L("No medications recorded."), t, v.editMedication)
 }
 
 func (v *chartView) editMedication(i int) {
 	m := chart.Medication{Meta: chart.Meta{Patient: v.c.Patient.ID}, Start: time.Now().Format(time.DateOnly)}
-	title := "New medication"
+	title := lang.L("New medication")
 	if i >= 0 {
-		m, title = v.c.Medications[i], "Edit medication"
+		m, title = v.c.Medications[i], lang.L("Edit medication")
 	}
 	e := v.sections[tabMedications].editor(m.ID)
-	name := e.entry("Medication", "name", "name and strength", m.Name)
-	dose := e.entry("Dose", "dose", "e.g. 500 mg", m.Dose)
-	route := e.choice("Route", "route", routes, m.Route)
-	freq := e.entry("Frequency", "frequency", "e.g. twice daily", m.Frequency)
-	start := e.entry("Start", "start", "YYYY-MM-DD", m.Start)
-	stop := e.entry("Stop", "stop", "YYYY-MM-DD, empty while taken", m.Stop)
+	name := e.entry(lang.L("Medication"), "name", lang.L("name and strength"), m.Name)
+	dose := e.entry(lang.L("Dose"), "dose", lang.L("e.g. 500 mg"), m.Dose)
+	route := e.choice(lang.L("Route"), "route", routes, m.Route, routeText)
+	freq := e.entry(lang.L("Frequency"), "frequency", lang.L("e.g. twice daily"), m.Frequency)
+	start := e.entry(lang.L("Start"), "start", lang.L("YYYY-MM-DD"), m.Start)
+	stop := e.entry(lang.L("Stop"), "stop", lang.L("YYYY-MM-DD, empty while taken"), m.Stop)
 	e.save = func() error {
-		m.Name, m.Dose, m.Route, m.Frequency, m.Start, m.Stop = name.Text, dose.Text, route.Selected, freq.Text, entryDate(start.Text), entryDate(stop.Text)
+		m.Name, m.Dose, m.Route, m.Frequency, m.Start, m.Stop = name.Text, dose.Text, route(), freq.Text, entryDate(start.Text), entryDate(stop.Text)
 		return v.s.svc.Save(&m)
 	}
 	e.show(title, name)
@@ -421,22 +461,22 @@ func (v *chartView) vitalsList() fyne.CanvasObject {
 	height := func(x chart.Vitals) float64 { return x.HeightCm }
 	bmi := func(x chart.Vitals) float64 { return x.BMI() }
 	t := newRecordTable([]tableColumn{
-		{title: "Taken", newest: true, width: 122, text: func(i int) string { return showWhen(xs[i].Taken) },
+		{title: lang.L("Taken"), newest: true, width: 122, text: func(i int) string { return showWhen(xs[i].Taken) },
 			key: func(i int) string { return xs[i].Taken.UTC().Format(time.RFC3339Nano) }},
-		{title: "BP", width: 62, num: num(sys), text: func(i int) string {
+		{title: lang.L("BP"), width: 62, num: num(sys), text: func(i int) string {
 			if xs[i].Systolic == 0 {
 				return ""
 			}
 			return fmt.Sprintf("%d/%d", xs[i].Systolic, xs[i].Diastolic)
 		}},
-		{title: "Pulse", width: 48, num: num(pulse), text: show(pulse, "%.0f")},
-		{title: "°C", width: 42, num: num(temp), text: show(temp, "%.1f")},
-		{title: "SpO₂", width: 48, num: num(spo2), text: show(spo2, "%.0f%%")},
-		{title: "kg", width: 48, num: num(weight), text: func(i int) string { return measureText(xs[i].WeightKg) }},
-		{title: "cm", width: 42, num: num(height), text: func(i int) string { return measureText(xs[i].HeightCm) }},
-		{title: "BMI", width: 42, num: num(bmi), text: show(bmi, "%.1f")},
+		{title: lang.L("Pulse"), width: 48, num: num(pulse), text: show(pulse, "%.0f")},
+		{title: lang.L("°C"), width: 42, num: num(temp), text: show(temp, "%.1f")},
+		{title: lang.L("SpO₂"), width: 48, num: num(spo2), text: show(spo2, "%.0f%%")},
+		{title: lang.L("kg"), width: 48, num: num(weight), text: func(i int) string { return measureText(xs[i].WeightKg) }},
+		{title: lang.L("cm"), width: 42, num: num(height), text: func(i int) string { return measureText(xs[i].HeightCm) }},
+		{title: lang.L("BMI"), width: 42, num: num(bmi), text: show(bmi, "%.1f")},
 	}, len(xs), 0, nil)
-	return v.tabular(tabVitals, "Record vital signs", "No vital signs recorded.", t, v.editVitals)
+	return v.tabular(tabVitals, lang.L("Record vital signs"), lang.L("No vital signs recorded."), t, v.editVitals)
 }
 
 // measureText is a measure with at most one decimal, empty when not
@@ -453,40 +493,40 @@ const takenLayout = "2006-01-02 15:04"
 
 func (v *chartView) editVitals(i int) {
 	x := chart.Vitals{Meta: chart.Meta{Patient: v.c.Patient.ID}, Taken: time.Now()}
-	title := "New vital signs"
+	title := lang.L("New vital signs")
 	if i >= 0 {
-		x, title = v.c.Vitals[i], "Edit vital signs"
+		x, title = v.c.Vitals[i], lang.L("Edit vital signs")
 	}
 	e := v.sections[tabVitals].editor(x.ID)
-	taken := e.entry("Taken", "taken", "YYYY-MM-DD HH:MM", x.Taken.Local().Format(takenLayout))
-	sys := e.entry("Systolic (mmHg)", "systolic pressure", "", numText(x.Systolic))
-	dia := e.entry("Diastolic (mmHg)", "diastolic pressure", "", numText(x.Diastolic))
-	e.form.alias("blood pressure", "systolic pressure")
-	pulse := e.entry("Pulse (per minute)", "pulse", "", numText(x.Pulse))
-	temp := e.entry("Temperature (°C)", "temperature", "", numText(x.TempC))
-	spo2 := e.entry("SpO₂ (%)", "SpO2", "", numText(x.SpO2))
-	weight := e.entry("Weight (kg)", "weight", "", numText(x.WeightKg))
-	height := e.entry("Height (cm)", "height", "", numText(x.HeightCm))
+	taken := e.entry(lang.L("Taken"), "taken", lang.L("YYYY-MM-DD HH:MM"), x.Taken.Local().Format(takenLayout))
+	sys := e.entry(lang.L("Systolic (mmHg)"), "systolic pressure", "", numText(x.Systolic))    // i18n:skip: a field name
+	dia := e.entry(lang.L("Diastolic (mmHg)"), "diastolic pressure", "", numText(x.Diastolic)) // i18n:skip: a field name
+	e.form.alias("blood pressure", "systolic pressure")                                        // i18n:skip: field names
+	pulse := e.entry(lang.L("Pulse (per minute)"), "pulse", "", numText(x.Pulse))
+	temp := e.entry(lang.L("Temperature (°C)"), "temperature", "", numText(x.TempC))
+	spo2 := e.entry(lang.L("SpO₂ (%)"), "SpO2", "", numText(x.SpO2)) // i18n:skip: a field name
+	weight := e.entry(lang.L("Weight (kg)"), "weight", "", numText(x.WeightKg))
+	height := e.entry(lang.L("Height (cm)"), "height", "", numText(x.HeightCm))
 	bmi := &widget.Label{}
 	showBMI := func(string) {
 		b := chart.Vitals{WeightKg: parseFloat(weight.Text), HeightCm: parseFloat(height.Text)}.BMI()
 		if b > 0 {
 			bmi.SetText(showNumber(b, 1))
 		} else {
-			bmi.SetText("— (needs weight and height)")
+			bmi.SetText(lang.L("— (needs weight and height)"))
 		}
 	}
 	weight.OnChanged, height.OnChanged = showBMI, showBMI
 	showBMI("")
-	e.form.add("BMI", "bmi", bmi)
+	e.form.add(lang.L("BMI"), "bmi", bmi)
 	e.save = func() error {
-		if err := numberError(map[string]string{"systolic pressure": sys.Text, "diastolic pressure": dia.Text, "pulse": pulse.Text,
-			"temperature": temp.Text, "SpO2": spo2.Text, "weight": weight.Text, "height": height.Text}); err != nil {
+		if err := numberError(map[string]string{"systolic pressure": sys.Text, "diastolic pressure": dia.Text, "pulse": pulse.Text, // i18n:skip: field names
+			"temperature": temp.Text, "SpO2": spo2.Text, "weight": weight.Text, "height": height.Text}); err != nil { // i18n:skip: field names
 			return err
 		}
 		t, err := time.ParseInLocation(takenLayout, entryDate(taken.Text), time.Local)
 		if err != nil {
-			return &chart.ValidationError{What: "vital signs", Fields: []chart.FieldError{{Field: "taken", Message: "must be a date and time written YYYY-MM-DD HH:MM"}}}
+			return &chart.ValidationError{What: "vital signs", Fields: []chart.FieldError{{Field: "taken", Message: lang.L("must be a date and time written YYYY-MM-DD HH:MM")}}} // i18n:skip: the kind of record, worded by plain
 		}
 		x.Taken = t
 		x.Systolic, x.Diastolic, x.Pulse, x.SpO2 = parseInt(sys.Text), parseInt(dia.Text), parseInt(pulse.Text), parseInt(spo2.Text)
@@ -501,30 +541,97 @@ func (v *chartView) editVitals(i int) {
 func (v *chartView) immunizationList() fyne.CanvasObject {
 	ims := v.c.Immunizations
 	t := newRecordTable([]tableColumn{
-		{title: "Date", newest: true, width: 95, text: func(i int) string { return showDate(ims[i].Date) }, key: func(i int) string { return ims[i].Date }},
-		{title: "Vaccine", width: 170, grow: true, text: func(i int) string { return ims[i].Vaccine }},
-		{title: "Dose", width: 80, text: func(i int) string { return ims[i].Dose }},
-		{title: "Lot", width: 90, text: func(i int) string { return ims[i].Lot }},
-		{title: "Site", width: 110, text: func(i int) string { return ims[i].Site }},
+		{title: lang.L("Date"), newest: true, width: 95, text: func(i int) string { return showDate(ims[i].Date) }, key: func(i int) string { return ims[i].Date }},
+		{title: lang.L("Vaccine"), width: 170, grow: true, text: func(i int) string { return ims[i].Vaccine }},
+		{title: lang.L("Dose"), width: 80, text: func(i int) string { return ims[i].Dose }},
+		{title: lang.L("Lot"), width: 90, text: func(i int) string { return ims[i].Lot }},
+		{title: lang.L("Site"), width: 110, text: func(i int) string { return ims[i].Site }},
 	}, len(ims), 0, nil)
-	return v.tabular(tabImmunizations, "Add immunization", "No immunizations recorded.", t, v.editImmunization)
+	return v.tabular(tabImmunizations, lang.L("Add immunization"), lang.L("No immunizations recorded."), t, v.editImmunization)
 }
 
 func (v *chartView) editImmunization(i int) {
 	im := chart.Immunization{Meta: chart.Meta{Patient: v.c.Patient.ID}, Date: time.Now().Format(time.DateOnly)}
-	title := "New immunization"
+	title := lang.L("New immunization")
 	if i >= 0 {
-		im, title = v.c.Immunizations[i], "Edit immunization"
+		im, title = v.c.Immunizations[i], lang.L("Edit immunization")
 	}
 	e := v.sections[tabImmunizations].editor(im.ID)
-	vaccine := e.entry("Vaccine", "vaccine", "", im.Vaccine)
-	date := e.entry("Date given", "date", "YYYY-MM-DD", im.Date)
-	dose := e.entry("Dose", "dose", "e.g. 2 of 3", im.Dose)
-	lotNo := e.entry("Lot", "lot", "optional", im.Lot)
-	site := e.entry("Site", "site", "e.g. left deltoid", im.Site)
+	vaccine := e.entry(lang.L("Vaccine"), "vaccine", "", im.Vaccine)
+	date := e.entry(lang.L("Date given"), "date", lang.L("YYYY-MM-DD"), im.Date)
+	dose := e.entry(lang.L("Dose"), "dose", lang.L("e.g. 2 of 3"), im.Dose)
+	lotNo := e.entry(lang.L("Lot"), "lot", lang.L("optional"), im.Lot)
+	site := e.entry(lang.L("Site"), "site", lang.L("e.g. left deltoid"), im.Site)
 	e.save = func() error {
 		im.Vaccine, im.Date, im.Dose, im.Lot, im.Site = vaccine.Text, entryDate(date.Text), dose.Text, lotNo.Text, site.Text
 		return v.s.svc.Save(&im)
 	}
 	e.show(title, vaccine)
+}
+
+// --- the stored words of records, as shown ---
+
+// statusText is a problem's or an allergy's status in words (agreeing
+// with the word "status" where a language asks it); a word this
+// workstation does not know shows as stored.
+func statusText(s string) string {
+	switch s {
+	case "active":
+		return lang.L("active")
+	case "resolved":
+		return lang.L("resolved")
+	case "inactive":
+		return lang.L("inactive")
+	}
+	return s
+}
+
+// severityText is an allergy's severity in words.
+func severityText(s string) string {
+	switch s {
+	case "mild":
+		return lang.L("mild")
+	case "moderate":
+		return lang.L("moderate")
+	case "severe":
+		return lang.L("severe")
+	case "unknown":
+		return lang.L("unknown")
+	}
+	return s
+}
+
+// routeText is a medication's route in words.
+func routeText(s string) string {
+	switch s {
+	case "oral":
+		return lang.L("oral")
+	case "sublingual":
+		return lang.L("sublingual")
+	case "topical":
+		return lang.L("topical")
+	case "inhaled":
+		return lang.L("inhaled")
+	case "intravenous":
+		return lang.L("intravenous")
+	case "intramuscular":
+		return lang.L("intramuscular")
+	case "subcutaneous":
+		return lang.L("subcutaneous")
+	case "rectal":
+		return lang.L("rectal")
+	case "vaginal":
+		return lang.L("vaginal")
+	case "nasal":
+		return lang.L("nasal")
+	case "ophthalmic":
+		return lang.L("ophthalmic")
+	case "otic":
+		return lang.L("otic")
+	case "transdermal":
+		return lang.L("transdermal")
+	case "other":
+		return lang.L("other")
+	}
+	return s
 }

@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -29,7 +30,7 @@ func (s *session) coderHome() fyne.CanvasObject {
 	q := &coderQueue{s: s, pane: container.NewStack(), title: &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}}
 	s.coder = q
 	q.load(0)
-	top := container.NewVBox(container.NewBorder(nil, nil, nil, container.NewVBox(s.homeActions()), container.NewVBox(heading("Coding queue"), q.title)), widget.NewSeparator())
+	top := container.NewVBox(container.NewBorder(nil, nil, nil, container.NewVBox(s.homeActions()), container.NewVBox(heading(lang.L("Coding queue")), q.title)), widget.NewSeparator())
 	return border(container.NewPadded(top), nil, nil, nil, q.pane)
 }
 
@@ -44,9 +45,9 @@ func (q *coderQueue) load(at int) {
 	q.items = items
 	if len(items) == 0 {
 		q.codes = nil
-		q.title.SetText("Nothing to code")
+		q.title.SetText(lang.L("Nothing to code"))
 		q.show(scroll(container.NewPadded(container.NewVBox(
-			paragraph("The coding queue is empty: every signed visit has its diagnosis codes."),
+			paragraph(lang.L("The coding queue is empty: every signed visit has its diagnosis codes.")),
 			q.s.recentSection()))))
 		return
 	}
@@ -62,7 +63,11 @@ func (q *coderQueue) show(o fyne.CanvasObject) {
 // showItem shows the note and the codes form of the current item.
 func (q *coderQueue) showItem() {
 	it := q.items[q.at]
-	q.title.SetText(fmt.Sprintf("%s without codes · visit %d of %d", words.Plural(len(q.items), "signed visit"), q.at+1, len(q.items)))
+	title := fmt.Sprintf(lang.L("1 signed visit without codes · visit %d of %d"), q.at+1, len(q.items))
+	if len(q.items) != 1 {
+		title = fmt.Sprintf(lang.L("%d signed visits without codes · visit %d of %d"), len(q.items), q.at+1, len(q.items))
+	}
+	q.title.SetText(title)
 	visit, err := q.s.svc.OpenVisit(it.VisitID) // the note is read, audited, as shown
 	if err != nil {
 		q.show(paragraph(sentence(err)))
@@ -70,12 +75,12 @@ func (q *coderQueue) showItem() {
 	}
 	note := container.NewVBox(
 		heading(it.Patient.Name()),
-		paragraph(strings.Join(words.NonEmpty("MRN "+it.Patient.MRN, bornText(it.Patient)), " · ")),
-		&widget.Label{Text: "Visit of " + showDate(visit.Date) + ": " + visit.Reason, TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord},
-		paragraph("Clinician: "+visit.Clinician+". "+signedText(visit)),
+		paragraph(strings.Join(words.NonEmpty(fmt.Sprintf(lang.L("MRN %s"), it.Patient.MRN), bornText(it.Patient)), " · ")),
+		&widget.Label{Text: fmt.Sprintf(lang.L("Visit of %s: %s"), showDate(visit.Date), visit.Reason), TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord},
+		paragraph(fmt.Sprintf(lang.L("Clinician: %s."), visit.Clinician)+" "+signedText(visit)),
 	)
 	for _, part := range []struct{ name, text string }{
-		{"Subjective", visit.Subjective}, {"Objective", visit.Objective}, {"Assessment", visit.Assessment}, {"Plan", visit.Plan},
+		{lang.L("Subjective"), visit.Subjective}, {lang.L("Objective"), visit.Objective}, {lang.L("Assessment"), visit.Assessment}, {lang.L("Plan"), visit.Plan},
 	} {
 		if part.text == "" {
 			continue
@@ -83,7 +88,7 @@ func (q *coderQueue) showItem() {
 		note.Add(&widget.Label{Text: part.name, TextStyle: fyne.TextStyle{Bold: true}})
 		note.Add(paragraph(part.text))
 	}
-	note.Add(container.NewHBox(&widget.Button{Text: "Open the chart", Icon: theme.FolderOpenIcon(), OnTapped: func() { q.s.openChart(visit.Patient) }}))
+	note.Add(container.NewHBox(&widget.Button{Text: lang.L("Open the chart"), Icon: theme.FolderOpenIcon(), OnTapped: func() { q.s.openChart(visit.Patient) }}))
 
 	c := newVisitCoder(q.s, visit, visit.Patient, it.Patient.Name())
 	c.done = func(saved bool) {
@@ -94,13 +99,13 @@ func (q *coderQueue) showItem() {
 		q.showItem()
 	}
 	q.codes = c
-	next := &widget.Button{Text: "Save and next", Icon: theme.MailForwardIcon(), Importance: widget.HighImportance, OnTapped: c.save}
-	skip := &widget.Button{Text: "Skip", Icon: theme.MediaSkipNextIcon(), OnTapped: q.skip}
+	next := &widget.Button{Text: lang.L("Save and next"), Icon: theme.MailForwardIcon(), Importance: widget.HighImportance, OnTapped: c.save}
+	skip := &widget.Button{Text: lang.L("Skip"), Icon: theme.MediaSkipNextIcon(), OnTapped: q.skip}
 	if q.at == len(q.items)-1 {
 		skip.Disable()
 	}
-	form := c.form(&widget.Label{Text: "Codes", TextStyle: fyne.TextStyle{Bold: true}}, next,
-		&widget.Button{Text: "Add procedure", Icon: theme.ContentAddIcon(), OnTapped: c.addProcedure}, skip)
+	form := c.form(&widget.Label{Text: lang.L("Codes"), TextStyle: fyne.TextStyle{Bold: true}}, next,
+		&widget.Button{Text: lang.L("Add procedure"), Icon: theme.ContentAddIcon(), OnTapped: c.addProcedure}, skip)
 	split := container.NewHSplit(scroll(container.NewPadded(note)), scroll(container.NewPadded(form)))
 	split.Offset = 0.5
 	q.show(split)

@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/internal/plots"
@@ -35,9 +36,9 @@ func newPlotView(w fyne.Window, c plots.Chart, min fyne.Size) *plotView {
 	v.img = canvas.NewImageFromImage(nil)
 	v.img.FillMode = canvas.ImageFillStretch
 	v.img.ScaleMode = canvas.ImageScaleFastest
-	v.empty = widget.NewLabel("Nothing recorded to plot yet.")
+	v.empty = widget.NewLabel(lang.L("Nothing recorded to plot yet."))
 	v.empty.Hide()
-	v.save = widget.NewButton("Save plot…", v.saveFile)
+	v.save = widget.NewButton(lang.L("Save plot…"), v.saveFile)
 	v.ExtendBaseWidget(v)
 	return v
 }
@@ -78,7 +79,7 @@ func (v *plotView) saveFile() {
 	}
 	chooseSaveFile(v.win, name+".png", func(out io.WriteCloser, path string, err error) {
 		if err != nil {
-			showError(v.win, "The plot was not saved", err)
+			showError(v.win, lang.L("The plot was not saved"), err)
 			return
 		}
 		if out == nil {
@@ -89,7 +90,7 @@ func (v *plotView) saveFile() {
 			werr = cerr
 		}
 		if werr != nil {
-			showError(v.win, "The plot was not saved", werr)
+			showError(v.win, lang.L("The plot was not saved"), werr)
 		}
 	})
 }

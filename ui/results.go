@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
@@ -17,9 +18,16 @@ import (
 // resultColumns are the Results tab's columns and their widths: together
 // they fit beside the find pane at 1366 pixels.
 var resultColumns = []struct {
-	title string
+	title func() string
 	width float32
-}{{"Taken", 130}, {"Test", 230}, {"Value", 100}, {"Unit", 70}, {"Range", 100}, {"Flag", 44}}
+}{
+	{func() string { return lang.L("Taken") }, 130},
+	{func() string { return lang.L("Test") }, 230},
+	{func() string { return lang.L("Value") }, 100},
+	{func() string { return lang.L("Unit") }, 70},
+	{func() string { return lang.L("Range") }, 100},
+	{func() string { return lang.L("Flag") }, 44},
+}
 
 // resultCell is the text of one cell of the Results table.
 func resultCell(r chart.Result, col int) string {
@@ -75,7 +83,7 @@ type resultsTrend struct {
 func (v *chartView) results() fyne.CanvasObject {
 	rs := v.c.Results
 	if len(rs) == 0 {
-		return scroll(paragraph("No results recorded."))
+		return scroll(paragraph(lang.L("No results recorded.")))
 	}
 	rt := &resultsTrend{v: v, rows: rs, tests: chart.ResultTests(rs), keys: map[string]string{}, opts: map[string]string{}}
 	v.labTrend = rt
@@ -94,7 +102,7 @@ func (v *chartView) results() fyne.CanvasObject {
 	t.CreateHeader = func() fyne.CanvasObject { return &widget.Label{TextStyle: fyne.TextStyle{Bold: true}} }
 	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
 		if id.Col >= 0 && id.Col < len(resultColumns) {
-			o.(*widget.Label).SetText(resultColumns[id.Col].title)
+			o.(*widget.Label).SetText(resultColumns[id.Col].title())
 		}
 	}
 	for i, c := range resultColumns {
@@ -129,7 +137,7 @@ func (v *chartView) results() fyne.CanvasObject {
 	rt.plot = newPlotView(v.s.ws.win, plots.Chart{}, fyne.NewSize(280, 110))
 	rt.say = paragraph("")
 	rt.note = &widget.Label{Importance: widget.LowImportance, Truncation: fyne.TextTruncateEllipsis}
-	top := container.NewBorder(nil, nil, &widget.Label{Text: "Trend of", TextStyle: fyne.TextStyle{Bold: true}}, nil, rt.pick)
+	top := container.NewBorder(nil, nil, &widget.Label{Text: lang.L("Trend of"), TextStyle: fyne.TextStyle{Bold: true}}, nil, rt.pick)
 	trend := border(top, rt.note, nil, nil, container.NewStack(rt.plot, container.NewVBox(rt.say)))
 	rt.show(firstTrend(rt.tests, rs))
 	split := container.NewVSplit(container.NewPadded(t), trend)
@@ -209,14 +217,14 @@ func resultChart(t chart.ResultTest) (c plots.Chart, say, note string) {
 	}
 	switch len(points) {
 	case 0:
-		return c, fmt.Sprintf("%s has no value in numbers to plot over time.", t.Name), ""
+		return c, fmt.Sprintf(lang.L("%s has no value in numbers to plot over time."), t.Name), ""
 	case 1:
 		r := plotted[0]
-		return c, fmt.Sprintf("%s has only one value in numbers (%s on %s); a trend needs at least two.",
+		return c, fmt.Sprintf(lang.L("%s has only one value in numbers (%s on %s); a trend needs at least two."),
 			t.Name, r.ValueText(), showDay(r.Taken)), ""
 	}
 	c = plots.Chart{Title: t.Name, Unit: unit, Series: []plots.Series{{Name: t.Name, Points: points}},
-		FlaggedName: "outside the range"}
+		FlaggedName: lang.L("red discs: outside the range")}
 	var notes []string
 	ranges := map[string]bool{}
 	for _, r := range plotted {
@@ -224,18 +232,18 @@ func resultChart(t chart.ResultTest) (c plots.Chart, say, note string) {
 			ranges[r.Low+"|"+r.High] = true
 			if c.Band == nil {
 				c.Band = &[2]float64{bound(r.Low), bound(r.High)}
-				c.BandName = "reference range " + r.RangeShown()
+				c.BandName = fmt.Sprintf(lang.L("shaded: reference range %s"), r.RangeShown())
 			}
 		}
 	}
 	if len(ranges) > 1 {
-		notes = append(notes, "The shaded range is the newest result's; the ranges differ over time.")
+		notes = append(notes, lang.L("The shaded range is the newest result's; the ranges differ over time."))
 	}
 	if other > 0 {
-		notes = append(notes, fmt.Sprintf("%d in units other than %s not plotted.", other, unitOr(unit)))
+		notes = append(notes, fmt.Sprintf(lang.L("%d in units other than %s not plotted."), other, unitOr(unit)))
 	}
 	if inWords > 0 {
-		notes = append(notes, fmt.Sprintf("%d without a number not plotted.", inWords))
+		notes = append(notes, fmt.Sprintf(lang.L("%d without a number not plotted."), inWords))
 	}
 	return c, "", strings.Join(notes, " ")
 }
@@ -251,7 +259,7 @@ func bound(s string) float64 {
 
 func unitOr(u string) string {
 	if u == "" {
-		return "none"
+		return lang.L("none")
 	}
 	return u
 }

@@ -5,6 +5,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -16,22 +17,22 @@ import (
 func (a *adminView) setAside() fyne.CanvasObject {
 	items, err := a.s.svc.SetAsideItems()
 	if err != nil {
-		return container.NewVBox(heading("Set aside"), paragraph("The items set aside could not be listed: "+sentence(err)))
+		return container.NewVBox(heading(lang.L("Set aside")), paragraph(fmt.Sprintf(lang.L("The items set aside could not be listed: %s"), sentence(err))))
 	}
 	if len(items) == 0 {
-		return container.NewVBox(heading("Set aside"), paragraph("Nothing from the server has been set aside."))
+		return container.NewVBox(heading(lang.L("Set aside")), paragraph(lang.L("Nothing from the server has been set aside.")))
 	}
 	rows := []fyne.CanvasObject{
-		heading("Set aside"),
-		paragraph(setAsideSummary(len(items)) + " Everything else keeps syncing. If the workstation named did not send it, its sync credential may have been copied: revoke that device above, and ask the server's operator to remove what it sent (chartkeeperd items)."),
+		heading(lang.L("Set aside")),
+		paragraph(setAsideSummary(len(items)) + " " + lang.L("Everything else keeps syncing. If the workstation named did not send it, its sync credential may have been copied: revoke that device above, and ask the server's operator to remove what it sent (chartkeeperd items).")),
 	}
 	for _, it := range items {
 		who := it.Workstation
 		if who == "" {
-			who = "an unknown device"
+			who = lang.L("an unknown device")
 		}
 		rows = append(rows, &widget.Label{
-			Text:     fmt.Sprintf("%s — %s from %s\n%s\nDevice %s", showWhen(it.At), it.Kind, who, it.Reason, it.Device),
+			Text:     fmt.Sprintf(lang.L("%s — %s from %s\n%s\nDevice %s"), showWhen(it.At), it.Kind, who, it.Reason, it.Device),
 			Wrapping: fyne.TextWrapWord,
 		})
 	}
@@ -40,7 +41,7 @@ func (a *adminView) setAside() fyne.CanvasObject {
 
 func setAsideSummary(n int) string {
 	if n == 1 {
-		return "One item from the server failed its checks here and was not applied."
+		return lang.L("One item from the server failed its checks here and was not applied.")
 	}
-	return fmt.Sprintf("%d items from the server failed their checks here and were not applied.", n)
+	return fmt.Sprintf(lang.L("%d items from the server failed their checks here and were not applied."), n)
 }

@@ -1,11 +1,13 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -19,21 +21,21 @@ import (
 func (v *chartView) showVisits() {
 	var top []fyne.CanvasObject
 	if chart.Allowed(v.s.user.Role, chart.WriteClinical) {
-		top = append(top, container.NewHBox(&widget.Button{Text: "New visit", Icon: theme.ContentAddIcon(), Importance: widget.HighImportance,
+		top = append(top, container.NewHBox(&widget.Button{Text: lang.L("New visit"), Icon: theme.ContentAddIcon(), Importance: widget.HighImportance,
 			OnTapped: v.newVisit}))
 	}
 	if len(v.c.Visits) == 0 {
-		v.setVisitPane(scroll(container.NewVBox(append(top, paragraph("No visits recorded."))...)))
+		v.setVisitPane(scroll(container.NewVBox(append(top, paragraph(lang.L("No visits recorded.")))...)))
 		return
 	}
 	vs := v.c.Visits
 	t := newRecordTable([]tableColumn{
-		{title: "Date", newest: true, width: 95, text: func(i int) string { return showDate(vs[i].Date) },
+		{title: lang.L("Date"), newest: true, width: 95, text: func(i int) string { return showDate(vs[i].Date) },
 			key: func(i int) string { return vs[i].Date + vs[i].ID }},
-		{title: "Reason", width: 170, grow: true, text: func(i int) string { return vs[i].Reason }},
-		{title: "Clinician", width: 130, text: func(i int) string { return vs[i].Clinician }},
-		{title: "Diagnosis", width: 80, text: func(i int) string { return primaryCode(vs[i]) }},
-		{title: "Note", width: 90, text: func(i int) string { return visitState(vs[i]) }},
+		{title: lang.L("Reason"), width: 170, grow: true, text: func(i int) string { return vs[i].Reason }},
+		{title: lang.L("Clinician"), width: 130, text: func(i int) string { return vs[i].Clinician }},
+		{title: lang.L("Diagnosis"), width: 80, text: func(i int) string { return primaryCode(vs[i]) }},
+		{title: lang.L("Note"), width: 90, text: func(i int) string { return visitState(vs[i]) }},
 	}, len(vs), 0, func(i int) { v.openVisit(vs[i]) })
 	v.tables[tabVisits] = t
 	if len(top) == 0 {
@@ -114,34 +116,34 @@ func (v *chartView) editVisit(visit chart.Visit) {
 		e2.onActivity = v.s.touch
 		return e2
 	}
-	e.date = mk(newEntry("YYYY-MM-DD"), visit.Date)
-	e.reason = mk(newEntry("why the patient came"), visit.Reason)
+	e.date = mk(newEntry(lang.L("YYYY-MM-DD")), visit.Date)
+	e.reason = mk(newEntry(lang.L("why the patient came")), visit.Reason)
 	e.date.OnSubmitted = func(string) { e.onSave() }
 	e.reason.OnSubmitted = func(string) { e.onSave() }
-	e.subj = mk(newNoteEntry("what the patient reports"), visit.Subjective)
-	e.obj = mk(newNoteEntry("examination and findings"), visit.Objective)
-	e.assess = mk(newNoteEntry("assessment"), visit.Assessment)
-	e.plan = mk(newNoteEntry("plan"), visit.Plan)
+	e.subj = mk(newNoteEntry(lang.L("what the patient reports")), visit.Subjective)
+	e.obj = mk(newNoteEntry(lang.L("examination and findings")), visit.Objective)
+	e.assess = mk(newNoteEntry(lang.L("assessment")), visit.Assessment)
+	e.plan = mk(newNoteEntry(lang.L("plan")), visit.Plan)
 	e.form = newForm()
-	e.form.add("Date", "date", e.date)
-	e.form.add("Reason", "reason", e.reason)
-	e.form.add("Subjective", "subjective", e.subj)
-	e.form.add("Objective", "objective", e.obj)
-	e.form.add("Assessment", "assessment", e.assess)
-	e.form.add("Plan", "plan", e.plan)
+	e.form.add(lang.L("Date"), "date", e.date)
+	e.form.add(lang.L("Reason"), "reason", e.reason)
+	e.form.add(lang.L("Subjective"), "subjective", e.subj)
+	e.form.add(lang.L("Objective"), "objective", e.obj)
+	e.form.add(lang.L("Assessment"), "assessment", e.assess)
+	e.form.add(lang.L("Plan"), "plan", e.plan)
 	e.form.alias("note", "subjective") // an empty note is refused at signing
-	title := "New visit"
+	title := lang.L("New visit")
 	if visit.ID != "" {
-		title = "Visit of " + showDate(visit.Date) + " (not signed)"
+		title = fmt.Sprintf(lang.L("Visit of %s (not signed)"), showDate(visit.Date))
 	}
-	buttons := container.NewHBox(&widget.Button{Text: "Save", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: e.onSave})
+	buttons := container.NewHBox(&widget.Button{Text: lang.L("Save"), Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: e.onSave})
 	if chart.Allowed(v.s.user.Role, chart.SignVisit) {
-		buttons.Add(&widget.Button{Text: "Sign…", Icon: theme.ConfirmIcon(), OnTapped: e.onSign})
+		buttons.Add(&widget.Button{Text: lang.L("Sign…"), Icon: theme.ConfirmIcon(), OnTapped: e.onSign})
 	}
 	if visit.ID != "" && chart.Allowed(v.s.user.Role, chart.WriteCodes) {
-		buttons.Add(&widget.Button{Text: "Codes…", Icon: theme.ListIcon(), OnTapped: func() { v.s.leave(func() { v.codeVisit(e.visit) }) }})
+		buttons.Add(&widget.Button{Text: lang.L("Codes…"), Icon: theme.ListIcon(), OnTapped: func() { v.s.leave(func() { v.codeVisit(e.visit) }) }})
 	}
-	buttons.Add(&widget.Button{Text: "Back to visits", OnTapped: v.backToVisits})
+	buttons.Add(&widget.Button{Text: lang.L("Back to visits"), OnTapped: v.backToVisits})
 	v.setVisitPane(scroll(container.NewVBox(heading(title), banner, e.form.content(), buttons)))
 	e.track(banner)
 	v.s.ws.win.Canvas().Focus(e.reason)
@@ -151,7 +153,7 @@ func (v *chartView) editVisit(visit chart.Visit) {
 // and puts back the user's draft of it, if any.
 func (e *visitEditor) track(banner *widget.Label) {
 	p := e.v.c.Patient
-	e.t = newTracker(e.v.s, draftKey("visit", p.ID, e.visit.ID), "the visit note for "+p.Name(), p.ID)
+	e.t = newTracker(e.v.s, draftKey("visit", p.ID, e.visit.ID), fmt.Sprintf(lang.L("the visit note for %s"), p.Name()), p.ID)
 	e.t.banner = banner
 	for _, f := range []struct {
 		name string
@@ -198,9 +200,9 @@ func (e *visitEditor) onSave() {
 // onSign asks for confirmation, saves the note and signs it.
 func (e *visitEditor) onSign() {
 	w := e.v.s.ws.win
-	confirmAction(w, "Sign this visit note?",
-		"Once signed, the note can no longer change; corrections become amendments that keep it as signed.",
-		"Sign note", "Keep editing",
+	confirmAction(w, lang.L("Sign this visit note?"),
+		lang.L("Once signed, the note can no longer change; corrections become amendments that keep it as signed."),
+		lang.L("Sign note"), lang.L("Keep editing"),
 		func() {
 			if !e.save() {
 				return
@@ -234,46 +236,46 @@ func (v *chartView) reopen(visitID string) {
 // showSigned shows a visit as it stands, with its amendments, and lets a
 // clinician amend a signed one.
 func (v *chartView) showSigned(visit chart.Visit) {
-	state := "Not signed yet."
+	state := lang.L("Not signed yet.")
 	if visit.Signed {
-		state = "Signed by " + visit.SignedBy + " on " + showWhen(visit.SignedAt) + "."
+		state = fmt.Sprintf(lang.L("Signed by %s on %s."), visit.SignedBy, showWhen(visit.SignedAt))
 	}
 	parts := []fyne.CanvasObject{
-		heading("Visit of " + showDate(visit.Date) + ": " + visit.Reason),
-		paragraph("Clinician: " + visit.Clinician + ". " + state),
+		heading(fmt.Sprintf(lang.L("Visit of %s: %s"), showDate(visit.Date), visit.Reason)),
+		paragraph(fmt.Sprintf(lang.L("Clinician: %s."), visit.Clinician) + " " + state),
 	}
-	for _, sec := range [][2]string{{"Subjective", visit.Subjective}, {"Objective", visit.Objective}, {"Assessment", visit.Assessment}, {"Plan", visit.Plan}} {
+	for _, sec := range [][2]string{{lang.L("Subjective"), visit.Subjective}, {lang.L("Objective"), visit.Objective}, {lang.L("Assessment"), visit.Assessment}, {lang.L("Plan"), visit.Plan}} {
 		if sec[1] != "" {
 			parts = append(parts, &widget.Label{Text: sec[0], TextStyle: fyne.TextStyle{Bold: true}}, paragraph(sec[1]))
 		}
 	}
 	for _, d := range visit.Diagnoses {
-		primary := ""
+		diagnosis := lang.L("Diagnosis: %s %s")
 		if d.Primary {
-			primary = " (primary)"
+			diagnosis = lang.L("Diagnosis: %s %s (primary)")
 		}
-		parts = append(parts, paragraph("Diagnosis: "+codeText(d.Code)+" "+d.Description+primary))
+		parts = append(parts, paragraph(fmt.Sprintf(diagnosis, codeText(d.Code), d.Description)))
 	}
 	for _, p := range visit.Procedures {
-		parts = append(parts, paragraph("Procedure: "+strings.Join(words.NonEmpty(p.Code, p.Description), " ")))
+		parts = append(parts, paragraph(fmt.Sprintf(lang.L("Procedure: %s"), strings.Join(words.NonEmpty(p.Code, p.Description), " "))))
 	}
 	for _, a := range v.c.AmendmentsOf(visit.ID) {
 		parts = append(parts, widget.NewSeparator(),
-			&widget.Label{Text: "Amendment by " + a.Author + " on " + showWhen(a.At) + ": " + a.Reason, TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord},
+			&widget.Label{Text: fmt.Sprintf(lang.L("Amendment by %s on %s: %s"), a.Author, showWhen(a.At), a.Reason), TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord},
 			paragraph(a.Text))
 	}
 	// The buttons wrap onto a second row where the pane is narrow.
 	buttons := container.New(layout.NewRowWrapLayout())
 	if visit.Signed && chart.Allowed(v.s.user.Role, chart.SignVisit) {
-		buttons.Add(&widget.Button{Text: "Amend…", Icon: theme.DocumentCreateIcon(), OnTapped: func() { v.amend(visit) }})
+		buttons.Add(&widget.Button{Text: lang.L("Amend…"), Icon: theme.DocumentCreateIcon(), OnTapped: func() { v.amend(visit) }})
 	}
 	if chart.Allowed(v.s.user.Role, chart.WriteCodes) && !v.c.BreakGlass {
-		buttons.Add(&widget.Button{Text: "Code this visit…", Icon: theme.ListIcon(), OnTapped: func() { v.codeVisit(visit) }})
+		buttons.Add(&widget.Button{Text: lang.L("Code this visit…"), Icon: theme.ListIcon(), OnTapped: func() { v.codeVisit(visit) }})
 	}
 	if chart.Allowed(v.s.user.Role, chart.PrintClinical) {
-		buttons.Add(&widget.Button{Text: "Print note…", Icon: theme.DocumentPrintIcon(), OnTapped: func() { v.printVisit(visit) }})
+		buttons.Add(&widget.Button{Text: lang.L("Print note…"), Icon: theme.DocumentPrintIcon(), OnTapped: func() { v.printVisit(visit) }})
 	}
-	buttons.Add(&widget.Button{Text: "Back to visits", OnTapped: v.backToVisits})
+	buttons.Add(&widget.Button{Text: lang.L("Back to visits"), OnTapped: v.backToVisits})
 	parts = append(parts, buttons)
 	v.setVisitPane(scroll(container.NewVBox(parts...)))
 }
@@ -287,13 +289,13 @@ func (v *chartView) amend(visit chart.Visit) {
 		return
 	}
 	p := v.c.Patient
-	t := newTracker(v.s, draftKey("amend", p.ID, visit.ID), "the amendment to the visit of "+showDate(visit.Date)+" for "+p.Name(), p.ID)
-	text := newNoteEntry("the correction or addition")
-	reason := newEntry("why it is needed")
+	t := newTracker(v.s, draftKey("amend", p.ID, visit.ID), fmt.Sprintf(lang.L("the amendment to the visit of %s for %s"), showDate(visit.Date), p.Name()), p.ID)
+	text := newNoteEntry(lang.L("the correction or addition"))
+	reason := newEntry(lang.L("why it is needed"))
 	text.onActivity, reason.onActivity = v.s.touch, v.s.touch
 	f := newForm()
-	f.add("Amendment", "text", text)
-	f.add("Reason", "reason", reason)
+	f.add(lang.L("Amendment"), "text", text)
+	f.add(lang.L("Reason"), "reason", reason)
 	var d *modal
 	t.save = func() error {
 		_, err := v.s.svc.AmendVisit(visit.ID, text.Text, reason.Text)
@@ -318,12 +320,12 @@ func (v *chartView) amend(visit chart.Visit) {
 		})
 	}
 	text.onEscape, reason.onEscape = cancel, cancel
-	content := container.NewVBox(t.banner, paragraph("The signed note stays as it is; the amendment is shown with it."), f.content())
+	content := container.NewVBox(t.banner, paragraph(lang.L("The signed note stays as it is; the amendment is shown with it.")), f.content())
 	// Both buttons decide themselves when the dialog closes: Cancel may
 	// first ask about the typed text, Add keeps it open on a refusal.
-	d = openModal(v.s.ws.win, "Amend the visit of "+showDate(visit.Date), content,
-		&action{text: "Cancel", icon: theme.CancelIcon(), check: func() bool { cancel(); return false }},
-		&action{text: "Add amendment", icon: theme.ConfirmIcon(), imp: widget.HighImportance, check: func() bool { add(); return false }})
+	d = openModal(v.s.ws.win, fmt.Sprintf(lang.L("Amend the visit of %s"), showDate(visit.Date)), content,
+		&action{text: lang.L("Cancel"), icon: theme.CancelIcon(), check: func() bool { cancel(); return false }},
+		&action{text: lang.L("Add amendment"), icon: theme.ConfirmIcon(), imp: widget.HighImportance, check: func() bool { add(); return false }})
 	d.field(reason)
 	text.onEscape = cancel
 	d.d.Resize(fyne.NewSize(560, 360))

@@ -50,9 +50,10 @@ type Chart struct {
 	Series []Series
 	Band   *[2]float64
 	// BandName and FlaggedName, when set, name the band and the flagged
-	// points in a key under the time axis ("shaded: reference range
-	// 4.0–5.6 · red discs: outside the range"), where it never covers a
-	// value as a legend in the corner would.
+	// points in a key under the time axis, each saying how it is drawn
+	// ("shaded: reference range 4.0–5.6 · red discs: outside the range"),
+	// where it never covers a value as a legend in the corner would. The
+	// caller writes them whole, in the reader's language.
 	BandName    string
 	FlaggedName string
 	// DateFormat is the layout of the time axis's labels; "2006-01-02"
@@ -97,7 +98,7 @@ func (c Chart) Plot() (*plot.Plot, error) {
 			return nil, err
 		}
 		if c.BandName != "" && !(math.IsNaN(c.Band[0]) && math.IsNaN(c.Band[1])) {
-			key = append(key, "shaded: "+c.BandName)
+			key = append(key, c.BandName)
 		}
 	}
 	var flagged plotter.XYs
@@ -118,7 +119,7 @@ func (c Chart) Plot() (*plot.Plot, error) {
 		halo.Radius = vg.Points(5)
 		p.Add(halo)
 		if c.FlaggedName != "" {
-			key = append(key, "red discs: "+c.FlaggedName)
+			key = append(key, c.FlaggedName)
 		}
 	}
 	for i, s := range c.Series {

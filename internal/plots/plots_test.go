@@ -108,7 +108,7 @@ func TestPlainTickLabels(t *testing.T) {
 // glucose is a lab test's trend: a reference range and two values above it.
 func glucose(lo, hi float64) Chart {
 	d := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
-	return Chart{Title: "Glucose", Unit: "mg/dL", Band: &[2]float64{lo, hi}, BandName: "Reference range", FlaggedName: "Outside the range",
+	return Chart{Title: "Glucose", Unit: "mg/dL", Band: &[2]float64{lo, hi}, BandName: "shaded: Reference range", FlaggedName: "red discs: Outside the range",
 		Series: []Series{{Name: "Glucose", Points: []Point{
 			{At: d, Value: 92}, {At: d.AddDate(0, 3, 0), Value: 131, Flagged: true}, {At: d.AddDate(0, 6, 0), Value: 88}, {At: d.AddDate(0, 9, 0), Value: 142, Flagged: true},
 		}}}}
