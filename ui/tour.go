@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 
 	"chartkeeper/chart"
 	"chartkeeper/report"
@@ -166,7 +167,7 @@ func tourStops(role store.Role) []tourStop {
 			if _, err := report.Labels(&buf, pg, v.c.Patient, 3); err != nil {
 				fyne.LogError("making the tour's labels", err)
 			}
-			v.s.ws.showPrintout(&printout{title: "Labels for " + v.c.Patient.Name(), file: "labels.pdf", pdf: buf.Bytes()})
+			v.s.ws.showPrintout(&printout{title: fmt.Sprintf(lang.L("Labels for %s"), v.c.Patient.Name()), file: "labels.pdf", pdf: buf.Bytes()})
 		}))
 	}
 	// The file dialog, as "Save a copy…" and a code table's import show
