@@ -321,7 +321,7 @@ func (v *inboxView) detail(d chart.Document) fyne.CanvasObject {
 	v.fields = newForm()
 	v.fields.add(lang.L("Patient"), "patient", container.NewVBox(v.who, v.matches, v.chosen))
 	v.fields.add(lang.L("Category"), "category", v.category)
-	v.fields.add(lang.L("Clinical date"), "clinical date", v.date) // i18n:skip (field name)
+	v.fields.add(lang.L("Clinical date"), "clinical date", v.date) // i18n:skip
 	v.fields.add(lang.L("Note"), "note", v.note)
 	v.msg = v.fields.general
 	v.t = newTracker(v.s, draftKey("inbox", "", d.ID), fmt.Sprintf(lang.L("the filing of %s"), inboxName(d)), "")
@@ -432,12 +432,12 @@ func (v *inboxView) file() {
 func (v *inboxView) fileIt() error {
 	d, ok := v.current()
 	if !ok {
-		return errors.New("no document is chosen")
+		return errors.New("no document is chosen") // i18n:skip
 	}
 	if v.patient.ID == "" {
 		v.fields.clear()
 		setError(v.fields.errs["patient"], lang.L("Choose the patient: type a name, MRN or birth date and pick one."))
-		return errors.New("no patient is chosen")
+		return errors.New("no patient is chosen") // i18n:skip
 	}
 	_, err := v.s.svc.FileDocument(d.ID, v.patient.ID, categoryName(v.category.Selected), strings.TrimSpace(v.date.Text), strings.TrimSpace(v.note.Text))
 	if err != nil {

@@ -68,7 +68,7 @@ func (v *chartView) print(kind chart.PrintKind) {
 	p := v.c.Patient
 	switch kind {
 	case chart.PrintSummary:
-		v.askDisclosure(lang.L("Print the patient summary"), "patient summary", func(leaves *chart.Disclosure) { // i18n:skip (recorded in the accounting)
+		v.askDisclosure(lang.L("Print the patient summary"), "patient summary", func(leaves *chart.Disclosure) { // i18n:skip
 			v.render(kind, leaves, fmt.Sprintf(lang.L("Patient summary of %s"), p.Name()), func(buf *bytes.Buffer, pg report.Page) (report.Warnings, error) {
 				return report.Summary(buf, pg, v.c, summaryVisits)
 			})
@@ -94,7 +94,7 @@ func (v *chartView) print(kind chart.PrintKind) {
 
 // printVisit prints one visit's note with its amendments.
 func (v *chartView) printVisit(visit chart.Visit) {
-	v.askDisclosure(fmt.Sprintf(lang.L("Print the visit note of %s"), visit.Date), "visit note of "+visit.Date, func(leaves *chart.Disclosure) { // i18n:skip (recorded in the accounting)
+	v.askDisclosure(fmt.Sprintf(lang.L("Print the visit note of %s"), visit.Date), "visit note of "+visit.Date, func(leaves *chart.Disclosure) { // i18n:skip
 		v.render(chart.PrintVisit, leaves, fmt.Sprintf(lang.L("Visit note of %s"), visit.Date), func(buf *bytes.Buffer, pg report.Page) (report.Warnings, error) {
 			return report.VisitNote(buf, pg, v.c.Patient, visit, v.c.AmendmentsOf(visit.ID))
 		})

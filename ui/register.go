@@ -37,7 +37,7 @@ type registerForm struct {
 
 // errDuplicatesShown is what saving returns when it showed likely
 // duplicates instead of registering.
-var errDuplicatesShown = errors.New("this may be someone already registered")
+var errDuplicatesShown = errors.New("this may be someone already registered") // i18n:skip
 
 // newDemographicsForm edits a registered patient's demographics in the
 // detail pane; saving or cancelling goes back to the chart.
@@ -74,17 +74,17 @@ func newRegisterForm(s *session) *registerForm {
 	r.sex = widget.NewSelect([]string{sexTitle(chart.Female), sexTitle(chart.Male), sexTitle(chart.Other), sexTitle(chart.Unknown)}, func(string) { r.changed() })
 	r.sex.PlaceHolder = lang.L("choose")
 	r.form = newForm()
-	r.form.add(lang.L("Family name"), "family name", r.family)          // i18n:skip (field name)
-	r.form.add(lang.L("Given name"), "given name", r.given)             // i18n:skip (field name)
-	r.form.add(lang.L("Preferred name"), "preferred name", r.preferred) // i18n:skip (field name)
-	r.form.add(lang.L("Birth date"), "birth date", r.dob)               // i18n:skip (field name)
+	r.form.add(lang.L("Family name"), "family name", r.family)          // i18n:skip
+	r.form.add(lang.L("Given name"), "given name", r.given)             // i18n:skip
+	r.form.add(lang.L("Preferred name"), "preferred name", r.preferred) // i18n:skip
+	r.form.add(lang.L("Birth date"), "birth date", r.dob)               // i18n:skip
 	r.form.add(lang.L("Sex"), "sex", r.sex)
 	r.form.add(lang.L("Phone"), "phone", r.phone)
 	r.form.add(lang.L("Address"), "address", r.line)
 	r.form.add(lang.L("City"), "city", r.city)
 	r.form.add(lang.L("Language"), "language", r.language)
-	r.form.add(lang.L("Emergency contact"), "emergency contact", r.contact)      // i18n:skip (field name)
-	r.form.add(lang.L("Their phone"), "emergency contact phone", r.contactPhone) // i18n:skip (field name)
+	r.form.add(lang.L("Emergency contact"), "emergency contact", r.contact)      // i18n:skip
+	r.form.add(lang.L("Their phone"), "emergency contact phone", r.contactPhone) // i18n:skip
 	r.dups = container.NewVBox()
 	r.save = &widget.Button{Text: lang.L("Register"), Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: r.onSave}
 	r.t = newTracker(s, draftKey("register", "", ""), lang.L("the registration of a new patient"), "")

@@ -51,7 +51,7 @@ func (shellPrinter) Print(string, []byte) error { return errNeedsFile }
 func (shellPrinter) PrintFile(_, path string) error { return shell.Print(path) }
 
 // errNeedsFile says that the print service prints files only.
-var errNeedsFile = errors.New("the print service prints files only")
+var errNeedsFile = errors.New("the print service prints files only") // i18n:skip
 
 // shellOpen opens a file in the program Windows has for its type.
 func shellOpen(path string) error { return shell.Open(path) }

@@ -451,7 +451,7 @@ func (c cupsPrinter) Print(title string, data []byte) error {
 	if strings.HasSuffix(path, "lpr") {
 		flag = "-T"
 	}
-	cmd := exec.Command(path, flag, "Chartkeeper "+title) // i18n:skip (the print job's name)
+	cmd := exec.Command(path, flag, "Chartkeeper "+title) // i18n:skip
 	cmd.Stdin = bytes.NewReader(data)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("%s: %v: %s", path, err, strings.TrimSpace(string(out)))
@@ -459,7 +459,7 @@ func (c cupsPrinter) Print(title string, data []byte) error {
 	return nil
 }
 
-var errNoPrinter = errors.New("no printer is set up")
+var errNoPrinter = errors.New("no printer is set up") // i18n:skip
 
 // printFailed is what the person is told when the print service refused
 // a document; its own words go to the log.
