@@ -46,27 +46,36 @@ func passwordAdvice(pw, advice string) string {
 	case n < store.MinPasswordLen:
 		return fmt.Sprintf(lang.L("Too short: %d of at least %d characters."), n, store.MinPasswordLen)
 	}
-	switch advice {
-	case "Too easy to guess. It contains your name or username. Add another word or two that are not about you.": // i18n:skip
-		return lang.L("Too easy to guess. It contains your name or username. Add another word or two that are not about you.")
-	case "Too easy to guess. It is built from common words or passwords. Add another word or two that are not about you.": // i18n:skip
-		return lang.L("Too easy to guess. It is built from common words or passwords. Add another word or two that are not about you.")
-	case "Too easy to guess. It follows a row of keys on the keyboard. Add another word or two that are not about you.": // i18n:skip
-		return lang.L("Too easy to guess. It follows a row of keys on the keyboard. Add another word or two that are not about you.")
-	case "Too easy to guess. It repeats characters. Add another word or two that are not about you.": // i18n:skip
-		return lang.L("Too easy to guess. It repeats characters. Add another word or two that are not about you.")
-	case "Too easy to guess. It contains a sequence such as abc or 123. Add another word or two that are not about you.": // i18n:skip
-		return lang.L("Too easy to guess. It contains a sequence such as abc or 123. Add another word or two that are not about you.")
-	case "Too easy to guess. It contains a date. Add another word or two that are not about you.": // i18n:skip
-		return lang.L("Too easy to guess. It contains a date. Add another word or two that are not about you.")
-	case "Too easy to guess. Add another word or two that are not about you.": // i18n:skip
-		return lang.L("Too easy to guess. Add another word or two that are not about you.")
-	case "Good: hard to guess. One more word makes it stronger.": // i18n:skip
-		return lang.L("Good: hard to guess. One more word makes it stronger.")
-	case "Strong: very hard to guess.": // i18n:skip
-		return lang.L("Strong: very hard to guess.")
+	if t, ok := knownAdvice(advice); ok {
+		return t
 	}
 	return advice
+}
+
+// knownAdvice is the store's advice (beyond length) in the language shown;
+// false when the store words it in a way not known here.
+func knownAdvice(advice string) (string, bool) {
+	switch strings.Join(strings.Fields(advice), " ") {
+	case "Too easy to guess. It contains your name or username. Add another word or two that are not about you.": // i18n:skip
+		return lang.L("Too easy to guess. It contains your name or username. Add another word or two that are not about you."), true
+	case "Too easy to guess. It is built from common words or passwords. Add another word or two that are not about you.": // i18n:skip
+		return lang.L("Too easy to guess. It is built from common words or passwords. Add another word or two that are not about you."), true
+	case "Too easy to guess. It follows a row of keys on the keyboard. Add another word or two that are not about you.": // i18n:skip
+		return lang.L("Too easy to guess. It follows a row of keys on the keyboard. Add another word or two that are not about you."), true
+	case "Too easy to guess. It repeats characters. Add another word or two that are not about you.": // i18n:skip
+		return lang.L("Too easy to guess. It repeats characters. Add another word or two that are not about you."), true
+	case "Too easy to guess. It contains a sequence such as abc or 123. Add another word or two that are not about you.": // i18n:skip
+		return lang.L("Too easy to guess. It contains a sequence such as abc or 123. Add another word or two that are not about you."), true
+	case "Too easy to guess. It contains a date. Add another word or two that are not about you.": // i18n:skip
+		return lang.L("Too easy to guess. It contains a date. Add another word or two that are not about you."), true
+	case "Too easy to guess. Add another word or two that are not about you.": // i18n:skip
+		return lang.L("Too easy to guess. Add another word or two that are not about you."), true
+	case "Good: hard to guess. One more word makes it stronger.": // i18n:skip
+		return lang.L("Good: hard to guess. One more word makes it stronger."), true
+	case "Strong: very hard to guess.": // i18n:skip
+		return lang.L("Strong: very hard to guess."), true
+	}
+	return advice, false
 }
 
 // changeMyPassword lets whoever is signed in change their own password,
