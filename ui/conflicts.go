@@ -35,7 +35,7 @@ func (a *adminView) conflictRows(section func(string, int, error), row func(stri
 
 // conflictLine describes a queued record without opening it.
 func conflictLine(it chart.ConflictItem, patient string) string {
-	text := fmt.Sprintf("%s of %s · %s since %s", capital(it.What), patient, words.Plural(it.Count, "version"), it.Latest.Local().Format("2006-01-02 15:04"))
+	text := fmt.Sprintf("%s of %s · %s since %s", capital(it.What), patient, words.Plural(it.Count, "version"), showWhen(it.Latest))
 	if it.Deletion {
 		text += " · deleted on one workstation, changed on another"
 	}
@@ -188,7 +188,7 @@ func versionTitle(i int, ver chart.ConflictVersion) string {
 	if ver.Shown {
 		parts[0] += " (shown)"
 	}
-	parts = append(parts, ver.Author, ver.At.Local().Format("2006-01-02 15:04"))
+	parts = append(parts, ver.Author, showWhen(ver.At))
 	if ver.Signed {
 		parts = append(parts, "signed")
 	}

@@ -200,7 +200,7 @@ func (a *adminView) merged(keep, dup chart.Patient) {
 // patientCard shows one patient's demographics for comparison.
 func patientCard(p chart.Patient) fyne.CanvasObject {
 	rows := [][2]string{
-		{"MRN", p.MRN}, {"Name", p.Name()}, {"Preferred", p.Preferred}, {"Born", p.DOB}, {"Sex", string(p.Sex)},
+		{"MRN", p.MRN}, {"Name", p.Name()}, {"Preferred", p.Preferred}, {"Born", showDate(p.DOB)}, {"Sex", string(p.Sex)},
 		{"Phone", p.Phone}, {"Address", strings.Join(words.NonEmpty(p.Address.Line, p.Address.City, p.Address.Region, p.Address.PostalCode), ", ")},
 		{"Language", p.Language}, {"Emergency contact", strings.Join(words.NonEmpty(p.Emergency.Name, p.Emergency.Relation, p.Emergency.Phone), " · ")},
 	}

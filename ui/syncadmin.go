@@ -138,7 +138,7 @@ func (a *adminView) issueCode(cfg syncclient.Config) {
 			}}
 			d := openModal(w, "Enrollment code", container.NewVBox(
 				paragraph(fmt.Sprintf("On the new workstation choose \"Join your practice\" and enter this code. It works once, until %s. Anyone with the code can join the practice: hand it over in person or by a trusted channel, never by e-mail.",
-					expires.Local().Format("2006-01-02 15:04"))),
+					showWhen(expires))),
 				shown, container.NewHBox(copyIt)), nil, &action{text: "Done", imp: widget.HighImportance})
 			d.d.Resize(fyne.NewSize(640, 0))
 		})
@@ -163,9 +163,9 @@ func (a *adminView) loadDevices(cfg syncclient.Config, box *fyne.Container) {
 				if name == "" {
 					name = "(no name)"
 				}
-				state := "enrolled " + d.Created.Local().Format("2006-01-02")
+				state := "enrolled " + showDay(d.Created)
 				if !d.Revoked.IsZero() {
-					state += ", revoked " + d.Revoked.Local().Format("2006-01-02")
+					state += ", revoked " + showDay(d.Revoked)
 				}
 				if d.ID == cfg.DeviceID {
 					state += " · this workstation"

@@ -6,7 +6,7 @@
 //
 //   - a string literal in shown code looks like text and is neither inside
 //     a lang.L / lang.X / lang.N / lang.Localize* call nor on a line that
-//     ends in "// i18n:skip";
+//     ends in "// i18n:skip" (optionally followed by ": a reason");
 //   - a key (the literal first argument of lang.L, lang.X, lang.N and
 //     lang.Localize* in shown code, or of a call to a function or method
 //     named T or tr in internal/plain, report and chart) has no entry in one

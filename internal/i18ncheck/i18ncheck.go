@@ -318,7 +318,9 @@ func skipLines(fset *token.FileSet, f *ast.File) map[int]bool {
 	lines := map[int]bool{}
 	for _, cg := range f.Comments {
 		for _, c := range cg.List {
-			if strings.TrimSpace(strings.TrimPrefix(c.Text, "//")) == "i18n:skip" {
+			// "// i18n:skip", optionally followed by a reason
+			text := strings.TrimSpace(strings.TrimPrefix(c.Text, "//"))
+			if rest, ok := strings.CutPrefix(text, "i18n:skip"); ok && (rest == "" || strings.ContainsRune(" :;-(", rune(rest[0]))) {
 				lines[fset.Position(c.Slash).Line] = true
 			}
 		}

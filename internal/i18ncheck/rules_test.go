@@ -43,6 +43,8 @@ func screen(a app, n int, err error) {
 	_ = "Save"
 	_ = "two words"
 	_ = "Skipped text" // i18n:skip
+	_ = "Skipped with a reason" // i18n:skip: a test hook
+	_ = "Not skipped" // i18n:skipped
 	log.Printf("Logged %v", err)
 	_ = time.Now().Format("2006-01-02 15:04")
 	_ = "Mon 2 Jan 2006"
@@ -96,7 +98,7 @@ func f(x p) { _ = x.tr("Date of birth: %s") }
 	for _, f := range findings {
 		got = append(got, f.Text)
 	}
-	want := []string{"Untranslated label", "Save", "two words"}
+	want := []string{"Untranslated label", "Save", "two words", "Not skipped"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("findings %q, want %q", got, want)
 	}
