@@ -41,14 +41,14 @@ type DemoUser struct {
 // demoUsers are the demo practice's users: an HIM manager (the practice's
 // first user) and one of each role that demo.Fill writes as.
 var demoUsers = []DemoUser{
-	{"demo-clinician", "Demo Clinician", store.RoleClinician},
-	{"demo-frontdesk", "Demo Front Desk", store.RoleFrontDesk},
-	{"demo-coder", "Demo Coder", store.RoleCoder},
-	{"demo-him", "Demo HIM Manager", store.RoleHIM},
+	{"demo-clinician", "Demo Clinician", store.RoleClinician},  // i18n:skip
+	{"demo-frontdesk", "Demo Front Desk", store.RoleFrontDesk}, // i18n:skip
+	{"demo-coder", "Demo Coder", store.RoleCoder},              // i18n:skip
+	{"demo-him", "Demo HIM Manager", store.RoleHIM},            // i18n:skip
 }
 
 // demoPracticeName says on every printout that the practice is not real.
-const demoPracticeName = "Demo Clinic (made-up patients)"
+const demoPracticeName = "Demo Clinic (made-up patients)" // i18n:skip
 
 // ReadDemoPractice returns the demo credentials of the practice in dir, or
 // nil when it is not a demo practice.
@@ -86,7 +86,7 @@ func NewDemoPractice(dir string, patients int, progress func(done, total int)) (
 	}
 	for _, u := range demoUsers[:len(demoUsers)-1] {
 		if _, err := st.AddUser(store.NewUser{Username: u.Username, Name: u.Name, Role: u.Role, Password: pw}); err != nil {
-			return fail(fmt.Errorf("adding the demo user %s: %w", u.Username, err))
+			return fail(fmt.Errorf("adding the demo user %s: %w", u.Username, err)) // i18n:skip
 		}
 	}
 	b, _ := json.MarshalIndent(d, "", "  ")
@@ -108,7 +108,7 @@ func NewDemoPractice(dir string, patients int, progress func(done, total int)) (
 				return st.Unlock(u.Username, pw)
 			}
 		}
-		return fmt.Errorf("no demo user is a %s", role.Title())
+		return fmt.Errorf("no demo user is a %s", role.Title()) // i18n:skip
 	}
 	_, err = demo.Fill(svc, demo.Options{Patients: patients, Seed: 1, Progress: progress, As: as})
 	svc.Close()

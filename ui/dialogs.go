@@ -1,9 +1,12 @@
 package ui
 
 import (
+	"fmt"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -172,7 +175,7 @@ func (m *modal) field(e *entry) {
 
 // showMessage tells the person something; OK, Enter or Escape closes it.
 func showMessage(w fyne.Window, title, text string) *modal {
-	return openModal(w, title, container.NewPadded(paragraph(text)), nil, &action{text: "OK", imp: widget.HighImportance})
+	return openModal(w, title, container.NewPadded(paragraph(text)), nil, &action{text: lang.L("OK"), imp: widget.HighImportance})
 }
 
 // confirmAction asks before doing something: the buttons name the action
@@ -200,8 +203,8 @@ func askFormKeeping(w fyne.Window, title string, content fyne.CanvasObject, ok, 
 		if dirty == nil || !dirty() {
 			return true
 		}
-		confirmAction(w, "Discard your changes to "+what+"?", "What you typed is not kept. Keep editing goes back to the form.",
-			"Discard", "Keep editing", func() { m.close() })
+		confirmAction(w, fmt.Sprintf(lang.L("Discard your changes to %s?"), what), lang.L("What you typed is not kept. Keep editing goes back to the form."),
+			lang.L("Discard"), lang.L("Keep editing"), func() { m.close() })
 		return false
 	}
 	m = openModal(w, title, content, back, &action{text: ok, imp: widget.HighImportance, check: check, do: do})

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"image/color"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -72,30 +74,30 @@ func chooseFile(w fyne.Window, save bool, name string, exts []string, done func(
 	fc.status = widget.NewLabel("")
 	fc.status.Wrapping = fyne.TextWrapWord
 	fc.status.Hide()
-	fc.name = newEntry("File name")
+	fc.name = newEntry(lang.L("File name"))
 	fc.name.SetText(name)
 	fc.list = newFileList(fc)
 
-	fc.up = fc.button("Up", theme.MoveUpIcon(), func() { fc.setDir(filepath.Dir(fc.dir)) })
-	home := fc.button("Home", theme.HomeIcon(), func() {
+	fc.up = fc.button(lang.L("Up"), theme.MoveUpIcon(), func() { fc.setDir(filepath.Dir(fc.dir)) })
+	home := fc.button(lang.L("Home"), theme.HomeIcon(), func() {
 		if h, err := os.UserHomeDir(); err == nil {
 			fc.setDir(h)
 		}
 	})
 	// The list asks for room; the dialog is sized to the window below.
 	room := container.NewStack(minBox(fyne.NewSize(360, 150)), fc.list)
-	label := "File name"
+	label := lang.L("File name")
 	if !save {
-		label = "File"
+		label = lang.L("File")
 	}
 	content := container.NewBorder(
 		container.NewBorder(nil, nil, container.NewHBox(fc.up, home), nil, fc.where),
 		container.NewVBox(container.NewBorder(nil, nil, widget.NewLabel(label), nil, fc.name), fc.status),
 		nil, nil, room)
 
-	title, ok := "Save a copy", "Save"
+	title, ok := lang.L("Save a copy"), lang.L("Save")
 	if !save {
-		title, ok = "Open a file", "Open"
+		title, ok = lang.L("Open a file"), lang.L("Open")
 	}
 	var chosen string
 	def := &action{text: ok, icon: theme.ConfirmIcon(), imp: widget.HighImportance,
@@ -105,7 +107,7 @@ func chooseFile(w fyne.Window, save bool, name string, exts []string, done func(
 			return ready
 		},
 		do: func() { fc.finish(chosen) }}
-	cancel := &action{text: "Cancel", do: func() { fc.finish("") }}
+	cancel := &action{text: lang.L("Cancel"), do: func() { fc.finish("") }}
 	fc.name.OnSubmitted = func(string) { fc.m.enter() }
 	fc.m = openModal(w, title, content, cancel, def)
 	fc.up.m, home.m = fc.m, fc.m
@@ -162,7 +164,7 @@ func (fc *fileChooser) setDir(dir string) {
 	fc.say("")
 	items, err := readFolder(dir, fc.exts)
 	if err != nil {
-		fc.say("This folder cannot be read; choose another.")
+		fc.say(lang.L("This folder cannot be read; choose another."))
 	}
 	fc.dir, fc.items = dir, items
 	fc.where.SetText(dir)
@@ -253,9 +255,9 @@ func (fc *fileChooser) confirm() (string, bool) {
 	n := strings.TrimSpace(fc.name.Text)
 	if n == "" {
 		if fc.save {
-			fc.say("Type a name for the file.")
+			fc.say(lang.L("Type a name for the file."))
 		} else {
-			fc.say("Choose a file in the list.")
+			fc.say(lang.L("Choose a file in the list."))
 		}
 		return "", false
 	}
@@ -275,19 +277,19 @@ func (fc *fileChooser) confirm() (string, bool) {
 		fc.name.SetText(fc.offered) // saving: the name offered again
 		return "", false
 	case !fc.save && err != nil:
-		fc.say("There is no file named " + filepath.Base(p) + " in " + filepath.Dir(p) + ".")
+		fc.say(fmt.Sprintf(lang.L("There is no file named %s in %s."), filepath.Base(p), filepath.Dir(p)))
 		return "", false
 	case fc.save && err == nil:
-		confirmAction(fc.w, "Replace "+filepath.Base(p)+"?",
-			"A file named "+filepath.Base(p)+" is already in "+filepath.Dir(p)+". Saving replaces what it holds.",
-			"Replace", "Choose another name", func() {
+		confirmAction(fc.w, fmt.Sprintf(lang.L("Replace %s?"), filepath.Base(p)),
+			fmt.Sprintf(lang.L("A file named %s is already in %s. Saving replaces what it holds."), filepath.Base(p), filepath.Dir(p)),
+			lang.L("Replace"), lang.L("Choose another name"), func() {
 				fc.m.close()
 				fc.finish(p)
 			})
 		return "", false
 	case fc.save:
 		if st, err := os.Stat(filepath.Dir(p)); err != nil || !st.IsDir() {
-			fc.say("There is no folder " + filepath.Dir(p) + ".")
+			fc.say(fmt.Sprintf(lang.L("There is no folder %s."), filepath.Dir(p)))
 			return "", false
 		}
 	}

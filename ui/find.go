@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
@@ -31,12 +32,12 @@ type finder struct {
 
 func newFinder(s *session) *finder {
 	f := &finder{s: s}
-	f.query = newEntry("Find: name, MRN, birth date or phone (Ctrl+F)")
+	f.query = newEntry(lang.L("Find: name, MRN, birth date or phone (Ctrl+F)"))
 	f.query.OnChanged = f.onChanged
 	f.query.OnSubmitted = f.onSubmitted
 	f.query.onActivity = s.touch
 	f.query.onEscape = func() { f.query.SetText("") }
-	f.count = &widget.Label{Text: "Type to find a patient.", Wrapping: fyne.TextWrapWord}
+	f.count = &widget.Label{Text: lang.L("Type to find a patient."), Wrapping: fyne.TextWrapWord}
 	f.list = &widget.List{
 		Length:     func() int { return len(f.results) },
 		CreateItem: newResultRow,
@@ -85,7 +86,7 @@ func (f *finder) search(q string) {
 	f.list.UnselectAll()
 	if q == "" {
 		f.results = nil
-		f.count.SetText("Type to find a patient.")
+		f.count.SetText(lang.L("Type to find a patient."))
 		f.list.Refresh()
 		return
 	}
@@ -99,13 +100,13 @@ func (f *finder) search(q string) {
 	f.results = rs
 	switch n := len(rs); {
 	case n == 0:
-		f.count.SetText("No patient found.")
+		f.count.SetText(lang.L("No patient found."))
 	case n == 1:
-		f.count.SetText("1 patient. Enter opens the chart.")
+		f.count.SetText(lang.L("1 patient. Enter opens the chart."))
 	case n >= findLimit:
-		f.count.SetText(fmt.Sprintf("More than %d patients: keep typing to narrow the list.", findLimit-1))
+		f.count.SetText(fmt.Sprintf(lang.L("More than %d patients: keep typing to narrow the list."), findLimit-1))
 	default:
-		f.count.SetText(words.Plural(n, "patient") + ". Enter opens the first.")
+		f.count.SetText(fmt.Sprintf(lang.L("%d patients. Enter opens the first."), n))
 	}
 	f.list.Refresh()
 	f.list.ScrollToTop()
@@ -128,7 +129,7 @@ func newResultRow() fyne.CanvasObject {
 	// Templates of the widest texts, so that the columns line up from the start.
 	mrn := &widget.Label{Text: "00000000", TextStyle: fyne.TextStyle{Monospace: true}}
 	name := &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis}
-	born := &widget.Label{Text: "0000-00-00 · 000 y · X"}
+	born := &widget.Label{Text: "0000-00-00 · 000 y · X"} // i18n:skip
 	return container.NewBorder(nil, nil, mrn, born, name)
 }
 
@@ -150,9 +151,9 @@ func bornText(p chart.PatientSummary) string {
 	died := ""
 	switch {
 	case p.DeceasedDate != "":
-		died = "died " + p.DeceasedDate
+		died = fmt.Sprintf(lang.L("died %s"), p.DeceasedDate)
 	case p.Deceased:
-		died = "deceased"
+		died = lang.L("deceased")
 	}
 	return strings.Join(words.NonEmpty(showDate(p.DOB), p.AgeText(time.Now()), sexLetter(p.Sex), died), " · ")
 }
@@ -160,11 +161,11 @@ func bornText(p chart.PatientSummary) string {
 func sexLetter(s chart.Sex) string {
 	switch s {
 	case chart.Female:
-		return "F"
+		return lang.L("F")
 	case chart.Male:
-		return "M"
+		return lang.L("M")
 	case chart.Other:
-		return "X"
+		return lang.L("X")
 	}
 	return "?"
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -35,7 +36,7 @@ type headerBar struct {
 
 func newHeaderBar(left, right []*headerItem) *headerBar {
 	h := &headerBar{left: left, right: right}
-	h.more = &widget.Button{Text: "More", Icon: theme.MenuIcon(), OnTapped: h.showMenu}
+	h.more = &widget.Button{Text: lang.L("More"), Icon: theme.MenuIcon(), OnTapped: h.showMenu}
 	objs := []fyne.CanvasObject{}
 	for _, it := range h.items() {
 		if it.view == nil {

@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -92,15 +93,15 @@ func (s *session) findFromHome() {
 // homeActions is the row of buttons at the top of every home: find, and
 // what else the role starts from.
 func (s *session) homeActions() fyne.CanvasObject {
-	row := container.NewHBox(&widget.Button{Text: "Find a patient (Ctrl+F)", Icon: theme.SearchIcon(), Importance: widget.HighImportance, OnTapped: s.findFromHome})
+	row := container.NewHBox(&widget.Button{Text: lang.L("Find a patient (Ctrl+F)"), Icon: theme.SearchIcon(), Importance: widget.HighImportance, OnTapped: s.findFromHome})
 	if chart.Allowed(s.user.Role, chart.WriteDemographics) {
-		row.Add(&widget.Button{Text: "New patient (Ctrl+N)", Icon: theme.ContentAddIcon(), OnTapped: s.register})
+		row.Add(&widget.Button{Text: lang.L("New patient (Ctrl+N)"), Icon: theme.ContentAddIcon(), OnTapped: s.register})
 	}
 	if chart.Allowed(s.user.Role, chart.FileDocuments) {
-		row.Add(&widget.Button{Text: "Inbox", Icon: theme.MailComposeIcon(), OnTapped: s.showInbox})
+		row.Add(&widget.Button{Text: lang.L("Inbox"), Icon: theme.MailComposeIcon(), OnTapped: s.showInbox})
 	}
 	if chart.Allowed(s.user.Role, chart.Administer) {
-		row.Add(&widget.Button{Text: "Administration", Icon: theme.SettingsIcon(), OnTapped: s.admin})
+		row.Add(&widget.Button{Text: lang.L("Administration"), Icon: theme.SettingsIcon(), OnTapped: s.admin})
 	}
 	return row
 }
@@ -108,7 +109,7 @@ func (s *session) homeActions() fyne.CanvasObject {
 // homePage is a home's frame: the greeting and actions above columns that
 // scroll together.
 func (s *session) homePage(cols ...fyne.CanvasObject) fyne.CanvasObject {
-	top := container.NewVBox(heading("Welcome, "+s.user.Name), s.homeActions(), widget.NewSeparator())
+	top := container.NewVBox(heading(fmt.Sprintf(lang.L("Welcome, %s"), s.user.Name)), s.homeActions(), widget.NewSeparator())
 	return border(container.NewPadded(top), nil, nil, nil, scroll(container.NewPadded(container.NewGridWithColumns(len(cols), cols...))))
 }
 
@@ -126,7 +127,7 @@ func homeRow(text, button string, tapped func()) fyne.CanvasObject {
 
 // patientLine is "Name · MRN 1234567 · 1980-04-02 · 45 years · F".
 func homePatientLine(p chart.PatientSummary) string {
-	return p.Name() + " · MRN " + p.MRN + " · " + bornText(p)
+	return fmt.Sprintf(lang.L("%s · MRN %s · %s"), p.Name(), p.MRN, bornText(p))
 }
 
 // ago says how long ago t was, in words: "5 minutes", "3 hours", "2 days".
@@ -134,13 +135,22 @@ func ago(t time.Time) string {
 	d := now().Sub(t)
 	switch {
 	case d < time.Minute:
-		return "less than a minute"
+		return lang.L("less than a minute")
 	case d < time.Hour:
-		return words.Plural(int(d/time.Minute), "minute")
+		return homeCount(int(d/time.Minute), lang.L("1 minute"), lang.L("%d minutes"))
 	case d < 48*time.Hour:
-		return words.Plural(int(d/time.Hour), "hour")
+		return homeCount(int(d/time.Hour), lang.L("1 hour"), lang.L("%d hours"))
 	}
-	return words.Plural(int(d/(24*time.Hour)), "day")
+	return homeCount(int(d/(24*time.Hour)), lang.L("1 day"), lang.L("%d days"))
+}
+
+// homeCount is one when n is 1, else many (a "%d …" in the language
+// shown) with n.
+func homeCount(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return fmt.Sprintf(many, n)
 }
 
 // whenText is "today 14:32", or "2026-03-01 14:32" another day.
@@ -148,28 +158,28 @@ func whenText(t time.Time) string {
 	t = t.Local()
 	n := now()
 	if y, m, d := t.Date(); y == n.Year() && m == n.Month() && d == n.Day() {
-		return "today " + t.Format("15:04")
+		return fmt.Sprintf(lang.L("today %s"), t.Format("15:04"))
 	}
 	return showDateTime(t.Format("2006-01-02 15:04"))
 }
 
 // inboxSection says how many documents wait to be filed and since when.
 func (s *session) inboxSection() fyne.CanvasObject {
-	box := container.NewVBox(homeSection("Documents waiting to be filed"))
+	box := container.NewVBox(homeSection(lang.L("Documents waiting to be filed")))
 	n, oldest, err := s.svc.InboxWaiting()
 	switch {
 	case err != nil:
 		box.Add(paragraph(sentence(err)))
 	case n == 0:
-		box.Add(paragraph("Nothing waits to be filed."))
+		box.Add(paragraph(lang.L("Nothing waits to be filed.")))
 	default:
-		verb := "wait"
+		text := fmt.Sprintf(lang.L("%d documents wait to be filed; the oldest arrived %s ago (%s)."), n, ago(oldest), whenText(oldest))
 		if n == 1 {
-			verb = "waits"
+			text = fmt.Sprintf(lang.L("1 document waits to be filed; the oldest arrived %s ago (%s)."), ago(oldest), whenText(oldest))
 		}
-		box.Add(paragraph(fmt.Sprintf("%s %s to be filed; the oldest arrived %s ago (%s).", words.Plural(n, "document"), verb, ago(oldest), whenText(oldest))))
+		box.Add(paragraph(text))
 		if chart.Allowed(s.user.Role, chart.FileDocuments) {
-			box.Add(container.NewHBox(&widget.Button{Text: "File them in the inbox", Icon: theme.MailComposeIcon(), OnTapped: s.showInbox}))
+			box.Add(container.NewHBox(&widget.Button{Text: lang.L("File them in the inbox"), Icon: theme.MailComposeIcon(), OnTapped: s.showInbox}))
 		}
 	}
 	return box
@@ -177,16 +187,16 @@ func (s *session) inboxSection() fyne.CanvasObject {
 
 // recentSection lists the charts this user opened lately here.
 func (s *session) recentSection() fyne.CanvasObject {
-	box := container.NewVBox(homeSection("Recent patients"))
+	box := container.NewVBox(homeSection(lang.L("Recent patients")))
 	ps, err := s.svc.RecentPatients(homeListLimit)
 	switch {
 	case err != nil:
 		box.Add(paragraph(sentence(err)))
 	case len(ps) == 0:
-		box.Add(paragraph("The charts you open on this workstation will be listed here."))
+		box.Add(paragraph(lang.L("The charts you open on this workstation will be listed here.")))
 	}
 	for _, p := range ps {
-		box.Add(homeRow(homePatientLine(p), "Open", func() { s.openChart(p.ID) }))
+		box.Add(homeRow(homePatientLine(p), lang.L("Open"), func() { s.openChart(p.ID) }))
 	}
 	return box
 }
@@ -195,18 +205,18 @@ func (s *session) recentSection() fyne.CanvasObject {
 func (s *session) frontDeskHome() fyne.CanvasObject {
 	left := container.NewVBox(s.inboxSection())
 	n, regs, err := s.svc.RegisteredToday(homeListLimit)
-	left.Add(homeSection(fmt.Sprintf("Registered today (%d)", n)))
+	left.Add(homeSection(fmt.Sprintf(lang.L("Registered today (%d)"), n)))
 	switch {
 	case err != nil:
 		left.Add(paragraph(sentence(err)))
 	case n == 0:
-		left.Add(paragraph("No one has been registered today yet."))
+		left.Add(paragraph(lang.L("No one has been registered today yet.")))
 	}
 	for _, p := range regs {
-		left.Add(homeRow(homePatientLine(p), "Open", func() { s.openChart(p.ID) }))
+		left.Add(homeRow(homePatientLine(p), lang.L("Open"), func() { s.openChart(p.ID) }))
 	}
 	if n > len(regs) {
-		left.Add(paragraph(fmt.Sprintf("and %d more.", n-len(regs))))
+		left.Add(paragraph(fmt.Sprintf(lang.L("and %d more."), n-len(regs))))
 	}
 	return s.homePage(left, s.recentSection())
 }
@@ -216,30 +226,28 @@ func (s *session) frontDeskHome() fyne.CanvasObject {
 func (s *session) clinicianHome() fyne.CanvasObject {
 	left := container.NewVBox()
 	n, notes, err := s.svc.MyUnsignedVisits(homeListLimit)
-	left.Add(homeSection(fmt.Sprintf("My unsigned notes (%d), oldest first", n)))
+	left.Add(homeSection(fmt.Sprintf(lang.L("My unsigned notes (%d), oldest first"), n)))
 	switch {
 	case err != nil:
 		left.Add(paragraph(sentence(err)))
 	case n == 0:
-		left.Add(paragraph("Every note you wrote is signed."))
+		left.Add(paragraph(lang.L("Every note you wrote is signed.")))
 	}
 	for _, it := range notes {
 		text := strings.Join(words.NonEmpty(showDate(it.Visit.Date), it.Patient.Name(), it.Visit.Reason, ageDays(it.Age)), " · ")
-		left.Add(homeRow(text, "Open", func() { s.openVisitOf(it.Visit) }))
+		left.Add(homeRow(text, lang.L("Open"), func() { s.openVisitOf(it.Visit) }))
 	}
 	if n > len(notes) {
-		left.Add(paragraph(fmt.Sprintf("and %d more.", n-len(notes))))
+		left.Add(paragraph(fmt.Sprintf(lang.L("and %d more."), n-len(notes))))
 	}
 	since := s.lastSignIn
 	if since.IsZero() {
 		since = now().AddDate(0, 0, -7)
 	}
 	right := container.NewVBox(s.newResultsSection(since))
-	title := "Filed to your patients"
+	title := lang.L("Filed to your patients lately")
 	if !s.lastSignIn.IsZero() {
-		title += " since you last signed in (" + whenText(s.lastSignIn) + ")"
-	} else {
-		title += " lately"
+		title = fmt.Sprintf(lang.L("Filed to your patients since you last signed in (%s)"), whenText(s.lastSignIn))
 	}
 	filed, err := s.svc.FiledToMyPatients(since, homeListLimit)
 	right.Add(homeSection(title))
@@ -247,7 +255,7 @@ func (s *session) clinicianHome() fyne.CanvasObject {
 	case err != nil:
 		right.Add(paragraph(sentence(err)))
 	case len(filed) == 0:
-		right.Add(paragraph("Nothing new was filed to the patients you have seen."))
+		right.Add(paragraph(lang.L("Nothing new was filed to the patients you have seen.")))
 	}
 	for _, it := range filed {
 		cat := it.Document.Category
@@ -255,7 +263,7 @@ func (s *session) clinicianHome() fyne.CanvasObject {
 			cat = c.Title
 		}
 		text := strings.Join(words.NonEmpty(it.Patient.Name(), cat, it.Document.Title, whenText(it.Document.FiledAt)), " · ")
-		right.Add(homeRow(text, "Open chart", func() { s.openChart(it.Document.Patient) }))
+		right.Add(homeRow(text, lang.L("Open chart"), func() { s.openChart(it.Document.Patient) }))
 	}
 	right.Add(s.recentSection())
 	if chart.Allowed(s.user.Role, chart.FileDocuments) {
@@ -272,7 +280,7 @@ func (s *session) newResultsSection(since time.Time) fyne.CanvasObject {
 		return container.NewVBox()
 	}
 	n, items, err := s.svc.NewResultsForMyPatients(since, homeListLimit)
-	title := fmt.Sprintf("New results for your patients (%d)", n)
+	title := fmt.Sprintf(lang.L("New results for your patients (%d)"), n)
 	if n > 0 {
 		flagged := 0
 		for _, it := range items {
@@ -281,7 +289,7 @@ func (s *session) newResultsSection(since time.Time) fyne.CanvasObject {
 			}
 		}
 		if flagged > 0 {
-			title = fmt.Sprintf("New results for your patients (%d), outside their range first", n)
+			title = fmt.Sprintf(lang.L("New results for your patients (%d), outside their range first"), n)
 		}
 	}
 	box := container.NewVBox(homeSection(title))
@@ -289,7 +297,7 @@ func (s *session) newResultsSection(since time.Time) fyne.CanvasObject {
 	case err != nil:
 		box.Add(paragraph(sentence(err)))
 	case n == 0:
-		box.Add(paragraph("No new results for the patients you have seen."))
+		box.Add(paragraph(lang.L("No new results for the patients you have seen.")))
 	}
 	for _, it := range items {
 		r := it.Result
@@ -299,21 +307,21 @@ func (s *session) newResultsSection(since time.Time) fyne.CanvasObject {
 		}
 		more := ""
 		if it.Others > 0 {
-			more = fmt.Sprintf("and %d earlier", it.Others)
+			more = fmt.Sprintf(lang.L("and %d earlier"), it.Others)
 		}
 		text := strings.Join(words.NonEmpty(it.Patient.Name(), clip(r.Name, 32), value, showDay(r.Taken), more), " · ")
 		l := &widget.Label{Text: text, Truncation: fyne.TextTruncateEllipsis}
 		if r.Abnormal() {
 			l.Importance = widget.DangerImportance
 		}
-		box.Add(container.NewBorder(nil, nil, nil, &widget.Button{Text: "Open results", Importance: widget.LowImportance, OnTapped: func() { s.openResultOf(it) }}, l))
+		box.Add(container.NewBorder(nil, nil, nil, &widget.Button{Text: lang.L("Open results"), Importance: widget.LowImportance, OnTapped: func() { s.openResultOf(it) }}, l))
 	}
 	shown := 0
 	for _, it := range items {
 		shown += 1 + it.Others
 	}
 	if n > shown {
-		box.Add(paragraph(fmt.Sprintf("and %d more.", n-shown)))
+		box.Add(paragraph(fmt.Sprintf(lang.L("and %d more."), n-shown)))
 	}
 	return box
 }
@@ -339,9 +347,9 @@ func (s *session) openResultOf(it chart.ResultItem) {
 // ageDays is "today" for 0, else "3 days".
 func ageDays(n int) string {
 	if n <= 0 {
-		return "today"
+		return lang.L("today")
 	}
-	return words.Plural(n, "day")
+	return homeCount(n, lang.L("1 day"), lang.L("%d days"))
 }
 
 // openVisitOf opens a visit in its patient's chart.

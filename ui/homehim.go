@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 
 	"chartkeeper/chart"
 	"chartkeeper/internal/plots"
@@ -25,7 +26,7 @@ func (s *session) himHome() fyne.CanvasObject {
 	s.homePlots = nil
 	box := container.NewVBox()
 	lists, err := s.svc.Worklists()
-	box.Add(homeSection("Worklists"))
+	box.Add(homeSection(lang.L("Worklists")))
 	if err != nil {
 		box.Add(paragraph(sentence(err)))
 	}
@@ -34,15 +35,15 @@ func (s *session) himHome() fyne.CanvasObject {
 		text := fmt.Sprintf("%s: %d", w.Name, w.Count)
 		switch {
 		case w.Count == 0:
-			text += ", nothing waiting"
+			text = fmt.Sprintf(lang.L("%s: %d, nothing waiting"), w.Name, w.Count)
 		case !w.Oldest.IsZero():
-			text += ", the oldest " + ago(w.Oldest) + " old"
+			text = fmt.Sprintf(lang.L("%s: %d, the oldest %s old"), w.Name, w.Count, ago(w.Oldest))
 		}
-		grid.Add(homeRow(text, "Open", s.openWorklists))
+		grid.Add(homeRow(text, lang.L("Open"), s.openWorklists))
 	}
 	box.Add(grid)
 
-	box.Add(homeSection(fmt.Sprintf("The last %d days", historyDays)))
+	box.Add(homeSection(fmt.Sprintf(lang.L("The last %d days"), historyDays)))
 	h, err := s.svc.History(historyDays)
 	if err != nil {
 		box.Add(paragraph(sentence(err)))
@@ -51,19 +52,19 @@ func (s *session) himHome() fyne.CanvasObject {
 	one := func(title, unit string, values []int) plots.Chart {
 		return plots.Chart{Title: title, Unit: unit, Series: []plots.Series{{Name: title, Points: dayPoints(h.Days, values)}}, DateFormat: "Jan 2"}
 	}
-	unsigned := plots.Chart{Title: "Unsigned notes by age", Unit: "notes", DateFormat: "Jan 2"}
+	unsigned := plots.Chart{Title: lang.L("Unsigned notes by age"), Unit: lang.L("notes"), DateFormat: "Jan 2"}
 	for k, name := range chart.UnsignedAges {
 		unsigned.Series = append(unsigned.Series, plots.Series{Name: name, Points: dayPoints(h.Days, h.Unsigned[k])})
 	}
 	plotGrid := container.NewGridWithColumns(2,
-		s.newHomePlot(one("Documents waiting to be filed", "documents", h.Waiting)),
+		s.newHomePlot(one(lang.L("Documents waiting to be filed"), lang.L("documents"), h.Waiting)),
 		s.newHomePlot(unsigned),
-		s.newHomePlot(one("Coding backlog (signed visits without codes)", "visits", h.Backlog)),
-		s.newHomePlot(one("Disclosures recorded per day", "disclosures", h.Disclosures)),
-		s.newHomePlot(one("Break-glass openings per day", "openings", h.BreakGlass)),
+		s.newHomePlot(one(lang.L("Coding backlog (signed visits without codes)"), lang.L("visits"), h.Backlog)),
+		s.newHomePlot(one(lang.L("Disclosures recorded per day"), lang.L("disclosures"), h.Disclosures)),
+		s.newHomePlot(one(lang.L("Break-glass openings per day"), lang.L("openings"), h.BreakGlass)),
 	)
-	sync := s.newHomePlot(plots.Chart{Title: "Days since each workstation's last sync", Unit: "days", DateFormat: "Jan 2"})
-	syncNote := paragraph("Reading the other workstations' audit logs…")
+	sync := s.newHomePlot(plots.Chart{Title: lang.L("Days since each workstation's last sync"), Unit: lang.L("days"), DateFormat: "Jan 2"})
+	syncNote := paragraph(lang.L("Reading the other workstations' audit logs…"))
 	plotGrid.Add(container.NewBorder(nil, syncNote, nil, nil, sync))
 	box.Add(plotGrid)
 	// The workstations' plot reads every audit log held here: off the UI
@@ -79,7 +80,7 @@ func (s *session) himHome() fyne.CanvasObject {
 			case err != nil:
 				syncNote.SetText(sentence(err))
 			case len(ws) == 0:
-				syncNote.SetText("No other workstation has synced with this one yet.")
+				syncNote.SetText(lang.L("No other workstation has synced with this one yet."))
 			default:
 				c := sync.chart
 				var last []string
@@ -94,7 +95,7 @@ func (s *session) himHome() fyne.CanvasObject {
 					last = append(last, w.Name+": "+whenText(w.Last))
 				}
 				sync.SetChart(c)
-				syncNote.SetText("Last heard from " + joinAnd(last) + ".")
+				syncNote.SetText(fmt.Sprintf(lang.L("Last heard from %s."), joinAnd(last)))
 			}
 		})
 	})
@@ -125,7 +126,7 @@ func (s *session) openWorklists() {
 	}
 }
 
-// joinAnd is "a", "a and b", "a, b and c".
+// joinAnd is "a", "a and b", "a, b and c" (in the language shown).
 func joinAnd(items []string) string {
 	switch len(items) {
 	case 0:
@@ -140,5 +141,5 @@ func joinAnd(items []string) string {
 		}
 		out += it
 	}
-	return out + " and " + items[len(items)-1]
+	return fmt.Sprintf(lang.L("%s and %s"), out, items[len(items)-1])
 }

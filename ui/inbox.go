@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -57,7 +57,7 @@ type inboxView struct {
 func (s *session) showInbox() {
 	s.touch()
 	if !chart.Allowed(s.user.Role, chart.FileDocuments) {
-		showError(s.ws.win, "The inbox cannot be opened", &chart.PermissionError{Role: s.user.Role, Action: chart.FileDocuments})
+		showError(s.ws.win, lang.L("The inbox cannot be opened"), &chart.PermissionError{Role: s.user.Role, Action: chart.FileDocuments})
 		return
 	}
 	if s.asked(s.showInbox) {
@@ -86,16 +86,16 @@ func (v *inboxView) build() fyne.CanvasObject {
 	v.list.OnSelected = v.choose
 	v.list.ExtendBaseWidget(v.list)
 	v.problems = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance}
-	top := []fyne.CanvasObject{heading("Inbox: documents to file")}
+	top := []fyne.CanvasObject{heading(lang.L("Inbox: documents to file"))}
 	if chart.Allowed(v.s.user.Role, chart.Administer) {
 		top = append(top, container.New(layout.NewRowWrapLayout(),
-			&widget.Button{Text: "Scan folders", Icon: theme.SettingsIcon(), OnTapped: v.s.showFolderSettings},
-			&widget.Button{Text: "Rejected documents", Icon: theme.HistoryIcon(), OnTapped: v.showRejected},
+			&widget.Button{Text: lang.L("Scan folders"), Icon: theme.SettingsIcon(), OnTapped: v.s.showFolderSettings},
+			&widget.Button{Text: lang.L("Rejected documents"), Icon: theme.HistoryIcon(), OnTapped: v.showRejected},
 		))
 	}
 	top = append(top, v.problems)
 	left := container.NewBorder(container.NewVBox(top...), nil, nil, nil, v.list)
-	v.right = container.NewStack(paragraph("Choose a document on the left."))
+	v.right = container.NewStack(paragraph(lang.L("Choose a document on the left.")))
 	// The document's pages get most of the width.
 	split := container.NewHSplit(left, v.right)
 	split.Offset = 0.22
@@ -109,13 +109,13 @@ type docList struct{ widget.List }
 func docLine(d chart.Document) string {
 	src := d.Source
 	if src == "" {
-		src = "(no file name)"
+		src = lang.L("(no file name)")
 	}
-	pages := "1 page"
+	pages := lang.L("1 page")
 	if d.Pages != 1 {
-		pages = fmt.Sprintf("%d pages", d.Pages)
+		pages = fmt.Sprintf(lang.L("%d pages"), d.Pages)
 	}
-	line := fmt.Sprintf("%s · %s · received %s", src, pages, showWhen(d.Received))
+	line := fmt.Sprintf(lang.L("%s · %s · received %s"), src, pages, showWhen(d.Received))
 	if d.Note != "" {
 		line += " · " + d.Note
 	}
@@ -126,7 +126,7 @@ func docLine(d chart.Document) string {
 func (v *inboxView) reload() {
 	docs, err := v.s.svc.Inbox()
 	if err != nil {
-		showError(v.s.ws.win, "The inbox could not be read", err)
+		showError(v.s.ws.win, lang.L("The inbox could not be read"), err)
 		return
 	}
 	keep := ""
@@ -162,7 +162,7 @@ func (v *inboxView) reload() {
 	if sc != nil {
 		lines = append(lines, sc.warnings()...)
 		for _, p := range sc.problems() {
-			lines = append(lines, fmt.Sprintf("Left in the folder: %s: %s", p.Path, p.Reason))
+			lines = append(lines, fmt.Sprintf(lang.L("Left in the folder: %s: %s"), p.Path, p.Reason))
 		}
 	}
 	v.problems.SetText(strings.Join(lines, "\n"))
@@ -176,9 +176,9 @@ func (v *inboxView) reload() {
 
 func (v *inboxView) emptyText() string {
 	if len(v.docs) == 0 {
-		return "Nothing to file."
+		return lang.L("Nothing to file.")
 	}
-	return "Choose a document on the left."
+	return lang.L("Choose a document on the left.")
 }
 
 // choose shows document i, asking first when the filing form holds
@@ -244,13 +244,13 @@ func (v *inboxView) open(i int) {
 func (v *inboxView) read(d chart.Document) ([]byte, error) {
 	rc, _, err := v.s.svc.OpenDocument(d.ID)
 	if err != nil {
-		showError(v.s.ws.win, "The document could not be opened", err)
+		showError(v.s.ws.win, lang.L("The document could not be opened"), err)
 		return nil, err
 	}
 	content, err := io.ReadAll(rc)
 	rc.Close()
 	if err != nil {
-		showError(v.s.ws.win, "The document could not be read", err)
+		showError(v.s.ws.win, lang.L("The document could not be read"), err)
 	}
 	return content, err
 }
@@ -288,25 +288,25 @@ func (v *inboxView) detail(d chart.Document) fyne.CanvasObject {
 	v.view = newViewer(v.s, v.content, d.Pages, inboxName(d), false)
 	v.slot = container.NewStack(v.view.view())
 	turns := container.New(layout.NewRowWrapLayout(),
-		&widget.Button{Text: "Turn page", Icon: theme.ViewRefreshIcon(), OnTapped: func() { v.rotate(false) }},
-		&widget.Button{Text: "Turn all pages", OnTapped: func() { v.rotate(true) }},
+		&widget.Button{Text: lang.L("Turn page"), Icon: theme.ViewRefreshIcon(), OnTapped: func() { v.rotate(false) }},
+		&widget.Button{Text: lang.L("Turn all pages"), OnTapped: func() { v.rotate(true) }},
 	)
-	v.who = newEntry("Patient: name, MRN or birth date")
+	v.who = newEntry(lang.L("Patient: name, MRN or birth date"))
 	v.who.OnChanged = v.search
 	v.who.OnSubmitted = func(string) { v.enter() }
 	v.who.onActivity = v.s.touch
 	v.matches = container.NewVBox()
 	v.found = nil
-	v.chosen = &widget.Label{Text: "No patient chosen."}
+	v.chosen = &widget.Label{Text: lang.L("No patient chosen.")}
 	v.patient = chart.PatientSummary{}
-	v.category = &widget.Select{Options: categoryTitles()[1:], PlaceHolder: "Category"}
+	v.category = &widget.Select{Options: categoryTitles()[1:], PlaceHolder: lang.L("Category")}
 	if d.Category != "" {
 		v.category.SetSelected(categoryTitle(d.Category))
 	}
-	v.date = newEntry("Clinical date, YYYY-MM-DD")
+	v.date = newEntry(lang.L("Clinical date, YYYY-MM-DD"))
 	v.date.SetText(now().Format("2006-01-02"))
 	v.date.OnSubmitted = func(string) { v.file() }
-	v.note = newEntry("Note (optional)")
+	v.note = newEntry(lang.L("Note (optional)"))
 	v.note.SetText(d.Note)
 	v.note.OnSubmitted = func(string) { v.file() }
 	for _, e := range []*entry{v.who, v.date, v.note} {
@@ -319,12 +319,12 @@ func (v *inboxView) detail(d chart.Document) fyne.CanvasObject {
 		}
 	}
 	v.fields = newForm()
-	v.fields.add("Patient", "patient", container.NewVBox(v.who, v.matches, v.chosen))
-	v.fields.add("Category", "category", v.category)
-	v.fields.add("Clinical date", "clinical date", v.date)
-	v.fields.add("Note", "note", v.note)
+	v.fields.add(lang.L("Patient"), "patient", container.NewVBox(v.who, v.matches, v.chosen))
+	v.fields.add(lang.L("Category"), "category", v.category)
+	v.fields.add(lang.L("Clinical date"), "clinical date", v.date) // i18n:skip
+	v.fields.add(lang.L("Note"), "note", v.note)
 	v.msg = v.fields.general
-	v.t = newTracker(v.s, draftKey("inbox", "", d.ID), "the filing of "+inboxName(d), "")
+	v.t = newTracker(v.s, draftKey("inbox", "", d.ID), fmt.Sprintf(lang.L("the filing of %s"), inboxName(d)), "")
 	v.t.noDraft = true
 	v.t.entry("who", v.who)
 	v.t.value("patient", func() string { return v.patient.ID }, func(string) {})
@@ -335,9 +335,9 @@ func (v *inboxView) detail(d chart.Document) fyne.CanvasObject {
 	v.t.start()
 	// The buttons stay in sight below the fields, which scroll.
 	buttons := container.New(layout.NewRowWrapLayout(),
-		&widget.Button{Text: "File to patient", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: v.file},
-		&widget.Button{Text: "Split…", Icon: theme.ContentCutIcon(), OnTapped: v.split},
-		&widget.Button{Text: "Reject…", Icon: theme.CancelIcon(), OnTapped: v.reject},
+		&widget.Button{Text: lang.L("File to patient"), Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: v.file},
+		&widget.Button{Text: lang.L("Split…"), Icon: theme.ContentCutIcon(), OnTapped: v.split},
+		&widget.Button{Text: lang.L("Reject…"), Icon: theme.CancelIcon(), OnTapped: v.reject},
 	)
 	form := container.NewBorder(nil, buttons, nil, nil, container.NewVScroll(v.fields.content()))
 	top := []fyne.CanvasObject{v.title}
@@ -376,14 +376,14 @@ func (v *inboxView) search(q string) {
 		v.matches.Add(&widget.Button{Text: patientLine(p), Alignment: widget.ButtonAlignLeading, OnTapped: func() { v.pick(p) }})
 	}
 	if len(found) == 0 {
-		v.matches.Add(&widget.Label{Text: "No patient matches."})
+		v.matches.Add(&widget.Label{Text: lang.L("No patient matches.")})
 	}
 }
 
 // pick chooses the patient to file to.
 func (v *inboxView) pick(p chart.PatientSummary) {
 	v.patient = p
-	v.chosen.SetText("File to: " + patientLine(p))
+	v.chosen.SetText(fmt.Sprintf(lang.L("File to: %s"), patientLine(p)))
 	v.matches.RemoveAll()
 	v.found = nil
 	setError(v.fields.errs["patient"], "")
@@ -400,14 +400,14 @@ func (v *inboxView) enter() {
 		v.pick(v.found[0])
 	case len(v.found) > 1:
 		v.fields.clear()
-		setError(v.fields.errs["patient"], fmt.Sprintf("%d patients match; pick one, or type more of the name, the MRN or the birth date.", len(v.found)))
+		setError(v.fields.errs["patient"], fmt.Sprintf(lang.L("%d patients match; pick one, or type more of the name, the MRN or the birth date."), len(v.found)))
 		return
 	}
 	v.file()
 }
 
 func patientLine(p chart.PatientSummary) string {
-	return fmt.Sprintf("%s · MRN %s · born %s", p.Name(), p.MRN, showDate(p.DOB))
+	return fmt.Sprintf(lang.L("%s · MRN %s · born %s"), p.Name(), p.MRN, showDate(p.DOB))
 }
 
 func (v *inboxView) current() (chart.Document, bool) {
@@ -432,12 +432,12 @@ func (v *inboxView) file() {
 func (v *inboxView) fileIt() error {
 	d, ok := v.current()
 	if !ok {
-		return errors.New("no document is chosen")
+		return errors.New("no document is chosen") // i18n:skip
 	}
 	if v.patient.ID == "" {
 		v.fields.clear()
-		setError(v.fields.errs["patient"], "Choose the patient: type a name, MRN or birth date and pick one.")
-		return errors.New("no patient is chosen")
+		setError(v.fields.errs["patient"], lang.L("Choose the patient: type a name, MRN or birth date and pick one."))
+		return errors.New("no patient is chosen") // i18n:skip
 	}
 	_, err := v.s.svc.FileDocument(d.ID, v.patient.ID, categoryName(v.category.Selected), entryDate(v.date.Text), strings.TrimSpace(v.note.Text))
 	if err != nil {
@@ -447,7 +447,10 @@ func (v *inboxView) fileIt() error {
 	at := v.sel
 	v.t.saved = true
 	v.t.drop()
-	v.filed = fmt.Sprintf("Filed %s into the chart of %s.", cmp.Or(d.Source, "the document"), v.patient.Name())
+	v.filed = fmt.Sprintf(lang.L("Filed %s into the chart of %s."), d.Source, v.patient.Name())
+	if d.Source == "" {
+		v.filed = fmt.Sprintf(lang.L("Filed the document into the chart of %s."), v.patient.Name())
+	}
 	v.sel = -1
 	v.reload()
 	if len(v.docs) == 0 {
@@ -473,7 +476,7 @@ func parseRanges(s string) ([]chart.PageRange, error) {
 			last, err2 = strconv.Atoi(b)
 		}
 		if err1 != nil || err2 != nil {
-			return nil, fmt.Errorf("%q is not a page or page range; write the parts like 1-2, 3, 4-5", part)
+			return nil, fmt.Errorf(lang.L("%q is not a page or page range; write the parts like 1-2, 3, 4-5"), part)
 		}
 		out = append(out, chart.PageRange{First: first, Last: last})
 	}
@@ -487,9 +490,9 @@ func (v *inboxView) split() {
 	if !ok {
 		return
 	}
-	parts := newEntry("e.g. 1-2, 3, " + strconv.Itoa(max(d.Pages, 4)-1) + "-" + strconv.Itoa(max(d.Pages, 4)))
+	parts := newEntry(fmt.Sprintf(lang.L("e.g. 1-2, 3, %d-%d"), max(d.Pages, 4)-1, max(d.Pages, 4)))
 	f := newForm()
-	f.add("Parts", "parts", parts)
+	f.add(lang.L("Parts"), "parts", parts)
 	split := func() bool {
 		rs, err := parseRanges(parts.Text)
 		if err != nil {
@@ -505,7 +508,7 @@ func (v *inboxView) split() {
 		v.reload()
 		return true
 	}
-	dlg := askForm(v.s.ws.win, "Split into several documents", f.content(), "Split", "Cancel", split, nil)
+	dlg := askForm(v.s.ws.win, lang.L("Split into several documents"), f.content(), lang.L("Split"), lang.L("Cancel"), split, nil)
 	dlg.field(parts)
 	dlg.d.Resize(fyne.NewSize(460, 200))
 	v.s.ws.win.Canvas().Focus(parts)
@@ -518,9 +521,9 @@ func (v *inboxView) reject() {
 	if !ok {
 		return
 	}
-	reason := newEntry("Reason, e.g. blank page, scanned twice")
+	reason := newEntry(lang.L("Reason, e.g. blank page, scanned twice"))
 	f := newForm()
-	f.add("Reason", "reason", reason)
+	f.add(lang.L("Reason"), "reason", reason)
 	rejectIt := func() bool {
 		if _, err := v.s.svc.RejectDocument(d.ID, reason.Text); err != nil {
 			f.show(err)
@@ -530,7 +533,7 @@ func (v *inboxView) reject() {
 		v.reload()
 		return true
 	}
-	dlg := askForm(v.s.ws.win, "Reject this document", f.content(), "Reject", "Cancel", rejectIt, nil)
+	dlg := askForm(v.s.ws.win, lang.L("Reject this document"), f.content(), lang.L("Reject"), lang.L("Cancel"), rejectIt, nil)
 	dlg.field(reason)
 	dlg.d.Resize(fyne.NewSize(460, 200))
 	v.s.ws.win.Canvas().Focus(reason)
@@ -551,7 +554,7 @@ func (v *inboxView) rotate(all bool) {
 	}
 	nd, err := v.s.svc.RotatePages(scan.Editor{}, d.ID, 90, pages...)
 	if err != nil {
-		showError(v.s.ws.win, "The page was not turned", err)
+		showError(v.s.ws.win, lang.L("The page was not turned"), err)
 		return
 	}
 	v.docs[v.sel] = nd
@@ -574,16 +577,16 @@ func (v *inboxView) showRejected() {
 	v.s.touch()
 	list, err := v.s.svc.RejectedDocuments()
 	if err != nil {
-		showError(v.s.ws.win, "The rejected documents could not be read", err)
+		showError(v.s.ws.win, lang.L("The rejected documents could not be read"), err)
 		return
 	}
 	rows := container.NewVBox()
 	for _, rd := range list {
-		line := fmt.Sprintf("%s · rejected %s by %s: %s", docLine(rd.Document), showWhen(rd.RejectedAt), rd.RejectedBy, rd.Reason)
+		line := fmt.Sprintf(lang.L("%s · rejected %s by %s: %s"), docLine(rd.Document), showWhen(rd.RejectedAt), rd.RejectedBy, rd.Reason)
 		rows.Add(container.NewBorder(nil, nil, nil,
-			&widget.Button{Text: "Return to inbox", OnTapped: func() {
+			&widget.Button{Text: lang.L("Return to inbox"), OnTapped: func() {
 				if _, err := v.s.svc.ReturnToInbox(rd.ID); err != nil {
-					showError(v.s.ws.win, "The document was not returned", err)
+					showError(v.s.ws.win, lang.L("The document was not returned"), err)
 					return
 				}
 				v.showRejected()
@@ -592,8 +595,8 @@ func (v *inboxView) showRejected() {
 			&widget.Label{Text: line, Wrapping: fyne.TextWrapWord}))
 	}
 	if len(list) == 0 {
-		rows.Add(&widget.Label{Text: "No document has been rejected."})
+		rows.Add(&widget.Label{Text: lang.L("No document has been rejected.")})
 	}
-	back := &widget.Button{Text: "Back to the inbox", OnTapped: v.s.showInbox}
-	v.s.showDetail(container.NewBorder(heading("Rejected documents"), back, nil, nil, container.NewVScroll(rows)))
+	back := &widget.Button{Text: lang.L("Back to the inbox"), OnTapped: v.s.showInbox}
+	v.s.showDetail(container.NewBorder(heading(lang.L("Rejected documents")), back, nil, nil, container.NewVScroll(rows)))
 }

@@ -5,6 +5,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
@@ -17,11 +18,11 @@ func (a *adminView) mrnCollisionRows(section func(string, int, error), row func(
 	if err == nil && len(cs) == 0 {
 		return // rare: the section shows only when there is something to do
 	}
-	section("Patients sharing an MRN", len(cs), err)
+	section(lang.L("Patients sharing an MRN"), len(cs), err)
 	for _, c := range cs {
 		for _, p := range c.Patients {
-			row(fmt.Sprintf("MRN %s: %s, born %s", c.MRN, p.Name(), showDate(p.DOB)),
-				open(p.ID), &widget.Button{Text: "New MRN…", OnTapped: func() { a.reassignMRN(p) }})
+			row(fmt.Sprintf(lang.L("MRN %s: %s, born %s"), c.MRN, p.Name(), showDate(p.DOB)),
+				open(p.ID), &widget.Button{Text: lang.L("New MRN…"), OnTapped: func() { a.reassignMRN(p) }})
 		}
 	}
 }
@@ -29,16 +30,16 @@ func (a *adminView) mrnCollisionRows(section func(string, int, error), row func(
 // reassignMRN gives a patient a new MRN after asking why.
 func (a *adminView) reassignMRN(p chart.PatientSummary) {
 	a.s.touch()
-	reason := newEntry("why, e.g. the same MRN was drawn on two workstations")
-	askForm(a.s.ws.win, "New MRN for "+p.Name(), container.NewVBox(
-		paragraph(fmt.Sprintf("%s keeps MRN %s as a previous MRN; labels and paper filed under it must be reprinted with the new one. The other patient keeps MRN %s.", p.Name(), p.MRN, p.MRN)),
-		reason), "Give a new MRN", "Cancel", nil, func() {
+	reason := newEntry(lang.L("why, e.g. the same MRN was drawn on two workstations"))
+	askForm(a.s.ws.win, fmt.Sprintf(lang.L("New MRN for %s"), p.Name()), container.NewVBox(
+		paragraph(fmt.Sprintf(lang.L("%s keeps MRN %s as a previous MRN; labels and paper filed under it must be reprinted with the new one. The other patient keeps MRN %s."), p.Name(), p.MRN, p.MRN)),
+		reason), lang.L("Give a new MRN"), lang.L("Cancel"), nil, func() {
 		mrn, err := a.s.svc.ReassignMRN(p.ID, reason.Text)
 		if err != nil {
-			showError(a.s.ws.win, "No new MRN was given", err)
+			showError(a.s.ws.win, lang.L("No new MRN was given"), err)
 			return
 		}
-		showMessage(a.s.ws.win, "New MRN", fmt.Sprintf("%s now has MRN %s.", p.Name(), mrn))
+		showMessage(a.s.ws.win, lang.L("New MRN"), fmt.Sprintf(lang.L("%s now has MRN %s."), p.Name(), mrn))
 		a.refresh(adminWorklists)
 	})
 }

@@ -2,12 +2,14 @@ package ui
 
 import (
 	"bytes"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -29,24 +31,24 @@ func (v *chartView) printMenu() {
 	}
 	box := container.NewVBox()
 	if chart.Allowed(role, chart.PrintClinical) && !v.clinicalHidden() {
-		box.Add(item("Patient summary", theme.DocumentIcon(), func() { v.print(chart.PrintSummary) }))
+		box.Add(item(lang.L("Patient summary"), theme.DocumentIcon(), func() { v.print(chart.PrintSummary) }))
 		if len(v.c.Visits) > 0 {
-			box.Add(item("Visit note…", theme.DocumentIcon(), v.pickVisitToPrint))
+			box.Add(item(lang.L("Visit note…"), theme.DocumentIcon(), v.pickVisitToPrint))
 		}
-		box.Add(item("Patient access export…", theme.DownloadIcon(), v.accessExport))
+		box.Add(item(lang.L("Patient access export…"), theme.DownloadIcon(), v.accessExport))
 	}
 	if chart.Allowed(role, chart.PrintAdmin) {
-		box.Add(item("Scan cover sheet…", theme.DocumentPrintIcon(), v.printCover))
-		box.Add(item("Labels…", theme.DocumentPrintIcon(), v.printLabels))
+		box.Add(item(lang.L("Scan cover sheet…"), theme.DocumentPrintIcon(), v.printCover))
+		box.Add(item(lang.L("Labels…"), theme.DocumentPrintIcon(), v.printLabels))
 	}
 	if chart.Allowed(role, chart.Administer) {
-		box.Add(item("Accounting of disclosures", theme.ListIcon(), func() { v.print(chart.PrintDisclosures) }))
-		box.Add(item("Access report", theme.ListIcon(), func() { v.print(chart.PrintAccess) }))
+		box.Add(item(lang.L("Accounting of disclosures"), theme.ListIcon(), func() { v.print(chart.PrintDisclosures) }))
+		box.Add(item(lang.L("Access report"), theme.ListIcon(), func() { v.print(chart.PrintAccess) }))
 	}
 	if len(box.Objects) == 0 {
-		box.Add(paragraph("Your role (" + role.Title() + ") may not print from this chart."))
+		box.Add(paragraph(fmt.Sprintf(lang.L("Your role (%s) may not print from this chart."), lang.L(role.Title()))))
 	}
-	d = openModal(v.s.ws.win, "Print for "+v.c.Patient.Name(), box, &action{text: "Cancel"}, nil)
+	d = openModal(v.s.ws.win, fmt.Sprintf(lang.L("Print for %s"), v.c.Patient.Name()), box, &action{text: lang.L("Cancel")}, nil)
 }
 
 // pickVisitToPrint asks which visit's note to print.
@@ -57,7 +59,7 @@ func (v *chartView) pickVisitToPrint() {
 		box.Add(&widget.Button{Text: showDate(visit.Date) + "  " + visit.Reason + " · " + signedText(visit), Alignment: widget.ButtonAlignLeading,
 			OnTapped: func() { d.Hide(); v.printVisit(visit) }})
 	}
-	d = openModal(v.s.ws.win, "Which visit note?", container.NewVScroll(box), &action{text: "Cancel"}, nil)
+	d = openModal(v.s.ws.win, lang.L("Which visit note?"), container.NewVScroll(box), &action{text: lang.L("Cancel")}, nil)
 	d.d.Resize(fyne.NewSize(560, 400))
 }
 
@@ -66,13 +68,13 @@ func (v *chartView) print(kind chart.PrintKind) {
 	p := v.c.Patient
 	switch kind {
 	case chart.PrintSummary:
-		v.askDisclosure("patient summary", func(leaves *chart.Disclosure) {
-			v.render(kind, leaves, "Patient summary of "+p.Name(), func(buf *bytes.Buffer, pg report.Page) (report.Warnings, error) {
+		v.askDisclosure(lang.L("Print the patient summary"), "patient summary", func(leaves *chart.Disclosure) { // i18n:skip
+			v.render(kind, leaves, fmt.Sprintf(lang.L("Patient summary of %s"), p.Name()), func(buf *bytes.Buffer, pg report.Page) (report.Warnings, error) {
 				return report.Summary(buf, pg, v.c, summaryVisits)
 			})
 		})
 	case chart.PrintDisclosures:
-		v.render(kind, nil, "Accounting of disclosures of "+p.Name(), func(buf *bytes.Buffer, pg report.Page) (report.Warnings, error) {
+		v.render(kind, nil, fmt.Sprintf(lang.L("Accounting of disclosures of %s"), p.Name()), func(buf *bytes.Buffer, pg report.Page) (report.Warnings, error) {
 			ds, err := v.s.svc.Disclosures(p.ID)
 			if err != nil {
 				return nil, err
@@ -80,7 +82,7 @@ func (v *chartView) print(kind chart.PrintKind) {
 			return report.Disclosures(buf, pg, p, ds)
 		})
 	case chart.PrintAccess:
-		v.render(kind, nil, "Access report of "+p.Name(), func(buf *bytes.Buffer, pg report.Page) (report.Warnings, error) {
+		v.render(kind, nil, fmt.Sprintf(lang.L("Access report of %s"), p.Name()), func(buf *bytes.Buffer, pg report.Page) (report.Warnings, error) {
 			var es []chart.AuditEntry
 			if err := v.s.svc.Audit(p.ID, func(e chart.AuditEntry) error { es = append(es, e); return nil }); err != nil {
 				return nil, err
@@ -92,8 +94,8 @@ func (v *chartView) print(kind chart.PrintKind) {
 
 // printVisit prints one visit's note with its amendments.
 func (v *chartView) printVisit(visit chart.Visit) {
-	v.askDisclosure("visit note of "+showDate(visit.Date), func(leaves *chart.Disclosure) {
-		v.render(chart.PrintVisit, leaves, "Visit note of "+showDate(visit.Date), func(buf *bytes.Buffer, pg report.Page) (report.Warnings, error) {
+	v.askDisclosure(fmt.Sprintf(lang.L("Print the visit note of %s"), showDate(visit.Date)), "visit note of "+showDate(visit.Date), func(leaves *chart.Disclosure) { // i18n:skip
+		v.render(chart.PrintVisit, leaves, fmt.Sprintf(lang.L("Visit note of %s"), showDate(visit.Date)), func(buf *bytes.Buffer, pg report.Page) (report.Warnings, error) {
 			return report.VisitNote(buf, pg, v.c.Patient, visit, v.c.AmendmentsOf(visit.ID))
 		})
 	})
@@ -107,10 +109,10 @@ func (v *chartView) printCover() {
 	}
 	pick := widget.NewSelect(titles, nil)
 	pick.SetSelectedIndex(0)
-	askForm(v.s.ws.win, "Scan cover sheet",
-		container.NewVBox(paragraph("Put the sheet on top of the paper when scanning: intake reads its code and files the pages into this chart."), pick), "Print", "Cancel", nil, func() {
+	askForm(v.s.ws.win, lang.L("Scan cover sheet"),
+		container.NewVBox(paragraph(lang.L("Put the sheet on top of the paper when scanning: intake reads its code and files the pages into this chart.")), pick), lang.L("Print"), lang.L("Cancel"), nil, func() {
 			cat := chart.Categories[pick.SelectedIndex()]
-			v.render(chart.PrintCover, nil, "Cover sheet ("+cat.Title+") for "+v.c.Patient.Name(), func(buf *bytes.Buffer, pg report.Page) (report.Warnings, error) {
+			v.render(chart.PrintCover, nil, fmt.Sprintf(lang.L("Cover sheet (%s) for %s"), cat.Title, v.c.Patient.Name()), func(buf *bytes.Buffer, pg report.Page) (report.Warnings, error) {
 				return report.CoverSheet(buf, pg, v.s.svc.PracticeID(), v.c.Patient, cat.Name)
 			})
 		})
@@ -120,14 +122,14 @@ func (v *chartView) printCover() {
 func (v *chartView) printLabels() {
 	count := newEntry("")
 	count.SetText("30")
-	askForm(v.s.ws.win, "Labels (Avery 5160)",
-		widget.NewForm(widget.NewFormItem("How many", count)), "Print", "Cancel", nil, func() {
+	askForm(v.s.ws.win, lang.L("Labels (Avery 5160)"),
+		widget.NewForm(widget.NewFormItem(lang.L("How many"), count)), lang.L("Print"), lang.L("Cancel"), nil, func() {
 			n, err := strconv.Atoi(strings.TrimSpace(count.Text))
 			if err != nil || n < 1 || n > 300 {
-				showMessage(v.s.ws.win, "Not printed", "Give a number of labels from 1 to 300 (a sheet holds 30).")
+				showMessage(v.s.ws.win, lang.L("Not printed"), lang.L("Give a number of labels from 1 to 300 (a sheet holds 30)."))
 				return
 			}
-			v.render(chart.PrintLabels, nil, "Labels for "+v.c.Patient.Name(), func(buf *bytes.Buffer, pg report.Page) (report.Warnings, error) {
+			v.render(chart.PrintLabels, nil, fmt.Sprintf(lang.L("Labels for %s"), v.c.Patient.Name()), func(buf *bytes.Buffer, pg report.Page) (report.Warnings, error) {
 				return report.Labels(buf, pg, v.c.Patient, n)
 			})
 		})
@@ -136,24 +138,25 @@ func (v *chartView) printLabels() {
 // askDisclosure asks whether a clinical printout leaves the practice and,
 // if so, to whom and why: that is recorded in the patient's accounting of
 // disclosures.
-func (v *chartView) askDisclosure(what string, then func(*chart.Disclosure)) {
-	recipient := newEntry("the person or organisation")
-	purpose := newEntry("e.g. referral, patient's request, insurer")
-	leaves := widget.NewRadioGroup([]string{"Stays in the practice", "Given to someone outside the practice"}, nil)
-	leaves.SetSelected("Stays in the practice")
-	details := widget.NewForm(widget.NewFormItem("Given to", recipient), widget.NewFormItem("Why", purpose))
+func (v *chartView) askDisclosure(title, what string, then func(*chart.Disclosure)) {
+	recipient := newEntry(lang.L("the person or organisation"))
+	purpose := newEntry(lang.L("e.g. referral, patient's request, insurer"))
+	stays, given := lang.L("Stays in the practice"), lang.L("Given to someone outside the practice")
+	leaves := widget.NewRadioGroup([]string{stays, given}, nil)
+	leaves.SetSelected(stays)
+	details := widget.NewForm(widget.NewFormItem(lang.L("Given to"), recipient), widget.NewFormItem(lang.L("Why"), purpose))
 	details.Hide()
 	leaves.OnChanged = func(s string) {
-		if strings.HasPrefix(s, "Given") {
+		if s == given {
 			details.Show()
 			v.s.ws.win.Canvas().Focus(recipient)
 		} else {
 			details.Hide()
 		}
 	}
-	askForm(v.s.ws.win, "Print the "+what,
-		container.NewVBox(paragraph("A printout that leaves the practice is recorded in the patient's accounting of disclosures."), leaves, details), "Make the PDF", "Cancel", nil, func() {
-			if !strings.HasPrefix(leaves.Selected, "Given") {
+	askForm(v.s.ws.win, title,
+		container.NewVBox(paragraph(lang.L("A printout that leaves the practice is recorded in the patient's accounting of disclosures.")), leaves, details), lang.L("Make the PDF"), lang.L("Cancel"), nil, func() {
+			if leaves.Selected != given {
 				then(nil)
 				return
 			}
@@ -174,12 +177,12 @@ func (v *chartView) render(kind chart.PrintKind, leaves *chart.Disclosure, title
 	s := v.s
 	s.touch()
 	if err := s.svc.Print(kind, v.c.Patient.ID, leaves); err != nil {
-		showError(s.ws.win, "Not printed", err)
+		showError(s.ws.win, lang.L("Not printed"), err)
 		return
 	}
 	practice, err := s.ws.st.Practice()
 	if err != nil {
-		showError(s.ws.win, "Not printed", err)
+		showError(s.ws.win, lang.L("Not printed"), err)
 		return
 	}
 	pg := report.Page{T: translateMessage, Practice: practice.Name, PrintedBy: s.user.Name, PrintedAt: time.Now(), Dates: showDateTime, Number: showNumber}
@@ -189,7 +192,7 @@ func (v *chartView) render(kind chart.PrintKind, leaves *chart.Disclosure, title
 		warns, err := make(&buf, pg)
 		fyne.Do(func() {
 			if err != nil {
-				showError(s.ws.win, "The PDF could not be made", err)
+				showError(s.ws.win, lang.L("The PDF could not be made"), err)
 				return
 			}
 			s.ws.showPrintout(&printout{title: title, file: file, pdf: buf.Bytes(), warnings: warns})

@@ -10,6 +10,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -38,26 +39,26 @@ type printout struct {
 // printout).
 func (ws *workstation) showPrintout(p *printout) {
 	status := &widget.Label{Wrapping: fyne.TextWrapWord}
-	parts := []fyne.CanvasObject{paragraph(fmt.Sprintf("%s is ready (%d KB).", p.title, (len(p.pdf)+1023)/1024))}
+	parts := []fyne.CanvasObject{paragraph(fmt.Sprintf(lang.L("%s is ready (%d KB)."), p.title, (len(p.pdf)+1023)/1024))}
 	if len(p.warnings) > 0 {
-		parts = append(parts, &widget.Label{Text: "Check the printout: " + strings.Join(p.warnings, "; ") + ".",
+		parts = append(parts, &widget.Label{Text: fmt.Sprintf(lang.L("Check the printout: %s."), strings.Join(p.warnings, "; ")),
 			Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance})
 	}
 	buttons := container.NewHBox()
 	if !p.private {
-		buttons.Add(&widget.Button{Text: "Open in viewer", Icon: theme.VisibilityIcon(), OnTapped: func() {
+		buttons.Add(&widget.Button{Text: lang.L("Open in viewer"), Icon: theme.VisibilityIcon(), OnTapped: func() {
 			if err := ws.openPDF(p); err != nil {
 				if errors.Is(err, shell.ErrNoAssociation) {
-					status.SetText(msgNoViewer)
+					status.SetText(msgNoViewer())
 					return
 				}
-				status.SetText("The viewer could not be started: " + sentence(err))
+				status.SetText(fmt.Sprintf(lang.L("The viewer could not be started: %s"), sentence(err)))
 				return
 			}
-			status.SetText("Opened in the system's PDF viewer.")
+			status.SetText(lang.L("Opened in the system's PDF viewer."))
 		}})
 	}
-	buttons.Add(&widget.Button{Text: "Print", Icon: theme.DocumentPrintIcon(), OnTapped: func() {
+	buttons.Add(&widget.Button{Text: lang.L("Print"), Icon: theme.DocumentPrintIcon(), OnTapped: func() {
 		pr := systemPrinter
 		if ok, why := pr.Ready(); !ok {
 			status.SetText(why)
@@ -68,7 +69,7 @@ func (ws *workstation) showPrintout(p *printout) {
 			status.SetText(printFailed(err))
 			return
 		}
-		status.SetText("Sending to the printer…")
+		status.SetText(lang.L("Sending to the printer…"))
 		runInBackground(func() {
 			err := job()
 			fyne.Do(func() {
@@ -76,11 +77,11 @@ func (ws *workstation) showPrintout(p *printout) {
 					status.SetText(printFailed(err))
 					return
 				}
-				status.SetText("Sent to the default printer.")
+				status.SetText(lang.L("Sent to the default printer."))
 			})
 		})
 	}})
-	buttons.Add(&widget.Button{Text: "Save a copy…", Icon: theme.DocumentSaveIcon(), OnTapped: func() {
+	buttons.Add(&widget.Button{Text: lang.L("Save a copy…"), Icon: theme.DocumentSaveIcon(), OnTapped: func() {
 		saveCopy(ws.win, p.file, p.pdf, status.SetText)
 	}})
 	parts = append(parts, buttons, status)
@@ -102,7 +103,7 @@ func (ws *workstation) showPrintout(p *printout) {
 			container.New(layout.NewGridWrapLayout(fyne.NewSize(560, 280)), v.view()))
 		width = 600
 	}
-	d := openModal(ws.win, p.title, content, nil, &action{text: "Close"})
+	d := openModal(ws.win, p.title, content, nil, &action{text: lang.L("Close")})
 	d.d.Resize(fyne.NewSize(width, 0))
 }
 

@@ -2,10 +2,12 @@ package ui
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -35,7 +37,7 @@ type registerForm struct {
 
 // errDuplicatesShown is what saving returns when it showed likely
 // duplicates instead of registering.
-var errDuplicatesShown = errors.New("this may be someone already registered")
+var errDuplicatesShown = errors.New("this may be someone already registered") // i18n:skip
 
 // newDemographicsForm edits a registered patient's demographics in the
 // detail pane; saving or cancelling goes back to the chart.
@@ -51,9 +53,9 @@ func newDemographicsForm(s *session, p chart.Patient) *registerForm {
 		{r.contact, strings.Join(words.NonEmpty(p.Emergency.Name, p.Emergency.Relation), ", ")}, {r.contactPhone, p.Emergency.Phone}} {
 		f.e.SetText(f.text)
 	}
-	r.sex.SetSelected(string(p.Sex))
-	r.save.SetText("Save")
-	r.t = newTracker(s, draftKey("patient", p.ID, p.ID), "the demographics of "+p.Name(), p.ID)
+	r.sex.SetSelected(sexTitle(p.Sex))
+	r.save.SetText(lang.L("Save"))
+	r.t = newTracker(s, draftKey("patient", p.ID, p.ID), fmt.Sprintf(lang.L("the demographics of %s"), p.Name()), p.ID)
 	return r
 }
 
@@ -61,31 +63,31 @@ func newRegisterForm(s *session) *registerForm {
 	r := &registerForm{s: s}
 	r.family = r.entry("")
 	r.given = r.entry("")
-	r.preferred = r.entry("optional")
-	r.dob = r.entry("YYYY-MM-DD")
-	r.phone = r.entry("phone number")
-	r.line = r.entry("street and number")
+	r.preferred = r.entry(lang.L("optional"))
+	r.dob = r.entry(lang.L("YYYY-MM-DD"))
+	r.phone = r.entry(lang.L("phone number"))
+	r.line = r.entry(lang.L("street and number"))
 	r.city = r.entry("")
-	r.language = r.entry("optional")
-	r.contact = r.entry("name and relation")
-	r.contactPhone = r.entry("their phone number")
-	r.sex = widget.NewSelect([]string{string(chart.Female), string(chart.Male), string(chart.Other), string(chart.Unknown)}, func(string) { r.changed() })
-	r.sex.PlaceHolder = "choose"
+	r.language = r.entry(lang.L("optional"))
+	r.contact = r.entry(lang.L("name and relation"))
+	r.contactPhone = r.entry(lang.L("their phone number"))
+	r.sex = widget.NewSelect([]string{sexTitle(chart.Female), sexTitle(chart.Male), sexTitle(chart.Other), sexTitle(chart.Unknown)}, func(string) { r.changed() })
+	r.sex.PlaceHolder = lang.L("choose")
 	r.form = newForm()
-	r.form.add("Family name", "family name", r.family)
-	r.form.add("Given name", "given name", r.given)
-	r.form.add("Preferred name", "preferred name", r.preferred)
-	r.form.add("Birth date", "birth date", r.dob)
-	r.form.add("Sex", "sex", r.sex)
-	r.form.add("Phone", "phone", r.phone)
-	r.form.add("Address", "address", r.line)
-	r.form.add("City", "city", r.city)
-	r.form.add("Language", "language", r.language)
-	r.form.add("Emergency contact", "emergency contact", r.contact)
-	r.form.add("Their phone", "emergency contact phone", r.contactPhone)
+	r.form.add(lang.L("Family name"), "family name", r.family)          // i18n:skip
+	r.form.add(lang.L("Given name"), "given name", r.given)             // i18n:skip
+	r.form.add(lang.L("Preferred name"), "preferred name", r.preferred) // i18n:skip
+	r.form.add(lang.L("Birth date"), "birth date", r.dob)               // i18n:skip
+	r.form.add(lang.L("Sex"), "sex", r.sex)
+	r.form.add(lang.L("Phone"), "phone", r.phone)
+	r.form.add(lang.L("Address"), "address", r.line)
+	r.form.add(lang.L("City"), "city", r.city)
+	r.form.add(lang.L("Language"), "language", r.language)
+	r.form.add(lang.L("Emergency contact"), "emergency contact", r.contact)      // i18n:skip
+	r.form.add(lang.L("Their phone"), "emergency contact phone", r.contactPhone) // i18n:skip
 	r.dups = container.NewVBox()
-	r.save = &widget.Button{Text: "Register", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: r.onSave}
-	r.t = newTracker(s, draftKey("register", "", ""), "the registration of a new patient", "")
+	r.save = &widget.Button{Text: lang.L("Register"), Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: r.onSave}
+	r.t = newTracker(s, draftKey("register", "", ""), lang.L("the registration of a new patient"), "")
 	return r
 }
 
@@ -102,10 +104,10 @@ func (r *registerForm) entry(placeholder string) *entry {
 // content is the form; once shown, it follows its unsaved changes and puts
 // back the user's draft of it, if any.
 func (r *registerForm) content() fyne.CanvasObject {
-	cancel := &widget.Button{Text: "Cancel", OnTapped: r.cancel}
-	title := "New patient"
+	cancel := &widget.Button{Text: lang.L("Cancel"), OnTapped: r.cancel}
+	title := lang.L("New patient")
 	if r.orig != nil {
-		title = "Demographics of " + r.orig.Name() + " (MRN " + r.orig.MRN + ")"
+		title = fmt.Sprintf(lang.L("Demographics of %s (MRN %s)"), r.orig.Name(), r.orig.MRN)
 	}
 	box := container.NewVBox(
 		heading(title),
@@ -141,7 +143,7 @@ func (r *registerForm) changed() {
 		r.checked = false
 		r.dups.Objects = nil
 		r.dups.Refresh()
-		r.save.SetText("Register")
+		r.save.SetText(lang.L("Register"))
 	}
 }
 
@@ -173,7 +175,7 @@ func (r *registerForm) patient() chart.Patient {
 		p.Emergency.Relation = ""
 	}
 	p.Family, p.Given, p.Preferred, p.DOB = r.family.Text, r.given.Text, r.preferred.Text, entryDate(r.dob.Text)
-	p.Sex, p.Phone, p.Language = chart.Sex(r.sex.Selected), r.phone.Text, r.language.Text
+	p.Sex, p.Phone, p.Language = sexOf(r.sex.Selected), r.phone.Text, r.language.Text
 	p.Address.Line, p.Address.City = r.line.Text, r.city.Text
 	p.Emergency.Name, p.Emergency.Phone = r.contact.Text, r.contactPhone.Text
 	return p
@@ -237,7 +239,7 @@ func (r *registerForm) showDuplicates(dups []chart.PatientSummary) {
 	r.checked = true
 	objs := []fyne.CanvasObject{
 		&widget.Label{
-			Text:       "This may be someone already registered. Open their chart, or register a new patient anyway.",
+			Text:       lang.L("This may be someone already registered. Open their chart, or register a new patient anyway."),
 			Wrapping:   fyne.TextWrapWord,
 			Importance: widget.WarningImportance,
 			TextStyle:  fyne.TextStyle{Bold: true},
@@ -246,12 +248,37 @@ func (r *registerForm) showDuplicates(dups []chart.PatientSummary) {
 	for _, d := range dups {
 		id := d.ID
 		objs = append(objs, container.NewBorder(nil, nil, nil,
-			&widget.Button{Text: "Open", OnTapped: func() { r.t.drop(); r.s.openChart(id) }}, // the typed registration is not wanted
+			&widget.Button{Text: lang.L("Open"), OnTapped: func() { r.t.drop(); r.s.openChart(id) }}, // the typed registration is not wanted
 			&widget.Label{Text: d.MRN + "  " + d.Name() + "  " + bornText(d) + phoneText(d.Phone)}))
 	}
 	r.dups.Objects = objs
 	r.dups.Refresh()
-	r.save.SetText("Register anyway")
+	r.save.SetText(lang.L("Register anyway"))
+}
+
+// sexTitle is a sex as the form shows it.
+func sexTitle(s chart.Sex) string {
+	switch s {
+	case chart.Female:
+		return lang.L("female")
+	case chart.Male:
+		return lang.L("male")
+	case chart.Other:
+		return lang.L("other")
+	case chart.Unknown:
+		return lang.L("unknown")
+	}
+	return string(s)
+}
+
+// sexOf is the sex a title of sexTitle shows.
+func sexOf(title string) chart.Sex {
+	for _, s := range []chart.Sex{chart.Female, chart.Male, chart.Other, chart.Unknown} {
+		if title != "" && sexTitle(s) == title {
+			return s
+		}
+	}
+	return chart.Sex(title)
 }
 
 func phoneText(phone string) string {

@@ -3,6 +3,7 @@ package ui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -20,15 +21,14 @@ func (a *adminView) afterRotation() {
 		return
 	}
 	key := &widget.Label{Text: rk, TextStyle: fyne.TextStyle{Monospace: true}, SizeName: theme.SizeNameSubHeadingText, Selectable: true}
-	openModal(a.s.ws.win, "Write down the new recovery key",
+	openModal(a.s.ws.win, lang.L("Write down the new recovery key"),
 		container.NewVBox(
-			paragraph("Renewing the key of the clinical records made a new recovery key. The old one no longer opens new records. "+
-				"Write the new one down now, on paper, keep it somewhere safe away from this computer, and destroy the old emergency kit."),
+			paragraph(lang.L("Renewing the key of the clinical records made a new recovery key. The old one no longer opens new records. Write the new one down now, on paper, keep it somewhere safe away from this computer, and destroy the old emergency kit.")),
 			&widget.Card{Content: key},
-			paragraph("It is shown only this once."),
+			paragraph(lang.L("It is shown only this once.")),
 		),
 		nil,
-		&action{text: "I have written it down", imp: widget.HighImportance},
-		&action{text: "Emergency kit…", icon: theme.DocumentPrintIcon(), do: func() { a.s.ws.emergencyKit(rk) }},
+		&action{text: lang.L("I have written it down"), imp: widget.HighImportance},
+		&action{text: lang.L("Emergency kit…"), icon: theme.DocumentPrintIcon(), do: func() { a.s.ws.emergencyKit(rk) }},
 	)
 }

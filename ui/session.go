@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -57,7 +58,7 @@ func (ws *workstation) startSession(svc *chart.Service) {
 		svc.Close()
 		ws.st.Lock()
 		ws.show(ws.signIn(""))
-		showError(ws.win, "Signing in failed", err)
+		showError(ws.win, lang.L("Signing in failed"), err)
 		return
 	}
 	s := &session{ws: ws, svc: svc, user: u, idle: store.DefaultIdleLock, last: now(), size: ws.win.Canvas().Size()}
@@ -111,13 +112,13 @@ func (s *session) content() fyne.CanvasObject {
 // window's width goes to its "More" menu (header.go); who is signed in,
 // the sync state and "Lock" always stay.
 func (s *session) header() fyne.CanvasObject {
-	who := &widget.Label{Text: s.user.Name + " · " + capital(s.user.Role.Title()), TextStyle: fyne.TextStyle{Bold: true}}
+	who := &widget.Label{Text: s.user.Name + " · " + capital(lang.L(s.user.Role.Title())), TextStyle: fyne.TextStyle{Bold: true}}
 	s.inbox = &widget.Label{}
 	sync := s.syncStatus()
 	conflicts := s.conflictButton().(*widget.Button)
 	s.refreshInbox()
-	lock := &widget.Button{Text: "Lock (Ctrl+L)", Icon: theme.VisibilityOffIcon(), OnTapped: s.lock}
-	signOut := &widget.Button{Text: "Sign out", OnTapped: s.signOut}
+	lock := &widget.Button{Text: lang.L("Lock (Ctrl+L)"), Icon: theme.VisibilityOffIcon(), OnTapped: s.lock}
+	signOut := &widget.Button{Text: lang.L("Sign out"), OnTapped: s.signOut}
 	// Ranks: the order items give way to the menu, lowest first. "New
 	// patient" has Ctrl+N and the count has the Inbox button; a scan
 	// warning says intake has stopped, so it stays long.
@@ -133,17 +134,17 @@ func (s *session) header() fyne.CanvasObject {
 		left = append(left, buttonItem(scan[0].(*widget.Button), 4), labelItem(scan[1].(*widget.Label), 5, s.showInbox))
 	}
 	if s.ws.demo != nil {
-		left = append(left, labelItem(&widget.Label{Text: "Demo practice: made-up patients", Importance: widget.WarningImportance}, 7, nil))
+		left = append(left, labelItem(&widget.Label{Text: lang.L("Demo practice: made-up patients"), Importance: widget.WarningImportance}, 7, nil))
 	}
-	home := &widget.Button{Text: "Home (Ctrl+H)", Icon: theme.HomeIcon(), OnTapped: s.goHome}
+	home := &widget.Button{Text: lang.L("Home (Ctrl+H)"), Icon: theme.HomeIcon(), OnTapped: s.goHome}
 	right := []*headerItem{buttonItem(home, 2)}
 	if chart.Allowed(s.user.Role, chart.Administer) {
-		right = append(right, buttonItem(&widget.Button{Text: "Administration", Icon: theme.SettingsIcon(), OnTapped: s.admin}, 3))
+		right = append(right, buttonItem(&widget.Button{Text: lang.L("Administration"), Icon: theme.SettingsIcon(), OnTapped: s.admin}, 3))
 	}
 	if chart.Allowed(s.user.Role, chart.WriteDemographics) {
-		right = append(right, buttonItem(&widget.Button{Text: "New patient (Ctrl+N)", Icon: theme.ContentAddIcon(), OnTapped: s.register}, 1))
+		right = append(right, buttonItem(&widget.Button{Text: lang.L("New patient (Ctrl+N)"), Icon: theme.ContentAddIcon(), OnTapped: s.register}, 1))
 	}
-	myPassword := &widget.Button{Text: "My password…", Icon: theme.AccountIcon(), Importance: widget.LowImportance, OnTapped: s.changeMyPassword}
+	myPassword := &widget.Button{Text: lang.L("My password…"), Icon: theme.AccountIcon(), Importance: widget.LowImportance, OnTapped: s.changeMyPassword}
 	right = append(right, s.languageItem())
 	right = append(right, &headerItem{obj: lock, keep: true}, buttonItem(myPassword, 0), buttonItem(signOut, 0))
 	s.bar = newHeaderBar(left, right)
@@ -158,21 +159,21 @@ func (s *session) refreshInbox() {
 	n, _, err := s.svc.InboxWaiting()
 	switch {
 	case err != nil:
-		s.inbox.SetText("To file: ?")
+		s.inbox.SetText(lang.L("To file: ?"))
 	case n == 1:
-		s.inbox.SetText("1 document to file")
+		s.inbox.SetText(lang.L("1 document to file"))
 	default:
-		s.inbox.SetText(fmt.Sprintf("%d documents to file", n))
+		s.inbox.SetText(fmt.Sprintf(lang.L("%d documents to file"), n))
 	}
 }
 
 // welcome fills the detail pane before a chart is opened.
 func (s *session) welcome() fyne.CanvasObject {
-	hint := "Find a patient on the left: type a name, MRN, birth date (YYYY-MM-DD) or phone number."
+	hint := lang.L("Find a patient on the left: type a name, MRN, birth date (YYYY-MM-DD) or phone number.")
 	if chart.Allowed(s.user.Role, chart.WriteDemographics) {
-		hint += " Ctrl+N registers a new patient."
+		hint = lang.L("Find a patient on the left: type a name, MRN, birth date (YYYY-MM-DD) or phone number. Ctrl+N registers a new patient.")
 	}
-	return container.NewPadded(container.NewVBox(heading("Welcome, "+s.user.Name), paragraph(hint)))
+	return container.NewPadded(container.NewVBox(heading(fmt.Sprintf(lang.L("Welcome, %s"), s.user.Name)), paragraph(hint)))
 }
 
 // showDetail replaces the detail pane, leaving the home for the workspace.
@@ -193,7 +194,7 @@ func (s *session) openChart(id string) {
 	}
 	c, err := s.svc.OpenChart(id)
 	if err != nil {
-		showError(s.ws.win, "The chart could not be opened", err)
+		showError(s.ws.win, lang.L("The chart could not be opened"), err)
 		return
 	}
 	s.adm = nil

@@ -4,17 +4,22 @@ import (
 	"errors"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 
 	"chartkeeper/internal/shell"
 )
 
 // msgNoPDFProgram is said when Windows has no program registered to print
 // PDF files.
-const msgNoPDFProgram = "No program on this computer can print PDF files; save a copy and print it from another."
+func msgNoPDFProgram() string {
+	return lang.L("No program on this computer can print PDF files; save a copy and print it from another.")
+}
 
 // msgPrivateNoFile is said when a printout that is never written to a
 // temporary file (the emergency kit) would need one to be printed.
-const msgPrivateNoFile = "This sheet is never written to a temporary file, and printing here needs one: save a copy, print it, then delete the copy."
+func msgPrivateNoFile() string {
+	return lang.L("This sheet is never written to a temporary file, and printing here needs one: save a copy, print it, then delete the copy.")
+}
 
 // filePrinter is a print service that prints a file, not bytes: the
 // caller writes the document to the workstation's private temporary
@@ -35,7 +40,7 @@ func (shellPrinter) Ready() (bool, string) {
 		if !errors.Is(err, shell.ErrNoPrinter) {
 			fyne.LogError("asking Windows for the default printer", err)
 		}
-		return false, msgNoPrinter
+		return false, msgNoPrinter()
 	}
 	return true, ""
 }
@@ -46,7 +51,7 @@ func (shellPrinter) Print(string, []byte) error { return errNeedsFile }
 func (shellPrinter) PrintFile(_, path string) error { return shell.Print(path) }
 
 // errNeedsFile says that the print service prints files only.
-var errNeedsFile = errors.New("the print service prints files only")
+var errNeedsFile = errors.New("the print service prints files only") // i18n:skip
 
 // shellOpen opens a file in the program Windows has for its type.
 func shellOpen(path string) error { return shell.Open(path) }

@@ -2,12 +2,14 @@ package ui
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
@@ -72,7 +74,7 @@ func (ws *workstation) signIn(username string) fyne.CanvasObject {
 		}
 	}
 	s.username = widget.NewSelectEntry(options)
-	s.username.PlaceHolder = "username"
+	s.username.PlaceHolder = lang.L("username")
 	s.username.OnSubmitted = func(string) { ws.win.Canvas().Focus(s.password) }
 	switch {
 	case username != "":
@@ -85,17 +87,17 @@ func (ws *workstation) signIn(username string) fyne.CanvasObject {
 	s.password = newPasswordEntry()
 	s.password.OnSubmitted = func(string) { s.onSignIn() }
 	s.message = errorLabel()
-	s.button = &widget.Button{Text: "Sign in", Importance: widget.HighImportance, OnTapped: s.onSignIn}
+	s.button = &widget.Button{Text: lang.L("Sign in"), Importance: widget.HighImportance, OnTapped: s.onSignIn}
 
 	f := newForm()
-	f.add("Username", "username", s.username)
-	f.add("Password", "password", s.password)
+	f.add(lang.L("Username"), "username", s.username)
+	f.add(lang.L("Password"), "password", s.password)
 	parts := []fyne.CanvasObject{f.content(), s.message, container.NewHBox(s.button)}
 	parts = append(parts, ws.signInLanguage(func() string { return s.username.Text }))
 	if ws.demo != nil {
 		parts = append(parts, demoCard(ws.demo))
 	}
-	content := page("Sign in to Chartkeeper", parts...)
+	content := page(lang.L("Sign in to Chartkeeper"), parts...)
 	if s.username.Text == "" {
 		focusLater(ws.win, s.username)
 	} else {
@@ -123,14 +125,14 @@ func focusLater(w fyne.Window, o fyne.Focusable) {
 func demoCard(d *DemoPractice) fyne.CanvasObject {
 	var lines []string
 	for _, u := range d.Users {
-		lines = append(lines, u.Username+" ("+u.Role.Title()+")")
+		lines = append(lines, u.Username+" ("+lang.L(u.Role.Title())+")")
 	}
 	return &widget.Card{
-		Title:    "This is a demo practice",
-		Subtitle: "Every patient in it is made up. Do not enter real patients here.",
+		Title:    lang.L("This is a demo practice"),
+		Subtitle: lang.L("Every patient in it is made up. Do not enter real patients here."),
 		Content: container.NewVBox(
-			paragraph("Sign in as "+strings.Join(lines, ", ")+"."),
-			&widget.Label{Text: "Password for every demo user: " + d.Password, TextStyle: fyne.TextStyle{Monospace: true}, Selectable: true},
+			paragraph(fmt.Sprintf(lang.L("Sign in as %s."), strings.Join(lines, ", "))),
+			&widget.Label{Text: fmt.Sprintf(lang.L("Password for every demo user: %s"), d.Password), TextStyle: fyne.TextStyle{Monospace: true}, Selectable: true},
 		),
 	}
 }
@@ -138,7 +140,7 @@ func demoCard(d *DemoPractice) fyne.CanvasObject {
 func (s *signInScreen) onSignIn() {
 	username := strings.TrimSpace(s.username.Text)
 	if username == "" {
-		setError(s.message, "Type your username.")
+		setError(s.message, lang.L("Type your username."))
 		s.ws.win.Canvas().Focus(s.username)
 		return
 	}
@@ -166,10 +168,7 @@ func (s *signInScreen) onSignIn() {
 				// This sign-in moved the practice to compartment keys,
 				// which made a new recovery key; the old one opens
 				// nothing new.
-				s.ws.show(s.ws.recoveryKey(rk, svc, "The practice's records now have a key for each kind of record, "+
-					"so that each role reaches only what it needs. This made a new recovery key; the old one "+
-					"no longer works. Write the new one down now, on paper, keep it somewhere safe away from this "+
-					"computer, and destroy the old emergency kit."))
+				s.ws.show(s.ws.recoveryKey(rk, svc, lang.L("The practice's records now have a key for each kind of record, so that each role reaches only what it needs. This made a new recovery key; the old one no longer works. Write the new one down now, on paper, keep it somewhere safe away from this computer, and destroy the old emergency kit.")))
 				return
 			}
 			s.ws.startSession(svc)

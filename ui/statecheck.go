@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 )
 
 // watchStateChecks shows, as for a damaged store, what the store's checks
@@ -19,7 +20,7 @@ func (s *session) watchStateChecks() {
 		}
 		fyne.Do(func() {
 			if s.ws.sess == s {
-				showError(s.ws.win, "This workstation's store file was edited outside Chartkeeper", err)
+				showError(s.ws.win, lang.L("This workstation's store file was edited outside Chartkeeper"), err)
 			}
 		})
 	}()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 
 	"chartkeeper/chart"
 	"chartkeeper/report"
@@ -42,7 +43,7 @@ func tourStops(role store.Role) []tourStop {
 		t.s.findFromHome()
 		found, err := t.patients(1)
 		if err != nil || len(found) == 0 {
-			return fmt.Errorf("no patient to find: %v", err)
+			return fmt.Errorf("no patient to find: %v", err) // i18n:skip
 		}
 		name := []rune(found[0].Family)
 		t.s.find.query.SetText(string(name[:min(2, len(name))]))
@@ -61,7 +62,7 @@ func tourStops(role store.Role) []tourStop {
 				}
 				sec := t.s.chart.sections[i]
 				if sec == nil || sec.edit == nil {
-					return errors.New("the " + name + " tab offers no form")
+					return errors.New("the " + name + " tab offers no form") // i18n:skip
 				}
 				sec.edit(-1)
 				return nil
@@ -74,7 +75,7 @@ func tourStops(role store.Role) []tourStop {
 		}
 		v := t.s.chart
 		if len(v.c.Documents) == 0 {
-			return errors.New("the chart shows no document")
+			return errors.New("the chart shows no document") // i18n:skip
 		}
 		v.openDocument(v.c.Documents[0])
 		return nil
@@ -139,7 +140,7 @@ func tourStops(role store.Role) []tourStop {
 				return err
 			}
 			if t.s.chart.trendChoice == nil {
-				return errors.New("the vital signs tab shows no trend")
+				return errors.New("the vital signs tab shows no trend") // i18n:skip
 			}
 			t.s.chart.trendChoice.SetSelected(trendBP)
 			return nil
@@ -162,11 +163,11 @@ func tourStops(role store.Role) []tourStop {
 			// The labels are made here, not through Service.Print: the
 			// tour prints nothing and records nothing.
 			var buf bytes.Buffer
-			pg := report.Page{Practice: "Tour", PrintedBy: v.s.user.Name, PrintedAt: time.Now(), Dates: showDateTime, Number: showNumber}
+			pg := report.Page{Practice: "Tour", PrintedBy: v.s.user.Name, PrintedAt: time.Now(), Dates: showDateTime, Number: showNumber} // i18n:skip
 			if _, err := report.Labels(&buf, pg, v.c.Patient, 3); err != nil {
 				fyne.LogError("making the tour's labels", err)
 			}
-			v.s.ws.showPrintout(&printout{title: "Labels for " + v.c.Patient.Name(), file: "labels.pdf", pdf: buf.Bytes()})
+			v.s.ws.showPrintout(&printout{title: fmt.Sprintf(lang.L("Labels for %s"), v.c.Patient.Name()), file: "labels.pdf", pdf: buf.Bytes()})
 		}))
 	}
 	// The file dialog, as "Save a copy…" and a code table's import show
@@ -188,7 +189,7 @@ func tourStops(role store.Role) []tourStop {
 				t.s.showInbox()
 				v := t.s.inboxv
 				if len(v.docs) == 0 {
-					return errors.New("the inbox is empty")
+					return errors.New("the inbox is empty") // i18n:skip
 				}
 				v.list.Select(0)
 				if do != nil {
@@ -227,7 +228,7 @@ func tourStops(role store.Role) []tourStop {
 				// No likely duplicates: compare two patients all the same.
 				found, err := t.patients(2)
 				if err != nil || len(found) < 2 {
-					return fmt.Errorf("no two patients to compare: %v", err)
+					return fmt.Errorf("no two patients to compare: %v", err) // i18n:skip
 				}
 				t.s.adm.compare(found[0].ID, found[1].ID)
 				return nil
@@ -244,7 +245,7 @@ func tourStops(role store.Role) []tourStop {
 func (s *session) openTourStop(t *tourState, name string) error {
 	i := slices.IndexFunc(tourStops(s.user.Role), func(st tourStop) bool { return st.name == name })
 	if i < 0 {
-		return fmt.Errorf("no screen %q for a %s", name, s.user.Role.Title())
+		return fmt.Errorf("no screen %q for a %s", name, s.user.Role.Title()) // i18n:skip
 	}
 	closeOverlays(s.ws.win)
 	s.touch() // a stop is asked for on purpose: a slow run is not locked out as idle
@@ -279,12 +280,12 @@ func (t *tourState) chartTab(i int) error {
 			}
 		}
 		if t.chart == "" {
-			return errors.New("no patient to open")
+			return errors.New("no patient to open") // i18n:skip
 		}
 	}
 	t.s.openChart(t.chart)
 	if t.s.chart == nil {
-		return errors.New("the chart did not open")
+		return errors.New("the chart did not open") // i18n:skip
 	}
 	t.s.chart.tabs.SelectIndex(i)
 	return nil
@@ -321,14 +322,14 @@ func (t *tourState) signedVisit() (chart.Visit, error) {
 			return v, nil
 		}
 	}
-	return chart.Visit{}, errors.New("the chart has no signed visit")
+	return chart.Visit{}, errors.New("the chart has no signed visit") // i18n:skip
 }
 
 // adminTab opens the administration screens at tab i.
 func (t *tourState) adminTab(i int) error {
 	t.s.admin()
 	if t.s.adm == nil {
-		return errors.New("the administration screens did not open")
+		return errors.New("the administration screens did not open") // i18n:skip
 	}
 	t.s.adm.tabs.SelectIndex(i)
 	if i == adminUsers { // selecting the tab shown calls nothing

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -41,12 +42,18 @@ const (
 	zoomMax  = 6.0
 )
 
-// Viewer messages, in plain words.
-const (
-	msgCannotShow = "This page cannot be shown here. Save a copy to open it in another program."
-	msgNoPrinter  = "No printer is set up on this computer; save a copy and print it from another."
-	msgNoViewer   = "No other program to open documents is set up on this computer; save a copy and open it from there."
-)
+// Viewer messages, in plain words, in the language shown.
+func msgCannotShow() string {
+	return lang.L("This page cannot be shown here. Save a copy to open it in another program.")
+}
+
+func msgNoPrinter() string {
+	return lang.L("No printer is set up on this computer; save a copy and print it from another.")
+}
+
+func msgNoViewer() string {
+	return lang.L("No other program to open documents is set up on this computer; save a copy and open it from there.")
+}
 
 // docViewer shows one document's pages.
 type docViewer struct {
@@ -89,20 +96,20 @@ func newViewer(s *session, content []byte, pages int, name string, extras bool) 
 	v.zoomLbl = &widget.Label{}
 	v.status = &widget.Label{Wrapping: fyne.TextWrapWord}
 	v.status.Hide()
-	v.prev = &widget.Button{Text: "Previous page", Icon: theme.NavigateBackIcon(), OnTapped: v.previous}
-	v.next = &widget.Button{Text: "Next page", Icon: theme.NavigateNextIcon(), OnTapped: v.forward}
+	v.prev = &widget.Button{Text: lang.L("Previous page"), Icon: theme.NavigateBackIcon(), OnTapped: v.previous}
+	v.next = &widget.Button{Text: lang.L("Next page"), Icon: theme.NavigateNextIcon(), OnTapped: v.forward}
 	tools := container.New(layout.NewRowWrapLayout(),
 		v.prev, v.pageLbl, v.next,
 		&widget.Button{Icon: theme.ZoomOutIcon(), OnTapped: v.zoomOut},
-		&widget.Button{Text: "Fit width", Icon: theme.ZoomFitIcon(), OnTapped: v.fitWidth},
+		&widget.Button{Text: lang.L("Fit width"), Icon: theme.ZoomFitIcon(), OnTapped: v.fitWidth},
 		&widget.Button{Icon: theme.ZoomInIcon(), OnTapped: v.zoomIn},
 		v.zoomLbl,
-		&widget.Button{Text: "Turn the view", Icon: theme.MediaReplayIcon(), OnTapped: v.turnView},
+		&widget.Button{Text: lang.L("Turn the view"), Icon: theme.MediaReplayIcon(), OnTapped: v.turnView},
 	)
 	if extras {
-		tools.Add(&widget.Button{Text: "Print", Icon: theme.DocumentPrintIcon(), OnTapped: v.print})
-		tools.Add(&widget.Button{Text: "Save a copy…", Icon: theme.DocumentSaveIcon(), OnTapped: v.saveCopy})
-		tools.Add(&widget.Button{Text: "Open in another program", Icon: theme.ComputerIcon(), Importance: widget.LowImportance, OnTapped: v.openElsewhere})
+		tools.Add(&widget.Button{Text: lang.L("Print"), Icon: theme.DocumentPrintIcon(), OnTapped: v.print})
+		tools.Add(&widget.Button{Text: lang.L("Save a copy…"), Icon: theme.DocumentSaveIcon(), OnTapped: v.saveCopy})
+		tools.Add(&widget.Button{Text: lang.L("Open in another program"), Icon: theme.ComputerIcon(), Importance: widget.LowImportance, OnTapped: v.openElsewhere})
 	}
 	ring := &canvas.Rectangle{StrokeWidth: 2, StrokeColor: theme.Color(theme.ColorNameFocus)}
 	ring.Hide()
@@ -183,7 +190,7 @@ func (v *docViewer) showPage(n int) {
 		return
 	}
 	v.page = n
-	v.pageLbl.SetText(fmt.Sprintf("Page %d of %d", n, v.pages))
+	v.pageLbl.SetText(fmt.Sprintf(lang.L("Page %d of %d"), n, v.pages))
 	if n == 1 {
 		v.prev.Disable()
 	} else {
@@ -260,10 +267,10 @@ func (v *docViewer) showDrawn(pic image.Image, width float32, err error) {
 		v.img.Image = nil
 		v.img.SetMinSize(fyne.NewSize(0, 0))
 		v.img.Hide()
-		text := msgCannotShow
+		text := msgCannotShow()
 		var pe *scan.ProblemError
 		if errors.As(err, &pe) {
-			text = "This page cannot be shown: " + pe.Reason + "."
+			text = fmt.Sprintf(lang.L("This page cannot be shown: %s."), pe.Reason)
 		}
 		v.msg.SetText(text)
 		v.msg.Show()
@@ -331,7 +338,7 @@ func (v *docViewer) print() {
 		v.say(printFailed(err))
 		return
 	}
-	v.say("Sending to the printer…")
+	v.say(lang.L("Sending to the printer…"))
 	runInBackground(func() {
 		err := job()
 		fyne.Do(func() {
@@ -339,7 +346,7 @@ func (v *docViewer) print() {
 				v.say(printFailed(err))
 				return
 			}
-			v.say("Sent to the printer.")
+			v.say(lang.L("Sent to the printer."))
 		})
 	})
 }
@@ -357,15 +364,15 @@ func (v *docViewer) openElsewhere() {
 	ws := v.s.ws
 	path, err := ws.privateFile(v.name, v.content)
 	if err != nil {
-		v.say("The document could not be opened in another program: " + sentence(err))
+		v.say(fmt.Sprintf(lang.L("The document could not be opened in another program: %s"), sentence(err)))
 		return
 	}
 	if err := openInViewer(ws.app, path); err != nil {
 		fyne.LogError("opening a document in the system viewer", err)
-		v.say(msgNoViewer)
+		v.say(msgNoViewer())
 		return
 	}
-	v.say("Opened in another program.")
+	v.say(lang.L("Opened in another program."))
 }
 
 // saveCopy asks where to save data (offered as name) and writes it there
@@ -388,10 +395,10 @@ func saveCopy(w fyne.Window, name string, data []byte, say func(string)) {
 			}
 		}
 		if err != nil {
-			say("Not saved: " + sentence(err))
+			say(fmt.Sprintf(lang.L("Not saved: %s"), sentence(err)))
 			return
 		}
-		say("Saved a copy as " + path + ".")
+		say(fmt.Sprintf(lang.L("Saved a copy as %s."), path))
 	})
 }
 
@@ -420,7 +427,7 @@ func (cupsPrinter) command() (string, bool) {
 
 func (c cupsPrinter) Ready() (bool, string) {
 	if _, ok := c.command(); !ok {
-		return false, msgNoPrinter
+		return false, msgNoPrinter()
 	}
 	lpstat, err := exec.LookPath("lpstat")
 	if err != nil {
@@ -432,7 +439,7 @@ func (c cupsPrinter) Ready() (bool, string) {
 	if out, err := exec.Command(lpstat, "-p").Output(); err == nil && strings.Contains(string(out), "printer ") {
 		return true, ""
 	}
-	return false, msgNoPrinter
+	return false, msgNoPrinter()
 }
 
 func (c cupsPrinter) Print(title string, data []byte) error {
@@ -444,7 +451,7 @@ func (c cupsPrinter) Print(title string, data []byte) error {
 	if strings.HasSuffix(path, "lpr") {
 		flag = "-T"
 	}
-	cmd := exec.Command(path, flag, "Chartkeeper "+title)
+	cmd := exec.Command(path, flag, "Chartkeeper "+title) // i18n:skip
 	cmd.Stdin = bytes.NewReader(data)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("%s: %v: %s", path, err, strings.TrimSpace(string(out)))
@@ -452,22 +459,22 @@ func (c cupsPrinter) Print(title string, data []byte) error {
 	return nil
 }
 
-var errNoPrinter = errors.New("no printer is set up")
+var errNoPrinter = errors.New("no printer is set up") // i18n:skip
 
 // printFailed is what the person is told when the print service refused
 // a document; its own words go to the log.
 func printFailed(err error) string {
 	switch {
 	case errors.Is(err, errNoPrinter):
-		return msgNoPrinter
+		return msgNoPrinter()
 	case errors.Is(err, shell.ErrNoAssociation):
 		fyne.LogError("printing", err)
-		return msgNoPDFProgram
+		return msgNoPDFProgram()
 	case errors.Is(err, errNeedsFile):
-		return msgPrivateNoFile
+		return msgPrivateNoFile()
 	}
 	fyne.LogError("printing", err)
-	return "The printer did not take the document. Check that it is on and has paper, or save a copy and print it from another computer."
+	return lang.L("The printer did not take the document. Check that it is on and has paper, or save a copy and print it from another computer.")
 }
 
 // The viewer's shortcuts: Ctrl+plus and Ctrl+minus zoom, Ctrl+0 fits the
@@ -518,13 +525,13 @@ func (v *chartView) openDocument(d chart.Document) {
 	ws := v.s.ws
 	rc, doc, err := v.s.svc.OpenDocument(d.ID)
 	if err != nil {
-		showError(ws.win, "The document could not be opened", err)
+		showError(ws.win, lang.L("The document could not be opened"), err)
 		return
 	}
 	data, err := io.ReadAll(rc)
 	rc.Close()
 	if err != nil {
-		showError(ws.win, "The document could not be opened", err)
+		showError(ws.win, lang.L("The document could not be opened"), err)
 		return
 	}
 	sec := v.sections[tabDocuments]
@@ -534,7 +541,7 @@ func (v *chartView) openDocument(d chart.Document) {
 	title := documentLine(doc)
 	name := documentFileName(doc)
 	view := newViewer(v.s, data, doc.Pages, name, true)
-	back := &widget.Button{Text: "Back to documents", Icon: theme.NavigateBackIcon(), OnTapped: func() {
+	back := &widget.Button{Text: lang.L("Back to documents"), Icon: theme.NavigateBackIcon(), OnTapped: func() {
 		v.s.touch()
 		v.s.viewer = nil
 		sec.showList()

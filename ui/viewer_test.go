@@ -100,7 +100,7 @@ type printerStub struct {
 
 func (p *printerStub) Ready() (bool, string) {
 	if !p.ready {
-		return false, msgNoPrinter
+		return false, msgNoPrinter()
 	}
 	return true, ""
 }
@@ -259,7 +259,7 @@ func TestDocumentViewer(t *testing.T) {
 	}
 	t.Cleanup(func() { openInViewer = old })
 	test.Tap(button(t, w.Content(), "Open in another program"))
-	wantText(t, w.Content(), msgNoViewer)
+	wantText(t, w.Content(), msgNoViewer())
 	noText(t, w.Content(), "xdg-open")
 
 	test.Tap(button(t, w.Content(), "Back to documents"))
@@ -396,10 +396,10 @@ func TestPrintThroughFile(t *testing.T) {
 	if fi, err := os.Stat(fp.path); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("the copy to print: %v %v, want mode 0600", fi, err)
 	}
-	if _, err := ws.printJob(fp, "Emergency kit", "kit.pdf", data, true); printFailed(err) != msgPrivateNoFile {
+	if _, err := ws.printJob(fp, "Emergency kit", "kit.pdf", data, true); printFailed(err) != msgPrivateNoFile() {
 		t.Errorf("a private printout: %v", err)
 	}
-	if got := printFailed(fmt.Errorf("printing: %w", shell.ErrNoAssociation)); got != msgNoPDFProgram {
+	if got := printFailed(fmt.Errorf("printing: %w", shell.ErrNoAssociation)); got != msgNoPDFProgram() {
 		t.Errorf("no program for PDF files: %q", got)
 	}
 	s.close("")
@@ -439,10 +439,10 @@ func textPDF() []byte {
 func TestSystemPrinterWithoutPrintService(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
 	ok, why := cupsPrinter{}.Ready()
-	if ok || why != msgNoPrinter {
-		t.Errorf("Ready() = %v, %q; want false and %q", ok, why, msgNoPrinter)
+	if ok || why != msgNoPrinter() {
+		t.Errorf("Ready() = %v, %q; want false and %q", ok, why, msgNoPrinter())
 	}
-	if err := (cupsPrinter{}).Print("x", []byte("%PDF-1.4")); printFailed(err) != msgNoPrinter {
+	if err := (cupsPrinter{}).Print("x", []byte("%PDF-1.4")); printFailed(err) != msgNoPrinter() {
 		t.Errorf("printing without lp says %q", printFailed(err))
 	}
 }
@@ -460,8 +460,8 @@ func TestSystemPrinterWithoutPrinter(t *testing.T) {
 		}
 	}
 	t.Setenv("PATH", bin)
-	if ok, why := (cupsPrinter{}).Ready(); ok || why != msgNoPrinter {
-		t.Errorf("Ready() = %v, %q; want false and %q", ok, why, msgNoPrinter)
+	if ok, why := (cupsPrinter{}).Ready(); ok || why != msgNoPrinter() {
+		t.Errorf("Ready() = %v, %q; want false and %q", ok, why, msgNoPrinter())
 	}
 }
 
@@ -472,7 +472,7 @@ func TestShellPrinterOffWindows(t *testing.T) {
 		t.Skip("on Windows the shell answers")
 	}
 	var p printer = shellPrinter{}
-	if ok, why := p.Ready(); ok || why != msgNoPrinter {
+	if ok, why := p.Ready(); ok || why != msgNoPrinter() {
 		t.Errorf("Ready: %v %q", ok, why)
 	}
 	if err := p.Print("Summary", textPDF()); !errors.Is(err, errNeedsFile) {
