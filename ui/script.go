@@ -28,6 +28,7 @@ type Options struct {
 // `make screens` use it).
 func CreateWith(a fyne.App, w fyne.Window, dir string, o Options) (fyne.CanvasObject, *Script) {
 	if o.Demo && !store.Exists(dir) {
+		applyLanguage(a) // before any screen is built
 		ws := &workstation{app: a, win: w, dir: dir}
 		n := o.DemoPatients
 		if n <= 0 {

@@ -60,6 +60,7 @@ type signInScreen struct {
 // signIn returns the sign-in screen, with username filled in when given
 // (after a lock), else the last user to sign in here.
 func (ws *workstation) signIn(username string) fyne.CanvasObject {
+	applyLanguage(ws.app) // no session is open: a new language setting applies now
 	s := &signInScreen{ws: ws}
 	recent := recentUsers(ws.app, ws.st.PracticeID())
 	options := slices.Clone(recent)
@@ -90,6 +91,7 @@ func (ws *workstation) signIn(username string) fyne.CanvasObject {
 	f.add("Username", "username", s.username)
 	f.add("Password", "password", s.password)
 	parts := []fyne.CanvasObject{f.content(), s.message, container.NewHBox(s.button)}
+	parts = append(parts, ws.signInLanguage(func() string { return s.username.Text }))
 	if ws.demo != nil {
 		parts = append(parts, demoCard(ws.demo))
 	}

@@ -30,6 +30,7 @@ func Create(a fyne.App, w fyne.Window, dir string) fyne.CanvasObject {
 
 func create(a fyne.App, w fyne.Window, dir string) (*workstation, fyne.CanvasObject) {
 	ws := &workstation{app: a, win: w, dir: dir}
+	applyLanguage(a) // before any screen is built
 	a.Settings().SetTheme(newTheme())
 	st, err := chart.OpenStore(dir)
 	switch {
