@@ -28,13 +28,13 @@ func Disclosures(w io.Writer, pg Page, p chart.Patient, ds []chart.Disclosure) (
 	}
 	ds = slices.Clone(ds)
 	slices.SortStableFunc(ds, func(a, b chart.Disclosure) int { return strings.Compare(a.Date, b.Date) })
-	d.para(fmt.Sprintf("%d disclosures, %s to %s.", len(ds), ds[0].Date, ds[len(ds)-1].Date))
+	d.para(fmt.Sprintf("%d disclosures, %s to %s.", len(ds), d.date(ds[0].Date), d.date(ds[len(ds)-1].Date)))
 	d.gap(2)
 	t := d.table(column{"Date", 1.5, "L"}, column{"Recipient", 3, "L"}, column{"Information released", 3.2, "L"},
 		column{"Purpose", 3, "L"}, column{"Released by", 1.9, "L"})
 	for i, x := range ds {
 		f := fmt.Sprintf("disclosure %d", i+1)
-		t.row(d.t.line(f, x.Date), d.t.block(f+" recipient", x.Recipient), d.t.block(f+" information", x.What),
+		t.row(d.date(d.t.line(f, x.Date)), d.t.block(f+" recipient", x.Recipient), d.t.block(f+" information", x.What),
 			d.t.block(f+" purpose", x.Purpose), d.t.line(f+" released by", x.By))
 	}
 	return d.finish(w)
@@ -66,7 +66,7 @@ func AccessReport(w io.Writer, pg Page, p chart.Patient, entries []chart.AuditEn
 		}
 	}
 	summary := fmt.Sprintf("%d entries by %d users, %s to %s.", len(es), len(users),
-		when(es[0].Time, pg.PrintedAt), when(es[len(es)-1].Time, pg.PrintedAt))
+		d.when(es[0].Time, pg.PrintedAt), d.when(es[len(es)-1].Time, pg.PrintedAt))
 	if flagged > 0 {
 		summary += fmt.Sprintf(" %d flagged for review (marked REVIEW): break-glass access and other exceptional use.", flagged)
 	}
@@ -88,17 +88,17 @@ func AccessReport(w io.Writer, pg Page, p chart.Patient, entries []chart.AuditEn
 		if e.Flagged {
 			review = "REVIEW"
 		}
-		t.row(when(e.Time, pg.PrintedAt), d.t.line(f+" user", user), d.t.line(f+" action", actionText(e.Action)), detail, d.t.line(f+" device", e.Device), review)
+		t.row(d.when(e.Time, pg.PrintedAt), d.t.line(f+" user", user), d.t.line(f+" action", actionText(e.Action)), detail, d.t.line(f+" device", e.Device), review)
 	}
 	return d.finish(w)
 }
 
 // when is an audit time in the printout's time zone.
-func when(t, printed time.Time) string {
+func (d *doc) when(t, printed time.Time) string {
 	if !printed.IsZero() {
 		t = t.In(printed.Location())
 	}
-	return t.Format("2006-01-02 15:04:05")
+	return d.date(t.Format("2006-01-02 15:04:05"))
 }
 
 func zoneName(t time.Time) string {

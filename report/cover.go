@@ -42,7 +42,7 @@ func CoverSheet(w io.Writer, pg Page, practiceID string, p chart.Patient, catego
 	pdf.Ln(3)
 	center(26, "B", 11, d.t.line("patient name", p.Name()))
 	pdf.Ln(1)
-	center(16, "", 8, fmt.Sprintf("MRN %s    Born %s", d.t.line("MRN", p.MRN), d.t.line("birth date", p.DOB)))
+	center(16, "", 8, fmt.Sprintf("MRN %s    Born %s", d.t.line("MRN", p.MRN), d.date(d.t.line("birth date", p.DOB))))
 	pdf.Ln(5)
 	pdf.SetFillColor(235, 235, 235)
 	d.setFont(famSans, "B", 28)

@@ -55,7 +55,7 @@ func Labels(w io.Writer, pg Page, p chart.Patient, count int) (Warnings, error) 
 
 	name := d.t.line("patient name", p.Name())
 	mrn := d.t.line("MRN", p.MRN)
-	born := "Born " + d.t.line("birth date", p.DOB)
+	born := "Born " + d.date(d.t.line("birth date", p.DOB))
 	if sex := d.t.line("sex", string(p.Sex)); sex != "" && p.Sex != chart.Unknown {
 		born += "   " + strings.ToUpper(sex[:1]) + sex[1:]
 	}

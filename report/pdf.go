@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/jung-kurt/gofpdf"
@@ -20,6 +21,15 @@ type Page struct {
 	PrintedBy string    // the signed-in user's name
 	PrintedAt time.Time // printed in its own location, "2006-01-02 15:04"
 	Paper     Paper     // A4 when empty; labels are always US Letter
+
+	// Dates writes a stored ISO date ("2026-12-07") or date and time
+	// ("2026-12-07 14:05", seconds optional) in the reader's form; text
+	// that is not an ISO date must come back as it is. Nil prints dates as
+	// stored.
+	Dates func(iso string) string
+	// Number writes a measurement with decimals decimals (negative: as few
+	// as needed) in the reader's form. Nil writes a decimal point.
+	Number func(x float64, decimals int) string
 }
 
 // Paper is a paper size.
@@ -56,6 +66,10 @@ type doc struct {
 	t     *texter
 	title string
 
+	// the reader's date and number forms (Page.Dates, Page.Number)
+	dates  func(iso string) string
+	number func(x float64, decimals int) string
+
 	// the current font, which text in other scripts returns to
 	family, style string
 	registered    map[int]bool // bundled fonts added to the document
@@ -80,13 +94,13 @@ func newDoc(title string, pg Page, p *chart.Patient) *doc {
 		size = "Letter"
 	}
 	pdf := gofpdf.New("P", "mm", size, "")
-	d := &doc{pdf: pdf, t: &texter{}, title: title}
+	d := &doc{pdf: pdf, t: &texter{}, title: title, dates: pg.Dates, number: pg.Number}
 	d.setup(pg.PrintedAt)
 	d.practice = d.t.line("practice name", pg.Practice)
 	if p != nil {
 		d.patient = d.patientLine(*p)
 	}
-	d.printed = "Printed by " + d.t.line("printed by", pg.PrintedBy) + " at " + stamp(pg.PrintedAt)
+	d.printed = "Printed by " + d.t.line("printed by", pg.PrintedBy) + " at " + d.stamp(pg.PrintedAt)
 	pdf.SetHeaderFuncMode(d.keepingFont(d.header), false)
 	pdf.SetFooterFunc(d.keepingFont(d.footer))
 	return d
@@ -127,7 +141,7 @@ func (d *doc) addFonts(family string) {
 // patientLine is the patient furniture: name, MRN and birth date.
 func (d *doc) patientLine(p chart.Patient) string {
 	name := d.t.line("patient name", p.Name())
-	line := fmt.Sprintf("%s    MRN %s    Born %s", name, d.t.line("MRN", p.MRN), d.t.line("birth date", p.DOB))
+	line := fmt.Sprintf("%s    MRN %s    Born %s", name, d.t.line("MRN", p.MRN), d.date(d.t.line("birth date", p.DOB)))
 	if died := p.DeathText(); died != "" {
 		line += "    " + died
 	}
@@ -150,6 +164,34 @@ func stamp(t time.Time) string {
 		return "(no time)"
 	}
 	return t.Format("2006-01-02 15:04")
+}
+
+// stamp formats a time as the document's pages show it, in the reader's
+// date form.
+func (d *doc) stamp(t time.Time) string {
+	if t.IsZero() {
+		return stamp(t)
+	}
+	return d.date(stamp(t))
+}
+
+// date is a stored ISO date, or date and time, in the reader's form.
+func (d *doc) date(iso string) string {
+	if d.dates == nil || iso == "" {
+		return iso
+	}
+	return d.dates(iso)
+}
+
+// decimal is a measurement with places decimals in the reader's form.
+func (d *doc) decimal(x float64, places int) string {
+	if d.number == nil {
+		if places < 0 {
+			return strconv.FormatFloat(x, 'f', -1, 64)
+		}
+		return chart.Decimal(x, places)
+	}
+	return d.number(x, places)
 }
 
 func (d *doc) header() {

@@ -82,7 +82,7 @@ func (s *summary) allergies() {
 		switch s.c.AllergyState() {
 		case chart.NoKnownAllergiesState:
 			n, _ := s.c.NoKnownAllergy()
-			line = "No known allergies (recorded " + stamp(n.RecordedAt) + " by " + s.t.line("no known allergies recorded by", n.RecordedBy) + ")."
+			line = "No known allergies (recorded " + s.stamp(n.RecordedAt) + " by " + s.t.line("no known allergies recorded by", n.RecordedBy) + ")."
 		case chart.AllergiesNotRecorded:
 			line = "Allergies not recorded."
 		}
@@ -141,14 +141,14 @@ func (s *summary) demographics() {
 	name := p.Name()
 	kv("Name", "patient name", name)
 	kv("Preferred name", "preferred name", p.Preferred)
-	born := p.DOB
+	born := s.date(p.DOB)
 	if day, ok := chart.AgeOn(p.Deceased, p.DeceasedDate, s.pg.PrintedAt); p.DOB != "" && !s.pg.PrintedAt.IsZero() && ok {
 		born += fmt.Sprintf(" (age %d)", chart.Age(p.DOB, day))
 	}
 	kv("Born", "birth date", born)
 	switch {
 	case p.DeceasedDate != "":
-		kv("Died", "date of death", p.DeceasedDate)
+		kv("Died", "date of death", s.date(p.DeceasedDate))
 	case p.Deceased:
 		kv("Died", "date of death", "yes, date not known")
 	}
@@ -173,7 +173,7 @@ func (s *summary) demographics() {
 	kv("Emergency contact", "emergency contact", contact)
 	for i, m := range s.c.Merged {
 		kv("Merged record", fmt.Sprintf("merged record %d", i+1),
-			fmt.Sprintf("%s, MRN %s, born %s: its chart is included below", m.Name(), m.MRN, m.DOB))
+			fmt.Sprintf("%s, MRN %s, born %s: its chart is included below", m.Name(), m.MRN, s.date(m.DOB)))
 	}
 }
 
@@ -220,7 +220,7 @@ func (s *summary) problems() {
 		if p.Note != "" {
 			desc += "\n" + s.t.block(f+" note", p.Note)
 		}
-		t.row(chart.CodeText(s.t.line(f+" code", p.Code)), desc, s.t.line(f, p.Onset), s.t.line(f, p.Status))
+		t.row(chart.CodeText(s.t.line(f+" code", p.Code)), desc, s.date(s.t.line(f, p.Onset)), s.t.line(f, p.Status))
 	}
 }
 
@@ -251,7 +251,7 @@ func (s *summary) medications() {
 	for i, m := range ms {
 		f := fmt.Sprintf("medication %d", i+1)
 		t.row(s.t.line(f, m.Name), s.t.line(f, m.Dose), s.t.line(f, m.Route), s.t.line(f, m.Frequency),
-			s.t.line(f, m.Start), s.t.line(f, m.Stop), status(m))
+			s.date(s.t.line(f, m.Start)), s.date(s.t.line(f, m.Stop)), status(m))
 	}
 }
 
@@ -267,8 +267,8 @@ func (s *summary) vitals() {
 		if v.Systolic != 0 || v.Diastolic != 0 {
 			bp = fmt.Sprintf("%s/%s", intOrDash(v.Systolic), intOrDash(v.Diastolic))
 		}
-		t.row(stamp(v.Taken), bp, intOrDash(v.Pulse), intOrDash(v.RespRate), floatOrDash(v.TempC, chart.PlacesTemp), floatOrDash(v.WeightKg, chart.PlacesWeight),
-			floatOrDash(v.HeightCm, chart.PlacesHeight), floatOrDash(v.BMI(), chart.PlacesBMI), intOrDash(v.SpO2))
+		t.row(s.stamp(v.Taken), bp, intOrDash(v.Pulse), intOrDash(v.RespRate), s.floatOrDash(v.TempC, chart.PlacesTemp), s.floatOrDash(v.WeightKg, chart.PlacesWeight),
+			s.floatOrDash(v.HeightCm, chart.PlacesHeight), s.floatOrDash(v.BMI(), chart.PlacesBMI), intOrDash(v.SpO2))
 	}
 }
 
@@ -281,11 +281,11 @@ func intOrDash(n int) string {
 
 // floatOrDash is a measurement at the precision of its unit (places
 // decimals), or a dash when not measured.
-func floatOrDash(f float64, places int) string {
+func (d *doc) floatOrDash(f float64, places int) string {
 	if f == 0 {
 		return "—"
 	}
-	return chart.Decimal(f, places)
+	return d.decimal(f, places)
 }
 
 // recentResults is how many results the summary prints, newest first.
@@ -307,11 +307,11 @@ func (s *summary) results(recent int) {
 	t := s.table(column{"Taken", 2.4, "L"}, column{"Test", 4, "L"}, column{"Value", 2.6, "R"}, column{"Range", 1.8, "L"}, column{"Flag", 0.8, "L"})
 	for i, r := range shown {
 		f := fmt.Sprintf("result %d", i+1)
-		t.row(stamp(r.Taken), s.t.line(f, r.Name), s.t.line(f+" value", r.ValueText()), s.t.line(f+" range", r.RangeShown()), r.Flag)
+		t.row(s.stamp(r.Taken), s.t.line(f, r.Name), s.t.line(f+" value", r.ValueText()), s.t.line(f+" range", r.RangeShown()), r.Flag)
 	}
 	if n := len(all) - len(shown); n > 0 {
 		s.gap(2)
-		s.muted(fmt.Sprintf("%d older results, the oldest of %s, are not printed here.", n, all[len(all)-1].Taken.Format("2006-01-02")))
+		s.muted(fmt.Sprintf("%d older results, the oldest of %s, are not printed here.", n, s.date(all[len(all)-1].Taken.Format("2006-01-02"))))
 	}
 }
 
@@ -322,7 +322,7 @@ func (s *summary) procedures() {
 	t := s.table(column{"Date", 1.6, "L"}, column{"Procedure", 6, "L"}, column{"Status", 1.6, "L"})
 	for i, p := range s.c.Procedures {
 		f := fmt.Sprintf("procedure %d", i+1)
-		t.row(s.t.line(f, p.Date), s.t.line(f, p.Text), s.t.line(f, p.Status))
+		t.row(s.date(s.t.line(f, p.Date)), s.t.line(f, p.Text), s.t.line(f, p.Status))
 	}
 }
 
@@ -336,7 +336,7 @@ func (s *summary) reports() {
 	t := s.table(column{"Date", 1.6, "L"}, column{"Kind", 1.4, "L"}, column{"Title", 5.4, "L"}, column{"Status", 1.4, "L"})
 	for i, r := range s.c.Reports {
 		f := fmt.Sprintf("report %d", i+1)
-		t.row(s.t.line(f, r.Date), reportKinds[r.Kind], s.t.line(f, r.Title), s.t.line(f, r.Status))
+		t.row(s.date(s.t.line(f, r.Date)), reportKinds[r.Kind], s.t.line(f, r.Title), s.t.line(f, r.Status))
 	}
 }
 
@@ -358,7 +358,7 @@ func (s *summary) visits(recent int) {
 	}
 	if n := len(all) - len(shown); n > 0 {
 		s.gap(2)
-		s.muted(fmt.Sprintf("%d older visits, the oldest of %s, are not printed here.", n, all[len(all)-1].Date))
+		s.muted(fmt.Sprintf("%d older visits, the oldest of %s, are not printed here.", n, s.date(all[len(all)-1].Date)))
 	}
 }
 
@@ -369,7 +369,7 @@ func (s *summary) immunizations() {
 	t := s.table(column{"Date", 1.6, "L"}, column{"Vaccine", 4, "L"}, column{"Dose", 1.4, "L"}, column{"Lot", 1.6, "L"}, column{"Site", 2, "L"})
 	for i, im := range s.c.Immunizations {
 		f := fmt.Sprintf("immunization %d", i+1)
-		t.row(s.t.line(f, im.Date), s.t.line(f, im.Vaccine), s.t.line(f, im.Dose), s.t.line(f, im.Lot), s.t.line(f, im.Site))
+		t.row(s.date(s.t.line(f, im.Date)), s.t.line(f, im.Vaccine), s.t.line(f, im.Dose), s.t.line(f, im.Lot), s.t.line(f, im.Site))
 	}
 }
 
@@ -398,7 +398,7 @@ func (s *summary) documents() {
 		if doc.Pages > 0 {
 			pages = strconv.Itoa(doc.Pages)
 		}
-		t.row(s.t.line(f, doc.ClinicalDate), s.t.line(f, cat), s.t.line(f+" title", title), pages)
+		t.row(s.date(s.t.line(f, doc.ClinicalDate)), s.t.line(f, cat), s.t.line(f+" title", title), pages)
 	}
 	if s.noClinicalDocs {
 		s.gap(1)

@@ -39,7 +39,7 @@ func (d *doc) visit(v chart.Visit, amendments []chart.Amendment) {
 	if v.Date == "" {
 		field = "visit"
 	}
-	date := d.t.line(field+": date", v.Date)
+	date := d.date(d.t.line(field+": date", v.Date))
 	if date == "" {
 		date = "(no date)"
 	}
@@ -66,10 +66,10 @@ func (d *doc) visit(v chart.Visit, amendments []chart.Amendment) {
 		// history from another system: no one here signed it, and it is no draft
 		status += "    Imported from " + d.t.line(field+": imported from", v.ImportedFrom)
 		if !v.ImportedAt.IsZero() {
-			status += " on " + v.ImportedAt.Format("2006-01-02")
+			status += " on " + d.date(v.ImportedAt.Format("2006-01-02"))
 		}
 	} else if v.Signed {
-		status += "    Signed by " + orDash(d.t.line(field+": signed by", v.SignedBy)) + " at " + stamp(v.SignedAt)
+		status += "    Signed by " + orDash(d.t.line(field+": signed by", v.SignedBy)) + " at " + d.stamp(v.SignedAt)
 	} else {
 		status += "    NOT SIGNED: draft note, may still change"
 	}
@@ -121,7 +121,7 @@ func (d *doc) visit(v chart.Visit, amendments []chart.Amendment) {
 	}
 	for i, a := range amendments {
 		f := fmt.Sprintf("%s: amendment %d", field, i+1)
-		text := "Amended at " + stamp(a.At) + " by " + orDash(d.t.line(f+" author", a.Author))
+		text := "Amended at " + d.stamp(a.At) + " by " + orDash(d.t.line(f+" author", a.Author))
 		if a.Reason != "" {
 			text += ". Reason: " + d.t.line(f+" reason", a.Reason)
 		}

@@ -56,7 +56,7 @@ func (v *chartView) allergyBanner() fyne.CanvasObject {
 		n, _ := v.c.NoKnownAllergy()
 		txt.Segments = []widget.RichTextSegment{
 			seg(bannerNKA, true, theme.ColorNameForeground),
-			seg("  recorded "+n.RecordedAt.Local().Format("2006-01-02")+" by "+n.RecordedBy, false, theme.ColorNamePlaceHolder),
+			seg("  recorded "+showDay(n.RecordedAt)+" by "+n.RecordedBy, false, theme.ColorNamePlaceHolder),
 		}
 	default:
 		stroke = theme.Color(theme.ColorNameWarning)

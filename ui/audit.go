@@ -48,7 +48,7 @@ func newAuditView(s *session) *auditView {
 			}
 			return ""
 		}},
-		{title: lang.L("Time"), newest: true, width: 150, text: func(i int) string { return at(i).Time.Local().Format("2006-01-02 15:04:05") },
+		{title: lang.L("Time"), newest: true, width: 150, text: func(i int) string { return showDateTime(at(i).Time.Local().Format("2006-01-02 15:04:05")) },
 			key: func(i int) string { return fmt.Sprintf("%020d", at(i).Time.UnixNano()) }},
 		{title: lang.L("Workstation"), width: 110, text: func(i int) string { return at(i).Workstation }},
 		{title: lang.L("User"), width: 100, text: func(i int) string { return at(i).Username }},
@@ -147,7 +147,7 @@ func (a *auditView) show() {
 // auditLine is one entry: time, workstation, user, action, patient,
 // detail, and a flag for entries that need review.
 func auditLine(e chart.AuditEntry) string {
-	parts := []string{e.Time.Local().Format("2006-01-02 15:04:05"), e.Workstation, e.Username, e.Action}
+	parts := []string{showDateTime(e.Time.Local().Format("2006-01-02 15:04:05")), e.Workstation, e.Username, e.Action}
 	if e.MRN != "" {
 		parts = append(parts, fmt.Sprintf(lang.L("MRN %s"), e.MRN))
 	}
@@ -166,7 +166,7 @@ func parseDay(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	return time.ParseInLocation(time.DateOnly, s, time.Local)
+	return time.ParseInLocation(time.DateOnly, entryDate(s), time.Local)
 }
 
 // verify checks the whole store off the UI goroutine and says what it found.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -86,7 +85,7 @@ func (v *chartView) header() fyne.CanvasObject {
 	if p.Preferred != "" {
 		name += " (" + p.Preferred + ")"
 	}
-	facts := strings.Join(words.NonEmpty("MRN "+p.MRN, p.AgeText(time.Now()), string(p.Sex), "born "+p.DOB, p.DeathText()), " · ")
+	facts := strings.Join(words.NonEmpty("MRN "+p.MRN, p.AgeText(time.Now()), string(p.Sex), "born "+showDate(p.DOB), p.DeathText()), " · ")
 	allergy := v.allergyBanner()
 	v.banner = allergy
 	top := fyne.CanvasObject(heading(name))
@@ -209,7 +208,7 @@ func (v *chartView) glance() []fyne.CanvasObject {
 		parts = append(parts, subheading("Last vital signs"), glanceRows(nil, "None recorded."))
 	} else {
 		x := v.c.Vitals[0] // newest first
-		parts = append(parts, subheading("Last vital signs"), glanceRows([][2]string{{x.Taken.Local().Format(takenLayout), vitalsText(x)}}, "None recorded."))
+		parts = append(parts, subheading("Last vital signs"), glanceRows([][2]string{{showWhen(x.Taken), vitalsText(x)}}, "None recorded."))
 	}
 	if len(v.c.Results) > 0 {
 		var flagged [][2]string
@@ -218,7 +217,7 @@ func (v *chartView) glance() []fyne.CanvasObject {
 			if r.Abnormal() {
 				n++
 				if len(flagged) < glanceResults {
-					flagged = append(flagged, [2]string{r.Taken.Local().Format("2006-01-02"),
+					flagged = append(flagged, [2]string{showDay(r.Taken),
 						strings.Join(words.NonEmpty(r.Name, r.ValueText()+" ("+r.Flag+")", rangeOf(r)), " · ")})
 				}
 			}
@@ -234,7 +233,7 @@ func (v *chartView) glance() []fyne.CanvasObject {
 		if i == glanceVisits {
 			break
 		}
-		visits = append(visits, [2]string{vis.Date, strings.Join(words.NonEmpty(vis.Reason, vis.Clinician, visitState(vis)), " · ")})
+		visits = append(visits, [2]string{showDate(vis.Date), strings.Join(words.NonEmpty(vis.Reason, vis.Clinician, visitState(vis)), " · ")})
 	}
 	title := "Recent visits"
 	if n := len(v.c.Visits); n > glanceVisits {
@@ -256,7 +255,7 @@ func vitalsText(x chart.Vitals) string {
 		add("pulse %d/min", x.Pulse)
 	}
 	if x.TempC > 0 {
-		add("%.1f °C", x.TempC)
+		add("%s °C", showNumber(x.TempC, 1))
 	}
 	if x.SpO2 > 0 {
 		add("SpO₂ %d %%", x.SpO2)
@@ -268,14 +267,14 @@ func vitalsText(x chart.Vitals) string {
 		add("%s cm", oneDecimal(x.HeightCm))
 	}
 	if b := x.BMI(); b > 0 {
-		add("BMI %.1f", b)
+		add("BMI %s", showNumber(b, 1))
 	}
 	return strings.Join(parts, " · ")
 }
 
 // oneDecimal writes a measure with at most one decimal: 76.7, 79.
 func oneDecimal(x float64) string {
-	return strconv.FormatFloat(math.Round(x*10)/10, 'f', -1, 64)
+	return showNumber(math.Round(x*10)/10, -1)
 }
 
 // visitState is "signed" or "not signed".
@@ -381,7 +380,7 @@ func since(date string) string {
 	if date == "" {
 		return ""
 	}
-	return " · since " + date
+	return " · since " + showDate(date)
 }
 
 // editDemographics shows the demographics form in the detail pane.

@@ -52,7 +52,7 @@ func (v *chartView) codeVisit(visit chart.Visit) {
 		}
 		v.openVisit(visit)
 	}
-	v.setVisitPane(scroll(c.form(heading("Codes of the visit of "+visit.Date+": "+visit.Reason),
+	v.setVisitPane(scroll(c.form(heading("Codes of the visit of "+showDate(visit.Date)+": "+visit.Reason),
 		&widget.Button{Text: "Save codes", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: c.save},
 		&widget.Button{Text: "Add procedure", Icon: theme.ContentAddIcon(), OnTapped: c.addProcedure},
 		&widget.Button{Text: "Cancel", OnTapped: c.cancel},
@@ -74,7 +74,7 @@ func newVisitCoder(s *session, visit chart.Visit, patientID, patientName string)
 	c.search.OnSubmitted = c.onSubmitted
 	c.matches = container.NewVBox()
 	c.rows = container.NewVBox()
-	c.t = newTracker(s, draftKey("codes", patientID, visit.ID), "the codes of the visit of "+visit.Date+" for "+patientName, patientID)
+	c.t = newTracker(s, draftKey("codes", patientID, visit.ID), "the codes of the visit of "+showDate(visit.Date)+" for "+patientName, patientID)
 	c.refresh()
 	return c
 }

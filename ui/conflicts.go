@@ -37,9 +37,9 @@ func (a *adminView) conflictRows(section func(string, int, error), row func(stri
 func conflictLine(it chart.ConflictItem, patient string) string {
 	var text string
 	if it.Count == 1 {
-		text = fmt.Sprintf(lang.L("%s of %s · 1 version since %s"), capital(conflictWhat(it.What)), patient, it.Latest.Local().Format("2006-01-02 15:04"))
+		text = fmt.Sprintf(lang.L("%s of %s · 1 version since %s"), capital(conflictWhat(it.What)), patient, showWhen(it.Latest))
 	} else {
-		text = fmt.Sprintf(lang.L("%s of %s · %d versions since %s"), capital(conflictWhat(it.What)), patient, it.Count, it.Latest.Local().Format("2006-01-02 15:04"))
+		text = fmt.Sprintf(lang.L("%s of %s · %d versions since %s"), capital(conflictWhat(it.What)), patient, it.Count, showWhen(it.Latest))
 	}
 	if it.Deletion {
 		text += " · " + lang.L("deleted on one workstation, changed on another")
@@ -237,7 +237,7 @@ func versionTitle(i int, ver chart.ConflictVersion) string {
 	if ver.Shown {
 		parts[0] = fmt.Sprintf(lang.L("Version %d (shown)"), i+1)
 	}
-	parts = append(parts, ver.Author, ver.At.Local().Format("2006-01-02 15:04"))
+	parts = append(parts, ver.Author, showWhen(ver.At))
 	if ver.Signed {
 		parts = append(parts, lang.L("signed"))
 	}

@@ -41,7 +41,7 @@ func (s *session) recordDeath(p chart.Patient) {
 	content := container.NewVBox(paragraph(intro), f.content())
 	reopen := func() { s.openChart(p.ID) }
 	save := &action{text: "Record death", imp: widget.HighImportance, do: reopen, check: func() bool {
-		if _, err := s.svc.RecordDeath(p.ID, p.Rev, true, date.Text); err != nil {
+		if _, err := s.svc.RecordDeath(p.ID, p.Rev, true, entryDate(date.Text)); err != nil {
 			f.show(err)
 			return false
 		}

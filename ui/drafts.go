@@ -174,7 +174,7 @@ func draftTime(at time.Time) string {
 	if y, m, d := at.Date(); y == now().Year() && m == now().Month() && d == now().Day() {
 		return at.Format("15:04")
 	}
-	return at.Format("2006-01-02 15:04")
+	return showDateTime(at.Format("2006-01-02 15:04"))
 }
 
 // Dirty reports whether a field differs from the record as it was opened.

@@ -253,7 +253,7 @@ func numText[T int | float64](x T) string {
 	if x == 0 {
 		return ""
 	}
-	return strconv.FormatFloat(float64(x), 'f', -1, 64)
+	return showNumber(float64(x), -1)
 }
 
 // --- problems ---
@@ -263,7 +263,7 @@ func (v *chartView) problemList() fyne.CanvasObject {
 	t := newRecordTable([]tableColumn{
 		{title: "Code", width: 80, text: func(i int) string { return codeText(ps[i].Code) }},
 		{title: "Problem", width: 200, grow: true, text: func(i int) string { return ps[i].Description }},
-		{title: "Onset", newest: true, width: 95, text: func(i int) string { return ps[i].Onset }},
+		{title: "Onset", newest: true, width: 95, text: func(i int) string { return showDate(ps[i].Onset) }, key: func(i int) string { return ps[i].Onset }},
 		{title: "Status", width: 80, text: func(i int) string { return ps[i].Status }},
 	}, len(ps), 2, nil)
 	return v.tabular(tabProblems, "Add problem", "No problems recorded.", t, v.editProblem)
@@ -297,7 +297,7 @@ func (v *chartView) editProblem(i int) {
 		matches.Refresh()
 	}
 	e.save = func() error {
-		p.Code, p.Description, p.Onset, p.Status, p.Note = code.Text, desc.Text, onset.Text, status.Selected, note.Text
+		p.Code, p.Description, p.Onset, p.Status, p.Note = code.Text, desc.Text, entryDate(onset.Text), status.Selected, note.Text
 		return v.s.svc.Save(&p)
 	}
 	e.show(title, code, v.s.codeTableNotice(), matches)
@@ -362,12 +362,12 @@ func (v *chartView) medicationList() fyne.CanvasObject {
 		{title: "Dose", width: 70, text: func(i int) string { return ms[i].Dose }},
 		{title: "Route", width: 75, text: func(i int) string { return ms[i].Route }},
 		{title: "Frequency", width: 100, text: func(i int) string { return ms[i].Frequency }},
-		{title: "Started", newest: true, width: 90, text: func(i int) string { return ms[i].Start }},
+		{title: "Started", newest: true, width: 90, text: func(i int) string { return showDate(ms[i].Start) }, key: func(i int) string { return ms[i].Start }},
 		{title: "Stopped", newest: true, width: 90, text: func(i int) string {
 			if ms[i].Active(now) {
 				return "current"
 			}
-			return ms[i].Stop
+			return showDate(ms[i].Stop)
 		}, key: func(i int) string {
 			if ms[i].Active(now) {
 				return "9999" // current ones first, newest first
@@ -392,7 +392,7 @@ func (v *chartView) editMedication(i int) {
 	start := e.entry("Start", "start", "YYYY-MM-DD", m.Start)
 	stop := e.entry("Stop", "stop", "YYYY-MM-DD, empty while taken", m.Stop)
 	e.save = func() error {
-		m.Name, m.Dose, m.Route, m.Frequency, m.Start, m.Stop = name.Text, dose.Text, route.Selected, freq.Text, start.Text, stop.Text
+		m.Name, m.Dose, m.Route, m.Frequency, m.Start, m.Stop = name.Text, dose.Text, route.Selected, freq.Text, entryDate(start.Text), entryDate(stop.Text)
 		return v.s.svc.Save(&m)
 	}
 	e.show(title, name)
@@ -408,7 +408,7 @@ func (v *chartView) vitalsList() fyne.CanvasObject {
 	show := func(f func(x chart.Vitals) float64, format string) func(i int) string {
 		return func(i int) string {
 			if n := f(xs[i]); n != 0 {
-				return fmt.Sprintf(format, n)
+				return localDecimal(fmt.Sprintf(format, n))
 			}
 			return ""
 		}
@@ -421,7 +421,7 @@ func (v *chartView) vitalsList() fyne.CanvasObject {
 	height := func(x chart.Vitals) float64 { return x.HeightCm }
 	bmi := func(x chart.Vitals) float64 { return x.BMI() }
 	t := newRecordTable([]tableColumn{
-		{title: "Taken", newest: true, width: 122, text: func(i int) string { return xs[i].Taken.Local().Format(takenLayout) },
+		{title: "Taken", newest: true, width: 122, text: func(i int) string { return showWhen(xs[i].Taken) },
 			key: func(i int) string { return xs[i].Taken.UTC().Format(time.RFC3339Nano) }},
 		{title: "BP", width: 62, num: num(sys), text: func(i int) string {
 			if xs[i].Systolic == 0 {
@@ -471,7 +471,7 @@ func (v *chartView) editVitals(i int) {
 	showBMI := func(string) {
 		b := chart.Vitals{WeightKg: parseFloat(weight.Text), HeightCm: parseFloat(height.Text)}.BMI()
 		if b > 0 {
-			bmi.SetText(fmt.Sprintf("%.1f", b))
+			bmi.SetText(showNumber(b, 1))
 		} else {
 			bmi.SetText("— (needs weight and height)")
 		}
@@ -484,7 +484,7 @@ func (v *chartView) editVitals(i int) {
 			"temperature": temp.Text, "SpO2": spo2.Text, "weight": weight.Text, "height": height.Text}); err != nil {
 			return err
 		}
-		t, err := time.ParseInLocation(takenLayout, strings.TrimSpace(taken.Text), time.Local)
+		t, err := time.ParseInLocation(takenLayout, entryDate(taken.Text), time.Local)
 		if err != nil {
 			return &chart.ValidationError{What: "vital signs", Fields: []chart.FieldError{{Field: "taken", Message: "must be a date and time written YYYY-MM-DD HH:MM"}}}
 		}
@@ -501,7 +501,7 @@ func (v *chartView) editVitals(i int) {
 func (v *chartView) immunizationList() fyne.CanvasObject {
 	ims := v.c.Immunizations
 	t := newRecordTable([]tableColumn{
-		{title: "Date", newest: true, width: 95, text: func(i int) string { return ims[i].Date }},
+		{title: "Date", newest: true, width: 95, text: func(i int) string { return showDate(ims[i].Date) }, key: func(i int) string { return ims[i].Date }},
 		{title: "Vaccine", width: 170, grow: true, text: func(i int) string { return ims[i].Vaccine }},
 		{title: "Dose", width: 80, text: func(i int) string { return ims[i].Dose }},
 		{title: "Lot", width: 90, text: func(i int) string { return ims[i].Lot }},
@@ -523,7 +523,7 @@ func (v *chartView) editImmunization(i int) {
 	lotNo := e.entry("Lot", "lot", "optional", im.Lot)
 	site := e.entry("Site", "site", "e.g. left deltoid", im.Site)
 	e.save = func() error {
-		im.Vaccine, im.Date, im.Dose, im.Lot, im.Site = vaccine.Text, date.Text, dose.Text, lotNo.Text, site.Text
+		im.Vaccine, im.Date, im.Dose, im.Lot, im.Site = vaccine.Text, entryDate(date.Text), dose.Text, lotNo.Text, site.Text
 		return v.s.svc.Save(&im)
 	}
 	e.show(title, vaccine)

@@ -154,7 +154,7 @@ func bornText(p chart.PatientSummary) string {
 	case p.Deceased:
 		died = "deceased"
 	}
-	return strings.Join(words.NonEmpty(p.DOB, p.AgeText(time.Now()), sexLetter(p.Sex), died), " · ")
+	return strings.Join(words.NonEmpty(showDate(p.DOB), p.AgeText(time.Now()), sexLetter(p.Sex), died), " · ")
 }
 
 func sexLetter(s chart.Sex) string {

@@ -150,7 +150,7 @@ func whenText(t time.Time) string {
 	if y, m, d := t.Date(); y == n.Year() && m == n.Month() && d == n.Day() {
 		return "today " + t.Format("15:04")
 	}
-	return t.Format("2006-01-02 15:04")
+	return showDateTime(t.Format("2006-01-02 15:04"))
 }
 
 // inboxSection says how many documents wait to be filed and since when.
@@ -224,7 +224,7 @@ func (s *session) clinicianHome() fyne.CanvasObject {
 		left.Add(paragraph("Every note you wrote is signed."))
 	}
 	for _, it := range notes {
-		text := strings.Join(words.NonEmpty(it.Visit.Date, it.Patient.Name(), it.Visit.Reason, ageDays(it.Age)), " · ")
+		text := strings.Join(words.NonEmpty(showDate(it.Visit.Date), it.Patient.Name(), it.Visit.Reason, ageDays(it.Age)), " · ")
 		left.Add(homeRow(text, "Open", func() { s.openVisitOf(it.Visit) }))
 	}
 	if n > len(notes) {
@@ -301,7 +301,7 @@ func (s *session) newResultsSection(since time.Time) fyne.CanvasObject {
 		if it.Others > 0 {
 			more = fmt.Sprintf("and %d earlier", it.Others)
 		}
-		text := strings.Join(words.NonEmpty(it.Patient.Name(), clip(r.Name, 32), value, r.Taken.Local().Format("2006-01-02"), more), " · ")
+		text := strings.Join(words.NonEmpty(it.Patient.Name(), clip(r.Name, 32), value, showDay(r.Taken), more), " · ")
 		l := &widget.Label{Text: text, Truncation: fyne.TextTruncateEllipsis}
 		if r.Abnormal() {
 			l.Importance = widget.DangerImportance

@@ -71,7 +71,7 @@ func (q *coderQueue) showItem() {
 	note := container.NewVBox(
 		heading(it.Patient.Name()),
 		paragraph(strings.Join(words.NonEmpty("MRN "+it.Patient.MRN, bornText(it.Patient)), " · ")),
-		&widget.Label{Text: "Visit of " + visit.Date + ": " + visit.Reason, TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord},
+		&widget.Label{Text: "Visit of " + showDate(visit.Date) + ": " + visit.Reason, TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord},
 		paragraph("Clinician: "+visit.Clinician+". "+signedText(visit)),
 	)
 	for _, part := range []struct{ name, text string }{

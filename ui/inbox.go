@@ -115,7 +115,7 @@ func docLine(d chart.Document) string {
 	if d.Pages != 1 {
 		pages = fmt.Sprintf("%d pages", d.Pages)
 	}
-	line := fmt.Sprintf("%s · %s · received %s", src, pages, d.Received.Local().Format("2006-01-02 15:04"))
+	line := fmt.Sprintf("%s · %s · received %s", src, pages, showWhen(d.Received))
 	if d.Note != "" {
 		line += " · " + d.Note
 	}
@@ -407,7 +407,7 @@ func (v *inboxView) enter() {
 }
 
 func patientLine(p chart.PatientSummary) string {
-	return fmt.Sprintf("%s · MRN %s · born %s", p.Name(), p.MRN, p.DOB)
+	return fmt.Sprintf("%s · MRN %s · born %s", p.Name(), p.MRN, showDate(p.DOB))
 }
 
 func (v *inboxView) current() (chart.Document, bool) {
@@ -439,7 +439,7 @@ func (v *inboxView) fileIt() error {
 		setError(v.fields.errs["patient"], "Choose the patient: type a name, MRN or birth date and pick one.")
 		return errors.New("no patient is chosen")
 	}
-	_, err := v.s.svc.FileDocument(d.ID, v.patient.ID, categoryName(v.category.Selected), strings.TrimSpace(v.date.Text), strings.TrimSpace(v.note.Text))
+	_, err := v.s.svc.FileDocument(d.ID, v.patient.ID, categoryName(v.category.Selected), entryDate(v.date.Text), strings.TrimSpace(v.note.Text))
 	if err != nil {
 		v.fields.show(err)
 		return err
@@ -579,7 +579,7 @@ func (v *inboxView) showRejected() {
 	}
 	rows := container.NewVBox()
 	for _, rd := range list {
-		line := fmt.Sprintf("%s · rejected %s by %s: %s", docLine(rd.Document), rd.RejectedAt.Local().Format("2006-01-02 15:04"), rd.RejectedBy, rd.Reason)
+		line := fmt.Sprintf("%s · rejected %s by %s: %s", docLine(rd.Document), showWhen(rd.RejectedAt), rd.RejectedBy, rd.Reason)
 		rows.Add(container.NewBorder(nil, nil, nil,
 			&widget.Button{Text: "Return to inbox", OnTapped: func() {
 				if _, err := v.s.svc.ReturnToInbox(rd.ID); err != nil {

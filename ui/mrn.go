@@ -20,7 +20,7 @@ func (a *adminView) mrnCollisionRows(section func(string, int, error), row func(
 	section("Patients sharing an MRN", len(cs), err)
 	for _, c := range cs {
 		for _, p := range c.Patients {
-			row(fmt.Sprintf("MRN %s: %s, born %s", c.MRN, p.Name(), p.DOB),
+			row(fmt.Sprintf("MRN %s: %s, born %s", c.MRN, p.Name(), showDate(p.DOB)),
 				open(p.ID), &widget.Button{Text: "New MRN…", OnTapped: func() { a.reassignMRN(p) }})
 		}
 	}

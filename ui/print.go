@@ -54,7 +54,7 @@ func (v *chartView) pickVisitToPrint() {
 	var d *modal
 	box := container.NewVBox()
 	for _, visit := range v.c.Visits {
-		box.Add(&widget.Button{Text: visit.Date + "  " + visit.Reason + " · " + signedText(visit), Alignment: widget.ButtonAlignLeading,
+		box.Add(&widget.Button{Text: showDate(visit.Date) + "  " + visit.Reason + " · " + signedText(visit), Alignment: widget.ButtonAlignLeading,
 			OnTapped: func() { d.Hide(); v.printVisit(visit) }})
 	}
 	d = openModal(v.s.ws.win, "Which visit note?", container.NewVScroll(box), &action{text: "Cancel"}, nil)
@@ -92,8 +92,8 @@ func (v *chartView) print(kind chart.PrintKind) {
 
 // printVisit prints one visit's note with its amendments.
 func (v *chartView) printVisit(visit chart.Visit) {
-	v.askDisclosure("visit note of "+visit.Date, func(leaves *chart.Disclosure) {
-		v.render(chart.PrintVisit, leaves, "Visit note of "+visit.Date, func(buf *bytes.Buffer, pg report.Page) (report.Warnings, error) {
+	v.askDisclosure("visit note of "+showDate(visit.Date), func(leaves *chart.Disclosure) {
+		v.render(chart.PrintVisit, leaves, "Visit note of "+showDate(visit.Date), func(buf *bytes.Buffer, pg report.Page) (report.Warnings, error) {
 			return report.VisitNote(buf, pg, v.c.Patient, visit, v.c.AmendmentsOf(visit.ID))
 		})
 	})
@@ -182,7 +182,7 @@ func (v *chartView) render(kind chart.PrintKind, leaves *chart.Disclosure, title
 		showError(s.ws.win, "Not printed", err)
 		return
 	}
-	pg := report.Page{Practice: practice.Name, PrintedBy: s.user.Name, PrintedAt: time.Now()}
+	pg := report.Page{Practice: practice.Name, PrintedBy: s.user.Name, PrintedAt: time.Now(), Dates: showDateTime, Number: showNumber}
 	file := string(kind) + "-" + v.c.Patient.MRN + ".pdf"
 	runInBackground(func() {
 		var buf bytes.Buffer

@@ -172,7 +172,7 @@ func (r *registerForm) patient() chart.Patient {
 		p = *r.orig // keeps identifiers, region and the rest the form does not show
 		p.Emergency.Relation = ""
 	}
-	p.Family, p.Given, p.Preferred, p.DOB = r.family.Text, r.given.Text, r.preferred.Text, r.dob.Text
+	p.Family, p.Given, p.Preferred, p.DOB = r.family.Text, r.given.Text, r.preferred.Text, entryDate(r.dob.Text)
 	p.Sex, p.Phone, p.Language = chart.Sex(r.sex.Selected), r.phone.Text, r.language.Text
 	p.Address.Line, p.Address.City = r.line.Text, r.city.Text
 	p.Emergency.Name, p.Emergency.Phone = r.contact.Text, r.contactPhone.Text

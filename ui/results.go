@@ -25,7 +25,7 @@ var resultColumns = []struct {
 func resultCell(r chart.Result, col int) string {
 	switch col {
 	case 0:
-		return r.Taken.Local().Format(takenLayout)
+		return showWhen(r.Taken)
 	case 1:
 		return r.Name
 	case 2:
@@ -213,7 +213,7 @@ func resultChart(t chart.ResultTest) (c plots.Chart, say, note string) {
 	case 1:
 		r := plotted[0]
 		return c, fmt.Sprintf("%s has only one value in numbers (%s on %s); a trend needs at least two.",
-			t.Name, r.ValueText(), r.Taken.Local().Format("2006-01-02")), ""
+			t.Name, r.ValueText(), showDay(r.Taken)), ""
 	}
 	c = plots.Chart{Title: t.Name, Unit: unit, Series: []plots.Series{{Name: t.Name, Points: points}},
 		FlaggedName: "outside the range"}

@@ -31,7 +31,7 @@ func (a *adminView) setAside() fyne.CanvasObject {
 			who = "an unknown device"
 		}
 		rows = append(rows, &widget.Label{
-			Text:     fmt.Sprintf("%s — %s from %s\n%s\nDevice %s", it.At.Local().Format("2006-01-02 15:04"), it.Kind, who, it.Reason, it.Device),
+			Text:     fmt.Sprintf("%s — %s from %s\n%s\nDevice %s", showWhen(it.At), it.Kind, who, it.Reason, it.Device),
 			Wrapping: fyne.TextWrapWord,
 		})
 	}

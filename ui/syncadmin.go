@@ -139,7 +139,7 @@ func (a *adminView) issueCode(cfg syncclient.Config) {
 			}}
 			d := openModal(w, lang.L("Enrollment code"), container.NewVBox(
 				paragraph(fmt.Sprintf(lang.L("On the new workstation choose \"Join your practice\" and enter this code. It works once, until %s. Anyone with the code can join the practice: hand it over in person or by a trusted channel, never by e-mail."),
-					expires.Local().Format("2006-01-02 15:04"))),
+					showWhen(expires))),
 				shown, container.NewHBox(copyIt)), nil, &action{text: lang.L("Done"), imp: widget.HighImportance})
 			d.d.Resize(fyne.NewSize(640, 0))
 		})
@@ -164,9 +164,9 @@ func (a *adminView) loadDevices(cfg syncclient.Config, box *fyne.Container) {
 				if name == "" {
 					name = lang.L("(no name)")
 				}
-				state := fmt.Sprintf(lang.L("enrolled %s"), d.Created.Local().Format("2006-01-02"))
+				state := fmt.Sprintf(lang.L("enrolled %s"), showDay(d.Created))
 				if !d.Revoked.IsZero() {
-					state += fmt.Sprintf(lang.L(", revoked %s"), d.Revoked.Local().Format("2006-01-02"))
+					state += fmt.Sprintf(lang.L(", revoked %s"), showDay(d.Revoked))
 				}
 				if d.ID == cfg.DeviceID {
 					state += " · " + lang.L("this workstation")

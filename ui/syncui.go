@@ -126,7 +126,7 @@ func syncStatusText(st syncclient.Status) string {
 	case syncclient.StateWaiting:
 		text = syncWaitingText(st.Pending, st.PendingDocs)
 	case syncclient.StateOffline:
-		text = fmt.Sprintf(lang.L("Sync: offline since %s"), st.OfflineSince.Local().Format("2006-01-02 15:04"))
+		text = fmt.Sprintf(lang.L("Sync: offline since %s"), showWhen(st.OfflineSince))
 	case syncclient.StateError:
 		text = fmt.Sprintf(lang.L("Sync: sync error: %s"), st.Err)
 	default:

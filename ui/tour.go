@@ -162,7 +162,7 @@ func tourStops(role store.Role) []tourStop {
 			// The labels are made here, not through Service.Print: the
 			// tour prints nothing and records nothing.
 			var buf bytes.Buffer
-			pg := report.Page{Practice: "Tour", PrintedBy: v.s.user.Name, PrintedAt: time.Now()}
+			pg := report.Page{Practice: "Tour", PrintedBy: v.s.user.Name, PrintedAt: time.Now(), Dates: showDateTime, Number: showNumber}
 			if _, err := report.Labels(&buf, pg, v.c.Patient, 3); err != nil {
 				fyne.LogError("making the tour's labels", err)
 			}

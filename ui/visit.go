@@ -28,7 +28,7 @@ func (v *chartView) showVisits() {
 	}
 	vs := v.c.Visits
 	t := newRecordTable([]tableColumn{
-		{title: "Date", newest: true, width: 95, text: func(i int) string { return vs[i].Date },
+		{title: "Date", newest: true, width: 95, text: func(i int) string { return showDate(vs[i].Date) },
 			key: func(i int) string { return vs[i].Date + vs[i].ID }},
 		{title: "Reason", width: 170, grow: true, text: func(i int) string { return vs[i].Reason }},
 		{title: "Clinician", width: 130, text: func(i int) string { return vs[i].Clinician }},
@@ -132,7 +132,7 @@ func (v *chartView) editVisit(visit chart.Visit) {
 	e.form.alias("note", "subjective") // an empty note is refused at signing
 	title := "New visit"
 	if visit.ID != "" {
-		title = "Visit of " + visit.Date + " (not signed)"
+		title = "Visit of " + showDate(visit.Date) + " (not signed)"
 	}
 	buttons := container.NewHBox(&widget.Button{Text: "Save", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: e.onSave})
 	if chart.Allowed(v.s.user.Role, chart.SignVisit) {
@@ -165,7 +165,7 @@ func (e *visitEditor) track(banner *widget.Label) {
 
 // fill copies the fields into the visit.
 func (e *visitEditor) fill() {
-	e.visit.Date, e.visit.Reason = e.date.Text, e.reason.Text
+	e.visit.Date, e.visit.Reason = entryDate(e.date.Text), e.reason.Text
 	e.visit.Subjective, e.visit.Objective = e.subj.Text, e.obj.Text
 	e.visit.Assessment, e.visit.Plan = e.assess.Text, e.plan.Text
 }
@@ -236,10 +236,10 @@ func (v *chartView) reopen(visitID string) {
 func (v *chartView) showSigned(visit chart.Visit) {
 	state := "Not signed yet."
 	if visit.Signed {
-		state = "Signed by " + visit.SignedBy + " on " + visit.SignedAt.Local().Format("2006-01-02 15:04") + "."
+		state = "Signed by " + visit.SignedBy + " on " + showWhen(visit.SignedAt) + "."
 	}
 	parts := []fyne.CanvasObject{
-		heading("Visit of " + visit.Date + ": " + visit.Reason),
+		heading("Visit of " + showDate(visit.Date) + ": " + visit.Reason),
 		paragraph("Clinician: " + visit.Clinician + ". " + state),
 	}
 	for _, sec := range [][2]string{{"Subjective", visit.Subjective}, {"Objective", visit.Objective}, {"Assessment", visit.Assessment}, {"Plan", visit.Plan}} {
@@ -259,7 +259,7 @@ func (v *chartView) showSigned(visit chart.Visit) {
 	}
 	for _, a := range v.c.AmendmentsOf(visit.ID) {
 		parts = append(parts, widget.NewSeparator(),
-			&widget.Label{Text: "Amendment by " + a.Author + " on " + a.At.Local().Format("2006-01-02 15:04") + ": " + a.Reason, TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord},
+			&widget.Label{Text: "Amendment by " + a.Author + " on " + showWhen(a.At) + ": " + a.Reason, TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord},
 			paragraph(a.Text))
 	}
 	// The buttons wrap onto a second row where the pane is narrow.
@@ -287,7 +287,7 @@ func (v *chartView) amend(visit chart.Visit) {
 		return
 	}
 	p := v.c.Patient
-	t := newTracker(v.s, draftKey("amend", p.ID, visit.ID), "the amendment to the visit of "+visit.Date+" for "+p.Name(), p.ID)
+	t := newTracker(v.s, draftKey("amend", p.ID, visit.ID), "the amendment to the visit of "+showDate(visit.Date)+" for "+p.Name(), p.ID)
 	text := newNoteEntry("the correction or addition")
 	reason := newEntry("why it is needed")
 	text.onActivity, reason.onActivity = v.s.touch, v.s.touch
@@ -321,7 +321,7 @@ func (v *chartView) amend(visit chart.Visit) {
 	content := container.NewVBox(t.banner, paragraph("The signed note stays as it is; the amendment is shown with it."), f.content())
 	// Both buttons decide themselves when the dialog closes: Cancel may
 	// first ask about the typed text, Add keeps it open on a refusal.
-	d = openModal(v.s.ws.win, "Amend the visit of "+visit.Date, content,
+	d = openModal(v.s.ws.win, "Amend the visit of "+showDate(visit.Date), content,
 		&action{text: "Cancel", icon: theme.CancelIcon(), check: func() bool { cancel(); return false }},
 		&action{text: "Add amendment", icon: theme.ConfirmIcon(), imp: widget.HighImportance, check: func() bool { add(); return false }})
 	d.field(reason)

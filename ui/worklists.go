@@ -46,7 +46,7 @@ func (a *adminView) worklists() fyne.CanvasObject {
 	bgs, err := svc.BreakGlassToReview()
 	section("Break-glass access to review", len(bgs), err)
 	for _, g := range bgs {
-		row(fmt.Sprintf("%s opened %s on %s: %q", g.Username, a.patientName(g.Patient), g.At.Local().Format("2006-01-02 15:04"), g.Reason),
+		row(fmt.Sprintf("%s opened %s on %s: %q", g.Username, a.patientName(g.Patient), showWhen(g.At), g.Reason),
 			open(g.Patient), &widget.Button{Text: "Reviewed…", Icon: theme.ConfirmIcon(), OnTapped: func() { a.reviewBreakGlass(g) }})
 	}
 
@@ -60,19 +60,19 @@ func (a *adminView) worklists() fyne.CanvasObject {
 	unsigned, err := svc.UnsignedVisits(unsignedAfterDays)
 	section(fmt.Sprintf("Visits unsigned after %d days", unsignedAfterDays), len(unsigned), err)
 	for _, it := range unsigned {
-		row(fmt.Sprintf("%s  %s · %s · %s · %s", it.Visit.Date, it.Patient.Name(), it.Visit.Reason, it.Visit.Clinician, words.Plural(it.Age, "day")), open(it.Patient.ID))
+		row(fmt.Sprintf("%s  %s · %s · %s · %s", showDate(it.Visit.Date), it.Patient.Name(), it.Visit.Reason, it.Visit.Clinician, words.Plural(it.Age, "day")), open(it.Patient.ID))
 	}
 
 	uncoded, err := svc.UncodedVisits()
 	section("Signed visits without codes", len(uncoded), err)
 	for _, it := range uncoded {
-		row(fmt.Sprintf("%s  %s · %s · %s", it.Visit.Date, it.Patient.Name(), it.Visit.Reason, it.Visit.Clinician), open(it.Patient.ID))
+		row(fmt.Sprintf("%s  %s · %s · %s", showDate(it.Visit.Date), it.Patient.Name(), it.Visit.Reason, it.Visit.Clinician), open(it.Patient.ID))
 	}
 
 	docs, err := svc.DocumentsToFile()
 	section("Documents waiting to be filed", len(docs), err)
 	for _, d := range docs {
-		row(fmt.Sprintf("%s  %s · %s", d.Received.Local().Format("2006-01-02 15:04"), d.Source, words.Plural(d.Pages, "page")))
+		row(fmt.Sprintf("%s  %s · %s", showWhen(d.Received), d.Source, words.Plural(d.Pages, "page")))
 	}
 	return scroll(box)
 }
