@@ -161,9 +161,9 @@ func (v *conflictView) content() fyne.CanvasObject {
 		grid.Add(&widget.Label{Text: versionTitle(i, ver), TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord})
 	}
 	for _, f := range c.Fields {
-		name := &widget.Label{Text: f.Label, Wrapping: fyne.TextWrapWord}
+		name := &widget.Label{Text: conflictField(f), Wrapping: fyne.TextWrapWord}
 		if f.Differs {
-			name.Text, name.Importance, name.TextStyle.Bold = "● "+f.Label, widget.WarningImportance, true
+			name.Text, name.Importance, name.TextStyle.Bold = "● "+conflictField(f), widget.WarningImportance, true
 		}
 		grid.Add(name)
 		grid.Add(&widget.Label{Text: orDash(f.Base), Wrapping: fyne.TextWrapWord})
@@ -197,6 +197,219 @@ func (v *conflictView) content() fyne.CanvasObject {
 	v.track(who, back)
 	box.Objects = append([]fyne.CanvasObject{box.Objects[0], v.t.banner}, box.Objects[1:]...)
 	return scroll(box)
+}
+
+// conflictField names a field of the review screen in the workstation's
+// language (chart.ConflictField.Label is the English, from the record's
+// field name); a field not listed shows its English label.
+func conflictField(f chart.ConflictField) string {
+	switch f.Key {
+	case "mrn":
+		return lang.L("MRN")
+	case "family":
+		return lang.L("family name")
+	case "given":
+		return lang.L("given name")
+	case "middle":
+		return lang.L("middle")
+	case "preferred":
+		return lang.L("preferred name")
+	case "dob":
+		return lang.L("birth date")
+	case "sex":
+		return lang.L("sex")
+	case "identifiers":
+		return lang.L("identifiers")
+	case "phone":
+		return lang.L("phone")
+	case "email":
+		return lang.L("email")
+	case "address":
+		return lang.L("address")
+	case "emergency":
+		return lang.L("emergency contact")
+	case "language":
+		return lang.L("language")
+	case "deceased":
+		return lang.L("deceased")
+	case "deceasedDate":
+		return lang.L("deceased date")
+	case "mergedInto":
+		return lang.L("merged into")
+	case "code":
+		return lang.L("code")
+	case "description":
+		return lang.L("description")
+	case "onset":
+		return lang.L("onset")
+	case "status":
+		return lang.L("status")
+	case "note":
+		return lang.L("note")
+	case "codings":
+		return lang.L("codings")
+	case "substance":
+		return lang.L("substance")
+	case "reaction":
+		return lang.L("reaction")
+	case "severity":
+		return lang.L("severity")
+	case "reactionCodings":
+		return lang.L("reaction codings")
+	case "name":
+		return lang.L("name")
+	case "dose":
+		return lang.L("dose")
+	case "route":
+		return lang.L("route")
+	case "frequency":
+		return lang.L("frequency")
+	case "start":
+		return lang.L("start")
+	case "stop":
+		return lang.L("stop")
+	case "ordered":
+		return lang.L("ordered")
+	case "date":
+		return lang.L("date")
+	case "clinicianId":
+		return lang.L("clinician's user ID")
+	case "clinician":
+		return lang.L("clinician")
+	case "reason":
+		return lang.L("reason")
+	case "subjective":
+		return lang.L("subjective")
+	case "objective":
+		return lang.L("objective")
+	case "assessment":
+		return lang.L("assessment")
+	case "plan":
+		return lang.L("plan")
+	case "diagnoses":
+		return lang.L("diagnoses")
+	case "procedures":
+		return lang.L("procedures")
+	case "signed":
+		return lang.L("signed")
+	case "signedBy":
+		return lang.L("signed by")
+	case "signedById":
+		return lang.L("signer's user ID")
+	case "signedAt":
+		return lang.L("signed at")
+	case "reasonCodings":
+		return lang.L("reason codings")
+	case "importedFrom":
+		return lang.L("imported from")
+	case "importedAt":
+		return lang.L("imported at")
+	case "target":
+		return lang.L("target")
+	case "text":
+		return lang.L("text")
+	case "author":
+		return lang.L("author")
+	case "authorId":
+		return lang.L("author id")
+	case "at":
+		return lang.L("at")
+	case "request":
+		return lang.L("request")
+	case "taken":
+		return lang.L("taken")
+	case "systolic":
+		return lang.L("systolic")
+	case "diastolic":
+		return lang.L("diastolic")
+	case "pulse":
+		return lang.L("pulse")
+	case "tempC":
+		return lang.L("temperature (°C)")
+	case "weightKg":
+		return lang.L("weight (kg)")
+	case "heightCm":
+		return lang.L("height (cm)")
+	case "spo2":
+		return lang.L("SpO2")
+	case "resp":
+		return lang.L("resp")
+	case "headCm":
+		return lang.L("head cm")
+	case "bmi":
+		return lang.L("bmi")
+	case "vaccine":
+		return lang.L("vaccine")
+	case "lot":
+		return lang.L("lot")
+	case "site":
+		return lang.L("site")
+	case "category":
+		return lang.L("category")
+	case "value":
+		return lang.L("value")
+	case "comparator":
+		return lang.L("comparator")
+	case "unit":
+		return lang.L("unit")
+	case "unitCode":
+		return lang.L("unit code")
+	case "valueCodings":
+		return lang.L("value codings")
+	case "low":
+		return lang.L("low")
+	case "high":
+		return lang.L("high")
+	case "rangeText":
+		return lang.L("range text")
+	case "flag":
+		return lang.L("flag")
+	case "flagGiven":
+		return lang.L("flag given")
+	case "parts":
+		return lang.L("parts")
+	case "kind":
+		return lang.L("kind")
+	case "end":
+		return lang.L("end")
+	case "title":
+		return lang.L("title")
+	case "categoryCodings":
+		return lang.L("category codings")
+	case "conclusion":
+		return lang.L("conclusion")
+	case "contentType":
+		return lang.L("content type")
+	case "results":
+		return lang.L("results")
+	case "items":
+		return lang.L("items")
+	case "clinicalDate":
+		return lang.L("clinical date")
+	case "blob":
+		return lang.L("blob")
+	case "size":
+		return lang.L("size")
+	case "pages":
+		return lang.L("pages")
+	case "source":
+		return lang.L("source")
+	case "received":
+		return lang.L("received")
+	case "filedBy":
+		return lang.L("filed by")
+	case "filedAt":
+		return lang.L("filed at")
+	case "sealed":
+		return lang.L("sealed")
+	case "recordedAt":
+		return lang.L("recorded at")
+	case "recordedBy":
+		return lang.L("recorded by")
+	case "superseded":
+		return lang.L("superseded")
+	}
+	return f.Label
 }
 
 // track follows the choices and the typed reason as a form: leaving with
