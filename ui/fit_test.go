@@ -54,6 +54,7 @@ func everyScreenFits(t *testing.T, scale float32, limit fyne.Size) {
 	for _, u := range d.Users {
 		t.Run(u.Username, func(t *testing.T) {
 			ws, w := open(t, dir)
+			fitLanguage(t, ws) // CHARTKEEPER_LANG=fr measures the screens in French
 			w.Canvas().(test.WindowlessCanvas).SetScale(scale)
 			w.Resize(limit)
 			signInAs(t, w, u.Username, d.Password)

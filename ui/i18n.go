@@ -268,7 +268,12 @@ func (s *session) chooseLanguage() {
 	m.d.Resize(fyne.NewSize(520, 0))
 }
 
-// languageButton opens the session's language dialog from the header.
-func (s *session) languageButton() *widget.Button {
-	return &widget.Button{Text: lang.L("Language…"), Icon: theme.SettingsIcon(), Importance: widget.LowImportance, OnTapped: s.chooseLanguage}
+// languageItem is the header's language button: it shows the language
+// in effect ("EN", "FR"…), which takes little of the header's width, and
+// opens the language dialog; in the "More" menu it reads "Language…".
+func (s *session) languageItem() *headerItem {
+	b := &widget.Button{Text: strings.ToUpper(shownLanguage()), Importance: widget.LowImportance, OnTapped: s.chooseLanguage}
+	return &headerItem{obj: b, rank: 0, menu: func() *fyne.MenuItem {
+		return fyne.NewMenuItem(lang.L("Language…"), s.chooseLanguage)
+	}}
 }

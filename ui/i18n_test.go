@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"os"
 	"slices"
 	"testing"
 
@@ -72,4 +73,30 @@ func TestLanguageSetting(t *testing.T) {
 	if got, sys := shownLanguage(), systemLanguage(); got != sys && !(got == "en" && !isOurLanguage(sys)) {
 		t.Errorf("automatic shows %q on a computer whose language is %q", got, sys)
 	}
+}
+
+// fitLanguage shows ws in the language CHARTKEEPER_LANG names (fr, es,
+// pt, sw, en), when it is set, so the fit tests measure the screens in
+// that language:
+//
+//	CHARTKEEPER_LANG=fr go test -tags chartkeeper_insecure_kdf -count=1 -run 'TestEveryScreenFits$' ./ui
+func fitLanguage(t *testing.T, ws *workstation) {
+	t.Helper()
+	code := os.Getenv("CHARTKEEPER_LANG")
+	if code == "" {
+		return
+	}
+	if !isOurLanguage(code) {
+		t.Fatalf("CHARTKEEPER_LANG=%s is not one of the workstation's languages", code)
+	}
+	setLanguageSetting(ws.app, code)
+	t.Cleanup(func() {
+		setLanguageSetting(ws.app, "")
+		applyLanguage(ws.app)
+	})
+	ws.show(ws.signIn("")) // applies the setting, as the sign-in screen does
+	if shownLanguage() != code {
+		t.Fatalf("the workstation shows %q, not CHARTKEEPER_LANG=%s", shownLanguage(), code)
+	}
+	t.Logf("screens in %s", code)
 }

@@ -144,7 +144,7 @@ func (s *session) header() fyne.CanvasObject {
 		right = append(right, buttonItem(&widget.Button{Text: "New patient (Ctrl+N)", Icon: theme.ContentAddIcon(), OnTapped: s.register}, 1))
 	}
 	myPassword := &widget.Button{Text: "My password…", Icon: theme.AccountIcon(), Importance: widget.LowImportance, OnTapped: s.changeMyPassword}
-	right = append(right, buttonItem(s.languageButton(), 0))
+	right = append(right, s.languageItem())
 	right = append(right, &headerItem{obj: lock, keep: true}, buttonItem(myPassword, 0), buttonItem(signOut, 0))
 	s.bar = newHeaderBar(left, right)
 	return container.NewVBox(s.bar.box, widget.NewSeparator())
