@@ -8,9 +8,9 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
-	"chartkeeper/internal/words"
 	"chartkeeper/interop/access"
 )
 
@@ -21,14 +21,14 @@ func (v *chartView) accessExport() {
 	s := v.s
 	s.touch()
 	p := v.c.Patient
-	recipient := newEntry("the patient, or their representative's name")
-	recipient.SetText("the patient")
-	askForm(s.ws.win, "Patient access export",
+	recipient := newEntry(lang.L("the patient, or their representative's name"))
+	recipient.SetText(lang.L("the patient"))
+	askForm(s.ws.win, lang.L("Patient access export"),
 		container.NewVBox(
-			paragraph("One zip file with the patient's whole record: the summary as a PDF, the record in FHIR R4 "+
+			paragraph(lang.L("One zip file with the patient's whole record: the summary as a PDF, the record in FHIR R4 "+
 				"(for another clinic's system or a health app) and every filed document. "+
-				"It is recorded in the patient's accounting of disclosures."),
-			widget.NewForm(widget.NewFormItem("Given to", recipient))), "Choose where to save…", "Cancel", nil, func() {
+				"It is recorded in the patient's accounting of disclosures.")),
+			widget.NewForm(widget.NewFormItem(lang.L("Given to"), recipient))), lang.L("Choose where to save…"), lang.L("Cancel"), nil, func() {
 			to := strings.TrimSpace(recipient.Text)
 			chooseSaveFile(s.ws.win, "record-"+p.MRN+".zip", func(w io.WriteCloser, path string, err error) {
 				v.saveAccessExport(w, path, to, err)
@@ -47,10 +47,10 @@ func (v *chartView) saveAccessExport(w io.WriteCloser, path, recipient string, e
 		w.Close()
 	}
 	if err == nil && path == "" {
-		err = errors.New("the export can only be saved to a folder on this computer")
+		err = errors.New(lang.L("the export can only be saved to a folder on this computer"))
 	}
 	if err != nil {
-		showError(s.ws.win, "Not exported", err)
+		showError(s.ws.win, lang.L("Not exported"), err)
 		return
 	}
 	pid := v.c.Patient.ID
@@ -58,12 +58,18 @@ func (v *chartView) saveAccessExport(w io.WriteCloser, path, recipient string, e
 		res, err := access.WriteFile(s.svc, pid, path, access.Options{Recipient: recipient})
 		fyne.Do(func() {
 			if err != nil {
-				showError(s.ws.win, "Not exported", err)
+				showError(s.ws.win, lang.L("Not exported"), err)
 				return
 			}
-			showMessage(s.ws.win, "Patient access export saved", fmt.Sprintf(
-				"Saved as %s: the summary, the FHIR record and %s (%s).\nRecorded as a disclosure to %s.",
-				path, words.Plural(res.Documents, "document"), words.Plural(int(res.Bytes), "byte"), res.Disclosure.Recipient))
+			if res.Documents == 1 {
+				showMessage(s.ws.win, lang.L("Patient access export saved"), fmt.Sprintf(
+					lang.L("Saved as %s: the summary, the FHIR record and 1 document (%d bytes).\nRecorded as a disclosure to %s."),
+					path, res.Bytes, res.Disclosure.Recipient))
+				return
+			}
+			showMessage(s.ws.win, lang.L("Patient access export saved"), fmt.Sprintf(
+				lang.L("Saved as %s: the summary, the FHIR record and %d documents (%d bytes).\nRecorded as a disclosure to %s."),
+				path, res.Documents, res.Bytes, res.Disclosure.Recipient))
 		})
 	})
 }

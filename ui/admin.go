@@ -8,11 +8,11 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"chartkeeper/internal/words"
 	"chartkeeper/store"
 )
 
@@ -50,16 +50,16 @@ func (s *session) admin() {
 		a.panes[i] = container.NewStack()
 	}
 	a.tabs = container.NewAppTabs(
-		container.NewTabItem("Users", a.panes[adminUsers]),
-		container.NewTabItem("Settings", a.panes[adminSettings]),
-		container.NewTabItem("Audit log", a.panes[adminAudit]),
-		container.NewTabItem("Worklists", a.panes[adminWorklists]),
-		container.NewTabItem("Duplicates", a.panes[adminDuplicates]),
-		container.NewTabItem("Sync", a.panes[adminSync]),
+		container.NewTabItem(lang.L("Users"), a.panes[adminUsers]),
+		container.NewTabItem(lang.L("Settings"), a.panes[adminSettings]),
+		container.NewTabItem(lang.L("Audit log"), a.panes[adminAudit]),
+		container.NewTabItem(lang.L("Worklists"), a.panes[adminWorklists]),
+		container.NewTabItem(lang.L("Duplicates"), a.panes[adminDuplicates]),
+		container.NewTabItem(lang.L("Sync"), a.panes[adminSync]),
 	)
 	a.tabs.OnSelected = func(*container.TabItem) { s.touch(); a.refresh(a.tabs.SelectedIndex()) }
 	s.adm = a
-	s.showDetail(border(heading("Administration"), nil, nil, nil, a.tabs))
+	s.showDetail(border(heading(lang.L("Administration")), nil, nil, nil, a.tabs))
 	a.refresh(adminUsers)
 }
 
@@ -91,14 +91,30 @@ var roles = []store.Role{store.RoleFrontDesk, store.RoleClinician, store.RoleCod
 func roleTitles() []string {
 	out := make([]string, len(roles))
 	for i, r := range roles {
-		out[i] = capital(r.Title())
+		out[i] = roleShown(r)
 	}
 	return out
 }
 
+// roleShown is a role's name as shown, in the workstation's language,
+// starting with a capital (store.Role.Title is the English one).
+func roleShown(r store.Role) string {
+	switch r {
+	case store.RoleFrontDesk:
+		return lang.L("Front desk")
+	case store.RoleClinician:
+		return lang.L("Clinician")
+	case store.RoleCoder:
+		return lang.L("Medical coder")
+	case store.RoleHIM:
+		return lang.L("Health information manager")
+	}
+	return capital(r.Title())
+}
+
 func roleByTitle(title string) store.Role {
 	for _, r := range roles {
-		if capital(r.Title()) == title {
+		if roleShown(r) == title {
 			return r
 		}
 	}
@@ -127,24 +143,24 @@ func (a *adminView) users() fyne.CanvasObject {
 	for _, u := range us {
 		name := &widget.Label{Text: u.Name + " (" + u.Username + ")", TextStyle: fyne.TextStyle{Bold: !u.Disabled}, Wrapping: fyne.TextWrapWord}
 		if u.Disabled {
-			list.Add(container.NewBorder(nil, nil, nil, &widget.Label{Text: "disabled"}, name))
+			list.Add(container.NewBorder(nil, nil, nil, &widget.Label{Text: lang.L("disabled")}, name))
 			continue
 		}
 		role := widget.NewSelect(roleTitles(), nil)
-		role.SetSelected(capital(u.Role.Title()))
+		role.SetSelected(roleShown(u.Role))
 		role.OnChanged = func(title string) {
 			if r := roleByTitle(title); r != u.Role {
 				if err := st.SetRole(u.Username, r); err != nil {
-					showError(w, "The role was not changed", err)
+					showError(w, lang.L("The role was not changed"), err)
 				}
 				a.refresh(adminUsers)
 			}
 		}
-		reset := &widget.Button{Text: "Reset password…", OnTapped: func() { a.resetPassword(u) }}
-		disable := &widget.Button{Text: "Disable…", Importance: widget.DangerImportance, OnTapped: func() {
-			confirmAction(w, "Disable "+u.Name+"?", u.Name+" will no longer be able to sign in. Their history stays.", "Disable "+u.Name, "Keep "+u.Name, func() {
+		reset := &widget.Button{Text: lang.L("Reset password…"), OnTapped: func() { a.resetPassword(u) }}
+		disable := &widget.Button{Text: lang.L("Disable…"), Importance: widget.DangerImportance, OnTapped: func() {
+			confirmAction(w, fmt.Sprintf(lang.L("Disable %s?"), u.Name), fmt.Sprintf(lang.L("%s will no longer be able to sign in. Their history stays."), u.Name), fmt.Sprintf(lang.L("Disable %s"), u.Name), fmt.Sprintf(lang.L("Keep %s"), u.Name), func() {
 				if err := st.DisableUser(u.Username); err != nil {
-					showError(w, "The user was not disabled", err)
+					showError(w, lang.L("The user was not disabled"), err)
 				} else {
 					a.afterRotation()
 				}
@@ -154,11 +170,11 @@ func (a *adminView) users() fyne.CanvasObject {
 		list.Add(container.NewBorder(nil, nil, nil, container.NewHBox(wholeOptions(role), reset, disable), name))
 	}
 
-	username, fullName, password := newEntry("what they type to sign in"), newEntry(""), newPasswordEntry()
+	username, fullName, password := newEntry(lang.L("what they type to sign in")), newEntry(""), newPasswordEntry()
 	role := widget.NewSelect(roleTitles(), nil)
-	role.PlaceHolder = "choose"
+	role.PlaceHolder = lang.L("choose")
 	f := newForm()
-	t := newSettingsTracker(a.s, "the new user")
+	t := newSettingsTracker(a.s, lang.L("the new user"))
 	t.save = func() error {
 		pw := []byte(password.Text)
 		_, err := st.AddUser(store.NewUser{Username: strings.TrimSpace(username.Text), Name: strings.TrimSpace(fullName.Text), Role: roleByTitle(role.Selected), Password: pw})
@@ -183,31 +199,31 @@ func (a *adminView) users() fyne.CanvasObject {
 	t.entry("name", fullName)
 	t.choice("role", role)
 	t.entry("password", password)
-	f.add("Username", "username", username)
-	f.add("Full name", "name", fullName)
-	f.add("Role", "role", role)
-	f.add("First password", "password", container.NewVBox(password,
-		paragraph(fmt.Sprintf("At least %d characters and hard to guess: a few unrelated words. Give it to them in person; they can change it after signing in.", store.MinPasswordLen))))
+	f.add(lang.L("Username"), "username", username)
+	f.add(lang.L("Full name"), "name", fullName)
+	f.add(lang.L("Role"), "role", role)
+	f.add(lang.L("First password"), "password", container.NewVBox(password,
+		paragraph(fmt.Sprintf(lang.L("At least %d characters and hard to guess: a few unrelated words. Give it to them in person; they can change it after signing in."), store.MinPasswordLen))))
 	return scroll(container.NewVBox(
-		heading("Users"), list, widget.NewSeparator(),
-		heading("Add a user"), f.content(),
-		container.NewHBox(&widget.Button{Text: "Add user", Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: add}),
+		heading(lang.L("Users")), list, widget.NewSeparator(),
+		heading(lang.L("Add a user")), f.content(),
+		container.NewHBox(&widget.Button{Text: lang.L("Add user"), Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: add}),
 	))
 }
 
 // resetPassword gives a user a new password.
 func (a *adminView) resetPassword(u store.User) {
 	pw := newPasswordEntry()
-	askFormKeeping(a.s.ws.win, "New password for "+u.Name,
-		container.NewVBox(paragraph(fmt.Sprintf("At least %d characters and hard to guess: a few unrelated words.", store.MinPasswordLen)), pw), "Reset", "Cancel",
-		"the new password for "+u.Name, func() bool { return pw.Text != "" }, nil, func() {
+	askFormKeeping(a.s.ws.win, fmt.Sprintf(lang.L("New password for %s"), u.Name),
+		container.NewVBox(paragraph(fmt.Sprintf(lang.L("At least %d characters and hard to guess: a few unrelated words."), store.MinPasswordLen)), pw), lang.L("Reset"), lang.L("Cancel"),
+		fmt.Sprintf(lang.L("the new password for %s"), u.Name), func() bool { return pw.Text != "" }, nil, func() {
 			next := []byte(pw.Text)
 			defer clear(next)
 			if err := a.s.ws.st.ResetPassword(u.Username, next); err != nil {
-				showError(a.s.ws.win, "The password was not reset", err)
+				showError(a.s.ws.win, lang.L("The password was not reset"), err)
 				return
 			}
-			showMessage(a.s.ws.win, "Password reset", u.Name+" can now sign in with the new password.")
+			showMessage(a.s.ws.win, lang.L("Password reset"), fmt.Sprintf(lang.L("%s can now sign in with the new password."), u.Name))
 		})
 }
 
@@ -222,15 +238,15 @@ func (a *adminView) settings() fyne.CanvasObject {
 	if idle <= 0 {
 		idle = int(store.DefaultIdleLock / time.Second)
 	}
-	minutes := newEntry("minutes")
+	minutes := newEntry(lang.L("minutes"))
 	minutes.SetText(strconv.Itoa(max(idle/60, 1)))
 	minutes.onActivity = a.s.touch
 	saved := &widget.Label{}
 	f := newForm()
 	// The unit stands after the number, so "Lock after 5 minutes" reads
 	// as a sentence.
-	f.add("Lock after", "idle", container.NewBorder(nil, nil, nil, widget.NewLabel("minutes without use"), minutes))
-	t := newSettingsTracker(a.s, "the practice settings")
+	f.add(lang.L("Lock after"), "idle", container.NewBorder(nil, nil, nil, widget.NewLabel(lang.L("minutes without use")), minutes))
+	t := newSettingsTracker(a.s, lang.L("the practice settings"))
 	var n int
 	t.save = func() error {
 		f.clear()
@@ -238,8 +254,9 @@ func (a *adminView) settings() fyne.CanvasObject {
 		var err error
 		n, err = strconv.Atoi(strings.TrimSpace(minutes.Text))
 		if err != nil || n < 1 {
-			setError(f.errs["idle"], "Give a whole number of minutes, 1 or more.")
-			return fmt.Errorf("the idle timeout %q is not a whole number of minutes", minutes.Text) // shown under the field above
+			setError(f.errs["idle"], lang.L("Give a whole number of minutes, 1 or more."))
+			// The field's own message above is what is shown.
+			return fmt.Errorf("the idle timeout %q is not a whole number of minutes", minutes.Text) // i18n:skip
 		}
 		d := time.Duration(n) * time.Minute
 		if err := st.SetIdleLock(d); err != nil {
@@ -252,7 +269,11 @@ func (a *adminView) settings() fyne.CanvasObject {
 	save := func() {
 		a.s.touch()
 		if t.Save() == nil {
-			saved.SetText("Saved: workstations lock after " + words.Plural(n, "minute") + " without use.")
+			if n == 1 {
+				saved.SetText(lang.L("Saved: workstations lock after 1 minute without use."))
+			} else {
+				saved.SetText(fmt.Sprintf(lang.L("Saved: workstations lock after %d minutes without use."), n))
+			}
 			t.rebase()
 		}
 	}
@@ -260,16 +281,16 @@ func (a *adminView) settings() fyne.CanvasObject {
 	minutes.onEscape = func() { a.s.leave(func() { a.refresh(adminSettings) }) }
 	t.entry("idle", minutes)
 	return scroll(container.NewVBox(
-		heading("Practice settings"),
-		paragraph("Practice: "+p.Name),
-		paragraph("A workstation left alone this long locks itself and forgets the key; whoever comes next signs in again."),
+		heading(lang.L("Practice settings")),
+		paragraph(fmt.Sprintf(lang.L("Practice: %s"), p.Name)),
+		paragraph(lang.L("A workstation left alone this long locks itself and forgets the key; whoever comes next signs in again.")),
 		f.content(),
-		container.NewHBox(&widget.Button{Text: "Save settings", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: save}),
+		container.NewHBox(&widget.Button{Text: lang.L("Save settings"), Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: save}),
 		saved,
 		a.s.codeTableSettings(),
 		widget.NewSeparator(),
-		heading("This workstation"),
-		paragraph("The folders this workstation watches for scanned documents, each with its category and what happens to the original, are set per workstation."),
-		container.NewHBox(&widget.Button{Text: "Scan folders…", Icon: theme.FolderOpenIcon(), OnTapped: a.s.showFolderSettings}),
+		heading(lang.L("This workstation")),
+		paragraph(lang.L("The folders this workstation watches for scanned documents, each with its category and what happens to the original, are set per workstation.")),
+		container.NewHBox(&widget.Button{Text: lang.L("Scan folders…"), Icon: theme.FolderOpenIcon(), OnTapped: a.s.showFolderSettings}),
 	))
 }

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -33,11 +34,11 @@ type auditView struct {
 
 func newAuditView(s *session) *auditView {
 	a := &auditView{s: s}
-	a.user = a.filter("username")
-	a.mrn = a.filter("patient MRN")
-	a.action = a.filter("action, e.g. chart.view")
-	a.from = a.filter("from YYYY-MM-DD")
-	a.to = a.filter("to YYYY-MM-DD")
+	a.user = a.filter(lang.L("username"))
+	a.mrn = a.filter(lang.L("patient MRN"))
+	a.action = a.filter(lang.L("action, e.g. chart.view"))
+	a.from = a.filter(lang.L("from YYYY-MM-DD"))
+	a.to = a.filter(lang.L("to YYYY-MM-DD"))
 	a.count = &widget.Label{Wrapping: fyne.TextWrapWord}
 	at := func(i int) chart.AuditEntry { return a.entries[i] }
 	a.table = newRecordTable([]tableColumn{
@@ -47,18 +48,18 @@ func newAuditView(s *session) *auditView {
 			}
 			return ""
 		}},
-		{title: "Time", newest: true, width: 150, text: func(i int) string { return showDateTime(at(i).Time.Local().Format("2006-01-02 15:04:05")) },
+		{title: lang.L("Time"), newest: true, width: 150, text: func(i int) string { return showDateTime(at(i).Time.Local().Format("2006-01-02 15:04:05")) },
 			key: func(i int) string { return fmt.Sprintf("%020d", at(i).Time.UnixNano()) }},
-		{title: "Workstation", width: 110, text: func(i int) string { return at(i).Workstation }},
-		{title: "User", width: 100, text: func(i int) string { return at(i).Username }},
-		{title: "Action", width: 130, text: func(i int) string { return at(i).Action }},
-		{title: "Patient", width: 110, text: func(i int) string {
+		{title: lang.L("Workstation"), width: 110, text: func(i int) string { return at(i).Workstation }},
+		{title: lang.L("User"), width: 100, text: func(i int) string { return at(i).Username }},
+		{title: lang.L("Action"), width: 130, text: func(i int) string { return at(i).Action }},
+		{title: lang.L("Patient"), width: 110, text: func(i int) string {
 			if at(i).MRN == "" {
 				return ""
 			}
-			return "MRN " + at(i).MRN
+			return fmt.Sprintf(lang.L("MRN %s"), at(i).MRN)
 		}},
-		{title: "Detail", width: 180, grow: true, text: func(i int) string { return at(i).Detail }},
+		{title: lang.L("Detail"), width: 180, grow: true, text: func(i int) string { return at(i).Detail }},
 	}, 0, 1, nil)
 	a.table.danger = func(i int) bool { return at(i).Flagged }
 	a.show()
@@ -76,10 +77,10 @@ func (a *auditView) filter(placeholder string) *entry {
 func (a *auditView) content() fyne.CanvasObject {
 	filters := container.NewGridWithColumns(5, a.user, a.mrn, a.action, a.from, a.to)
 	buttons := container.NewHBox(
-		&widget.Button{Text: "Show", Icon: theme.SearchIcon(), Importance: widget.HighImportance, OnTapped: a.show},
-		&widget.Button{Text: "Check integrity", Icon: theme.ConfirmIcon(), OnTapped: a.verify},
+		&widget.Button{Text: lang.L("Show"), Icon: theme.SearchIcon(), Importance: widget.HighImportance, OnTapped: a.show},
+		&widget.Button{Text: lang.L("Check integrity"), Icon: theme.ConfirmIcon(), OnTapped: a.verify},
 	)
-	return border(container.NewVBox(heading("Audit log"), filters, buttons, a.count), nil, nil, nil, a.table)
+	return border(container.NewVBox(heading(lang.L("Audit log")), filters, buttons, a.count), nil, nil, nil, a.table)
 }
 
 // show reads the log through the filters, newest first.
@@ -91,7 +92,7 @@ func (a *auditView) show() {
 	if mrn := strings.TrimSpace(a.mrn.Text); mrn != "" {
 		id, err := a.s.svc.PatientByMRN(mrn)
 		if err != nil {
-			a.count.SetText("No patient has MRN " + mrn + ".")
+			a.count.SetText(fmt.Sprintf(lang.L("No patient has MRN %s."), mrn))
 			return
 		}
 		patient = id
@@ -99,7 +100,7 @@ func (a *auditView) show() {
 	from, errFrom := parseDay(a.from.Text)
 	to, errTo := parseDay(a.to.Text)
 	if errFrom != nil || errTo != nil {
-		a.count.SetText("Write dates as YYYY-MM-DD, like 2026-03-07.")
+		a.count.SetText(lang.L("Write dates as YYYY-MM-DD, like 2026-03-07."))
 		return
 	}
 	if !to.IsZero() {
@@ -135,11 +136,11 @@ func (a *auditView) show() {
 	a.rows = rows
 	switch {
 	case total > len(rows):
-		a.count.SetText(fmt.Sprintf("%s; the newest %d are listed. Narrow the filters to see older ones.", words.Count(total, "entry", "entries"), len(rows)))
+		a.count.SetText(fmt.Sprintf(lang.L("%d entries; the newest %d are listed. Narrow the filters to see older ones."), total, len(rows)))
 	case total == 1:
-		a.count.SetText("1 entry.")
+		a.count.SetText(lang.L("1 entry."))
 	default:
-		a.count.SetText(words.Count(total, "entry", "entries") + ", newest first.")
+		a.count.SetText(fmt.Sprintf(lang.L("%d entries, newest first."), total))
 	}
 }
 
@@ -148,7 +149,7 @@ func (a *auditView) show() {
 func auditLine(e chart.AuditEntry) string {
 	parts := []string{showDateTime(e.Time.Local().Format("2006-01-02 15:04:05")), e.Workstation, e.Username, e.Action}
 	if e.MRN != "" {
-		parts = append(parts, "MRN "+e.MRN)
+		parts = append(parts, fmt.Sprintf(lang.L("MRN %s"), e.MRN))
 	}
 	if e.Detail != "" {
 		parts = append(parts, e.Detail)
@@ -172,8 +173,8 @@ func parseDay(s string) (time.Time, error) {
 func (a *auditView) verify() {
 	w := a.s.ws.win
 	st := a.s.ws.st
-	progress := dialog.NewCustomWithoutButtons("Checking integrity", container.NewVBox(
-		paragraph("Every record, document and audit entry is being checked. This takes a moment on a large practice."),
+	progress := dialog.NewCustomWithoutButtons(lang.L("Checking integrity"), container.NewVBox(
+		paragraph(lang.L("Every record, document and audit entry is being checked. This takes a moment on a large practice.")),
 		widget.NewProgressBarInfinite()), w)
 	progress.Show()
 	runInBackground(func() {
@@ -181,32 +182,42 @@ func (a *auditView) verify() {
 		fyne.Do(func() {
 			progress.Hide()
 			if err != nil {
-				showError(w, "The check could not run", err)
+				showError(w, lang.L("The check could not run"), err)
 				return
 			}
-			showMessage(w, "Integrity check", verifyText(rep))
+			showMessage(w, lang.L("Integrity check"), verifyText(rep))
 		})
 	})
 }
 
 // verifyText says what a verification found, in plain words.
 func verifyText(rep *store.VerifyReport) string {
-	counts := fmt.Sprintf("Checked %s (%s), %s and %s.",
-		words.Plural(rep.Records, "record"), words.Plural(rep.Revisions, "revision"), words.Plural(rep.Blobs, "document"),
-		words.Count(rep.AuditEntries, "audit entry", "audit entries"))
+	counts := fmt.Sprintf(lang.L("Checked %s (%s), %s and %s."),
+		verifyCount(rep.Records, lang.L("1 record"), lang.L("%d records")), verifyCount(rep.Revisions, lang.L("1 revision"), lang.L("%d revisions")),
+		verifyCount(rep.Blobs, lang.L("1 document"), lang.L("%d documents")),
+		verifyCount(rep.AuditEntries, lang.L("1 audit entry"), lang.L("%d audit entries")))
 	if rep.OK() {
-		text := counts + " Nothing is damaged and the audit log is complete."
+		text := counts + " " + lang.L("Nothing is damaged and the audit log is complete.")
 		if n := len(rep.Incomplete); n > 0 {
-			text += fmt.Sprintf(" %s left unused pieces behind; they are harmless.", words.Plural(n, "interrupted import"))
+			text += " " + verifyCount(n, lang.L("1 interrupted import left unused pieces behind; they are harmless."),
+				lang.L("%d interrupted imports left unused pieces behind; they are harmless."))
 		}
 		return text
 	}
 	problems := rep.Problems
 	more := ""
 	if len(problems) > 5 {
-		more = fmt.Sprintf(" And %d more.", len(problems)-5)
+		more = " " + fmt.Sprintf(lang.L("And %d more."), len(problems)-5)
 		problems = problems[:5]
 	}
-	return counts + " " + words.Plural(len(rep.Problems), "problem") + " found: " + strings.Join(problems, " ") + more +
-		" Keep this workstation running, do not restore anything yet, and call whoever looks after your backups."
+	return counts + " " + verifyCount(len(rep.Problems), lang.L("1 problem found:"), lang.L("%d problems found:")) + " " + strings.Join(problems, " ") + more +
+		" " + lang.L("Keep this workstation running, do not restore anything yet, and call whoever looks after your backups.")
+}
+
+// verifyCount is one when n is 1, else many (which holds %d) with n.
+func verifyCount(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return fmt.Sprintf(many, n)
 }

@@ -7,11 +7,11 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
-	"chartkeeper/internal/words"
 )
 
 // The review queue of records changed on two workstations at once whose
@@ -22,27 +22,76 @@ import (
 // conflictRows adds the review queue to the worklists.
 func (a *adminView) conflictRows(section func(string, int, error), row func(string, ...fyne.CanvasObject)) {
 	items, err := a.s.svc.ConflictQueue()
-	section("Records changed on two workstations at once", len(items), err)
+	section(lang.L("Records changed on two workstations at once"), len(items), err)
 	for _, it := range items {
-		patient := "no chart"
+		patient := lang.L("no chart")
 		if it.Patient.ID != "" {
 			patient = a.patientName(it.Patient.ID)
 		}
 		row(conflictLine(it, patient),
-			&widget.Button{Text: "Review…", OnTapped: func() { a.reviewConflict(it.ID) }})
+			&widget.Button{Text: lang.L("Review…"), OnTapped: func() { a.reviewConflict(it.ID) }})
 	}
 }
 
 // conflictLine describes a queued record without opening it.
 func conflictLine(it chart.ConflictItem, patient string) string {
-	text := fmt.Sprintf("%s of %s · %s since %s", capital(it.What), patient, words.Plural(it.Count, "version"), showWhen(it.Latest))
+	var text string
+	if it.Count == 1 {
+		text = fmt.Sprintf(lang.L("%s of %s · 1 version since %s"), capital(conflictWhat(it.What)), patient, showWhen(it.Latest))
+	} else {
+		text = fmt.Sprintf(lang.L("%s of %s · %d versions since %s"), capital(conflictWhat(it.What)), patient, it.Count, showWhen(it.Latest))
+	}
 	if it.Deletion {
-		text += " · deleted on one workstation, changed on another"
+		text += " · " + lang.L("deleted on one workstation, changed on another")
 	}
 	if it.Signed {
-		text += " · signed note"
+		text += " · " + lang.L("signed note")
 	}
 	return text
+}
+
+// conflictWhat names a kind of record on the review queue
+// (chart.ConflictItem.What) in the workstation's language.
+func conflictWhat(what string) string {
+	switch what {
+	case "patient demographics": // i18n:skip
+		return lang.L("patient demographics")
+	case "problem":
+		return lang.L("problem")
+	case "allergy":
+		return lang.L("allergy")
+	case "medication":
+		return lang.L("medication")
+	case "visit note": // i18n:skip
+		return lang.L("visit note")
+	case "amendment":
+		return lang.L("amendment")
+	case "vital signs": // i18n:skip
+		return lang.L("vital signs")
+	case "immunization":
+		return lang.L("immunization")
+	case "document":
+		return lang.L("document")
+	case "amendment request": // i18n:skip
+		return lang.L("amendment request")
+	case "disclosure":
+		return lang.L("disclosure")
+	case "break-glass access": // i18n:skip
+		return lang.L("break-glass access")
+	case "rejected document": // i18n:skip
+		return lang.L("rejected document")
+	case "not the same person": // i18n:skip
+		return lang.L("not the same person")
+	case "procedure":
+		return lang.L("procedure")
+	case "result":
+		return lang.L("result")
+	case "note or report": // i18n:skip
+		return lang.L("note or report")
+	case `"No known allergies"`: // i18n:skip
+		return lang.L(`"No known allergies"`)
+	}
+	return what
 }
 
 // reviewConflict shows the review screen in the worklists tab.
@@ -51,7 +100,7 @@ func (a *adminView) reviewConflict(id string) {
 	pane := a.panes[adminWorklists]
 	v, err := newConflictView(a.s, id, func() { a.refresh(adminWorklists) })
 	if err != nil {
-		showError(a.s.ws.win, "The record could not be opened", err)
+		showError(a.s.ws.win, lang.L("The record could not be opened"), err)
 		a.refresh(adminWorklists)
 		return
 	}
@@ -87,34 +136,34 @@ func newConflictView(s *session, id string, done func()) (*conflictView, error) 
 
 func (v *conflictView) content() fyne.CanvasObject {
 	c := v.c
-	who := "a record"
+	who := lang.L("a record")
 	if c.Patient.ID != "" {
-		who = c.Patient.Name() + " (MRN " + c.Patient.MRN + ")"
+		who = fmt.Sprintf(lang.L("%s (MRN %s)"), c.Patient.Name(), c.Patient.MRN)
 	}
-	box := container.NewVBox(heading("Review: "+c.What+" of "+who),
-		paragraph("This record was changed on two or more workstations at once and the changes could not be combined. "+
+	box := container.NewVBox(heading(fmt.Sprintf(lang.L("Review: %s of %s"), conflictWhat(c.What), who)),
+		paragraph(lang.L("This record was changed on two or more workstations at once and the changes could not be combined. "+
 			"Until it is resolved, every workstation shows the version marked “shown”, with what the others changed that could be combined. "+
 			"Fields marked ● differ: tick the value to keep in each, then Resolve. "+
-			"Every version stays in the record's history."))
+			"Every version stays in the record's history.")))
 	if c.Signed {
-		box.Add(&widget.Label{Text: "The visit note was signed: it stays exactly as signed. If a later edit is needed, add it to the visit as an amendment.",
+		box.Add(&widget.Label{Text: lang.L("The visit note was signed: it stays exactly as signed. If a later edit is needed, add it to the visit as an amendment."),
 			Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance})
 	}
 	if c.Deletion {
-		box.Add(&widget.Label{Text: "One workstation deleted this record while another changed it. The change is shown; resolving keeps it unless the deletion is kept.",
+		box.Add(&widget.Label{Text: lang.L("One workstation deleted this record while another changed it. The change is shown; resolving keeps it unless the deletion is kept."),
 			Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance})
 	}
 
 	grid := container.NewGridWithColumns(2 + len(c.Versions))
-	grid.Add(&widget.Label{Text: "Field", TextStyle: fyne.TextStyle{Bold: true}})
-	grid.Add(&widget.Label{Text: "Before", TextStyle: fyne.TextStyle{Bold: true}})
+	grid.Add(&widget.Label{Text: lang.L("Field"), TextStyle: fyne.TextStyle{Bold: true}})
+	grid.Add(&widget.Label{Text: lang.L("Before"), TextStyle: fyne.TextStyle{Bold: true}})
 	for i, ver := range c.Versions {
 		grid.Add(&widget.Label{Text: versionTitle(i, ver), TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord})
 	}
 	for _, f := range c.Fields {
-		name := &widget.Label{Text: f.Label, Wrapping: fyne.TextWrapWord}
+		name := &widget.Label{Text: conflictField(f), Wrapping: fyne.TextWrapWord}
 		if f.Differs {
-			name.Text, name.Importance, name.TextStyle.Bold = "● "+f.Label, widget.WarningImportance, true
+			name.Text, name.Importance, name.TextStyle.Bold = "● "+conflictField(f), widget.WarningImportance, true
 		}
 		grid.Add(name)
 		grid.Add(&widget.Label{Text: orDash(f.Base), Wrapping: fyne.TextWrapWord})
@@ -134,20 +183,233 @@ func (v *conflictView) content() fyne.CanvasObject {
 	box.Add(v.msg)
 
 	buttons := []fyne.CanvasObject{
-		&widget.Button{Text: "Resolve", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: v.resolve},
+		&widget.Button{Text: lang.L("Resolve"), Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: v.resolve},
 	}
 	if c.CanDelete {
-		v.reason = newEntry("why the record is deleted after all")
+		v.reason = newEntry(lang.L("why the record is deleted after all"))
 		v.reason.onActivity = v.s.touch
-		box.Add(widget.NewForm(widget.NewFormItem("Reason to keep the deletion", v.reason)))
-		buttons = append(buttons, &widget.Button{Text: "Keep the deletion", Icon: theme.DeleteIcon(), OnTapped: v.keepDeletion})
+		box.Add(widget.NewForm(widget.NewFormItem(lang.L("Reason to keep the deletion"), v.reason)))
+		buttons = append(buttons, &widget.Button{Text: lang.L("Keep the deletion"), Icon: theme.DeleteIcon(), OnTapped: v.keepDeletion})
 	}
 	back := func() { v.s.touch(); v.s.leave(v.done) }
-	buttons = append(buttons, &widget.Button{Text: "Back to the list", OnTapped: back})
+	buttons = append(buttons, &widget.Button{Text: lang.L("Back to the list"), OnTapped: back})
 	box.Add(container.NewHBox(buttons...))
 	v.track(who, back)
 	box.Objects = append([]fyne.CanvasObject{box.Objects[0], v.t.banner}, box.Objects[1:]...)
 	return scroll(box)
+}
+
+// conflictField names a field of the review screen in the workstation's
+// language (chart.ConflictField.Label is the English, from the record's
+// field name); a field not listed shows its English label.
+func conflictField(f chart.ConflictField) string {
+	switch f.Key {
+	case "mrn":
+		return lang.L("MRN")
+	case "family":
+		return lang.L("family name")
+	case "given":
+		return lang.L("given name")
+	case "middle":
+		return lang.L("middle")
+	case "preferred":
+		return lang.L("preferred name")
+	case "dob":
+		return lang.L("birth date")
+	case "sex":
+		return lang.L("sex")
+	case "identifiers":
+		return lang.L("identifiers")
+	case "phone":
+		return lang.L("phone")
+	case "email":
+		return lang.L("email")
+	case "address":
+		return lang.L("address")
+	case "emergency":
+		return lang.L("emergency contact")
+	case "language":
+		return lang.L("language")
+	case "deceased":
+		return lang.L("deceased")
+	case "deceasedDate":
+		return lang.L("deceased date")
+	case "mergedInto":
+		return lang.L("merged into")
+	case "code":
+		return lang.L("code")
+	case "description":
+		return lang.L("description")
+	case "onset":
+		return lang.L("onset")
+	case "status":
+		return lang.L("status")
+	case "note":
+		return lang.L("note")
+	case "codings":
+		return lang.L("codings")
+	case "substance":
+		return lang.L("substance")
+	case "reaction":
+		return lang.L("reaction")
+	case "severity":
+		return lang.L("severity")
+	case "reactionCodings":
+		return lang.L("reaction codings")
+	case "name":
+		return lang.L("name")
+	case "dose":
+		return lang.L("dose")
+	case "route":
+		return lang.L("route")
+	case "frequency":
+		return lang.L("frequency")
+	case "start":
+		return lang.L("start")
+	case "stop":
+		return lang.L("stop")
+	case "ordered":
+		return lang.L("ordered")
+	case "date":
+		return lang.L("date")
+	case "clinicianId":
+		return lang.L("clinician's user ID")
+	case "clinician":
+		return lang.L("clinician")
+	case "reason":
+		return lang.L("reason")
+	case "subjective":
+		return lang.L("subjective")
+	case "objective":
+		return lang.L("objective")
+	case "assessment":
+		return lang.L("assessment")
+	case "plan":
+		return lang.L("plan")
+	case "diagnoses":
+		return lang.L("diagnoses")
+	case "procedures":
+		return lang.L("procedures")
+	case "signed":
+		return lang.L("signed")
+	case "signedBy":
+		return lang.L("signed by")
+	case "signedById":
+		return lang.L("signer's user ID")
+	case "signedAt":
+		return lang.L("signed at")
+	case "reasonCodings":
+		return lang.L("reason codings")
+	case "importedFrom":
+		return lang.L("imported from")
+	case "importedAt":
+		return lang.L("imported at")
+	case "target":
+		return lang.L("target")
+	case "text":
+		return lang.L("text")
+	case "author":
+		return lang.L("author")
+	case "authorId":
+		return lang.L("author id")
+	case "at":
+		return lang.L("at")
+	case "request":
+		return lang.L("request")
+	case "taken":
+		return lang.L("taken")
+	case "systolic":
+		return lang.L("systolic")
+	case "diastolic":
+		return lang.L("diastolic")
+	case "pulse":
+		return lang.L("pulse")
+	case "tempC":
+		return lang.L("temperature (°C)")
+	case "weightKg":
+		return lang.L("weight (kg)")
+	case "heightCm":
+		return lang.L("height (cm)")
+	case "spo2":
+		return lang.L("SpO2")
+	case "resp":
+		return lang.L("resp")
+	case "headCm":
+		return lang.L("head cm")
+	case "bmi":
+		return lang.L("bmi")
+	case "vaccine":
+		return lang.L("vaccine")
+	case "lot":
+		return lang.L("lot")
+	case "site":
+		return lang.L("site")
+	case "category":
+		return lang.L("category")
+	case "value":
+		return lang.L("value")
+	case "comparator":
+		return lang.L("comparator")
+	case "unit":
+		return lang.L("unit")
+	case "unitCode":
+		return lang.L("unit code")
+	case "valueCodings":
+		return lang.L("value codings")
+	case "low":
+		return lang.L("low")
+	case "high":
+		return lang.L("high")
+	case "rangeText":
+		return lang.L("range text")
+	case "flag":
+		return lang.L("flag")
+	case "flagGiven":
+		return lang.L("flag given")
+	case "parts":
+		return lang.L("parts")
+	case "kind":
+		return lang.L("kind")
+	case "end":
+		return lang.L("end")
+	case "title":
+		return lang.L("title")
+	case "categoryCodings":
+		return lang.L("category codings")
+	case "conclusion":
+		return lang.L("conclusion")
+	case "contentType":
+		return lang.L("content type")
+	case "results":
+		return lang.L("results")
+	case "items":
+		return lang.L("items")
+	case "clinicalDate":
+		return lang.L("clinical date")
+	case "blob":
+		return lang.L("blob")
+	case "size":
+		return lang.L("size")
+	case "pages":
+		return lang.L("pages")
+	case "source":
+		return lang.L("source")
+	case "received":
+		return lang.L("received")
+	case "filedBy":
+		return lang.L("filed by")
+	case "filedAt":
+		return lang.L("filed at")
+	case "sealed":
+		return lang.L("sealed")
+	case "recordedAt":
+		return lang.L("recorded at")
+	case "recordedBy":
+		return lang.L("recorded by")
+	case "superseded":
+		return lang.L("superseded")
+	}
+	return f.Label
 }
 
 // track follows the choices and the typed reason as a form: leaving with
@@ -155,7 +417,7 @@ func (v *conflictView) content() fyne.CanvasObject {
 // screen back with them).
 func (v *conflictView) track(who string, back func()) {
 	c := v.c
-	v.t = newTracker(v.s, draftKey("conflict", c.Patient.ID, c.ID), "the review of the "+c.What+" of "+who, c.Patient.ID)
+	v.t = newTracker(v.s, draftKey("conflict", c.Patient.ID, c.ID), fmt.Sprintf(lang.L("the review of the %s of %s"), conflictWhat(c.What), who), c.Patient.ID)
 	for _, f := range c.Fields {
 		if !f.Differs || f.Locked {
 			continue
@@ -184,16 +446,16 @@ func (v *conflictView) track(who string, back func()) {
 
 // versionTitle heads a version's column: who, where, when.
 func versionTitle(i int, ver chart.ConflictVersion) string {
-	parts := []string{fmt.Sprintf("Version %d", i+1)}
+	parts := []string{fmt.Sprintf(lang.L("Version %d"), i+1)}
 	if ver.Shown {
-		parts[0] += " (shown)"
+		parts[0] = fmt.Sprintf(lang.L("Version %d (shown)"), i+1)
 	}
 	parts = append(parts, ver.Author, showWhen(ver.At))
 	if ver.Signed {
-		parts = append(parts, "signed")
+		parts = append(parts, lang.L("signed"))
 	}
 	if ver.Deleted {
-		parts = append(parts, "deleted: "+ver.Reason)
+		parts = append(parts, fmt.Sprintf(lang.L("deleted: %s"), ver.Reason))
 	}
 	return strings.Join(parts, "\n")
 }
@@ -285,20 +547,20 @@ func (s *session) conflictQueue() {
 	s.chart, s.adm = nil, nil
 	s.refreshConflicts()
 	items, err := s.svc.ConflictQueue()
-	box := container.NewVBox(heading("Records changed on two workstations at once"))
+	box := container.NewVBox(heading(lang.L("Records changed on two workstations at once")))
 	switch {
 	case err != nil:
 		box.Add(paragraph(sentence(err)))
 	case len(items) == 0:
-		box.Add(paragraph("Nothing waiting."))
+		box.Add(paragraph(lang.L("Nothing waiting.")))
 	}
 	for _, it := range items {
-		patient := "no chart"
+		patient := lang.L("no chart")
 		if it.Patient.ID != "" {
-			patient = it.Patient.Name() + " (MRN " + it.Patient.MRN + ")"
+			patient = fmt.Sprintf(lang.L("%s (MRN %s)"), it.Patient.Name(), it.Patient.MRN)
 		}
 		box.Add(container.NewBorder(nil, nil, nil,
-			&widget.Button{Text: "Review…", OnTapped: func() { s.reviewConflict(it.ID) }},
+			&widget.Button{Text: lang.L("Review…"), OnTapped: func() { s.reviewConflict(it.ID) }},
 			&widget.Label{Text: conflictLine(it, patient), Wrapping: fyne.TextWrapWord}))
 	}
 	s.showDetail(scroll(box))
@@ -312,7 +574,7 @@ func (s *session) reviewConflict(id string) {
 	}
 	v, err := newConflictView(s, id, s.conflictQueue)
 	if err != nil {
-		showError(s.ws.win, "The record could not be opened", err)
+		showError(s.ws.win, lang.L("The record could not be opened"), err)
 		s.conflictQueue()
 		return
 	}

@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -20,19 +21,19 @@ import (
 // the folder.
 func (ws *workstation) firstRun() fyne.CanvasObject {
 	s := &createPractice{ws: ws}
-	return page("Welcome to Chartkeeper",
-		paragraph("There is no practice in "+ws.dir+" yet."),
-		&widget.Card{Title: "Set up your practice", Content: s.content()},
+	return page(lang.L("Welcome to Chartkeeper"),
+		paragraph(fmt.Sprintf(lang.L("There is no practice in %s yet."), ws.dir)),
+		&widget.Card{Title: lang.L("Set up your practice"), Content: s.content()},
 		&widget.Card{
-			Title:    "Or join your practice",
-			Subtitle: "Make this computer another workstation of a practice that syncs with a server, with a one-time enrollment code.",
+			Title:    lang.L("Or join your practice"),
+			Subtitle: lang.L("Make this computer another workstation of a practice that syncs with a server, with a one-time enrollment code."),
 			Content:  ws.joinCard(),
 		},
 		&widget.Card{
-			Title:    "Or try it out first",
-			Subtitle: fmt.Sprintf("A demo practice of %d made-up patients, with users for every role.", demoPatientCount),
+			Title:    lang.L("Or try it out first"),
+			Subtitle: fmt.Sprintf(lang.L("A demo practice of %d made-up patients, with users for every role."), demoPatientCount),
 			Content: container.NewHBox(&widget.Button{
-				Text:     "Open a demo practice",
+				Text:     lang.L("Open a demo practice"),
 				Icon:     theme.MediaPlayIcon(),
 				OnTapped: ws.onDemo,
 			}),
@@ -55,9 +56,9 @@ type createPractice struct {
 }
 
 func (s *createPractice) content() fyne.CanvasObject {
-	s.name = newEntry("as printed on documents")
-	s.admin = newEntry("the first health information manager")
-	s.user = newEntry("what they type to sign in")
+	s.name = newEntry(lang.L("as printed on documents"))
+	s.admin = newEntry(lang.L("the first health information manager"))
+	s.user = newEntry(lang.L("what they type to sign in"))
 	s.password = newPasswordEntry()
 	s.password.OnChanged = s.onPasswordChanged
 	s.again = newPasswordEntry()
@@ -68,16 +69,16 @@ func (s *createPractice) content() fyne.CanvasObject {
 	s.strength = &widget.Label{Text: store.JudgePassword(nil).Advice, Wrapping: fyne.TextWrapWord}
 	s.match = errorLabel()
 	s.result = errorLabel()
-	s.create = &widget.Button{Text: "Create practice", Importance: widget.HighImportance, OnTapped: s.onCreate}
+	s.create = &widget.Button{Text: lang.L("Create practice"), Importance: widget.HighImportance, OnTapped: s.onCreate}
 
 	f := newForm()
-	f.add("Practice name", "practice", s.name)
-	f.add("Your full name", "name", s.admin)
-	f.add("Username", "username", s.user)
-	f.add("Password", "password", container.NewVBox(s.password, s.strength))
-	f.add("Password again", "again", container.NewVBox(s.again, s.match))
+	f.add(lang.L("Practice name"), "practice", s.name)
+	f.add(lang.L("Your full name"), "name", s.admin)
+	f.add(lang.L("Username"), "username", s.user)
+	f.add(lang.L("Password"), "password", container.NewVBox(s.password, s.strength))
+	f.add(lang.L("Password again"), "again", container.NewVBox(s.again, s.match))
 	return container.NewVBox(
-		paragraph("You become the practice's first health information manager: you add the other users later."),
+		paragraph(lang.L("You become the practice's first health information manager: you add the other users later.")),
 		f.content(),
 		s.result,
 		container.NewHBox(s.create),
@@ -88,7 +89,7 @@ func (s *createPractice) content() fyne.CanvasObject {
 func (s *createPractice) onPasswordChanged(string) {
 	showStrength(s.strength, s.password.Text, s.hints()...)
 	if s.again.Text != "" && s.again.Text != s.password.Text {
-		setError(s.match, "The two passwords differ.")
+		setError(s.match, lang.L("The two passwords differ."))
 	} else {
 		setError(s.match, "")
 	}
@@ -107,7 +108,7 @@ func (s *createPractice) onCreate() {
 		return
 	}
 	if s.again.Text != s.password.Text {
-		setError(s.result, "The two passwords differ: type the same password twice.")
+		setError(s.result, lang.L("The two passwords differ: type the same password twice."))
 		return
 	}
 	np := store.NewPractice{
@@ -117,7 +118,7 @@ func (s *createPractice) onCreate() {
 		AdminPassword: []byte(s.password.Text),
 	}
 	s.create.Disable()
-	s.create.SetText("Creating…")
+	s.create.SetText(lang.L("Creating…"))
 	ws := s.ws
 	runInBackground(func() {
 		st, key, err := chart.CreateStore(ws.dir, np)
@@ -132,7 +133,7 @@ func (s *createPractice) onCreate() {
 		fyne.Do(func() {
 			if err != nil {
 				s.create.Enable()
-				s.create.SetText("Create practice")
+				s.create.SetText(lang.L("Create practice"))
 				setError(s.result, sentence(err))
 				return
 			}
@@ -140,8 +141,8 @@ func (s *createPractice) onCreate() {
 			if u, err := st.CurrentUser(); err == nil {
 				rememberUser(ws.app, st.PracticeID(), u.Username)
 			}
-			ws.show(ws.recoveryKey(key, svc, "The practice is ready. This is its recovery key. Write it down now, on paper, "+
-				"and keep it somewhere safe away from this computer."))
+			ws.show(ws.recoveryKey(key, svc, lang.L("The practice is ready. This is its recovery key. Write it down now, on paper, "+
+				"and keep it somewhere safe away from this computer.")))
 		})
 	})
 }
@@ -156,30 +157,30 @@ func (ws *workstation) recoveryKey(key string, svc *chart.Service, intro string)
 		Wrapping:   fyne.TextWrapBreak,
 		Selectable: true,
 	}
-	next := &widget.Button{Text: "Continue", Importance: widget.HighImportance}
+	next := &widget.Button{Text: lang.L("Continue"), Importance: widget.HighImportance}
 	next.Disable()
 	next.OnTapped = func() { ws.startSession(svc) }
-	confirm := widget.NewCheck("I have written the recovery key down and put it somewhere safe", func(on bool) {
+	confirm := widget.NewCheck(lang.L("I have written the recovery key down and put it somewhere safe"), func(on bool) {
 		if on {
 			next.Enable()
 		} else {
 			next.Disable()
 		}
 	})
-	return page("Write down the recovery key",
+	return page(lang.L("Write down the recovery key"),
 		paragraph(intro),
 		&widget.Card{Content: keyLabel},
 		&widget.Label{
-			Text: "It is shown only this once. Chartkeeper does not keep it and cannot show it again. " +
+			Text: lang.L("It is shown only this once. Chartkeeper does not keep it and cannot show it again. " +
 				"It is the only way back into the practice's records if every password is forgotten " +
-				"or this computer is lost.",
+				"or this computer is lost."),
 			Wrapping:   fyne.TextWrapWord,
 			Importance: widget.WarningImportance,
 			TextStyle:  fyne.TextStyle{Bold: true},
 		},
-		paragraph("The emergency kit is a printable sheet with the key and what to do with it. Print it or save it "+
-			"somewhere only trusted people reach (not on this computer), then delete any copy you do not need."),
-		container.NewHBox(&widget.Button{Text: "Emergency kit…", Icon: theme.DocumentPrintIcon(), OnTapped: func() { ws.emergencyKit(key) }}),
+		paragraph(lang.L("The emergency kit is a printable sheet with the key and what to do with it. Print it or save it "+
+			"somewhere only trusted people reach (not on this computer), then delete any copy you do not need.")),
+		container.NewHBox(&widget.Button{Text: lang.L("Emergency kit…"), Icon: theme.DocumentPrintIcon(), OnTapped: func() { ws.emergencyKit(key) }}),
 		confirm,
 		container.NewHBox(next),
 	)
@@ -191,15 +192,15 @@ func (ws *workstation) recoveryKey(key string, svc *chart.Service, intro string)
 func (ws *workstation) emergencyKit(key string) {
 	p, err := ws.st.Practice()
 	if err != nil {
-		showError(ws.win, "The emergency kit could not be made", err)
+		showError(ws.win, lang.L("The emergency kit could not be made"), err)
 		return
 	}
 	var buf bytes.Buffer
 	if err := report.EmergencyKitPage(&buf, report.Page{T: translateMessage, Practice: p.Name, PrintedAt: time.Now(), Dates: showDateTime}, ws.st.PracticeID(), key); err != nil {
-		showError(ws.win, "The emergency kit could not be made", err)
+		showError(ws.win, lang.L("The emergency kit could not be made"), err)
 		return
 	}
-	ws.showPrintout(&printout{title: "Emergency kit", file: "emergency-kit.pdf", pdf: buf.Bytes(), private: true})
+	ws.showPrintout(&printout{title: lang.L("Emergency kit"), file: "emergency-kit.pdf", pdf: buf.Bytes(), private: true})
 }
 
 // onDemo creates a demo practice in the data folder off the UI goroutine,
@@ -211,9 +212,9 @@ func (ws *workstation) onDemo() { ws.makeDemo(demoPatientCount) }
 // sign-in screen replaces it when the practice is ready.
 func (ws *workstation) makeDemo(patients int) {
 	bar := widget.NewProgressBar()
-	status := paragraph("Creating the practice and its demo users…")
-	content := page("Opening a demo practice",
-		paragraph(fmt.Sprintf("Making up %d patients and their charts. Nothing in a demo practice is real.", patients)),
+	status := paragraph(lang.L("Creating the practice and its demo users…"))
+	content := page(lang.L("Opening a demo practice"),
+		paragraph(fmt.Sprintf(lang.L("Making up %d patients and their charts. Nothing in a demo practice is real."), patients)),
 		bar, status)
 	ws.show(content)
 	shown := -1
@@ -225,7 +226,7 @@ func (ws *workstation) makeDemo(patients int) {
 		shown = pct
 		fyne.Do(func() {
 			bar.SetValue(float64(done) / float64(max(total, 1)))
-			status.SetText(fmt.Sprintf("%d of %d steps", done, total))
+			status.SetText(fmt.Sprintf(lang.L("%d of %d steps"), done, total))
 		})
 	}
 	runInBackground(func() {
@@ -233,7 +234,7 @@ func (ws *workstation) makeDemo(patients int) {
 		fyne.Do(func() {
 			if err != nil {
 				ws.show(ws.firstRun())
-				showError(ws.win, "The demo practice could not be made", err)
+				showError(ws.win, lang.L("The demo practice could not be made"), err)
 				return
 			}
 			ws.adopt(st)

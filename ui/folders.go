@@ -2,17 +2,16 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
-	"chartkeeper/internal/words"
 	"chartkeeper/scan"
 )
 
@@ -57,7 +56,7 @@ func (s *session) scanHeader() []fyne.CanvasObject {
 	sc.warn.Hide()
 	scanners[s] = sc
 	sc.start()
-	return []fyne.CanvasObject{&widget.Button{Text: "Inbox", Icon: theme.DocumentIcon(), OnTapped: s.showInbox}, sc.warn}
+	return []fyne.CanvasObject{&widget.Button{Text: lang.L("Inbox"), Icon: theme.DocumentIcon(), OnTapped: s.showInbox}, sc.warn}
 }
 
 // scannerOf is the session's scanner (nil for roles without intake).
@@ -131,7 +130,7 @@ func (sc *scanner) changed() {
 func (sc *scanner) warnings() []string {
 	var out []string
 	if sc.err != "" {
-		out = append(out, "Scanned documents are not being taken in: "+sc.err)
+		out = append(out, fmt.Sprintf(lang.L("Scanned documents are not being taken in: %s"), sc.err))
 	}
 	if sc.eng != nil {
 		for _, f := range sc.eng.Folders() {
@@ -152,12 +151,12 @@ func (sc *scanner) show() {
 		sc.warn.Hide()
 		return
 	case 1:
-		sc.warn.SetText("⚠ A scan folder cannot be reached")
+		sc.warn.SetText(lang.L("⚠ A scan folder cannot be reached"))
 	default:
-		sc.warn.SetText(fmt.Sprintf("⚠ %s cannot be reached", words.Plural(len(w), "scan folder")))
+		sc.warn.SetText(fmt.Sprintf(lang.L("⚠ %d scan folders cannot be reached"), len(w)))
 	}
 	if sc.err != "" {
-		sc.warn.SetText("⚠ Scans are not being taken in")
+		sc.warn.SetText(lang.L("⚠ Scans are not being taken in"))
 	}
 	sc.warn.Show()
 }
@@ -200,10 +199,23 @@ type folderRow struct {
 	o                   fyne.CanvasObject
 }
 
+// The choices of what happens to an original after import, as stored in
+// the select's English; afterTitle shows them.
 const (
-	afterDelete  = "Delete the original"
-	afterArchive = "Move it to an archive folder"
+	afterDelete  = "Delete the original"          // i18n:skip
+	afterArchive = "Move it to an archive folder" // i18n:skip
 )
+
+// afterTitle is an after-import choice in the workstation's language.
+func afterTitle(choice string) string {
+	switch choice {
+	case afterDelete:
+		return lang.L("Delete the original")
+	case afterArchive:
+		return lang.L("Move it to an archive folder")
+	}
+	return choice
+}
 
 // showFolderSettings shows the scan folder screen (HIM managers).
 func (s *session) showFolderSettings() {
@@ -228,7 +240,7 @@ func (s *session) showFolderSettings() {
 	}
 	// The folders as a whole are the form's one value: any edit, added or
 	// removed folder makes it differ from what is saved.
-	t := newSettingsTracker(s, "the scan folders")
+	t := newSettingsTracker(s, lang.L("the scan folders"))
 	t.value("folders", func() string { return fmt.Sprintf("%q", fs.settings()) }, nil)
 	t.save = func() error {
 		err := fs.store()
@@ -244,58 +256,86 @@ func (s *session) showFolderSettings() {
 			e.onEscape = back
 		}
 	}
-	intro := paragraph("Scanners on this workstation drop their files into these folders. Each file is taken into the store and then deleted, or moved to an archive folder. The folders belong to this workstation: they are not synced and not in backups.")
+	intro := paragraph(lang.L("Scanners on this workstation drop their files into these folders. Each file is taken into the store and then deleted, or moved to an archive folder. The folders belong to this workstation: they are not synced and not in backups."))
 	buttons := container.NewHBox(
-		&widget.Button{Text: "Add a folder", Icon: theme.ContentAddIcon(), OnTapped: func() { fs.add(scan.Folder{}) }},
-		&widget.Button{Text: "Save scan folders", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: fs.save},
-		&widget.Button{Text: "Back to the inbox", OnTapped: back},
+		&widget.Button{Text: lang.L("Add a folder"), Icon: theme.ContentAddIcon(), OnTapped: func() { fs.add(scan.Folder{}) }},
+		&widget.Button{Text: lang.L("Save scan folders"), Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: fs.save},
+		&widget.Button{Text: lang.L("Back to the inbox"), OnTapped: back},
 	)
-	top := container.NewVBox(heading("Scan folders"), intro, fs.msg)
+	top := container.NewVBox(heading(lang.L("Scan folders")), intro, fs.msg)
 	s.showDetail(container.NewBorder(top, buttons, nil, nil, container.NewVScroll(fs.box)))
 }
 
 func categoryTitles() []string {
-	out := []string{"(none)"}
+	out := []string{lang.L("(none)")}
 	for _, c := range chart.Categories {
-		out = append(out, c.Title)
+		out = append(out, categoryShown(c))
 	}
 	return out
 }
 
 func categoryTitle(name string) string {
 	if c, ok := chart.CategoryByName(name); ok {
-		return c.Title
+		return categoryShown(c)
 	}
-	return "(none)"
+	return lang.L("(none)")
 }
 
 func categoryName(title string) string {
 	for _, c := range chart.Categories {
-		if c.Title == title {
+		if categoryShown(c) == title {
 			return c.Name
 		}
 	}
 	return ""
 }
 
+// categoryShown is a document category's title in the workstation's
+// language (chart.Category.Title is the English one).
+func categoryShown(c chart.Category) string {
+	switch c.Name {
+	case "identity":
+		return lang.L("Identity document")
+	case "insurance":
+		return lang.L("Insurance")
+	case "consent":
+		return lang.L("Consent form")
+	case "correspondence":
+		return lang.L("Administrative correspondence")
+	case "referral":
+		return lang.L("Referral")
+	case "lab":
+		return lang.L("Laboratory result")
+	case "imaging":
+		return lang.L("Imaging report")
+	case "letter":
+		return lang.L("Clinical letter")
+	case "prescription":
+		return lang.L("Prescription")
+	case "clinical":
+		return lang.L("Other clinical")
+	}
+	return c.Title
+}
+
 func (fs *folderSettings) add(f scan.Folder) {
-	r := &folderRow{path: newEntry("Folder, e.g. /srv/scans/desk"), archive: newEntry("Archive folder"), rule: newEntry("File name rule (optional), e.g. {mrn}_*.pdf")}
+	r := &folderRow{path: newEntry(lang.L("Folder, e.g. /srv/scans/desk")), archive: newEntry(lang.L("Archive folder")), rule: newEntry(lang.L("File name rule (optional), e.g. {mrn}_*.pdf"))}
 	r.path.SetText(f.Path)
 	r.archive.SetText(f.Archive)
 	r.rule.SetText(f.Rule)
-	r.category = &widget.Select{Options: categoryTitles(), PlaceHolder: "Default category"}
+	r.category = &widget.Select{Options: categoryTitles(), PlaceHolder: lang.L("Default category")}
 	r.category.SetSelected(categoryTitle(f.Category))
-	r.after = &widget.Select{Options: []string{afterDelete, afterArchive}, OnChanged: func(v string) {
-		if v == afterArchive {
+	r.after = &widget.Select{Options: []string{afterTitle(afterDelete), afterTitle(afterArchive)}, OnChanged: func(v string) {
+		if v == afterTitle(afterArchive) {
 			r.archive.Show()
 		} else {
 			r.archive.Hide()
 		}
 	}}
 	if f.Archive != "" {
-		r.after.SetSelected(afterArchive)
+		r.after.SetSelected(afterTitle(afterArchive))
 	} else {
-		r.after.SetSelected(afterDelete)
+		r.after.SetSelected(afterTitle(afterDelete))
 	}
 	for _, e := range []*entry{r.path, r.archive, r.rule} {
 		e.OnChanged = func(string) { fs.changed() }
@@ -307,14 +347,14 @@ func (fs *folderSettings) add(f scan.Folder) {
 	r.category.OnChanged = func(string) { fs.changed() }
 	after := r.after.OnChanged
 	r.after.OnChanged = func(v string) { after(v); fs.changed() }
-	remove := &widget.Button{Text: "Remove", Icon: theme.DeleteIcon()}
+	remove := &widget.Button{Text: lang.L("Remove"), Icon: theme.DeleteIcon()}
 	r.o = container.NewVBox(
 		widget.NewForm(
-			widget.NewFormItem("Folder", r.path),
-			widget.NewFormItem("Default category", r.category),
-			widget.NewFormItem("After import", r.after),
+			widget.NewFormItem(lang.L("Folder"), r.path),
+			widget.NewFormItem(lang.L("Default category"), r.category),
+			widget.NewFormItem(lang.L("After import"), r.after),
 			widget.NewFormItem("", r.archive),
-			widget.NewFormItem("Name rule", r.rule),
+			widget.NewFormItem(lang.L("Name rule"), r.rule),
 		),
 		container.NewHBox(remove), widget.NewSeparator())
 	remove.OnTapped = func() {
@@ -340,7 +380,7 @@ func (fs *folderSettings) settings() scan.Settings {
 			continue
 		}
 		f := scan.Folder{Path: p, Category: categoryName(r.category.Selected), Rule: strings.TrimSpace(r.rule.Text)}
-		if r.after.Selected == afterArchive {
+		if r.after.Selected == afterTitle(afterArchive) {
 			f.Archive = strings.TrimSpace(r.archive.Text)
 			if f.Archive == "" {
 				f.Archive = "-" // refused below with a clear message
@@ -358,11 +398,11 @@ func (fs *folderSettings) save() {
 	}
 	fs.t.rebase()
 	set := fs.settings()
-	them := "them"
 	if len(set.Folders) == 1 {
-		them = "it"
+		fs.msg.SetText(lang.L("Saved: 1 scan folder. Files in it are taken in now."))
+	} else {
+		fs.msg.SetText(fmt.Sprintf(lang.L("Saved: %d scan folders. Files in them are taken in now."), len(set.Folders)))
 	}
-	fs.msg.SetText(fmt.Sprintf("Saved: %s. Files in %s are taken in now.", words.Plural(len(set.Folders), "scan folder"), them))
 }
 
 // store saves the folders and restarts the watching; the error is a
@@ -371,11 +411,11 @@ func (fs *folderSettings) store() error {
 	set := fs.settings()
 	for _, f := range set.Folders {
 		if f.Archive == "-" {
-			return errors.New(f.Path + ": give the archive folder, or choose to delete originals.")
+			return fmt.Errorf(lang.L("%s: give the archive folder, or choose to delete originals."), f.Path)
 		}
 	}
 	if err := scan.SaveSettings(fs.s.ws.dir, set); err != nil {
-		return errors.New("Not saved. " + sentence(err))
+		return fmt.Errorf(lang.L("Not saved. %s"), sentence(err))
 	}
 	if sc := fs.s.scannerOf(); sc != nil {
 		sc.restart()

@@ -10,6 +10,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -31,23 +32,23 @@ func (a *adminView) syncAdmin() fyne.CanvasObject {
 	case errors.Is(err, syncclient.ErrNotConnected):
 		return a.connectForm()
 	case err != nil:
-		return container.NewVBox(heading("Sync"), paragraph(sentence(err)))
+		return container.NewVBox(heading(lang.L("Sync")), paragraph(sentence(err)))
 	}
-	info := paragraph(fmt.Sprintf("This workstation syncs with %s.", cfg.Server))
-	fp := &widget.Label{Text: "Server certificate: " + groupHex(cfg.Fingerprint), TextStyle: fyne.TextStyle{Monospace: true}, Wrapping: fyne.TextWrapBreak}
+	info := paragraph(fmt.Sprintf(lang.L("This workstation syncs with %s."), cfg.Server))
+	fp := &widget.Label{Text: fmt.Sprintf(lang.L("Server certificate: %s"), groupHex(cfg.Fingerprint)), TextStyle: fyne.TextStyle{Monospace: true}, Wrapping: fyne.TextWrapBreak}
 	if cfg.Fingerprint == "" {
-		fp.SetText("Server certificate: signed by a certificate authority")
+		fp.SetText(lang.L("Server certificate: signed by a certificate authority"))
 	}
-	add := &widget.Button{Text: "Add a workstation…", Icon: theme.ContentAddIcon(), OnTapped: func() { a.issueCode(cfg) }}
-	devices := container.NewVBox(paragraph("Loading the practice's devices…"))
-	refresh := &widget.Button{Text: "Refresh", Icon: theme.ViewRefreshIcon(), Importance: widget.LowImportance}
+	add := &widget.Button{Text: lang.L("Add a workstation…"), Icon: theme.ContentAddIcon(), OnTapped: func() { a.issueCode(cfg) }}
+	devices := container.NewVBox(paragraph(lang.L("Loading the practice's devices…")))
+	refresh := &widget.Button{Text: lang.L("Refresh"), Icon: theme.ViewRefreshIcon(), Importance: widget.LowImportance}
 	refresh.OnTapped = func() { a.s.touch(); a.loadDevices(cfg, devices) }
 	a.loadDevices(cfg, devices)
 	return container.NewVScroll(container.NewVBox(
-		heading("Sync"), info, fp,
+		heading(lang.L("Sync")), info, fp,
 		container.NewHBox(add),
 		widget.NewSeparator(),
-		container.NewBorder(nil, nil, heading("Devices"), refresh),
+		container.NewBorder(nil, nil, heading(lang.L("Devices")), refresh),
 		devices,
 		widget.NewSeparator(),
 		a.setAside(), // setaside.go
@@ -71,17 +72,17 @@ func groupHex(h string) string {
 // workstation of a practice registers the practice with the server.
 func (a *adminView) connectForm() fyne.CanvasObject {
 	server := newEntry("https://sync.example.org:8443")
-	fingerprint := newEntry("as chartkeeperd printed it; empty for a certificate from an authority")
+	fingerprint := newEntry(lang.L("as chartkeeperd printed it; empty for a certificate from an authority"))
 	secret := newPasswordEntry()
-	secret.PlaceHolder = "only if the server asks for one"
+	secret.PlaceHolder = lang.L("only if the server asks for one")
 	result := errorLabel()
 	var connect *widget.Button
-	connect = &widget.Button{Text: "Connect", Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: func() {
+	connect = &widget.Button{Text: lang.L("Connect"), Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: func() {
 		a.s.touch()
 		url := strings.TrimSpace(server.Text)
 		fp := strings.ToLower(strings.Join(strings.FieldsFunc(fingerprint.Text, func(r rune) bool { return r == ' ' || r == ':' }), ""))
 		if url == "" {
-			setError(result, "Type the server's address first.")
+			setError(result, lang.L("Type the server's address first."))
 			return
 		}
 		connect.Disable()
@@ -104,12 +105,12 @@ func (a *adminView) connectForm() fyne.CanvasObject {
 		})
 	}}
 	f := newForm()
-	f.add("Server address", "server", server)
-	f.add("Certificate fingerprint", "fingerprint", fingerprint)
-	f.add("Registration secret", "secret", secret)
+	f.add(lang.L("Server address"), "server", server)
+	f.add(lang.L("Certificate fingerprint"), "fingerprint", fingerprint)
+	f.add(lang.L("Registration secret"), "secret", secret)
 	return container.NewVScroll(container.NewVBox(
-		heading("Sync"),
-		paragraph("This workstation is not connected to a sync server. Connecting the first workstation registers the practice with the server; the other workstations then join with enrollment codes from this screen. The server keeps only sealed records: it cannot read them."),
+		heading(lang.L("Sync")),
+		paragraph(lang.L("This workstation is not connected to a sync server. Connecting the first workstation registers the practice with the server; the other workstations then join with enrollment codes from this screen. The server keeps only sealed records: it cannot read them.")),
 		f.content(), result, container.NewHBox(connect),
 	))
 }
@@ -124,7 +125,7 @@ func (a *adminView) issueCode(cfg syncclient.Config) {
 		code, expires, err := syncclient.IssueEnrollment(ctx, st, cfg, 24*time.Hour)
 		fyne.Do(func() {
 			if err != nil {
-				showError(w, "No code was made", err)
+				showError(w, lang.L("No code was made"), err)
 				return
 			}
 			shown := widget.NewMultiLineEntry()
@@ -133,13 +134,13 @@ func (a *adminView) issueCode(cfg syncclient.Config) {
 			shown.TextStyle = fyne.TextStyle{Monospace: true}
 			shown.SetMinRowsVisible(3)
 			shown.OnChanged = func(string) { shown.SetText(code) } // read-only, yet selectable
-			copyIt := &widget.Button{Text: "Copy", Icon: theme.ContentCopyIcon(), OnTapped: func() {
+			copyIt := &widget.Button{Text: lang.L("Copy"), Icon: theme.ContentCopyIcon(), OnTapped: func() {
 				fyne.CurrentApp().Clipboard().SetContent(code)
 			}}
-			d := openModal(w, "Enrollment code", container.NewVBox(
-				paragraph(fmt.Sprintf("On the new workstation choose \"Join your practice\" and enter this code. It works once, until %s. Anyone with the code can join the practice: hand it over in person or by a trusted channel, never by e-mail.",
+			d := openModal(w, lang.L("Enrollment code"), container.NewVBox(
+				paragraph(fmt.Sprintf(lang.L("On the new workstation choose \"Join your practice\" and enter this code. It works once, until %s. Anyone with the code can join the practice: hand it over in person or by a trusted channel, never by e-mail."),
 					showWhen(expires))),
-				shown, container.NewHBox(copyIt)), nil, &action{text: "Done", imp: widget.HighImportance})
+				shown, container.NewHBox(copyIt)), nil, &action{text: lang.L("Done"), imp: widget.HighImportance})
 			d.d.Resize(fyne.NewSize(640, 0))
 		})
 	})
@@ -153,7 +154,7 @@ func (a *adminView) loadDevices(cfg syncclient.Config, box *fyne.Container) {
 		ds, err := syncclient.Devices(ctx, cfg)
 		fyne.Do(func() {
 			if err != nil {
-				box.Objects = []fyne.CanvasObject{paragraph("The devices could not be listed: " + sentence(err))}
+				box.Objects = []fyne.CanvasObject{paragraph(fmt.Sprintf(lang.L("The devices could not be listed: %s"), sentence(err)))}
 				box.Refresh()
 				return
 			}
@@ -161,19 +162,19 @@ func (a *adminView) loadDevices(cfg syncclient.Config, box *fyne.Container) {
 			for _, d := range ds {
 				name := d.Name
 				if name == "" {
-					name = "(no name)"
+					name = lang.L("(no name)")
 				}
-				state := "enrolled " + showDay(d.Created)
+				state := fmt.Sprintf(lang.L("enrolled %s"), showDay(d.Created))
 				if !d.Revoked.IsZero() {
-					state += ", revoked " + showDay(d.Revoked)
+					state += fmt.Sprintf(lang.L(", revoked %s"), showDay(d.Revoked))
 				}
 				if d.ID == cfg.DeviceID {
-					state += " · this workstation"
+					state += " · " + lang.L("this workstation")
 				}
 				line := &widget.Label{Text: name + " — " + state + "\n" + d.ID, Wrapping: fyne.TextWrapWord}
 				var act fyne.CanvasObject = widget.NewLabel("")
 				if d.ID != cfg.DeviceID && d.Revoked.IsZero() {
-					act = &widget.Button{Text: "Revoke…", Importance: widget.DangerImportance, OnTapped: func() { a.revoke(cfg, d, box) }}
+					act = &widget.Button{Text: lang.L("Revoke…"), Importance: widget.DangerImportance, OnTapped: func() { a.revoke(cfg, d, box) }}
 				}
 				rows = append(rows, container.NewBorder(nil, nil, nil, act, line))
 			}
@@ -191,9 +192,9 @@ func (a *adminView) revoke(cfg syncclient.Config, d syncproto.DeviceInfo, box *f
 	if name == "" {
 		name = d.ID
 	}
-	confirmAction(w, "Revoke "+name+"?",
-		"The server will refuse this device from now on, and enrollment codes it issued stop working. What it has not synced yet stays on it. This cannot be undone: the device would have to join again with a new code.",
-		"Revoke "+name, "Keep the device",
+	confirmAction(w, fmt.Sprintf(lang.L("Revoke %s?"), name),
+		lang.L("The server will refuse this device from now on, and enrollment codes it issued stop working. What it has not synced yet stays on it. This cannot be undone: the device would have to join again with a new code."),
+		fmt.Sprintf(lang.L("Revoke %s"), name), lang.L("Keep the device"),
 		func() {
 			runInBackground(func() {
 				ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
@@ -207,11 +208,11 @@ func (a *adminView) revoke(cfg syncclient.Config, d syncproto.DeviceInfo, box *f
 				}
 				fyne.Do(func() {
 					if err != nil {
-						showError(w, "The device was not revoked", err)
+						showError(w, lang.L("The device was not revoked"), err)
 						return
 					}
 					if rerr != nil {
-						showError(w, "The device was revoked, but the clinical key was not renewed", rerr)
+						showError(w, lang.L("The device was revoked, but the clinical key was not renewed"), rerr)
 					} else {
 						a.afterRotation()
 					}

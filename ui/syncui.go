@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -51,19 +52,19 @@ func (s *session) startSync() {
 	}
 	switch {
 	case errors.Is(err, syncclient.ErrNotConnected):
-		y.label.SetText("Sync: not connected")
+		y.label.SetText(lang.L("Sync: not connected"))
 		s.syncBox.Objects = []fyne.CanvasObject{y.label}
 		s.syncBox.Refresh()
 		return
 	case err != nil:
 		y.client = nil
-		y.label.SetText("Sync: " + strings.TrimSuffix(sentence(err), "."))
+		y.label.SetText(fmt.Sprintf(lang.L("Sync: %s"), strings.TrimSuffix(sentence(err), ".")))
 		y.label.Importance = widget.DangerImportance
 		s.syncBox.Objects = []fyne.CanvasObject{y.label}
 		s.syncBox.Refresh()
 		return
 	}
-	y.now = &widget.Button{Text: "Sync now", Icon: theme.ViewRefreshIcon(), Importance: widget.LowImportance,
+	y.now = &widget.Button{Text: lang.L("Sync now"), Icon: theme.ViewRefreshIcon(), Importance: widget.LowImportance,
 		OnTapped: func() { s.touch(); y.client.SyncNow() }}
 	y.show(y.client.Status())
 	ctx, cancel := context.WithCancel(context.Background())
@@ -96,12 +97,12 @@ func (s *session) startSync() {
 
 // show puts a status in the header.
 func (y *syncer) show(st syncclient.Status) {
-	text := "Sync: " + st.String()
+	text := syncStatusText(st)
 	if st.State == syncclient.StateError && st.Cause != nil {
-		text = "Sync: " + strings.TrimSuffix(sentence(st.Cause), ".")
+		text = fmt.Sprintf(lang.L("Sync: %s"), strings.TrimSuffix(sentence(st.Cause), "."))
 	}
 	if st.ClockSkew {
-		text += " · a workstation's clock is off by over 5 minutes"
+		text += " · " + lang.L("a workstation's clock is off by over 5 minutes")
 	}
 	y.label.Text = text
 	switch {
@@ -113,6 +114,49 @@ func (y *syncer) show(st syncclient.Status) {
 		y.label.Importance = widget.MediumImportance
 	}
 	y.label.Refresh()
+}
+
+// syncStatusText is the header's sync status in the workstation's
+// language: what syncclient.Status.String says in English.
+func syncStatusText(st syncclient.Status) string {
+	var text string
+	switch st.State {
+	case syncclient.StateUpToDate:
+		text = lang.L("Sync: up to date")
+	case syncclient.StateWaiting:
+		text = syncWaitingText(st.Pending, st.PendingDocs)
+	case syncclient.StateOffline:
+		text = fmt.Sprintf(lang.L("Sync: offline since %s"), showWhen(st.OfflineSince))
+	case syncclient.StateError:
+		text = fmt.Sprintf(lang.L("Sync: sync error: %s"), st.Err)
+	default:
+		text = lang.L("Sync: not synced yet")
+	}
+	if st.Warning != "" && st.State != syncclient.StateError {
+		text += " (" + st.Warning + ")"
+	}
+	return text
+}
+
+// syncWaitingText says how many changes and documents wait to go out.
+func syncWaitingText(changes, docs int) string {
+	switch {
+	case docs == 0 && changes == 1:
+		return lang.L("Sync: 1 change waiting")
+	case docs == 0:
+		return fmt.Sprintf(lang.L("Sync: %d changes waiting"), changes)
+	case changes == 0 && docs == 1:
+		return lang.L("Sync: 1 document waiting")
+	case changes == 0:
+		return fmt.Sprintf(lang.L("Sync: %d documents waiting"), docs)
+	case changes == 1 && docs == 1:
+		return lang.L("Sync: 1 change and 1 document waiting")
+	case changes == 1:
+		return fmt.Sprintf(lang.L("Sync: 1 change and %d documents waiting"), docs)
+	case docs == 1:
+		return fmt.Sprintf(lang.L("Sync: %d changes and 1 document waiting"), changes)
+	}
+	return fmt.Sprintf(lang.L("Sync: %d changes and %d documents waiting"), changes, docs)
 }
 
 // stop ends sync and waits for it, before the store locks.
@@ -128,23 +172,23 @@ func (y *syncer) stop() {
 // joinCard is the first-run card that makes this data folder a new
 // workstation of an existing practice with an enrollment code.
 func (ws *workstation) joinCard() fyne.CanvasObject {
-	code := newEntry("ck1.… (from Administration → Sync on a workstation of the practice)")
+	code := newEntry(lang.L("ck1.… (from Administration → Sync on a workstation of the practice)"))
 	code.MultiLine = true
 	code.Wrapping = fyne.TextWrapBreak
 	code.SetMinRowsVisible(2)
 	result := errorLabel()
 	var join *widget.Button
-	join = &widget.Button{Text: "Join the practice", Icon: theme.LoginIcon(), OnTapped: func() {
+	join = &widget.Button{Text: lang.L("Join the practice"), Icon: theme.LoginIcon(), OnTapped: func() {
 		text := strings.Join(strings.Fields(code.Text), "")
 		if text == "" {
-			setError(result, "Paste the enrollment code first.")
+			setError(result, lang.L("Paste the enrollment code first."))
 			return
 		}
 		join.Disable()
 		code.Disable()
 		setError(result, "")
-		wait := dialog.NewCustomWithoutButtons("Joining the practice", container.NewVBox(
-			paragraph("Connecting to the practice's server and copying the practice's records to this workstation. This can take a few minutes on a slow link."),
+		wait := dialog.NewCustomWithoutButtons(lang.L("Joining the practice"), container.NewVBox(
+			paragraph(lang.L("Connecting to the practice's server and copying the practice's records to this workstation. This can take a few minutes on a slow link.")),
 			widget.NewProgressBarInfinite()), ws.win)
 		wait.Show()
 		runInBackground(func() {
@@ -202,6 +246,6 @@ func (s *session) refreshConflicts() {
 		s.conflicts.Hide()
 		return
 	}
-	s.conflicts.SetText(fmt.Sprintf("Changed on two workstations: %d", len(items)))
+	s.conflicts.SetText(fmt.Sprintf(lang.L("Changed on two workstations: %d"), len(items)))
 	s.conflicts.Show()
 }

@@ -23,18 +23,18 @@ import (
 )
 
 func main() {
-	dir := flag.String("data", store.DefaultDir(), "the data `folder` that holds the practice's store")
-	demo := flag.Bool("demo", false, "make a demo practice of made-up patients in the data folder when it holds no practice")
+	dir := flag.String("data", store.DefaultDir(), "the data `folder` that holds the practice's store")                       // i18n:skip
+	demo := flag.Bool("demo", false, "make a demo practice of made-up patients in the data folder when it holds no practice") // i18n:skip
 	shot := flag.String("smoke-screenshot", os.Getenv("CHARTKEEPER_SMOKE_SCREENSHOT"),
-		"save a picture of the first screen as a PNG `file`, then quit (used by the smoke test)")
-	patients := flag.Int("demo-patients", ui.DemoPatients, "how many made-up patients --demo makes")
-	script := flag.Bool("script", false, "read commands from standard input that sign in to a demo practice and open screens (used by tests and make screens)")
+		"save a picture of the first screen as a PNG `file`, then quit (used by the smoke test)") // i18n:skip
+	patients := flag.Int("demo-patients", ui.DemoPatients, "how many made-up patients --demo makes")                                                            // i18n:skip
+	script := flag.Bool("script", false, "read commands from standard input that sign in to a demo practice and open screens (used by tests and make screens)") // i18n:skip
 	flag.Parse()
 
 	ui.UseBundledFonts() // before any text is drawn
 	a := app.NewWithID("org.chartkeeper.workstation")
 	a.SetIcon(ui.AppIcon)
-	w := a.NewWindow("Chartkeeper")
+	w := a.NewWindow("Chartkeeper") // i18n:skip
 	content, sc := ui.CreateWith(a, w, *dir, ui.Options{Demo: *demo, DemoPatients: *patients})
 	w.SetContent(content)
 	w.Resize(ui.DefaultWindowSize)
