@@ -196,10 +196,13 @@ func (in *Intake) Take(path string, f Folder) Result {
 		found <- coverFound{c, ok}
 	}()
 	sum, err := src.sum()
-	dup := in.lookUp(sum)
 	if err != nil {
-		dup = hashLookup{err: err}
+		held.let(errNotWhole)
+		<-found
+		<-sealed
+		return defer_("the file could not be read: "+pathErr(err), err)
 	}
+	dup := in.lookUp(sum)
 	stopped := dup.found || dup.err != nil
 	if stopped {
 		// Not stored as it is, cover sheet or not: stop sealing now.

@@ -1,6 +1,7 @@
 package scan_test
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -174,8 +175,19 @@ func TestPDFLeftInFile(t *testing.T) {
 		t.Fatalf("%d pages, %d streams left in the file", info.Pages, scan.LeftStreams(info))
 	}
 	runtime.KeepAlive(info)
+	f.Close()
 
+	// Taken in, it is stored as it is: the content read back from the
+	// store is the file's, byte for byte.
 	p := newPractice(t)
+	r := scan.NewIntake(p.svc).Take(path, scan.Folder{Path: filepath.Dir(path)})
+	if r.Outcome != scan.Imported || r.Document.Pages != 3 {
+		t.Fatalf("%s %s, %d pages", r.Outcome, r.Reason, r.Document.Pages)
+	}
+	if got := p.blob(r.Document.Blob); !bytes.Equal(got, b) {
+		t.Errorf("the store gives back %d bytes that are not the file's %d", len(got), len(b))
+	}
+
 	pt := p.patient("Wanjiru", "Testakamau")
 	for name, b := range scannerPDFs(t, p, pt, "lab") {
 		t.Run(name, func(t *testing.T) {
