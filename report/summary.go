@@ -13,8 +13,8 @@ import (
 )
 
 // Summary prints a patient summary: allergies first and boxed, then
-// demographics and identifiers, problems, medications, vitals, the
-// recentVisits newest visits (all of them when recentVisits <= 0) with their
+// demographics and identifiers, problems, medications, vitals, the latest
+// result of each test (results.go), the recentVisits newest visits (all of them when recentVisits <= 0) with their
 // amendments, immunizations and the filed documents. Sections the chart
 // hides from the user's role (c.Hidden) say so.
 func Summary(w io.Writer, pg Page, c *chart.Chart, recentVisits int) (Warnings, error) {
@@ -42,7 +42,7 @@ func Summary(w io.Writer, pg Page, c *chart.Chart, recentVisits int) (Warnings, 
 	s.problems()
 	s.medications()
 	s.vitals()
-	s.results(recentResults)
+	s.latestResults()
 	s.visits(recentVisits)
 	s.procedures()
 	s.immunizations()
@@ -361,33 +361,6 @@ func (d *doc) floatOrDash(f float64, places int) string {
 		return "—"
 	}
 	return d.decimal(f, places)
-}
-
-// recentResults is how many results the summary prints, newest first.
-const recentResults = 60
-
-func (s *summary) results(recent int) {
-	all := s.c.Results
-	shown := all
-	if recent > 0 && len(all) > recent {
-		shown = all[:recent]
-	}
-	title := s.tr("Results")
-	if len(shown) < len(all) {
-		title = fmt.Sprintf(s.tr("Recent results (%d of %d)"), len(shown), len(all))
-	}
-	if !s.clinical(title, len(all)) {
-		return
-	}
-	t := s.table(column{s.tr("Taken"), 2.4, "L"}, column{s.tr("Test"), 4, "L"}, column{s.tr("Value"), 2.6, "R"}, column{s.tr("Range"), 1.8, "L"}, column{s.tr("Flag"), 0.8, "L"})
-	for i, r := range shown {
-		f := fmt.Sprintf("result %d", i+1)
-		t.row(s.stamp(r.Taken), s.t.line(f, r.Name), s.t.line(f+" value", r.ValueText()), s.t.line(f+" range", r.RangeShown()), r.Flag)
-	}
-	if n := len(all) - len(shown); n > 0 {
-		s.gap(2)
-		s.muted(fmt.Sprintf(s.tr("%d older results, the oldest of %s, are not printed here."), n, s.date(all[len(all)-1].Taken.Format("2006-01-02"))))
-	}
 }
 
 func (s *summary) procedures() {

@@ -30,7 +30,7 @@ const coverDPI = 100
 const coverSize = 1100
 
 // FindCover reads a cover sheet from the first page of a scan, if it is
-// one. Other QR codes (a lab's own forms carry them) are not cover sheets.
+// one (content may be nil for a PDF that intake read from its file). Other QR codes (a lab's own forms carry them) are not cover sheets.
 // A PDF's first page is read from the file when it is a scanner's single
 // CCITT Group 4 image (see pdfScanImage), and drawn with pdftoppm
 // otherwise; without pdftoppm, a single JPEG image is read from the file
@@ -42,6 +42,9 @@ func FindCover(content []byte, info Info) (chart.CoverSheet, bool) {
 	size := qrSize
 	var embedded image.Image
 	if info.Format == PDF {
+		if err := info.left.loadPage(info.pdf, 1); err != nil {
+			return chart.CoverSheet{}, false
+		}
 		img, size, embedded, err = pdfCoverImage(content, info)
 	} else if img, err = decodeStored(content); err == nil && info.Format == JPEG {
 		// Turned upright on a small grey copy: a phone photo of a sheet.

@@ -17,10 +17,16 @@ import (
 )
 
 // TestMain runs this test binary as an intake process for the crash test
-// when SCAN_CRASH_CHILD is set.
+// when SCAN_CRASH_CHILD is set, and as a process that takes in one file
+// and reports its memory for BenchmarkIntakeImg2PDF24 when
+// SCAN_INTAKE_CHILD is.
 func TestMain(m *testing.M) {
 	if os.Getenv("SCAN_CRASH_CHILD") == "1" {
 		crashChild()
+		os.Exit(0)
+	}
+	if os.Getenv("SCAN_INTAKE_CHILD") == "1" {
+		intakeChild()
 		os.Exit(0)
 	}
 	os.Exit(m.Run())

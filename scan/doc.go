@@ -27,6 +27,14 @@
 // chunk and header are committed), and the rewritten file, if any, is
 // sealed instead.
 //
+// A PDF is not read into memory: pdfcpu reads it from the file, its large
+// streams (the page images) are left there and read back only for the
+// look at page 1 or to cut a cover page off, and the sealing and the hash
+// read the file again; TIFF, JPEG and PNG files are read whole. While a
+// PDF is taken in, the runtime's soft memory limit is what the process
+// held before plus what the intake needs (see scan/memory.go), so the
+// garbage it makes is collected before it doubles the process's memory.
+//
 // # Completeness
 //
 // [Engine] waits on fsnotify events. A file is taken once its size and

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"errors"
+	"io"
 	"time"
 )
 
@@ -18,4 +19,16 @@ func DropEvents(e *Engine, dir string) error {
 		}
 	}
 	return errors.New("the engine never watched " + dir)
+}
+
+// AnalyzePDFFile is analyzePDF: a PDF read from r, its large streams
+// left there.
+func AnalyzePDFFile(r io.ReaderAt, size int64) (Info, error) { return analyzePDF(r, size) }
+
+// LeftStreams counts the streams of info's PDF still left in its file.
+func LeftStreams(info Info) int {
+	if info.left == nil {
+		return 0
+	}
+	return len(info.left.left)
 }

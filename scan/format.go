@@ -3,6 +3,7 @@ package scan
 import (
 	"bytes"
 	"fmt"
+	"io"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 )
@@ -41,7 +42,8 @@ type Info struct {
 	// "LZW", ...), for messages and tests; empty for other formats.
 	Compression string
 
-	pdf *model.Context // a PDF as read by pdfcpu
+	pdf  *model.Context // a PDF as read by pdfcpu
+	left *leftStreams   // its large streams, when left in the file (analyzePDF)
 }
 
 // ProblemError says why a file cannot be taken; the reason is worded for
@@ -113,6 +115,19 @@ func Analyze(content []byte) (Info, error) {
 		}
 		return Info{Format: f, Pages: 1}, nil
 	}
+}
+
+// analyzePDF is Analyze for a PDF of size bytes read from r, where it
+// stays: its large streams (a scan's page images) are not held but read
+// from r again when a page is drawn or the file rewritten (see
+// leftStreams). r must stay open as long as the Info is used.
+func analyzePDF(r io.ReaderAt, size int64) (Info, error) {
+	var left *leftStreams
+	ctx, err := readPDFFrom(r, size, func(ctx *model.Context) { left = leaveStreams(ctx, r, size) })
+	if err != nil {
+		return Info{Format: PDF}, err
+	}
+	return Info{Format: PDF, Pages: ctx.PageCount, pdf: ctx, left: left}, nil
 }
 
 func formatTitle(f Format) string {

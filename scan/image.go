@@ -191,10 +191,11 @@ func renderPDFPage(content []byte, doc *model.Context, page, dpi int, gray bool)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if len(content) > pageAloneAbove {
+	if len(content) > pageAloneAbove || len(content) == 0 {
 		// pdftoppm reads the whole file before it draws; give it the page
-		// alone (a few hundred kilobytes of a scan of many megabytes).
-		if doc == nil {
+		// alone (a few hundred kilobytes of a scan of many megabytes). A
+		// PDF that intake reads from its file comes without content.
+		if doc == nil && len(content) > 0 {
 			doc, _ = readPDF(content)
 		}
 		if doc != nil && page <= doc.PageCount {

@@ -17,8 +17,9 @@ import (
 	"chartkeeper/internal/atomicfile"
 )
 
-// MaxFileSize is the largest file intake reads (it holds one file in
-// memory while it checks, hashes and seals it).
+// MaxFileSize is the largest file intake takes (a TIFF, JPEG or PNG file
+// is held in memory while it is checked, hashed and sealed; a PDF is read
+// from the file as needed).
 const MaxFileSize = 512 << 20
 
 // Folder is a watched folder and what intake does with its files.
@@ -141,7 +142,7 @@ func (in *Intake) Take(path string, f Folder) Result {
 		res.Outcome, res.Reason, res.Err = Deferred, reason, err
 		return res
 	}
-	data, st, err := readFile(path)
+	src, st, err := openScan(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return defer_("the file went away before it was read", err)
@@ -152,9 +153,17 @@ func (in *Intake) Take(path string, f Folder) Result {
 		}
 		return defer_("the file could not be read: "+pathErr(err), err)
 	}
-	info, err := Analyze(data)
+	defer src.close()
+	if src.pdf() {
+		defer limitMemory(pdfIntakeNeed(src.size))()
+	}
+	info, err := src.analyze()
 	if err != nil {
-		return refuse(err)
+		var pe *ProblemError
+		if errors.As(err, &pe) {
+			return refuse(err)
+		}
+		return defer_("the file could not be read: "+pathErr(err), err)
 	}
 	base := chart.Document{
 		ContentType: info.Format.ContentType(),
@@ -175,7 +184,7 @@ func (in *Intake) Take(path string, f Folder) Result {
 	// file that is to be stored whole. Otherwise the read fails and the
 	// store drops the chunks sealed so far (a blob is visible only once
 	// its last chunk and header are committed).
-	held := newHeldReader(data)
+	held := newHeldReader(src.at(), src.size)
 	sealed := make(chan stored, 1)
 	go func() {
 		doc, err := in.svc.AddDocument(held, d)
@@ -183,10 +192,16 @@ func (in *Intake) Take(path string, f Folder) Result {
 	}()
 	found := make(chan coverFound, 1)
 	go func() {
-		c, ok := FindCover(data, info)
+		c, ok := FindCover(src.data, info)
 		found <- coverFound{c, ok}
 	}()
-	sum := sha256.Sum256(data)
+	sum, err := src.sum()
+	if err != nil {
+		held.let(errNotWhole)
+		<-found
+		<-sealed
+		return defer_("the file could not be read: "+pathErr(err), err)
+	}
 	dup := in.lookUp(sum)
 	stopped := dup.found || dup.err != nil
 	if stopped {
@@ -204,6 +219,10 @@ func (in *Intake) Take(path string, f Folder) Result {
 			return defer_("the file changed while it was read; it is taken once it is complete", nil)
 		}
 		d, res.FiledBy = base, ""
+		data, err := src.whole(info)
+		if err != nil {
+			return defer_("the file could not be read: "+pathErr(err), err)
+		}
 		content, err := in.coverFile(cover.c, data, info, &d, &res)
 		if err != nil {
 			return refuse(err)
@@ -211,14 +230,122 @@ func (in *Intake) Take(path string, f Folder) Result {
 		if len(content) != len(data) || &content[0] != &data[0] {
 			dup = in.lookUp(sha256.Sum256(content))
 		}
-		return in.store(path, st, f, dup, content, nil, d, res)
+		src.close()
+		return in.store(path, st, f, dup, bytesScan(content), nil, d, res)
 	}
 	res = byName
 	if stopped {
 		<-sealed
-		return in.store(path, st, f, dup, data, nil, d, res)
+		return in.store(path, st, f, dup, src, nil, d, res)
 	}
-	return in.store(path, st, f, dup, data, &sealing{held, sealed}, d, res)
+	return in.store(path, st, f, dup, src, &sealing{held, sealed}, d, res)
+}
+
+// scanFile is a file being taken in. A PDF is read from the file as it
+// is needed: pdfcpu reads it once (its page images left in the file, see
+// leftStreams), and sealing and hashing read it again, so the scan is not
+// held in memory; other formats are read whole. The file's state when
+// opened (size and time) is checked again before the original is removed
+// (see changed), as a file rewritten meanwhile may have been read in two
+// states.
+type scanFile struct {
+	f    *os.File
+	size int64
+	data []byte // the whole content, once read
+}
+
+// openScan opens the regular file at path and returns its state.
+func openScan(path string) (*scanFile, os.FileInfo, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := fh.Stat()
+	if err == nil && !st.Mode().IsRegular() {
+		err = problemf("not a regular file")
+	}
+	if err == nil && st.Size() > MaxFileSize {
+		err = problemf("the file is larger than %d MB; split the scan", MaxFileSize>>20)
+	}
+	if err != nil {
+		fh.Close()
+		return nil, nil, err
+	}
+	return &scanFile{f: fh, size: st.Size()}, st, nil
+}
+
+// bytesScan is content held in memory as a scanFile.
+func bytesScan(b []byte) *scanFile { return &scanFile{data: b, size: int64(len(b))} }
+
+// pdf reports whether the file starts as a PDF does.
+func (s *scanFile) pdf() bool {
+	head := make([]byte, min(s.size, 1024))
+	if _, err := s.f.ReadAt(head, 0); err != nil && err != io.EOF {
+		return false
+	}
+	f, ok := Detect(head)
+	return ok && f == PDF
+}
+
+// analyze checks the content and counts its pages (see [Analyze]); a
+// file that is not a PDF is read whole first.
+func (s *scanFile) analyze() (Info, error) {
+	if s.pdf() {
+		return analyzePDF(s.f, s.size)
+	}
+	if _, err := s.whole(Info{}); err != nil {
+		return Info{}, err
+	}
+	return Analyze(s.data)
+}
+
+// whole reads the whole file (once); a PDF's streams left in the file
+// are then pointed at their bytes in it.
+func (s *scanFile) whole(info Info) ([]byte, error) {
+	if s.data == nil {
+		data := make([]byte, 0, s.size+1)
+		data, err := readAll(io.NewSectionReader(s.f, 0, MaxFileSize+1), data)
+		if err != nil {
+			return nil, err
+		}
+		if int64(len(data)) != s.size {
+			return nil, errors.New("the file's size changed while it was read")
+		}
+		s.data = data
+	}
+	return s.data, info.left.loadAll(info.pdf, s.data)
+}
+
+// at reads the content.
+func (s *scanFile) at() io.ReaderAt {
+	if s.data != nil || s.f == nil {
+		return bytes.NewReader(s.data)
+	}
+	return s.f
+}
+
+// reader reads the content from its start.
+func (s *scanFile) reader() io.Reader { return io.NewSectionReader(s.at(), 0, s.size) }
+
+// sum is the content's SHA-256.
+func (s *scanFile) sum() ([32]byte, error) {
+	if s.data != nil {
+		return sha256.Sum256(s.data), nil
+	}
+	h := sha256.New()
+	if _, err := io.CopyBuffer(h, s.reader(), make([]byte, 256<<10)); err != nil {
+		return [32]byte{}, err
+	}
+	return [32]byte(h.Sum(nil)), nil
+}
+
+// close closes the file (before the original is removed or moved: an
+// open file cannot be on Windows); twice is harmless.
+func (s *scanFile) close() {
+	if s.f != nil {
+		s.f.Close()
+		s.f = nil
+	}
 }
 
 // errNotWhole stops the sealing of a file that is not stored as it is (a
@@ -256,7 +383,7 @@ func (in *Intake) lookUp(sum [32]byte) hashLookup {
 // store records content as document d unless dup found it already
 // stored, and then removes or archives the original. s, when not nil, is
 // content already being sealed as d, waiting to be let through.
-func (in *Intake) store(path string, st os.FileInfo, f Folder, dup hashLookup, content []byte, s *sealing, d chart.Document, res Result) Result {
+func (in *Intake) store(path string, st os.FileInfo, f Folder, dup hashLookup, content *scanFile, s *sealing, d chart.Document, res Result) Result {
 	switch {
 	case dup.err != nil:
 		res.Outcome, res.Reason, res.Err = Deferred, "the store could not be searched: "+dup.err.Error(), dup.err
@@ -271,14 +398,14 @@ func (in *Intake) store(path string, st os.FileInfo, f Folder, dup hashLookup, c
 			r := <-s.done
 			doc, err = r.doc, r.err
 		} else {
-			doc, err = in.svc.AddDocument(bytes.NewReader(content), d)
+			doc, err = in.svc.AddDocument(content.reader(), d)
 		}
 		if err != nil && d.Patient != "" && !transient(err) {
 			// Filing refused (the chart was merged or deleted since the
 			// sheet was printed, ...): the inbox takes it instead.
 			d.Note = joinNote(d.Note, "Not filed automatically: "+err.Error())
 			d.Patient, d.ClinicalDate, res.FiledBy = "", "", ""
-			doc, err = in.svc.AddDocument(bytes.NewReader(content), d)
+			doc, err = in.svc.AddDocument(content.reader(), d)
 		}
 		if err != nil {
 			res.Outcome, res.Reason, res.Err = Deferred, "the document could not be stored: "+err.Error(), err
@@ -287,6 +414,7 @@ func (in *Intake) store(path string, st os.FileInfo, f Folder, dup hashLookup, c
 		res.Outcome, res.Document = Imported, doc
 	}
 	// Committed: only now does the original go.
+	content.close()
 	if err := finish(path, st, f.Archive); err != nil {
 		res.Reason = "stored, but the original could not be removed: " + pathErr(err)
 		res.Err = err
@@ -294,40 +422,48 @@ func (in *Intake) store(path string, st os.FileInfo, f Folder, dup hashLookup, c
 	return res
 }
 
-// heldReader reads b but holds its last byte back until [heldReader.let]
-// says whether the reading goes on (nil) or fails with an error.
+// heldReader reads size bytes from r but holds the last one back until
+// [heldReader.let] says whether the reading goes on (nil) or fails with
+// an error.
 type heldReader struct {
-	b       []byte
-	off     int
+	r       io.ReaderAt
+	size    int64
+	off     int64
 	verdict chan error
 	decided bool
 	err     error
 }
 
-func newHeldReader(b []byte) *heldReader {
-	return &heldReader{b: b, verdict: make(chan error, 1)}
+func newHeldReader(r io.ReaderAt, size int64) *heldReader {
+	return &heldReader{r: r, size: size, verdict: make(chan error, 1)}
 }
 
 func (h *heldReader) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	if h.off < len(h.b)-1 {
-		n := copy(p, h.b[h.off:len(h.b)-1])
-		h.off += n
-		return n, nil
+	end := h.size - 1
+	if h.off >= end {
+		if !h.decided {
+			h.err, h.decided = <-h.verdict, true
+		}
+		if h.err != nil {
+			return 0, h.err
+		}
+		if h.off >= h.size {
+			return 0, io.EOF
+		}
+		end = h.size
 	}
-	if !h.decided {
-		h.err, h.decided = <-h.verdict, true
+	p = p[:min(int64(len(p)), end-h.off)]
+	n, err := h.r.ReadAt(p, h.off)
+	h.off += int64(n)
+	if n < len(p) {
+		if err == nil || err == io.EOF {
+			err = io.ErrUnexpectedEOF // the file is shorter than it was
+		}
+		return n, err
 	}
-	if h.err != nil {
-		return 0, h.err
-	}
-	if h.off == len(h.b) {
-		return 0, io.EOF
-	}
-	n := copy(p, h.b[h.off:])
-	h.off += n
 	return n, nil
 }
 
@@ -446,28 +582,6 @@ func (in *Intake) rule(pattern string) (*Rule, error) {
 		in.rules[pattern] = r
 	}
 	return r, err
-}
-
-// readFile reads a whole regular file and returns its state when opened.
-func readFile(path string) ([]byte, os.FileInfo, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil {
-		return nil, nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, nil, problemf("not a regular file")
-	}
-	if st.Size() > MaxFileSize {
-		return nil, nil, problemf("the file is larger than %d MB; split the scan", MaxFileSize>>20)
-	}
-	data := make([]byte, 0, st.Size()+1)
-	data, err = readAll(fh, data)
-	return data, st, err
 }
 
 func readAll(r io.Reader, buf []byte) ([]byte, error) {

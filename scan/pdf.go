@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -79,14 +80,23 @@ func safely(f func() error) (err error) {
 // readPDF reads a PDF and its page count. A file without the %%EOF marker
 // near its end was cut off.
 func readPDF(b []byte) (*model.Context, error) {
-	tail := b[max(0, len(b)-2048):]
+	return readPDFFrom(bytes.NewReader(b), int64(len(b)), func(ctx *model.Context) { shareStreams(ctx, b) })
+}
+
+// readPDFFrom is readPDF on size bytes read from r; keep is given what
+// pdfcpu read before the page count is taken.
+func readPDFFrom(r io.ReaderAt, size int64, keep func(*model.Context)) (*model.Context, error) {
+	tail := make([]byte, min(size, 2048))
+	if _, err := r.ReadAt(tail, size-int64(len(tail))); err != nil && err != io.EOF {
+		return nil, err
+	}
 	if !bytes.Contains(tail, []byte("%%EOF")) {
 		return nil, problemf("the PDF is cut off or damaged (no end-of-file marker); scan it again")
 	}
 	var ctx *model.Context
 	err := safely(func() error {
 		var err error
-		ctx, err = api.ReadContext(bytes.NewReader(b), pdfConf())
+		ctx, err = api.ReadContext(io.NewSectionReader(r, 0, size), pdfConf())
 		return err
 	})
 	switch {
@@ -95,7 +105,7 @@ func readPDF(b []byte) (*model.Context, error) {
 	case err != nil:
 		return nil, problemf("the PDF is damaged: it holds no objects that can be read (%s)", pdfcpuReason(err))
 	}
-	shareStreams(ctx, b)
+	keep(ctx)
 	err = safely(ctx.EnsurePageCount)
 	if err != nil || ctx.PageCount <= 0 {
 		return nil, problemf("the PDF is damaged: no pages were found in it")
@@ -108,20 +118,19 @@ func readPDF(b []byte) (*model.Context, error) {
 
 const maxPDFPages = 10000
 
+// largeStream is the size from which a stream read by pdfcpu is shared
+// with the file's bytes (shareStreams) or left in the file (leaveStreams).
+const largeStream = 64 << 10
+
 // shareStreams points the large streams pdfcpu read (a scan's page
 // images: nearly all of the file) at their bytes in b instead of pdfcpu's
-// copies, so a scan is held in memory once, not twice, while it is taken
-// in. Only a stream stored as it was read (not encrypted) is shared, with
-// its capacity cut to its length so that nothing written to it can reach
-// the rest of b.
+// copies, so a scan is held in memory once, not twice. Only a stream
+// stored as it was read (not encrypted) is shared, with its capacity cut
+// to its length so that nothing written to it can reach the rest of b.
 func shareStreams(ctx *model.Context, b []byte) {
-	const large = 64 << 10
 	for _, e := range ctx.Table {
-		if e == nil || e.Free || e.Compressed {
-			continue
-		}
-		sd, ok := e.Object.(types.StreamDict)
-		if !ok || len(sd.Raw) < large || sd.StreamOffset < 0 || sd.StreamOffset > int64(len(b)-len(sd.Raw)) {
+		sd, ok := storedStream(e)
+		if !ok || sd.StreamOffset > int64(len(b)-len(sd.Raw)) {
 			continue
 		}
 		off := int(sd.StreamOffset)
@@ -135,6 +144,184 @@ func shareStreams(ctx *model.Context, b []byte) {
 		sd.Raw = in
 		e.Object = sd
 	}
+}
+
+// storedStream is e's object when it is a large stream that pdfcpu read
+// from the file.
+func storedStream(e *model.XRefTableEntry) (types.StreamDict, bool) {
+	if e == nil || e.Free || e.Compressed {
+		return types.StreamDict{}, false
+	}
+	sd, ok := e.Object.(types.StreamDict)
+	if !ok || len(sd.Raw) < largeStream || sd.StreamOffset < 0 {
+		return types.StreamDict{}, false
+	}
+	return sd, true
+}
+
+// leftStreams are the large streams of a PDF that intake read from its
+// file and left there (see leaveStreams): pdfcpu reads every stream of a
+// file, and a scan's page images are nearly all of it. Holding them would
+// hold the scan in memory while it is sealed; they are read from the file
+// again only when a page is drawn (the cover look: page 1) or the file
+// rewritten (a cover page dropped).
+type leftStreams struct {
+	src  io.ReaderAt
+	left map[int]leftStream // by object number
+}
+
+type leftStream struct {
+	off     int64
+	n       int
+	content int // the length of the stream's Content (the same bytes); -1 for none
+}
+
+// leaveStreams drops pdfcpu's copies of the large streams of ctx, read
+// from src, whose bytes are there as pdfcpu read them (checked), and
+// notes where they are.
+func leaveStreams(ctx *model.Context, src io.ReaderAt, size int64) *leftStreams {
+	l := &leftStreams{src: src, left: map[int]leftStream{}}
+	buf := make([]byte, largeStream)
+	for n, e := range ctx.Table {
+		sd, ok := storedStream(e)
+		if !ok || sd.StreamOffset > size-int64(len(sd.Raw)) {
+			continue
+		}
+		if len(sd.Content) > 0 && &sd.Content[0] != &sd.Raw[0] {
+			continue // decoded or decrypted apart: pdfcpu's copy is what counts
+		}
+		if !sameAt(src, sd.StreamOffset, sd.Raw, buf) {
+			continue
+		}
+		s := leftStream{off: sd.StreamOffset, n: len(sd.Raw), content: -1}
+		if len(sd.Content) > 0 {
+			s.content = len(sd.Content)
+		}
+		sd.Raw, sd.Content = nil, nil
+		e.Object = sd
+		l.left[n] = s
+	}
+	return l
+}
+
+// sameAt reports whether src holds b at off; buf is scratch space.
+func sameAt(src io.ReaderAt, off int64, b, buf []byte) bool {
+	for len(b) > 0 {
+		k := min(len(b), len(buf))
+		if _, err := src.ReadAt(buf[:k], off); err != nil || !bytes.Equal(buf[:k], b[:k]) {
+			return false
+		}
+		b, off = b[k:], off+int64(k)
+	}
+	return true
+}
+
+// load reads stream n back into ctx if it was left in the file. With
+// data not nil (the whole file, read since), the stream is pointed at
+// its bytes there rather than read again.
+func (l *leftStreams) load(ctx *model.Context, n int, data []byte) error {
+	s, ok := l.left[n]
+	if !ok {
+		return nil
+	}
+	e := ctx.Table[n]
+	sd, ok := e.Object.(types.StreamDict)
+	if !ok {
+		return fmt.Errorf("object %d is no longer a stream", n)
+	}
+	var b []byte
+	if data != nil {
+		if s.off+int64(s.n) > int64(len(data)) {
+			return errors.New("the file is shorter than when it was read")
+		}
+		b = data[s.off : s.off+int64(s.n) : s.off+int64(s.n)]
+	} else {
+		b = make([]byte, s.n)
+		if _, err := l.src.ReadAt(b, s.off); err != nil {
+			return err
+		}
+	}
+	sd.Raw = b
+	if s.content >= 0 {
+		sd.Content = b[:s.content:s.content]
+	}
+	e.Object = sd
+	delete(l.left, n)
+	return nil
+}
+
+// loadPage reads back the streams page n (1-based) of ctx reaches: its
+// contents and resources, inherited ones included.
+func (l *leftStreams) loadPage(ctx *model.Context, n int) error {
+	if l == nil || len(l.left) == 0 {
+		return nil
+	}
+	return safely(func() error {
+		pg, _, inh, err := ctx.PageDict(n, false)
+		if err != nil {
+			return err
+		}
+		if pg == nil {
+			return fmt.Errorf("the PDF has no page %d", n)
+		}
+		seen := map[int]bool{}
+		var walk func(o types.Object) error
+		walk = func(o types.Object) error {
+			switch v := o.(type) {
+			case types.IndirectRef:
+				k := v.ObjectNumber.Value()
+				if seen[k] {
+					return nil
+				}
+				seen[k] = true
+				if err := l.load(ctx, k, nil); err != nil {
+					return err
+				}
+				if e, ok := ctx.Table[k]; ok && e != nil && !e.Free {
+					return walk(e.Object)
+				}
+			case types.Dict:
+				for key, x := range v {
+					if key == "Parent" { // the page tree: other pages
+						continue
+					}
+					if err := walk(x); err != nil {
+						return err
+					}
+				}
+			case types.StreamDict:
+				return walk(v.Dict)
+			case types.Array:
+				for _, x := range v {
+					if err := walk(x); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		}
+		if err := walk(pg); err != nil {
+			return err
+		}
+		if inh != nil && inh.Resources != nil {
+			return walk(inh.Resources)
+		}
+		return nil
+	})
+}
+
+// loadAll points every stream left in the file at its bytes in data, the
+// whole file read since.
+func (l *leftStreams) loadAll(ctx *model.Context, data []byte) error {
+	if l == nil {
+		return nil
+	}
+	for n := range l.left {
+		if err := l.load(ctx, n, data); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // pdfcpuReason is a pdfcpu error for a reason line.

@@ -1,6 +1,7 @@
 package scan_test
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -145,6 +146,73 @@ func TestPDFHeldOnce(t *testing.T) {
 		t.Fatalf("%d pages", info.Pages)
 	}
 	runtime.KeepAlive(info)
+}
+
+// TestPDFLeftInFile: a PDF that intake reads from its file is not held in
+// memory: its large streams stay in the file (pdfcpu's copies dropped)
+// and are read back from it when page 1 is looked at for a cover sheet,
+// which is then found as from the PDF held whole.
+func TestPDFLeftInFile(t *testing.T) {
+	const bulk = 16 << 20
+	b := makePDF(3, "left in file", bulk)
+	path := filepath.Join(t.TempDir(), "scan.pdf")
+	writeFile(t, path, b)
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var info scan.Info
+	held := heapAfter(func() {
+		if info, err = scan.AnalyzePDFFile(f, int64(len(b))); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if held > bulk/8 {
+		t.Errorf("reading the PDF from its file holds %d MB", held>>20)
+	}
+	if info.Pages != 3 || scan.LeftStreams(info) == 0 {
+		t.Fatalf("%d pages, %d streams left in the file", info.Pages, scan.LeftStreams(info))
+	}
+	runtime.KeepAlive(info)
+	f.Close()
+
+	// Taken in, it is stored as it is: the content read back from the
+	// store is the file's, byte for byte.
+	p := newPractice(t)
+	r := scan.NewIntake(p.svc).Take(path, scan.Folder{Path: filepath.Dir(path)})
+	if r.Outcome != scan.Imported || r.Document.Pages != 3 {
+		t.Fatalf("%s %s, %d pages", r.Outcome, r.Reason, r.Document.Pages)
+	}
+	if got := p.blob(r.Document.Blob); !bytes.Equal(got, b) {
+		t.Errorf("the store gives back %d bytes that are not the file's %d", len(got), len(b))
+	}
+
+	pt := p.patient("Wanjiru", "Testakamau")
+	for name, b := range scannerPDFs(t, p, pt, "lab") {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), name+".pdf")
+			writeFile(t, path, b)
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			info, err := scan.AnalyzePDFFile(f, int64(len(b)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			left := scan.LeftStreams(info)
+			_, whole := scan.FindCover(b, analyze(t, b))
+			c, ok := scan.FindCover(nil, info)
+			if ok != whole || ok && c.MRN != pt.MRN {
+				t.Errorf("cover sheet read from the file: %v %+v; from the PDF held whole: %v", ok, c, whole)
+			}
+			if left > 0 && scan.LeftStreams(info) >= left {
+				t.Errorf("%d streams left in the file before the cover look, %d after: page 1's were not read back", left, scan.LeftStreams(info))
+			}
+		})
+	}
 }
 
 // heapAfter is how much more heap is in use after f than before, once

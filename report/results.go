@@ -1,0 +1,61 @@
+package report
+
+import (
+	"fmt"
+
+	"chartkeeper/chart"
+)
+
+// latestResults prints the Results section of the summary: the latest
+// value of each test (results grouped by LOINC code, else by name), the
+// tests in alphabetical order, with the value's unit, the reference
+// range, the flag when the value is outside it and the date it was taken.
+func (s *summary) latestResults() {
+	tests := chart.ResultTests(s.c.Results)
+	if !s.clinical(s.tr("Results"), len(tests)) {
+		return
+	}
+	s.muted(fmt.Sprintf(s.tr("The latest value of each of %d tests; earlier values are in the chart."), len(tests)))
+	s.gap(1)
+	t := s.table(column{s.tr("Test"), 54, "L"}, column{s.tr("Value"), 42, "R"}, column{s.tr("Unit"), 15, "L"},
+		column{s.tr("Reference range"), 26, "L"}, column{s.tr("Flag"), 22, "L"}, column{s.tr("Date"), 21, "L"})
+	for i, rt := range tests {
+		r := rt.Results[0]
+		f := fmt.Sprintf("result %d", i+1)
+		value, unit := r.ValueText(), ""
+		if r.Value != "" {
+			value, unit = r.Comparator+" "+r.Value, r.Unit
+			if r.Comparator == "" {
+				value = r.Value
+			}
+		}
+		t.row(s.t.line(f, r.Name), s.t.line(f+" value", value), s.t.line(f+" unit", unit),
+			s.t.line(f+" range", r.RangeShown()), s.resultFlag(r.Flag), s.resultDate(r))
+	}
+}
+
+// resultFlag is a result's flag in words; nothing for a normal value or
+// one without a flag.
+func (d *doc) resultFlag(flag string) string {
+	switch flag {
+	case chart.FlagHigh:
+		return d.tr("High")
+	case chart.FlagLow:
+		return d.tr("Low")
+	case chart.FlagCriticalHigh:
+		return d.tr("Critical high")
+	case chart.FlagCriticalLow:
+		return d.tr("Critical low")
+	case chart.FlagAbnormal:
+		return d.tr("Abnormal")
+	}
+	return ""
+}
+
+// resultDate is the day a result was taken.
+func (d *doc) resultDate(r chart.Result) string {
+	if r.Taken.IsZero() {
+		return d.tr("(no date)")
+	}
+	return d.date(r.Taken.Format("2006-01-02"))
+}
