@@ -299,6 +299,19 @@ func (sess *session) restoreKeys(k sessionKeys) {
 	sess.auditOlder, sess.auditOlderSeed = k.auditOlder, k.auditOlderSeed
 }
 
+// localKey is the key of the values a workstation keeps for its own use
+// and that hold record content (drafts, caches): the newest epoch of the
+// general records keyring once a rotation made one, so a removed user's
+// copied slot does not open what they hold after; it opens the older
+// epochs too (rotate.go). A value it cannot open is rebuilt or reported
+// as damaged, as before.
+func (sess *session) localKey() *dataKey {
+	if sess.general != nil {
+		return sess.general
+	}
+	return sess.key
+}
+
 // cloneKey is a copy of k alone (no older epochs), wiped on its own.
 func cloneKey(k *dataKey) (*dataKey, error) {
 	return newCompartmentKey(k.comp, k.epoch, bytes.Clone(k.key[:]))

@@ -136,6 +136,16 @@ func TestRotationFrontDeskDisabled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// What the workstation keeps for itself holds demographics too: the
+	// patient finder's cache, a form's draft.
+	if err := a.Update(func(tx *Tx) error {
+		if err := tx.PutCache("finder", []byte("Zqxdemo-cache")); err != nil {
+			return err
+		}
+		return tx.PutDraft("patient.new", []byte("Zqxdemo-draft"))
+	}); err != nil {
+		t.Fatal(err)
+	}
 	// The removed user's program on the store file as it is now (a later
 	// backup, or what sync carries).
 	a = reopen(t, a, WithMergeRules(testRules), WithTypeRules(insiderRules))
@@ -152,6 +162,32 @@ func TestRotationFrontDeskDisabled(t *testing.T) {
 		if holdsEpochOf(tsess0, sealOf(t, th0, id)) {
 			t.Errorf("the removed front desk user's keys hold the epoch that sealed patient %s", id)
 		}
+	}
+	if err := th0.View(func(tx *Tx) error {
+		if b, err := tx.Cache("finder"); err == nil && b != nil {
+			t.Errorf("the removed front desk user's old keys open the finder's cache: %s", b)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var opened int
+	if err := th0.View(func(tx *Tx) error {
+		return tx.btx.Bucket(bucketDrafts).ForEach(func(k, v []byte) error {
+			for _, key := range []*dataKey{tsess0.key, tsess0.general} {
+				if key != nil {
+					if _, err := key.open(nil, v, draftAD(string(k[:bytes.IndexByte(k, 0)]), k)); err == nil {
+						opened++
+					}
+				}
+			}
+			return nil
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if opened > 0 {
+		t.Errorf("the removed front desk user's old keys open %d drafts written after", opened)
 	}
 	if err := a.Unlock("desk", []byte(userPass)); err != nil {
 		t.Fatal(err)
