@@ -453,3 +453,46 @@ func typeEpochs(t *testing.T, s *Store, typ string) map[uint32]int {
 	}
 	return out
 }
+
+// Locking zeroes the keyrings rotations made: every epoch of the general
+// records keyring and every older audit key's seed.
+func TestLockWipesRotatedKeys(t *testing.T) {
+	s, _ := newPractice(t, WithTypeRules(insiderRules))
+	if _, err := s.AddUser(NewUser{Username: "desk", Name: "Test Desk", Role: RoleFrontDesk, Password: []byte(userPass)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DisableUser("desk"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RotateKeys("device.revoke: test"); err != nil {
+		t.Fatal(err)
+	}
+	var keys []*[keySize]byte
+	var seeds [][]byte
+	s.mu.RLock()
+	g := s.sess.general
+	if g == nil || len(g.older) != 2 || len(s.sess.auditOlderSeed) != 1 {
+		s.mu.RUnlock()
+		t.Fatalf("after two rotations: general keyring %v, older audit keys %d", g.ringEpochs(), len(s.sess.auditOlderSeed))
+	}
+	keys = append(keys, g.key, g.aeadKey)
+	for _, o := range g.older {
+		keys = append(keys, o.key, o.aeadKey)
+	}
+	for _, sd := range s.sess.auditOlderSeed {
+		seeds = append(seeds, sd)
+	}
+	seeds = append(seeds, s.sess.auditSeed)
+	s.mu.RUnlock()
+	s.Lock()
+	for i, k := range keys {
+		if k == nil || *k != [keySize]byte{} {
+			t.Errorf("general keyring key %d left in memory after Lock", i)
+		}
+	}
+	for i, sd := range seeds {
+		if !bytes.Equal(sd, make([]byte, len(sd))) {
+			t.Errorf("audit seed %d left in memory after Lock", i)
+		}
+	}
+}
