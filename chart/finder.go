@@ -212,13 +212,22 @@ func (f *finder) refreshLocked() error {
 	for {
 		var changes []store.Change
 		var recs []store.Record
+		newer := false
 		err := f.st.View(func(tx *store.Tx) error {
 			var err error
 			if changes, err = tx.Changes(f.seen, 1000); err != nil {
 				return err
 			}
-			for _, c := range changes {
+			for i, c := range changes {
 				r, err := tx.Get(c.RecordID)
+				if ke := (*store.KeyError)(nil); errors.As(err, &ke) && ke.Newer {
+					// Sealed under a newer epoch than the session holds
+					// (a rotation elsewhere, whose grant the session
+					// takes when sync brings its user's record): the
+					// finder stops before it and reads it again later.
+					changes, newer = changes[:i], true
+					return nil
+				}
 				if errors.Is(err, store.ErrNoKey) {
 					continue // a clinical record: not the finder's, and not this user's to open
 				}
@@ -249,6 +258,9 @@ func (f *finder) refreshLocked() error {
 			break
 		}
 		f.seen = changes[len(changes)-1].Seq
+		if newer {
+			break
+		}
 	}
 	if len(pending) > 64 && len(pending) > f.idx.Len() {
 		// a bulk import or a first sync into a small finder: Build costs

@@ -214,7 +214,9 @@ func (tx *Tx) sealAuditEntry(dst, body, ad []byte) ([]byte, error) {
 		tx.auditEpub, tx.auditAEAD = epub, aead
 	}
 	dst = append(append(dst, sealVersionTo), tx.auditEpub...)
-	return sealWith(tx.auditAEAD, 0, dst, body, ad), nil
+	// The inner epoch names the audit key's epoch (0 before the first
+	// rotation, rotate.go), so a reader picks the key of its keyring.
+	return sealWith(tx.auditAEAD, tx.sess.auditPubEpoch, dst, body, ad), nil
 }
 
 // auditOpener opens audit entries with a session's keys.
@@ -235,20 +237,32 @@ func (o *auditOpener) open(sealed, ad []byte) (pt []byte, opened bool, err error
 	if len(sealed) < 1+32+sealOverhead {
 		return nil, false, fmt.Errorf("%w: sealed value too short (%d bytes)", ErrTampered, len(sealed))
 	}
-	if o.sess.auditKey == nil {
-		return nil, false, nil
-	}
+	epoch := binary.BigEndian.Uint32(sealed[34:38])
 	epub := [32]byte(sealed[1:33])
-	aead := o.cache[epub]
-	if aead == nil {
-		if aead, err = openerFrom(o.sess.auditKey, epub[:]); err != nil {
-			return nil, false, err
-		}
-		if o.cache == nil {
-			o.cache = map[[32]byte]cipher.AEAD{}
-		}
-		o.cache[epub] = aead
+	if aead := o.cache[epub]; aead != nil {
+		pt, err = openWith(aead, epoch, nil, sealed[33:], ad)
+		return pt, true, err
 	}
-	pt, err = openWith(aead, 0, nil, sealed[33:], ad)
-	return pt, true, err
+	keys := o.sess.auditKeys(epoch)
+	if len(keys) == 0 {
+		return nil, false, nil // a role without the audit key
+	}
+	for _, key := range keys {
+		aead, oerr := openerFrom(key, epub[:])
+		if oerr != nil {
+			return nil, false, oerr
+		}
+		if pt, err = openWith(aead, epoch, nil, sealed[33:], ad); err == nil {
+			if o.cache == nil {
+				o.cache = map[[32]byte]cipher.AEAD{}
+			}
+			o.cache[epub] = aead
+			return pt, true, nil
+		}
+	}
+	// A session holding the audit key holds every epoch of it (its grant
+	// is the whole keyring, and sync brings the new grant before the
+	// entries sealed to the new key: revisions are pulled before audit
+	// logs), so an entry none of them opens is damaged or forged.
+	return nil, true, err
 }

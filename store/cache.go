@@ -13,7 +13,8 @@ var bucketCache = []byte("cache")
 // maxCacheName bounds a cache entry's name.
 const maxCacheName = 64
 
-// PutCache seals data under the data key as the cache entry name,
+// PutCache seals data under the newest general key the session holds
+// (caches hold demographics: chart's patient finder) as the cache entry name,
 // replacing what was there. Cache entries are local: they are not records,
 // are not in the change feed and never sync.
 func (tx *Tx) PutCache(name string, data []byte) error {
@@ -30,7 +31,7 @@ func (tx *Tx) PutCache(name string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	return b.Put([]byte(name), tx.sess.key.seal(nil, data, cacheAD(name)))
+	return b.Put([]byte(name), tx.sess.localKey().seal(nil, data, cacheAD(name)))
 }
 
 // Cache opens the cache entry name. It returns nil and no error when there
@@ -48,7 +49,7 @@ func (tx *Tx) Cache(name string) ([]byte, error) {
 	if v == nil {
 		return nil, nil
 	}
-	return tx.sess.key.open(nil, v, cacheAD(name))
+	return tx.sess.localKey().open(nil, v, cacheAD(name))
 }
 
 func cacheAD(name string) []byte { return adBuilder(nil).str("cache").str(name) }

@@ -66,7 +66,7 @@ func (tx *Tx) PutDraft(name string, data []byte) error {
 	plain = binary.AppendUvarint(plain, uint64(len(name)))
 	plain = append(append(plain, name...), data...)
 	key := tx.draftKey(user, name)
-	return b.Put(key, tx.sess.key.seal(nil, plain, draftAD(user, key)))
+	return b.Put(key, tx.sess.localKey().seal(nil, plain, draftAD(user, key)))
 }
 
 // Draft opens the signed-in user's draft name; ok is false when there is
@@ -140,7 +140,7 @@ func (tx *Tx) draftKey(user, name string) []byte {
 // openDraft opens the sealed draft stored under key and checks that the
 // name inside is the one key was made from.
 func (tx *Tx) openDraft(user string, key, v []byte) (Draft, error) {
-	plain, err := tx.sess.key.open(nil, v, draftAD(user, key))
+	plain, err := tx.sess.localKey().open(nil, v, draftAD(user, key))
 	if err != nil {
 		return Draft{}, err
 	}

@@ -7,9 +7,11 @@ import (
 	"crypto/ed25519"
 	"crypto/hkdf"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	bolt "go.etcd.io/bbolt"
@@ -169,6 +171,8 @@ func sealedCompartment(sealed []byte) (Compartment, bool) {
 // keyFor is the session's key of compartment c, or a *KeyError.
 func (sess *session) keyFor(c Compartment) (*dataKey, error) {
 	switch {
+	case c == CompartmentGeneral && sess.general != nil:
+		return sess.general, nil
 	case c == CompartmentGeneral:
 		return sess.key, nil
 	case c == CompartmentClinical && sess.clinical != nil:
@@ -185,6 +189,13 @@ func (tx *Tx) writeKey(typ string) (*dataKey, error) {
 	if len(r.Writers) > 0 && tx.sess.user.ID != "" && !tx.sess.recovery && !slices.Contains(r.Writers, tx.sess.user.Role) {
 		return nil, fmt.Errorf("%w: a %s may not write %s records", ErrPermission, tx.sess.user.Role.Title(), typ)
 	}
+	if _, own := storeTypeRules[typ]; own {
+		// Users, keyslots, settings and the practice keys stay under the
+		// slot's general key: a sign-in reads them before it has the
+		// general records keyring, and so does a workstation whose user
+		// has not taken a newer epoch yet (rotate.go).
+		return tx.sess.key, nil
+	}
 	if r.Compartment != CompartmentGeneral && tx.sess.clinical == nil && tx.adminPub() == nil {
 		return tx.sess.key, nil // a practice still on one key
 	}
@@ -195,7 +206,10 @@ func (tx *Tx) writeKey(typ string) (*dataKey, error) {
 // revisions outside the general compartment carry, are the payload's.
 func checkMeta(env *envelope, p *payload) error {
 	c, _ := sealedCompartment(env.Sealed)
-	if env.Meta != (c != CompartmentGeneral) || env.Meta && (env.HLC != p.HLC || env.Deleted != p.Deleted) {
+	// Outside the general compartment the clear time is required; a
+	// general revision sealed under a rotated epoch carries it too
+	// (rotate.go), so workstations without that epoch keep its heads.
+	if (c != CompartmentGeneral && !env.Meta) || env.Meta && (env.HLC != p.HLC || env.Deleted != p.Deleted) {
 		return fmt.Errorf("%w: the revision's clear time or deletion is not its sealed one", ErrTampered)
 	}
 	return nil
@@ -224,6 +238,9 @@ func (s *Store) readKey(sess *session, typ string, sealed []byte) (*dataKey, err
 		}
 	}
 	k, err := sess.keyFor(got)
+	if got == CompartmentGeneral && sess.key != nil && epochOf(sealed) == sess.key.epoch {
+		k, err = sess.key, nil // the slot's epoch
+	}
 	if err == nil && !k.hasEpoch(sealed) {
 		// Sealed under a newer epoch than the session holds (rotate.go).
 		return nil, &KeyError{Compartment: got, Newer: true}
@@ -348,6 +365,9 @@ const (
 	grantClinical = "clinical"
 	grantAdmin    = "admin"
 	grantAudit    = "audit"
+	// grantGeneral is the general records keyring (rotate.go), granted to
+	// every role once a rotation made one.
+	grantGeneral = "general"
 )
 
 // roleGrants lists the keys a role holds besides the general key.
@@ -385,7 +405,7 @@ func (tx *Tx) grantsFor(userID string, role Role, boxPub []byte) (map[string][]b
 			if tx.sess.auditSeed == nil {
 				return nil, fmt.Errorf("%w: only a health information manager may hand out the audit key", ErrPermission)
 			}
-			pt = slices.Clone(tx.sess.auditSeed)
+			pt = tx.sess.auditRingBytes()
 		}
 		sealed, err := sealTo(boxPub, pt, grantAD(userID, g))
 		clear(pt)
@@ -393,6 +413,17 @@ func (tx *Tx) grantsFor(userID string, role Role, boxPub []byte) (map[string][]b
 			return nil, err
 		}
 		out[g] = sealed
+	}
+	if tx.sess.general != nil {
+		// Every role holds the general key: after a rotation, its newer
+		// epochs reach the user through this grant.
+		pt := keyringBytes(tx.sess.general)
+		sealed, err := sealTo(boxPub, pt, grantAD(userID, grantGeneral))
+		clear(pt)
+		if err != nil {
+			return nil, err
+		}
+		out[grantGeneral] = sealed
 	}
 	return out, nil
 }
@@ -426,10 +457,17 @@ func (sess *session) openGrants(userID string, keys userKeys, us *userSecrets) e
 				return fmt.Errorf("%w: the granted administration key is not the practice's", ErrTampered)
 			}
 		case grantAudit:
-			if err := sess.setAuditSeed(pt); err != nil {
+			if err := sess.setAuditRing(pt); err != nil {
 				return err
 			}
 			clear(pt)
+		case grantGeneral:
+			k, err := parseKeyring(CompartmentGeneral, pt)
+			if err != nil {
+				return fmt.Errorf("key grant %s: %w", name, err)
+			}
+			sess.general.wipe()
+			sess.general = k
 		}
 	}
 	return nil
@@ -590,6 +628,9 @@ type practiceKeys struct {
 	// derived from the clinical key of epoch ClinicalEpoch.
 	ClinicalPub   []byte `json:"clinical_pub,omitempty"`
 	ClinicalEpoch uint32 `json:"clinical_epoch,omitempty"`
+	// AuditEpoch is AuditPub's epoch: 0 until the audit key is renewed by
+	// a rotation (rotate.go); audit entries name it.
+	AuditEpoch uint32 `json:"audit_epoch,omitempty"`
 }
 
 // newHierarchySession makes the keys of a new practice: the general key,
@@ -636,6 +677,81 @@ func (sess *session) setAuditSeed(seed []byte) error {
 	return nil
 }
 
+// auditRingBytes is the audit keyring as a grant holds it: one seed
+// alone for a practice that never renewed its audit key (epoch 0), else
+// (epoch(4) | seed(32))..., newest first.
+func (sess *session) auditRingBytes() []byte {
+	if len(sess.auditOlder) == 0 && sess.auditEpoch == 0 {
+		return slices.Clone(sess.auditSeed)
+	}
+	out := append(binary.BigEndian.AppendUint32(nil, sess.auditEpoch), sess.auditSeed...)
+	eps := slices.Sorted(maps.Keys(sess.auditOlderSeed))
+	slices.Reverse(eps)
+	for _, e := range eps {
+		out = append(binary.BigEndian.AppendUint32(out, e), sess.auditOlderSeed[e]...)
+	}
+	return out
+}
+
+// auditKeyOf is the session's audit private key of epoch e, or nil.
+func (sess *session) auditKeyOf(e uint32) *ecdh.PrivateKey {
+	if sess.auditKey != nil && e == sess.auditEpoch {
+		return sess.auditKey
+	}
+	return sess.auditOlder[e]
+}
+
+// auditKeys are the session's audit private keys, the one of epoch e
+// first: a workstation that joined before it learnt the audit key's epoch
+// names epoch 0 for the key it seals to, whatever that key's epoch.
+func (sess *session) auditKeys(e uint32) []*ecdh.PrivateKey {
+	var out []*ecdh.PrivateKey
+	if k := sess.auditKeyOf(e); k != nil {
+		out = append(out, k)
+	}
+	if sess.auditKey != nil && sess.auditEpoch != e {
+		out = append(out, sess.auditKey)
+	}
+	for oe, k := range sess.auditOlder {
+		if oe != e {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// setAuditRing gives the session the audit keyring of a grant.
+func (sess *session) setAuditRing(ring []byte) error {
+	for _, sd := range sess.auditOlderSeed {
+		clear(sd)
+	}
+	sess.auditOlder, sess.auditOlderSeed = nil, nil
+	if len(ring) == keySize {
+		sess.auditEpoch = 0
+		return sess.setAuditSeed(ring)
+	}
+	const n = 4 + keySize
+	if len(ring) == 0 || len(ring)%n != 0 {
+		return fmt.Errorf("%w: audit keyring of %d bytes", ErrTampered, len(ring))
+	}
+	if err := sess.setAuditSeed(ring[4:n]); err != nil {
+		return err
+	}
+	sess.auditEpoch = binary.BigEndian.Uint32(ring)
+	for r := ring[n:]; len(r) > 0; r = r[n:] {
+		e := binary.BigEndian.Uint32(r)
+		k, err := ecdh.X25519().NewPrivateKey(r[4:n])
+		if err != nil || e == sess.auditEpoch || sess.auditOlder[e] != nil {
+			return fmt.Errorf("%w: audit keyring", ErrTampered)
+		}
+		if sess.auditOlder == nil {
+			sess.auditOlder, sess.auditOlderSeed = map[uint32]*ecdh.PrivateKey{}, map[uint32][]byte{}
+		}
+		sess.auditOlder[e], sess.auditOlderSeed[e] = k, bytes.Clone(r[4:n])
+	}
+	return nil
+}
+
 // setOwn gives the session the user's own keys from their seed.
 func (sess *session) setOwn(seed []byte) error {
 	if seed == nil {
@@ -651,7 +767,7 @@ func (sess *session) setOwn(seed []byte) error {
 
 // putPracticeKeys writes the practice keys record.
 func (tx *Tx) putPracticeKeys(legacy bool) error {
-	pk := practiceKeys{AdminPub: tx.sess.adminPub, AuditPub: tx.sess.auditPub, Legacy: legacy}
+	pk := practiceKeys{AdminPub: tx.sess.adminPub, AuditPub: tx.sess.auditPub, AuditEpoch: tx.sess.auditPubEpoch, Legacy: legacy}
 	if pub := tx.sess.clinicalBoxPublic(); pub != nil {
 		pk.ClinicalPub, pk.ClinicalEpoch = pub, tx.sess.clinical.epoch
 		tx.sess.clinicalPub, tx.sess.clinicalPubEpoch = pub, pk.ClinicalEpoch
@@ -688,11 +804,11 @@ func (tx *Tx) readPracticeKeys() error {
 	if err := json.Unmarshal(r.Body, &pk); err != nil || !bytes.Equal(pk.AdminPub, tx.sess.adminPub) {
 		return fmt.Errorf("%w: the practice keys record does not name this practice's administration key", ErrTampered)
 	}
-	if len(pk.AuditPub) != 32 || tx.sess.auditKey != nil && !bytes.Equal(tx.sess.auditKey.PublicKey().Bytes(), pk.AuditPub) {
+	if k := tx.sess.auditKeyOf(pk.AuditEpoch); len(pk.AuditPub) != 32 || k != nil && !bytes.Equal(k.PublicKey().Bytes(), pk.AuditPub) {
 		return fmt.Errorf("%w: the practice keys record names another audit key", ErrTampered)
 	}
 	tx.sess.legacyOK = pk.Legacy
-	tx.sess.auditPub = bytes.Clone(pk.AuditPub)
+	tx.sess.auditPub, tx.sess.auditPubEpoch = bytes.Clone(pk.AuditPub), pk.AuditEpoch
 	tx.sess.clinicalPub, tx.sess.clinicalPubEpoch = nil, 0
 	if pk.ClinicalPub != nil {
 		if len(pk.ClinicalPub) != 32 {

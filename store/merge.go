@@ -398,7 +398,7 @@ func (tx *Tx) writeRev(id string, env envelope, p payload, keep []leaf) (Record,
 	if err := tx.sign(id, &env, &p); err != nil {
 		return Record{}, err
 	}
-	if key.comp != CompartmentGeneral {
+	if key.comp != CompartmentGeneral || key.epoch != tx.sess.key.epoch {
 		env.Meta, env.HLC, env.Deleted = true, p.HLC, p.Deleted
 	}
 	env.Sealed = key.seal(nil, p.encode(), revAD(id, &env))

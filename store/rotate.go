@@ -11,7 +11,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -164,15 +166,41 @@ func pendingSigMessage(boxPub, pending []byte) []byte {
 	return adBuilder("chartkeeper recovery pending v1").bytes(boxPub).bytes(pending)
 }
 
-// sealPending seals sess's clinical keyring to the recovery slot's box key
-// and signs it with the administration key.
+// pendingKeys are the keyrings the recovery slot's pending keys hold. A
+// slot of a practice that rotated only its clinical key holds that keyring
+// alone (its first byte is an epoch's highest, never '{'); else the
+// keyrings by name, in JSON.
+type pendingKeys struct {
+	Clinical []byte `json:"clinical,omitempty"`
+	General  []byte `json:"general,omitempty"`
+	Audit    []byte `json:"audit,omitempty"`
+}
+
+func (p *pendingKeys) wipe() {
+	clear(p.Clinical)
+	clear(p.General)
+	clear(p.Audit)
+}
+
+// sealPending seals sess's keyrings (clinical, general records, audit) to
+// the recovery slot's box key and signs them with the administration key.
 func (sl *keyslot) sealPending(sess *session) error {
 	if sess.admin == nil || sess.clinical == nil || len(sl.BoxPub) != 32 {
 		return fmt.Errorf("%w: sealing the recovery slot's new keys needs the administration key", ErrPermission)
 	}
-	ring := keyringBytes(sess.clinical)
-	p, err := sealTo(sl.BoxPub, ring, pendingAD())
-	clear(ring)
+	var pt []byte
+	if sess.general == nil && sess.auditEpoch == 0 && len(sess.auditOlder) == 0 {
+		pt = keyringBytes(sess.clinical)
+	} else {
+		pk := pendingKeys{Clinical: keyringBytes(sess.clinical), Audit: sess.auditRingBytes()}
+		if sess.general != nil {
+			pk.General = keyringBytes(sess.general)
+		}
+		pt, _ = json.Marshal(pk)
+		pk.wipe()
+	}
+	p, err := sealTo(sl.BoxPub, pt, pendingAD())
+	clear(pt)
 	if err != nil {
 		return err
 	}
@@ -181,32 +209,44 @@ func (sl *keyslot) sealPending(sess *session) error {
 	return nil
 }
 
-// openPending opens the recovery slot's pending keyring, if any, after
+// openPending opens the recovery slot's pending keyrings, if any, after
 // checking the administration key's signature (adminSeed from the slot).
-func (sl *keyslot) openPending(rk []byte, practiceID string, adminSeed []byte) ([]byte, error) {
+func (sl *keyslot) openPending(rk []byte, practiceID string, adminSeed []byte) (pendingKeys, error) {
+	var pk pendingKeys
 	if sl.Pending == nil {
-		return nil, nil
+		return pk, nil
 	}
 	pub := ed25519.NewKeyFromSeed(adminSeed).Public().(ed25519.PublicKey)
 	if !ed25519.Verify(pub, pendingSigMessage(sl.BoxPub, sl.Pending), sl.PendingSig) {
-		return nil, fmt.Errorf("%w: the recovery slot's new keys are not signed by the administration key", ErrTampered)
+		return pk, fmt.Errorf("%w: the recovery slot's new keys are not signed by the administration key", ErrTampered)
 	}
 	box, err := recoveryBox(rk, practiceID)
 	if err != nil {
-		return nil, err
+		return pk, err
 	}
-	ring, err := openFrom(box, sl.Pending, pendingAD())
+	pt, err := openFrom(box, sl.Pending, pendingAD())
 	if err != nil {
-		return nil, fmt.Errorf("the recovery slot's new keys: %w", err)
+		return pk, fmt.Errorf("the recovery slot's new keys: %w", err)
 	}
-	return ring, nil
+	if len(pt) == 0 || pt[0] != '{' {
+		pk.Clinical = pt
+		return pk, nil
+	}
+	defer clear(pt)
+	if err := json.Unmarshal(pt, &pk); err != nil {
+		return pendingKeys{}, fmt.Errorf("%w: the recovery slot's new keys", ErrTampered)
+	}
+	return pk, nil
 }
 
 // RotationResult says what a rotation did.
 type RotationResult struct {
 	// ClinicalEpoch is the clinical key's new epoch, 0 when it was not
-	// rotated.
+	// rotated; GeneralEpoch the general key's, AuditEpoch the audit key's
+	// likewise.
 	ClinicalEpoch uint32
+	GeneralEpoch  uint32
+	AuditEpoch    uint32
 	// Regranted is how many users' records got the new keyring.
 	Regranted int
 	// RecoveryKey is set when the recovery slot had no public key to seal
@@ -216,82 +256,194 @@ type RotationResult struct {
 	RecoveryKey string
 }
 
-// RotateKeys starts a new epoch of the clinical key (a device was
-// revoked; disabling a user does it by itself, [Store.DisableUser]), and
-// hands it to every user who holds it. Only an HIM manager may. reason is
-// audited ("device.revoke: <device>").
+// rotation says which keys a change takes from someone, so which start a
+// new epoch.
+type rotation struct{ clinical, general, audit bool }
+
+func (r rotation) any() bool { return r.clinical || r.general || r.audit }
+
+// RotateKeys starts a new epoch of every key a device may have held (a
+// device was revoked: the clinical, general and audit keys; disabling a
+// user does it by itself for the keys the user held, [Store.DisableUser]),
+// and hands them to every user who holds them. Only an HIM manager may.
+// reason is audited ("device.revoke: <device>").
 func (s *Store) RotateKeys(reason string) (RotationResult, error) {
 	var res RotationResult
-	err := s.updateRotating(func(tx *Tx) (bool, error) {
-		return true, tx.requireHIM("rotate the practice's keys")
+	err := s.updateRotating(func(tx *Tx) (rotation, error) {
+		return rotation{clinical: true, general: true, audit: true}, tx.requireHIM("rotate the practice's keys")
 	}, reason, &res)
 	return res, err
 }
 
-// updateRotating runs fn in one write transaction, then, when fn asks
-// for it, rotates the clinical key in the same transaction. The session is
-// held exclusively, since the rotation changes its keys; if anything fails
-// the session keeps its keys and nothing is written.
-func (s *Store) updateRotating(fn func(tx *Tx) (bool, error), reason string, res *RotationResult) error {
+// sessionKeys is what a rotation changes in a session, kept to undo it.
+type sessionKeys struct {
+	clinical, general         *dataKey
+	clinicalPub               []byte
+	clinicalPubEpoch          uint32
+	auditSeed, auditPub       []byte
+	auditKey                  *ecdh.PrivateKey
+	auditEpoch, auditPubEpoch uint32
+	auditOlder                map[uint32]*ecdh.PrivateKey
+	auditOlderSeed            map[uint32][]byte
+}
+
+func (sess *session) saveKeys() sessionKeys {
+	return sessionKeys{sess.clinical, sess.general, sess.clinicalPub, sess.clinicalPubEpoch,
+		sess.auditSeed, sess.auditPub, sess.auditKey, sess.auditEpoch, sess.auditPubEpoch,
+		maps.Clone(sess.auditOlder), maps.Clone(sess.auditOlderSeed)}
+}
+
+func (sess *session) restoreKeys(k sessionKeys) {
+	sess.clinical, sess.general, sess.clinicalPub, sess.clinicalPubEpoch = k.clinical, k.general, k.clinicalPub, k.clinicalPubEpoch
+	sess.auditSeed, sess.auditPub, sess.auditKey, sess.auditEpoch, sess.auditPubEpoch = k.auditSeed, k.auditPub, k.auditKey, k.auditEpoch, k.auditPubEpoch
+	sess.auditOlder, sess.auditOlderSeed = k.auditOlder, k.auditOlderSeed
+}
+
+// localKey is the key of the values a workstation keeps for its own use
+// and that hold record content (drafts, caches): the newest epoch of the
+// general records keyring once a rotation made one, so a removed user's
+// copied slot does not open what they hold after; it opens the older
+// epochs too (rotate.go). A value it cannot open is rebuilt or reported
+// as damaged, as before.
+func (sess *session) localKey() *dataKey {
+	if sess.general != nil {
+		return sess.general
+	}
+	return sess.key
+}
+
+// cloneKey is a copy of k alone (no older epochs), wiped on its own.
+func cloneKey(k *dataKey) (*dataKey, error) {
+	return newCompartmentKey(k.comp, k.epoch, bytes.Clone(k.key[:]))
+}
+
+// nextAudit makes a new audit key pair one epoch past every epoch the
+// session holds; the current one joins the older keys.
+func (sess *session) nextAudit() error {
+	if sess.auditKey == nil || sess.auditSeed == nil {
+		return fmt.Errorf("%w: only a health information manager may renew the audit key", ErrPermission)
+	}
+	e := max(sess.auditEpoch, sess.auditPubEpoch)
+	for oe := range sess.auditOlder {
+		e = max(e, oe)
+	}
+	older, olderSeed := maps.Clone(sess.auditOlder), maps.Clone(sess.auditOlderSeed)
+	if older == nil {
+		older, olderSeed = map[uint32]*ecdh.PrivateKey{}, map[uint32][]byte{}
+	}
+	older[sess.auditEpoch], olderSeed[sess.auditEpoch] = sess.auditKey, sess.auditSeed
+	if err := sess.newAuditKey(); err != nil {
+		return err
+	}
+	sess.auditEpoch, sess.auditPubEpoch = e+1, e+1
+	sess.auditOlder, sess.auditOlderSeed = older, olderSeed
+	return nil
+}
+
+// updateRotating runs fn in one write transaction, then rotates the keys
+// fn names in the same transaction. The session is held exclusively,
+// since the rotation changes its keys; if anything fails the session
+// keeps its keys and nothing is written.
+func (s *Store) updateRotating(fn func(tx *Tx) (rotation, error), reason string, res *RotationResult) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sess := s.sess
 	if sess == nil {
 		return ErrLocked
 	}
-	old := sess.clinical
-	oldPub, oldPubEpoch := sess.clinicalPub, sess.clinicalPubEpoch
+	saved := sess.saveKeys()
 	var (
-		nk          *dataKey
-		newRecovery string
+		nk, ng, baseClone *dataKey
+		newRecovery       string
+		result            RotationResult
 	)
 	err := s.db.Update(func(btx *bolt.Tx) error {
 		tx := &Tx{s: s, btx: btx, sess: sess, write: true}
-		rotate, err := fn(tx)
-		if err != nil || !rotate || sess.adminPub == nil {
+		rot, err := fn(tx)
+		if err != nil || !rot.any() || sess.adminPub == nil {
 			return err // a practice still on one key has nothing to rotate
 		}
 		if sess.admin == nil {
 			return fmt.Errorf("%w: only a health information manager may renew the practice's keys", ErrPermission)
 		}
-		if old == nil {
+		if saved.clinical == nil {
 			// An HIM manager whose slot predates their own keys.
 			return &KeyError{Compartment: CompartmentClinical, Renew: sess.renew}
 		}
-		if nk, err = nextEpoch(old); err != nil {
-			return err
+		var what []string
+		if rot.clinical {
+			if nk, err = nextEpoch(saved.clinical); err != nil {
+				return err
+			}
+			sess.clinical = nk
+			result.ClinicalEpoch = nk.epoch
+			what = append(what, fmt.Sprintf("clinical key epoch %d", nk.epoch))
 		}
-		sess.clinical = nk
-		n, err := tx.regrantAll()
-		if err != nil {
+		if rot.general {
+			base := saved.general
+			if base == nil {
+				// The first rotation: the slot's key becomes the oldest
+				// epoch of the general records keyring.
+				if baseClone, err = cloneKey(sess.key); err != nil {
+					return err
+				}
+				base = baseClone
+			}
+			if ng, err = nextEpoch(base); err != nil {
+				return err
+			}
+			sess.general = ng
+			result.GeneralEpoch = ng.epoch
+			what = append(what, fmt.Sprintf("general key epoch %d", ng.epoch))
+		}
+		if rot.audit {
+			if err := sess.nextAudit(); err != nil {
+				return err
+			}
+			result.AuditEpoch = sess.auditEpoch
+			what = append(what, fmt.Sprintf("audit key epoch %d", sess.auditEpoch))
+		}
+		if result.Regranted, err = tx.regrantAll(rot); err != nil {
 			return err
 		}
 		if newRecovery, err = tx.rotateRecovery(); err != nil {
 			return err
 		}
-		if oldPub != nil {
+		result.RecoveryKey = newRecovery
+		if saved.clinicalPub != nil || rot.audit {
 			// The clinical document key is derived from the clinical key:
 			// documents are sealed to the new epoch's from now on, which
-			// a removed user's keys do not open.
+			// a removed user's keys do not open; audit entries are sealed
+			// to the new audit public key.
 			if err := tx.putPracticeKeys(sess.legacyOK); err != nil {
 				return err
 			}
 		}
-		if res != nil {
-			*res = RotationResult{ClinicalEpoch: nk.epoch, Regranted: n, RecoveryKey: newRecovery}
-		}
-		return tx.Audit(AuditEvent{Action: "key.rotate", Detail: fmt.Sprintf("clinical key epoch %d: %s", nk.epoch, reason)})
+		tx.auditEpub, tx.auditAEAD = nil, nil // this entry goes to the new audit key
+		return tx.Audit(AuditEvent{Action: "key.rotate", Detail: strings.Join(what, ", ") + ": " + reason})
 	})
 	if err != nil {
+		sess.restoreKeys(saved)
 		if nk != nil {
-			sess.clinical = old
-			sess.clinicalPub, sess.clinicalPubEpoch = oldPub, oldPubEpoch
 			nk.detach()
+		}
+		if ng != nil {
+			if baseClone != nil {
+				ng.wipe()
+			} else {
+				ng.detach()
+			}
 		}
 		if res != nil {
 			*res = RotationResult{}
 		}
 		return err
+	}
+	if ng != nil && saved.general != nil {
+		saved.general.older = nil // its older epochs are ng's now
+	}
+	if res != nil {
+		*res = result
 	}
 	if newRecovery != "" {
 		s.newRecovery = newRecovery
@@ -299,16 +451,17 @@ func (s *Store) updateRotating(fn func(tx *Tx) (bool, error), reason string, res
 	return nil
 }
 
-// regrantAll gives every enabled user whose role holds the clinical key
-// the session's clinical keyring.
-func (tx *Tx) regrantAll() (int, error) {
+// regrantAll gives every enabled user who has a key of their own the
+// session's keys of their role, when a key they hold was rotated.
+func (tx *Tx) regrantAll(rot rotation) (int, error) {
 	var users []User
 	err := tx.List(TypeUser, func(r Record) error {
 		ub, err := decodeUserBody(r)
 		if err != nil {
 			return err
 		}
-		if !ub.Disabled && len(ub.BoxPub) > 0 && slices.Contains(roleGrants(ub.Role), grantClinical) {
+		g := roleGrants(ub.Role)
+		if !ub.Disabled && len(ub.BoxPub) > 0 && (rot.general || rot.clinical && slices.Contains(g, grantClinical) || rot.audit && slices.Contains(g, grantAudit)) {
 			users = append(users, ub.User)
 		}
 		return nil
@@ -372,8 +525,10 @@ func (tx *Tx) rotateRecovery() (string, error) {
 	return rk, tx.storeSlot(recoverySlotID, nsl)
 }
 
-// resealState is the re-seal's position: the clinical key epoch it seals
-// to, the last revs/ key it looked at, and whether it went through.
+// resealState is a re-seal pass's position: the epoch it seals to, the
+// last revs/ key it looked at, and whether it went through. Each rotated
+// key has its own pass and position (keyReseal for the clinical key,
+// keyResealGeneral for the general one).
 type resealState struct {
 	Epoch    uint32 `json:"epoch"`
 	After    []byte `json:"after,omitempty"`
@@ -382,22 +537,29 @@ type resealState struct {
 	Skipped  int    `json:"skipped,omitempty"`
 }
 
+// keyResealGeneral is the general key's re-seal position.
+var keyResealGeneral = []byte("reseal.general")
+
 // ResealProgress is what [Store.ResealStep] reports.
 type ResealProgress struct {
-	Epoch    uint32 // the epoch values are sealed to
-	Resealed int    // values sealed again so far in this pass
-	Skipped  int    // values that did not open (verify reports them)
-	Done     bool
+	Epoch    uint32 // the clinical epoch values are sealed to
+	Resealed int    // clinical values sealed again so far in this pass
+	// GeneralEpoch and GeneralResealed: the same for the general key.
+	GeneralEpoch    uint32
+	GeneralResealed int
+	Skipped         int // values that did not open (verify reports them)
+	Done            bool
 }
 
 // resealScan bounds how many stored revisions one step looks at, whatever
 // it re-seals, so each transaction stays short.
 const resealScan = 4096
 
-// ResealStep seals at most max revisions of the clinical compartment that
-// an older epoch sealed again under the session's newest epoch, in one
-// transaction, and keeps its position in the store. A session without the
-// clinical key has nothing to do (Done).
+// ResealStep seals at most max revisions that an older epoch of their key
+// sealed again under the session's newest epoch, in one transaction, and
+// keeps its position in the store: the clinical compartment's first, then
+// the general records'. What the session holds no newer epoch of is done
+// already.
 func (s *Store) ResealStep(max int) (ResealProgress, error) {
 	var pr ResealProgress
 	err := s.Update(func(tx *Tx) error {
@@ -424,13 +586,77 @@ func (s *Store) Reseal(ctx context.Context, batch int) (ResealProgress, error) {
 }
 
 func (tx *Tx) resealStep(max int) (ResealProgress, error) {
-	k := tx.sess.clinical
+	c, err := tx.resealPass(CompartmentClinical, max)
+	if err != nil {
+		return ResealProgress{}, err
+	}
+	pr := ResealProgress{Epoch: c.Epoch, Resealed: c.Resealed, Skipped: c.Skipped, Done: c.Done}
+	var g resealState
+	if c.Done {
+		if g, err = tx.resealPass(CompartmentGeneral, max); err != nil {
+			return ResealProgress{}, err
+		}
+	} else {
+		g = tx.resealStatus(CompartmentGeneral)
+	}
+	pr.GeneralEpoch, pr.GeneralResealed = g.Epoch, g.Resealed
+	pr.Skipped += g.Skipped
+	pr.Done = c.Done && g.Done
+	return pr, nil
+}
+
+// resealKey is the session's keyring of compartment c that a re-seal
+// seals to, nil when it holds no older epoch; and where its pass keeps
+// its position.
+func (tx *Tx) resealKey(c Compartment) (*dataKey, []byte) {
+	if c == CompartmentGeneral {
+		return tx.sess.general, keyResealGeneral
+	}
+	return tx.sess.clinical, keyReseal
+}
+
+// resealStatus reads where compartment c's pass stands for this session.
+func (tx *Tx) resealStatus(c Compartment) resealState {
+	k, mk := tx.resealKey(c)
+	var st resealState
+	if v := tx.btx.Bucket(bucketMeta).Get(mk); v != nil {
+		if err := json.Unmarshal(v, &st); err != nil {
+			st = resealState{}
+		}
+	}
+	switch {
+	case k == nil || len(k.older) == 0 || st.Epoch > k.epoch:
+		st.Done = true // nothing this session could seal again
+	case st.Epoch < k.epoch:
+		st = resealState{Epoch: k.epoch}
+	}
+	return st
+}
+
+// resealing reports whether a stored revision belongs to compartment c's
+// pass: a revision of a type of c sealed in c (the store's own types stay
+// under the slot's general key, keys.go).
+func (tx *Tx) resealing(c Compartment, env *envelope) bool {
+	got, ok := sealedCompartment(env.Sealed)
+	if !ok || got != c || tx.s.rule(env.Type).Compartment != c {
+		return false
+	}
+	if c == CompartmentGeneral {
+		_, own := storeTypeRules[env.Type]
+		return !own
+	}
+	return true
+}
+
+// resealPass moves compartment c's pass on by at most max revisions.
+func (tx *Tx) resealPass(comp Compartment, max int) (resealState, error) {
+	k, mk := tx.resealKey(comp)
 	if k == nil || len(k.older) == 0 {
-		return ResealProgress{Done: true}, nil
+		return resealState{Done: true}, nil
 	}
 	meta := tx.btx.Bucket(bucketMeta)
 	var st resealState
-	if v := meta.Get(keyReseal); v != nil {
+	if v := meta.Get(mk); v != nil {
 		if err := json.Unmarshal(v, &st); err != nil {
 			st = resealState{}
 		}
@@ -439,12 +665,12 @@ func (tx *Tx) resealStep(max int) (ResealProgress, error) {
 		if st.Epoch > k.epoch {
 			// Another user's newer epoch is being sealed to; this
 			// session's keys are older, and it leaves the work to them.
-			return ResealProgress{Epoch: st.Epoch, Done: st.Done}, nil
+			return resealState{Epoch: st.Epoch, Done: st.Done}, nil
 		}
 		st = resealState{Epoch: k.epoch}
 	}
 	if st.Done {
-		return ResealProgress{Epoch: st.Epoch, Resealed: st.Resealed, Skipped: st.Skipped, Done: true}, nil
+		return st, nil
 	}
 	type put struct{ k, v []byte }
 	var puts []put
@@ -472,7 +698,7 @@ func (tx *Tx) resealStep(max int) (ResealProgress, error) {
 			st.Skipped++
 			continue
 		}
-		if comp, ok := sealedCompartment(env.Sealed); !ok || comp != CompartmentClinical || epochOf(env.Sealed) == k.epoch {
+		if !tx.resealing(comp, &env) || epochOf(env.Sealed) == k.epoch {
 			continue
 		}
 		id := string(key[:i])
@@ -481,7 +707,7 @@ func (tx *Tx) resealStep(max int) (ResealProgress, error) {
 			st.Skipped++
 			continue
 		}
-		nv, err := tx.resealRev(id, rev, v)
+		nv, err := tx.resealRev(id, rev, v, comp)
 		if err != nil {
 			st.Skipped++
 			continue
@@ -490,10 +716,10 @@ func (tx *Tx) resealStep(max int) (ResealProgress, error) {
 	}
 	for _, p := range puts {
 		if err := tx.digestSet(tagRev, p.k, p.v, ""); err != nil {
-			return ResealProgress{}, err
+			return resealState{}, err
 		}
 		if err := revs.Put(p.k, p.v); err != nil {
-			return ResealProgress{}, err
+			return resealState{}, err
 		}
 	}
 	st.Resealed += len(puts)
@@ -501,23 +727,26 @@ func (tx *Tx) resealStep(max int) (ResealProgress, error) {
 		st.Done = true
 	}
 	b, _ := json.Marshal(st)
-	if err := meta.Put(keyReseal, b); err != nil {
-		return ResealProgress{}, err
+	if err := meta.Put(mk, b); err != nil {
+		return resealState{}, err
 	}
-	return ResealProgress{Epoch: st.Epoch, Resealed: st.Resealed, Skipped: st.Skipped, Done: st.Done}, nil
+	return st, nil
 }
 
 // resealRev opens stored revision v of record id (every check of a read)
-// and seals its payload again under the newest epoch of its compartment.
-func (tx *Tx) resealRev(id string, rev Rev, v []byte) ([]byte, error) {
+// and seals its payload again under the newest epoch of compartment c.
+func (tx *Tx) resealRev(id string, rev Rev, v []byte, c Compartment) ([]byte, error) {
 	env, p, err := tx.openRev(id, rev, v)
 	if err != nil {
 		return nil, err
 	}
-	key, err := tx.sess.keyFor(CompartmentClinical)
+	key, err := tx.sess.keyFor(c)
 	if err != nil {
 		return nil, err
 	}
+	// The clear time and deletion, as every revision sealed outside the
+	// slot's general key carries (keys.go, checkMeta).
+	env.Meta, env.HLC, env.Deleted = true, p.HLC, p.Deleted
 	env.Resealed = true
 	pt := p.encode()
 	env.Sealed = key.seal(nil, pt, payloadAD(id, rev, &env))
@@ -548,29 +777,26 @@ func payloadAD(id string, rev Rev, env *envelope) []byte {
 func (s *Store) ResealStatus() (ResealProgress, error) {
 	var pr ResealProgress
 	err := s.View(func(tx *Tx) error {
-		var st resealState
-		if v := tx.btx.Bucket(bucketMeta).Get(keyReseal); v != nil {
-			if err := json.Unmarshal(v, &st); err != nil {
-				return fmt.Errorf("%w: the re-seal's position: %v", ErrTampered, err)
+		for _, mk := range [][]byte{keyReseal, keyResealGeneral} {
+			if v := tx.btx.Bucket(bucketMeta).Get(mk); v != nil && !json.Valid(v) {
+				return fmt.Errorf("%w: the re-seal's position", ErrTampered)
 			}
 		}
-		pr = ResealProgress{Epoch: st.Epoch, Resealed: st.Resealed, Skipped: st.Skipped, Done: st.Done}
-		if k := tx.sess.clinical; k == nil || len(k.older) == 0 || st.Epoch > k.epoch {
-			pr.Done = true // nothing this session could seal again
-		} else if st.Epoch < k.epoch {
-			pr = ResealProgress{Epoch: k.epoch}
-		}
+		c, g := tx.resealStatus(CompartmentClinical), tx.resealStatus(CompartmentGeneral)
+		pr = ResealProgress{Epoch: c.Epoch, Resealed: c.Resealed, GeneralEpoch: g.Epoch, GeneralResealed: g.Resealed,
+			Skipped: c.Skipped + g.Skipped, Done: c.Done && g.Done}
 		return nil
 	})
 	return pr, err
 }
 
-// takeNewKeys gives the signed-in session the clinical keyring its user
-// record now grants, when sync brought a newer epoch than the session
-// holds, so a workstation whose user stays signed in through a rotation
-// made elsewhere reads and writes with the new epoch at once. A grant
-// that does not open, or names no newer epoch, changes nothing (signing
-// in again reports what is wrong).
+// takeNewKeys gives the signed-in session the keyrings its user record
+// now grants (clinical, general records, audit), when sync brought a
+// newer epoch than the session holds, and the audit public key the
+// practice keys record now names, so a workstation whose user stays
+// signed in through a rotation made elsewhere reads and writes with the
+// new epochs at once. A grant that does not open, or names no newer
+// epoch, changes nothing (signing in again reports what is wrong).
 func (s *Store) takeNewKeys() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -578,9 +804,13 @@ func (s *Store) takeNewKeys() {
 	if sess == nil || sess.own == nil || sess.user.ID == "" {
 		return
 	}
-	var ring []byte
+	rings := map[string][]byte{}
+	var pk practiceKeys
 	_ = s.db.View(func(btx *bolt.Tx) error {
 		tx := &Tx{s: s, btx: btx, sess: sess}
+		if r, err := tx.Get(PracticeKeysID); err == nil && tx.checkHeadSigned(r) == nil {
+			_ = json.Unmarshal(r.Body, &pk)
+		}
 		r, err := tx.Get(sess.user.ID)
 		if err != nil || tx.checkHeadSigned(r) != nil {
 			return err
@@ -589,23 +819,47 @@ func (s *Store) takeNewKeys() {
 		if err != nil || ub.Disabled || !bytes.Equal(ub.BoxPub, sess.own.box.PublicKey().Bytes()) {
 			return err
 		}
-		if g := ub.Grants[grantClinical]; g != nil {
-			ring, _ = openFrom(sess.own.box, g, grantAD(sess.user.ID, grantClinical))
+		for _, name := range []string{grantClinical, grantGeneral, grantAudit} {
+			if g := ub.Grants[name]; g != nil {
+				if ring, err := openFrom(sess.own.box, g, grantAD(sess.user.ID, name)); err == nil {
+					rings[name] = ring
+				}
+			}
 		}
 		return nil
 	})
-	if ring == nil {
-		return
+	take := func(c Compartment, ring []byte, cur **dataKey) {
+		if ring == nil {
+			return
+		}
+		k, err := parseKeyring(c, ring)
+		if err != nil {
+			return
+		}
+		if *cur != nil && k.epoch <= (*cur).epoch {
+			k.wipe()
+			return
+		}
+		old := *cur
+		*cur = k
+		old.wipe()
 	}
-	k, err := parseKeyring(CompartmentClinical, ring)
-	if err != nil {
-		return
+	take(CompartmentClinical, rings[grantClinical], &sess.clinical)
+	take(CompartmentGeneral, rings[grantGeneral], &sess.general)
+	if ring := rings[grantAudit]; ring != nil {
+		probe := &session{}
+		if probe.setAuditRing(ring) == nil && sess.auditKeyOf(probe.auditEpoch) == nil && probe.auditEpoch > sess.auditEpoch {
+			clear(sess.auditSeed)
+			sess.auditSeed, sess.auditKey, sess.auditEpoch = probe.auditSeed, probe.auditKey, probe.auditEpoch
+			sess.auditOlder, sess.auditOlderSeed = probe.auditOlder, probe.auditOlderSeed
+		} else {
+			probe.wipe()
+		}
+		clear(ring)
 	}
-	if sess.clinical != nil && k.epoch <= sess.clinical.epoch {
-		k.wipe()
-		return
+	if len(pk.AuditPub) == 32 && pk.AuditEpoch > sess.auditPubEpoch {
+		if k := sess.auditKeyOf(pk.AuditEpoch); k == nil || bytes.Equal(k.PublicKey().Bytes(), pk.AuditPub) {
+			sess.auditPub, sess.auditPubEpoch = bytes.Clone(pk.AuditPub), pk.AuditEpoch
+		}
 	}
-	old := sess.clinical
-	sess.clinical = k
-	old.wipe()
 }

@@ -632,13 +632,23 @@ func recoverySession(sl *keyslot, rc *recoveryContent) (*session, error) {
 			sess.wipe()
 			return nil, err
 		}
+		if rc.generalRing != nil {
+			if sess.general, err = parseKeyring(CompartmentGeneral, bytes.Clone(rc.generalRing)); err != nil {
+				sess.wipe()
+				return nil, err
+			}
+		}
 		sess.admin = ed25519.NewKeyFromSeed(rc.adminSeed)
 		sess.adminPub = sess.admin.Public().(ed25519.PublicKey)
-		if err := sess.setAuditSeed(rc.auditSeed); err != nil {
+		audit := rc.auditSeed
+		if rc.auditRing != nil {
+			audit = rc.auditRing
+		}
+		if err := sess.setAuditRing(bytes.Clone(audit)); err != nil {
 			sess.wipe()
 			return nil, err
 		}
-		sess.auditPub = sess.auditKey.PublicKey().Bytes()
+		sess.auditPub, sess.auditPubEpoch = sess.auditKey.PublicKey().Bytes(), sess.auditEpoch
 	}
 	return sess, nil
 }

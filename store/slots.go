@@ -195,8 +195,10 @@ type recoveryContent struct {
 	adminSeed     []byte
 	auditSeed     []byte
 	// clinicalRing: every epoch of the clinical key, from the slot's
-	// pending keys after a rotation (rotate.go); nil without one.
-	clinicalRing []byte
+	// pending keys after a rotation (rotate.go); nil without one. So are
+	// generalRing (the general records keyring) and auditRing (the audit
+	// keyring, as a grant holds it).
+	clinicalRing, generalRing, auditRing []byte
 }
 
 func (c *recoveryContent) wipe() {
@@ -206,6 +208,8 @@ func (c *recoveryContent) wipe() {
 	clear(c.adminSeed)
 	clear(c.auditSeed)
 	clear(c.clinicalRing)
+	clear(c.generalRing)
+	clear(c.auditRing)
 }
 
 // newRecoverySlot wraps the keys of sess (which must hold every key of a
@@ -235,7 +239,7 @@ func newRecoverySlot(practiceID string, sess *session, secret []byte) (string, *
 	if err := sl.wrap(recoverySlotID, kek, pt); err != nil {
 		return "", nil, err
 	}
-	if len(sess.clinical.ringEpochs()) > 1 {
+	if len(sess.clinical.ringEpochs()) > 1 || sess.general != nil || sess.auditEpoch != 0 {
 		if err := sl.sealPending(sess); err != nil {
 			return "", nil, err
 		}
@@ -271,10 +275,12 @@ func openRecoverySlot(practiceID string, sl *keyslot, recoveryKey string) (recov
 		r := pt[2*keySize:]
 		c.clinicalEpoch = uint32(r[0])<<24 | uint32(r[1])<<16 | uint32(r[2])<<8 | uint32(r[3])
 		c.clinical, c.adminSeed, c.auditSeed = r[4:4+keySize], r[4+keySize:4+2*keySize], r[4+2*keySize:]
-		if c.clinicalRing, err = sl.openPending(rk, practiceID, c.adminSeed); err != nil {
+		pk, err := sl.openPending(rk, practiceID, c.adminSeed)
+		if err != nil {
 			c.wipe()
 			return recoveryContent{}, err
 		}
+		c.clinicalRing, c.generalRing, c.auditRing = pk.Clinical, pk.General, pk.Audit
 	}
 	return c, nil
 }

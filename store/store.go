@@ -57,7 +57,12 @@ type Store struct {
 type session struct {
 	key      *dataKey // the general key (the practice data key)
 	clinical *dataKey // nil when the user's role does not hold it
-	admin    ed25519.PrivateKey
+	// general is the general records keyring (rotate.go): the epochs of the
+	// general key started by rotations, with the slot's epoch as the
+	// oldest; it seals general records but the store's own. nil until a
+	// rotation reached the user.
+	general *dataKey
+	admin   ed25519.PrivateKey
 	// adminPub is the practice's administration public key, nil in a
 	// practice still on one data key.
 	adminPub ed25519.PublicKey
@@ -67,6 +72,13 @@ type session struct {
 	auditPub  []byte
 	auditKey  *ecdh.PrivateKey
 	auditSeed []byte
+	// auditEpoch is auditKey's epoch (0 before the first rotation) and
+	// auditPubEpoch auditPub's, which new entries name; auditOlder are
+	// the audit private keys of earlier epochs, with their seeds
+	// (rotate.go): older entries were sealed to them.
+	auditEpoch, auditPubEpoch uint32
+	auditOlder                map[uint32]*ecdh.PrivateKey
+	auditOlderSeed            map[uint32][]byte
 	// clinicalPub is the practice's clinical document public key (of the
 	// clinical key's epoch clinicalPubEpoch), which anyone seals clinical
 	// documents to (clinicaldocs.go); nil while the practice has none.
@@ -94,10 +106,14 @@ func (sess *session) wipe() {
 	}
 	sess.key.wipe()
 	sess.clinical.wipe()
+	sess.general.wipe()
 	clear(sess.admin)
 	clear(sess.seed)
 	clear(sess.auditSeed)
-	sess.auditSeed, sess.auditKey = nil, nil
+	for _, sd := range sess.auditOlderSeed {
+		clear(sd)
+	}
+	sess.auditSeed, sess.auditKey, sess.auditOlder, sess.auditOlderSeed = nil, nil, nil, nil
 	if sess.own != nil {
 		clear(sess.own.sign)
 	}

@@ -338,27 +338,31 @@ func (tx *Tx) regrant(u User) (User, error) {
 // (rotate.go); a new recovery key, when that made one, is handed out by
 // [Store.TakeNewRecoveryKey].
 func (s *Store) DisableUser(username string) error {
-	return s.updateRotating(func(tx *Tx) (bool, error) {
+	return s.updateRotating(func(tx *Tx) (rotation, error) {
 		if err := tx.requireHIM("disable users"); err != nil {
-			return false, err
+			return rotation{}, err
 		}
 		u, err := tx.findUser(username)
 		if err != nil {
-			return false, err
+			return rotation{}, err
 		}
 		if u.Disabled {
-			return false, nil
+			return rotation{}, nil
 		}
 		if err := tx.keepOneHIM(u); err != nil {
-			return false, err
+			return rotation{}, err
 		}
-		held := slices.Contains(roleGrants(u.Role), grantClinical)
+		// Every key the user held starts a new epoch: the general key
+		// (every role), the clinical and audit keys when their role held
+		// them.
+		g := roleGrants(u.Role)
+		held := rotation{general: true, clinical: slices.Contains(g, grantClinical), audit: slices.Contains(g, grantAudit)}
 		u.Disabled = true
 		if _, err := tx.regrant(u); err != nil {
-			return false, err
+			return rotation{}, err
 		}
 		if err := tx.storeSlot(slotIDFor(tx.s.secret(), u.Username), &keyslot{Kind: slotDisabled}); err != nil {
-			return false, err
+			return rotation{}, err
 		}
 		return held, tx.Audit(AuditEvent{Action: "user.disable", Subject: u.ID, Detail: u.Username})
 	}, "user.disable: "+normalizeUsername(username), nil)
@@ -395,28 +399,32 @@ func (s *Store) SetRole(username string, role Role) error {
 	if _, err := ParseRole(string(role)); err != nil {
 		return err
 	}
-	return s.updateRotating(func(tx *Tx) (bool, error) {
+	return s.updateRotating(func(tx *Tx) (rotation, error) {
 		if err := tx.requireHIM("change roles"); err != nil {
-			return false, err
+			return rotation{}, err
 		}
 		u, err := tx.findUser(username)
 		if err != nil {
-			return false, err
+			return rotation{}, err
 		}
 		if u.Role == role {
-			return false, nil
+			return rotation{}, nil
 		}
 		if err := tx.keepOneHIM(u); err != nil {
-			return false, err
+			return rotation{}, err
 		}
 		old := u.Role
 		u.Role = role
 		// The keys of the new role are sealed to the user now.
 		if _, err := tx.regrant(u); err != nil {
-			return false, err
+			return rotation{}, err
 		}
-		lost := slices.Contains(roleGrants(old), grantClinical) && !slices.Contains(roleGrants(role), grantClinical)
-		return lost, tx.Audit(AuditEvent{Action: "user.role", Subject: u.ID, Detail: fmt.Sprintf("%s: %s -> %s", u.Username, old, role)})
+		// The keys the old role held and the new one does not start a
+		// new epoch; the general key stays theirs.
+		lost := func(g string) bool {
+			return slices.Contains(roleGrants(old), g) && !slices.Contains(roleGrants(role), g)
+		}
+		return rotation{clinical: lost(grantClinical), audit: lost(grantAudit)}, tx.Audit(AuditEvent{Action: "user.role", Subject: u.ID, Detail: fmt.Sprintf("%s: %s -> %s", u.Username, old, role)})
 	}, "user.role: "+normalizeUsername(username)+" -> "+string(role), nil)
 }
 

@@ -8,7 +8,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 )
 
-// afterRotation follows a renewal of the clinical key (a user disabled, a
+// afterRotation follows a renewal of the practice's keys (a user disabled, a
 // device revoked: docs/STORE.md, "Rotating keys"): older records are
 // sealed again in the background, and a recovery key the renewal made (a
 // practice whose recovery slot predates rotation) is shown this once.
@@ -23,7 +23,7 @@ func (a *adminView) afterRotation() {
 	key := &widget.Label{Text: rk, TextStyle: fyne.TextStyle{Monospace: true}, SizeName: theme.SizeNameSubHeadingText, Selectable: true}
 	openModal(a.s.ws.win, lang.L("Write down the new recovery key"),
 		container.NewVBox(
-			paragraph(lang.L("Renewing the key of the clinical records made a new recovery key. The old one no longer opens new records. Write the new one down now, on paper, keep it somewhere safe away from this computer, and destroy the old emergency kit.")),
+			paragraph(lang.L("Renewing the practice's keys made a new recovery key. The old one no longer opens new records. Write the new one down now, on paper, keep it somewhere safe away from this computer, and destroy the old emergency kit.")),
 			&widget.Card{Content: key},
 			paragraph(lang.L("It is shown only this once.")),
 		),

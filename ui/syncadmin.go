@@ -203,7 +203,7 @@ func (a *adminView) revoke(cfg syncclient.Config, d syncproto.DeviceInfo, box *f
 				var rerr error
 				if err == nil {
 					// A copy of the device's folder opens what its users'
-					// keys opened: clinical records use a new key from now on.
+					// keys opened: records and audit entries use new keys from now on.
 					_, rerr = a.s.ws.st.RotateKeys("device.revoke: " + d.ID)
 				}
 				fyne.Do(func() {
@@ -212,7 +212,7 @@ func (a *adminView) revoke(cfg syncclient.Config, d syncproto.DeviceInfo, box *f
 						return
 					}
 					if rerr != nil {
-						showError(w, lang.L("The device was revoked, but the clinical key was not renewed"), rerr)
+						showError(w, lang.L("The device was revoked, but the practice's keys were not renewed"), rerr)
 					} else {
 						a.afterRotation()
 					}

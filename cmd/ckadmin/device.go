@@ -133,11 +133,11 @@ func runDeviceRevoke(e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "Revoked device %s (%s): the server refuses it from now on, and enrollment codes it issued no longer work.\n", d.ID, field(d.Name))
 	// A copy of the device's folder opens what its users' keys opened:
-	// the clinical records sealed from now on use a new key.
+	// the records and audit entries sealed from now on use new keys.
 	if _, err := s.RotateKeys("device.revoke: " + d.ID); err != nil {
-		return fmt.Errorf("the device was revoked, but the clinical key was not renewed (run 'ckadmin device revoke %s' again): %w", d.ID, err)
+		return fmt.Errorf("the device was revoked, but the practice's keys were not renewed (run 'ckadmin device revoke %s' again): %w", d.ID, err)
 	}
-	fmt.Fprintln(e.stdout, "Clinical records are sealed with a new key from now on; other workstations take it when their users next sign in.")
+	fmt.Fprintln(e.stdout, "Records and audit entries are sealed with a new key from now on; other workstations take it when their users next sign in.")
 	e.showNewRecoveryKey(s)
 	return nil
 }
