@@ -89,7 +89,7 @@ func (v *chartView) header() fyne.CanvasObject {
 	facts := strings.Join(words.NonEmpty("MRN "+p.MRN, p.AgeText(time.Now()), string(p.Sex), "born "+p.DOB, p.DeathText()), " · ")
 	allergy := v.allergyBanner()
 	v.banner = allergy
-	top := fyne.CanvasObject(heading(name))
+	top := fyne.CanvasObject(heading(ordered(name)))
 	if role := v.s.user.Role; chart.Allowed(role, chart.PrintClinical) || chart.Allowed(role, chart.PrintAdmin) {
 		top = container.NewBorder(nil, nil, nil, &widget.Button{Text: "Print… (Ctrl+P)", Icon: theme.DocumentPrintIcon(), OnTapped: v.printMenu}, top)
 	}
