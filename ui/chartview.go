@@ -89,7 +89,7 @@ func (v *chartView) header() fyne.CanvasObject {
 	facts := strings.Join(words.NonEmpty(fmt.Sprintf(lang.L("MRN %s"), p.MRN), ageText(p, time.Now()), sexWord(p.Sex), fmt.Sprintf(lang.L("born %s"), showDate(p.DOB)), deathText(p)), " · ")
 	allergy := v.allergyBanner()
 	v.banner = allergy
-	top := fyne.CanvasObject(heading(name))
+	top := fyne.CanvasObject(heading(ordered(name)))
 	if role := v.s.user.Role; chart.Allowed(role, chart.PrintClinical) || chart.Allowed(role, chart.PrintAdmin) {
 		top = container.NewBorder(nil, nil, nil, &widget.Button{Text: lang.L("Print… (Ctrl+P)"), Icon: theme.DocumentPrintIcon(), OnTapped: v.printMenu}, top)
 	}

@@ -140,7 +140,7 @@ func (f *finder) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	p := f.results[i]
 	row := o.(*fyne.Container)
 	row.Objects[1].(*widget.Label).SetText(p.MRN)
-	row.Objects[0].(*widget.Label).SetText(p.Name())
+	row.Objects[0].(*widget.Label).SetText(ordered(p.Name()))
 	row.Objects[2].(*widget.Label).SetText(bornText(p))
 	row.Refresh()
 }
