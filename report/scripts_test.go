@@ -11,8 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/text/unicode/norm"
-
+	"chartkeeper/internal/ocrtest"
 	"chartkeeper/report"
 )
 
@@ -75,7 +74,7 @@ func TestEveryScriptPrints(t *testing.T) {
 			// pdftotext moves the space between right-to-left and
 			// left-to-right words about, so the note is compared by its
 			// letters
-			if !strings.Contains(squash(all), squash(note)) {
+			if !strings.Contains(ocrtest.Letters(all), ocrtest.Letters(note)) {
 				t.Errorf("summary lacks %q", note)
 			}
 			for _, r := range all {
@@ -150,9 +149,9 @@ func TestEveryScriptOCR(t *testing.T) {
 				t.Fatal(err)
 			}
 			f.Close()
-			got := squash(run(t, "tesseract", path, "-", "-l", n.ocr, "--psm", "13"))
-			want := squash(n.family + n.given)
-			if sim := similarity(got, want); sim < minOCRSimilarity {
+			got := ocrtest.Letters(run(t, "tesseract", path, "-", "-l", n.ocr, "--psm", "13"))
+			want := ocrtest.Letters(n.family + n.given)
+			if sim := ocrtest.Similarity(got, want); sim < minOCRSimilarity {
 				t.Errorf("OCR read %q for %q: similarity %.2f, under %.2f", got, want, sim, minOCRSimilarity)
 			} else {
 				t.Logf("OCR read %q for %q: similarity %.2f", got, want, sim)
@@ -172,32 +171,6 @@ func TestEveryScriptOCR(t *testing.T) {
 // joined forms.
 const minOCRSimilarity = 0.95
 
-// similarity is 1 - the edit distance between a and b (in characters)
-// divided by the length of the longer.
-func similarity(a, b string) float64 {
-	x, y := []rune(a), []rune(b)
-	if len(x) == 0 && len(y) == 0 {
-		return 1
-	}
-	prev := make([]int, len(y)+1)
-	cur := make([]int, len(y)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(x); i++ {
-		cur[0] = i
-		for j := 1; j <= len(y); j++ {
-			cost := 1
-			if x[i-1] == y[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return 1 - float64(prev[len(y)])/float64(max(len(x), len(y)))
-}
-
 // trim cuts img down to its dark pixels and adds a white border of pad
 // pixels.
 func trim(img image.Image, pad int) image.Image {
@@ -214,17 +187,4 @@ func trim(img image.Image, pad int) image.Image {
 	draw.Draw(out, out.Bounds(), image.White, image.Point{}, draw.Src)
 	draw.Draw(out, box.Sub(box.Min).Add(image.Pt(pad, pad)), img, box.Min, draw.Src)
 	return out
-}
-
-// squash drops spaces, commas and joiners and composes, so OCR text and
-// a name compare by their letters.
-func squash(s string) string {
-	s = norm.NFC.String(s)
-	return strings.Map(func(r rune) rune {
-		switch r {
-		case ' ', '\n', '\t', ',', '،', '\u200C', '\u200D', '\u200E', '\u200F', '\f':
-			return -1
-		}
-		return r
-	}, s)
 }

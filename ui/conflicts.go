@@ -138,7 +138,7 @@ func (v *conflictView) content() fyne.CanvasObject {
 	c := v.c
 	who := lang.L("a record")
 	if c.Patient.ID != "" {
-		who = fmt.Sprintf(lang.L("%s (MRN %s)"), c.Patient.Name(), c.Patient.MRN)
+		who = ordered(fmt.Sprintf(lang.L("%s (MRN %s)"), c.Patient.Name(), c.Patient.MRN))
 	}
 	box := container.NewVBox(heading(fmt.Sprintf(lang.L("Review: %s of %s"), conflictWhat(c.What), who)),
 		paragraph(lang.L("This record was changed on two or more workstations at once and the changes could not be combined. "+
@@ -557,7 +557,7 @@ func (s *session) conflictQueue() {
 	for _, it := range items {
 		patient := lang.L("no chart")
 		if it.Patient.ID != "" {
-			patient = fmt.Sprintf(lang.L("%s (MRN %s)"), it.Patient.Name(), it.Patient.MRN)
+			patient = ordered(fmt.Sprintf(lang.L("%s (MRN %s)"), it.Patient.Name(), it.Patient.MRN))
 		}
 		box.Add(container.NewBorder(nil, nil, nil,
 			&widget.Button{Text: lang.L("Review…"), OnTapped: func() { s.reviewConflict(it.ID) }},

@@ -127,7 +127,7 @@ func homeRow(text, button string, tapped func()) fyne.CanvasObject {
 
 // patientLine is "Name · MRN 1234567 · 1980-04-02 · 45 years · F".
 func homePatientLine(p chart.PatientSummary) string {
-	return fmt.Sprintf(lang.L("%s · MRN %s · %s"), p.Name(), p.MRN, bornText(p))
+	return ordered(fmt.Sprintf(lang.L("%s · MRN %s · %s"), p.Name(), p.MRN, bornText(p)))
 }
 
 // ago says how long ago t was, in words: "5 minutes", "3 hours", "2 days".
@@ -234,7 +234,7 @@ func (s *session) clinicianHome() fyne.CanvasObject {
 		left.Add(paragraph(lang.L("Every note you wrote is signed.")))
 	}
 	for _, it := range notes {
-		text := strings.Join(words.NonEmpty(showDate(it.Visit.Date), it.Patient.Name(), it.Visit.Reason, ageDays(it.Age)), " · ")
+		text := ordered(strings.Join(words.NonEmpty(showDate(it.Visit.Date), it.Patient.Name(), it.Visit.Reason, ageDays(it.Age)), " · "))
 		left.Add(homeRow(text, lang.L("Open"), func() { s.openVisitOf(it.Visit) }))
 	}
 	if n > len(notes) {
@@ -262,7 +262,7 @@ func (s *session) clinicianHome() fyne.CanvasObject {
 		if c, ok := chart.CategoryByName(cat); ok {
 			cat = c.Title
 		}
-		text := strings.Join(words.NonEmpty(it.Patient.Name(), cat, it.Document.Title, whenText(it.Document.FiledAt)), " · ")
+		text := ordered(strings.Join(words.NonEmpty(it.Patient.Name(), cat, it.Document.Title, whenText(it.Document.FiledAt)), " · "))
 		right.Add(homeRow(text, lang.L("Open chart"), func() { s.openChart(it.Document.Patient) }))
 	}
 	right.Add(s.recentSection())
@@ -309,7 +309,7 @@ func (s *session) newResultsSection(since time.Time) fyne.CanvasObject {
 		if it.Others > 0 {
 			more = fmt.Sprintf(lang.L("and %d earlier"), it.Others)
 		}
-		text := strings.Join(words.NonEmpty(it.Patient.Name(), clip(r.Name, 32), value, showDay(r.Taken), more), " · ")
+		text := ordered(strings.Join(words.NonEmpty(it.Patient.Name(), clip(r.Name, 32), value, showDay(r.Taken), more), " · "))
 		l := &widget.Label{Text: text, Truncation: fyne.TextTruncateEllipsis}
 		if r.Abnormal() {
 			l.Importance = widget.DangerImportance

@@ -74,7 +74,7 @@ func (q *coderQueue) showItem() {
 		return
 	}
 	note := container.NewVBox(
-		heading(it.Patient.Name()),
+		heading(ordered(it.Patient.Name())),
 		paragraph(strings.Join(words.NonEmpty(fmt.Sprintf(lang.L("MRN %s"), it.Patient.MRN), bornText(it.Patient)), " · ")),
 		&widget.Label{Text: fmt.Sprintf(lang.L("Visit of %s: %s"), showDate(visit.Date), visit.Reason), TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord},
 		paragraph(fmt.Sprintf(lang.L("Clinician: %s."), visit.Clinician)+" "+signedText(visit)),

@@ -407,7 +407,7 @@ func (v *inboxView) enter() {
 }
 
 func patientLine(p chart.PatientSummary) string {
-	return fmt.Sprintf(lang.L("%s · MRN %s · born %s"), p.Name(), p.MRN, showDate(p.DOB))
+	return ordered(fmt.Sprintf(lang.L("%s · MRN %s · born %s"), p.Name(), p.MRN, showDate(p.DOB)))
 }
 
 func (v *inboxView) current() (chart.Document, bool) {

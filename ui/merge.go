@@ -36,8 +36,8 @@ func (a *adminView) duplicates() fyne.CanvasObject {
 				&widget.Button{Text: lang.L("Compare…"), OnTapped: func() { a.compare(p.A.ID, p.B.ID) }},
 				&widget.Button{Text: lang.L("Not the same person…"), OnTapped: func() { a.notDuplicate(p.A, p.B) }}),
 			container.NewVBox(
-				&widget.Label{Text: p.A.MRN + "  " + p.A.Name() + "  " + bornText(p.A) + "   ↔   " +
-					p.B.MRN + "  " + p.B.Name() + "  " + bornText(p.B), Wrapping: fyne.TextWrapWord},
+				&widget.Label{Text: ordered(p.A.MRN + "  " + p.A.Name() + "  " + bornText(p.A) + "   ↔   " +
+					p.B.MRN + "  " + p.B.Name() + "  " + bornText(p.B)), Wrapping: fyne.TextWrapWord},
 				&widget.Label{Text: fmt.Sprintf(lang.L("Why: %s"), duplicateWhy(p)), Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance})))
 	}
 	a.notDuplicates(box)
@@ -101,8 +101,8 @@ func (a *adminView) notDuplicates(box *fyne.Container) {
 		box.Add(container.NewBorder(nil, nil, nil,
 			&widget.Button{Text: lang.L("Undo…"), Icon: theme.ContentUndoIcon(), OnTapped: func() { a.undoNotDuplicate(p) }},
 			container.NewVBox(
-				&widget.Label{Text: p.A.MRN + "  " + p.A.Name() + "  " + bornText(p.A) + "   ↔   " +
-					p.B.MRN + "  " + p.B.Name() + "  " + bornText(p.B), Wrapping: fyne.TextWrapWord},
+				&widget.Label{Text: ordered(p.A.MRN + "  " + p.A.Name() + "  " + bornText(p.A) + "   ↔   " +
+					p.B.MRN + "  " + p.B.Name() + "  " + bornText(p.B)), Wrapping: fyne.TextWrapWord},
 				&widget.Label{Text: fmt.Sprintf(lang.L("Reason: %s"), p.Reason), Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance})))
 	}
 }
@@ -259,6 +259,6 @@ func patientCard(p chart.Patient) fyne.CanvasObject {
 	}
 	// The name wraps rather than widening the card: two cards side by
 	// side must fit the narrowest screen.
-	title := &widget.Label{Text: p.Name(), TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameSubHeadingText}
+	title := &widget.Label{Text: ordered(p.Name()), TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameSubHeadingText}
 	return &widget.Card{Content: container.NewVBox(title, grid)}
 }

@@ -249,7 +249,7 @@ func (r *registerForm) showDuplicates(dups []chart.PatientSummary) {
 		id := d.ID
 		objs = append(objs, container.NewBorder(nil, nil, nil,
 			&widget.Button{Text: lang.L("Open"), OnTapped: func() { r.t.drop(); r.s.openChart(id) }}, // the typed registration is not wanted
-			&widget.Label{Text: d.MRN + "  " + d.Name() + "  " + bornText(d) + phoneText(d.Phone)}))
+			&widget.Label{Text: ordered(d.MRN + "  " + d.Name() + "  " + bornText(d) + phoneText(d.Phone))}))
 	}
 	r.dups.Objects = objs
 	r.dups.Refresh()

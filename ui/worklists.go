@@ -60,13 +60,13 @@ func (a *adminView) worklists() fyne.CanvasObject {
 	unsigned, err := svc.UnsignedVisits(unsignedAfterDays)
 	section(fmt.Sprintf(lang.L("Visits unsigned after %d days"), unsignedAfterDays), len(unsigned), err)
 	for _, it := range unsigned {
-		row(fmt.Sprintf("%s  %s · %s · %s · %s", showDate(it.Visit.Date), it.Patient.Name(), it.Visit.Reason, it.Visit.Clinician, homeCount(it.Age, lang.L("1 day"), lang.L("%d days"))), open(it.Patient.ID))
+		row(ordered(fmt.Sprintf("%s  %s · %s · %s · %s", showDate(it.Visit.Date), it.Patient.Name(), it.Visit.Reason, it.Visit.Clinician, homeCount(it.Age, lang.L("1 day"), lang.L("%d days")))), open(it.Patient.ID))
 	}
 
 	uncoded, err := svc.UncodedVisits()
 	section(lang.L("Signed visits without codes"), len(uncoded), err)
 	for _, it := range uncoded {
-		row(fmt.Sprintf("%s  %s · %s · %s", showDate(it.Visit.Date), it.Patient.Name(), it.Visit.Reason, it.Visit.Clinician), open(it.Patient.ID))
+		row(ordered(fmt.Sprintf("%s  %s · %s · %s", showDate(it.Visit.Date), it.Patient.Name(), it.Visit.Reason, it.Visit.Clinician)), open(it.Patient.ID))
 	}
 
 	docs, err := svc.DocumentsToFile()
@@ -80,7 +80,7 @@ func (a *adminView) worklists() fyne.CanvasObject {
 // patientName names a patient from the finder's memory (not audited).
 func (a *adminView) patientName(id string) string {
 	if p, ok := a.s.svc.Summary(id); ok {
-		return fmt.Sprintf(lang.L("%s (MRN %s)"), p.Name(), p.MRN)
+		return ordered(fmt.Sprintf(lang.L("%s (MRN %s)"), p.Name(), p.MRN))
 	}
 	return lang.L("a patient")
 }
