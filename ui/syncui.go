@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -32,7 +33,7 @@ type syncer struct {
 // syncStatus returns the header's sync part and starts sync for the
 // session if this workstation is connected to a server.
 func (s *session) syncStatus() fyne.CanvasObject {
-	s.syncBox = container.NewHBox()
+	s.syncBox = container.New(layout.NewBorderLayout(nil, nil, nil, nil))
 	s.startSync()
 	return s.syncBox
 }
@@ -42,7 +43,7 @@ func (s *session) syncStatus() fyne.CanvasObject {
 // connecting (it stops what ran before).
 func (s *session) startSync() {
 	s.sync.stop()
-	y := &syncer{label: &widget.Label{}}
+	y := &syncer{label: &widget.Label{Truncation: fyne.TextTruncateEllipsis}} // cut short in a narrow header
 	s.sync = y
 	cfg, err := syncclient.LoadConfig(s.ws.dir)
 	if err == nil {
@@ -53,6 +54,7 @@ func (s *session) startSync() {
 	case errors.Is(err, syncclient.ErrNotConnected):
 		y.label.SetText("Sync: not connected")
 		s.syncBox.Objects = []fyne.CanvasObject{y.label}
+		s.syncBox.Layout = layout.NewBorderLayout(nil, nil, nil, nil)
 		s.syncBox.Refresh()
 		return
 	case err != nil:
@@ -60,6 +62,7 @@ func (s *session) startSync() {
 		y.label.SetText("Sync: " + strings.TrimSuffix(sentence(err), "."))
 		y.label.Importance = widget.DangerImportance
 		s.syncBox.Objects = []fyne.CanvasObject{y.label}
+		s.syncBox.Layout = layout.NewBorderLayout(nil, nil, nil, nil)
 		s.syncBox.Refresh()
 		return
 	}
@@ -91,6 +94,7 @@ func (s *session) startSync() {
 		}
 	}()
 	s.syncBox.Objects = []fyne.CanvasObject{y.label, y.now}
+	s.syncBox.Layout = layout.NewBorderLayout(nil, nil, nil, y.now)
 	s.syncBox.Refresh()
 }
 
