@@ -54,9 +54,10 @@ func (f *finder) content() fyne.CanvasObject {
 }
 
 // focus puts the cursor in the search entry, its text selected, showing
-// the find pane if a screen had hidden it.
+// the find pane if a screen had hidden it, or in place of the detail pane
+// in a narrow window (panes.go).
 func (f *finder) focus() {
-	f.show(true)
+	f.s.panes.show(sideFind)
 	f.s.ws.win.Canvas().Focus(f.query)
 }
 
@@ -64,16 +65,11 @@ func (f *finder) focus() {
 // inbox hides it: its filing form has a patient search of its own, and at
 // 1024 px the document and the form need the width.
 func (f *finder) show(on bool) {
-	if f.pane == nil || f.pane.Visible() == on {
-		return
-	}
 	if on {
-		f.pane.Show()
+		f.s.panes.findOff = false
+		f.s.panes.refit()
 	} else {
-		f.pane.Hide()
-	}
-	if f.s.work != nil {
-		f.s.work.Refresh()
+		f.s.panes.hideFind()
 	}
 }
 

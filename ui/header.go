@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"math"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
@@ -20,6 +22,15 @@ type headerItem struct {
 	// nil leaves it out of the menu.
 	menu func() *fyne.MenuItem
 	slot *fyne.Container // holds obj; hidden while obj does not fit
+	// full, for a kept item whose text can be cut short with an ellipsis,
+	// is its width uncut; it asks for least, and gets what is left once
+	// every other item is in the menu. A cut item is also in the menu.
+	full  func() float32
+	least float32
+	given float32 // the width a cut item has at the last layout
+	// shorten, if set, is told a cut item's width at every layout, to
+	// put a shorter text in before the ellipsis has to.
+	shorten func(w float32)
 }
 
 // headerBar lays out the header's items on one line, left items from the
@@ -59,7 +70,15 @@ func width(it *headerItem) float32 {
 	if !it.obj.Visible() {
 		return 0
 	}
+	if it.full != nil {
+		return it.full()
+	}
 	return it.view.MinSize().Width
+}
+
+// cut reports whether an item is shown shorter than its text.
+func (it *headerItem) cut() bool {
+	return it.full != nil && it.given < it.full()
 }
 
 // fit decides which items are shown at width w: it hides items, lowest
@@ -104,6 +123,32 @@ func (h *headerBar) fit(w float32) bool {
 			}
 		}
 	}
+	// Still too wide with every other item in the menu: the items that may
+	// be cut give up the excess, each in proportion to what it can give.
+	room := float32(0)
+	for _, it := range items {
+		if it.full != nil {
+			it.given = width(it)
+			room += max(0, it.given-it.least)
+		}
+	}
+	excess := total - w
+	if hidden {
+		excess += moreW
+	}
+	if excess > 0 && room > 0 {
+		if !hidden {
+			excess += moreW // the cut items' whole texts are in the menu
+		}
+		for _, it := range items {
+			if it.full != nil && it.given > it.least {
+				it.given -= min(it.given-it.least, excess*(it.given-it.least)/room)
+				if it.menu != nil {
+					hidden = true
+				}
+			}
+		}
+	}
 	for _, it := range items {
 		if shown[it] && it.obj.Visible() {
 			it.slot.Show()
@@ -119,39 +164,47 @@ func (h *headerBar) fit(w float32) bool {
 func (h *headerBar) Layout(_ []fyne.CanvasObject, size fyne.Size) {
 	pad := theme.Padding()
 	hidden := h.fit(size.Width)
-	place := func(o fyne.CanvasObject, x float32) float32 {
-		w := o.MinSize().Width
+	place := func(o fyne.CanvasObject, w, x float32) float32 {
 		ht := o.MinSize().Height
 		o.Move(fyne.NewPos(x, (size.Height-ht)/2))
 		o.Resize(fyne.NewSize(w, ht))
 		return w
 	}
+	wide := func(it *headerItem) float32 {
+		if it.full != nil {
+			if it.shorten != nil {
+				it.shorten(it.given)
+			}
+			return it.given
+		}
+		return it.slot.MinSize().Width
+	}
 	x := float32(0)
 	for _, it := range h.left {
 		if it.slot.Visible() && width(it) > 0 {
-			x += place(it.slot, x) + pad
+			x += place(it.slot, wide(it), x) + pad
 		}
 	}
 	x = size.Width
 	for i := len(h.right) - 1; i >= 0; i-- {
 		it := h.right[i]
 		if it.slot.Visible() && width(it) > 0 {
-			x -= it.slot.MinSize().Width
-			place(it.slot, x)
+			x -= wide(it)
+			place(it.slot, wide(it), x)
 			x -= pad
 		}
 	}
 	if hidden {
 		h.more.Show()
 		x -= h.more.MinSize().Width
-		place(h.more, x)
+		place(h.more, h.more.MinSize().Width, x)
 	} else {
 		h.more.Hide()
 	}
 }
 
-// MinSize is the width of the kept items and the "More" button, and the
-// height of the tallest item.
+// MinSize is the width of the kept items (the least of those that may be
+// cut) and the "More" button, and the height of the tallest item.
 func (h *headerBar) MinSize([]fyne.CanvasObject) fyne.Size {
 	pad := theme.Padding()
 	var s fyne.Size
@@ -161,7 +214,10 @@ func (h *headerBar) MinSize([]fyne.CanvasObject) fyne.Size {
 		}
 		m := it.view.MinSize()
 		s.Height = max(s.Height, m.Height)
-		if it.keep {
+		switch {
+		case it.keep && it.full != nil:
+			s.Width += it.least + pad
+		case it.keep:
 			s.Width += m.Width + pad
 		}
 	}
@@ -169,11 +225,12 @@ func (h *headerBar) MinSize([]fyne.CanvasObject) fyne.Size {
 	return fyne.NewSize(s.Width+m.Width, max(s.Height, m.Height))
 }
 
-// hiddenItems are the items that do not fit now, in the bar's order.
+// hiddenItems are the items that do not fit now, or are cut short, in the
+// bar's order.
 func (h *headerBar) hiddenItems() []*headerItem {
 	var out []*headerItem
 	for _, it := range h.items() {
-		if !it.slot.Visible() && it.obj.Visible() && it.menu != nil {
+		if (!it.slot.Visible() || it.cut()) && it.obj.Visible() && it.menu != nil {
 			out = append(out, it)
 		}
 	}
@@ -222,6 +279,84 @@ func labelItem(l *widget.Label, rank int, action func()) *headerItem {
 		}
 		return fyne.NewMenuItem(l.Text, action)
 	}}
+}
+
+// cutItem is a kept header item for a label that is cut short with an
+// ellipsis (its Truncation) when the bar is narrow. The label is the
+// centre of view's border layout; beside is the width of the rest of view
+// (an icon, a separator, a button). The menu shows the label's whole text
+// while it is cut.
+func cutItem(label func() *widget.Label, view fyne.CanvasObject, least float32, beside func() float32) *headerItem {
+	return &headerItem{obj: view, keep: true, least: least,
+		full: func() float32 { return textWidth(label()) + beside() },
+		menu: func() *fyne.MenuItem {
+			l := label()
+			if l.Text == "" {
+				return nil
+			}
+			mi := fyne.NewMenuItem(l.Text, nil)
+			mi.Disabled = true
+			return mi
+		}}
+}
+
+// nameItem is the kept item for who is signed in: an icon, then who's
+// text ("Name · Role"); in a narrow bar the name alone, and then the name
+// cut short.
+func nameItem(who *widget.Label, name string) *headerItem {
+	full := who.Text
+	who.Truncation = fyne.TextTruncateEllipsis
+	icon := widget.NewIcon(theme.AccountIcon())
+	beside := func() float32 { return icon.MinSize().Width + theme.Padding() }
+	it := cutItem(func() *widget.Label { return who }, border(nil, nil, icon, nil, who), 120, beside)
+	it.full = func() float32 { return measureLabel(who, full) + beside() }
+	it.shorten = func(w float32) {
+		text := full
+		if w < it.full() {
+			text = name
+		}
+		if who.Text != text {
+			who.Text = text
+			who.Refresh()
+		}
+	}
+	it.menu = func() *fyne.MenuItem {
+		mi := fyne.NewMenuItem(full, nil)
+		mi.Disabled = true
+		return mi
+	}
+	return it
+}
+
+// syncItem is the kept item for the sync state (syncui.go): a separator,
+// the state, cut short in a narrow bar, and "Sync now" when connected.
+func (s *session) syncItem(sync fyne.CanvasObject) *headerItem {
+	bar := widget.NewSeparator()
+	return cutItem(func() *widget.Label { return s.sync.label }, border(nil, nil, bar, nil, sync), 140,
+		func() float32 {
+			w := bar.MinSize().Width + theme.Padding()
+			if s.sync.now != nil {
+				w += s.sync.now.MinSize().Width + theme.Padding()
+			}
+			return w
+		})
+}
+
+// textWidth is the width a label needs to show its whole text on one line.
+func textWidth(l *widget.Label) float32 {
+	return measureLabel(l, l.Text)
+}
+
+// measureLabel is the width label l needs to show text on one line. Two
+// units more than the text's measure: the label's ellipsis rounds the
+// room it has down to whole units, and the text drawn at the screen's
+// scale can be a fraction wider than measured.
+func measureLabel(l *widget.Label, text string) float32 {
+	size := theme.TextSize()
+	if l.SizeName != "" {
+		size = theme.Size(l.SizeName)
+	}
+	return float32(math.Ceil(float64(fyne.MeasureText(text, size, l.TextStyle).Width))) + 2 + 2*theme.InnerPadding()
 }
 
 // refresh lays the bar out again, after an item hid or showed itself.

@@ -45,6 +45,7 @@ func (s *session) showHome() {
 	s.body.Objects = []fyne.CanvasObject{o}
 	s.body.Refresh()
 	s.atHome = true
+	s.panes.showToggle() // a home has no panes to go between
 	s.focusHome()
 }
 
@@ -75,17 +76,21 @@ func (s *session) toWorkspace() {
 	s.atHome = false
 	s.body.Objects = []fyne.CanvasObject{s.work}
 	s.body.Refresh()
+	s.panes.refit()
 }
 
 // findFromHome leaves the home for the find pane, the cursor in its entry.
+// From the workspace it only moves the cursor there (a narrow window
+// shows the find pane in place of the detail pane): an open form stays
+// as it is, so nothing is asked.
 func (s *session) findFromHome() {
 	s.touch()
-	if s.asked(s.findFromHome) {
+	if s.atHome && s.asked(s.findFromHome) {
 		return
 	}
 	if s.atHome {
 		s.coder = nil
-		s.showDetail(s.welcome())
+		s.showWelcome()
 	}
 	s.find.focus()
 }

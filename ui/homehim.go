@@ -17,7 +17,7 @@ import (
 const historyDays = 90
 
 // plotMin is the least a plot on the HIM home is drawn at; two fit side by
-// side in 1024 px.
+// side in 1024 px, and a narrower window shows them one a row.
 var plotMin = fyne.NewSize(400, 190)
 
 // himHome: the worklists with their counts and oldest items, then plots of
@@ -56,7 +56,7 @@ func (s *session) himHome() fyne.CanvasObject {
 	for k, name := range chart.UnsignedAges {
 		unsigned.Series = append(unsigned.Series, plots.Series{Name: name, Points: dayPoints(h.Days, h.Unsigned[k])})
 	}
-	plotGrid := container.NewGridWithColumns(2,
+	plotGrid := newUpTo(2,
 		s.newHomePlot(one(lang.L("Documents waiting to be filed"), lang.L("documents"), h.Waiting)),
 		s.newHomePlot(unsigned),
 		s.newHomePlot(one(lang.L("Coding backlog (signed visits without codes)"), lang.L("visits"), h.Backlog)),

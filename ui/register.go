@@ -164,7 +164,7 @@ func (r *registerForm) close() {
 		r.s.openChart(r.orig.ID)
 		return
 	}
-	r.s.showDetail(r.s.welcome())
+	r.s.showWelcome()
 	r.s.find.focus()
 }
 

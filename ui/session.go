@@ -43,6 +43,7 @@ type session struct {
 
 	body       *fyne.Container   // under the header: the home or the workspace
 	work       fyne.CanvasObject // the workspace: the find pane and the detail pane
+	panes      *panes            // how the workspace shows them, side by side or one at a time (panes.go)
 	atHome     bool              // the home is shown (home.go)
 	coder      *coderQueue       // the coder's home, while shown (homecoder.go)
 	homePlots  []*plotView       // the HIM home's plots, while shown (homehim.go)
@@ -96,10 +97,11 @@ func (ws *workstation) startSession(svc *chart.Service) {
 // opened.
 func (s *session) content() fyne.CanvasObject {
 	s.find = newFinder(s)
-	s.detail = container.NewStack(s.welcome())
-	split := container.NewHSplit(s.find.content(), s.detail)
-	split.Offset = 0.38
-	s.work = split
+	blank := s.welcome()
+	s.detail = container.NewStack(blank)
+	s.panes = newPanes(s)
+	s.panes.blank = blank
+	s.work = s.panes.box
 	s.body = container.NewStack()
 	header := s.header()
 	s.showHome()
@@ -121,10 +123,14 @@ func (s *session) header() fyne.CanvasObject {
 	signOut := &widget.Button{Text: lang.L("Sign out"), OnTapped: s.signOut}
 	// Ranks: the order items give way to the menu, lowest first. "New
 	// patient" has Ctrl+N and the count has the Inbox button; a scan
-	// warning says intake has stopped, so it stays long.
+	// warning says intake has stopped, so it stays long. Once all have
+	// given way, the user's name and role (then the name alone) and the
+	// sync state are cut short; the pane button of a narrow workspace
+	// (panes.go) and "Lock" always stay.
 	left := []*headerItem{
-		{obj: container.NewHBox(widget.NewIcon(theme.AccountIcon()), who), keep: true},
-		{obj: sync, view: container.NewHBox(widget.NewSeparator(), sync), keep: true},
+		{obj: s.panes.toggle, keep: true},
+		nameItem(who, s.user.Name),
+		s.syncItem(sync),
 		buttonItem(conflicts, 6),
 	}
 	if chart.Allowed(s.user.Role, chart.FileDocuments) {
@@ -176,14 +182,24 @@ func (s *session) welcome() fyne.CanvasObject {
 	return container.NewPadded(container.NewVBox(heading(fmt.Sprintf(lang.L("Welcome, %s"), s.user.Name)), paragraph(hint)))
 }
 
+// showWelcome shows the welcome in the detail pane, as after sign-in: a
+// narrow window then offers no way "back" to it.
+func (s *session) showWelcome() {
+	w := s.welcome()
+	s.panes.blank = w
+	s.showDetail(w)
+}
+
 // showDetail replaces the detail pane, leaving the home for the workspace.
 func (s *session) showDetail(o fyne.CanvasObject) {
 	s.toWorkspace()
 	s.coder, s.homePlots = nil, nil
 	s.viewer = nil
-	s.find.show(true)
 	s.detail.Objects = []fyne.CanvasObject{o}
 	s.detail.Refresh()
+	s.panes.findOff = false // every screen but the inbox shows the find pane
+	s.panes.detailFocus = nil
+	s.panes.show(sideDetail)
 }
 
 // openChart shows a patient's chart in the detail pane.

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -33,7 +34,7 @@ type syncer struct {
 // syncStatus returns the header's sync part and starts sync for the
 // session if this workstation is connected to a server.
 func (s *session) syncStatus() fyne.CanvasObject {
-	s.syncBox = container.NewHBox()
+	s.syncBox = container.New(layout.NewBorderLayout(nil, nil, nil, nil))
 	s.startSync()
 	return s.syncBox
 }
@@ -43,7 +44,7 @@ func (s *session) syncStatus() fyne.CanvasObject {
 // connecting (it stops what ran before).
 func (s *session) startSync() {
 	s.sync.stop()
-	y := &syncer{label: &widget.Label{}}
+	y := &syncer{label: &widget.Label{Truncation: fyne.TextTruncateEllipsis}} // cut short in a narrow header
 	s.sync = y
 	cfg, err := syncclient.LoadConfig(s.ws.dir)
 	if err == nil {
@@ -54,6 +55,7 @@ func (s *session) startSync() {
 	case errors.Is(err, syncclient.ErrNotConnected):
 		y.label.SetText(lang.L("Sync: not connected"))
 		s.syncBox.Objects = []fyne.CanvasObject{y.label}
+		s.syncBox.Layout = layout.NewBorderLayout(nil, nil, nil, nil)
 		s.syncBox.Refresh()
 		return
 	case err != nil:
@@ -61,6 +63,7 @@ func (s *session) startSync() {
 		y.label.SetText(fmt.Sprintf(lang.L("Sync: %s"), strings.TrimSuffix(sentence(err), ".")))
 		y.label.Importance = widget.DangerImportance
 		s.syncBox.Objects = []fyne.CanvasObject{y.label}
+		s.syncBox.Layout = layout.NewBorderLayout(nil, nil, nil, nil)
 		s.syncBox.Refresh()
 		return
 	}
@@ -92,6 +95,7 @@ func (s *session) startSync() {
 		}
 	}()
 	s.syncBox.Objects = []fyne.CanvasObject{y.label, y.now}
+	s.syncBox.Layout = layout.NewBorderLayout(nil, nil, nil, y.now)
 	s.syncBox.Refresh()
 }
 
