@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -96,9 +97,10 @@ func (s *session) findFromHome() {
 }
 
 // homeActions is the row of buttons at the top of every home: find, and
-// what else the role starts from.
+// what else the role starts from. It wraps onto a second line in a narrow
+// window.
 func (s *session) homeActions() fyne.CanvasObject {
-	row := container.NewHBox(&widget.Button{Text: lang.L("Find a patient (Ctrl+F)"), Icon: theme.SearchIcon(), Importance: widget.HighImportance, OnTapped: s.findFromHome})
+	row := container.New(layout.NewRowWrapLayout(), &widget.Button{Text: lang.L("Find a patient (Ctrl+F)"), Icon: theme.SearchIcon(), Importance: widget.HighImportance, OnTapped: s.findFromHome})
 	if chart.Allowed(s.user.Role, chart.WriteDemographics) {
 		row.Add(&widget.Button{Text: lang.L("New patient (Ctrl+N)"), Icon: theme.ContentAddIcon(), OnTapped: s.register})
 	}

@@ -115,6 +115,10 @@ func (sc *Script) Open(name string) error {
 			err = errors.New("nobody is signed in")
 			return
 		}
+		// a scripted open stands for the user's own clicks: it keeps the
+		// session from locking for idleness, as they would, however long
+		// a tour takes on a busy machine
+		s.touch()
 		err = s.openTourStop(sc.tour, name)
 	})
 	return err
