@@ -86,7 +86,7 @@ func (v *chartView) header() fyne.CanvasObject {
 	if p.Preferred != "" {
 		name += " (" + p.Preferred + ")"
 	}
-	facts := strings.Join(words.NonEmpty(fmt.Sprintf(lang.L("MRN %s"), p.MRN), ageText(p, time.Now()), sexWord(p.Sex), fmt.Sprintf(lang.L("born %s"), showDate(p.DOB)), deathText(p)), " · ")
+	facts := strings.Join(words.NonEmpty(fmt.Sprintf(lang.L("MRN %s"), p.MRN), ageText(p, time.Now()), sexTitle(p.Sex), fmt.Sprintf(lang.L("born %s"), showDate(p.DOB)), deathText(p)), " · ")
 	allergy := v.allergyBanner()
 	v.banner = allergy
 	top := fyne.CanvasObject(heading(ordered(name)))
@@ -148,21 +148,6 @@ func ageText(p chart.Patient, on time.Time) string {
 		return count(months-12, lang.L("1 year 1 month"), lang.L("1 year %d months"))
 	}
 	return fmt.Sprintf(lang.L("%d years"), months/12)
-}
-
-// sexWord is a patient's sex as the chart's header shows it.
-func sexWord(s chart.Sex) string {
-	switch s {
-	case chart.Female:
-		return lang.L("female")
-	case chart.Male:
-		return lang.L("male")
-	case chart.Other:
-		return lang.L("other")
-	case chart.Unknown:
-		return lang.L("unknown")
-	}
-	return string(s)
 }
 
 // deathText is how the chart's header shows a death (chart's DeathText):

@@ -218,25 +218,10 @@ func (a *adminView) merged(keep, dup chart.Patient) {
 	a.panes[adminDuplicates].Refresh()
 }
 
-// cardSex is a patient's registered sex in the workstation's language.
-func cardSex(s chart.Sex) string {
-	switch s {
-	case chart.Female:
-		return lang.L("female")
-	case chart.Male:
-		return lang.L("male")
-	case chart.Other:
-		return lang.L("other")
-	case chart.Unknown:
-		return lang.L("unknown")
-	}
-	return string(s)
-}
-
 // patientCard shows one patient's demographics for comparison.
 func patientCard(p chart.Patient) fyne.CanvasObject {
 	rows := [][2]string{
-		{lang.L("MRN"), p.MRN}, {lang.L("Name"), p.Name()}, {lang.L("Preferred"), p.Preferred}, {lang.L("Born"), showDate(p.DOB)}, {lang.L("Sex"), cardSex(p.Sex)},
+		{lang.L("MRN"), p.MRN}, {lang.L("Name"), p.Name()}, {lang.L("Preferred"), p.Preferred}, {lang.L("Born"), showDate(p.DOB)}, {lang.L("Sex"), sexTitle(p.Sex)},
 		{lang.L("Phone"), p.Phone}, {lang.L("Address"), strings.Join(words.NonEmpty(p.Address.Line, p.Address.City, p.Address.Region, p.Address.PostalCode), ", ")},
 		{lang.L("Language"), p.Language}, {lang.L("Emergency contact"), strings.Join(words.NonEmpty(p.Emergency.Name, p.Emergency.Relation, p.Emergency.Phone), " · ")},
 	}

@@ -256,7 +256,8 @@ func (r *registerForm) showDuplicates(dups []chart.PatientSummary) {
 	r.save.SetText(lang.L("Register anyway"))
 }
 
-// sexTitle is a sex as the form shows it.
+// sexTitle is a sex in the workstation's language, as forms, the chart's
+// header and the duplicates cards show it.
 func sexTitle(s chart.Sex) string {
 	switch s {
 	case chart.Female:
