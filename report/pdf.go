@@ -6,7 +6,9 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/jung-kurt/gofpdf"
 
@@ -226,6 +228,29 @@ func (d *doc) decimal(x float64, places int) string {
 		return chart.Decimal(x, places)
 	}
 	return d.number(x, places)
+}
+
+// numbers is stored text holding numbers written with a decimal point (a
+// result's value or range, "4.0–5.6") with the printout's decimal
+// separator: each point between two digits is changed, nothing else.
+func (d *doc) numbers(s string) string {
+	if d.number == nil || !strings.Contains(s, ".") {
+		return s
+	}
+	sep := strings.Trim(d.number(1.5, 1), "15")
+	if sep == "." || sep == "" {
+		return s
+	}
+	rs := []rune(s)
+	var b strings.Builder
+	for i, r := range rs {
+		if r == '.' && i > 0 && i+1 < len(rs) && unicode.IsDigit(rs[i-1]) && unicode.IsDigit(rs[i+1]) {
+			b.WriteString(sep)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func (d *doc) header() {

@@ -29,8 +29,8 @@ func (s *summary) latestResults() {
 				value = r.Value
 			}
 		}
-		t.row(s.t.line(f, r.Name), s.t.line(f+" value", value), s.t.line(f+" unit", unit),
-			s.t.line(f+" range", r.RangeShown()), s.resultFlag(r.Flag), s.resultDate(r))
+		t.row(s.t.line(f, r.Name), s.numbers(s.t.line(f+" value", value)), s.t.line(f+" unit", unit),
+			s.numbers(s.t.line(f+" range", r.RangeShown())), s.resultFlag(r.Flag), s.resultDate(r))
 	}
 }
 

@@ -237,7 +237,7 @@ const (
 // rangeOf is "range 4.0–5.6", or "" without one.
 func rangeOf(r chart.Result) string {
 	if s := r.RangeShown(); s != "" {
-		return fmt.Sprintf(lang.L("range %s"), s)
+		return fmt.Sprintf(lang.L("range %s"), localNumbers(s))
 	}
 	return ""
 }
@@ -275,7 +275,7 @@ func (v *chartView) glance() []fyne.CanvasObject {
 				n++
 				if len(flagged) < glanceResults {
 					flagged = append(flagged, [2]string{showDay(r.Taken),
-						strings.Join(words.NonEmpty(r.Name, r.ValueText()+" ("+r.Flag+")", rangeOf(r)), " · ")})
+						strings.Join(words.NonEmpty(r.Name, localNumbers(r.ValueText())+" ("+r.Flag+")", rangeOf(r)), " · ")})
 				}
 			}
 		}

@@ -147,11 +147,12 @@ func bornText(p chart.PatientSummary) string {
 	died := ""
 	switch {
 	case p.DeceasedDate != "":
-		died = fmt.Sprintf(lang.L("died %s"), p.DeceasedDate)
+		died = fmt.Sprintf(lang.L("died %s"), showDate(p.DeceasedDate))
 	case p.Deceased:
 		died = lang.L("deceased")
 	}
-	return strings.Join(words.NonEmpty(showDate(p.DOB), p.AgeText(time.Now()), sexLetter(p.Sex), died), " · ")
+	age := ageText(chart.Patient{DOB: p.DOB, Deceased: p.Deceased, DeceasedDate: p.DeceasedDate}, time.Now())
+	return strings.Join(words.NonEmpty(showDate(p.DOB), age, sexLetter(p.Sex), died), " · ")
 }
 
 func sexLetter(s chart.Sex) string {

@@ -308,7 +308,7 @@ func (s *session) newResultsSection(since time.Time) fyne.CanvasObject {
 	}
 	for _, it := range items {
 		r := it.Result
-		value := r.ValueText()
+		value := localNumbers(r.ValueText())
 		if r.Abnormal() {
 			value += " (" + r.Flag + ")"
 		}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Dates and numbers in the form of the language screens are shown in
@@ -107,6 +108,27 @@ func entryDate(text string) string {
 		out += " " + clock
 	}
 	return out
+}
+
+// localNumbers is text holding numbers written with a decimal point, as
+// results are stored ("8.0 %", "4.0–5.6"), with the current language's
+// decimal separator: each point between two digits is changed, nothing
+// else.
+func localNumbers(s string) string {
+	d := currentForm().decimal
+	if d == "." || !strings.Contains(s, ".") {
+		return s
+	}
+	rs := []rune(s)
+	var b strings.Builder
+	for i, r := range rs {
+		if r == '.' && i > 0 && i+1 < len(rs) && unicode.IsDigit(rs[i-1]) && unicode.IsDigit(rs[i+1]) {
+			b.WriteString(d)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // localDecimal is a number already formatted with a decimal point (by

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2/test"
@@ -46,6 +47,8 @@ func TestLocaleForms(t *testing.T) {
 		check("showNumber", showNumber(36.6, 1), c.number)
 		check("showNumber shortest", showNumber(79, -1), c.shortest)
 		check("localDecimal", localDecimal("36.6"), c.number)
+		// a stored result's value and range: each point between digits
+		check("localNumbers", localNumbers("< 4.0–5.6 mmol/L. e.g."), strings.ReplaceAll("< 4.0–5.6 mmol/L. e.g.", "4.0–5.6", strings.ReplaceAll("4.0–5.6", ".", c.number[2:3])))
 		check("entryDate ISO", entryDate(" 2026-12-07 "), "2026-12-07")
 		check("entryDate day first", entryDate("07/12/2026"), c.entry)
 		check("entryDate with a time", entryDate("7/12/2026 9:05"), c.entered)

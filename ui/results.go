@@ -40,9 +40,9 @@ func resultCell(r chart.Result, col int) string {
 		switch {
 		case r.Value != "":
 			if r.Comparator != "" {
-				return r.Comparator + " " + r.Value
+				return r.Comparator + " " + localNumbers(r.Value)
 			}
-			return r.Value
+			return localNumbers(r.Value)
 		case r.Text != "":
 			return r.Text
 		}
@@ -53,7 +53,7 @@ func resultCell(r chart.Result, col int) string {
 		}
 		return ""
 	case 4:
-		return r.RangeShown()
+		return localNumbers(r.RangeShown())
 	case 5:
 		return r.Flag
 	}
@@ -221,7 +221,7 @@ func resultChart(t chart.ResultTest) (c plots.Chart, say, note string) {
 	case 1:
 		r := plotted[0]
 		return c, fmt.Sprintf(lang.L("%s has only one value in numbers (%s on %s); a trend needs at least two."),
-			t.Name, r.ValueText(), showDay(r.Taken)), ""
+			t.Name, localNumbers(r.ValueText()), showDay(r.Taken)), ""
 	}
 	c = plots.Chart{Title: t.Name, Unit: unit, Series: []plots.Series{{Name: t.Name, Points: points}},
 		FlaggedName: lang.L("red discs: outside the range")}
@@ -232,7 +232,7 @@ func resultChart(t chart.ResultTest) (c plots.Chart, say, note string) {
 			ranges[r.Low+"|"+r.High] = true
 			if c.Band == nil {
 				c.Band = &[2]float64{bound(r.Low), bound(r.High)}
-				c.BandName = fmt.Sprintf(lang.L("shaded: reference range %s"), r.RangeShown())
+				c.BandName = fmt.Sprintf(lang.L("shaded: reference range %s"), localNumbers(r.RangeShown()))
 			}
 		}
 	}
