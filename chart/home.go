@@ -243,15 +243,15 @@ func (s *Service) Worklists() ([]WorklistCount, error) {
 	today := s.today()
 	var out []WorklistCount
 	err := s.home(func(x *homeIndex) error {
-		glass := WorklistCount{Name: "Break-glass access to review"}
+		glass := WorklistCount{Name: T("Break-glass access to review")}
 		for _, g := range x.Grants {
 			if !g.Reviewed {
 				glass.Count++
 				glass.Oldest = older(glass.Oldest, g.At)
 			}
 		}
-		unsigned := WorklistCount{Name: "Visits unsigned after 3 days"}
-		uncoded := WorklistCount{Name: "Signed visits without codes"}
+		unsigned := WorklistCount{Name: T("Visits unsigned after 3 days")}
+		uncoded := WorklistCount{Name: T("Signed visits without codes")}
 		for _, v := range x.Visits {
 			d, err := time.ParseInLocation(dateLayout, v.Date, time.Local)
 			if err != nil {
@@ -266,7 +266,7 @@ func (s *Service) Worklists() ([]WorklistCount, error) {
 				uncoded.Oldest = older(uncoded.Oldest, v.SignedAt)
 			}
 		}
-		docs := WorklistCount{Name: "Documents waiting to be filed"}
+		docs := WorklistCount{Name: T("Documents waiting to be filed")}
 		for _, d := range x.Docs {
 			if d.Patient == "" && d.Left.IsZero() {
 				docs.Count++
@@ -283,7 +283,7 @@ func (s *Service) Worklists() ([]WorklistCount, error) {
 	if err != nil {
 		return nil, err
 	}
-	am := WorklistCount{Name: "Amendment requests to decide", Count: len(reqs)}
+	am := WorklistCount{Name: T("Amendment requests to decide"), Count: len(reqs)}
 	for _, r := range reqs {
 		if d, err := time.ParseInLocation(dateLayout, r.Received, time.Local); err == nil {
 			am.Oldest = older(am.Oldest, d)
@@ -293,7 +293,7 @@ func (s *Service) Worklists() ([]WorklistCount, error) {
 	if err != nil {
 		return nil, err
 	}
-	cq := WorklistCount{Name: "Records changed on two workstations at once", Count: len(conflicts)}
+	cq := WorklistCount{Name: T("Records changed on two workstations at once"), Count: len(conflicts)}
 	out = slices.Insert(out, 1, am)
 	return append([]WorklistCount{cq}, out...), nil
 }
@@ -323,7 +323,7 @@ type History struct {
 }
 
 // UnsignedAges names the age groups of History.Unsigned.
-var UnsignedAges = [3]string{"up to 3 days old", "4 to 14 days old", "over 14 days old"}
+var UnsignedAges = [3]string{T("up to 3 days old"), T("4 to 14 days old"), T("over 14 days old")}
 
 // History counts the practice's last days from the records' own times
 // (HIM managers): a visit is unsigned from its date until its signature,

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/plain"
 )
 
 // visitCoder assigns a visit's diagnosis codes (one of them primary) and
@@ -255,7 +256,7 @@ func (c *visitCoder) store() error {
 		var ve *chart.ValidationError
 		if errors.As(err, &ve) {
 			for _, fe := range ve.Fields {
-				c.rowErrs[fe.Field] = fe.Message
+				c.rowErrs[fe.Field] = plain.Problem(fe)
 			}
 		} else {
 			setError(c.general, sentence(err))

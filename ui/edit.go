@@ -273,7 +273,8 @@ func numberError(fields map[string]string) error {
 			continue
 		}
 		if _, err := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(text), ",", "."), 64); err != nil {
-			ve.Fields = append(ve.Fields, chart.FieldError{Field: name, Message: fmt.Sprintf(lang.L("%q is not a number"), text)})
+			ve.Fields = append(ve.Fields, chart.FieldError{Field: name, Message: fmt.Sprintf("%q is not a number", text), // i18n:skip: plain.Problem translates it
+				Format: "%q is not a number", Args: []any{text}}) // i18n:skip: as chart writes it
 		}
 	}
 	if len(ve.Fields) == 0 {

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/plain"
 )
 
 // form lays out labelled fields, each with room for an error message under
@@ -71,7 +72,7 @@ func (f *form) show(err error) bool {
 	var rest []chart.FieldError
 	for _, fe := range ve.Fields {
 		if l, ok := f.errs[fe.Field]; ok {
-			msg := capital(fe.Message) + "."
+			msg := capital(plain.Problem(fe)) + "."
 			if l.Visible() && l.Text != "" {
 				msg = l.Text + " " + msg
 			}

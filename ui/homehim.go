@@ -32,12 +32,13 @@ func (s *session) himHome() fyne.CanvasObject {
 	}
 	grid := container.NewGridWithColumns(2)
 	for _, w := range lists {
-		text := fmt.Sprintf("%s: %d", w.Name, w.Count)
+		name := lang.L(w.Name) // chart's worklist names are marked for translation
+		text := fmt.Sprintf("%s: %d", name, w.Count)
 		switch {
 		case w.Count == 0:
-			text = fmt.Sprintf(lang.L("%s: %d, nothing waiting"), w.Name, w.Count)
+			text = fmt.Sprintf(lang.L("%s: %d, nothing waiting"), name, w.Count)
 		case !w.Oldest.IsZero():
-			text = fmt.Sprintf(lang.L("%s: %d, the oldest %s old"), w.Name, w.Count, ago(w.Oldest))
+			text = fmt.Sprintf(lang.L("%s: %d, the oldest %s old"), name, w.Count, ago(w.Oldest))
 		}
 		grid.Add(homeRow(text, lang.L("Open"), s.openWorklists))
 	}
@@ -50,11 +51,11 @@ func (s *session) himHome() fyne.CanvasObject {
 		return s.homePage(box)
 	}
 	one := func(title, unit string, values []int) plots.Chart {
-		return plots.Chart{Title: title, Unit: unit, Series: []plots.Series{{Name: title, Points: dayPoints(h.Days, values)}}, DateFormat: "Jan 2"}
+		return plots.Chart{Title: title, Unit: unit, Series: []plots.Series{{Name: title, Points: dayPoints(h.Days, values)}}, DateFormat: axisDate()}
 	}
-	unsigned := plots.Chart{Title: lang.L("Unsigned notes by age"), Unit: lang.L("notes"), DateFormat: "Jan 2"}
+	unsigned := plots.Chart{Title: lang.L("Unsigned notes by age"), Unit: lang.L("notes"), DateFormat: axisDate()}
 	for k, name := range chart.UnsignedAges {
-		unsigned.Series = append(unsigned.Series, plots.Series{Name: name, Points: dayPoints(h.Days, h.Unsigned[k])})
+		unsigned.Series = append(unsigned.Series, plots.Series{Name: lang.L(name), Points: dayPoints(h.Days, h.Unsigned[k])})
 	}
 	plotGrid := newUpTo(2,
 		s.newHomePlot(one(lang.L("Documents waiting to be filed"), lang.L("documents"), h.Waiting)),
@@ -63,7 +64,7 @@ func (s *session) himHome() fyne.CanvasObject {
 		s.newHomePlot(one(lang.L("Disclosures recorded per day"), lang.L("disclosures"), h.Disclosures)),
 		s.newHomePlot(one(lang.L("Break-glass openings per day"), lang.L("openings"), h.BreakGlass)),
 	)
-	sync := s.newHomePlot(plots.Chart{Title: lang.L("Days since each workstation's last sync"), Unit: lang.L("days"), DateFormat: "Jan 2"})
+	sync := s.newHomePlot(plots.Chart{Title: lang.L("Days since each workstation's last sync"), Unit: lang.L("days"), DateFormat: axisDate()})
 	syncNote := paragraph(lang.L("Reading the other workstations' audit logs…"))
 	plotGrid.Add(container.NewBorder(nil, syncNote, nil, nil, sync))
 	box.Add(plotGrid)

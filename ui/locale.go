@@ -32,6 +32,16 @@ var localeForms = map[string]localeForm{
 	"sw": {dayFirst: true, decimal: "."},
 }
 
+// axisDate is the layout of a plot's dates: "Jan 2" in English, whose
+// month names Go writes; the day and month in figures, day first, in the
+// other languages ("07/12").
+func axisDate() string {
+	if shownLanguage() == "en" {
+		return "Jan 2"
+	}
+	return "02/01"
+}
+
 func currentForm() localeForm {
 	if f, ok := localeForms[shownLanguage()]; ok {
 		return f
