@@ -8,11 +8,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/jung-kurt/gofpdf"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/words"
 )
 
 // Page is the furniture printed on every page of a document besides the
@@ -234,23 +234,10 @@ func (d *doc) decimal(x float64, places int) string {
 // result's value or range, "4.0–5.6") with the printout's decimal
 // separator: each point between two digits is changed, nothing else.
 func (d *doc) numbers(s string) string {
-	if d.number == nil || !strings.Contains(s, ".") {
+	if d.number == nil {
 		return s
 	}
-	sep := strings.Trim(d.number(1.5, 1), "15")
-	if sep == "." || sep == "" {
-		return s
-	}
-	rs := []rune(s)
-	var b strings.Builder
-	for i, r := range rs {
-		if r == '.' && i > 0 && i+1 < len(rs) && unicode.IsDigit(rs[i-1]) && unicode.IsDigit(rs[i+1]) {
-			b.WriteString(sep)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+	return words.Decimals(s, strings.Trim(d.number(1.5, 1), "15"))
 }
 
 func (d *doc) header() {

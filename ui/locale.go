@@ -6,7 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
+
+	"chartkeeper/internal/words"
 )
 
 // Dates and numbers in the form of the language screens are shown in
@@ -125,20 +126,7 @@ func entryDate(text string) string {
 // decimal separator: each point between two digits is changed, nothing
 // else.
 func localNumbers(s string) string {
-	d := currentForm().decimal
-	if d == "." || !strings.Contains(s, ".") {
-		return s
-	}
-	rs := []rune(s)
-	var b strings.Builder
-	for i, r := range rs {
-		if r == '.' && i > 0 && i+1 < len(rs) && unicode.IsDigit(rs[i-1]) && unicode.IsDigit(rs[i+1]) {
-			b.WriteString(d)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+	return words.Decimals(s, currentForm().decimal)
 }
 
 // localDecimal is a number already formatted with a decimal point (by

@@ -1,10 +1,12 @@
 // Package words holds the small wording helpers that several packages
-// print with: lists without their blank parts, and counted nouns.
+// print with: lists without their blank parts, counted nouns, and stored
+// decimals in a language's form.
 package words
 
 import (
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // NonEmpty returns the strings of ss that are not blank, in order (nil when
@@ -34,4 +36,23 @@ func Count(n int, one, many string) string {
 		return "1 " + one
 	}
 	return strconv.Itoa(n) + " " + many
+}
+
+// Decimals is text holding numbers written with a decimal point, as
+// results are stored ("8.0 %", "4.0–5.6"), with sep for the point: each
+// point between two digits is changed, nothing else.
+func Decimals(s, sep string) string {
+	if sep == "." || sep == "" || !strings.Contains(s, ".") {
+		return s
+	}
+	rs := []rune(s)
+	var b strings.Builder
+	for i, r := range rs {
+		if r == '.' && i > 0 && i+1 < len(rs) && unicode.IsDigit(rs[i-1]) && unicode.IsDigit(rs[i+1]) {
+			b.WriteString(sep)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

@@ -26,3 +26,18 @@ func TestPlural(t *testing.T) {
 		}
 	}
 }
+
+func TestDecimals(t *testing.T) {
+	for _, c := range []struct{ in, sep, want string }{
+		{"8.0 %", ",", "8,0 %"},
+		{"< 4.0–5.6 mmol/L. e.g.", ",", "< 4,0–5,6 mmol/L. e.g."},
+		{"v1.2.3", ",", "v1,2,3"},
+		{".5", ",", ".5"},
+		{"4.0–5.6", ".", "4.0–5.6"},
+		{"4.0", "", "4.0"},
+	} {
+		if got := Decimals(c.in, c.sep); got != c.want {
+			t.Errorf("Decimals(%q, %q) = %q, want %q", c.in, c.sep, got, c.want)
+		}
+	}
+}
