@@ -212,7 +212,7 @@ func (sess *session) newBlobIndexKey(e uint32, sum [32]byte) ([]byte, error) {
 }
 
 // lockedBlobError is what reading a blob whose epoch the session does not
-// hold returns.
-func lockedBlobError(h *blobHeader) error {
-	return fmt.Errorf("blob %s: %w", h.ID, &KeyError{Compartment: CompartmentGeneral, Newer: true})
+// hold returns (a plain sentence, as for a clinical blob without the key).
+func lockedBlobError(*blobHeader) error {
+	return &KeyError{Compartment: CompartmentGeneral, Newer: true}
 }
