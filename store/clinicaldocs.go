@@ -399,8 +399,9 @@ func (h *blobHeader) checkClinicalShape(i uint32, v []byte) error {
 	return nil
 }
 
-// checkRoot checks a clinical blob's (or one sealed under a rotated
-// general epoch, blobepoch.go) stored chunks against the header's root (get returns chunk i as stored, nil when missing).
+// checkRoot checks the stored chunks of a clinical blob, or of one sealed
+// under a rotated epoch of the general key (blobepoch.go), against the
+// header's root (get returns chunk i as stored, nil when missing).
 func (h *blobHeader) checkRoot(get func(i uint32) []byte) error {
 	sums := sha256.New()
 	for i := uint32(0); i < h.Chunks; i++ {
