@@ -17,8 +17,9 @@ import (
 
 // SetAsideItem is one item set aside, as an HIM manager sees it.
 type SetAsideItem struct {
-	// Kind says what it was, in plain words: "record change", "audit log
-	// entry", "document part", "document header".
+	// Kind says what it was, in plain English words: "record change",
+	// "audit log entry", "document part", "document header" (keys the
+	// workstation translates; an unknown kind is the store's code).
 	Kind string
 	// Device is the ID of the device the server said sent it; Workstation
 	// its name when known (else a short form of the ID).
@@ -29,11 +30,14 @@ type SetAsideItem struct {
 	Seq                 uint64    // the server's sequence, audit entry or part number
 }
 
+// setAsideKinds are the kinds of items set aside, as the store keeps them
+// (a code that never changes), in plain words; the workstation shows the
+// words in its language (T marks them).
 var setAsideKinds = map[string]string{
-	store.SetAsideRevision: "record change",
-	store.SetAsideAudit:    "audit log entry",
-	store.SetAsideChunk:    "document part",
-	store.SetAsideHeader:   "document header",
+	store.SetAsideRevision: T("record change"),
+	store.SetAsideAudit:    T("audit log entry"),
+	store.SetAsideChunk:    T("document part"),
+	store.SetAsideHeader:   T("document header"),
 }
 
 // SetAsideItems lists the items this workstation set aside, newest first
