@@ -32,7 +32,7 @@ func (a *adminView) setAside() fyne.CanvasObject {
 			who = lang.L("an unknown device")
 		}
 		rows = append(rows, &widget.Label{
-			Text:     fmt.Sprintf(lang.L("%s — %s from %s\n%s\nDevice %s"), showWhen(it.At), it.Kind, who, it.Reason, it.Device),
+			Text:     fmt.Sprintf(lang.L("%s — %s from %s\n%s\nDevice %s"), showWhen(it.At), lang.L(it.Kind), who, it.Reason, it.Device),
 			Wrapping: fyne.TextWrapWord,
 		})
 	}
