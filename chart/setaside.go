@@ -26,8 +26,12 @@ type SetAsideItem struct {
 	Device, Workstation string
 	At                  time.Time // when this workstation set it aside
 	Reason              string    // why, a plain sentence
-	Size                int       // its bytes as received
-	Seq                 uint64    // the server's sequence, audit entry or part number
+	// ReasonKey is the reason as the store keeps it, in English ("it was
+	// not sealed by this practice"); the known ones (setAsideReasons) are
+	// keys the workstation translates.
+	ReasonKey string
+	Size      int    // its bytes as received
+	Seq       uint64 // the server's sequence, audit entry or part number
 }
 
 // setAsideKinds are the kinds of items set aside, as the store keeps them
@@ -38,6 +42,30 @@ var setAsideKinds = map[string]string{
 	store.SetAsideAudit:    T("audit log entry"),
 	store.SetAsideChunk:    T("document part"),
 	store.SetAsideHeader:   T("document header"),
+}
+
+// setAsideReasons are the reasons store and syncclient give for setting an
+// item aside, as stored (store.SetAside.Reason): English sentences about
+// "it", the item. They are marked so the workstation shows them in its
+// language; a reason not listed shows in English. TestSetAsideReasonsMarked
+// finds the reasons in those packages' sources.
+var setAsideReasons = []string{
+	T("its record or revision ID is malformed"),
+	T("it continues a revision that was set aside"),
+	T("it changes the record's type"),
+	T("it is not a well-formed revision"),
+	T("it was not sealed by this practice for this record and revision"),
+	T("it does not match its revision ID"),
+	T("it came with other parents than its own"),
+	T("it has a malformed record type"),
+	T("it has content that does not open"),
+	T("it does not continue its workstation's audit log"),
+	T("it is too large"),
+	T("it was not sealed by this practice"),
+	T("it is not a well-formed audit entry"),
+	T("its header was not sealed by this practice for this document, or does not agree with itself"),
+	T("it was not sealed by this practice for this document and place, or has the wrong length"),
+	T("the document's content does not match its header"),
 }
 
 // SetAsideItems lists the items this workstation set aside, newest first
@@ -65,7 +93,7 @@ func (s *Service) SetAsideItems() ([]SetAsideItem, error) {
 			if reason != "" {
 				reason = upperFirst(reason) + "."
 			}
-			out = append(out, SetAsideItem{Kind: kind, Device: it.Device, Workstation: name, At: it.At, Reason: reason, Size: len(it.Bytes), Seq: it.Seq})
+			out = append(out, SetAsideItem{Kind: kind, Device: it.Device, Workstation: name, At: it.At, Reason: reason, ReasonKey: it.Reason, Size: len(it.Bytes), Seq: it.Seq})
 		}
 		return nil
 	})

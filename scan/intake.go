@@ -108,20 +108,26 @@ func NewIntake(svc *chart.Service, opts ...Option) *Intake {
 // CheckFolder reports what is wrong with a folder's settings.
 func CheckFolder(f Folder) error {
 	if f.Path == "" {
-		return errors.New("a watched folder needs a path")
+		return settingsErr(T("a watched folder needs a path"))
 	}
 	if f.Category != "" {
 		if _, ok := chart.CategoryByName(f.Category); !ok {
-			return fmt.Errorf("%s: unknown document category %q", f.Path, f.Category)
+			return settingsErr(T("%s: unknown document category %q", f.Path, f.Category))
 		}
 	}
 	if f.Rule != "" {
 		if _, err := ParseRule(f.Rule); err != nil {
+			// The rule's problem is a whole sentence of its own, after
+			// the folder's path.
+			var se *SettingsError
+			if errors.As(err, &se) {
+				return settingsErr(T("%s: %s", f.Path, se.Text))
+			}
 			return fmt.Errorf("%s: %w", f.Path, err)
 		}
 	}
 	if f.Archive != "" && filepath.Clean(f.Archive) == filepath.Clean(f.Path) {
-		return fmt.Errorf("%s: the archive folder must not be the watched folder itself", f.Path)
+		return settingsErr(T("%s: the archive folder must not be the watched folder itself", f.Path))
 	}
 	return nil
 }

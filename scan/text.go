@@ -38,6 +38,15 @@ func (t Text) String() string {
 	return fmt.Sprintf(t.Key, t.Args...)
 }
 
+// SettingsError is what is wrong with the watched folders' settings
+// ([CheckFolder], [ParseRule], [Settings.Check], [LoadSettings]), as a
+// sentence the workstation translates.
+type SettingsError struct{ Text Text }
+
+func (e *SettingsError) Error() string { return e.Text.String() }
+
+func settingsErr(t Text) error { return &SettingsError{Text: t} }
+
 // raw is text that has no translation (an error's own words).
 func raw(s string) Text { return Text{Key: "%s", Args: []any{s}} }
 

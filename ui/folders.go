@@ -144,7 +144,8 @@ func (sc *scanner) warnings() []string {
 
 // scanText is a sentence of scan's (why a file was left in its folder, a
 // folder's warning, a note intake wrote) in the workstation's language:
-// its English key translated and its values put in as they are. english
+// its English key translated and its values put in as they are (a value
+// that is itself a whole sentence of scan's is translated too). english
 // is shown when t is empty.
 func scanText(t scan.Text, english string) string {
 	switch {
@@ -155,7 +156,14 @@ func scanText(t scan.Text, english string) string {
 	case len(t.Args) == 0:
 		return lang.L(t.Key)
 	}
-	return fmt.Sprintf(lang.L(t.Key), t.Args...)
+	args := make([]any, len(t.Args))
+	for i, a := range t.Args {
+		if x, ok := a.(scan.Text); ok {
+			a = scanText(x, x.String())
+		}
+		args[i] = a
+	}
+	return fmt.Sprintf(lang.L(t.Key), args...)
 }
 
 // noteShown is a document's note in the workstation's language when it

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
 
 	"chartkeeper/scan"
@@ -111,15 +112,16 @@ func TestIntakeReasonsInFrench(t *testing.T) {
 	}
 }
 
-// TestSetAsideKindInFrench: an item sync set aside is named by its kind in
-// the workstation's language; the store keeps the kind's code.
+// TestSetAsideKindInFrench: an item sync set aside is named by its kind,
+// with its reason, in the workstation's language; the store keeps the
+// kind's code and the reason's English.
 func TestSetAsideKindInFrench(t *testing.T) {
 	p := newPractice(t)
 	ws, w := frenchWorkstation(t, p.dir)
 	signInAs(t, w, "mlopez", testPassword)
 	s := sessionOf(t, ws)
 	err := ws.st.Update(func(tx *store.Tx) error {
-		_, err := tx.PutSetAside(store.SetAside{Kind: store.SetAsideAudit, Device: "0123456789abcdef", ID: "0123456789abcdef", Seq: 4, Reason: "was not sealed by this practice"})
+		_, err := tx.PutSetAside(store.SetAside{Kind: store.SetAsideAudit, Device: "0123456789abcdef", ID: "0123456789abcdef", Seq: 4, Reason: "it was not sealed by this practice"})
 		return err
 	})
 	if err != nil {
@@ -127,10 +129,31 @@ func TestSetAsideKindInFrench(t *testing.T) {
 	}
 	s.admin()
 	pane := s.adm.setAside() // the Sync tab's section, shown once sync is set up
-	wantText(t, pane, " — entrée du journal d'audit de 01234567\n")
+	wantText(t, pane, " — entrée du journal d'audit de 01234567\nIl n'a pas été scellé par ce cabinet.\nAppareil 0123456789abcdef")
 	noText(t, pane, "audit log entry")
+	noText(t, pane, "sealed")
 	items, err := ws.st.SetAsideItems()
 	if err != nil || len(items) != 1 || items[0].Kind != store.SetAsideAudit {
 		t.Errorf("stored: %+v %v", items, err)
+	}
+}
+
+// TestFolderSettingsInFrench: what is wrong with a scan folder's settings
+// is said in French on the scan folders screen, the folder and the rule as
+// typed.
+func TestFolderSettingsInFrench(t *testing.T) {
+	p := newPractice(t)
+	ws, w := frenchWorkstation(t, p.dir)
+	signInAs(t, w, "mlopez", testPassword)
+	s := sessionOf(t, ws)
+	s.showFolderSettings()
+	folder := t.TempDir()
+	test.Type(entryWith(t, w.Content(), "Dossier, p. ex. /srv/scans/desk"), folder)
+	test.Type(entryWith(t, w.Content(), lang.L("File name rule (optional), e.g. {mrn}_*.pdf")), "scan_*.pdf")
+	test.Tap(button(t, w.Content(), "Enregistrer"))
+	wantText(t, w.Content(), folder+` : la règle de nom de fichier "scan_*.pdf" n'a pas de {mrn}.`)
+	noText(t, w.Content(), "has no")
+	if set, err := scan.LoadSettings(p.dir); err != nil || len(set.Folders) != 0 {
+		t.Errorf("saved %+v %v", set, err)
 	}
 }
