@@ -39,7 +39,7 @@ type Key struct {
 // Sources lists the files the checker reads, relative to root.
 type Sources struct {
 	Shown []string // ui/*.go and cmd/chartkeeper/*.go: literal scan and lang keys
-	Keyed []string // internal/plain, report, chart: T / tr keys
+	Keyed []string // internal/plain, report, chart, scan: T / tr / problemf keys
 }
 
 // notShown are files of the shown packages that show no text.
@@ -83,7 +83,7 @@ func FindSources(root string, only map[string]bool) (Sources, error) {
 			}
 		}
 	}
-	for _, dir := range []string{"internal/plain", "report", "chart"} {
+	for _, dir := range keyedDirs {
 		fs, err := list(dir)
 		if err != nil {
 			return s, err
@@ -92,6 +92,12 @@ func FindSources(root string, only map[string]bool) (Sources, error) {
 	}
 	return s, nil
 }
+
+// keyedDirs are the packages that cannot import Fyne and whose sentences
+// the workstation shows: each marks its English sentences with a call to
+// a function named T or tr (scan also with problemf, which makes a
+// refusal's reason), whose literal first argument is a key.
+var keyedDirs = []string{"internal/plain", "report", "chart", "scan"}
 
 // langFuncs are the lang package's translating functions: a literal inside
 // their call is translated, and their literal first argument is a key.
@@ -111,17 +117,19 @@ func isLangCall(call *ast.CallExpr) bool {
 	return false
 }
 
-// isTrCall reports a call to a function or method named T or tr, the
-// translating call of internal/plain, report and chart.
+// isTrCall reports a call to a function or method named T, tr or
+// problemf, the marking calls of the packages in keyedDirs.
 func isTrCall(call *ast.CallExpr) bool {
 	switch f := call.Fun.(type) {
 	case *ast.Ident:
-		return f.Name == "T" || f.Name == "tr"
+		return markers[f.Name]
 	case *ast.SelectorExpr:
-		return f.Sel.Name == "T" || f.Sel.Name == "tr"
+		return markers[f.Sel.Name]
 	}
 	return false
 }
+
+var markers = map[string]bool{"T": true, "tr": true, "problemf": true}
 
 // quietCall reports a call whose literal arguments are never shown: log
 // lines, error matching, environment and preference keys, test hooks.
@@ -401,7 +409,7 @@ func ScanFile(root, rel string) (findings []Finding, keys []Key, err error) {
 }
 
 // KeyedFile returns the keys of one non-shown file: the literal first
-// arguments of calls to functions or methods named T or tr.
+// arguments of calls to functions or methods named T, tr or problemf.
 func KeyedFile(root, rel string) ([]Key, error) {
 	fset, f, err := ParseFile(root, rel)
 	if err != nil {

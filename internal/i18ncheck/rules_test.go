@@ -84,6 +84,15 @@ func (p) tr(s string) string { return s }
 
 func f(x p) { _ = x.tr("Date of birth: %s") }
 `)
+	write("scan/reasons.go", `package scan
+
+func T(key string, args ...any) string { return key }
+
+func problemf(format string, args ...any) error { return nil }
+
+var _ = problemf("the PDF says it has %d pages", 3)
+var _ = T("the file went away before it was read")
+`)
 	write("ui/translations/core.fr.json", `{"Documents to file": "Documents à classer", "%d documents to file": "%d documents", "Date of birth: %s": "Né(e) le %d"}`)
 	write("ui/translations/chart.fr.json", `{"Documents to file": "Pièces à classer"}`)
 
@@ -126,7 +135,7 @@ func f(x p) { _ = x.tr("Date of birth: %s") }
 			more = append(more, k.Text)
 		}
 	}
-	if strings.Join(more, "|") != "The visit was not saved.|Date of birth: %s" {
+	if strings.Join(more, "|") != "The visit was not saved.|Date of birth: %s|the PDF says it has %d pages|the file went away before it was read" {
 		t.Errorf("T/tr keys %q", more)
 	}
 
