@@ -306,3 +306,59 @@ func TestAdminKeyRotationDeviceRevokedAndJoin(t *testing.T) {
 		t.Errorf("the joined workstation's change did not arrive: %s", r)
 	}
 }
+
+// BenchmarkAdminKeyRotation measures a device revocation's rotation in a
+// practice with 2,000 break-glass grants and ten users: every signed
+// record is signed again by the new administration key in that
+// transaction.
+func BenchmarkAdminKeyRotation(b *testing.B) {
+	a, _ := newPractice(b, WithTypeRules(insiderRules))
+	for i := range 10 {
+		if _, err := a.AddUser(NewUser{Username: "user" + string(rune('a'+i)), Name: "Test User", Role: RoleClinician, Password: []byte(userPass)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	grant := []byte(`{"user":"x","username":"x","patient":"p","reason":"test","at":"2026-01-01T00:00:00Z","until":"2026-01-01T00:30:00Z"}`)
+	for range 20 {
+		if err := a.Update(func(tx *Tx) error {
+			for range 100 {
+				if _, err := tx.Put("breakglass", "", "", grant); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := a.RotateKeys("device.revoke: bench"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// Moving an HIM manager to another role replaces the administration key:
+// they signed with it.
+func TestAdminKeyRotationRoleChange(t *testing.T) {
+	a, _ := newPractice(t, WithTypeRules(insiderRules))
+	if _, err := a.AddUser(NewUser{Username: "him2", Name: "Test Himtwo Ñúñez", Role: RoleHIM, Password: []byte(userPass)}); err != nil {
+		t.Fatal(err)
+	}
+	before := a.AdminPublicKey()
+	if err := a.SetRole("him2", RoleClinician); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(a.AdminPublicKey(), before) {
+		t.Fatal("the administration key did not change")
+	}
+	signIn(t, a, "him2")
+	if _, err := a.SignAdmin("test", []byte("x")); !errors.Is(err, ErrPermission) {
+		t.Errorf("the former HIM manager signs: %v", err)
+	}
+	signIn(t, a, "admin")
+	if rep, err := a.Verify(); err != nil || !rep.OK() {
+		t.Fatalf("verify: %v %v", err, rep.Problems)
+	}
+}
