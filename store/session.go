@@ -415,6 +415,9 @@ func (s *Store) startSession(sess *session, userID, action string, password []by
 		if sess.adminPub == nil {
 			sess.adminPub = tx.adminPub()
 		}
+		if err := tx.takeAdminChain(sess); err != nil {
+			return err
+		}
 		r, err := tx.Get(userID)
 		if err != nil {
 			return fmt.Errorf("the user of this keyslot: %w", err)
@@ -638,7 +641,11 @@ func recoverySession(sl *keyslot, rc *recoveryContent) (*session, error) {
 				return nil, err
 			}
 		}
-		sess.admin = ed25519.NewKeyFromSeed(rc.adminSeed)
+		if rc.adminNew != nil {
+			sess.admin = ed25519.NewKeyFromSeed(rc.adminNew)
+		} else {
+			sess.admin = ed25519.NewKeyFromSeed(rc.adminSeed)
+		}
 		sess.adminPub = sess.admin.Public().(ed25519.PublicKey)
 		audit := rc.auditSeed
 		if rc.auditRing != nil {

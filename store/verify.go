@@ -132,7 +132,7 @@ func (tx *Tx) verifyRevs(rep *VerifyReport) {
 			} else if err != nil {
 				rep.problem("%v", err)
 				continue
-			} else if err := tx.checkSigned(id, &env, &p); err != nil && (!tx.sess.legacyOK || tx.isHead(id, rev)) {
+			} else if err := tx.checkSigned(id, rev, &env, &p); err != nil && (!tx.sess.legacyOK || tx.isHead(id, rev)) {
 				// Before a practice moved to the key hierarchy nothing was
 				// signed; since, every revision is, and the current one
 				// always.
