@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
+	"chartkeeper/chart/search"
 	"chartkeeper/internal/words"
 )
 
@@ -86,7 +87,7 @@ func (f *finder) search(q string) {
 		f.list.Refresh()
 		return
 	}
-	rs, err := f.s.svc.Find(q, findLimit)
+	rs, err := f.s.svc.FindAs(q, findLimit, dateOrder())
 	if err != nil {
 		f.results = nil
 		f.count.SetText(sentence(err))
@@ -106,6 +107,19 @@ func (f *finder) search(q string) {
 	}
 	f.list.Refresh()
 	f.list.ScrollToTop()
+}
+
+// dateOrder is how a patient search reads a birth date typed with
+// slashes: day first ("07/09/1961" is 7 September, as are 7/9/1961,
+// 07.09.1961, 07-09-1961 and 07/09/61) in a language that writes dates so;
+// in English, which shows ISO dates, "07/09/1961" is read both ways and
+// lists those born on 7 September and on July 9. ISO dates are taken in
+// every language. See docs/UI.md, "Finding a patient".
+func dateOrder() search.DateOrder {
+	if currentForm().dayFirst {
+		return search.DayFirst
+	}
+	return search.AnyOrder
 }
 
 func (f *finder) onSubmitted(string) {
