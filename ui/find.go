@@ -97,7 +97,7 @@ func (f *finder) search(q string) {
 	f.results = rs
 	switch n := len(rs); {
 	case n == 0:
-		f.count.SetText(lang.L("No patient found."))
+		f.count.SetText(noneFound(q))
 	case n == 1:
 		f.count.SetText(lang.L("1 patient. Enter opens the chart."))
 	case n >= findLimit:
@@ -107,6 +107,20 @@ func (f *finder) search(q string) {
 	}
 	f.list.Refresh()
 	f.list.ScrollToTop()
+}
+
+// noneFound says that a search found nobody; for a birth date alone, it
+// names the date as it was read (07/09/61 as 07/09/1961), so a user sees a
+// two-digit year's century, or that English read a date both ways.
+func noneFound(q string) string {
+	ds, ok := search.OnlyDate(q, dateOrder())
+	switch {
+	case ok && len(ds) == 1:
+		return fmt.Sprintf(lang.L("No patient born on %s."), showDate(ds[0]))
+	case ok && len(ds) == 2:
+		return fmt.Sprintf(lang.L("No patient born on %s or %s."), showDate(ds[0]), showDate(ds[1]))
+	}
+	return lang.L("No patient found.")
 }
 
 // dateOrder is how a patient search reads a birth date typed with

@@ -83,6 +83,9 @@ func TestFindByBirthDateDayFirst(t *testing.T) {
 	if got := foundDOBs(s); len(got) != 0 {
 		t.Errorf("fr: 31/02/1961 finds %v", got)
 	}
+	wantText(t, s.find.pane, "Aucun patient trouvé.")
+	typeSearch(s, "07/09/30") // nobody: the message says how the date was read
+	wantText(t, s.find.pane, "Aucun patient né le 07/09/1930.")
 	typeSearch(s, "Testwan") // not a date: a name
 	if got := foundDOBs(s); !slices.Equal(got, []string{"1961-07-09"}) {
 		t.Errorf("fr: Testwan finds patients born %v, want 1961-07-09", got)
@@ -116,4 +119,9 @@ func TestFindByBirthDateEnglish(t *testing.T) {
 	row := newResultRow()
 	s.find.updateRow(0, row)
 	wantText(t, row, "1961-09-07 · ")
+
+	typeSearch(s, "08/09/1961")
+	wantText(t, s.find.pane, "No patient born on 1961-09-08 or 1961-08-09.")
+	typeSearch(s, "Testnobody")
+	wantText(t, s.find.pane, "No patient found.")
 }

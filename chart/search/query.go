@@ -124,6 +124,21 @@ func parseDate(s string) (string, bool) {
 	return t.Format(time.DateOnly), true
 }
 
+// OnlyDate says whether query is a date and nothing else, read in order
+// (see DateOrder), and gives the dates it stands for as "YYYY-MM-DD": one,
+// or two when AnyOrder reads "07/09/1961" both ways. A screen can then
+// say which birth date it looked for.
+func OnlyDate(query string, order DateOrder) ([]string, bool) {
+	terms := parseQuery(query, order, time.Now())
+	if len(terms) != 1 || terms[0].kind != dateTerm {
+		return nil, false
+	}
+	if terms[0].alt != "" {
+		return []string{terms[0].text, terms[0].alt}, true
+	}
+	return []string{terms[0].text}, true
+}
+
 // queryDate reads a date typed in a query (see DateOrder) and returns it
 // as "YYYY-MM-DD", with its other reading as alt when the order of day and
 // month is not known and both are dates.

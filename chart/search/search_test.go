@@ -340,3 +340,30 @@ func TestDatesInLanguageOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestOnlyDate(t *testing.T) {
+	for _, c := range []struct {
+		q     string
+		order search.DateOrder
+		want  string // dates joined by a space; "-": not a date alone
+	}{
+		{"07/09/1961", search.DayFirst, "1961-09-07"},
+		{" 07/09/61 ", search.DayFirst, "1961-09-07"},
+		{"07/09/1961", search.AnyOrder, "1961-09-07 1961-07-09"},
+		{"13/09/1961", search.AnyOrder, "1961-09-13"},
+		{"1961-09-07", search.AnyOrder, "1961-09-07"},
+		{"07/09/61", search.AnyOrder, "-"},
+		{"smith 07/09/1961", search.DayFirst, "-"},
+		{"1961-09", search.DayFirst, "-"},
+		{"", search.DayFirst, "-"},
+	} {
+		ds, ok := search.OnlyDate(c.q, c.order)
+		got := strings.Join(ds, " ")
+		if !ok {
+			got = "-"
+		}
+		if got != c.want {
+			t.Errorf("OnlyDate(%q, %d) = %q, want %q", c.q, c.order, got, c.want)
+		}
+	}
+}
