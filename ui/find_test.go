@@ -84,8 +84,8 @@ func TestFindByBirthDateDayFirst(t *testing.T) {
 		t.Errorf("fr: 31/02/1961 finds %v", got)
 	}
 	wantText(t, s.find.pane, "Aucun patient trouvé.")
-	typeSearch(s, "07/09/30") // nobody: the message says how the date was read
-	wantText(t, s.find.pane, "Aucun patient né le 07/09/1930.")
+	typeSearch(s, "08/09/61") // nobody: the message says how the date was read
+	wantText(t, s.find.pane, "Aucun patient né le 08/09/1961.")
 	typeSearch(s, "Testwan") // not a date: a name
 	if got := foundDOBs(s); !slices.Equal(got, []string{"1961-07-09"}) {
 		t.Errorf("fr: Testwan finds patients born %v, want 1961-07-09", got)
