@@ -60,6 +60,7 @@ func typeSearch(s *session, q string) {
 // forms too, and ISO; names are searched as ever.
 func TestFindByBirthDateDayFirst(t *testing.T) {
 	s, born := findBirthDates(t, "fr")
+	wantText(t, s.welcome(), "une date de naissance (JJ/MM/AAAA) ou un numéro de téléphone. Ctrl+N inscrit")
 	for _, q := range []string{"07/09/1961", "7/9/1961", "07.09.1961", "07-09-1961", "07/09/61", "1961-09-07", "testadeye 07/09/1961"} {
 		typeSearch(s, q)
 		if got := foundDOBs(s); !slices.Equal(got, []string{"1961-09-07"}) {
@@ -98,6 +99,7 @@ func TestFindByBirthDateDayFirst(t *testing.T) {
 // exact, and a two-digit year is not a date.
 func TestFindByBirthDateEnglish(t *testing.T) {
 	s, _ := findBirthDates(t, "en")
+	wantText(t, s.welcome(), "birth date (YYYY-MM-DD) or phone number. Ctrl+N registers")
 	for q, want := range map[string][]string{
 		"07/09/1961":  {"1961-09-07", "1961-07-09"}, // in name order: Testadeye, Testwanje
 		"7/9/1961":    {"1961-09-07", "1961-07-09"},
