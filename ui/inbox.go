@@ -366,7 +366,7 @@ func (v *inboxView) search(q string) {
 	if strings.TrimSpace(q) == "" {
 		return
 	}
-	found, err := v.s.svc.Find(q, 6)
+	found, err := v.s.svc.FindAs(q, 6, dateOrder())
 	if err != nil {
 		setError(v.msg, sentence(err))
 		return
