@@ -52,7 +52,7 @@ type Tx struct {
 	// digest is the state digest opened for this transaction, and
 	// digestEdited the entries its writes found edited (digest.go).
 	digest       *digestState
-	digestEdited []string
+	digestEdited []Problem
 }
 
 // Update runs fn in a read-write transaction and commits it durably (fsync)

@@ -1,7 +1,7 @@
 // Package i18ncheck checks that the workstation's shown text is
 // translated. Its test, TestTranslations, reads the sources of the shown
 // code (ui/ and cmd/chartkeeper) and of the packages whose sentences the
-// workstation shows (internal/plain, report, chart), and the translation
+// workstation shows (internal/plain, report, chart, store), and the translation
 // files in ui/translations, and fails when:
 //
 //   - a string literal in shown code looks like text and is neither inside
@@ -9,7 +9,7 @@
 //     ends in "// i18n:skip" (optionally followed by ": a reason");
 //   - a key (the literal first argument of lang.L, lang.X, lang.N and
 //     lang.Localize* in shown code, or of a call to a function or method
-//     named T or tr in internal/plain, report and chart) has no entry in one
+//     named T or tr in internal/plain, report, chart and store) has no entry in one
 //     of the languages (fr, es, pt, sw);
 //   - a translation's fmt verbs differ from its key's (explicit argument
 //     indexes such as %[2]s are allowed and normalised);

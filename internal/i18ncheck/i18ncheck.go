@@ -39,7 +39,7 @@ type Key struct {
 // Sources lists the files the checker reads, relative to root.
 type Sources struct {
 	Shown []string // ui/*.go and cmd/chartkeeper/*.go: literal scan and lang keys
-	Keyed []string // internal/plain, report, chart: T / tr keys
+	Keyed []string // internal/plain, report, chart, store: T / tr keys
 }
 
 // notShown are files of the shown packages that show no text.
@@ -83,7 +83,7 @@ func FindSources(root string, only map[string]bool) (Sources, error) {
 			}
 		}
 	}
-	for _, dir := range []string{"internal/plain", "report", "chart"} {
+	for _, dir := range []string{"internal/plain", "report", "chart", "store"} {
 		fs, err := list(dir)
 		if err != nil {
 			return s, err
@@ -112,7 +112,7 @@ func isLangCall(call *ast.CallExpr) bool {
 }
 
 // isTrCall reports a call to a function or method named T or tr, the
-// translating call of internal/plain, report and chart.
+// translating call of internal/plain, report, chart and store.
 func isTrCall(call *ast.CallExpr) bool {
 	switch f := call.Fun.(type) {
 	case *ast.Ident:
