@@ -161,29 +161,33 @@ func TestPrintsTranslated(t *testing.T) {
 	}
 }
 
-// loadMessages reads ui/translations/messages.<lng>.json, whose entries
-// are strings or {"other": "…"}.
+// loadMessages reads the translations of ui/translations/<area>.<lng>.json
+// (the printed labels are in messages, the audit actions' words in
+// verify), whose entries are strings or {"other": "…"}.
 func loadMessages(t *testing.T, lng string) map[string]string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "ui", "translations", "messages."+lng+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(b, &raw); err != nil {
-		t.Fatal(err)
-	}
 	m := map[string]string{}
-	for k, v := range raw {
-		var s string
-		if json.Unmarshal(v, &s) != nil {
-			var forms map[string]string
-			if err := json.Unmarshal(v, &forms); err != nil {
-				t.Fatalf("messages.%s.json: %q: %v", lng, k, err)
-			}
-			s = forms["other"]
+	for _, area := range []string{"messages", "verify"} {
+		name := area + "." + lng + ".json"
+		b, err := os.ReadFile(filepath.Join("..", "ui", "translations", name))
+		if err != nil {
+			t.Fatal(err)
 		}
-		m[k] = s
+		var raw map[string]json.RawMessage
+		if err := json.Unmarshal(b, &raw); err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range raw {
+			var s string
+			if json.Unmarshal(v, &s) != nil {
+				var forms map[string]string
+				if err := json.Unmarshal(v, &forms); err != nil {
+					t.Fatalf("%s: %q: %v", name, k, err)
+				}
+				s = forms["other"]
+			}
+			m[k] = s
+		}
 	}
 	return m
 }

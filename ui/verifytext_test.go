@@ -1,0 +1,82 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/test"
+)
+
+// TestAuditAndIntegrityInFrench: in French, the audit log names an
+// action in words with its stored code after it, and "Check integrity"
+// on a store file edited outside Chartkeeper (an allergy removed) names
+// what differs in French sentences: the entry's kind and the verb
+// translated, its ID and type as stored.
+func TestAuditAndIntegrityInFrench(t *testing.T) {
+	p := newPractice(t)
+	removeAllergies(t, p.dir)
+	a := test.NewTempApp(t)
+	setLanguageSetting(a, "fr")
+	t.Cleanup(func() {
+		setLanguageSetting(a, "")
+		applyLanguage(a)
+	})
+	w := test.NewTempWindow(t, nil)
+	ws, content := create(a, w, p.dir)
+	w.SetContent(content)
+	w.Resize(fyne.NewSize(1600, 900))
+
+	signInAs(t, w, "drsmith", testPassword)
+	s := sessionOf(t, ws)
+	s.openChart(p.patient.ID)
+	s.lock()
+	signInAs(t, w, "mlopez", testPassword)
+	s = sessionOf(t, ws)
+	s.admin()
+	s.adm.tabs.SelectIndex(adminAudit)
+	pane := s.adm.panes[adminAudit]
+	test.Type(entryWith(t, pane, lang.L("patient MRN")), p.patient.MRN)
+	test.Type(entryWith(t, pane, lang.L("action, e.g. chart.view")), "chart.view")
+	test.Tap(button(t, pane, lang.L("Show")))
+	rows := s.adm.audit.rows
+	if len(rows) != 1 || !contains(rows[0], "drsmith  Ouverture d'un dossier (chart.view)  Dossier "+p.patient.MRN) {
+		t.Errorf("audit rows: %q", rows)
+	}
+	// the filter finds the entry by its words in French too
+	entryWith(t, pane, lang.L("action, e.g. chart.view")).SetText("ouverture d'un dossier")
+	test.Tap(button(t, pane, lang.L("Show")))
+	if rows := s.adm.audit.rows; len(rows) != 1 {
+		t.Errorf("audit rows found by the French words: %q", rows)
+	}
+
+	test.Tap(button(t, pane, lang.L("Check integrity")))
+	var shown string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		fyne.DoAndWait(func() {
+			if top := w.Canvas().Overlays().Top(); top != nil {
+				shown = strings.Join(texts(top), "\n")
+			}
+		})
+		if strings.Contains(shown, "Vérifié") {
+			break
+		}
+	}
+	for _, want := range []string{
+		"2 problèmes trouvés",
+		"Suppression dans le fichier de données : l'élément ",
+		"(allergy), révision ",
+		"Suppression dans le fichier de données : les révisions actuelles de l'élément ",
+	} {
+		if !strings.Contains(shown, want) {
+			t.Errorf("the integrity check does not say %q; it shows:\n%s", want, shown)
+		}
+	}
+	for _, english := range []string{"differ", "was removed", "record"} {
+		if strings.Contains(shown, english) {
+			t.Errorf("the integrity check still says %q in English:\n%s", english, shown)
+		}
+	}
+}
