@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -77,6 +78,56 @@ func TestAuditAndIntegrityInFrench(t *testing.T) {
 	for _, english := range []string{"differ", "was removed", "record"} {
 		if strings.Contains(shown, english) {
 			t.Errorf("the integrity check still says %q in English:\n%s", english, shown)
+		}
+	}
+}
+
+// TestTourLabelsInFrench: the labels the tour shows as a finished
+// printout are printed in the chosen language, with the practice's name
+// as a real printout has it, and they record no print.
+func TestTourLabelsInFrench(t *testing.T) {
+	pdftotext, err := exec.LookPath("pdftotext")
+	if err != nil {
+		t.Skip("pdftotext is missing (poppler-utils)")
+	}
+	p := newPractice(t)
+	a := test.NewTempApp(t)
+	setLanguageSetting(a, "fr")
+	t.Cleanup(func() {
+		setLanguageSetting(a, "")
+		applyLanguage(a)
+	})
+	w := test.NewTempWindow(t, nil)
+	ws, content := create(a, w, p.dir)
+	w.SetContent(content)
+	w.Resize(fyne.NewSize(1600, 900))
+	signInAs(t, w, "desk", testPassword)
+	s := sessionOf(t, ws)
+	s.openChart(p.patient.ID)
+	if err := s.openTourStop(&tourState{s: s, chart: p.patient.ID}, "chart-printout"); err != nil {
+		t.Fatal(err)
+	}
+	var text string
+	old := openInViewer
+	openInViewer = func(_ fyne.App, path string) error {
+		out, err := exec.Command(pdftotext, path, "-").Output()
+		text = string(out)
+		return err
+	}
+	t.Cleanup(func() { openInViewer = old })
+	test.Tap(button(t, dialogOn(t, w), lang.L("Open in viewer")))
+	practice, err := ws.st.Practice()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{p.patient.MRN, practice.Name, "Né"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the tour's labels lack %q:\n%s", want, text)
+		}
+	}
+	for _, english := range []string{"Born", "Tour"} {
+		if strings.Contains(text, english) {
+			t.Errorf("the tour's labels still say %q:\n%s", english, text)
 		}
 	}
 }
