@@ -43,3 +43,22 @@ func (r *VerifyReport) add(p Problem) {
 		r.Found = append(r.Found, p)
 	}
 }
+
+// ProblemError is an error whose text is a [Problem], so that where it
+// is shown (a problem of [Store.Verify] that is an error of the audit
+// chain, say) it can be given in the reader's language. Err is what it
+// wraps ([ErrTampered]); Error is the problem in English.
+type ProblemError struct {
+	Problem Problem
+	Err     error
+}
+
+func (e *ProblemError) Error() string { return e.Problem.String() }
+
+func (e *ProblemError) Unwrap() error { return e.Err }
+
+// tampered is an [ErrTampered] error that says what failed; ErrTampered
+// is among args, where the sentence names it.
+func tampered(format string, args ...any) error {
+	return &ProblemError{Problem: Problemf(format, args...), Err: ErrTampered}
+}

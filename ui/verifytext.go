@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 
 	"fyne.io/fyne/v2/lang"
@@ -12,8 +13,8 @@ import (
 // problemText is one problem a check of the store found, as a sentence
 // in the person's language: its sentence and the names of entries in it
 // (store.T's marked text) are translated, its other values (IDs, keys,
-// numbers) go in as they are. A problem that is an error's own text (the
-// store's "%v") stays as the store wrote it.
+// numbers) go in as they are, and so does an error's own text, unless the
+// error is itself a problem (store.ProblemError: the audit chain's).
 func problemText(p store.Problem) string {
 	return plain.Full(problemPhrase(p))
 }
@@ -29,8 +30,12 @@ func problemPhrase(p store.Problem) string {
 		case store.Problem:
 			a = problemPhrase(v)
 		case error:
-			if v == store.ErrTampered {
+			var pe *store.ProblemError
+			switch {
+			case v == store.ErrTampered:
 				a = lang.L("stored data failed its integrity check (changed, moved or damaged)")
+			case errors.As(v, &pe) && pe.Error() == v.Error():
+				a = problemPhrase(pe.Problem) // an error of a check that says what failed
 			}
 		}
 		args[i] = a
