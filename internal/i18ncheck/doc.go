@@ -11,6 +11,9 @@
 //     lang.Localize* in shown code, or of a call to a function or method
 //     named T or tr in internal/plain, report, chart and store) has no entry in one
 //     of the languages (fr, es, pt, sw);
+//   - a sentence given to one of store's problem calls (VerifyReport.problem,
+//     Problemf, tampered) is not marked with T, so it would show in
+//     English whatever the language;
 //   - a translation's fmt verbs differ from its key's (explicit argument
 //     indexes such as %[2]s are allowed and normalised);
 //   - a key is translated differently in two areas of the same language;

@@ -421,6 +421,45 @@ func KeyedFile(root, rel string) ([]Key, error) {
 	return keys, nil
 }
 
+// problemCalls are the store's calls that take a problem's English
+// sentence as their first argument: VerifyReport.problem, Problemf and
+// tampered (Store.Verify's report, the state digest's checks, the audit
+// chain's errors). The workstation shows these problems translated, so a
+// sentence given to them must be marked with T.
+var problemCalls = map[string]bool{"problem": true, "Problemf": true, "tampered": true}
+
+// UnmarkedProblems returns the literal sentences of one non-shown file
+// passed to a problem call without the T marker (a format that is only
+// verbs, "%v", is an error's own text and needs none).
+func UnmarkedProblems(root, rel string) ([]Finding, error) {
+	fset, f, err := ParseFile(root, rel)
+	if err != nil {
+		return nil, err
+	}
+	var out []Finding
+	ast.Inspect(f, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || len(call.Args) == 0 {
+			return true
+		}
+		name := ""
+		switch fn := call.Fun.(type) {
+		case *ast.Ident:
+			name = fn.Name
+		case *ast.SelectorExpr:
+			name = fn.Sel.Name
+		}
+		if !problemCalls[name] {
+			return true
+		}
+		if s, ok := stringLit(call.Args[0]); ok && LooksLikeText(s) {
+			out = append(out, Finding{File: rel, Line: fset.Position(call.Args[0].Pos()).Line, Text: s})
+		}
+		return true
+	})
+	return out, nil
+}
+
 // stringLit is the value of a string literal, or of literals joined by +.
 func stringLit(e ast.Expr) (string, bool) {
 	switch x := e.(type) {
