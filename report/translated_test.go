@@ -161,29 +161,74 @@ func TestPrintsTranslated(t *testing.T) {
 	}
 }
 
-// loadMessages reads ui/translations/messages.<lng>.json, whose entries
-// are strings or {"other": "…"}.
+// loadMessages reads the translations of ui/translations/<area>.<lng>.json
+// (the printed labels are in messages, the audit actions' words in
+// verify), whose entries are strings or {"other": "…"}.
 func loadMessages(t *testing.T, lng string) map[string]string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "ui", "translations", "messages."+lng+".json"))
+	m := map[string]string{}
+	for _, area := range []string{"messages", "verify"} {
+		name := area + "." + lng + ".json"
+		b, err := os.ReadFile(filepath.Join("..", "ui", "translations", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var raw map[string]json.RawMessage
+		if err := json.Unmarshal(b, &raw); err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range raw {
+			var s string
+			if json.Unmarshal(v, &s) != nil {
+				var forms map[string]string
+				if err := json.Unmarshal(v, &forms); err != nil {
+					t.Fatalf("%s: %q: %v", name, k, err)
+				}
+				s = forms["other"]
+			}
+			m[k] = s
+		}
+	}
+	return m
+}
+
+// TestWarningsTranslated: the warnings about characters the fonts cannot
+// draw, and about a name too long for a label, are in the printout's
+// language; the script's Unicode name and the placeholder stay as they
+// are, and the warning never carries the patient's name.
+func TestWarningsTranslated(t *testing.T) {
+	fr := loadMessages(t, "fr")
+	pg := testPage()
+	pg.T = func(s string) string {
+		if v, ok := fr[s]; ok {
+			return v
+		}
+		t.Errorf("fr: no translation of the printed label %q", s)
+		return s
+	}
+	c := testChart(t, 1)
+	c.Patient.Family, c.Patient.Given = "ტესტი", "ნინო"
+	var buf bytes.Buffer
+	ws, err := report.Labels(&buf, pg, c.Patient, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(b, &raw); err != nil {
+	joined := strings.Join(ws, "\n")
+	for _, want := range []string{"nom du patient : ", " caractères (Georgian) ne peuvent pas être dessinés par les polices fournies ; imprimés comme □"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("the warnings lack %q:\n%s", want, joined)
+		}
+	}
+	if strings.Contains(joined, "cannot be drawn") || strings.Contains(joined, "ნინო") {
+		t.Errorf("a warning is in English or carries the name:\n%s", joined)
+	}
+
+	c.Patient.Family, c.Patient.Given = "Testworthington-Featherstonehaugh-Cholmondeley", "Maximiliana Alexandrina Wilhelmina"
+	buf.Reset()
+	if ws, err = report.Labels(&buf, pg, c.Patient, 1); err != nil {
 		t.Fatal(err)
 	}
-	m := map[string]string{}
-	for k, v := range raw {
-		var s string
-		if json.Unmarshal(v, &s) != nil {
-			var forms map[string]string
-			if err := json.Unmarshal(v, &forms); err != nil {
-				t.Fatalf("messages.%s.json: %q: %v", lng, k, err)
-			}
-			s = forms["other"]
-		}
-		m[k] = s
+	if want := "nom du patient : trop long pour une étiquette"; !strings.Contains(strings.Join(ws, "\n"), want) {
+		t.Errorf("the warnings lack %q: %q", want, ws)
 	}
-	return m
 }

@@ -52,7 +52,7 @@ type Tx struct {
 	// digest is the state digest opened for this transaction, and
 	// digestEdited the entries its writes found edited (digest.go).
 	digest       *digestState
-	digestEdited []string
+	digestEdited []Problem
 	// adminCh is the administration key's chain as read in this
 	// transaction (adminkey.go), and adminLinkWrite set while a rotation
 	// writes its link.

@@ -409,7 +409,7 @@ func dummyKDFParams(tx *bolt.Tx, id string) KDFParams {
 // A store made before the key hierarchy moves to it here, at the first
 // sign-in of an HIM manager (password is theirs, to rewrite their slot).
 func (s *Store) startSession(sess *session, userID, action string, password []byte) error {
-	var edited []string // what the sign-in's writes found edited (digest.go)
+	var edited []Problem // what the sign-in's writes found edited (digest.go)
 	err := s.db.Update(func(btx *bolt.Tx) error {
 		tx := &Tx{s: s, btx: btx, sess: sess, write: true}
 		if sess.adminPub == nil {

@@ -39,7 +39,7 @@ type Key struct {
 // Sources lists the files the checker reads, relative to root.
 type Sources struct {
 	Shown []string // ui/*.go and cmd/chartkeeper/*.go: literal scan and lang keys
-	Keyed []string // internal/plain, report, chart, scan: T / tr / problemf keys
+	Keyed []string // internal/plain, report, chart, scan, store: T / tr / problemf keys
 }
 
 // notShown are files of the shown packages that show no text.
@@ -97,7 +97,7 @@ func FindSources(root string, only map[string]bool) (Sources, error) {
 // the workstation shows: each marks its English sentences with a call to
 // a function named T or tr (scan also with problemf, which makes a
 // refusal's reason), whose literal first argument is a key.
-var keyedDirs = []string{"internal/plain", "report", "chart", "scan"}
+var keyedDirs = []string{"internal/plain", "report", "chart", "scan", "store"}
 
 // langFuncs are the lang package's translating functions: a literal inside
 // their call is translated, and their literal first argument is a key.
@@ -427,6 +427,45 @@ func KeyedFile(root, rel string) ([]Key, error) {
 		return true
 	})
 	return keys, nil
+}
+
+// problemCalls are the store's calls that take a problem's English
+// sentence as their first argument: VerifyReport.problem, Problemf and
+// tampered (Store.Verify's report, the state digest's checks, the audit
+// chain's errors). The workstation shows these problems translated, so a
+// sentence given to them must be marked with T.
+var problemCalls = map[string]bool{"problem": true, "Problemf": true, "tampered": true}
+
+// UnmarkedProblems returns the literal sentences of one non-shown file
+// passed to a problem call without the T marker (a format that is only
+// verbs, "%v", is an error's own text and needs none).
+func UnmarkedProblems(root, rel string) ([]Finding, error) {
+	fset, f, err := ParseFile(root, rel)
+	if err != nil {
+		return nil, err
+	}
+	var out []Finding
+	ast.Inspect(f, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || len(call.Args) == 0 {
+			return true
+		}
+		name := ""
+		switch fn := call.Fun.(type) {
+		case *ast.Ident:
+			name = fn.Name
+		case *ast.SelectorExpr:
+			name = fn.Sel.Name
+		}
+		if !problemCalls[name] {
+			return true
+		}
+		if s, ok := stringLit(call.Args[0]); ok && LooksLikeText(s) {
+			out = append(out, Finding{File: rel, Line: fset.Position(call.Args[0].Pos()).Line, Text: s})
+		}
+		return true
+	})
+	return out, nil
 }
 
 // stringLit is the value of a string literal, or of literals joined by +.
