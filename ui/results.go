@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"image/color"
 	"math"
 	"strconv"
 	"strings"
@@ -171,10 +172,34 @@ func (v *chartView) results() fyne.CanvasObject {
 	top := container.NewBorder(nil, nil, &widget.Label{Text: lang.L("Trend of"), TextStyle: fyne.TextStyle{Bold: true}}, nil, rt.pick)
 	trend := border(top, rt.note, nil, nil, container.NewStack(rt.plot, container.NewVBox(rt.say)))
 	rt.show(firstTrend(rt.tests, rs))
-	split := container.NewVSplit(container.NewPadded(container.New(&resultsTableLayout{rt}, t)), trend)
+	cells := container.NewThemeOverride(t, compactCells{})
+	split := container.NewVSplit(container.NewPadded(container.New(&resultsTableLayout{rt}, cells)), trend)
 	split.Offset = 0.42
 	return split
 }
+
+// compactCells is the shown theme with half its inner padding, for the
+// Results table: its cells keep 4 units of space about their text instead
+// of 8, so that more columns fit across and more rows down.
+type compactCells struct{}
+
+func (compactCells) base() fyne.Theme { return fyne.CurrentApp().Settings().Theme() }
+
+func (c compactCells) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+	return c.base().Color(n, v)
+}
+func (c compactCells) Font(s fyne.TextStyle) fyne.Resource     { return c.base().Font(s) }
+func (c compactCells) Icon(n fyne.ThemeIconName) fyne.Resource { return c.base().Icon(n) }
+func (c compactCells) Size(n fyne.ThemeSizeName) float32 {
+	if n == theme.SizeNameInnerPadding {
+		return c.base().Size(n) / 2
+	}
+	return c.base().Size(n)
+}
+
+// compactSaving is what compactCells takes off a label's width and height:
+// half the inner padding on each side.
+func compactSaving() float32 { return theme.InnerPadding() }
 
 // resultsTableLayout gives the results table its whole space and fits its
 // columns to the width (resultsTrend.fit) whenever that changes.
@@ -229,7 +254,8 @@ func (rt *resultsTrend) fit(width float32) {
 	if rt.tall == nil {
 		rt.tall = map[int]float32{}
 	}
-	one := (&widget.Label{Text: "M"}).MinSize().Height // i18n:skip (measured, not shown)
+	// Labels measured here are outside the table's compactCells theme.
+	one := (&widget.Label{Text: "M"}).MinSize().Height - compactSaving() // i18n:skip (measured, not shown)
 	var probe *widget.Label
 	wrapped := func(text string, width float32) float32 {
 		if probe == nil {
@@ -239,8 +265,8 @@ func (rt *resultsTrend) fit(width float32) {
 		}
 		probe.SetText(text)
 		probe.Resize(fyne.NewSize(0, 0))
-		probe.Resize(fyne.NewSize(width, one))
-		return probe.MinSize().Height
+		probe.Resize(fyne.NewSize(width+compactSaving(), one))
+		return probe.MinSize().Height - compactSaving()
 	}
 	least := one
 	if rt.takenWraps && len(rt.rows) > 0 {
@@ -299,7 +325,7 @@ func resultWidths(rows []chart.Result) (ws []float32, date float32) {
 // its padding included, rounded up and a pixel more: a label that
 // truncates cuts a text given exactly its own minimum width.
 func resultTextWidth(text string, bold bool) float32 {
-	w := (&widget.Label{Text: text, TextStyle: fyne.TextStyle{Bold: bold}}).MinSize().Width
+	w := (&widget.Label{Text: text, TextStyle: fyne.TextStyle{Bold: bold}}).MinSize().Width - compactSaving()
 	return float32(math.Ceil(float64(w))) + 1
 }
 
