@@ -5,12 +5,13 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/ccojocar/zxcvbn-go"
+	"chartkeeper/internal/zxcvbn"
 )
 
 // A new password is judged by how easily it could be guessed, not by its
 // length alone: zxcvbn (github.com/ccojocar/zxcvbn-go, the maintained Go
-// port; docs/SECURITY.md says why this one) estimates the guesses an
+// port; docs/SECURITY.md says why this one; internal/zxcvbn is its copy
+// that builds its lists on first use, not at start) estimates the guesses an
 // attacker needs, knowing common passwords, dictionary words, names,
 // keyboard patterns, repeats, sequences and dates, and scores them from 0
 // (guessed at once) to 4. The person's own username and name, and the
@@ -29,6 +30,12 @@ const MinPasswordScore = 3
 // faster than the length; a password longer than this is judged by its
 // beginning, which makes the judgement stricter, never looser.
 const judgedRunes = 64
+
+// PreparePasswordJudge builds the estimator's word lists and keyboard
+// graphs (about a fifth of a second of CPU), which the first JudgePassword
+// or CheckPassword otherwise waits for. A screen where a password is set
+// calls it in the background when it opens; nothing at start-up does.
+func PreparePasswordJudge() { zxcvbn.Prepare() }
 
 // PasswordStrength is the judgement of a new password, for the feedback
 // shown while it is typed.

@@ -170,6 +170,7 @@ func (a *adminView) users() fyne.CanvasObject {
 		list.Add(container.NewBorder(nil, nil, nil, container.NewHBox(wholeOptions(role), reset, disable), name))
 	}
 
+	prepareStrength()
 	username, fullName, password := newEntry(lang.L("what they type to sign in")), newEntry(""), newPasswordEntry()
 	role := widget.NewSelect(roleTitles(), nil)
 	role.PlaceHolder = lang.L("choose")
@@ -213,6 +214,7 @@ func (a *adminView) users() fyne.CanvasObject {
 
 // resetPassword gives a user a new password.
 func (a *adminView) resetPassword(u store.User) {
+	prepareStrength()
 	pw := newPasswordEntry()
 	askFormKeeping(a.s.ws.win, fmt.Sprintf(lang.L("New password for %s"), u.Name),
 		container.NewVBox(paragraph(fmt.Sprintf(lang.L("At least %d characters and hard to guess: a few unrelated words."), store.MinPasswordLen)), pw), lang.L("Reset"), lang.L("Cancel"),

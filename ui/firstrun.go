@@ -59,6 +59,7 @@ func (s *createPractice) content() fyne.CanvasObject {
 	s.name = newEntry(lang.L("as printed on documents"))
 	s.admin = newEntry(lang.L("the first health information manager"))
 	s.user = newEntry(lang.L("what they type to sign in"))
+	prepareStrength()
 	s.password = newPasswordEntry()
 	s.password.OnChanged = s.onPasswordChanged
 	s.again = newPasswordEntry()

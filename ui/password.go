@@ -37,6 +37,12 @@ func showStrength(l *widget.Label, pw string, hints ...string) {
 	l.Refresh()
 }
 
+// prepareStrength builds the password estimator's lists in the background
+// when a screen that sets a password opens, so that the first judgement
+// does not wait for them: they are not built at start-up, where they would
+// delay the sign-in window (store.PreparePasswordJudge).
+func prepareStrength() { go store.PreparePasswordJudge() }
+
 // passwordAdvice is the store's advice on a password (store.JudgePassword)
 // in the language shown: the store words it in English from a fixed set.
 func passwordAdvice(pw, advice string) string {
@@ -83,6 +89,7 @@ func knownAdvice(advice string) (string, bool) {
 // first-run form's feedback.
 func (s *session) changeMyPassword() {
 	s.touch()
+	prepareStrength()
 	current, next, again := newPasswordEntry(), newPasswordEntry(), newPasswordEntry()
 	strength := &widget.Label{Wrapping: fyne.TextWrapWord}
 	var hints []string

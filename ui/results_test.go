@@ -1,12 +1,15 @@
 package ui
 
 import (
+	"fmt"
 	"image/color"
 	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -212,4 +215,83 @@ func TestResultsOnTheHomes(t *testing.T) {
 	}
 	s.goHome()
 	wantText(t, w.Content(), "No new results for the patients you have seen.")
+}
+
+// TestResultsColumnsInView: the Results table's unit, range and flag stay
+// within the table's width, without scrolling sideways, on a 1024×768
+// screen at scale 1 (the find pane beside the chart) and at scale 1.5
+// (683×512 units, the chart alone); the columns are wide enough for their
+// text, and a test name too long for its column wraps onto a taller row.
+// CHARTKEEPER_LANG=fr (or es, pt, sw) checks the headings in that language.
+func TestResultsColumnsInView(t *testing.T) {
+	p := newPractice(t)
+	ws, w := open(t, p.dir)
+	fitLanguage(t, ws)
+	signInAs(t, w, "drsmith", testPassword)
+	s := sessionOf(t, ws)
+	id := p.patient.ID
+	long := "Cholesterol in LDL [Mass/volume] in Serum or Plasma by calculation"
+	for _, r := range []*chart.Result{
+		labResult(id, "Hemoglobin A1c", "4548-4", "8.0", "%", "4.0", "5.6", 30),
+		labResult(id, long, "13457-7", "162", "mg/dL", "", "130", 20),
+		labResult(id, "Glucose", "2345-7", "209", "mg/dL", "70", "99", 10),
+	} {
+		if err := s.svc.Save(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, size := range []struct {
+		scale  float32
+		window fyne.Size
+	}{{1, fitLimit}, {1.5, fitSmallScaled}} {
+		w.Canvas().(test.WindowlessCanvas).SetScale(size.scale)
+		w.Resize(size.window)
+		s.openChart(id)
+		s.chart.tabs.SelectIndex(tabResults)
+		at := fmt.Sprintf("%.0f×%.0f at scale %.1f", size.window.Width, size.window.Height, size.scale)
+		table := find(t, s.chart.tabs.Selected().Content, func(*widget.Table) bool { return true })
+		d := fyne.CurrentApp().Driver()
+		edge := d.AbsolutePositionForObject(table).X + table.Size().Width
+		if win := w.Canvas().Size().Width; edge > win+0.5 {
+			t.Fatalf("%s: the table ends at %.0f, past the window's %.0f", at, edge, win)
+		}
+		// Every shown cell shows its whole text, and no column's end is
+		// beyond the table's.
+		labels := map[string]*widget.Label{}
+		walk(table, func(o fyne.CanvasObject) {
+			if l, ok := o.(*widget.Label); ok && l.Text != "" {
+				labels[l.Text] = l
+				if r := d.AbsolutePositionForObject(l).X + l.Size().Width; r > edge+0.5 {
+					t.Errorf("%s: %q ends at %.0f, past the table's %.0f", at, l.Text, r, edge)
+				}
+				if shown := shownText(l); strings.Join(strings.Fields(shown), "") != strings.Join(strings.Fields(l.Text), "") {
+					t.Errorf("%s: %q shows as %q in a column %.0f wide", at, l.Text, shown, l.Size().Width)
+				}
+			}
+		})
+		for _, want := range []string{lang.L("Unit"), lang.L("Flag"), lang.L("Range"), "mg/dL", "H", "70–99"} {
+			if labels[want] == nil {
+				t.Errorf("%s: %q is not shown in the table", at, want)
+			}
+		}
+		name, one := labels[long], labels["Glucose"]
+		switch {
+		case name == nil || one == nil:
+			t.Errorf("%s: the long and short test names are not both shown", at)
+		case name.Size().Height < name.MinSize().Height-0.5 || name.Size().Height <= one.Size().Height:
+			t.Errorf("%s: the long test name is %.0f high (it needs %.0f; a one-line name %.0f)", at, name.Size().Height, name.MinSize().Height, one.Size().Height)
+		}
+	}
+}
+
+// shownText is the text a label draws, its lines joined with spaces: a
+// label too narrow for its text ends it with "…".
+func shownText(l *widget.Label) string {
+	var parts []string
+	walk(l, func(o fyne.CanvasObject) {
+		if t, ok := o.(*canvas.Text); ok && t.Text != "" {
+			parts = append(parts, strings.TrimSpace(t.Text))
+		}
+	})
+	return strings.Join(parts, " ")
 }

@@ -18,6 +18,7 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -52,7 +53,8 @@ type Chart struct {
 	// BandName and FlaggedName, when set, name the band and the flagged
 	// points in a key under the time axis, each saying how it is drawn
 	// ("shaded: reference range 4.0–5.6 · red discs: outside the range"),
-	// where it never covers a value as a legend in the corner would. The
+	// where it never covers a value, as the legend naming the series
+	// (drawn in rows under the plot) never does either. The
 	// caller writes them whole, in the reader's language.
 	BandName    string
 	FlaggedName string
@@ -74,14 +76,28 @@ var palette = []color.Color{
 	color.RGBA{R: 0xd3, G: 0x84, B: 0x00, A: 0xff}, // amber
 }
 
-// Plot builds the gonum plot of c.
+// A legendEntry names one series in the legend, with its line and marks.
+type legendEntry struct {
+	name   string
+	thumbs []plot.Thumbnailer
+}
+
+// Plot builds the gonum plot of c, without its legend: Image and Write
+// draw that in rows under the plot (drawChart).
 func (c Chart) Plot() (*plot.Plot, error) {
+	p, _, err := c.build()
+	return p, err
+}
+
+// build builds the gonum plot of c and the entries of its legend: one per
+// named series when there are two or more.
+func (c Chart) build() (*plot.Plot, []legendEntry, error) {
 	n := 0
 	for _, s := range c.Series {
 		n += len(s.Points)
 	}
 	if n == 0 {
-		return nil, ErrEmpty
+		return nil, nil, ErrEmpty
 	}
 	p := plot.New()
 	p.Title.Text = c.Title
@@ -93,9 +109,10 @@ func (c Chart) Plot() (*plot.Plot, error) {
 	p.X.Tick.Marker = plot.TimeTicks{Format: layout}
 	p.Add(plotter.NewGrid())
 	var key []string // the key under the time axis
+	var legend []legendEntry
 	if c.Band != nil {
 		if err := c.addBand(p); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if c.BandName != "" && !(math.IsNaN(c.Band[0]) && math.IsNaN(c.Band[1])) {
 			key = append(key, c.BandName)
@@ -112,7 +129,7 @@ func (c Chart) Plot() (*plot.Plot, error) {
 	if len(flagged) > 0 {
 		halo, err := plotter.NewScatter(flagged)
 		if err != nil {
-			return nil, fmt.Errorf("plots: flagged points: %w", err)
+			return nil, nil, fmt.Errorf("plots: flagged points: %w", err)
 		}
 		halo.Shape = draw.CircleGlyph{}
 		halo.Color = flagColor
@@ -132,7 +149,7 @@ func (c Chart) Plot() (*plot.Plot, error) {
 		}
 		line, points, err := plotter.NewLinePoints(xys)
 		if err != nil {
-			return nil, fmt.Errorf("plots: series %q: %w", s.Name, err)
+			return nil, nil, fmt.Errorf("plots: series %q: %w", s.Name, err)
 		}
 		col := palette[i%len(palette)]
 		line.Color = col
@@ -142,7 +159,7 @@ func (c Chart) Plot() (*plot.Plot, error) {
 		points.Radius = vg.Points(2.5)
 		p.Add(line, points)
 		if len(c.Series) > 1 && s.Name != "" {
-			p.Legend.Add(s.Name, line, points)
+			legend = append(legend, legendEntry{s.Name, []plot.Thumbnailer{line, points}})
 		}
 	}
 	if w := p.X.Max - p.X.Min; len(flagged) > 0 && w > 0 {
@@ -154,14 +171,85 @@ func (c Chart) Plot() (*plot.Plot, error) {
 		p.X.Label.Text = strings.Join(key, " · ")
 		p.X.Label.TextStyle.Font.Size = vg.Points(9)
 	}
-	p.Legend.Top = true
 	p.Y.Tick.Marker = plainTicks{}
-	if len(c.Series) > 1 {
-		// Room above the highest point for the legend, which sits at the
-		// top right, so it never covers a line.
-		p.Y.Max += (p.Y.Max - p.Y.Min) * 0.12 * float64(len(c.Series))
+	return p, legend, nil
+}
+
+// legendStyle is the legend's text: the size of the axes' tick labels.
+func legendStyle() text.Style {
+	sty := plot.NewLegend().TextStyle
+	sty.Font.Size = vg.Points(10)
+	sty.YAlign = text.YCenter
+	return sty
+}
+
+// legendRows lays the legend's entries out in rows under the plot, as many
+// to a row as fit the width, each row centred: never over the data, as
+// gonum's legend in a corner of the plot would be. It returns each
+// entry's place (the thumbnail's rectangle; the name follows it) and the
+// height the rows take.
+func legendRows(entries []legendEntry, width vg.Length) (places []vg.Rectangle, height vg.Length) {
+	if len(entries) == 0 {
+		return nil, 0
 	}
-	return p, nil
+	sty := legendStyle()
+	em := sty.Rectangle("M").Max.X
+	thumb := 2 * em
+	lineH := sty.FontExtents().Height
+	gap := 1.5 * em // between entries in a row
+	widths := make([]vg.Length, len(entries))
+	for i, e := range entries {
+		widths[i] = thumb + em/2 + sty.Rectangle(e.name).Max.X
+	}
+	var rows [][]int
+	var used vg.Length
+	for i, w := range widths {
+		if len(rows) == 0 || used+gap+w > width {
+			rows = append(rows, nil)
+			used = -gap
+		}
+		rows[len(rows)-1] = append(rows[len(rows)-1], i)
+		used += gap + w
+	}
+	places = make([]vg.Rectangle, len(entries))
+	pad := lineH / 2 // above the rows, under the time axis
+	height = pad + vg.Length(len(rows))*lineH
+	for r, row := range rows {
+		var rowW vg.Length = -gap
+		for _, i := range row {
+			rowW += gap + widths[i]
+		}
+		x := (width - rowW) / 2
+		top := height - pad - vg.Length(r)*lineH // rows from the top down, y upwards
+		for _, i := range row {
+			places[i] = vg.Rectangle{Min: vg.Point{X: x, Y: top - lineH}, Max: vg.Point{X: x + thumb, Y: top}}
+			x += widths[i] + gap
+		}
+	}
+	return places, height
+}
+
+// drawChart draws a chart's plot and legend (Chart.build) on dc, the
+// legend in rows under the plot.
+func drawChart(dc draw.Canvas, p *plot.Plot, legend []legendEntry) {
+	places, height := legendRows(legend, dc.Max.X-dc.Min.X)
+	if height > (dc.Max.Y-dc.Min.Y)/2 {
+		places, height = nil, 0 // too many names for the room: none
+	}
+	p.Draw(draw.Crop(dc, 0, 0, height, 0))
+	sty := legendStyle()
+	em := sty.Rectangle("M").Max.X
+	for i, e := range legend {
+		if places == nil {
+			break
+		}
+		r := places[i].Add(dc.Min)
+		thumb := draw.Canvas{Canvas: dc.Canvas, Rectangle: r}
+		for _, t := range e.thumbs {
+			t.Thumbnail(&thumb)
+		}
+		dc.FillText(sty, vg.Point{X: r.Max.X + em/2, Y: (r.Min.Y + r.Max.Y) / 2}, e.name)
+	}
 }
 
 // flagColor is the disc under the flagged points; bandColor shades the band and
@@ -264,7 +352,7 @@ func sorted(pts []Point) []Point {
 // Fyne's scale 1; multiply by the scale for a crisp image on a scaled
 // screen).
 func (c Chart) Image(w, h int, dpi float64) (image.Image, error) {
-	p, err := c.Plot()
+	p, legend, err := c.build()
 	if err != nil {
 		return nil, err
 	}
@@ -277,7 +365,7 @@ func (c Chart) Image(w, h int, dpi float64) (image.Image, error) {
 	width := vg.Length(float64(w) / dpi * float64(vg.Inch))
 	height := vg.Length(float64(h) / dpi * float64(vg.Inch))
 	cv := vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(int(dpi+0.5)), vgimg.UseBackgroundColor(color.White))
-	p.Draw(draw.New(cv))
+	drawChart(draw.New(cv), p, legend)
 	return cv.Image(), nil
 }
 
@@ -301,7 +389,7 @@ func FormatOf(name string) Format {
 // Write writes c to out in format f, w×h points (1/72 inch) in size; a
 // PNG is drawn at 2 pixels per point so it stays sharp when zoomed.
 func (c Chart) Write(out io.Writer, f Format, w, h float64) error {
-	p, err := c.Plot()
+	p, legend, err := c.build()
 	if err != nil {
 		return err
 	}
@@ -310,13 +398,13 @@ func (c Chart) Write(out io.Writer, f Format, w, h float64) error {
 	switch f {
 	case PDF:
 		cv := vgpdf.New(width, height)
-		p.Draw(draw.New(cv))
+		drawChart(draw.New(cv), p, legend)
 		if _, err := cv.WriteTo(&buf); err != nil {
 			return fmt.Errorf("plots: writing PDF: %w", err)
 		}
 	default:
 		cv := vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(144), vgimg.UseBackgroundColor(color.White))
-		p.Draw(draw.New(cv))
+		drawChart(draw.New(cv), p, legend)
 		if _, err := (vgimg.PngCanvas{Canvas: cv}).WriteTo(&buf); err != nil {
 			return fmt.Errorf("plots: writing PNG: %w", err)
 		}

@@ -3,6 +3,7 @@ package plots
 import (
 	"bytes"
 	"errors"
+	"image"
 	"math"
 	"os"
 	"os/exec"
@@ -10,6 +11,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
 func weights() Chart {
@@ -94,15 +99,85 @@ func TestPlainTickLabels(t *testing.T) {
 			t.Errorf("tick %v labelled %q", tk.Value, tk.Label)
 		}
 	}
-	two := weights()
-	two.Series = append(two.Series, Series{Name: "Goal", Points: two.Series[0].Points})
-	p, err := two.Plot()
+}
+
+// backlog is the HIM home's "Unsigned notes by age": three series, the
+// highest near the top of the plot from one end of the time axis to the
+// other, where a legend in a corner would cover it.
+func backlog(names ...string) Chart {
+	d := time.Date(2026, 9, 8, 0, 0, 0, 0, time.UTC)
+	c := Chart{Title: "Unsigned notes by age", Unit: "notes"}
+	for k, name := range names {
+		var pts []Point
+		for i := range 90 {
+			pts = append(pts, Point{At: d.AddDate(0, 0, i), Value: float64(k*50 + i%5)})
+		}
+		c.Series = append(c.Series, Series{Name: name, Points: pts})
+	}
+	return c
+}
+
+// TestLegendOutsideData: the legend naming the series is drawn in rows
+// under the plot, never over the data: the data area holds no black (the
+// legend's text is the only black the plot draws besides its axes, which
+// are outside it), while the series' colours appear under the time axis
+// where the legend shows their lines. Long names take more rows.
+func TestLegendOutsideData(t *testing.T) {
+	for _, tc := range []struct {
+		c    Chart
+		w, h int
+	}{
+		{backlog("up to 3 days old", "4 to 14 days old", "over 14 days old"), 500, 190},
+		{backlog("up to 3 days old", "4 to 14 days old", "over 14 days old"), 300, 190},
+		{backlog("jusqu'à 3 jours", "de 4 à 14 jours", "plus de 14 jours"), 420, 240},
+		{backlog("workstation at the front desk", "the clinician's laptop", "records office", "coding room", "ward B"), 480, 300},
+	} {
+		img, err := tc.c.Image(tc.w, tc.h, 96)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, below := dataArea(t, tc.c, tc.w, tc.h)
+		for y := data.Min.Y + 1; y < data.Max.Y-1; y++ {
+			for x := data.Min.X + 1; x < data.Max.X-1; x++ {
+				if r, g, b, _ := img.At(x, y).RGBA(); r>>8 < 0x40 && g>>8 < 0x40 && b>>8 < 0x40 {
+					t.Fatalf("%d×%d %v: black at (%d,%d) inside the data area %v: the legend covers the data", tc.w, tc.h, tc.c.Series[0].Name, x, y, data)
+				}
+			}
+		}
+		for i := range tc.c.Series {
+			want := palette[i%len(palette)]
+			wr, wg, wb, _ := want.RGBA()
+			found := false
+			for y := below; y < tc.h && !found; y++ {
+				for x := 0; x < tc.w && !found; x++ {
+					r, g, b, _ := img.At(x, y).RGBA()
+					found = r == wr && g == wg && b == wb
+				}
+			}
+			if !found {
+				t.Errorf("%d×%d: no %q in the legend under the plot", tc.w, tc.h, tc.c.Series[i].Name)
+			}
+		}
+	}
+}
+
+// dataArea is where c's plot draws its data in an image of w×h pixels at
+// 96 dpi, and the row of pixels under which the legend sits.
+func dataArea(t *testing.T, c Chart, w, h int) (image.Rectangle, int) {
+	t.Helper()
+	p, legend, err := c.build()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Y.Max <= 76.1 {
-		t.Errorf("no room above the lines for the legend: y max %v", p.Y.Max)
+	cv := vgimg.NewWith(vgimg.UseWH(vg.Length(w)*vg.Inch/96, vg.Length(h)*vg.Inch/96), vgimg.UseDPI(96))
+	dc := draw.New(cv)
+	_, height := legendRows(legend, dc.Max.X-dc.Min.X)
+	if height == 0 {
+		t.Fatalf("%d×%d: no legend", w, h)
 	}
+	d := p.DataCanvas(draw.Crop(dc, 0, 0, height, 0))
+	px := func(l vg.Length) int { return int(math.Round(l.Dots(96))) }
+	return image.Rect(px(d.Min.X), h-px(d.Max.Y), px(d.Max.X), h-px(d.Min.Y)), h - px(height)
 }
 
 // glucose is a lab test's trend: a reference range and two values above it.
