@@ -295,3 +295,62 @@ func shownText(l *widget.Label) string {
 	})
 	return strings.Join(parts, " ")
 }
+
+// TestVitalsCellsWhole: the vital signs table shows every measure, date
+// and heading whole at 1024×700 and at 683×512 units, in the chosen
+// language; a table wider than its room scrolls across rather than cut
+// "37.2" to "3…".
+func TestVitalsCellsWhole(t *testing.T) {
+	p := newPractice(t)
+	ws, w := open(t, p.dir)
+	fitLanguage(t, ws)
+	signInAs(t, w, "drsmith", testPassword)
+	s := sessionOf(t, ws)
+	id := p.patient.ID
+	for i, x := range []chart.Vitals{
+		{Systolic: 142, Diastolic: 91, Pulse: 108, TempC: 37.2, SpO2: 100, WeightKg: 104.6, HeightCm: 178.5},
+		{Systolic: 118, Diastolic: 76, Pulse: 64, TempC: 39.8, SpO2: 97, WeightKg: 74.6, HeightCm: 178},
+	} {
+		x.Meta = chart.Meta{Patient: id}
+		x.Taken = time.Date(2024, 11, 11, 16, 5+i, 0, 0, time.Local)
+		if err := s.svc.Save(&x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, size := range []struct {
+		scale  float32
+		window fyne.Size
+	}{{1, fitLimit}, {1.5, fitSmallScaled}} {
+		w.Canvas().(test.WindowlessCanvas).SetScale(size.scale)
+		w.Resize(size.window)
+		s.openChart(id)
+		s.chart.tabs.SelectIndex(tabVitals)
+		at := fmt.Sprintf("%.0f×%.0f at scale %.1f", size.window.Width, size.window.Height, size.scale)
+		table := find(t, s.chart.tabs.Selected().Content, func(*recordTable) bool { return true })
+		shown := map[string]bool{}
+		check := func(text, drawn string, width float32) {
+			if text == "" {
+				return
+			}
+			shown[text] = true
+			if strings.Join(strings.Fields(drawn), "") != strings.Join(strings.Fields(text), "") {
+				t.Errorf("%s: %q shows as %q in a column %.0f wide", at, text, drawn, width)
+			}
+		}
+		walk(table, func(o fyne.CanvasObject) {
+			switch x := o.(type) {
+			case *widget.Label:
+				check(x.Text, shownText(x), x.Size().Width)
+			case *widget.Button:
+				if x.Text != "" && x.Size().Width < x.MinSize().Width-0.5 {
+					t.Errorf("%s: the heading %q is %.0f wide; it needs %.0f", at, x.Text, x.Size().Width, x.MinSize().Width)
+				}
+			}
+		})
+		for _, want := range []string{"142/91", showNumber(37.2, 1), showNumber(104.6, 1), showNumber(178.5, 1)} {
+			if !shown[want] {
+				t.Errorf("%s: %q is not in the table", at, want)
+			}
+		}
+	}
+}

@@ -42,6 +42,7 @@ type recordTable struct {
 	danger func(i int) bool // rows to show in red; nil for none
 	row    int              // the row the keyboard is on
 	width  float32          // the width the columns were fitted to
+	widths []float32        // each column's width for its text (fitColumns)
 }
 
 // newRecordTable shows n records in cols, sorted by column sortBy, newest
@@ -96,9 +97,6 @@ func newRecordTable(cols []tableColumn, n int, sortBy int, open func(i int)) *re
 		t.openRow(id.Row)
 	}
 	t.ExtendBaseWidget(t)
-	for i, c := range cols {
-		t.SetColumnWidth(i, c.width)
-	}
 	t.reset(n)
 	return t
 }
@@ -110,7 +108,49 @@ func (t *recordTable) reset(n int) {
 		t.order[i] = i
 	}
 	t.row = 0
+	t.fitColumns(n)
 	t.sort()
+}
+
+// fitRows is how many records fitColumns measures: enough for every
+// record of a chart's lists, a bound on the audit log's.
+const fitRows = 500
+
+// fitColumns makes each column that does not grow at least as wide as its
+// widest text, its heading's included, so that no measure, date or
+// heading is cut short ("3…" for 37.2 °C): a column is never narrower
+// than its width asked, and the table scrolls across when the columns are
+// wider than the room it has.
+func (t *recordTable) fitColumns(n int) {
+	th := t.Theme()
+	size, inner := th.Size(theme.SizeNameText), th.Size(theme.SizeNameInnerPadding)
+	measure := func(s string) float32 {
+		if s == "" {
+			return 0
+		}
+		return fyne.MeasureText(s, size, fyne.TextStyle{}).Width + 2*inner
+	}
+	// A heading is measured as the header button it is, with room for
+	// the sort arrow any column may take.
+	head := t.CreateHeader().(*widget.Button)
+	head.Icon = theme.MoveDownIcon()
+	t.widths = make([]float32, len(t.cols))
+	for c, col := range t.cols {
+		w := col.width
+		if !col.grow {
+			head.Text = col.title
+			head.Refresh()
+			w = max(w, head.MinSize().Width)
+			for i := range min(n, fitRows) {
+				w = max(w, measure(col.text(i)))
+			}
+		}
+		t.widths[c] = w
+		t.SetColumnWidth(c, w)
+	}
+	if t.width > 0 {
+		t.fitGrowing(t.width)
+	}
 }
 
 // sortOn sorts by column col: newest (largest) first for dates and
@@ -175,21 +215,26 @@ func (t *recordTable) TypedKey(ev *fyne.KeyEvent) {
 func (t *recordTable) Resize(s fyne.Size) {
 	if s.Width != t.width {
 		t.width = s.Width
-		pad := t.Theme().Size(theme.SizeNamePadding)
-		fixed := float32(0)
-		for _, c := range t.cols {
-			fixed += pad
-			if !c.grow {
-				fixed += c.width
-			}
-		}
-		for i, c := range t.cols {
-			if c.grow {
-				t.SetColumnWidth(i, max(c.width, s.Width-fixed-theme.Padding()))
-			}
-		}
+		t.fitGrowing(s.Width)
 	}
 	t.Table.Resize(s)
+}
+
+// fitGrowing gives the growing column what the others leave of width.
+func (t *recordTable) fitGrowing(width float32) {
+	pad := t.Theme().Size(theme.SizeNamePadding)
+	fixed := float32(0)
+	for i, c := range t.cols {
+		fixed += pad
+		if !c.grow {
+			fixed += t.widths[i]
+		}
+	}
+	for i, c := range t.cols {
+		if c.grow {
+			t.SetColumnWidth(i, max(c.width, width-fixed-theme.Padding()))
+		}
+	}
 }
 
 // rowOf is the row that shows record i (for tests).
