@@ -32,3 +32,12 @@ func LeftStreams(info Info) int {
 	}
 	return len(info.left.left)
 }
+
+// SkimmedStreams counts the streams of info's PDF that pdfcpu never read
+// (see readLeavingStreams).
+func SkimmedStreams(info Info) int {
+	if info.left == nil {
+		return 0
+	}
+	return info.left.skimmed
+}

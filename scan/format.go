@@ -129,7 +129,11 @@ func Analyze(content []byte) (Info, error) {
 // leftStreams). r must stay open as long as the Info is used.
 func analyzePDF(r io.ReaderAt, size int64) (Info, error) {
 	var left *leftStreams
-	ctx, err := readPDFFrom(r, size, func(ctx *model.Context) { left = leaveStreams(ctx, r, size) })
+	ctx, err := readPDFFrom(r, size, func() (*model.Context, error) {
+		ctx, l, err := readLeavingStreams(r, size)
+		left = l
+		return ctx, err
+	})
 	if err != nil {
 		return Info{Format: PDF}, err
 	}

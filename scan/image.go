@@ -9,6 +9,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"math"
 	"os/exec"
 	"strconv"
 	"time"
@@ -191,6 +192,12 @@ func renderPDFPage(content []byte, doc *model.Context, page, dpi int, gray bool)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	var out, stderr bytes.Buffer
+	if gray && doc != nil {
+		// The picture's room is made at once rather than grown by
+		// doubling as pdftoppm writes it (each doubling a new buffer).
+		out.Grow(pgmSize(doc, page, dpi))
+	}
 	if len(content) > pageAloneAbove || len(content) == 0 {
 		// pdftoppm reads the whole file before it draws; give it the page
 		// alone (a few hundred kilobytes of a scan of many megabytes). A
@@ -212,7 +219,6 @@ func renderPDFPage(content []byte, doc *model.Context, page, dpi int, gray bool)
 	}
 	cmd := exec.CommandContext(ctx, path, append(args, "-")...)
 	cmd.Stdin = bytes.NewReader(content)
-	var out, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &stderr
 	if err := cmd.Run(); err != nil {
 		return nil, fmt.Errorf("drawing PDF page %d: %v %s", page, err, bytes.TrimSpace(stderr.Bytes()))
@@ -227,6 +233,25 @@ func renderPDFPage(content []byte, doc *model.Context, page, dpi int, gray bool)
 		}
 	}
 	return png.Decode(&out)
+}
+
+// pgmSize is about the size of the PGM pdftoppm writes of page of doc
+// drawn at dpi, from its media box (turned or not); 0 when unknown or
+// far larger than a page drawn for a look.
+func pgmSize(doc *model.Context, page, dpi int) int {
+	var inh *model.InheritedPageAttrs
+	if safely(func() (err error) {
+		_, _, inh, err = doc.PageDict(page, false)
+		return err
+	}) != nil || inh == nil || inh.MediaBox == nil {
+		return 0
+	}
+	w := math.Ceil(math.Abs(inh.MediaBox.Width()) / 72 * float64(dpi))
+	h := math.Ceil(math.Abs(inh.MediaBox.Height()) / 72 * float64(dpi))
+	if n := w*h + 1024; n < 64<<20 { // the header and bytes.Buffer.ReadFrom's last 512
+		return int(n)
+	}
+	return 0
 }
 
 // decodePGM reads a binary 8-bit PGM ("P5"), as pdftoppm -gray writes it.

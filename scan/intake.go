@@ -250,9 +250,9 @@ func (in *Intake) Take(path string, f Folder) Result {
 }
 
 // scanFile is a file being taken in. A PDF is read from the file as it
-// is needed: pdfcpu reads it once (its page images left in the file, see
-// leftStreams), and sealing and hashing read it again, so the scan is not
-// held in memory; other formats are read whole. The file's state when
+// is needed: pdfcpu reads its objects (its page images left in the file,
+// see readLeavingStreams), and sealing and hashing read it whole, so the
+// scan is not held in memory; other formats are read whole. The file's state when
 // opened (size and time) is checked again before the original is removed
 // (see changed), as a file rewritten meanwhile may have been read in two
 // states.

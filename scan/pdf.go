@@ -80,12 +80,29 @@ func safely(f func() error) (err error) {
 // readPDF reads a PDF and its page count. A file without the %%EOF marker
 // near its end was cut off.
 func readPDF(b []byte) (*model.Context, error) {
-	return readPDFFrom(bytes.NewReader(b), int64(len(b)), func(ctx *model.Context) { shareStreams(ctx, b) })
+	return readPDFFrom(bytes.NewReader(b), int64(len(b)), func() (*model.Context, error) {
+		ctx, err := pdfcpuRead(bytes.NewReader(b))
+		if err == nil {
+			shareStreams(ctx, b)
+		}
+		return ctx, err
+	})
 }
 
-// readPDFFrom is readPDF on size bytes read from r; keep is given what
-// pdfcpu read before the page count is taken.
-func readPDFFrom(r io.ReaderAt, size int64, keep func(*model.Context)) (*model.Context, error) {
+// pdfcpuRead is pdfcpu's reading of a whole PDF from rs.
+func pdfcpuRead(rs io.ReadSeeker) (*model.Context, error) {
+	var ctx *model.Context
+	err := safely(func() error {
+		var err error
+		ctx, err = api.ReadContext(rs, pdfConf())
+		return err
+	})
+	return ctx, err
+}
+
+// readPDFFrom checks the end of the size bytes of r for the %%EOF marker,
+// reads the PDF with read and takes its page count.
+func readPDFFrom(r io.ReaderAt, size int64, read func() (*model.Context, error)) (*model.Context, error) {
 	tail := make([]byte, min(size, 2048))
 	if _, err := r.ReadAt(tail, size-int64(len(tail))); err != nil && err != io.EOF {
 		return nil, err
@@ -93,19 +110,13 @@ func readPDFFrom(r io.ReaderAt, size int64, keep func(*model.Context)) (*model.C
 	if !bytes.Contains(tail, []byte("%%EOF")) {
 		return nil, problemf("the PDF is cut off or damaged (no end-of-file marker); scan it again")
 	}
-	var ctx *model.Context
-	err := safely(func() error {
-		var err error
-		ctx, err = api.ReadContext(io.NewSectionReader(r, 0, size), pdfConf())
-		return err
-	})
+	ctx, err := read()
 	switch {
 	case errors.Is(err, pdfcpu.ErrWrongPassword):
 		return nil, errPDFPassword
 	case err != nil:
 		return nil, problemf("the PDF is damaged: it holds no objects that can be read (%s)", pdfcpuReason(err))
 	}
-	keep(ctx)
 	err = safely(ctx.EnsurePageCount)
 	if err != nil || ctx.PageCount <= 0 {
 		return nil, problemf("the PDF is damaged: no pages were found in it")
@@ -119,7 +130,8 @@ func readPDFFrom(r io.ReaderAt, size int64, keep func(*model.Context)) (*model.C
 const maxPDFPages = 10000
 
 // largeStream is the size from which a stream read by pdfcpu is shared
-// with the file's bytes (shareStreams) or left in the file (leaveStreams).
+// with the file's bytes (shareStreams) or left in the file
+// (readLeavingStreams).
 const largeStream = 64 << 10
 
 // shareStreams points the large streams pdfcpu read (a scan's page
@@ -160,14 +172,14 @@ func storedStream(e *model.XRefTableEntry) (types.StreamDict, bool) {
 }
 
 // leftStreams are the large streams of a PDF that intake read from its
-// file and left there (see leaveStreams): pdfcpu reads every stream of a
-// file, and a scan's page images are nearly all of it. Holding them would
-// hold the scan in memory while it is sealed; they are read from the file
-// again only when a page is drawn (the cover look: page 1) or the file
-// rewritten (a cover page dropped).
+// file and left there (see readLeavingStreams): a scan's page images are
+// nearly all of it. Holding them would hold the scan in memory while it
+// is sealed; they are read from the file only when a page is drawn (the
+// cover look: page 1) or the file rewritten (a cover page dropped).
 type leftStreams struct {
-	src  io.ReaderAt
-	left map[int]leftStream // by object number
+	src     io.ReaderAt
+	left    map[int]leftStream // by object number
+	skimmed int                // how many pdfcpu never read (see readLeavingStreams)
 }
 
 type leftStream struct {
@@ -178,9 +190,8 @@ type leftStream struct {
 
 // leaveStreams drops pdfcpu's copies of the large streams of ctx, read
 // from src, whose bytes are there as pdfcpu read them (checked), and
-// notes where they are.
-func leaveStreams(ctx *model.Context, src io.ReaderAt, size int64) *leftStreams {
-	l := &leftStreams{src: src, left: map[int]leftStream{}}
+// notes where they are in l.
+func (l *leftStreams) leaveStreams(ctx *model.Context, size int64) {
 	buf := make([]byte, largeStream)
 	for n, e := range ctx.Table {
 		sd, ok := storedStream(e)
@@ -190,18 +201,142 @@ func leaveStreams(ctx *model.Context, src io.ReaderAt, size int64) *leftStreams 
 		if len(sd.Content) > 0 && &sd.Content[0] != &sd.Raw[0] {
 			continue // decoded or decrypted apart: pdfcpu's copy is what counts
 		}
-		if !sameAt(src, sd.StreamOffset, sd.Raw, buf) {
+		if !sameAt(l.src, sd.StreamOffset, sd.Raw, buf) {
 			continue
 		}
-		s := leftStream{off: sd.StreamOffset, n: len(sd.Raw), content: -1}
-		if len(sd.Content) > 0 {
-			s.content = len(sd.Content)
-		}
-		sd.Raw, sd.Content = nil, nil
-		e.Object = sd
-		l.left[n] = s
+		l.leave(e, n, sd)
 	}
-	return l
+}
+
+// leave drops stream sd, object n of entry e, from the context: its bytes
+// are read from the file when they are needed.
+func (l *leftStreams) leave(e *model.XRefTableEntry, n int, sd types.StreamDict) {
+	s := leftStream{off: sd.StreamOffset, n: len(sd.Raw), content: -1}
+	if len(sd.Content) > 0 {
+		s.content = len(sd.Content)
+	}
+	sd.Raw, sd.Content = nil, nil
+	e.Object = sd
+	l.left[n] = s
+}
+
+// readLeavingStreams reads the PDF of size bytes in src with pdfcpu, its
+// large streams left in the file (see leftStreams).
+//
+// pdfcpu reads every stream whole, a scan's page images too, though
+// reading a PDF's objects and page tree needs none of them: a stream's
+// bytes are only looked at when a page is drawn or written. So the file
+// is first read skimming (see skimReader): pdfcpu is given zeros instead
+// of the bytes of any large read, which is then not made, and the result
+// is kept only when every read skipped so is one of these streams, read
+// whole where its dictionary says it is, of a file that is not
+// encrypted: stream content that pdfcpu decodes as it reads (object
+// streams, cross-reference streams, encrypted streams) is then never
+// zeros. Otherwise, or when the skimming read fails, the file is read
+// again, every byte, and the large streams whose bytes pdfcpu read are
+// the file's (checked) are left in it.
+func readLeavingStreams(src io.ReaderAt, size int64) (*model.Context, *leftStreams, error) {
+	l := &leftStreams{src: src, left: map[int]leftStream{}}
+	skim := &skimReader{r: src, size: size, skipped: map[*byte]skippedRead{}}
+	if ctx, err := pdfcpuRead(skim); err == nil && skim.account(ctx, l) {
+		l.leaveStreams(ctx, size)
+		return ctx, l, nil
+	}
+	clear(l.left)
+	l.skimmed = 0
+	ctx, err := pdfcpuRead(io.NewSectionReader(src, 0, size))
+	if err != nil {
+		return nil, nil, err
+	}
+	l.leaveStreams(ctx, size)
+	return ctx, l, nil
+}
+
+// skimReader reads size bytes of r as an io.ReadSeeker, except that a
+// read of largeStream bytes or more that ends within the file is not
+// made: it is noted, and the buffer is left as it is (pdfcpu reads a
+// stream into a new buffer, which holds zeros). See readLeavingStreams.
+type skimReader struct {
+	r       io.ReaderAt
+	size    int64
+	pos     int64
+	skipped map[*byte]skippedRead // by the buffer's first byte
+}
+
+// skippedRead is a read that a skimReader did not make.
+type skippedRead struct {
+	off int64
+	n   int
+}
+
+func (s *skimReader) Read(p []byte) (int, error) {
+	if s.pos >= s.size {
+		return 0, io.EOF
+	}
+	if len(p) >= largeStream && int64(len(p)) <= s.size-s.pos {
+		s.skipped[&p[0]] = skippedRead{s.pos, len(p)}
+		s.pos += int64(len(p))
+		return len(p), nil
+	}
+	p = p[:min(int64(len(p)), s.size-s.pos)]
+	n, err := s.r.ReadAt(p, s.pos)
+	s.pos += int64(n)
+	if err == io.EOF && n == len(p) {
+		err = nil
+	}
+	return n, err
+}
+
+func (s *skimReader) Seek(off int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekCurrent:
+		off += s.pos
+	case io.SeekEnd:
+		off += s.size
+	case io.SeekStart:
+	default:
+		return 0, errors.New("seek: invalid whence")
+	}
+	if off < 0 {
+		return 0, errors.New("seek: invalid offset")
+	}
+	s.pos = off
+	return off, nil
+}
+
+// account leaves in l the streams of ctx that pdfcpu read through s
+// without their bytes, and reports whether every read s skipped is such
+// a stream: a stream object of a file that is not encrypted, read whole
+// from where its dictionary says it starts and not decoded. pdfcpu
+// decodes nothing else of such a stream as it reads a file, so what it
+// read is the file's, but for those bytes.
+func (s *skimReader) account(ctx *model.Context, l *leftStreams) bool {
+	if len(s.skipped) == 0 {
+		return true
+	}
+	if ctx.EncKey != nil || ctx.Encrypt != nil {
+		return false
+	}
+	for n, e := range ctx.Table {
+		if e == nil || e.Free || e.Compressed {
+			continue
+		}
+		sd, ok := e.Object.(types.StreamDict)
+		if !ok || len(sd.Raw) == 0 {
+			continue
+		}
+		r, ok := s.skipped[&sd.Raw[0]]
+		if !ok {
+			continue
+		}
+		if r.off != sd.StreamOffset || r.n != len(sd.Raw) || len(sd.Content) > 0 {
+			return false
+		}
+		delete(s.skipped, &sd.Raw[0])
+		l.leave(e, n, sd)
+		l.skimmed++
+	}
+	return len(s.skipped) == 0
 }
 
 // sameAt reports whether src holds b at off; buf is scratch space.

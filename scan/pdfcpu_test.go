@@ -3,9 +3,12 @@ package scan_test
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"chartkeeper/chart"
@@ -228,4 +231,153 @@ func heapAfter(f func()) int64 {
 	runtime.GC()
 	runtime.ReadMemStats(&m1)
 	return int64(m1.HeapAlloc) - int64(m0.HeapAlloc)
+}
+
+// TestPDFSkimmed: intake reads a PDF's objects without the bytes of its
+// large streams where that is safe (a file that is not encrypted, the
+// skipped bytes only ever a stream's own), and reads the file whole
+// otherwise: an owner-password PDF (its streams are decrypted as they
+// are read) and one whose page tree is in a large object stream. Each is
+// read right, and taken in as it is.
+func TestPDFSkimmed(t *testing.T) {
+	plain := noisePDF(3, 400)
+	work := t.TempDir()
+	files := map[string][]byte{"plain": plain, "object stream": bigObjStmPDF(40, 3000)}
+	if qpdf, err := exec.LookPath("qpdf"); err == nil {
+		in, out := filepath.Join(work, "in.pdf"), filepath.Join(work, "owner.pdf")
+		writeFile(t, in, plain)
+		run(t, qpdf, "--encrypt", "", "owner-secret", "256", "--print=none", "--", in, out)
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files["owner password"] = b
+	} else if os.Getenv("CI") != "" {
+		t.Fatal("qpdf is not installed")
+	}
+	p := newPractice(t)
+	for name, b := range files {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "scan.pdf")
+			writeFile(t, path, b)
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			info, err := scan.AnalyzePDFFile(f, int64(len(b)))
+			f.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := analyze(t, b).Pages; info.Pages != want {
+				t.Errorf("%d pages read from the file, %d from the PDF held whole", info.Pages, want)
+			}
+			skimmed := scan.SkimmedStreams(info)
+			if name == "plain" && skimmed != 3 {
+				t.Errorf("%d streams never read, want the 3 page images", skimmed)
+			}
+			if name != "plain" && skimmed != 0 {
+				t.Errorf("%d streams never read, want the file read whole", skimmed)
+			}
+			r := scan.NewIntake(p.svc).Take(path, scan.Folder{Path: filepath.Dir(path)})
+			if r.Outcome != scan.Imported || r.Document.Pages != info.Pages {
+				t.Fatalf("%s %s, %d pages", r.Outcome, r.Reason, r.Document.Pages)
+			}
+			if got := p.blob(r.Document.Blob); !bytes.Equal(got, b) {
+				t.Errorf("the store gives back %d bytes that are not the file's %d", len(got), len(b))
+			}
+		})
+	}
+}
+
+// noisePDF is a PDF of n pages, each drawing a grey image of size×size
+// pixels of noise, stored as it is (no filter; size 256 and more makes
+// streams of 64 KB and more).
+func noisePDF(n, size int) []byte {
+	var b bytes.Buffer
+	var offs []int
+	obj := func(head string, stream []byte) {
+		offs = append(offs, b.Len())
+		fmt.Fprintf(&b, "%d 0 obj\n%s\n", len(offs), head)
+		if stream != nil {
+			b.WriteString("stream\n")
+			b.Write(stream)
+			b.WriteString("\nendstream\n")
+		}
+		b.WriteString("endobj\n")
+	}
+	b.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+	kids := make([]string, n)
+	for i := range kids {
+		kids[i] = fmt.Sprintf("%d 0 R", 3+3*i)
+	}
+	obj("<< /Type /Catalog /Pages 2 0 R >>", nil)
+	obj(fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), n), nil)
+	r := rand.New(rand.NewPCG(uint64(n), uint64(size)))
+	for i := 0; i < n; i++ {
+		content := "q 612 0 0 792 0 0 cm /Im0 Do Q\n"
+		px := make([]byte, size*size)
+		for k := range px {
+			px[k] = byte(r.Uint32())
+		}
+		obj(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im0 %d 0 R >> >> /Contents %d 0 R >>", 5+3*i, 4+3*i), nil)
+		obj(fmt.Sprintf("<< /Length %d >>", len(content)), []byte(content))
+		obj(fmt.Sprintf("<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 /Length %d >>", size, size, len(px)), px)
+	}
+	x := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offs)+1)
+	for _, o := range offs {
+		fmt.Fprintf(&b, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offs)+1, x)
+	return b.Bytes()
+}
+
+// bigObjStmPDF is a PDF 1.5 of n pages whose page tree is in one object
+// stream of more than 64 KB (each page dictionary carries pad bytes of
+// a string), not compressed, with a cross-reference stream.
+func bigObjStmPDF(n, pad int) []byte {
+	var objs []string // objects 2 .. n+2, in the object stream
+	kids := make([]string, n)
+	for i := range kids {
+		kids[i] = fmt.Sprintf("%d 0 R", 3+i)
+	}
+	objs = append(objs, fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), n))
+	for i := 0; i < n; i++ {
+		objs = append(objs, fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /PieceInfo << /Pad (%s) >> >>", strings.Repeat("x", pad)))
+	}
+	var head, body bytes.Buffer
+	for i, o := range objs {
+		fmt.Fprintf(&head, "%d %d ", 2+i, body.Len())
+		body.WriteString(o)
+		body.WriteString("\n")
+	}
+	stm := append(head.Bytes(), body.Bytes()...)
+	objStm, xrefObj := n+3, n+4
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+	off1 := b.Len()
+	b.WriteString("1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n")
+	offStm := b.Len()
+	fmt.Fprintf(&b, "%d 0 obj\n<< /Type /ObjStm /N %d /First %d /Length %d >>\nstream\n", objStm, len(objs), head.Len(), len(stm))
+	b.Write(stm)
+	b.WriteString("\nendstream\nendobj\n")
+	offX := b.Len()
+	var x bytes.Buffer
+	entry := func(typ byte, f2 uint32, f3 uint16) {
+		x.WriteByte(typ)
+		x.Write([]byte{byte(f2 >> 24), byte(f2 >> 16), byte(f2 >> 8), byte(f2)})
+		x.Write([]byte{byte(f3 >> 8), byte(f3)})
+	}
+	entry(0, 0, 65535)
+	entry(1, uint32(off1), 0)
+	for i := range objs {
+		entry(2, uint32(objStm), uint16(i))
+	}
+	entry(1, uint32(offStm), 0)
+	entry(1, uint32(offX), 0)
+	fmt.Fprintf(&b, "%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n", xrefObj, xrefObj+1, x.Len())
+	b.Write(x.Bytes())
+	fmt.Fprintf(&b, "\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n", offX)
+	return b.Bytes()
 }
