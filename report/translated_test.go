@@ -2,15 +2,13 @@ package report_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/translationtest"
 	"chartkeeper/report"
 	"chartkeeper/store"
 )
@@ -97,7 +95,7 @@ func TestSummaryTranslated(t *testing.T) {
 func TestPrintsTranslated(t *testing.T) {
 	langs := map[string]map[string]string{}
 	for _, lng := range []string{"fr", "es", "pt", "sw"} {
-		langs[lng] = loadMessages(t, lng)
+		langs[lng] = translationtest.Messages(t, lng)
 	}
 	asked := map[string]bool{}
 	for lng, m := range langs {
@@ -159,31 +157,4 @@ func TestPrintsTranslated(t *testing.T) {
 			t.Errorf("no print asked for %q: the test no longer covers the prints", key)
 		}
 	}
-}
-
-// loadMessages reads ui/translations/messages.<lng>.json, whose entries
-// are strings or {"other": "…"}.
-func loadMessages(t *testing.T, lng string) map[string]string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "ui", "translations", "messages."+lng+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(b, &raw); err != nil {
-		t.Fatal(err)
-	}
-	m := map[string]string{}
-	for k, v := range raw {
-		var s string
-		if json.Unmarshal(v, &s) != nil {
-			var forms map[string]string
-			if err := json.Unmarshal(v, &forms); err != nil {
-				t.Fatalf("messages.%s.json: %q: %v", lng, k, err)
-			}
-			s = forms["other"]
-		}
-		m[k] = s
-	}
-	return m
 }
