@@ -51,6 +51,16 @@ func seededMRN(r *rand.Rand) string {
 	panic("no check digit for " + body)
 }
 
+// findCoverWith is FindCover on the scan b with renderer as the PDF page
+// renderer (a name that is not installed: without one).
+func findCoverWith(t *testing.T, b []byte, renderer string) (chart.CoverSheet, bool) {
+	t.Helper()
+	old := scan.PDFRenderer
+	defer func() { scan.PDFRenderer = old }()
+	scan.PDFRenderer = renderer
+	return scan.FindCover(b, analyze(t, b))
+}
+
 // TestCoverSheetClaimedSmall: scans whose PDF claims a page far smaller
 // than letter (tiff2pdf told the image has 522 dots per inch, as some
 // scanner drivers write by mistake) still have their cover sheet read,
@@ -87,11 +97,7 @@ func TestCoverSheetClaimedSmall(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, renderer := range []string{scan.PDFRenderer, "no-such-pdftoppm"} {
-			old := scan.PDFRenderer
-			scan.PDFRenderer = renderer
-			c, ok := scan.FindCover(b, analyze(t, b))
-			scan.PDFRenderer = old
-			if !ok || c.PracticeID != cc.practice || c.PatientID != cc.patient || c.MRN != cc.mrn {
+			if c, ok := findCoverWith(t, b, renderer); !ok || c.PracticeID != cc.practice || c.PatientID != cc.patient || c.MRN != cc.mrn {
 				t.Errorf("scan %d (MRN %s), renderer %s: cover not read: %+v", i, cc.mrn, renderer, c)
 			}
 		}

@@ -329,11 +329,7 @@ func TestCoverSheetOnPageWithWrongSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, renderer := range []string{scan.PDFRenderer, "no-such-pdftoppm"} {
-		old := scan.PDFRenderer
-		scan.PDFRenderer = renderer
-		c, ok := scan.FindCover(b, analyze(t, b))
-		scan.PDFRenderer = old
-		if !ok || c.MRN != "86506706" || c.Category != "referral" {
+		if c, ok := findCoverWith(t, b, renderer); !ok || c.MRN != "86506706" || c.Category != "referral" {
 			t.Errorf("%s: cover sheet not read: %+v %v", renderer, c, ok)
 		}
 	}
