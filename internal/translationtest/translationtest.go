@@ -10,31 +10,38 @@ import (
 	"testing"
 )
 
-// Messages is ui/translations/messages.<lng>.json as a table from key to
+// Messages is the translations into language lng of the given areas of
+// the workstation's translation files, ui/translations/<area>.<lng>.json
+// ("messages" when no area is given), as one table from key to
 // translation. An entry is a string or, for a key go-i18n reserves as a
 // field name, {"other": "…"}; the table holds its "other" form.
-func Messages(t testing.TB, lng string) map[string]string {
+func Messages(t testing.TB, lng string, areas ...string) map[string]string {
 	t.Helper()
-	file := filepath.Join(moduleRoot(t), "ui", "translations", "messages."+lng+".json")
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
+	if len(areas) == 0 {
+		areas = []string{"messages"}
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(b, &raw); err != nil {
-		t.Fatalf("%s: %v", filepath.Base(file), err)
-	}
-	m := make(map[string]string, len(raw))
-	for k, v := range raw {
-		var s string
-		if json.Unmarshal(v, &s) != nil {
-			var forms map[string]string
-			if err := json.Unmarshal(v, &forms); err != nil {
-				t.Fatalf("%s: %q: %v", filepath.Base(file), k, err)
-			}
-			s = forms["other"]
+	m := map[string]string{}
+	for _, area := range areas {
+		name := area + "." + lng + ".json"
+		b, err := os.ReadFile(filepath.Join(moduleRoot(t), "ui", "translations", name))
+		if err != nil {
+			t.Fatal(err)
 		}
-		m[k] = s
+		var raw map[string]json.RawMessage
+		if err := json.Unmarshal(b, &raw); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for k, v := range raw {
+			var s string
+			if json.Unmarshal(v, &s) != nil {
+				var forms map[string]string
+				if err := json.Unmarshal(v, &forms); err != nil {
+					t.Fatalf("%s: %q: %v", name, k, err)
+				}
+				s = forms["other"]
+			}
+			m[k] = s
+		}
 	}
 	return m
 }
