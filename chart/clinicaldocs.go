@@ -250,7 +250,9 @@ func (s *Service) sealOne(id, rev string) (ok bool, err error) {
 			return false, err
 		}
 		d.Blob = sealed.ID
-	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrNoKey) {
+		// (Content not here yet, or sealed under an epoch of the general
+		// key this session does not hold yet, is sealed by a later run.)
 		return false, err
 	}
 	err = s.st.Update(func(tx *store.Tx) error {

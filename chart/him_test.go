@@ -42,6 +42,19 @@ func TestFindPatients(t *testing.T) {
 			t.Errorf("Find(%q) = %+v, want %s by %v", tc.q, hits, tc.want, tc.kind)
 		}
 	}
+	// a birth date with slashes: day first in FindAs(DayFirst), either way in Find
+	if hits, _ := s.FindAs("24/12/1962", 10, search.DayFirst); len(hits) != 1 || hits[0].ID != d.ID || hits[0].Match != search.DOB {
+		t.Errorf("FindAs(24/12/1962, DayFirst) = %+v, want %s by DOB", hits, d.ID)
+	}
+	if hits, _ := s.FindAs("05/04/77", 10, search.DayFirst); len(hits) != 1 || hits[0].ID != a.ID {
+		t.Errorf("FindAs(05/04/77, DayFirst) = %+v, want %s", hits, a.ID)
+	}
+	if hits, _ := s.Find("04/05/1977", 10); len(hits) != 1 || hits[0].ID != a.ID {
+		t.Errorf("Find(04/05/1977) = %+v, want %s (month first)", hits, a.ID)
+	}
+	if hits, _ := s.FindAs("04/05/1977", 10, search.DayFirst); len(hits) != 0 {
+		t.Errorf("FindAs(04/05/1977, DayFirst) = %+v, want nobody (4 May)", hits)
+	}
 	if hits, _ := s.Find("smxdtt", 10); len(hits) != 0 {
 		t.Errorf("two typos matched: %+v", hits)
 	}

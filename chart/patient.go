@@ -503,14 +503,22 @@ func (s *Service) PatientByMRN(mrn string) (string, error) {
 
 // Find searches patients by name (prefix, any script, accents and case
 // ignored, one typo tolerated), birth date, MRN or phone. Lists are not
-// audited; opening a patient or chart is.
+// audited; opening a patient or chart is. A birth date with slashes is
+// read both ways (search.AnyOrder); FindAs reads it in the order of the
+// user's language.
 func (s *Service) Find(query string, limit int) ([]PatientSummary, error) {
+	return s.FindAs(query, limit, search.AnyOrder)
+}
+
+// FindAs is Find with the query's dates read in order: search.DayFirst
+// for a language that writes 07/09/1961 for 7 September 1961.
+func (s *Service) FindAs(query string, limit int, order search.DateOrder) ([]PatientSummary, error) {
 	if _, err := s.require(ReadDemographics); err != nil {
 		return nil, err
 	}
 	var out []PatientSummary
 	err := s.finder.read(func() {
-		hits := s.finder.idx.Search(query, limit)
+		hits := s.finder.idx.SearchAs(query, limit, order)
 		out = make([]PatientSummary, len(hits))
 		for i, h := range hits {
 			out[i] = s.finder.people[h.ID]

@@ -117,62 +117,10 @@ func abs(n int) int {
 }
 
 // actionText says in words what an audit action means, with the action's
-// own name after it.
+// own code after it; a code chart does not know is printed alone.
 func (d *doc) actionText(a string) string {
-	if s := d.actionWords(a); s != "" {
-		return s + " (" + a + ")"
-	}
-	if kind, ok := strings.CutPrefix(a, "print."); ok {
-		return fmt.Sprintf(d.tr("printed: %s (%s)"), kind, a)
-	}
-	if kind, verb, ok := strings.Cut(a, "."); ok {
-		switch verb {
-		case "create":
-			return fmt.Sprintf(d.tr("added a %s record (%s)"), kind, a)
-		case "update":
-			return fmt.Sprintf(d.tr("changed a %s record (%s)"), kind, a)
-		case "delete":
-			return fmt.Sprintf(d.tr("deleted a %s record (%s)"), kind, a)
-		}
+	if s := chart.ActionText(a); s != "" {
+		return d.tr(s) + " (" + a + ")"
 	}
 	return a
-}
-
-// actionWords is what a known audit action means, or "".
-func (d *doc) actionWords(a string) string {
-	switch a {
-	case "patient.view":
-		return d.tr("viewed demographics")
-	case "patient.create":
-		return d.tr("registered the patient")
-	case "patient.update":
-		return d.tr("changed demographics")
-	case "patient.merge":
-		return d.tr("merged records")
-	case "patient.unmerge":
-		return d.tr("undid a merge")
-	case "chart.view":
-		return d.tr("opened the chart")
-	case "breakglass.open":
-		return d.tr("break-glass: opened beyond role")
-	case "breakglass.review":
-		return d.tr("reviewed a break-glass access")
-	case "document.view":
-		return d.tr("opened a document")
-	case "document.file":
-		return d.tr("filed a document")
-	case "visit.sign":
-		return d.tr("signed a visit note")
-	case "visit.code":
-		return d.tr("coded a visit")
-	case "visit.amend":
-		return d.tr("amended a visit note")
-	case "amendment.request":
-		return d.tr("recorded an amendment request")
-	case "disclosure":
-		return d.tr("recorded a disclosure")
-	case "audit.review":
-		return d.tr("read the audit log")
-	}
-	return ""
 }

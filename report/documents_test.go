@@ -149,7 +149,7 @@ func TestAccessReport(t *testing.T) {
 	all := strings.Join(ps, "\n")
 	contains(t, "access report", all, "Chart access report", "150 entries by 4 users", "1 flagged for review",
 		"2026-03-01 08:00:00", "dr.testwell", "(chart.view)", "(print.summary)", "(patient.view)",
-		"break-glass:", "REVIEW", "unconscious", "merged", mrn(t, "9999999"))
+		"Break-glass:", "Opened a chart", "REVIEW", "unconscious", "merged", mrn(t, "9999999"))
 	for i := range 150 {
 		if !strings.Contains(all, fmt.Sprintf("entry-%03d", i)) {
 			t.Errorf("entry %d is missing", i)

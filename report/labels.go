@@ -88,7 +88,7 @@ func (d *doc) fitName(name string, w float64) (string, float64) {
 	for len(rs) > 1 && d.textWidth(string(rs)+"…")+2 > w {
 		rs = rs[:len(rs)-1]
 	}
-	d.t.note("patient name: too long for a label even in small type; shortened with …")
+	d.t.note(d.tr("patient name: too long for a label even in small type; shortened with …"))
 	return strings.TrimSpace(string(rs)) + "…", size
 }
 

@@ -304,7 +304,7 @@ func (d *doc) finish(w io.Writer) (Warnings, error) {
 	if _, err := w.Write(buf.Bytes()); err != nil {
 		return nil, err
 	}
-	return d.t.warnings(), nil
+	return d.t.warnings(d.tr), nil
 }
 
 // --- flow ---

@@ -123,7 +123,7 @@ func (t *texter) clean(field, s string, multiline bool) string {
 		switch {
 		case r == utf8.RuneError && size == 1:
 			// not UTF-8 at all: damaged text
-			t.missScript(field, "invalid UTF-8")
+			t.missScript(field, invalidUTF8)
 			b.WriteRune(Placeholder)
 		case r == '\n' && multiline:
 			b.WriteByte('\n')
@@ -165,9 +165,9 @@ func (t *texter) missScript(field, script string) {
 	m.scripts[script] = true
 }
 
-// note adds a warning of another kind.
-func (t *texter) note(format string, args ...any) {
-	w := fmt.Sprintf(format, args...)
+// note adds a warning of another kind, a sentence already in the
+// reader's language.
+func (t *texter) note(w string) {
 	for _, n := range t.notes {
 		if n == w {
 			return
@@ -176,24 +176,72 @@ func (t *texter) note(format string, args ...any) {
 	t.notes = append(t.notes, w)
 }
 
-// warnings lists what was noted, fields in the order they were first met.
-func (t *texter) warnings() Warnings {
+// warnings lists what was noted, fields in the order they were first met,
+// in the reader's language (tr is the document's translator): the
+// sentence, the name of a field of the page itself and "invalid UTF-8";
+// a field of a list's line ("allergy 2 substance") and the scripts'
+// Unicode names ("Han") are given as they are.
+func (t *texter) warnings(tr func(string) string) Warnings {
 	var ws Warnings
 	for _, f := range t.order {
 		m := t.missing[f]
 		var scripts []string
 		for s := range m.scripts {
+			if s == invalidUTF8 {
+				s = tr("invalid UTF-8")
+			}
 			scripts = append(scripts, s)
 		}
 		sort.Strings(scripts)
-		chars := "characters"
+		field, list := fieldName(tr, f), strings.Join(scripts, ", ")
 		if m.count == 1 {
-			chars = "character"
+			ws = append(ws, fmt.Sprintf(tr("%s: 1 character (%s) cannot be drawn by the bundled fonts; printed as %c"),
+				field, list, Placeholder))
+			continue
 		}
-		ws = append(ws, fmt.Sprintf("%s: %d %s (%s) cannot be drawn by the bundled fonts; printed as %c",
-			f, m.count, chars, strings.Join(scripts, ", "), Placeholder))
+		ws = append(ws, fmt.Sprintf(tr("%s: %d characters (%s) cannot be drawn by the bundled fonts; printed as %c"),
+			field, m.count, list, Placeholder))
 	}
 	return append(ws, t.notes...)
+}
+
+// invalidUTF8 is the script of bytes that are not UTF-8 at all.
+const invalidUTF8 = "invalid UTF-8"
+
+// fieldName is the name of a printed field in the reader's language, for
+// the fields of the page itself; a list line's field is named as it is.
+func fieldName(tr func(string) string, f string) string {
+	switch f {
+	case "patient name":
+		return tr("patient name")
+	case "practice name":
+		return tr("practice name")
+	case "printed by":
+		return tr("printed by")
+	case "practice ID":
+		return tr("practice ID")
+	case "no known allergies recorded by":
+		return tr("no known allergies recorded by")
+	case "MRN":
+		return tr("MRN")
+	case "birth date":
+		return tr("birth date")
+	case "date of death":
+		return tr("date of death")
+	case "sex":
+		return tr("sex")
+	case "preferred name":
+		return tr("preferred name")
+	case "phone":
+		return tr("phone")
+	case "address":
+		return tr("address")
+	case "emergency contact":
+		return tr("emergency contact")
+	case "language":
+		return tr("language")
+	}
+	return f
 }
 
 // scriptOf names the Unicode script of r ("Han", "Arabic"), or its code

@@ -95,7 +95,7 @@ func TestSummaryTranslated(t *testing.T) {
 func TestPrintsTranslated(t *testing.T) {
 	langs := map[string]map[string]string{}
 	for _, lng := range []string{"fr", "es", "pt", "sw"} {
-		langs[lng] = translationtest.Messages(t, lng)
+		langs[lng] = translationtest.Messages(t, lng, "messages", "verify")
 	}
 	asked := map[string]bool{}
 	for lng, m := range langs {
@@ -156,5 +156,46 @@ func TestPrintsTranslated(t *testing.T) {
 		if !asked[key] {
 			t.Errorf("no print asked for %q: the test no longer covers the prints", key)
 		}
+	}
+}
+
+// TestWarningsTranslated: the warnings about characters the fonts cannot
+// draw, and about a name too long for a label, are in the printout's
+// language; the script's Unicode name and the placeholder stay as they
+// are, and the warning never carries the patient's name.
+func TestWarningsTranslated(t *testing.T) {
+	fr := translationtest.Messages(t, "fr", "messages", "verify")
+	pg := testPage()
+	pg.T = func(s string) string {
+		if v, ok := fr[s]; ok {
+			return v
+		}
+		t.Errorf("fr: no translation of the printed label %q", s)
+		return s
+	}
+	c := testChart(t, 1)
+	c.Patient.Family, c.Patient.Given = "ტესტი", "ნინო"
+	var buf bytes.Buffer
+	ws, err := report.Labels(&buf, pg, c.Patient, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined := strings.Join(ws, "\n")
+	for _, want := range []string{"nom du patient : ", " caractères (Georgian) ne peuvent pas être dessinés par les polices fournies ; imprimés comme □"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("the warnings lack %q:\n%s", want, joined)
+		}
+	}
+	if strings.Contains(joined, "cannot be drawn") || strings.Contains(joined, "ნინო") {
+		t.Errorf("a warning is in English or carries the name:\n%s", joined)
+	}
+
+	c.Patient.Family, c.Patient.Given = "Testworthington-Featherstonehaugh-Cholmondeley", "Maximiliana Alexandrina Wilhelmina"
+	buf.Reset()
+	if ws, err = report.Labels(&buf, pg, c.Patient, 1); err != nil {
+		t.Fatal(err)
+	}
+	if want := "nom du patient : trop long pour une étiquette"; !strings.Contains(strings.Join(ws, "\n"), want) {
+		t.Errorf("the warnings lack %q: %q", want, ws)
 	}
 }

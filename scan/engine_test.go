@@ -259,6 +259,9 @@ func TestFolderGoneAndBack(t *testing.T) {
 	if st.OK || !strings.Contains(st.Warning, "cannot be reached") {
 		t.Fatalf("status %+v", st)
 	}
+	if want := "The scan folder %s cannot be reached (it is not there). Scans are taken again as soon as it is back."; st.WarningText.Key != want || st.WarningText.String() != st.Warning {
+		t.Errorf("the warning's key is %q, want %q", st.WarningText.Key, want)
+	}
 	os.Mkdir(dir, 0o700)
 	b := makePNG(77)
 	writeFile(t, filepath.Join(dir, "while-away.png"), b) // there when it is found again

@@ -2,7 +2,6 @@ package scan
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
@@ -47,13 +46,20 @@ type Info struct {
 }
 
 // ProblemError says why a file cannot be taken; the reason is worded for
-// the person who looks at the problems list.
-type ProblemError struct{ Reason string }
+// the person who looks at the problems list. Reason is the English
+// sentence, Text the same sentence for translation.
+type ProblemError struct {
+	Reason string
+	Text   Text
+}
 
 func (e *ProblemError) Error() string { return e.Reason }
 
+// problemf is the ProblemError of a whole sentence; format is a key the
+// workstation translates (see [Text]).
 func problemf(format string, args ...any) error {
-	return &ProblemError{Reason: fmt.Sprintf(format, args...)}
+	t := T(format, args...)
+	return &ProblemError{Reason: t.String(), Text: t}
 }
 
 // Detect names the format of content by its first bytes.
@@ -82,7 +88,7 @@ func Analyze(content []byte) (Info, error) {
 	}
 	f, ok := Detect(content)
 	if !ok {
-		return Info{}, problemf("not a PDF, TIFF, JPEG or PNG file (%s); scan to one of those formats", sniff(content))
+		return Info{}, sniff(content)
 	}
 	switch f {
 	case PDF:
@@ -97,11 +103,11 @@ func Analyze(content []byte) (Info, error) {
 			return Info{Format: TIFF}, err
 		}
 		for i, p := range t.pages {
-			what := "this TIFF"
+			what := sizeTIFF
 			if len(t.pages) > 1 {
-				what = fmt.Sprintf("page %d of this TIFF", i+1)
+				what = sizeTIFFPage
 			}
-			if err := sizeProblem(what, p.width, p.height); err != nil {
+			if err := sizeProblem(what, i+1, p.width, p.height); err != nil {
 				return Info{Format: TIFF}, err
 			}
 		}
@@ -144,24 +150,28 @@ func formatTitle(f Format) string {
 	return string(f)
 }
 
-// sniff names a few formats people drop into scan folders by mistake.
-func sniff(b []byte) string {
-	for _, k := range []struct{ magic, name string }{
-		{"PK\x03\x04", "a ZIP archive or office document"},
-		{"GIF8", "a GIF image"},
-		{"BM", "a BMP image"},
-		{"RIFF", "a WebP image or other RIFF file"},
-		{"{\\rtf", "an RTF document"},
-		{"\xd0\xcf\x11\xe0", "an old Microsoft Office document"},
+// sniff is the refusal of a file that is none of the formats taken,
+// naming a few formats people drop into scan folders by mistake.
+func sniff(b []byte) error {
+	for _, k := range []struct {
+		magic string
+		err   error
+	}{
+		{"PK\x03\x04", problemf("not a PDF, TIFF, JPEG or PNG file (it looks like a ZIP archive or office document); scan to one of those formats")},
+		{"GIF8", problemf("not a PDF, TIFF, JPEG or PNG file (it looks like a GIF image); scan to one of those formats")},
+		{"BM", problemf("not a PDF, TIFF, JPEG or PNG file (it looks like a BMP image); scan to one of those formats")},
+		{"RIFF", problemf("not a PDF, TIFF, JPEG or PNG file (it looks like a WebP image or other RIFF file); scan to one of those formats")},
+		{"{\\rtf", problemf("not a PDF, TIFF, JPEG or PNG file (it looks like an RTF document); scan to one of those formats")},
+		{"\xd0\xcf\x11\xe0", problemf("not a PDF, TIFF, JPEG or PNG file (it looks like an old Microsoft Office document); scan to one of those formats")},
 	} {
 		if bytes.HasPrefix(b, []byte(k.magic)) {
-			return "it looks like " + k.name
+			return k.err
 		}
 	}
 	if isText(b[:min(len(b), 512)]) {
-		return "it looks like text"
+		return problemf("not a PDF, TIFF, JPEG or PNG file (it looks like text); scan to one of those formats")
 	}
-	return "unknown content"
+	return problemf("not a PDF, TIFF, JPEG or PNG file (unknown content); scan to one of those formats")
 }
 
 func isText(b []byte) bool {

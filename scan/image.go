@@ -222,7 +222,7 @@ func renderPDFPage(content []byte, doc *model.Context, page, dpi int, gray bool)
 	}
 	if c, err := png.DecodeConfig(bytes.NewReader(out.Bytes())); err == nil {
 		// A page claiming an enormous size is not decoded.
-		if err := sizeProblem(fmt.Sprintf("page %d of this PDF", page), uint64(c.Width), uint64(c.Height)); err != nil {
+		if err := sizeProblem(sizePDFPage, page, uint64(c.Width), uint64(c.Height)); err != nil {
 			return nil, err
 		}
 	}

@@ -66,8 +66,10 @@ type Result struct {
 	// FiledBy is "cover sheet" or "file name" when the document was filed
 	// automatically; empty when it waits in the inbox.
 	FiledBy string
-	// Reason explains a refused or deferred file, in words for the desk.
-	Reason string
+	// Reason explains a refused or deferred file, in words for the desk
+	// (English); ReasonText is the same sentence for translation.
+	Reason     string
+	ReasonText Text
 	// Err is the underlying error of a deferred file.
 	Err error
 }
@@ -106,20 +108,26 @@ func NewIntake(svc *chart.Service, opts ...Option) *Intake {
 // CheckFolder reports what is wrong with a folder's settings.
 func CheckFolder(f Folder) error {
 	if f.Path == "" {
-		return errors.New("a watched folder needs a path")
+		return settingsErr(T("a watched folder needs a path"))
 	}
 	if f.Category != "" {
 		if _, ok := chart.CategoryByName(f.Category); !ok {
-			return fmt.Errorf("%s: unknown document category %q", f.Path, f.Category)
+			return settingsErr(T("%s: unknown document category %q", f.Path, f.Category))
 		}
 	}
 	if f.Rule != "" {
 		if _, err := ParseRule(f.Rule); err != nil {
+			// The rule's problem is a whole sentence of its own, after
+			// the folder's path.
+			var se *SettingsError
+			if errors.As(err, &se) {
+				return settingsErr(T("%s: %s", f.Path, se.Text))
+			}
 			return fmt.Errorf("%s: %w", f.Path, err)
 		}
 	}
 	if f.Archive != "" && filepath.Clean(f.Archive) == filepath.Clean(f.Path) {
-		return fmt.Errorf("%s: the archive folder must not be the watched folder itself", f.Path)
+		return settingsErr(T("%s: the archive folder must not be the watched folder itself", f.Path))
 	}
 	return nil
 }
@@ -132,26 +140,26 @@ func (in *Intake) Take(path string, f Folder) Result {
 		res.Outcome = Refused
 		var pe *ProblemError
 		if errors.As(err, &pe) {
-			res.Reason = pe.Reason
+			res.Reason, res.ReasonText = pe.Reason, pe.Text
 		} else {
-			res.Reason = err.Error()
+			res.Reason, res.ReasonText = err.Error(), raw(err.Error())
 		}
 		return res
 	}
-	defer_ := func(reason string, err error) Result {
-		res.Outcome, res.Reason, res.Err = Deferred, reason, err
+	defer_ := func(reason Text, err error) Result {
+		res.Outcome, res.Reason, res.ReasonText, res.Err = Deferred, reason.String(), reason, err
 		return res
 	}
 	src, st, err := openScan(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return defer_("the file went away before it was read", err)
+			return defer_(T("the file went away before it was read"), err)
 		}
 		var pe *ProblemError
 		if errors.As(err, &pe) {
 			return refuse(err)
 		}
-		return defer_("the file could not be read: "+pathErr(err), err)
+		return defer_(readProblem(err), err)
 	}
 	defer src.close()
 	if src.pdf() {
@@ -163,7 +171,7 @@ func (in *Intake) Take(path string, f Folder) Result {
 		if errors.As(err, &pe) {
 			return refuse(err)
 		}
-		return defer_("the file could not be read: "+pathErr(err), err)
+		return defer_(readProblem(err), err)
 	}
 	base := chart.Document{
 		ContentType: info.Format.ContentType(),
@@ -200,7 +208,7 @@ func (in *Intake) Take(path string, f Folder) Result {
 		held.let(errNotWhole)
 		<-found
 		<-sealed
-		return defer_("the file could not be read: "+pathErr(err), err)
+		return defer_(readProblem(err), err)
 	}
 	dup := in.lookUp(sum)
 	stopped := dup.found || dup.err != nil
@@ -216,12 +224,12 @@ func (in *Intake) Take(path string, f Folder) Result {
 		}
 		<-sealed
 		if moved {
-			return defer_("the file changed while it was read; it is taken once it is complete", nil)
+			return defer_(T("the file changed while it was read; it is taken once it is complete"), nil)
 		}
 		d, res.FiledBy = base, ""
 		data, err := src.whole(info)
 		if err != nil {
-			return defer_("the file could not be read: "+pathErr(err), err)
+			return defer_(readProblem(err), err)
 		}
 		content, err := in.coverFile(cover.c, data, info, &d, &res)
 		if err != nil {
@@ -386,7 +394,9 @@ func (in *Intake) lookUp(sum [32]byte) hashLookup {
 func (in *Intake) store(path string, st os.FileInfo, f Folder, dup hashLookup, content *scanFile, s *sealing, d chart.Document, res Result) Result {
 	switch {
 	case dup.err != nil:
-		res.Outcome, res.Reason, res.Err = Deferred, "the store could not be searched: "+dup.err.Error(), dup.err
+		res.Outcome, res.Err = Deferred, dup.err
+		res.ReasonText = T("the store could not be searched: %s", dup.err.Error())
+		res.Reason = res.ReasonText.String()
 		return res
 	case dup.found:
 		res.Outcome, res.Document, res.FiledBy = Duplicate, dup.old, ""
@@ -403,12 +413,14 @@ func (in *Intake) store(path string, st os.FileInfo, f Folder, dup hashLookup, c
 		if err != nil && d.Patient != "" && !transient(err) {
 			// Filing refused (the chart was merged or deleted since the
 			// sheet was printed, ...): the inbox takes it instead.
-			d.Note = joinNote(d.Note, "Not filed automatically: "+err.Error())
+			d.Note = joinNote(d.Note, note(noteNotFiled, err.Error()))
 			d.Patient, d.ClinicalDate, res.FiledBy = "", "", ""
 			doc, err = in.svc.AddDocument(content.reader(), d)
 		}
 		if err != nil {
-			res.Outcome, res.Reason, res.Err = Deferred, "the document could not be stored: "+err.Error(), err
+			res.Outcome, res.Err = Deferred, err
+			res.ReasonText = T("the document could not be stored: %s", err.Error())
+			res.Reason = res.ReasonText.String()
 			return res
 		}
 		res.Outcome, res.Document = Imported, doc
@@ -416,7 +428,8 @@ func (in *Intake) store(path string, st os.FileInfo, f Folder, dup hashLookup, c
 	// Committed: only now does the original go.
 	content.close()
 	if err := finish(path, st, f.Archive); err != nil {
-		res.Reason = "stored, but the original could not be removed: " + pathErr(err)
+		res.ReasonText = T("stored, but the original could not be removed: %s", pathErr(err))
+		res.Reason = res.ReasonText.String()
 		res.Err = err
 	}
 	return res
@@ -499,16 +512,16 @@ func (in *Intake) coverFile(c chart.CoverSheet, data []byte, info Info, d *chart
 			content, d.Pages = rest, info.Pages-1
 		} else {
 			// A PDF that cannot be rewritten is filed whole.
-			d.Note = joinNote(d.Note, "Page 1 is the cover sheet.")
+			d.Note = joinNote(d.Note, note(noteCoverPage))
 		}
 	}
 	switch {
 	case c.PracticeID != in.svc.PracticeID():
-		d.Note = joinNote(d.Note, "The cover sheet is from another practice; file by hand.")
+		d.Note = joinNote(d.Note, note(noteOtherPractice))
 	default:
 		pid, err := in.svc.PatientByMRN(c.MRN)
 		if err != nil || !in.samePatient(pid, c.PatientID) {
-			d.Note = joinNote(d.Note, "The cover sheet's patient was not found (MRN "+c.MRN+"); file by hand.")
+			d.Note = joinNote(d.Note, note(noteNoPatient, c.MRN))
 			break
 		}
 		d.Patient, d.Category, d.ClinicalDate, res.FiledBy = pid, c.Category, today, "cover sheet"
@@ -534,12 +547,12 @@ func (in *Intake) fileByName(f Folder, d *chart.Document, res *Result) {
 		cat = d.Category
 	}
 	if _, known := chart.CategoryByName(cat); !known {
-		d.Note = joinNote(d.Note, fmt.Sprintf("The file name names category %q, which is not one of Chartkeeper's; file by hand.", cat))
+		d.Note = joinNote(d.Note, note(noteBadCategory, cat))
 		return
 	}
 	pid, err := in.svc.PatientByMRN(mrn)
 	if err != nil || !chart.ValidMRN(mrn) {
-		d.Note = joinNote(d.Note, "The file name names MRN "+mrn+", which no patient has; file by hand.")
+		d.Note = joinNote(d.Note, note(noteNoMRN, mrn))
 		return
 	}
 	d.Patient, d.Category, d.ClinicalDate, res.FiledBy = pid, cat, in.now().Format("2006-01-02"), "file name"

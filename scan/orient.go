@@ -15,14 +15,30 @@ import (
 // decode to gigabytes). A letter page at 1200 dpi is 135 million pixels.
 const maxImagePixels = 200_000_000
 
+// What a size problem names.
+const (
+	sizeImage    = iota // a JPEG or PNG
+	sizeTIFF            // a one-page TIFF
+	sizeTIFFPage        // page n of a TIFF
+	sizePDFPage         // page n of a PDF
+)
+
 // sizeProblem refuses a picture of w×h pixels larger than maxImagePixels;
-// what names it ("this image", "page 3 of this TIFF").
-func sizeProblem(what string, w, h uint64) error {
+// what names it (sizeImage, ...), with page n for a page.
+func sizeProblem(what, n int, w, h uint64) error {
 	if w <= maxImagePixels && h <= maxImagePixels && w*h <= maxImagePixels {
 		return nil
 	}
-	return problemf("%s is %d × %d pixels, larger than Chartkeeper takes (%d megapixels); scan it at a lower resolution",
-		what, w, h, maxImagePixels/1_000_000)
+	mp := maxImagePixels / 1_000_000
+	switch what {
+	case sizeTIFF:
+		return problemf("this TIFF is %d × %d pixels, larger than Chartkeeper takes (%d megapixels); scan it at a lower resolution", w, h, mp)
+	case sizeTIFFPage:
+		return problemf("page %d of this TIFF is %d × %d pixels, larger than Chartkeeper takes (%d megapixels); scan it at a lower resolution", n, w, h, mp)
+	case sizePDFPage:
+		return problemf("page %d of this PDF is %d × %d pixels, larger than Chartkeeper takes (%d megapixels); scan it at a lower resolution", n, w, h, mp)
+	}
+	return problemf("this image is %d × %d pixels, larger than Chartkeeper takes (%d megapixels); scan it at a lower resolution", w, h, mp)
 }
 
 // checkImageSize reads a JPEG's or PNG's size from its header and refuses
@@ -42,7 +58,7 @@ func checkImageSize(b []byte, f Format) error {
 	if err != nil {
 		return nil
 	}
-	return sizeProblem("this image", uint64(max(c.Width, 0)), uint64(max(c.Height, 0)))
+	return sizeProblem(sizeImage, 0, uint64(max(c.Width, 0)), uint64(max(c.Height, 0)))
 }
 
 // exifOrientation reads the Orientation tag (1 to 8) of a JPEG's Exif

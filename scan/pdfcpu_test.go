@@ -28,6 +28,9 @@ func TestPasswordPDF(t *testing.T) {
 	if want := "this PDF needs a password to open; save it again without a password and drop it back in"; r.Outcome != scan.Refused || r.Reason != want {
 		t.Errorf("user password: %s %q", r.Outcome, r.Reason)
 	}
+	if r.ReasonText.Key != r.Reason || len(r.ReasonText.Args) != 0 {
+		t.Errorf("user password: the reason's key is %q with %v", r.ReasonText.Key, r.ReasonText.Args)
+	}
 	if _, err := os.Stat(user); err != nil {
 		t.Error("the refused PDF is gone from its folder")
 	}

@@ -1,7 +1,6 @@
 package scan
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 )
@@ -18,7 +17,7 @@ type Rule struct {
 // ParseRule compiles a filename rule; it must contain {mrn}.
 func ParseRule(pattern string) (*Rule, error) {
 	if !strings.Contains(pattern, "{mrn}") {
-		return nil, fmt.Errorf("the filename rule %q has no {mrn}", pattern)
+		return nil, settingsErr(T("the filename rule %q has no {mrn}", pattern))
 	}
 	var b strings.Builder
 	b.WriteString("(?i)^")
@@ -29,7 +28,7 @@ func ParseRule(pattern string) (*Rule, error) {
 		case strings.HasPrefix(rest, "{mrn}"), strings.HasPrefix(rest, "{category}"):
 			name := rest[1:strings.IndexByte(rest, '}')]
 			if seen[name] {
-				return nil, fmt.Errorf("the filename rule %q has {%s} twice", pattern, name)
+				return nil, settingsErr(T("the filename rule %q has {%s} twice", pattern, name))
 			}
 			seen[name] = true
 			if name == "mrn" {
@@ -45,7 +44,7 @@ func ParseRule(pattern string) (*Rule, error) {
 			b.WriteString(".")
 			rest = rest[1:]
 		case rest[0] == '{':
-			return nil, fmt.Errorf("the filename rule %q has an unknown {field}; use {mrn} and {category}", pattern)
+			return nil, settingsErr(T("the filename rule %q has an unknown {field}; use {mrn} and {category}", pattern))
 		default:
 			b.WriteString(regexp.QuoteMeta(rest[:1]))
 			rest = rest[1:]
@@ -54,7 +53,7 @@ func ParseRule(pattern string) (*Rule, error) {
 	b.WriteString("$")
 	re, err := regexp.Compile(b.String())
 	if err != nil {
-		return nil, fmt.Errorf("the filename rule %q: %v", pattern, err)
+		return nil, settingsErr(T("the filename rule %q cannot be used: %v", pattern, err))
 	}
 	return &Rule{pattern: pattern, re: re}, nil
 }

@@ -66,7 +66,7 @@ func (s Settings) Check() error {
 		}
 		p := filepath.Clean(f.Path)
 		if seen[p] {
-			return fmt.Errorf("%s is listed twice", f.Path)
+			return settingsErr(T("%s is listed twice", f.Path))
 		}
 		seen[p] = true
 	}
@@ -85,7 +85,7 @@ func LoadSettings(dir string) (Settings, error) {
 		return s, fmt.Errorf("reading the scan folder settings: %w", err)
 	}
 	if err := json.Unmarshal(b, &s); err != nil {
-		return s, fmt.Errorf("the scan folder settings (%s) are damaged: %v; set the folders again", SettingsFileName, err)
+		return s, settingsErr(T("the scan folder settings (%s) are damaged: %v; set the folders again", SettingsFileName, err.Error()))
 	}
 	return s, nil
 }

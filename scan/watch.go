@@ -51,17 +51,21 @@ type Event struct {
 type FolderStatus struct {
 	Path string
 	OK   bool
-	// Warning says what is wrong when the folder is not watched.
-	Warning string
-	Since   time.Time
+	// Warning says what is wrong when the folder is not watched
+	// (English); WarningText is the same sentence for translation.
+	Warning     string
+	WarningText Text
+	Since       time.Time
 }
 
 // Problem is a file left in a watched folder, and why.
 type Problem struct {
 	Path   string
 	Folder string
-	Reason string
-	Since  time.Time
+	Reason string // in English
+	// ReasonText is Reason for translation.
+	ReasonText Text
+	Since      time.Time
 
 	size  int64
 	mtime time.Time
@@ -206,7 +210,7 @@ func (e *Engine) attach(i int) {
 	p := e.cfg.Folders[i].Path
 	fi, err := os.Stat(p)
 	if err == nil && !fi.IsDir() {
-		err = errors.New("not a folder")
+		err = errNotFolder
 	}
 	if err == nil {
 		err = e.w.Add(p)
@@ -227,8 +231,8 @@ func (e *Engine) lost(i int, err error) {
 			delete(e.pending, path)
 		}
 	}
-	e.setStatus(i, FolderStatus{Path: p, Since: time.Now(),
-		Warning: fmt.Sprintf("The scan folder %s cannot be reached (%s). Scans are taken again as soon as it is back.", p, pathErr(err))})
+	w := folderWarning(p, err)
+	e.setStatus(i, FolderStatus{Path: p, Since: time.Now(), Warning: w.String(), WarningText: w})
 	if e.poll == nil {
 		e.poll = time.NewTicker(e.cfg.Retry)
 	}
@@ -411,31 +415,31 @@ func (e *Engine) takeDue() {
 		case Imported, Duplicate:
 			e.clearProblem(path)
 			if res.Err != nil {
-				e.addProblem(path, f.Path, res.Reason, fi)
+				e.addProblem(path, f.Path, res.ReasonText, fi)
 			}
 		case Refused:
-			e.addProblem(path, f.Path, res.Reason, fi)
+			e.addProblem(path, f.Path, res.ReasonText, fi)
 		case Deferred:
 			switch {
 			case errors.Is(res.Err, os.ErrNotExist):
 			case res.Err == nil: // changed while read: settle again
 				e.consider(p.folder, path, false)
 			default:
-				e.addProblem(path, f.Path, res.Reason, fi)
+				e.addProblem(path, f.Path, res.ReasonText, fi)
 			}
 		}
 		e.emit(Event{Result: &res})
 	}
 }
 
-func (e *Engine) addProblem(path, folder, reason string, fi os.FileInfo) {
+func (e *Engine) addProblem(path, folder string, reason Text, fi os.FileInfo) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	since := time.Now()
-	if old, ok := e.problems[path]; ok && old.Reason == reason {
+	if old, ok := e.problems[path]; ok && old.Reason == reason.String() {
 		since = old.Since
 	}
-	e.problems[path] = Problem{Path: path, Folder: folder, Reason: reason, Since: since, size: fi.Size(), mtime: fi.ModTime()}
+	e.problems[path] = Problem{Path: path, Folder: folder, Reason: reason.String(), ReasonText: reason, Since: since, size: fi.Size(), mtime: fi.ModTime()}
 }
 
 func (e *Engine) clearProblem(path string) {

@@ -147,14 +147,14 @@ func (tx *Tx) walkAudit(from uint64, fn func(AuditEvent) error) error {
 	op := tx.auditOpener()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		if len(k) != 8 {
-			return fmt.Errorf("audit log: %w: unexpected key", ErrTampered)
+			return tampered(T("audit log: %v: unexpected key"), ErrTampered)
 		}
 		seq := binary.BigEndian.Uint64(k)
 		if seq != want {
-			return fmt.Errorf("audit log: %w: entry %d is missing (found %d next)", ErrTampered, want, seq)
+			return tampered(T("audit log: %v: entry %d is missing (found %d next)"), ErrTampered, want, seq)
 		}
 		if len(v) < auditHashSize || [auditHashSize]byte(v[:auditHashSize]) != prev {
-			return fmt.Errorf("audit log: %w: entry %d does not follow entry %d (an entry was removed, replaced or reordered)", ErrTampered, seq, seq-1)
+			return tampered(T("audit log: %v: entry %d does not follow entry %d (an entry was removed, replaced or reordered)"), ErrTampered, seq, seq-1)
 		}
 		pt, opened, err := op.open(v[auditHashSize:], auditEntryAD(seq, prev[:]))
 		if err != nil {
@@ -180,10 +180,10 @@ func (tx *Tx) walkAudit(from uint64, fn func(AuditEvent) error) error {
 		}
 	}
 	if want-1 != head.seq {
-		return fmt.Errorf("audit log: %w: the log ends at entry %d but its sealed head says %d (entries were cut off)", ErrTampered, want-1, head.seq)
+		return tampered(T("audit log: %v: the log ends at entry %d but its sealed head says %d (entries were cut off)"), ErrTampered, want-1, head.seq)
 	}
 	if head.seq > 0 && prev != head.hash {
-		return fmt.Errorf("audit log: %w: the last entry does not match the sealed head", ErrTampered)
+		return tampered(T("audit log: %v: the last entry does not match the sealed head"), ErrTampered)
 	}
 	return nil
 }

@@ -394,7 +394,7 @@ func (tx *Tx) walkPeerAudit(device string, fn func(AuditEvent, [auditHashSize]by
 	if err != nil || b == nil {
 		return head, err
 	}
-	who := "audit log of workstation " + shortID(device)
+	who := Problemf(T("audit log of workstation %s"), shortID(device))
 	c := b.Cursor()
 	var prev [auditHashSize]byte
 	want := uint64(1)
@@ -404,7 +404,7 @@ func (tx *Tx) walkPeerAudit(device string, fn func(AuditEvent, [auditHashSize]by
 			continue
 		}
 		if len(k) != 8 {
-			return head, fmt.Errorf("%s: %w: unexpected key", who, ErrTampered)
+			return head, tampered(T("%s: %v: unexpected key"), who, ErrTampered)
 		}
 		seq := binary.BigEndian.Uint64(k)
 		// Entries set aside on import are not here; the chain runs
@@ -417,10 +417,10 @@ func (tx *Tx) walkPeerAudit(device string, fn func(AuditEvent, [auditHashSize]by
 			prev = h
 		}
 		if seq != want {
-			return head, fmt.Errorf("%s: %w: entry %d is missing (found %d next)", who, ErrTampered, want, seq)
+			return head, tampered(T("%s: %v: entry %d is missing (found %d next)"), who, ErrTampered, want, seq)
 		}
 		if len(v) < auditHashSize || [auditHashSize]byte(v[:auditHashSize]) != prev {
-			return head, fmt.Errorf("%s: %w: entry %d does not follow entry %d (an entry was removed, replaced or reordered)", who, ErrTampered, seq, seq-1)
+			return head, tampered(T("%s: %v: entry %d does not follow entry %d (an entry was removed, replaced or reordered)"), who, ErrTampered, seq, seq-1)
 		}
 		pt, opened, err := op.open(v[auditHashSize:], auditEntryAD(seq, prev[:]))
 		if err != nil {
@@ -450,10 +450,10 @@ func (tx *Tx) walkPeerAudit(device string, fn func(AuditEvent, [auditHashSize]by
 		prev = h
 	}
 	if want-1 != head.seq {
-		return head, fmt.Errorf("%s: %w: it ends at entry %d but its sealed head says %d (entries were cut off)", who, ErrTampered, want-1, head.seq)
+		return head, tampered(T("%s: %v: it ends at entry %d but its sealed head says %d (entries were cut off)"), who, ErrTampered, want-1, head.seq)
 	}
 	if head.seq > 0 && prev != head.hash {
-		return head, fmt.Errorf("%s: %w: the last entry does not match the sealed head", who, ErrTampered)
+		return head, tampered(T("%s: %v: the last entry does not match the sealed head"), who, ErrTampered)
 	}
 	return head, nil
 }

@@ -252,3 +252,31 @@ func BenchmarkBareBoltEditOneOf10k(b *testing.B) {
 	}
 	reportLatency(b, d)
 }
+
+// BenchmarkPutBlob20MBRotated is BenchmarkPutBlob20MB after a rotation
+// of the general key: the chunks are sealed under its new epoch and
+// summed for the header's root (blobepoch.go).
+func BenchmarkPutBlob20MBRotated(b *testing.B) {
+	s, _ := newPractice(b)
+	if _, err := s.RotateKeys("device.revoke: benchmark"); err != nil {
+		b.Fatal(err)
+	}
+	content := randomContent(20<<20, 1)
+	b.SetBytes(int64(len(content)))
+	var d []time.Duration
+	i := 0
+	for b.Loop() {
+		content[0], content[1] = byte(i), byte(i>>8)
+		i++
+		t0 := time.Now()
+		info, err := s.PutBlob(bytes.NewReader(content))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if info.Epoch == 0 {
+			b.Fatal("the blob is not sealed under the rotated epoch")
+		}
+		d = append(d, time.Since(t0))
+	}
+	reportLatency(b, d)
+}

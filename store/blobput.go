@@ -77,25 +77,35 @@ func (s *Store) PutClinicalBlobFrom(r io.Reader, then func(tx *Tx, info BlobInfo
 }
 
 func (s *Store) putBlobFrom(r io.Reader, clinical bool, then func(tx *Tx, info BlobInfo) error) (BlobInfo, error) {
-	var box *clinicalBlobSealer
-	if clinical {
-		s.mu.RLock()
-		if s.sess == nil {
-			s.mu.RUnlock()
-			return BlobInfo{}, ErrLocked
-		}
-		var err error
-		box, err = s.sess.clinicalBlobSealer()
+	// Content under the general key is sealed under the newest epoch the
+	// session holds once a rotation made one (blobepoch.go).
+	var (
+		box   *clinicalBlobSealer
+		epoch *epochBlobSealer
+	)
+	s.mu.RLock()
+	if s.sess == nil {
 		s.mu.RUnlock()
-		if err != nil {
-			return BlobInfo{}, err
-		}
+		return BlobInfo{}, ErrLocked
+	}
+	var err error
+	if clinical {
+		box, err = s.sess.clinicalBlobSealer()
+	} else if e := s.sess.blobEpoch(); e != 0 {
+		epoch = newEpochBlobSealer(e)
+	}
+	s.mu.RUnlock()
+	if err != nil {
+		return BlobInfo{}, err
 	}
 	s.sweepBlobPuts()
 	id := NewID()
 	s.puts.begin(id)
 	defer s.puts.end(id)
 	info := BlobInfo{ID: id, Clinical: clinical}
+	if epoch != nil {
+		info.Epoch = epoch.epoch
+	}
 	h := sha256.New()
 	cur := make([]byte, BlobChunkSize)
 	next := make([]byte, BlobChunkSize)
@@ -157,13 +167,22 @@ func (s *Store) putBlobFrom(r io.Reader, clinical bool, then func(tx *Tx, info B
 			s.mu.RUnlock()
 			return fail(ErrLocked)
 		}
-		var v []byte
-		if clinical {
+		var (
+			v    []byte
+			serr error
+		)
+		switch {
+		case clinical:
 			v = box.seal(cur, blobChunkAD(id, info.Chunks, last))
-		} else {
+		case epoch != nil:
+			v, serr = epoch.seal(s.sess, dst, cur, blobChunkAD(id, info.Chunks, last))
+		default:
 			v = s.sess.key.seal(dst, cur, blobChunkAD(id, info.Chunks, last))
 		}
 		s.mu.RUnlock()
+		if serr != nil {
+			return fail(serr)
+		}
 		batch = append(batch, sealedChunk{info.Chunks, v})
 		info.Chunks++
 		if last {
@@ -199,15 +218,19 @@ func (s *Store) putBlobFrom(r io.Reader, clinical bool, then func(tx *Tx, info B
 			}
 		}
 		ib := tx.btx.Bucket(bucketBlobIndex)
-		ik := tx.sess.key.blobIndexKey(info.SHA256)
-		// The same content sealed the same way is stored once; content
-		// sealed otherwise is stored again, and the index names the
-		// newer.
+		ik, err := tx.sess.newBlobIndexKey(info.Epoch, info.SHA256)
+		if err != nil {
+			return err
+		}
+		// The same content sealed the same way (to the clinical document
+		// key, or under the same epoch of the general key) is stored
+		// once; content sealed otherwise is stored again, and the index
+		// names the newer.
 		var existing BlobInfo
 		stored := false
 		if old := ib.Get(ik); old != nil {
 			oi, err := tx.blobInfo(string(old))
-			if err == nil && oi.Clinical == clinical {
+			if err == nil && oi.Clinical == clinical && oi.Epoch == info.Epoch {
 				existing, stored = oi, true
 			}
 		}
@@ -225,8 +248,13 @@ func (s *Store) putBlobFrom(r io.Reader, clinical bool, then func(tx *Tx, info B
 				}
 			}
 			full := blobHeader{BlobInfo: info}
-			if clinical {
+			switch {
+			case clinical:
 				full = box.header(info)
+			case epoch != nil:
+				if full, err = epoch.header(tx.sess, info); err != nil {
+					return err
+				}
 			}
 			hdr, _ := json.Marshal(full)
 			if err := b.Put(blobHeaderKey(id), tx.sess.key.seal(nil, hdr, blobHeaderAD(id))); err != nil {

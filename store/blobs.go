@@ -32,6 +32,11 @@ type BlobInfo struct {
 	// Clinical is set for content sealed to the clinical document key
 	// ([Store.PutClinicalBlob]): only holders of the clinical key read it.
 	Clinical bool `json:"clinical,omitempty"`
+	// Epoch is the epoch of the general key that sealed the content when
+	// a rotation made it (blobepoch.go); 0 for content sealed under the
+	// key of the password slots (before any rotation) or to the clinical
+	// document key.
+	Epoch uint32 `json:"epoch,omitempty"`
 	// Existing is set by PutBlob when the same content was already stored;
 	// ID then names the earlier blob and nothing new was written.
 	Existing bool `json:"-"`
@@ -69,16 +74,24 @@ func (s *Store) PutBlob(r io.Reader) (BlobInfo, error) { return s.putBlobFrom(r,
 // FindBlob returns the blob holding content with this SHA-256, if any.
 func (s *Store) FindBlob(sum [32]byte) (id string, ok bool, err error) {
 	err = s.View(func(tx *Tx) error {
-		if v := tx.btx.Bucket(bucketBlobIndex).Get(tx.sess.key.blobIndexKey(sum)); v != nil {
-			id, ok = string(v), true
+		for _, ik := range tx.sess.findBlobKeys(sum) {
+			if v := tx.btx.Bucket(bucketBlobIndex).Get(ik); v != nil {
+				id, ok = string(v), true
+				return nil
+			}
 		}
 		return nil
 	})
 	return id, ok, err
 }
 
+// blobInfo reads blob id's header; a blob sealed under an epoch of the
+// general key the session does not hold is a [*KeyError].
 func (tx *Tx) blobInfo(id string) (BlobInfo, error) {
 	h, err := tx.blobHeader(id)
+	if err == nil && h.locked {
+		err = lockedBlobError(&h)
+	}
 	return h.BlobInfo, err
 }
 
@@ -102,16 +115,19 @@ func (tx *Tx) openBlobHeader(id string, sealed []byte) (blobHeader, error) {
 		return h, fmt.Errorf("blob %s header: %w: %v", id, ErrTampered, err)
 	}
 	h.ID = id
-	if h.Clinical && (len(h.Box) != 32 || len(h.Root) != sha256.Size) || !h.Clinical && (h.Box != nil || h.Root != nil) {
+	if !h.wellFormed() {
 		return h, fmt.Errorf("blob %s header: %w: malformed", id, ErrTampered)
 	}
-	return h, nil
+	return h, tx.sess.openEpochHeader(&h)
 }
 
 // openChunk opens chunk i of the blob h describes, as stored; op is made
 // on first need (a clinical blob needs the clinical key).
 func (tx *Tx) openChunk(h *blobHeader, i uint32, v []byte, op **clinicalOpener) ([]byte, error) {
 	ad := blobChunkAD(h.ID, i, i == h.Chunks-1)
+	if h.Epoch != 0 {
+		return tx.sess.openEpochChunk(h, i, v)
+	}
 	if !h.Clinical {
 		return tx.sess.key.open(nil, v, ad)
 	}

@@ -165,15 +165,19 @@ func (s *Store) HasBlob(id string) (ok bool, err error) {
 }
 
 // ExportBlobHeader returns a blob's header as stored (sealed) and what it
-// says. It is checked first, so local damage is not spread.
+// says. It is checked first, so local damage is not spread. Of a blob
+// sealed under an epoch of the general key the session does not hold, the
+// content hash is not known (zero): every workstation sends it on.
 func (s *Store) ExportBlobHeader(id string) (sealed []byte, info BlobInfo, err error) {
 	if err := checkID("blob ID", id); err != nil {
 		return nil, info, err
 	}
 	err = s.View(func(tx *Tx) error {
-		if info, err = tx.blobInfo(id); err != nil {
+		h, err := tx.blobHeader(id)
+		if err != nil {
 			return err
 		}
+		info = h.BlobInfo
 		sealed = bytes.Clone(tx.btx.Bucket(bucketBlobs).Get(blobHeaderKey(id)))
 		return nil
 	})
@@ -192,17 +196,16 @@ func (s *Store) ExportBlobChunk(info BlobInfo, i uint32) (sealed []byte, err err
 		if v == nil || i >= h.Chunks {
 			return fmt.Errorf("blob %s: %w: chunk %d of %d is missing", info.ID, ErrTampered, i+1, info.Chunks)
 		}
-		// Of a chunk sealed to the clinical document key, a session
-		// without the key checks the format and length (the whole blob was
-		// checked against its header's root when it was stored): every
+		// Of a chunk sealed to the clinical document key, or under an
+		// epoch of the general key, that the session does not hold, it
+		// checks the format and length (the whole blob was checked
+		// against its header's root when it was stored): every
 		// workstation sends it on.
-		if h.Clinical && tx.sess.clinical == nil {
-			err = h.checkClinicalShape(i, v)
-		} else if h.Clinical {
+		if h.opaque(tx.sess) {
+			err = h.checkShape(i, v)
+		} else {
 			var op *clinicalOpener
 			_, err = tx.openChunk(&h, i, v, &op)
-		} else {
-			_, err = tx.sess.key.open(nil, v, blobChunkAD(info.ID, i, i == h.Chunks-1))
 		}
 		if err != nil {
 			return fmt.Errorf("blob %s chunk %d of %d: %w", info.ID, i+1, info.Chunks, err)
@@ -230,6 +233,10 @@ type BlobImport struct {
 // ImportBlob starts importing blob id, whose sealed header is given. The
 // header must open with the data key for exactly this blob and describe a
 // consistent size and chunk count; otherwise the error wraps [ErrTampered].
+// A blob whose chunks are sealed to a key the session does not hold (the
+// clinical document key, a newer epoch of the general key) is imported
+// all the same, each chunk checked for its format and length and the
+// whole against the header's root.
 // If the store already holds the blob, the import is done at once.
 func (s *Store) ImportBlob(id string, sealedHeader []byte) (*BlobImport, error) {
 	if err := checkID("blob ID", id); err != nil {
@@ -283,10 +290,10 @@ func (bi *BlobImport) checkChunk(tx *Tx, i uint32, sealed []byte) ([]byte, error
 	if i >= n {
 		return nil, fmt.Errorf("blob %s: %w: chunk %d of %d", id, ErrInvalid, i+1, n)
 	}
-	if bi.hdr.Clinical && tx.sess.clinical == nil {
+	if bi.hdr.opaque(tx.sess) {
 		// Without the key: its format and length now, the whole blob
 		// against its header's root at Commit.
-		return nil, bi.hdr.checkClinicalShape(i, sealed)
+		return nil, bi.hdr.checkShape(i, sealed)
 	}
 	var op *clinicalOpener
 	pt, err := tx.openChunk(&bi.hdr, i, sealed, &op)
@@ -375,11 +382,11 @@ func (bi *BlobImport) Commit() error {
 			h.Write(pt)
 			size += int64(len(pt))
 		}
-		if bi.hdr.Clinical {
+		if bi.hdr.hasRoot() {
 			if err := bi.hdr.checkRoot(func(i uint32) []byte { return b.Get(blobChunkKey(id, i)) }); err != nil {
 				return err
 			}
-			if tx.sess.clinical == nil {
+			if bi.hdr.opaque(tx.sess) {
 				return nil
 			}
 		}
@@ -410,10 +417,12 @@ func (bi *BlobImport) Commit() error {
 			return err
 		}
 		// The same content may be here already under another ID (scanned
-		// on two workstations): the index keeps naming the first.
+		// on two workstations): the index keeps naming the first. A blob
+		// under an epoch of the general key the session does not hold is
+		// not indexed (its content hash is not known).
 		ib := tx.btx.Bucket(bucketBlobIndex)
-		ik := tx.sess.key.blobIndexKey(bi.info.SHA256)
-		if ib.Get(ik) == nil {
+		ik := tx.sess.blobIndexKey(&bi.hdr)
+		if ik != nil && ib.Get(ik) == nil {
 			if err := ib.Put(ik, []byte(id)); err != nil {
 				return err
 			}

@@ -285,12 +285,16 @@ func (s *Store) DropBlob(id string) error {
 		if hv == nil {
 			return nil
 		}
-		info, err := tx.blobInfo(id)
+		h, err := tx.blobHeader(id)
+		if err == nil && h.locked {
+			err = lockedBlobError(&h) // its index entry is not known
+		}
 		if err != nil {
 			return err
 		}
+		info := h.BlobInfo
 		ib := tx.btx.Bucket(bucketBlobIndex)
-		ik := tx.sess.key.blobIndexKey(info.SHA256)
+		ik := tx.sess.blobIndexKey(&h)
 		if bytes.Equal(ib.Get(ik), []byte(id)) {
 			if err := ib.Delete(ik); err != nil {
 				return err
@@ -337,6 +341,11 @@ type blobHeader struct {
 	BlobInfo
 	Box  []byte `json:"box,omitempty"`  // the ephemeral public key of a clinical blob
 	Root []byte `json:"root,omitempty"` // SHA-256 over the sealed chunks' SHA-256s
+	// Sum is the content's SHA-256 sealed under the general key's epoch
+	// of a blob sealed under a rotated epoch (blobepoch.go).
+	Sum []byte `json:"sum,omitempty"`
+	// locked: the session does not hold that epoch (Sum did not open).
+	locked bool
 }
 
 // clinicalBlobSealer seals one blob's chunks to the clinical document key.
@@ -390,8 +399,9 @@ func (h *blobHeader) checkClinicalShape(i uint32, v []byte) error {
 	return nil
 }
 
-// checkRoot checks a clinical blob's stored chunks against the header's
-// root (get returns chunk i as stored, nil when missing).
+// checkRoot checks the stored chunks of a clinical blob, or of one sealed
+// under a rotated epoch of the general key (blobepoch.go), against the
+// header's root (get returns chunk i as stored, nil when missing).
 func (h *blobHeader) checkRoot(get func(i uint32) []byte) error {
 	sums := sha256.New()
 	for i := uint32(0); i < h.Chunks; i++ {
@@ -399,7 +409,7 @@ func (h *blobHeader) checkRoot(get func(i uint32) []byte) error {
 		if v == nil {
 			return fmt.Errorf("blob %s: %w: chunk %d of %d is missing", h.ID, ErrTampered, i+1, h.Chunks)
 		}
-		if err := h.checkClinicalShape(i, v); err != nil {
+		if err := h.checkShape(i, v); err != nil {
 			return err
 		}
 		sum := sha256.Sum256(v)

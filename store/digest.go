@@ -74,19 +74,20 @@ func areaIndex(a byte) int {
 	return -1
 }
 
-// areaDiffers says that area a differs (subject and verb).
-func areaDiffers(a byte) string {
+// areaDiffers says that area a differs from what this workstation last
+// wrote, one whole sentence for each area.
+func areaDiffers(a byte) Problem {
 	switch a {
 	case areaRecords:
-		return "the records differ"
+		return Problemf(T("the records differ from what this workstation last wrote: an entry was removed, changed or put back from an older copy of the file behind the store's back"))
 	case areaUsers:
-		return "the users differ"
+		return Problemf(T("the users differ from what this workstation last wrote: an entry was removed, changed or put back from an older copy of the file behind the store's back"))
 	case areaKeyslots:
-		return "the keyslots differ"
+		return Problemf(T("the keyslots differ from what this workstation last wrote: an entry was removed, changed or put back from an older copy of the file behind the store's back"))
 	case areaAudit:
-		return "the audit log's head differs"
+		return Problemf(T("the audit log's head differs from what this workstation last wrote: an entry was removed, changed or put back from an older copy of the file behind the store's back"))
 	}
-	return fmt.Sprintf("area %q differs", a)
+	return Problemf(T("area %q differs from what this workstation last wrote: an entry was removed, changed or put back from an older copy of the file behind the store's back"), a)
 }
 
 // Tags of the leaves: which bucket the entry is in.
@@ -246,9 +247,9 @@ func (tx *Tx) digestSet(tag byte, key, val []byte, typ string) error {
 		case cur != nil && len(old) >= leafMin && hmac.Equal(old[1:leafMin], st.leafMAC(old[0], tag, key, cur)):
 			st.toggle(old, false)
 		case cur == nil:
-			tx.digestEdited = append(tx.digestEdited, describeEntry(tag, key, typ)+" was removed from the store file")
+			tx.digestEdited = append(tx.digestEdited, Problemf(T("%s was removed from the store file"), describeEntry(tag, key, typ)))
 		default:
-			tx.digestEdited = append(tx.digestEdited, describeEntry(tag, key, typ)+" was changed behind the store's back")
+			tx.digestEdited = append(tx.digestEdited, Problemf(T("%s was changed behind the store's back"), describeEntry(tag, key, typ)))
 		}
 	}
 	if val == nil {
@@ -374,43 +375,52 @@ func (tx *Tx) walkCovered(fn func(tag byte, k, v []byte, typ string) error) erro
 	})
 }
 
-// describeEntry names an entry for the person reading a report.
-func describeEntry(tag byte, k []byte, typ string) string {
+// describeEntry names an entry for the person reading a report: a
+// [Problem] that goes into the sentence saying what happened to it. A
+// record's type (typ, a stored name such as "allergy") goes in as it is.
+func describeEntry(tag byte, k []byte, typ string) Problem {
 	switch tag {
 	case tagMeta:
 		if bytes.Equal(k, keyAuditHead) {
-			return "the audit log's head (its last entry)"
+			return Problemf(T("the audit log's head (its last entry)"))
 		}
-		return fmt.Sprintf("the store setting %q", k)
+		return Problemf(T("the store setting %q"), k)
 	case tagSlot:
 		if string(k) == recoverySlotID {
-			return "the recovery keyslot"
+			return Problemf(T("the recovery keyslot"))
 		}
-		return fmt.Sprintf("keyslot %s", k)
+		return Problemf(T("keyslot %s"), k)
 	case tagRev:
-		what := "record"
-		if typ != "" {
-			what = typ + " record"
-		}
 		i := bytes.IndexByte(k, 0)
 		if i <= 0 || i+1 >= len(k) {
-			return fmt.Sprintf("the revisions entry %q", k)
+			return Problemf(T("the revisions entry %q"), k)
 		}
 		id := string(k[:i])
-		if k[i+1] == headSuffix {
-			return fmt.Sprintf("the current revisions (heads) of %s %s", what, id)
+		head := k[i+1] == headSuffix
+		r, err := revFromKey(k[i+2:])
+		if typ == "" {
+			switch {
+			case head:
+				return Problemf(T("the current revisions (heads) of record %s"), id)
+			case err == nil:
+				return Problemf(T("record %s, revision %s"), id, r)
+			}
+			return Problemf(T("record %s, a revision"), id)
 		}
-		if r, err := revFromKey(k[i+2:]); err == nil {
-			return fmt.Sprintf("%s %s, revision %s", what, id, r)
+		switch {
+		case head:
+			return Problemf(T("the current revisions (heads) of %s record %s"), typ, id)
+		case err == nil:
+			return Problemf(T("%s record %s, revision %s"), typ, id, r)
 		}
-		return fmt.Sprintf("%s %s, a revision", what, id)
+		return Problemf(T("%s record %s, a revision"), typ, id)
 	}
-	return fmt.Sprintf("entry %q", k)
+	return Problemf(T("entry %q"), k)
 }
 
 // digestSums checks the leaves against the sealed sums; each is also
 // passed to leafFn (nil: none).
-func (tx *Tx) digestSums(st *digestState, b *bolt.Bucket, problem func(string), leafFn func(k, v []byte)) {
+func (tx *Tx) digestSums(st *digestState, b *bolt.Bucket, problem func(Problem), leafFn func(k, v []byte)) {
 	var sums [len(digestAreas)]areaSum
 	bad := 0
 	c := b.Cursor()
@@ -430,11 +440,11 @@ func (tx *Tx) digestSums(st *digestState, b *bolt.Bucket, problem func(string), 
 		}
 	}
 	if bad > 0 {
-		problem(fmt.Sprintf("%d entries of the store's state digest are malformed: the store file was edited behind the store's back", bad))
+		problem(Problemf(T("%d entries of the store's state digest are malformed: the store file was edited behind the store's back"), bad))
 	}
 	for i, a := range digestAreas {
 		if sums[i] != st.area[i] {
-			problem(fmt.Sprintf("%s from what this workstation last wrote: an entry was removed, changed or put back from an older copy of the file behind the store's back", areaDiffers(a)))
+			problem(areaDiffers(a))
 		}
 	}
 }
@@ -443,10 +453,10 @@ func (tx *Tx) digestSums(st *digestState, b *bolt.Bucket, problem func(string), 
 // sums, and every entry of the small areas (keyslots, users, the audit
 // head) against its leaf, both ways. The records' entries are left to the
 // full check: walking them costs too much for a sign-in.
-func (tx *Tx) digestQuick(st *digestState, problem func(string)) {
+func (tx *Tx) digestQuick(st *digestState, problem func(Problem)) {
 	b := tx.btx.Bucket(bucketDigest)
 	if b == nil {
-		problem("the store's state digest has lost its entries: the store file was edited behind the store's back")
+		problem(Problemf(T("the store's state digest has lost its entries: the store file was edited behind the store's back")))
 		return
 	}
 	tx.digestSums(st, b, problem, func(k, v []byte) {
@@ -458,14 +468,14 @@ func (tx *Tx) digestQuick(st *digestState, problem func(string)) {
 		cur := tx.btx.Bucket(tagBucket(tag)).Get(key)
 		switch {
 		case cur == nil:
-			problem(fmt.Sprintf("%s was removed from the store file", describeEntry(tag, key, typ)))
+			problem(Problemf(T("%s was removed from the store file"), describeEntry(tag, key, typ)))
 		case !hmac.Equal(v[1:leafMin], st.leafMAC(v[0], tag, key, cur)):
-			problem(fmt.Sprintf("%s was changed behind the store's back", describeEntry(tag, key, typ)))
+			problem(Problemf(T("%s was changed behind the store's back"), describeEntry(tag, key, typ)))
 		}
 	})
 	added := func(tag byte, k []byte, typ string) {
 		if b.Get(leafKey(tag, k)) == nil {
-			problem(fmt.Sprintf("%s was added to the store file behind the store's back", describeEntry(tag, k, typ)))
+			problem(Problemf(T("%s was added to the store file behind the store's back"), describeEntry(tag, k, typ)))
 		}
 	}
 	if tx.btx.Bucket(bucketMeta).Get(keyAuditHead) != nil {
@@ -493,10 +503,10 @@ func (tx *Tx) digestQuick(st *digestState, problem func(string)) {
 // digestCheck compares the whole file with the digest (verify, and the
 // full check after a sign-in). Every difference is passed to problem as a
 // sentence. stop, when it returns true, ends the walk.
-func (tx *Tx) digestCheck(st *digestState, stop func() bool, problem func(string)) {
+func (tx *Tx) digestCheck(st *digestState, stop func() bool, problem func(Problem)) {
 	b := tx.btx.Bucket(bucketDigest)
 	if b == nil {
-		problem("the store's state digest has lost its entries: the store file was edited behind the store's back")
+		problem(Problemf(T("the store's state digest has lost its entries: the store file was edited behind the store's back")))
 		return
 	}
 	tx.digestSums(st, b, problem, nil)
@@ -514,12 +524,12 @@ func (tx *Tx) digestCheck(st *digestState, stop func() bool, problem func(string
 			lk, lv = lc.Next()
 		}
 		if lk == nil || !bytes.Equal(lk, want) {
-			problem(fmt.Sprintf("%s was added to the store file behind the store's back", describeEntry(tag, k, typ)))
+			problem(Problemf(T("%s was added to the store file behind the store's back"), describeEntry(tag, k, typ)))
 			return nil
 		}
 		area := entryArea(tag, typ)
 		if len(lv) < leafMin || lv[0] != area || !hmac.Equal(lv[1:leafMin], st.leafMAC(area, tag, k, v)) {
-			problem(fmt.Sprintf("%s was changed behind the store's back", describeEntry(tag, k, typ)))
+			problem(Problemf(T("%s was changed behind the store's back"), describeEntry(tag, k, typ)))
 		}
 		lk, lv = lc.Next()
 		return nil
@@ -534,7 +544,7 @@ func (tx *Tx) digestCheck(st *digestState, stop func() bool, problem func(string
 
 var errStopped = errors.New("stopped")
 
-func missingLeaf(lk, lv []byte, problem func(string)) {
+func missingLeaf(lk, lv []byte, problem func(Problem)) {
 	typ := ""
 	if len(lv) > leafMin {
 		typ = string(lv[leafMin:])
@@ -542,14 +552,14 @@ func missingLeaf(lk, lv []byte, problem func(string)) {
 	if len(lk) == 0 {
 		return
 	}
-	problem(fmt.Sprintf("%s was removed from the store file", describeEntry(lk[0], lk[1:], typ)))
+	problem(Problemf(T("%s was removed from the store file"), describeEntry(lk[0], lk[1:], typ)))
 }
 
 // verifyDigest is [Store.Verify]'s part: the whole file against the digest.
 func (tx *Tx) verifyDigest(rep *VerifyReport) {
 	if tx.btx.Bucket(bucketMeta).Get(keyDigest) == nil {
 		if tx.btx.Bucket(bucketMeta).Get(keyDigestDue) == nil {
-			rep.problem("the store's state digest is missing: the store file was edited behind the store's back")
+			rep.add(Problemf(T("the store's state digest is missing: the store file was edited behind the store's back")))
 		}
 		return
 	}
@@ -558,7 +568,7 @@ func (tx *Tx) verifyDigest(rep *VerifyReport) {
 		rep.problem("%v", err)
 		return
 	}
-	tx.digestCheck(st, nil, func(p string) { rep.problem("%s", p) })
+	tx.digestCheck(st, nil, rep.add)
 }
 
 // digestNote is the detail of the audit entry written when a store made

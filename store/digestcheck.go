@@ -27,26 +27,35 @@ import (
 type stateCheck struct {
 	mu       sync.Mutex
 	problems []string
+	found    []Problem // problems with their values apart
 	seen     map[string]bool
 	done     chan struct{}
 	stop     atomic.Bool
 }
 
-func (sc *stateCheck) add(p string) {
+func (sc *stateCheck) add(p Problem) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	if sc.seen[p] || len(sc.problems) >= 1000 {
+	text := p.String()
+	if sc.seen[text] || len(sc.problems) >= 1000 {
 		return
 	}
-	sc.seen[p] = true
-	sc.problems = append(sc.problems, p)
+	sc.seen[text] = true
+	sc.problems = append(sc.problems, text)
+	sc.found = append(sc.found, p)
 }
+
+// addText adds a problem that is an error's text.
+func (sc *stateCheck) addText(text string) { sc.add(Problemf("%s", text)) }
 
 // StateError says what the checks of the store's state digest found since
 // the last sign-in: entries of the store file deleted, changed or put back
 // behind the store's back. It wraps [ErrTampered].
 type StateError struct {
 	Problems []string
+	// Found are the same problems with their values apart, for the
+	// workstation to show them in the person's language ([Problem]).
+	Found []Problem
 }
 
 func (e *StateError) Error() string {
@@ -75,7 +84,7 @@ func (s *Store) StateError(wait bool) error {
 	if len(sc.problems) == 0 {
 		return nil
 	}
-	return &StateError{Problems: slices.Clone(sc.problems)}
+	return &StateError{Problems: slices.Clone(sc.problems), Found: slices.Clone(sc.found)}
 }
 
 // quickCheck is the quick check's outcome; full is set when there is a
@@ -88,7 +97,7 @@ type quickCheck struct {
 // quickStateCheck runs the quick check for a new session, once its
 // sign-in succeeded; edited is what the sign-in's own writes found edited
 // (an audit head put back, say, which the sign-in then wrote over).
-func (s *Store) quickStateCheck(sess *session, edited []string) quickCheck {
+func (s *Store) quickStateCheck(sess *session, edited []Problem) quickCheck {
 	sc := &stateCheck{seen: map[string]bool{}, done: make(chan struct{})}
 	for _, p := range edited {
 		sc.add(p)
@@ -100,19 +109,19 @@ func (s *Store) quickStateCheck(sess *session, edited []string) quickCheck {
 		meta := btx.Bucket(bucketMeta)
 		if meta.Get(keyDigest) == nil {
 			if meta.Get(keyDigestDue) == nil {
-				sc.add("the store's state digest is missing: the store file was edited behind the store's back")
+				sc.add(Problemf(T("the store's state digest is missing: the store file was edited behind the store's back")))
 			}
 			return nil
 		}
 		if st, err = tx.loadDigest(); err != nil {
-			sc.add(err.Error())
+			sc.addText(err.Error())
 			return nil
 		}
 		tx.digestQuick(st, sc.add)
 		return nil
 	})
 	if err != nil {
-		sc.add(err.Error())
+		sc.addText(err.Error())
 	}
 	st.wipe()
 	return quickCheck{sc: sc, full: st != nil}
@@ -145,7 +154,7 @@ func (s *Store) startStateCheck(sess *session, q quickCheck) {
 			return nil
 		})
 		if err != nil && !sc.stop.Load() {
-			sc.add(err.Error())
+			sc.addText(err.Error())
 		}
 	}()
 }

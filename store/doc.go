@@ -54,10 +54,14 @@
 //	  push:<serverID>        local change seq the server acknowledged
 //	  pull:<serverID>        server sequence imported (see replica.go)
 //	blobs/
-//	  <blobID>\x00h          sealed blob header (size, chunk count, SHA-256)
+//	  <blobID>\x00h          sealed blob header (size, chunk count, SHA-256;
+//	                         after a rotation the general epoch, the root
+//	                         over the sealed chunks, the SHA-256 sealed
+//	                         under that epoch: blobepoch.go)
 //	  <blobID>\x00c<index>   sealed chunk
 //	blobindex/
 //	  <HMAC(SHA-256 of content)>  blob ID, so the same content is stored once
+//	                         (keyed by the blob's general epoch)
 //	blobputs/                blobs being put whose first chunks are committed
 //	  <blobID>               (blobput.go; made on first use)
 //	audit/

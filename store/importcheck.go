@@ -216,7 +216,7 @@ func (tx *Tx) ImportChecked(c *CheckedRev) (ImportResult, error) {
 		return res, badItem(c.reason, c.err)
 	}
 	env := &c.env
-	if err := tx.checkImportedKeys(id, env, &c.p); err != nil {
+	if err := tx.checkImportedKeys(id, rev, env, &c.p); err != nil {
 		return res, fmt.Errorf("record %s revision %s from the server: %w", id, c.w.Rev, err)
 	}
 	revs := tx.btx.Bucket(bucketRevs)
@@ -302,7 +302,10 @@ func (tx *Tx) ImportChecked(c *CheckedRev) (ImportResult, error) {
 // the practice keys record when this store has none yet (a store made
 // before the key hierarchy learns it from the workstation that moved the
 // practice); a record naming another key than the one held is refused.
-func (tx *Tx) checkImportedKeys(id string, env *envelope, p *payload) error {
+func (tx *Tx) checkImportedKeys(id string, rev Rev, env *envelope, p *payload) error {
+	if env.Type == TypeAdminKey {
+		return tx.importAdminLink(id, env, p)
+	}
 	if env.Type != TypePracticeKeys {
 		if p.Signer == signerAuthor {
 			// A disabled user's own signature no longer counts.
@@ -312,15 +315,20 @@ func (tx *Tx) checkImportedKeys(id string, env *envelope, p *payload) error {
 				}
 			}
 		}
-		return tx.checkSigned(id, env, p)
+		return tx.checkSigned(id, rev, env, p)
 	}
 	var pk practiceKeys
 	if id != PracticeKeysID || p.Deleted || json.Unmarshal(p.Body, &pk) != nil || len(pk.AdminPub) != ed25519.PublicKeySize {
 		return fmt.Errorf("%w: a damaged practice keys record", ErrTampered)
 	}
 	cur := tx.adminPub()
-	if cur != nil && !bytes.Equal(cur, pk.AdminPub) {
-		return fmt.Errorf("%w: the practice keys record names another administration key than this practice's", ErrTampered)
+	if cur != nil {
+		// A key of the practice's chain (adminkey.go), and signed as
+		// every signed record is.
+		if !tx.inAdminChain(pk.AdminPub) {
+			return fmt.Errorf("%w: the practice keys record names another administration key than this practice's", ErrTampered)
+		}
+		return tx.checkSigned(id, rev, env, p)
 	}
 	if p.Signer != signerAdmin || len(p.Sig) != ed25519.SignatureSize || !ed25519.Verify(ed25519.PublicKey(pk.AdminPub), sigMessage(id, env, p), p.Sig) {
 		return fmt.Errorf("%w: the practice keys record is not signed by its administration key", ErrTampered)

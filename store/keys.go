@@ -112,6 +112,8 @@ var storeTypeRules = TypeRules{
 	TypeKeyslot:      {Signed: SignedByAdminOrAuthor},
 	TypePractice:     {Signed: SignedByAdmin, Writers: []Role{RoleHIM}},
 	TypePracticeKeys: {Signed: SignedByAdmin, Writers: []Role{RoleHIM}},
+	// The chain's links carry their own signatures (adminkey.go).
+	TypeAdminKey: {Writers: []Role{RoleHIM}},
 }
 
 func (s *Store) rule(typ string) TypeRule {
@@ -451,9 +453,18 @@ func (sess *session) openGrants(userID string, keys userKeys, us *userSecrets) e
 			if len(pt) != ed25519.SeedSize {
 				return fmt.Errorf("%w: key grant %s", ErrTampered, name)
 			}
-			sess.admin = ed25519.NewKeyFromSeed(pt)
+			k := ed25519.NewKeyFromSeed(pt)
 			clear(pt)
-			if !bytes.Equal(sess.admin.Public().(ed25519.PublicKey), sess.adminPub) {
+			pub := k.Public().(ed25519.PublicKey)
+			switch {
+			case bytes.Equal(pub, sess.adminPub):
+				sess.admin = k
+			case slices.ContainsFunc(sess.adminKeys, func(o ed25519.PublicKey) bool { return bytes.Equal(o, pub) }):
+				// A key the chain replaced: the grant of the new one
+				// is on its way from the workstation that changed it.
+				clear(k)
+			default:
+				clear(k)
 				return fmt.Errorf("%w: the granted administration key is not the practice's", ErrTampered)
 			}
 		case grantAudit:
@@ -495,6 +506,9 @@ func (tx *Tx) sign(id string, env *envelope, p *payload) error {
 	}
 	switch {
 	case tx.sess.admin != nil:
+		if err := tx.adminCurrent(); err != nil {
+			return err
+		}
 		p.Signer = signerAdmin
 		p.Sig = ed25519.Sign(tx.sess.admin, sigMessage(id, env, p))
 	case r.Signed == SignedByAdminOrAuthor && tx.sess.own != nil && p.Author != "":
@@ -523,10 +537,11 @@ func (tx *Tx) adminPub() ed25519.PublicKey {
 	return nil
 }
 
-// checkSigned checks the signature of revision (env, p) of record id
+// checkSigned checks the signature of revision rev (env, p) of record id
 // when its type needs one. A practice that has not moved to the key
-// hierarchy signs nothing.
-func (tx *Tx) checkSigned(id string, env *envelope, p *payload) error {
+// hierarchy signs nothing. An administration signature is checked against
+// the chain of administration keys (adminkey.go).
+func (tx *Tx) checkSigned(id string, rev Rev, env *envelope, p *payload) error {
 	r := tx.s.rule(env.Type)
 	pub := tx.adminPub()
 	if r.Signed == Unsigned || pub == nil {
@@ -535,9 +550,7 @@ func (tx *Tx) checkSigned(id string, env *envelope, p *payload) error {
 	msg := sigMessage(id, env, p)
 	switch {
 	case p.Signer == signerAdmin && len(p.Sig) == ed25519.SignatureSize:
-		if ed25519.Verify(pub, msg, p.Sig) {
-			return nil
-		}
+		return tx.checkAdminSig(id, rev, env, p, msg)
 	case p.Signer == signerAuthor && len(p.Sig) == ed25519.SignatureSize && r.Signed == SignedByAdminOrAuthor:
 		ur, err := tx.Get(p.Author)
 		if err != nil || ur.Type != TypeUser {
@@ -588,7 +601,7 @@ func (s *Store) AdminPublicKey() []byte {
 	})
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if s.sess != nil && s.sess.adminPub != nil {
+	if len(pub) != ed25519.PublicKeySize && s.sess != nil && s.sess.adminPub != nil {
 		pub = slices.Clone(s.sess.adminPub)
 	}
 	if len(pub) != ed25519.PublicKeySize {
@@ -801,7 +814,7 @@ func (tx *Tx) readPracticeKeys() error {
 		return err
 	}
 	var pk practiceKeys
-	if err := json.Unmarshal(r.Body, &pk); err != nil || !bytes.Equal(pk.AdminPub, tx.sess.adminPub) {
+	if err := json.Unmarshal(r.Body, &pk); err != nil || !tx.inAdminChain(pk.AdminPub) {
 		return fmt.Errorf("%w: the practice keys record does not name this practice's administration key", ErrTampered)
 	}
 	if k := tx.sess.auditKeyOf(pk.AuditEpoch); len(pk.AuditPub) != 32 || k != nil && !bytes.Equal(k.PublicKey().Bytes(), pk.AuditPub) {
@@ -836,7 +849,7 @@ func (tx *Tx) checkHeadSigned(r Record) error {
 	if err != nil {
 		return err
 	}
-	return tx.checkSigned(r.ID, &env, &p)
+	return tx.checkSigned(r.ID, rev, &env, &p)
 }
 
 // Holds reports whether the signed-in user's keys reach compartment c.

@@ -52,7 +52,12 @@ type Tx struct {
 	// digest is the state digest opened for this transaction, and
 	// digestEdited the entries its writes found edited (digest.go).
 	digest       *digestState
-	digestEdited []string
+	digestEdited []Problem
+	// adminCh is the administration key's chain as read in this
+	// transaction (adminkey.go), and adminLinkWrite set while a rotation
+	// writes its link.
+	adminCh        *adminChain
+	adminLinkWrite bool
 }
 
 // Update runs fn in a read-write transaction and commits it durably (fsync)
@@ -173,6 +178,9 @@ func (tx *Tx) put(typ, id, parent string, p payload) (Record, error) {
 	}
 	if id == "" {
 		id = NewID()
+	}
+	if typ == TypeAdminKey && !tx.adminLinkWrite {
+		return Record{}, fmt.Errorf("%w: %w", ErrPermission, errAdminLinkWrite)
 	}
 	if err := checkID("record ID", id); err != nil {
 		return Record{}, err

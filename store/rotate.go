@@ -174,12 +174,16 @@ type pendingKeys struct {
 	Clinical []byte `json:"clinical,omitempty"`
 	General  []byte `json:"general,omitempty"`
 	Audit    []byte `json:"audit,omitempty"`
+	// Admin is the administration key's seed once it changed
+	// (adminkey.go).
+	Admin []byte `json:"admin,omitempty"`
 }
 
 func (p *pendingKeys) wipe() {
 	clear(p.Clinical)
 	clear(p.General)
 	clear(p.Audit)
+	clear(p.Admin)
 }
 
 // sealPending seals sess's keyrings (clinical, general records, audit) to
@@ -193,6 +197,9 @@ func (sl *keyslot) sealPending(sess *session) error {
 		pt = keyringBytes(sess.clinical)
 	} else {
 		pk := pendingKeys{Clinical: keyringBytes(sess.clinical), Audit: sess.auditRingBytes()}
+		if len(sess.adminKeys) > 1 {
+			pk.Admin = slices.Clone(sess.admin.Seed())
+		}
 		if sess.general != nil {
 			pk.General = keyringBytes(sess.general)
 		}
@@ -210,16 +217,34 @@ func (sl *keyslot) sealPending(sess *session) error {
 }
 
 // openPending opens the recovery slot's pending keyrings, if any, after
-// checking the administration key's signature (adminSeed from the slot).
+// checking the administration key's signature: by the slot's own key
+// (adminSeed), or, after the administration key changed, by the new key
+// the pending keys hold, which the sign-in then finds in the practice's
+// chain of administration keys (adminkey.go).
 func (sl *keyslot) openPending(rk []byte, practiceID string, adminSeed []byte) (pendingKeys, error) {
 	var pk pendingKeys
 	if sl.Pending == nil {
 		return pk, nil
 	}
 	pub := ed25519.NewKeyFromSeed(adminSeed).Public().(ed25519.PublicKey)
-	if !ed25519.Verify(pub, pendingSigMessage(sl.BoxPub, sl.Pending), sl.PendingSig) {
-		return pk, fmt.Errorf("%w: the recovery slot's new keys are not signed by the administration key", ErrTampered)
+	bySlot := ed25519.Verify(pub, pendingSigMessage(sl.BoxPub, sl.Pending), sl.PendingSig)
+	pk, err := sl.openPendingContent(rk, practiceID)
+	if err != nil {
+		return pk, err
 	}
+	if !bySlot {
+		ok := len(pk.Admin) == ed25519.SeedSize &&
+			ed25519.Verify(ed25519.NewKeyFromSeed(pk.Admin).Public().(ed25519.PublicKey), pendingSigMessage(sl.BoxPub, sl.Pending), sl.PendingSig)
+		if !ok {
+			pk.wipe()
+			return pendingKeys{}, fmt.Errorf("%w: the recovery slot's new keys are not signed by the administration key", ErrTampered)
+		}
+	}
+	return pk, nil
+}
+
+func (sl *keyslot) openPendingContent(rk []byte, practiceID string) (pendingKeys, error) {
+	var pk pendingKeys
 	box, err := recoveryBox(rk, practiceID)
 	if err != nil {
 		return pk, err
@@ -249,6 +274,10 @@ type RotationResult struct {
 	AuditEpoch    uint32
 	// Regranted is how many users' records got the new keyring.
 	Regranted int
+	// AdminKey is the new administration public key, nil when it did not
+	// change; Resigned how many records it signed again.
+	AdminKey []byte
+	Resigned int
 	// RecoveryKey is set when the recovery slot had no public key to seal
 	// the new keys to (a practice made before rotation existed): a new
 	// recovery key was made, to be shown and printed once; the old one
@@ -277,6 +306,9 @@ func (s *Store) RotateKeys(reason string) (RotationResult, error) {
 
 // sessionKeys is what a rotation changes in a session, kept to undo it.
 type sessionKeys struct {
+	admin                     ed25519.PrivateKey
+	adminPub                  ed25519.PublicKey
+	adminKeys                 []ed25519.PublicKey
 	clinical, general         *dataKey
 	clinicalPub               []byte
 	clinicalPubEpoch          uint32
@@ -288,12 +320,13 @@ type sessionKeys struct {
 }
 
 func (sess *session) saveKeys() sessionKeys {
-	return sessionKeys{sess.clinical, sess.general, sess.clinicalPub, sess.clinicalPubEpoch,
+	return sessionKeys{sess.admin, sess.adminPub, sess.adminKeys, sess.clinical, sess.general, sess.clinicalPub, sess.clinicalPubEpoch,
 		sess.auditSeed, sess.auditPub, sess.auditKey, sess.auditEpoch, sess.auditPubEpoch,
 		maps.Clone(sess.auditOlder), maps.Clone(sess.auditOlderSeed)}
 }
 
 func (sess *session) restoreKeys(k sessionKeys) {
+	sess.admin, sess.adminPub, sess.adminKeys = k.admin, k.adminPub, k.adminKeys
 	sess.clinical, sess.general, sess.clinicalPub, sess.clinicalPubEpoch = k.clinical, k.general, k.clinicalPub, k.clinicalPubEpoch
 	sess.auditSeed, sess.auditPub, sess.auditKey, sess.auditEpoch, sess.auditPubEpoch = k.auditSeed, k.auditPub, k.auditKey, k.auditEpoch, k.auditPubEpoch
 	sess.auditOlder, sess.auditOlderSeed = k.auditOlder, k.auditOlderSeed
@@ -402,6 +435,14 @@ func (s *Store) updateRotating(fn func(tx *Tx) (rotation, error), reason string,
 			}
 			result.AuditEpoch = sess.auditEpoch
 			what = append(what, fmt.Sprintf("audit key epoch %d", sess.auditEpoch))
+			// Whoever held the audit key held the administration key
+			// too: it changes, and every signed record is signed again
+			// (adminkey.go).
+			if result.Resigned, err = tx.rotateAdmin(); err != nil {
+				return fmt.Errorf("changing the administration key: %w", err)
+			}
+			result.AdminKey = slices.Clone(sess.adminPub)
+			what = append(what, fmt.Sprintf("administration key %d", len(sess.adminKeys)-1))
 		}
 		if result.Regranted, err = tx.regrantAll(rot); err != nil {
 			return err
@@ -806,8 +847,12 @@ func (s *Store) takeNewKeys() {
 	}
 	rings := map[string][]byte{}
 	var pk practiceKeys
+	var chain []ed25519.PublicKey
 	_ = s.db.View(func(btx *bolt.Tx) error {
 		tx := &Tx{s: s, btx: btx, sess: sess}
+		if ch, err := tx.adminChain(); err == nil && ch != nil && len(ch.links) > 0 {
+			chain = ch.keys
+		}
 		if r, err := tx.Get(PracticeKeysID); err == nil && tx.checkHeadSigned(r) == nil {
 			_ = json.Unmarshal(r.Body, &pk)
 		}
@@ -819,7 +864,7 @@ func (s *Store) takeNewKeys() {
 		if err != nil || ub.Disabled || !bytes.Equal(ub.BoxPub, sess.own.box.PublicKey().Bytes()) {
 			return err
 		}
-		for _, name := range []string{grantClinical, grantGeneral, grantAudit} {
+		for _, name := range []string{grantClinical, grantGeneral, grantAudit, grantAdmin} {
 			if g := ub.Grants[name]; g != nil {
 				if ring, err := openFrom(sess.own.box, g, grantAD(sess.user.ID, name)); err == nil {
 					rings[name] = ring
@@ -843,6 +888,26 @@ func (s *Store) takeNewKeys() {
 		old := *cur
 		*cur = k
 		old.wipe()
+	}
+	if chain != nil {
+		// The administration key changed on another workstation: the
+		// session signs with the new one once its grant arrived, and
+		// with none before.
+		sess.adminKeys, sess.adminPub = chain, chain[len(chain)-1]
+		var k ed25519.PrivateKey
+		if seed := rings[grantAdmin]; len(seed) == ed25519.SeedSize {
+			k = ed25519.NewKeyFromSeed(seed)
+		}
+		clear(rings[grantAdmin])
+		if k != nil && bytes.Equal(k.Public().(ed25519.PublicKey), sess.adminPub) {
+			clear(sess.admin)
+			sess.admin = k
+		} else if sess.admin != nil && !bytes.Equal(sess.admin.Public().(ed25519.PublicKey), sess.adminPub) {
+			clear(sess.admin)
+			sess.admin = nil
+		}
+	} else {
+		clear(rings[grantAdmin])
 	}
 	take(CompartmentClinical, rings[grantClinical], &sess.clinical)
 	take(CompartmentGeneral, rings[grantGeneral], &sess.general)

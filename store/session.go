@@ -409,11 +409,14 @@ func dummyKDFParams(tx *bolt.Tx, id string) KDFParams {
 // A store made before the key hierarchy moves to it here, at the first
 // sign-in of an HIM manager (password is theirs, to rewrite their slot).
 func (s *Store) startSession(sess *session, userID, action string, password []byte) error {
-	var edited []string // what the sign-in's writes found edited (digest.go)
+	var edited []Problem // what the sign-in's writes found edited (digest.go)
 	err := s.db.Update(func(btx *bolt.Tx) error {
 		tx := &Tx{s: s, btx: btx, sess: sess, write: true}
 		if sess.adminPub == nil {
 			sess.adminPub = tx.adminPub()
+		}
+		if err := tx.takeAdminChain(sess); err != nil {
+			return err
 		}
 		r, err := tx.Get(userID)
 		if err != nil {
@@ -638,7 +641,11 @@ func recoverySession(sl *keyslot, rc *recoveryContent) (*session, error) {
 				return nil, err
 			}
 		}
-		sess.admin = ed25519.NewKeyFromSeed(rc.adminSeed)
+		if rc.adminNew != nil {
+			sess.admin = ed25519.NewKeyFromSeed(rc.adminNew)
+		} else {
+			sess.admin = ed25519.NewKeyFromSeed(rc.adminSeed)
+		}
 		sess.adminPub = sess.admin.Public().(ed25519.PublicKey)
 		audit := rc.auditSeed
 		if rc.auditRing != nil {

@@ -199,6 +199,9 @@ type recoveryContent struct {
 	// generalRing (the general records keyring) and auditRing (the audit
 	// keyring, as a grant holds it).
 	clinicalRing, generalRing, auditRing []byte
+	// adminNew: the administration key's seed from the pending keys once
+	// the key changed (adminkey.go), nil before.
+	adminNew []byte
 }
 
 func (c *recoveryContent) wipe() {
@@ -210,6 +213,7 @@ func (c *recoveryContent) wipe() {
 	clear(c.clinicalRing)
 	clear(c.generalRing)
 	clear(c.auditRing)
+	clear(c.adminNew)
 }
 
 // newRecoverySlot wraps the keys of sess (which must hold every key of a
@@ -280,7 +284,7 @@ func openRecoverySlot(practiceID string, sl *keyslot, recoveryKey string) (recov
 			c.wipe()
 			return recoveryContent{}, err
 		}
-		c.clinicalRing, c.generalRing, c.auditRing = pk.Clinical, pk.General, pk.Audit
+		c.clinicalRing, c.generalRing, c.auditRing, c.adminNew = pk.Clinical, pk.General, pk.Audit, pk.Admin
 	}
 	return c, nil
 }

@@ -167,7 +167,15 @@ func (s *Store) SealEnrollment(key []byte, detail string) ([]byte, error) {
 		// The administration and audit public keys, so the new
 		// workstation checks the signatures of what its first sync
 		// brings, and seals its audit entries to the HIM managers.
-		if pub := tx.adminPub(); pub != nil && tx.sess.auditPub != nil {
+		// The administration key is the chain's anchor (adminkey.go):
+		// the new workstation follows the chain from it as it imports.
+		pub := tx.adminPub()
+		if ch, err := tx.adminChain(); err != nil {
+			return err
+		} else if ch != nil {
+			pub = ch.keys[0]
+		}
+		if pub != nil && tx.sess.auditPub != nil {
 			pt = append(append(pt, pub...), tx.sess.auditPub...)
 		}
 		sealed = sealWith(aead, 0, nil, pt, enrollAD(tx.s.practiceID))

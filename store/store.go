@@ -66,7 +66,11 @@ type session struct {
 	// adminPub is the practice's administration public key, nil in a
 	// practice still on one data key.
 	adminPub ed25519.PublicKey
-	own      *userSecrets // the user's own keys; nil for a slot made before them
+	// adminKeys are the administration keys of the practice's chain,
+	// oldest first, as the sign-in read it (adminkey.go); nil before the
+	// key first changed.
+	adminKeys []ed25519.PublicKey
+	own       *userSecrets // the user's own keys; nil for a slot made before them
 	// auditPub is the practice's audit public key, which every entry is
 	// sealed to; auditKey and auditSeed its private key (HIM managers).
 	auditPub  []byte

@@ -20,6 +20,9 @@ type VerifyReport struct {
 	// content).
 	NotOpened int
 	Problems  []string
+	// Found are the same problems with their values apart, for the
+	// workstation to show them in the person's language ([Problem]).
+	Found []Problem
 	// Incomplete lists blobs whose writing was interrupted (a crash during
 	// an import): harmless, nothing refers to them.
 	Incomplete []string
@@ -31,6 +34,7 @@ func (r *VerifyReport) OK() bool { return len(r.Problems) == 0 }
 func (r *VerifyReport) problem(format string, args ...any) {
 	if len(r.Problems) < 1000 {
 		r.Problems = append(r.Problems, fmt.Sprintf(format, args...))
+		r.Found = append(r.Found, Problemf(format, args...))
 	}
 }
 
@@ -49,7 +53,7 @@ func (s *Store) Verify() (rep *VerifyReport, err error) {
 	defer debug.SetPanicOnFault(old)
 	defer func() {
 		if r := recover(); r != nil {
-			rep.problem("the store file is damaged and could not be read to the end (%v); restore it from a backup", r)
+			rep.problem(T("the store file is damaged and could not be read to the end (%v); restore it from a backup"), r)
 			err = nil
 		}
 	}()
@@ -58,7 +62,7 @@ func (s *Store) Verify() (rep *VerifyReport, err error) {
 		// before bbolt's check reads them on a goroutine of its own.
 		touchEveryPage(btx)
 		for e := range btx.Check() {
-			rep.problem("store file structure: %v", e)
+			rep.problem(T("store file structure: %v"), e)
 		}
 		if !rep.OK() {
 			return nil // walking a broken tree could fault; the structure report says enough
@@ -82,7 +86,7 @@ func (s *Store) Verify() (rep *VerifyReport, err error) {
 				err = sl.KDF.check()
 			}
 			if err != nil {
-				rep.problem("keyslot %x: %v", k, err)
+				rep.problem(T("keyslot %x: %v"), k, err)
 			}
 		}
 		return nil
@@ -95,7 +99,7 @@ func (tx *Tx) verifyRevs(rep *VerifyReport) {
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		i := bytes.IndexByte(k, 0)
 		if i <= 0 || i+1 >= len(k) {
-			rep.problem("revisions: malformed key %q", k)
+			rep.problem(T("revisions: malformed key %q"), k)
 			continue
 		}
 		id := string(k[:i])
@@ -104,19 +108,19 @@ func (tx *Tx) verifyRevs(rep *VerifyReport) {
 			rep.Records++
 			leaves, err := decodeLeaves(v)
 			if err != nil {
-				rep.problem("record %s heads: %v", id, err)
+				rep.problem(T("record %s heads: %v"), id, err)
 				continue
 			}
 			for _, l := range leaves {
 				if tx.btx.Bucket(bucketRevs).Get(revKey(id, l.Rev)) == nil {
-					rep.problem("record %s: head revision %s is missing", id, l.Rev)
+					rep.problem(T("record %s: head revision %s is missing"), id, l.Rev)
 				}
 			}
 		case 'r':
 			rep.Revisions++
 			rev, err := revFromKey(k[i+2:])
 			if err != nil {
-				rep.problem("record %s: %v", id, err)
+				rep.problem(T("record %s: %v"), id, err)
 				continue
 			}
 			env, p, err := tx.openRev(id, rev, v)
@@ -126,25 +130,25 @@ func (tx *Tx) verifyRevs(rep *VerifyReport) {
 				rep.NotOpened++
 				env, err = decodeEnvelope(v)
 				if err != nil || !revIDMatches(id, rev, v, &env) {
-					rep.problem("record %s revision %s: %v: content does not match its revision ID", id, rev, ErrTampered)
+					rep.problem(T("record %s revision %s: %v: content does not match its revision ID"), id, rev, ErrTampered)
 					continue
 				}
 			} else if err != nil {
 				rep.problem("%v", err)
 				continue
-			} else if err := tx.checkSigned(id, &env, &p); err != nil && (!tx.sess.legacyOK || tx.isHead(id, rev)) {
+			} else if err := tx.checkSigned(id, rev, &env, &p); err != nil && (!tx.sess.legacyOK || tx.isHead(id, rev)) {
 				// Before a practice moved to the key hierarchy nothing was
 				// signed; since, every revision is, and the current one
 				// always.
-				rep.problem("record %s revision %s: %v", id, rev, err)
+				rep.problem(T("record %s revision %s: %v"), id, rev, err)
 			}
 			for _, p := range env.Parents {
 				if tx.btx.Bucket(bucketRevs).Get(revKey(id, p)) == nil {
-					rep.problem("record %s revision %s: parent %s is missing", id, rev, p)
+					rep.problem(T("record %s revision %s: parent %s is missing"), id, rev, p)
 				}
 			}
 		default:
-			rep.problem("revisions: malformed key %q", k)
+			rep.problem(T("revisions: malformed key %q"), k)
 		}
 	}
 }
@@ -154,7 +158,7 @@ func (tx *Tx) verifyTypes(rep *VerifyReport) {
 	for k, _ := c.First(); k != nil; k, _ = c.Next() {
 		i := bytes.IndexByte(k, 0)
 		if i < 0 || tx.btx.Bucket(bucketRevs).Get(headKey(string(k[i+1:]))) == nil {
-			rep.problem("type index: entry %q names no record", k)
+			rep.problem(T("type index: entry %q names no record"), k)
 		}
 	}
 }
@@ -164,7 +168,7 @@ func (tx *Tx) verifyChanges(rep *VerifyReport) {
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		rep.Changes++
 		if len(k) != 8 {
-			rep.problem("change feed: malformed key")
+			rep.add(Problemf(T("change feed: malformed key")))
 			continue
 		}
 		ch, err := decodeChange(binary.BigEndian.Uint64(k), v)
@@ -174,7 +178,7 @@ func (tx *Tx) verifyChanges(rep *VerifyReport) {
 		}
 		rev, _ := ParseRev(ch.Rev)
 		if tx.btx.Bucket(bucketRevs).Get(revKey(ch.RecordID, rev)) == nil {
-			rep.problem("change %d names revision %s of record %s, which is missing", ch.Seq, ch.Rev, ch.RecordID)
+			rep.problem(T("change %d names revision %s of record %s, which is missing"), ch.Seq, ch.Rev, ch.RecordID)
 		}
 	}
 }
@@ -187,7 +191,7 @@ func (tx *Tx) verifyBlobs(rep *VerifyReport) {
 	for k, _ := c.First(); k != nil; k, _ = c.Next() {
 		i := bytes.IndexByte(k, 0)
 		if i <= 0 || i+1 >= len(k) {
-			rep.problem("blobs: malformed key %q", k)
+			rep.problem(T("blobs: malformed key %q"), k)
 			continue
 		}
 		switch id := string(k[:i]); k[i+1] {
@@ -196,7 +200,7 @@ func (tx *Tx) verifyBlobs(rep *VerifyReport) {
 		case 'c':
 			chunks[id]++
 		default:
-			rep.problem("blobs: malformed key %q", k)
+			rep.problem(T("blobs: malformed key %q"), k)
 		}
 	}
 	for _, id := range headers {
@@ -210,13 +214,14 @@ func (tx *Tx) verifyBlobs(rep *VerifyReport) {
 		h := sha256.New()
 		var size int64
 		ok := true
-		// Content sealed to the clinical document key is checked against
-		// its header's root, and opened only with the clinical key.
-		sumsOnly := info.Clinical && tx.sess.clinical == nil
+		// Content sealed to the clinical document key, or under a rotated
+		// epoch of the general key, is checked against its header's root,
+		// and opened only with that key.
+		sumsOnly := hdr.opaque(tx.sess)
 		if sumsOnly {
 			rep.NotOpened++
 		}
-		if info.Clinical && chunks[id] == info.Chunks {
+		if hdr.hasRoot() && chunks[id] == info.Chunks {
 			if err := hdr.checkRoot(func(i uint32) []byte { return b.Get(blobChunkKey(id, i)) }); err != nil {
 				rep.problem("%v", err)
 				ok = false
@@ -226,7 +231,7 @@ func (tx *Tx) verifyBlobs(rep *VerifyReport) {
 		for i := uint32(0); i < info.Chunks; i++ {
 			v := b.Get(blobChunkKey(id, i))
 			if v == nil {
-				rep.problem("blob %s: chunk %d of %d is missing", id, i+1, info.Chunks)
+				rep.problem(T("blob %s: chunk %d of %d is missing"), id, i+1, info.Chunks)
 				ok = false
 				break
 			}
@@ -235,7 +240,7 @@ func (tx *Tx) verifyBlobs(rep *VerifyReport) {
 			}
 			pt, err := tx.openChunk(&hdr, i, v, &op)
 			if err != nil {
-				rep.problem("blob %s chunk %d of %d: %v", id, i+1, info.Chunks, err)
+				rep.problem(T("blob %s chunk %d of %d: %v"), id, i+1, info.Chunks, err)
 				ok = false
 				break
 			}
@@ -243,14 +248,16 @@ func (tx *Tx) verifyBlobs(rep *VerifyReport) {
 			size += int64(len(pt))
 		}
 		if ok && !sumsOnly && (size != info.Size || !bytes.Equal(h.Sum(nil), info.SHA256[:])) {
-			rep.problem("blob %s: %v: content does not match its header", id, ErrTampered)
+			rep.problem(T("blob %s: %v: content does not match its header"), id, ErrTampered)
 		}
 		if ok && chunks[id] != info.Chunks {
-			rep.problem("blob %s: %d chunks stored, header says %d", id, chunks[id], info.Chunks)
+			rep.problem(T("blob %s: %d chunks stored, header says %d"), id, chunks[id], info.Chunks)
 		}
 		delete(chunks, id)
-		if tx.btx.Bucket(bucketBlobIndex).Get(tx.sess.key.blobIndexKey(info.SHA256)) == nil {
-			rep.problem("blob %s: missing from the content index", id)
+		// A blob under a rotated epoch imported by a session without it
+		// was not indexed (blobepoch.go).
+		if info.Epoch == 0 && tx.btx.Bucket(bucketBlobIndex).Get(tx.sess.blobIndexKey(&hdr)) == nil {
+			rep.problem(T("blob %s: missing from the content index"), id)
 		}
 	}
 	for id := range chunks {
@@ -259,7 +266,7 @@ func (tx *Tx) verifyBlobs(rep *VerifyReport) {
 	ic := tx.btx.Bucket(bucketBlobIndex).Cursor()
 	for k, v := ic.First(); k != nil; k, v = ic.Next() {
 		if b.Get(blobHeaderKey(string(v))) == nil {
-			rep.problem("content index entry names blob %q, which is missing", v)
+			rep.problem(T("content index entry names blob %q, which is missing"), v)
 		}
 	}
 }

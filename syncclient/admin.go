@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"chartkeeper/store"
@@ -52,6 +53,11 @@ func RevokeDevice(ctx context.Context, cfg Config, deviceID string) error {
 		}
 		// Refused before anything is sent when the session cannot sign.
 		if _, err := cfg.src.SignAdmin(syncproto.PurposeRevoke, nil); err != nil {
+			return err
+		}
+		// The server checks the signature against the newest
+		// administration key only once it has it.
+		if err := sendAdminKeys(ctx, c, cfg.src); err != nil {
 			return err
 		}
 		if req.IssuedAt, err = serverTime(ctx, c); err != nil {
@@ -122,4 +128,50 @@ func SetPracticeKeys(ctx context.Context, st *store.Store, cfg Config, recoveryK
 		return err
 	}
 	return c.call(ctx, "POST", "/v1/practice/keys", req, nil)
+}
+
+// pushAdminKeys gives the server the changes of the administration key
+// this workstation made (an HIM manager removed, a device revoked), each
+// signed by the key it replaced, in order, and drops each the server
+// took. A change the server refuses (it holds another key: the practice
+// re-established its key with the recovery key meanwhile) stays pending
+// and does not stop the sync; until the server has the new key, it
+// refuses revocations and enrollment codes signed by it.
+func (c *Client) pushAdminKeys(ctx context.Context) error {
+	return sendAdminKeys(ctx, c.h, c.st)
+}
+
+// SendAdminKeyChanges gives the server, now, the changes of the
+// administration key st made that it does not have yet (a sync does it
+// too, before anything else); cfg must carry the device's credentials
+// ([Load]). Nothing is sent when none is pending.
+func SendAdminKeyChanges(ctx context.Context, st *store.Store, cfg Config) error {
+	if len(st.PendingAdminKeys()) == 0 {
+		return nil
+	}
+	c, err := newAuthedHTTP(cfg)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	return sendAdminKeys(ctx, c, st)
+}
+
+func sendAdminKeys(ctx context.Context, h *httpClient, st *store.Store) error {
+	for _, ch := range st.PendingAdminKeys() {
+		req := syncproto.PracticeKeysRequest{AdminKey: ch.NewKey, ChangedAt: ch.At.Unix(), PreviousSig: ch.Sig}
+		var info syncproto.PracticeKeysInfo
+		err := h.call(ctx, "POST", "/v1/practice/keys", req, &info)
+		var se *ServerError
+		if errors.As(err, &se) && se.Status == http.StatusForbidden {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := st.AdminKeyAcknowledged(ch.NewKey); err != nil {
+			return err
+		}
+	}
+	return nil
 }

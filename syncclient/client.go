@@ -157,6 +157,10 @@ func (c *Client) pushAll(ctx context.Context, res *Result) error {
 	if _, err := c.st.ShareKeyslots(); err != nil {
 		return err
 	}
+	// A new administration key, before anything it signs.
+	if err := c.pushAdminKeys(ctx); err != nil {
+		return err
+	}
 	// Documents go first, so a record never reaches the server before
 	// the blob it names (blobs.go).
 	if err := c.pushBlobs(ctx, res); err != nil {

@@ -166,6 +166,11 @@ func IssueEnrollment(ctx context.Context, st *store.Store, cfg Config, ttl time.
 	defer h.close()
 	var er syncproto.EnrollResponse
 	req := syncproto.EnrollRequest{TokenHash: syncproto.HashToken(code.token()), Sealed: sealed, TTLSeconds: int64(ttl / time.Second)}
+	// The server checks the signature against the newest administration
+	// key only once it has it.
+	if err := sendAdminKeys(ctx, h, st); err != nil {
+		return "", time.Time{}, err
+	}
 	if req.IssuedAt, err = serverTime(ctx, h); err != nil {
 		return "", time.Time{}, err
 	}

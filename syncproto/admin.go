@@ -123,13 +123,25 @@ func CheckIssuedAt(issuedAt int64, now time.Time) error {
 //     AdminKey is that key (the administration key adds the recovery key);
 //   - when it holds neither (a practice registered before administration
 //     keys): from the first enrolled device that sends them (trust on first
-//     use; see docs/SECURITY.md).
+//     use; see docs/SECURITY.md);
+//   - as a change of the administration key (PreviousSig set): only if the
+//     administration key it holds signed AdminKey, for
+//     store.AdminKeyPurpose over store.AdminKeyMessage(practice,
+//     AdminKey, ChangedAt). Any enrolled device of the practice may
+//     forward such a change (the workstation that made it keeps it
+//     pending until the server has it); RecoveryKey, IssuedAt and the
+//     other signatures are not used, and the server keeps its recovery
+//     key.
 type PracticeKeysRequest struct {
 	AdminKey    []byte `json:"admin_key"`
-	RecoveryKey []byte `json:"recovery_key"`
-	IssuedAt    int64  `json:"issued_at"`
-	AdminSig    []byte `json:"admin_sig"`
-	RecoverySig []byte `json:"recovery_sig"`
+	RecoveryKey []byte `json:"recovery_key,omitempty"`
+	IssuedAt    int64  `json:"issued_at,omitempty"`
+	AdminSig    []byte `json:"admin_sig,omitempty"`
+	RecoverySig []byte `json:"recovery_sig,omitempty"`
+	// ChangedAt (Unix seconds) and PreviousSig: a change of the
+	// administration key signed by the key it replaces.
+	ChangedAt   int64  `json:"changed_at,omitempty"`
+	PreviousSig []byte `json:"previous_sig,omitempty"`
 }
 
 // PracticeKeysInfo is the answer of GET /v1/practice/keys: the public keys

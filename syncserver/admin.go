@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
+	"time"
 
 	"chartkeeper/store"
 	"chartkeeper/syncproto"
@@ -82,6 +83,10 @@ func (s *Server) setPracticeKeys(w http.ResponseWriter, r *http.Request, ai auth
 	if !ok {
 		return
 	}
+	if len(req.PreviousSig) > 0 {
+		s.changeAdminKey(w, r, ai, req)
+		return
+	}
 	msg := syncproto.KeysMessage(ai.practice, ai.device, req)
 	var err error
 	switch {
@@ -120,6 +125,37 @@ func (s *Server) setPracticeKeys(w http.ResponseWriter, r *http.Request, ai auth
 				"device", syncproto.ShortID(ai.device), "first", len(old.Admin) == 0 && len(old.Recovery) == 0,
 				"admin_replaced", len(old.Admin) > 0 && !bytes.Equal(old.Admin, next.Admin))
 		}
+	}
+	writeJSON(w, http.StatusOK, syncproto.PracticeKeysInfo{AdminKey: next.Admin, RecoveryKey: next.Recovery})
+}
+
+// changeAdminKey takes a new administration key signed by the one the
+// server holds (the practice replaced it when an HIM manager was removed
+// or a device revoked; store/adminkey.go). A change the server already
+// took is answered as done; one signed by another key is refused.
+func (s *Server) changeAdminKey(w http.ResponseWriter, r *http.Request, ai authInfo, req syncproto.PracticeKeysRequest) {
+	old, err := s.b.PracticeKeys(r.Context(), ai.practice)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	if bytes.Equal(old.Admin, req.AdminKey) {
+		writeJSON(w, http.StatusOK, syncproto.PracticeKeysInfo{AdminKey: old.Admin, RecoveryKey: old.Recovery})
+		return
+	}
+	msg := store.AdminKeyMessage(ai.practice, req.AdminKey, time.Unix(req.ChangedAt, 0))
+	if err := syncproto.VerifyAdmin(old.Admin, store.AdminKeyPurpose, msg, req.PreviousSig); err != nil {
+		s.refuseAdmin(w, r, ai, err)
+		return
+	}
+	next := PracticeKeys{Admin: bytes.Clone(req.AdminKey), Recovery: bytes.Clone(old.Recovery)}
+	if err := s.b.ReplacePracticeKeys(r.Context(), ai.practice, old, next); err != nil {
+		s.fail(w, err)
+		return
+	}
+	if s.logger != nil {
+		s.logger.Info("administration key changed", "client", clientAddr(r), "practice", syncproto.ShortID(ai.practice),
+			"device", syncproto.ShortID(ai.device))
 	}
 	writeJSON(w, http.StatusOK, syncproto.PracticeKeysInfo{AdminKey: next.Admin, RecoveryKey: next.Recovery})
 }

@@ -107,6 +107,14 @@ func DecodePracticeKeys(body []byte) (syncproto.PracticeKeysRequest, error) {
 	if err := json.Unmarshal(body, &req); err != nil {
 		return req, fmt.Errorf("%w: %v", syncproto.ErrBadRequest, err)
 	}
+	if len(req.PreviousSig) > 0 {
+		// A change of the administration key, signed by the key it
+		// replaces.
+		if !store.ValidPublicKey(req.AdminKey) || req.ChangedAt <= 0 {
+			return req, fmt.Errorf("%w: a change of the administration key names an Ed25519 public key of %d bytes and its time", syncproto.ErrBadRequest, store.PublicKeySize)
+		}
+		return req, nil
+	}
 	if !store.ValidPublicKey(req.AdminKey) || !store.ValidPublicKey(req.RecoveryKey) {
 		return req, fmt.Errorf("%w: the practice's keys are Ed25519 public keys of %d bytes", syncproto.ErrBadRequest, store.PublicKeySize)
 	}

@@ -58,8 +58,15 @@ func FuzzDecodePracticeKeys(f *testing.F) {
 	f.Add([]byte(`{"admin_key":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","recovery_key":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","issued_at":1}`))
 	f.Add([]byte(`{"admin_key":"AAAA"}`))
 	f.Add([]byte(`{}`))
+	f.Add([]byte(`{"admin_key":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","changed_at":1,"previous_sig":"AAAA"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if r, err := syncserver.DecodePracticeKeys(b); err == nil && (len(r.AdminKey) != 32 || len(r.RecoveryKey) != 32) {
+		r, err := syncserver.DecodePracticeKeys(b)
+		if err != nil {
+			return
+		}
+		// Both keys, or a change of the administration key with its time
+		// and the replaced key's signature.
+		if len(r.AdminKey) != 32 || len(r.RecoveryKey) != 32 && (len(r.PreviousSig) == 0 || r.ChangedAt <= 0) {
 			t.Fatalf("accepted %+v", r)
 		}
 	})

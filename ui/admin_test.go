@@ -68,7 +68,7 @@ func TestAuditViewerShowsChartView(t *testing.T) {
 	test.Type(entryWith(t, pane, "action, e.g. chart.view"), "chart.view")
 	test.Tap(button(t, pane, "Show"))
 	rows := s.adm.audit.rows
-	if len(rows) != 1 || !contains(rows[0], "drsmith  chart.view  MRN "+p.patient.MRN) {
+	if len(rows) != 1 || !contains(rows[0], "drsmith  Opened a chart (chart.view)  MRN "+p.patient.MRN) {
 		t.Errorf("audit rows: %q", rows)
 	}
 

@@ -52,7 +52,7 @@ func newAuditView(s *session) *auditView {
 			key: func(i int) string { return fmt.Sprintf("%020d", at(i).Time.UnixNano()) }},
 		{title: lang.L("Workstation"), width: 110, text: func(i int) string { return at(i).Workstation }},
 		{title: lang.L("User"), width: 100, text: func(i int) string { return at(i).Username }},
-		{title: lang.L("Action"), width: 130, text: func(i int) string { return at(i).Action }},
+		{title: lang.L("Action"), width: 210, text: func(i int) string { return actionShown(at(i).Action) }},
 		{title: lang.L("Patient"), width: 110, text: func(i int) string {
 			if at(i).MRN == "" {
 				return ""
@@ -112,7 +112,7 @@ func (a *auditView) show() {
 	total := 0
 	err := a.s.svc.Audit(patient, func(e chart.AuditEntry) error {
 		if user != "" && strings.ToLower(e.Username) != user ||
-			action != "" && !strings.Contains(strings.ToLower(e.Action), action) ||
+			action != "" && !strings.Contains(strings.ToLower(actionShown(e.Action)), action) ||
 			!from.IsZero() && e.Time.Before(from) || !to.IsZero() && !e.Time.Before(to) {
 			return nil
 		}
@@ -147,7 +147,7 @@ func (a *auditView) show() {
 // auditLine is one entry: time, workstation, user, action, patient,
 // detail, and a flag for entries that need review.
 func auditLine(e chart.AuditEntry) string {
-	parts := []string{showDateTime(e.Time.Local().Format("2006-01-02 15:04:05")), e.Workstation, e.Username, e.Action}
+	parts := []string{showDateTime(e.Time.Local().Format("2006-01-02 15:04:05")), e.Workstation, e.Username, actionShown(e.Action)}
 	if e.MRN != "" {
 		parts = append(parts, fmt.Sprintf(lang.L("MRN %s"), e.MRN))
 	}
@@ -159,6 +159,17 @@ func auditLine(e chart.AuditEntry) string {
 		line = "⚑ " + line
 	}
 	return line
+}
+
+// actionShown is an audit action in words in the person's language, with
+// its stored code after it ("Opened a chart (chart.view)"), which the
+// action filter also matches; a code chart does not know is shown alone.
+func actionShown(code string) string {
+	text := chart.ActionText(code)
+	if text == "" {
+		return code
+	}
+	return lang.L(text) + " (" + code + ")"
 }
 
 func parseDay(s string) (time.Time, error) {
@@ -204,11 +215,15 @@ func verifyText(rep *store.VerifyReport) string {
 		}
 		return text
 	}
-	problems := rep.Problems
+	found := rep.Found
 	more := ""
-	if len(problems) > 5 {
-		more = " " + fmt.Sprintf(lang.L("And %d more."), len(problems)-5)
-		problems = problems[:5]
+	if len(found) > 5 {
+		more = " " + fmt.Sprintf(lang.L("And %d more."), len(found)-5)
+		found = found[:5]
+	}
+	problems := make([]string, len(found))
+	for i, p := range found {
+		problems[i] = problemText(p)
 	}
 	return counts + " " + verifyCount(len(rep.Problems), lang.L("1 problem found:"), lang.L("%d problems found:")) + " " + strings.Join(problems, " ") + more +
 		" " + lang.L("Keep this workstation running, do not restore anything yet, and call whoever looks after your backups.")

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"chartkeeper/chart"
+	"chartkeeper/chart/search"
 	"chartkeeper/internal/words"
 )
 
@@ -86,7 +87,7 @@ func (f *finder) search(q string) {
 		f.list.Refresh()
 		return
 	}
-	rs, err := f.s.svc.Find(q, findLimit)
+	rs, err := f.s.svc.FindAs(q, findLimit, dateOrder())
 	if err != nil {
 		f.results = nil
 		f.count.SetText(sentence(err))
@@ -96,7 +97,7 @@ func (f *finder) search(q string) {
 	f.results = rs
 	switch n := len(rs); {
 	case n == 0:
-		f.count.SetText(lang.L("No patient found."))
+		f.count.SetText(noneFound(q))
 	case n == 1:
 		f.count.SetText(lang.L("1 patient. Enter opens the chart."))
 	case n >= findLimit:
@@ -106,6 +107,33 @@ func (f *finder) search(q string) {
 	}
 	f.list.Refresh()
 	f.list.ScrollToTop()
+}
+
+// noneFound says that a search found nobody; for a birth date alone, it
+// names the date as it was read (07/09/61 as 07/09/1961), so a user sees a
+// two-digit year's century, or that English read a date both ways.
+func noneFound(q string) string {
+	ds, ok := search.OnlyDate(q, dateOrder())
+	switch {
+	case ok && len(ds) == 1:
+		return fmt.Sprintf(lang.L("No patient born on %s."), showDate(ds[0]))
+	case ok && len(ds) == 2:
+		return fmt.Sprintf(lang.L("No patient born on %s or %s."), showDate(ds[0]), showDate(ds[1]))
+	}
+	return lang.L("No patient found.")
+}
+
+// dateOrder is how a patient search reads a birth date typed with
+// slashes: day first ("07/09/1961" is 7 September, as are 7/9/1961,
+// 07.09.1961, 07-09-1961 and 07/09/61) in a language that writes dates so;
+// in English, which shows ISO dates, "07/09/1961" is read both ways and
+// lists those born on 7 September and on July 9. ISO dates are taken in
+// every language. See docs/UI.md, "Finding a patient".
+func dateOrder() search.DateOrder {
+	if currentForm().dayFirst {
+		return search.DayFirst
+	}
+	return search.AnyOrder
 }
 
 func (f *finder) onSubmitted(string) {

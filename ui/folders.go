@@ -135,11 +135,51 @@ func (sc *scanner) warnings() []string {
 	if sc.eng != nil {
 		for _, f := range sc.eng.Folders() {
 			if !f.OK && f.Warning != "" {
-				out = append(out, f.Warning)
+				out = append(out, scanText(f.WarningText, f.Warning))
 			}
 		}
 	}
 	return out
+}
+
+// scanText is a sentence of scan's (why a file was left in its folder, a
+// folder's warning, a note intake wrote) in the workstation's language:
+// its English key translated and its values put in as they are (a value
+// that is itself a whole sentence of scan's is translated too). english
+// is shown when t is empty.
+func scanText(t scan.Text, english string) string {
+	switch {
+	case t.Key == "":
+		return english
+	case t.Raw():
+		return t.String()
+	case len(t.Args) == 0:
+		return lang.L(t.Key)
+	}
+	args := make([]any, len(t.Args))
+	for i, a := range t.Args {
+		if x, ok := a.(scan.Text); ok {
+			a = scanText(x, x.String())
+		}
+		args[i] = a
+	}
+	return fmt.Sprintf(lang.L(t.Key), args...)
+}
+
+// noteShown is a document's note in the workstation's language when it
+// is made of the sentences intake writes, else as stored (someone typed
+// it). The store keeps intake's English: the note reads in whatever
+// language the workstation speaks when it is shown.
+func noteShown(note string) string {
+	texts, ok := scan.NoteTexts(note)
+	if !ok {
+		return note
+	}
+	out := make([]string, len(texts))
+	for i, t := range texts {
+		out[i] = scanText(t, t.String())
+	}
+	return strings.Join(out, " ")
 }
 
 // show updates the header's warning.

@@ -117,7 +117,7 @@ func docLine(d chart.Document) string {
 	}
 	line := fmt.Sprintf(lang.L("%s · %s · received %s"), src, pages, showWhen(d.Received))
 	if d.Note != "" {
-		line += " · " + d.Note
+		line += " · " + noteShown(d.Note)
 	}
 	return line
 }
@@ -162,7 +162,7 @@ func (v *inboxView) reload() {
 	if sc != nil {
 		lines = append(lines, sc.warnings()...)
 		for _, p := range sc.problems() {
-			lines = append(lines, fmt.Sprintf(lang.L("Left in the folder: %s: %s"), p.Path, p.Reason))
+			lines = append(lines, fmt.Sprintf(lang.L("Left in the folder: %s: %s"), p.Path, scanText(p.ReasonText, p.Reason)))
 		}
 	}
 	v.problems.SetText(strings.Join(lines, "\n"))
@@ -307,7 +307,7 @@ func (v *inboxView) detail(d chart.Document) fyne.CanvasObject {
 	v.date.SetText(now().Format("2006-01-02"))
 	v.date.OnSubmitted = func(string) { v.file() }
 	v.note = newEntry(lang.L("Note (optional)"))
-	v.note.SetText(d.Note)
+	v.note.SetText(noteShown(d.Note))
 	v.note.OnSubmitted = func(string) { v.file() }
 	for _, e := range []*entry{v.who, v.date, v.note} {
 		e.onEscape = v.escape
@@ -366,7 +366,7 @@ func (v *inboxView) search(q string) {
 	if strings.TrimSpace(q) == "" {
 		return
 	}
-	found, err := v.s.svc.Find(q, 6)
+	found, err := v.s.svc.FindAs(q, 6, dateOrder())
 	if err != nil {
 		setError(v.msg, sentence(err))
 		return
@@ -439,7 +439,11 @@ func (v *inboxView) fileIt() error {
 		setError(v.fields.errs["patient"], lang.L("Choose the patient: type a name, MRN or birth date and pick one."))
 		return errors.New("no patient is chosen") // i18n:skip
 	}
-	_, err := v.s.svc.FileDocument(d.ID, v.patient.ID, categoryName(v.category.Selected), entryDate(v.date.Text), strings.TrimSpace(v.note.Text))
+	note := strings.TrimSpace(v.note.Text)
+	if note == noteShown(d.Note) {
+		note = d.Note // intake's note as it was written, not its translation
+	}
+	_, err := v.s.svc.FileDocument(d.ID, v.patient.ID, categoryName(v.category.Selected), entryDate(v.date.Text), note)
 	if err != nil {
 		v.fields.show(err)
 		return err

@@ -175,9 +175,18 @@ func (s *session) refreshInbox() {
 
 // welcome fills the detail pane before a chart is opened.
 func (s *session) welcome() fyne.CanvasObject {
-	hint := lang.L("Find a patient on the left: type a name, MRN, birth date (YYYY-MM-DD) or phone number.")
-	if chart.Allowed(s.user.Role, chart.WriteDemographics) {
+	// the birth date as the find box reads it (see dateOrder)
+	register := chart.Allowed(s.user.Role, chart.WriteDemographics)
+	var hint string
+	switch {
+	case currentForm().dayFirst && register:
+		hint = lang.L("Find a patient on the left: type a name, MRN, birth date (DD/MM/YYYY) or phone number. Ctrl+N registers a new patient.")
+	case currentForm().dayFirst:
+		hint = lang.L("Find a patient on the left: type a name, MRN, birth date (DD/MM/YYYY) or phone number.")
+	case register:
 		hint = lang.L("Find a patient on the left: type a name, MRN, birth date (YYYY-MM-DD) or phone number. Ctrl+N registers a new patient.")
+	default:
+		hint = lang.L("Find a patient on the left: type a name, MRN, birth date (YYYY-MM-DD) or phone number.")
 	}
 	return container.NewPadded(container.NewVBox(heading(fmt.Sprintf(lang.L("Welcome, %s"), s.user.Name)), paragraph(hint)))
 }

@@ -7,6 +7,8 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
+
+	"chartkeeper/internal/plain"
 )
 
 // setAside is the "Set aside" section of the HIM manager's Sync screen:
@@ -31,8 +33,12 @@ func (a *adminView) setAside() fyne.CanvasObject {
 		if who == "" {
 			who = lang.L("an unknown device")
 		}
+		reason := it.Reason
+		if it.ReasonKey != "" { // the stored English reason, translated
+			reason = plain.Full(lang.L(it.ReasonKey))
+		}
 		rows = append(rows, &widget.Label{
-			Text:     fmt.Sprintf(lang.L("%s — %s from %s\n%s\nDevice %s"), showWhen(it.At), it.Kind, who, it.Reason, it.Device),
+			Text:     fmt.Sprintf(lang.L("%s — %s from %s\n%s\nDevice %s"), showWhen(it.At), lang.L(it.Kind), who, reason, it.Device),
 			Wrapping: fyne.TextWrapWord,
 		})
 	}

@@ -162,8 +162,14 @@ func tourStops(role store.Role) []tourStop {
 			// a button is chosen.
 			// The labels are made here, not through Service.Print: the
 			// tour prints nothing and records nothing.
+			// They are in the workstation's language and carry the
+			// practice's name, as a real printout's do.
 			var buf bytes.Buffer
-			pg := report.Page{Practice: "Tour", PrintedBy: v.s.user.Name, PrintedAt: time.Now(), Dates: showDateTime, Number: showNumber} // i18n:skip
+			name := lang.L("Sample labels")
+			if practice, err := v.s.ws.st.Practice(); err == nil {
+				name = practice.Name
+			}
+			pg := report.Page{T: translateMessage, Practice: name, PrintedBy: v.s.user.Name, PrintedAt: time.Now(), Dates: showDateTime, Number: showNumber}
 			if _, err := report.Labels(&buf, pg, v.c.Patient, 3); err != nil {
 				fyne.LogError("making the tour's labels", err)
 			}

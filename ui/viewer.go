@@ -270,7 +270,7 @@ func (v *docViewer) showDrawn(pic image.Image, width float32, err error) {
 		text := msgCannotShow()
 		var pe *scan.ProblemError
 		if errors.As(err, &pe) {
-			text = fmt.Sprintf(lang.L("This page cannot be shown: %s."), pe.Reason)
+			text = fmt.Sprintf(lang.L("This page cannot be shown: %s."), scanText(pe.Text, pe.Reason))
 		}
 		v.msg.SetText(text)
 		v.msg.Show()

@@ -21,7 +21,14 @@
 // every term matches it; each term is read as the first of these that fits:
 //
 //   - A date, "1984-03-07" or "07.03.1984" (one-digit day and month are
-//     fine): the date of birth, exactly.
+//     fine): the date of birth, exactly. A date with slashes depends on
+//     the DateOrder the search is given (Search: AnyOrder; SearchAs): in
+//     AnyOrder "07/03/1984" matches 7 March and July 3, whichever are
+//     dates; in DayFirst it is 7 March, as are "07-03-1984" and, with
+//     slashes only, "07/03/84" (a two-digit year is the one in the
+//     hundred years up to today: a birth date further back is typed in
+//     full). "07.03.84" and "07-03-84" stay numbers: phone numbers are
+//     written so.
 //   - A year and month, "1984-03": the date of birth's year and month.
 //   - A number: digits, possibly with + - ( ) . / in them; adjacent numbers
 //     are joined, so "+1 (555) 014-2231" is one term. With at least three

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -19,8 +20,16 @@ import (
 // can rank no better than the phase it came from, the search stops as soon
 // as the next candidate would rank below the limit-th hit found so far:
 // a one-letter query looks at a few dozen entries, not thousands.
+//
+// Search reads a query's dates in AnyOrder; SearchAs reads them in the
+// order of the user's language.
 func (x *Index) Search(query string, limit int) []Hit {
-	terms := parseQuery(query)
+	return x.SearchAs(query, limit, AnyOrder)
+}
+
+// SearchAs is Search with the query's dates read in order (see DateOrder).
+func (x *Index) SearchAs(query string, limit int, order DateOrder) []Hit {
+	terms := parseQuery(query, order, time.Now())
 	if len(terms) == 0 {
 		return nil
 	}
@@ -75,7 +84,7 @@ func (x *Index) estimate(t *term, bound int) int {
 		}
 		return n
 	case dateTerm:
-		return len(x.dobs[t.text])
+		return len(x.dobs[t.text]) + len(x.dobs[t.alt])
 	case monthTerm:
 		n := 0
 		for _, l := range x.monthLists(t.text) {
@@ -105,7 +114,7 @@ func (x *Index) drive(s *searcher, t *term) {
 		}
 		s.phase(2, lists)
 	case dateTerm:
-		s.phase(0, [][]int32{x.dobs[t.text]})
+		s.phase(0, [][]int32{x.dobs[t.text], x.dobs[t.alt]})
 	case monthTerm:
 		s.phase(0, x.monthLists(t.text))
 	case digitsTerm:
@@ -275,7 +284,7 @@ func (x *Index) matchTerm(t *term, r *rec) (Kind, bool) {
 			}
 		}
 	case dateTerm:
-		return DOB, r.dob == t.text
+		return DOB, r.dob == t.text || t.alt != "" && r.dob == t.alt
 	case monthTerm:
 		return DOB, len(r.dob) == 10 && r.dob[7] == '-' && strings.HasPrefix(r.dob, t.text)
 	}

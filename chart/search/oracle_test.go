@@ -25,12 +25,16 @@ import (
 type oterm struct {
 	kind string // "name", "number", "date", "month"
 	text string
+	alt  string // a date's other reading, or ""
 }
 
 var (
 	isoDate   = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})$`)
 	dotDate   = regexp.MustCompile(`^(\d{1,2})\.(\d{1,2})\.(\d{4})$`)
 	yearMonth = regexp.MustCompile(`^(\d{4})-(\d{1,2})$`)
+	slashDate = regexp.MustCompile(`^(\d{1,2})/(\d{1,2})/(\d{4})$`)
+	sepDate   = regexp.MustCompile(`^(\d{1,2})([/.-])(\d{1,2})([/.-])(\d{4})$`)
+	shortDate = regexp.MustCompile(`^(\d{1,2})/(\d{1,2})/(\d{2})$`)
 	numeric   = regexp.MustCompile(`^[0-9+\-()./]*[0-9][0-9+\-()./]*$`)
 )
 
@@ -51,6 +55,47 @@ func odate(s string) (string, bool) {
 	} else {
 		return "", false
 	}
+	return ymd(y, m, d)
+}
+
+// oqueryDate is a query's date read in order: its dates, or none.
+func oqueryDate(s string, order search.DateOrder) []string {
+	if d, ok := odate(s); ok {
+		return []string{d}
+	}
+	var out []string
+	add := func(y, m, d int) {
+		if x, ok := ymd(y, m, d); ok && !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	if order == search.AnyOrder {
+		if p := slashDate.FindStringSubmatch(s); p != nil {
+			add(atoi(p[3]), atoi(p[2]), atoi(p[1]))
+			add(atoi(p[3]), atoi(p[1]), atoi(p[2]))
+		}
+		return out
+	}
+	if p := sepDate.FindStringSubmatch(s); p != nil && p[2] == p[4] {
+		add(atoi(p[5]), atoi(p[3]), atoi(p[1]))
+	} else if p := shortDate.FindStringSubmatch(s); p != nil {
+		// every year ending so whose date lies in the hundred years up to today
+		now := time.Now()
+		today := now.Format("2006-01-02")
+		century := now.AddDate(-100, 0, 0).Format("2006-01-02")
+		for y := now.Year() - 100; y <= now.Year(); y++ {
+			if y%100 != atoi(p[3]) {
+				continue
+			}
+			if d, ok := ymd(y, atoi(p[2]), atoi(p[1])); ok && d > century && d <= today {
+				add(y, atoi(p[2]), atoi(p[1]))
+			}
+		}
+	}
+	return out
+}
+
+func ymd(y, m, d int) (string, bool) {
 	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
 	if t.Year() != y || int(t.Month()) != m || t.Day() != d {
 		return "", false
@@ -73,30 +118,34 @@ func owords(folded string) []string {
 	})
 }
 
-func oparse(q string) []oterm {
+func oparse(q string, order search.DateOrder) []oterm {
 	var out []oterm
 	num := ""
 	flush := func() {
 		if len(num) >= 3 {
-			out = append(out, oterm{"number", num})
+			out = append(out, oterm{kind: "number", text: num})
 		} else if num != "" {
-			out = append(out, oterm{"name", num})
+			out = append(out, oterm{kind: "name", text: num})
 		}
 		num = ""
 	}
 	for _, raw := range strings.FieldsFunc(q, func(r rune) bool { return unicode.IsSpace(r) || r == ',' }) {
-		if d, ok := odate(raw); ok {
+		if ds := oqueryDate(raw, order); len(ds) > 0 {
 			flush()
-			out = append(out, oterm{"date", d})
+			t := oterm{kind: "date", text: ds[0]}
+			if len(ds) > 1 {
+				t.alt = ds[1]
+			}
+			out = append(out, t)
 		} else if p := yearMonth.FindStringSubmatch(raw); p != nil && atoi(p[2]) >= 1 && atoi(p[2]) <= 12 {
 			flush()
-			out = append(out, oterm{"month", fmt.Sprintf("%s-%02d", p[1], atoi(p[2]))})
+			out = append(out, oterm{kind: "month", text: fmt.Sprintf("%s-%02d", p[1], atoi(p[2]))})
 		} else if numeric.MatchString(raw) {
 			num += onlyDigits(raw)
 		} else {
 			flush()
 			for _, w := range owords(search.Fold(raw)) {
-				out = append(out, oterm{"name", w})
+				out = append(out, oterm{kind: "name", text: w})
 			}
 		}
 	}
@@ -171,7 +220,7 @@ func omatch(e search.Entry, t oterm) (search.Kind, bool) {
 			}
 		}
 	case "date":
-		return search.DOB, odob(e) == t.text
+		return search.DOB, odob(e) == t.text || t.alt != "" && odob(e) == t.alt
 	case "month":
 		d := odob(e)
 		return search.DOB, len(d) == 10 && strings.HasPrefix(d, t.text+"-")
@@ -196,8 +245,8 @@ func name(e search.Entry, i int) string {
 	return ""
 }
 
-func oracleSearch(es map[string]search.Entry, q string, limit int) []search.Hit {
-	terms := oparse(q)
+func oracleSearch(es map[string]search.Entry, q string, limit int, order search.DateOrder) []search.Hit {
+	terms := oparse(q, order)
 	if len(terms) == 0 {
 		return nil
 	}
@@ -416,7 +465,9 @@ func queries(r *rand.Rand, es []search.Entry, n int) []string {
 			}
 		case 8:
 			if len(e.DOB) == 10 {
-				qs = append(qs, e.DOB, e.DOB[8:]+"."+e.DOB[5:7]+"."+e.DOB[:4], e.DOB[:7])
+				qs = append(qs, e.DOB, e.DOB[8:]+"."+e.DOB[5:7]+"."+e.DOB[:4], e.DOB[:7],
+					e.DOB[8:]+"/"+e.DOB[5:7]+"/"+e.DOB[:4], e.DOB[8:]+"-"+e.DOB[5:7]+"-"+e.DOB[2:4],
+					e.DOB[8:]+"/"+e.DOB[5:7]+"/"+e.DOB[2:4])
 			}
 		case 9:
 			if len(e.DOB) == 10 {
@@ -436,20 +487,22 @@ func compareWithOracle(t *testing.T, x *search.Index, want map[string]search.Ent
 	fails := 0
 	kinds := map[search.Kind]int{}
 	for _, q := range qs {
-		all := oracleSearch(want, q, 0)
-		for _, limit := range []int{0, 1, 20} {
-			exp := all
-			if limit > 0 && len(exp) > limit {
-				exp = exp[:limit]
-			}
-			got := x.Search(q, limit)
-			for _, h := range got {
-				kinds[h.Kind]++
-			}
-			if !slices.Equal(got, exp) {
-				t.Errorf("Search(%q, %d):\n got  %v\n want %v", q, limit, got, exp)
-				if fails++; fails > 5 {
-					t.FailNow()
+		for _, order := range []search.DateOrder{search.AnyOrder, search.DayFirst} {
+			all := oracleSearch(want, q, 0, order)
+			for _, limit := range []int{0, 1, 20} {
+				exp := all
+				if limit > 0 && len(exp) > limit {
+					exp = exp[:limit]
+				}
+				got := x.SearchAs(q, limit, order)
+				for _, h := range got {
+					kinds[h.Kind]++
+				}
+				if !slices.Equal(got, exp) {
+					t.Errorf("SearchAs(%q, %d, %d):\n got  %v\n want %v", q, limit, order, got, exp)
+					if fails++; fails > 5 {
+						t.FailNow()
+					}
 				}
 			}
 		}
@@ -564,7 +617,7 @@ var (
 // order and the limit are right.
 func FuzzSearch(f *testing.F) {
 	for _, q := range []string{"muller", "Müller jo", "shmid", "καλο", "ёлк", "山", "402", "+1 (555) 014-2231",
-		"07.03.1984", "1984-03", "smith, jack", "o'brien", "1984-3-7", "31.02.1984", "x y z", "ﾔﾏﾀﾞ", "--", "555 01"} {
+		"07.03.1984", "07/03/1984", "07/03/84", "07-03-1984", "1984-03", "smith, jack", "o'brien", "1984-3-7", "31.02.1984", "x y z", "ﾔﾏﾀﾞ", "--", "555 01"} {
 		f.Add(q, uint8(10))
 	}
 	fuzzOnce.Do(func() {
@@ -578,8 +631,11 @@ func FuzzSearch(f *testing.F) {
 	})
 	f.Fuzz(func(t *testing.T, q string, limit uint8) {
 		got := fuzzIndex.Search(q, int(limit))
-		if exp := oracleSearch(fuzzWant, q, int(limit)); !slices.Equal(got, exp) {
+		if exp := oracleSearch(fuzzWant, q, int(limit), search.AnyOrder); !slices.Equal(got, exp) {
 			t.Fatalf("Search(%q, %d):\n got  %v\n want %v", q, limit, got, exp)
+		}
+		if exp, got := oracleSearch(fuzzWant, q, int(limit), search.DayFirst), fuzzIndex.SearchAs(q, int(limit), search.DayFirst); !slices.Equal(got, exp) {
+			t.Fatalf("SearchAs(%q, %d, DayFirst):\n got  %v\n want %v", q, limit, got, exp)
 		}
 		for _, h := range got {
 			if _, ok := fuzzIndex.Get(h.ID); !ok {

@@ -297,3 +297,73 @@ func TestBuildAddsToExisting(t *testing.T) {
 	x.Build([]search.Entry{{ID: "z", Names: []string{"First"}}, {ID: "z", Names: []string{"Second"}}})
 	expect(t, x, map[string]string{"first": "", "second": "z:Exact"})
 }
+
+// TestDatesInLanguageOrder: a date with slashes is read in the order of
+// the user's language; ISO and dotted dates are read as ever.
+func TestDatesInLanguageOrder(t *testing.T) {
+	x := search.New()
+	x.Build([]search.Entry{
+		{ID: "sep", MRN: "10000001", Names: []string{"Okonkwo", "Adaeze"}, DOB: "1961-09-07", Phones: []string{"07 09 19 61 55", "07 09 61 22 33"}},
+		{ID: "jul", MRN: "10000002", Names: []string{"Wanjiru", "Amani"}, DOB: "1961-07-09"},
+		{ID: "kid", MRN: "10000003", Names: []string{"Rakotobe", "Hery"}, DOB: "2020-03-04"},
+		{ID: "old", MRN: "10000004", Names: []string{"Rakotobe", "Voahangy"}, DOB: "1920-03-04"},
+	})
+	cases := []struct {
+		q          string
+		any, first string // hits in AnyOrder and DayFirst
+	}{
+		{"1961-09-07", "sep:DOB", "sep:DOB"},
+		{"07.09.1961", "sep:DOB", "sep:DOB"},
+		{"07/09/1961", "sep:DOB jul:DOB", "sep:DOB"},
+		{"7/9/1961", "sep:DOB jul:DOB", "sep:DOB"},
+		{"09/07/1961", "sep:DOB jul:DOB", "jul:DOB"},
+		{"13/09/1961", "", ""},                            // no such patient; read day first in both
+		{"09/13/1961", "", ""},                            // month first: only AnyOrder takes it, and nobody was born then
+		{"07-09-1961", "sep:Phone", "sep:DOB"},            // dashes: a number in AnyOrder (the phone's digits)
+		{"07/09/61", "sep:Phone", "sep:DOB"},              // a two-digit year: DayFirst only (AnyOrder: digits)
+		{"04/03/20", "", "kid:DOB"},                       // the last hundred years: 2020, not 1920
+		{"04/03/1920", "old:DOB", "old:DOB"},              // further back: the year in full
+		{"07.09.61", "sep:Phone", "sep:Phone"},            // dots and two-digit groups: a phone number
+		{"31/02/1961", "", ""},                            // not a date: a number matching nothing
+		{"rakotobe 04/03/2020", "kid:Exact", "kid:Exact"}, // the first of equally good terms names the kind
+		{"okonkwo", "sep:Exact", "sep:Exact"},             // names as ever
+	}
+	for _, c := range cases {
+		if got := hits(x.SearchAs(c.q, 0, search.AnyOrder)); got != c.any {
+			t.Errorf("SearchAs(%q, AnyOrder) = %q, want %q", c.q, got, c.any)
+		}
+		if got := hits(x.Search(c.q, 0)); got != c.any {
+			t.Errorf("Search(%q) = %q, want %q (AnyOrder)", c.q, got, c.any)
+		}
+		if got := hits(x.SearchAs(c.q, 0, search.DayFirst)); got != c.first {
+			t.Errorf("SearchAs(%q, DayFirst) = %q, want %q", c.q, got, c.first)
+		}
+	}
+}
+
+func TestOnlyDate(t *testing.T) {
+	for _, c := range []struct {
+		q     string
+		order search.DateOrder
+		want  string // dates joined by a space; "-": not a date alone
+	}{
+		{"07/09/1961", search.DayFirst, "1961-09-07"},
+		{" 07/09/61 ", search.DayFirst, "1961-09-07"},
+		{"07/09/1961", search.AnyOrder, "1961-09-07 1961-07-09"},
+		{"13/09/1961", search.AnyOrder, "1961-09-13"},
+		{"1961-09-07", search.AnyOrder, "1961-09-07"},
+		{"07/09/61", search.AnyOrder, "-"},
+		{"smith 07/09/1961", search.DayFirst, "-"},
+		{"1961-09", search.DayFirst, "-"},
+		{"", search.DayFirst, "-"},
+	} {
+		ds, ok := search.OnlyDate(c.q, c.order)
+		got := strings.Join(ds, " ")
+		if !ok {
+			got = "-"
+		}
+		if got != c.want {
+			t.Errorf("OnlyDate(%q, %d) = %q, want %q", c.q, c.order, got, c.want)
+		}
+	}
+}

@@ -138,6 +138,11 @@ func runDeviceRevoke(e *env, args []string) error {
 		return fmt.Errorf("the device was revoked, but the practice's keys were not renewed (run 'ckadmin device revoke %s' again): %w", d.ID, err)
 	}
 	fmt.Fprintln(e.stdout, "Records and audit entries are sealed with a new key from now on; other workstations take it when their users next sign in.")
+	// The practice's administration key changed with them: the server
+	// learns the new one now (a sync would send it too).
+	if err := syncclient.SendAdminKeyChanges(ctx, s, cfg); err != nil {
+		fmt.Fprintf(e.stdout, "The server does not have the practice's new administration key yet; the next sync gives it (%v).\n", err)
+	}
 	e.showNewRecoveryKey(s)
 	return nil
 }

@@ -1,7 +1,7 @@
 // Package i18ncheck checks that the workstation's shown text is
 // translated. Its test, TestTranslations, reads the sources of the shown
 // code (ui/ and cmd/chartkeeper) and of the packages whose sentences the
-// workstation shows (internal/plain, report, chart), and the translation
+// workstation shows (internal/plain, report, chart, scan, store), and the translation
 // files in ui/translations, and fails when:
 //
 //   - a string literal in shown code looks like text and is neither inside
@@ -9,8 +9,11 @@
 //     ends in "// i18n:skip" (optionally followed by ": a reason");
 //   - a key (the literal first argument of lang.L, lang.X, lang.N and
 //     lang.Localize* in shown code, or of a call to a function or method
-//     named T or tr in internal/plain, report and chart) has no entry in one
-//     of the languages (fr, es, pt, sw);
+//     named T, tr or problemf in internal/plain, report, chart, scan and
+//     store) has no entry in one of the languages (fr, es, pt, sw);
+//   - a sentence given to one of store's problem calls (VerifyReport.problem,
+//     Problemf, tampered) is not marked with T, so it would show in
+//     English whatever the language;
 //   - a translation's fmt verbs differ from its key's (explicit argument
 //     indexes such as %[2]s are allowed and normalised);
 //   - a key is translated differently in two areas of the same language;

@@ -39,7 +39,7 @@ type Key struct {
 // Sources lists the files the checker reads, relative to root.
 type Sources struct {
 	Shown []string // ui/*.go and cmd/chartkeeper/*.go: literal scan and lang keys
-	Keyed []string // internal/plain, report, chart: T / tr keys
+	Keyed []string // internal/plain, report, chart, scan, store: T / tr / problemf keys
 }
 
 // notShown are files of the shown packages that show no text.
@@ -83,7 +83,7 @@ func FindSources(root string, only map[string]bool) (Sources, error) {
 			}
 		}
 	}
-	for _, dir := range []string{"internal/plain", "report", "chart"} {
+	for _, dir := range keyedDirs {
 		fs, err := list(dir)
 		if err != nil {
 			return s, err
@@ -92,6 +92,12 @@ func FindSources(root string, only map[string]bool) (Sources, error) {
 	}
 	return s, nil
 }
+
+// keyedDirs are the packages that cannot import Fyne and whose sentences
+// the workstation shows: each marks its English sentences with a call to
+// a function named T or tr (scan also with problemf, which makes a
+// refusal's reason), whose literal first argument is a key.
+var keyedDirs = []string{"internal/plain", "report", "chart", "scan", "store"}
 
 // langFuncs are the lang package's translating functions: a literal inside
 // their call is translated, and their literal first argument is a key.
@@ -111,17 +117,19 @@ func isLangCall(call *ast.CallExpr) bool {
 	return false
 }
 
-// isTrCall reports a call to a function or method named T or tr, the
-// translating call of internal/plain, report and chart.
+// isTrCall reports a call to a function or method named T, tr or
+// problemf, the marking calls of the packages in keyedDirs.
 func isTrCall(call *ast.CallExpr) bool {
 	switch f := call.Fun.(type) {
 	case *ast.Ident:
-		return f.Name == "T" || f.Name == "tr"
+		return markers[f.Name]
 	case *ast.SelectorExpr:
-		return f.Sel.Name == "T" || f.Sel.Name == "tr"
+		return markers[f.Sel.Name]
 	}
 	return false
 }
+
+var markers = map[string]bool{"T": true, "tr": true, "problemf": true}
 
 // quietCall reports a call whose literal arguments are never shown: log
 // lines, error matching, environment and preference keys, test hooks.
@@ -401,7 +409,7 @@ func ScanFile(root, rel string) (findings []Finding, keys []Key, err error) {
 }
 
 // KeyedFile returns the keys of one non-shown file: the literal first
-// arguments of calls to functions or methods named T or tr.
+// arguments of calls to functions or methods named T, tr or problemf.
 func KeyedFile(root, rel string) ([]Key, error) {
 	fset, f, err := ParseFile(root, rel)
 	if err != nil {
@@ -419,6 +427,45 @@ func KeyedFile(root, rel string) ([]Key, error) {
 		return true
 	})
 	return keys, nil
+}
+
+// problemCalls are the store's calls that take a problem's English
+// sentence as their first argument: VerifyReport.problem, Problemf and
+// tampered (Store.Verify's report, the state digest's checks, the audit
+// chain's errors). The workstation shows these problems translated, so a
+// sentence given to them must be marked with T.
+var problemCalls = map[string]bool{"problem": true, "Problemf": true, "tampered": true}
+
+// UnmarkedProblems returns the literal sentences of one non-shown file
+// passed to a problem call without the T marker (a format that is only
+// verbs, "%v", is an error's own text and needs none).
+func UnmarkedProblems(root, rel string) ([]Finding, error) {
+	fset, f, err := ParseFile(root, rel)
+	if err != nil {
+		return nil, err
+	}
+	var out []Finding
+	ast.Inspect(f, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || len(call.Args) == 0 {
+			return true
+		}
+		name := ""
+		switch fn := call.Fun.(type) {
+		case *ast.Ident:
+			name = fn.Name
+		case *ast.SelectorExpr:
+			name = fn.Sel.Name
+		}
+		if !problemCalls[name] {
+			return true
+		}
+		if s, ok := stringLit(call.Args[0]); ok && LooksLikeText(s) {
+			out = append(out, Finding{File: rel, Line: fset.Position(call.Args[0].Pos()).Line, Text: s})
+		}
+		return true
+	})
+	return out, nil
 }
 
 // stringLit is the value of a string literal, or of literals joined by +.

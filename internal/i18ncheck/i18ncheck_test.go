@@ -33,6 +33,7 @@ func onlyFiles() map[string]bool {
 }
 
 // TestTranslations fails for each shown literal that is not translated,
+// each store problem's sentence not marked with T,
 // each key with no entry in one of the languages, each translation whose
 // fmt verbs differ from its key's, and each key translated differently in
 // two areas of one language. I18N_FILES=a.go,b.go limits it to those files.
@@ -67,6 +68,13 @@ func TestTranslations(t *testing.T) {
 			continue
 		}
 		keys = append(keys, k...)
+		unmarked, err := UnmarkedProblems(root, rel)
+		if err != nil {
+			t.Errorf("%s: %v", rel, err)
+		}
+		for _, f := range unmarked {
+			t.Errorf("%s: a problem the workstation shows is not marked (write it as T(\"…\") and translate it)", f)
+		}
 	}
 
 	// 2. Keys without a translation.

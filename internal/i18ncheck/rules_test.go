@@ -84,6 +84,29 @@ func (p) tr(s string) string { return s }
 
 func f(x p) { _ = x.tr("Date of birth: %s") }
 `)
+	write("scan/reasons.go", `package scan
+
+func T(key string, args ...any) string { return key }
+
+func problemf(format string, args ...any) error { return nil }
+
+var _ = problemf("the PDF says it has %d pages", 3)
+var _ = T("the file went away before it was read")
+`)
+	write("store/verify.go", `package store
+
+func T(s string) string { return s }
+
+type report struct{}
+
+func (*report) problem(format string, args ...any) {}
+
+func check(r *report, err error) {
+	r.problem(T("record %s: head revision %s is missing"), "a", "b")
+	r.problem("%v", err)
+	r.problem("blob %s: missing from the content index", "c")
+}
+`)
 	write("ui/translations/core.fr.json", `{"Documents to file": "Documents à classer", "%d documents to file": "%d documents", "Date of birth: %s": "Né(e) le %d"}`)
 	write("ui/translations/chart.fr.json", `{"Documents to file": "Pièces à classer"}`)
 
@@ -126,8 +149,15 @@ func f(x p) { _ = x.tr("Date of birth: %s") }
 			more = append(more, k.Text)
 		}
 	}
-	if strings.Join(more, "|") != "The visit was not saved.|Date of birth: %s" {
+	if strings.Join(more, "|") != "The visit was not saved.|Date of birth: %s|the PDF says it has %d pages|the file went away before it was read|record %s: head revision %s is missing" {
 		t.Errorf("T/tr keys %q", more)
+	}
+	unmarked, err := UnmarkedProblems(root, "store/verify.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(unmarked) != 1 || unmarked[0].String() != `store/verify.go:12: "blob %s: missing from the content index"` {
+		t.Errorf("unmarked problems %v, want the blob's", unmarked)
 	}
 
 	tr, errs := LoadTranslations(filepath.Join(root, "ui", "translations"))
