@@ -37,19 +37,11 @@ func (s *summary) latestResults() {
 // resultFlag is a result's flag in words; nothing for a normal value or
 // one without a flag.
 func (d *doc) resultFlag(flag string) string {
-	switch flag {
-	case chart.FlagHigh:
-		return d.tr("High")
-	case chart.FlagLow:
-		return d.tr("Low")
-	case chart.FlagCriticalHigh:
-		return d.tr("Critical high")
-	case chart.FlagCriticalLow:
-		return d.tr("Critical low")
-	case chart.FlagAbnormal:
-		return d.tr("Abnormal")
-	}
-	return ""
+	return map[string]string{
+		chart.FlagHigh: d.tr("High"), chart.FlagLow: d.tr("Low"),
+		chart.FlagCriticalHigh: d.tr("Critical high"), chart.FlagCriticalLow: d.tr("Critical low"),
+		chart.FlagAbnormal: d.tr("Abnormal"),
+	}[flag]
 }
 
 // resultDate is the day a result was taken.

@@ -376,15 +376,7 @@ func (s *summary) procedures() {
 
 // reportKind names a kind of notes and reports as the summary shows it.
 func (d *doc) reportKind(kind string) string {
-	switch kind {
-	case chart.ReportDiagnostic:
-		return d.tr("Report")
-	case chart.ReportCarePlan:
-		return d.tr("Care plan")
-	case chart.ReportGoal:
-		return d.tr("Goal")
-	}
-	return ""
+	return map[string]string{chart.ReportDiagnostic: d.tr("Report"), chart.ReportCarePlan: d.tr("Care plan"), chart.ReportGoal: d.tr("Goal")}[kind]
 }
 
 func (s *summary) reports() {

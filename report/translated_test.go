@@ -2,15 +2,13 @@ package report_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/translationtest"
 	"chartkeeper/report"
 	"chartkeeper/store"
 )
@@ -97,7 +95,7 @@ func TestSummaryTranslated(t *testing.T) {
 func TestPrintsTranslated(t *testing.T) {
 	langs := map[string]map[string]string{}
 	for _, lng := range []string{"fr", "es", "pt", "sw"} {
-		langs[lng] = loadMessages(t, lng)
+		langs[lng] = translationtest.Messages(t, lng, "messages", "verify")
 	}
 	asked := map[string]bool{}
 	for lng, m := range langs {
@@ -161,43 +159,12 @@ func TestPrintsTranslated(t *testing.T) {
 	}
 }
 
-// loadMessages reads the translations of ui/translations/<area>.<lng>.json
-// (the printed labels are in messages, the audit actions' words in
-// verify), whose entries are strings or {"other": "…"}.
-func loadMessages(t *testing.T, lng string) map[string]string {
-	t.Helper()
-	m := map[string]string{}
-	for _, area := range []string{"messages", "verify"} {
-		name := area + "." + lng + ".json"
-		b, err := os.ReadFile(filepath.Join("..", "ui", "translations", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var raw map[string]json.RawMessage
-		if err := json.Unmarshal(b, &raw); err != nil {
-			t.Fatal(err)
-		}
-		for k, v := range raw {
-			var s string
-			if json.Unmarshal(v, &s) != nil {
-				var forms map[string]string
-				if err := json.Unmarshal(v, &forms); err != nil {
-					t.Fatalf("%s: %q: %v", name, k, err)
-				}
-				s = forms["other"]
-			}
-			m[k] = s
-		}
-	}
-	return m
-}
-
 // TestWarningsTranslated: the warnings about characters the fonts cannot
 // draw, and about a name too long for a label, are in the printout's
 // language; the script's Unicode name and the placeholder stay as they
 // are, and the warning never carries the patient's name.
 func TestWarningsTranslated(t *testing.T) {
-	fr := loadMessages(t, "fr")
+	fr := translationtest.Messages(t, "fr", "messages", "verify")
 	pg := testPage()
 	pg.T = func(s string) string {
 		if v, ok := fr[s]; ok {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/common"
+	multidetector "github.com/makiuchi-d/gozxing/multi/qrcode/detector"
 	"github.com/makiuchi-d/gozxing/qrcode/decoder"
 	"github.com/makiuchi-d/gozxing/qrcode/detector"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
@@ -208,12 +209,18 @@ func readQRGrey(g *image.Gray) (text string, ok, located bool) {
 		if err != nil {
 			continue
 		}
-		det, err := detector.NewDetector(bits).ProcessFinderPatternInfo(info)
+		text, err := decodeAt(bits, info)
 		if err == nil {
-			var res *common.DecoderResult
-			if res, err = decoder.NewDecoder().Decode(det.GetBits(), tryHarder); err == nil {
-				return res.GetText(), true, true
-			}
+			return text, true, true
+		}
+		// The finder stops at the first three patterns that agree in
+		// size, and a code's own modules can draw a finder pattern's
+		// 1:1:3:1:1 in its data (about one cover sheet's code in fifty
+		// did): the corner it took there is not the code's. Every three
+		// patterns of the whole page that lie as a code's corners do
+		// are tried then.
+		if text, ok := decodeAnyCorners(bits, info); ok {
+			return text, true, true
 		}
 		var nf gozxing.NotFoundException
 		if !errors.As(err, &nf) && coverSized(info, g.Bounds()) {
@@ -221,6 +228,39 @@ func readQRGrey(g *image.Gray) (text string, ok, located bool) {
 		}
 	}
 	return "", false, located
+}
+
+// decodeAt reads the code whose finder patterns are info on bits.
+func decodeAt(bits *gozxing.BitMatrix, info *detector.FinderPatternInfo) (string, error) {
+	det, err := detector.NewDetector(bits).ProcessFinderPatternInfo(info)
+	if err != nil {
+		return "", err
+	}
+	var res *common.DecoderResult
+	if res, err = decoder.NewDecoder().Decode(det.GetBits(), tryHarder); err != nil {
+		return "", err
+	}
+	return res.GetText(), nil
+}
+
+// decodeAnyCorners looks for every finder pattern on bits and reads the
+// code at any three of them that form a code's corners (two equal sides
+// at a right angle), but tried, the three that did not read.
+func decodeAnyCorners(bits *gozxing.BitMatrix, tried *detector.FinderPatternInfo) (string, bool) {
+	infos, err := multidetector.NewMultiFinderPatternFinder(bits, nil).FindMulti(tryHarder)
+	if err != nil {
+		return "", false
+	}
+	same := func(a, b gozxing.ResultPoint) bool { return a.GetX() == b.GetX() && a.GetY() == b.GetY() }
+	for _, info := range infos {
+		if same(info.GetTopLeft(), tried.GetTopLeft()) && same(info.GetTopRight(), tried.GetTopRight()) && same(info.GetBottomLeft(), tried.GetBottomLeft()) {
+			continue
+		}
+		if text, err := decodeAt(bits, info); err == nil {
+			return text, true
+		}
+	}
+	return "", false
 }
 
 // coverSized reports whether three finder patterns seen on a picture of

@@ -329,11 +329,7 @@ func TestCoverSheetOnPageWithWrongSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, renderer := range []string{scan.PDFRenderer, "no-such-pdftoppm"} {
-		old := scan.PDFRenderer
-		scan.PDFRenderer = renderer
-		c, ok := scan.FindCover(b, analyze(t, b))
-		scan.PDFRenderer = old
-		if !ok || c.MRN != "86506706" || c.Category != "referral" {
+		if c, ok := findCoverWith(t, b, renderer); !ok || c.MRN != "86506706" || c.Category != "referral" {
 			t.Errorf("%s: cover sheet not read: %+v %v", renderer, c, ok)
 		}
 	}
@@ -357,38 +353,4 @@ func coversRead(pdfs map[string][]byte) bool {
 		}
 	}
 	return true
-}
-
-// TestCoverSheetClaimedSmall: scans whose PDF claims a page far smaller
-// than letter (tiff2pdf told the image has 522 dots per inch, as some
-// scanner drivers write by mistake) still have their cover sheet read,
-// with pdftoppm and without, for several patients (each a different code).
-func TestCoverSheetClaimedSmall(t *testing.T) {
-	pdftoppm := tool(t, "pdftoppm")
-	im := tool(t, "magick", "convert")
-	t2p := tool(t, "tiff2pdf")
-	p := newPractice(t)
-	for i, given := range []string{"Amara", "Bảo", "Chiara", "Dawit", "Émile", "Farah"} {
-		pt := p.patient("Smalltest", given)
-		work := t.TempDir()
-		writeFile(t, filepath.Join(work, "cover.pdf"), coverPDF(t, p, pt, "lab"))
-		run(t, pdftoppm, "-r", "200", "-gray", "-png", "-singlefile", filepath.Join(work, "cover.pdf"), filepath.Join(work, "cover"))
-		tif := filepath.Join(work, "scan.tif")
-		run(t, im, filepath.Join(work, "cover.png"), "-colorspace", "Gray", "-depth", "8", "-compress", "None", tif)
-		pdf := filepath.Join(work, "scan.pdf")
-		run(t, t2p, "-j", "-q", "85", "-u", "i", "-x", "522", "-y", "522", "-f", "-o", pdf, tif)
-		b, err := os.ReadFile(pdf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, renderer := range []string{scan.PDFRenderer, "no-such-pdftoppm"} {
-			old := scan.PDFRenderer
-			scan.PDFRenderer = renderer
-			c, ok := scan.FindCover(b, analyze(t, b))
-			scan.PDFRenderer = old
-			if !ok || c.PatientID != pt.ID {
-				t.Errorf("scan %d (%s), renderer %s: cover not read", i, pt.MRN, renderer)
-			}
-		}
-	}
 }

@@ -28,15 +28,7 @@ func TestSmoke(t *testing.T) {
 		}
 		t.Skip("xvfb-run is not installed; make deps installs it")
 	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	bin := filepath.Join(t.TempDir(), "chartkeeper")
-	if out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := workstation(t)
 
 	shot := filepath.Join(repoRoot(t), "build", "smoke.png")
 	if err := os.MkdirAll(filepath.Dir(shot), 0o755); err != nil {

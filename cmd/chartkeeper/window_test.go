@@ -11,59 +11,77 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
 
 // TestWindowStaysOnScreen runs the workstation on a 1024×768 virtual
-// display with a demo practice, signs in as the HIM manager and as front
-// desk, opens screens of their tour (the HIM manager's every screen: the
-// chart with each tab and form, the inbox, the dialogs, administration;
-// front desk's chart and inbox) and reads the window's
-// geometry with xdotool after each: the window must stay within the
-// display. The window grows to fit its content, so a screen that asks for
-// more than the display pushes it past the edge. A window made larger than
-// the display before signing out must come back at sign-out.
+// display with a demo practice, signs in as each demo user in turn (HIM
+// manager, front desk, clinician, coder) in one process, opens screens of
+// their tour and reads the window's geometry with xdotool after each: the
+// window must stay within the display. The window grows to fit its
+// content, so a screen that asks for more than the display pushes it past
+// the edge. A window made larger than the display before signing out must
+// come back at sign-out.
+//
+// Each role's home is checked at sign-in, the HIM manager opens the
+// widest and tallest screens (widestScreens), front desk its usual ones,
+// the clinician and the coder their largest form. The headless
+// ui.TestEveryScreenFits measures every screen, form and dialog of every
+// role's tour at this size and at scale 1.5 (what the window would grow
+// to); this test keeps what only a real window shows: that the window
+// manager's window follows the content and stays on the display, for
+// each role, and comes back at sign-out. With the HIM manager's whole
+// tour here, the real-window tests took 728 s of CI's 32 minutes.
 func TestWindowStaysOnScreen(t *testing.T) {
 	windowStaysOnScreen(t, 1024, 768, "")
 }
 
 // TestWindowStaysOnScreenScaled is TestWindowStaysOnScreen at Fyne scale
 // 1.5 on a 1366×768 display (910×512 of Fyne's units): the window opens
-// within the display and no screen pushes it past the edge. The HIM
-// manager opens the tallest and widest screens (the home, a chart's
-// summary, results and a filed document, the inbox with a document,
-// Administration's users, audit log and merge comparison), front desk its
-// usual screens: the whole HIM tour at this scale took seven minutes more,
-// and TestEveryScreenFitsScaled measures every screen headless.
+// within the display and no screen pushes it past the edge;
+// TestEveryScreenFitsScaled measures every screen headless.
 func TestWindowStaysOnScreenScaled(t *testing.T) {
-	windowStaysOnScreen(t, 1366, 768, "1.5", "home", "find", "chart-summary", "chart-results", "chart-document",
-		"inbox-document", "admin-users", "admin-audit", "admin-merge")
+	windowStaysOnScreen(t, 1366, 768, "1.5")
 }
 
 // TestWindowStaysOnScreenSmallScaled is TestWindowStaysOnScreen at Fyne
 // scale 1.5 on a 1024×768 display (683×512 of Fyne's units), where the
-// workspace shows one pane at a time. The HIM manager opens the screens
-// that grew the window past that display before: the home, find, the
-// chart (summary, results, a filed document), the inbox with a document,
-// and Administration (users, audit log, a merge comparison); the whole
-// tour would take over ten minutes more, and TestEveryScreenFitsSmallScaled
+// workspace shows one pane at a time; TestEveryScreenFitsSmallScaled
 // measures every screen headless.
 func TestWindowStaysOnScreenSmallScaled(t *testing.T) {
-	windowStaysOnScreen(t, 1024, 768, "1.5", "home", "find", "chart-summary", "chart-results", "chart-document",
-		"inbox-document", "admin-users", "admin-audit", "admin-merge")
+	windowStaysOnScreen(t, 1024, 768, "1.5")
+}
+
+// widestScreens are the HIM manager's screens that ask for the most room,
+// or grew the window past a display before: the home, find, the chart
+// (summary, results, a filed document), the inbox with a document, and
+// Administration (users, audit log, a merge comparison).
+var widestScreens = []string{"home", "find", "chart-summary", "chart-results", "chart-document",
+	"inbox-document", "admin-users", "admin-audit", "admin-merge"}
+
+// windowTours are the screens each demo user opens in the real window,
+// after the home that signing in shows.
+var windowTours = []struct {
+	user    string
+	screens []string
+}{
+	{"demo-him", widestScreens},
+	{"demo-frontdesk", []string{"chart-summary", "chart-demographics", "register", "inbox", "inbox-document"}},
+	{"demo-clinician", []string{"chart-visit-new"}},
+	{"demo-coder", []string{"chart-visit-codes"}},
 }
 
 // windowStaysOnScreen runs windowTour on a screenW×screenH display at Fyne
-// scale scale; him names the HIM manager's screens to open, all of them
-// when none is named.
-func windowStaysOnScreen(t *testing.T, screenW, screenH int, scale string, him ...string) {
+// scale scale.
+func windowStaysOnScreen(t *testing.T, screenW, screenH int, scale string) {
 	rw := startRealWindow(t, screenW, screenH, scale)
-	// The whole tour, HIM manager and front desk, on a busy machine.
+	// Every user's tour on a busy machine.
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	windowTour(t, rw.env, rw.xdotool, rw.display, exec.CommandContext(ctx, rw.bin, "--data", filepath.Join(rw.dir, "data"), "--demo", "--demo-patients", "30", "--script"), screenW, screenH, him)
+	windowTour(t, rw.env, rw.xdotool, rw.display, exec.CommandContext(ctx, rw.bin, "--data", filepath.Join(rw.dir, "data"), "--demo", "--demo-patients", "30", "--script"), screenW, screenH)
 }
 
 // TestSignInHasKeyboardAtLaunch launches the workstation on a practice that
@@ -122,10 +140,7 @@ func startRealWindow(t *testing.T, screenW, screenH int, scale string) realWindo
 	xvfb, xdotool := tools[0], tools[1]
 
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "chartkeeper")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := workstation(t)
 
 	display := startXvfb(t, xvfb, fmt.Sprintf("%dx%dx24", screenW, screenH))
 	env := append(os.Environ(), "DISPLAY="+display,
@@ -137,10 +152,10 @@ func startRealWindow(t *testing.T, screenW, screenH int, scale string) realWindo
 	return realWindow{bin: bin, dir: dir, display: display, xdotool: xdotool, env: env}
 }
 
-// windowTour signs in to the demo practice cmd opens as the HIM manager and
-// as front desk, opens their screens (the HIM manager's named in him, or
-// all), and checks the window's geometry after each step.
-func windowTour(t *testing.T, env []string, xdotool, display string, cmd *exec.Cmd, screenW, screenH int, him []string) {
+// windowTour signs in to the demo practice cmd opens as each user of
+// windowTours, opens their screens, and checks the window's geometry after
+// each step.
+func windowTour(t *testing.T, env []string, xdotool, display string, cmd *exec.Cmd, screenW, screenH int) {
 	t.Helper()
 	ask, done := scriptSession(t, env, cmd)
 	defer done()
@@ -175,22 +190,17 @@ func windowTour(t *testing.T, env []string, xdotool, display string, cmd *exec.C
 	ask("ready")
 	t.Setenv("DISPLAY", display)
 	geometry("opening")
-	for _, user := range []string{"demo-him", "demo-frontdesk"} {
+	for _, tour := range windowTours {
+		user := tour.user
 		ask("signin " + user)
 		geometry(user + " signing in")
 		screens := ask("screens")
-		for _, want := range []string{"chart-summary", "inbox"} {
+		for _, want := range tour.screens {
 			if !contains(screens, want) {
 				t.Errorf("%s's screens %q lack %s", user, screens, want)
 			}
 		}
-		if user == "demo-frontdesk" {
-			screens = []string{"chart-summary", "chart-demographics", "register", "inbox", "inbox-document"}
-		}
-		if user == "demo-him" && len(him) > 0 {
-			screens = him
-		}
-		for _, s := range screens {
+		for _, s := range tour.screens {
 			ask("open " + s)
 			geometry(user + " opening " + s)
 		}
@@ -207,6 +217,42 @@ func windowTour(t *testing.T, env []string, xdotool, display string, cmd *exec.C
 		geometry(user + " signing out")
 	}
 	ask("quit")
+}
+
+// built is the workstation that the tests of this package run, built once
+// (a build links Fyne's cgo and took a minute of a loaded CI machine for
+// each test), in a folder TestMain removes.
+var built struct {
+	once     sync.Once
+	dir, bin string
+	err      error
+}
+
+// workstation builds the workstation once for every test of the run and
+// returns its file.
+func workstation(t *testing.T) string {
+	t.Helper()
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "chartkeeper-test-"); built.err != nil {
+			return
+		}
+		built.bin = filepath.Join(built.dir, "chartkeeper")
+		if out, err := exec.Command("go", "build", "-o", built.bin, ".").CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
+	}
+	return built.bin
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
 }
 
 // scriptSession starts cmd (the workstation with --script) and gives a

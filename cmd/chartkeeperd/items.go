@@ -11,9 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"chartkeeper/syncproto"
 	"chartkeeper/syncserver"
-	"chartkeeper/syncserver/boltbackend"
 )
 
 // The operator's command for what devices pushed:
@@ -29,40 +27,20 @@ import (
 // holds its file); PostgreSQL serves on meanwhile. docs/SYNC.md has the
 // rules removal keeps.
 func runItems(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fail := func(code int, format string, a ...any) int {
-		fmt.Fprintf(stderr, "chartkeeperd items: "+format+"\n", a...)
+	var device, kind, seqs, ids *string
+	var all, asJSON *bool
+	c, code, ok := newOperatorCmd("items", []string{"list", "remove"}, "say list or remove (chartkeeperd items list --data FOLDER --practice ID [--device ID])", args, stderr, func(fs *flag.FlagSet) {
+		device = fs.String("device", "", "only what the device with this `ID` pushed")
+		kind = fs.String("kind", "", "only items of this `kind`: revision, document or audit")
+		seqs = fs.String("seq", "", "only the items with these sequence `numbers` (comma-separated): a revision's server sequence, a document's blob sequence, an audit entry's number (its log loses the entries from there on)")
+		ids = fs.String("id", "", "only the items with these `IDs` (comma-separated): record IDs of revisions, document IDs")
+		all = fs.Bool("all", false, "remove: every item of the device (and kind)")
+		asJSON = fs.Bool("json", false, "list: one JSON object per line")
+	})
+	if !ok {
 		return code
 	}
-	if len(args) == 0 || args[0] != "list" && args[0] != "remove" {
-		return fail(exitUsage, "say list or remove (chartkeeperd items list --data FOLDER --practice ID [--device ID])")
-	}
-	verb := args[0]
-	fs := flag.NewFlagSet("chartkeeperd items "+verb, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	data := fs.String("data", "", "the server's data `folder` (bbolt storage)")
-	postgres := fs.String("postgres", "", "the PostgreSQL database at `URL` instead of the data folder")
-	practice := fs.String("practice", "", "the practice's `ID`")
-	device := fs.String("device", "", "only what the device with this `ID` pushed")
-	kind := fs.String("kind", "", "only items of this `kind`: revision, document or audit")
-	seqs := fs.String("seq", "", "only the items with these sequence `numbers` (comma-separated): a revision's server sequence, a document's blob sequence, an audit entry's number (its log loses the entries from there on)")
-	ids := fs.String("id", "", "only the items with these `IDs` (comma-separated): record IDs of revisions, document IDs")
-	all := fs.Bool("all", false, "remove: every item of the device (and kind)")
-	asJSON := fs.Bool("json", false, "list: one JSON object per line")
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		return fail(exitUsage, "unexpected argument %q", fs.Arg(0))
-	}
-	if *data == "" && *postgres == "" {
-		return fail(exitUsage, "give the server's data folder with --data FOLDER, or its database with --postgres URL")
-	}
-	if *practice == "" {
-		return fail(exitUsage, "give the practice with --practice ID")
-	}
+	fail, verb := c.fail, c.verb
 	f := syncserver.ItemFilter{Device: *device, Kind: *kind}
 	switch f.Kind {
 	case "", syncserver.ItemRevision, syncserver.ItemDocument, syncserver.ItemAudit:
@@ -85,37 +63,25 @@ func runItems(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return fail(exitUsage, "say which items go with --seq or --id, or --all for every item of the device (and --kind)")
 		}
 	}
-	dir := *data
-	if *postgres != "" {
-		dir = ""
-	}
-	b, _, err := openBackend(ctx, dir, *postgres)
-	if errors.Is(err, boltbackend.ErrInUse) {
-		return fail(exitFailed, "the server's storage in %s is in use: stop chartkeeperd first", *data)
-	}
-	if err != nil {
-		return fail(exitFailed, "%v", err)
+	b, code, ok := c.open(ctx)
+	if !ok {
+		return code
 	}
 	defer b.Close()
 	if verb == "remove" {
-		n, err := b.RemoveItems(ctx, *practice, f)
+		n, err := b.RemoveItems(ctx, *c.practice, f)
 		switch {
-		case errors.Is(err, syncproto.ErrUnknownPractice):
-			return fail(exitFailed, "no practice %s on this server", *practice)
 		case errors.Is(err, syncserver.ErrItemHasChildren):
 			return fail(exitFailed, "nothing removed: %v", err)
 		case err != nil:
-			return fail(exitFailed, "%v", err)
+			return c.failed(err)
 		}
 		fmt.Fprintf(stdout, "removed %d items of device %s\n", n, f.Device)
 		return exitOK
 	}
-	items, err := b.Items(ctx, *practice, f)
-	if errors.Is(err, syncproto.ErrUnknownPractice) {
-		return fail(exitFailed, "no practice %s on this server", *practice)
-	}
+	items, err := b.Items(ctx, *c.practice, f)
 	if err != nil {
-		return fail(exitFailed, "%v", err)
+		return c.failed(err)
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)

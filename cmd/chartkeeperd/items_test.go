@@ -56,13 +56,6 @@ func thiefCall(t *testing.T, cfg syncclient.Config, method, path string, body an
 	return string(out)
 }
 
-func items(t *testing.T, args ...string) (string, int) {
-	t.Helper()
-	var out, errs bytes.Buffer
-	code := run(context.Background(), append([]string{"items"}, args...), &out, &errs, nil)
-	return out.String() + errs.String(), code
-}
-
 // A thief with workstation C's device token pushes a garbage revision, a
 // garbage audit entry and a garbage document. B sets them aside and names
 // C. The operator lists C's items with chartkeeperd items, removes the
@@ -71,10 +64,7 @@ func items(t *testing.T, args ...string) (string, int) {
 // made the server refuse, pushes it again and B takes C's real entries.
 func TestItemsListAndRemove(t *testing.T) {
 	ctx := context.Background()
-	data := t.TempDir()
-	addr, out, _, stop := start(t, "--data", data, "--listen", "127.0.0.1:0", "--open-registration", "--quiet")
-	fp := fpRE.FindStringSubmatch(out.String())[1]
-	url := "https://" + addr
+	data, addr, url, fp, stop := startOpen(t)
 
 	const pass = "correct horse battery"
 	a := testpractice.New(t, testpractice.Config{Dir: filepath.Join(t.TempDir(), "a"), Name: "Clinic", AdminName: "Ada Admin", Password: pass}).Store
@@ -168,18 +158,18 @@ func TestItemsListAndRemove(t *testing.T) {
 	cc.Close()
 
 	// The server holds its file: stop it first.
-	if got, code := items(t, "list", "--data", data, "--practice", cfgA.PracticeID); code != exitFailed || !strings.Contains(got, "stop chartkeeperd first") {
+	if got, code := operator("items", "list", "--data", data, "--practice", cfgA.PracticeID); code != exitFailed || !strings.Contains(got, "stop chartkeeperd first") {
 		t.Fatalf("list while the server runs: %d %s", code, got)
 	}
 	if code := stop(); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	got, code := items(t, "list", "--data", data, "--practice", cfgA.PracticeID, "--device", cfgC.DeviceID)
+	got, code := operator("items", "list", "--data", data, "--practice", cfgA.PracticeID, "--device", cfgC.DeviceID)
 	if code != exitOK || !strings.Contains(got, g.RecordID) || !strings.Contains(got, doc) || !strings.Contains(got, fmt.Sprintf("audit     %s  %d", cfgC.DeviceID, sc.Seq+1)) || strings.Contains(got, cfgA.DeviceID) {
 		t.Fatalf("list of C's items: %d\n%s", code, got)
 	}
 	var listed []syncserver.Item
-	got, _ = items(t, "list", "--data", data, "--practice", cfgA.PracticeID, "--device", cfgC.DeviceID, "--kind", "revision", "--json")
+	got, _ = operator("items", "list", "--data", data, "--practice", cfgA.PracticeID, "--device", cfgC.DeviceID, "--kind", "revision", "--json")
 	for _, line := range strings.Split(strings.TrimSpace(got), "\n") {
 		var it syncserver.Item
 		if err := json.Unmarshal([]byte(line), &it); err != nil {
@@ -190,7 +180,7 @@ func TestItemsListAndRemove(t *testing.T) {
 	if len(listed) != 1 || listed[0].ID != g.RecordID || listed[0].Rev != g.Rev {
 		t.Fatalf("C's revisions: %+v", listed)
 	}
-	if got, code := items(t, "remove", "--data", data, "--practice", cfgA.PracticeID, "--device", cfgC.DeviceID); code != exitUsage {
+	if got, code := operator("items", "remove", "--data", data, "--practice", cfgA.PracticeID, "--device", cfgC.DeviceID); code != exitUsage {
 		t.Fatalf("remove without saying what: %d %s", code, got)
 	}
 	for _, args := range [][]string{
@@ -198,12 +188,12 @@ func TestItemsListAndRemove(t *testing.T) {
 		{"--kind", "document", "--id", doc},
 		{"--kind", "audit", "--seq", fmt.Sprint(sc.Seq + 1)},
 	} {
-		got, code := items(t, append([]string{"remove", "--data", data, "--practice", cfgA.PracticeID, "--device", cfgC.DeviceID}, args...)...)
+		got, code := operator("items", append([]string{"remove", "--data", data, "--practice", cfgA.PracticeID, "--device", cfgC.DeviceID}, args...)...)
 		if code != exitOK || !strings.Contains(got, "removed 1 items") {
 			t.Fatalf("remove %v: %d %s", args, code, got)
 		}
 	}
-	got, _ = items(t, "list", "--data", data, "--practice", cfgA.PracticeID)
+	got, _ = operator("items", "list", "--data", data, "--practice", cfgA.PracticeID)
 	if strings.Contains(got, g.RecordID) || strings.Contains(got, doc) || strings.Contains(got, fmt.Sprintf("%s  %d ", cfgC.DeviceID, sc.Seq+1)) || !strings.Contains(got, note.ID) {
 		t.Fatalf("after removal:\n%s", got)
 	}

@@ -3,14 +3,10 @@ package main
 import (
 	"context"
 	"encoding/hex"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 
-	"chartkeeper/syncproto"
 	"chartkeeper/syncserver"
-	"chartkeeper/syncserver/boltbackend"
 )
 
 // The operator's command for a practice's administration and recovery
@@ -28,58 +24,24 @@ import (
 // practice by a channel they trust before clearing, and ask its HIM
 // manager to claim at once. On bbolt the server must be stopped.
 func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fail := func(code int, format string, a ...any) int {
-		fmt.Fprintf(stderr, "chartkeeperd keys: "+format+"\n", a...)
+	c, code, ok := newOperatorCmd("keys", []string{"show", "clear"}, "say show or clear (chartkeeperd keys show --data FOLDER --practice ID)", args, stderr, nil)
+	if !ok {
 		return code
 	}
-	if len(args) == 0 || args[0] != "show" && args[0] != "clear" {
-		return fail(exitUsage, "say show or clear (chartkeeperd keys show --data FOLDER --practice ID)")
-	}
-	verb := args[0]
-	fs := flag.NewFlagSet("chartkeeperd keys "+verb, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	data := fs.String("data", "", "the server's data `folder` (bbolt storage)")
-	postgres := fs.String("postgres", "", "the PostgreSQL database at `URL` instead of the data folder")
-	practice := fs.String("practice", "", "the practice's `ID`")
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		return fail(exitUsage, "unexpected argument %q", fs.Arg(0))
-	}
-	if *data == "" && *postgres == "" {
-		return fail(exitUsage, "give the server's data folder with --data FOLDER, or its database with --postgres URL")
-	}
-	if *practice == "" {
-		return fail(exitUsage, "give the practice with --practice ID")
-	}
-	dir := *data
-	if *postgres != "" {
-		dir = ""
-	}
-	b, _, err := openBackend(ctx, dir, *postgres)
-	if errors.Is(err, boltbackend.ErrInUse) {
-		return fail(exitFailed, "the server's storage in %s is in use: stop chartkeeperd first", *data)
-	}
-	if err != nil {
-		return fail(exitFailed, "%v", err)
+	b, code, ok := c.open(ctx)
+	if !ok {
+		return code
 	}
 	defer b.Close()
-	keys, err := b.PracticeKeys(ctx, *practice)
-	if errors.Is(err, syncproto.ErrUnknownPractice) {
-		return fail(exitFailed, "no practice %s on this server", *practice)
-	}
+	keys, err := b.PracticeKeys(ctx, *c.practice)
 	if err != nil {
-		return fail(exitFailed, "%v", err)
+		return c.failed(err)
 	}
-	if verb == "clear" {
-		if err := b.ReplacePracticeKeys(ctx, *practice, keys, syncserver.PracticeKeys{}); err != nil {
-			return fail(exitFailed, "%v", err)
+	if c.verb == "clear" {
+		if err := b.ReplacePracticeKeys(ctx, *c.practice, keys, syncserver.PracticeKeys{}); err != nil {
+			return c.failed(err)
 		}
-		fmt.Fprintf(stdout, "forgot the keys of practice %s: its next 'ckadmin sync set-admin-key' sets them\n", *practice)
+		fmt.Fprintf(stdout, "forgot the keys of practice %s: its next 'ckadmin sync set-admin-key' sets them\n", *c.practice)
 		return exitOK
 	}
 	show := func(k []byte) string {

@@ -15,9 +15,11 @@ import (
 	"chartkeeper/syncproto"
 )
 
-func keysCmd(args ...string) (string, int) {
+// operator runs an operator's command (keys, items) with args and returns
+// what it wrote, standard output then standard error, and its exit status.
+func operator(cmd string, args ...string) (string, int) {
 	var out, errs bytes.Buffer
-	code := run(context.Background(), append([]string{"keys"}, args...), &out, &errs, nil)
+	code := run(context.Background(), append([]string{cmd}, args...), &out, &errs, nil)
 	return out.String() + errs.String(), code
 }
 
@@ -28,16 +30,13 @@ func keysCmd(args ...string) (string, int) {
 // keys again with the recovery key, after which codes work.
 func TestKeysShowAndClear(t *testing.T) {
 	ctx := context.Background()
-	data := t.TempDir()
-	addr, out, _, stop := start(t, "--data", data, "--listen", "127.0.0.1:0", "--open-registration", "--quiet")
-	fp := fpRE.FindStringSubmatch(out.String())[1]
-	url := "https://" + addr
+	data, addr, url, fp, stop := startOpen(t)
 	p := testpractice.New(t, testpractice.Config{Dir: filepath.Join(t.TempDir(), "a"), Name: "Clinic", AdminName: "Ada Admin"})
 	cfg, err := syncclient.Register(ctx, p.Store, url, fp, syncclient.RegisterOptions{DeviceName: "office", RecoveryKey: p.RecoveryKey})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o, code := keysCmd("show", "--data", data, "--practice", cfg.PracticeID); code != exitFailed || !strings.Contains(o, "in use") {
+	if o, code := operator("keys", "show", "--data", data, "--practice", cfg.PracticeID); code != exitFailed || !strings.Contains(o, "in use") {
 		t.Fatalf("keys show while the server runs: %d %s", code, o)
 	}
 	stop()
@@ -48,19 +47,19 @@ func TestKeysShowAndClear(t *testing.T) {
 	}
 	want := "administration key: " + hex.EncodeToString(p.Store.AdminPublicKey()) + "\nrecovery key: " + hex.EncodeToString(rk.PublicKey()) + "\n"
 	rk.Wipe()
-	if o, code := keysCmd("show", "--data", data, "--practice", cfg.PracticeID); code != exitOK || o != want {
+	if o, code := operator("keys", "show", "--data", data, "--practice", cfg.PracticeID); code != exitOK || o != want {
 		t.Fatalf("keys show: %d\n%s\nwant\n%s", code, o, want)
 	}
-	if o, code := keysCmd("show", "--data", data, "--practice", strings.Repeat("0", 32)); code != exitFailed || !strings.Contains(o, "no practice") {
+	if o, code := operator("keys", "show", "--data", data, "--practice", strings.Repeat("0", 32)); code != exitFailed || !strings.Contains(o, "no practice") {
 		t.Fatalf("keys show of an unknown practice: %d %s", code, o)
 	}
-	if o, code := keysCmd("rotate", "--data", data, "--practice", cfg.PracticeID); code != exitUsage {
+	if o, code := operator("keys", "rotate", "--data", data, "--practice", cfg.PracticeID); code != exitUsage {
 		t.Fatalf("keys rotate: %d %s", code, o)
 	}
-	if o, code := keysCmd("clear", "--data", data, "--practice", cfg.PracticeID); code != exitOK {
+	if o, code := operator("keys", "clear", "--data", data, "--practice", cfg.PracticeID); code != exitOK {
 		t.Fatalf("keys clear: %d %s", code, o)
 	}
-	if o, code := keysCmd("show", "--data", data, "--practice", cfg.PracticeID); code != exitOK || o != "administration key: none\nrecovery key: none\n" {
+	if o, code := operator("keys", "show", "--data", data, "--practice", cfg.PracticeID); code != exitOK || o != "administration key: none\nrecovery key: none\n" {
 		t.Fatalf("keys show after clear: %d %s", code, o)
 	}
 

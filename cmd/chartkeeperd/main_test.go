@@ -46,6 +46,16 @@ func start(t *testing.T, args ...string) (addr string, out, errs *syncBuf, stop 
 	return addr, out, errs, func() int { cancel(); return <-done }
 }
 
+// startOpen starts chartkeeperd on a new data folder, on loopback, open to
+// new practices, and returns the folder, its address, its URL, its
+// certificate's fingerprint and the stop function.
+func startOpen(t *testing.T) (data, addr, url, fp string, stop func() int) {
+	t.Helper()
+	data = t.TempDir()
+	addr, out, _, stop := start(t, "--data", data, "--listen", "127.0.0.1:0", "--open-registration", "--quiet")
+	return data, addr, "https://" + addr, fpRE.FindStringSubmatch(out.String())[1], stop
+}
+
 var fpRE = regexp.MustCompile(`fingerprint \(SHA-256\): ([0-9a-f]{64})`)
 
 func TestSelfSignedCertificateAndHealth(t *testing.T) {

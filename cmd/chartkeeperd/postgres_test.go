@@ -185,11 +185,11 @@ func TestItemsOnPostgreSQL(t *testing.T) {
 	if _, err := b.Push(ctx, "p1", "thief", []syncproto.Rev{rev("r2"), rev("r3")}); err != nil {
 		t.Fatal(err)
 	}
-	got, code := items(t, "list", "--postgres", url, "--practice", "p1", "--device", "thief")
+	got, code := operator("items", "list", "--postgres", url, "--practice", "p1", "--device", "thief")
 	if code != exitOK || !strings.Contains(got, "r2") || !strings.Contains(got, "r3") || strings.Contains(got, "r1") || !strings.Contains(got, "2 items") {
 		t.Fatalf("list: %d\n%s", code, got)
 	}
-	if got, code := items(t, "remove", "--postgres", url, "--practice", "p1", "--device", "thief", "--all"); code != exitOK || !strings.Contains(got, "removed 2 items") {
+	if got, code := operator("items", "remove", "--postgres", url, "--practice", "p1", "--device", "thief", "--all"); code != exitOK || !strings.Contains(got, "removed 2 items") {
 		t.Fatalf("remove: %d %s", code, got)
 	}
 	res, err := b.Changes(ctx, "p1", 0, 10, 1<<20, "")

@@ -1,51 +1,22 @@
 package plain
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 
 	"chartkeeper/chart"
+	"chartkeeper/internal/translationtest"
 )
-
-// french is the workstation's French translation of this package's and
-// chart's keys, as ui/translations/messages.fr.json has it.
-func french(t *testing.T) map[string]string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "ui", "translations", "messages.fr.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(b, &raw); err != nil {
-		t.Fatal(err)
-	}
-	m := map[string]string{}
-	for k, v := range raw {
-		var s string
-		if json.Unmarshal(v, &s) != nil {
-			var forms map[string]string
-			if err := json.Unmarshal(v, &forms); err != nil {
-				t.Fatal(err)
-			}
-			s = forms["other"]
-		}
-		m[k] = s
-	}
-	return m
-}
 
 // TestFrench makes sentences with T set to the French translations: whole
 // sentences, field names (with their line numbers), problems with their
 // values and units, all French; a key with no entry is an error.
 func TestFrench(t *testing.T) {
-	fr := french(t)
+	fr := translationtest.Messages(t, "fr")
 	old := T
 	defer func() { T = old }()
 	T = func(s string) string {
