@@ -240,15 +240,9 @@ func TestResultsColumnsInView(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, size := range []struct {
-		scale  float32
-		window fyne.Size
-	}{{1, fitLimit}, {1.5, fitSmallScaled}} {
-		w.Canvas().(test.WindowlessCanvas).SetScale(size.scale)
-		w.Resize(size.window)
+	atBothFits(w, func(at string) {
 		s.openChart(id)
 		s.chart.tabs.SelectIndex(tabResults)
-		at := fmt.Sprintf("%.0f×%.0f at scale %.1f", size.window.Width, size.window.Height, size.scale)
 		table := find(t, s.chart.tabs.Selected().Content, func(*widget.Table) bool { return true })
 		d := fyne.CurrentApp().Driver()
 		edge := d.AbsolutePositionForObject(table).X + table.Size().Width
@@ -281,7 +275,7 @@ func TestResultsColumnsInView(t *testing.T) {
 		case name.Size().Height < name.MinSize().Height-0.5 || name.Size().Height <= one.Size().Height:
 			t.Errorf("%s: the long test name is %.0f high (it needs %.0f; a one-line name %.0f)", at, name.Size().Height, name.MinSize().Height, one.Size().Height)
 		}
-	}
+	})
 }
 
 // shownText is the text a label draws, its lines joined with spaces: a
@@ -317,15 +311,9 @@ func TestVitalsCellsWhole(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, size := range []struct {
-		scale  float32
-		window fyne.Size
-	}{{1, fitLimit}, {1.5, fitSmallScaled}} {
-		w.Canvas().(test.WindowlessCanvas).SetScale(size.scale)
-		w.Resize(size.window)
+	atBothFits(w, func(at string) {
 		s.openChart(id)
 		s.chart.tabs.SelectIndex(tabVitals)
-		at := fmt.Sprintf("%.0f×%.0f at scale %.1f", size.window.Width, size.window.Height, size.scale)
 		table := find(t, s.chart.tabs.Selected().Content, func(*recordTable) bool { return true })
 		shown := map[string]bool{}
 		check := func(text, drawn string, width float32) {
@@ -352,5 +340,19 @@ func TestVitalsCellsWhole(t *testing.T) {
 				t.Errorf("%s: %q is not in the table", at, want)
 			}
 		}
+	})
+}
+
+// atBothFits runs check with the window at the fit tests' two sizes:
+// 1024×700 at scale 1, and 683×512 units (1024×768 at scale 1.5); at
+// names the size for messages.
+func atBothFits(w fyne.Window, check func(at string)) {
+	for _, size := range []struct {
+		scale  float32
+		window fyne.Size
+	}{{1, fitLimit}, {1.5, fitSmallScaled}} {
+		w.Canvas().(test.WindowlessCanvas).SetScale(size.scale)
+		w.Resize(size.window)
+		check(fmt.Sprintf("%.0f×%.0f at scale %.1f", size.window.Width, size.window.Height, size.scale))
 	}
 }
