@@ -377,7 +377,8 @@ func (tx *Tx) walkCovered(fn func(tag byte, k, v []byte, typ string) error) erro
 
 // describeEntry names an entry for the person reading a report: a
 // [Problem] that goes into the sentence saying what happened to it. A
-// record's type (typ, a stored name such as "allergy") goes in as it is.
+// record's type (typ, a stored name such as "allergy") goes in as a
+// [RecordType], which the workstation names in the person's language.
 func describeEntry(tag byte, k []byte, typ string) Problem {
 	switch tag {
 	case tagMeta:
@@ -409,11 +410,11 @@ func describeEntry(tag byte, k []byte, typ string) Problem {
 		}
 		switch {
 		case head:
-			return Problemf(T("the current revisions (heads) of %s record %s"), typ, id)
+			return Problemf(T("the current revisions (heads) of %s record %s"), RecordType(typ), id)
 		case err == nil:
-			return Problemf(T("%s record %s, revision %s"), typ, id, r)
+			return Problemf(T("%s record %s, revision %s"), RecordType(typ), id, r)
 		}
-		return Problemf(T("%s record %s, a revision"), typ, id)
+		return Problemf(T("%s record %s, a revision"), RecordType(typ), id)
 	}
 	return Problemf(T("entry %q"), k)
 }

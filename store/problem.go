@@ -22,6 +22,11 @@ type Problem struct {
 	Args   []any
 }
 
+// RecordType is a value of a [Problem]'s Args that is a record's type as
+// stored ("allergy"): the workstation shows it by its name in the
+// person's language, and String gives it as it is.
+type RecordType string
+
 // Problemf is a Problem with format and its values.
 func Problemf(format string, args ...any) Problem {
 	return Problem{Format: format, Args: args}

@@ -215,17 +215,7 @@ func verifyText(rep *store.VerifyReport) string {
 		}
 		return text
 	}
-	found := rep.Found
-	more := ""
-	if len(found) > 5 {
-		more = " " + fmt.Sprintf(lang.L("And %d more."), len(found)-5)
-		found = found[:5]
-	}
-	problems := make([]string, len(found))
-	for i, p := range found {
-		problems[i] = problemText(p)
-	}
-	return counts + " " + verifyCount(len(rep.Problems), lang.L("1 problem found:"), lang.L("%d problems found:")) + " " + strings.Join(problems, " ") + more +
+	return counts + " " + verifyCount(len(rep.Problems), lang.L("1 problem found:"), lang.L("%d problems found:")) + " " + problemsText(rep.Found) +
 		" " + lang.L("Keep this workstation running, do not restore anything yet, and call whoever looks after your backups.")
 }
 

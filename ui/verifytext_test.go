@@ -50,14 +50,14 @@ func TestAuditAndIntegrityInFrench(t *testing.T) {
 	for _, want := range []string{
 		"2 problèmes trouvés",
 		"Suppression dans le fichier de données : l'élément ",
-		"(allergy), révision ",
+		"(allergie), révision ",
 		"Suppression dans le fichier de données : les révisions actuelles de l'élément ",
 	} {
 		if !strings.Contains(shown, want) {
 			t.Errorf("the integrity check does not say %q; it shows:\n%s", want, shown)
 		}
 	}
-	for _, english := range []string{"differ", "was removed", "record"} {
+	for _, english := range []string{"differ", "was removed", "record", "allergy"} {
 		if strings.Contains(shown, english) {
 			t.Errorf("the integrity check still says %q in English:\n%s", english, shown)
 		}
