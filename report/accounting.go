@@ -20,7 +20,7 @@ func Disclosures(w io.Writer, pg Page, p chart.Patient, ds []chart.Disclosure) (
 	d.para(d.tr("Accounting of disclosures"))
 	d.setFont(famSans, "", bodySize)
 	d.para(fmt.Sprintf(d.tr("Releases of the health information of %s (MRN %s) outside the practice, as recorded in Chartkeeper, oldest first."),
-		d.t.line("patient name", p.Name()), d.t.line("MRN", p.MRN)))
+		d.t.line(fPatientName, p.Name()), d.t.line(fMRN, p.MRN)))
 	d.gap(3)
 	if len(ds) == 0 {
 		d.muted(d.tr("No disclosures are recorded."))
@@ -33,9 +33,9 @@ func Disclosures(w io.Writer, pg Page, p chart.Patient, ds []chart.Disclosure) (
 	t := d.table(column{d.tr("Date"), 1.5, "L"}, column{d.tr("Recipient"), 3, "L"}, column{d.tr("Information released"), 3.2, "L"},
 		column{d.tr("Purpose"), 3, "L"}, column{d.tr("Released by"), 1.9, "L"})
 	for i, x := range ds {
-		f := fmt.Sprintf("disclosure %d", i+1)
-		t.row(d.date(d.t.line(f, x.Date)), d.t.block(f+" recipient", x.Recipient), d.t.block(f+" information", x.What),
-			d.t.block(f+" purpose", x.Purpose), d.t.line(f+" released by", x.By))
+		f := item(trLater("disclosure %d"), i)
+		t.row(d.date(d.t.line(f, x.Date)), d.t.block(item(trLater("disclosure %d, recipient"), i), x.Recipient), d.t.block(item(trLater("disclosure %d, information"), i), x.What),
+			d.t.block(item(trLater("disclosure %d, purpose"), i), x.Purpose), d.t.line(item(trLater("disclosure %d, released by"), i), x.By))
 	}
 	return d.finish(w)
 }
@@ -50,7 +50,7 @@ func AccessReport(w io.Writer, pg Page, p chart.Patient, entries []chart.AuditEn
 	d.para(d.tr("Chart access report"))
 	d.setFont(famSans, "", bodySize)
 	d.para(fmt.Sprintf(d.tr("Every view, change and printout of the chart of %s (MRN %s) recorded in the audit log, oldest first. Times are %s."),
-		d.t.line("patient name", p.Name()), d.t.line("MRN", p.MRN), d.zoneName(pg.PrintedAt)))
+		d.t.line(fPatientName, p.Name()), d.t.line(fMRN, p.MRN), d.zoneName(pg.PrintedAt)))
 	d.gap(3)
 	if len(entries) == 0 {
 		d.muted(d.tr("The audit log has no entries about this patient."))
@@ -75,12 +75,12 @@ func AccessReport(w io.Writer, pg Page, p chart.Patient, entries []chart.AuditEn
 	t := d.table(column{d.tr("Time"), 3.3, "L"}, column{d.tr("User"), 2.2, "L"}, column{d.tr("Action"), 3.2, "L"},
 		column{d.tr("Details"), 4.2, "L"}, column{d.tr("Device"), 1.6, "L"}, column{d.tr("Review"), 1.3, "L"})
 	for i, e := range es {
-		f := fmt.Sprintf("audit entry %d", i+1)
+		f := item(trLater("audit entry %d"), i)
 		user := e.Username
 		if user == "" {
 			user = e.UserID
 		}
-		detail := d.t.block(f+" detail", e.Detail)
+		detail := d.t.block(item(trLater("audit entry %d, detail"), i), e.Detail)
 		if e.MRN != "" && e.MRN != p.MRN {
 			detail = strings.TrimSpace(detail + " " + fmt.Sprintf(d.tr("(merged record, MRN %s)"), d.t.line(f, e.MRN)))
 		}
@@ -88,7 +88,7 @@ func AccessReport(w io.Writer, pg Page, p chart.Patient, entries []chart.AuditEn
 		if e.Flagged {
 			review = d.tr("REVIEW")
 		}
-		t.row(d.when(e.Time, pg.PrintedAt), d.t.line(f+" user", user), d.t.line(f+" action", d.actionText(e.Action)), detail, d.t.line(f+" device", e.Device), review)
+		t.row(d.when(e.Time, pg.PrintedAt), d.t.line(item(trLater("audit entry %d, user"), i), user), d.t.line(item(trLater("audit entry %d, action"), i), d.actionText(e.Action)), detail, d.t.line(item(trLater("audit entry %d, device"), i), e.Device), review)
 	}
 	return d.finish(w)
 }

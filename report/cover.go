@@ -40,9 +40,9 @@ func CoverSheet(w io.Writer, pg Page, practiceID string, p chart.Patient, catego
 	pdf.Ln(4)
 	center(13, "B", 7, d.tr("SCAN COVER SHEET"))
 	pdf.Ln(3)
-	center(26, "B", 11, d.t.line("patient name", p.Name()))
+	center(26, "B", 11, d.t.line(fPatientName, p.Name()))
 	pdf.Ln(1)
-	center(16, "", 8, fmt.Sprintf(d.tr("MRN %s"), d.t.line("MRN", p.MRN))+"    "+fmt.Sprintf(d.tr("Born %s"), d.date(d.t.line("birth date", p.DOB))))
+	center(16, "", 8, fmt.Sprintf(d.tr("MRN %s"), d.t.line(fMRN, p.MRN))+"    "+fmt.Sprintf(d.tr("Born %s"), d.date(d.t.line(fBirthDate, p.DOB))))
 	pdf.Ln(5)
 	pdf.SetFillColor(235, 235, 235)
 	d.setFont(famSans, "B", 28)
@@ -67,6 +67,6 @@ func CoverSheet(w io.Writer, pg Page, practiceID string, p chart.Patient, catego
 	pdf.Ln(1)
 	d.para(fmt.Sprintf(d.tr("Chartkeeper reads the code above and files the pages behind this sheet into the chart of %s (MRN %s) as %s. "+
 		"Use one cover sheet for each document, keep the code clean and unfolded, and print a new sheet rather than copy one for another patient."),
-		d.t.line("patient name", p.Name()), d.t.line("MRN", p.MRN), strings.ToLower(title)))
+		d.t.line(fPatientName, p.Name()), d.t.line(fMRN, p.MRN), strings.ToLower(title)))
 	return d.finish(w)
 }

@@ -53,7 +53,7 @@ func EmergencyKitPage(w io.Writer, pg Page, practiceID, recoveryKey string) erro
 	d.setFont(famSans, "B", bodySize)
 	d.cell(lw, lineBody, d.tr("Practice ID"), "", 0, "L", false, 0, "")
 	d.setFont(famMono, "", 10)
-	d.cell(d.width()-lw, lineBody, d.t.line("practice ID", practiceID), "", 1, "L", false, 0, "")
+	d.cell(d.width()-lw, lineBody, d.t.line(fPracticeID, practiceID), "", 1, "L", false, 0, "")
 	d.setFont(famSans, "", bodySize)
 	d.labelled(d.tr("Created"), lw, d.stamp(created))
 	pdf.Ln(5)

@@ -53,10 +53,10 @@ func Labels(w io.Writer, pg Page, p chart.Patient, count int) (Warnings, error) 
 	pdf.SetHeaderFuncMode(d.keepingFont(d.labelHeader), false)
 	pdf.SetFooterFunc(d.keepingFont(d.labelFooter))
 
-	name := d.t.line("patient name", p.Name())
-	mrn := d.t.line("MRN", p.MRN)
-	born := fmt.Sprintf(d.tr("Born %s"), d.date(d.t.line("birth date", p.DOB)))
-	if sex := d.t.line("sex", d.sexText(p.Sex)); sex != "" && p.Sex != chart.Unknown {
+	name := d.t.line(fPatientName, p.Name())
+	mrn := d.t.line(fMRN, p.MRN)
+	born := fmt.Sprintf(d.tr("Born %s"), d.date(d.t.line(fBirthDate, p.DOB)))
+	if sex := d.t.line(fSex, d.sexText(p.Sex)); sex != "" && p.Sex != chart.Unknown {
 		born += "   " + strings.ToUpper(sex[:1]) + sex[1:]
 	}
 	name, size := d.fitName(name, labelW-2*labelPad)

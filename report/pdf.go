@@ -101,11 +101,11 @@ func newDoc(title string, pg Page, p *chart.Patient) *doc {
 	pdf := gofpdf.New("P", "mm", size, "")
 	d := &doc{pdf: pdf, t: &texter{}, title: title, translate: pg.T, dates: pg.Dates, number: pg.Number}
 	d.setup(pg.PrintedAt)
-	d.practice = d.t.line("practice name", pg.Practice)
+	d.practice = d.t.line(fPracticeName, pg.Practice)
 	if p != nil {
 		d.patient = d.patientLine(*p)
 	}
-	d.printed = fmt.Sprintf(d.tr("Printed by %s at %s"), d.t.line("printed by", pg.PrintedBy), d.stamp(pg.PrintedAt))
+	d.printed = fmt.Sprintf(d.tr("Printed by %s at %s"), d.t.line(fPrintedBy, pg.PrintedBy), d.stamp(pg.PrintedAt))
 	pdf.SetHeaderFuncMode(d.keepingFont(d.header), false)
 	pdf.SetFooterFunc(d.keepingFont(d.footer))
 	return d
@@ -145,8 +145,8 @@ func (d *doc) addFonts(family string) {
 
 // patientLine is the patient furniture: name, MRN and birth date.
 func (d *doc) patientLine(p chart.Patient) string {
-	name := d.t.line("patient name", p.Name())
-	line := name + "    " + fmt.Sprintf(d.tr("MRN %s"), d.t.line("MRN", p.MRN)) + "    " + fmt.Sprintf(d.tr("Born %s"), d.date(d.t.line("birth date", p.DOB)))
+	name := d.t.line(fPatientName, p.Name())
+	line := name + "    " + fmt.Sprintf(d.tr("MRN %s"), d.t.line(fMRN, p.MRN)) + "    " + fmt.Sprintf(d.tr("Born %s"), d.date(d.t.line(fBirthDate, p.DOB)))
 	if died := d.deathText(p); died != "" {
 		line += "    " + died
 	}
@@ -157,7 +157,7 @@ func (d *doc) patientLine(p chart.Patient) string {
 func (d *doc) deathText(p chart.Patient) string {
 	switch {
 	case p.DeceasedDate != "":
-		return fmt.Sprintf(d.tr("Died %s"), d.date(d.t.line("date of death", p.DeceasedDate)))
+		return fmt.Sprintf(d.tr("Died %s"), d.date(d.t.line(fDeathDate, p.DeceasedDate)))
 	case p.Deceased:
 		return d.tr("Deceased")
 	}

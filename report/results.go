@@ -21,7 +21,7 @@ func (s *summary) latestResults() {
 		column{s.tr("Reference range"), 26, "L"}, column{s.tr("Flag"), 22, "L"}, column{s.tr("Date"), 21, "L"})
 	for i, rt := range tests {
 		r := rt.Results[0]
-		f := fmt.Sprintf("result %d", i+1)
+		f := item(trLater("result %d"), i)
 		value, unit := r.ValueText(), ""
 		if r.Value != "" {
 			value, unit = r.Comparator+" "+r.Value, r.Unit
@@ -29,8 +29,8 @@ func (s *summary) latestResults() {
 				value = r.Value
 			}
 		}
-		t.row(s.t.line(f, r.Name), s.numbers(s.t.line(f+" value", value)), s.t.line(f+" unit", unit),
-			s.numbers(s.t.line(f+" range", r.RangeShown())), s.resultFlag(r.Flag), s.resultDate(r))
+		t.row(s.t.line(f, r.Name), s.numbers(s.t.line(item(trLater("result %d, value"), i), value)), s.t.line(item(trLater("result %d, unit"), i), unit),
+			s.numbers(s.t.line(item(trLater("result %d, range"), i), r.RangeShown())), s.resultFlag(r.Flag), s.resultDate(r))
 	}
 }
 

@@ -80,7 +80,7 @@ func (s *summary) allergies() {
 		switch s.c.AllergyState() {
 		case chart.NoKnownAllergiesState:
 			n, _ := s.c.NoKnownAllergy()
-			line = fmt.Sprintf(s.tr("No known allergies (recorded %s by %s)."), s.stamp(n.RecordedAt), s.t.line("no known allergies recorded by", n.RecordedBy))
+			line = fmt.Sprintf(s.tr("No known allergies (recorded %s by %s)."), s.stamp(n.RecordedAt), s.t.line(fNKARecorder, n.RecordedBy))
 		case chart.AllergiesNotRecorded:
 			line = s.tr("Allergies not recorded.")
 		}
@@ -97,12 +97,12 @@ func (s *summary) allergies() {
 		t := s.table(column{s.tr("Substance"), 3, "L"}, column{s.tr("Reaction"), 4, "L"}, column{s.tr("Severity"), 1.4, "L"}, column{s.tr("Status"), 1.2, "L"})
 		t.fill = [3]int{245, 215, 215}
 		for i, a := range as {
-			f := fmt.Sprintf("allergy %d", i+1)
-			sev := s.coded(s.t.line(f+" severity", a.Severity))
+			sev := s.coded(s.t.line(item(trLater("allergy %d, severity"), i), a.Severity))
 			if strings.EqualFold(a.Severity, "severe") {
 				sev = s.tr("SEVERE")
 			}
-			t.row(s.t.line(f+" substance", a.Substance), s.t.block(f+" reaction", a.Reaction), sev, s.coded(s.t.line(f+" status", a.Status)))
+			t.row(s.t.line(item(trLater("allergy %d, substance"), i), a.Substance), s.t.block(item(trLater("allergy %d, reaction"), i), a.Reaction), sev,
+				s.coded(s.t.line(item(trLater("allergy %d, status"), i), a.Status)))
 		}
 	}
 	pdf.Ln(1.5)
@@ -130,36 +130,36 @@ func activeFirst(a, b string) int {
 func (s *summary) demographics() {
 	p := s.c.Patient
 	s.heading(s.tr("Patient"))
-	kv := func(label, field, value string) {
+	kv := func(label string, field field, value string) {
 		if strings.TrimSpace(value) == "" {
 			return
 		}
 		s.labelled(label, 38, s.t.line(field, value))
 	}
 	name := p.Name()
-	kv(s.tr("Name"), "patient name", name)
-	kv(s.tr("Preferred name"), "preferred name", p.Preferred)
+	kv(s.tr("Name"), fPatientName, name)
+	kv(s.tr("Preferred name"), fPreferred, p.Preferred)
 	born := s.date(p.DOB)
 	if day, ok := chart.AgeOn(p.Deceased, p.DeceasedDate, s.pg.PrintedAt); p.DOB != "" && !s.pg.PrintedAt.IsZero() && ok {
 		born += " " + fmt.Sprintf(s.tr("(age %d)"), chart.Age(p.DOB, day))
 	}
-	kv(s.tr("Born"), "birth date", born)
+	kv(s.tr("Born"), fBirthDate, born)
 	switch {
 	case p.DeceasedDate != "":
-		kv(s.tr("Died"), "date of death", s.date(p.DeceasedDate))
+		kv(s.tr("Died"), fDeathDate, s.date(p.DeceasedDate))
 	case p.Deceased:
-		kv(s.tr("Died"), "date of death", s.tr("yes, date not known"))
+		kv(s.tr("Died"), fDeathDate, s.tr("yes, date not known"))
 	}
-	kv(s.tr("Sex"), "sex", s.sexText(p.Sex))
-	kv(s.tr("MRN"), "MRN", p.MRN)
+	kv(s.tr("Sex"), fSex, s.sexText(p.Sex))
+	kv(s.tr("MRN"), fMRN, p.MRN)
 	for i, id := range p.Identifiers {
-		kv(s.identifierTitle(id.System), fmt.Sprintf("identifier %d", i+1), id.Value)
+		kv(s.identifierTitle(id.System), item(trLater("identifier %d"), i), id.Value)
 	}
-	kv(s.tr("Phone"), "phone", p.Phone)
+	kv(s.tr("Phone"), fPhone, p.Phone)
 	a := p.Address
 	city := strings.Join(words.NonEmpty(a.PostalCode, a.City), " ")
-	kv(s.tr("Address"), "address", strings.Join(words.NonEmpty(a.Line, city, a.Region, a.Country), ", "))
-	kv(s.tr("Language"), "language", p.Language)
+	kv(s.tr("Address"), fAddress, strings.Join(words.NonEmpty(a.Line, city, a.Region, a.Country), ", "))
+	kv(s.tr("Language"), fLanguage, p.Language)
 	e := p.Emergency
 	contact := e.Name
 	if e.Relation != "" {
@@ -168,9 +168,9 @@ func (s *summary) demographics() {
 	if e.Phone != "" {
 		contact += ", " + e.Phone
 	}
-	kv(s.tr("Emergency contact"), "emergency contact", contact)
+	kv(s.tr("Emergency contact"), fEmergency, contact)
 	for i, m := range s.c.Merged {
-		kv(s.tr("Merged record"), fmt.Sprintf("merged record %d", i+1),
+		kv(s.tr("Merged record"), item(trLater("merged record %d"), i),
 			fmt.Sprintf(s.tr("%s, MRN %s, born %s: its chart is included below"), m.Name(), m.MRN, s.date(m.DOB)))
 	}
 }
@@ -290,12 +290,12 @@ func (s *summary) problems() {
 	slices.SortStableFunc(ps, func(a, b chart.Problem) int { return activeFirst(a.Status, b.Status) })
 	t := s.table(column{s.tr("Code"), 1.3, "L"}, column{s.tr("Problem"), 6, "L"}, column{s.tr("Onset"), 1.6, "L"}, column{s.tr("Status"), 1.4, "L"})
 	for i, p := range ps {
-		f := fmt.Sprintf("problem %d", i+1)
+		f := item(trLater("problem %d"), i)
 		desc := s.t.line(f, p.Description)
 		if p.Note != "" {
-			desc += "\n" + s.t.block(f+" note", p.Note)
+			desc += "\n" + s.t.block(item(trLater("problem %d, note"), i), p.Note)
 		}
-		t.row(chart.CodeText(s.t.line(f+" code", p.Code)), desc, s.date(s.t.line(f, p.Onset)), s.coded(s.t.line(f, p.Status)))
+		t.row(chart.CodeText(s.t.line(item(trLater("problem %d, code"), i), p.Code)), desc, s.date(s.t.line(f, p.Onset)), s.coded(s.t.line(f, p.Status)))
 	}
 }
 
@@ -324,7 +324,7 @@ func (s *summary) medications() {
 	t := s.table(column{s.tr("Medication"), 4, "L"}, column{s.tr("Dose"), 1.6, "L"}, column{s.tr("Route"), 1.3, "L"},
 		column{s.tr("Frequency"), 2.2, "L"}, column{s.tr("Started"), 1.6, "L"}, column{s.tr("Stopped"), 1.6, "L"}, column{s.tr("Status"), 1.3, "L"})
 	for i, m := range ms {
-		f := fmt.Sprintf("medication %d", i+1)
+		f := item(trLater("medication %d"), i)
 		t.row(s.t.line(f, m.Name), s.t.line(f, m.Dose), s.coded(s.t.line(f, m.Route)), s.t.line(f, m.Frequency),
 			s.date(s.t.line(f, m.Start)), s.date(s.t.line(f, m.Stop)), status(m))
 	}
@@ -369,7 +369,7 @@ func (s *summary) procedures() {
 	}
 	t := s.table(column{s.tr("Date"), 1.6, "L"}, column{s.tr("Procedure"), 6, "L"}, column{s.tr("Status"), 1.6, "L"})
 	for i, p := range s.c.Procedures {
-		f := fmt.Sprintf("procedure %d", i+1)
+		f := item(trLater("procedure %d"), i)
 		t.row(s.date(s.t.line(f, p.Date)), s.t.line(f, p.Text), s.coded(s.t.line(f, p.Status)))
 	}
 }
@@ -385,7 +385,7 @@ func (s *summary) reports() {
 	}
 	t := s.table(column{s.tr("Date"), 1.6, "L"}, column{s.tr("Kind"), 1.4, "L"}, column{s.tr("Title"), 5.4, "L"}, column{s.tr("Status"), 1.4, "L"})
 	for i, r := range s.c.Reports {
-		f := fmt.Sprintf("report %d", i+1)
+		f := item(trLater("report %d"), i)
 		t.row(s.date(s.t.line(f, r.Date)), s.reportKind(r.Kind), s.t.line(f, r.Title), s.t.line(f, r.Status))
 	}
 }
@@ -418,7 +418,7 @@ func (s *summary) immunizations() {
 	}
 	t := s.table(column{s.tr("Date"), 1.6, "L"}, column{s.tr("Vaccine"), 4, "L"}, column{s.tr("Dose"), 1.4, "L"}, column{s.tr("Lot"), 1.6, "L"}, column{s.tr("Site"), 2, "L"})
 	for i, im := range s.c.Immunizations {
-		f := fmt.Sprintf("immunization %d", i+1)
+		f := item(trLater("immunization %d"), i)
 		t.row(s.date(s.t.line(f, im.Date)), s.t.line(f, im.Vaccine), s.t.line(f, im.Dose), s.t.line(f, im.Lot), s.t.line(f, im.Site))
 	}
 }
@@ -435,7 +435,7 @@ func (s *summary) documents() {
 	}
 	t := s.table(column{s.tr("Date"), 1.6, "L"}, column{s.tr("Category"), 2.4, "L"}, column{s.tr("Title"), 5, "L"}, column{s.tr("Pages"), 1, "R"})
 	for i, doc := range s.c.Documents {
-		f := fmt.Sprintf("document %d", i+1)
+		f := item(trLater("document %d"), i)
 		cat := doc.Category
 		if c, ok := chart.CategoryByName(doc.Category); ok {
 			cat = s.tr(c.Title) // marked for translation in chart
@@ -448,7 +448,7 @@ func (s *summary) documents() {
 		if doc.Pages > 0 {
 			pages = strconv.Itoa(doc.Pages)
 		}
-		t.row(s.date(s.t.line(f, doc.ClinicalDate)), s.t.line(f, cat), s.t.line(f+" title", title), pages)
+		t.row(s.date(s.t.line(f, doc.ClinicalDate)), s.t.line(f, cat), s.t.line(item(trLater("document %d, title"), i), title), pages)
 	}
 	if s.noClinicalDocs {
 		s.gap(1)

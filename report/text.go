@@ -85,8 +85,8 @@ func Drawable(r rune) bool {
 
 // texter cleans every string a document prints and collects the warnings.
 type texter struct {
-	missing map[string]*missing // by field
-	order   []string
+	missing map[field]*missing // by field
+	order   []field
 	notes   []string // other warnings, in order
 }
 
@@ -95,21 +95,72 @@ type missing struct {
 	scripts map[string]bool
 }
 
+// A field names where a printed string comes from, for the warnings: an
+// English phrase that is a translation key ("patient name", "allergy %d,
+// substance"; %d is the list's line), named in the reader's language only
+// when a warning is written, so printing costs no translating.
+type field struct {
+	key   string // marked with trLater, so the translations are checked
+	n     int    // the line of a list, for a key with %d
+	visit bool   // one of a visit's fields: the key names it within the visit
+	date  string // the visit's date, as recorded
+}
+
+// trLater marks key as a translation key that is translated when it is
+// shown (a field's name, by [field.name]).
+func trLater(key string) string { return key }
+
+// The fields of the page itself.
+var (
+	fPatientName  = field{key: trLater("patient name")}
+	fPracticeName = field{key: trLater("practice name")}
+	fPrintedBy    = field{key: trLater("printed by")}
+	fPracticeID   = field{key: trLater("practice ID")}
+	fNKARecorder  = field{key: trLater("no known allergies recorded by")}
+	fMRN          = field{key: trLater("MRN")}
+	fBirthDate    = field{key: trLater("birth date")}
+	fDeathDate    = field{key: trLater("date of death")}
+	fSex          = field{key: trLater("sex")}
+	fPreferred    = field{key: trLater("preferred name")}
+	fPhone        = field{key: trLater("phone")}
+	fAddress      = field{key: trLater("address")}
+	fEmergency    = field{key: trLater("emergency contact")}
+	fLanguage     = field{key: trLater("language")}
+)
+
+// item is the field key of line i (from 0) of a list.
+func item(key string, i int) field { return field{key: key, n: i + 1} }
+
+// name is the field's name in the reader's language (tr translates).
+func (f field) name(tr func(string) string) string {
+	name := tr(f.key)
+	if f.n > 0 {
+		name = fmt.Sprintf(name, f.n)
+	}
+	if !f.visit {
+		return name
+	}
+	if f.date == "" {
+		return fmt.Sprintf(tr("visit: %s"), name)
+	}
+	return fmt.Sprintf(tr("visit of %s: %s"), f.date, name)
+}
+
 // line cleans s for one printed line: newlines and tabs become spaces.
-func (t *texter) line(field, s string) string {
-	return t.clean(field, s, false)
+func (t *texter) line(f field, s string) string {
+	return t.clean(f, s, false)
 }
 
 // block cleans s for a paragraph: newlines stay.
-func (t *texter) block(field, s string) string {
-	return t.clean(field, s, true)
+func (t *texter) block(f field, s string) string {
+	return t.clean(f, s, true)
 }
 
 // clean composes s (NFC, so "e" + combining acute prints as "é"), drops
 // invisible format characters, turns control characters into spaces (or
 // keeps newlines in a block) and replaces what the fonts cannot draw with
 // [Placeholder], noting the field.
-func (t *texter) clean(field, s string, multiline bool) string {
+func (t *texter) clean(f field, s string, multiline bool) string {
 	if isPlain(s) {
 		return s
 	}
@@ -123,7 +174,7 @@ func (t *texter) clean(field, s string, multiline bool) string {
 		switch {
 		case r == utf8.RuneError && size == 1:
 			// not UTF-8 at all: damaged text
-			t.missScript(field, invalidUTF8)
+			t.missScript(f, invalidUTF8)
 			b.WriteRune(Placeholder)
 		case r == '\n' && multiline:
 			b.WriteByte('\n')
@@ -134,7 +185,7 @@ func (t *texter) clean(field, s string, multiline bool) string {
 		case Drawable(r):
 			b.WriteRune(r)
 		default:
-			t.missScript(field, scriptOf(r))
+			t.missScript(f, scriptOf(r))
 			b.WriteRune(Placeholder)
 		}
 	}
@@ -151,15 +202,15 @@ func isPlain(s string) bool {
 	return true
 }
 
-func (t *texter) missScript(field, script string) {
+func (t *texter) missScript(f field, script string) {
 	if t.missing == nil {
-		t.missing = make(map[string]*missing)
+		t.missing = make(map[field]*missing)
 	}
-	m := t.missing[field]
+	m := t.missing[f]
 	if m == nil {
 		m = &missing{scripts: make(map[string]bool)}
-		t.missing[field] = m
-		t.order = append(t.order, field)
+		t.missing[f] = m
+		t.order = append(t.order, f)
 	}
 	m.count++
 	m.scripts[script] = true
@@ -178,22 +229,18 @@ func (t *texter) note(w string) {
 
 // warnings lists what was noted, fields in the order they were first met,
 // in the reader's language (tr is the document's translator): the
-// sentence, the name of a field of the page itself and "invalid UTF-8";
-// a field of a list's line ("allergy 2 substance") and the scripts'
-// Unicode names ("Han") are given as they are.
+// sentence, the field's name ([field.name]) and the scripts' names
+// ([scriptName]).
 func (t *texter) warnings(tr func(string) string) Warnings {
 	var ws Warnings
 	for _, f := range t.order {
 		m := t.missing[f]
 		var scripts []string
 		for s := range m.scripts {
-			if s == invalidUTF8 {
-				s = tr("invalid UTF-8")
-			}
-			scripts = append(scripts, s)
+			scripts = append(scripts, scriptName(tr, s))
 		}
 		sort.Strings(scripts)
-		field, list := fieldName(tr, f), strings.Join(scripts, ", ")
+		field, list := f.name(tr), strings.Join(scripts, ", ")
 		if m.count == 1 {
 			ws = append(ws, fmt.Sprintf(tr("%s: 1 character (%s) cannot be drawn by the bundled fonts; printed as %c"),
 				field, list, Placeholder))
@@ -208,40 +255,89 @@ func (t *texter) warnings(tr func(string) string) Warnings {
 // invalidUTF8 is the script of bytes that are not UTF-8 at all.
 const invalidUTF8 = "invalid UTF-8"
 
-// fieldName is the name of a printed field in the reader's language, for
-// the fields of the page itself; a list line's field is named as it is.
-func fieldName(tr func(string) string, f string) string {
-	switch f {
-	case "patient name":
-		return tr("patient name")
-	case "practice name":
-		return tr("practice name")
-	case "printed by":
-		return tr("printed by")
-	case "practice ID":
-		return tr("practice ID")
-	case "no known allergies recorded by":
-		return tr("no known allergies recorded by")
-	case "MRN":
-		return tr("MRN")
-	case "birth date":
-		return tr("birth date")
-	case "date of death":
-		return tr("date of death")
-	case "sex":
-		return tr("sex")
-	case "preferred name":
-		return tr("preferred name")
-	case "phone":
-		return tr("phone")
-	case "address":
-		return tr("address")
-	case "emergency contact":
-		return tr("emergency contact")
-	case "language":
-		return tr("language")
+// scriptName is the name of a script of [scriptOf] in the reader's
+// language: the scripts people write names and notes in have their own
+// keys; any other keeps its Unicode name, a code point stays as it is.
+func scriptName(tr func(string) string, s string) string {
+	switch s {
+	case invalidUTF8:
+		return tr("invalid UTF-8")
+	case "Latin":
+		return tr("Latin")
+	case "Greek":
+		return tr("Greek")
+	case "Cyrillic":
+		return tr("Cyrillic")
+	case "Armenian":
+		return tr("Armenian")
+	case "Georgian":
+		return tr("Georgian")
+	case "Arabic":
+		return tr("Arabic")
+	case "Hebrew":
+		return tr("Hebrew")
+	case "Syriac":
+		return tr("Syriac")
+	case "Thaana":
+		return tr("Thaana")
+	case "Han":
+		return tr("Han")
+	case "Hiragana":
+		return tr("Hiragana")
+	case "Katakana":
+		return tr("Katakana")
+	case "Bopomofo":
+		return tr("Bopomofo")
+	case "Hangul":
+		return tr("Hangul")
+	case "Devanagari":
+		return tr("Devanagari")
+	case "Bengali":
+		return tr("Bengali")
+	case "Gurmukhi":
+		return tr("Gurmukhi")
+	case "Gujarati":
+		return tr("Gujarati")
+	case "Oriya":
+		return tr("Oriya")
+	case "Tamil":
+		return tr("Tamil")
+	case "Telugu":
+		return tr("Telugu")
+	case "Kannada":
+		return tr("Kannada")
+	case "Malayalam":
+		return tr("Malayalam")
+	case "Sinhala":
+		return tr("Sinhala")
+	case "Thai":
+		return tr("Thai")
+	case "Lao":
+		return tr("Lao")
+	case "Tibetan":
+		return tr("Tibetan")
+	case "Myanmar":
+		return tr("Myanmar")
+	case "Khmer":
+		return tr("Khmer")
+	case "Mongolian":
+		return tr("Mongolian")
+	case "Ethiopic":
+		return tr("Ethiopic")
+	case "Tifinagh":
+		return tr("Tifinagh")
+	case "Nko":
+		return tr("N'Ko")
+	case "Vai":
+		return tr("Vai")
+	case "Cherokee":
+		return tr("Cherokee")
+	case "Canadian_Aboriginal":
+		return tr("Canadian syllabics")
+	case "Yi":
+		return tr("Yi")
 	}
-	return f
+	return s
 }
 
 // scriptOf names the Unicode script of r ("Han", "Arabic"), or its code

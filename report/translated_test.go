@@ -95,7 +95,7 @@ func TestSummaryTranslated(t *testing.T) {
 func TestPrintsTranslated(t *testing.T) {
 	langs := map[string]map[string]string{}
 	for _, lng := range []string{"fr", "es", "pt", "sw"} {
-		langs[lng] = translationtest.Messages(t, lng, "messages", "verify")
+		langs[lng] = translationtest.Messages(t, lng, "messages", "verify", "fonts")
 	}
 	asked := map[string]bool{}
 	for lng, m := range langs {
@@ -161,10 +161,11 @@ func TestPrintsTranslated(t *testing.T) {
 
 // TestWarningsTranslated: the warnings about characters the fonts cannot
 // draw, and about a name too long for a label, are in the printout's
-// language; the script's Unicode name and the placeholder stay as they
-// are, and the warning never carries the patient's name.
+// language, the field and the script's name included (the workstation
+// shows these sentences as they are); the placeholder stays as it is, and
+// the warning never carries the patient's data.
 func TestWarningsTranslated(t *testing.T) {
-	fr := translationtest.Messages(t, "fr", "messages", "verify")
+	fr := translationtest.Messages(t, "fr", "messages", "verify", "fonts")
 	pg := testPage()
 	pg.T = func(s string) string {
 		if v, ok := fr[s]; ok {
@@ -181,13 +182,37 @@ func TestWarningsTranslated(t *testing.T) {
 		t.Fatal(err)
 	}
 	joined := strings.Join(ws, "\n")
-	for _, want := range []string{"nom du patient : ", " caractères (Georgian) ne peuvent pas être dessinés par les polices fournies ; imprimés comme □"} {
+	for _, want := range []string{"nom du patient : ", " caractères (géorgien) ne peuvent pas être dessinés par les polices fournies ; imprimés comme □"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("the warnings lack %q:\n%s", want, joined)
 		}
 	}
-	if strings.Contains(joined, "cannot be drawn") || strings.Contains(joined, "ნინო") {
+	if strings.Contains(joined, "cannot be drawn") || strings.Contains(joined, "Georgian") || strings.Contains(joined, "ნინო") {
 		t.Errorf("a warning is in English or carries the name:\n%s", joined)
+	}
+
+	// A list's line and a visit's field, in scripts no bundled font draws
+	// (Han beyond the Basic Multilingual Plane, Georgian).
+	c = testChart(t, 1)
+	c.Allergies[1].Substance = "Latex 𠀋𠀌"
+	c.Visits[0].Reason += " ტესტი"
+	buf.Reset()
+	if ws, err = report.Summary(&buf, pg, c, 0); err != nil {
+		t.Fatal(err)
+	}
+	joined = strings.Join(ws, "\n")
+	for _, want := range []string{
+		"allergie 2, substance : 2 caractères (idéogrammes han) ne peuvent pas être dessinés",
+		"consultation du " + c.Visits[0].Date + " : motif : 5 caractères (géorgien) ne peuvent pas être dessinés",
+	} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("the warnings lack %q:\n%s", want, joined)
+		}
+	}
+	for _, english := range []string{"allergy", "substance (", "visit", "reason", "Han", "Georgian", "𠀋", "ტესტი"} {
+		if strings.Contains(joined, english) {
+			t.Errorf("a warning says %q:\n%s", english, joined)
+		}
 	}
 
 	c.Patient.Family, c.Patient.Given = "Testworthington-Featherstonehaugh-Cholmondeley", "Maximiliana Alexandrina Wilhelmina"

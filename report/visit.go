@@ -35,15 +35,13 @@ const soapLabelW = 27.0
 // who saw the patient and whether the note is signed, then the note.
 func (d *doc) visit(v chart.Visit, amendments []chart.Amendment) {
 	pdf := d.pdf
-	field := "visit of " + v.Date
-	if v.Date == "" {
-		field = "visit"
-	}
-	date := d.date(d.t.line(field+": date", v.Date))
+	// vf is a field of this visit, for the warnings
+	vf := func(key string, n int) field { return field{key: key, n: n, visit: true, date: v.Date} }
+	date := d.date(d.t.line(vf(trLater("date"), 0), v.Date))
 	if date == "" {
 		date = d.tr("(no date)")
 	}
-	reason := d.t.line(field+": reason", v.Reason)
+	reason := d.t.line(vf(trLater("reason"), 0), v.Reason)
 
 	d.gap(2.5)
 	outer := d.cont
@@ -61,8 +59,8 @@ func (d *doc) visit(v chart.Visit, amendments []chart.Amendment) {
 	}
 	d.setFont(famSans, "", bodySize)
 
-	status := fmt.Sprintf(d.tr("Clinician: %s"), orDash(d.t.line(field+": clinician", v.Clinician)))
-	from := d.t.line(field+": imported from", v.ImportedFrom)
+	status := fmt.Sprintf(d.tr("Clinician: %s"), orDash(d.t.line(vf(trLater("clinician"), 0), v.Clinician)))
+	from := d.t.line(vf(trLater("imported from"), 0), v.ImportedFrom)
 	switch {
 	case v.ImportedFrom != "" && !v.ImportedAt.IsZero():
 		// history from another system: no one here signed it, and it is no draft
@@ -70,7 +68,7 @@ func (d *doc) visit(v chart.Visit, amendments []chart.Amendment) {
 	case v.ImportedFrom != "":
 		status += "    " + fmt.Sprintf(d.tr("Imported from %s"), from)
 	case v.Signed:
-		status += "    " + fmt.Sprintf(d.tr("Signed by %s at %s"), orDash(d.t.line(field+": signed by", v.SignedBy)), d.stamp(v.SignedAt))
+		status += "    " + fmt.Sprintf(d.tr("Signed by %s at %s"), orDash(d.t.line(vf(trLater("signed by"), 0), v.SignedBy)), d.stamp(v.SignedAt))
 	default:
 		status += "    " + d.tr("NOT SIGNED: draft note, may still change")
 	}
@@ -78,17 +76,17 @@ func (d *doc) visit(v chart.Visit, amendments []chart.Amendment) {
 	pdf.Ln(0.8)
 
 	soap := []struct{ field, label, text string }{
-		{"subjective", d.tr("Subjective"), v.Subjective},
-		{"objective", d.tr("Objective"), v.Objective},
-		{"assessment", d.tr("Assessment"), v.Assessment},
-		{"plan", d.tr("Plan"), v.Plan},
+		{trLater("subjective"), d.tr("Subjective"), v.Subjective},
+		{trLater("objective"), d.tr("Objective"), v.Objective},
+		{trLater("assessment"), d.tr("Assessment"), v.Assessment},
+		{trLater("plan"), d.tr("Plan"), v.Plan},
 	}
 	wrote := false
 	for _, s := range soap {
 		if strings.TrimSpace(s.text) == "" {
 			continue
 		}
-		d.labelled(s.label, soapLabelW, d.t.block(field+": "+s.field, strings.TrimRight(s.text, "\n")))
+		d.labelled(s.label, soapLabelW, d.t.block(vf(s.field, 0), strings.TrimRight(s.text, "\n")))
 		wrote = true
 	}
 	if !wrote {
@@ -97,9 +95,9 @@ func (d *doc) visit(v chart.Visit, amendments []chart.Amendment) {
 	if len(v.Diagnoses) > 0 {
 		var ls []string
 		for i, dg := range v.Diagnoses {
-			l := chart.CodeText(d.t.line(fmt.Sprintf("%s: diagnosis %d", field, i+1), dg.Code))
+			l := chart.CodeText(d.t.line(vf(trLater("diagnosis %d"), i+1), dg.Code))
 			if dg.Description != "" {
-				l += "  " + d.t.line(fmt.Sprintf("%s: diagnosis %d", field, i+1), dg.Description)
+				l += "  " + d.t.line(vf(trLater("diagnosis %d"), i+1), dg.Description)
 			}
 			if dg.Primary {
 				l += " " + d.tr("(primary)")
@@ -111,7 +109,7 @@ func (d *doc) visit(v chart.Visit, amendments []chart.Amendment) {
 	if len(v.Procedures) > 0 {
 		var ls []string
 		for i, pr := range v.Procedures {
-			f := fmt.Sprintf("%s: procedure %d", field, i+1)
+			f := vf(trLater("procedure %d"), i+1)
 			l := d.t.line(f, pr.Description)
 			if pr.Code != "" {
 				l = d.t.line(f, pr.Code) + "  " + l
@@ -121,10 +119,10 @@ func (d *doc) visit(v chart.Visit, amendments []chart.Amendment) {
 		d.labelled(d.tr("Procedures"), soapLabelW, strings.Join(ls, "\n"))
 	}
 	for i, a := range amendments {
-		f := fmt.Sprintf("%s: amendment %d", field, i+1)
-		text := fmt.Sprintf(d.tr("Amended at %s by %s"), d.stamp(a.At), orDash(d.t.line(f+" author", a.Author)))
+		f := vf(trLater("amendment %d"), i+1)
+		text := fmt.Sprintf(d.tr("Amended at %s by %s"), d.stamp(a.At), orDash(d.t.line(vf(trLater("amendment %d, author"), i+1), a.Author)))
 		if a.Reason != "" {
-			text += ". " + fmt.Sprintf(d.tr("Reason: %s"), d.t.line(f+" reason", a.Reason))
+			text += ". " + fmt.Sprintf(d.tr("Reason: %s"), d.t.line(vf(trLater("amendment %d, reason"), i+1), a.Reason))
 		}
 		text += "\n" + d.t.block(f, strings.TrimRight(a.Text, "\n"))
 		d.labelled(d.tr("Amendment"), soapLabelW, text)

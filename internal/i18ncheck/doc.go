@@ -9,8 +9,8 @@
 //     ends in "// i18n:skip" (optionally followed by ": a reason");
 //   - a key (the literal first argument of lang.L, lang.X, lang.N and
 //     lang.Localize* in shown code, or of a call to a function or method
-//     named T, tr or problemf in internal/plain, report, chart, scan and
-//     store) has no entry in one of the languages (fr, es, pt, sw);
+//     named T, tr, problemf or trLater in internal/plain, report, chart,
+//     scan and store) has no entry in one of the languages (fr, es, pt, sw);
 //   - a sentence given to one of store's problem calls (VerifyReport.problem,
 //     Problemf, tampered) is not marked with T, so it would show in
 //     English whatever the language;

@@ -117,8 +117,9 @@ func isLangCall(call *ast.CallExpr) bool {
 	return false
 }
 
-// isTrCall reports a call to a function or method named T, tr or
-// problemf, the marking calls of the packages in keyedDirs.
+// isTrCall reports a call to a function or method named T, tr, problemf
+// or trLater (a key kept to be translated when it is shown, e.g. report's
+// names of printed fields), the marking calls of the packages in keyedDirs.
 func isTrCall(call *ast.CallExpr) bool {
 	switch f := call.Fun.(type) {
 	case *ast.Ident:
@@ -129,7 +130,7 @@ func isTrCall(call *ast.CallExpr) bool {
 	return false
 }
 
-var markers = map[string]bool{"T": true, "tr": true, "problemf": true}
+var markers = map[string]bool{"T": true, "tr": true, "problemf": true, "trLater": true}
 
 // quietCall reports a call whose literal arguments are never shown: log
 // lines, error matching, environment and preference keys, test hooks.
