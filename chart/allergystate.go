@@ -150,7 +150,7 @@ func (s *Service) clinicalRules(tx *store.Tx, u store.User, pid string, it Item)
 			if _, err := put(tx, TypeNoKnownAllergies, n.ID, n.Rev, n); err != nil {
 				return err
 			}
-			if err := audit(tx, TypeNoKnownAllergies+".supersede", pid, "an active allergy was recorded", false); err != nil {
+			if err := audit(tx, TypeNoKnownAllergies+".supersede", pid, detailAllergyRecorded, false); err != nil {
 				return err
 			}
 		}

@@ -59,7 +59,7 @@ func (s *Service) OpenBreakGlass(patientID, reason string) (BreakGlass, error) {
 			return err
 		}
 		g.ID, g.Rev = r.ID, r.Rev
-		return audit(tx, "breakglass.open", patientID, fmt.Sprintf("until %s: %s", g.Until.Format(time.RFC3339), reason), true)
+		return audit(tx, "breakglass.open", patientID, fmt.Sprintf(detailBreakGlass, g.Until.Format(time.RFC3339), reason), true)
 	})
 	if err != nil {
 		return g, err

@@ -288,7 +288,7 @@ func (s *Service) ImportChart(c ImportedChart, source string) (Patient, error) {
 		}
 		n := len(c.Problems) + len(c.Allergies) + len(c.Medications) + len(c.Vitals) + len(c.Immunizations) + len(c.Visits) + len(c.Documents) +
 			len(c.Procedures) + len(c.Results) + len(c.Reports)
-		return audit(tx, "patient.import", p.ID, fmt.Sprintf("%s: %d records", strings.TrimSpace(source), n), false)
+		return audit(tx, "patient.import", p.ID, fmt.Sprintf(detailImport, strings.TrimSpace(source), n), false)
 	})
 	if err != nil {
 		return Patient{}, err
@@ -319,7 +319,7 @@ func (s *Service) ExportPractice(purpose string) ([]string, error) {
 	}
 	sortBy(ids, func(id string) string { return id })
 	err = s.st.Update(func(tx *store.Tx) error {
-		return tx.Audit(store.AuditEvent{Action: "export.practice", Detail: fmt.Sprintf("%d patients: %s", len(ids), strings.TrimSpace(purpose))})
+		return tx.Audit(store.AuditEvent{Action: "export.practice", Detail: fmt.Sprintf(detailExport, len(ids), strings.TrimSpace(purpose))})
 	})
 	if err != nil {
 		return nil, err

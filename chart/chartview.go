@@ -2,6 +2,7 @@ package chart
 
 import (
 	"cmp"
+	"fmt"
 	"strings"
 
 	"chartkeeper/store"
@@ -99,10 +100,10 @@ func (s *Service) OpenChart(patientID string) (*Chart, error) {
 		}
 		detail := ""
 		if len(c.Hidden) > 0 {
-			detail = "without " + strings.Join(c.Hidden, ", ")
+			detail = fmt.Sprintf(detailChartHidden, strings.Join(c.Hidden, ", "))
 		}
 		if glass {
-			detail = "break-glass"
+			detail = detailBreakGlassUse
 		}
 		noteRecent(tx, u.ID, patientID) // the user's recent patients (home.go)
 		return audit(tx, "chart.view", patientID, detail, glass)

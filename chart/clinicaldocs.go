@@ -223,7 +223,7 @@ func (s *Service) SealClinicalDocuments(ctx context.Context) (int, error) {
 	}
 	if n > 0 {
 		err = s.st.Update(func(tx *store.Tx) error {
-			return audit(tx, "document.seal", "", fmt.Sprintf("%d documents sealed to the clinical compartment: %s", n, strings.Join(ids, ", ")), false)
+			return audit(tx, "document.seal", "", fmt.Sprintf(detailSealed, n, strings.Join(ids, ", ")), false)
 		})
 	}
 	return n, err

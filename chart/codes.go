@@ -49,7 +49,7 @@ func (s *Service) ImportCodes(r io.Reader, name string) (int, error) {
 		if _, err := put(tx, TypeCodeTable, codeTableID, parent, codeTableRecord{Blob: info.ID, Codes: t.Len(), Name: name}); err != nil {
 			return err
 		}
-		return tx.Audit(store.AuditEvent{Action: "codes.import", Detail: fmt.Sprintf("%s: %d ICD-10-CM codes", name, t.Len())})
+		return tx.Audit(store.AuditEvent{Action: "codes.import", Detail: fmt.Sprintf(detailCodes, name, t.Len())})
 	})
 	if err != nil {
 		return 0, err

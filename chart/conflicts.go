@@ -603,7 +603,7 @@ func (s *Service) ResolveConflict(id string, res Resolution) error {
 			if _, err := tx.ResolveDelete(id, revs, reason); err != nil {
 				return err
 			}
-			return audit(tx, "conflict.resolve", pid, fmt.Sprintf("%s: %d versions, deletion kept", id, len(hs)), false)
+			return audit(tx, "conflict.resolve", pid, fmt.Sprintf(detailDeletionKept, id, len(hs)), false)
 		}
 		it, _ := conflictItem(hs)
 		c, err := describe(tx, it, hs, nil)
@@ -630,7 +630,7 @@ func (s *Service) ResolveConflict(id string, res Resolution) error {
 				chosen++
 			}
 		}
-		return audit(tx, "conflict.resolve", pid, fmt.Sprintf("%s: %d versions, %d fields chosen", id, len(hs), chosen), false)
+		return audit(tx, "conflict.resolve", pid, fmt.Sprintf(detailFieldsChosen, id, len(hs), chosen), false)
 	})
 }
 

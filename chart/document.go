@@ -326,7 +326,7 @@ func (s *Service) OpenDocument(id string) (io.ReadCloser, Document, error) {
 	}
 	detail := d.ID
 	if glass {
-		detail += " (break-glass)"
+		detail = fmt.Sprintf(detailDocGlass, d.ID)
 	}
 	err = s.st.Update(func(tx *store.Tx) error { return audit(tx, "document.view", d.Patient, detail, glass) })
 	if err != nil {

@@ -188,7 +188,7 @@ func (s *Service) recordDisclosure(d Disclosure) (Disclosure, error) {
 			return err
 		}
 		d.ID, d.Rev = r.ID, r.Rev
-		return audit(tx, "disclosure", d.Patient, fmt.Sprintf("to %s: %s", d.Recipient, d.Purpose), false)
+		return audit(tx, "disclosure", d.Patient, fmt.Sprintf(detailDisclosure, d.Recipient, d.Purpose), false)
 	})
 	return d, err
 }
@@ -236,7 +236,7 @@ func (s *Service) MergePatients(keepID, dupID, reason string) error {
 		if _, err := put(tx, TypePatient, dupID, dup.Rev, dup); err != nil {
 			return err
 		}
-		detail := fmt.Sprintf("MRN %s merged into MRN %s: %s", dup.MRN, keep.MRN, reason)
+		detail := fmt.Sprintf(detailMerge, dup.MRN, keep.MRN, reason)
 		if err := audit(tx, "patient.merge", keepID, detail, false); err != nil {
 			return err
 		}
@@ -272,7 +272,7 @@ func (s *Service) UndoMerge(dupID, reason string) error {
 		if _, err := put(tx, TypePatient, dupID, dup.Rev, dup); err != nil {
 			return err
 		}
-		detail := fmt.Sprintf("MRN %s separated again: %s", dup.MRN, reason)
+		detail := fmt.Sprintf(detailUnmerge, dup.MRN, reason)
 		if err := audit(tx, "patient.unmerge", keepID, detail, false); err != nil {
 			return err
 		}

@@ -228,11 +228,11 @@ func (s *Service) RotatePages(ed PageEditor, id string, degrees int, pages ...in
 			return err
 		}
 		d.Rev = nr.Rev
-		which := "all pages"
+		detail := fmt.Sprintf(detailRotate, id, degrees)
 		if len(pages) > 0 {
-			which = fmt.Sprintf("pages %v", pages)
+			detail = fmt.Sprintf(detailRotatePages, id, fmt.Sprint(pages), degrees)
 		}
-		return audit(tx, "document.rotate", "", fmt.Sprintf("%s: %s by %d°", id, which, degrees), false)
+		return audit(tx, "document.rotate", "", detail, false)
 	})
 	return d, err
 }

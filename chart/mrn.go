@@ -111,7 +111,7 @@ func (s *Service) ReassignMRN(patientID, reason string) (string, error) {
 		if _, err := put(tx, TypePatient, p.ID, p.Rev, p); err != nil {
 			return err
 		}
-		return audit(tx, "patient.mrn", p.ID, fmt.Sprintf("MRN %s replaced by %s: %s", old, mrn, strings.TrimSpace(reason)), false)
+		return audit(tx, "patient.mrn", p.ID, fmt.Sprintf(detailMRN, old, mrn, strings.TrimSpace(reason)), false)
 	})
 	if err != nil {
 		return "", err

@@ -97,7 +97,7 @@ func (s *Service) MarkNotDuplicate(aID, bID, reason string) error {
 		if _, err := put(tx, TypeNotDuplicate, id, parent, nd); err != nil {
 			return err
 		}
-		detail := fmt.Sprintf("MRN %s and MRN %s marked not the same person: %s", a.MRN, b.MRN, reason)
+		detail := fmt.Sprintf(detailNotDuplicate, a.MRN, b.MRN, reason)
 		if err := audit(tx, "patient.notduplicate", nd.A, detail, false); err != nil {
 			return err
 		}
@@ -143,7 +143,7 @@ func (s *Service) UndoNotDuplicate(aID, bID, reason string) error {
 		if _, err := put(tx, TypeNotDuplicate, id, r.Rev, nd); err != nil {
 			return err
 		}
-		detail := fmt.Sprintf("MRN %s and MRN %s: not the same person undone: %s", a.MRN, b.MRN, reason)
+		detail := fmt.Sprintf(detailNotDupUndone, a.MRN, b.MRN, reason)
 		if err := audit(tx, "patient.notduplicate.undo", nd.A, detail, false); err != nil {
 			return err
 		}

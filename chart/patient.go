@@ -413,7 +413,7 @@ func (s *Service) RegisterPatient(p Patient) (Patient, []PatientSummary, error) 
 		p.Rev = r.Rev
 		detail := ""
 		if len(dups) > 0 {
-			detail = fmt.Sprintf("registered despite %d likely duplicate(s)", len(dups))
+			detail = fmt.Sprintf(detailDuplicates, len(dups))
 		}
 		return audit(tx, "patient.create", p.ID, detail, false)
 	})
@@ -630,9 +630,9 @@ func (s *Service) ImportPatients(ps []Patient, source string) ([]Patient, error)
 	if err != nil {
 		return nil, err
 	}
-	detail := "import"
+	detail := detailImported
 	if source = strings.TrimSpace(source); source != "" {
-		detail += ": " + source
+		detail = fmt.Sprintf(detailImportedFrom, source)
 	}
 	s.mrnMu.Lock()
 	defer s.mrnMu.Unlock()
@@ -701,9 +701,9 @@ func (s *Service) RecordDeath(patientID, rev string, deceased bool, date string)
 			return err
 		}
 		p.Rev = r.Rev
-		detail := "alive (a death recorded in error was undone)"
+		detail := detailAlive
 		if deceased {
-			detail = cmp.Or(date, "date not known")
+			detail = cmp.Or(date, detailDeathUnknown)
 		}
 		return audit(tx, "patient.death", p.ID, detail, false)
 	})

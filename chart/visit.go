@@ -247,7 +247,7 @@ func (s *Service) SetVisitCodes(id, rev string, ds []Diagnosis, ps []Procedure) 
 			return err
 		}
 		v.Rev = r.Rev
-		return audit(tx, "visit.code", v.Patient, fmt.Sprintf("%s: %d diagnoses, %d procedures", id, len(ds), len(ps)), false)
+		return audit(tx, "visit.code", v.Patient, fmt.Sprintf(detailVisitCoded, id, len(ds), len(ps)), false)
 	})
 	return v, err
 }

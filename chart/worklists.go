@@ -272,6 +272,6 @@ func (s *Service) Audit(patientID string, fn func(AuditEntry) error) error {
 	}
 	// the review itself is audited
 	return s.st.Update(func(tx *store.Tx) error {
-		return audit(tx, "audit.review", patientID, strings.TrimSpace("log read"), false)
+		return audit(tx, "audit.review", patientID, detailLogRead, false)
 	})
 }

@@ -627,7 +627,7 @@ func (tx *Tx) AuditAlert(device, name, reason string, at time.Time) error {
 		reason = reason[:300]
 	}
 	return tx.Audit(AuditEvent{Username: "(sync server)", Action: "audit.sync.refused", Subject: device, Flagged: true,
-		Detail: fmt.Sprintf("the sync server reports that at %s it refused the audit log of workstation %s: %s",
+		Detail: fmt.Sprintf(detailAuditRefused,
 			at.UTC().Format(time.RFC3339), who, reason)})
 }
 

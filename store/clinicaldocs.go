@@ -94,7 +94,7 @@ func (tx *Tx) publishClinicalDocKey() error {
 		if err := tx.putPracticeKeys(tx.sess.legacyOK); err != nil {
 			return err
 		}
-		if err := tx.Audit(AuditEvent{Action: "keys.clinicaldocs", Detail: "clinical documents are sealed to the clinical compartment from now on"}); err != nil {
+		if err := tx.Audit(AuditEvent{Action: "keys.clinicaldocs", Detail: detailClinicalDocs}); err != nil {
 			return err
 		}
 	}

@@ -572,10 +572,6 @@ func (tx *Tx) verifyDigest(rep *VerifyReport) {
 	tx.digestCheck(st, nil, rep.add)
 }
 
-// digestNote is the detail of the audit entry written when a store made
-// before the digest gets one.
-const digestNote = "the store's state digest was made over the file as it was found (first sign-in after the update)"
-
 // migrateDigest is schema migration 5: a store made before the digest
 // gets it at its next sign-in (no key is at hand while migrating), in
 // that sign-in's transaction ([Tx.digestAtSignIn]).
@@ -600,7 +596,7 @@ func (tx *Tx) digestAtSignIn() error {
 	if err := tx.buildDigest(); err != nil {
 		return fmt.Errorf("making the store's state digest: %w", err)
 	}
-	return tx.Audit(AuditEvent{Action: "store.digest", Detail: digestNote, Flagged: true})
+	return tx.Audit(AuditEvent{Action: "store.digest", Detail: detailDigest, Flagged: true})
 }
 
 // plainList joins problems for an error message.

@@ -133,7 +133,7 @@ func (tx *Tx) moveToKeyHierarchy(password []byte) error {
 			}
 		}
 	}
-	return tx.Audit(AuditEvent{Action: "keys.migrate", Detail: "the practice moved to compartment keys; other users need a new password to receive their role's keys", Flagged: true})
+	return tx.Audit(AuditEvent{Action: "keys.migrate", Detail: detailKeysMigrated, Flagged: true})
 }
 
 // signedTypes lists the record types whose revisions are signed.

@@ -199,7 +199,7 @@ func (s *Store) SetIdleLock(d time.Duration) error {
 		if _, err := tx.Put(TypePractice, PracticeRecordID, r.Rev, body); err != nil {
 			return err
 		}
-		return tx.Audit(AuditEvent{Action: "setting.change", Subject: PracticeRecordID, Detail: fmt.Sprintf("idle lock %d s -> %d s", old, p.IdleLockSec)})
+		return tx.Audit(AuditEvent{Action: "setting.change", Subject: PracticeRecordID, Detail: fmt.Sprintf(detailIdleLock, old, p.IdleLockSec)})
 	})
 }
 

@@ -203,7 +203,7 @@ func (s *Store) AddUser(nu NewUser) (User, error) {
 		if err != nil {
 			return err
 		}
-		return tx.Audit(AuditEvent{Action: "user.add", Subject: u.ID, Detail: u.Username + " as " + string(u.Role)})
+		return tx.Audit(AuditEvent{Action: "user.add", Subject: u.ID, Detail: fmt.Sprintf(detailUserAdded, u.Username, u.Role)})
 	})
 	return u, err
 }

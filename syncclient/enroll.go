@@ -155,7 +155,7 @@ func IssueEnrollment(ctx context.Context, st *store.Store, cfg Config, ttl time.
 	}
 	key := code.key()
 	defer clear(key)
-	sealed, err := st.SealEnrollment(key, "code valid for "+ttl.String())
+	sealed, err := st.SealEnrollment(key, store.EnrollDetail(ttl))
 	if err != nil {
 		return "", time.Time{}, err
 	}

@@ -59,7 +59,7 @@ func newAuditView(s *session) *auditView {
 			}
 			return fmt.Sprintf(lang.L("MRN %s"), at(i).MRN)
 		}},
-		{title: lang.L("Detail"), width: 180, grow: true, text: func(i int) string { return at(i).Detail }},
+		{title: lang.L("Detail"), width: 180, grow: true, text: func(i int) string { return detailShown(at(i)) }},
 	}, 0, 1, nil)
 	a.table.danger = func(i int) bool { return at(i).Flagged }
 	a.show()
@@ -152,7 +152,7 @@ func auditLine(e chart.AuditEntry) string {
 		parts = append(parts, fmt.Sprintf(lang.L("MRN %s"), e.MRN))
 	}
 	if e.Detail != "" {
-		parts = append(parts, e.Detail)
+		parts = append(parts, detailShown(e))
 	}
 	line := strings.Join(words.NonEmpty(parts...), "  ")
 	if e.Flagged {
@@ -170,6 +170,17 @@ func actionShown(code string) string {
 		return code
 	}
 	return lang.L(text) + " (" + code + ")"
+}
+
+// detailShown is an entry's detail in the person's language when it is
+// one of the sentences Chartkeeper writes (its values as stored); any
+// other detail (IDs, a name, a reason as typed) is shown as stored.
+func detailShown(e chart.AuditEntry) string {
+	key, args, ok := chart.AuditDetailText(e.Action, e.Detail)
+	if !ok {
+		return e.Detail
+	}
+	return fmt.Sprintf(lang.L(key), args...)
 }
 
 func parseDay(s string) (time.Time, error) {

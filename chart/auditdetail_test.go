@@ -1,0 +1,189 @@
+package chart
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+// sampleArgs are values for format's verbs, some with the format's own
+// separators in them (a reason with ": " in it, a name with "MRN").
+func sampleArgs(format string) []any {
+	args := []any{}
+	for i, v := range verbsOf(format) {
+		if v == 'd' {
+			args = append(args, 40+i)
+			continue
+		}
+		args = append(args, []string{"Zoë Testova-Ngũgĩ", "99990012", "typo at the desk: MRN swapped, as noted", "2026-03-07T09:00:00Z"}[i%4])
+	}
+	return args
+}
+
+// TestAuditDetailRoundTrip: every sentence an audit detail is written in
+// reads back from what it writes, into the same sentence and values.
+func TestAuditDetailRoundTrip(t *testing.T) {
+	formats := AuditDetailFormats()
+	if len(formats) < 20 {
+		t.Fatalf("only %d actions have sentence details", len(formats))
+	}
+	for action, fs := range formats {
+		for _, f := range fs {
+			args := sampleArgs(f)
+			detail := fmt.Sprintf(f, args...)
+			key, got, ok := AuditDetailText(action, detail)
+			if !ok || key != f || !reflect.DeepEqual(got, args) {
+				t.Errorf("%s %q read back as %q %v %v, want %q %v", action, detail, key, got, ok, f, args)
+			}
+		}
+	}
+	// values alone, typed text and another action's sentence stay as stored
+	for _, c := range [][2]string{
+		{"document.view", "01HZXA7Q3K"},
+		{"breakglass.review", "to be reviewed: seen in the ED"},
+		{"setting.change", "idle lock five minutes"},
+		{"chart.view", "idle lock 300 s -> 600 s"},
+		{"patient.death", "2026-01-02"},
+	} {
+		if key, args, ok := AuditDetailText(c[0], c[1]); ok {
+			t.Errorf("%s %q read as %q %v", c[0], c[1], key, args)
+		}
+	}
+	// what is stored today reads as before
+	key, args, ok := AuditDetailText("setting.change", "idle lock 300 s -> 600 s")
+	if !ok || key != "idle lock %d s -> %d s" || !reflect.DeepEqual(args, []any{300, 600}) {
+		t.Errorf("idle lock read as %q %v %v", key, args, ok)
+	}
+}
+
+var verbRE = regexp.MustCompile(`%[a-z]`)
+
+// TestAuditDetailWriteSites: in chart and store, every audit detail that
+// is a sentence is written with a named, marked format the reader knows.
+// A literal with words in a detail (a sentence written in place) fails,
+// as does a marked detail format the reader does not know, or one
+// written under an action the reader does not know it for.
+func TestAuditDetailWriteSites(t *testing.T) {
+	fset := token.NewFileSet()
+	var files []*ast.File
+	var names []string
+	for _, dir := range []string{".", "../store"} {
+		paths, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		for _, p := range paths {
+			if strings.HasSuffix(p, "_test.go") {
+				continue
+			}
+			f, err := parser.ParseFile(fset, p, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files, names = append(files, f), append(names, p)
+		}
+	}
+	known := map[string]bool{}
+	formats := AuditDetailFormats()
+	for _, fs := range formats {
+		for _, f := range fs {
+			known[f] = true
+		}
+	}
+	// the marked detail formats: package-level detailX = T("…")
+	marked := map[string]string{}
+	for _, f := range files {
+		for _, d := range f.Decls {
+			g, ok := d.(*ast.GenDecl)
+			if !ok {
+				continue
+			}
+			for _, s := range g.Specs {
+				vs, ok := s.(*ast.ValueSpec)
+				if !ok {
+					continue
+				}
+				for i, n := range vs.Names {
+					if !strings.HasPrefix(n.Name, "detail") || i >= len(vs.Values) {
+						continue
+					}
+					c, ok := vs.Values[i].(*ast.CallExpr)
+					if !ok || len(c.Args) != 1 {
+						continue
+					}
+					if fn, ok := c.Fun.(*ast.Ident); !ok || fn.Name != "T" {
+						continue
+					}
+					lit, _ := strconv.Unquote(c.Args[0].(*ast.BasicLit).Value)
+					marked[n.Name] = lit
+					if !known[lit] {
+						t.Errorf("%s: detail %q is not known to AuditDetailText", fset.Position(n.Pos()), lit)
+					}
+				}
+			}
+		}
+	}
+	if len(marked) != len(known) {
+		t.Errorf("%d marked detail formats, %d known to the reader", len(marked), len(known))
+	}
+	sites := 0
+	check := func(action, detail ast.Expr) {
+		sites++
+		act := ""
+		if lit, ok := action.(*ast.BasicLit); ok {
+			act, _ = strconv.Unquote(lit.Value)
+		}
+		ast.Inspect(detail, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.BasicLit:
+				s, _ := strconv.Unquote(n.Value)
+				if strings.IndexFunc(verbRE.ReplaceAllString(s, ""), unicode.IsLetter) >= 0 {
+					t.Errorf("%s: audit detail %q written in place: name it as a marked format known to AuditDetailText", fset.Position(n.Pos()), s)
+				}
+			case *ast.Ident:
+				if f, ok := marked[n.Name]; ok && act != "" && !slices.Contains(formats[act], f) {
+					t.Errorf("%s: %s written under %s, which AuditDetailText does not read it for", fset.Position(n.Pos()), n.Name, act)
+				}
+			}
+			return true
+		})
+	}
+	for _, f := range files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.CallExpr:
+				if fn, ok := n.Fun.(*ast.Ident); ok && fn.Name == "audit" && len(n.Args) == 5 {
+					check(n.Args[1], n.Args[3])
+				}
+			case *ast.CompositeLit:
+				var action, detail ast.Expr
+				for _, e := range n.Elts {
+					kv, ok := e.(*ast.KeyValueExpr)
+					if !ok {
+						continue
+					}
+					switch k, _ := kv.Key.(*ast.Ident); {
+					case k == nil:
+					case k.Name == "Action":
+						action = kv.Value
+					case k.Name == "Detail":
+						detail = kv.Value
+					}
+				}
+				if detail != nil {
+					check(action, detail)
+				}
+			}
+			return true
+		})
+	}
+	if sites < 40 {
+		t.Errorf("only %d audit write sites found in %v", sites, names)
+	}
+}

@@ -1,0 +1,37 @@
+package ui
+
+import (
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/test"
+)
+
+// TestAuditDetailInFrench: in French, the audit log shows the detail of a
+// change of the idle lock as a French sentence, its values as stored; the
+// stored detail stays in English.
+func TestAuditDetailInFrench(t *testing.T) {
+	p := newPractice(t)
+	ws, w := openInFrench(t, p.dir)
+	signInAs(t, w, "mlopez", testPassword)
+	s := sessionOf(t, ws)
+	if err := ws.st.SetIdleLock(10 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	s.admin()
+	s.adm.tabs.SelectIndex(adminAudit)
+	pane := s.adm.panes[adminAudit]
+	test.Type(entryWith(t, pane, lang.L("action, e.g. chart.view")), "setting.change")
+	test.Tap(button(t, pane, lang.L("Show")))
+	a := s.adm.audit
+	if len(a.rows) != 1 || !contains(a.rows[0], "verrouillage après inactivité 300 s → 600 s") {
+		t.Errorf("audit rows: %q", a.rows)
+	}
+	if len(a.entries) != 1 || a.entries[0].Detail != "idle lock 300 s -> 600 s" {
+		t.Errorf("stored details: %+v", a.entries)
+	}
+	if got := detailShown(a.entries[0]); got != "verrouillage après inactivité 300 s → 600 s" {
+		t.Errorf("the detail column shows %q", got)
+	}
+}
