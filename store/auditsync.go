@@ -500,11 +500,15 @@ func (h *auditHeap) Pop() any {
 	return x
 }
 
+// ThisWorkstation is what AuditLogAll names this workstation's own
+// entries by: English, for the screens to show in the person's language.
+const ThisWorkstation = "this workstation"
+
 // AuditLogAll calls fn with the events of every audit chain this
 // workstation holds — its own and those imported from the other
 // workstations — merged by time (each chain keeps its own order), every
 // chain checked as it is read. Each event's Workstation names the chain's
-// device: "this workstation", the name the server gave, or a short ID. A
+// device: ThisWorkstation, the name the server gave, or a short ID. A
 // workstation restored from a backup continues the old device's chain, so
 // entries held in two chains (the same hash at the same place) are listed
 // once.
@@ -513,7 +517,7 @@ func (tx *Tx) AuditLogAll(fn func(AuditEvent) error) error {
 	label := func(ev *AuditEvent, device, name string) {
 		switch {
 		case ev.Device == own:
-			ev.Workstation = "this workstation"
+			ev.Workstation = ThisWorkstation
 		case ev.Device == device && name != "":
 			ev.Workstation = name
 		default:

@@ -50,7 +50,7 @@ func newAuditView(s *session) *auditView {
 		}},
 		{title: lang.L("Time"), newest: true, width: 150, text: func(i int) string { return showDateTime(at(i).Time.Local().Format("2006-01-02 15:04:05")) },
 			key: func(i int) string { return fmt.Sprintf("%020d", at(i).Time.UnixNano()) }},
-		{title: lang.L("Workstation"), width: 110, text: func(i int) string { return at(i).Workstation }},
+		{title: lang.L("Workstation"), width: 110, text: func(i int) string { return workstationShown(at(i).Workstation) }},
 		{title: lang.L("User"), width: 100, text: func(i int) string { return at(i).Username }},
 		{title: lang.L("Action"), width: 210, text: func(i int) string { return actionShown(at(i).Action) }},
 		{title: lang.L("Patient"), width: 110, text: func(i int) string {
@@ -147,7 +147,7 @@ func (a *auditView) show() {
 // auditLine is one entry: time, workstation, user, action, patient,
 // detail, and a flag for entries that need review.
 func auditLine(e chart.AuditEntry) string {
-	parts := []string{showDateTime(e.Time.Local().Format("2006-01-02 15:04:05")), e.Workstation, e.Username, actionShown(e.Action)}
+	parts := []string{showDateTime(e.Time.Local().Format("2006-01-02 15:04:05")), workstationShown(e.Workstation), e.Username, actionShown(e.Action)}
 	if e.MRN != "" {
 		parts = append(parts, fmt.Sprintf(lang.L("MRN %s"), e.MRN))
 	}
@@ -236,4 +236,14 @@ func verifyCount(n int, one, many string) string {
 		return one
 	}
 	return fmt.Sprintf(many, n)
+}
+
+// workstationShown names an audit entry's workstation: this one in the
+// person's language, another by the name the sync server gave it or its
+// short ID, as stored.
+func workstationShown(name string) string {
+	if name == store.ThisWorkstation {
+		return lang.L("this workstation")
+	}
+	return name
 }

@@ -25,8 +25,11 @@ func TestAuditDetailInFrench(t *testing.T) {
 	test.Type(entryWith(t, pane, lang.L("action, e.g. chart.view")), "setting.change")
 	test.Tap(button(t, pane, lang.L("Show")))
 	a := s.adm.audit
-	if len(a.rows) != 1 || !contains(a.rows[0], "verrouillage après inactivité 300 s → 600 s") {
+	if len(a.rows) != 1 || !contains(a.rows[0], "verrouillage après inactivité 300 s → 600 s") || !contains(a.rows[0], "ce poste") {
 		t.Errorf("audit rows: %q", a.rows)
+	}
+	if got := workstationShown(a.entries[0].Workstation); got != "ce poste" {
+		t.Errorf("the workstation column shows %q", got)
 	}
 	if len(a.entries) != 1 || a.entries[0].Detail != "idle lock 300 s -> 600 s" {
 		t.Errorf("stored details: %+v", a.entries)

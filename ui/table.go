@@ -2,6 +2,7 @@ package ui
 
 import (
 	"cmp"
+	"math"
 	"slices"
 
 	"fyne.io/fyne/v2"
@@ -128,7 +129,9 @@ func (t *recordTable) fitColumns(n int) {
 		if s == "" {
 			return 0
 		}
-		return fyne.MeasureText(s, size, fyne.TextStyle{}).Width + 2*inner
+		// Rounded up and a unit more: a label that truncates cuts a text
+		// given exactly its own width (seen in the real window).
+		return float32(math.Ceil(float64(fyne.MeasureText(s, size, fyne.TextStyle{}).Width+2*inner))) + 1
 	}
 	// A heading is measured as the header button it is, with room for
 	// the sort arrow any column may take.
