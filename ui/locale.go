@@ -43,6 +43,17 @@ func axisDate() string {
 	return "02/01"
 }
 
+// axisFullDate is the layout of the dates of a plot that may span years
+// (a trend of results or vital signs): ISO in English, as the screens show
+// dates there; day, month and year in figures, day first, in the other
+// languages ("07/12/2026").
+func axisFullDate() string {
+	if shownLanguage() == "en" {
+		return "2006-01-02"
+	}
+	return "02/01/2006"
+}
+
 func currentForm() localeForm {
 	if f, ok := localeForms[shownLanguage()]; ok {
 		return f

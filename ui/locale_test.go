@@ -3,8 +3,11 @@ package ui
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/test"
+
+	"chartkeeper/chart"
 )
 
 // withShown builds screens' text in language code for the rest of the test.
@@ -78,4 +81,18 @@ func TestDatesInFrench(t *testing.T) {
 	s.openChart(p.patient.ID)
 	wantText(t, w.Content(), "02/03/1975")
 	noText(t, w.Content(), "1975-03-02")
+
+	// A trend of vital signs or results writes its dates day first too.
+	when := time.Date(2024, 11, 11, 9, 0, 0, 0, time.Local)
+	vs := []chart.Vitals{{Taken: when, WeightKg: 70}, {Taken: when.AddDate(0, 1, 0), WeightKg: 71}}
+	rs := chart.ResultTest{Name: "Glucose", Results: []chart.Result{
+		{Name: "Glucose", Value: "99", Unit: "mg/dL", Taken: when},
+		{Name: "Glucose", Value: "101", Unit: "mg/dL", Taken: when.AddDate(0, 1, 0)},
+	}}
+	c, _, _ := resultChart(rs)
+	for name, layout := range map[string]string{"vital signs": vitalsChart(vs, trendWeight).DateFormat, "results": c.DateFormat} {
+		if layout != "02/01/2006" {
+			t.Errorf("the %s trend's dates are laid out %q, want day first", name, layout)
+		}
+	}
 }

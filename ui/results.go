@@ -408,7 +408,7 @@ func resultChart(t chart.ResultTest) (c plots.Chart, say, note string) {
 			t.Name, localNumbers(r.ValueText()), showDay(r.Taken)), ""
 	}
 	c = plots.Chart{Title: t.Name, Unit: unit, Series: []plots.Series{{Name: t.Name, Points: points}},
-		FlaggedName: lang.L("red discs: outside the range")}
+		DateFormat: axisFullDate(), FlaggedName: lang.L("red discs: outside the range")}
 	var notes []string
 	ranges := map[string]bool{}
 	for _, r := range plotted {

@@ -77,14 +77,14 @@ func vitalsChart(xs []chart.Vitals, what string) plots.Chart {
 	}
 	switch what {
 	case trendBMI:
-		return plots.Chart{Title: lang.L("BMI"), Unit: "kg/m²", Band: &[2]float64{18.5, 25},
+		return plots.Chart{Title: lang.L("BMI"), Unit: "kg/m²", Band: &[2]float64{18.5, 25}, DateFormat: axisFullDate(),
 			Series: []plots.Series{series(lang.L("BMI"), func(x chart.Vitals) float64 { return x.BMI() })}}
 	case trendBP:
-		return plots.Chart{Title: lang.L("Blood pressure"), Unit: "mmHg", Series: []plots.Series{
+		return plots.Chart{Title: lang.L("Blood pressure"), Unit: "mmHg", DateFormat: axisFullDate(), Series: []plots.Series{
 			series(lang.L("Systolic"), func(x chart.Vitals) float64 { return float64(x.Systolic) }),
 			series(lang.L("Diastolic"), func(x chart.Vitals) float64 { return float64(x.Diastolic) }),
 		}}
 	}
-	return plots.Chart{Title: lang.L("Weight"), Unit: "kg",
+	return plots.Chart{Title: lang.L("Weight"), Unit: "kg", DateFormat: axisFullDate(),
 		Series: []plots.Series{series(lang.L("Weight"), func(x chart.Vitals) float64 { return x.WeightKg })}}
 }
