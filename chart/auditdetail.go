@@ -162,3 +162,50 @@ func verbsOf(format string) []byte {
 	}
 	return out
 }
+
+// DetailText is one sentence of an audit entry's detail, as written in
+// English (Key, to be translated) and its values (as AuditDetailText
+// gives them).
+type DetailText struct {
+	Key  string
+	Args []any
+}
+
+var rotationPatterns = sync.OnceValue(func() []detailPattern {
+	var out []detailPattern
+	for _, f := range store.KeyRotationParts() {
+		out = append(out, detailPattern{f, formatPattern(f)})
+	}
+	return out
+})
+
+// KeyRotationDetail reads the stored detail of a key rotation (action
+// key.rotate) back into the keys it lists, each a DetailText, and why
+// the keys were renewed, as stored (an action code and what it was done
+// to). ok is false for any other text.
+func KeyRotationDetail(detail string) (parts []DetailText, why string, ok bool) {
+	list, why, found := strings.Cut(detail, ": ")
+	if !found {
+		return nil, "", false
+	}
+	for _, item := range strings.Split(list, ", ") {
+		matched := false
+		for _, p := range rotationPatterns() {
+			m := p.re.FindStringSubmatch(item)
+			if m == nil {
+				continue
+			}
+			n, err := strconv.Atoi(m[1])
+			if err != nil {
+				return nil, "", false
+			}
+			parts = append(parts, DetailText{Key: p.format, Args: []any{n}})
+			matched = true
+			break
+		}
+		if !matched {
+			return nil, "", false
+		}
+	}
+	return parts, why, true
+}

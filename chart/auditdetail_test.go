@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"chartkeeper/store"
 )
 
 // sampleArgs are values for format's verbs, some with the format's own
@@ -95,6 +97,10 @@ func TestAuditDetailWriteSites(t *testing.T) {
 		for _, f := range fs {
 			known[f] = true
 		}
+	}
+	// A key rotation's detail is a list of these, read by KeyRotationDetail.
+	for _, f := range store.KeyRotationParts() {
+		known[f] = true
 	}
 	// the marked detail formats: package-level detailX = T("…")
 	marked := map[string]string{}
@@ -185,5 +191,54 @@ func TestAuditDetailWriteSites(t *testing.T) {
 	}
 	if sites < 40 {
 		t.Errorf("only %d audit write sites found in %v", sites, names)
+	}
+}
+
+// TestKeyRotationDetail: a key rotation's stored detail reads back into
+// the keys it lists, each a marked sentence with its number, and why, as
+// stored; any other text does not.
+func TestKeyRotationDetail(t *testing.T) {
+	p := newPractice(t)
+	p.as(store.RoleHIM)
+	st := p.st
+	if _, err := st.AddUser(store.NewUser{Username: "rotdesk", Name: "Test Rotdesk", Role: store.RoleFrontDesk, Password: []byte("a long test passphrase for rotdesk")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DisableUser("rotdesk"); err != nil {
+		t.Fatal(err)
+	}
+	var detail string
+	if err := st.View(func(tx *store.Tx) error {
+		return tx.AuditLog(0, func(ev store.AuditEvent) error {
+			if ev.Action == "key.rotate" {
+				detail = ev.Detail
+			}
+			return nil
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	parts, why, ok := KeyRotationDetail(detail)
+	if !ok || len(parts) == 0 || why == "" {
+		t.Fatalf("the rotation's detail %q reads as %v, %q, %v", detail, parts, why, ok)
+	}
+	known := map[string]bool{}
+	for _, f := range store.KeyRotationParts() {
+		known[f] = true
+	}
+	var back []string
+	for _, p := range parts {
+		if !known[p.Key] || len(p.Args) != 1 {
+			t.Errorf("part %+v", p)
+		}
+		back = append(back, fmt.Sprintf(p.Key, p.Args...))
+	}
+	if got := strings.Join(back, ", ") + ": " + why; got != detail {
+		t.Errorf("read back as %q, stored %q", got, detail)
+	}
+	for _, other := range []string{"", "user.disable: rotdesk", "general key epoch x: why", "a new key: why", "general key epoch 3"} {
+		if _, _, ok := KeyRotationDetail(other); ok {
+			t.Errorf("%q reads as a rotation's detail", other)
+		}
 	}
 }

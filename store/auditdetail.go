@@ -17,6 +17,22 @@ var (
 	detailUserAdded    = T("%s as %s")
 )
 
+// The parts of a key rotation's detail, "general key epoch 3, audit key
+// epoch 2, administration key 1: user.disable: ID": the keys renewed,
+// listed, then why (an action code and what it was done to, as stored).
+var (
+	detailRotGeneral  = T("general key epoch %d")
+	detailRotClinical = T("clinical key epoch %d")
+	detailRotAudit    = T("audit key epoch %d")
+	detailRotAdmin    = T("administration key %d")
+)
+
+// KeyRotationParts are the formats of the listed parts of a key
+// rotation's detail (action key.rotate).
+func KeyRotationParts() []string {
+	return []string{detailRotGeneral, detailRotClinical, detailRotAudit, detailRotAdmin}
+}
+
 // AuditDetails maps each audit action the store writes a sentence detail
 // for to the detail's format as written (fmt verbs where values go).
 func AuditDetails() map[string][]string {

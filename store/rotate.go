@@ -410,7 +410,7 @@ func (s *Store) updateRotating(fn func(tx *Tx) (rotation, error), reason string,
 			}
 			sess.clinical = nk
 			result.ClinicalEpoch = nk.epoch
-			what = append(what, fmt.Sprintf("clinical key epoch %d", nk.epoch))
+			what = append(what, fmt.Sprintf(detailRotClinical, nk.epoch))
 		}
 		if rot.general {
 			base := saved.general
@@ -427,14 +427,14 @@ func (s *Store) updateRotating(fn func(tx *Tx) (rotation, error), reason string,
 			}
 			sess.general = ng
 			result.GeneralEpoch = ng.epoch
-			what = append(what, fmt.Sprintf("general key epoch %d", ng.epoch))
+			what = append(what, fmt.Sprintf(detailRotGeneral, ng.epoch))
 		}
 		if rot.audit {
 			if err := sess.nextAudit(); err != nil {
 				return err
 			}
 			result.AuditEpoch = sess.auditEpoch
-			what = append(what, fmt.Sprintf("audit key epoch %d", sess.auditEpoch))
+			what = append(what, fmt.Sprintf(detailRotAudit, sess.auditEpoch))
 			// Whoever held the audit key held the administration key
 			// too: it changes, and every signed record is signed again
 			// (adminkey.go).
@@ -442,7 +442,7 @@ func (s *Store) updateRotating(fn func(tx *Tx) (rotation, error), reason string,
 				return fmt.Errorf("changing the administration key: %w", err)
 			}
 			result.AdminKey = slices.Clone(sess.adminPub)
-			what = append(what, fmt.Sprintf("administration key %d", len(sess.adminKeys)-1))
+			what = append(what, fmt.Sprintf(detailRotAdmin, len(sess.adminKeys)-1))
 		}
 		if result.Regranted, err = tx.regrantAll(rot); err != nil {
 			return err

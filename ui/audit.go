@@ -176,6 +176,16 @@ func actionShown(code string) string {
 // one of the sentences Chartkeeper writes (its values as stored); any
 // other detail (IDs, a name, a reason as typed) is shown as stored.
 func detailShown(e chart.AuditEntry) string {
+	if e.Action == "key.rotate" {
+		// The keys renewed, listed, then why (codes, as stored).
+		if parts, why, ok := chart.KeyRotationDetail(e.Detail); ok {
+			shown := make([]string, len(parts))
+			for i, p := range parts {
+				shown[i] = fmt.Sprintf(lang.L(p.Key), p.Args...)
+			}
+			return fmt.Sprintf(lang.L("%s: %s"), strings.Join(shown, ", "), why)
+		}
+	}
 	key, args, ok := chart.AuditDetailText(e.Action, e.Detail)
 	if !ok {
 		return e.Detail

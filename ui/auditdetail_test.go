@@ -6,6 +6,9 @@ import (
 
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
+
+	"chartkeeper/chart"
+	"chartkeeper/store"
 )
 
 // TestAuditDetailInFrench: in French, the audit log shows the detail of a
@@ -36,5 +39,17 @@ func TestAuditDetailInFrench(t *testing.T) {
 	}
 	if got := detailShown(a.entries[0]); got != "verrouillage après inactivité 300 s → 600 s" {
 		t.Errorf("the detail column shows %q", got)
+	}
+}
+
+// TestKeyRotationDetailInFrench: a key rotation's detail lists the keys
+// renewed in the person's language, why as stored.
+func TestKeyRotationDetailInFrench(t *testing.T) {
+	p := newPractice(t)
+	openInFrench(t, p.dir)
+	e := chart.AuditEntry{AuditEvent: store.AuditEvent{Action: "key.rotate", Detail: "general key epoch 2, audit key epoch 2, administration key 1: user.disable: rotdesk"}}
+	want := "clé générale (époque 2), clé d'audit (époque 2), clé d'administration n° 1 : user.disable: rotdesk"
+	if got := detailShown(e); got != want {
+		t.Errorf("the detail shows %q, want %q", got, want)
 	}
 }
