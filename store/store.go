@@ -235,6 +235,12 @@ func openDB(dir string, opts ...Option) (s *Store, err error) {
 	// that may be damaged.
 	var due bool
 	if err := db.View(func(tx *bolt.Tx) error {
+		// A file shorter than its header says (cut short by a copy or
+		// a full disk) faults when a page past its end is read: refuse
+		// it before anything is (CheckFile reports the same).
+		if fi, err := os.Stat(path); err == nil && fi.Size() < tx.Size() {
+			return fmt.Errorf("%s: %w: the store file was cut short (it has %d bytes, its own header says %d); restore it from a backup", path, ErrTampered, fi.Size(), tx.Size())
+		}
 		due = readSchema(tx) != schemaVersion(migrations)
 		return nil
 	}); err != nil {
